@@ -1,0 +1,244 @@
+"""The platform-neutral dialogue: handle a turn, persist it, return a reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.advisor import engine
+from bot.advisor.extract import MAX_TEXT, clean_text, extract
+from bot.advisor.intake import FIELD_LABELS, Fact, Intake, Provenance, validate_values
+from bot.advisor.questions import Question, next_questions, question_bank
+from bot.errors import InputError, NotFoundError
+from bot.store import Store
+
+MAX_ROUNDS = 4
+
+# Hooks: the knowledge layer adds citations and case studies to a recommendation before it is stored.
+Enricher = Callable[[engine.Recommendation, Intake], engine.Recommendation]
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """Where a conversation lives on its platform: e.g. a Slack team, channel and thread."""
+
+    platform: str
+    team: str
+    channel: str
+    thread: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.team}:{self.channel}:{self.thread}"
+
+
+class Reply(BaseModel):
+    """What the advisor says back: questions, a recommendation, or a plain message."""
+
+    kind: Literal["questions", "recommendation", "message"]
+    conversation_id: str
+    text: str
+    questions: list[Question] = Field(default_factory=list)
+    recommendation: engine.Recommendation | None = None
+    notes: list[str] = Field(default_factory=list)
+    intake: dict[str, Any] = Field(default_factory=dict)
+    recommendation_id: int | None = None
+
+
+_RESTART = re.compile(r"^\s*(?:restart|start over|reset|new assessment)\s*[.!]?\s*$", re.I)
+_NOW = re.compile(r"^\s*(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
+                  r"go ahead|done|give me (?:the|a) recommendation)\s*[.!]?\s*$", re.I)  # fmt: skip
+_WHY = re.compile(r"^\s*(?:why\??|why not\b.*|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*$", re.I)
+_HELP = re.compile(r"^\s*(?:help|\?|what can you do\??)\s*$", re.I)
+_UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b",
+                     re.I)  # fmt: skip
+
+HELP_TEXT = (
+    "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "
+    "the deadline, who would build it, and any regulation. I'll ask what's missing and recommend fine-tuning, "
+    "prompt engineering or a hybrid. Say *recommend now* to skip questions, *why?* for the reasoning, "
+    "*restart* to start over, or correct any answer (\"actually we have 20k examples\")."
+)
+
+
+def question_text(questions: list[Question], notes: list[str], intro: str | None = None) -> str:
+    """Plain-text rendering of a question round."""
+    lines = [intro] if intro else []
+    lines += [f"{i}. {q.text}" for i, q in enumerate(questions, 1)]
+    lines += [f"_{n}_" for n in notes]
+    return "\n".join(lines)
+
+
+class Advisor:
+    """The conversation core shared by Slack, Teams and the terminal."""
+
+    def __init__(self, store: Store, *, enrich: Enricher | None = None, today: dt.date | None = None) -> None:
+        self.store = store
+        self.enrich = enrich
+        self.today = today
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks[key]
+
+    # --- one-shot ---
+
+    def assess(self, text: str) -> tuple[engine.Recommendation, Intake, list[str]]:
+        """Assess one description without follow-up questions or persistence."""
+        if not clean_text(text):
+            raise InputError("Nothing to assess: describe the AI feature you want to build.")
+        found = extract(text, turn=1, today=self.today)
+        intake = Intake().merged(found.facts)
+        return self._recommend(intake), intake, found.notes
+
+    def _recommend(self, intake: Intake) -> engine.Recommendation:
+        rec = engine.recommend(intake)
+        return self.enrich(rec, intake) if self.enrich else rec
+
+    # --- dialogue ---
+
+    def handle(self, key: ConversationKey, user: str, text: str) -> Reply:
+        """Handle one user message in the conversation at `key` (created on first contact)."""
+        if len(text) > 4 * MAX_TEXT:
+            text = text[: 4 * MAX_TEXT]
+        with self._lock(str(key)):
+            conv = self.store.find_conversation(str(key)) or self.store.create_conversation(
+                str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
+            )
+            return self._handle(conv, user, text)
+
+    def answer(self, conversation_id: str, user: str, field: str, value: Any) -> Reply:
+        """Apply a quick answer (a button) to a field, then continue the conversation."""
+        conv = self.store.get_conversation(conversation_id)
+        if field not in question_bank():
+            raise InputError(f"unknown question {field!r}")
+        allowed = [a.value for a in question_bank()[field].quick_answers]
+        if value not in allowed:
+            raise InputError(f"{value!r} is not an answer to {FIELD_LABELS.get(field, field)}")
+        with self._lock(conv["key"]):
+            conv = self.store.get_conversation(conversation_id)
+            self.store.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
+            fact = Fact(field, value, Provenance(source="message", turn=conv["turns"] + 1, quote="quick answer"))
+            return self._continue(conv, [fact], [], reason=f"quick answer: {field}")
+
+    def adjust(self, conversation_id: str, user: str, values: dict[str, Any]) -> Reply:
+        """Replace intake values from an edit form; recompute and store a new recommendation."""
+        conv = self.store.get_conversation(conversation_id)
+        with self._lock(conv["key"]):
+            intake = self.store.latest_intake(conversation_id)
+            merged = {**intake.values.model_dump(), **values}
+            validate_values(merged)  # raises InputError naming the bad field; nothing is stored
+            prov = Provenance(source="edit", quote=f"edited by {user}")
+            facts = [Fact(k, v, prov) for k, v in values.items() if intake.values.model_dump().get(k) != v]
+            new = intake.merged(facts)
+            version = self.store.save_intake(conversation_id, new, reason=f"adjusted by {user}")
+            self.store.add_turn(conversation_id, "user", f"[adjusted: {', '.join(sorted(values))}]")
+            return self._deliver(conv, new, version, [])
+
+    def explain(self, conversation_id: str) -> str:
+        """Why the latest recommendation came out as it did."""
+        rec = self.store.latest_recommendation(conversation_id)
+        if rec is None:
+            raise NotFoundError("There is no recommendation yet in this conversation.")
+        return explanation_text(rec)
+
+    def _handle(self, conv: dict[str, Any], user: str, text: str) -> Reply:
+        cid = conv["id"]
+        if not clean_text(text):
+            return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
+        if _HELP.match(text):
+            return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
+        turn = self.store.add_turn(cid, "user", text[:MAX_TEXT])
+        self.store.update_conversation(cid, turns=turn)
+        if _RESTART.match(text):
+            self.store.save_intake(cid, Intake(), reason="restart")
+            self.store.update_conversation(cid, state="intake", asked=[], asked_steps=[], expecting=[], rounds=0)
+            return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT)
+        if _WHY.match(text):
+            rec = self.store.latest_recommendation(cid)
+            if rec is None:
+                return Reply(kind="message", conversation_id=cid,
+                             text="I haven't recommended anything yet. Tell me about the feature first.")  # fmt: skip
+            return Reply(kind="message", conversation_id=cid, text=explanation_text(rec), recommendation=rec)
+        if _NOW.match(text):
+            intake = self.store.latest_intake(cid)
+            if not intake.known():
+                return Reply(kind="message", conversation_id=cid,
+                             text="I need at least a short description of the feature first. " + HELP_TEXT)
+            return self._deliver(conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), [])  # noqa: E501
+        first = conv["turns"] == 0 and not conv["version"]
+        found = extract(text, turn=turn, expecting=conv["expecting"] or None, today=self.today)
+        facts = found.facts
+        if not first and not conv["expecting"]:
+            facts = [f for f in facts if f.field != "use_case"]
+        unsure = bool(_UNSURE.search(text)) and not facts
+        if not facts and not unsure and not conv["expecting"] and conv["state"] != "recommended" and first:
+            # A greeting or a question with nothing to go on: still start, the questions will fill it in.
+            pass
+        return self._continue(conv, facts, found.notes, reason=f"turn {turn}")
+
+    def _continue(self, conv: dict[str, Any], facts: list[Fact], notes: list[str], *, reason: str) -> Reply:
+        cid = conv["id"]
+        intake = self.store.latest_intake(cid)
+        merged = intake.merged(facts) if facts else intake
+        version = conv["version"]
+        if facts or not version:
+            version = self.store.save_intake(cid, merged, reason=reason)
+        asked = list(conv["asked"]) + list(conv["expecting"])
+        steps = list(conv["asked_steps"])
+        if conv["state"] == "recommended":
+            # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
+            if facts:
+                self.store.update_conversation(cid, asked=asked, expecting=[])
+                return self._deliver(conv, merged, version, notes)
+            return Reply(kind="message", conversation_id=cid, notes=notes,
+                         text="I didn't catch a new fact there. " + HELP_TEXT)  # fmt: skip
+        questions = [] if conv["rounds"] >= MAX_ROUNDS else next_questions(merged, asked, steps)
+        if not questions:
+            self.store.update_conversation(cid, asked=asked, expecting=[])
+            return self._deliver(conv, merged, version, notes)
+        self.store.update_conversation(
+            cid, asked=asked, asked_steps=steps + [q.step for q in questions],
+            expecting=[q.field for q in questions], rounds=conv["rounds"] + 1,
+        )  # fmt: skip
+        intro = _question_intro(merged, conv["rounds"])
+        text = question_text(questions, notes, intro)
+        self.store.add_turn(cid, "bot", text)
+        return Reply(kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes,
+                     intake=merged.known())  # fmt: skip
+
+    def _deliver(self, conv: dict[str, Any], intake: Intake, version: int, notes: list[str]) -> Reply:
+        rec = self._recommend(intake)
+        rec_id = self.store.save_recommendation(conv["id"], version, rec)
+        self.store.update_conversation(conv["id"], expecting=[])
+        self.store.add_turn(conv["id"], "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
+        return Reply(kind="recommendation", conversation_id=conv["id"], text=rec.verdict, recommendation=rec,
+                     notes=notes, intake=intake.known(), recommendation_id=rec_id)  # fmt: skip
+
+
+def _question_intro(intake: Intake, rounds: int) -> str:
+    if rounds == 0 and intake.known():
+        return "Thanks, a few things would change my answer:"
+    if rounds == 0:
+        return "Happy to help. A few questions first:"
+    return "Got it. One more round:"
+
+
+def explanation_text(rec: engine.Recommendation) -> str:
+    """The reasoning behind a recommendation, step by step."""
+    lines = [f"*{engine.APPROACH_NAMES[rec.approach]}* ({rec.confidence:.0%} confidence: {rec.confidence_reason})."]
+    for g in rec.gates:
+        lines.append(f"• Hard constraint (step {g.step}): {g.reason}. Would change: {g.would_change}.")
+    for f in rec.factors:
+        arrow = {"fine_tuning": "→ fine-tuning", "prompt_engineering": "→ prompting", "hybrid": "→ hybrid",
+                 "neutral": "→ neutral"}[f.leans]  # fmt: skip
+        lines.append(f"• Step {f.step}, {f.name} {arrow} ({f.weight:.1f}): {f.why}.")
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Settings: the one place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Every setting the advisor reads; names match the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    advisor_llm_model: str = "gpt-4o-mini"
+
+    advisor_data_dir: Path = Path(".advisor")
+    advisor_db: Path | None = None
+    advisor_knowledge_dirs: str = Field(
+        default="", description="Extra knowledge directories, separated by os.pathsep or commas."
+    )
+    advisor_tco_config: Path | None = None
+
+    advisor_leads: str = ""
+    advisor_leads_group: str | None = None
+    advisor_retention_days: int | None = Field(default=None, ge=1)
+    advisor_log_level: str = "INFO"
+
+    @cached_property
+    def db_path(self) -> Path:
+        """The SQLite database file (inside the data directory unless ADVISOR_DB says otherwise)."""
+        return self.advisor_db or self.advisor_data_dir / "advisor.db"
+
+    @property
+    def extra_knowledge_dirs(self) -> list[Path]:
+        """Customer knowledge directories added beside the shipped knowledge base."""
+        parts = self.advisor_knowledge_dirs.replace(",", ":").split(":")
+        return [Path(p.strip()) for p in parts if p.strip()]
+
+    @property
+    def lead_ids(self) -> frozenset[str]:
+        """User IDs configured as leads."""
+        return frozenset(x.strip() for x in self.advisor_leads.split(",") if x.strip())
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when the Slack app has what it needs to run (HTTP or Socket Mode)."""
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )

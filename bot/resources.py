@@ -1,0 +1,25 @@
+"""Where the shipped `prompts/` and `knowledge/` directories are, in a checkout or an installed wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _find(name: str) -> Path:
+    # A wheel carries the directory inside the package; a checkout (or editable install) has it at the root.
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cannot find the {name}/ directory next to {_PACKAGE}")
+
+
+def prompts_dir() -> Path:
+    """The directory holding prompt and question templates."""
+    return _find("prompts")
+
+
+def knowledge_dir() -> Path:
+    """The shipped knowledge base directory."""
+    return _find("knowledge")
