@@ -1,0 +1,176 @@
+"""The `ai-advisor` command: thin commands over the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot.advisor import tco
+from bot.advisor.conversation import ConversationKey
+from bot.config import Settings
+from bot.errors import AdvisorError
+from bot.report import assessment_json, text_card
+from bot.services import Services
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """Show advisor errors as clean messages (tests set ADVISOR_RAISE=1 to see tracebacks)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AdvisorError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def services() -> Services:
+    """The process's services, built from the environment."""
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Services):
+        obj = Services(Settings())
+        ctx.find_root().obj = obj
+    return obj
+
+
+@click.group()
+@click.version_option(package_name="ai-advisor")
+def main() -> None:
+    """AI Advisor: fine-tune, prompt-engineer, or both? Runs offline; Slack when tokens are set."""
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """The main job: the Slack app when Slack tokens are set, otherwise a terminal conversation."""
+    settings = services().settings
+    if settings.slack_enabled:
+        serve_cmd = main.get_command(ctx, "serve")
+        if serve_cmd is None:
+            raise click.ClickException("Slack support is not installed in this build.")
+        ctx.invoke(serve_cmd)
+    else:
+        click.echo("No Slack tokens set (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): "
+                   "starting the terminal conversation.\n")  # fmt: skip
+        ctx.invoke(chat)
+
+
+@main.command()
+@friendly_errors
+def chat() -> None:
+    """Talk to the advisor in the terminal (the same conversation as in Slack)."""
+    svc = services()
+    key = ConversationKey("cli", "local", os.environ.get("USER", "user"), f"chat-{os.getpid()}-{id(svc)}")
+    click.echo("Describe the AI feature you want to build. Commands: recommend now, why?, restart, quit.")
+    while True:
+        try:
+            text = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        if text.strip().lower() in {"quit", "exit", ":q"}:
+            return
+        try:
+            reply = svc.advisor.handle(key, "cli-user", text)
+        except AdvisorError as exc:
+            click.echo(f"advisor> {exc}")
+            continue
+        if reply.kind == "recommendation" and reply.recommendation:
+            for note in reply.notes:
+                click.echo(f"advisor> {note}")
+            click.echo(text_card(reply.recommendation))
+            click.echo("advisor> Ask \"why?\", correct an answer, or type quit.")
+        else:
+            click.echo(f"advisor> {reply.text}")
+            for q in reply.questions:
+                options = " / ".join(a.label for a in q.quick_answers)
+                click.echo(f"          ({q.hint or options})")
+
+
+def _read_text(text: str) -> str:
+    return sys.stdin.read() if text == "-" else text
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
+@click.option("--jsonl", is_flag=True, help='Read {"id","text"} lines on stdin; write one JSON assessment per line.')
+@friendly_errors
+def assess(text: str | None, as_json: bool, jsonl: bool) -> None:
+    """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
+    advisor = services().advisor
+    if jsonl:
+        for n, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            item: Any = None
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError('each line needs a "text" string')
+                rec, intake, notes = advisor.assess(item["text"])
+                out = assessment_json(rec, intake, id=item.get("id"), notes=notes)
+            except (ValueError, AdvisorError) as exc:
+                ident = item.get("id") if isinstance(item, dict) else None
+                out = {"id": ident, "line": n, "error": str(exc)}
+            click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if text is None:
+        raise click.UsageError("give TEXT, - to read stdin, or --jsonl")
+    rec, intake, notes = advisor.assess(_read_text(text))
+    if as_json:
+        click.echo(json.dumps(assessment_json(rec, intake, notes=notes), indent=2, ensure_ascii=False))
+    else:
+        for note in notes:
+            click.echo(f"note: {note}")
+        click.echo(text_card(rec))
+
+
+@main.command("tco")
+@click.option("--requests", "monthly_requests", type=click.IntRange(min=0), help="Requests per month.")
+@click.option("--examples", "labeled_examples", type=click.IntRange(min=0), help="Labeled examples you have.")
+@click.option("--changes-often/--stable", default=None, help="Whether the task changes often (re-tuning cadence).")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="YAML/JSON assumptions.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override one assumption.")
+@click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+@friendly_errors
+def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_often: bool | None,
+            config: Path | None, overrides: tuple[str, ...], as_json: bool) -> None:  # fmt: skip
+    """3-year cost of prompting, fine-tuning and hybrid, and the crossover volume."""
+    pairs: dict[str, Any] = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: use NAME=VALUE", param_hint="--set")
+        try:
+            pairs[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{item!r}: {value!r} is not a number", param_hint="--set") from None
+    assumptions = tco.load_assumptions(config or services().settings.advisor_tco_config, pairs)
+    est = tco.estimate(monthly_requests, labeled_examples=labeled_examples, changes_often=changes_often,
+                       assumptions=assumptions)  # fmt: skip
+    if as_json:
+        click.echo(est.model_dump_json(indent=2))
+        return
+    vol = tco.format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
+    click.echo(f"3-year cost at {vol} requests/month")
+    for name, cost in est.approaches.items():
+        click.echo(f"  {name:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
+                   f"{tco.format_usd(cost.monthly_usd):>8}   36 months {tco.format_usd(cost.total_usd):>8}")  # fmt: skip
+    x = est.crossover_monthly_requests
+    click.echo(f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month" if x is not None
+               else "Crossover: none, fine-tuning is never cheaper per request at these prices")  # fmt: skip
+    for note in est.notes:
+        click.echo(f"note: {note}")
