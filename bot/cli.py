@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
 from bot.advisor import tco
 from bot.advisor.conversation import ConversationKey
@@ -40,7 +41,11 @@ def services() -> Services:
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
     if not isinstance(obj, Services):
-        obj = Services(Settings())
+        try:
+            obj = Services(Settings())
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(f"invalid setting: {problems}") from None
         ctx.find_root().obj = obj
     return obj
 
@@ -168,7 +173,8 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
     click.echo(f"3-year cost at {vol} requests/month")
     for name, cost in est.approaches.items():
         click.echo(f"  {name:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
-                   f"{tco.format_usd(cost.monthly_usd):>8}   36 months {tco.format_usd(cost.total_usd):>8}")  # fmt: skip
+                   f"{tco.format_usd(cost.monthly_usd):>8}   "
+                   f"36 months {tco.format_usd(cost.total_usd):>8}")  # fmt: skip
     x = est.crossover_monthly_requests
     click.echo(f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month" if x is not None
                else "Crossover: none, fine-tuning is never cheaper per request at these prices")  # fmt: skip

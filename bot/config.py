@@ -14,7 +14,9 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 class Settings(BaseSettings):
     """Every setting the advisor reads; names match the environment variables."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

@@ -66,13 +66,13 @@ class Store:
     def find_conversation(self, key: str) -> dict[str, Any] | None:
         """The conversation for a platform key, if any."""
         with self._lock:
-            rows = list(self.db["conversations"].rows_where("key = ?", [key], limit=1))
+            rows = list(self.db.table("conversations").rows_where("key = ?", [key], limit=1))
         return _decode(rows[0]) if rows else None
 
     def get_conversation(self, conversation_id: str) -> dict[str, Any]:
         """A conversation by id, or NotFoundError."""
         with self._lock:
-            rows = list(self.db["conversations"].rows_where("id = ?", [conversation_id], limit=1))
+            rows = list(self.db.table("conversations").rows_where("id = ?", [conversation_id], limit=1))
         if not rows:
             raise NotFoundError(f"no assessment with id {conversation_id!r}")
         return _decode(rows[0])
@@ -85,7 +85,7 @@ class Store:
             if existing:
                 return existing
             stamp = now()
-            db["conversations"].insert({
+            db.table("conversations").insert({
                 "id": secrets.token_hex(6), "key": key, "platform": platform, "team": team, "channel": channel,
                 "thread": thread, "user": user, "state": "intake", "created_at": stamp, "updated_at": stamp,
             })  # fmt: skip
@@ -98,12 +98,14 @@ class Store:
         encoded = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
         encoded["updated_at"] = now()
         with self.transaction() as db:
-            db["conversations"].update(conversation_id, encoded)
+            db.table("conversations").update(conversation_id, encoded)
 
     def conversations_for_user(self, user: str, limit: int = 10) -> list[dict[str, Any]]:
         """A user's most recent conversations."""
         with self._lock:
-            rows = self.db["conversations"].rows_where("user = ?", [user], order_by="updated_at desc", limit=limit)
+            rows = self.db.table("conversations").rows_where(
+                "user = ?", [user], order_by="updated_at desc", limit=limit
+            )
             return [_decode(r) for r in rows]
 
     # --- turns, intake versions, recommendations ---
@@ -111,15 +113,16 @@ class Store:
     def add_turn(self, conversation_id: str, role: str, text: str) -> int:
         """Append a turn; returns its number within the conversation (1-based)."""
         with self.transaction() as db:
-            n = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()[0] + 1
-            db["turns"].insert({"conversation_id": conversation_id, "n": n, "role": role, "text": text,
+            row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
+            n = int(row[0]) + 1 if row else 1
+            db.table("turns").insert({"conversation_id": conversation_id, "n": n, "role": role, "text": text,
                                 "created_at": now()})  # fmt: skip
         return int(n)
 
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
         """All turns of a conversation in order."""
         with self._lock:
-            return list(self.db["turns"].rows_where("conversation_id = ?", [conversation_id], order_by="n"))
+            return list(self.db.table("turns").rows_where("conversation_id = ?", [conversation_id], order_by="n"))
 
     def save_intake(self, conversation_id: str, intake: Intake, reason: str) -> int:
         """Store a new intake version; returns the version number."""
@@ -128,19 +131,19 @@ class Store:
                 "select coalesce(max(version), 0) from intake_versions where conversation_id = ?", [conversation_id]
             ).fetchone()
             version = int(row[0]) + 1
-            db["intake_versions"].insert({
+            db.table("intake_versions").insert({
                 "conversation_id": conversation_id, "version": version,
                 "values": intake.values.model_dump_json(),
                 "provenance": json.dumps({k: p.model_dump() for k, p in intake.provenance.items()}),
                 "reason": reason, "created_at": now(),
             })  # fmt: skip
-            db["conversations"].update(conversation_id, {"version": version, "updated_at": now()})
+            db.table("conversations").update(conversation_id, {"version": version, "updated_at": now()})
         return version
 
     def latest_intake(self, conversation_id: str) -> Intake:
         """The newest intake of a conversation (empty if none)."""
         with self._lock:
-            rows = list(self.db["intake_versions"].rows_where(
+            rows = list(self.db.table("intake_versions").rows_where(
                 "conversation_id = ?", [conversation_id], order_by="version desc", limit=1))  # fmt: skip
         if not rows:
             return Intake()
@@ -149,23 +152,23 @@ class Store:
     def intake_versions(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every intake version of a conversation, oldest first."""
         with self._lock:
-            return list(self.db["intake_versions"].rows_where(
+            return list(self.db.table("intake_versions").rows_where(
                 "conversation_id = ?", [conversation_id], order_by="version"))  # fmt: skip
 
     def save_recommendation(self, conversation_id: str, intake_version: int, rec: Recommendation) -> int:
         """Store a recommendation; returns its id."""
         with self.transaction() as db:
-            table = db["recommendations"].insert({
+            table = db.table("recommendations").insert({
                 "conversation_id": conversation_id, "intake_version": intake_version, "approach": rec.approach,
                 "confidence": rec.confidence, "payload": rec.model_dump_json(), "created_at": now(),
             })  # fmt: skip
-            db["conversations"].update(conversation_id, {"state": "recommended", "updated_at": now()})
-        return int(table.last_pk)
+            db.table("conversations").update(conversation_id, {"state": "recommended", "updated_at": now()})
+        return int(table.last_pk or 0)
 
     def latest_recommendation(self, conversation_id: str) -> Recommendation | None:
         """The newest recommendation of a conversation, if any."""
         with self._lock:
-            rows = list(self.db["recommendations"].rows_where(
+            rows = list(self.db.table("recommendations").rows_where(
                 "conversation_id = ?", [conversation_id], order_by="id desc", limit=1))  # fmt: skip
         return Recommendation.model_validate_json(rows[0]["payload"]) if rows else None
 
@@ -176,9 +179,34 @@ class Store:
         with self.transaction() as db:
             if db.execute("select 1 from processed_events where key = ?", [key]).fetchone():
                 return False
-            db["processed_events"].insert({"key": key, "created_at": now()})
+            db.table("processed_events").insert({"key": key, "created_at": now()})
         return True
 
+
+    # --- feedback and posted cards ---
+
+    def add_feedback(self, conversation_id: str, user: str, value: str, recommendation_id: int | None = None) -> None:
+        """Record a user's feedback (e.g. "up"/"down") on a conversation's recommendation."""
+        with self.transaction() as db:
+            db.table("feedback").insert({"conversation_id": conversation_id, "recommendation_id": recommendation_id,
+                                   "user": user, "value": value, "created_at": now()})  # fmt: skip
+
+    def feedback(self, conversation_id: str) -> list[dict[str, Any]]:
+        """All feedback on a conversation, oldest first."""
+        with self._lock:
+            return list(self.db.table("feedback").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
+
+    def save_card(self, conversation_id: str, channel: str, ts: str) -> None:
+        """Remember where the conversation's latest card was posted."""
+        with self.transaction() as db:
+            db.table("cards").upsert({"conversation_id": conversation_id, "channel": channel, "ts": ts,
+                                "updated_at": now()}, pk="conversation_id")  # fmt: skip
+
+    def card(self, conversation_id: str) -> dict[str, Any] | None:
+        """Where the conversation's latest card was posted, if anywhere."""
+        with self._lock:
+            rows = list(self.db.table("cards").rows_where("conversation_id = ?", [conversation_id], limit=1))
+        return rows[0] if rows else None
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)

@@ -247,9 +247,9 @@ def _expertise(v: IntakeValues) -> tuple[float, str]:
     if e is None:
         return 0.0, "unknown: fine-tuning needs ML engineers (42% of companies lack that bench strength)"
     if e == "none":
-        return -1.0, "no ML engineers in-house, and fine-tuning needs them for data pipelines, training and evaluation"
+        return -1.0, "no ML engineers in-house; fine-tuning needs them for data pipelines, training and evaluation"
     if e == "limited":
-        return -0.5, "limited ML skills: fine-tuning would stretch the team; prompting needs developers, not ML engineers"
+        return -0.5, "limited ML skills: fine-tuning would stretch the team; prompting needs developers, not ML staff"
     return 0.6, "a strong ML team can build, evaluate and maintain a fine-tuned model"
 
 
@@ -292,7 +292,7 @@ def _gates(v: IntakeValues, est: tco.TcoEstimate) -> list[Gate]:
     if v.deadline_weeks is not None and v.deadline_weeks < MIN_FT_WEEKS:
         gates.append(Gate(step=4, name="deadline_weeks",
                           reason=f"{_weeks(v.deadline_weeks)} is too little time to fine-tune and evaluate",
-                          would_change="a timeline of 2–3 months, or shipping prompting now and tuning later"))  # fmt: skip
+                          would_change="a timeline of 2–3 months, or ship prompting now and tune later"))  # fmt: skip
     return gates
 
 
@@ -426,7 +426,7 @@ def _next_steps(approach: Approach, v: IntakeValues, est: tco.TcoEstimate, gates
         if x:
             steps.append(f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or outputs plateau below target.")  # noqa: E501
     elif approach == "fine_tuning":
-        steps.append("Baseline first: measure a well-prompted model on a held-out set (10–20% of your labeled data).")  # noqa: E501
+        steps.append("Baseline first: measure a well-prompted model on a held-out set (10–20% of your labeled data).")
         steps.append("Run a small fine-tune on a subset to confirm the gain before the full run.")
         steps.append("Set up evaluation, drift monitoring and a re-tuning schedule before launch.")
         if v.regulated:

@@ -77,7 +77,8 @@ def clean_text(text: str) -> str:
     """Drop control characters, Slack mention/link markup and excess whitespace."""
     text = text[:MAX_TEXT]
     text = re.sub(r"<[@#!][^>]*>", " ", text)  # <@U123>, <#C123|general>, <!here>
-    text = re.sub(r"<(https?://[^|>]+)(?:\|[^>]*)?>", r"\1", text)
+    text = re.sub(r"<(?:https?|mailto):[^|>]*\|([^>]*)>", r"\1", text)  # a link shows its label
+    text = re.sub(r"<((?:https?|mailto):[^>]*)>", r"\1", text)
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2014", " - ").replace("\u2013", "-")
     return re.sub(r"[ \t]+", " ", text).strip()
@@ -121,6 +122,11 @@ _EXAMPLE_NOUNS = r"(?:examples?|samples?|data ?points?|pairs?|records?|rows?)"
 
 
 def _labeled_examples(r: _Reader) -> None:
+    none = r.search(
+        r"\b(?:no|zero|don't have any|do not have any|haven't got any|without)\s+(?:labell?ed\s+|training\s+"
+        r"|annotated\s+|historical\s+)?(?:data|examples|training data|labels|dataset)\b"
+        r"|\bno\s+(?:labell?ed|training|annotated)\b|\bnothing labell?ed\b|\bhave no data\b"
+    )
     adj = rf"(?:[\w/-]+\s+){{0,3}}?{_LABEL_WORDS}\b"
     candidates = [
         rf"{NUMBER}\s+{adj}",  # "300k labeled descriptors", "~60 approved JDs", "20k labeled patient-criteria pairs"
@@ -140,14 +146,12 @@ def _labeled_examples(r: _Reader) -> None:
             if re.search(r"\b(?:no|not|without)\s+$", context):
                 continue
             r.add("labeled_examples", int(value), m.group(0))
+            if none:
+                r.out.notes.append(f"You said \"{none.group(0)}\" and \"{m.group(0).strip()}\"; "
+                                   f"I'm going with {int(value):,} labeled examples.")  # fmt: skip
             return
-    m = r.search(
-        r"\b(?:no|zero|don't have any|do not have any|haven't got any|without)\s+(?:labell?ed\s+|training\s+"
-        r"|annotated\s+|historical\s+)?(?:data|examples|training data|labels|dataset)\b"
-        r"|\bno\s+(?:labell?ed|training|annotated)\b|\bnothing labell?ed\b|\bhave no data\b"
-    )
-    if m:
-        r.add("labeled_examples", 0, m.group(0))
+    if none:
+        r.add("labeled_examples", 0, none.group(0))
 
 
 def _data_quality(r: _Reader) -> None:
@@ -217,9 +221,9 @@ def _budget(r: _Reader) -> None:
             continue
         r.add("budget_usd", value, (before[-20:] + m.group(0)).strip())
         return
-    m = r.search(r"\b(?:no budget|zero budget|budget of (?:zero|nothing))\b")
-    if m:
-        r.add("budget_usd", 0.0, m.group(0))
+    zero = r.search(r"\b(?:no budget|zero budget|budget of (?:zero|nothing))\b")
+    if zero:
+        r.add("budget_usd", 0.0, zero.group(0))
 
 
 # --- time -------------------------------------------------------------------------------------------------
@@ -532,27 +536,32 @@ def _answer_for(r: _Reader, expecting: list[str]) -> None:
                 if re.search(pattern, r.low):
                     r.add(name, value, r.text[:40])
                     break
-        elif name in {"labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks"}:
-            m = _NUMBER_RE.search(r.low)
-            value = parse_number(m) if m else None
-            if m and re.search(_NO, r.low) and name in {"labeled_examples", "budget_usd"} and not m:
-                value = 0.0
-            if value is None:
-                if re.search(r"^\s*(?:none|no|zero|nothing)\b", r.low) and name in {"labeled_examples", "budget_usd"}:
-                    r.add(name, 0 if name == "labeled_examples" else 0.0, r.text[:40])
-                continue
-            limit = {"labeled_examples": MAX_EXAMPLES, "monthly_requests": MAX_REQUESTS, "budget_usd": MAX_BUDGET,
-                     "deadline_weeks": MAX_WEEKS}[name]  # fmt: skip
-            if value > limit:
-                r.out.notes.append(f"\"{m.group(0) if m else r.text[:30]}\" is out of range; ignored.")
-                continue
-            if name == "deadline_weeks":
-                unit = re.search(r"(day|week|month|year)", r.low[m.end() : m.end() + 12] if m else "")
-                factor = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}[unit.group(1) if unit else "week"]
-                r.add(name, round(value * factor, 1), m.group(0) if m else r.text[:40])
-            else:
-                converted: float = value
-                r.add(name, int(converted) if name != "budget_usd" else converted, m.group(0) if m else "")
+        elif name in _NUMERIC_LIMITS:
+            _numeric_answer(r, name)
+
+
+_NUMERIC_LIMITS = {"labeled_examples": MAX_EXAMPLES, "monthly_requests": MAX_REQUESTS, "budget_usd": MAX_BUDGET,
+                   "deadline_weeks": MAX_WEEKS}  # fmt: skip
+_UNIT_WEEKS = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}
+
+
+def _numeric_answer(r: _Reader, name: str) -> None:
+    m = _NUMBER_RE.search(r.low)
+    if m is None:
+        if name in {"labeled_examples", "budget_usd"} and re.search(r"^\s*(?:none|no|zero|nothing)\b", r.low):
+            r.add(name, 0 if name == "labeled_examples" else 0.0, r.text[:40])
+        return
+    value = parse_number(m)
+    if value is None or value > _NUMERIC_LIMITS[name]:
+        r.out.notes.append(f"\"{m.group(0).strip()}\" is out of range for {name.replace('_', ' ')}; ignored.")
+        return
+    if name == "deadline_weeks":
+        unit = re.search(r"(day|week|month|year)", r.low[m.end() : m.end() + 12])
+        r.add(name, round(value * _UNIT_WEEKS[unit.group(1) if unit else "week"], 1), m.group(0))
+    elif name == "budget_usd":
+        r.add(name, value, m.group(0))
+    else:
+        r.add(name, int(value), m.group(0))
 
 
 def extract(

@@ -1,0 +1,128 @@
+"""The conversation core: turns, questions, commands, persistence."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.advisor.conversation import Advisor, ConversationKey
+from bot.errors import InputError
+from bot.store import Store
+from tests.conftest import TODAY
+
+KEY = ConversationKey("test", "T1", "C1", "100.1")
+FULL = ("Payments: we classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
+        "the code list is stable, budget $2M, no hard deadline, not regulated.")  # fmt: skip
+
+
+def test_full_description_goes_straight_to_a_recommendation(advisor: Advisor) -> None:
+    reply = advisor.handle(KEY, "U1", FULL)
+    assert reply.kind == "recommendation"
+    assert reply.recommendation and reply.recommendation.approach == "fine_tuning"
+    assert reply.recommendation_id is not None
+
+
+def test_thin_description_asks_then_recommends(advisor: Advisor) -> None:
+    first = advisor.handle(KEY, "U1", "We want an assistant for our support team")
+    assert first.kind == "questions" and first.questions
+    second = advisor.handle(KEY, "U1", "no ML people, and we have no labeled data")
+    assert second.kind == "recommendation"
+    assert second.recommendation and second.recommendation.approach == "prompt_engineering"
+
+
+def test_unsure_answers_still_end_in_a_card(advisor: Advisor) -> None:
+    reply = advisor.handle(KEY, "U1", "Should we fine-tune?")
+    for _ in range(6):
+        if reply.kind == "recommendation":
+            break
+        reply = advisor.handle(KEY, "U1", "not sure")
+    assert reply.kind == "recommendation"
+    assert reply.recommendation and reply.recommendation.confidence < 0.6
+
+
+def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
+    reply = advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
+    field = reply.questions[0].field
+    value = reply.questions[0].quick_answers[0].value
+    after = advisor.answer(reply.conversation_id, "U1", field, value)
+    assert after.intake.get(field) == value or after.kind == "recommendation"
+    with pytest.raises(InputError):
+        advisor.answer(reply.conversation_id, "U1", field, "not-an-option")
+
+
+def test_commands(advisor: Advisor) -> None:
+    advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
+    now = advisor.handle(KEY, "U1", "recommend now")
+    assert now.kind == "recommendation"
+    why = advisor.handle(KEY, "U1", "why?")
+    assert "Step 1" in why.text and "Step 6" in why.text
+    restart = advisor.handle(KEY, "U1", "restart")
+    assert restart.kind == "message" and "Starting over" in restart.text
+    assert advisor.store.latest_intake(restart.conversation_id).known() == {}
+
+
+def test_correcting_an_earlier_answer_recomputes(advisor: Advisor) -> None:
+    first = advisor.handle(KEY, "U1", FULL)
+    assert first.recommendation and first.recommendation.approach == "fine_tuning"
+    fixed = advisor.handle(KEY, "U1", "actually we only have 2k examples")
+    assert fixed.kind == "recommendation"
+    assert fixed.recommendation and fixed.recommendation.approach == "prompt_engineering"
+    versions = advisor.store.intake_versions(first.conversation_id)
+    assert len(versions) == 2
+
+
+def test_adjust_validates_and_keeps_store_intact(advisor: Advisor) -> None:
+    first = advisor.handle(KEY, "U1", FULL)
+    with pytest.raises(InputError, match="Labeled examples"):
+        advisor.adjust(first.conversation_id, "U1", {"labeled_examples": -5})
+    assert len(advisor.store.intake_versions(first.conversation_id)) == 1
+    changed = advisor.adjust(first.conversation_id, "U1", {"changes_often": True})
+    assert changed.recommendation and changed.recommendation.approach == "hybrid"
+    assert advisor.store.latest_intake(first.conversation_id).provenance["changes_often"].source == "edit"
+
+
+def test_empty_and_help_messages_change_nothing(advisor: Advisor) -> None:
+    reply = advisor.handle(KEY, "U1", "   ")
+    assert reply.kind == "message"
+    assert advisor.store.turns(reply.conversation_id) == []
+    with pytest.raises(InputError):
+        advisor.assess("\x00\x01")
+
+
+def test_conversation_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    first = Advisor(Store(path), today=TODAY)
+    asked = first.handle(KEY, "U1", "We want a contract review assistant")
+    assert asked.kind == "questions"
+    first.store.close()
+    second = Advisor(Store(path), today=TODAY)
+    reply = second.handle(KEY, "U1", "we have 80k labeled contracts, an ML team of 6, 3M requests a month")
+    assert reply.conversation_id == asked.conversation_id
+    intake = second.store.latest_intake(reply.conversation_id)
+    assert intake.values.labeled_examples == 80_000
+    assert intake.values.use_case and "contract review" in intake.values.use_case
+
+
+def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
+    advisor = Advisor(Store(tmp_path / "db.sqlite"), today=TODAY)
+    errors: list[BaseException] = []
+
+    def talk(i: int) -> None:
+        key = ConversationKey("test", "T1", "C1", f"t{i}")
+        try:
+            advisor.handle(key, f"U{i}", f"We have {i + 1}0k labeled examples and an ML team of 5")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=talk, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i in range(20):
+        conv = advisor.store.find_conversation(str(ConversationKey("test", "T1", "C1", f"t{i}")))
+        assert conv is not None
+        assert advisor.store.latest_intake(conv["id"]).values.labeled_examples == (i + 1) * 10_000

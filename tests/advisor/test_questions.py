@@ -1,0 +1,61 @@
+"""Adaptive intake: the next decisive question and the stopping rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.advisor.intake import Intake, IntakeValues
+from bot.advisor.questions import MAX_PER_ROUND, is_settled, next_questions, question_bank, reachable
+
+
+def intake(**values: Any) -> Intake:
+    return Intake(values=IntakeValues(**values))
+
+
+def test_templates_load_with_quick_answers() -> None:
+    bank = question_bank()
+    assert {"labeled_examples", "ml_expertise", "monthly_requests", "deadline_weeks"} <= set(bank)
+    assert all(q.quick_answers and q.text.endswith("?") for q in bank.values())
+
+
+def test_a_gate_settles_the_answer_at_once() -> None:
+    assert is_settled(intake(ml_expertise="none"))
+    assert next_questions(intake(ml_expertise="none")) == []
+
+
+def test_an_empty_intake_asks_the_most_decisive_questions() -> None:
+    qs = next_questions(intake())
+    assert qs and len(qs) <= MAX_PER_ROUND
+    assert len({q.step for q in qs}) == len(qs)
+    assert reachable(intake()) >= {"prompt_engineering", "fine_tuning"}
+
+
+def test_a_fine_tuning_lean_asks_what_could_still_rule_it_out() -> None:
+    strong = intake(labeled_examples=200_000, ml_expertise="strong", monthly_requests=5_000_000, changes_often=False)
+    fields = {q.field for q in next_questions(strong)}
+    assert fields & {"budget_usd", "deadline_weeks", "data_quality"}
+    settled = intake(labeled_examples=200_000, ml_expertise="strong", monthly_requests=5_000_000,
+                     changes_often=False, budget_usd=900_000, deadline_weeks=30, data_quality="high")  # fmt: skip
+    assert next_questions(settled) == []
+
+
+def test_a_step_is_never_asked_twice() -> None:
+    first = next_questions(intake())
+    asked = [q.field for q in first]
+    steps = [q.step for q in first]
+    second = next_questions(intake(), asked, steps)
+    assert not {q.step for q in second} & set(steps)
+
+
+def test_asking_stops_when_every_open_question_is_exhausted() -> None:
+    asked: list[str] = []
+    steps: list[int] = []
+    for _ in range(10):
+        qs = next_questions(intake(), asked, steps)
+        if not qs:
+            break
+        asked += [q.field for q in qs]
+        steps += [q.step for q in qs]
+    else:
+        raise AssertionError("questions never stopped")
+    assert len(set(steps)) == len(steps) <= 6

@@ -1,0 +1,109 @@
+"""The `ai-advisor` command: thin commands, clean errors, documented."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_assess_json_has_the_contract_fields(runner: CliRunner) -> None:
+    text = "We have 75k annotated reports, in-house ML engineers, 1.2M reports per month, structure rarely changes"
+    result = runner.invoke(main, ["assess", "--json", text])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["approach"] == "fine_tuning"
+    assert 0 < data["confidence"] <= 1
+    assert data["intake"]["labeled_examples"] == 75_000
+    assert "budget_usd" in data["missing"]
+    assert [f["step"] for f in data["factors"]] == [1, 2, 3, 4, 5, 6]
+    assert set(data["factors"][0]) >= {"step", "name", "leans", "weight", "why"}
+    assert set(data["tco"]["totals_usd"]) == {"prompt_engineering", "fine_tuning", "hybrid"}
+    assert data["tco"]["crossover_monthly_requests"] > 1_000_000
+    assert data["tco"]["assumptions"]
+    assert data["next_steps"] and data["risks"]
+
+
+def test_assess_jsonl_keeps_ids_and_reports_bad_lines(runner: CliRunner) -> None:
+    lines = "\n".join([
+        json.dumps({"id": "a", "text": "no ML team, 40 reports a month"}),
+        "not json",
+        json.dumps({"id": "c", "text": ""}),
+        json.dumps({"id": "d", "text": "We have 300k labeled rows, a strong ML team, 10M requests a month"}),
+    ])  # fmt: skip
+    result = runner.invoke(main, ["assess", "--jsonl"], input=lines + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, "c", "d"]
+    assert out[0]["approach"] == "prompt_engineering"
+    assert "error" in out[1] and "error" in out[2]
+    assert out[3]["approach"] in {"fine_tuning", "hybrid"}
+
+
+def test_assess_reads_stdin_and_prints_a_card(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["assess", "-"], input="Pilot with zero labeled data and no ML team")
+    assert result.exit_code == 0
+    assert "PROMPT ENGINEERING" in result.output and "The six steps" in result.output
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01"])
+def test_assess_empty_text_is_a_clean_error(runner: CliRunner, text: str) -> None:
+    result = runner.invoke(main, ["assess", text])
+    assert result.exit_code == 1
+    assert "Nothing to assess" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_tco_command_and_overrides(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["tco", "--requests", "2000000", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert 1_000_000 < data["crossover_monthly_requests"] < 5_000_000
+    cheaper = runner.invoke(main, ["tco", "--json", "--set", "ft_engineering_usd=0", "--set", "training_compute_usd=0"])
+    assert json.loads(cheaper.output)["crossover_monthly_requests"] < data["crossover_monthly_requests"]
+    config = tmp_path / "tco.yaml"
+    config.write_text("prompt_price_in_per_m: 0.1\nprompt_price_out_per_m: 0.1\n")
+    never = runner.invoke(main, ["tco", "--json", "--config", str(config)])
+    assert json.loads(never.output)["crossover_monthly_requests"] is None
+
+
+@pytest.mark.parametrize("args", [["tco", "--set", "nonsense=1"], ["tco", "--set", "few_shot_tokens=-1"],
+                                  ["tco", "--set", "oops"], ["tco", "--requests", "-5"]])  # fmt: skip
+def test_tco_bad_input_is_a_clean_error(runner: CliRunner, args: list[str]) -> None:
+    result = runner.invoke(main, args)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "Error" in result.output
+
+
+def test_chat_runs_a_conversation(runner: CliRunner) -> None:
+    script = "We want a chatbot for HR questions\nno ML team and no labeled data\nwhy?\nquit\n"
+    result = runner.invoke(main, ["chat"], input=script)
+    assert result.exit_code == 0, result.output
+    assert "PROMPT ENGINEERING" in result.output
+    assert "Step 2" in result.output
+
+
+def test_run_without_slack_tokens_chats(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run"], input="quit\n")
+    assert result.exit_code == 0
+    assert "terminal conversation" in result.output
+
+
+def test_every_command_has_help_and_is_documented(runner: CliRunner) -> None:
+    readme = README.read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        assert command.help, f"{name} has no help text"
+        assert runner.invoke(main, [name, "--help"]).exit_code == 0
+        assert re.search(rf"ai-advisor {re.escape(name)}\b", readme), f"README does not document `{name}`"
