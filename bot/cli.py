@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from bot import retrieval
 from bot.advisor import tco
 from bot.advisor.conversation import ConversationKey
 from bot.config import Settings
@@ -180,3 +181,117 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
                else "Crossover: none, fine-tuning is never cheaper per request at these prices")  # fmt: skip
     for note in est.notes:
         click.echo(f"note: {note}")
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Re-index every file, changed or not.")
+@friendly_errors
+def index_cmd(rebuild: bool) -> None:
+    """Build or refresh the knowledge index (only new, changed and deleted files are re-indexed)."""
+    knowledge = services().knowledge
+    report = knowledge.ensure_fresh(force=True) if rebuild else knowledge.last_report
+    report = report or knowledge.ensure_fresh()
+    click.echo(f"Knowledge index {knowledge.path}: {report.summary()}")
+    for source in report.indexed:
+        click.echo(f"  indexed {source}")
+    for source in report.removed:
+        click.echo(f"  removed {source}")
+    for source, error in report.errors.items():
+        click.echo(f"warning: {source}: {error} (not searchable)", err=True)
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many passages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
+@click.option("--jsonl", is_flag=True, help='Read {"id","q"} lines on stdin; write {"id","results"} per line.')
+@friendly_errors
+def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
+    """Search the knowledge base for QUERY and show the best passages with their sources."""
+    knowledge = services().knowledge
+    if jsonl:
+        for n, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            item: Any = None
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+                    raise ValueError('each line needs a "q" string')
+                out = {"id": item.get("id"), "results": [p.to_dict() for p in knowledge.search(item["q"], k)]}
+            except ValueError as exc:
+                ident = item.get("id") if isinstance(item, dict) else None
+                out = {"id": ident, "line": n, "error": str(exc)}
+            click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    text = " ".join(query).strip()
+    if not retrieval.query_terms(text):
+        raise click.UsageError("give a QUERY with a few words in it (or --jsonl to read queries on stdin)")
+    passages = knowledge.search(text, k)
+    if as_json:
+        click.echo(json.dumps({"query": text, "results": [p.to_dict() for p in passages]}, indent=2,
+                              ensure_ascii=False))  # fmt: skip
+        return
+    if not passages:
+        click.echo(f"No passages match {text!r}.")
+    for i, p in enumerate(passages, 1):
+        click.echo(f"{i}. {p.source} § {p.section}  (score {p.score:.2f})")
+        click.echo(f"   {retrieval.best_quote(p.text, text, 300)}\n")
+
+
+@main.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and its citations as JSON.")
+@friendly_errors
+def ask(question: tuple[str, ...], as_json: bool) -> None:
+    """Answer QUESTION from the knowledge base, citing its sources (offline: quotes the best passages)."""
+    text = " ".join(question)
+    reply, citations = retrieval.answer(text, services().knowledge)
+    if as_json:
+        click.echo(json.dumps({"question": text, "answer": reply, "citations": [c.model_dump() for c in citations]},
+                              indent=2, ensure_ascii=False))  # fmt: skip
+        return
+    click.echo(reply)
+    if citations:
+        click.echo("\nSources:")
+        for c in citations:
+            click.echo(f"  - {c.source} § {c.section}")
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="HTTP port.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
+@click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (default when SLACK_APP_TOKEN is set).")
+@friendly_errors
+def serve(port: int, host: str, socket_mode: bool) -> None:
+    """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz), or Socket Mode."""
+    import logging
+
+    from bot.slack.app import build_app
+    from bot.slack.serve import serve_http, serve_socket_mode
+
+    svc = services()
+    settings = svc.settings
+    logging.basicConfig(level=settings.advisor_log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
+    socket_mode = socket_mode or settings.slack_app_token is not None
+    if socket_mode and settings.slack_app_token is None:
+        raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    app = build_app(svc, socket_mode=socket_mode)
+    if socket_mode:
+        assert settings.slack_app_token is not None
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+    else:
+        assert settings.slack_signing_secret is not None  # build_app checked
+        serve_http(app, settings.slack_signing_secret.get_secret_value(), host=host, port=port)
+
+
+@main.command()
+@click.option("--url", help="Your public base URL or request URL, e.g. https://advisor.example.com")
+@click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode: no request URLs needed.")
+@friendly_errors
+def manifest(url: str | None, socket_mode: bool) -> None:
+    """Print the Slack app manifest for "Create app from manifest"."""
+    from bot.slack.manifest import manifest as build_manifest
+
+    click.echo(json.dumps(build_manifest(url, socket_mode=socket_mode), indent=2, ensure_ascii=False))

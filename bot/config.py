@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     advisor_llm_model: str = "gpt-4o-mini"
+    advisor_llm_timeout: float = Field(default=20.0, gt=0, description="Seconds per model call.")
+    advisor_llm_retries: int = Field(default=0, ge=0, le=3, description="Retries on 429/5xx/connection errors.")
+    advisor_llm_daily_calls: int = Field(default=2000, ge=0, description="Model calls allowed per day (UTC).")
+    advisor_llm_breaker_failures: int = Field(default=3, ge=1, description="Failures in a row that open the breaker.")
+    advisor_llm_breaker_seconds: float = Field(default=60.0, ge=0, description="How long an open breaker waits.")
+    advisor_llm_redact: str = Field(default="all", description="Redaction kinds: all, none, or a comma list.")
+    azure_openai_api_key: SecretStr | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    openai_api_version: str = "2024-10-21"
 
     advisor_data_dir: Path = Path(".advisor")
     advisor_db: Path | None = None
@@ -61,3 +71,13 @@ class Settings(BaseSettings):
         return self.slack_bot_token is not None and (
             self.slack_signing_secret is not None or self.slack_app_token is not None
         )
+
+    @property
+    def llm_enabled(self) -> bool:
+        """True when a model is configured (OpenAI key, an OpenAI-compatible base URL, or Azure OpenAI)."""
+        return bool(self.openai_api_key or self.openai_base_url or self.azure_enabled)
+
+    @property
+    def azure_enabled(self) -> bool:
+        """True when Azure OpenAI settings are given (endpoint and key)."""
+        return bool(self.azure_openai_endpoint and self.azure_openai_api_key)

@@ -72,7 +72,9 @@ def m003_feedback(db: sqlite_utils.Database) -> None:
 @migration
 def m004_cards(db: sqlite_utils.Database) -> None:
     # Where a conversation's latest recommendation card was posted, so it can be updated in place.
-    db.table("cards").create({"conversation_id": str, "channel": str, "ts": str, "updated_at": str}, pk="conversation_id")
+    db.table("cards").create(
+        {"conversation_id": str, "channel": str, "ts": str, "updated_at": str}, pk="conversation_id"
+    )
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -54,6 +54,9 @@ def assessment_json(rec: Recommendation, intake: Intake, *, id: str | None = Non
         "citations": [c.model_dump() for c in rec.citations],
         "case_studies": [c.name for c in rec.case_studies],
         "notes": notes or [],
+        "wording": rec.wording,
+        "templates": rec.templates,
+        "llm_usage": rec.llm_usage,
     }
     return out
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +19,9 @@ from bot.advisor.intake import FIELD_LABELS, Fact, Intake, Provenance, validate_
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.llm import LlmClient
 
 MAX_ROUNDS = 4
 
@@ -78,10 +82,12 @@ def question_text(questions: list[Question], notes: list[str], intro: str | None
 class Advisor:
     """The conversation core shared by Slack, Teams and the terminal."""
 
-    def __init__(self, store: Store, *, enrich: Enricher | None = None, today: dt.date | None = None) -> None:
+    def __init__(self, store: Store, *, enrich: Enricher | None = None, today: dt.date | None = None,
+                 llm: LlmClient | None = None) -> None:  # fmt: skip
         self.store = store
         self.enrich = enrich
         self.today = today
+        self.llm = llm  # optional: better extraction and wording; the engine still decides
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
@@ -89,19 +95,32 @@ class Advisor:
         with self._locks_guard:
             return self._locks[key]
 
+    @contextlib.contextmanager
+    def _llm_turn(self) -> Iterator[None]:
+        """One user message's scope for the LLM's per-message call cap and usage counts."""
+        if self.llm is None:
+            yield
+            return
+        with self.llm.turn():
+            yield
+
     # --- one-shot ---
 
     def assess(self, text: str) -> tuple[engine.Recommendation, Intake, list[str]]:
         """Assess one description without follow-up questions or persistence."""
         if not clean_text(text):
             raise InputError("Nothing to assess: describe the AI feature you want to build.")
-        found = extract(text, turn=1, today=self.today)
-        intake = Intake().merged(found.facts)
-        return self._recommend(intake), intake, found.notes
+        with self._llm_turn():
+            found = extract(text, turn=1, today=self.today)
+            if self.llm:
+                found = self.llm.extract(text, found, turn=1)
+            intake = Intake().merged(found.facts)
+            return self._recommend(intake), intake, found.notes
 
     def _recommend(self, intake: Intake) -> engine.Recommendation:
         rec = engine.recommend(intake)
-        return self.enrich(rec, intake) if self.enrich else rec
+        rec = self.enrich(rec, intake) if self.enrich else rec
+        return self.llm.word_verdict(rec, intake) if self.llm else rec
 
     # --- dialogue ---
 
@@ -109,7 +128,7 @@ class Advisor:
         """Handle one user message in the conversation at `key` (created on first contact)."""
         if len(text) > 4 * MAX_TEXT:
             text = text[: 4 * MAX_TEXT]
-        with self._lock(str(key)):
+        with self._lock(str(key)), self._llm_turn():
             conv = self.store.find_conversation(str(key)) or self.store.create_conversation(
                 str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
             )
@@ -123,7 +142,7 @@ class Advisor:
         allowed = [a.value for a in question_bank()[field].quick_answers]
         if value not in allowed:
             raise InputError(f"{value!r} is not an answer to {FIELD_LABELS.get(field, field)}")
-        with self._lock(conv["key"]):
+        with self._lock(conv["key"]), self._llm_turn():
             conv = self.store.get_conversation(conversation_id)
             self.store.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
             fact = Fact(field, value, Provenance(source="message", turn=conv["turns"] + 1, quote="quick answer"))
@@ -132,7 +151,7 @@ class Advisor:
     def adjust(self, conversation_id: str, user: str, values: dict[str, Any]) -> Reply:
         """Replace intake values from an edit form; recompute and store a new recommendation."""
         conv = self.store.get_conversation(conversation_id)
-        with self._lock(conv["key"]):
+        with self._lock(conv["key"]), self._llm_turn():
             intake = self.store.latest_intake(conversation_id)
             merged = {**intake.values.model_dump(), **values}
             validate_values(merged)  # raises InputError naming the bad field; nothing is stored
@@ -176,6 +195,8 @@ class Advisor:
             return self._deliver(conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), [])  # noqa: E501
         first = conv["turns"] == 0 and not conv["version"]
         found = extract(text, turn=turn, expecting=conv["expecting"] or None, today=self.today)
+        if self.llm:
+            found = self.llm.extract(text, found, turn=turn, expecting=conv["expecting"] or None)
         facts = found.facts
         if not first and not conv["expecting"]:
             facts = [f for f in facts if f.field != "use_case"]
@@ -211,6 +232,8 @@ class Advisor:
         )  # fmt: skip
         intro = _question_intro(merged, conv["rounds"])
         text = question_text(questions, notes, intro)
+        if self.llm:
+            text = self.llm.word_questions(text, merged).text
         self.store.add_turn(cid, "bot", text)
         return Reply(kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes,
                      intake=merged.known())  # fmt: skip

@@ -90,6 +90,9 @@ class Recommendation(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     case_studies: list[CaseStudy] = Field(default_factory=list)
     wording: Literal["offline", "llm"] = "offline"
+    # LLM mode audit trail: template name -> sha256 of every prompt used, and the turn's call/token counts.
+    templates: dict[str, str] = Field(default_factory=dict)
+    llm_usage: dict[str, int] = Field(default_factory=dict)
 
 
 def _n(x: float) -> str:

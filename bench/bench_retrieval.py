@@ -1,0 +1,141 @@
+"""Retrieval benchmark: recall@3 and warm-index query latency, for several BM25 (FTS5) variants side by side.
+
+    .venv/bin/python bench/bench_retrieval.py [--file ../shared/eval/dev_retrieval.jsonl] [--reps 50]
+
+A hit: one of the question's expected phrases appears in the top-3 passages (heading or text).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.resources import knowledge_dir  # noqa: E402
+from bot.retrieval import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
+
+DEV_FILE = Path(__file__).resolve().parents[2] / "shared/eval/dev_retrieval.jsonl"
+K = 3
+
+# Questions written for this benchmark (not the dev set) so variants are compared on more than six items.
+OWN_QUESTIONS: list[dict[str, Any]] = [
+    {"id": "own01", "q": "How much does it cost to train a custom model versus prompting?", "any": ["$10k"]},
+    {"id": "own02", "q": "Can a tuned model leak private training data?", "any": ["memoriz"]},
+    {"id": "own03", "q": "Does prompt caching change the cost argument?", "any": ["cached", "prefix"]},
+    {"id": "own04", "q": "How often should a tuned model be retrained?", "any": ["re-tun", "retrain"]},
+    {"id": "own05", "q": "What did GoTo achieve with its call scorecard?", "any": ["10 seconds", "95%"]},
+    {"id": "own06", "q": "Which tools help test prompts before release?", "any": ["promptfoo", "langsmith"]},
+    {"id": "own07", "q": "What is a predetermined change control plan?", "any": ["pccp"]},
+    {"id": "own08", "q": "Our bank must follow SR 11-7; what does that mean for us?", "any": ["model risk"]},
+    {"id": "own09", "q": "What share of companies lack ML staff?", "any": ["42%"]},
+    {"id": "own10", "q": "How many labelled examples do we need to fine tune?", "any": ["10,000"]},
+    {"id": "own11", "q": "Should we ship prompts first and tune later?", "any": ["phase", "prompt first"]},
+    {"id": "own12", "q": "Model lacks up-to-date company facts: retrieval or training?", "any": ["context gap"]},
+]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One index configuration to compare."""
+
+    name: str
+    stemming: bool
+    phrases: bool
+    rerank: bool
+    weights: tuple[float, float, float, float]
+
+
+UNWEIGHTED = (1.0, 1.0, 1.0, 1.0)
+VARIANTS = [
+    Variant("A. BM25, no stemming, unweighted", False, False, False, UNWEIGHTED),
+    Variant("B. BM25 + porter", True, False, False, UNWEIGHTED),
+    Variant("C. B + heading column weights", True, False, False, DEFAULT_WEIGHTS),
+    Variant("D. C + bigram phrases", True, True, False, DEFAULT_WEIGHTS),
+    Variant("E. D + heading-coverage re-rank (default)", True, True, True, DEFAULT_WEIGHTS),
+]
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The evaluation questions from a JSON-lines file."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def is_hit(passages: list[Passage], phrases: list[str]) -> bool:
+    """Whether any expected phrase appears in any passage's heading or text."""
+    hay = " ".join(f"{p.section} {p.text}" for p in passages).lower()
+    return any(ph.lower() in hay for ph in phrases)
+
+
+def first_rank(index: KnowledgeIndex, item: dict[str, Any]) -> int | None:
+    """1-based rank of the first passage (of the top 10) holding an expected phrase."""
+    for i, p in enumerate(index.search(item["q"], 10), 1):
+        if is_hit([p], item["any"]):
+            return i
+    return None
+
+
+def evaluate(index: KnowledgeIndex, items: list[dict[str, Any]], reps: int) -> dict[str, Any]:
+    """recall@3, MRR@10, misses, and latency percentiles over `reps` warm passes."""
+    hits = [is_hit(index.search(it["q"], K), it["any"]) for it in items]
+    ranks = [first_rank(index, it) for it in items]
+    times: list[float] = []
+    for _ in range(reps):
+        for it in items:
+            t0 = time.perf_counter()
+            index.search(it["q"], K)
+            times.append((time.perf_counter() - t0) * 1000)
+    q = statistics.quantiles(times, n=100)
+    return {
+        "recall": sum(hits) / len(items),
+        "mrr": sum(1 / r for r in ranks if r) / len(items),
+        "misses": [it["id"] for it, h in zip(items, hits, strict=True) if not h],
+        "p50": statistics.median(times),
+        "p95": q[94],
+    }
+
+
+@click.command()
+@click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), default=DEV_FILE,
+              show_default=True, help="Evaluation questions (JSON lines: id, q, any).")  # fmt: skip
+@click.option("--reps", default=50, show_default=True, help="Warm passes over the questions for latency.")
+def main(file: Path, reps: int) -> None:
+    """Print a markdown table comparing retrieval variants."""
+    dev = load(file)
+    uname = platform.uname()
+    click.echo(f"Machine: {uname.machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+               f"SQLite {sqlite3.sqlite_version}")  # fmt: skip
+    click.echo(f"Dev set: {file.name} ({len(dev)} questions); own set: {len(OWN_QUESTIONS)} questions; "
+               f"k={K}; latency over {reps} warm passes\n")  # fmt: skip
+    click.echo("| Variant | dev recall@3 | dev MRR | own recall@3 | own MRR | p50 ms | p95 ms |")
+    click.echo("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, v in enumerate(VARIANTS):
+            index = KnowledgeIndex(Path(tmp) / f"v{n}.db", [knowledge_dir()], stemming=v.stemming, phrases=v.phrases,
+                                   rerank=v.rerank, weights=v.weights, refresh_interval=2.0)  # fmt: skip
+            report = index.ensure_fresh()
+            if report.errors:
+                click.echo(f"warning: {report.errors}", err=True)
+            index.search("warm up the page cache", K)
+            d = evaluate(index, dev, reps)
+            o = evaluate(index, OWN_QUESTIONS, max(1, reps // 5))
+            miss = f" (missed {', '.join(d['misses'] + o['misses'])})" if d["misses"] or o["misses"] else ""
+            click.echo(f"| {v.name}{miss} | {d['recall']:.2f} | {d['mrr']:.2f} | {o['recall']:.2f} | "
+                       f"{o['mrr']:.2f} | {d['p50']:.2f} | {d['p95']:.2f} |")  # fmt: skip
+            index.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,505 @@
+"""Optional LLM mode: structured extraction and grounded wording through LangChain, falling back to offline.
+
+The model never decides the approach: it only proposes intake facts (merged by explicit rules with the offline
+extractor's) and rewords text produced from the engine's result. Every failure answers offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.advisor import engine
+from bot.advisor.extract import Extraction
+from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
+from bot.config import Settings
+from bot.redact import KINDS, parse_kinds, redact
+from bot.templates import Template, load_all
+
+log = logging.getLogger(__name__)
+
+MAX_CALLS_PER_TURN = 2  # extraction + one piece of wording per user message
+NUMERIC_FIELDS = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks")
+ALLOWED_VALUES = {
+    "needs": ["deep_domain", "broad_flexibility"],
+    "priority": ["speed", "cost", "accuracy", "adaptability"],
+    "data_quality": ["high", "mixed", "poor"],
+    "ml_expertise": ["none", "limited", "strong"],
+}
+_DELIMITED = re.compile(r"<(/?)\s*(user_message|facts|question|offline_verdict)\b", re.I)
+
+
+class IntakeDraft(BaseModel):
+    """Intake fields as the model proposes them; each is validated separately before it is used."""
+
+    use_case: str | None = Field(default=None, description="What the AI feature does, in a short phrase.")
+    mission_critical: bool | None = None
+    needs: str | None = Field(default=None, description="deep_domain or broad_flexibility")
+    priority: str | None = Field(default=None, description="speed, cost, accuracy or adaptability")
+    labeled_examples: int | None = Field(default=None, description="Labeled examples the team has, as stated.")
+    data_quality: str | None = Field(default=None, description="high, mixed or poor")
+    monthly_requests: int | None = Field(default=None, description="Requests per month once live, as stated.")
+    budget_usd: float | None = Field(default=None, description="Budget in US dollars, as stated.")
+    deadline_weeks: float | None = Field(default=None, description="Weeks until it must be live, as stated.")
+    ml_expertise: str | None = Field(default=None, description="none, limited or strong")
+    regulated: bool | None = None
+    industry: str | None = None
+    sensitive_data: bool | None = None
+    changes_often: bool | None = None
+    knowledge_gap: bool | None = None
+    behavior_gap: bool | None = None
+    has_fine_tuned_model: bool | None = None
+
+
+class LlmUnavailable(Exception):
+    """The model was not called or did not give a usable answer; the caller answers offline."""
+
+
+@dataclass
+class TurnUsage:
+    """Model calls, estimated tokens and templates used while handling one user message."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    failures: int = 0
+    templates: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts recorded on a recommendation."""
+        return {"calls": self.calls, "prompt_tokens_est": self.prompt_tokens,
+                "completion_tokens_est": self.completion_tokens, "failures": self.failures}  # fmt: skip
+
+
+_TURN: contextvars.ContextVar[TurnUsage | None] = contextvars.ContextVar("llm_turn", default=None)
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens estimated as characters / 4 (no tokenizer files, nothing downloaded)."""
+    return math.ceil(len(text) / 4)
+
+
+class CircuitBreaker:
+    """Stops calling a failing provider: opens after `failures` in a row, retries after `cooldown` seconds."""
+
+    def __init__(self, failures: int = 3, cooldown: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = failures
+        self.cooldown = cooldown
+        self.clock = clock
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        """Whether a call may be made now (an open breaker lets one trial call through after the cooldown)."""
+        with self._lock:
+            return self.opened_at is None or self.clock() - self.opened_at >= self.cooldown
+
+    def success(self) -> None:
+        """Record a good call; closes the breaker."""
+        with self._lock:
+            self.failures, self.opened_at = 0, None
+
+    def failure(self) -> None:
+        """Record a failed call; opens (or re-opens) the breaker at the threshold."""
+        with self._lock:
+            self.failures += 1
+            if self.failures >= self.threshold:
+                self.opened_at = self.clock()
+
+
+class DailyBudget:
+    """Caps model calls per UTC day (in-process counter)."""
+
+    def __init__(self, limit: int, today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()) -> None:
+        self.limit = limit
+        self.today = today
+        self.day: dt.date | None = None
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Use one call from today's budget; False when it is spent."""
+        with self._lock:
+            day = self.today()
+            if day != self.day:
+                self.day, self.used = day, 0
+            if self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+
+# --- grounding ------------------------------------------------------------------------------------------------
+
+_NUM = re.compile(
+    r"(?<![\w.])[$€£]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
+    re.I,
+)
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
+_ALWAYS_OK = {0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0}  # list numbering, the six steps, the 3-year horizon
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number written in digits in `text`, with 10,000 / 10k / 10K / 1.5M forms normalised."""
+    out = []
+    for m in _NUM.finditer(text):
+        value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+        out.append(value * _SCALE.get((m.group(3) or "").lower(), 1.0))
+    return out
+
+
+def _round_sig(x: float, digits: int) -> float:
+    if x == 0:
+        return 0.0
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def _matches(v: float, u: float) -> bool:
+    if math.isclose(v, u, rel_tol=0.005, abs_tol=1e-9):
+        return True
+    if any(math.isclose(v, _round_sig(u, d), rel_tol=1e-9) for d in (1, 2, 3)):
+        return True
+    return 0 < u <= 1 and (math.isclose(v, round(u * 100)) or math.isclose(v, round(u * 100, 1)))
+
+
+def ungrounded_numbers(output: str, inputs: str) -> list[float]:
+    """Numbers in `output` that appear nowhere in `inputs` (allowing rounding, k/M forms and fractions as %)."""
+    known = numbers_in(inputs)
+    return [v for v in numbers_in(output) if v not in _ALWAYS_OK and not any(_matches(v, u) for u in known)]
+
+
+def _scaled_in_text(value: float, text: str) -> bool:
+    """Whether a number the model extracted is one the user wrote (10k = 10,000; or a per-day/week/year rate)."""
+    rates = (1.0, 30.0, 52 / 12, 1 / 12, 4.0, 52.0, 1 / 4.3)
+    return any(math.isclose(value, u * r, rel_tol=0.02) for u in numbers_in(text) for r in rates)
+
+
+def _shingles(text: str, n: int = 8) -> set[str]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {" ".join(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
+
+
+def leaks_template(output: str, template: Template) -> bool:
+    """Whether `output` repeats a run of 8 words from the template's system message."""
+    return bool(_shingles(output) & _shingles(template.system))
+
+
+def data(text: str) -> str:
+    """User text made safe to place between delimiters: any delimiter tag inside it is neutralised."""
+    return _DELIMITED.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)
+
+
+# --- the client -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    """Text for the user, whether the model wrote it, and the templates it used (name -> sha256)."""
+
+    text: str
+    wording: str
+    templates: dict[str, str]
+
+
+class LlmClient:
+    """Calls a LangChain chat model with redaction, a per-turn cap, a daily budget and a circuit breaker."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        redact_kinds: tuple[str, ...] = KINDS,
+        daily_calls: int = 2000,
+        retries: int = 0,
+        breaker: CircuitBreaker | None = None,
+        templates: dict[str, Template] | None = None,
+        on_request: Callable[[list[BaseMessage]], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.redact_kinds = redact_kinds
+        self.budget = DailyBudget(daily_calls)
+        self.retries = retries
+        self.breaker = breaker or CircuitBreaker()
+        self.templates = templates or load_all()
+        self.on_request = on_request
+        self._structured: Runnable[Any, Any] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlmClient | None:
+        """The client the settings describe, or None (offline mode) when no model is configured."""
+        if not settings.llm_enabled:
+            return None
+        model: BaseChatModel
+        if settings.azure_enabled:
+            from langchain_openai import AzureChatOpenAI
+
+            model = AzureChatOpenAI(
+                azure_endpoint=settings.azure_openai_endpoint,
+                api_key=settings.azure_openai_api_key,
+                azure_deployment=settings.azure_openai_deployment or settings.advisor_llm_model,
+                api_version=settings.openai_api_version,
+                timeout=settings.advisor_llm_timeout,
+                max_retries=0,
+            )
+        else:
+            from langchain_openai import ChatOpenAI
+            from pydantic import SecretStr
+
+            # A local OpenAI-compatible server usually needs no key, but the client insists on one.
+            key = settings.openai_api_key or SecretStr("not-needed")
+            model = ChatOpenAI(
+                model=settings.advisor_llm_model,
+                api_key=key,
+                base_url=settings.openai_base_url,
+                timeout=settings.advisor_llm_timeout,
+                max_retries=0,  # our own retries, so the breaker and the per-turn cap see every attempt
+            )
+        return cls(
+            model,
+            redact_kinds=parse_kinds(settings.advisor_llm_redact),
+            daily_calls=settings.advisor_llm_daily_calls,
+            retries=settings.advisor_llm_retries,
+            breaker=CircuitBreaker(settings.advisor_llm_breaker_failures, settings.advisor_llm_breaker_seconds),
+        )
+
+    # --- turns ---
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[TurnUsage]:
+        """Scope of one user message: the call cap and the usage counts apply within it."""
+        usage = TurnUsage()
+        token = _TURN.set(usage)
+        try:
+            yield usage
+        finally:
+            _TURN.reset(token)
+
+    @staticmethod
+    def _usage() -> TurnUsage:
+        return _TURN.get() or TurnUsage()
+
+    def _call(self, purpose: str, variables: dict[str, str], *, structured: bool = False) -> Any:
+        template = self.templates[purpose]
+        usage = self._usage()
+        usage.templates[template.name] = template.sha256
+        messages = template.prompt.format_messages(**variables)
+        for message in messages:
+            # Redact after formatting so nothing that reaches the wire escapes it.
+            message.content = redact(str(message.content), self.redact_kinds)
+        if self.on_request:
+            self.on_request(messages)
+        attempts = 0
+        while True:
+            if usage.calls >= MAX_CALLS_PER_TURN:
+                raise LlmUnavailable("per-message call cap reached")
+            if not self.breaker.allow():
+                raise LlmUnavailable("circuit breaker open")
+            if not self.budget.take():
+                raise LlmUnavailable("daily call budget spent")
+            usage.calls += 1
+            usage.prompt_tokens += sum(estimate_tokens(str(m.content)) for m in messages)
+            if structured:
+                usage.prompt_tokens += estimate_tokens(json.dumps(IntakeDraft.model_json_schema()))
+            try:
+                result = self._invoke(messages, structured)
+            except Exception as exc:
+                usage.failures += 1
+                self.breaker.failure()
+                log.warning("LLM call %s failed (%s): %s", template.ref, type(exc).__name__,
+                            redact(str(exc), KINDS)[:300])  # fmt: skip
+                attempts += 1
+                if attempts > self.retries or not _retryable(exc):
+                    raise LlmUnavailable(type(exc).__name__) from None
+                continue
+            self.breaker.success()
+            usage.completion_tokens += estimate_tokens(result if isinstance(result, str) else json.dumps(
+                result.model_dump(exclude_none=True)))  # fmt: skip
+            return result
+
+    def _invoke(self, messages: list[BaseMessage], structured: bool) -> Any:
+        if structured:
+            if self._structured is None:
+                # Function calling: the form plain OpenAI-compatible servers (vLLM, Ollama, llama.cpp) support best.
+                self._structured = self.model.with_structured_output(
+                    IntakeDraft, method="function_calling", include_raw=True
+                )
+            out = self._structured.invoke(messages)
+            assert isinstance(out, dict)  # include_raw=True: {"raw", "parsed", "parsing_error"}
+            if out.get("parsing_error") is not None or out.get("parsed") is None:
+                raise ValueError(f"malformed structured output: {out.get('parsing_error')}")
+            return out["parsed"]
+        reply = self.model.invoke(messages)
+        text = reply.content if isinstance(reply.content, str) else ""
+        if not text.strip():
+            raise ValueError("empty reply")
+        return text.strip()
+
+    # --- extraction ---
+
+    def extract(self, text: str, offline: Extraction, *, turn: int | None = None,
+                expecting: list[str] | None = None) -> Extraction:  # fmt: skip
+        """The offline extraction plus the model's facts, merged by `merge_facts`; offline alone on failure."""
+        variables = {
+            "allowed_values": "\n".join(f"{k}: {', '.join(v)}" for k, v in ALLOWED_VALUES.items()),
+            "expecting": ", ".join(expecting or []) or "none",
+            "message": data(text),
+        }
+        try:
+            draft = self._call("extraction", variables, structured=True)
+        except LlmUnavailable:
+            return offline
+        facts, rejected = merge_facts(offline.facts, draft, text, turn=turn)
+        if rejected:
+            log.info("LLM facts rejected: %s", ", ".join(rejected))
+        return Extraction(facts=facts, notes=list(offline.notes))
+
+    # --- wording ---
+
+    def write(self, purpose: str, variables: dict[str, str], fallback: str, *, must_mention: str | None = None,
+              max_chars: int = 1500) -> Written:  # fmt: skip
+        """Model-written text checked for grounding, or `fallback` (the offline wording) when the check fails."""
+        template = self.templates[purpose]
+        used = {template.name: template.sha256}
+        try:
+            text = self._call(purpose, variables)
+        except LlmUnavailable:
+            return Written(fallback, "offline", used)
+        inputs = "\n".join(redact(v, self.redact_kinds) for v in variables.values())
+        problem = check_output(text, inputs, template, must_mention=must_mention, max_chars=max_chars)
+        if problem:
+            log.warning("LLM %s output rejected: %s", template.ref, problem)
+            return Written(fallback, "offline", used)
+        return Written(text, "llm", used)
+
+    def word_verdict(self, rec: engine.Recommendation, intake: Intake) -> engine.Recommendation:
+        """The recommendation with a model-written verdict when it passes the grounding check."""
+        name = engine.APPROACH_NAMES[rec.approach]
+        variables = {
+            "approach": name,
+            "confidence": f"{rec.confidence:.0%}",
+            "engine_result": engine_summary(rec),
+            "facts": data(facts_text(intake)),
+            "offline_verdict": data(rec.verdict),
+        }
+        written = self.write("verdict", variables, rec.verdict, must_mention=name.split(" (")[0], max_chars=1200)
+        usage = self._usage()
+        return rec.model_copy(update={
+            "verdict": written.text, "wording": written.wording,
+            "templates": {**rec.templates, **usage.templates, **written.templates}, "llm_usage": usage.as_dict(),
+        })  # fmt: skip
+
+    def word_questions(self, questions_text: str, intake: Intake) -> Written:
+        """Reworded question round (same count of numbered questions), or the deterministic text."""
+        written = self.write("question_wording", {"known_facts": data(facts_text(intake)),
+                                                  "questions": questions_text}, questions_text)  # fmt: skip
+        wanted = len(re.findall(r"(?m)^\d+\.", questions_text))
+        if written.wording == "llm" and len(re.findall(r"(?m)^\s*\d+\.", written.text)) != wanted:
+            return Written(questions_text, "offline", written.templates)
+        return written
+
+    def summarize(self, intake: Intake, rec: engine.Recommendation | None, fallback: str) -> Written:
+        """A thread summary from the stored facts and the recommendation only."""
+        recommendation = engine_summary(rec) if rec else "none yet"
+        return self.write("summary", {"facts": data(facts_text(intake)), "recommendation": recommendation}, fallback)
+
+    def answer(self, question: str, passages: list[str], fallback: str) -> Written:
+        """A prose answer to a knowledge question from retrieved passages only."""
+        numbered = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(no passages found)"
+        return self.write("knowledge_answer", {"passages": numbered, "question": data(question)}, fallback)
+
+    def headline(self, period: str, stats: dict[str, Any], fallback: str) -> Written:
+        """A one-line digest headline from the period's statistics only."""
+        return self.write("digest_headline", {"period": period, "stats": json.dumps(stats, sort_keys=True)},
+                          fallback, max_chars=200)  # fmt: skip
+
+
+def _retryable(exc: Exception) -> bool:
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return False  # a slow provider stays slow; answer offline now
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, openai.APIConnectionError)
+
+
+def check_output(text: str, inputs: str, template: Template, *, must_mention: str | None = None,
+                 max_chars: int = 1500) -> str | None:  # fmt: skip
+    """Why model output is unusable (None when it is fine): invented numbers, leaks, off-topic approach."""
+    if len(text) > max_chars:
+        return f"too long ({len(text)} characters)"
+    invented = ungrounded_numbers(text, inputs)
+    if invented:
+        return f"numbers not in the inputs: {invented[:5]}"
+    if leaks_template(text, template):
+        return "repeats the prompt"
+    if must_mention and must_mention.lower() not in text.lower():
+        return f"does not state the decided approach ({must_mention})"
+    return None
+
+
+def merge_facts(
+    offline: list[Fact], draft: IntakeDraft, text: str, *, turn: int | None
+) -> tuple[list[Fact], list[str]]:
+    """Offline facts plus the model's, by these rules.
+
+    - A field the offline extractor found keeps the offline value: it quotes what the user typed.
+    - A number from the model is used only when the user wrote that number (10k, 10,000; or as a rate).
+    - A value outside the field's allowed set is rejected.
+    - Model facts carry `Provenance(source="llm")`.
+    Returns the facts and the names of rejected model fields.
+    """
+    have = {f.field for f in offline}
+    facts = list(offline)
+    rejected: list[str] = []
+    prov = Provenance(source="llm", turn=turn, quote="inferred by the model")
+    for name, value in draft.model_dump(exclude_none=True).items():
+        if name in have or name not in FIELD_LABELS:
+            continue
+        if name in NUMERIC_FIELDS and not _scaled_in_text(float(value), text):
+            rejected.append(name)
+            continue
+        if isinstance(value, str) and not value.strip():
+            continue
+        try:
+            IntakeValues.model_validate({name: value})
+        except ValidationError:
+            rejected.append(name)
+            continue
+        facts.append(Fact(name, value, prov))
+    return facts, rejected
+
+
+def facts_text(intake: Intake) -> str:
+    """The known intake as `Label: value` lines."""
+    return "\n".join(f"{FIELD_LABELS[k]}: {v}" for k, v in intake.known().items()) or "(nothing known yet)"
+
+
+def engine_summary(rec: engine.Recommendation) -> str:
+    """The engine's result as plain lines: the facts the wording may use."""
+    lines = [f"Approach: {engine.APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%} confidence; "
+             f"{rec.confidence_reason})", f"Gap: {rec.gap}"]  # fmt: skip
+    lines += [f"Hard constraint: {g.reason}" for g in rec.gates]
+    lines += [f"Factor (step {f.step}, {f.name}, leans {f.leans}): {f.why}" for f in rec.factors]
+    lines += [f"3-year cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}"
+              for k, c in rec.tco.approaches.items()]  # fmt: skip
+    lines += [f"Risk: {r}" for r in rec.risks[:3]]
+    lines += [f"Next step: {s}" for s in rec.next_steps[:3]]
+    lines += [f"Would change: {w}" for w in rec.would_change[:2]]
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""Block Kit for the Slack app: the recommendation card, question rounds, TCO and status replies.
+
+Everything is built with `slack_sdk.models.blocks`, whose validators enforce Block Kit's limits when a block is
+serialised; every string that can carry user text is escaped and clipped to the limit first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.metadata import Metadata
+
+from bot.advisor import tco
+from bot.advisor.engine import APPROACH_NAMES, Recommendation
+from bot.advisor.questions import Question
+from bot.report import tco_headline
+from bot.slack import messages as msg
+
+MAX_BLOCKS = 50
+HEADER_MAX = 150
+TEXT_MAX = 3000
+FIELD_MAX = 2000
+FIELDS_MAX = 10
+CONTEXT_ELEMENTS_MAX = 10
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+MESSAGE_TEXT_MAX = 3000  # the notification text; Slack allows 40,000 but a fallback should be short
+EVENT_TYPE = "advisor_recommendation"
+
+LEANS = {"fine_tuning": "fine-tuning", "prompt_engineering": "prompting", "hybrid": "hybrid", "neutral": "neutral"}
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+def escape(text: str) -> str:
+    """Escape Slack's control characters so user text can't form mentions (`<!channel>`, `<@U1>`) or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten `text` to at most `limit` characters with an ellipsis, never cutting an escape in half."""
+    if len(text) <= limit:
+        return text
+    cut = _PARTIAL_ENTITY.sub("", text[: limit - 1])
+    return cut + "…"
+
+
+def safe(text: str, limit: int) -> str:
+    """Escaped and clipped user-derived text."""
+    return clip(escape(text), limit)
+
+
+def section(text: str) -> SectionBlock:
+    """A mrkdwn section, clipped to the section limit (escape user text before)."""
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, TEXT_MAX) if text.strip() else "—"))
+
+
+def _bullets(title: str, items: Iterable[str]) -> SectionBlock:
+    lines = [f"*{title}*"] + [f"• {escape(item)}" for item in items]
+    return section("\n".join(lines))
+
+
+def _context(parts: Sequence[str]) -> ContextBlock:
+    elements = [MarkdownTextObject(text=clip(p, FIELD_MAX)) for p in parts if p.strip()][:CONTEXT_ELEMENTS_MAX]
+    return ContextBlock(elements=elements or [MarkdownTextObject(text="—")])
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    """A button with its label and value clipped to Block Kit's limits."""
+    return ButtonElement(text=PlainTextObject(text=clip(label, BUTTON_TEXT_MAX), emoji=True), action_id=action_id,
+                         value=value[:BUTTON_VALUE_MAX], style=style)  # fmt: skip
+
+
+def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] = ()) -> list[Block]:
+    """The recommendation card: verdict, the six steps, cost, risks, next steps, case study, sources, actions."""
+    name = APPROACH_NAMES[rec.approach]
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=clip(f"{name} · {rec.confidence:.0%} confidence", HEADER_MAX))),
+        section(escape(rec.verdict)),
+        _context([f"*Confidence {rec.confidence:.0%}:* {escape(rec.confidence_reason)}"]),
+        DividerBlock(),
+    ]
+    fields = []
+    for f in rec.factors[:FIELDS_MAX]:
+        head = f"*{f.step}. {escape(f.name)}* → {LEANS.get(f.leans, f.leans)}"
+        fields.append(MarkdownTextObject(text=clip(f"{head}\n_{escape(f.said)}_", FIELD_MAX)))
+    if fields:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*The six steps* (what you said → which way it leans)"),
+                                   fields=fields))  # fmt: skip
+    for gate in rec.gates:
+        blocks.append(section(f"⛔ *Step {gate.step}:* {escape(gate.reason)}. _Would change: {escape(gate.would_change)}_"))  # noqa: E501
+    cross = rec.tco.crossover_monthly_requests
+    cross_text = (f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(cross)} requests/month."
+                  if cross is not None else "Crossover: none at these prices.")  # fmt: skip
+    blocks.append(section(f"*3-year cost*\n{escape(tco_headline(rec))}\n{cross_text}"))
+    if rec.risks:
+        blocks.append(_bullets("Risks", rec.risks))
+    if rec.next_steps:
+        blocks.append(_bullets("Next steps", rec.next_steps))
+    if rec.case_studies:
+        c = rec.case_studies[0]
+        blocks.append(section(f"*Customer story: {escape(c.name)}*\n{escape(c.takeaway)}"))
+    if rec.citations:
+        sources = "; ".join(f"{escape(c.source)} § {escape(c.section)}" for c in rec.citations)
+        blocks.append(_context([f"*Sources:* {sources}"]))
+    if notes:
+        blocks.append(_context([f"_{escape(n)}_" for n in notes]))
+    blocks.append(_context([msg.CARD_FOOTER]))
+    blocks.append(ActionsBlock(block_id="card_actions", elements=[
+        button("Adjust answers", "adjust", conversation_id, style="primary"),
+        button("👍", "feedback:up", conversation_id),
+        button("👎", "feedback:down", conversation_id),
+    ]))  # fmt: skip
+    return blocks[:MAX_BLOCKS - 1] + blocks[-1:] if len(blocks) > MAX_BLOCKS else blocks
+
+
+def card_text(rec: Recommendation) -> str:
+    """The card's notification (fallback) text."""
+    return msg.CARD_FALLBACK.format(approach=APPROACH_NAMES[rec.approach], confidence=rec.confidence)
+
+
+def card_metadata(rec: Recommendation, conversation_id: str, recommendation_id: int | None = None) -> Metadata:
+    """Message metadata other tools (and the leads' digest) read from the card."""
+    return Metadata(event_type=EVENT_TYPE, event_payload={
+        "approach": rec.approach,
+        "confidence": rec.confidence,
+        "conversation_id": conversation_id,
+        "recommendation_id": recommendation_id,
+        "tco_crossover_monthly_requests": rec.tco.crossover_monthly_requests,
+        "monthly_requests": rec.tco.monthly_requests,
+        "cheapest": rec.tco.cheapest,
+    })  # fmt: skip
+
+
+def answer_value(conversation_id: str, value: Any) -> str:
+    """A quick-answer button's value: the conversation and the answer, as compact JSON."""
+    return json.dumps({"c": conversation_id, "v": value}, separators=(",", ":"))
+
+
+def question_blocks(text_intro: str, questions: Sequence[Question], conversation_id: str,
+                    notes: Sequence[str] = ()) -> list[Block]:  # fmt: skip
+    """A question round: each question with its quick-answer buttons; free-text answers are accepted too."""
+    blocks: list[Block] = []
+    if text_intro:
+        blocks.append(section(escape(text_intro)))
+    for i, q in enumerate(questions, 1):
+        hint = f"\n_{escape(q.hint)}_" if q.hint else ""
+        blocks.append(section(f"*{i}. {escape(q.text)}*{hint}"))
+        if q.quick_answers:
+            blocks.append(ActionsBlock(block_id=f"q:{q.field}", elements=[
+                button(a.label, f"answer:{q.field}:{n}", answer_value(conversation_id, a.value))
+                for n, a in enumerate(q.quick_answers[:25])
+            ]))  # fmt: skip
+    if notes:
+        blocks.append(_context([f"_{escape(n)}_" for n in notes]))
+    blocks.append(_context([msg.FREE_TEXT_HINT]))
+    return blocks[:MAX_BLOCKS]
+
+
+def text_blocks(text: str) -> list[Block]:
+    """A plain reply as one section (the text is ours, but may quote the user, so it is escaped)."""
+    return [section(escape(text))]
+
+
+def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
+    """An ephemeral 3-year cost estimate."""
+    vol = tco.format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
+    fields = [
+        MarkdownTextObject(text=f"*{APPROACH_NAMES[name]}*\none-time {tco.format_usd(cost.one_time_usd)} · "
+                                f"monthly {tco.format_usd(cost.monthly_usd)}\n*{est.horizon_months} months: "
+                                f"{tco.format_usd(cost.total_usd)}*")
+        for name, cost in est.approaches.items()
+    ]
+    x = est.crossover_monthly_requests
+    cross = (f"Fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month." if x is not None
+             else "Fine-tuning never becomes cheaper at these prices.")  # fmt: skip
+    return [
+        section(f"*3-year cost at {vol} requests/month*"),
+        SectionBlock(fields=fields[:FIELDS_MAX]),
+        section(cross),
+        _context([escape(n) for n in est.notes]),
+    ]
+
+
+def answered_blocks(original: Sequence[dict[str, Any]], field: str, line: str) -> list[dict[str, Any]]:
+    """A question message with the answered question's buttons replaced by who answered what."""
+    out: list[dict[str, Any]] = []
+    for block in original:
+        if block.get("block_id") == f"q:{field}":
+            out.append(ContextBlock(elements=[MarkdownTextObject(text=clip(line, FIELD_MAX))]).to_dict())
+        else:
+            out.append(block)
+    return out
+
+
+def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    """Serialise (and so validate) blocks."""
+    return [b.to_dict() for b in blocks]

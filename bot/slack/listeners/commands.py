@@ -1,0 +1,145 @@
+"""The `/ai-advisor` slash command: help, start, ask, tco, status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.advisor import tco
+from bot.advisor.conversation import ConversationKey
+from bot.advisor.engine import APPROACH_NAMES
+from bot.advisor.extract import extract
+from bot.errors import AdvisorError
+from bot.services import Services
+from bot.slack import blocks as bk
+from bot.slack import messages as msg
+from bot.slack.replies import Turn, post_reply, run_turn, told_on_failure
+
+log = logging.getLogger("bot.slack")
+
+SUBCOMMANDS = ("help", "start", "ask", "tco", "status")
+
+
+def parse_command(text: str) -> tuple[str, str]:
+    """Split the command text into (subcommand, rest); empty text is `help`; unknown words stay as given."""
+    first, _, rest = (text or "").strip().partition(" ")
+    return (first.lower() or "help"), rest.strip()
+
+
+def help_text(sub: str | None = None) -> str:
+    """The help message, prefixed by a note when the subcommand was not understood."""
+    prefix = msg.UNKNOWN_SUBCOMMAND.format(sub=bk.clip(bk.escape(sub), 100)) if sub else ""
+    return prefix + msg.HELP
+
+
+def register(app: App, services: Services) -> None:
+    """Listen to `/ai-advisor`."""
+
+    @app.command(msg.COMMAND)
+    def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        sub, rest = parse_command(command.get("text", ""))
+        if sub == "help":
+            ack(text=help_text(), response_type="ephemeral")
+        elif sub == "tco":
+            ack(response_type="ephemeral", **tco_reply(services, rest))
+        elif sub == "status":
+            ack(response_type="ephemeral", **status_reply(services, command["user_id"]))
+        elif sub == "start":
+            ack()
+            start(services, client, respond, command, rest)
+        elif sub == "ask":
+            if not rest:
+                ack(text=msg.ASK_USAGE, response_type="ephemeral")
+                return
+            ack()
+            respond(**ask_reply(services, rest))
+        else:
+            ack(text=help_text(sub), response_type="ephemeral")
+
+
+def tco_reply(services: Services, text: str) -> dict[str, Any]:
+    """An ephemeral cost estimate from free text ("2M requests a month, 20k examples")."""
+    facts = {f.field: f.value for f in extract(text).facts} if text else {}
+    try:
+        assumptions = tco.load_assumptions(services.settings.advisor_tco_config)
+        est = tco.estimate(facts.get("monthly_requests"), labeled_examples=facts.get("labeled_examples"),
+                           changes_often=facts.get("changes_often"), assumptions=assumptions)  # fmt: skip
+    except AdvisorError as exc:
+        return {"text": msg.ERROR_INPUT.format(error=bk.escape(str(exc)))}
+    blocks = bk.tco_blocks(est)
+    if "monthly_requests" not in facts:
+        blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=msg.TCO_USAGE)]))
+    x = est.crossover_monthly_requests
+    text = f"3-year cost estimate; crossover ~{tco.format_volume(x)} requests/month" if x else "3-year cost estimate"
+    return {"text": text, "blocks": bk.to_dicts(blocks)}
+
+
+def status_reply(services: Services, user: str) -> dict[str, Any]:
+    """The user's recent assessments, ephemerally."""
+    rows = [c for c in services.store.conversations_for_user(user) if c.get("platform") == "slack"]
+    if not rows:
+        return {"text": msg.STATUS_NONE}
+    lines = [msg.STATUS_HEADER]
+    for conv in rows:
+        state = msg.STATUS_STATE.get(conv["state"], conv["state"])
+        rec = services.store.latest_recommendation(conv["id"])
+        outcome = f" · {APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%})" if rec else ""
+        where = f"<#{conv['channel']}>" if str(conv["channel"]).startswith(("C", "G")) else "direct message"
+        lines.append(f"• `{conv['id']}` in {where} · {state}{outcome} · updated {str(conv['updated_at'])[:10]}")
+    return {"text": "\n".join(lines)}
+
+
+def start(services: Services, client: WebClient, respond: Respond, command: dict[str, Any], description: str) -> None:
+    """Open a new thread in the channel for an assessment, then answer the description (if any) in it."""
+    channel, user, team = command["channel_id"], command["user_id"], command.get("team_id", "")
+    opening = (msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500)) if description
+               else msg.START_THREAD.format(user=user))  # fmt: skip
+    try:
+        posted = client.chat_postMessage(channel=channel, text=opening)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        respond(text=msg.START_FAILED.format(error=error), response_type="ephemeral")
+        return
+    ts = str(posted["ts"])
+    key = ConversationKey("slack", team, channel, ts)
+    if description:
+        run_turn(services, client, Turn(key, user, description, channel, ts, ts))
+        return
+    with told_on_failure(client, channel, ts):
+        post_reply(services, client, channel, ts, services.advisor.handle(key, user, ""))
+
+
+def ask_reply(services: Services, question: str) -> dict[str, Any]:
+    """A knowledge-base answer with its sources (the retrieval layer is looked up lazily)."""
+    try:
+        from bot import retrieval
+
+        index = services.knowledge
+        text, citations = retrieval.answer(question, index)
+    except (ImportError, AttributeError):
+        return {"text": msg.ASK_UNAVAILABLE, "response_type": "ephemeral"}
+    except AdvisorError as exc:
+        return {"text": msg.ERROR_INPUT.format(error=bk.escape(str(exc))), "response_type": "ephemeral"}
+    except Exception:
+        log.exception("knowledge answer failed")
+        return {"text": msg.ERROR, "response_type": "ephemeral"}
+    if not text:
+        return {"text": msg.ASK_NOTHING, "response_type": "ephemeral"}
+    sources = "; ".join(_citation(c) for c in citations or [])
+    blocks: list[Any] = [bk.section(bk.escape(str(text)))]
+    if sources:
+        blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=bk.clip(msg.ASK_SOURCES.format(
+            sources=sources), bk.FIELD_MAX))]))  # fmt: skip
+    return {"text": bk.clip(bk.escape(str(text)), 3000), "blocks": bk.to_dicts(blocks), "response_type": "ephemeral"}
+
+
+def _citation(c: Any) -> str:
+    if isinstance(c, dict):
+        source, section = c.get("source", ""), c.get("section", "")
+    else:
+        source, section = getattr(c, "source", str(c)), getattr(c, "section", "")
+    return bk.escape(f"{source} § {section}" if section else str(source))

@@ -1,0 +1,129 @@
+"""Global middleware: ignore noise, route messages to conversations, drop duplicates, log requests.
+
+Listeners can rely on `context["turn"]` for conversation events; nothing else reaches them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+
+from bot.advisor.conversation import ConversationKey
+from bot.services import Services
+from bot.slack.replies import DM_THREAD, Turn
+
+log = logging.getLogger("bot.slack")
+
+CONVERSATION_EVENTS = frozenset({"app_mention", "message"})
+# Message subtypes that are still a person talking; edits, deletions, joins, bot messages etc. are ignored.
+USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+Next = Callable[[], BoltResponse | None]
+
+
+def _ignored() -> BoltResponse:
+    return BoltResponse(status=200, body="")
+
+
+def strip_mention(text: str, bot_user_id: str | None) -> str:
+    """The message text without mentions of the bot."""
+    if not bot_user_id:
+        return text.strip()
+    return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text).strip()
+
+
+def log_requests(body: dict[str, Any], request: BoltRequest, next: Next) -> BoltResponse | None:
+    """One structured line per request (no secrets, no message text)."""
+    event = body.get("event") or {}
+    retry = request.headers.get("x-slack-retry-num") or [""]
+    log.info("slack request type=%s event=%s event_id=%s command=%s action=%s retry=%s",
+             body.get("type") or ("command" if "command" in body else "?"), event.get("type"), body.get("event_id"),
+             body.get("command"), ",".join(a.get("action_id", "") for a in body.get("actions") or []), retry[0])
+    return next()
+
+
+def ignore_noise(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
+    """Acknowledge and drop events that are not a person talking: bots (us included), edits, deletions,
+    and event types the app doesn't handle."""
+    if body.get("type") != "event_callback":
+        return next()
+    event = body.get("event") or {}
+    if event.get("type") not in CONVERSATION_EVENTS:
+        return _ignored()
+    if event.get("subtype") not in USER_SUBTYPES or event.get("bot_id") or event.get("bot_profile"):
+        return _ignored()
+    user = event.get("user")
+    if not user or user == context.bot_user_id:
+        return _ignored()
+    return next()
+
+
+def route_conversations(services: Services) -> Callable[..., BoltResponse | None]:
+    """Middleware that puts the conversation `Turn` into the context, or drops channel chatter."""
+
+    def route(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
+        if body.get("type") != "event_callback":
+            return next()
+        turn = route_event(body, context.bot_user_id, services)
+        if turn is None:
+            return _ignored()
+        context["turn"] = turn
+        return next()
+
+    return route
+
+
+def route_event(body: dict[str, Any], bot_user_id: str | None, services: Services) -> Turn | None:
+    """Which conversation an event continues, if any.
+
+    Mentions start or continue the thread's conversation; DMs always talk to the advisor; replies in a
+    channel thread continue it only when the thread already has a conversation.
+    """
+    event = body.get("event") or {}
+    team = str(body.get("team_id") or event.get("team") or "")
+    channel, ts, thread_ts = str(event.get("channel") or ""), str(event.get("ts") or ""), event.get("thread_ts")
+    if not channel or not ts:
+        return None
+    text = strip_mention(str(event.get("text") or ""), bot_user_id)
+    user = str(event["user"])
+    if event.get("type") == "app_mention":
+        thread = str(thread_ts or ts)
+        return Turn(ConversationKey("slack", team, channel, thread), user, text, channel, ts, thread)
+    if event.get("channel_type") == "im":
+        key = ConversationKey("slack", team, channel, str(thread_ts or DM_THREAD))
+        return Turn(key, user, text, channel, ts, str(thread_ts) if thread_ts else None)
+    if not thread_ts:
+        return None  # channel chatter
+    if bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""):
+        return None  # the app_mention event for the same message handles it
+    key = ConversationKey("slack", team, channel, str(thread_ts))
+    if services.store.find_conversation(str(key)) is None:
+        return None
+    return Turn(key, user, text, channel, ts, str(thread_ts))
+
+
+def dedupe(services: Services) -> Callable[..., BoltResponse | None]:
+    """Middleware that drops redeliveries: the same event_id (Slack's retries) or the same message
+    (a message seen through two events), persisted so it holds across restarts."""
+
+    store = services.store
+
+    def check(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
+        if body.get("type") != "event_callback":
+            return next()
+        event_id = body.get("event_id")
+        if event_id and not store.first_time(f"event:{event_id}"):
+            log.info("duplicate event %s ignored", event_id)
+            return _ignored()
+        turn: Turn | None = context.get("turn")
+        if turn is not None and not store.first_time(f"message:{turn.key.team}:{turn.channel}:{turn.ts}"):
+            log.info("message %s in %s already handled", turn.ts, turn.channel)
+            return _ignored()
+        return next()
+
+    return check

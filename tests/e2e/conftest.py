@@ -1,0 +1,98 @@
+"""End-to-end fixtures: the Slack Web API emulator and the real `ai-advisor serve` process talking to it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.slack_emulator import SlackEmulator
+from tests.slack_requests import SlackClient
+
+SECRET = "secret"
+CLI = Path(sys.executable).parent / "ai-advisor"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(client: SlackClient, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"ai-advisor serve exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if client.get("/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"ai-advisor serve did not become healthy:\n{log.read_text()[-4000:]}")
+
+
+class Server:
+    """A running `ai-advisor serve` process."""
+
+    def __init__(self, emulator: SlackEmulator, data_dir: Path) -> None:
+        self.emulator = emulator
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.client = SlackClient(self.url, SECRET)
+        self.log = data_dir / "serve.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ADVISOR_", "OPENAI_"))}
+        env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=self.emulator.url,
+                   ADVISOR_DATA_DIR=str(self.data_dir), ADVISOR_LOG_LEVEL="INFO")  # fmt: skip
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([str(CLI), "serve", "--port", str(self.port), "--host", "127.0.0.1"],
+                                         env=env, stdout=out, stderr=subprocess.STDOUT, cwd=self.data_dir)  # fmt: skip
+        wait_healthy(self.client, self.proc, self.log)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(emulator, tmp_path_factory.mktemp("serve")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def slack(server: Server) -> SlackClient:
+    return server.client
+
+
+@pytest.fixture
+def channel() -> str:
+    """A channel id no other test uses."""
+    return "C" + uuid.uuid4().hex[:10].upper()

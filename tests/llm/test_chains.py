@@ -1,0 +1,54 @@
+"""Logic of the LLM layer with LangChain's fake chat model (no HTTP)."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from bot.llm import CircuitBreaker, IntakeDraft, LlmClient, merge_facts, numbers_in, ungrounded_numbers
+from bot.templates import load_all
+
+
+def test_numbers_are_normalised() -> None:
+    assert numbers_in("10,000 or 10k or 10K, $1.5M, 2 million, 40%") == [10000, 10000, 10000, 1.5e6, 2e6, 40]
+    assert numbers_in("GPT-4o in Q4, a 3-year horizon") == [3]
+
+
+@pytest.mark.parametrize(("output", "inputs", "bad"), [
+    ("about 10k examples", "Labeled examples: 10000", []),
+    ("about $1.2M over 3 years", "3-year cost: $1,234,567", []),
+    ("78% confident", "confidence 0.78", []),
+    ("needs 25,000 examples", "Labeled examples: 10000", [25000]),
+])  # fmt: skip
+def test_grounding(output: str, inputs: str, bad: list[float]) -> None:
+    assert ungrounded_numbers(output, inputs) == bad
+
+
+def test_write_with_a_fake_model() -> None:
+    model = FakeListChatModel(responses=["Prompt engineering fits [1].", "It needs 99 examples [1]."])
+    client = LlmClient(model, breaker=CircuitBreaker())
+    with client.turn() as usage:
+        ok = client.answer("how much data?", ["prompting needs a few dozen examples"], fallback="offline")
+        invented = client.answer("how much data?", ["prompting needs a few dozen examples"], fallback="offline")
+    assert ok.wording == "llm" and invented.text == "offline"
+    assert usage.calls == 2 and usage.templates == {"knowledge_answer": load_all()["knowledge_answer"].sha256}
+    with client.turn():
+        client.answer("q", ["p"], fallback="offline")
+        client.answer("q", ["p"], fallback="offline")
+        third = client.answer("q", ["p"], fallback="offline")  # over the per-message cap: not called
+    assert third.wording == "offline"
+
+
+def test_merge_rules_keep_offline_values_and_reject_bad_ones() -> None:
+    from bot.advisor.extract import extract
+
+    text = "about 40 reports a month, no ML people"
+    offline = extract(text, turn=1).facts
+    draft = IntakeDraft(monthly_requests=4000, ml_expertise="strong", priority="fast", regulated=True,
+                        labeled_examples=40000)  # fmt: skip
+    facts, rejected = merge_facts(offline, draft, text, turn=1)
+    values = {f.field: f.value for f in facts}
+    assert values["monthly_requests"] == 40 and values["ml_expertise"] == "none"
+    assert values["regulated"] is True
+    assert "priority" not in values and sorted(rejected) == ["labeled_examples", "priority"]
+    assert next(f for f in facts if f.field == "regulated").provenance.source == "llm"
