@@ -173,6 +173,17 @@ def test_hostile_text_gets_a_valid_card_or_a_clear_reply(server: Server, slack: 
     assert "<!here" not in dumped and "<!channel" not in dumped and "<@U999" not in dumped
     assert "<https://evil" not in dumped
     assert reply.ok  # the emulator enforces Block Kit limits (blocks, header, section text)
+    blocks = reply.params["blocks"]
+    assert len(blocks) <= 50
+    for block in blocks:
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "section":
+            assert len(block.get("text", {}).get("text", "")) <= 3000
+            assert len(block.get("fields", [])) <= 10
+            assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
+        if block["type"] == "context":
+            assert len(block["elements"]) <= 10
 
 
 def test_bad_signature_and_stale_timestamp_are_401(server: Server, slack: SlackClient, channel: str) -> None:
