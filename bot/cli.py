@@ -105,6 +105,22 @@ def chat() -> None:
                 click.echo(f"          ({q.hint or options})")
 
 
+def _jsonl(key: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Read JSON lines with a string `key` on stdin; write one result (or an error naming the line) per line."""
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        item: Any = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get(key), str):
+                raise ValueError(f'each line needs a "{key}" string')
+            out = handle(item)
+        except (ValueError, AdvisorError) as exc:
+            out = {"id": item.get("id") if isinstance(item, dict) else None, "line": n, "error": str(exc)}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
 def _read_text(text: str) -> str:
     return sys.stdin.read() if text == "-" else text
 
@@ -118,20 +134,12 @@ def assess(text: str | None, as_json: bool, jsonl: bool) -> None:
     """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
     advisor = services().advisor
     if jsonl:
-        for n, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            item: Any = None
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise ValueError('each line needs a "text" string')
-                rec, intake, notes = advisor.assess(item["text"])
-                out = assessment_json(rec, intake, id=item.get("id"), notes=notes)
-            except (ValueError, AdvisorError) as exc:
-                ident = item.get("id") if isinstance(item, dict) else None
-                out = {"id": ident, "line": n, "error": str(exc)}
-            click.echo(json.dumps(out, ensure_ascii=False))
+
+        def one(item: dict[str, Any]) -> dict[str, Any]:
+            rec, intake, notes = advisor.assess(item["text"])
+            return assessment_json(rec, intake, id=item.get("id"), notes=notes)
+
+        _jsonl("text", one)
         return
     if text is None:
         raise click.UsageError("give TEXT, - to read stdin, or --jsonl")
@@ -210,19 +218,8 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
     """Search the knowledge base for QUERY and show the best passages with their sources."""
     knowledge = services().knowledge
     if jsonl:
-        for n, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            item: Any = None
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-                    raise ValueError('each line needs a "q" string')
-                out = {"id": item.get("id"), "results": [p.to_dict() for p in knowledge.search(item["q"], k)]}
-            except ValueError as exc:
-                ident = item.get("id") if isinstance(item, dict) else None
-                out = {"id": ident, "line": n, "error": str(exc)}
-            click.echo(json.dumps(out, ensure_ascii=False))
+        _jsonl("q", lambda item: {"id": item.get("id"),
+                                  "results": [p.to_dict() for p in knowledge.search(item["q"], k)]})
         return
     text = " ".join(query).strip()
     if not retrieval.query_terms(text):

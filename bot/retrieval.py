@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
+from bot.sqlite import locked_transaction
 
 log = logging.getLogger(__name__)
 
@@ -367,16 +368,8 @@ class KnowledgeIndex:
         with self._lock:
             self.db.conn.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite_utils.Database]:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
+        return locked_transaction(self.db, self._lock)
 
     def _ensure_schema(self) -> None:
         wanted = {"schema": str(SCHEMA_VERSION), "tokenize": self.tokenize}

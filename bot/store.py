@@ -7,8 +7,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
 from bot.migrations import migrate
+from bot.sqlite import locked_transaction
 
 
 def now() -> str:
@@ -42,20 +42,9 @@ class Store:
         with self._lock:
             migrate(self.db)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
         """Run the block atomically (and exclusively within this process)."""
-        with self._lock:
-            if self.db.conn.in_transaction:
-                yield self.db
-                return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        return locked_transaction(self.db, self._lock)
 
     def close(self) -> None:
         """Close the connection."""
