@@ -30,7 +30,7 @@ from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
-from bot.sqlite import locked_transaction
+from bot.sqlite import locked_transaction, open_database
 
 log = logging.getLogger(__name__)
 
@@ -353,13 +353,7 @@ class KnowledgeIndex:
         self._warned: set[tuple[str, str]] = set()
         self.last_report: IndexReport | None = None  # what the latest ensure_fresh() did
         self._lock = threading.RLock()
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        if self.path != ":memory:":
-            self.db.enable_wal()
+        self.db = open_database(self.path)
         with self._lock:
             self._ensure_schema()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlite_utils
 
@@ -23,3 +25,15 @@ def locked_transaction(db: sqlite_utils.Database, lock: threading.RLock) -> Iter
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+def open_database(path: str) -> sqlite_utils.Database:
+    """A connection shared by threads (callers serialise with a lock), WAL mode and a generous busy timeout."""
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 30000")
+    if path != ":memory:":
+        db.enable_wal()
+    return db

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import sqlite3
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -17,7 +16,7 @@ from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
 from bot.migrations import migrate
-from bot.sqlite import locked_transaction
+from bot.sqlite import locked_transaction, open_database
 
 
 def now() -> str:
@@ -30,13 +29,7 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        if self.path != ":memory:":
-            self.db.enable_wal()
+        self.db = open_database(self.path)
         self.db.execute("PRAGMA foreign_keys = ON")
         self._lock = threading.RLock()
         with self._lock:
