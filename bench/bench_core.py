@@ -1,18 +1,23 @@
 """Core advisor benchmark: approach and field accuracy, questions-to-card, assessment speed.
 
-Usage: python bench/bench_core.py [--file ../shared/eval/dev_scenarios.jsonl] [--repeat 20]
+Usage: python bench/bench_core.py [--file ../shared/eval/dev_scenarios.jsonl] [--repeat 20] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import harness as h
 from bot.advisor.conversation import Advisor, ConversationKey
 from bot.advisor.extract import extract
 from bot.config import Settings
@@ -43,7 +48,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--repeat", type=int, default=20, help="timed repetitions of the whole set")
+    parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     scenarios = [json.loads(line) for line in args.file.read_text().splitlines() if line.strip()]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,17 +85,24 @@ def main() -> None:
                 timings.append(time.perf_counter() - start)
     timings.sort()
     n = len(scenarios)
-    print(f"scenarios: {n}")
-    print(f"approach accuracy: {ok}/{n} = {ok / n:.0%}")
-    print(f"field accuracy: {fields_ok}/{fields_total} = {fields_ok / max(1, fields_total):.1%}")
-    print(f"confidence rule (low_confidence <-> < 0.6): {low_ok}/{n}")
-    print(f"questions to card: median {statistics.median(questions):g}, max {max(questions)}; "
-          f"rounds: median {statistics.median(rounds):g}, max {max(rounds)}")  # fmt: skip
     p50 = timings[len(timings) // 2] * 1000
     p95 = timings[int(len(timings) * 0.95)] * 1000
-    print(f"assess latency: p50 {p50:.2f} ms, p95 {p95:.2f} ms, {len(timings) / sum(timings):.0f} assessments/s")
-    for miss in misses:
-        print(f"  miss: {miss}")
+    lines = [
+        f"scenarios: {n}",
+        f"approach accuracy: {ok}/{n} = {ok / n:.0%}",
+        f"field accuracy: {fields_ok}/{fields_total} = {fields_ok / max(1, fields_total):.1%}",
+        f"confidence rule (low_confidence <-> < 0.6): {low_ok}/{n}",
+        f"questions to card: median {statistics.median(questions):g}, max {max(questions)}; "
+        f"rounds: median {statistics.median(rounds):g}, max {max(rounds)}",
+        f"assess latency: p50 {p50:.2f} ms, p95 {p95:.2f} ms, {len(timings) / sum(timings):.0f} assessments/s",
+        *(f"  miss: {miss}" for miss in misses),
+    ]
+    print("\n".join(lines))
+    if args.write:
+        body = (h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {args.repeat} timed "
+                "repetitions of the whole set, after a warm-up that builds the knowledge index\n\n```\n"
+                + "\n".join(lines) + "\n```\n")  # fmt: skip
+        h.write_section("bench_core.py", "Core advisor", body)
 
 
 if __name__ == "__main__":

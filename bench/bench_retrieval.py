@@ -1,15 +1,14 @@
 """Retrieval benchmark: recall@3 and warm-index query latency, for several BM25 (FTS5) variants side by side.
 
-    .venv/bin/python bench/bench_retrieval.py [--file ../shared/eval/dev_retrieval.jsonl] [--reps 50]
+    .venv/bin/python bench/bench_retrieval.py [--file ../shared/eval/dev_retrieval.jsonl] [--reps 50] [--write]
 
 A hit: one of the question's expected phrases appears in the top-3 passages (heading or text).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
-import platform
 import sqlite3
 import statistics
 import sys
@@ -24,6 +23,7 @@ import click
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import harness as h  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
 from bot.retrieval import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
 
@@ -111,16 +111,16 @@ def evaluate(index: KnowledgeIndex, items: list[dict[str, Any]], reps: int) -> d
 @click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), default=DEV_FILE,
               show_default=True, help="Evaluation questions (JSON lines: id, q, any).")  # fmt: skip
 @click.option("--reps", default=50, show_default=True, help="Warm passes over the questions for latency.")
-def main(file: Path, reps: int) -> None:
+@click.option("--write", is_flag=True, help="Write the results into BENCHMARKS.md.")
+def main(file: Path, reps: int, write: bool) -> None:
     """Print a markdown table comparing retrieval variants."""
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     dev = load(file)
-    uname = platform.uname()
-    click.echo(f"Machine: {uname.machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-               f"SQLite {sqlite3.sqlite_version}")  # fmt: skip
-    click.echo(f"Dev set: {file.name} ({len(dev)} questions); own set: {len(OWN_QUESTIONS)} questions; "
-               f"k={K}; latency over {reps} warm passes\n")  # fmt: skip
-    click.echo("| Variant | dev recall@3 | dev MRR | own recall@3 | own MRR | p50 ms | p95 ms |")
-    click.echo("|---|---|---|---|---|---|---|")
+    lines = [f"SQLite {sqlite3.sqlite_version}. Dev set: {file.name} ({len(dev)} questions); own set: "
+             f"{len(OWN_QUESTIONS)} questions; k={K}; latency over {reps} warm passes", "",
+             "| Variant | dev recall@3 | dev MRR | own recall@3 | own MRR | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    click.echo("\n".join(lines))
     with tempfile.TemporaryDirectory() as tmp:
         for n, v in enumerate(VARIANTS):
             index = KnowledgeIndex(Path(tmp) / f"v{n}.db", [knowledge_dir()], stemming=v.stemming, phrases=v.phrases,
@@ -132,10 +132,13 @@ def main(file: Path, reps: int) -> None:
             d = evaluate(index, dev, reps)
             o = evaluate(index, OWN_QUESTIONS, max(1, reps // 5))
             miss = f" (missed {', '.join(d['misses'] + o['misses'])})" if d["misses"] or o["misses"] else ""
-            click.echo(f"| {v.name}{miss} | {d['recall']:.2f} | {d['mrr']:.2f} | {o['recall']:.2f} | "
-                       f"{o['mrr']:.2f} | {d['p50']:.2f} | {d['p95']:.2f} |")  # fmt: skip
+            lines.append(f"| {v.name}{miss} | {d['recall']:.2f} | {d['mrr']:.2f} | {o['recall']:.2f} | "
+                         f"{o['mrr']:.2f} | {d['p50']:.2f} | {d['p95']:.2f} |")  # fmt: skip
+            click.echo(lines[-1])
             index.close()
-
+    if write:
+        h.write_section("bench_retrieval.py", "Retrieval",
+                        h.header(started, time.perf_counter() - t0) + "\n" + "\n".join(lines) + "\n")
 
 if __name__ == "__main__":
     main()

@@ -1,158 +1,162 @@
 """Slack serving benchmark: ack latency and event→card time of `ai-advisor serve` vs a bare Bolt app.
 
-Both run as separate processes on waitress against the local Web API emulator; signed `app_mention` events are
-sent at a fixed concurrency. Ack = HTTP response time of POST /slack/events; event→card = time until the
-emulator records the chat.postMessage in that event's thread.
+Both run as separate processes on waitress against the local Web API emulator, one after the other in the same
+run. Signed `app_mention` events, each starting its own conversation with a complete description (so each should
+get exactly one card), are sent at concurrency 1, 10 and 50 in two ways:
 
-Usage: python bench/bench_slack.py [--events 200] [--concurrency 10] [--write]
+- burst: N requests in flight; each client worker sends its next event as soon as its previous one is acked;
+- users: N users in flight; each waits for its card before starting its next conversation.
+
+Ack = HTTP response time of POST /slack/events. Event→card = until the emulator records the card (chat.postMessage
+with metadata event_type advisor_recommendation) in the event's thread. Cards are counted per conversation: lost =
+no card, duplicated = more than one.
+
+    .venv/bin/python bench/bench_slack.py [--events 200] [--levels 1,10,50] [--conversations 100] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
-import statistics
-import subprocess
+import itertools
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests import slack_requests as sr  # noqa: E402
-from tests.e2e.conftest import free_port, wait_healthy  # noqa: E402
-from tests.slack_emulator import SlackEmulator  # noqa: E402
-from tests.slack_requests import SlackClient  # noqa: E402
+from bench import harness as h
 
-SECRET = "secret"
-TEXT = ("We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
-        "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
+TITLE = "Slack serving: ack latency and event→card, vs a bare Bolt app"
+TARGETS = {10: 0.100, 50: 0.300}  # ack p99 targets (seconds) by concurrency, from issue #8
+CARD_TIMEOUT = 60.0
 
 
-def bare_app_main(port: int) -> None:
-    """A bare Bolt app (one app_mention listener that posts in the thread), served like ours."""
-    from slack_bolt import App
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-    from slack_sdk import WebClient
-    from waitress import serve
-
-    app = App(client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
-              signing_secret=SECRET)  # fmt: skip
-
-    @app.event("app_mention")
-    def on_mention(event: dict[str, str], client: WebClient) -> None:
-        client.chat_postMessage(channel=event["channel"], thread_ts=event["ts"], text="hello")
-
-    handler = SlackRequestHandler(app)
-
-    def wsgi(environ: dict[str, object], start_response: object) -> object:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
-            return [b"ok"]
-        return handler(environ, start_response)  # type: ignore[arg-type]
-
-    serve(wsgi, host="127.0.0.1", port=port, threads=16, _quiet=True)
+def run_burst(server: h.Server, emulator: h.RecordingEmulator, tag: str, events: int, concurrency: int) -> h.Outcome:
+    """`events` conversations with `concurrency` requests in flight; waits for the cards."""
+    bodies = [h.mention_body(f"C{tag}{i:05d}", h.FULL_TEXTS[i % len(h.FULL_TEXTS)]) for i in range(events)]
+    started = time.perf_counter()
+    sent = h.burst(server.client, bodies, concurrency)
+    acked_seconds = time.perf_counter() - started
+    emulator.wait_cards([s.thread for s in sent], CARD_TIMEOUT)
+    out = h.outcome(emulator, sent, {s.thread: s.at for s in sent})
+    out.rate = len(sent) / acked_seconds
+    return out
 
 
-def start(kind: str, emulator: SlackEmulator, data: Path) -> tuple[subprocess.Popen[bytes], SlackClient]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ADVISOR_", "OPENAI_"))}
-    env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.url,
-               ADVISOR_DATA_DIR=str(data), ADVISOR_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))  # fmt: skip
-    if kind == "ai-advisor":
-        cmd = [str(Path(sys.executable).parent / "ai-advisor"), "serve", "--port", str(port), "--host", "127.0.0.1"]
-    else:
-        cmd = [sys.executable, __file__, "--bare-server", str(port)]
-    log = data / f"{kind}.log"
-    data.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=data)
-    client = SlackClient(f"http://127.0.0.1:{port}", SECRET, timeout=30)
-    wait_healthy(client, proc, log)
-    return proc, client
+def run_users(server: h.Server, emulator: h.RecordingEmulator, tag: str, users: int, total: int) -> h.Outcome:
+    """`total` conversations by `users` users in flight, each waiting for its card before the next mention."""
+    counter = itertools.count()
+    lock = threading.Lock()
+    sent: list[h.Sent] = []
+
+    def user() -> None:
+        while True:
+            with lock:
+                i = next(counter)
+            if i >= total:
+                return
+            thread, body = h.mention_body(f"C{tag}{i:05d}", h.FULL_TEXTS[i % len(h.FULL_TEXTS)])
+            arrived = emulator.arrival(thread, card=True)
+            s = h.send(server.client, thread, body)
+            with lock:
+                sent.append(s)
+            if s.status == 200:
+                arrived.wait(CARD_TIMEOUT)
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=user, name=f"bench-user-{n}") for n in range(users)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    emulator.wait_cards([s.thread for s in sent], CARD_TIMEOUT)
+    out = h.outcome(emulator, sent, {s.thread: s.at for s in sent})
+    out.rate = out.carded / elapsed
+    return out
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-def run(kind: str, events: int, concurrency: int) -> dict[str, float]:
-    with SlackEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        proc, client = start(kind, emulator, Path(tmp))
+def run_app(kind: str, levels: list[int], events: int, conversations: int) -> dict[tuple[str, int], h.Outcome]:
+    """Every burst and users run against one server process of `kind`."""
+    results: dict[tuple[str, int], h.Outcome] = {}
+    with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
+        server = h.start_server(kind, emulator.url, Path(tmp))
         try:
-            # warm-up (first auth.test, knowledge index, imports), not measured
-            warm = sr.app_mention(f"<@{sr.BOT_USER_ID}> {TEXT}", channel="CWARM")
-            client.post_event(sr.event_body(warm))
-            emulator.wait_for("chat.postMessage", timeout=60)
-            sent: dict[str, float] = {}
-            acks: list[float] = []
-            failures = 0
-
-            def one(i: int) -> None:
-                nonlocal failures
-                event = sr.app_mention(f"<@{sr.BOT_USER_ID}> {TEXT} #{i}", channel=f"CB{i:05d}")
-                body = sr.event_body(event)
-                t0 = time.time()
-                status, _, _ = client.post_event(body)
-                acks.append(time.time() - t0)
-                sent[str(event["ts"])] = t0
-                if status != 200:
-                    failures += 1
-
-            started = time.time()
-            with ThreadPoolExecutor(concurrency) as pool:
-                list(pool.map(one, range(events)))
-            posted = emulator.wait_for("chat.postMessage", events + 1, timeout=300, ok_only=True,
-                                       predicate=lambda c: str(c.params.get("channel", "")).startswith(("CB", "CWARM")))  # fmt: skip  # noqa: E501
-            elapsed = time.time() - started
-            to_card = [c.at - sent[str(c.params["thread_ts"])] for c in posted if c.params.get("thread_ts") in sent]
+            # Warm-up (auth.test, imports, the knowledge index), not measured.
+            thread, body = h.mention_body("CWARM", h.FULL_TEXTS[0])
+            h.send(server.client, thread, body)
+            emulator.wait_cards([thread], CARD_TIMEOUT, settle=0)
+            for c in levels:
+                print(f"  {kind}: burst, concurrency {c}", flush=True)
+                results[("burst", c)] = run_burst(server, emulator, f"B{c}x", events, c)
+            for c in levels:
+                print(f"  {kind}: users, {c} in flight", flush=True)
+                results[("users", c)] = run_users(server, emulator, f"U{c}x", c, max(conversations, 4 * c))
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    return {
-        "ack_p50_ms": statistics.median(acks) * 1000, "ack_p99_ms": pct(acks, 99) * 1000,
-        "card_p50_ms": statistics.median(to_card) * 1000, "card_p99_ms": pct(to_card, 99) * 1000,
-        "cards": len(to_card), "events": events, "non_200": failures, "seconds": elapsed,
-    }  # fmt: skip
+            server.stop()
+    return results
+
+
+def tables(results: dict[str, dict[tuple[str, int], h.Outcome]], levels: list[int]) -> str:
+    """The two markdown tables."""
+    burst = ["| concurrency | app | ack p50 | ack p99 | event→card p50 | event→card p99 | cards | lost | duplicated "
+             "| non-200 | acked events/s |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    users = ["| users in flight | app | event→card p50 | event→card p99 | ack p99 | cards | lost | duplicated "
+             "| non-200 | cards/s |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for c in levels:
+        for kind, res in results.items():
+            b = res[("burst", c)]
+            burst.append(f"| {c} | {kind} | {h.ms(h.pct(b.acks, 50))} | {h.ms(h.pct(b.acks, 99))} | "
+                         f"{h.ms(h.pct(b.card_times, 50))} | {h.ms(h.pct(b.card_times, 99))} | "
+                         f"{b.carded}/{b.conversations} | {b.lost} | {b.duplicated} | {b.non_200} | "
+                         f"{b.rate:.0f} |")  # fmt: skip
+            u = res[("users", c)]
+            users.append(f"| {c} | {kind} | {h.ms(h.pct(u.card_times, 50))} | {h.ms(h.pct(u.card_times, 99))} | "
+                         f"{h.ms(h.pct(u.acks, 99))} | {u.carded}/{u.conversations} | {u.lost} | {u.duplicated} | "
+                         f"{u.non_200} | {u.rate:.0f} |")  # fmt: skip
+    return "**Burst** (N requests in flight):\n\n" + "\n".join(burst) + \
+        "\n\n**Users** (N users in flight, each waiting for its card before the next mention):\n\n" + "\n".join(users)
+
+
+def verdicts(results: dict[tuple[str, int], h.Outcome], levels: list[int]) -> str:
+    """Target checks for ai-advisor: ack p99 by concurrency, and no lost or duplicated cards in any run."""
+    lines = []
+    for c, limit in TARGETS.items():
+        if ("burst", c) in results:
+            p99 = h.pct(results[("burst", c)].acks, 99)
+            lines.append(f"- ack p99 at concurrency {c}: {h.ms(p99)} (target under {limit * 1000:.0f} ms): "
+                         f"{'met' if p99 < limit else '**not met**'}")  # fmt: skip
+    lost = sum(o.lost for o in results.values())
+    dup = sum(o.duplicated for o in results.values())
+    non_200 = sum(o.non_200 for o in results.values())
+    total = sum(o.conversations for o in results.values())
+    lines.append(f"- cards over all {len(results)} runs ({total} conversations): {lost} lost, {dup} duplicated, "
+                 f"{non_200} events not acked 200: {'met' if lost == dup == non_200 == 0 else '**not met**'}")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=10)
-    parser.add_argument("--write", action="store_true", help="Append the results to BENCHMARKS.md.")
-    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--events", type=int, default=200, help="conversations per burst run")
+    parser.add_argument("--levels", default="1,10,50", help="concurrency levels, comma-separated")
+    parser.add_argument("--conversations", type=int, default=100,
+                        help="conversations per users run (at least 4 per user)")  # fmt: skip
+    parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
-    if args.bare_server:
-        bare_app_main(args.bare_server)
-        return
-    results = {kind: run(kind, args.events, args.concurrency) for kind in ("ai-advisor", "bare Bolt")}
-    header = "| app | ack p50 | ack p99 | event→card p50 | event→card p99 | cards posted | non-200 | wall |"
-    lines = [header, "|---|---|---|---|---|---|---|---|"]
-    for kind, r in results.items():
-        lines.append(f"| {kind} | {r['ack_p50_ms']:.1f} ms | {r['ack_p99_ms']:.1f} ms | {r['card_p50_ms']:.0f} ms | "
-                     f"{r['card_p99_ms']:.0f} ms | {r['cards']:.0f}/{r['events']:.0f} | {r['non_200']:.0f} | "
-                     f"{r['seconds']:.1f} s |")  # fmt: skip
-    table = "\n".join(lines)
-    print(table)
+    levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    results: dict[str, dict[tuple[str, int], h.Outcome]] = {}
+    for kind in (h.ADVISOR, h.BARE):
+        print(f"{kind}:", flush=True)
+        results[kind] = run_app(kind, levels, args.events, args.conversations)
+    body = (h.header(started, time.perf_counter() - t0) + "\n" + tables(results, levels) + "\n\nai-advisor against "
+            "the targets of issue #8:\n\n" + verdicts(results[h.ADVISOR], levels) + "\n")  # fmt: skip
+    print(body)
     if args.write:
-        machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-        command = f"python bench/bench_slack.py --events {args.events} --concurrency {args.concurrency} --write"
-        section = (f"\n## Slack serving\n\n{dt.date.today().isoformat()} · {machine}\n\n`{command}`\n\n"
-                   "Signed `app_mention` events (a complete description, so each gets a card) sent over HTTP to "
-                   "`ai-advisor serve` (waitress) and, for comparison, to a bare Bolt app with one listener served "
-                   "by waitress the same way; both post to the local Web API emulator. Ack is the HTTP response "
-                   "time; event→card is until the emulator records the chat.postMessage in the thread.\n\n"
-                   f"{table}\n")  # fmt: skip
-        path = ROOT / "BENCHMARKS.md"
-        existing = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        path.write_text(existing.rstrip("\n") + "\n" + section, encoding="utf-8")
+        h.write_section("bench_slack.py", TITLE, body)
 
 
 if __name__ == "__main__":

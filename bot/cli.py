@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot import retrieval
 from bot.advisor import tco
 from bot.advisor.conversation import ConversationKey
+from bot.ask import ask as answer_question
 from bot.config import Settings
 from bot.errors import AdvisorError
 from bot.report import assessment_json, text_card
@@ -241,18 +242,23 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and its citations as JSON.")
 @friendly_errors
 def ask(question: tuple[str, ...], as_json: bool) -> None:
-    """Answer QUESTION from the knowledge base, citing its sources (offline: quotes the best passages)."""
+    """Answer QUESTION from the knowledge base, citing its sources (quoted offline; prose with a model)."""
     text = " ".join(question)
-    reply, citations = retrieval.answer(text, services().knowledge)
+    svc = services()
+    found = answer_question(text, svc.knowledge, svc.llm)
     if as_json:
-        click.echo(json.dumps({"question": text, "answer": reply, "citations": [c.model_dump() for c in citations]},
-                              indent=2, ensure_ascii=False))  # fmt: skip
+        click.echo(json.dumps(found.as_dict(text), indent=2, ensure_ascii=False))
         return
-    click.echo(reply)
-    if citations:
+    click.echo(found.text)
+    if found.citations:
         click.echo("\nSources:")
-        for c in citations:
-            click.echo(f"  - {c.source} § {c.section}")
+        for n, c in enumerate(found.citations, 1):
+            mark = f"[{n}]" if found.wording == "llm" else "-"  # the model's text cites passages by number
+            click.echo(f"  {mark} {c.source} § {c.section}")
+    if found.wording == "llm":
+        click.echo("\n(written by the model from these sources only)")
+    elif found.templates:
+        click.echo("\n(wording produced offline: the model's answer was not used)")
 
 
 @main.command()
@@ -261,16 +267,14 @@ def ask(question: tuple[str, ...], as_json: bool) -> None:
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (default when SLACK_APP_TOKEN is set).")
 @friendly_errors
 def serve(port: int, host: str, socket_mode: bool) -> None:
-    """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz), or Socket Mode."""
-    import logging
-
+    """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz, /readyz), or Socket Mode."""
+    from bot.logs import configure as configure_logging
     from bot.slack.app import build_app
     from bot.slack.serve import serve_http, serve_socket_mode
 
     svc = services()
     settings = svc.settings
-    logging.basicConfig(level=settings.advisor_log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
+    configure_logging(settings)  # JSON lines on stderr, secrets scrubbed
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode and settings.slack_app_token is None:
         raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
@@ -292,3 +296,85 @@ def manifest(url: str | None, socket_mode: bool) -> None:
     from bot.slack.manifest import manifest as build_manifest
 
     click.echo(json.dumps(build_manifest(url, socket_mode=socket_mode), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@friendly_errors
+def doctor(as_json: bool) -> None:
+    """Check the configuration (tokens, Slack scopes, database, knowledge, model) and say what to fix."""
+    from bot.doctor import as_json as checks_json
+    from bot.doctor import report, run_checks
+
+    checks = run_checks(services())
+    click.echo(json.dumps(checks_json(checks), indent=2) if as_json else report(checks))
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+@main.command("serve-teams")
+@click.option("--port", type=click.IntRange(1, 65535), default=3978, show_default=True, help="HTTP port.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@friendly_errors
+def serve_teams(port: int, host: str) -> None:
+    """Run the Microsoft Teams agent at POST /api/messages (+ GET /healthz)."""
+    import logging
+
+    from bot.teams.serve import serve as serve_teams_http
+
+    svc = services()
+    logging.basicConfig(level=svc.settings.advisor_log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
+    svc.start_retention()
+    serve_teams_http(svc, host=host, port=port)
+
+
+@main.command()
+@click.argument("conversation_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@friendly_errors
+def summary(conversation_id: str, as_json: bool) -> None:
+    """The leads' summary of one stored assessment (by the id shown on its card or in `status`)."""
+    from bot.advisor.summary import build_summary, summary_text
+
+    svc = services()
+    result = build_summary(svc.store, conversation_id, llm=svc.llm)
+    click.echo(result.model_dump_json(indent=2) if as_json else summary_text(result))
+
+
+@main.command()
+@click.option("--since", default="30d", show_default=True, help="Look-back window: 7d, 30d, 2w or all.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--platform", type=click.Choice(["slack", "teams", "cli"]), help="Only this platform.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+@friendly_errors
+def export(since: str, fmt: str, platform: str | None, output: Path | None) -> None:
+    """Export assessments for admins: approach, confidence, decision, feedback, crossover (no transcripts)."""
+    from bot.advisor.digest import export_rows, export_text, parse_period
+
+    rows = export_rows(services().store, platform=platform, period=parse_period(since))
+    text = export_text(rows, "json" if fmt == "json" else "csv")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {len(rows)} assessments to {output}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@click.option("--older-than", "older_than", required=True, help="Age of the conversations to delete, e.g. 180d.")
+@click.option("--keep-counts/--no-keep-counts", default=None,
+              help="Keep anonymised counts per month and approach (default: ADVISOR_PURGE_KEEP_COUNTS, on).")
+@friendly_errors
+def purge(older_than: str, keep_counts: bool | None) -> None:
+    """Delete transcripts, intakes, recommendations, feedback and decisions older than a period."""
+    from bot.advisor.digest import parse_period
+
+    period = parse_period(older_than)
+    if period.since is None:
+        raise click.BadParameter("give an age such as 180d ('all' is not an age)", param_hint="--older-than")
+    svc = services()
+    keep = svc.settings.advisor_purge_keep_counts if keep_counts is None else keep_counts
+    deleted = svc.store.purge(period.since_iso or "", keep_counts=keep)
+    click.echo(f"Deleted {deleted} conversation{'s' if deleted != 1 else ''} not updated in the {period.label}"
+               + (" (anonymised counts kept)." if keep and deleted else "."))

@@ -23,6 +23,16 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
 
+    # Microsoft Teams: the bot's Entra ID app registration, under the names the Microsoft 365 Agents SDK reads.
+    connections__service_connection__settings__clientid: str | None = None
+    connections__service_connection__settings__clientsecret: SecretStr | None = None
+    connections__service_connection__settings__tenantid: str | None = None
+    connections__service_connection__settings__authtype: str | None = None
+    advisor_teams_anonymous: bool = Field(
+        default=False, description="Accept Teams requests without a token (local testing only)."
+    )
+    advisor_teams_leads: str = Field(default="", description="Entra ID (AAD) object IDs of leads in Teams.")
+
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     advisor_llm_model: str = "gpt-4o-mini"
@@ -47,7 +57,20 @@ class Settings(BaseSettings):
     advisor_leads: str = ""
     advisor_leads_group: str | None = None
     advisor_retention_days: int | None = Field(default=None, ge=1)
-    advisor_log_level: str = "INFO"
+    advisor_purge_keep_counts: bool = Field(
+        default=True, description="Keep anonymised counts (approach per month) when purging transcripts."
+    )
+    advisor_log_level: str = Field(default="INFO", description="DEBUG also logs user text; INFO, WARNING, ERROR.")
+    advisor_slack_timeout: int = Field(default=15, ge=1, le=120, description="Seconds per Slack Web API call.")
+    advisor_outbox_retry_base: float = Field(
+        default=1.0, gt=0, le=60, description="First retry delay (seconds) of an unsent reply; doubles up to 5 min."
+    )
+    advisor_outbox_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="Attempts before an unsent reply is given up (and the user told)."
+    )
+    advisor_shutdown_timeout: float = Field(
+        default=10.0, ge=0, le=300, description="Seconds SIGTERM waits for in-flight turns and unsent replies."
+    )
 
     @cached_property
     def db_path(self) -> Path:
@@ -64,6 +87,27 @@ class Settings(BaseSettings):
     def lead_ids(self) -> frozenset[str]:
         """User IDs configured as leads."""
         return frozenset(x.strip() for x in self.advisor_leads.split(",") if x.strip())
+
+    @property
+    def teams_lead_ids(self) -> frozenset[str]:
+        """Leads in Teams: ADVISOR_TEAMS_LEADS plus any ADVISOR_LEADS (the two ID formats never collide)."""
+        ids = frozenset(x.strip() for x in self.advisor_teams_leads.split(",") if x.strip())
+        return ids | self.lead_ids
+
+    @property
+    def teams_connection(self) -> dict[str, str]:
+        """The Agents SDK's service-connection settings, as environment-style names (empty without a client id)."""
+        prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+        secret = self.connections__service_connection__settings__clientsecret
+        values = {
+            "CLIENTID": self.connections__service_connection__settings__clientid,
+            "CLIENTSECRET": secret.get_secret_value() if secret else None,
+            "TENANTID": self.connections__service_connection__settings__tenantid,
+            "AUTHTYPE": self.connections__service_connection__settings__authtype,
+        }
+        if not values["CLIENTID"]:
+            return {}
+        return {prefix + k: v for k, v in values.items() if v}
 
     @property
     def slack_enabled(self) -> bool:

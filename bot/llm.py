@@ -13,11 +13,12 @@ import json
 import logging
 import math
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -28,12 +29,14 @@ from bot.advisor import engine
 from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
 from bot.config import Settings
+from bot.errors import InputError
 from bot.redact import KINDS, parse_kinds, redact
 from bot.templates import Template, load_all
 
 log = logging.getLogger(__name__)
 
 MAX_CALLS_PER_TURN = 2  # extraction + one piece of wording per user message
+MAX_QUESTION = 2000  # characters of a knowledge question sent to the model
 NUMERIC_FIELDS = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks")
 ALLOWED_VALUES = {
     "needs": ["deep_domain", "broad_flexibility"],
@@ -123,26 +126,74 @@ class CircuitBreaker:
                 self.opened_at = self.clock()
 
 
-class DailyBudget:
-    """Caps model calls per UTC day (in-process counter)."""
+class BudgetStore(Protocol):
+    """Where the daily budget is counted (`bot.store.Store`), so restarts and other processes share it."""
 
-    def __init__(self, limit: int, today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()) -> None:
+    def take_llm_call(self, day: str, limit: int) -> bool: ...
+
+    def add_llm_tokens(self, day: str, tokens: int) -> None: ...
+
+    def llm_calls(self, day: str) -> dict[str, int]: ...
+
+
+def utc_today() -> dt.date:
+    """Today's date in UTC (the budget's day)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+class DailyBudget:
+    """Caps model calls per UTC day: counted in the store when one is given, otherwise in this process only."""
+
+    def __init__(self, limit: int, today: Callable[[], dt.date] = utc_today, store: BudgetStore | None = None) -> None:
         self.limit = limit
         self.today = today
+        self.store = store
         self.day: dt.date | None = None
-        self.used = 0
+        self.calls = 0
+        self.tokens = 0
         self._lock = threading.Lock()
 
+    def _roll(self) -> dt.date:
+        day = self.today()
+        if day != self.day:
+            self.day, self.calls, self.tokens = day, 0, 0
+        return day
+
     def take(self) -> bool:
-        """Use one call from today's budget; False when it is spent."""
+        """Use one call from today's budget; False when it is spent (or cannot be counted)."""
         with self._lock:
-            day = self.today()
-            if day != self.day:
-                self.day, self.used = day, 0
-            if self.used >= self.limit:
+            day = self._roll()
+            if self.store is not None:
+                try:
+                    return self.store.take_llm_call(day.isoformat(), self.limit)
+                except sqlite3.Error as exc:
+                    # Fail closed: a call we cannot count could break the cap.
+                    log.warning("LLM budget not counted (%s); answering offline", exc)
+                    return False
+            if self.calls >= self.limit:
                 return False
-            self.used += 1
+            self.calls += 1
             return True
+
+    def add_tokens(self, tokens: int) -> None:
+        """Add estimated tokens to today's count."""
+        with self._lock:
+            day = self._roll()
+            if self.store is None:
+                self.tokens += tokens
+                return
+            try:
+                self.store.add_llm_tokens(day.isoformat(), tokens)
+            except sqlite3.Error as exc:
+                log.warning("LLM tokens not counted: %s", exc)
+
+    def used(self) -> dict[str, int]:
+        """Today's calls and estimated tokens."""
+        with self._lock:
+            day = self._roll()
+            if self.store is not None:
+                return self.store.llm_calls(day.isoformat())
+            return {"calls": self.calls, "tokens": self.tokens}
 
 
 # --- grounding ------------------------------------------------------------------------------------------------
@@ -230,10 +281,11 @@ class LlmClient:
         breaker: CircuitBreaker | None = None,
         templates: dict[str, Template] | None = None,
         on_request: Callable[[list[BaseMessage]], None] | None = None,
+        store: BudgetStore | None = None,
     ) -> None:
         self.model = model
         self.redact_kinds = redact_kinds
-        self.budget = DailyBudget(daily_calls)
+        self.budget = DailyBudget(daily_calls, store=store)
         self.retries = retries
         self.breaker = breaker or CircuitBreaker()
         self.templates = templates or load_all()
@@ -241,10 +293,17 @@ class LlmClient:
         self._structured: Runnable[Any, Any] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LlmClient | None:
-        """The client the settings describe, or None (offline mode) when no model is configured."""
+    def from_settings(cls, settings: Settings, store: BudgetStore | None = None) -> LlmClient | None:
+        """The client the settings describe, or None (offline mode) when no model is configured.
+
+        With a `store`, the daily call budget is counted in its database and so survives restarts.
+        """
         if not settings.llm_enabled:
             return None
+        try:
+            redact_kinds = parse_kinds(settings.advisor_llm_redact)
+        except ValueError as exc:
+            raise InputError(f"invalid setting: ADVISOR_LLM_REDACT: {exc}") from None
         model: BaseChatModel
         if settings.azure_enabled:
             from langchain_openai import AzureChatOpenAI
@@ -272,10 +331,11 @@ class LlmClient:
             )
         return cls(
             model,
-            redact_kinds=parse_kinds(settings.advisor_llm_redact),
+            redact_kinds=redact_kinds,
             daily_calls=settings.advisor_llm_daily_calls,
             retries=settings.advisor_llm_retries,
             breaker=CircuitBreaker(settings.advisor_llm_breaker_failures, settings.advisor_llm_breaker_seconds),
+            store=store,
         )
 
     # --- turns ---
@@ -304,6 +364,9 @@ class LlmClient:
             message.content = redact(str(message.content), self.redact_kinds)
         if self.on_request:
             self.on_request(messages)
+        sent = sum(estimate_tokens(str(m.content)) for m in messages)
+        if structured:
+            sent += estimate_tokens(json.dumps(IntakeDraft.model_json_schema()))
         attempts = 0
         while True:
             if usage.calls >= MAX_CALLS_PER_TURN:
@@ -311,14 +374,14 @@ class LlmClient:
             if not self.breaker.allow():
                 raise LlmUnavailable("circuit breaker open")
             if not self.budget.take():
+                log.info("LLM daily call budget (%d) spent; answering offline", self.budget.limit)
                 raise LlmUnavailable("daily call budget spent")
             usage.calls += 1
-            usage.prompt_tokens += sum(estimate_tokens(str(m.content)) for m in messages)
-            if structured:
-                usage.prompt_tokens += estimate_tokens(json.dumps(IntakeDraft.model_json_schema()))
+            usage.prompt_tokens += sent
             try:
                 result = self._invoke(messages, structured)
             except Exception as exc:
+                self.budget.add_tokens(sent)  # a failed request may still have been billed
                 usage.failures += 1
                 self.breaker.failure()
                 log.warning("LLM call %s failed (%s): %s", template.ref, type(exc).__name__,
@@ -328,8 +391,10 @@ class LlmClient:
                     raise LlmUnavailable(type(exc).__name__) from None
                 continue
             self.breaker.success()
-            usage.completion_tokens += estimate_tokens(result if isinstance(result, str) else json.dumps(
+            received = estimate_tokens(result if isinstance(result, str) else json.dumps(
                 result.model_dump(exclude_none=True)))  # fmt: skip
+            usage.completion_tokens += received
+            self.budget.add_tokens(sent + received)
             return result
 
     def _invoke(self, messages: list[BaseMessage], structured: bool) -> Any:
@@ -372,15 +437,19 @@ class LlmClient:
     # --- wording ---
 
     def write(self, purpose: str, variables: dict[str, str], fallback: str, *, must_mention: str | None = None,
-              max_chars: int = 1500) -> Written:  # fmt: skip
-        """Model-written text checked for grounding, or `fallback` (the offline wording) when the check fails."""
+              max_chars: int = 1500, grounded_in: tuple[str, ...] | None = None) -> Written:  # fmt: skip
+        """Model-written text checked for grounding, or `fallback` (the offline wording) when the check fails.
+
+        Numbers in the text must appear in the variables named by `grounded_in` (default: all of them).
+        """
         template = self.templates[purpose]
         used = {template.name: template.sha256}
         try:
             text = self._call(purpose, variables)
         except LlmUnavailable:
             return Written(fallback, "offline", used)
-        inputs = "\n".join(redact(v, self.redact_kinds) for v in variables.values())
+        sources = [variables[name] for name in grounded_in] if grounded_in is not None else variables.values()
+        inputs = "\n".join(redact(v, self.redact_kinds) for v in sources)
         problem = check_output(text, inputs, template, must_mention=must_mention, max_chars=max_chars)
         if problem:
             log.warning("LLM %s output rejected: %s", template.ref, problem)
@@ -414,19 +483,34 @@ class LlmClient:
         return written
 
     def summarize(self, intake: Intake, rec: engine.Recommendation | None, fallback: str) -> Written:
-        """A thread summary from the stored facts and the recommendation only."""
+        """A thread summary from the stored facts and the recommendation only; it must name the decided approach."""
         recommendation = engine_summary(rec) if rec else "none yet"
-        return self.write("summary", {"facts": data(facts_text(intake)), "recommendation": recommendation}, fallback)
+        decided = engine.APPROACH_NAMES[rec.approach].split(" (")[0] if rec else None
+        return self.write("summary", {"facts": data(facts_text(intake)), "recommendation": recommendation},
+                          fallback, must_mention=decided, max_chars=1000)  # fmt: skip
 
     def answer(self, question: str, passages: list[str], fallback: str) -> Written:
-        """A prose answer to a knowledge question from retrieved passages only."""
+        """A prose answer to a knowledge question from retrieved passages only, citing them as [1], [2]."""
         numbered = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(no passages found)"
-        return self.write("knowledge_answer", {"passages": numbered, "question": data(question)}, fallback)
+        # Numbers must come from the passages, not the question: "does it cost $5M?" must not ground "$5M".
+        written = self.write("knowledge_answer", {"passages": numbered, "question": data(question[:MAX_QUESTION])},
+                             fallback, grounded_in=("passages",))  # fmt: skip
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", written.text)} if written.wording == "llm" else set()
+        if any(not 1 <= n <= len(passages) for n in cited):
+            log.warning("LLM knowledge answer rejected: cites passages %s of %d", sorted(cited), len(passages))
+            return Written(fallback, "offline", written.templates)
+        return written
 
     def headline(self, period: str, stats: dict[str, Any], fallback: str) -> Written:
         """A one-line digest headline from the period's statistics only."""
-        return self.write("digest_headline", {"period": period, "stats": json.dumps(stats, sort_keys=True)},
-                          fallback, max_chars=200)  # fmt: skip
+        variables = {"period": data(period), "stats": json.dumps(stats, sort_keys=True, default=str)}
+        written = self.write("digest_headline", variables, fallback, max_chars=200)
+        if written.wording != "llm":
+            return written
+        line = written.text.strip().strip('"“”*#').strip()  # models like to quote or embolden a headline
+        if not line or "\n" in line:
+            return Written(fallback, "offline", written.templates)
+        return Written(line, "llm", written.templates)
 
 
 def _retryable(exc: Exception) -> bool:

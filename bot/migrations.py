@@ -77,6 +77,70 @@ def m004_cards(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m005_decisions_and_audit(db: sqlite_utils.Database) -> None:
+    # A lead's current decision per conversation, and every change to it (who, when, what, previous value).
+    db.table("decisions").create(
+        {"conversation_id": str, "status": str, "note": str, "user": str, "updated_at": str},
+        pk="conversation_id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db.table("audit").create(
+        {"id": int, "conversation_id": str, "user": str, "action": str, "previous": str, "value": str,
+         "note": str, "created_at": str},
+        pk="id",
+    )  # fmt: skip
+    db.table("audit").create_index(["conversation_id", "id"])
+    db.table("conversations").create_index(["platform", "team", "created_at"])
+    # Anonymised counts kept by `purge` (approach by month) when transcripts are deleted.
+    db.table("purged_counts").create({"month": str, "approach": str, "count": int}, pk=("month", "approach"))
+
+
+@migration
+def m006_llm_calls(db: sqlite_utils.Database) -> None:
+    # Model calls and estimated tokens per UTC day, so the daily budget holds across restarts.
+    db.table("llm_calls").create({"day": str, "calls": int, "tokens": int}, pk="day", defaults={"calls": 0,
+                                 "tokens": 0})  # fmt: skip
+
+
+@migration
+def m007_outbox(db: sqlite_utils.Database) -> None:
+    # Messages waiting to be posted (or updated) on a platform, queued in the same transaction as the turn that
+    # produced them. `uid` tags the posted message so a retry can see whether an earlier attempt got through;
+    # `unsure` says an earlier attempt may have been accepted (timeout, 5xx, process killed while sending).
+    db.table("outbox").create(
+        {"id": int, "uid": str, "conversation_id": str, "channel": str, "thread_ts": str, "op": str, "kind": str,
+         "target_ts": str, "message": str, "state": str, "attempts": int, "unsure": int, "next_attempt_at": float,
+         "ts": str, "error": str, "created_at": str, "sent_at": str},
+        pk="id",
+        not_null={"uid", "channel", "op", "kind", "message", "state"},
+        defaults={"state": "pending", "attempts": 0, "unsure": 0, "next_attempt_at": 0.0},
+    )  # fmt: skip
+    db.table("outbox").create_index(["uid"], unique=True)
+    db.table("outbox").create_index(["state", "next_attempt_at"])
+    db.table("outbox").create_index(["channel", "thread_ts", "id"])
+
+
+@migration
+def m008_inbox(db: sqlite_utils.Database) -> None:
+    # User turns received but not yet answered, written before the platform is acknowledged. `snapshot` holds the
+    # conversation as it was when answering started, so a turn interrupted part-way is undone and answered again.
+    db.table("inbox").create(
+        {"id": int, "conversation_key": str, "kind": str, "payload": str, "state": str, "snapshot": str,
+         "attempts": int, "created_at": str, "updated_at": str},
+        pk="id",
+        not_null={"conversation_key", "kind", "payload", "state"},
+        defaults={"state": "pending", "attempts": 0},
+    )  # fmt: skip
+    db.table("inbox").create_index(["conversation_key", "id"])
+
+
+@migration
+def m009_feedback_reason(db: sqlite_utils.Database) -> None:
+    # The optional reason a user gives with a 👎 (or 👍), kept on their one vote.
+    db.table("feedback").add_column("reason", str, not_null_default="")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order; return the names applied now."""
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)

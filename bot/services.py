@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -9,10 +13,16 @@ from typing import TYPE_CHECKING
 from bot.advisor.conversation import Advisor
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake
+from bot.advisor.leads import Leads, retention_cutoff
 from bot.config import Settings
+from bot.inbox import Inbox
+from bot.outbox import Outbox
 from bot.resources import knowledge_dir
 from bot.retrieval import KnowledgeIndex
 from bot.store import Store
+
+log = logging.getLogger("bot.services")
+RETENTION_INTERVAL = 6 * 3600.0
 
 if TYPE_CHECKING:
     from bot.llm import LlmClient
@@ -35,13 +45,24 @@ class Services:
         return Advisor(self.store, enrich=self._enrich, llm=self.llm)
 
     @cached_property
+    def outbox(self) -> Outbox:
+        """Messages waiting to be posted (crash-safe delivery, bot/outbox.py)."""
+        s = self.settings
+        return Outbox(self.store, retry_base=s.advisor_outbox_retry_base, max_attempts=s.advisor_outbox_max_attempts)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        """User turns received but not answered yet (crash-safe intake, bot/inbox.py)."""
+        return Inbox(self.store, lock_for=self.advisor.conversation_lock)
+
+    @cached_property
     def llm(self) -> LlmClient | None:
         """The optional model client (None, i.e. offline, unless a key, base URL or Azure settings are given)."""
         if not self.settings.llm_enabled:
             return None
         from bot.llm import LlmClient
 
-        return LlmClient.from_settings(self.settings)
+        return LlmClient.from_settings(self.settings, store=self.store)  # the daily budget is counted in the store
 
     @cached_property
     def knowledge(self) -> KnowledgeIndex:
@@ -50,6 +71,38 @@ class Services:
         index = KnowledgeIndex(self.settings.advisor_data_dir / "knowledge.db", roots)
         index.ensure_fresh()
         return index
+
+    def leads(self, group_members: Callable[[], Iterable[str]] | None = None,
+              lead_ids: Iterable[str] | None = None) -> Leads:  # fmt: skip
+        """The leads' workflow for one adapter (leads: ADVISOR_LEADS unless given, plus a platform group)."""
+        ids = self.settings.lead_ids if lead_ids is None else lead_ids
+        return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
+
+    def apply_retention(self) -> int:
+        """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted."""
+        days = self.settings.advisor_retention_days
+        if days is None:
+            return 0
+        return self.store.purge(retention_cutoff(days), keep_counts=self.settings.advisor_purge_keep_counts)
+
+    def start_retention(self, every_seconds: float = RETENTION_INTERVAL) -> threading.Thread | None:
+        """Apply the retention now and then every `every_seconds` in a daemon thread (None when not configured)."""
+        if self.settings.advisor_retention_days is None:
+            return None
+
+        def loop() -> None:
+            while True:
+                try:
+                    deleted = self.apply_retention()
+                    if deleted:
+                        log.info("retention: purged %d conversations", deleted)
+                except Exception:  # keep the schedule alive; the next run retries
+                    log.exception("retention purge failed")
+                time.sleep(every_seconds)
+
+        thread = threading.Thread(target=loop, name="advisor-retention", daemon=True)
+        thread.start()
+        return thread
 
     def _enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         # Late-bound so building the advisor does not open the index until a recommendation needs it.

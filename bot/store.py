@@ -178,6 +178,24 @@ class Store:
         with self._lock:
             return list(self.db.table("feedback").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
 
+    def set_feedback(self, conversation_id: str, user: str, value: str, reason: str = "",
+                     recommendation_id: int | None = None) -> str | None:  # fmt: skip
+        """Set a user's one vote on a conversation (replacing their earlier one) and audit it with the optional
+        reason (action "feedback": previous vote, new vote, note). Returns the previous vote, if any."""
+        with self.transaction() as db:
+            row = db.execute("select value from feedback where conversation_id = ? and user = ? order by id desc "
+                             "limit 1", [conversation_id, user]).fetchone()  # fmt: skip
+            previous = str(row[0]) if row else None
+            db.execute("delete from feedback where conversation_id = ? and user = ?", [conversation_id, user])
+            stamp = now()
+            db.table("feedback").insert({"conversation_id": conversation_id, "recommendation_id": recommendation_id,
+                                         "user": user, "value": value, "reason": reason,
+                                         "created_at": stamp})  # fmt: skip
+            db.table("audit").insert({"conversation_id": conversation_id, "user": user, "action": "feedback",
+                                      "previous": previous, "value": value, "note": reason,
+                                      "created_at": stamp})  # fmt: skip
+        return previous
+
     def save_card(self, conversation_id: str, channel: str, ts: str) -> None:
         """Remember where the conversation's latest card was posted."""
         with self.transaction() as db:
@@ -189,6 +207,135 @@ class Store:
         with self._lock:
             rows = list(self.db.table("cards").rows_where("conversation_id = ?", [conversation_id], limit=1))
         return rows[0] if rows else None
+
+    # --- model call budget (per UTC day, shared by every process using this database) ---
+
+    def take_llm_call(self, day: str, limit: int) -> bool:
+        """Count one model call on `day` ('YYYY-MM-DD', UTC) unless `limit` were already made; False then."""
+        with self.transaction() as db:
+            row = db.execute("select calls from llm_calls where day = ?", [day]).fetchone()
+            if (int(row[0]) if row else 0) >= limit:
+                return False
+            db.execute("insert into llm_calls (day, calls, tokens) values (?, 1, 0) "
+                       "on conflict(day) do update set calls = calls + 1", [day])  # fmt: skip
+        return True
+
+    def add_llm_tokens(self, day: str, tokens: int) -> None:
+        """Add estimated tokens (prompt + completion) to `day`'s count."""
+        with self.transaction() as db:
+            db.execute("insert into llm_calls (day, calls, tokens) values (?, 0, ?) "
+                       "on conflict(day) do update set tokens = tokens + excluded.tokens", [day, tokens])  # fmt: skip
+
+    def llm_calls(self, day: str) -> dict[str, int]:
+        """Model calls and estimated tokens recorded for `day`."""
+        with self._lock:
+            row = self.db.execute("select calls, tokens from llm_calls where day = ?", [day]).fetchone()
+        return {"calls": int(row[0]), "tokens": int(row[1])} if row else {"calls": 0, "tokens": 0}
+
+    # --- decisions, audit, digests, retention ---
+
+    def decision(self, conversation_id: str) -> dict[str, Any] | None:
+        """The current decision on a conversation, if a lead made one."""
+        with self._lock:
+            rows = list(self.db.table("decisions").rows_where("conversation_id = ?", [conversation_id], limit=1))
+        return rows[0] if rows else None
+
+    def record_decision(self, conversation_id: str, user: str, status: str, note: str) -> dict[str, Any]:
+        """Set the decision and append an audit record with the previous value, atomically."""
+        with self.transaction() as db:
+            previous = self.decision(conversation_id)
+            stamp = now()
+            row = {"conversation_id": conversation_id, "status": status, "note": note, "user": user,
+                   "updated_at": stamp}  # fmt: skip
+            db.table("decisions").upsert(row, pk="conversation_id")
+            db.table("audit").insert({
+                "conversation_id": conversation_id, "user": user, "action": "decision",
+                "previous": previous["status"] if previous else None, "value": status, "note": note,
+                "created_at": stamp,
+            })  # fmt: skip
+        return row
+
+    def audit(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every audit record of a conversation, oldest first."""
+        with self._lock:
+            return list(self.db.table("audit").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
+
+    def assessments(self, *, platform: str, team: str | None = None, since: str | None = None,
+                    channel: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """Conversations with their latest recommendation, decision and feedback counts, newest first.
+
+        One query (with the JSON fields the digest needs pulled out by SQLite) so a digest over hundreds of
+        assessments does not decode every stored recommendation.
+        """
+        where, params = ["c.platform = ?"], [platform]
+        if team is not None:
+            where.append("c.team = ?")
+            params.append(team)
+        if since is not None:
+            where.append("c.created_at >= ?")
+            params.append(since)
+        if channel is not None:
+            where.append("c.channel = ?")
+            params.append(channel)
+        sql = f"""
+            select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
+                   r.approach, r.confidence, r.created_at as recommended_at,
+                   json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
+                   json_extract(r.payload, '$.tco.monthly_requests') as monthly_requests,
+                   d.status as decision, d.user as decided_by, d.note as decision_note,
+                   d.updated_at as decided_at,
+                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
+                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down
+            from conversations c
+            left join recommendations r on r.id = (
+                select max(id) from recommendations where conversation_id = c.id)
+            left join decisions d on d.conversation_id = c.id
+            where {" and ".join(where)}
+            order by c.created_at desc, c.id
+        """
+        if limit is not None:
+            sql += " limit ?"
+            params.append(str(limit))
+        with self._lock:
+            cursor = self.db.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def purge(self, before: str, *, keep_counts: bool) -> int:
+        """Delete every conversation last updated before `before` (ISO time) with everything stored about it.
+
+        With `keep_counts`, the number of recommendations per month and approach is kept first, anonymised.
+        Returns how many conversations were deleted.
+        """
+        with self.transaction() as db:
+            ids = [r[0] for r in db.execute("select id from conversations where updated_at < ?", [before])]
+            if not ids:
+                return 0
+            db.execute("create temp table if not exists purge_ids (id text primary key)")
+            db.execute("delete from purge_ids")
+            db.conn.executemany("insert into purge_ids values (?)", [(i,) for i in ids])
+            if keep_counts:
+                counted = db.execute("""
+                    select substr(c.created_at, 1, 7), r.approach, count(*) from conversations c
+                    join recommendations r on r.id = (select max(id) from recommendations
+                                                      where conversation_id = c.id)
+                    where c.id in (select id from purge_ids) group by 1, 2""").fetchall()
+                for month, approach, count in counted:
+                    db.execute("""insert into purged_counts (month, approach, count) values (?, ?, ?)
+                                  on conflict (month, approach) do update set count = count + excluded.count""",
+                               [month, approach, count])  # fmt: skip
+            # Every table that belongs to a conversation, including ones added by later migrations.
+            for table in db.table_names():
+                if table != "conversations" and "conversation_id" in db.table(table).columns_dict:
+                    db.execute(f"delete from [{table}] where conversation_id in (select id from purge_ids)")
+            db.execute("delete from conversations where id in (select id from purge_ids)")
+            db.execute("delete from purge_ids")
+        return len(ids)
+
+    def purged_counts(self) -> list[dict[str, Any]]:
+        """The anonymised counts kept by `purge`."""
+        with self._lock:
+            return list(self.db.table("purged_counts").rows_where(order_by="month, approach"))
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)

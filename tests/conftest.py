@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +12,35 @@ import pytest
 
 from bot.advisor.conversation import Advisor
 from bot.store import Store
+from tests import slack_emulator
+from tests.leaks import LEAKS, LogScan, check_call
 
 TODAY = dt.date(2026, 11, 27)  # a Friday; anchors "by Friday", "this quarter" in tests
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_leaks() -> Iterator[None]:
+    """For the whole run: every log record (at DEBUG) and every Slack Web API call is scanned for the test
+    secrets (tests/tokens.py); the e2e servers' logs are scanned when they stop. Any hit fails the session."""
+    root = logging.getLogger()
+    scan = LogScan(LEAKS)
+    root.addHandler(scan)
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    record = slack_emulator.SlackEmulator._record
+
+    def scanned(self: slack_emulator.SlackEmulator, method: str, params: slack_emulator.Params,
+                headers: dict[str, str], faulted: str | None, reply: slack_emulator._Reply) -> slack_emulator._Reply:
+        out = record(self, method, params, headers, faulted, reply)
+        check_call(LEAKS, method, params, self._calls[-1].response)
+        return out
+
+    slack_emulator.SlackEmulator._record = scanned  # type: ignore[method-assign]
+    yield
+    slack_emulator.SlackEmulator._record = record  # type: ignore[method-assign]
+    root.removeHandler(scan)
+    root.setLevel(level)
+    assert not LEAKS.found, "test secrets leaked:\n" + "\n".join(LEAKS.found[:20])
 
 
 @pytest.fixture(autouse=True)

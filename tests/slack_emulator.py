@@ -180,6 +180,14 @@ def _validate_metadata(metadata: Any) -> None:
         raise _SlackError("invalid_metadata_format")
 
 
+def _visible(message: Params, params: Params) -> Params:
+    """A stored message as reading methods return it: like Slack, metadata only with ``include_all_metadata``."""
+    out = dict(message)
+    if str(params.get("include_all_metadata", "")).lower() not in ("1", "true"):
+        out.pop("metadata", None)
+    return out
+
+
 def _paginate(items: Sequence[Any], params: Params, default_limit: int) -> tuple[list[Any], str]:
     try:
         limit = int(params.get("limit") or default_limit)
@@ -309,6 +317,7 @@ class SlackEmulator:
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
         }
@@ -783,7 +792,25 @@ class SlackEmulator:
             (m for m in self._messages.get(channel, {}).values() if ts in (m["ts"], m.get("thread_ts"))),
             key=lambda m: _ts_key(m["ts"]),
         )
-        page, next_cursor = _paginate([dict(m) for m in thread], params, default_limit=1000)
+        page, next_cursor = _paginate([_visible(m, params) for m in thread], params, default_limit=1000)
+        return {
+            "messages": page,
+            "has_more": bool(next_cursor),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _conversations_history(self, params: Params) -> Params:
+        """Top-level messages (and thread parents), newest first, within ``oldest``/``latest``."""
+        channel = _require(params, "channel", "channel_not_found")
+        oldest, latest = params.get("oldest"), params.get("latest")
+        top = [
+            m for m in self._messages.get(channel, {}).values()
+            if m.get("thread_ts") in (None, m["ts"])
+            and (not oldest or float(m["ts"]) >= float(oldest))
+            and (not latest or float(m["ts"]) <= float(latest))
+        ]  # fmt: skip
+        top.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
+        page, next_cursor = _paginate([_visible(m, params) for m in top], params, default_limit=100)
         return {
             "messages": page,
             "has_more": bool(next_cursor),

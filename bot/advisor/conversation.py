@@ -88,12 +88,17 @@ class Advisor:
         self.enrich = enrich
         self.today = today
         self.llm = llm  # optional: better extraction and wording; the engine still decides
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # Re-entrant: an adapter holds a conversation's lock around a whole turn (bot/inbox.py) while it runs.
+        self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._locks_guard = threading.Lock()
 
-    def _lock(self, key: str) -> threading.Lock:
+    def _lock(self, key: str) -> threading.RLock:
         with self._locks_guard:
             return self._locks[key]
+
+    def conversation_lock(self, key: str) -> threading.RLock:
+        """The lock that serialises turns of the conversation at `key` (str of its ConversationKey)."""
+        return self._lock(key)
 
     @contextlib.contextmanager
     def _llm_turn(self) -> Iterator[None]:

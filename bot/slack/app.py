@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,51 +18,103 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.errors import InputError
+from bot.outbox import OutboxWorker
 from bot.services import Services
 from bot.slack import listeners
-from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations
+from bot.slack.access import slack_leads
+from bot.slack.delivery import SlackSender
+from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
+from bot.slack.replies import resume
+
+log = logging.getLogger("bot.slack")
 
 # Listener work is mostly CPU (the engine) under one GIL: more threads than cores only delays the acks.
 LISTENER_THREADS = max(2, os.cpu_count() or 2)
-WEB_API_TIMEOUT = 15
 
 
-def web_client(services: Services) -> WebClient:
-    """A Web API client for the bot token that retries rate limits (Retry-After), 5xx and dropped connections."""
+def web_client(services: Services, *, retries: bool = True) -> WebClient:
+    """A Web API client for the bot token that retries rate limits (Retry-After), 5xx and dropped connections.
+
+    `retries=False` is the outbox's client: it retries itself, without duplicates or sleeping in a listener.
+    """
     settings = services.settings
     if settings.slack_bot_token is None:
         raise InputError("SLACK_BOT_TOKEN is not set.")
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=WEB_API_TIMEOUT,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    handlers = [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+    return WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
+                     timeout=settings.advisor_slack_timeout, retry_handlers=handlers if retries else [])  # fmt: skip
 
 
-def build_app(services: Services, *, socket_mode: bool = False) -> App:
+class AdvisorApp(App):
+    """The Bolt app, plus what serving it needs: its listener pool and the outbox worker."""
+
+    def __init__(self, services: Services, executor: ThreadPoolExecutor, **kwargs: Any) -> None:
+        super().__init__(listener_executor=executor, **kwargs)
+        self.services = services
+        self.executor = executor
+        self.worker: OutboxWorker | None = None
+
+    def start_delivery(self) -> None:
+        """Start the outbox worker, and answer (in the background) turns a previous process left unanswered."""
+        if self.worker is not None:
+            return
+        client = web_client(self.services, retries=False)
+        self.worker = OutboxWorker(self.services.outbox, SlackSender(client)).start()
+        self.executor.submit(self._resume, client)
+
+    def _resume(self, client: WebClient) -> None:
+        try:
+            resumed = resume(self.services, client)
+            if resumed:
+                log.info("answered %d turn(s) left unanswered by the previous run", resumed)
+        except Exception:
+            log.exception("resuming unanswered turns failed (they stay queued for the next start)")
+
+    def shutdown(self, timeout: float) -> int:
+        """Finish in-flight turns, then post the replies that are due; returns how many are left for next time."""
+        deadline = time.monotonic() + timeout
+        drained = threading.Event()
+
+        def drain() -> None:
+            self.executor.shutdown(wait=True)
+            drained.set()
+
+        threading.Thread(target=drain, name="listener-drain", daemon=True).start()
+        if not drained.wait(timeout):
+            log.warning("shutdown: turns still running after %.0f s; they resume at the next start", timeout)
+        left = self.worker.stop(max(0.0, deadline - time.monotonic())) if self.worker is not None else 0
+        if left:
+            log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
+        return left
+
+
+def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     """The Slack app for HTTP mode (requests verified with the signing secret) or Socket Mode."""
     settings = services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if secret is None and not socket_mode:
         raise InputError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode; use Socket Mode otherwise).")
-    app = App(
+    app = AdvisorApp(
+        services,
+        ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
         client=web_client(services),
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
     # Build the shared parts now: cached_property is not thread-safe, and requests arrive concurrently.
-    _ = services.store, services.advisor
+    _ = services.store, services.advisor, services.inbox, services.outbox
+    app.use(sanitize)
     app.use(log_requests)
     app.use(ignore_noise)
     app.use(route_conversations(services))
     app.use(dedupe(services))
-    listeners.register(app, services)
+    # One leads' workflow per app: ADVISOR_LEADS plus the ADVISOR_LEADS_GROUP members (looked up, cached briefly).
+    listeners.register(app, services, slack_leads(services, app.client))
+    services.start_retention()  # a daemon thread applying ADVISOR_RETENTION_DAYS while serving (if set)
     return app

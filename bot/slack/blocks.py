@@ -118,7 +118,9 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
         blocks.append(_context([f"*Sources:* {sources}"]))
     if notes:
         blocks.append(_context([f"_{escape(n)}_" for n in notes]))
-    blocks.append(_context([msg.CARD_FOOTER]))
+    # Only when a model is configured: it says the model's wording fell back to the offline template.
+    offline = [msg.CARD_OFFLINE_WORDING] if rec.wording == "offline" and rec.llm_usage else []
+    blocks.append(_context([msg.CARD_FOOTER, *offline]))
     blocks.append(ActionsBlock(block_id="card_actions", elements=[
         button("Adjust answers", "adjust", conversation_id, style="primary"),
         button("👍", "feedback:up", conversation_id),

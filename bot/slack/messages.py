@@ -10,8 +10,10 @@ HELP = (
     f"• `{COMMAND} ask QUESTION` answers from the knowledge base, with sources\n"
     f"• `{COMMAND} tco 2M requests a month, 20k examples` estimates 3-year costs (only you see it)\n"
     f"• `{COMMAND} status` lists your assessments\n"
+    f"• `{COMMAND} digest [7d|30d|all] [#channel]` (leads) lists the assessments in your channels\n"
     f"• `{COMMAND} help` shows this\n"
-    "Or mention me with a description of the AI feature you want to build, or send me a direct message."
+    "Or mention me with a description of the AI feature you want to build, or send me a direct message. "
+    "Say *summary* in an assessment's thread (or use the *Summarize for leads* shortcut) for a summary for leads."
 )
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Here is what I can do:\n\n"
 
@@ -28,6 +30,7 @@ ANSWERED = "✓ {question} *{answer}* (<@{user}>)"
 
 CARD_FALLBACK = "Recommendation: {approach} ({confidence:.0%} confidence)"
 CARD_FOOTER = "Reply in this thread to correct an answer, or ask *why?*"
+CARD_OFFLINE_WORDING = "_Wording produced offline: the language model was unavailable._"
 
 FEEDBACK_THANKS = {"up": "Thanks for the 👍, noted.", "down": "Thanks for the 👎. Tell me in the thread what was off."}
 ADJUST_TITLE = "Adjust answers"
@@ -39,6 +42,8 @@ ASK_USAGE = f"Ask a question after the subcommand, e.g. `{COMMAND} ask when is f
 ASK_UNAVAILABLE = "Knowledge search isn't available in this installation yet."
 ASK_NOTHING = "I found nothing in the knowledge base about that."
 ASK_SOURCES = "Sources: {sources}"
+ASK_BY_MODEL = "_Written by the AI model from these sources only._"
+ASK_OFFLINE = "_Quoted from the knowledge base (the AI model's wording was not used)._"
 
 TCO_USAGE = f"Give a volume and optionally labeled examples, e.g. `{COMMAND} tco 2M requests a month, 20k examples`."
 
@@ -49,3 +54,80 @@ STATUS_STATE = {"intake": "in progress", "recommended": "recommended"}
 ERROR = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
 ERROR_SLACK = "Sorry, Slack refused my answer ({error}). Please try again in a moment."
 ERROR_INPUT = "I couldn't use that: {error}"
+
+# --- leads: summaries, decisions, digests, App Home, feedback reasons ---
+
+SUMMARY_SHORTCUT_NAME = "Summarize for leads"
+SUMMARY_HEADER = "Summary for leads"
+SUMMARY_FALLBACK = "Summary for leads: {outcome} · {status}"
+SUMMARY_NO_RECOMMENDATION = "No recommendation yet: the intake is still in progress."
+SUMMARY_REQUESTED = "Requested by <@{user}> · {date} · assessment `{id}`"
+SUMMARY_LINK = "<{url}|Open the assessment>"
+SUMMARY_NONE = ("There is no assessment in this thread. Use *Summarize for leads* (or mention me with *summary*) "
+                "inside the thread of an assessment.")  # fmt: skip
+SUMMARY_BY_MODEL = "_Prose written by the AI model from the stored facts only._"
+SUMMARY_STEPS = "*The six steps* (what was said; _unknown_ in italics)"
+SUMMARY_STATUS = "*Status:* {status}"
+SUMMARY_DECIDED = "*Status:* {status} by <@{user}> on {date}"
+SUMMARY_FEEDBACK = "Feedback: 👍 {up} · 👎 {down}"
+SUMMARY_DECIDE_HINT = "Leads: record a decision (only leads can)."
+
+DECISION_LABELS = {"approved": "Approve", "needs_info": "Needs info", "rejected": "Reject"}
+DECISION_TITLES = {"approved": "Approve assessment", "needs_info": "Ask for more info", "rejected": "Reject assessment"}
+DECISION_SUBMIT = "Record decision"
+DECISION_PROMPT = "Mark assessment `{id}` as *{status}*. Add a note for the requester if you like."
+DECISION_NOTE_LABEL = "Note (optional)"
+DECISION_NOTE_HINT = "The requester sees this in the thread. At most 500 characters."
+DECISION_NOT_LEAD = ("Sorry, only leads can record decisions on assessments. If you should be one, ask an admin to "
+                     "add you to ADVISOR_LEADS or the leads user group.")  # fmt: skip
+DECISION_NOTICE = "<@{requester}>, your assessment was marked *{status}* by <@{lead}>."
+DECISION_NOTICE_NOTE = "<@{requester}>, your assessment was marked *{status}* by <@{lead}>:\n>{note}"
+DECISION_RECORDED = "Recorded: *{status}*. The requester was told in the thread."
+
+STALE_SUMMARY = ("This summary is out of date: the assessment changed since it was posted. I've refreshed it; "
+                 "check it and decide again.")  # fmt: skip
+STALE_SUMMARY_MODAL = "The assessment changed while this was open. Close this, check the refreshed summary and decide again."  # noqa: E501
+STALE_CARD = "This card is out of date: a newer recommendation was posted in this thread. Use the latest card."
+UNKNOWN_ASSESSMENT = "I can't find that assessment. It may have been deleted under the retention policy."
+WRONG_WORKSPACE = "That assessment belongs to another workspace, so I can't act on it here."
+
+DIGEST_USAGE = f"Usage: `{COMMAND} digest [7d|30d|all] [#channel]` (default: the last 7 days in every channel you are in)."  # noqa: E501
+DIGEST_NOT_LEAD = ("Sorry, digests are for leads. If you should be one, ask an admin to add you to ADVISOR_LEADS or "
+                   f"the leads user group. Your own assessments are in `{COMMAND} status` and my App Home.")
+DIGEST_HIDDEN_CHANNEL = "You can only get a digest of channels you are a member of, and you're not in <#{channel}>."
+DIGEST_CHANNEL_NAME = ("I can't tell which channel `{name}` is. Pick it from Slack's suggestions as you type `#` so "
+                       "it's linked, e.g. `/ai-advisor digest 7d #general`.")  # fmt: skip
+DIGEST_HEADER = "Digest · {period}"
+DIGEST_HEADER_CHANNEL = "Digest · {period} · #{channel}"
+DIGEST_COUNTS = "{counts} · {total} in all"
+DIGEST_GROUP_NAMES = {"fine_tuning": "Fine-tuning", "prompt_engineering": "Prompt engineering",
+                      "hybrid": "Hybrid", "in_progress": "Intake in progress"}  # fmt: skip
+DIGEST_MORE = "…and {more} more — `ai-advisor export --since {since}` lists every one."
+DIGEST_RECENT_DECISIONS = "*Recent decisions*"
+DIGEST_ONLY_VISIBLE = "Only channels and DMs you are a member of are included."
+DIGEST_DM = "a DM"
+
+HOME_TITLE = "AI Advisor"
+HOME_INTRO = ("Describe an AI feature and I'll recommend fine-tuning, prompt engineering or a hybrid, with 3-year "
+              "costs. Start here, mention me in a channel, or send me a direct message.")  # fmt: skip
+HOME_NEW = "New assessment"
+HOME_MINE = "*Your recent assessments*"
+HOME_MINE_NONE = "You have no assessments yet."
+HOME_LEADS = "*For leads: the last {period} in your channels*"
+HOME_LEADS_MORE = f"`{COMMAND} digest 7d #channel` lists more, per channel."
+
+NEW_TITLE = "New assessment"
+NEW_SUBMIT = "Start"
+NEW_DESCRIPTION = "What AI feature do you want to build?"
+NEW_DESCRIPTION_HINT = "Volume, labeled data, deadline, team and regulation help me skip questions."
+NEW_CHANNEL = "Channel"
+NEW_CHANNEL_HINT = "I'll open a thread there (invite me first). Leave it empty to continue in a direct message."
+NEW_EMPTY = "Describe the feature in a sentence or two."
+NEW_CANT_POST = "I can't post in that channel ({error}). Invite me with `/invite @AI Advisor`, or pick another one."
+
+FEEDBACK_REASON_TITLE = "What was off?"
+FEEDBACK_REASON_SUBMIT = "Send"
+FEEDBACK_REASON_LABEL = "Reason (optional)"
+FEEDBACK_REASON_PROMPT = "Thanks for the 👎, it's recorded. What should the recommendation have considered?"
+FEEDBACK_REASON_THANKS = "Thanks, your reason is recorded with your 👎."
+FEEDBACK_REASON_TOO_LONG = "Keep the reason under 500 characters, please."

@@ -14,11 +14,14 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot.advisor.conversation import ConversationKey
 from bot.services import Services
-from bot.slack.replies import DM_THREAD, Turn
+from bot.slack.listeners.leads import is_summary_request
+from bot.slack.replies import DM_THREAD, Turn, queue_turn
 
 log = logging.getLogger("bot.slack")
 
 CONVERSATION_EVENTS = frozenset({"app_mention", "message"})
+# Other events with a listener of their own; they pass the conversation routing untouched.
+OTHER_EVENTS = frozenset({"app_home_opened"})
 # Message subtypes that are still a person talking; edits, deletions, joins, bot messages etc. are ignored.
 USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -37,6 +40,27 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text).strip()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _scrubbed(item)
+    elif isinstance(value, list):
+        value[:] = [_scrubbed(item) for item in value]
+    return value
+
+
+def sanitize(body: dict[str, Any], next: Next) -> BoltResponse | None:
+    """Replace lone UTF-16 surrogates (JSON may escape them, e.g. "\\ud800") in the whole request, in place: no
+    UTF-8 store or API can hold them, and every later step would fail on them."""
+    _scrubbed(body)
+    return next()
+
+
 def log_requests(body: dict[str, Any], request: BoltRequest, next: Next) -> BoltResponse | None:
     """One structured line per request (no secrets, no message text)."""
     event = body.get("event") or {}
@@ -53,6 +77,8 @@ def ignore_noise(body: dict[str, Any], context: BoltContext, next: Next) -> Bolt
     if body.get("type") != "event_callback":
         return next()
     event = body.get("event") or {}
+    if event.get("type") in OTHER_EVENTS:
+        return next()
     if event.get("type") not in CONVERSATION_EVENTS:
         return _ignored()
     if event.get("subtype") not in USER_SUBTYPES or event.get("bot_id") or event.get("bot_profile"):
@@ -67,11 +93,14 @@ def route_conversations(services: Services) -> Callable[..., BoltResponse | None
     """Middleware that puts the conversation `Turn` into the context, or drops channel chatter."""
 
     def route(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
-        if body.get("type") != "event_callback":
+        if body.get("type") != "event_callback" or (body.get("event") or {}).get("type") in OTHER_EVENTS:
             return next()
         turn = route_event(body, context.bot_user_id, services)
         if turn is None:
             return _ignored()
+        if is_summary_request(turn.text):
+            context["summary"] = turn  # a request for the thread's summary: not a turn of the conversation
+            return next()
         context["turn"] = turn
         return next()
 
@@ -108,22 +137,35 @@ def route_event(body: dict[str, Any], bot_user_id: str | None, services: Service
 
 
 def dedupe(services: Services) -> Callable[..., BoltResponse | None]:
-    """Middleware that drops redeliveries: the same event_id (Slack's retries) or the same message
-    (a message seen through two events), persisted so it holds across restarts."""
+    """Middleware that drops redeliveries and writes each new turn to the inbox before Slack is acknowledged.
+
+    A redelivery is the same event_id (Slack's retries), the same message (seen through two events) or the same
+    trigger_id (a replayed command or interaction); all are persisted, so they hold across restarts. The turn and
+    its dedupe keys are written in one transaction: a process killed before it commits is not acknowledged (Slack
+    retries), one killed after it leaves the turn in the inbox for the next start-up.
+    """
 
     store = services.store
 
     def check(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
         if body.get("type") != "event_callback":
+            trigger = body.get("trigger_id")
+            if trigger and not store.first_time(f"trigger:{trigger}"):
+                log.info("replayed request (trigger_id seen before) ignored")
+                return _ignored()
             return next()
-        event_id = body.get("event_id")
-        if event_id and not store.first_time(f"event:{event_id}"):
-            log.info("duplicate event %s ignored", event_id)
-            return _ignored()
         turn: Turn | None = context.get("turn")
-        if turn is not None and not store.first_time(f"message:{turn.key.team}:{turn.channel}:{turn.ts}"):
-            log.info("message %s in %s already handled", turn.ts, turn.channel)
+        keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
+        if turn is None:
+            if keys and not store.first_time(keys[0]):
+                return _ignored()
+            return next()
+        keys.append(f"message:{turn.key.team}:{turn.channel}:{turn.ts}")
+        queued = queue_turn(services, turn, keys)
+        if queued is None:
+            log.info("duplicate event %s (message %s in %s) ignored", body.get("event_id"), turn.ts, turn.channel)
             return _ignored()
+        context["turn"] = queued
         return next()
 
     return check

@@ -1,9 +1,19 @@
-"""Posting the advisor's replies into Slack threads, with progress indicators and errors told to the user."""
+"""Answering in Slack threads: turns come from the inbox, replies go through the outbox (crash-safe both ways).
+
+A turn is written to the inbox before Slack is acknowledged (middleware), answered here under its conversation's
+lock, and its replies are queued in the outbox in the same transaction that removes it from the inbox. The
+replies are then posted from this thread at once; whatever fails is retried by the outbox worker.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import logging
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,10 +22,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.advisor.conversation import ConversationKey, Reply
-from bot.errors import AdvisorError
+from bot.advisor.questions import question_bank
+from bot.errors import AdvisorError, InputError
+from bot.inbox import Outcome
+from bot.outbox import NOTICE
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
+from bot.slack.delivery import SlackSender, no_retry
 
 log = logging.getLogger("bot.slack")
 
@@ -32,6 +46,27 @@ class Turn:
     channel: str
     ts: str
     reply_thread: str | None
+    inbox_id: int | None = None  # set once the turn is written to the inbox
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue: a post in the thread, or an update of an existing message."""
+
+    kind: str
+    message: dict[str, Any]
+    op: str = "post"
+    target_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """An outgoing message with where it goes: an inbox turn's reply."""
+
+    channel: str
+    thread_ts: str | None
+    conversation_id: str | None
+    outgoing: Outgoing
 
 
 def reply_thread_of(conversation: dict[str, Any]) -> str | None:
@@ -65,47 +100,222 @@ def _say(client: WebClient, channel: str, thread_ts: str | None, text: str) -> N
 
 @contextmanager
 def working(client: WebClient, channel: str, ts: str) -> Iterator[None]:
-    """Show progress with a reaction on the user's message while the block runs (best effort)."""
+    """Show progress with a reaction on the user's message while the block runs (best effort, never waits on a
+    rate limit)."""
+    quick = no_retry(client)
     added = False
     try:
-        client.reactions_add(channel=channel, timestamp=ts, name=msg.WORKING_REACTION)
+        quick.reactions_add(channel=channel, timestamp=ts, name=msg.WORKING_REACTION)
         added = True
     except Exception as exc:
-        log.debug("progress reaction not added: %s", exc)
+        log.debug("progress reaction not added: %s", type(exc).__name__)
     try:
         yield
     finally:
         if added:
             try:
-                client.reactions_remove(channel=channel, timestamp=ts, name=msg.WORKING_REACTION)
+                quick.reactions_remove(channel=channel, timestamp=ts, name=msg.WORKING_REACTION)
             except Exception as exc:
-                log.debug("progress reaction not removed: %s", exc)
+                log.debug("progress reaction not removed: %s", type(exc).__name__)
 
 
-def post_reply(services: Services, client: WebClient, channel: str, thread_ts: str | None, reply: Reply) -> str:
-    """Post the advisor's reply (card, questions or message) in the thread; returns the message ts."""
+# --- rendering ---
+
+
+def render(reply: Reply) -> Outgoing:
+    """The Slack message for an advisor reply: the card (with its metadata), a question round, or text."""
     if reply.kind == "recommendation" and reply.recommendation is not None:
         rec = reply.recommendation
-        resp = client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=bk.card_text(rec),
-            blocks=bk.to_dicts(bk.card_blocks(rec, reply.conversation_id, reply.notes)),
-            metadata=bk.card_metadata(rec, reply.conversation_id, reply.recommendation_id),
-        )  # fmt: skip
-        services.store.save_card(reply.conversation_id, channel, str(resp["ts"]))
-        return str(resp["ts"])
+        return Outgoing("recommendation", {
+            "text": bk.card_text(rec), "blocks": bk.to_dicts(bk.card_blocks(rec, reply.conversation_id, reply.notes)),
+            "metadata": bk.card_metadata(rec, reply.conversation_id, reply.recommendation_id).to_dict(),
+        })  # fmt: skip
     if reply.kind == "questions":
         first, _, _ = reply.text.partition("\n")
         intro = "" if first.startswith("1. ") else first
         blocks = bk.question_blocks(intro, reply.questions, reply.conversation_id, reply.notes)
+        kind = "questions"
     else:
         blocks = bk.text_blocks(reply.text)
-    resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=bk.clip(bk.escape(reply.text), 3000),
-                                   blocks=bk.to_dicts(blocks))  # fmt: skip
-    return str(resp["ts"])
+        kind = "message"
+    return Outgoing(kind, {"text": bk.clip(bk.escape(reply.text), bk.MESSAGE_TEXT_MAX), "blocks": bk.to_dicts(blocks)})
+
+
+def notice(text: str) -> Outgoing:
+    """A plain message telling the user something went wrong."""
+    return Outgoing(NOTICE, {"text": bk.clip(bk.escape(text), bk.MESSAGE_TEXT_MAX)})
+
+
+# --- delivery ---
+
+
+def queue(services: Services, channel: str, thread_ts: str | None, conversation_id: str | None,
+          outgoing: list[Outgoing]) -> list[int]:  # fmt: skip
+    """Queue messages for the thread (inside the caller's transaction, if any)."""
+    return [services.outbox.enqueue(channel, thread_ts, o.message, conversation_id=conversation_id, kind=o.kind,
+                                    op=o.op, target_ts=o.target_ts) for o in outgoing]  # fmt: skip
+
+
+def deliver(services: Services, client: WebClient, channel: str, thread_ts: str | None) -> int:
+    """Post what is due in the thread now, in order; anything that fails is left to the outbox worker."""
+    return services.outbox.flush(SlackSender(no_retry(client)), channel=channel, thread_ts=thread_ts)
+
+
+def post_reply(services: Services, client: WebClient, channel: str, thread_ts: str | None, reply: Reply) -> str:
+    """Queue the advisor's reply (card, questions or message) for the thread and post it; returns the message ts
+    ("" when Slack didn't take it yet: the outbox worker retries)."""
+    ids = queue(services, channel, thread_ts, reply.conversation_id, [render(reply)])
+    deliver(services, client, channel, thread_ts)
+    row = services.outbox.get(ids[-1])
+    return str(row["ts"]) if row and row.get("ts") else ""
+
+
+# --- turns ---
+
+
+def turn_payload(turn: Turn) -> dict[str, Any]:
+    """What the inbox keeps of a message turn."""
+    return {"key": dataclasses.asdict(turn.key), "user": turn.user, "text": turn.text, "channel": turn.channel,
+            "ts": turn.ts, "reply_thread": turn.reply_thread}  # fmt: skip
+
+
+def queue_turn(services: Services, turn: Turn, dedupe: list[str] | None = None) -> Turn | None:
+    """Write the turn to the inbox (None when a dedupe key was seen before: a redelivery)."""
+    item = services.inbox.add("message", str(turn.key), turn_payload(turn), dedupe or [])
+    return None if item is None else dataclasses.replace(turn, inbox_id=item)
 
 
 def run_turn(services: Services, client: WebClient, turn: Turn) -> None:
-    """Hand one user message to the advisor and post its reply, showing progress meanwhile."""
+    """Answer one user message (writing it to the inbox first if it isn't there yet), showing progress."""
     with told_on_failure(client, turn.channel, turn.reply_thread), working(client, turn.channel, turn.ts):
-        reply = services.advisor.handle(turn.key, turn.user, turn.text)
-        post_reply(services, client, turn.channel, turn.reply_thread, reply)
+        if turn.inbox_id is None and queue_turn(services, turn) is None:
+            return
+        answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+
+
+def queue_answer(services: Services, body: dict[str, Any], action: dict[str, Any],
+                 find: Callable[[str], dict[str, Any]] | None = None) -> tuple[int | None, dict[str, Any]]:  # fmt: skip
+    """Write a quick-answer click to the inbox; returns the item (None for a repeated click) and the conversation.
+
+    `find` looks the named conversation up (raising if it may not be acted on; default: by id). InputError when
+    the payload doesn't name a question of a conversation in the channel it came from.
+    """
+    parts = str(action.get("action_id") or "").split(":")
+    try:
+        data = json.loads(action.get("value") or "{}")
+    except ValueError:
+        raise InputError("malformed answer button") from None
+    if len(parts) < 2 or not isinstance(data, dict) or parts[1] not in question_bank():
+        raise InputError("malformed answer button")
+    conv = (find or services.store.get_conversation)(str(data.get("c") or ""))
+    if data.get("v") not in [a.value for a in question_bank()[parts[1]].quick_answers]:
+        raise InputError("that is not one of the question's answers")
+    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+    if channel != str(conv["channel"]):
+        raise InputError("this answer belongs to a conversation in another channel")
+    message = body.get("message") or {}
+    field = parts[1]
+    user = re.sub(r"[^A-Z0-9]", "", str((body.get("user") or {}).get("id") or ""))  # it is shown as <@user>
+    payload = {"conversation_id": conv["id"], "user": user, "field": field,
+               "value": data.get("v"), "channel": conv["channel"], "reply_thread": reply_thread_of(conv),
+               "message_ts": message.get("ts"), "message_text": message.get("text"),
+               "message_blocks": message.get("blocks")}  # fmt: skip
+    # One answer per question message: a double click or a second person's click is dropped.
+    item = services.inbox.add("answer", str(conv["key"]), payload,
+                              [f"answer:{conv['channel']}:{message.get('ts')}:{field}"])  # fmt: skip
+    return item, conv
+
+
+def answer_turns(services: Services, client: WebClient, conversation_key: str, channel: str,
+                 thread_ts: str | None) -> None:  # fmt: skip
+    """Answer the conversation's unanswered turns in order, then post the replies."""
+    services.inbox.drain(conversation_key, lambda item: answer(services, item), lambda item: give_up(services, item),
+                         lambda outcomes: commit(services, outcomes))  # fmt: skip
+    deliver(services, client, channel, thread_ts)
+
+
+def resume(services: Services, client: WebClient) -> int:
+    """After a restart: answer the turns a previous process received but didn't finish; post what is due."""
+    answered = services.inbox.resume(lambda item: answer(services, item), lambda item: give_up(services, item),
+                                     lambda outcomes: commit(services, outcomes))  # fmt: skip
+    services.outbox.flush(SlackSender(no_retry(client)))
+    return answered
+
+
+def coherent(replies: list[Addressed]) -> list[Addressed]:
+    """The replies of turns answered together, without the ones a later reply makes stale: a question round
+    followed by another round or a card, and a card followed by a newer card. Messages, notices and updates stay."""
+    kept = []
+    for i, reply in enumerate(replies):
+        later = {r.outgoing.kind for r in replies[i + 1:] if r.conversation_id == reply.conversation_id}
+        kind = reply.outgoing.kind
+        if (kind == "questions" and later & {"questions", "recommendation"}) or (
+                kind == "recommendation" and "recommendation" in later):  # fmt: skip
+            continue
+        kept.append(reply)
+    return kept
+
+
+def commit(services: Services, outcomes: list[Outcome]) -> None:
+    """Queue the replies of inbox turns answered together (called inside the inbox's transaction)."""
+    for reply in coherent([r for outcome in outcomes for r in outcome.replies]):
+        queue(services, reply.channel, reply.thread_ts, reply.conversation_id, [reply.outgoing])
+
+
+def answer(services: Services, item: dict[str, Any]) -> Outcome:
+    """Run one inbox turn through the advisor; the replies are queued when the inbox commits the outcome."""
+    p = item["payload"]
+    started = time.monotonic()
+    channel, thread = str(p["channel"]), p.get("reply_thread")
+    conversation_id: str | None = p.get("conversation_id")
+    outcome: str
+    restore = False
+    try:
+        if item["kind"] == "answer":
+            reply = services.advisor.answer(p["conversation_id"], p["user"], p["field"], p["value"])
+            outgoing = [*_answered_update(p), render(reply)]
+        else:
+            reply = services.advisor.handle(ConversationKey(**p["key"]), p["user"], p["text"])
+            outgoing = [render(reply)]
+        conversation_id, outcome = reply.conversation_id, reply.kind
+    except AdvisorError as exc:
+        outgoing, outcome, restore = [notice(msg.ERROR_INPUT.format(error=exc))], "rejected", True
+    except Exception:
+        log.exception("unexpected error while answering (channel=%s thread=%s)", channel, thread)
+        outgoing, outcome, restore = [notice(msg.ERROR)], "error", True
+    log.info("turn answered", extra={
+        "event": "turn", "platform": "slack", "kind": item["kind"], "conversation_id": conversation_id,
+        "inbox_id": item["id"], "outcome": outcome, "latency_ms": round((time.monotonic() - started) * 1000, 1),
+        "queued_ms": _since(item["created_at"]), "attempts": item["attempts"], "text": p.get("text"),
+    })  # fmt: skip
+    return Outcome([Addressed(channel, thread, conversation_id, o) for o in outgoing], restore=restore)
+
+
+def give_up(services: Services, item: dict[str, Any]) -> Outcome:
+    """A turn interrupted too many times (it may be what crashes the process): tell the user instead."""
+    p = item["payload"]
+    log.error("turn given up", extra={"event": "turn", "platform": "slack", "inbox_id": item["id"],
+                                      "outcome": "given_up", "conversation_id": p.get("conversation_id")})  # fmt: skip
+    return Outcome([Addressed(str(p["channel"]), p.get("reply_thread"), p.get("conversation_id"), notice(msg.ERROR))])
+
+
+def _answered_update(p: dict[str, Any]) -> list[Outgoing]:
+    """Replace the clicked question's buttons by who answered what (on the question message itself)."""
+    blocks = p.get("message_blocks")
+    if not blocks or not p.get("message_ts"):
+        return []
+    field = p["field"]
+    question = question_bank()[field]
+    label = next((a.label for a in question.quick_answers if a.value == p["value"]), str(p["value"]))
+    line = msg.ANSWERED.format(question=bk.escape(question.text), answer=bk.escape(label), user=p["user"])
+    return [Outgoing("update", {"text": p.get("message_text") or line,
+                                "blocks": bk.answered_blocks(blocks, field, line)},
+                     op="update", target_ts=str(p["message_ts"]))]  # fmt: skip
+
+
+def _since(stamp: str) -> float | None:
+    try:
+        created = dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return round((dt.datetime.now(dt.UTC) - created).total_seconds() * 1000, 1)

@@ -1,19 +1,29 @@
-"""Serving the app: HTTP mode on waitress (POST /slack/events, GET /healthz) or Socket Mode."""
+"""Serving the app: HTTP mode on waitress (POST /slack/events, GET /healthz, GET /readyz) or Socket Mode.
+
+Both modes start the outbox worker (and resume what a previous process left unanswered) before taking requests,
+and shut down gracefully on SIGTERM or Ctrl-C: stop taking requests, finish in-flight turns, post what is due.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.health import Check, readiness
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; a 40,000-character message is ~200 KB escaped
 HTTP_THREADS = 16
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
@@ -26,7 +36,8 @@ def _reply(start_response: StartResponse, status: int, body: str | bytes = b"",
            headers: dict[str, str] | None = None) -> Iterable[bytes]:  # fmt: skip
     raw = body.encode() if isinstance(body, str) else body
     reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-              413: "Payload Too Large", 500: "Internal Server Error"}.get(status, "Status")  # fmt: skip
+              413: "Payload Too Large", 500: "Internal Server Error",
+              503: "Service Unavailable"}.get(status, "Status")  # fmt: skip
     out = {"content-type": "text/plain; charset=utf-8"}
     out.update({k.lower(): v for k, v in (headers or {}).items()})
     out["content-length"] = str(len(raw))
@@ -49,18 +60,36 @@ def well_formed(body: str, content_type: str) -> bool:
     return False
 
 
-class SlackWsgiApp:
-    """A small WSGI router: Slack requests (verified, then parsed) to Bolt, and a health check."""
+Readiness = Callable[[], list[Check]]
 
-    def __init__(self, app: App, signing_secret: str, path: str = EVENTS_PATH) -> None:
+
+class SlackWsgiApp:
+    """A small WSGI router: Slack requests (verified, then parsed) to Bolt, liveness and readiness checks."""
+
+    def __init__(self, app: App, signing_secret: str, path: str = EVENTS_PATH,
+                 ready: Readiness | None = None) -> None:  # fmt: skip
         self.app = app
         self.path = path
         self.verifier = SignatureVerifier(signing_secret)
+        self.ready = ready
+        self.draining = False  # set on shutdown: not ready for new traffic
+
+    def readiness(self) -> tuple[int, dict[str, Any]]:
+        """`GET /readyz`: 200 when the database and the knowledge index are ready (and not shutting down)."""
+        checks = self.ready() if self.ready else []
+        body: dict[str, Any] = {"checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
+        if self.draining:
+            body["checks"]["serving"] = {"ok": False, "detail": "shutting down"}
+        body["ok"] = all(c["ok"] for c in body["checks"].values())
+        return (200 if body["ok"] else 503), body
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             return _reply(start_response, 200, json.dumps({"ok": True}), {"Content-Type": "application/json"})
+        if path == READY_PATH:
+            status, report = self.readiness()
+            return _reply(start_response, status, json.dumps(report), {"Content-Type": "application/json"})
         if path != self.path:
             return _reply(start_response, 404, "Not Found")
         if method != "POST":
@@ -94,21 +123,77 @@ class SlackWsgiApp:
         return _reply(start_response, resp.status, resp.body or "", out_headers)
 
 
+@contextmanager
+def _graceful() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit in the main thread (as Ctrl-C is KeyboardInterrupt), so serving stops cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        log.info("received %s: shutting down", signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _timeout(app: App) -> float:
+    services = getattr(app, "services", None)
+    return float(services.settings.advisor_shutdown_timeout) if services is not None else 10.0
+
+
+def _start(app: App) -> None:
+    start_delivery = getattr(app, "start_delivery", None)
+    if start_delivery is not None:
+        start_delivery()
+
+
+def _stop(app: App) -> None:
+    shutdown = getattr(app, "shutdown", None)
+    if shutdown is not None:
+        shutdown(_timeout(app))
+    log.info("stopped")
+
+
 def serve_http(app: App, signing_secret: str, *, host: str = "0.0.0.0", port: int = 3000,
                threads: int = HTTP_THREADS) -> None:  # fmt: skip
-    """Serve the app over HTTP with waitress (blocks)."""
-    from waitress import serve
+    """Serve the app over HTTP with waitress (blocks until SIGTERM or Ctrl-C, then shuts down gracefully)."""
+    from waitress import create_server
 
     # Card building is CPU work on listener threads; a short GIL switch interval keeps acks from queueing behind it.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    log.info("serving Slack at http://%s:%s%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
-    serve(SlackWsgiApp(app, signing_secret), host=host, port=port, threads=threads, ident="ai-advisor",
-          channel_timeout=30, _quiet=True)  # fmt: skip
+    services = getattr(app, "services", None)
+    ready = (lambda: readiness(services)) if services is not None else None
+    wsgi = SlackWsgiApp(app, signing_secret, ready=ready)
+    server = create_server(wsgi, host=host, port=port, threads=threads, ident="ai-advisor", channel_timeout=30)
+    _start(app)
+    log.info("serving Slack at http://%s:%s%s (health: %s, readiness: %s)", host, port, EVENTS_PATH, HEALTH_PATH,
+             READY_PATH)  # fmt: skip
+    with _graceful():
+        try:
+            server.run()  # returns after SystemExit/KeyboardInterrupt, once in-flight requests are answered
+        finally:
+            wsgi.draining = True
+            server.close()
+            _stop(app)
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:
-    """Connect to Slack over Socket Mode (no public URL needed; blocks)."""
+    """Connect to Slack over Socket Mode (no public URL needed; blocks until SIGTERM or Ctrl-C)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     log.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    _start(app)
+    with _graceful():
+        try:
+            handler.start()
+        except (SystemExit, KeyboardInterrupt):
+            pass
+        finally:
+            handler.close()
+            _stop(app)

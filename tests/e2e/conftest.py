@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.leaks import LEAKS
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackClient
+from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
-SECRET = "secret"
+SECRET = SIGNING_SECRET
 CLI = Path(sys.executable).parent / "ai-advisor"
 
 
@@ -43,9 +45,10 @@ def wait_healthy(client: SlackClient, proc: subprocess.Popen[bytes], log: Path, 
 class Server:
     """A running `ai-advisor serve` process."""
 
-    def __init__(self, emulator: SlackEmulator, data_dir: Path) -> None:
+    def __init__(self, emulator: SlackEmulator, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.emulator = emulator
         self.data_dir = data_dir
+        self.extra_env = dict(env or {})  # e.g. ADVISOR_LEADS for the leads' tests
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.client = SlackClient(self.url, SECRET)
@@ -54,8 +57,9 @@ class Server:
 
     def start(self) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ADVISOR_", "OPENAI_"))}
-        env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=self.emulator.url,
+        env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=self.emulator.url,
                    ADVISOR_DATA_DIR=str(self.data_dir), ADVISOR_LOG_LEVEL="INFO")  # fmt: skip
+        env.update(self.extra_env)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen([str(CLI), "serve", "--port", str(self.port), "--host", "127.0.0.1"],
@@ -72,6 +76,25 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        self.scan_log()
+
+    def kill(self) -> None:
+        """SIGKILL the server (no cleanup at all), as a crash or an OOM kill would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        self.scan_log()
+
+    def restart(self) -> Server:
+        """Start again on the same port and data directory (after `kill` or `stop`)."""
+        self.stop()
+        return self.start()
+
+    def scan_log(self) -> None:
+        """Look for the test secrets in everything the server logged (checked at the end of the session)."""
+        if self.log.exists():
+            LEAKS.check(self.log.read_text(encoding="utf-8", errors="replace"), f"serve log {self.log}")
 
 
 @pytest.fixture(scope="module")

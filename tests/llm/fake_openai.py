@@ -1,12 +1,15 @@
 """A local OpenAI-compatible server for tests: POST /v1/chat/completions over real HTTP.
 
+It also speaks Azure OpenAI's URL shape, POST /openai/deployments/{deployment}/chat/completions?api-version=...,
+which (like Azure) needs the `api-version` query parameter and an `api-key` header.
+
 Responses come from a queue of scripted items (or a default responder), each one of:
   {"content": str}              an assistant message
   {"tool": dict | str}          a tool call to the first requested function (dict -> JSON arguments)
   {"status": 429 | 500, ...}    an error response
   {"garbage": True}             a 200 response whose body is not JSON
   {"delay": seconds, ...}       wait first (combine with any of the above)
-Every request body is recorded, raw, in `requests`.
+Every request body is recorded, raw, in `requests`, with its headers in `headers` and its path in `paths`.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 Item = dict[str, Any]
+AZURE_PATH = re.compile(r"/openai/deployments/([^/]+)/chat/completions")
 
 
 def echo_offline_verdict(body: dict[str, Any]) -> Item:
@@ -41,6 +46,7 @@ class FakeOpenAI:
         self.default = default
         self.requests: list[bytes] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -48,7 +54,12 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         """The base URL to give the OpenAI client."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"{self.azure_endpoint}/v1"
+
+    @property
+    def azure_endpoint(self) -> str:
+        """The endpoint to give the Azure OpenAI client (it appends /openai/deployments/...)."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def script(self, *items: Item) -> None:
         """Queue responses, used in order by the next requests."""
@@ -85,7 +96,16 @@ class FakeOpenAI:
                 with fake._lock:
                     fake.requests.append(raw)
                     fake.headers.append(dict(self.headers))
-                if not self.path.endswith("/chat/completions"):
+                    fake.paths.append(self.path)
+                url = urlsplit(self.path)
+                azure = AZURE_PATH.fullmatch(url.path)
+                if azure and "api-version" not in parse_qs(url.query):
+                    self._send(404, {"error": {"code": "404", "message": "Resource not found"}})
+                    return
+                if azure and not self.headers.get("api-key"):
+                    self._send(401, {"error": {"code": "401", "message": "Access denied: missing api-key header"}})
+                    return
+                if not (azure or url.path == "/v1/chat/completions"):
                     self._send(404, {"error": {"message": "not found"}})
                     return
                 body = json.loads(raw)

@@ -42,6 +42,20 @@ def test_write_with_a_fake_model() -> None:
     assert third.wording == "offline"
 
 
+def test_knowledge_answer_numbers_come_from_the_passages_not_the_question() -> None:
+    model = FakeListChatModel(responses=["Yes, fine-tuning costs $5M [1].", "No: about 10,000 examples [1].",
+                                         "See passage [2]."])  # fmt: skip
+    client = LlmClient(model, breaker=CircuitBreaker())
+    passages = ["Fine-tuning usually needs 10,000 or more clean labeled examples."]
+    question = "Does fine-tuning cost $5M? Do we need 50,000 examples?"
+    with client.turn():
+        echoed = client.answer(question, passages, fallback="offline")
+        grounded = client.answer(question, passages, fallback="offline")
+    with client.turn():
+        miscited = client.answer(question, passages, fallback="offline")
+    assert echoed.wording == "offline" and grounded.wording == "llm" and miscited.wording == "offline"
+
+
 def test_merge_rules_keep_offline_values_and_reject_bad_ones() -> None:
     from bot.advisor.extract import extract
 

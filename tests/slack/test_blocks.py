@@ -77,3 +77,13 @@ def test_question_blocks_have_unique_action_ids() -> None:
             assert len(ids) == len(set(ids)) and all(i.startswith("answer:") for i in ids)
             assert json.loads(b["elements"][0]["value"])["c"] == reply.conversation_id
     assert "<!here>" not in json.dumps(blocks)
+
+
+def test_card_says_when_a_configured_model_fell_back_to_offline_wording() -> None:
+    rec = Advisor(Store(":memory:")).assess(FULL)[0]
+    plain = json.dumps(bk.to_dicts(bk.card_blocks(rec, "c1")))
+    assert "Wording produced offline" not in plain  # no model configured: nothing to say
+    fell_back = rec.model_copy(update={"llm_usage": {"calls": 1, "failures": 1}})
+    assert "Wording produced offline" in json.dumps(bk.to_dicts(bk.card_blocks(fell_back, "c1")))
+    worded = fell_back.model_copy(update={"wording": "llm"})
+    assert "Wording produced offline" not in json.dumps(bk.to_dicts(bk.card_blocks(worded, "c1")))

@@ -17,6 +17,7 @@ from bot.slack.listeners.commands import parse_command
 from bot.slack.middleware import route_event, strip_mention
 from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
+from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -71,14 +72,14 @@ def test_routing(services: Services) -> None:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[App, SlackEmulator]]:
     with SlackEmulator() as emu:
-        settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret="secret",  # type: ignore[arg-type]
+        settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
                             slack_api_url=emu.url, advisor_db=":memory:")  # fmt: skip
         yield build_app(Services(settings)), emu
 
 
 def _request(body: dict[str, object], retry: int | None = None) -> BoltRequest:
     raw = json.dumps(body)
-    headers = {"content-type": "application/json", **{k.lower(): v for k, v in sr.sign("secret", raw).items()}}
+    headers = {"content-type": "application/json", **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()}}
     if retry is not None:
         headers["x-slack-retry-num"] = str(retry)
     return BoltRequest(body=raw, headers=headers)

@@ -1,14 +1,19 @@
-"""Interactivity: quick-answer buttons, card feedback, and the "Adjust answers" modal."""
+"""Interactivity: quick-answer buttons, card feedback (👎 asks for a reason), and the "Adjust answers" modal.
+
+Every button names a conversation; `acted_on` refuses unknown ids, other workspaces' conversations and clicks
+on an outdated card before anything is stored.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, get_args
+from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
     Block,
     InputBlock,
@@ -20,61 +25,87 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake, IntakeValues
-from bot.advisor.questions import question_bank
 from bot.errors import AdvisorError
+from bot.forms import NUMBER_FIELDS, parse_number
+from bot.forms import choices as _choices
 from bot.services import Services
 from bot.slack import blocks as bk
+from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
-from bot.slack.replies import post_reply, reply_thread_of, told_on_failure
+from bot.slack.access import SlackLeads, team_of
+from bot.slack.listeners.leads import acted_on, refusal, tell
+from bot.slack.replies import answer_turns, post_reply, queue_answer, reply_thread_of, told_on_failure
 
 log = logging.getLogger("bot.slack")
 
 ADJUST_CALLBACK = "adjust"
-NUMBER_FIELDS: dict[str, type] = {"labeled_examples": int, "monthly_requests": int, "budget_usd": float,
-                                  "deadline_weeks": float}  # fmt: skip
-_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 
-def register(app: App, services: Services) -> None:
-    """Listen to quick answers, card buttons and the adjust modal."""
+def register(app: App, services: Services, team: SlackLeads) -> None:
+    """Listen to quick answers, card buttons, the feedback reason modal and the adjust modal."""
 
     @app.action(re.compile(r"^answer:"))
     def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        field = action["action_id"].split(":")[1]
-        data = json.loads(action.get("value") or "{}")
-        conv = services.store.get_conversation(str(data.get("c")))
-        channel, thread = str(conv["channel"]), reply_thread_of(conv)
-        message = body.get("message") or {}
-        # One answer per question message: a double click or a second person's click is ignored.
-        if not services.store.first_time(f"answer:{channel}:{message.get('ts')}:{field}"):
+        # Written to the inbox before the ack, so a crash right after it doesn't lose the answer.
+        try:
+            item, conv = queue_answer(services, body, action, lambda cid: team.conversation(cid, team_of(body)))
+        except AdvisorError as exc:  # unknown id, another workspace's or channel's conversation, not a question
+            ack()
+            tell(client, body, refusal(exc))
             return
-        with told_on_failure(client, channel, thread):
-            reply = services.advisor.answer(conv["id"], body["user"]["id"], field, data.get("v"))
-            if message.get("blocks"):
-                question = question_bank()[field]
-                label = next((a.label for a in question.quick_answers if a.value == data.get("v")), str(data.get("v")))
-                line = msg.ANSWERED.format(question=bk.escape(question.text), answer=bk.escape(label),
-                                           user=body["user"]["id"])  # fmt: skip
-                client.chat_update(channel=channel, ts=message["ts"], text=message.get("text") or line,
-                                   blocks=bk.answered_blocks(message["blocks"], field, line))  # fmt: skip
-            post_reply(services, client, channel, thread, reply)
+        ack()
+        if item is not None:
+            channel, thread = str(conv["channel"]), reply_thread_of(conv)
+            with told_on_failure(client, channel, thread):
+                answer_turns(services, client, str(conv["key"]), channel, thread)
 
     @app.action(re.compile(r"^feedback:(up|down)$"))
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         value = action["action_id"].split(":")[1]
-        conv = services.store.get_conversation(str(action.get("value")))
+        conv = acted_on(services, team, client, body, str(action.get("value") or ""), card=True)
+        if conv is None:
+            return
         user = body["user"]["id"]
-        with told_on_failure(client, str(conv["channel"]), reply_thread_of(conv)):
-            services.store.add_feedback(conv["id"], user, value)
-            client.chat_postEphemeral(channel=str(conv["channel"]), user=user, thread_ts=reply_thread_of(conv),
-                                      text=msg.FEEDBACK_THANKS[value])  # fmt: skip
+        channel, thread = str(conv["channel"]), reply_thread_of(conv)
+        with told_on_failure(client, channel, thread):
+            services.store.set_feedback(conv["id"], user, value)  # one vote per user; a new click replaces it
+            if value == "down":
+                try:  # the 👎 is stored already; the modal only adds an optional reason
+                    client.views_open(trigger_id=body["trigger_id"], view=lb.reason_modal(
+                        conv["id"], {"ch": channel, "ts": thread or ""}))  # fmt: skip
+                    return
+                except SlackApiError as exc:
+                    log.warning("reason modal not opened: %s", exc.response.get("error", "?"))
+            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=msg.FEEDBACK_THANKS[value])
+
+    @app.view(lb.REASON_CALLBACK)
+    def on_reason_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        meta = lb.decoded(view.get("private_metadata"))
+        state = ((view.get("state") or {}).get("values") or {}).get(lb.REASON_BLOCK) or {}
+        reason = " ".join(str((state.get("value") or {}).get("value") or "").split())
+        try:
+            conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+        except AdvisorError as exc:
+            ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(refusal(exc), 150)})
+            return
+        if len(reason) > lb.MAX_NOTE:
+            ack(response_action="errors", errors={lb.REASON_BLOCK: msg.FEEDBACK_REASON_TOO_LONG})
+            return
+        ack()
+        if reason:
+            user, channel = body["user"]["id"], str(meta.get("ch") or conv["channel"])
+            with told_on_failure(client, channel, meta.get("ts") or None):
+                services.store.set_feedback(conv["id"], user, "down", reason)
+                client.chat_postEphemeral(channel=channel, user=user, thread_ts=meta.get("ts") or None,
+                                          text=msg.FEEDBACK_REASON_THANKS)  # fmt: skip
 
     @app.action("adjust")
     def on_adjust(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        conv = services.store.get_conversation(str(action.get("value")))
+        conv = acted_on(services, team, client, body, str(action.get("value") or ""), card=True)
+        if conv is None:
+            return
         with told_on_failure(client, str(conv["channel"]), reply_thread_of(conv)):
             intake = services.store.latest_intake(conv["id"])
             client.views_open(trigger_id=body["trigger_id"], view=adjust_view(conv["id"], intake))
@@ -88,6 +119,7 @@ def register(app: App, services: Services) -> None:
             return
         user = body["user"]["id"]
         try:
+            team.conversation(cid, team_of(body))  # forged ids and other workspaces' conversations are refused
             reply = services.advisor.adjust(cid, user, values)
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
@@ -105,15 +137,6 @@ def register(app: App, services: Services) -> None:
                                blocks=bk.to_dicts(bk.card_blocks(rec, cid, reply.notes)),
                                metadata=bk.card_metadata(rec, cid, reply.recommendation_id))  # fmt: skip
             client.chat_postMessage(channel=channel, thread_ts=thread, text=msg.ADJUST_UPDATED.format(user=user))
-
-
-def _choices(name: str) -> list[tuple[str, Any]]:
-    """The options of an enum or yes/no field (empty for numbers and free text)."""
-    args = [a for a in get_args(IntakeValues.model_fields[name].annotation) if a is not type(None)]
-    if args == [bool]:
-        return [("Yes", True), ("No", False)]
-    literal = [v for a in args for v in get_args(a)]
-    return [(str(v).replace("_", " ").capitalize(), v) for v in literal]
 
 
 def adjust_view(conversation_id: str, intake: Intake) -> View:
@@ -143,18 +166,6 @@ def _input(name: str, value: Any) -> InputBlock:
         element = PlainTextInputElement(action_id="value", initial_value=initial_value,
                                         multiline=name == "use_case", max_length=500)  # fmt: skip
     return InputBlock(block_id=name, label=label, element=element, optional=True)
-
-
-def parse_number(text: str, kind: type) -> float | int:
-    """A number as people type it: "20,000", "20k", "1.5M", "$300k"; ValueError otherwise."""
-    t = text.strip().lower().replace(",", "").replace("_", "").replace("$", "").replace(" ", "")
-    factor = 1.0
-    if t and t[-1] in _SUFFIX:
-        factor, t = _SUFFIX[t[-1]], t[:-1]
-    number = float(t) * factor
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(text)
-    return round(number) if kind is int else number
 
 
 def parse_adjust(state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

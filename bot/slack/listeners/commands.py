@@ -1,4 +1,4 @@
-"""The `/ai-advisor` slash command: help, start, ask, tco, status."""
+"""The `/ai-advisor` slash command: help, start, ask, tco, status, digest (leads)."""
 
 from __future__ import annotations
 
@@ -17,17 +17,22 @@ from bot.errors import AdvisorError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
+from bot.slack.access import SlackLeads
+from bot.slack.listeners.leads import respond_digest
 from bot.slack.replies import Turn, post_reply, run_turn, told_on_failure
 
 log = logging.getLogger("bot.slack")
 
-SUBCOMMANDS = ("help", "start", "ask", "tco", "status")
+SUBCOMMANDS = ("help", "start", "ask", "tco", "status", "digest")
 
 
 def parse_command(text: str) -> tuple[str, str]:
-    """Split the command text into (subcommand, rest); empty text is `help`; unknown words stay as given."""
-    first, _, rest = (text or "").strip().partition(" ")
-    return (first.lower() or "help"), rest.strip()
+    """Split the command text into (subcommand, rest); empty text is `help`; unknown words stay as given.
+
+    Any whitespace separates them: "start" may be followed by a new line, as in a pasted description.
+    """
+    parts = (text or "").split(maxsplit=1)
+    return (parts[0].lower() if parts else "help"), (parts[1].strip() if len(parts) > 1 else "")
 
 
 def help_text(sub: str | None = None) -> str:
@@ -36,7 +41,7 @@ def help_text(sub: str | None = None) -> str:
     return prefix + msg.HELP
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, team: SlackLeads) -> None:
     """Listen to `/ai-advisor`."""
 
     @app.command(msg.COMMAND)
@@ -57,6 +62,9 @@ def register(app: App, services: Services) -> None:
                 return
             ack()
             respond(**ask_reply(services, rest))
+        elif sub == "digest":
+            ack()  # membership lookups may take a moment: the digest follows through the response_url
+            respond_digest(services, team, command, rest, respond)
         else:
             ack(text=help_text(sub), response_type="ephemeral")
 
@@ -116,10 +124,10 @@ def start(services: Services, client: WebClient, respond: Respond, command: dict
 def ask_reply(services: Services, question: str) -> dict[str, Any]:
     """A knowledge-base answer with its sources (the retrieval layer is looked up lazily)."""
     try:
-        from bot import retrieval
+        from bot.ask import ask
 
-        index = services.knowledge
-        text, citations = retrieval.answer(question, index)
+        found = ask(question, services.knowledge, services.llm)
+        text, citations = found.text, found.citations
     except (ImportError, AttributeError):
         return {"text": msg.ASK_UNAVAILABLE, "response_type": "ephemeral"}
     except AdvisorError as exc:
@@ -129,11 +137,16 @@ def ask_reply(services: Services, question: str) -> dict[str, Any]:
         return {"text": msg.ERROR, "response_type": "ephemeral"}
     if not text:
         return {"text": msg.ASK_NOTHING, "response_type": "ephemeral"}
-    sources = "; ".join(_citation(c) for c in citations or [])
+    numbered = found.wording == "llm"  # the model's prose cites passages as [1], [2]
+    sources = "; ".join((f"[{n}] " if numbered else "") + _citation(c) for n, c in enumerate(citations or [], 1))
     blocks: list[Any] = [bk.section(bk.escape(str(text)))]
-    if sources:
-        blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=bk.clip(msg.ASK_SOURCES.format(
-            sources=sources), bk.FIELD_MAX))]))  # fmt: skip
+    notes = [msg.ASK_SOURCES.format(sources=sources)] if sources else []
+    if found.wording == "llm":
+        notes.append(msg.ASK_BY_MODEL)
+    elif found.templates:  # a model is configured but its answer was not used
+        notes.append(msg.ASK_OFFLINE)
+    if notes:
+        blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=bk.clip(n, bk.FIELD_MAX)) for n in notes]))
     return {"text": bk.clip(bk.escape(str(text)), 3000), "blocks": bk.to_dicts(blocks), "response_type": "ephemeral"}
 
 

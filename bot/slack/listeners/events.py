@@ -6,16 +6,20 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services import Services
+from bot.slack.access import SlackLeads
+from bot.slack.listeners.leads import summary_for_turn
 from bot.slack.replies import run_turn
 
 
-def register(app: App, services: Services) -> None:
-    """Listen to `app_mention` and `message` events."""
+def register(app: App, services: Services, team: SlackLeads) -> None:
+    """Listen to `app_mention` and `message` events (the middleware routes "summary" to the thread's summary)."""
 
     def on_turn(context: BoltContext, client: WebClient) -> None:
-        turn = context.get("turn")
+        turn, summary = context.get("turn"), context.get("summary")
         if turn is not None:
             run_turn(services, client, turn)
+        elif summary is not None:
+            summary_for_turn(services, team, client, summary)
 
     app.event("app_mention")(on_turn)
     app.event("message")(on_turn)

@@ -1,0 +1,168 @@
+"""Channel digests and exports: the assessments of a period, grouped by approach, from one store query."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.advisor.engine import APPROACH_NAMES
+from bot.advisor.intake import APPROACHES
+from bot.advisor.summary import STATUS_LABELS
+from bot.errors import InputError
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.llm import LlmClient
+
+_PERIOD = re.compile(r"^(\d{1,4})\s*([dw])$", re.I)
+MAX_PERIOD_DAYS = 3650
+EXPORT_COLUMNS = ("id", "platform", "team", "channel", "thread", "requester", "created_at", "state", "approach",
+                  "confidence", "crossover_monthly_requests", "decision", "decided_by", "decided_at",
+                  "feedback_up", "feedback_down")  # fmt: skip
+
+
+class Period(BaseModel):
+    """A look-back window such as the last 7 days, or everything."""
+
+    label: str
+    since: dt.datetime | None = None
+
+    @property
+    def since_iso(self) -> str | None:
+        """The window's start as stored timestamps are written."""
+        return self.since.isoformat(timespec="milliseconds") if self.since else None
+
+
+def parse_period(text: str | None, *, now: dt.datetime | None = None, default: str = "7d") -> Period:
+    """`7d`, `30d`, `2w` or `all` (InputError otherwise)."""
+    raw = (text or default).strip().lower()
+    if raw == "all":
+        return Period(label="all time")
+    match = _PERIOD.match(raw)
+    if not match:
+        raise InputError(f"{text!r} is not a period: use 7d, 30d, 2w or all.")
+    days = int(match.group(1)) * (7 if match.group(2).lower() == "w" else 1)
+    if not 1 <= days <= MAX_PERIOD_DAYS:
+        raise InputError(f"a period must be between 1 and {MAX_PERIOD_DAYS} days.")
+    start = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+    return Period(label=f"last {days} days", since=start)
+
+
+class DigestItem(BaseModel):
+    """One assessment as a digest lists it."""
+
+    conversation_id: str
+    channel: str
+    thread: str
+    requester: str
+    created_at: str
+    approach: str | None
+    confidence: float | None
+    status: str
+    crossover: int | None
+    feedback_up: int = 0
+    feedback_down: int = 0
+
+
+class Digest(BaseModel):
+    """A period's assessments in the channels a lead may see, grouped by approach."""
+
+    period: str
+    channel: str | None = None
+    total: int
+    counts: dict[str, int]
+    groups: dict[str, list[DigestItem]]
+    recent_decisions: list[DigestItem] = Field(default_factory=list)
+    headline: str
+    wording: Literal["offline", "llm"] = "offline"
+    templates: dict[str, str] = Field(default_factory=dict)
+
+
+def _status(row: dict[str, Any]) -> str:
+    if row.get("decision"):
+        return STATUS_LABELS.get(row["decision"], row["decision"])
+    return "Awaiting decision" if row.get("approach") else "Intake in progress"
+
+
+def _item(row: dict[str, Any]) -> DigestItem:
+    return DigestItem(conversation_id=row["id"], channel=row["channel"], thread=row["thread"], requester=row["user"],
+                      created_at=row["created_at"], approach=row["approach"], confidence=row["confidence"],
+                      status=_status(row), crossover=row["crossover"], feedback_up=row["up"] or 0,
+                      feedback_down=row["down"] or 0)  # fmt: skip
+
+
+def offline_headline(period: str, counts: dict[str, int], total: int) -> str:
+    """The digest's one-line headline without a model."""
+    if not total:
+        return f"No assessments in the {period}."
+    parts = [f"{counts[a]} {APPROACH_NAMES[a].split(' (')[0].lower()}" for a in APPROACHES if counts.get(a)]
+    if counts.get("in_progress"):
+        parts.append(f"{counts['in_progress']} still in intake")
+    return f"{total} assessment{'s' if total != 1 else ''} in the {period}: {', '.join(parts)}."
+
+
+def build_digest(store: Store, *, platform: str, team: str | None, period: Period, can_see: Callable[[str], bool],
+                 channel: str | None = None, llm: LlmClient | None = None) -> Digest:  # fmt: skip
+    """The digest of assessments the viewer may see: `can_see(channel)` is asked once per distinct channel."""
+    rows = store.assessments(platform=platform, team=team, since=period.since_iso, channel=channel)
+    visible: dict[str, bool] = {}
+    items = []
+    for row in rows:
+        ch = str(row["channel"])
+        if ch not in visible:
+            visible[ch] = can_see(ch)
+        if visible[ch]:
+            items.append(_item(row))
+    groups: dict[str, list[DigestItem]] = {a: [] for a in (*APPROACHES, "in_progress")}
+    for item in items:
+        groups[item.approach or "in_progress"].append(item)
+    counts = {name: len(group) for name, group in groups.items()}
+    decided = [(r["decided_at"], _item(r)) for r in rows if r.get("decided_at") and visible.get(str(r["channel"]))]
+    recent = [item for _, item in sorted(decided, key=lambda pair: pair[0], reverse=True)[:5]]
+    headline = offline_headline(period.label, counts, len(items))
+    wording: Literal["offline", "llm"] = "offline"
+    templates: dict[str, str] = {}
+    if llm is not None and items:
+        written = llm.headline(period.label, {"total": len(items), **counts}, headline)
+        headline, templates = written.text, dict(written.templates)
+        wording = "llm" if written.wording == "llm" else "offline"
+    return Digest(period=period.label, channel=channel, total=len(items), counts=counts,
+                  groups={k: v for k, v in groups.items() if v}, recent_decisions=recent, headline=headline,
+                  wording=wording, templates=templates)  # fmt: skip
+
+
+def export_rows(store: Store, *, platform: str | None = None, period: Period) -> list[dict[str, Any]]:
+    """Every assessment of the period as flat rows (all platforms unless one is given), for admins."""
+    platforms = [platform] if platform else [r[0] for r in store.db.execute(
+        "select distinct platform from conversations order by 1")]  # fmt: skip
+    out = []
+    for name in platforms:
+        for row in store.assessments(platform=name, since=period.since_iso):
+            out.append({
+                "id": row["id"], "platform": row["platform"], "team": row["team"], "channel": row["channel"],
+                "thread": row["thread"], "requester": row["user"], "created_at": row["created_at"],
+                "state": row["state"], "approach": row["approach"], "confidence": row["confidence"],
+                "crossover_monthly_requests": row["crossover"], "decision": row["decision"],
+                "decided_by": row["decided_by"], "decided_at": row["decided_at"], "feedback_up": row["up"],
+                "feedback_down": row["down"],
+            })  # fmt: skip
+    out.sort(key=lambda r: (r["created_at"], r["id"]))
+    return out
+
+
+def export_text(rows: list[dict[str, Any]], fmt: Literal["csv", "json"]) -> str:
+    """Rows as CSV (header first) or a JSON array."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,198 @@
+"""`ai-advisor doctor`: check the configuration and say what to fix.
+
+Checks the Slack tokens' shape, the token and its scopes against the manifest (`auth.test`), the database
+(writable, migrated), the knowledge index, the model (one tiny call, when configured), the log level, and the
+delivery queues. Secrets are never printed: a token is shown by its prefix only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from bot import health
+from bot.errors import AdvisorError
+from bot.health import Check
+from bot.services import Services
+
+SIGNING_SECRET = re.compile(r"^[0-9a-f]{32}$")
+
+
+def fail(name: str, detail: str, fix: str) -> Check:
+    """A failed check with what to do about it."""
+    return Check(name, False, detail, fix)
+
+
+def shown(token: str) -> str:
+    """A token as it may be printed: its prefix only."""
+    return token[:5] + "…" if len(token) > 5 else "…"
+
+
+def check_tokens(services: Services) -> list[Check]:
+    """Slack settings present for a mode, and each token shaped like its kind."""
+    s = services.settings
+    bot = s.slack_bot_token.get_secret_value() if s.slack_bot_token else ""
+    app = s.slack_app_token.get_secret_value() if s.slack_app_token else ""
+    secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else ""
+    if not (bot or app or secret):
+        return [Check("slack", True, "not configured: `ai-advisor run` starts the terminal conversation")]
+    out: list[Check] = []
+    if not bot:
+        out.append(fail("slack bot token", "SLACK_BOT_TOKEN is not set",
+                        "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"))  # fmt: skip
+    elif not bot.startswith("xoxb-"):
+        out.append(fail("slack bot token", f"SLACK_BOT_TOKEN starts with {shown(bot)!r}, not 'xoxb-'",
+                        "use the Bot User OAuth Token (xoxb-…), not a user (xoxp-) or app-level (xapp-) token"))
+    else:
+        out.append(Check("slack bot token", True, "xoxb-… set"))
+    if app and not app.startswith("xapp-"):
+        out.append(fail("slack app token", f"SLACK_APP_TOKEN starts with {shown(app)!r}, not 'xapp-'",
+                        "create an App-Level Token with connections:write (Basic Information) for Socket Mode"))
+    elif app:
+        out.append(Check("slack app token", True, "xapp-… set: Socket Mode"))
+    if secret:
+        if secret.startswith(("xox", "xapp-")):
+            out.append(fail("slack signing secret", "SLACK_SIGNING_SECRET holds a token",
+                            "copy the Signing Secret from Basic Information → App Credentials"))  # fmt: skip
+        elif not SIGNING_SECRET.match(secret):
+            out.append(Check("slack signing secret", True,
+                             "set, but not 32 hex characters like Slack's (check it was copied whole)", warn=True))
+        else:
+            out.append(Check("slack signing secret", True, "set: HTTP mode"))
+    elif not app:
+        out.append(fail("slack mode", "neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode)",
+                        "set SLACK_SIGNING_SECRET to serve POST /slack/events, or SLACK_APP_TOKEN for Socket Mode"))
+    return out
+
+
+def required_scopes() -> list[str]:
+    """The bot scopes the app's manifest asks for."""
+    from bot.slack.manifest import manifest
+
+    return list(manifest()["oauth_config"]["scopes"]["bot"])
+
+
+def check_auth(services: Services) -> Check | None:
+    """`auth.test` with the bot token: it works, and it has every scope the manifest asks for."""
+    s = services.settings
+    token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else ""
+    if not token.startswith("xoxb-"):
+        return None
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=token, base_url=s.slack_api_url, timeout=min(10, s.advisor_slack_timeout))
+    try:
+        resp = client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        return fail("slack auth", f"auth.test refused the bot token: {error}",
+                    "reinstall the app and copy the new Bot User OAuth Token (it may be revoked or mistyped)")
+    except Exception as exc:  # network: name the URL, not the token
+        return fail("slack auth", f"cannot reach {s.slack_api_url}: {type(exc).__name__}",
+                    "check the network, a proxy, or SLACK_API_URL")  # fmt: skip
+    headers = {str(k).lower(): v for k, v in dict(resp.headers or {}).items()}
+    raw = headers.get("x-oauth-scopes")
+    granted = {x.strip() for x in str(raw[0] if isinstance(raw, list) else raw or "").split(",") if x.strip()}
+    who = f"workspace {resp.get('team')!r}, bot <@{resp.get('user_id')}>"
+    if raw is None:
+        return Check("slack auth", True, f"{who}; Slack did not report scopes", warn=True)
+    missing = [x for x in required_scopes() if x not in granted]
+    if missing:
+        return fail("slack scopes", f"{who}; missing scopes: {', '.join(missing)}",
+                    "add them under OAuth & Permissions (or recreate from `ai-advisor manifest`) and reinstall")
+    return Check("slack auth", True, f"{who}; all {len(required_scopes())} scopes granted")
+
+
+def check_database(services: Services) -> Check:
+    """The database opens, is migrated, and takes a write."""
+    ready = health.database(services)
+    if not ready.ok:
+        return ready
+    try:
+        with services.store.transaction() as db:
+            db.execute("insert or replace into processed_events (key, created_at) values ('doctor:write-check', '')")
+            db.execute("delete from processed_events where key = 'doctor:write-check'")
+    except Exception as exc:
+        return fail("database", f"{services.settings.db_path} is not writable: {exc}",
+                    "give the app write access to ADVISOR_DATA_DIR (or set ADVISOR_DB elsewhere)")  # fmt: skip
+    return Check("database", True, ready.detail + ", writable")
+
+
+def check_llm(services: Services) -> Check:
+    """When a model is configured: one tiny call answers."""
+    s = services.settings
+    if not s.llm_enabled:
+        return Check("llm", True, "not configured: offline wording and extraction")
+    where = s.azure_openai_endpoint if s.azure_enabled else (s.openai_base_url or "api.openai.com")
+    try:
+        llm = services.llm
+        assert llm is not None
+        llm.model.invoke("Reply with OK.", max_tokens=1)
+    except AdvisorError as exc:
+        return fail("llm", str(exc), "fix the setting named above")
+    except Exception as exc:
+        return fail("llm", f"the model at {where} did not answer: {type(exc).__name__}",
+                    "check OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT, the key, and ADVISOR_LLM_MODEL "
+                    "(or unset them to run offline)")  # fmt: skip
+    return Check("llm", True, f"{s.advisor_llm_model} at {where} answered")
+
+
+def check_logging(services: Services) -> Check:
+    """ADVISOR_LOG_LEVEL names a level."""
+    from bot.logs import level_of
+
+    try:
+        level_of(services.settings.advisor_log_level)
+    except AdvisorError as exc:
+        return fail("logging", str(exc), "set ADVISOR_LOG_LEVEL to INFO (or DEBUG to log user text too)")
+    level = services.settings.advisor_log_level.upper()
+    note = "; user text is logged at DEBUG" if level == "DEBUG" else ""
+    return Check("logging", True, f"JSON lines at {level}{note}", warn=level == "DEBUG")
+
+
+def check_queues(services: Services) -> Check:
+    """Replies waiting to be posted or given up, and turns waiting to be answered."""
+    counts = services.outbox.counts()
+    waiting = len(services.inbox.unfinished())
+    pending, dead = counts.get("pending", 0) + counts.get("sending", 0), counts.get("dead", 0)
+    detail = f"{pending} repl(ies) to post, {dead} given up, {waiting} turn(s) to answer"
+    if dead:
+        return Check("delivery", True, detail + " (see the log lines with outcome=dead)", warn=True)
+    return Check("delivery", True, detail + " (posted/answered by `ai-advisor serve`)" if pending or waiting
+                 else detail)  # fmt: skip
+
+
+def run_checks(services: Services) -> list[Check]:
+    """Every check, in the order they are printed."""
+    checks = [*check_tokens(services)]
+    auth = check_auth(services)
+    if auth is not None:
+        checks.append(auth)
+    checks.append(check_database(services))
+    database_ok = checks[-1].ok
+    checks.append(health.knowledge(services))
+    checks.append(check_llm(services))
+    checks.append(check_logging(services))
+    if database_ok:
+        checks.append(check_queues(services))
+    return checks
+
+
+def report(checks: list[Check]) -> str:
+    """The checks as text, one line each, with what to fix under each failure."""
+    lines = []
+    for c in checks:
+        mark = "FAIL" if not c.ok else ("warn" if c.warn else " ok ")
+        lines.append(f"[{mark}] {c.name}: {c.detail}")
+        if not c.ok and c.fix:
+            lines.append(f"       fix: {c.fix}")
+    failed = sum(not c.ok for c in checks)
+    lines.append("All good." if not failed else f"{failed} problem{'s' if failed != 1 else ''} to fix.")
+    return "\n".join(lines)
+
+
+def as_json(checks: list[Check]) -> dict[str, Any]:
+    """The checks as JSON."""
+    return {"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}

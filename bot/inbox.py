@@ -1,0 +1,178 @@
+"""Crash-safe intake: user turns are written down before the platform is acknowledged, and answered from here.
+
+Answering a turn snapshots its conversation (the conversation row and how many turns, intake versions and
+recommendations it has), runs the advisor, then queues the replies in the outbox in the same transaction that
+removes the turn. A process killed part-way leaves the turn and its snapshot behind: on the next run the
+conversation is put back as it was and the turn is answered again, so every answer counts exactly once and
+the replies are queued once.
+
+Turns of one conversation are answered one at a time, oldest first. Turns that arrive while one is being answered
+(two people answering at the same moment) join it: they are answered in order and committed together, so the
+adapter can say one coherent next step instead of a reply per turn (see `Commit`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from bot.store import Store, now
+
+log = logging.getLogger("bot.inbox")
+
+MAX_ATTEMPTS = 3  # a turn that kills the process this often is given up (told to the user), not retried forever
+MAX_GROUP = 20  # turns answered together at most (bounds the work a crash makes redo)
+# The rows one turn adds to a conversation; anything else (feedback, decisions, delivery) is left alone.
+TURN_TABLES = ("turns", "intake_versions", "recommendations")
+
+
+@dataclass
+class Outcome:
+    """What answering a turn produced: the `replies` to send (the adapter's own type), and whether to `restore`
+    the conversation as it was before the turn (it failed, and the replies tell the user instead)."""
+
+    replies: list[Any] = field(default_factory=list)
+    restore: bool = False
+
+
+Work = Callable[[dict[str, Any]], Outcome]
+# Queues the replies of turns answered together, oldest first (runs inside the inbox's transaction).
+Commit = Callable[[list[Outcome]], None]
+
+
+class Inbox:
+    """The persisted queue of received turns (table `inbox`)."""
+
+    def __init__(self, store: Store,
+                 lock_for: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:  # fmt: skip
+        self.store = store
+        self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+        self._guard = threading.Lock()
+        self._lock_for = lock_for or self._own_lock
+
+    def _own_lock(self, key: str) -> threading.RLock:
+        with self._guard:
+            return self._locks[key]
+
+    def add(self, kind: str, conversation_key: str, payload: dict[str, Any], dedupe: Iterable[str] = ()) -> int | None:
+        """Write a received turn down; None (and nothing written) when any `dedupe` key was seen before."""
+        with self.store.transaction() as db:
+            fresh = [self.store.first_time(key) for key in dedupe]  # every key is recorded, seen or not
+            if not all(fresh):
+                return None
+            stamp = now()
+            table = db.table("inbox").insert({
+                "conversation_key": conversation_key, "kind": kind, "payload": json.dumps(payload, ensure_ascii=False),
+                "state": "pending", "attempts": 0, "created_at": stamp, "updated_at": stamp,
+            })  # fmt: skip
+            return int(table.last_pk or 0)
+
+    def unfinished(self, conversation_key: str | None = None) -> list[dict[str, Any]]:
+        """Turns not answered yet, oldest first (of one conversation, or all)."""
+        where, params = ("conversation_key = ?", [conversation_key]) if conversation_key else (None, [])
+        with self.store.transaction() as db:
+            rows = list(db.table("inbox").rows_where(where, params, order_by="id"))
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+        return rows
+
+    def drain(self, conversation_key: str, work: Work, give_up: Work, commit: Commit) -> int:
+        """Answer the conversation's unanswered turns in order with `work`; returns how many were answered.
+
+        `give_up` answers a turn that was interrupted too often (it must not run the advisor again); `commit`
+        queues the replies of each group of turns answered together.
+        """
+        answered = 0
+        with self._lock_for(conversation_key):
+            while True:
+                pending = self.unfinished(conversation_key)
+                if not pending:
+                    return answered
+                answered += self._answer_group(pending[0], work, give_up, commit)
+
+    def resume(self, work: Work, give_up: Work, commit: Commit) -> int:
+        """Answer every turn left unanswered by a previous process (conversation by conversation)."""
+        keys = list(dict.fromkeys(row["conversation_key"] for row in self.unfinished()))
+        if keys:
+            log.info("inbox: resuming %d conversation(s) with unanswered turns", len(keys))
+        return sum(self.drain(key, work, give_up, commit) for key in keys)
+
+    def _answer_group(self, first: dict[str, Any], work: Work, give_up: Work, commit: Commit) -> int:
+        """Answer `first` and every turn of its conversation that arrives meanwhile; commit them together.
+
+        Each turn is marked started with the snapshot from before the group, so a crash anywhere undoes the whole
+        group, which is then answered again.
+        """
+        key = str(first["conversation_key"])
+        with self.store.transaction() as db:
+            if first["snapshot"]:
+                log.warning("inbox: turn %s was interrupted; undoing its partial effects", first["id"])
+                _restore(db, json.loads(first["snapshot"]))
+            group_snapshot = _snapshot(db, key)
+        outcomes: list[Outcome] = []
+        done: list[int] = []
+        item: dict[str, Any] | None = first
+        while item is not None:
+            with self.store.transaction() as db:
+                before = _snapshot(db, key)
+                attempts = int(item["attempts"]) + 1
+                db.table("inbox").update(item["id"], {"state": "started", "snapshot": json.dumps(group_snapshot),
+                                                      "attempts": attempts, "updated_at": now()})  # fmt: skip
+            outcomes.append(self._run({**item, "attempts": attempts}, work, give_up, before))
+            done.append(int(item["id"]))
+            later = [r for r in self.unfinished(key) if int(r["id"]) not in done]
+            item = later[0] if later and len(done) < MAX_GROUP else None
+        with self.store.transaction() as db:
+            commit(outcomes)
+            db.execute(f"delete from inbox where id in ({', '.join('?' * len(done))})", done)
+        return len(done)
+
+    def _run(self, item: dict[str, Any], work: Work, give_up: Work, before: dict[str, Any]) -> Outcome:
+        """One turn's outcome; a failed turn's partial effects are undone at once (the group goes on)."""
+        if item["attempts"] > MAX_ATTEMPTS:
+            log.error("inbox: turn %s failed %d times; giving up", item["id"], item["attempts"] - 1)
+            outcome = give_up(item)
+        else:
+            try:
+                outcome = work(item)
+            except Exception:  # work tells the user itself; this is a bug in it: undo, and drop the turn
+                log.exception("inbox: answering turn %s failed", item["id"])
+                outcome = Outcome(restore=True)
+        if outcome.restore:
+            with self.store.transaction() as db:
+                _restore(db, before)
+        return outcome
+
+
+def _snapshot(db: sqlite_utils.Database, key: str) -> dict[str, Any]:
+    rows = list(db.table("conversations").rows_where("key = ?", [key], limit=1))
+    if not rows:
+        return {"key": key, "conversation": None}
+    conv = rows[0]
+    marks = {t: db.execute(f"select coalesce(max(rowid), 0) from [{t}] where conversation_id = ?",
+                           [conv["id"]]).fetchone()[0] for t in TURN_TABLES}  # fmt: skip
+    return {"key": key, "conversation": conv, "marks": marks}
+
+
+def _restore(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> None:
+    """Put a conversation back as the snapshot found it (deleting it if it did not exist then)."""
+    rows = list(db.table("conversations").rows_where("key = ?", [snapshot["key"]], limit=1))
+    if not rows:
+        return
+    cid = rows[0]["id"]
+    before = snapshot["conversation"]
+    marks = snapshot.get("marks") or {}
+    for table in TURN_TABLES:
+        db.execute(f"delete from [{table}] where conversation_id = ? and rowid > ?", [cid, marks.get(table, 0)])
+    if before is None:
+        db.execute("delete from conversations where id = ?", [cid])
+    else:
+        db.table("conversations").update(cid, {k: v for k, v in before.items() if k != "id"})

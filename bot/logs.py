@@ -1,0 +1,117 @@
+"""Structured logs: one JSON object per line, secrets scrubbed, user text only when ADVISOR_LOG_LEVEL=DEBUG.
+
+Code logs events with `extra={"event": ..., "conversation_id": ..., "latency_ms": ..., "outcome": ...}`; any
+other `extra` key listed in EVENT_FIELDS becomes a JSON field too. A `text` field (what the user said) is written
+only at DEBUG. Every message, field and traceback passes through the secret filter: the configured tokens, signing
+secret and API keys are replaced by name, and anything shaped like a token is redacted as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from bot.config import Settings
+from bot.errors import InputError
+from bot.redact import redact
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+EVENT_FIELDS = ("event", "conversation_id", "platform", "kind", "outcome", "latency_ms", "queued_ms", "attempts",
+                "outbox_id", "inbox_id", "retry_in_s", "status", "error")  # fmt: skip
+USER_TEXT_FIELDS = ("text",)
+# Libraries that are chatty below WARNING, and whose debug lines carry request bodies.
+QUIET = ("urllib3", "httpx", "httpcore", "openai", "waitress.queue")
+
+
+def level_of(name: str) -> int:
+    """The logging level for an ADVISOR_LOG_LEVEL value; InputError when it isn't one."""
+    upper = name.strip().upper()
+    if upper not in LEVELS:
+        raise InputError(f"invalid setting: ADVISOR_LOG_LEVEL={name!r}; choose one of {', '.join(LEVELS)}")
+    return int(logging.getLevelName(upper))
+
+
+def secrets_of(settings: Settings) -> dict[str, str]:
+    """The configured secret values by setting name (empty ones left out)."""
+    out: dict[str, str] = {}
+    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "openai_api_key",
+                 "azure_openai_api_key"):  # fmt: skip
+        value = getattr(settings, name, None)
+        if value is not None and value.get_secret_value():
+            out[name.upper()] = value.get_secret_value()
+    return out
+
+
+class Scrubber:
+    """Replaces known secret values (by their setting name) and token-shaped strings."""
+
+    def __init__(self, secrets: dict[str, str] | None = None) -> None:
+        # Longest first, so a secret containing another is replaced whole.
+        self.secrets = sorted((secrets or {}).items(), key=lambda kv: -len(kv[1]))
+
+    def __call__(self, text: str) -> str:
+        for name, value in self.secrets:
+            if value in text:
+                text = text.replace(value, f"[{name}]")
+        return redact(text, ("api_key",))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, the event fields, and a traceback if any."""
+
+    def __init__(self, scrub: Scrubber | None = None, *, user_text: bool = False) -> None:
+        super().__init__()
+        self.scrub = scrub or Scrubber()
+        self.user_text = user_text
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self.scrub(record.getMessage()),
+        }
+        fields = EVENT_FIELDS + (USER_TEXT_FIELDS if self.user_text else ())
+        for name in fields:
+            value = record.__dict__.get(name)
+            if value is not None:
+                out[name] = self.scrub(value) if isinstance(value, str) else value
+        if record.exc_info:
+            out["exception"] = self.scrub(self.formatException(record.exc_info))
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+_HANDLER_NAME = "ai-advisor-json"
+
+
+def configure(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
+    """Send every log record to `stream` (stderr) as JSON lines at ADVISOR_LOG_LEVEL; returns the handler."""
+    level = level_of(settings.advisor_log_level)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(JsonFormatter(Scrubber(secrets_of(settings)), user_text=level <= logging.DEBUG))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    return handler
+
+
+def parse_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """JSON log lines back into dicts (other lines are skipped); for tests and tooling."""
+    out = []
+    for line in lines:
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+    return out

@@ -1,0 +1,335 @@
+"""Crash-safe delivery: messages are queued in the database first, then posted (and retried) by a sender.
+
+A reply is queued in the same transaction that records the turn which produced it, so nothing the advisor said is
+lost when the process dies or the platform is down. A queued message is claimed by one thread at a time and posted
+in order within its thread; a failed post is retried with exponential backoff (or the platform's Retry-After) by
+a background worker and after a restart. Before re-posting a message whose earlier attempt may have got through (a
+timeout, a 5xx, a process killed while sending), the sender looks for the message's `uid` in the thread, so each
+message is posted exactly once. The platform-specific part (posting, finding, error notices) is a `Sender`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.store import Store, now
+
+log = logging.getLogger("bot.outbox")
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+NOTICE = "notice"  # the kind of a message that tells the user another message could not be delivered
+
+
+class DeliveryError(Exception):
+    """A failed delivery attempt, classified by the sender."""
+
+    def __init__(self, error: str, *, retryable: bool, maybe_sent: bool = False,
+                 retry_after: float | None = None) -> None:  # fmt: skip
+        super().__init__(error)
+        self.error = error
+        self.retryable = retryable
+        self.maybe_sent = maybe_sent  # the platform may have accepted it (timeout, 5xx): look before re-posting
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One queued message as claimed for an attempt."""
+
+    id: int
+    uid: str
+    conversation_id: str | None
+    channel: str
+    thread_ts: str | None
+    op: str  # "post" or "update"
+    kind: str  # "recommendation", "questions", "message", "update" or "notice"
+    target_ts: str | None  # the message an "update" changes
+    message: dict[str, Any]
+    attempts: int  # including the one in progress
+    unsure: bool  # an earlier attempt may have been accepted
+    created_at: float  # epoch seconds
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> OutboxItem:
+        """Build from a database row."""
+        created = dt.datetime.fromisoformat(str(row["created_at"])).timestamp()
+        return cls(id=int(row["id"]), uid=str(row["uid"]), conversation_id=row["conversation_id"],
+                   channel=str(row["channel"]), thread_ts=row["thread_ts"] or None, op=str(row["op"]),
+                   kind=str(row["kind"]), target_ts=row["target_ts"], message=json.loads(row["message"]),
+                   attempts=int(row["attempts"]), unsure=bool(row["unsure"]), created_at=created)  # fmt: skip
+
+
+class Sender(Protocol):
+    """The platform side of delivery."""
+
+    def send(self, item: OutboxItem) -> str:
+        """Post or update the message; return its platform id (Slack: ts). Raise DeliveryError on failure."""
+        ...
+
+    def find(self, item: OutboxItem) -> str | None:
+        """The platform id of the message if an earlier attempt got through, else None."""
+        ...
+
+    def failure_notice(self, item: OutboxItem, error: str) -> dict[str, Any] | None:
+        """The message telling the user that `item` could not be delivered (None: say nothing)."""
+        ...
+
+
+class Outbox:
+    """The persisted queue of outgoing messages (table `outbox`)."""
+
+    def __init__(self, store: Store, *, retry_base: float = 1.0, retry_max: float = 300.0,
+                 max_attempts: int = 10) -> None:  # fmt: skip
+        self.store = store
+        self.retry_base = retry_base
+        self.retry_max = retry_max
+        self.max_attempts = max_attempts
+        self._wakers: list[Callable[[], None]] = []
+
+    def on_pending(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever a message becomes due later (a worker waiting for work)."""
+        self._wakers.append(wake)
+
+    def _wake(self) -> None:
+        for wake in self._wakers:
+            wake()
+
+    # --- queueing ---
+
+    def enqueue(self, channel: str, thread_ts: str | None, message: dict[str, Any], *, conversation_id: str | None,
+                kind: str = "message", op: str = "post", target_ts: str | None = None) -> int:  # fmt: skip
+        """Queue a message (joins the caller's transaction, if any); returns its id."""
+        with self.store.transaction() as db:
+            table = db.table("outbox").insert({
+                "uid": secrets.token_hex(8), "conversation_id": conversation_id, "channel": channel,
+                "thread_ts": thread_ts or "", "op": op, "kind": kind, "target_ts": target_ts,
+                "message": json.dumps(message, ensure_ascii=False), "state": PENDING, "attempts": 0, "unsure": 0,
+                "next_attempt_at": 0.0, "created_at": now(),
+            })  # fmt: skip
+            return int(table.last_pk or 0)
+
+    def get(self, item_id: int) -> dict[str, Any] | None:
+        """A row of the queue, as stored."""
+        with self.store.transaction() as db:
+            rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
+        return rows[0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        """How many messages are in each state."""
+        with self.store.transaction() as db:
+            return {str(s): int(n) for s, n in db.execute("select state, count(*) from outbox group by state")}
+
+    def next_due(self) -> float | None:
+        """When the earliest pending message is due (epoch seconds), if any."""
+        with self.store.transaction() as db:
+            row = db.execute("select min(next_attempt_at) from outbox where state = ?", [PENDING]).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def recover(self) -> int:
+        """After a restart: messages that were being sent when the process stopped are pending again (and maybe
+        posted already, so they are looked for first). Returns how many."""
+        with self.store.transaction() as db:
+            cursor = db.execute("update outbox set state = ?, unsure = 1, next_attempt_at = 0 where state = ?",
+                                [PENDING, SENDING])  # fmt: skip
+            return int(cursor.rowcount)
+
+    def prune(self, older_than_days: float = 7.0) -> int:
+        """Forget sent and dead messages older than `older_than_days`."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat(timespec="milliseconds")
+        with self.store.transaction() as db:
+            cursor = db.execute("delete from outbox where state in (?, ?) and created_at < ?", [SENT, DEAD, cutoff])
+            return int(cursor.rowcount)
+
+    # --- delivering ---
+
+    def _claim(self, item_id: int) -> OutboxItem | None:
+        """Mark a due message as being sent, unless another thread has it or an earlier one in its thread waits.
+
+        The row says `unsure` from here on (a kill mid-send leaves it so); the item keeps the value from before.
+        """
+        with self.store.transaction() as db:
+            rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
+            if not rows or rows[0]["state"] != PENDING or float(rows[0]["next_attempt_at"] or 0) > time.time():
+                return None
+            row = rows[0]
+            earlier = db.execute("select 1 from outbox where channel = ? and thread_ts = ? and id < ? "
+                                 "and state in (?, ?) limit 1",
+                                 [row["channel"], row["thread_ts"], item_id, PENDING, SENDING]).fetchone()  # fmt: skip
+            if earlier:
+                return None
+            db.execute("update outbox set state = ?, attempts = attempts + 1, unsure = 1 where id = ?",
+                       [SENDING, item_id])  # fmt: skip
+        return OutboxItem.from_row({**row, "attempts": int(row["attempts"]) + 1})
+
+    def deliver(self, item_id: int, sender: Sender) -> bool:
+        """Attempt one queued message; True when it is delivered (now or by an earlier attempt)."""
+        item = self._claim(item_id)
+        if item is None:
+            return False
+        was_unsure = item.unsure
+        started = time.monotonic()
+        outcome = "sent"
+        try:
+            ts = sender.find(item) if was_unsure and item.op == "post" else None
+            if ts:
+                outcome = "found"
+            else:
+                ts = sender.send(item)
+        except DeliveryError as exc:
+            self._failed(item, exc, was_unsure, sender, started)
+            return False
+        except Exception as exc:  # an unexpected library error: retry later, and look before re-posting
+            log.exception("unexpected error delivering outbox message %s", item.id)
+            self._failed(item, DeliveryError(type(exc).__name__, retryable=True, maybe_sent=True), was_unsure,
+                         sender, started)  # fmt: skip
+            return False
+        self._sent(item, ts)
+        log.info("message delivered", extra={"event": "delivery", "outbox_id": item.id, "outcome": outcome,
+                 "conversation_id": item.conversation_id, "kind": item.kind, "attempts": item.attempts,
+                 "latency_ms": _ms(started)})  # fmt: skip
+        return True
+
+    def _sent(self, item: OutboxItem, ts: str) -> None:
+        with self.store.transaction() as db:
+            # The payload is no longer needed (and may quote the user): keep only where it went.
+            db.table("outbox").update(item.id, {"state": SENT, "ts": ts, "sent_at": now(), "error": None,
+                                                "message": "{}"})  # fmt: skip
+            if item.kind == "recommendation" and item.op == "post" and item.conversation_id:
+                self.store.save_card(item.conversation_id, item.channel, ts)
+
+    def _failed(self, item: OutboxItem, exc: DeliveryError, was_unsure: bool, sender: Sender,
+                started: float) -> None:  # fmt: skip
+        unsure = was_unsure or exc.maybe_sent
+        give_up = not exc.retryable or item.attempts >= self.max_attempts
+        delay = 0.0
+        with self.store.transaction() as db:
+            if give_up:
+                db.table("outbox").update(item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error})
+                notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE and item.op == "post" else None
+                if notice is not None:
+                    self.enqueue(item.channel, item.thread_ts, notice, conversation_id=item.conversation_id,
+                                 kind=NOTICE)  # fmt: skip
+            else:
+                # Retry-After when given (but never sooner than half the base delay), else exponential backoff.
+                delay = (max(exc.retry_after, self.retry_base / 2) if exc.retry_after is not None
+                         else self.backoff(item.attempts))  # fmt: skip
+                db.table("outbox").update(item.id, {
+                    "state": PENDING, "unsure": int(unsure), "next_attempt_at": time.time() + delay,
+                    "error": exc.error,
+                })  # fmt: skip
+        level = logging.ERROR if give_up else logging.WARNING
+        log.log(level, "message not delivered: %s", exc.error, extra={
+            "event": "delivery", "outbox_id": item.id, "conversation_id": item.conversation_id, "kind": item.kind,
+            "outcome": "dead" if give_up else "retry", "attempts": item.attempts, "retry_in_s": round(delay, 3),
+            "latency_ms": _ms(started)})  # fmt: skip
+        self._wake()
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after `attempts` failed attempts: exponential, capped, with jitter."""
+        delay = min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
+        return delay * (0.5 + random.random() / 2)
+
+    def due(self, channel: str | None = None, thread_ts: str | None = None, limit: int = 100) -> list[int]:
+        """Ids of pending messages that are due, oldest first (optionally of one thread)."""
+        where, params = ["state = ?", "next_attempt_at <= ?"], [PENDING, time.time()]
+        if channel is not None:
+            where += ["channel = ?", "thread_ts = ?"]
+            params += [channel, thread_ts or ""]
+        with self.store.transaction() as db:
+            sql = f"select id from outbox where {' and '.join(where)} order by id limit ?"
+            return [int(r[0]) for r in db.execute(sql, [*params, limit])]
+
+    def flush(self, sender: Sender, *, channel: str | None = None, thread_ts: str | None = None,
+              limit: int = 100) -> int:  # fmt: skip
+        """Deliver due messages (of one thread, or all) in order until none is claimable; returns how many.
+
+        A message that fails is not tried again within the same call (its retry is the worker's).
+        """
+        delivered = 0
+        tried: set[int] = set()
+        for _ in range(limit):
+            progressed = False
+            for item_id in self.due(channel, thread_ts, limit):
+                if item_id in tried:
+                    continue
+                tried.add(item_id)
+                if self.deliver(item_id, sender):
+                    delivered += 1
+                    progressed = True
+            if not progressed:
+                break
+        return delivered
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+class OutboxWorker:
+    """A background thread that delivers due messages, waking when told or when the next one is due."""
+
+    def __init__(self, outbox: Outbox, sender: Sender, *, idle: float = 1.0) -> None:
+        self.outbox = outbox
+        self.sender = sender
+        self.idle = idle
+        self._event = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        outbox.on_pending(self.kick)
+
+    def start(self) -> OutboxWorker:
+        """Requeue what a previous process left mid-send, then deliver in the background."""
+        recovered = self.outbox.recover()
+        if recovered:
+            log.info("outbox: %d message(s) interrupted while sending will be checked and retried", recovered)
+        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def kick(self) -> None:
+        """Look for due messages now."""
+        self._event.set()
+
+    def _run(self) -> None:
+        last_prune = 0.0
+        while not self._stop.is_set():
+            self._event.clear()
+            try:
+                self.outbox.flush(self.sender)
+                if time.monotonic() - last_prune > 3600:
+                    self.outbox.prune()
+                    last_prune = time.monotonic()
+                due = self.outbox.next_due()
+            except Exception:  # keep delivering; the next round retries
+                log.exception("outbox worker round failed")
+                due = None
+            wait = self.idle if due is None else min(self.idle, max(0.0, due - time.time()))
+            self._event.wait(wait)
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """Stop the thread, then deliver what is due (or becomes due) within `timeout`; returns messages left."""
+        self._stop.set()
+        self._event.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                self.outbox.flush(self.sender)
+                due = self.outbox.next_due()
+            except Exception:
+                log.exception("outbox flush at shutdown failed")
+                break
+            if due is None or due > deadline:
+                break
+            time.sleep(min(0.05, max(0.0, due - time.time())) or 0.01)
+        return self.outbox.counts().get(PENDING, 0)

@@ -1,0 +1,139 @@
+"""Slack's side of crash-safe delivery: post or update an outbox message, find one posted earlier, classify errors.
+
+The client used here has no retry handlers: slack_sdk's would re-post after a 5xx or a timeout that Slack may
+have accepted (a duplicate card) and would sleep through a Retry-After in the caller's thread. The outbox retries
+instead, with backoff, and looks for the message (by the `outbox_id` in its metadata) before posting it again.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import threading
+import urllib.error
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.outbox import DeliveryError, OutboxItem
+from bot.slack import blocks as bk
+from bot.slack import messages as msg
+
+log = logging.getLogger("bot.slack")
+
+MESSAGE_EVENT = "advisor_message"  # metadata event type of the advisor's messages other than the card
+# Slack errors that mean "try again" and may hide an accepted request (Slack's own retry advice).
+_TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+_FIND_PAGES = 10
+
+_clients: dict[tuple[str, str, int], WebClient] = {}
+_clients_lock = threading.Lock()
+
+
+def no_retry(client: WebClient) -> WebClient:
+    """A client for the same token and API URL without retry handlers (cached)."""
+    key = (str(client.token), client.base_url, int(client.timeout))
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                      retry_handlers=[])  # fmt: skip
+        return _clients[key]
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if headers is None:
+        return None
+    for key, value in dict(headers).items():
+        if str(key).lower() == name:
+            return str(value[0] if isinstance(value, list) else value)
+    return None
+
+
+def classify(exc: Exception) -> DeliveryError:
+    """A Web API failure as a DeliveryError (retryable or not, possibly accepted, how long to wait)."""
+    if isinstance(exc, SlackApiError):
+        resp = exc.response
+        status = int(getattr(resp, "status_code", 0) or 0)
+        error = str(resp.get("error") if resp is not None and resp.get("error") else f"http_{status}")
+        if status == 429 or error == "ratelimited":
+            retry_after = _header(getattr(resp, "headers", None), "retry-after")
+            try:
+                wait = float(retry_after) if retry_after else 1.0
+            except ValueError:
+                wait = 1.0
+            return DeliveryError("ratelimited", retryable=True, retry_after=wait)
+        if status >= 500 or error in _TRANSIENT:
+            return DeliveryError(error, retryable=True, maybe_sent=True)
+        return DeliveryError(error, retryable=False)
+    if isinstance(exc, TimeoutError | socket.timeout | urllib.error.URLError | ConnectionError |
+                  http.client.HTTPException | OSError):  # fmt: skip
+        return DeliveryError(f"connection: {type(exc).__name__}", retryable=True, maybe_sent=True)
+    return DeliveryError(type(exc).__name__, retryable=True, maybe_sent=True)
+
+
+def with_outbox_id(metadata: dict[str, Any] | None, uid: str, conversation_id: str | None) -> dict[str, Any]:
+    """The message metadata with the outbox tag added (a plain advisor message gets its own event type)."""
+    meta = metadata or {"event_type": MESSAGE_EVENT, "event_payload": {}}
+    payload = dict(meta.get("event_payload") or {})
+    payload["outbox_id"] = uid
+    if conversation_id and not payload.get("conversation_id"):
+        payload["conversation_id"] = conversation_id
+    return {"event_type": meta["event_type"], "event_payload": payload}
+
+
+class SlackSender:
+    """Posts outbox messages with one Web API call per attempt."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def send(self, item: OutboxItem) -> str:
+        """Post (or update) the message; return its ts."""
+        message = item.message
+        try:
+            if item.op == "update":
+                self.client.chat_update(channel=item.channel, ts=str(item.target_ts), text=message.get("text") or "",
+                                        blocks=message.get("blocks"))  # fmt: skip
+                return str(item.target_ts)
+            resp = self.client.chat_postMessage(
+                channel=item.channel, thread_ts=item.thread_ts, text=message.get("text") or "",
+                blocks=message.get("blocks"),
+                metadata=with_outbox_id(message.get("metadata"), item.uid, item.conversation_id),
+            )  # fmt: skip
+        except Exception as exc:
+            raise classify(exc) from exc
+        return str(resp["ts"])
+
+    def find(self, item: OutboxItem) -> str | None:
+        """The ts of the message if an earlier attempt posted it (looked up in its thread, or recent history)."""
+        cursor: str | None = None
+        for _ in range(_FIND_PAGES):
+            try:
+                if item.thread_ts:
+                    resp = self.client.conversations_replies(channel=item.channel, ts=item.thread_ts, cursor=cursor,
+                                                             include_all_metadata=True, limit=200)  # fmt: skip
+                else:  # newest first: a message posted moments ago is on the first page
+                    resp = self.client.conversations_history(channel=item.channel, cursor=cursor, limit=200,
+                                                             include_all_metadata=True)  # fmt: skip
+            except Exception as exc:
+                failure = classify(exc)
+                if failure.retryable:
+                    failure.maybe_sent = True
+                    raise failure from exc
+                # Can't look (e.g. a missing history scope): posting again risks a duplicate, not a lost answer.
+                log.warning("could not check whether message %s was already posted: %s", item.id, failure.error)
+                return None
+            for message in resp.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("outbox_id") == item.uid:
+                    return str(message["ts"])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+    def failure_notice(self, item: OutboxItem, error: str) -> dict[str, Any] | None:
+        """Tell the thread that a reply could not be posted (never silence)."""
+        return {"text": bk.clip(bk.escape(msg.ERROR_SLACK.format(error=error)), bk.MESSAGE_TEXT_MAX)}

@@ -1,0 +1,312 @@
+"""Block Kit for the leads' workflow: thread summaries, decision and reason modals, digests and the App Home.
+
+Built with `slack_sdk.models` like the card (bot/slack/blocks.py). Digests are truncated per approach with a
+count ("…and 450 more"), so a store of any size stays within Block Kit's limits (50 blocks in a message,
+100 in a view, 3,000 characters in a section).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.advisor import tco
+from bot.advisor.digest import Digest, DigestItem
+from bot.advisor.engine import APPROACH_NAMES
+from bot.advisor.leads import MAX_NOTE
+from bot.advisor.summary import STATUS_LABELS, ThreadSummary
+from bot.slack import messages as msg
+from bot.slack.blocks import FIELD_MAX, FIELDS_MAX, HEADER_MAX, MAX_BLOCKS, TEXT_MAX, button, clip, escape, section
+
+MAX_VIEW_BLOCKS = 100
+VIEW_TITLE_MAX = 24
+METADATA_MAX = 3000
+DIGEST_PER_GROUP = 8  # items listed per approach in a digest message; the rest are counted
+HOME_PER_GROUP = 3
+MAX_RECENT_DECISIONS = 5
+DECISION_CALLBACK = "decision"
+REASON_CALLBACK = "feedback_reason"
+NEW_CALLBACK = "new_assessment"
+NEW_ACTION = "home:new_assessment"
+DECISION_BLOCK = "decision"
+NOTE_BLOCK = "note"
+REASON_BLOCK = "reason"
+DESCRIPTION_BLOCK = "description"
+CHANNEL_BLOCK = "channel"
+STYLES = {"approved": "primary", "rejected": "danger"}
+
+Linker = Callable[[str, str], "str | None"]
+
+
+def _context(*parts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(p, FIELD_MAX)) for p in parts if p.strip()][:10]
+                        or [MarkdownTextObject(text="—")])  # fmt: skip
+
+
+def _title(text: str) -> PlainTextObject:
+    return PlainTextObject(text=clip(text, VIEW_TITLE_MAX))
+
+
+def compact(payload: dict[str, Any]) -> str:
+    """A button value or private_metadata as compact JSON."""
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def decoded(raw: str | None) -> dict[str, Any]:
+    """A button value or private_metadata back as a dict (empty when forged or garbled)."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# --- the thread summary ---
+
+
+def summary_state(summary: ThreadSummary, version: int | None) -> dict[str, Any]:
+    """What a summary showed: its assessment, intake version and decision (a later click checks it is current)."""
+    return {"c": summary.conversation_id, "v": version or 0, "d": summary.decision.status if summary.decision else ""}
+
+
+def _step_field(step: Any) -> MarkdownTextObject:
+    said = "\n".join(f"• {escape(s)}" for s in step.said) or "—"
+    unknown = f"\n_Unknown: {escape(', '.join(step.unknown))}_" if step.unknown else ""
+    return MarkdownTextObject(text=clip(f"*{step.step}. {escape(step.name)}*\n{said}{unknown}", FIELD_MAX))
+
+
+def _outcome(summary: ThreadSummary) -> str:
+    if summary.approach is None:
+        return "no recommendation yet"
+    return f"{APPROACH_NAMES[summary.approach]} ({(summary.confidence or 0):.0%})"
+
+
+def summary_text(summary: ThreadSummary) -> str:
+    """The summary message's notification text."""
+    return msg.SUMMARY_FALLBACK.format(outcome=_outcome(summary), status=summary.status)
+
+
+def status_line(summary: ThreadSummary) -> str:
+    """Decision status as the summary shows it: who decided when, and the note."""
+    decision = summary.decision
+    if decision is None:
+        return msg.SUMMARY_STATUS.format(status=summary.status)
+    line = msg.SUMMARY_DECIDED.format(status=decision.label, user=decision.user, date=decision.updated_at[:10])
+    return line + (f"\n>{escape(decision.note)}" if decision.note else "")
+
+
+def summary_blocks(summary: ThreadSummary, *, version: int | None, permalink: str | None = None) -> list[Block]:
+    """The structured summary: requester, use case, six steps, recommendation, cost, risks, open questions,
+    decision status, permalink, and decision buttons for leads (when there is a recommendation)."""
+    use_case = summary.use_case or "(no description yet)"
+    head = msg.SUMMARY_REQUESTED.format(user=summary.requester, date=summary.created_at[:10],
+                                        id=summary.conversation_id)  # fmt: skip
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=msg.SUMMARY_HEADER)),
+        _context(head, msg.SUMMARY_LINK.format(url=permalink) if permalink else ""),
+        section(f"*Use case:* {escape(use_case)}"),
+        section(escape(summary.prose)),
+    ]
+    if summary.approach is not None:
+        reason = f"\n_{escape(summary.confidence_reason)}_" if summary.confidence_reason else ""
+        blocks.append(section(f"*Recommendation:* {APPROACH_NAMES[summary.approach]} · "
+                              f"{(summary.confidence or 0):.0%} confidence{reason}"))  # fmt: skip
+    else:
+        blocks.append(section(msg.SUMMARY_NO_RECOMMENDATION))
+    if summary.tco_headline:
+        blocks.append(section(f"*3-year cost:* {escape(summary.tco_headline)}"))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=msg.SUMMARY_STEPS),
+                               fields=[_step_field(s) for s in summary.steps][:FIELDS_MAX]))  # fmt: skip
+    if summary.risks:
+        blocks.append(section("*Risks*\n" + "\n".join(f"• {escape(r)}" for r in summary.risks)))
+    if summary.open_questions:
+        blocks.append(section("*Open questions*\n" + "\n".join(f"• {escape(q)}" for q in summary.open_questions)))
+    feedback = msg.SUMMARY_FEEDBACK.format(up=summary.feedback.get("up", 0), down=summary.feedback.get("down", 0))
+    blocks.append(section(status_line(summary)))
+    blocks.append(_context(feedback, msg.SUMMARY_BY_MODEL if summary.wording == "llm" else ""))
+    if summary.approach is not None:
+        value = compact(summary_state(summary, version))
+        blocks.append(_context(msg.SUMMARY_DECIDE_HINT))
+        blocks.append(ActionsBlock(block_id=DECISION_BLOCK, elements=[
+            button(msg.DECISION_LABELS[s], f"decision:{s}", value, style=STYLES.get(s)) for s in STATUS_LABELS
+        ]))  # fmt: skip
+    return blocks[:MAX_BLOCKS]
+
+
+def decision_modal(status: str, state: dict[str, Any], where: dict[str, str]) -> View:
+    """The small modal a lead confirms a decision in, with an optional note."""
+    meta = compact({**state, "s": status, **where})
+    return View(type="modal", callback_id=DECISION_CALLBACK, private_metadata=meta[:METADATA_MAX],
+                title=_title(msg.DECISION_TITLES[status]), submit=_title(msg.DECISION_SUBMIT),
+                close=_title("Cancel"), blocks=[
+                    section(msg.DECISION_PROMPT.format(id=escape(str(state.get("c", ""))),
+                                                       status=STATUS_LABELS[status])),
+                    InputBlock(block_id=NOTE_BLOCK, label=msg.DECISION_NOTE_LABEL, optional=True,
+                               hint=msg.DECISION_NOTE_HINT,
+                               element=PlainTextInputElement(action_id="value", multiline=True,
+                                                             max_length=MAX_NOTE)),
+                ])  # fmt: skip
+
+
+def reason_modal(conversation_id: str, where: dict[str, str]) -> View:
+    """The 👎 reason modal (the 👎 itself is already stored when it opens)."""
+    return View(type="modal", callback_id=REASON_CALLBACK,
+                private_metadata=compact({"c": conversation_id, **where})[:METADATA_MAX],
+                title=_title(msg.FEEDBACK_REASON_TITLE), submit=_title(msg.FEEDBACK_REASON_SUBMIT),
+                close=_title("Skip"), blocks=[
+                    section(msg.FEEDBACK_REASON_PROMPT),
+                    InputBlock(block_id=REASON_BLOCK, label=msg.FEEDBACK_REASON_LABEL, optional=True,
+                               element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_NOTE)),
+                ])  # fmt: skip
+
+
+def new_assessment_modal() -> View:
+    """The App Home's "New assessment" modal: a description and, optionally, a channel for the thread."""
+    return View(type="modal", callback_id=NEW_CALLBACK, title=_title(msg.NEW_TITLE), submit=_title(msg.NEW_SUBMIT),
+                close=_title("Cancel"), blocks=[
+                    InputBlock(block_id=DESCRIPTION_BLOCK, label=msg.NEW_DESCRIPTION, hint=msg.NEW_DESCRIPTION_HINT,
+                               element=PlainTextInputElement(action_id="value", multiline=True, max_length=2500)),
+                    InputBlock(block_id=CHANNEL_BLOCK, label=msg.NEW_CHANNEL, hint=msg.NEW_CHANNEL_HINT,
+                               optional=True, element=ConversationSelectElement(
+                                   action_id="value", filter=ConversationFilter(include=["public", "private"],
+                                                                                exclude_bot_users=True))),
+                ])  # fmt: skip
+
+
+# --- digests ---
+
+
+def _where(channel: str) -> str:
+    return msg.DIGEST_DM if channel.startswith("D") else f"<#{channel}>"
+
+
+def item_line(item: DigestItem, link: str | None) -> str:
+    """One assessment in a digest: id (linked), channel, requester, confidence, status, crossover, feedback."""
+    ident = f"<{link}|`{item.conversation_id}`>" if link else f"`{item.conversation_id}`"
+    parts = [ident, _where(item.channel), f"<@{item.requester}>"]
+    if item.confidence is not None:
+        parts.append(f"{item.confidence:.0%}")
+    parts.append(f"*{item.status}*")
+    if item.crossover is not None:
+        parts.append(f"crossover ~{tco.format_volume(item.crossover)} req/mo")
+    if item.feedback_up or item.feedback_down:
+        parts.append(f"👍 {item.feedback_up} 👎 {item.feedback_down}")
+    parts.append(item.created_at[:10])
+    return " · ".join(parts)
+
+
+def _lines(items: Sequence[DigestItem], links: Linker, title: str) -> SectionBlock:
+    lines = [title]
+    used = len(title)
+    for item in items:
+        line = "• " + item_line(item, links(item.channel, item.thread))
+        if used + len(line) + 1 > TEXT_MAX - 2:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return section("\n".join(lines))
+
+
+def counts_line(digest: Digest) -> str:
+    """Counts by approach, e.g. "Fine-tuning 120 · Prompt engineering 300 · 500 in all"."""
+    counts = " · ".join(f"{name} {digest.counts[key]}" for key, name in msg.DIGEST_GROUP_NAMES.items()
+                        if digest.counts.get(key))  # fmt: skip
+    return msg.DIGEST_COUNTS.format(counts=counts or "none", total=digest.total)
+
+
+def digest_blocks(digest: Digest, links: Linker, *, per_group: int = DIGEST_PER_GROUP, since: str = "30d",
+                  header: bool = True, channel_name: str | None = None) -> list[Block]:  # fmt: skip
+    """A digest grouped by approach: counts, up to `per_group` items per group (the rest counted), and
+    recent decisions."""
+    blocks: list[Block] = []
+    if header:
+        title = (msg.DIGEST_HEADER_CHANNEL.format(period=digest.period, channel=channel_name or digest.channel)
+                 if digest.channel else msg.DIGEST_HEADER.format(period=digest.period))  # fmt: skip
+        blocks.append(HeaderBlock(text=PlainTextObject(text=clip(title, HEADER_MAX))))
+    blocks.append(section(escape(digest.headline)))
+    if not digest.total:
+        blocks.append(_context(msg.DIGEST_ONLY_VISIBLE))
+        return blocks
+    blocks.append(_context(counts_line(digest), msg.DIGEST_ONLY_VISIBLE))
+    for key, name in msg.DIGEST_GROUP_NAMES.items():
+        items = digest.groups.get(key) or []
+        if not items:
+            continue
+        blocks.append(DividerBlock())
+        shown = items[:per_group]
+        blocks.append(_lines(shown, links, f"*{name}* ({len(items)})"))
+        if len(items) > len(shown):
+            blocks.append(_context(msg.DIGEST_MORE.format(more=len(items) - len(shown), since=since)))
+    if digest.recent_decisions:
+        blocks.append(DividerBlock())
+        blocks.append(_lines(digest.recent_decisions[:MAX_RECENT_DECISIONS], links, msg.DIGEST_RECENT_DECISIONS))
+    return blocks
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest message's notification text."""
+    return clip(digest.headline, 3000)
+
+
+# --- App Home ---
+
+
+@dataclass(frozen=True)
+class MyAssessment:
+    """One of the viewer's own assessments as the App Home lists it."""
+
+    conversation_id: str
+    channel: str
+    thread: str
+    use_case: str | None
+    approach: str | None
+    confidence: float | None
+    status: str
+    updated_at: str
+
+
+def _mine_line(item: MyAssessment, link: str | None) -> str:
+    what = escape(clip(item.use_case or "(no description yet)", 120))
+    title = f"<{link}|{what}>" if link else what
+    outcome = (f"{APPROACH_NAMES[item.approach]} · {(item.confidence or 0):.0%}" if item.approach
+               else "intake in progress")  # fmt: skip
+    return f"*{title}*\n{_where(item.channel)} · {outcome} · *{item.status}* · updated {item.updated_at[:10]}"
+
+
+def home_view(mine: Sequence[MyAssessment], links: Linker, digest: Digest | None = None,
+              digest_since: str = "30d") -> View:  # fmt: skip
+    """The App Home: a "New assessment" button, the viewer's recent assessments, and for leads the digest."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=msg.HOME_TITLE)),
+        section(msg.HOME_INTRO),
+        ActionsBlock(block_id="home_actions", elements=[button(msg.HOME_NEW, NEW_ACTION, "new", style="primary")]),
+        DividerBlock(),
+        section(msg.HOME_MINE),
+    ]
+    if not mine:
+        blocks.append(_context(msg.HOME_MINE_NONE))
+    for item in mine[:10]:
+        blocks.append(section(_mine_line(item, links(item.channel, item.thread))))
+    if digest is not None:
+        blocks += [DividerBlock(), section(msg.HOME_LEADS.format(period=digest.period.removeprefix("last ")))]
+        blocks += digest_blocks(digest, links, per_group=HOME_PER_GROUP, since=digest_since, header=False)
+        blocks.append(_context(msg.HOME_LEADS_MORE))
+    return View(type="home", blocks=blocks[:MAX_VIEW_BLOCKS])

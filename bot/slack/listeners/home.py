@@ -1,0 +1,109 @@
+"""The App Home: every user's recent assessments and a "New assessment" button; for leads, the digest view."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.advisor.conversation import ConversationKey
+from bot.advisor.digest import parse_period
+from bot.advisor.summary import STATUS_LABELS
+from bot.errors import AdvisorError
+from bot.services import Services
+from bot.slack import blocks as bk
+from bot.slack import leads_blocks as lb
+from bot.slack import messages as msg
+from bot.slack.access import SlackLeads, team_of
+from bot.slack.listeners.leads import digest_links
+from bot.slack.replies import Turn, run_turn
+
+log = logging.getLogger("bot.slack")
+
+HOME_PERIOD = "30d"
+MY_LIMIT = 10
+
+
+def my_assessments(services: Services, user: str, team: str) -> list[lb.MyAssessment]:
+    """The user's most recent Slack assessments in this workspace, with outcome and decision status."""
+    store = services.store
+    out = []
+    for conv in store.conversations_for_user(user, limit=MY_LIMIT * 2):
+        if conv.get("platform") != "slack" or conv.get("team") != team:
+            continue
+        cid = str(conv["id"])
+        rec = store.latest_recommendation(cid)
+        decided = store.decision(cid)
+        status = (STATUS_LABELS.get(decided["status"], decided["status"]) if decided
+                  else "Awaiting decision" if rec else "Intake in progress")  # fmt: skip
+        out.append(lb.MyAssessment(
+            conversation_id=cid, channel=str(conv["channel"]), thread=str(conv["thread"]),
+            use_case=store.latest_intake(cid).values.use_case, approach=rec.approach if rec else None,
+            confidence=rec.confidence if rec else None, status=status, updated_at=str(conv["updated_at"]),
+        ))  # fmt: skip
+        if len(out) == MY_LIMIT:
+            break
+    return out
+
+
+def home_for(services: Services, team: SlackLeads, user: str, team_id: str) -> View:
+    """The App Home view for one user (leads also get the digest of the channels they are in)."""
+    links = digest_links(team.access)
+    digest = None
+    if team.leads.is_lead(user):
+        digest = team.leads.digest(user, platform="slack", team=team_id, period=parse_period(HOME_PERIOD),
+                                   can_see=team.access.viewer(user))  # fmt: skip
+    return lb.home_view(my_assessments(services, user, team_id), links, digest, digest_since=HOME_PERIOD)
+
+
+def publish_home(services: Services, team: SlackLeads, client: WebClient, user: str, team_id: str) -> None:
+    """Publish (or refresh) a user's App Home; failures are logged (there is no thread to tell)."""
+    try:
+        client.views_publish(user_id=user, view=home_for(services, team, user, team_id))
+    except (SlackApiError, AdvisorError) as exc:
+        log.warning("app home for %s not published: %s", user, exc)
+
+
+def register(app: App, services: Services, team: SlackLeads) -> None:
+    """Listen to `app_home_opened`, the home's "New assessment" button and its modal."""
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        publish_home(services, team, client, str(event["user"]), str(body.get("team_id") or ""))
+
+    @app.action(lb.NEW_ACTION)
+    def on_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=lb.new_assessment_modal())
+        except SlackApiError as exc:
+            log.warning("new assessment modal not opened: %s", exc.response.get("error", "?"))
+
+    @app.view(lb.NEW_CALLBACK)
+    def on_new_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        description = str(((values.get(lb.DESCRIPTION_BLOCK) or {}).get("value") or {}).get("value") or "").strip()
+        channel = ((values.get(lb.CHANNEL_BLOCK) or {}).get("value") or {}).get("selected_conversation")
+        user, team_id = str(body["user"]["id"]), team_of(body)
+        if not description:
+            ack(response_action="errors", errors={lb.DESCRIPTION_BLOCK: msg.NEW_EMPTY})
+            return
+        opening = msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500))
+        try:
+            # No channel: the app's DM with the user (posting to a user ID opens it).
+            posted = client.chat_postMessage(channel=str(channel or user), text=opening)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+            block = lb.CHANNEL_BLOCK if channel else lb.DESCRIPTION_BLOCK
+            ack(response_action="errors", errors={block: bk.clip(msg.NEW_CANT_POST.format(error=error), 150)})
+            return
+        ack()
+        where, ts = str(posted["channel"]), str(posted["ts"])
+        run_turn(services, client, Turn(ConversationKey("slack", team_id, where, ts), user, description, where, ts, ts))
+        publish_home(services, team, client, user, team_id)

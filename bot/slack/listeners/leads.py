@@ -1,0 +1,296 @@
+"""The leads' workflow in Slack: thread summaries (mention or message shortcut), decisions, digests.
+
+Every interaction names a conversation id that a forged payload could change, so each one is checked here
+before anything is stored: the conversation exists, belongs to this workspace, the user may act on it, and
+the summary or card it was clicked on is still current.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.advisor.conversation import ConversationKey
+from bot.advisor.digest import parse_period
+from bot.advisor.summary import STATUS_LABELS
+from bot.errors import AdvisorError, InputError, PermissionDeniedError
+from bot.services import Services
+from bot.slack import blocks as bk
+from bot.slack import leads_blocks as lb
+from bot.slack import messages as msg
+from bot.slack.access import SlackAccess, SlackLeads, team_of
+from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_thread_of, told_on_failure
+
+log = logging.getLogger("bot.slack")
+
+SUMMARY_SHORTCUT = "summarize_for_leads"
+_SUMMARY = re.compile(r"^\s*(?:summary|summari[sz]e)(?:\s+for\s+leads)?\s*[.!?]?\s*$", re.I)
+_PERIOD = re.compile(r"^(?:all|\d{1,4}[dw])$", re.I)
+_CHANNEL_LINK = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|([^>]*))?>$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
+
+
+class UsageError(InputError):
+    """A digest argument that can't be used; its message is complete as it is."""
+
+
+def is_summary_request(text: str) -> bool:
+    """Whether a message asks for the thread's summary ("summary", "summarize for leads")."""
+    return bool(_SUMMARY.match(text or ""))
+
+
+def refusal(exc: AdvisorError) -> str:
+    """The message a refused interaction gets (refusals carry their own message; bad input is prefixed)."""
+    return msg.ERROR_INPUT.format(error=exc) if isinstance(exc, InputError) else str(exc)
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Tell only the user who clicked (an ephemeral message where they clicked, else a DM from the app)."""
+    user = str((body.get("user") or {}).get("id") or "")
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    thread = container.get("thread_ts") or message.get("thread_ts")
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=str(channel), user=user, text=bk.clip(text, 3000), thread_ts=thread)
+        elif user:
+            client.chat_postMessage(channel=user, text=bk.clip(text, 3000))
+    except SlackApiError as exc:
+        log.warning("could not tell %s: %s", user, exc.response.get("error", "?") if exc.response else "?")
+
+
+def is_stale_card(services: Services, conv: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether a card button was clicked on an older card than the conversation's latest one."""
+    container = body.get("container") or {}
+    clicked = container.get("message_ts") if container.get("type") == "message" else None
+    card = services.store.card(str(conv["id"]))
+    return bool(clicked and card and str(card["ts"]) != str(clicked))
+
+
+def acted_on(services: Services, team: SlackLeads, client: WebClient, body: dict[str, Any], conversation_id: str,
+             *, card: bool = False) -> dict[str, Any] | None:  # fmt: skip
+    """The conversation a button names, or None after telling the user why not: unknown id, another
+    workspace's conversation, or (with `card`) a click on an outdated card."""
+    try:
+        conv = team.conversation(conversation_id, team_of(body))
+    except AdvisorError as exc:
+        tell(client, body, refusal(exc))
+        return None
+    if card and is_stale_card(services, conv, body):
+        tell(client, body, msg.STALE_CARD)
+        return None
+    return conv
+
+
+def find_thread_conversation(services: Services, team: str, channel: str, thread: str | None) -> dict[str, Any] | None:
+    """The assessment living in a thread (or at the top level of a DM), if any."""
+    candidates = [thread] if thread else []
+    if channel.startswith("D"):
+        candidates.append(DM_THREAD)
+    for candidate in candidates:
+        found = services.store.find_conversation(str(ConversationKey("slack", team, channel, str(candidate))))
+        if found is not None:
+            return found
+    return None
+
+
+def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any]) -> dict[str, Any]:
+    """Text and blocks of a conversation's summary, with a permalink to its card (or its thread)."""
+    cid = str(conv["id"])
+    summary = team.leads.summary(cid, requester_name=team.access.display_name(str(conv["user"])))
+    card = services.store.card(cid)
+    thread = reply_thread_of(conv)
+    if card is not None:
+        link = team.access.message_permalink(str(card["channel"]), str(card["ts"]))
+    elif thread:
+        link = team.access.message_permalink(str(conv["channel"]), thread)
+    else:
+        link = team.access.permalink(str(conv["channel"]))
+    blocks = lb.summary_blocks(summary, version=conv.get("version"), permalink=link)
+    return {"text": lb.summary_text(summary), "blocks": bk.to_dicts(blocks)}
+
+
+def post(services: Services, client: WebClient, channel: str, thread: str | None, conversation_id: str | None,
+         message: dict[str, Any], *, update_ts: str | None = None) -> None:  # fmt: skip
+    """Post (or update) a message in a thread through the outbox, which retries what Slack doesn't take."""
+    outgoing = (Outgoing("update", message, op="update", target_ts=update_ts) if update_ts
+                else Outgoing("message", message))  # fmt: skip
+    queue(services, channel, thread, conversation_id, [outgoing])
+    deliver(services, client, channel, thread)
+
+
+def post_summary(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any]) -> None:
+    """Post the summary of `conv` in its own thread (only that thread's assessment)."""
+    channel, thread = str(conv["channel"]), reply_thread_of(conv)
+    with told_on_failure(client, channel, thread):
+        post(services, client, channel, thread, str(conv["id"]), _summary_message(services, team, conv))
+
+
+def summary_for_turn(services: Services, team: SlackLeads, client: WebClient, turn: Turn) -> None:
+    """`@AI Advisor summary` in a thread: that thread's summary, or why there is none (once per message)."""
+    if not services.store.first_time(f"message:{turn.key.team}:{turn.channel}:{turn.ts}"):
+        return
+    conv = services.store.find_conversation(str(turn.key))
+    if conv is None:
+        with told_on_failure(client, turn.channel, turn.reply_thread):
+            post(services, client, turn.channel, turn.reply_thread, None, {"text": msg.SUMMARY_NONE})
+        return
+    post_summary(services, team, client, conv)
+
+
+def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any]) -> bool:
+    """Whether the summary a lead acted on still shows the assessment's intake version and decision."""
+    decided = services.store.decision(str(conv["id"]))
+    return int(state.get("v") or 0) == int(conv.get("version") or 0) and str(state.get("d") or "") == (
+        decided["status"] if decided else "")  # fmt: skip
+
+
+def _refresh(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any],
+             channel: str | None, ts: str | None) -> None:  # fmt: skip
+    """Update a summary message in place with the assessment's current state (only in the assessment's own
+    channel: the location comes from the payload, and a forged one must not overwrite other messages)."""
+    if not channel or not ts or channel != str(conv["channel"]):
+        return
+    with told_on_failure(client, str(conv["channel"]), reply_thread_of(conv)):
+        post(services, client, channel, reply_thread_of(conv), str(conv["id"]), _summary_message(services, team, conv),
+             update_ts=ts)  # fmt: skip
+
+
+def register(app: App, services: Services, team: SlackLeads) -> None:
+    """Listen to the summary shortcut, the decision buttons and the decision modal."""
+
+    @app.shortcut(SUMMARY_SHORTCUT)
+    def on_summarize(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = body.get("message") or {}
+        channel = str((body.get("channel") or {}).get("id") or "")
+        thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
+        conv = find_thread_conversation(services, team_of(body), channel, str(thread) if thread else None)
+        if conv is None:
+            tell(client, body, msg.SUMMARY_NONE)
+            return
+        post_summary(services, team, client, conv)
+
+    @app.action(re.compile(r"^decision:(approved|needs_info|rejected)$"))
+    def on_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        status = action["action_id"].split(":", 1)[1]
+        state = lb.decoded(action.get("value"))
+        user = str(body["user"]["id"])
+        container = body.get("container") or {}
+        where = {"ch": str(container.get("channel_id") or ""), "ts": str(container.get("message_ts") or "")}
+        try:
+            conv = team.conversation(str(state.get("c") or ""), team_of(body))
+            if not team.leads.is_lead(user):
+                raise PermissionDeniedError(msg.DECISION_NOT_LEAD)
+        except AdvisorError as exc:
+            tell(client, body, refusal(exc))
+            return
+        if not _is_current(services, conv, state):
+            _refresh(services, team, client, conv, where["ch"], where["ts"])
+            tell(client, body, msg.STALE_SUMMARY)
+            return
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=lb.decision_modal(status, state, where))
+        except SlackApiError as exc:
+            tell(client, body, msg.ERROR_SLACK.format(error=exc.response.get("error", "unknown")))
+
+    @app.view(lb.DECISION_CALLBACK)
+    def on_decision_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        meta = lb.decoded(view.get("private_metadata"))
+        status = str(meta.get("s") or "")
+        note_state = ((view.get("state") or {}).get("values") or {}).get(lb.NOTE_BLOCK) or {}
+        note = str((note_state.get("value") or {}).get("value") or "")
+        user = str(body["user"]["id"])
+
+        def refuse(text: str) -> None:
+            ack(response_action="errors", errors={lb.NOTE_BLOCK: bk.clip(text, 150)})
+
+        try:
+            conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+            if not team.leads.is_lead(user):
+                refuse(msg.DECISION_NOT_LEAD)
+                return
+            if status not in STATUS_LABELS:
+                raise InputError(f"{status!r} is not a decision.")
+            if not _is_current(services, conv, meta):
+                refuse(msg.STALE_SUMMARY_MODAL)
+                return
+            row = team.leads.decide(str(conv["id"]), user, status, note, platform="slack", team=team_of(body))
+        except AdvisorError as exc:
+            refuse(refusal(exc))
+            return
+        ack()
+        _refresh(services, team, client, services.store.get_conversation(str(conv["id"])), meta.get("ch"),
+                 meta.get("ts"))  # fmt: skip
+        channel, thread = str(conv["channel"]), reply_thread_of(conv)
+        label = STATUS_LABELS[status]
+        text = (msg.DECISION_NOTICE_NOTE.format(requester=conv["user"], status=label, lead=user,
+                                                note=bk.safe(row["note"], 2500))
+                if row["note"] else msg.DECISION_NOTICE.format(requester=conv["user"], status=label, lead=user))
+        with told_on_failure(client, channel, thread):
+            post(services, client, channel, thread, str(conv["id"]), {"text": text})
+
+
+def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
+    """`[7d|30d|2w|all] [#channel]` in any order → (period, channel id, channel name if Slack sent it);
+    UsageError for anything else."""
+    period: str | None = None
+    channel: str | None = None
+    name: str | None = None
+    for word in (text or "").split():
+        link = _CHANNEL_LINK.match(word)
+        if _PERIOD.match(word) and period is None:
+            period = word.lower()
+        elif link and channel is None:
+            channel, name = link.group(1), link.group(2) or None
+        elif _CHANNEL_ID.match(word) and channel is None:
+            channel = word
+        elif word.startswith("#") and channel is None:
+            raise UsageError(msg.DIGEST_CHANNEL_NAME.format(name=bk.safe(word, 80)))
+        else:
+            raise UsageError(msg.DIGEST_USAGE)
+    return period, channel, name
+
+
+def digest_reply(services: Services, team: SlackLeads, user: str, team_id: str, text: str) -> dict[str, Any]:
+    """`/ai-advisor digest [period] [#channel]` for a lead (a polite refusal for anyone else), ephemeral."""
+    try:
+        period_text, channel, name = parse_digest_args(text)
+        if not team.leads.is_lead(user):
+            return {"response_type": "ephemeral", "text": msg.DIGEST_NOT_LEAD}
+        period = parse_period(period_text, default="7d")
+        if channel is not None and not team.access.can_see(user, channel):
+            return {"response_type": "ephemeral", "text": msg.DIGEST_HIDDEN_CHANNEL.format(channel=channel)}
+        digest = team.leads.digest(user, platform="slack", team=team_id, period=period,
+                                   can_see=team.access.viewer(user), channel=channel)  # fmt: skip
+    except UsageError as exc:
+        return {"response_type": "ephemeral", "text": str(exc)}
+    except InputError as exc:
+        return {"response_type": "ephemeral", "text": msg.ERROR_INPUT.format(error=exc)}
+    except AdvisorError as exc:
+        return {"response_type": "ephemeral", "text": str(exc)}
+    blocks = lb.digest_blocks(digest, digest_links(team.access), since=period_text or "7d", channel_name=name)
+    return {"response_type": "ephemeral", "text": lb.digest_text(digest), "blocks": bk.to_dicts(blocks)}
+
+
+def digest_links(access: SlackAccess) -> lb.Linker:
+    """Permalinks for digest items built from the workspace URL (one `auth.test`, not a call per item)."""
+    return lambda channel, thread: access.permalink(channel, None if thread == DM_THREAD else thread)
+
+
+def respond_digest(services: Services, team: SlackLeads, command: dict[str, Any], text: str,
+                   respond: Respond) -> None:  # fmt: skip
+    """Answer the digest subcommand through the command's response_url (after the ack)."""
+    try:
+        reply = digest_reply(services, team, str(command["user_id"]), str(command.get("team_id") or ""), text)
+    except Exception:
+        log.exception("digest failed")
+        reply = {"response_type": "ephemeral", "text": msg.ERROR}
+    respond(**reply)

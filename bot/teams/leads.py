@@ -1,0 +1,158 @@
+"""Leads in Teams: `summary` and `digest` typed to the bot, and decisions from the summary card's buttons.
+
+Access rules come from the platform-neutral `bot.advisor.leads.Leads` (leads: ADVISOR_TEAMS_LEADS and
+ADVISOR_LEADS, by Entra ID object id); Teams supplies membership: whether the viewer is a member of the chat
+or channel an assessment lives in, asked of the Bot Connector API and cached briefly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from microsoft_agents.activity import ChannelAccount
+from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
+
+from bot.advisor.digest import parse_period
+from bot.advisor.leads import Leads
+from bot.errors import NotFoundError, PermissionDeniedError
+from bot.teams import lead_cards
+from bot.teams import messages as msg
+from bot.teams.routing import PLATFORM, Turn, key_of, tenant_of, user_of
+
+if TYPE_CHECKING:
+    from bot.teams.app import TeamsAgent
+
+log = logging.getLogger("bot.teams")
+
+MEMBERSHIP_TTL = 300.0
+LOOKUPS_AT_ONCE = 8  # membership lookups in flight for one digest (the Bot Connector API rate-limits)
+_SUMMARY = re.compile(r"^\s*summary(?:\s+(?P<id>[0-9a-f]{6,32}))?\s*[.!]?\s*$", re.I)
+_DIGEST = re.compile(r"^\s*digest(?:\s+(?P<period>\S+))?\s*$", re.I)
+
+
+class TeamsLeads:
+    """The leads' commands and decision buttons for one Teams agent."""
+
+    def __init__(self, agent: TeamsAgent) -> None:
+        self.agent = agent
+        self.services = agent.services
+        self.core: Leads = agent.services.leads(lead_ids=agent.services.settings.teams_lead_ids)
+        # Membership answers by (chat or channel, user): the lookup is async, so not the core's TtlCache.
+        self._members: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    async def handle_command(self, context: TurnContext, turn: Turn) -> bool:
+        """Answer `summary [ID]` or `digest [period]`; False when the text is neither (the advisor takes it)."""
+        if match := _SUMMARY.match(turn.text):
+            await self.summary(context, turn, match.group("id"))
+            return True
+        if match := _DIGEST.match(turn.text):
+            await self.digest(context, turn, match.group("period"))
+            return True
+        return False
+
+    async def summary(self, context: TurnContext, turn: Turn, conversation_id: str | None) -> None:
+        """This reply chain's summary (anyone here may ask), or a named assessment's (leads who can see it)."""
+        store = self.services.store
+        if conversation_id is None:
+            conv = await asyncio.to_thread(store.find_conversation, str(turn.key))
+            if conv is None:
+                await self.agent.send_text(context, msg.NO_ASSESSMENT_HERE)
+                return
+        else:
+            self.core.require_lead(turn.user)
+            conv = await self.visible_conversation(context, conversation_id)
+        card, status = await self.summary_card(context, conv)
+        await self.agent.send_card(context, card, f"Summary: {status}")
+
+    async def summary_card(self, context: TurnContext, conv: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """The summary card of an assessment and its status, naming the requester when Teams tells who it is."""
+        member = await self._member(context, str(conv["channel"]), str(conv["user"]))
+        name = member.name if member and member.name else None
+        summary = await asyncio.to_thread(self.core.summary, conv["id"], requester_name=name)
+        return lead_cards.summary_card(summary, requester_name=name), summary.status
+
+    async def digest(self, context: TurnContext, turn: Turn, period_text: str | None) -> None:
+        """A lead's digest: this channel's assessments in a channel, every chat they can see elsewhere."""
+        self.core.require_lead(turn.user)
+        period = parse_period(period_text)
+        activity = context.activity
+        channel = turn.key.channel if activity.conversation.conversation_type == "channel" else None
+        rows = await asyncio.to_thread(self.services.store.assessments, platform=PLATFORM, team=turn.key.team,
+                                       since=period.since_iso, channel=channel)  # fmt: skip
+        channels = sorted({str(r["channel"]) for r in rows})
+        gate = asyncio.Semaphore(LOOKUPS_AT_ONCE)
+
+        async def check(ch: str) -> bool:
+            async with gate:
+                return await self.can_see(context, ch)
+
+        seen = await asyncio.gather(*(check(ch) for ch in channels))
+        visible = {ch for ch, ok in zip(channels, seen, strict=True) if ok}
+        result = await asyncio.to_thread(self.core.digest, turn.user, platform=PLATFORM, team=turn.key.team,
+                                         period=period, can_see=visible.__contains__, channel=channel)  # fmt: skip
+        name = activity.conversation.name if channel else None
+        await self.agent.send_card(context, lead_cards.digest_card(result, name), result.headline)
+
+    async def on_decide(self, context: TurnContext, conversation_id: str, value: dict[str, Any]) -> None:
+        """A decision button on a summary card: record it (leads only, audited), then refresh the card.
+
+        The card may be shown outside the assessment's own thread (a lead's `summary ID`), so instead of
+        "same conversation" the rule is: a lead, in the same tenant, who is a member of the assessment's chat.
+        """
+        user = user_of(context.activity)
+        note = value.get("note")
+        status = value.get("v")
+        self.core.require_lead(user)
+        conv = await self.visible_conversation(context, conversation_id)
+        await asyncio.to_thread(self.core.decide, conv["id"], user, str(status or ""),
+                                note if isinstance(note, str) else "", platform=PLATFORM,
+                                team=tenant_of(context.activity))  # fmt: skip
+        card, status = await self.summary_card(context, conv)
+        if not await self.agent.replace_card(context, context.activity.reply_to_id, card, status):
+            await self.agent.send_card(context, card, f"Summary: {status}")
+        await self.agent.send_text(context, msg.DECIDED.format(status=status, id=conv["id"]))
+
+    async def visible_conversation(self, context: TurnContext, conversation_id: str) -> dict[str, Any]:
+        """A stored Teams assessment of this tenant whose chat or channel the sender is a member of."""
+        try:
+            conv = await asyncio.to_thread(self.core.conversation, conversation_id, platform=PLATFORM,
+                                           team=tenant_of(context.activity))  # fmt: skip
+        except NotFoundError:
+            raise NotFoundError(msg.NO_SUCH_ASSESSMENT.format(id=conversation_id)) from None
+        if not await self.can_see(context, str(conv["channel"])):
+            raise PermissionDeniedError(msg.NOT_A_MEMBER)
+        return conv
+
+    async def can_see(self, context: TurnContext, channel: str) -> bool:
+        """Whether the sender is a member of the Teams conversation `channel` (cached for a few minutes)."""
+        activity = context.activity
+        if channel == key_of(activity).channel:
+            return True  # they are talking here
+        sender = activity.from_property.id if activity.from_property else None
+        if not sender or channel.startswith("a:"):
+            return False  # someone else's personal chat is never visible
+        hit = self._members.get((channel, sender))
+        if hit and time.monotonic() - hit[0] < MEMBERSHIP_TTL:
+            return hit[1]
+        visible = await self._member(context, channel, sender) is not None
+        self._members[(channel, sender)] = (time.monotonic(), visible)
+        return visible
+
+    async def _member(self, context: TurnContext, channel: str, member: str) -> ChannelAccount | None:
+        """The member of a Teams conversation (by Teams user id or Entra ID object id); None if not a member."""
+        client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+        if client is None:
+            return None
+        try:
+            return await client.conversations.get_conversation_member(channel, member)
+        except aiohttp.ClientResponseError as exc:
+            if exc.status not in (403, 404):
+                log.warning("member lookup in %s failed: HTTP %s", channel, exc.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("member lookup in %s failed: %s", channel, type(exc).__name__)
+        return None  # fail closed: unknown means not visible

@@ -1,0 +1,80 @@
+"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked) and GET /healthz."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start_agent_process
+from pydantic import ValidationError
+
+from bot.services import Services
+from bot.teams import messages as msg
+from bot.teams.app import TeamsAgent
+from bot.teams.auth import teams_auth
+
+MESSAGES_PATH = "/api/messages"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
+
+log = logging.getLogger("bot.teams")
+# The SDK's JWT middleware stores the caller's claims under a plain string key; aiohttp would warn per process.
+warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="microsoft_agents")
+
+
+@web.middleware
+async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The SDK's JWT check on everything but the health check, failing closed if the check itself breaks."""
+    if request.path == HEALTH_PATH:
+        return await handler(request)
+    authorized = False
+
+    async def inner(req: web.Request) -> web.StreamResponse:
+        nonlocal authorized
+        authorized = True
+        return await handler(req)
+
+    try:
+        return await jwt_authorization_middleware(request, inner)
+    except Exception as exc:
+        if authorized:
+            raise
+        # e.g. a token without a key id makes the SDK's validator raise KeyError instead of refusing it
+        log.warning("token validation failed: %s", type(exc).__name__)
+        return web.json_response({"error": msg.BAD_TOKEN}, status=401)
+
+
+def web_app(agent: TeamsAgent) -> web.Application:
+    """The aiohttp application: the SDK's JWT check in front of the agent's message endpoint."""
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        try:
+            response = await start_agent_process(request, agent.app, agent.adapter)
+        except ValidationError:  # valid JSON that is not an activity
+            return web.json_response({"error": msg.BAD_ACTIVITY}, status=400)
+        return response or web.Response(status=202)
+
+    async def health(_: web.Request) -> web.StreamResponse:
+        return web.json_response({"ok": True})
+
+    app = web.Application(middlewares=[_authenticate], client_max_size=MAX_BODY)
+    app.router.add_post(MESSAGES_PATH, messages)
+    app.router.add_get(HEALTH_PATH, health)
+    with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        app["agent_configuration"] = agent.auth.configuration
+    return app
+
+
+def build(services: Services) -> web.Application:
+    """The Teams web application from the process's services (InputError without credentials)."""
+    return web_app(TeamsAgent(services, teams_auth(services.settings)))
+
+
+def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> None:
+    """Serve Teams until interrupted (blocks)."""
+    app = build(services)
+    log.info("serving Teams at http://%s:%s%s (health: %s)", host, port, MESSAGES_PATH, HEALTH_PATH)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)

@@ -1,0 +1,69 @@
+"""Fixtures for the reliability tests: a file-backed store and a scriptable sender."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.outbox import DeliveryError, Outbox, OutboxItem
+from bot.store import Store
+
+
+class FakeSender:
+    """A platform that records posts; `fail` scripts failures for the next attempts (one per attempt).
+
+    A failure with `accepted=True` stores the message first (the platform took it, the answer was lost).
+    """
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, OutboxItem]] = []  # (ts, item) for every message the platform took
+        self.sends = 0
+        self.finds = 0
+        self.script: list[tuple[DeliveryError, bool]] = []
+        self.lock = threading.Lock()
+
+    def fail(self, error: DeliveryError, *, accepted: bool = False, times: int = 1) -> None:
+        self.script += [(error, accepted)] * times
+
+    def send(self, item: OutboxItem) -> str:
+        with self.lock:
+            self.sends += 1
+            failure = self.script.pop(0) if self.script else None
+            if failure is None or failure[1]:
+                ts = f"{1000 + len(self.posted)}.000100"
+                self.posted.append((ts, item))
+            if failure is not None:
+                raise failure[0]
+            return ts
+
+    def find(self, item: OutboxItem) -> str | None:
+        with self.lock:
+            self.finds += 1
+            return next((ts for ts, p in self.posted if p.uid == item.uid), None)
+
+    def failure_notice(self, item: OutboxItem, error: str) -> dict[str, Any] | None:
+        return {"text": f"could not post: {error}"}
+
+    def uids(self) -> list[str]:
+        return [p.uid for _, p in self.posted]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    db = Store(tmp_path / "advisor.db")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def outbox(store: Store) -> Outbox:
+    return Outbox(store, retry_base=0.01, retry_max=0.05, max_attempts=4)
+
+
+@pytest.fixture
+def sender() -> FakeSender:
+    return FakeSender()

@@ -1,0 +1,93 @@
+"""Slack's side of delivery against the Web API emulator: error classification, the outbox tag in the metadata,
+and finding an earlier post in a thread or a DM (with metadata only when asked for, as Slack does)."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.outbox import OutboxItem
+from bot.slack.delivery import MESSAGE_EVENT, SlackSender, classify, no_retry
+from tests.slack_emulator import Fault, SlackEmulator
+from tests.tokens import BOT_TOKEN
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def sender(emulator: SlackEmulator) -> SlackSender:
+    return SlackSender(no_retry(WebClient(token=BOT_TOKEN, base_url=emulator.url, timeout=5)))
+
+
+def item(uid: str, channel: str = "C1", thread: str | None = "1.0", message: dict[str, object] | None = None,
+         **kw: object) -> OutboxItem:  # fmt: skip
+    fields: dict[str, object] = {"id": 1, "uid": uid, "conversation_id": "c1", "channel": channel, "thread_ts": thread,
+                                 "op": "post", "kind": "message", "target_ts": None,
+                                 "message": message or {"text": "hello"}, "attempts": 1, "unsure": False,
+                                 "created_at": time.time()}  # fmt: skip
+    fields.update(kw)
+    return OutboxItem(**fields)  # type: ignore[arg-type]
+
+
+def api_error(status: int, error: str, headers: dict[str, str] | None = None) -> SlackApiError:
+    resp = SlackResponse(client=None, http_verb="POST", api_url="x", req_args={}, data={"ok": False, "error": error},
+                         headers=headers or {}, status_code=status)  # fmt: skip
+    return SlackApiError("failed", resp)
+
+
+def test_errors_are_classified_for_retry() -> None:
+    limited = classify(api_error(429, "ratelimited", {"Retry-After": "7"}))
+    assert limited.retryable and limited.retry_after == 7 and not limited.maybe_sent
+    for exc in (api_error(500, "internal_error"), api_error(200, "request_timeout"), TimeoutError(),
+                urllib.error.URLError("refused"), ConnectionResetError()):  # fmt: skip
+        failure = classify(exc)
+        assert failure.retryable and failure.maybe_sent, exc
+    for error in ("invalid_blocks", "channel_not_found", "not_in_channel", "invalid_auth", "msg_too_long"):
+        assert not classify(api_error(200, error)).retryable
+
+
+def test_posts_carry_the_outbox_tag_and_keep_the_card_contract(emulator: SlackEmulator, sender: SlackSender) -> None:
+    card = {"event_type": "advisor_recommendation", "event_payload": {"approach": "hybrid", "confidence": 0.7,
+                                                                       "conversation_id": "c1"}}  # fmt: skip
+    sender.send(item("u-card", message={"text": "card", "metadata": card}))
+    sender.send(item("u-text"))
+    first, second = (c.params["metadata"] for c in emulator.calls("chat.postMessage"))
+    assert first == {"event_type": "advisor_recommendation",
+                     "event_payload": {**card["event_payload"], "outbox_id": "u-card"}}  # fmt: skip
+    assert second == {"event_type": MESSAGE_EVENT, "event_payload": {"outbox_id": "u-text", "conversation_id": "c1"}}
+
+
+def test_an_earlier_post_is_found_in_a_long_thread_and_in_a_dm(emulator: SlackEmulator, sender: SlackSender) -> None:
+    parent = emulator.add_message("C1", "start")
+    for n in range(450):  # more than two pages of replies
+        emulator.add_message("C1", f"chatter {n}", thread_ts=parent)
+    posted = sender.send(item("late-uid", thread=parent))
+    assert sender.find(item("late-uid", thread=parent)) == posted
+    assert sender.find(item("never-posted", thread=parent)) is None
+    replies = emulator.calls("conversations.replies")
+    assert len(replies) >= 3 and all(c.params.get("include_all_metadata") in ("1", "true", True) for c in replies)
+    dm = sender.send(item("dm-uid", channel="D1", thread=None))
+    assert sender.find(item("dm-uid", channel="D1", thread=None)) == dm
+    # without include_all_metadata Slack (and the emulator) leave the metadata out
+    plain = WebClient(token=BOT_TOKEN, base_url=emulator.url).conversations_history(channel="D1")
+    assert all("metadata" not in m for m in plain["messages"])
+
+
+def test_finding_fails_open_or_retries(emulator: SlackEmulator, sender: SlackSender) -> None:
+    emulator.fail_next("conversations.replies", Fault.server_error())
+    with pytest.raises(Exception) as raised:
+        sender.find(item("x"))
+    assert getattr(raised.value, "retryable", False) and getattr(raised.value, "maybe_sent", False)
+    # a permanent failure to look (e.g. a missing history scope) posts rather than loses the reply
+    emulator.fail_next("conversations.replies", Fault.error("missing_scope"))
+    assert sender.find(item("x")) is None

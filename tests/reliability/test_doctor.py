@@ -1,0 +1,113 @@
+"""`ai-advisor doctor`: what is checked, what it says to fix, its exit code, and that it never prints a secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.doctor import required_scopes
+from tests.e2e.conftest import free_port
+from tests.leaks import LEAKS
+from tests.llm.fake_openai import FakeOpenAI
+from tests.slack_emulator import SlackEmulator
+from tests.tokens import APP_TOKEN, BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackEmulator]:
+    with SlackEmulator(scopes=required_scopes()) as emu:
+        yield emu
+
+
+def doctor(monkeypatch: pytest.MonkeyPatch, *args: str, **env: str) -> Result:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["doctor", *args])
+    LEAKS.check(result.output, "ai-advisor doctor output")
+    assert "Traceback" not in result.output
+    return result
+
+
+def slack_env(emu: SlackEmulator) -> dict[str, str]:
+    return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": emu.url}
+
+
+def test_a_good_configuration_passes(monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator) -> None:
+    with FakeOpenAI().running() as fake:
+        result = doctor(monkeypatch, **slack_env(slack), OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY=OPENAI_KEY)
+        assert len(fake.requests) == 1 and json.loads(fake.requests[0])["max_completion_tokens"] == 1  # a tiny call
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "All good." in out and "FAIL" not in out
+    assert "workspace 'Example Workspace'" in out and f"all {len(required_scopes())} scopes granted" in out
+    assert "knowledge" in out and "passages" in out and "writable" in out and "answered" in out
+    assert not any(s in out for s in (BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY))
+
+
+def test_without_slack_it_is_the_terminal_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = doctor(monkeypatch, "--json")
+    assert result.exit_code == 0, result.output
+    checks = {c["name"]: c for c in json.loads(result.output)["checks"]}
+    assert checks["slack"]["ok"] and "terminal" in checks["slack"]["detail"]
+    assert checks["llm"]["ok"] and "offline" in checks["llm"]["detail"]
+
+
+@pytest.mark.parametrize(("env", "problem", "fix"), [
+    ({"SLACK_BOT_TOKEN": "xoxp-1234-user-token"}, "not 'xoxb-'", "Bot User OAuth Token"),
+    ({"SLACK_APP_TOKEN": BOT_TOKEN}, "not 'xapp-'", "App-Level Token"),
+    ({"SLACK_SIGNING_SECRET": APP_TOKEN}, "holds a token", "Signing Secret"),
+    ({"SLACK_SIGNING_SECRET": ""}, "neither SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN for Socket Mode"),
+    ({"ADVISOR_LOG_LEVEL": "LOUD"}, "ADVISOR_LOG_LEVEL", "set ADVISOR_LOG_LEVEL"),
+])  # fmt: skip
+def test_misconfigured_tokens_are_named_with_the_fix(monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator,
+                                                     env: dict[str, str], problem: str, fix: str) -> None:  # fmt: skip
+    result = doctor(monkeypatch, **{**slack_env(slack), **env})
+    assert result.exit_code == 1, result.output
+    assert problem in result.output and fix in result.output and "to fix." in result.output
+
+
+def test_missing_scopes_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    scopes = [s for s in required_scopes() if s not in ("reactions:write", "im:history")]
+    with SlackEmulator(scopes=scopes) as emu:
+        result = doctor(monkeypatch, **slack_env(emu))
+    assert result.exit_code == 1
+    assert "missing scopes: im:history, reactions:write" in result.output or (
+        "missing scopes: reactions:write, im:history" in result.output)
+    assert "reinstall" in result.output
+
+
+def test_unreachable_services_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    result = doctor(monkeypatch, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=dead + "/api/", OPENAI_BASE_URL=dead + "/v1", ADVISOR_LLM_TIMEOUT="2")  # fmt: skip
+    assert result.exit_code == 1
+    assert f"cannot reach {dead}/api/" in result.output and "SLACK_API_URL" in result.output
+    assert "did not answer" in result.output and "OPENAI_BASE_URL" in result.output
+
+
+def test_an_unwritable_database_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the database directory should be")
+    result = doctor(monkeypatch, ADVISOR_DB=str(blocker / "advisor.db"))
+    assert result.exit_code == 1
+    assert "database" in result.output and "ADVISOR_DB" in result.output
+
+
+def test_queued_work_and_given_up_replies_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import Settings
+    from bot.services import Services
+
+    svc = Services(Settings())
+    svc.outbox.enqueue("C1", "1.0", {"text": "x"}, conversation_id=None)
+    dead = svc.outbox.enqueue("C1", "2.0", {"text": "y"}, conversation_id=None)
+    with svc.store.transaction() as db:
+        db.execute("update outbox set state = 'dead' where id = ?", [dead])
+    svc.store.close()
+    result = doctor(monkeypatch)
+    assert result.exit_code == 0
+    assert "[warn] delivery: 1 repl(ies) to post, 1 given up, 0 turn(s) to answer" in result.output

@@ -1,0 +1,160 @@
+"""The outbox: queued messages are posted in order, retried with backoff, and posted exactly once."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.outbox import DEAD, NOTICE, PENDING, SENT, DeliveryError, Outbox, OutboxWorker
+from bot.store import Store
+from tests.reliability.conftest import FakeSender
+
+BUSY = DeliveryError("internal_error", retryable=True, maybe_sent=True)
+LIMITED = DeliveryError("ratelimited", retryable=True, retry_after=0.05)
+
+
+def wait_until(predicate: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+def settle(outbox: Outbox, sender: FakeSender, rounds: int = 100) -> None:
+    """Flush until nothing is pending (waiting out the short test backoffs)."""
+    for _ in range(rounds):
+        outbox.flush(sender)
+        if not outbox.counts().get(PENDING):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"still pending: {outbox.counts()}")
+
+
+def test_messages_are_posted_in_order_and_cards_are_remembered(store: Store, outbox: Outbox,
+                                                               sender: FakeSender) -> None:  # fmt: skip
+    conv = store.create_conversation("k", platform="slack", team="T", channel="C1", thread="1.0", user="U")
+    first = outbox.enqueue("C1", "1.0", {"text": "questions"}, conversation_id=conv["id"], kind="questions")
+    card = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=conv["id"], kind="recommendation")
+    assert outbox.flush(sender) == 2
+    assert [p.id for _, p in sender.posted] == [first, card]
+    row = outbox.get(card)
+    assert row is not None and row["state"] == SENT and row["ts"] == sender.posted[1][0]
+    assert row["message"] == "{}"  # the payload (which may quote the user) is dropped once posted
+    saved = store.card(conv["id"])
+    assert saved is not None and (saved["channel"], saved["ts"]) == ("C1", row["ts"])
+    assert outbox.flush(sender) == 0 and sender.sends == 2
+
+
+def test_a_failed_post_waits_for_its_backoff_then_posts_once(outbox: Outbox, sender: FakeSender) -> None:
+    sender.fail(LIMITED)
+    item = outbox.enqueue("C1", "1.0", {"text": "hi"}, conversation_id=None)
+    assert outbox.flush(sender) == 0
+    row = outbox.get(item)
+    assert row is not None and row["state"] == PENDING and row["attempts"] == 1 and row["error"] == "ratelimited"
+    assert row["next_attempt_at"] >= time.time() + 0.02  # Retry-After is honoured
+    assert outbox.flush(sender) == 0 and sender.sends == 1  # not due yet
+    settle(outbox, sender)
+    assert sender.sends == 2 and len(sender.posted) == 1
+    assert sender.finds == 0  # a 429 means Slack didn't take it: no need to look before re-posting
+
+
+def test_an_accepted_post_whose_answer_was_lost_is_found_not_reposted(outbox: Outbox, sender: FakeSender) -> None:
+    sender.fail(BUSY, accepted=True)  # e.g. a 500 or a timeout after Slack stored the message
+    item = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None, kind="recommendation")
+    settle(outbox, sender)
+    assert len(sender.posted) == 1 and sender.sends == 1 and sender.finds == 1
+    row = outbox.get(item)
+    assert row is not None and row["state"] == SENT and row["ts"] == sender.posted[0][0]
+
+
+def test_an_unsure_post_that_did_not_get_through_is_posted_after_looking(outbox: Outbox, sender: FakeSender) -> None:
+    sender.fail(BUSY, times=2)
+    outbox.enqueue("C1", None, {"text": "dm reply"}, conversation_id=None)
+    settle(outbox, sender)
+    assert len(sender.posted) == 1 and sender.sends == 3 and sender.finds == 2
+
+
+def test_a_permanent_error_gives_up_and_tells_the_thread(outbox: Outbox, sender: FakeSender) -> None:
+    sender.fail(DeliveryError("invalid_blocks", retryable=False))
+    item = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None, kind="recommendation")
+    settle(outbox, sender)
+    row = outbox.get(item)
+    assert row is not None and row["state"] == DEAD and row["error"] == "invalid_blocks"
+    assert [(p.kind, p.message["text"]) for _, p in sender.posted] == [(NOTICE, "could not post: invalid_blocks")]
+
+
+def test_too_many_failures_give_up_once_and_a_failing_notice_does_not_chain(outbox: Outbox,
+                                                                            sender: FakeSender) -> None:  # fmt: skip
+    sender.fail(LIMITED, times=4 + 4)  # the message's 4 attempts, then the notice's 4
+    outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None, kind="recommendation")
+    settle(outbox, sender)
+    assert sender.posted == [] and outbox.counts() == {DEAD: 2}
+
+
+def test_a_later_message_never_overtakes_an_earlier_one_in_the_same_thread(outbox: Outbox,
+                                                                           sender: FakeSender) -> None:  # fmt: skip
+    sender.fail(LIMITED)
+    first = outbox.enqueue("C1", "1.0", {"text": "first"}, conversation_id=None)
+    second = outbox.enqueue("C1", "1.0", {"text": "second"}, conversation_id=None)
+    other = outbox.enqueue("C1", "2.0", {"text": "another thread"}, conversation_id=None)
+    outbox.flush(sender)
+    assert [p.id for _, p in sender.posted] == [other]  # the other thread isn't held up
+    settle(outbox, sender)
+    assert [p.id for _, p in sender.posted] == [other, first, second]
+
+
+def test_a_message_being_sent_when_the_process_died_is_looked_for(store: Store, sender: FakeSender) -> None:
+    outbox = Outbox(store, retry_base=0.01)
+    item = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None)
+    claimed = outbox._claim(item)  # the dead process had claimed it and posted it; then it was killed
+    assert claimed is not None
+    sender.posted.append(("999.1", claimed))
+    restarted = Outbox(store, retry_base=0.01)
+    assert restarted.recover() == 1
+    assert restarted.flush(sender) == 1
+    assert sender.sends == 0 and sender.finds == 1
+    row = restarted.get(item)
+    assert row is not None and row["state"] == SENT and row["ts"] == "999.1"
+
+
+def test_many_threads_flushing_at_once_post_each_message_exactly_once(outbox: Outbox, sender: FakeSender) -> None:
+    for i in range(60):
+        outbox.enqueue(f"C{i % 6}", f"{i % 3}.0", {"text": f"m{i}"}, conversation_id=None)
+    sender.fail(BUSY, accepted=True, times=5)
+    sender.fail(LIMITED, times=5)
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(16):
+            pool.submit(settle, outbox, sender)
+    settle(outbox, sender)
+    assert sorted(sender.uids()) == sorted(set(sender.uids())) and len(sender.uids()) == 60
+    for channel in {p.channel for _, p in sender.posted}:  # and in order within each thread
+        for thread in ("0.0", "1.0", "2.0"):
+            ids = [p.id for _, p in sender.posted if p.channel == channel and p.thread_ts == thread]
+            assert ids == sorted(ids)
+
+
+def test_worker_retries_in_the_background_and_flushes_on_stop(outbox: Outbox, sender: FakeSender) -> None:
+    worker = OutboxWorker(outbox, sender, idle=0.05).start()
+    try:
+        sender.fail(BUSY)
+        outbox.enqueue("C1", "1.0", {"text": "hi"}, conversation_id=None)
+        worker.kick()
+        wait_until(lambda: len(sender.posted) == 1)
+        sender.fail(DeliveryError("ratelimited", retryable=True, retry_after=0.2))
+        outbox.enqueue("C1", "1.0", {"text": "due during shutdown"}, conversation_id=None)
+        worker.kick()
+        wait_until(lambda: sender.sends == 3)  # failed once; due again in 0.2 s, i.e. during the shutdown
+    finally:
+        left = worker.stop(timeout=5)
+    assert left == 0 and len(sender.posted) == 2
+
+
+def test_prune_forgets_old_delivered_messages(store: Store, outbox: Outbox, sender: FakeSender) -> None:
+    outbox.enqueue("C1", "1.0", {"text": "x"}, conversation_id=None)
+    outbox.flush(sender)
+    assert outbox.prune(older_than_days=1) == 0
+    with store.transaction() as db:
+        db.execute("update outbox set created_at = '2000-01-01T00:00:00.000+00:00'")
+    assert outbox.prune(older_than_days=1) == 1 and outbox.counts() == {}

@@ -1,0 +1,65 @@
+"""The benchmark helpers: BENCHMARKS.md sections, percentiles; and a smoke run of the in-process scaling script.
+
+No timing is asserted anywhere: benchmarks report numbers, tests only check that the machinery works.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import harness as h
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_write_section_appends_then_replaces_only_the_generated_block(tmp_path: Path) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\n## Other\n\nkept\n", encoding="utf-8")
+    h.write_section("bench_x.py", "X numbers", "first run", path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\n## Other\n\nkept\n")
+    assert "## X numbers\n\n<!-- bench_x.py: begin (generated) -->\nfirst run\n<!-- bench_x.py: end -->" in text
+
+    # Prose written around the block by hand survives a rerun; only the block changes.
+    path.write_text(text.replace("<!-- bench_x.py: end -->", "<!-- bench_x.py: end -->\n\nWhy it is so."))
+    h.write_section("bench_x.py", "X numbers", "second run", path)
+    text = path.read_text(encoding="utf-8")
+    assert "first run" not in text
+    assert text.count("## X numbers") == 1
+    assert "second run\n<!-- bench_x.py: end -->\n\nWhy it is so." in text
+
+
+def test_write_section_leaves_backslashes_in_the_body_alone(tmp_path: Path) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    h.write_section("bench_x.py", "X", "a", path)
+    h.write_section("bench_x.py", "X", r"C:\new \1 \g<0>", path)
+    assert r"C:\new \1 \g<0>" in path.read_text(encoding="utf-8")
+
+
+def test_pct_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert h.pct(values, 50) == 50
+    assert h.pct(values, 99) == 99
+    assert h.pct(values, 100) == 100
+    assert h.pct([3.0], 99) == 3.0
+    assert h.pct([], 50) != h.pct([], 50)  # NaN for no values
+
+
+def test_proc_status_reads_resident_memory_of_this_process() -> None:
+    import os
+
+    status = h.proc_status(os.getpid())
+    assert 0 < status["VmRSS"] <= status["VmHWM"]
+
+
+def test_scaling_script_runs_end_to_end_on_a_tiny_store(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_scaling.py"), "--sizes", "3,6",
+                             "--reps", "1", "--no-serve"], capture_output=True, text=True, cwd=tmp_path,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| operation | 3 stored | 6 stored |" in result.stdout
+    for op in ("assess", "new conversation", "follow-up", "retrieval", "digest (all time)", "dedupe check"):
+        assert f"| {op} |" in result.stdout
+    assert "Digest items at each size: 3: 3 all time" in result.stdout
