@@ -317,15 +317,12 @@ def doctor(as_json: bool) -> None:
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 @friendly_errors
 def serve_teams(port: int, host: str) -> None:
-    """Run the Microsoft Teams agent at POST /api/messages (+ GET /healthz)."""
-    import logging
-
+    """Run the Microsoft Teams agent at POST /api/messages (+ GET /healthz, /readyz)."""
+    from bot.logs import configure as configure_logging
     from bot.teams.serve import serve as serve_teams_http
 
     svc = services()
-    logging.basicConfig(level=svc.settings.advisor_log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")  # fmt: skip
-    svc.start_retention()
+    configure_logging(svc.settings)  # JSON lines on stderr, secrets scrubbed (as `serve`)
     serve_teams_http(svc, host=host, port=port)
 
 

@@ -63,10 +63,11 @@ class Settings(BaseSettings):
     advisor_log_level: str = Field(default="INFO", description="DEBUG also logs user text; INFO, WARNING, ERROR.")
     advisor_slack_timeout: int = Field(default=15, ge=1, le=120, description="Seconds per Slack Web API call.")
     advisor_outbox_retry_base: float = Field(
-        default=1.0, gt=0, le=60, description="First retry delay (seconds) of an unsent reply; doubles up to 5 min."
+        default=1.0, gt=0, le=60, description="First retry delay (seconds) of an unsent reply; it doubles each time."
     )
+    advisor_outbox_retry_max: float = Field(default=300.0, gt=0, le=3600, description="Longest delay between retries.")
     advisor_outbox_max_attempts: int = Field(
-        default=10, ge=1, le=100, description="Attempts before an unsent reply is given up (and the user told)."
+        default=20, ge=1, le=1000, description="Attempts before an unsent reply is given up (and the user told)."
     )
     advisor_shutdown_timeout: float = Field(
         default=10.0, ge=0, le=300, description="Seconds SIGTERM waits for in-flight turns and unsent replies."

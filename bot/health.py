@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.migrations import MIGRATIONS
 from bot.services import Services
@@ -53,3 +54,13 @@ def knowledge(services: Services) -> Check:
 def readiness(services: Services) -> list[Check]:
     """Everything `GET /readyz` reports."""
     return [database(services), knowledge(services)]
+
+
+def ready_report(checks: list[Check], *, draining: bool = False) -> tuple[int, dict[str, Any]]:
+    """The `GET /readyz` answer (Slack and Teams alike): 200 and `{"ok": true, "checks": {...}}` when every check
+    passes and the server is not shutting down, else 503."""
+    body: dict[str, Any] = {"checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
+    if draining:
+        body["checks"]["serving"] = {"ok": False, "detail": "shutting down"}
+    body["ok"] = all(c["ok"] for c in body["checks"].values())
+    return (200 if body["ok"] else 503), body

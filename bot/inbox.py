@@ -63,14 +63,17 @@ class Inbox:
             return self._locks[key]
 
     def add(self, kind: str, conversation_key: str, payload: dict[str, Any], dedupe: Iterable[str] = ()) -> int | None:
-        """Write a received turn down; None (and nothing written) when any `dedupe` key was seen before."""
+        """Write a received turn down with its `dedupe` keys; None (no turn written) when any key was seen before.
+
+        The keys are recorded either way, so a redelivery under a new event id is recognised next time too.
+        """
         with self.store.transaction() as db:
-            fresh = [self.store.first_time(key) for key in dedupe]  # every key is recorded, seen or not
+            fresh = [self.store.first_time(key) for key in dedupe]
             if not all(fresh):
                 return None
             stamp = now()
             table = db.table("inbox").insert({
-                "conversation_key": conversation_key, "kind": kind, "payload": json.dumps(payload, ensure_ascii=False),
+                "conversation_key": conversation_key, "kind": kind, "payload": json.dumps(payload),
                 "state": "pending", "attempts": 0, "created_at": stamp, "updated_at": stamp,
             })  # fmt: skip
             return int(table.last_pk or 0)

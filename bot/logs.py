@@ -39,7 +39,7 @@ def secrets_of(settings: Settings) -> dict[str, str]:
     """The configured secret values by setting name (empty ones left out)."""
     out: dict[str, str] = {}
     for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "openai_api_key",
-                 "azure_openai_api_key"):  # fmt: skip
+                 "azure_openai_api_key", "connections__service_connection__settings__clientsecret"):  # fmt: skip
         value = getattr(settings, name, None)
         if value is not None and value.get_secret_value():
             out[name.upper()] = value.get_secret_value()

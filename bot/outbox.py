@@ -6,10 +6,17 @@ in order within its thread; a failed post is retried with exponential backoff (o
 a background worker and after a restart. Before re-posting a message whose earlier attempt may have got through (a
 timeout, a 5xx, a process killed while sending), the sender looks for the message's `uid` in the thread, so each
 message is posted exactly once. The platform-specific part (posting, finding, error notices) is a `Sender`.
+
+An item is a post or an update of an existing message. Updates are idempotent, so a failed one is simply retried
+(nothing to look for first). They keep their place in the thread's order, so an update never overtakes the post it
+changes. An update of a conversation's card names no message (`target_ts` None): the card's current ts is looked up
+in the `cards` table when the update is sent, i.e. after any card post queued before it, and when the conversation
+has no card (its post was given up) the update is posted as the card instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -52,7 +59,7 @@ class OutboxItem:
     thread_ts: str | None
     op: str  # "post" or "update"
     kind: str  # "recommendation", "questions", "message", "update" or "notice"
-    target_ts: str | None  # the message an "update" changes
+    target_ts: str | None  # the message an "update" changes (None: the conversation's card, found when sent)
     message: dict[str, Any]
     attempts: int  # including the one in progress
     unsure: bool  # an earlier attempt may have been accepted
@@ -88,7 +95,7 @@ class Outbox:
     """The persisted queue of outgoing messages (table `outbox`)."""
 
     def __init__(self, store: Store, *, retry_base: float = 1.0, retry_max: float = 300.0,
-                 max_attempts: int = 10) -> None:  # fmt: skip
+                 max_attempts: int = 20) -> None:  # fmt: skip
         self.store = store
         self.retry_base = retry_base
         self.retry_max = retry_max
@@ -107,7 +114,14 @@ class Outbox:
 
     def enqueue(self, channel: str, thread_ts: str | None, message: dict[str, Any], *, conversation_id: str | None,
                 kind: str = "message", op: str = "post", target_ts: str | None = None) -> int:  # fmt: skip
-        """Queue a message (joins the caller's transaction, if any); returns its id."""
+        """Queue a message (joins the caller's transaction, if any); returns its id.
+
+        An update without `target_ts` changes the conversation's card (see the module docstring).
+        """
+        if op not in ("post", "update"):
+            raise ValueError(f"unknown outbox operation {op!r}")
+        if op == "update" and not target_ts and not conversation_id:
+            raise ValueError("an update needs the message it changes, or the conversation whose card it changes")
         with self.store.transaction() as db:
             table = db.table("outbox").insert({
                 "uid": secrets.token_hex(8), "conversation_id": conversation_id, "channel": channel,
@@ -170,6 +184,16 @@ class Outbox:
                        [SENDING, item_id])  # fmt: skip
         return OutboxItem.from_row({**row, "attempts": int(row["attempts"]) + 1})
 
+    def _resolved(self, item: OutboxItem) -> OutboxItem:
+        """The item as it is to be sent now: an update of the conversation's card aimed at where the card is now
+        (every card post queued before it has been sent or given up by then), or posted when there is no card."""
+        if item.op != "update" or item.target_ts:
+            return item
+        card = self.store.card(item.conversation_id) if item.conversation_id else None
+        if card is None:
+            return dataclasses.replace(item, op="post")
+        return dataclasses.replace(item, channel=str(card["channel"]), target_ts=str(card["ts"]))
+
     def deliver(self, item_id: int, sender: Sender) -> bool:
         """Attempt one queued message; True when it is delivered (now or by an earlier attempt)."""
         item = self._claim(item_id)
@@ -179,6 +203,9 @@ class Outbox:
         started = time.monotonic()
         outcome = "sent"
         try:
+            item = self._resolved(item)
+            if item.op == "update":
+                outcome = "updated"
             ts = sender.find(item) if was_unsure and item.op == "post" else None
             if ts:
                 outcome = "found"
@@ -214,7 +241,8 @@ class Outbox:
         with self.store.transaction() as db:
             if give_up:
                 db.table("outbox").update(item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error})
-                notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE and item.op == "post" else None
+                # The sender decides whether the thread is told (e.g. a cosmetic update's failure is not worth it).
+                notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE else None
                 if notice is not None:
                     self.enqueue(item.channel, item.thread_ts, notice, conversation_id=item.conversation_id,
                                  kind=NOTICE)  # fmt: skip
@@ -300,14 +328,10 @@ class OutboxWorker:
         self._event.set()
 
     def _run(self) -> None:
-        last_prune = 0.0
         while not self._stop.is_set():
             self._event.clear()
             try:
                 self.outbox.flush(self.sender)
-                if time.monotonic() - last_prune > 3600:
-                    self.outbox.prune()
-                    last_prune = time.monotonic()
                 due = self.outbox.next_due()
             except Exception:  # keep delivering; the next round retries
                 log.exception("outbox worker round failed")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,9 +17,6 @@ from bot.outbox import Outbox
 from bot.resources import knowledge_dir
 from bot.retrieval import KnowledgeIndex
 from bot.store import Store
-
-log = logging.getLogger("bot.services")
-RETENTION_INTERVAL = 6 * 3600.0
 
 if TYPE_CHECKING:
     from bot.llm import LlmClient
@@ -48,7 +42,8 @@ class Services:
     def outbox(self) -> Outbox:
         """Messages waiting to be posted (crash-safe delivery, bot/outbox.py)."""
         s = self.settings
-        return Outbox(self.store, retry_base=s.advisor_outbox_retry_base, max_attempts=s.advisor_outbox_max_attempts)
+        return Outbox(self.store, retry_base=s.advisor_outbox_retry_base, retry_max=s.advisor_outbox_retry_max,
+                      max_attempts=s.advisor_outbox_max_attempts)
 
     @cached_property
     def inbox(self) -> Inbox:
@@ -79,30 +74,13 @@ class Services:
         return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
 
     def apply_retention(self) -> int:
-        """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted."""
+        """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted.
+
+        Serving applies it at start-up and every hour (bot/housekeeping.py)."""
         days = self.settings.advisor_retention_days
         if days is None:
             return 0
         return self.store.purge(retention_cutoff(days), keep_counts=self.settings.advisor_purge_keep_counts)
-
-    def start_retention(self, every_seconds: float = RETENTION_INTERVAL) -> threading.Thread | None:
-        """Apply the retention now and then every `every_seconds` in a daemon thread (None when not configured)."""
-        if self.settings.advisor_retention_days is None:
-            return None
-
-        def loop() -> None:
-            while True:
-                try:
-                    deleted = self.apply_retention()
-                    if deleted:
-                        log.info("retention: purged %d conversations", deleted)
-                except Exception:  # keep the schedule alive; the next run retries
-                    log.exception("retention purge failed")
-                time.sleep(every_seconds)
-
-        thread = threading.Thread(target=loop, name="advisor-retention", daemon=True)
-        thread.start()
-        return thread
 
     def _enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         # Late-bound so building the advisor does not open the index until a recommendation needs it.

@@ -164,6 +164,10 @@ class Store:
             db.table("processed_events").insert({"key": key, "created_at": now()})
         return True
 
+    def forget_processed(self, before: str) -> int:
+        """Delete dedupe keys recorded before `before` (ISO time); returns how many."""
+        with self.transaction() as db:
+            return int(db.execute("delete from processed_events where created_at < ?", [before]).rowcount)
 
     # --- feedback and posted cards ---
 

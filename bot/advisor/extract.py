@@ -76,7 +76,8 @@ def parse_number(match: re.Match[str]) -> float | None:
 def clean_text(text: str) -> str:
     """Drop control characters, Slack mention/link markup and excess whitespace."""
     text = text[:MAX_TEXT]
-    text = re.sub(r"<[@#!][^>]*>", " ", text)  # <@U123>, <#C123|general>, <!here>
+    # Only real Slack markup (<@U123>, <#C123|general>, <!here>, <!subteam^S1|@t>), not any text in angle brackets.
+    text = re.sub(r"<[@#][A-Z0-9]+(?:\|[^>]{0,100})?>|<![a-z]+(?:\^[^|>]{0,100})?(?:\|[^>]{0,100})?>", " ", text)
     text = re.sub(r"<(?:https?|mailto):[^|>]*\|([^>]*)>", r"\1", text)  # a link shows its label
     text = re.sub(r"<((?:https?|mailto):[^>]*)>", r"\1", text)
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)

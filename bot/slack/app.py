@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.errors import InputError
+from bot.housekeeping import Housekeeper
 from bot.outbox import OutboxWorker
 from bot.services import Services
 from bot.slack import listeners
@@ -50,20 +51,23 @@ def web_client(services: Services, *, retries: bool = True) -> WebClient:
 
 
 class AdvisorApp(App):
-    """The Bolt app, plus what serving it needs: its listener pool and the outbox worker."""
+    """The Bolt app, plus what serving it needs: its listener pool, the outbox worker and housekeeping."""
 
     def __init__(self, services: Services, executor: ThreadPoolExecutor, **kwargs: Any) -> None:
         super().__init__(listener_executor=executor, **kwargs)
         self.services = services
         self.executor = executor
         self.worker: OutboxWorker | None = None
+        self.housekeeper: Housekeeper | None = None
 
     def start_delivery(self) -> None:
-        """Start the outbox worker, and answer (in the background) turns a previous process left unanswered."""
+        """Start the outbox worker and housekeeping, and answer (in the background) turns a previous process left
+        unanswered."""
         if self.worker is not None:
             return
         client = web_client(self.services, retries=False)
         self.worker = OutboxWorker(self.services.outbox, SlackSender(client)).start()
+        self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
 
     def _resume(self, client: WebClient) -> None:
@@ -86,6 +90,8 @@ class AdvisorApp(App):
         threading.Thread(target=drain, name="listener-drain", daemon=True).start()
         if not drained.wait(timeout):
             log.warning("shutdown: turns still running after %.0f s; they resume at the next start", timeout)
+        if self.housekeeper is not None:
+            self.housekeeper.stop(0)
         left = self.worker.stop(max(0.0, deadline - time.monotonic())) if self.worker is not None else 0
         if left:
             log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
@@ -116,5 +122,4 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     app.use(dedupe(services))
     # One leads' workflow per app: ADVISOR_LEADS plus the ADVISOR_LEADS_GROUP members (looked up, cached briefly).
     listeners.register(app, services, slack_leads(services, app.client))
-    services.start_retention()  # a daemon thread applying ADVISOR_RETENTION_DAYS while serving (if set)
     return app

@@ -94,8 +94,12 @@ class SlackSender:
         message = item.message
         try:
             if item.op == "update":
+                # A card's metadata (approach, confidence) changes with it; other updates keep theirs.
+                metadata = message.get("metadata")
                 self.client.chat_update(channel=item.channel, ts=str(item.target_ts), text=message.get("text") or "",
-                                        blocks=message.get("blocks"))  # fmt: skip
+                                        blocks=message.get("blocks"),
+                                        metadata=with_outbox_id(metadata, item.uid, item.conversation_id)
+                                        if metadata else None)  # fmt: skip
                 return str(item.target_ts)
             resp = self.client.chat_postMessage(
                 channel=item.channel, thread_ts=item.thread_ts, text=message.get("text") or "",
@@ -135,5 +139,9 @@ class SlackSender:
         return None
 
     def failure_notice(self, item: OutboxItem, error: str) -> dict[str, Any] | None:
-        """Tell the thread that a reply could not be posted (never silence)."""
+        """Tell the thread that a reply (or a card update) could not be delivered (never silence). Other updates
+        (an answered question's buttons, a summary's status) are not worth a message: the thread already shows
+        what happened."""
+        if item.op == "update" and item.kind != "recommendation":
+            return None
         return {"text": bk.clip(bk.escape(msg.ERROR_SLACK.format(error=error)), bk.MESSAGE_TEXT_MAX)}

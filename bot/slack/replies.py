@@ -141,6 +141,14 @@ def render(reply: Reply) -> Outgoing:
     return Outgoing(kind, {"text": bk.clip(bk.escape(reply.text), bk.MESSAGE_TEXT_MAX), "blocks": bk.to_dicts(blocks)})
 
 
+def card_update(reply: Reply) -> Outgoing:
+    """A recommendation as an update of the conversation's card: the outbox finds the card when it sends the
+    update (after any card post queued before it), and posts it as the card when there is none."""
+    if reply.kind != "recommendation" or reply.recommendation is None:
+        raise ValueError("only a recommendation updates the card")
+    return dataclasses.replace(render(reply), op="update", target_ts=None)
+
+
 def notice(text: str) -> Outgoing:
     """A plain message telling the user something went wrong."""
     return Outgoing(NOTICE, {"text": bk.clip(bk.escape(text), bk.MESSAGE_TEXT_MAX)})

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.health import Check, readiness
+from bot.health import Check, readiness, ready_report
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -76,12 +76,7 @@ class SlackWsgiApp:
 
     def readiness(self) -> tuple[int, dict[str, Any]]:
         """`GET /readyz`: 200 when the database and the knowledge index are ready (and not shutting down)."""
-        checks = self.ready() if self.ready else []
-        body: dict[str, Any] = {"checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
-        if self.draining:
-            body["checks"]["serving"] = {"ok": False, "detail": "shutting down"}
-        body["ok"] = all(c["ok"] for c in body["checks"].values())
-        return (200 if body["ok"] else 503), body
+        return ready_report(self.ready() if self.ready else [], draining=self.draining)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")

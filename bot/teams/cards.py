@@ -160,6 +160,8 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
             body.append(line("Sources: " + sources, lim.chars * 2, is_subtle=True, size=act.FontSize.SMALL))
         body += [line(n, lim.chars, is_subtle=True, italic=True) for n in notes[: lim.items]]
         body.append(line(msg.CARD_FOOTER, 200, is_subtle=True, size=act.FontSize.SMALL))
+        if rec.wording == "offline" and rec.llm_usage:  # a configured model failed: say the wording is offline
+            body.append(line(msg.CARD_OFFLINE_WORDING, 200, is_subtle=True, size=act.FontSize.SMALL))
         actions = [
             submit(msg.ADJUST_TITLE, {"verb": ADJUST, "c": conversation_id}, style=act.ActionStyle.POSITIVE),
             submit("👍", {"verb": FEEDBACK, "c": conversation_id, "v": "up"}),

@@ -11,6 +11,7 @@ NO_TEXT = "I can only read text. Describe the AI feature you want to build in a 
 
 CARD_FALLBACK = "Recommendation: {approach} ({confidence:.0%} confidence)"
 CARD_FOOTER = "Reply here to correct an answer, or ask \"why?\"."
+CARD_OFFLINE_WORDING = "Wording produced offline: the language model was unavailable."
 CARD_UPDATED = "I updated the recommendation card above."
 FREE_TEXT_HINT = "Click an answer or reply in your own words. Say \"recommend now\" to skip."
 QUESTIONS_FALLBACK = "A few questions before I recommend"

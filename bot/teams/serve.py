@@ -1,7 +1,9 @@
-"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked) and GET /healthz."""
+"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked), GET /healthz (liveness) and
+GET /readyz (readiness: the same checks as Slack's, bot/health.py), plus housekeeping while it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 
@@ -10,6 +12,8 @@ from aiohttp.typedefs import Handler
 from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start_agent_process
 from pydantic import ValidationError
 
+from bot.health import readiness, ready_report
+from bot.housekeeping import Housekeeper
 from bot.services import Services
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
@@ -17,6 +21,8 @@ from bot.teams.auth import teams_auth
 
 MESSAGES_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+PROBES = frozenset({HEALTH_PATH, READY_PATH})  # answered without a token
 MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
 
 log = logging.getLogger("bot.teams")
@@ -26,8 +32,8 @@ warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="microso
 
 @web.middleware
 async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The SDK's JWT check on everything but the health check, failing closed if the check itself breaks."""
-    if request.path == HEALTH_PATH:
+    """The SDK's JWT check on everything but the probes, failing closed if the check itself breaks."""
+    if request.path in PROBES:
         return await handler(request)
     authorized = False
 
@@ -59,9 +65,21 @@ def web_app(agent: TeamsAgent) -> web.Application:
     async def health(_: web.Request) -> web.StreamResponse:
         return web.json_response({"ok": True})
 
+    draining = asyncio.Event()  # set on shutdown: not ready for new traffic
+
+    async def ready(_: web.Request) -> web.StreamResponse:
+        checks = await asyncio.to_thread(readiness, agent.services)  # the checks touch the disk
+        status, body = ready_report(checks, draining=draining.is_set())
+        return web.json_response(body, status=status)
+
+    async def drain(_: web.Application) -> None:
+        draining.set()
+
     app = web.Application(middlewares=[_authenticate], client_max_size=MAX_BODY)
     app.router.add_post(MESSAGES_PATH, messages)
     app.router.add_get(HEALTH_PATH, health)
+    app.router.add_get(READY_PATH, ready)
+    app.on_shutdown.append(drain)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         app["agent_configuration"] = agent.auth.configuration
@@ -74,7 +92,14 @@ def build(services: Services) -> web.Application:
 
 
 def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> None:
-    """Serve Teams until interrupted (blocks)."""
+    """Serve Teams until interrupted (blocks), sweeping old dedupe keys (and applying the retention) meanwhile."""
     app = build(services)
-    log.info("serving Teams at http://%s:%s%s (health: %s)", host, port, MESSAGES_PATH, HEALTH_PATH)
+    housekeeper = Housekeeper(services).start()
+
+    async def stop_housekeeping(_: web.Application) -> None:
+        housekeeper.stop(0)
+
+    app.on_cleanup.append(stop_housekeeping)
+    log.info("serving Teams at http://%s:%s%s (health: %s, readiness: %s)", host, port, MESSAGES_PATH, HEALTH_PATH,
+             READY_PATH)  # fmt: skip
     web.run_app(app, host=host, port=port, print=None, access_log=None)

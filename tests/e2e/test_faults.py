@@ -29,7 +29,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, S
     with SlackEmulator() as emulator:
         # A 1-second client timeout, so a held answer (Fault.delay) times out after Slack applied the call.
         server = Server(emulator, tmp_path_factory.mktemp("faults"),
-                        env={"ADVISOR_SLACK_TIMEOUT": "1", "ADVISOR_OUTBOX_RETRY_BASE": "0.1"}).start()  # fmt: skip
+                        env={"ADVISOR_SLACK_TIMEOUT": "1", "ADVISOR_OUTBOX_RETRY_BASE": "0.05",
+                             "ADVISOR_OUTBOX_RETRY_MAX": "0.5"}).start()  # fmt: skip
         yield server, emulator
         server.stop()
 
@@ -71,5 +72,5 @@ def test_thirty_percent_faults_still_post_every_card_exactly_once(faulty: tuple[
     assert len(uids) == len(set(uids)) == 5 + 3 * 2
     faulted = Counter(c.faulted for c in emulator.calls() if c.faulted)
     assert {"rate_limited", "server_error", "timeout", "delay"} <= set(faulted), faulted
-    posted = emulator.calls("chat.postMessage")
-    assert sum(c.faulted is not None for c in posted) / len(posted) > 0.15  # the posts themselves were hit hard
+    assert sum(1 for c in emulator.calls("chat.postMessage") if c.faulted) >= 4  # the posts themselves were hit
+    assert sum(faulted.values()) >= 8, faulted

@@ -14,13 +14,15 @@ from bot.store import Store
 
 
 class FakeSender:
-    """A platform that records posts; `fail` scripts failures for the next attempts (one per attempt).
+    """A platform that records posts and updates; `fail` scripts failures for the next attempts (one per attempt).
 
     A failure with `accepted=True` stores the message first (the platform took it, the answer was lost).
     """
 
     def __init__(self) -> None:
         self.posted: list[tuple[str, OutboxItem]] = []  # (ts, item) for every message the platform took
+        self.updated: list[tuple[str, OutboxItem]] = []  # (ts of the message changed, item) for every update
+        self.taken: list[int] = []  # outbox ids of what the platform took (posts and updates), in order
         self.sends = 0
         self.finds = 0
         self.script: list[tuple[DeliveryError, bool]] = []
@@ -33,9 +35,18 @@ class FakeSender:
         with self.lock:
             self.sends += 1
             failure = self.script.pop(0) if self.script else None
+            if item.op == "update":
+                assert item.target_ts, "an update reached the platform without its target"
+                if failure is None or failure[1]:
+                    self.updated.append((item.target_ts, item))
+                    self.taken.append(item.id)
+                if failure is not None:
+                    raise failure[0]
+                return item.target_ts
             if failure is None or failure[1]:
                 ts = f"{1000 + len(self.posted)}.000100"
                 self.posted.append((ts, item))
+                self.taken.append(item.id)
             if failure is not None:
                 raise failure[0]
             return ts

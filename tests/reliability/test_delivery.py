@@ -91,3 +91,37 @@ def test_finding_fails_open_or_retries(emulator: SlackEmulator, sender: SlackSen
     # a permanent failure to look (e.g. a missing history scope) posts rather than loses the reply
     emulator.fail_next("conversations.replies", Fault.error("missing_scope"))
     assert sender.find(item("x")) is None
+
+
+def test_updates_change_the_message_and_a_card_update_carries_its_metadata(emulator: SlackEmulator,
+                                                                          sender: SlackSender) -> None:  # fmt: skip
+    card = {"event_type": "advisor_recommendation", "event_payload": {"approach": "fine_tuning",
+                                                                       "conversation_id": "c1"}}  # fmt: skip
+    ts = sender.send(item("u-card", kind="recommendation", message={"text": "card", "metadata": card}))
+    new = {"event_type": "advisor_recommendation", "event_payload": {"approach": "hybrid", "conversation_id": "c1"}}
+    update = item("u-update", op="update", kind="recommendation", target_ts=ts,
+                  message={"text": "card v2", "blocks": [{"type": "section", "text": {"type": "mrkdwn",
+                                                                                       "text": "v2"}}],
+                           "metadata": new})  # fmt: skip
+    assert sender.send(update) == ts
+    answered = item("u-answered", op="update", kind="update", target_ts=ts, message={"text": "card v3"})
+    assert sender.send(answered) == ts
+    first, second = emulator.calls("chat.update")
+    assert first.params["metadata"] == {"event_type": "advisor_recommendation",
+                                        "event_payload": {**new["event_payload"], "outbox_id": "u-update"}}
+    assert "metadata" not in second.params  # an update without metadata leaves the message's own alone
+    (stored,) = WebClient(token=BOT_TOKEN, base_url=emulator.url).conversations_replies(
+        channel="C1", ts=ts, include_all_metadata=True)["messages"]  # fmt: skip
+    assert stored["text"] == "card v3" and stored["metadata"]["event_payload"]["approach"] == "hybrid"
+    assert len(emulator.calls("chat.postMessage")) == 1
+    emulator.fail_next("chat.update", Fault.server_error())
+    with pytest.raises(Exception) as raised:
+        sender.send(update)
+    assert getattr(raised.value, "retryable", False)
+
+
+def test_only_a_failed_card_update_is_told_to_the_thread(sender: SlackSender) -> None:
+    assert sender.failure_notice(item("a", op="update", kind="update", target_ts="1.1"), "message_not_found") is None
+    card = sender.failure_notice(item("b", op="update", kind="recommendation"), "invalid_blocks")
+    post = sender.failure_notice(item("c"), "invalid_blocks")
+    assert card == post and card is not None and "invalid_blocks" in card["text"]

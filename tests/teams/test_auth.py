@@ -75,11 +75,12 @@ def test_anonymous_mode_is_explicit_and_warned_about(tmp_path: Path, caplog: pyt
     assert any("ADVISOR_TEAMS_ANONYMOUS is on" in r.getMessage() for r in caplog.records)
 
 
-def test_cli_refuses_to_serve_without_credentials() -> None:
+def test_cli_refuses_to_serve_without_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from bot.cli import main
 
+    monkeypatch.setattr("bot.logs.configure", lambda *a, **k: None)  # keep the session's logging (and leak scan)
     result = CliRunner().invoke(main, ["serve-teams", "--port", "1"])
     assert result.exit_code == 1 and "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID" in result.output
     assert "Traceback" not in result.output

@@ -126,3 +126,13 @@ def test_adjust_form_is_prefilled_in_full_and_never_clipped() -> None:
     assert inputs["labeled_examples"].get("value") is None and inputs["industry"].get("value") is None
     steps = [e["text"] for e in body if e["type"] == "TextBlock" and e["text"].startswith("Step ")]
     assert len(steps) == 6
+
+
+def test_card_says_when_a_configured_model_fell_back_to_offline_wording(base: Recommendation) -> None:
+    def text(rec: Recommendation) -> str:
+        return json.dumps(cards.recommendation_card(rec, CID))
+
+    fell_back = base.model_copy(update={"llm_usage": {"calls": 1, "failures": 1}})
+    assert "Wording produced offline" not in text(base)
+    assert "Wording produced offline" in text(fell_back)
+    assert_valid_card(cards.recommendation_card(fell_back, CID))

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.advisor.conversation import Reply
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake, IntakeValues
 from bot.errors import AdvisorError
 from bot.forms import NUMBER_FIELDS, parse_number
@@ -34,7 +35,17 @@ from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackLeads, team_of
 from bot.slack.listeners.leads import acted_on, refusal, tell
-from bot.slack.replies import answer_turns, post_reply, queue_answer, reply_thread_of, told_on_failure
+from bot.slack.replies import (
+    Outgoing,
+    answer_turns,
+    card_update,
+    deliver,
+    queue,
+    queue_answer,
+    render,
+    reply_thread_of,
+    told_on_failure,
+)
 
 log = logging.getLogger("bot.slack")
 
@@ -117,26 +128,29 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        user = body["user"]["id"]
+        user = re.sub(r"[^A-Z0-9]", "", str(body["user"]["id"]))  # it is shown as <@user>
         try:
-            team.conversation(cid, team_of(body))  # forged ids and other workspaces' conversations are refused
-            reply = services.advisor.adjust(cid, user, values)
+            conv = team.conversation(cid, team_of(body))  # forged ids and other workspaces' conversations are refused
+            channel, thread = str(conv["channel"]), reply_thread_of(conv)
+            # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
+            # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
+            with services.advisor.conversation_lock(str(conv["key"])):
+                reply = services.advisor.adjust(cid, user, values)
+                queue(services, channel, thread, cid, adjusted(reply, user))
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
             return
         ack()
-        conv = services.store.get_conversation(cid)
-        channel, thread = str(conv["channel"]), reply_thread_of(conv)
         with told_on_failure(client, channel, thread):
-            card = services.store.card(cid)
-            if card is None or reply.recommendation is None:
-                post_reply(services, client, channel, thread, reply)
-                return
-            rec = reply.recommendation
-            client.chat_update(channel=card["channel"], ts=card["ts"], text=bk.card_text(rec),
-                               blocks=bk.to_dicts(bk.card_blocks(rec, cid, reply.notes)),
-                               metadata=bk.card_metadata(rec, cid, reply.recommendation_id))  # fmt: skip
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=msg.ADJUST_UPDATED.format(user=user))
+            deliver(services, client, channel, thread)
+
+
+def adjusted(reply: Reply, user: str) -> list[Outgoing]:
+    """What an "Adjust answers" submission posts: the card updated in place and a note saying who changed it (or
+    the advisor's reply as it is, when the answers no longer make a recommendation)."""
+    if reply.kind != "recommendation" or reply.recommendation is None:
+        return [render(reply)]
+    return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=user)})]
 
 
 def adjust_view(conversation_id: str, intake: Intake) -> View:

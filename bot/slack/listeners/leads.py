@@ -117,11 +117,9 @@ def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any])
 
 
 def post(services: Services, client: WebClient, channel: str, thread: str | None, conversation_id: str | None,
-         message: dict[str, Any], *, update_ts: str | None = None) -> None:  # fmt: skip
-    """Post (or update) a message in a thread through the outbox, which retries what Slack doesn't take."""
-    outgoing = (Outgoing("update", message, op="update", target_ts=update_ts) if update_ts
-                else Outgoing("message", message))  # fmt: skip
-    queue(services, channel, thread, conversation_id, [outgoing])
+         message: dict[str, Any]) -> None:  # fmt: skip
+    """Post a message in a thread through the outbox, which retries what Slack doesn't take."""
+    queue(services, channel, thread, conversation_id, [Outgoing("message", message)])
     deliver(services, client, channel, thread)
 
 
@@ -153,13 +151,15 @@ def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any])
 
 def _refresh(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any],
              channel: str | None, ts: str | None) -> None:  # fmt: skip
-    """Update a summary message in place with the assessment's current state (only in the assessment's own
-    channel: the location comes from the payload, and a forged one must not overwrite other messages)."""
-    if not channel or not ts or channel != str(conv["channel"]):
-        return
-    with told_on_failure(client, str(conv["channel"]), reply_thread_of(conv)):
-        post(services, client, channel, reply_thread_of(conv), str(conv["id"]), _summary_message(services, team, conv),
-             update_ts=ts)  # fmt: skip
+    """Update a summary message in place with the assessment's current state through the outbox (in order after
+    what the thread has queued), then deliver the thread. Only in the assessment's own channel: the location
+    comes from the payload, and a forged one must not overwrite other messages."""
+    cid, thread = str(conv["id"]), reply_thread_of(conv)
+    with told_on_failure(client, str(conv["channel"]), thread):
+        if channel and ts and channel == str(conv["channel"]):
+            update = Outgoing("update", _summary_message(services, team, conv), op="update", target_ts=ts)
+            queue(services, channel, thread, cid, [update])
+        deliver(services, client, str(conv["channel"]), thread)
 
 
 def register(app: App, services: Services, team: SlackLeads) -> None:
@@ -226,16 +226,19 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         except AdvisorError as exc:
             refuse(refusal(exc))
             return
-        ack()
-        _refresh(services, team, client, services.store.get_conversation(str(conv["id"])), meta.get("ch"),
-                 meta.get("ts"))  # fmt: skip
-        channel, thread = str(conv["channel"]), reply_thread_of(conv)
         label = STATUS_LABELS[status]
         text = (msg.DECISION_NOTICE_NOTE.format(requester=conv["user"], status=label, lead=user,
                                                 note=bk.safe(row["note"], 2500))
                 if row["note"] else msg.DECISION_NOTICE.format(requester=conv["user"], status=label, lead=user))
-        with told_on_failure(client, channel, thread):
-            post(services, client, channel, thread, str(conv["id"]), {"text": text})
+        # The requester's notice is queued before Slack is acknowledged, so a kill after the ack doesn't lose it.
+        # The summary is rendered after the ack (it may look names up or ask the model); if the process dies
+        # before it is queued, the summary shows the old status until a lead clicks it: that click finds it
+        # stale and refreshes it.
+        queue(services, str(conv["channel"]), reply_thread_of(conv), str(conv["id"]),
+              [Outgoing("message", {"text": text})])  # fmt: skip
+        ack()
+        _refresh(services, team, client, services.store.get_conversation(str(conv["id"])), meta.get("ch"),
+                 meta.get("ts"))  # fmt: skip
 
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:

@@ -1,0 +1,94 @@
+"""Housekeeping while serving: delete what only had to be kept for a while, so no table grows forever.
+
+`ai-advisor serve` and `ai-advisor serve-teams` sweep at start-up and then every hour, whatever the settings:
+- dedupe keys (`processed_events`) older than DEDUPE_DAYS;
+- outbox messages sent or given up more than FINISHED_DAYS ago (messages still to be delivered are never deleted);
+- with ADVISOR_RETENTION_DAYS set, conversations not updated for that long (`Services.apply_retention`).
+The inbox needs nothing: a turn leaves it in the transaction that queues its replies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("bot.housekeeping")
+
+DEDUPE_DAYS = 7.0
+"""How long a dedupe key is kept. A key only has to outlive redeliveries of what it marks: Slack retries an event
+three times over about six minutes, a Slack request signed more than five minutes ago is refused (so a replayed
+trigger_id or event is too old to pass anyway), and Teams redelivers an activity within minutes. A week is far
+beyond both. The once-per-question-message answer keys last as long: a week-old question's buttons (in Slack they
+are replaced by the answer once clicked) count as a new answer after that."""
+FINISHED_DAYS = 7.0
+"""How long sent and given-up outbox messages are kept (their payload is dropped once sent): `ai-advisor doctor`
+and whoever looks into a delivery problem see the last week."""
+INTERVAL = 3600.0  # seconds between sweeps
+
+
+@dataclass(frozen=True)
+class Swept:
+    """How many rows one sweep deleted."""
+
+    dedupe_keys: int = 0
+    deliveries: int = 0
+    conversations: int = 0
+
+
+def cutoff(days: float, *, now: dt.datetime | None = None) -> str:
+    """The stored-timestamp form (ISO, UTC, milliseconds) of `days` ago."""
+    return ((now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
+
+
+def sweep(services: Services) -> Swept:
+    """Delete old dedupe keys and finished deliveries, and apply the retention (if set). A part that fails is
+    logged and skipped; the others still run (the next sweep retries it)."""
+    counts: dict[str, int] = {}
+    parts = {
+        "dedupe_keys": lambda: services.store.forget_processed(cutoff(DEDUPE_DAYS)),
+        "deliveries": lambda: services.outbox.prune(FINISHED_DAYS),
+        "conversations": services.apply_retention,
+    }
+    for name, part in parts.items():
+        try:
+            counts[name] = part()
+        except Exception:  # keep the schedule alive
+            log.exception("housekeeping: deleting old %s failed", name.replace("_", " "))
+    swept = Swept(**counts)
+    if any(counts.values()):
+        log.info("housekeeping: deleted %d dedupe keys, %d finished deliveries, %d conversations (retention)",
+                 swept.dedupe_keys, swept.deliveries, swept.conversations, extra={"event": "housekeeping"})  # fmt: skip
+    return swept
+
+
+class Housekeeper:
+    """A daemon thread that sweeps at once and then every `every` seconds until stopped."""
+
+    def __init__(self, services: Services, every: float = INTERVAL) -> None:
+        self.services = services
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Housekeeper:
+        """Start sweeping in the background (the first sweep runs now)."""
+        self._thread = threading.Thread(target=self._run, name="advisor-housekeeping", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            sweep(self.services)
+            self._stop.wait(self.every)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the sweep in progress, if any."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
