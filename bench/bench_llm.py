@@ -7,7 +7,8 @@
 (real HTTP through the `openai` client; the server answers instantly with an empty extraction, echoes the template
 verdict, and answers a knowledge question with the first sentences of passage [1]), so the added latency is the
 client, prompt, redaction, HTTP, daily-budget bookkeeping (in a SQLite file, as deployed) and grounding overhead, not
-a real model's generation time. `--write` puts the results into the "LLM mode" section of BENCHMARKS.md.
+a real model's generation time. Both modes cite knowledge passages (retrieval included, as in bench_core.py).
+`--write` puts the results into the "LLM mode" section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -70,13 +71,16 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 def run(path: Path, questions_path: Path, reps: int) -> dict[str, Any]:
     """Assess every scenario and answer every question offline and against the fake server; aggregate numbers."""
     scenarios = _lines(path)
-    offline = Advisor(Store(":memory:"), today=TODAY)
     fake = FakeOpenAI(default=responder)
     with fake.running(), tempfile.TemporaryDirectory() as tmp:
+        # Both modes cite knowledge passages, as deployed (and as the core benchmark's assess latency does).
+        index = KnowledgeIndex(Path(tmp) / "knowledge.db", [knowledge_dir()], refresh_interval=None)
+        index.ensure_fresh()
+        offline = Advisor(Store(":memory:"), today=TODAY, enrich=index.enrich)
         settings = Settings(openai_base_url=fake.base_url, advisor_llm_timeout=5, advisor_llm_daily_calls=10**9)
         client = LlmClient.from_settings(settings, store=Store(Path(tmp) / "advisor.db"))
         assert client is not None
-        online = Advisor(Store(":memory:"), today=TODAY, llm=client)
+        online = Advisor(Store(":memory:"), today=TODAY, enrich=index.enrich, llm=client)
         for s in scenarios[:2]:  # warm up both paths (imports, HTTP connection pool)
             offline.assess(s["text"])
             online.assess(s["text"])
@@ -95,7 +99,8 @@ def run(path: Path, questions_path: Path, reps: int) -> dict[str, Any]:
             prompt.append(rec_on.llm_usage["prompt_tokens_est"])
             completion.append(rec_on.llm_usage["completion_tokens_est"])
             same += rec_on.approach == rec_off.approach
-        answers = _answers(_lines(questions_path), client, Path(tmp) / "knowledge.db", reps)
+        answers = _answers(_lines(questions_path), client, index, reps)
+        index.close()
     return {
         "scenarios": len(scenarios), "reps": reps, "same_approach": same,
         "calls_mean": statistics.mean(calls), "calls_max": max(calls),
@@ -105,10 +110,9 @@ def run(path: Path, questions_path: Path, reps: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _answers(questions: list[dict[str, Any]], client: LlmClient, db: Path, reps: int) -> dict[str, Any]:
+def _answers(questions: list[dict[str, Any]], client: LlmClient, index: KnowledgeIndex,
+             reps: int) -> dict[str, Any]:  # fmt: skip
     """`bot.ask.ask` per question, offline and in LLM mode, over a warm index of the shipped knowledge base."""
-    index = KnowledgeIndex(db, [knowledge_dir()], refresh_interval=None)
-    index.ensure_fresh()
     ask(questions[0]["q"], index, None)  # warm up both paths
     ask(questions[0]["q"], index, client)
     off_ms: list[float] = []
@@ -127,7 +131,6 @@ def _answers(questions: list[dict[str, Any]], client: LlmClient, db: Path, reps:
         calls.append(found.llm_usage.get("calls", 0))
         prompt.append(found.llm_usage.get("prompt_tokens_est", 0))
         prose += found.wording == "llm"
-    index.close()
     return {
         "questions": len(questions), "ask_calls_mean": statistics.mean(calls),
         "ask_prompt_tokens_mean": statistics.mean(prompt), "ask_prose": prose,
@@ -150,7 +153,9 @@ def report(r: dict[str, Any]) -> str:
 questions ({r["questions"]}, {r["reps"]} runs each) through `bot.ask.ask` (what `ai-advisor ask` runs), offline vs.
 LLM mode against the local fake OpenAI-compatible server used by the tests (real HTTP via the `openai` client; the
 server replies instantly, so this is the advisor's own overhead, including the daily-budget count in a SQLite file,
-not a model's generation time). Tokens are estimated as characters / 4; no tokenizer is loaded.
+not a model's generation time). Both modes' assessment latency includes knowledge retrieval for citations, as the
+core section's does; the two model calls per assessment (extraction, verdict) are the added part. Tokens are
+estimated as characters / 4; no tokenizer is loaded.
 
 | per assessment | value |
 |---|---|

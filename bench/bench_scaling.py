@@ -82,7 +82,7 @@ def seed(store: Store, templates: list[Template], start: int, stop: int) -> None
                 store.first_time(f"event:EvSEED{i:08d}")
                 store.first_time(f"message:{TEAM}:{channel}:{thread}")
                 if i % 10 == 0:
-                    store.add_feedback(cid, f"U{i % 200:04d}", "up" if i % 20 else "down", rec_id)
+                    store.set_feedback(cid, f"U{i % 200:04d}", "up" if i % 20 else "down", recommendation_id=rec_id)
                 if i % 20 == 0:
                     store.record_decision(cid, "ULEAD", "approved", "seeded")
                 # The store stamps creation with the current time; spread conversations over a year so a 7-day

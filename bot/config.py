@@ -15,7 +15,9 @@ class Settings(BaseSettings):
     """Every setting the advisor reads; names match the environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True,
+        # Only `connections` is nested: CONNECTIONS__<rest> lands in it as {"<rest>": value}.
+        env_nested_delimiter="__", env_nested_max_split=1,
     )
 
     slack_bot_token: SecretStr | None = None
@@ -28,6 +30,9 @@ class Settings(BaseSettings):
     connections__service_connection__settings__clientsecret: SecretStr | None = None
     connections__service_connection__settings__tenantid: str | None = None
     connections__service_connection__settings__authtype: str | None = None
+    connections: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Every CONNECTIONS__* variable (certificate auth, VALIDATE_ISSUER, ...)."
+    )
     advisor_teams_anonymous: bool = Field(
         default=False, description="Accept Teams requests without a token (local testing only)."
     )
@@ -97,18 +102,21 @@ class Settings(BaseSettings):
 
     @property
     def teams_connection(self) -> dict[str, str]:
-        """The Agents SDK's service-connection settings, as environment-style names (empty without a client id)."""
+        """Every `CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*` setting under its environment name, for the Agents
+        SDK's `load_configuration_from_env` (empty without a client id). Values include secrets: never log them."""
         prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+        values = {"CONNECTIONS__" + k.upper(): v.get_secret_value() for k, v in self.connections.items()}
         secret = self.connections__service_connection__settings__clientsecret
-        values = {
+        typed = {
             "CLIENTID": self.connections__service_connection__settings__clientid,
             "CLIENTSECRET": secret.get_secret_value() if secret else None,
             "TENANTID": self.connections__service_connection__settings__tenantid,
             "AUTHTYPE": self.connections__service_connection__settings__authtype,
         }
-        if not values["CLIENTID"]:
+        values |= {prefix + k: v for k, v in typed.items() if v}
+        if not values.get(prefix + "CLIENTID"):
             return {}
-        return {prefix + k: v for k, v in values.items() if v}
+        return {k: v for k, v in values.items() if k.startswith(prefix) and v}
 
     @property
     def slack_enabled(self) -> bool:

@@ -8,6 +8,7 @@ delivery queues. Secrets are never printed: a token is shown by its prefix only.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import asdict
 from typing import Any
 
@@ -136,7 +137,16 @@ def check_llm(services: Services) -> Check:
         return fail("llm", f"the model at {where} did not answer: {type(exc).__name__}",
                     "check OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT, the key, and ADVISOR_LLM_MODEL "
                     "(or unset them to run offline)")  # fmt: skip
-    return Check("llm", True, f"{s.advisor_llm_model} at {where} answered")
+    detail = f"{s.advisor_llm_model} at {where} answered"
+    try:
+        used = llm.budget.used()
+    except sqlite3.Error as exc:
+        return Check("llm", True, f"{detail}; today's model calls could not be read: {exc}", warn=True)
+    detail += f"; today (UTC): {used['calls']} of {llm.budget.limit} model calls, ~{used['tokens']:,} tokens"
+    if used["calls"] >= llm.budget.limit:
+        return Check("llm", True, detail + " - the daily budget is spent, so the advisor answers offline until "
+                     "midnight UTC (ADVISOR_LLM_DAILY_CALLS raises it)", warn=True)  # fmt: skip
+    return Check("llm", True, detail)
 
 
 def check_logging(services: Services) -> Check:

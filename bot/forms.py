@@ -20,6 +20,16 @@ NOT_A_NUMBER = "Enter a number, e.g. 20000 (or leave it empty)."
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 
+def initial_text(value: Any) -> str:
+    """A stored value as the form prefills it (whole numbers without ".0" or exponents, so an unchanged form
+    submits the same value)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def choices(name: str) -> list[tuple[str, Any]]:
     """The options of an enum or yes/no field as (label, value); empty for numbers and free text."""
     args = [a for a in get_args(IntakeValues.model_fields[name].annotation) if a is not type(None)]

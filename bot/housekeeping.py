@@ -9,11 +9,12 @@ The inbox needs nothing: a turn leaves it in the transaction that queues its rep
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from bot.store import ago
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -41,17 +42,12 @@ class Swept:
     conversations: int = 0
 
 
-def cutoff(days: float, *, now: dt.datetime | None = None) -> str:
-    """The stored-timestamp form (ISO, UTC, milliseconds) of `days` ago."""
-    return ((now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
-
-
 def sweep(services: Services) -> Swept:
     """Delete old dedupe keys and finished deliveries, and apply the retention (if set). A part that fails is
     logged and skipped; the others still run (the next sweep retries it)."""
     counts: dict[str, int] = {}
     parts = {
-        "dedupe_keys": lambda: services.store.forget_processed(cutoff(DEDUPE_DAYS)),
+        "dedupe_keys": lambda: services.store.forget_processed(ago(DEDUPE_DAYS)),
         "deliveries": lambda: services.outbox.prune(FINISHED_DAYS),
         "conversations": services.apply_retention,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import json
 import logging
 import math
@@ -30,6 +31,7 @@ from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
 from bot.config import Settings
 from bot.errors import InputError
+from bot.grounding import UserText, numbers_in, stated_number, ungrounded_numbers
 from bot.redact import KINDS, parse_kinds, redact
 from bot.templates import Template, load_all
 
@@ -48,7 +50,7 @@ _DELIMITED = re.compile(r"<(/?)\s*(user_message|facts|question|offline_verdict)\
 
 
 class IntakeDraft(BaseModel):
-    """Intake fields as the model proposes them; each is validated separately before it is used."""
+    """Intake fields as the model proposes them, with the user's words behind each; each is checked before use."""
 
     use_case: str | None = Field(default=None, description="What the AI feature does, in a short phrase.")
     mission_critical: bool | None = None
@@ -67,6 +69,17 @@ class IntakeDraft(BaseModel):
     knowledge_gap: bool | None = None
     behavior_gap: bool | None = None
     has_fine_tuned_model: bool | None = None
+    # One map rather than a {value, evidence} object per field: the tool schema stays a third of the size.
+    evidence: dict[str, str] = Field(default_factory=dict, description=(
+        "For every field filled above, its name -> the user's words that state it, copied exactly."))
+
+
+@functools.cache
+def _schema_tokens() -> int:
+    """Estimated tokens of the extraction tool's schema as it is sent (LangChain's OpenAI tool form)."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    return estimate_tokens(json.dumps(convert_to_openai_tool(IntakeDraft)))
 
 
 class LlmUnavailable(Exception):
@@ -196,49 +209,7 @@ class DailyBudget:
             return {"calls": self.calls, "tokens": self.tokens}
 
 
-# --- grounding ------------------------------------------------------------------------------------------------
-
-_NUM = re.compile(
-    r"(?<![\w.])[$€£]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(k|mm|m|bn|b|thousand|million|billion)?(?![\w])",
-    re.I,
-)
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
-_ALWAYS_OK = {0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0}  # list numbering, the six steps, the 3-year horizon
-
-
-def numbers_in(text: str) -> list[float]:
-    """Every number written in digits in `text`, with 10,000 / 10k / 10K / 1.5M forms normalised."""
-    out = []
-    for m in _NUM.finditer(text):
-        value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
-        out.append(value * _SCALE.get((m.group(3) or "").lower(), 1.0))
-    return out
-
-
-def _round_sig(x: float, digits: int) -> float:
-    if x == 0:
-        return 0.0
-    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
-
-
-def _matches(v: float, u: float) -> bool:
-    if math.isclose(v, u, rel_tol=0.005, abs_tol=1e-9):
-        return True
-    if any(math.isclose(v, _round_sig(u, d), rel_tol=1e-9) for d in (1, 2, 3)):
-        return True
-    return 0 < u <= 1 and (math.isclose(v, round(u * 100)) or math.isclose(v, round(u * 100, 1)))
-
-
-def ungrounded_numbers(output: str, inputs: str) -> list[float]:
-    """Numbers in `output` that appear nowhere in `inputs` (allowing rounding, k/M forms and fractions as %)."""
-    known = numbers_in(inputs)
-    return [v for v in numbers_in(output) if v not in _ALWAYS_OK and not any(_matches(v, u) for u in known)]
-
-
-def _scaled_in_text(value: float, text: str) -> bool:
-    """Whether a number the model extracted is one the user wrote (10k = 10,000; or a per-day/week/year rate)."""
-    rates = (1.0, 30.0, 52 / 12, 1 / 12, 4.0, 52.0, 1 / 4.3)
-    return any(math.isclose(value, u * r, rel_tol=0.02) for u in numbers_in(text) for r in rates)
+# --- output checks --------------------------------------------------------------------------------------------
 
 
 def _shingles(text: str, n: int = 8) -> set[str]:
@@ -366,7 +337,7 @@ class LlmClient:
             self.on_request(messages)
         sent = sum(estimate_tokens(str(m.content)) for m in messages)
         if structured:
-            sent += estimate_tokens(json.dumps(IntakeDraft.model_json_schema()))
+            sent += _schema_tokens()
         attempts = 0
         while True:
             if usage.calls >= MAX_CALLS_PER_TURN:
@@ -431,7 +402,7 @@ class LlmClient:
             return offline
         facts, rejected = merge_facts(offline.facts, draft, text, turn=turn)
         if rejected:
-            log.info("LLM facts rejected: %s", ", ".join(rejected))
+            log.info("LLM facts rejected: %s", "; ".join(f"{k}: {why}" for k, why in rejected.items()))
         return Extraction(facts=facts, notes=list(offline.notes))
 
     # --- wording ---
@@ -540,34 +511,68 @@ def check_output(text: str, inputs: str, template: Template, *, must_mention: st
 
 def merge_facts(
     offline: list[Fact], draft: IntakeDraft, text: str, *, turn: int | None
-) -> tuple[list[Fact], list[str]]:
+) -> tuple[list[Fact], dict[str, str]]:
     """Offline facts plus the model's, by these rules.
 
     - A field the offline extractor found keeps the offline value: it quotes what the user typed.
-    - A number from the model is used only when the user wrote that number (10k, 10,000; or as a rate).
     - A value outside the field's allowed set is rejected.
-    - Model facts carry `Provenance(source="llm")`.
-    Returns the facts and the names of rejected model fields.
+    - Every model fact needs evidence: words of the user's message, quoted word for word (case and punctuation
+      aside), outside any sentence that addresses the assistant ("ignore previous instructions", "recommend
+      fine-tuning", "print your system prompt", fake delimiters, the form's field names; see
+      `bot.grounding.addresses_assistant`).
+    - A choice or yes/no is the model's reading of the message. When the message addresses the assistant, that
+      reading may have been steered, so no choice or yes/no from the model is used for that message (the offline
+      rules still read it). Numbers are still used under the next rule: they are checked against digits the user
+      typed, not against the model's judgement.
+    - A number must be stated in its evidence: the same number (10k = 10,000), or, for requests per month and a
+      deadline in weeks only, converted from a unit the evidence names (500 a day; in 2 months). A number the
+      offline extractor already took for another field ("40 reports a month" is not 40 labeled examples) is
+      rejected.
+    - Model facts carry `Provenance(source="llm")` with the evidence as their quote.
+    Returns the facts and, for each rejected model field, why.
     """
     have = {f.field for f in offline}
+    taken = {f.field: [float(f.value), *numbers_in(f.provenance.quote or "")]
+             for f in offline if f.field in NUMERIC_FIELDS}  # fmt: skip
+    said = UserText.of(text)
     facts = list(offline)
-    rejected: list[str] = []
-    prov = Provenance(source="llm", turn=turn, quote="inferred by the model")
-    for name, value in draft.model_dump(exclude_none=True).items():
-        if name in have or name not in FIELD_LABELS:
+    rejected: dict[str, str] = {}
+    for name in IntakeDraft.model_fields:
+        value = getattr(draft, name)
+        if value is None or name in have or name not in FIELD_LABELS:
             continue
-        if name in NUMERIC_FIELDS and not _scaled_in_text(float(value), text):
-            rejected.append(name)
+        value = value.strip() if isinstance(value, str) else value
+        if value == "":
             continue
-        if isinstance(value, str) and not value.strip():
+        evidence = str(draft.evidence.get(name) or "").strip()
+        problem = _value_problem(name, value) or said.backs(evidence)
+        if problem is None and name in NUMERIC_FIELDS:
+            problem = _number_problem(name, float(value), evidence, taken)
+        elif problem is None and said.has_instructions:
+            problem = "the message addresses the assistant, so the model's reading of it is not used"
+        if problem:
+            rejected[name] = problem
             continue
-        try:
-            IntakeValues.model_validate({name: value})
-        except ValidationError:
-            rejected.append(name)
-            continue
-        facts.append(Fact(name, value, prov))
+        facts.append(Fact(name, value, Provenance(source="llm", turn=turn, quote=evidence[:200])))
     return facts, rejected
+
+
+def _number_problem(name: str, value: float, evidence: str, taken: dict[str, list[float]]) -> str | None:
+    typed = stated_number(name, value, evidence)
+    if typed is None:
+        return "the evidence does not state this number"
+    for other, numbers in taken.items():
+        if other != name and any(math.isclose(x, n, rel_tol=0.001) for x in (typed, value) for n in numbers):
+            return f"the number is the user's {FIELD_LABELS[other].lower()}"
+    return None
+
+
+def _value_problem(name: str, value: Any) -> str | None:
+    try:
+        IntakeValues.model_validate({name: value})
+    except ValidationError:
+        return "not an allowed value"
+    return None
 
 
 def facts_text(intake: Intake) -> str:
@@ -581,7 +586,9 @@ def engine_summary(rec: engine.Recommendation) -> str:
              f"{rec.confidence_reason})", f"Gap: {rec.gap}"]  # fmt: skip
     lines += [f"Hard constraint: {g.reason}" for g in rec.gates]
     lines += [f"Factor (step {f.step}, {f.name}, leans {f.leans}): {f.why}" for f in rec.factors]
-    lines += [f"3-year cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}"
+    months = rec.tco.horizon_months
+    span = f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"  # the configured TCO horizon
+    lines += [f"{span} cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}"
               for k, c in rec.tco.approaches.items()]  # fmt: skip
     lines += [f"Risk: {r}" for r in rec.risks[:3]]
     lines += [f"Next step: {s}" for s in rec.next_steps[:3]]

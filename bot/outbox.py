@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.store import Store, now
+from bot.store import Store, ago, now
 
 log = logging.getLogger("bot.outbox")
 
@@ -157,10 +157,10 @@ class Outbox:
             return int(cursor.rowcount)
 
     def prune(self, older_than_days: float = 7.0) -> int:
-        """Forget sent and dead messages older than `older_than_days`."""
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat(timespec="milliseconds")
+        """Forget messages sent or given up more than `older_than_days` ago (`sent_at` is set on both)."""
         with self.store.transaction() as db:
-            cursor = db.execute("delete from outbox where state in (?, ?) and created_at < ?", [SENT, DEAD, cutoff])
+            cursor = db.execute("delete from outbox where state in (?, ?) and coalesce(sent_at, created_at) < ?",
+                                [SENT, DEAD, ago(older_than_days)])  # fmt: skip
             return int(cursor.rowcount)
 
     # --- delivering ---
@@ -240,7 +240,8 @@ class Outbox:
         delay = 0.0
         with self.store.transaction() as db:
             if give_up:
-                db.table("outbox").update(item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error})
+                db.table("outbox").update(item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error,
+                                                    "sent_at": now()})  # fmt: skip
                 # The sender decides whether the thread is told (e.g. a cosmetic update's failure is not worth it).
                 notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE else None
                 if notice is not None:

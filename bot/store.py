@@ -18,10 +18,16 @@ from bot.errors import NotFoundError
 from bot.migrations import migrate
 from bot.sqlite import locked_transaction, open_database
 
+MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
 
 def now() -> str:
     """The current UTC time as ISO 8601 (how every timestamp is stored)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def ago(days: float, *, at: dt.datetime | None = None) -> str:
+    """The stored-timestamp form of `days` before `at` (default: now), for "older than" queries."""
+    return ((at or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
 
 
 class Store:
@@ -171,12 +177,6 @@ class Store:
 
     # --- feedback and posted cards ---
 
-    def add_feedback(self, conversation_id: str, user: str, value: str, recommendation_id: int | None = None) -> None:
-        """Record a user's feedback (e.g. "up"/"down") on a conversation's recommendation."""
-        with self.transaction() as db:
-            db.table("feedback").insert({"conversation_id": conversation_id, "recommendation_id": recommendation_id,
-                                   "user": user, "value": value, "created_at": now()})  # fmt: skip
-
     def feedback(self, conversation_id: str) -> list[dict[str, Any]]:
         """All feedback on a conversation, oldest first."""
         with self._lock:
@@ -259,19 +259,29 @@ class Store:
             })  # fmt: skip
         return row
 
+    def add_audit(self, conversation_id: str, user: str, action: str, value: str, note: str = "") -> None:
+        """Append an audit record (e.g. which templates a posted summary used)."""
+        with self.transaction() as db:
+            db.table("audit").insert({"conversation_id": conversation_id, "user": user, "action": action,
+                                      "previous": None, "value": value, "note": note,
+                                      "created_at": now()})  # fmt: skip
+
     def audit(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every audit record of a conversation, oldest first."""
         with self._lock:
             return list(self.db.table("audit").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
 
-    def assessments(self, *, platform: str, team: str | None = None, since: str | None = None,
-                    channel: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    def assessments(self, *, platform: str | None = None, team: str | None = None, since: str | None = None,
+                    channel: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
         """Conversations with their latest recommendation, decision and feedback counts, newest first.
 
         One query (with the JSON fields the digest needs pulled out by SQLite) so a digest over hundreds of
         assessments does not decode every stored recommendation.
         """
-        where, params = ["c.platform = ?"], [platform]
+        where, params = ["1"], []
+        if platform is not None:
+            where.append("c.platform = ?")
+            params.append(platform)
         if team is not None:
             where.append("c.team = ?")
             params.append(team)
@@ -283,13 +293,14 @@ class Store:
             params.append(channel)
         sql = f"""
             select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
-                   r.approach, r.confidence, r.created_at as recommended_at,
+                   r.approach, r.confidence,
                    json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
-                   json_extract(r.payload, '$.tco.monthly_requests') as monthly_requests,
-                   d.status as decision, d.user as decided_by, d.note as decision_note,
-                   d.updated_at as decided_at,
+                   d.status as decision, d.user as decided_by, d.updated_at as decided_at,
                    (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
-                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down
+                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down,
+                   (select json_group_array(reason) from (
+                       select reason from feedback f where f.conversation_id = c.id and f.reason != ''
+                       order by f.id desc limit ?)) as reasons
             from conversations c
             left join recommendations r on r.id = (
                 select max(id) from recommendations where conversation_id = c.id)
@@ -297,13 +308,20 @@ class Store:
             where {" and ".join(where)}
             order by c.created_at desc, c.id
         """
-        if limit is not None:
-            sql += " limit ?"
-            params.append(str(limit))
         with self._lock:
-            cursor = self.db.execute(sql, params)
+            cursor = self.db.execute(sql, [MAX_FEEDBACK_REASONS, *params])
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:
+            row["reasons"] = json.loads(row["reasons"] or "[]")
+        return rows
+
+    def feedback_reasons(self, conversation_id: str) -> list[str]:
+        """The latest reasons users gave with their feedback, newest first."""
+        with self._lock:
+            rows = self.db.execute("select reason from feedback where conversation_id = ? and reason != '' "
+                                   "order by id desc limit ?", [conversation_id, MAX_FEEDBACK_REASONS])  # fmt: skip
+            return [str(r[0]) for r in rows]
 
     def purge(self, before: str, *, keep_counts: bool) -> int:
         """Delete every conversation last updated before `before` (ISO time) with everything stored about it.

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from bot.advisor.engine import APPROACH_NAMES
 from bot.advisor.intake import APPROACHES
-from bot.advisor.summary import STATUS_LABELS
+from bot.advisor.summary import status_label
 from bot.errors import InputError
 from bot.store import Store
 
@@ -25,7 +25,7 @@ _PERIOD = re.compile(r"^(\d{1,4})\s*([dw])$", re.I)
 MAX_PERIOD_DAYS = 3650
 EXPORT_COLUMNS = ("id", "platform", "team", "channel", "thread", "requester", "created_at", "state", "approach",
                   "confidence", "crossover_monthly_requests", "decision", "decided_by", "decided_at",
-                  "feedback_up", "feedback_down")  # fmt: skip
+                  "feedback_up", "feedback_down", "feedback_reasons")  # fmt: skip
 
 
 class Period(BaseModel):
@@ -69,6 +69,7 @@ class DigestItem(BaseModel):
     crossover: int | None
     feedback_up: int = 0
     feedback_down: int = 0
+    feedback_reasons: list[str] = Field(default_factory=list)
 
 
 class Digest(BaseModel):
@@ -85,17 +86,12 @@ class Digest(BaseModel):
     templates: dict[str, str] = Field(default_factory=dict)
 
 
-def _status(row: dict[str, Any]) -> str:
-    if row.get("decision"):
-        return STATUS_LABELS.get(row["decision"], row["decision"])
-    return "Awaiting decision" if row.get("approach") else "Intake in progress"
-
-
 def _item(row: dict[str, Any]) -> DigestItem:
     return DigestItem(conversation_id=row["id"], channel=row["channel"], thread=row["thread"], requester=row["user"],
                       created_at=row["created_at"], approach=row["approach"], confidence=row["confidence"],
-                      status=_status(row), crossover=row["crossover"], feedback_up=row["up"] or 0,
-                      feedback_down=row["down"] or 0)  # fmt: skip
+                      status=status_label(row["decision"], row["approach"] is not None), crossover=row["crossover"],
+                      feedback_up=row["up"] or 0, feedback_down=row["down"] or 0,
+                      feedback_reasons=row["reasons"])  # fmt: skip
 
 
 def offline_headline(period: str, counts: dict[str, int], total: int) -> str:
@@ -139,22 +135,16 @@ def build_digest(store: Store, *, platform: str, team: str | None, period: Perio
 
 
 def export_rows(store: Store, *, platform: str | None = None, period: Period) -> list[dict[str, Any]]:
-    """Every assessment of the period as flat rows (all platforms unless one is given), for admins."""
-    platforms = [platform] if platform else [r[0] for r in store.db.execute(
-        "select distinct platform from conversations order by 1")]  # fmt: skip
-    out = []
-    for name in platforms:
-        for row in store.assessments(platform=name, since=period.since_iso):
-            out.append({
-                "id": row["id"], "platform": row["platform"], "team": row["team"], "channel": row["channel"],
-                "thread": row["thread"], "requester": row["user"], "created_at": row["created_at"],
-                "state": row["state"], "approach": row["approach"], "confidence": row["confidence"],
-                "crossover_monthly_requests": row["crossover"], "decision": row["decision"],
-                "decided_by": row["decided_by"], "decided_at": row["decided_at"], "feedback_up": row["up"],
-                "feedback_down": row["down"],
-            })  # fmt: skip
-    out.sort(key=lambda r: (r["created_at"], r["id"]))
-    return out
+    """Every assessment of the period as flat rows (all platforms unless one is given), oldest first, for admins."""
+    rows = [{
+        "id": row["id"], "platform": row["platform"], "team": row["team"], "channel": row["channel"],
+        "thread": row["thread"], "requester": row["user"], "created_at": row["created_at"], "state": row["state"],
+        "approach": row["approach"], "confidence": row["confidence"], "crossover_monthly_requests": row["crossover"],
+        "decision": row["decision"], "decided_by": row["decided_by"], "decided_at": row["decided_at"],
+        "feedback_up": row["up"], "feedback_down": row["down"], "feedback_reasons": " | ".join(row["reasons"]),
+    } for row in store.assessments(platform=platform, since=period.since_iso)]  # fmt: skip
+    rows.sort(key=lambda r: (r["created_at"], r["id"]))
+    return rows
 
 
 def export_text(rows: list[dict[str, Any]], fmt: Literal["csv", "json"]) -> str:
@@ -164,5 +154,12 @@ def export_text(rows: list[dict[str, Any]], fmt: Literal["csv", "json"]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    # Spreadsheets run a cell starting with = + - @ as a formula; user text (feedback reasons) must stay text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -33,6 +33,9 @@ APPROACH_NAMES: dict[str, str] = {
     "fine_tuning": "Fine-tuning",
     "hybrid": "Hybrid (fine-tune + prompt)",
 }
+# Which way a step leans, as the cards write it.
+LEAN_NAMES: dict[str, str] = {"fine_tuning": "fine-tuning", "prompt_engineering": "prompting", "hybrid": "hybrid",
+                              "neutral": "neutral"}  # fmt: skip
 
 
 class Factor(BaseModel):

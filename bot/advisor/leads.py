@@ -7,6 +7,7 @@ channel (membership, looked up through the platform's API).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.advisor.digest import Digest, Period, build_digest
 from bot.advisor.summary import STATUS_LABELS, ThreadSummary, build_summary
 from bot.errors import InputError, PermissionDeniedError
-from bot.store import Store
+from bot.store import Store, ago
 
 if TYPE_CHECKING:
     from bot.llm import LlmClient
@@ -75,9 +76,16 @@ class Leads:
             raise PermissionDeniedError("That assessment belongs to another workspace or tenant.")
         return conv
 
-    def summary(self, conversation_id: str, *, requester_name: str | None = None) -> ThreadSummary:
-        """The summary of one assessment (anyone in its thread may ask for it)."""
-        return build_summary(self.store, conversation_id, llm=self.llm, requester_name=requester_name)
+    def summary(self, conversation_id: str, *, requester_name: str | None = None,
+                viewer: str | None = None) -> ThreadSummary:  # fmt: skip
+        """The summary of one assessment (anyone in its thread may ask for it).
+
+        Each summary is audited with who asked, how it was worded and the templates (name: sha256) it used.
+        """
+        summary = build_summary(self.store, conversation_id, llm=self.llm, requester_name=requester_name)
+        self.store.add_audit(conversation_id, viewer or "", "summary", summary.wording,
+                             note=json.dumps(summary.templates, sort_keys=True))  # fmt: skip
+        return summary
 
     def decide(self, conversation_id: str, user: str, status: str, note: str = "", *, platform: str,
                team: str) -> dict[str, Any]:  # fmt: skip
@@ -107,4 +115,4 @@ def retention_cutoff(days: int, *, now: dt.datetime | None = None) -> str:
     """The ISO timestamp before which conversations are purged under a retention of `days`."""
     if days < 1:
         raise InputError("Retention must be at least 1 day.")
-    return ((now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
+    return ago(days, at=now)

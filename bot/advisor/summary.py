@@ -20,6 +20,13 @@ MAX_RISKS = 5
 STATUS_LABELS = {"approved": "Approved", "needs_info": "Needs info", "rejected": "Rejected"}
 
 
+def status_label(decision: str | None, recommended: bool) -> str:
+    """Where an assessment stands: the lead's decision, or whether it still awaits one or is in intake."""
+    if decision:
+        return STATUS_LABELS.get(decision, decision)
+    return "Awaiting decision" if recommended else "Intake in progress"
+
+
 class StepSummary(BaseModel):
     """What was said for one of the six steps, and what is still unknown."""
 
@@ -64,6 +71,7 @@ class ThreadSummary(BaseModel):
     open_questions: list[str] = Field(default_factory=list)
     decision: Decision | None = None
     feedback: dict[str, int] = Field(default_factory=dict)
+    feedback_reasons: list[str] = Field(default_factory=list, description="latest reasons given, newest first")
     prose: str
     wording: str = "offline"
     templates: dict[str, str] = Field(default_factory=dict)
@@ -71,9 +79,7 @@ class ThreadSummary(BaseModel):
     @property
     def status(self) -> str:
         """Decision status, or where the assessment stands without one."""
-        if self.decision:
-            return self.decision.label
-        return "Awaiting decision" if self.approach else "Intake in progress"
+        return status_label(self.decision.status if self.decision else None, self.approach is not None)
 
 
 def display(value: Any) -> str:
@@ -142,6 +148,7 @@ def build_summary(store: Store, conversation_id: str, *, llm: LlmClient | None =
         risks=rec.risks[:MAX_RISKS] if rec else [], open_questions=open_questions(intake, rec),
         decision=_decision(decided),
         feedback={"up": votes.count("up"), "down": votes.count("down")},
+        feedback_reasons=store.feedback_reasons(conversation_id),
         prose=prose, wording=wording, templates=templates,
     )  # fmt: skip
 
@@ -165,6 +172,8 @@ def summary_text(summary: ThreadSummary) -> str:
         lines.append(f"{step.step}. {step.name}: {said}{unknown}")
     lines += [f"Risk: {r}" for r in summary.risks]
     lines += [f"Open question: {q}" for q in summary.open_questions]
+    lines.append(f"Feedback: {summary.feedback.get('up', 0)} up, {summary.feedback.get('down', 0)} down"
+                 + "".join(f"; \"{r}\"" for r in summary.feedback_reasons))  # fmt: skip
     lines.append(f"Status: {summary.status}" + (f" ({summary.decision.note})" if summary.decision and
                                                  summary.decision.note else ""))  # fmt: skip
     return "\n".join(lines)

@@ -3,8 +3,9 @@
 The core (`bot.advisor.leads`) asks two questions it can't answer itself: who is in the leads' user group,
 and whether a viewer is a member of a channel. Both are Web API lookups, cached briefly so a digest over
 hundreds of assessments costs one `conversations.members` walk per distinct channel, not per assessment.
-A lookup that fails is not cached and counts as "no" (fail closed): a lead never sees a channel because
-Slack was unreachable.
+A lookup that fails (an API error, a timeout or a dropped connection) is not cached and counts as "no" (fail
+closed): a lead never sees a channel because Slack was unreachable. Where an action depends on the answer,
+`SlackLeads.require_lead`/`require_member` tell "Slack didn't answer" apart from "no".
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.advisor.leads import Leads, TtlCache
-from bot.errors import NotFoundError, PermissionDeniedError
+from bot.errors import AdvisorError, NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
 
@@ -27,6 +29,13 @@ log = logging.getLogger("bot.slack")
 MEMBERS_TTL = 60.0  # seconds: joins and leaves show up within a minute
 NAMES_TTL = 600.0
 MEMBERS_PAGE = 200
+# What a Web API call raises when Slack refuses it (SlackClientError), doesn't answer in time or drops the
+# connection (OSError: URLError, TimeoutError, ConnectionResetError), or answers garbage (HTTPException, ValueError).
+LOOKUP_ERRORS = (SlackClientError, OSError, HTTPException, ValueError)
+
+
+class LookupFailedError(AdvisorError):
+    """Slack couldn't be asked something an action depends on (so the action is refused for now)."""
 
 
 class SlackAccess:
@@ -42,13 +51,23 @@ class SlackAccess:
         self._workspace = TtlCache(NAMES_TTL, **extra)
 
     def group_members(self) -> frozenset[str]:
-        """Members of the leads' user group (ADVISOR_LEADS_GROUP), via `usergroups.users.list`."""
+        """Members of the leads' user group (ADVISOR_LEADS_GROUP), via `usergroups.users.list`; empty if unknown."""
+        return self._group() or frozenset()
+
+    def in_group(self, user: str) -> bool | None:
+        """Whether `user` is in the leads' user group (False without one); None when Slack couldn't say."""
+        if not self.group_id:
+            return False
+        found = self._group()
+        return None if found is None else user in found
+
+    def _group(self) -> frozenset[str] | None:
         if not self.group_id:
             return frozenset()
         group = self.group_id
         found = self._lookup(self._members, ("group", group),
                              lambda: frozenset(self.client.usergroups_users_list(usergroup=group)["users"]))
-        return found if isinstance(found, frozenset) else frozenset()
+        return found if isinstance(found, frozenset) else None
 
     def members(self, channel: str) -> frozenset[str] | None:
         """Members of a channel, private channel or DM (every page of `conversations.members`); None if unknown."""
@@ -99,8 +118,8 @@ class SlackAccess:
         """`chat.getPermalink` for one message (used for a single summary), else the built link."""
         try:
             return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError as exc:
-            log.info("chat.getPermalink failed (%s); building the link", exc.response.get("error", "?"))
+        except LOOKUP_ERRORS as exc:
+            log.info("chat.getPermalink failed (%s); building the link", _reason(exc))
             return self.permalink(channel, ts)
 
     def _lookup(self, cache: TtlCache, key: Any, compute: Callable[[], Any]) -> Any:
@@ -117,10 +136,17 @@ class _LookupFailed(Exception):
 def _raise_on_failure(compute: Callable[[], Any]) -> Any:
     try:
         return compute()
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+    except LOOKUP_ERRORS as exc:
+        error = _reason(exc)
         log.warning("slack lookup failed: %s", error)
         raise _LookupFailed(error) from exc
+
+
+def _reason(exc: Exception) -> str:
+    """Slack's error code, or the kind of failure (e.g. URLError for a timeout)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
+    return type(exc).__name__
 
 
 def _is_ts(ts: str) -> bool:
@@ -146,6 +172,27 @@ class SlackLeads:
             raise NotFoundError(msg.UNKNOWN_ASSESSMENT) from None
         except PermissionDeniedError:
             raise PermissionDeniedError(msg.WRONG_WORKSPACE) from None
+
+    def require_lead(self, user: str, refusal: str) -> None:
+        """PermissionDeniedError(`refusal`) unless `user` is a lead (ADVISOR_LEADS or the leads' user group);
+        LookupFailedError when the group couldn't be looked up."""
+        if user in self.leads.lead_ids:
+            return
+        # The same group (and cache) the core's `Leads.is_lead` asks, but "couldn't say" is kept apart from "no".
+        member = self.access.in_group(user)
+        if member is None:
+            raise LookupFailedError(msg.LOOKUP_FAILED)
+        if not member:
+            raise PermissionDeniedError(refusal)
+
+    def require_member(self, user: str, channel: str, refusal: str) -> None:
+        """PermissionDeniedError(`refusal`) unless `user` is a member of `channel`; LookupFailedError when the
+        channel's members couldn't be looked up."""
+        members = self.access.members(channel)
+        if members is None:
+            raise LookupFailedError(msg.LOOKUP_FAILED)
+        if user not in members:
+            raise PermissionDeniedError(refusal)
 
 
 def slack_leads(services: Services, client: WebClient) -> SlackLeads:

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.metadata import Metadata
 
 from bot.advisor import tco
-from bot.advisor.engine import APPROACH_NAMES, Recommendation
+from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.questions import Question
 from bot.report import tco_headline
 from bot.slack import messages as msg
@@ -41,7 +41,6 @@ BUTTON_VALUE_MAX = 2000
 MESSAGE_TEXT_MAX = 3000  # the notification text; Slack allows 40,000 but a fallback should be short
 EVENT_TYPE = "advisor_recommendation"
 
-LEANS = {"fine_tuning": "fine-tuning", "prompt_engineering": "prompting", "hybrid": "hybrid", "neutral": "neutral"}
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 
 
@@ -68,12 +67,14 @@ def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, TEXT_MAX) if text.strip() else "—"))
 
 
-def _bullets(title: str, items: Iterable[str]) -> SectionBlock:
-    lines = [f"*{title}*"] + [f"• {escape(item)}" for item in items]
+def bullets(title: str, items: Iterable[str]) -> SectionBlock:
+    """A section: a mrkdwn title line (ours, not escaped) and one escaped bullet per item."""
+    lines = [title] + [f"• {escape(item)}" for item in items]
     return section("\n".join(lines))
 
 
-def _context(parts: Sequence[str]) -> ContextBlock:
+def context(parts: Sequence[str]) -> ContextBlock:
+    """A context block of mrkdwn parts (escape user text before); empty parts are left out."""
     elements = [MarkdownTextObject(text=clip(p, FIELD_MAX)) for p in parts if p.strip()][:CONTEXT_ELEMENTS_MAX]
     return ContextBlock(elements=elements or [MarkdownTextObject(text="—")])
 
@@ -87,42 +88,43 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
 def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] = ()) -> list[Block]:
     """The recommendation card: verdict, the six steps, cost, risks, next steps, case study, sources, actions."""
     name = APPROACH_NAMES[rec.approach]
+    header = msg.CARD_HEADER.format(approach=name, confidence=rec.confidence)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"{name} · {rec.confidence:.0%} confidence", HEADER_MAX))),
+        HeaderBlock(text=PlainTextObject(text=clip(header, HEADER_MAX))),
         section(escape(rec.verdict)),
-        _context([f"*Confidence {rec.confidence:.0%}:* {escape(rec.confidence_reason)}"]),
+        context([msg.CARD_CONFIDENCE.format(confidence=rec.confidence, reason=escape(rec.confidence_reason))]),
         DividerBlock(),
     ]
     fields = []
     for f in rec.factors[:FIELDS_MAX]:
-        head = f"*{f.step}. {escape(f.name)}* → {LEANS.get(f.leans, f.leans)}"
+        head = f"*{f.step}. {escape(f.name)}* → {LEAN_NAMES.get(f.leans, f.leans)}"
         fields.append(MarkdownTextObject(text=clip(f"{head}\n_{escape(f.said)}_", FIELD_MAX)))
     if fields:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="*The six steps* (what you said → which way it leans)"),
-                                   fields=fields))  # fmt: skip
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=msg.CARD_STEPS), fields=fields))
     for gate in rec.gates:
-        blocks.append(section(f"⛔ *Step {gate.step}:* {escape(gate.reason)}. _Would change: {escape(gate.would_change)}_"))  # noqa: E501
+        blocks.append(section(msg.CARD_GATE.format(step=gate.step, reason=escape(gate.reason),
+                                                   would_change=escape(gate.would_change))))  # fmt: skip
     cross = rec.tco.crossover_monthly_requests
-    cross_text = (f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(cross)} requests/month."
-                  if cross is not None else "Crossover: none at these prices.")  # fmt: skip
-    blocks.append(section(f"*3-year cost*\n{escape(tco_headline(rec))}\n{cross_text}"))
+    cross_text = (msg.CARD_CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None
+                  else msg.CARD_NO_CROSSOVER)  # fmt: skip
+    blocks.append(section(msg.CARD_TCO.format(headline=escape(tco_headline(rec)), crossover=cross_text)))
     if rec.risks:
-        blocks.append(_bullets("Risks", rec.risks))
+        blocks.append(bullets(msg.CARD_RISKS, rec.risks))
     if rec.next_steps:
-        blocks.append(_bullets("Next steps", rec.next_steps))
+        blocks.append(bullets(msg.CARD_NEXT_STEPS, rec.next_steps))
     if rec.case_studies:
         c = rec.case_studies[0]
-        blocks.append(section(f"*Customer story: {escape(c.name)}*\n{escape(c.takeaway)}"))
+        blocks.append(section(msg.CARD_STORY.format(name=escape(c.name), takeaway=escape(c.takeaway))))
     if rec.citations:
         sources = "; ".join(f"{escape(c.source)} § {escape(c.section)}" for c in rec.citations)
-        blocks.append(_context([f"*Sources:* {sources}"]))
+        blocks.append(context([msg.CARD_SOURCES.format(sources=sources)]))
     if notes:
-        blocks.append(_context([f"_{escape(n)}_" for n in notes]))
+        blocks.append(context([f"_{escape(n)}_" for n in notes]))
     # Only when a model is configured: it says the model's wording fell back to the offline template.
     offline = [msg.CARD_OFFLINE_WORDING] if rec.wording == "offline" and rec.llm_usage else []
-    blocks.append(_context([msg.CARD_FOOTER, *offline]))
+    blocks.append(context([msg.CARD_FOOTER, *offline]))
     blocks.append(ActionsBlock(block_id="card_actions", elements=[
-        button("Adjust answers", "adjust", conversation_id, style="primary"),
+        button(msg.CARD_ADJUST, "adjust", conversation_id, style="primary"),
         button("👍", "feedback:up", conversation_id),
         button("👎", "feedback:down", conversation_id),
     ]))  # fmt: skip
@@ -167,8 +169,8 @@ def question_blocks(text_intro: str, questions: Sequence[Question], conversation
                 for n, a in enumerate(q.quick_answers[:25])
             ]))  # fmt: skip
     if notes:
-        blocks.append(_context([f"_{escape(n)}_" for n in notes]))
-    blocks.append(_context([msg.FREE_TEXT_HINT]))
+        blocks.append(context([f"_{escape(n)}_" for n in notes]))
+    blocks.append(context([msg.FREE_TEXT_HINT]))
     return blocks[:MAX_BLOCKS]
 
 
@@ -179,21 +181,20 @@ def text_blocks(text: str) -> list[Block]:
 
 def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
     """An ephemeral 3-year cost estimate."""
-    vol = tco.format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
+    vol = tco.format_volume(est.monthly_requests) + (msg.TCO_ASSUMED if est.volume_assumed else "")
     fields = [
-        MarkdownTextObject(text=f"*{APPROACH_NAMES[name]}*\none-time {tco.format_usd(cost.one_time_usd)} · "
-                                f"monthly {tco.format_usd(cost.monthly_usd)}\n*{est.horizon_months} months: "
-                                f"{tco.format_usd(cost.total_usd)}*")
+        MarkdownTextObject(text=msg.TCO_APPROACH.format(
+            approach=APPROACH_NAMES[name], one_time=tco.format_usd(cost.one_time_usd),
+            monthly=tco.format_usd(cost.monthly_usd), months=est.horizon_months, total=tco.format_usd(cost.total_usd)))
         for name, cost in est.approaches.items()
-    ]
+    ]  # fmt: skip
     x = est.crossover_monthly_requests
-    cross = (f"Fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month." if x is not None
-             else "Fine-tuning never becomes cheaper at these prices.")  # fmt: skip
+    cross = msg.TCO_CROSSOVER.format(volume=tco.format_volume(x)) if x is not None else msg.TCO_NO_CROSSOVER
     return [
-        section(f"*3-year cost at {vol} requests/month*"),
+        section(msg.TCO_HEADER.format(volume=vol)),
         SectionBlock(fields=fields[:FIELDS_MAX]),
         section(cross),
-        _context([escape(n) for n in est.notes]),
+        context([escape(n) for n in est.notes]),
     ]
 
 

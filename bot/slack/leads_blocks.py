@@ -15,7 +15,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ContextBlock,
     ConversationFilter,
     ConversationSelectElement,
     DividerBlock,
@@ -34,7 +33,20 @@ from bot.advisor.engine import APPROACH_NAMES
 from bot.advisor.leads import MAX_NOTE
 from bot.advisor.summary import STATUS_LABELS, ThreadSummary
 from bot.slack import messages as msg
-from bot.slack.blocks import FIELD_MAX, FIELDS_MAX, HEADER_MAX, MAX_BLOCKS, TEXT_MAX, button, clip, escape, section
+from bot.slack.blocks import (
+    FIELD_MAX,
+    FIELDS_MAX,
+    HEADER_MAX,
+    MAX_BLOCKS,
+    TEXT_MAX,
+    bullets,
+    button,
+    clip,
+    context,
+    escape,
+    safe,
+    section,
+)
 
 MAX_VIEW_BLOCKS = 100
 VIEW_TITLE_MAX = 24
@@ -42,6 +54,9 @@ METADATA_MAX = 3000
 DIGEST_PER_GROUP = 8  # items listed per approach in a digest message; the rest are counted
 HOME_PER_GROUP = 3
 MAX_RECENT_DECISIONS = 5
+MAX_REASONS = 3  # 👎 reasons shown per assessment (the core keeps the most recent ones)
+SUMMARY_REASON_MAX = 300  # characters of one reason in a summary
+DIGEST_REASON_MAX = 60  # ... and in a digest line, so a group's lines stay within one section
 DECISION_CALLBACK = "decision"
 REASON_CALLBACK = "feedback_reason"
 NEW_CALLBACK = "new_assessment"
@@ -54,11 +69,6 @@ CHANNEL_BLOCK = "channel"
 STYLES = {"approved": "primary", "rejected": "danger"}
 
 Linker = Callable[[str, str], "str | None"]
-
-
-def _context(*parts: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(p, FIELD_MAX)) for p in parts if p.strip()][:10]
-                        or [MarkdownTextObject(text="—")])  # fmt: skip
 
 
 def _title(text: str) -> PlainTextObject:
@@ -89,13 +99,13 @@ def summary_state(summary: ThreadSummary, version: int | None) -> dict[str, Any]
 
 def _step_field(step: Any) -> MarkdownTextObject:
     said = "\n".join(f"• {escape(s)}" for s in step.said) or "—"
-    unknown = f"\n_Unknown: {escape(', '.join(step.unknown))}_" if step.unknown else ""
+    unknown = "\n" + msg.SUMMARY_UNKNOWN.format(fields=escape(", ".join(step.unknown))) if step.unknown else ""
     return MarkdownTextObject(text=clip(f"*{step.step}. {escape(step.name)}*\n{said}{unknown}", FIELD_MAX))
 
 
 def _outcome(summary: ThreadSummary) -> str:
     if summary.approach is None:
-        return "no recommendation yet"
+        return msg.NO_OUTCOME
     return f"{APPROACH_NAMES[summary.approach]} ({(summary.confidence or 0):.0%})"
 
 
@@ -116,35 +126,39 @@ def status_line(summary: ThreadSummary) -> str:
 def summary_blocks(summary: ThreadSummary, *, version: int | None, permalink: str | None = None) -> list[Block]:
     """The structured summary: requester, use case, six steps, recommendation, cost, risks, open questions,
     decision status, permalink, and decision buttons for leads (when there is a recommendation)."""
-    use_case = summary.use_case or "(no description yet)"
+    use_case = summary.use_case or msg.NO_DESCRIPTION
     head = msg.SUMMARY_REQUESTED.format(user=summary.requester, date=summary.created_at[:10],
                                         id=summary.conversation_id)  # fmt: skip
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=msg.SUMMARY_HEADER)),
-        _context(head, msg.SUMMARY_LINK.format(url=permalink) if permalink else ""),
-        section(f"*Use case:* {escape(use_case)}"),
+        context([head, msg.SUMMARY_LINK.format(url=permalink) if permalink else ""]),
+        section(msg.SUMMARY_USE_CASE.format(use_case=escape(use_case))),
         section(escape(summary.prose)),
     ]
     if summary.approach is not None:
         reason = f"\n_{escape(summary.confidence_reason)}_" if summary.confidence_reason else ""
-        blocks.append(section(f"*Recommendation:* {APPROACH_NAMES[summary.approach]} · "
-                              f"{(summary.confidence or 0):.0%} confidence{reason}"))  # fmt: skip
+        blocks.append(section(msg.SUMMARY_RECOMMENDATION.format(approach=APPROACH_NAMES[summary.approach],
+                                                                confidence=summary.confidence or 0) + reason))
     else:
         blocks.append(section(msg.SUMMARY_NO_RECOMMENDATION))
     if summary.tco_headline:
-        blocks.append(section(f"*3-year cost:* {escape(summary.tco_headline)}"))
+        blocks.append(section(msg.SUMMARY_TCO.format(headline=escape(summary.tco_headline))))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=msg.SUMMARY_STEPS),
                                fields=[_step_field(s) for s in summary.steps][:FIELDS_MAX]))  # fmt: skip
     if summary.risks:
-        blocks.append(section("*Risks*\n" + "\n".join(f"• {escape(r)}" for r in summary.risks)))
+        blocks.append(bullets(msg.SUMMARY_RISKS, summary.risks))
     if summary.open_questions:
-        blocks.append(section("*Open questions*\n" + "\n".join(f"• {escape(q)}" for q in summary.open_questions)))
+        blocks.append(bullets(msg.SUMMARY_OPEN_QUESTIONS, summary.open_questions))
     feedback = msg.SUMMARY_FEEDBACK.format(up=summary.feedback.get("up", 0), down=summary.feedback.get("down", 0))
     blocks.append(section(status_line(summary)))
-    blocks.append(_context(feedback, msg.SUMMARY_BY_MODEL if summary.wording == "llm" else ""))
+    blocks.append(context([feedback, msg.SUMMARY_BY_MODEL if summary.wording == "llm" else ""]))
+    reasons = _reasons(summary.feedback_reasons)
+    if reasons:
+        blocks.append(section("\n".join([msg.SUMMARY_FEEDBACK_REASONS, *(f"• {safe(r, SUMMARY_REASON_MAX)}"
+                                                                        for r in reasons)])))  # fmt: skip
     if summary.approach is not None:
         value = compact(summary_state(summary, version))
-        blocks.append(_context(msg.SUMMARY_DECIDE_HINT))
+        blocks.append(context([msg.SUMMARY_DECIDE_HINT]))
         blocks.append(ActionsBlock(block_id=DECISION_BLOCK, elements=[
             button(msg.DECISION_LABELS[s], f"decision:{s}", value, style=STYLES.get(s)) for s in STATUS_LABELS
         ]))  # fmt: skip
@@ -156,7 +170,7 @@ def decision_modal(status: str, state: dict[str, Any], where: dict[str, str]) ->
     meta = compact({**state, "s": status, **where})
     return View(type="modal", callback_id=DECISION_CALLBACK, private_metadata=meta[:METADATA_MAX],
                 title=_title(msg.DECISION_TITLES[status]), submit=_title(msg.DECISION_SUBMIT),
-                close=_title("Cancel"), blocks=[
+                close=_title(msg.MODAL_CANCEL), blocks=[
                     section(msg.DECISION_PROMPT.format(id=escape(str(state.get("c", ""))),
                                                        status=STATUS_LABELS[status])),
                     InputBlock(block_id=NOTE_BLOCK, label=msg.DECISION_NOTE_LABEL, optional=True,
@@ -171,7 +185,7 @@ def reason_modal(conversation_id: str, where: dict[str, str]) -> View:
     return View(type="modal", callback_id=REASON_CALLBACK,
                 private_metadata=compact({"c": conversation_id, **where})[:METADATA_MAX],
                 title=_title(msg.FEEDBACK_REASON_TITLE), submit=_title(msg.FEEDBACK_REASON_SUBMIT),
-                close=_title("Skip"), blocks=[
+                close=_title(msg.MODAL_SKIP), blocks=[
                     section(msg.FEEDBACK_REASON_PROMPT),
                     InputBlock(block_id=REASON_BLOCK, label=msg.FEEDBACK_REASON_LABEL, optional=True,
                                element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_NOTE)),
@@ -181,7 +195,7 @@ def reason_modal(conversation_id: str, where: dict[str, str]) -> View:
 def new_assessment_modal() -> View:
     """The App Home's "New assessment" modal: a description and, optionally, a channel for the thread."""
     return View(type="modal", callback_id=NEW_CALLBACK, title=_title(msg.NEW_TITLE), submit=_title(msg.NEW_SUBMIT),
-                close=_title("Cancel"), blocks=[
+                close=_title(msg.MODAL_CANCEL), blocks=[
                     InputBlock(block_id=DESCRIPTION_BLOCK, label=msg.NEW_DESCRIPTION, hint=msg.NEW_DESCRIPTION_HINT,
                                element=PlainTextInputElement(action_id="value", multiline=True, max_length=2500)),
                     InputBlock(block_id=CHANNEL_BLOCK, label=msg.NEW_CHANNEL, hint=msg.NEW_CHANNEL_HINT,
@@ -206,14 +220,23 @@ def item_line(item: DigestItem, link: str | None) -> str:
         parts.append(f"{item.confidence:.0%}")
     parts.append(f"*{item.status}*")
     if item.crossover is not None:
-        parts.append(f"crossover ~{tco.format_volume(item.crossover)} req/mo")
+        parts.append(msg.DIGEST_CROSSOVER.format(volume=tco.format_volume(item.crossover)))
     if item.feedback_up or item.feedback_down:
-        parts.append(f"👍 {item.feedback_up} 👎 {item.feedback_down}")
+        parts.append(msg.DIGEST_FEEDBACK.format(up=item.feedback_up, down=item.feedback_down))
+    reasons = [f"“{safe(r, DIGEST_REASON_MAX)}”" for r in _reasons(item.feedback_reasons)]
+    if reasons:
+        parts.append(msg.DIGEST_REASONS.format(reasons="; ".join(reasons)))
     parts.append(item.created_at[:10])
     return " · ".join(parts)
 
 
-def _lines(items: Sequence[DigestItem], links: Linker, title: str) -> SectionBlock:
+def _reasons(reasons: Sequence[str]) -> list[str]:
+    """The most recent 👎 reasons (the core gives them newest first), on one line each."""
+    return [" ".join(r.split()) for r in reasons if r.strip()][:MAX_REASONS]
+
+
+def _lines(items: Sequence[DigestItem], links: Linker, title: str) -> tuple[SectionBlock, int]:
+    """A titled list of items within one section's limit, and how many of them fit."""
     lines = [title]
     used = len(title)
     for item in items:
@@ -222,14 +245,14 @@ def _lines(items: Sequence[DigestItem], links: Linker, title: str) -> SectionBlo
             break
         lines.append(line)
         used += len(line) + 1
-    return section("\n".join(lines))
+    return section("\n".join(lines)), len(lines) - 1
 
 
 def counts_line(digest: Digest) -> str:
     """Counts by approach, e.g. "Fine-tuning 120 · Prompt engineering 300 · 500 in all"."""
     counts = " · ".join(f"{name} {digest.counts[key]}" for key, name in msg.DIGEST_GROUP_NAMES.items()
                         if digest.counts.get(key))  # fmt: skip
-    return msg.DIGEST_COUNTS.format(counts=counts or "none", total=digest.total)
+    return msg.DIGEST_COUNTS.format(counts=counts or msg.DIGEST_NONE, total=digest.total)
 
 
 def digest_blocks(digest: Digest, links: Linker, *, per_group: int = DIGEST_PER_GROUP, since: str = "30d",
@@ -243,21 +266,21 @@ def digest_blocks(digest: Digest, links: Linker, *, per_group: int = DIGEST_PER_
         blocks.append(HeaderBlock(text=PlainTextObject(text=clip(title, HEADER_MAX))))
     blocks.append(section(escape(digest.headline)))
     if not digest.total:
-        blocks.append(_context(msg.DIGEST_ONLY_VISIBLE))
+        blocks.append(context([msg.DIGEST_ONLY_VISIBLE]))
         return blocks
-    blocks.append(_context(counts_line(digest), msg.DIGEST_ONLY_VISIBLE))
+    blocks.append(context([counts_line(digest), msg.DIGEST_ONLY_VISIBLE]))
     for key, name in msg.DIGEST_GROUP_NAMES.items():
         items = digest.groups.get(key) or []
         if not items:
             continue
         blocks.append(DividerBlock())
-        shown = items[:per_group]
-        blocks.append(_lines(shown, links, f"*{name}* ({len(items)})"))
-        if len(items) > len(shown):
-            blocks.append(_context(msg.DIGEST_MORE.format(more=len(items) - len(shown), since=since)))
+        listed, shown = _lines(items[:per_group], links, msg.DIGEST_GROUP.format(name=name, count=len(items)))
+        blocks.append(listed)
+        if len(items) > shown:
+            blocks.append(context([msg.DIGEST_MORE.format(more=len(items) - shown, since=since)]))
     if digest.recent_decisions:
         blocks.append(DividerBlock())
-        blocks.append(_lines(digest.recent_decisions[:MAX_RECENT_DECISIONS], links, msg.DIGEST_RECENT_DECISIONS))
+        blocks.append(_lines(digest.recent_decisions[:MAX_RECENT_DECISIONS], links, msg.DIGEST_RECENT_DECISIONS)[0])
     return blocks
 
 
@@ -284,29 +307,38 @@ class MyAssessment:
 
 
 def _mine_line(item: MyAssessment, link: str | None) -> str:
-    what = escape(clip(item.use_case or "(no description yet)", 120))
+    what = safe(item.use_case or msg.NO_DESCRIPTION, 120)
     title = f"<{link}|{what}>" if link else what
     outcome = (f"{APPROACH_NAMES[item.approach]} · {(item.confidence or 0):.0%}" if item.approach
-               else "intake in progress")  # fmt: skip
-    return f"*{title}*\n{_where(item.channel)} · {outcome} · *{item.status}* · updated {item.updated_at[:10]}"
+               else msg.HOME_IN_PROGRESS)  # fmt: skip
+    return msg.HOME_ITEM.format(title=title, where=_where(item.channel), outcome=outcome, status=item.status,
+                                date=item.updated_at[:10])  # fmt: skip
+
+
+def _home_top() -> list[Block]:
+    return [
+        HeaderBlock(text=PlainTextObject(text=msg.HOME_TITLE)),
+        section(msg.HOME_INTRO),
+        ActionsBlock(block_id="home_actions", elements=[button(msg.HOME_NEW, NEW_ACTION, "new", style="primary")]),
+        DividerBlock(),
+    ]
 
 
 def home_view(mine: Sequence[MyAssessment], links: Linker, digest: Digest | None = None,
               digest_since: str = "30d") -> View:  # fmt: skip
     """The App Home: a "New assessment" button, the viewer's recent assessments, and for leads the digest."""
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=msg.HOME_TITLE)),
-        section(msg.HOME_INTRO),
-        ActionsBlock(block_id="home_actions", elements=[button(msg.HOME_NEW, NEW_ACTION, "new", style="primary")]),
-        DividerBlock(),
-        section(msg.HOME_MINE),
-    ]
+    blocks: list[Block] = [*_home_top(), section(msg.HOME_MINE)]
     if not mine:
-        blocks.append(_context(msg.HOME_MINE_NONE))
+        blocks.append(context([msg.HOME_MINE_NONE]))
     for item in mine[:10]:
         blocks.append(section(_mine_line(item, links(item.channel, item.thread))))
     if digest is not None:
         blocks += [DividerBlock(), section(msg.HOME_LEADS.format(period=digest.period.removeprefix("last ")))]
         blocks += digest_blocks(digest, links, per_group=HOME_PER_GROUP, since=digest_since, header=False)
-        blocks.append(_context(msg.HOME_LEADS_MORE))
+        blocks.append(context([msg.HOME_LEADS_MORE]))
     return View(type="home", blocks=blocks[:MAX_VIEW_BLOCKS])
+
+
+def home_error_view(text: str) -> View:
+    """The App Home when it couldn't be built: what went wrong, and the "New assessment" button still works."""
+    return View(type="home", blocks=[*_home_top(), section(escape(text))])

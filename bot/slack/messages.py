@@ -29,6 +29,18 @@ FREE_TEXT_HINT = "Click an answer or reply in your own words in this thread. Say
 ANSWERED = "✓ {question} *{answer}* (<@{user}>)"
 
 CARD_FALLBACK = "Recommendation: {approach} ({confidence:.0%} confidence)"
+CARD_HEADER = "{approach} · {confidence:.0%} confidence"
+CARD_CONFIDENCE = "*Confidence {confidence:.0%}:* {reason}"
+CARD_STEPS = "*The six steps* (what you said → which way it leans)"
+CARD_GATE = "⛔ *Step {step}:* {reason}. _Would change: {would_change}_"
+CARD_TCO = "*3-year cost*\n{headline}\n{crossover}"
+CARD_CROSSOVER = "Crossover: fine-tuning is cheaper above ~{volume} requests/month."
+CARD_NO_CROSSOVER = "Crossover: none at these prices."
+CARD_RISKS = "*Risks*"
+CARD_NEXT_STEPS = "*Next steps*"
+CARD_STORY = "*Customer story: {name}*\n{takeaway}"
+CARD_SOURCES = "*Sources:* {sources}"
+CARD_ADJUST = "Adjust answers"
 CARD_FOOTER = "Reply in this thread to correct an answer, or ask *why?*"
 CARD_OFFLINE_WORDING = "_Wording produced offline: the language model was unavailable._"
 
@@ -36,7 +48,15 @@ FEEDBACK_THANKS = {"up": "Thanks for the 👍, noted.", "down": "Thanks for the 
 ADJUST_TITLE = "Adjust answers"
 ADJUST_SUBMIT = "Recompute"
 ADJUST_UPDATED = "<@{user}> adjusted the answers; the card above is updated."
-NOT_A_NUMBER = "Enter a number, e.g. 20000 (or leave it empty)."
+ADJUST_STEP = "*Step {step}: {name}*"
+ADJUST_UNKNOWN = "Unknown"
+MODAL_CANCEL = "Cancel"
+MODAL_SKIP = "Skip"
+
+# Quick-answer clicks that can't be used (shown after ERROR_INPUT's "I couldn't use that: ").
+ANSWER_MALFORMED = "malformed answer button"
+ANSWER_NOT_OFFERED = "that is not one of the question's answers"
+ANSWER_OTHER_CHANNEL = "this answer belongs to a conversation in another channel"
 
 ASK_USAGE = f"Ask a question after the subcommand, e.g. `{COMMAND} ask when is fine-tuning worth it?`"
 ASK_UNAVAILABLE = "Knowledge search isn't available in this installation yet."
@@ -45,11 +65,20 @@ ASK_SOURCES = "Sources: {sources}"
 ASK_BY_MODEL = "_Written by the AI model from these sources only._"
 ASK_OFFLINE = "_Quoted from the knowledge base (the AI model's wording was not used)._"
 
+TCO_HEADER = "*3-year cost at {volume} requests/month*"
+TCO_ASSUMED = " (assumed)"
+TCO_APPROACH = "*{approach}*\none-time {one_time} · monthly {monthly}\n*{months} months: {total}*"
+TCO_CROSSOVER = "Fine-tuning is cheaper above ~{volume} requests/month."
+TCO_NO_CROSSOVER = "Fine-tuning never becomes cheaper at these prices."
+TCO_FALLBACK = "3-year cost estimate"
+TCO_FALLBACK_CROSSOVER = "3-year cost estimate; crossover ~{volume} requests/month"
 TCO_USAGE = f"Give a volume and optionally labeled examples, e.g. `{COMMAND} tco 2M requests a month, 20k examples`."
 
 STATUS_NONE = f"You have no assessments yet. Start one with `{COMMAND} start`."
 STATUS_HEADER = "*Your assessments*"
 STATUS_STATE = {"intake": "in progress", "recommended": "recommended"}
+STATUS_LINE = "• `{id}` in {where} · {state}{outcome} · updated {date}"
+STATUS_DM = "direct message"
 
 ERROR = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
 ERROR_SLACK = "Sorry, Slack refused my answer ({error}). Please try again in a moment."
@@ -57,7 +86,6 @@ ERROR_INPUT = "I couldn't use that: {error}"
 
 # --- leads: summaries, decisions, digests, App Home, feedback reasons ---
 
-SUMMARY_SHORTCUT_NAME = "Summarize for leads"
 SUMMARY_HEADER = "Summary for leads"
 SUMMARY_FALLBACK = "Summary for leads: {outcome} · {status}"
 SUMMARY_NO_RECOMMENDATION = "No recommendation yet: the intake is still in progress."
@@ -66,10 +94,19 @@ SUMMARY_LINK = "<{url}|Open the assessment>"
 SUMMARY_NONE = ("There is no assessment in this thread. Use *Summarize for leads* (or mention me with *summary*) "
                 "inside the thread of an assessment.")  # fmt: skip
 SUMMARY_BY_MODEL = "_Prose written by the AI model from the stored facts only._"
+SUMMARY_USE_CASE = "*Use case:* {use_case}"
+NO_DESCRIPTION = "(no description yet)"
+NO_OUTCOME = "no recommendation yet"
+SUMMARY_RECOMMENDATION = "*Recommendation:* {approach} · {confidence:.0%} confidence"
+SUMMARY_TCO = "*3-year cost:* {headline}"
+SUMMARY_RISKS = "*Risks*"
+SUMMARY_OPEN_QUESTIONS = "*Open questions*"
+SUMMARY_UNKNOWN = "_Unknown: {fields}_"
 SUMMARY_STEPS = "*The six steps* (what was said; _unknown_ in italics)"
 SUMMARY_STATUS = "*Status:* {status}"
 SUMMARY_DECIDED = "*Status:* {status} by <@{user}> on {date}"
 SUMMARY_FEEDBACK = "Feedback: 👍 {up} · 👎 {down}"
+SUMMARY_FEEDBACK_REASONS = "*Why 👎* (most recent first)"
 SUMMARY_DECIDE_HINT = "Leads: record a decision (only leads can)."
 
 DECISION_LABELS = {"approved": "Approve", "needs_info": "Needs info", "rejected": "Reject"}
@@ -80,9 +117,11 @@ DECISION_NOTE_LABEL = "Note (optional)"
 DECISION_NOTE_HINT = "The requester sees this in the thread. At most 500 characters."
 DECISION_NOT_LEAD = ("Sorry, only leads can record decisions on assessments. If you should be one, ask an admin to "
                      "add you to ADVISOR_LEADS or the leads user group.")  # fmt: skip
+DECISION_NOT_MEMBER = ("Sorry, you can only record decisions on assessments in channels you are a member of. "
+                       "Nothing was recorded.")  # fmt: skip
+DECISION_UNKNOWN_STATUS = "`{status}` is not a decision."
 DECISION_NOTICE = "<@{requester}>, your assessment was marked *{status}* by <@{lead}>."
 DECISION_NOTICE_NOTE = "<@{requester}>, your assessment was marked *{status}* by <@{lead}>:\n>{note}"
-DECISION_RECORDED = "Recorded: *{status}*. The requester was told in the thread."
 
 STALE_SUMMARY = ("This summary is out of date: the assessment changed since it was posted. I've refreshed it; "
                  "check it and decide again.")  # fmt: skip
@@ -90,6 +129,9 @@ STALE_SUMMARY_MODAL = "The assessment changed while this was open. Close this, c
 STALE_CARD = "This card is out of date: a newer recommendation was posted in this thread. Use the latest card."
 UNKNOWN_ASSESSMENT = "I can't find that assessment. It may have been deleted under the retention policy."
 WRONG_WORKSPACE = "That assessment belongs to another workspace, so I can't act on it here."
+OTHER_CHANNEL = "That assessment is in another channel, so I can't act on it from here. Use the buttons in its thread."
+LOOKUP_FAILED = ("I couldn't check with Slack whether you may do that (it refused or didn't answer in time), so "
+                 "nothing was changed. Please try again in a moment.")  # fmt: skip
 
 DIGEST_USAGE = f"Usage: `{COMMAND} digest [7d|30d|all] [#channel]` (default: the last 7 days in every channel you are in)."  # noqa: E501
 DIGEST_NOT_LEAD = ("Sorry, digests are for leads. If you should be one, ask an admin to add you to ADVISOR_LEADS or "
@@ -106,6 +148,11 @@ DIGEST_MORE = "…and {more} more — `ai-advisor export --since {since}` lists 
 DIGEST_RECENT_DECISIONS = "*Recent decisions*"
 DIGEST_ONLY_VISIBLE = "Only channels and DMs you are a member of are included."
 DIGEST_DM = "a DM"
+DIGEST_GROUP = "*{name}* ({count})"
+DIGEST_NONE = "none"
+DIGEST_CROSSOVER = "crossover ~{volume} req/mo"
+DIGEST_FEEDBACK = "👍 {up} 👎 {down}"
+DIGEST_REASONS = "👎 why: {reasons}"
 
 HOME_TITLE = "AI Advisor"
 HOME_INTRO = ("Describe an AI feature and I'll recommend fine-tuning, prompt engineering or a hybrid, with 3-year "
@@ -115,6 +162,8 @@ HOME_MINE = "*Your recent assessments*"
 HOME_MINE_NONE = "You have no assessments yet."
 HOME_LEADS = "*For leads: the last {period} in your channels*"
 HOME_LEADS_MORE = f"`{COMMAND} digest 7d #channel` lists more, per channel."
+HOME_IN_PROGRESS = "intake in progress"
+HOME_ITEM = "*{title}*\n{where} · {outcome} · *{status}* · updated {date}"
 
 NEW_TITLE = "New assessment"
 NEW_SUBMIT = "Start"

@@ -212,15 +212,15 @@ def queue_answer(services: Services, body: dict[str, Any], action: dict[str, Any
     try:
         data = json.loads(action.get("value") or "{}")
     except ValueError:
-        raise InputError("malformed answer button") from None
+        raise InputError(msg.ANSWER_MALFORMED) from None
     if len(parts) < 2 or not isinstance(data, dict) or parts[1] not in question_bank():
-        raise InputError("malformed answer button")
+        raise InputError(msg.ANSWER_MALFORMED)
     conv = (find or services.store.get_conversation)(str(data.get("c") or ""))
     if data.get("v") not in [a.value for a in question_bank()[parts[1]].quick_answers]:
-        raise InputError("that is not one of the question's answers")
+        raise InputError(msg.ANSWER_NOT_OFFERED)
     channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
     if channel != str(conv["channel"]):
-        raise InputError("this answer belongs to a conversation in another channel")
+        raise InputError(msg.ANSWER_OTHER_CHANNEL)
     message = body.get("message") or {}
     field = parts[1]
     user = re.sub(r"[^A-Z0-9]", "", str((body.get("user") or {}).get("id") or ""))  # it is shown as <@user>

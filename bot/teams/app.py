@@ -115,7 +115,8 @@ class TeamsAgent:
         activity = context.activity
         text = (activity.text or "").strip()
         if activity.value is not None and not text:
-            await self.on_submit(context)
+            if await self.first_time(context):  # a redelivered click must not decide or recompute twice
+                await self.on_submit(context)
             return
         mentioned = activity.is_recipient_mentioned()
         has_conversation = False
@@ -181,15 +182,20 @@ class TeamsAgent:
         await self.deliver(context, reply)
 
     async def on_feedback(self, context: TurnContext, conv: dict[str, Any], value: dict[str, Any]) -> None:
-        """👍/👎 on the card: one vote per user (a new click replaces it), audited like Slack's."""
-        vote = value.get("v")
-        if vote not in FEEDBACK_VALUES:
+        """👍/👎 (with an optional reason) on the card: one vote per user (a new click replaces it), audited."""
+        vote, reason = value.get("v"), value.get(cards.REASON, "")
+        if vote not in FEEDBACK_VALUES or not isinstance(reason, str):
             await say(context, msg.UNKNOWN_ACTION)
+            return
+        reason = " ".join(cards.clean(reason).split()) if vote == "down" else ""  # reasons explain a 👎
+        if len(reason) > cards.REASON_MAX:
+            await say(context, msg.FEEDBACK_REASON_TOO_LONG)
             return
         if not await self.current_card(context, conv):
             return
-        await asyncio.to_thread(self.services.store.set_feedback, conv["id"], user_of(context.activity), str(vote))
-        await say(context, msg.FEEDBACK_THANKS[str(vote)])
+        await asyncio.to_thread(self.services.store.set_feedback, conv["id"], user_of(context.activity), str(vote),
+                                reason)  # fmt: skip
+        await say(context, msg.FEEDBACK_REASON_THANKS if reason else msg.FEEDBACK_THANKS[str(vote)])
 
     async def on_adjust(self, context: TurnContext, conv: dict[str, Any], _: dict[str, Any]) -> None:
         """"Adjust answers": send the form, prefilled with the latest intake."""
@@ -203,13 +209,14 @@ class TeamsAgent:
         raw = {name: value[name] for name in FIELDS if name in value}
         values, errors = parse_form(raw)
         if not raw or errors:
-            problems = "\n".join(f"• {FIELD_LABELS.get(k, k)}: {e}" for k, e in errors.items()) or msg.UNKNOWN_ACTION
+            problems = "\n".join(msg.ADJUST_PROBLEM.format(field=FIELD_LABELS.get(k, k), error=e)
+                                 for k, e in errors.items()) or msg.UNKNOWN_ACTION  # fmt: skip
             await say(context, msg.ADJUST_INVALID.format(problems=problems))
             return
         await self.typing(context)
         reply = await asyncio.to_thread(self.services.advisor.adjust, conv["id"], user_of(context.activity), values)
         await self.deliver(context, reply)
-        name = (context.activity.from_property.name if context.activity.from_property else None) or "Someone"
+        name = (context.activity.from_property.name if context.activity.from_property else None) or msg.SOMEONE
         await say(context, msg.ADJUST_DONE.format(user=cards.clip(name, 80)))
 
     async def on_error(self, context: TurnContext, error: Exception) -> None:

@@ -1,8 +1,10 @@
 """Authentication for the Teams endpoint: the SDK's connection manager and JWT settings, built from Settings.
 
 With credentials, incoming requests must carry a token signed by the Bot Framework / Entra ID for this bot
-(checked by the SDK's `jwt_authorization_middleware`) and replies are sent with a token from MSAL. Anonymous
-mode (no token needed either way) exists for local testing and is only on when explicitly enabled.
+(checked by the SDK's `jwt_authorization_middleware`: signature, audience and, unless turned off, issuer) and
+replies are sent with a token from MSAL. Every `CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*` setting is passed
+to the SDK as it is (certificate or managed-identity auth, ISSUERS, ...). Anonymous mode (no token needed either
+way) exists for local testing and is only on when explicitly enabled.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from bot.teams import messages as msg
 
 log = logging.getLogger("bot.teams")
 
+SETTINGS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
 
 @dataclass(frozen=True)
 class TeamsAuth:
@@ -43,9 +47,14 @@ def teams_auth(settings: Settings) -> TeamsAuth:
     env = settings.teams_connection
     anonymous = settings.advisor_teams_anonymous
     if env:
+        # The SDK accepts any issuer unless told to check; the advisor checks unless told not to.
+        env = {SETTINGS_PREFIX + "VALIDATE_ISSUER": "true", **env}
         if anonymous:
-            env = {**env, "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "true"}
-        connections: Connections = MsalConnectionManager(**load_configuration_from_env(env))
+            env[SETTINGS_PREFIX + "ANONYMOUS_ALLOWED"] = "true"
+        try:
+            connections: Connections = MsalConnectionManager(**load_configuration_from_env(env))
+        except ValueError as exc:  # e.g. certificate auth without CERTPFXFILE: the SDK's message names the setting
+            raise InputError(msg.AUTH_INVALID.format(error=exc)) from None
     elif anonymous:
         # No app registration at all: nothing to sign replies with, so outgoing calls carry no token either.
         connections = ConnectionManager(

@@ -17,18 +17,17 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from bot.advisor import tco
-from bot.advisor.engine import APPROACH_NAMES, Recommendation
+from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.advisor.questions import Question
-from bot.forms import NUMBER_FIELDS, choices
+from bot.forms import NUMBER_FIELDS, choices, initial_text
 from bot.report import tco_headline
 from bot.teams import messages as msg
 
 CARD_VERSION = "1.5"
-MAX_MESSAGE_BYTES = 28 * 1024  # Teams refuses messages above 28 KB
-CARD_BUDGET = 26 * 1024  # the card's share; the rest is the activity around it (ids, names, service URL)
+CARD_BUDGET = 26 * 1024  # under Teams' 28 KB message limit: the rest is the activity around the card (ids, names)
 MAX_ACTIONS = 6  # Teams shows at most six buttons in a row
-LEANS = {"fine_tuning": "fine-tuning", "prompt_engineering": "prompting", "hybrid": "hybrid", "neutral": "neutral"}
+REASON, REASON_MAX = "reason", 500  # the 👎 form's input (as long as a decision note)
 
 # Verbs of Action.Submit data; the adapter routes on them.
 ANSWER, FEEDBACK, ADJUST, ADJUST_SUBMIT, DECIDE = "answer", "feedback", "adjust", "adjust_submit", "decide"
@@ -65,7 +64,8 @@ def card_bytes(card: dict[str, Any]) -> int:
     return len(json.dumps(card))
 
 
-def _run(text: str, **style: Any) -> ac.TextRun:
+def run(text: str, **style: Any) -> ac.TextRun:
+    """A run of text inside a paragraph, shown verbatim (never markdown)."""
     return ac.TextRun(text=text, **style)
 
 
@@ -76,7 +76,7 @@ def para(*runs: ac.TextRun, **element: Any) -> ac.RichTextBlock:
 
 def line(text: str, limit: int, **style: Any) -> ac.RichTextBlock:
     """One paragraph of user-derived text, clipped (a dash when empty)."""
-    return para(_run(clip(text, limit) or "—", **style))
+    return para(run(clip(text, limit) or "—", **style))
 
 
 def heading(text: str) -> ac.TextBlock:
@@ -86,7 +86,7 @@ def heading(text: str) -> ac.TextBlock:
 
 def bullets(items: Iterable[str], lim: Limits) -> list[ac.RichTextBlock]:
     """A bulleted list of user-derived items, clipped in count and length."""
-    return [para(_run("• " + clip(item, lim.chars))) for item in list(items)[: lim.items]]
+    return [para(run(msg.BULLET.format(item=clip(item, lim.chars)))) for item in list(items)[: lim.items]]
 
 
 def submit(title: str, data: dict[str, Any], *, style: act.ActionStyle | None = None) -> ac.ActionSubmit:
@@ -126,50 +126,64 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
         name = APPROACH_NAMES[rec.approach]
         body: list[Any] = [
             ac.Container(style=act.ContainerStyle.EMPHASIS, bleed=True, items=[
-                para(_run(f"{name} · {rec.confidence:.0%} confidence", size=act.FontSize.LARGE,
-                          weight=act.FontWeight.BOLDER)),
+                para(run(msg.CARD_TITLE.format(approach=name, confidence=rec.confidence), size=act.FontSize.LARGE,
+                         weight=act.FontWeight.BOLDER)),
                 line(rec.verdict, lim.chars * 2),
             ]),
-            para(_run(f"Confidence {rec.confidence:.0%}: ", weight=act.FontWeight.BOLDER),
-                 _run(clip(rec.confidence_reason, lim.chars), is_subtle=True)),
+            para(run(msg.CARD_CONFIDENCE.format(confidence=rec.confidence), weight=act.FontWeight.BOLDER),
+                 run(clip(rec.confidence_reason, lim.chars), is_subtle=True)),
         ]  # fmt: skip
         if rec.factors:
-            body.append(heading("The six steps (what you said → which way it leans)"))
+            body.append(heading(msg.STEPS_HEADING))
             for f in rec.factors[:6]:
-                body.append(para(_run(f"{f.step}. {clip(f.name, min(60, lim.chars))} → {LEANS.get(f.leans, f.leans)}: ",
-                                      weight=act.FontWeight.BOLDER),
-                                 _run(clip(f.said, lim.chars), italic=True)))  # fmt: skip
+                lean = LEAN_NAMES.get(f.leans, f.leans)
+                body.append(para(run(msg.STEP_LEANS.format(step=f.step, name=clip(f.name, min(60, lim.chars)),
+                                                           leans=lean), weight=act.FontWeight.BOLDER),
+                                 run(clip(f.said, lim.chars), italic=True)))  # fmt: skip
         for gate in rec.gates[: lim.items]:
-            body.append(para(_run(f"⛔ Step {gate.step}: ", weight=act.FontWeight.BOLDER, color=act.Colors.ATTENTION),
-                             _run(clip(f"{gate.reason}. Would change: {gate.would_change}", lim.chars))))  # fmt: skip
+            body.append(para(run(msg.GATE.format(step=gate.step), weight=act.FontWeight.BOLDER,
+                                 color=act.Colors.ATTENTION),
+                             run(clip(msg.GATE_REASON.format(reason=gate.reason, would_change=gate.would_change),
+                                      lim.chars))))  # fmt: skip
         cross = rec.tco.crossover_monthly_requests
-        body += [heading("3-year cost"), line(tco_headline(rec), lim.chars * 2),
-                 line(f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(cross)} requests/month."
-                      if cross is not None else "Crossover: none at these prices.", 200)]  # fmt: skip
+        body += [heading(msg.COST_HEADING), line(tco_headline(rec), lim.chars * 2),
+                 line(msg.CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None
+                      else msg.NO_CROSSOVER, 200)]  # fmt: skip
         if rec.risks:
-            body += [heading("Risks"), *bullets(rec.risks, lim)]
+            body += [heading(msg.RISKS_HEADING), *bullets(rec.risks, lim)]
         if rec.next_steps:
-            body += [heading("Next steps"), *bullets(rec.next_steps, lim)]
+            body += [heading(msg.NEXT_STEPS_HEADING), *bullets(rec.next_steps, lim)]
         if rec.case_studies:
             case = rec.case_studies[0]
-            body += [heading("Customer story"),
-                     para(_run(clip(case.name, lim.chars) + ": ", weight=act.FontWeight.BOLDER),
-                          _run(clip(case.takeaway, lim.chars)))]  # fmt: skip
+            body += [heading(msg.CASE_STUDY_HEADING),
+                     para(run(msg.LABEL.format(label=clip(case.name, lim.chars)), weight=act.FontWeight.BOLDER),
+                          run(clip(case.takeaway, lim.chars)))]  # fmt: skip
         if rec.citations:
-            sources = "; ".join(f"{c.source} § {c.section}" for c in rec.citations[: lim.items])
-            body.append(line("Sources: " + sources, lim.chars * 2, is_subtle=True, size=act.FontSize.SMALL))
+            sources = msg.SOURCE_SEPARATOR.join(msg.SOURCE.format(source=c.source, section=c.section)
+                                                for c in rec.citations[: lim.items])  # fmt: skip
+            body.append(line(msg.SOURCES.format(sources=sources), lim.chars * 2, is_subtle=True,
+                             size=act.FontSize.SMALL))  # fmt: skip
         body += [line(n, lim.chars, is_subtle=True, italic=True) for n in notes[: lim.items]]
         body.append(line(msg.CARD_FOOTER, 200, is_subtle=True, size=act.FontSize.SMALL))
         if rec.wording == "offline" and rec.llm_usage:  # a configured model failed: say the wording is offline
             body.append(line(msg.CARD_OFFLINE_WORDING, 200, is_subtle=True, size=act.FontSize.SMALL))
         actions = [
             submit(msg.ADJUST_TITLE, {"verb": ADJUST, "c": conversation_id}, style=act.ActionStyle.POSITIVE),
-            submit("👍", {"verb": FEEDBACK, "c": conversation_id, "v": "up"}),
-            submit("👎", {"verb": FEEDBACK, "c": conversation_id, "v": "down"}),
+            submit(msg.FEEDBACK_BUTTONS["up"], {"verb": FEEDBACK, "c": conversation_id, "v": "up"}),
+            _vote_down(conversation_id),
         ]
         return _card(body, actions, card_text(rec))
 
     return fitted(render)
+
+
+def _vote_down(conversation_id: str) -> ac.ActionShowCard:
+    """👎 opens a small form under the card: an optional reason, sent with the vote."""
+    form = ac.AdaptiveCard(version=CARD_VERSION, body=[
+        ac.InputText(id=REASON, label=msg.FEEDBACK_REASON_LABEL, placeholder=msg.FEEDBACK_REASON_PLACEHOLDER,
+                     is_multiline=True, max_length=REASON_MAX),
+    ], actions=[submit(msg.FEEDBACK_REASON_SUBMIT, {"verb": FEEDBACK, "c": conversation_id, "v": "down"})])  # fmt: skip
+    return ac.ActionShowCard(title=msg.FEEDBACK_BUTTONS["down"], card=form)
 
 
 def questions_card(intro: str, questions: Sequence[Question], conversation_id: str,
@@ -179,8 +193,8 @@ def questions_card(intro: str, questions: Sequence[Question], conversation_id: s
     def render(lim: Limits) -> ac.AdaptiveCard:
         body: list[Any] = [line(intro, lim.chars, weight=act.FontWeight.BOLDER)] if intro else []
         for i, q in enumerate(questions, 1):
-            body.append(para(_run(f"{i}. {clip(q.text, lim.chars)}", weight=act.FontWeight.BOLDER),
-                             spacing=act.Spacing.MEDIUM))  # fmt: skip
+            body.append(para(run(msg.QUESTION.format(number=i, question=clip(q.text, lim.chars)),
+                                 weight=act.FontWeight.BOLDER), spacing=act.Spacing.MEDIUM))  # fmt: skip
             if q.hint:
                 body.append(line(q.hint, lim.chars, is_subtle=True))
             if q.quick_answers:
@@ -195,14 +209,6 @@ def questions_card(intro: str, questions: Sequence[Question], conversation_id: s
     return fitted(render)
 
 
-def _initial(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _input(name: str, value: Any) -> Any:
     label = FIELD_LABELS.get(name, name)
     options = choices(name)
@@ -213,9 +219,9 @@ def _input(name: str, value: Any) -> Any:
                                           *[ac.InputChoice(title=t, value=json.dumps(v)) for t, v in options]],
                                  value=json.dumps(value) if known else "")  # fmt: skip
     limit = 500 if name == "use_case" else 100
-    placeholder = "e.g. 20k" if name in NUMBER_FIELDS else None
+    placeholder = msg.NUMBER_PLACEHOLDER if name in NUMBER_FIELDS else None
     # The stored value in full: a clipped prefill would silently change the answer when the form is submitted.
-    return ac.InputText(id=name, label=label, value=clean(_initial(value))[:limit] or None,
+    return ac.InputText(id=name, label=label, value=clean(initial_text(value))[:limit] or None,
                         is_multiline=name == "use_case", max_length=limit, placeholder=placeholder)  # fmt: skip
 
 
@@ -229,7 +235,7 @@ def adjust_card(conversation_id: str, intake: Intake) -> dict[str, Any]:
     body: list[Any] = [ac.TextBlock(text=msg.ADJUST_TITLE, size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER),
                        ac.TextBlock(text=msg.ADJUST_INTRO, wrap=True, is_subtle=True)]  # fmt: skip
     for step, step_name in STEP_NAMES.items():
-        body.append(heading(f"Step {step}: {step_name}"))
+        body.append(heading(msg.ADJUST_STEP.format(step=step, name=step_name)))
         body += [_input(name, values.get(name)) for name, s in FIELD_STEP.items() if s == step]
     return to_dict(_card(body, [submit(msg.ADJUST_SUBMIT, {"verb": ADJUST_SUBMIT, "c": conversation_id},
                                        style=act.ActionStyle.POSITIVE)], msg.ADJUST_TITLE))  # fmt: skip

@@ -10,95 +10,122 @@ from adaptive_cards import types as act
 from bot.advisor.digest import Digest, DigestItem
 from bot.advisor.engine import APPROACH_NAMES
 from bot.advisor.summary import STATUS_LABELS, ThreadSummary
-from bot.teams.cards import (
-    CARD_VERSION,
-    DECIDE,
-    Limits,
-    bullets,
-    clip,
-    fitted,
-    heading,
-    line,
-    para,
-    submit,
-)
+from bot.teams import messages as msg
+from bot.teams.cards import CARD_VERSION, DECIDE, Limits, bullets, clip, fitted, heading, line, para, run, submit
 
 DECISION_STYLES = {"approved": act.ActionStyle.POSITIVE, "rejected": act.ActionStyle.DESTRUCTIVE}
 NOTE_MAX = 500
-DIGEST_GROUPS = {**APPROACH_NAMES, "in_progress": "Intake in progress"}
+DIGEST_GROUPS = {**APPROACH_NAMES, "in_progress": msg.IN_PROGRESS_GROUP}
+MAX_REASONS = 3  # 👎 reasons shown per assessment (the core gives the most recent ones)
+SUMMARY_REASON_MAX = 300  # characters of one reason in a summary...
+DIGEST_REASON_MAX = 60  # ...and in a digest, where each assessment gets one line of feedback
 
 
-def _run(text: str, **style: Any) -> ac.TextRun:
-    return ac.TextRun(text=text, **style)
+def _bold(text: str) -> ac.TextRun:
+    return run(text, weight=act.FontWeight.BOLDER)
+
+
+def _reasons(reasons: list[str], limit: int) -> list[str]:
+    """The latest 👎 reasons, newest first, each on one line and clipped (users' words: shown as plain text)."""
+    return [clip(" ".join(r.split()), limit) for r in reasons if r.strip()][:MAX_REASONS]
+
+
+def _summary_feedback(summary: ThreadSummary, lim: Limits) -> list[Any]:
+    """The vote counts, then why people voted 👎 in their own words."""
+    up, down = summary.feedback.get("up", 0), summary.feedback.get("down", 0)
+    out: list[Any] = [line(msg.FEEDBACK_COUNTS.format(up=up, down=down), 100, is_subtle=True)]
+    reasons = _reasons(summary.feedback_reasons, min(SUMMARY_REASON_MAX, lim.chars))
+    if reasons:
+        out += [heading(msg.FEEDBACK_REASONS_HEADING), *bullets(reasons, lim)]
+    return out
 
 
 def summary_card(summary: ThreadSummary, requester_name: str | None = None) -> dict[str, Any]:
-    """One assessment for a lead: the six steps, recommendation, cost, risks, open questions, decision."""
+    """One assessment for a lead: the six steps, recommendation, cost, risks, open questions, feedback, decision."""
     requester = requester_name or summary.requester
 
     def render(lim: Limits) -> ac.AdaptiveCard:
+        byline = msg.SUMMARY_BYLINE.format(id=summary.conversation_id, requester=clip(requester, lim.chars),
+                                           date=summary.created_at[:10])  # fmt: skip
         body: list[Any] = [
-            para(_run("Assessment summary", size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
-            line(f"{summary.conversation_id} · requested by {clip(requester, lim.chars)} · "
-                 f"{summary.created_at[:10]}", 200, is_subtle=True),
+            para(run(msg.SUMMARY_TITLE, size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
+            line(byline, 200, is_subtle=True),
             line(summary.prose, lim.chars * 2),
-        ]  # fmt: skip
+        ]
         if summary.approach:
-            body.append(para(_run("Recommendation: ", weight=act.FontWeight.BOLDER),
-                             _run(f"{APPROACH_NAMES[summary.approach]} ({(summary.confidence or 0):.0%} confidence)")))
+            approach = msg.SUMMARY_APPROACH.format(approach=APPROACH_NAMES[summary.approach],
+                                                   confidence=summary.confidence or 0)  # fmt: skip
+            body.append(para(_bold(msg.LABEL.format(label=msg.SUMMARY_RECOMMENDATION)), run(approach)))
         if summary.tco_headline:
             body.append(line(summary.tco_headline, lim.chars * 2))
-        body.append(heading("The six steps"))
+        body.append(heading(msg.SUMMARY_STEPS_HEADING))
         for step in summary.steps:
-            said = "; ".join(step.said) or "nothing yet"
-            unknown = f" (unknown: {', '.join(step.unknown)})" if step.unknown else ""
-            body.append(para(_run(f"{step.step}. {clip(step.name, lim.chars)}: ", weight=act.FontWeight.BOLDER),
-                             _run(clip(said, lim.chars)), _run(clip(unknown, lim.chars), is_subtle=True)))
+            said = msg.LIST_SEPARATOR.join(step.said) or msg.NOTHING_SAID
+            unknown = msg.STEP_UNKNOWN.format(fields=", ".join(step.unknown)) if step.unknown else ""
+            body.append(para(_bold(msg.STEP_SAID.format(step=step.step, name=clip(step.name, lim.chars))),
+                             run(clip(said, lim.chars)), run(clip(unknown, lim.chars), is_subtle=True)))
         if summary.risks:
-            body += [heading("Risks"), *bullets(summary.risks, lim)]
+            body += [heading(msg.RISKS_HEADING), *bullets(summary.risks, lim)]
         if summary.open_questions:
-            body += [heading("Open questions"), *bullets(summary.open_questions, lim)]
+            body += [heading(msg.OPEN_QUESTIONS_HEADING), *bullets(summary.open_questions, lim)]
         status = summary.status
         if summary.decision:
-            status += f" by {summary.decision.user}" + (f": {summary.decision.note}" if summary.decision.note else "")
-        up, down = summary.feedback.get("up", 0), summary.feedback.get("down", 0)
-        body += [para(_run("Status: ", weight=act.FontWeight.BOLDER), _run(clip(status, lim.chars))),
-                 line(f"Feedback: 👍 {up} · 👎 {down}", 100, is_subtle=True)]  # fmt: skip
+            status = msg.DECIDED_BY.format(status=status, user=summary.decision.user)
+            if summary.decision.note:
+                status = msg.DECIDED_WITH_NOTE.format(decision=status, note=summary.decision.note)
+        body.append(para(_bold(msg.LABEL.format(label=msg.STATUS)), run(clip(status, lim.chars))))
+        body += _summary_feedback(summary, lim)
         actions: list[Any] = []
         if summary.approach:
-            body.append(ac.InputText(id="note", label="Decision note (optional)", max_length=NOTE_MAX,
-                                     placeholder="Why, or what is missing"))  # fmt: skip
+            body.append(ac.InputText(id="note", label=msg.NOTE_LABEL, max_length=NOTE_MAX,
+                                     placeholder=msg.NOTE_PLACEHOLDER))  # fmt: skip
             actions = [submit(label, {"verb": DECIDE, "c": summary.conversation_id, "v": status_id},
                               style=DECISION_STYLES.get(status_id)) for status_id, label in STATUS_LABELS.items()]
-        return ac.AdaptiveCard(version=CARD_VERSION, body=body, actions=actions or None,
-                               fallback_text=f"Assessment {summary.conversation_id}: {summary.status}")  # fmt: skip
+        fallback = msg.SUMMARY_FALLBACK.format(id=summary.conversation_id, status=summary.status)
+        return ac.AdaptiveCard(version=CARD_VERSION, body=body, actions=actions or None, fallback_text=fallback)
 
     return fitted(render)
 
 
 def _digest_line(item: DigestItem) -> str:
-    confidence = f" · {item.confidence:.0%}" if item.confidence is not None else ""
-    return f"{item.conversation_id} · {item.status}{confidence} · {item.requester} · {item.created_at[:10]}"
+    confidence = msg.DIGEST_CONFIDENCE.format(confidence=item.confidence) if item.confidence is not None else ""
+    return msg.DIGEST_LINE.format(id=item.conversation_id, status=item.status, confidence=confidence,
+                                  requester=item.requester, date=item.created_at[:10])  # fmt: skip
+
+
+def _digest_item(item: DigestItem, lim: Limits) -> list[Any]:
+    """One assessment of a digest: its line, then one line of feedback when anyone gave some."""
+    out: list[Any] = bullets([_digest_line(item)], lim)
+    reasons = _reasons(item.feedback_reasons, min(DIGEST_REASON_MAX, lim.chars))
+    if item.feedback_up or item.feedback_down or reasons:
+        feedback = msg.FEEDBACK_COUNTS.format(up=item.feedback_up, down=item.feedback_down)
+        if reasons:
+            why = msg.LIST_SEPARATOR.join(msg.QUOTED.format(text=r) for r in reasons)
+            feedback = msg.DIGEST_FEEDBACK_REASONS.format(feedback=feedback, reasons=why)
+        out.append(line(feedback, lim.chars * 2, is_subtle=True, size=act.FontSize.SMALL))
+    return out
 
 
 def digest_card(digest: Digest, channel_name: str | None = None) -> dict[str, Any]:
     """A lead's digest: the headline, then the assessments grouped by approach, and the latest decisions."""
 
     def render(lim: Limits) -> ac.AdaptiveCard:
-        title = f"Digest · {digest.period}" + (f" · {channel_name}" if channel_name else "")
-        body: list[Any] = [para(_run(clip(title, lim.chars), size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
+        title = msg.DIGEST_TITLE.format(period=digest.period)
+        if channel_name:
+            title = msg.DIGEST_IN_CHANNEL.format(title=title, channel=channel_name)
+        body: list[Any] = [para(run(clip(title, lim.chars), size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
                            line(digest.headline, lim.chars * 2)]  # fmt: skip
         for group, items in digest.groups.items():
-            body.append(heading(f"{DIGEST_GROUPS.get(group, group)} ({len(items)})"))
-            body += bullets([_digest_line(i) for i in items], lim)
+            body.append(heading(msg.DIGEST_GROUP.format(group=DIGEST_GROUPS.get(group, group), count=len(items))))
+            for item in items[: lim.items]:
+                body += _digest_item(item, lim)
             if len(items) > lim.items:
-                body.append(line(f"…and {len(items) - lim.items} more", 40, is_subtle=True))
+                body.append(line(msg.MORE.format(count=len(items) - lim.items), 40, is_subtle=True))
         if digest.recent_decisions:
-            body.append(heading("Recent decisions"))
+            body.append(heading(msg.RECENT_DECISIONS_HEADING))
             body += bullets([_digest_line(i) for i in digest.recent_decisions], lim)
         if digest.total:
-            body.append(line('Type "summary ID" for one assessment\'s details and decision buttons.', 200,
-                             is_subtle=True, size=act.FontSize.SMALL))  # fmt: skip
+            body.append(line(msg.DIGEST_HINT, 200, is_subtle=True, size=act.FontSize.SMALL))
         return ac.AdaptiveCard(version=CARD_VERSION, body=body, fallback_text=clip(digest.headline, lim.chars))
 
     return fitted(render)

@@ -67,13 +67,15 @@ class TeamsLeads:
             self.core.require_lead(turn.user)
             conv = await self.visible_conversation(context, conversation_id)
         card, status = await self.summary_card(context, conv)
-        await self.agent.send_card(context, card, f"Summary: {status}")
+        await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
 
     async def summary_card(self, context: TurnContext, conv: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """The summary card of an assessment and its status, naming the requester when Teams tells who it is."""
+        """The summary card of an assessment and its status, naming the requester when Teams tells who it is
+        (the core audits who was shown it)."""
         member = await self._member(context, str(conv["channel"]), str(conv["user"]))
         name = member.name if member and member.name else None
-        summary = await asyncio.to_thread(self.core.summary, conv["id"], requester_name=name)
+        summary = await asyncio.to_thread(self.core.summary, conv["id"], requester_name=name,
+                                          viewer=user_of(context.activity))  # fmt: skip
         return lead_cards.summary_card(summary, requester_name=name), summary.status
 
     async def digest(self, context: TurnContext, turn: Turn, period_text: str | None) -> None:
@@ -93,6 +95,8 @@ class TeamsLeads:
 
         seen = await asyncio.gather(*(check(ch) for ch in channels))
         visible = {ch for ch, ok in zip(channels, seen, strict=True) if ok}
+        if channel is not None:
+            visible.add(channel)  # they are talking here, even when the channel has no assessments in the period
         result = await asyncio.to_thread(self.core.digest, turn.user, platform=PLATFORM, team=turn.key.team,
                                          period=period, can_see=visible.__contains__, channel=channel)  # fmt: skip
         name = activity.conversation.name if channel else None
@@ -114,7 +118,7 @@ class TeamsLeads:
                                 team=tenant_of(context.activity))  # fmt: skip
         card, status = await self.summary_card(context, conv)
         if not await self.agent.replace_card(context, context.activity.reply_to_id, card, status):
-            await self.agent.send_card(context, card, f"Summary: {status}")
+            await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
         await self.agent.send_text(context, msg.DECIDED.format(status=status, id=conv["id"]))
 
     async def visible_conversation(self, context: TurnContext, conversation_id: str) -> dict[str, Any]:

@@ -109,7 +109,8 @@ def test_digest_groups_visible_assessments_by_approach(advisor: Advisor, leads: 
     advisor.handle(key("CPUB", "3.2"), "U2", PROMPT)
     advisor.handle(key("CPUB", "3.3"), "U3", "We want an assistant")  # still in intake
     advisor.handle(key("GPRIV", "3.4"), "U4", FINE_TUNE)  # a private channel the lead is not in
-    advisor.store.add_feedback(ft, "U1", "up")
+    advisor.store.set_feedback(ft, "U1", "up")
+    advisor.store.set_feedback(ft, "U2", "down", "the volume is seasonal")
     leads.decide(ft, "ULEAD", "approved", platform="slack", team="T1")
     asked: list[str] = []
 
@@ -123,6 +124,7 @@ def test_digest_groups_visible_assessments_by_approach(advisor: Advisor, leads: 
     assert digest.counts["prompt_engineering"] == 1
     item = digest.groups["fine_tuning"][0]
     assert (item.requester, item.status, item.feedback_up, item.channel) == ("U1", "Approved", 1, "CPUB")
+    assert (item.feedback_down, item.feedback_reasons) == (1, ["the volume is seasonal"])
     assert item.crossover is not None
     assert [d.conversation_id for d in digest.recent_decisions] == [ft]
     assert digest.headline.startswith("3 assessments in the last 7 days")
@@ -180,7 +182,7 @@ def test_export_as_csv_and_json(advisor: Advisor, leads: Leads) -> None:
 def test_purge_deletes_everything_about_old_conversations_and_keeps_counts(advisor: Advisor, leads: Leads) -> None:
     store = advisor.store
     old = advisor.handle(key("C1", "7.1"), "U1", FINE_TUNE).conversation_id
-    store.add_feedback(old, "U1", "down")
+    store.set_feedback(old, "U1", "down", "too optimistic")
     leads.decide(old, "ULEAD", "approved", platform="slack", team="T1")
     store.save_card(old, "C1", "7.2")
     fresh = advisor.handle(key("C1", "7.3"), "U2", PROMPT).conversation_id
@@ -220,3 +222,25 @@ def test_ttl_cache_expires() -> None:
     assert cache.get("k", compute) == 1 and cache.get("k", compute) == 1
     clock[0] = 11
     assert cache.get("k", compute) == 2
+
+
+def test_summary_shows_feedback_reasons_and_each_summary_is_audited(advisor: Advisor, leads: Leads) -> None:
+    cid = advisor.handle(key("C1", "9.1"), "UREQ", FINE_TUNE).conversation_id
+    for user, reason in [("U1", "ignores the labeling cost"), ("U2", ""), ("U3", "volume is seasonal"),
+                         ("U4", "third"), ("U5", "fourth")]:  # fmt: skip
+        advisor.store.set_feedback(cid, user, "down", reason)
+    summary = leads.summary(cid, viewer="ULEAD")
+    assert summary.feedback == {"up": 0, "down": 5}
+    assert summary.feedback_reasons == ["fourth", "third", "volume is seasonal"]  # newest first, at most 3
+    assert '"fourth"' in summary_text(summary)
+    audit = [a for a in advisor.store.audit(cid) if a["action"] == "summary"]
+    assert [(a["user"], a["value"], json.loads(a["note"])) for a in audit] == [("ULEAD", "offline", {})]
+
+
+def test_export_keeps_feedback_reasons_as_text_in_csv(advisor: Advisor) -> None:
+    cid = advisor.handle(key("C1", "9.2"), "UREQ", FINE_TUNE).conversation_id
+    advisor.store.set_feedback(cid, "U1", "down", "=HYPERLINK(\"http://evil\")")
+    rows = export_rows(advisor.store, period=parse_period("all"))
+    assert rows[0]["feedback_reasons"] == "=HYPERLINK(\"http://evil\")"
+    cell = next(csv.DictReader(io.StringIO(export_text(rows, "csv"))))["feedback_reasons"]
+    assert cell == "'=HYPERLINK(\"http://evil\")"

@@ -109,17 +109,18 @@ def test_adjust_opens_a_modal_and_submission_updates_the_card(server: Server, sl
     payload = sr.block_actions_payload("adjust", cid, channel=channel, message_ts=card_ts, thread_ts=thread,
                                        block_id="card_actions")  # fmt: skip
     assert slack.post_interactivity(sr.interactivity_form(payload))[0] == 200
-    opened = emulator.wait_for("views.open", predicate=lambda c: c.params["view"]["private_metadata"] == cid)[0]
+    meta = json.dumps({"c": cid, "ch": channel}, separators=(",", ":"))  # the modal names the card's channel
+    opened = emulator.wait_for("views.open", predicate=lambda c: c.params["view"]["private_metadata"] == meta)[0]
     view = opened.params["view"]
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert inputs["labeled_examples"]["element"]["initial_value"] == "50000"
     # an invalid number: inline error, nothing changes
-    bad = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "lots"}}, cid)
+    bad = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "lots"}}, meta)
     status, _, body = slack.post_interactivity(sr.interactivity_form(bad))
     assert status == 200 and json.loads(body)["response_action"] == "errors"
     assert "labeled_examples" in json.loads(body)["errors"]
     # a valid change: the card is updated in place
-    good = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "500"}}, cid)
+    good = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "500"}}, meta)
     status, _, body = slack.post_interactivity(sr.interactivity_form(good))
     assert status == 200 and not body.strip(b"{} ")
     update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == card_ts)[0]

@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,11 +19,28 @@ from bot.store import Store
 from tests import slack_requests as sr
 from tests.e2e.conftest import CLI, Server
 from tests.e2e.helpers import FULL, blocks_text, cards, first_button, is_card, settle, wait_posts
-from tests.slack_emulator import Call, Fault, SlackEmulator
+from tests.e2e.leads_helpers import (
+    GROUP,
+    GROUP_LEAD,
+    LEAD,
+    assess,
+    click,
+    command,
+    decision_value,
+    ephemeral,
+    home_opened,
+    modal,
+    opened,
+    rows,
+    stored_counts,
+    submit,
+    summary_of,
+    uid,
+)
+from tests.slack_emulator import Fault, SlackEmulator
 
 pytestmark = pytest.mark.e2e
 
-LEAD, GROUP_LEAD, GROUP = "ULEAD", "UGLEAD", "SLEADS"
 PROMPT = "A support assistant drafting replies; no labeled data, no ML engineers, ship in 3 weeks."
 
 
@@ -37,92 +53,6 @@ def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) ->
     srv.stop()
 
 
-def uid(prefix: str = "U") -> str:
-    return prefix + uuid.uuid4().hex[:9].upper()
-
-
-def rows(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Read the served database (a fresh connection sees every committed write)."""
-    with sqlite3.connect(server.data_dir / "advisor.db") as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def stored_counts(server: Server, cid: str) -> dict[str, int]:
-    tables = ("intake_versions", "recommendations", "feedback", "decisions", "audit")
-    return {t: rows(server, f"select count(*) from {t} where conversation_id = ?", cid)[0][0] for t in tables}
-
-
-def assess(server: Server, channel: str, user: str = "U123", text: str = FULL,
-           team: str = sr.TEAM_ID) -> tuple[str, str, str]:  # fmt: skip
-    """Mention the bot with a description; returns (thread ts, card ts, conversation id)."""
-    ts = sr.new_ts()
-    event = sr.app_mention(f"<@{sr.BOT_USER_ID}> {text}", channel=channel, user=user, ts=ts)
-    assert server.client.post_event(sr.event_body(event, team_id=team))[0] == 200
-    card = server.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == ts
-                                    and is_card(c))[0]  # fmt: skip
-    return ts, str(card.response["ts"]), str(card.params["metadata"]["event_payload"]["conversation_id"])
-
-
-def click(server: Server, action_id: str, value: str, *, user: str = "U123", channel: str = "C123",
-          message_ts: str | None = None, thread_ts: str | None = None, block_id: str = "card_actions",
-          team: str = sr.TEAM_ID, container: dict[str, Any] | None = None) -> str:  # fmt: skip
-    """Send a signed block_actions click; returns its trigger_id."""
-    trigger = sr.new_trigger_id()
-    payload = sr.block_actions_payload(action_id, value, user=user, channel=channel, message_ts=message_ts,
-                                       thread_ts=thread_ts, block_id=block_id, team_id=team, trigger_id=trigger,
-                                       container=container, response_url=server.emulator.webhook_url())  # fmt: skip
-    assert server.client.post_interactivity(sr.interactivity_form(payload))[0] == 200
-    return trigger
-
-
-def submit(server: Server, callback: str, values: dict[str, Any], metadata: str, *, user: str = "U123",
-           team: str = sr.TEAM_ID) -> dict[str, Any]:  # fmt: skip
-    """Send a signed view_submission; returns the JSON answer (empty when accepted)."""
-    payload = sr.view_submission_payload(callback, values, metadata, user=user, team_id=team)
-    status, _, body = server.client.post_interactivity(sr.interactivity_form(payload))
-    assert status == 200
-    return json.loads(body) if body.strip() else {}
-
-
-def ephemeral(server: Server, user: str, text: str | None = None, timeout: float = 10) -> Call:
-    """Wait for an ephemeral message to `user` (containing `text`, if given)."""
-    return server.emulator.wait_for("chat.postEphemeral", timeout=timeout, predicate=lambda c: c.params.get("user")
-                                    == user and (text is None or text in str(c.params.get("text"))))[-1]  # fmt: skip
-
-
-def modal(server: Server, trigger: str, timeout: float = 10) -> dict[str, Any]:
-    call = server.emulator.wait_for("views.open", timeout=timeout,
-                                    predicate=lambda c: c.params.get("trigger_id") == trigger)[0]  # fmt: skip
-    return dict(call.params["view"])
-
-
-def opened(server: Server, trigger: str) -> bool:
-    return any(c.params.get("trigger_id") == trigger for c in server.emulator.calls("views.open"))
-
-
-def command(server: Server, text: str, user: str, channel: str = "C123") -> Call:
-    """Send `/ai-advisor TEXT` and wait for the answer posted to its response_url."""
-    key = uuid.uuid4().hex
-    url = server.emulator.webhook_url() + f"?k={key}"
-    status, _, _ = server.client.post_command(sr.slash_command_form(text, user_id=user, channel_id=channel,
-                                                                    response_url=url))  # fmt: skip
-    assert status == 200
-    return server.emulator.wait_for("webhook", timeout=15, predicate=lambda c: c.params.get("k") == key)[0]
-
-
-def summary_of(server: Server, channel: str, thread: str, count: int = 1) -> Call:
-    return server.emulator.wait_for("chat.postMessage", count, timeout=10, predicate=lambda c: c.params.get(
-        "channel") == channel and c.params.get("thread_ts") == thread and "Summary for leads" in blocks_text(c))[-1]
-
-
-def decision_value(summary: Call, status: str) -> str:
-    """The value of a decision button on a posted (or updated) summary."""
-    for block in summary.params["blocks"]:
-        if block.get("block_id") == "decision":
-            return next(str(e["value"]) for e in block["elements"] if e["action_id"] == f"decision:{status}")
-    raise AssertionError("no decision buttons on the summary")
-
-
 # --- adjust, quick answers, feedback ---
 
 
@@ -131,21 +61,26 @@ def test_adjust_updates_the_card_in_place_when_the_answer_flips_it(server: Serve
     thread, card_ts, cid = assess(server, channel)
     trigger = click(server, "adjust", cid, channel=channel, message_ts=card_ts, thread_ts=thread)
     view = modal(server, trigger)
-    assert view["private_metadata"] == cid
+    meta = view["private_metadata"]
+    assert json.loads(meta) == {"c": cid, "ch": channel}
     before = stored_counts(server, cid)
-    # invalid numbers and negative values: inline errors, nothing stored
+    # invalid numbers, negative values and forged dropdown values: inline errors, nothing stored
     for bad in ({"labeled_examples": {"value": "lots"}}, {"deadline_weeks": {"value": "-3"}},
-                {"monthly_requests": {"value": "-2M"}}, {"budget_usd": {"value": "1e400"}}):  # fmt: skip
-        answer = submit(server, "adjust", bad, cid)
+                {"monthly_requests": {"value": "-2M"}}, {"budget_usd": {"value": "1e400"}},
+                {"regulated": {"value": {"type": "static_select", "selected_option": {"value": "not json"}}}},
+                {"ml_expertise": {"value": {"type": "static_select", "selected_option": {"value": '"guru"'}}}},
+                {"regulated": {"value": {"type": "static_select", "selected_option": {"value": "1"}}}}):  # fmt: skip
+        answer = submit(server, "adjust", bad, meta)
         assert answer["response_action"] == "errors" and set(answer["errors"]) == set(bad)
     assert stored_counts(server, cid) == before
     # an unknown id or another workspace's conversation: refused, nothing stored
-    assert submit(server, "adjust", {"labeled_examples": {"value": "500"}}, "forged")["response_action"] == "errors"
-    other = submit(server, "adjust", {"labeled_examples": {"value": "500"}}, cid, team="T0002")
+    forged = json.dumps({"c": "forged", "ch": channel})
+    assert submit(server, "adjust", {"labeled_examples": {"value": "500"}}, forged)["response_action"] == "errors"
+    other = submit(server, "adjust", {"labeled_examples": {"value": "500"}}, meta, team="T0002")
     assert "another workspace" in json.dumps(other["errors"])
     assert stored_counts(server, cid) == before
     # 500 examples rules fine-tuning out: the same card is updated with a new recommendation
-    assert submit(server, "adjust", {"labeled_examples": {"value": "500"}}, cid) == {}
+    assert submit(server, "adjust", {"labeled_examples": {"value": "500"}}, meta) == {}
     update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == card_ts)[0]
     payload = update.params["metadata"]["event_payload"]
     assert payload["approach"] != "fine_tuning" and payload["conversation_id"] == cid
@@ -209,6 +144,11 @@ def test_feedback_is_one_vote_per_user_with_an_optional_reason(server: Server, c
     audit = rows(server, "select user, action, previous, value, note from audit where conversation_id = ?", cid)
     assert audit[-1] == (voter, "feedback", "down", "down", "ignores our GPU budget")
     assert [a[2:4] for a in audit] == [(None, "up"), ("up", "up"), ("up", "down"), ("down", "down")]
+    # the reason shows in the thread's summary for leads
+    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
+                                                          thread_ts=thread)))  # fmt: skip
+    summary = blocks_text(summary_of(server, channel, thread))
+    assert "Why 👎" in summary and "• ignores our GPU budget" in summary
     # a correction in the thread posts a new card: buttons on the old card are stale and change nothing
     server.client.post_event(sr.event_body(sr.message("actually we only have 300 labeled examples", channel=channel,
                                                       thread_ts=thread)))  # fmt: skip
@@ -267,7 +207,8 @@ def test_summary_via_the_message_shortcut_on_any_message_of_the_thread(server: S
 
 def test_decisions_are_audited_and_the_requester_is_told(server: Server, channel: str) -> None:
     emulator = server.emulator
-    requester = uid()
+    requester, outsider = uid(), uid()
+    emulator.set_channel(channel, members=[requester, LEAD, GROUP_LEAD, outsider])  # leads decide in their channels
     thread, _, cid = assess(server, channel, user=requester)
     server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
                                                           thread_ts=thread)))  # fmt: skip
@@ -305,7 +246,6 @@ def test_decisions_are_audited_and_the_requester_is_told(server: Server, channel
     assert "out of date" in ephemeral(server, LEAD, "out of date").params["text"]
     assert not opened(server, trigger)
     # a non-lead's click is refused politely; a forged submission by a non-lead changes nothing
-    outsider = uid()
     trigger = click(server, "decision:rejected", fresh, user=outsider, channel=channel, message_ts=summary_ts,
                     thread_ts=thread, block_id="decision")  # fmt: skip
     assert "only leads" in ephemeral(server, outsider).params["text"]
@@ -366,7 +306,9 @@ def test_digest_for_a_lead_lists_only_channels_they_are_in(server: Server, chann
     voter = uid()
     trigger = click(server, "feedback:down", assessed["public"], user=voter, channel=channels["public"],
                     thread_ts=thread, message_ts=card_ts)  # fmt: skip
-    modal(server, trigger)
+    reason = {"reason": {"value": "<!channel> far too pricey"}}
+    assert submit(server, "feedback_reason", reason, modal(server, trigger)["private_metadata"], user=voter) == {}
+    ephemeral(server, voter, "reason is recorded")
     permalinks = len(emulator.calls("chat.getPermalink"))
     answer = command(server, "digest 7d", LEAD, channels["public"])
     assert answer.params["response_type"] == "ephemeral"
@@ -374,6 +316,7 @@ def test_digest_for_a_lead_lists_only_channels_they_are_in(server: Server, chann
     assert assessed["public"] in text and assessed["public_prompt"] in text
     assert assessed["private"] not in text and assessed["dm"] not in text  # private channel and DM excluded
     assert "Fine-tuning" in text and "Prompt engineering" in text and "👎 1" in text
+    assert "👎 why: “&lt;!channel&gt; far too pricey”" in text and "<!channel>" not in text  # escaped
     assert f"https://example.slack.com/archives/{channels['public']}/p{thread.replace('.', '')}" in text
     assert len(emulator.calls("chat.getPermalink")) == permalinks  # built from auth.test, not one call per item
     members = [c for c in emulator.calls("conversations.members") if c.params.get("channel") == channels["public"]]
@@ -394,16 +337,6 @@ def test_digest_refusals_for_hidden_channels_and_bad_arguments(server: Server, c
     assert "Usage" in command(server, "digest yesterday", LEAD).params["text"]
     assert "Pick it from Slack's suggestions" in command(server, "digest #general", LEAD).params["text"]
     assert "between 1 and" in command(server, "digest 0d", LEAD).params["text"]
-
-
-def home_opened(server: Server, user: str) -> dict[str, Any]:
-    event = {"type": "app_home_opened", "user": user, "channel": uid("D"), "tab": "home", "event_ts": sr.new_ts()}
-    count = len([c for c in server.emulator.calls("views.publish") if c.params.get("user_id") == user])
-    assert server.client.post_event(sr.event_body(event))[0] == 200
-    call = server.emulator.wait_for("views.publish", count + 1, timeout=10,
-                                    predicate=lambda c: c.params.get("user_id") == user)[-1]  # fmt: skip
-    assert call.ok
-    return dict(call.params["view"])
 
 
 def test_app_home_for_a_user_and_for_a_lead(server: Server, channels: dict[str, str],

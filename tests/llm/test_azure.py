@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.llm import LlmClient
 from bot.store import Store
 from tests.conftest import TODAY
+from tests.llm.drafts import draft
 from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.test_llm_http import FINANCE
 
@@ -27,7 +28,8 @@ def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
     client = LlmClient.from_settings(settings)
     assert client is not None and isinstance(client.model, AzureChatOpenAI)
     narrative = "Prompt engineering fits: no ML staff, about 40 reports a month and 4 weeks to go."
-    fake.script({"tool": {"needs": "deep_domain"}}, {"content": narrative})
+    fake.script({"tool": draft(needs=("deep_domain", "variance commentary for monthly reports"))},
+                {"content": narrative})  # fmt: skip
     store = Store(":memory:")
     rec, intake, _ = Advisor(store, today=TODAY, llm=client).assess(FINANCE)
     store.close()

@@ -124,3 +124,25 @@ def test_bad_redaction_setting_is_a_clear_error(fake: FakeOpenAI, monkeypatch: p
     assert "Traceback" not in result.output and fake.requests == []
     with pytest.raises(InputError, match="ADVISOR_LLM_REDACT"):
         LlmClient.from_settings(Settings(openai_base_url=fake.base_url, advisor_llm_redact="bogus"))
+
+
+def test_doctor_shows_todays_model_calls_and_a_spent_budget(fake: FakeOpenAI, tmp_path: Path) -> None:
+    from bot.doctor import check_llm
+
+    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3,
+                        advisor_data_dir=tmp_path)  # type: ignore[arg-type]  # fmt: skip
+    services = Services(settings)
+    assert services.llm is not None
+    services.llm.budget.today = lambda: TODAY
+    with services.llm.turn():
+        services.llm.answer("q", ["p"], fallback="offline")
+    tokens = services.store.llm_calls(TODAY.isoformat())["tokens"]
+    check = check_llm(services)
+    assert check.ok and not check.warn
+    assert f"today (UTC): 1 of 3 model calls, ~{tokens:,} tokens" in check.detail
+    for _ in range(2):
+        with services.llm.turn():
+            services.llm.answer("q", ["p"], fallback="offline")
+    spent = check_llm(services)
+    assert spent.ok and spent.warn and "3 of 3 model calls" in spent.detail and "answers offline" in spent.detail
+    services.store.close()

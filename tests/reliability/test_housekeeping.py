@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, cutoff, sweep
+from bot.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, sweep
 from bot.outbox import DEAD, PENDING, SENT
 from bot.services import Services
 from bot.slack.app import build_app
+from bot.store import ago
 from tests.reliability.test_outbox import wait_until
 from tests.slack_emulator import SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
@@ -27,7 +28,11 @@ def services(tmp_path: Path, **settings: Any) -> Services:
 def aged(svc: Services, table: str, where: str, days: float) -> None:
     """Make rows look `days` old."""
     with svc.store.transaction() as db:
-        db.execute(f"update {table} set created_at = ? where {where}", [cutoff(days)])
+        stamp = ago(days)
+        if table == "outbox":  # finished messages age from when they finished
+            db.execute(f"update outbox set created_at = ?, sent_at = ? where {where}", [stamp, stamp])
+        else:
+            db.execute(f"update {table} set created_at = ? where {where}", [stamp])
 
 
 def seed(svc: Services) -> dict[str, int]:
@@ -64,7 +69,7 @@ def test_a_sweep_applies_the_retention_when_set(tmp_path: Path) -> None:
     for thread in ("1.1", "2.2"):
         svc.store.create_conversation(f"k{thread}", platform="slack", team="T", channel="C", thread=thread, user="U")
     with svc.store.transaction() as db:
-        db.execute("update conversations set updated_at = ? where thread = '1.1'", [cutoff(31)])
+        db.execute("update conversations set updated_at = ? where thread = '1.1'", [ago(31)])
     assert sweep(svc).conversations == 1
     assert [r["thread"] for r in svc.store.db.table("conversations").rows] == ["2.2"]
 
@@ -98,9 +103,9 @@ def test_the_housekeeper_sweeps_at_start_and_then_periodically(tmp_path: Path) -
     assert keeper._thread is not None and not keeper._thread.is_alive()
 
 
-def test_cutoff_is_in_the_stored_timestamp_format() -> None:
-    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-    assert cutoff(7, now=now) == "2026-11-20T12:00:00.000+00:00"
+def test_ago_is_in_the_stored_timestamp_format() -> None:
+    at = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    assert ago(7, at=at) == "2026-11-20T12:00:00.000+00:00"
 
 
 def test_serving_slack_keeps_house_from_the_start_without_a_retention(tmp_path: Path) -> None:

@@ -156,5 +156,5 @@ def test_prune_forgets_old_delivered_messages(store: Store, outbox: Outbox, send
     outbox.flush(sender)
     assert outbox.prune(older_than_days=1) == 0
     with store.transaction() as db:
-        db.execute("update outbox set created_at = '2000-01-01T00:00:00.000+00:00'")
+        db.execute("update outbox set created_at = ?, sent_at = ?", ["2000-01-01T00:00:00.000+00:00"] * 2)
     assert outbox.prune(older_than_days=1) == 1 and outbox.counts() == {}

@@ -3,15 +3,25 @@ cached briefly, failing closed), the leads' user group, names and permalinks."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.errors import PermissionDeniedError
 from bot.services import Services
-from bot.slack.access import SlackAccess, slack_leads, team_of
+from bot.slack import messages as msg
+from bot.slack.access import LookupFailedError, SlackAccess, slack_leads, team_of
 from tests.slack_emulator import Fault, SlackEmulator
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (connections are refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class Clock:
@@ -71,6 +81,40 @@ def test_a_failed_lookup_fails_closed_and_is_not_cached(emulator: SlackEmulator,
     grouped = SlackAccess(WebClient(token="xoxb-test", base_url=emulator.url, retry_handlers=[]), group_id="SLEADS")
     assert grouped.group_members() == frozenset()
     assert grouped.group_members() == {"UGROUP"}
+
+
+def test_timeouts_and_dropped_connections_fail_closed_too(emulator: SlackEmulator) -> None:
+    """Not only Slack's API errors: a lookup that times out or can't connect counts as "no" (and isn't cached)."""
+    slow = SlackAccess(WebClient(token="xoxb-test", base_url=emulator.url, timeout=1, retry_handlers=[]),
+                       group_id="SLEADS")  # fmt: skip
+    emulator.fail_next("conversations.members", Fault.timeout(2))
+    assert not slow.can_see("USECRET", "GPRIV") and slow.members("GPRIV") is not None  # asked again: now known
+    emulator.fail_next("usergroups.users.list", Fault.timeout(2))
+    assert slow.in_group("UGROUP") is None and slow.group_members() == {"UGROUP"}
+    dead = SlackAccess(WebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{closed_port()}/api/", timeout=1,
+                                 retry_handlers=[]), group_id="SLEADS")  # fmt: skip
+    assert dead.group_members() == frozenset() and dead.in_group("UGROUP") is None
+    assert dead.members("GPRIV") is None and not dead.can_see("USECRET", "GPRIV")
+    assert dead.display_name("U7") == "U7"
+    assert dead.permalink("C1", "1.2") is None and dead.message_permalink("C1", "1.2") is None
+
+
+def test_leads_and_members_are_required_with_a_clear_reason(emulator: SlackEmulator, client: WebClient) -> None:
+    settings = Settings(advisor_db=":memory:", advisor_leads="ULEAD", advisor_leads_group="SLEADS")  # type: ignore[arg-type]
+    team = slack_leads(Services(settings), WebClient(token="xoxb-test", base_url=emulator.url, retry_handlers=[]))
+    emulator.fail_next("usergroups.users.list", Fault.error("ratelimited"))
+    team.require_lead("ULEAD", "no")  # ADVISOR_LEADS: no lookup needed
+    with pytest.raises(LookupFailedError, match="couldn't check"):
+        team.require_lead("UGROUP", "no")
+    team.require_lead("UGROUP", "no")  # the failure wasn't cached
+    with pytest.raises(PermissionDeniedError, match=r"^not a lead$"):
+        team.require_lead("USECRET", "not a lead")
+    team.require_member("USECRET", "GPRIV", "no")
+    with pytest.raises(PermissionDeniedError, match=r"^not in it$"):
+        team.require_member("ULEAD", "GPRIV", "not in it")
+    with pytest.raises(LookupFailedError) as failed:
+        team.require_member("ULEAD", "CUNKNOWN", "not in it")  # channel_not_found: Slack can't say
+    assert str(failed.value) == msg.LOOKUP_FAILED
 
 
 def test_lead_group_from_settings(emulator: SlackEmulator, client: WebClient) -> None:

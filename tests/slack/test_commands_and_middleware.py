@@ -10,9 +10,10 @@ import pytest
 from slack_bolt import App, BoltRequest
 
 from bot.config import Settings
+from bot.forms import parse_number
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.slack.listeners.actions import parse_adjust, parse_number
+from bot.slack.listeners.actions import parse_adjust
 from bot.slack.listeners.commands import parse_command
 from bot.slack.middleware import route_event, strip_mention
 from tests import slack_requests as sr
@@ -44,6 +45,23 @@ def test_parse_adjust_reports_inline_errors() -> None:
     assert values["regulated"] is True and values["industry"] is None
     _, errors = parse_adjust({"deadline_weeks": state["deadline_weeks"]})
     assert set(errors) == {"deadline_weeks"}
+
+
+@pytest.mark.parametrize("forged", ["not json", '"bogus"', "1", "null", "", "[true]"])
+def test_parse_adjust_refuses_forged_dropdown_values(forged: str) -> None:
+    """A dropdown value the modal never offered is an inline error (or, when empty, unknown), never a crash."""
+    state = {"mission_critical": {"value": {"type": "static_select", "selected_option": {"value": forged}}},
+             "labeled_examples": {"value": {"type": "plain_text_input", "value": "20k"}}}  # fmt: skip
+    values, errors = parse_adjust(state)
+    if forged:
+        assert errors == {"mission_critical": "Pick one of the options."}
+    else:
+        assert errors == {} and values == {"mission_critical": None, "labeled_examples": 20000}
+    assert parse_adjust({"regulated": {"value": {"type": "static_select", "selected_option": None}}}) == (
+        {"regulated": None}, {})  # fmt: skip
+    assert parse_adjust({"regulated": {"value": {"type": "static_select", "selected_option": {"value": "true"}}},
+                         "not_a_field": {"value": {"value": "x"}}, "budget_usd": None}) == (
+        {"regulated": True, "budget_usd": None}, {})  # fmt: skip
 
 
 def test_strip_mention() -> None:

@@ -129,7 +129,7 @@ def test_summary_blocks_are_within_limits_and_escaped(text: str, note: str) -> N
     store.record_decision(reply.conversation_id, "ULEAD", "needs_info", note)
     summary = build_summary(store, reply.conversation_id).model_copy(update={
         "prose": text * 40, "risks": [text] * 10, "open_questions": [note * 5] * 10, "use_case": text * 10,
-        "confidence_reason": note * 20, "tco_headline": text * 30,
+        "confidence_reason": note * 20, "tco_headline": text * 30, "feedback_reasons": [note * 10, text * 10] * 3,
     })  # fmt: skip
     blocks = [b.to_dict() for b in lb.summary_blocks(summary, version=3, permalink="https://example.slack.com/x")]
     check_limits(blocks)
@@ -140,6 +140,49 @@ def test_summary_blocks_are_within_limits_and_escaped(text: str, note: str) -> N
     assert len(actions) == 1 and [e["action_id"] for e in actions[0]["elements"]] == [
         "decision:approved", "decision:needs_info", "decision:rejected"]  # fmt: skip
     assert json.loads(actions[0]["elements"][0]["value"]) == {"c": reply.conversation_id, "v": 3, "d": "needs_info"}
+
+
+def test_feedback_reasons_in_the_summary_and_the_digest() -> None:
+    """The latest three 👎 reasons (newest first, as the core gives them), escaped and clipped; none, no line."""
+    store = Store(":memory:")
+    reply = Advisor(store).handle(ConversationKey("slack", "T1", "C1", "1.1"), "UREQ", FULL)
+    reasons = ["<!channel> ignores our GPU budget", "y" * 900, "  too\n  slow  ", "fourth (not shown)"]
+    summary = build_summary(store, reply.conversation_id).model_copy(update={"feedback_reasons": reasons})
+    text = json.dumps([b.to_dict() for b in lb.summary_blocks(summary, version=1)], ensure_ascii=False)
+    assert "Why 👎" in text and "• &lt;!channel&gt; ignores our GPU budget" in text and "<!channel>" not in text
+    assert "y" * (lb.SUMMARY_REASON_MAX - 1) + "…" in text and "y" * lb.SUMMARY_REASON_MAX not in text
+    assert "• too slow" in text and "fourth" not in text
+    assert text.index("GPU budget") < text.index("yyy") < text.index("too slow")  # the core's order: newest first
+    quiet = build_summary(store, reply.conversation_id).model_copy(update={"feedback_reasons": ["  "]})
+    assert "Why 👎" not in json.dumps([b.to_dict() for b in lb.summary_blocks(quiet, version=1)], ensure_ascii=False)
+    from bot.advisor.digest import DigestItem
+
+    item = DigestItem(conversation_id="abc", channel="C1", thread="1.1", requester="U1", created_at="2026-11-27",
+                      approach="hybrid", confidence=0.7, status="Awaiting decision", crossover=None, feedback_down=4,
+                      feedback_reasons=reasons)  # fmt: skip
+    line = lb.item_line(item, None)
+    assert "👎 why: “&lt;!channel&gt; ignores our GPU budget”; “" + "y" * (lb.DIGEST_REASON_MAX - 1) + "…”" in line
+    assert "“too slow”" in line and "fourth" not in line and "<!channel>" not in line
+    assert "why" not in lb.item_line(item.model_copy(update={"feedback_reasons": []}), None)
+
+
+def test_digest_counts_every_item_it_could_not_list() -> None:
+    """Long lines (links, reasons) may not all fit in one section: whatever isn't listed is counted in "…and N
+    more", so no assessment silently disappears from a digest."""
+    from bot.advisor.digest import Digest, DigestItem
+
+    items = [DigestItem(conversation_id=f"id{n:04d}", channel="C1", thread=f"{n}.1", requester="U1",
+                        created_at="2026-11-27", approach="hybrid", confidence=0.7, status="Awaiting decision",
+                        crossover=1_400_000, feedback_up=3, feedback_down=4, feedback_reasons=["<&>" * 200] * 3)
+             for n in range(20)]  # fmt: skip
+    digest = Digest(period="last 7 days", total=20, counts={"hybrid": 20}, groups={"hybrid": items}, headline="h")
+    long_link = "https://example.slack.com/archives/C1/p" + "9" * 200
+    blocks = [b.to_dict() for b in lb.digest_blocks(digest, lambda c, t: long_link, since="7d")]
+    check_limits(blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
+    listed = sum(f"`id{n:04d}`" in text for n in range(20))
+    assert 0 < listed < lb.DIGEST_PER_GROUP  # fewer than a group's share fit in the section
+    assert f"…and {20 - listed} more" in text
 
 
 def test_summary_of_an_intake_in_progress_has_no_decision_buttons() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.errors import InputError
 from bot.services import Services
 from bot.teams.auth import teams_auth
@@ -22,6 +23,9 @@ CREDENTIALS = {
     "connections__service_connection__settings__clientsecret": "not-a-real-secret",
     "connections__service_connection__settings__tenantid": "55555555-6666-7777-8888-999999999999",
 }
+
+PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+SECRET = CREDENTIALS["connections__service_connection__settings__clientsecret"]
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +88,36 @@ def test_cli_refuses_to_serve_without_credentials(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(main, ["serve-teams", "--port", "1"])
     assert result.exit_code == 1 and "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID" in result.output
     assert "Traceback" not in result.output
+
+
+def test_every_connection_setting_reaches_the_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    """Certificate auth from the environment and the issuer list from .env: all of them, not a fixed few."""
+    app, tenant = CREDENTIALS[f"{PREFIX.lower()}clientid"], CREDENTIALS[f"{PREFIX.lower()}tenantid"]
+    pfx = str(tmp_path / "bot.pfx")
+    for name, value in {"CLIENTID": app, "TENANTID": tenant, "AUTHTYPE": "certificate", "CERTPFXFILE": pfx,
+                        "SENDX5C": "true"}.items():  # fmt: skip
+        monkeypatch.setenv(PREFIX + name, value)
+    issuers = f"https://api.botframework.com,https://sts.windows.net/{tenant}/"
+    Path(".env").write_text(f"{PREFIX}ISSUERS={issuers}\n{PREFIX}CLIENTSECRET={SECRET}\n", encoding="utf-8")
+    with caplog.at_level(logging.DEBUG):
+        settings = Settings()
+        config = teams_auth(settings).configuration
+    forwarded = {"auth": config.AUTH_TYPE, "pfx": config.CERT_PFX_FILE, "x5c": config.SEND_X5C,
+                 "issuers": config.ISSUERS, "client": config.CLIENT_ID, "tenant": config.TENANT_ID,
+                 "secret": config.CLIENT_SECRET}  # fmt: skip
+    assert forwarded == {"auth": "certificate", "pfx": pfx, "x5c": True, "issuers": issuers.split(","),
+                         "client": app, "tenant": tenant, "secret": SECRET}  # fmt: skip
+    assert config.VALIDATE_ISSUER  # the advisor checks issuers unless told not to
+    assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump()) and SECRET not in caplog.text
+
+
+def test_the_issuer_check_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(PREFIX + "VALIDATE_ISSUER", "false")
+    assert not teams_auth(teams_services(tmp_path, **CREDENTIALS).settings).configuration.VALIDATE_ISSUER
+
+
+def test_unusable_connection_settings_are_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(PREFIX + "AUTHTYPE", "certificate")  # and no CERTPFXFILE
+    with pytest.raises(InputError, match="not usable: CERT_PFX_FILE is required for certificate authentication"):
+        teams_auth(teams_services(tmp_path, **CREDENTIALS).settings)

@@ -18,6 +18,7 @@ from bot.advisor.summary import Decision, StepSummary, ThreadSummary
 from bot.errors import InputError
 from bot.store import Store
 from bot.teams import cards, lead_cards
+from tests.teams.harness import actions, card_text
 from tests.teams.schema import assert_valid_card
 
 FULL = ("We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
@@ -67,7 +68,8 @@ def text_blocks(node: Any) -> list[str]:
 def test_recommendation_and_question_cards_from_hostile_text(base: Recommendation, text: str, n: int) -> None:
     card = cards.recommendation_card(hostile_rec(base, text, n), CID, [text] * n)
     assert_valid_card(card)
-    assert [a["data"]["verb"] for a in card["actions"]] == ["adjust", "feedback", "feedback"]
+    assert [a["type"] for a in card["actions"]] == ["Action.Submit", "Action.Submit", "Action.ShowCard"]
+    assert [a["data"]["verb"] for a in actions(card)] == ["adjust", "feedback", "feedback"]  # 👎 is in its form
     questions = cards.questions_card(text, list(question_bank().values()), CID, [text] * n)
     assert_valid_card(questions)
     assert all("\x00" not in t for t in text_blocks(card) + text_blocks(questions))
@@ -99,13 +101,39 @@ def test_adjust_summary_and_digest_cards_from_hostile_text(text: str, n: int) ->
         approach="hybrid", confidence=0.5, confidence_reason=text, tco_headline=text, crossover=None,
         risks=[text] * n, open_questions=[text] * n,
         decision=Decision(status="needs_info", note=text, user=text, updated_at="2026-11-27"), prose=text,
+        feedback={"up": n, "down": n}, feedback_reasons=[text] * n,
     )  # fmt: skip
-    assert_valid_card(lead_cards.summary_card(summary))
+    summary_card = lead_cards.summary_card(summary)
+    assert_valid_card(summary_card)
     item = DigestItem(conversation_id=CID, channel=text, thread=text, requester=text, created_at="2026-11-27",
-                      approach="fine_tuning", confidence=0.7, status=text, crossover=None)  # fmt: skip
+                      approach="fine_tuning", confidence=0.7, status=text, crossover=None, feedback_up=n,
+                      feedback_down=n, feedback_reasons=[text] * n)  # fmt: skip
     digest = Digest(period=text, total=n, counts={"fine_tuning": n}, groups={"fine_tuning": [item] * n},
                     recent_decisions=[item] * n, headline=text)  # fmt: skip
-    assert_valid_card(lead_cards.digest_card(digest, text))
+    digest_card = lead_cards.digest_card(digest, text)
+    assert_valid_card(digest_card)
+    assert all("\x00" not in t for t in text_blocks(summary_card) + text_blocks(digest_card))
+
+
+def test_feedback_reasons_are_shown_verbatim_in_summaries_and_digests() -> None:
+    reasons = [MARKDOWN, "Too expensive for our volume"]
+    summary = ThreadSummary(conversation_id=CID, platform="teams", team="t", channel="c", thread="chat",
+                            requester="aad-1", created_at="2026-11-27T10:00:00.000+00:00", use_case="tickets", steps=[],
+                            approach="hybrid", confidence=0.5, confidence_reason="", tco_headline="", crossover=None,
+                            feedback={"up": 1, "down": 2}, feedback_reasons=reasons, prose="A summary.")  # fmt: skip
+    item = DigestItem(conversation_id=CID, channel="c", thread="chat", requester="aad-1", created_at="2026-11-27",
+                      approach="hybrid", confidence=0.5, status="Awaiting decision", crossover=None, feedback_up=1,
+                      feedback_down=2, feedback_reasons=reasons)  # fmt: skip
+    digest = Digest(period="last 7 days", total=1, counts={"hybrid": 1}, groups={"hybrid": [item]}, headline="1")
+    summary_card, digest_card = lead_cards.summary_card(summary), lead_cards.digest_card(digest)
+    shown = card_text(summary_card)
+    assert "Feedback: 👍 1 · 👎 2" in shown and "Why 👎 (most recent first)" in shown
+    assert shown.index(f"• {MARKDOWN}") < shown.index("• Too expensive for our volume")  # their words, newest first
+    assert ("Feedback: 👍 1 · 👎 2 · 👎 why: “**bold** [link](https://evil.example) <at>Everyone</at> # h…”; "
+            "“Too expensive for our volume”") in card_text(digest_card)  # one line per assessment, reasons clipped
+    for card in (summary_card, digest_card):
+        assert_valid_card(card)
+        assert not [t for t in text_blocks(card) if "evil.example" in t]  # in TextRuns: never markdown
 
 
 def test_user_text_is_never_rendered_as_markdown(base: Recommendation) -> None:

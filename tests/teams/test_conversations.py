@@ -146,6 +146,21 @@ def test_feedback_is_stored(teams: Teams, services: Services) -> None:
     assert [(f["user"], f["value"]) for f in services.store.feedback(str(up["c"]))] == [(DANA.aad, "up")]
 
 
+def test_a_thumbs_down_can_say_why_and_leads_see_it(teams: Teams, services: Services) -> None:
+    chat = Chat.personal()
+    card = only_card(teams.say(chat, DANA, FULL)).card or {}
+    down = button(card, "feedback", v="down")  # inside the 👎 form, with the reason input
+    cid = str(down["c"])
+    too_long = teams.click(chat, DANA, {**down, "reason": "x" * 501})
+    assert [s.text for s in too_long] == ["Keep the reason under 500 characters, please. Nothing was changed."]
+    assert services.store.feedback(cid) == []
+    sent = teams.click(chat, DANA, {**down, "reason": "  Our volume\n is **seasonal**  "})
+    assert [s.text for s in sent] == ["Thanks, your reason is recorded with your 👎."]
+    assert [(f["value"], f["reason"]) for f in services.store.feedback(cid)] == [("down", "Our volume is **seasonal**")]
+    summary = card_text(only_card(teams.say(chat, DANA, "summary")).card or {})
+    assert "Feedback: 👍 0 · 👎 1" in summary and "• Our volume is **seasonal**" in summary
+
+
 def test_why_and_help_are_plain_text(teams: Teams) -> None:
     chat = Chat.personal()
     teams.say(chat, DANA, FULL)
@@ -169,3 +184,20 @@ def test_deleted_card_is_posted_again_and_old_buttons_are_refused(teams: Teams, 
     assert services.store.feedback(cid) == []
     fresh = teams.click(chat, DANA, button(second.card or {}, "feedback", v="down"), reply_to=second.new_id)
     assert "👎" in fresh[0].text and [f["value"] for f in services.store.feedback(cid)] == ["down"]
+
+
+def test_redelivered_form_submission_is_applied_once(teams: Teams, services: Services) -> None:
+    chat = Chat.personal()
+    card_message = only_card(teams.say(chat, DANA, FULL))
+    adjust = button(card_message.card or {}, "adjust")
+    cid = str(adjust["c"])
+    form = only_card(teams.click(chat, DANA, adjust, reply_to=card_message.new_id))
+    values = {str(e["id"]): e.get("value", "") for e in walk_inputs(form.card or {})}
+    submission = teams.submit(chat, DANA, {"verb": "adjust_submit", "c": cid, **values, "labeled_examples": "0"},
+                              reply_to=form.new_id)  # fmt: skip
+    status, first = teams.post(submission)
+    assert status == 202 and [s.method for s in first if s.card] == ["PUT"]
+    versions, turns = len(services.store.intake_versions(cid)), len(services.store.turns(cid))
+    status, again = teams.post(submission)  # Teams redelivers the same activity (same id) after a timeout
+    assert status == 202 and again == []
+    assert (len(services.store.intake_versions(cid)), len(services.store.turns(cid))) == (versions, turns)

@@ -37,16 +37,22 @@ def decide(cid: str, status: str, note: str = "") -> dict[str, Any]:
     return {"verb": "decide", "c": cid, "v": status, "note": note}
 
 
+def decisions(services: Services, cid: str) -> list[dict[str, Any]]:
+    """The assessment's audited decisions (the audit trail also records who viewed summaries)."""
+    return [a for a in services.store.audit(cid) if a["action"] == "decision"]
+
+
 def test_summary_and_decisions_in_the_thread(teams: Teams, services: Services) -> None:
     thread, cid = assess_in(teams, Chat.channel("Risk"), "1800000000001")
     summary = card_of(teams.say(thread, DANA, "summary", mention=True))  # anyone in the thread may ask
     text = card_text(summary.card or {})
     assert "Assessment summary" in text and cid in text and "Awaiting decision" in text
+    assert [(a["user"], a["action"]) for a in services.store.audit(cid)] == [(DANA.aad, "summary")]  # who saw it
     assert [a["data"]["v"] for a in actions(summary.card or {})] == ["approved", "needs_info", "rejected"]
 
     refused = teams.click(thread, DANA, decide(cid, "approved"), reply_to=summary.new_id)
     assert len(refused) == 1 and NOT_A_LEAD in refused[0].text
-    assert services.store.decision(cid) is None and services.store.audit(cid) == []
+    assert services.store.decision(cid) is None and decisions(services, cid) == []
 
     sent = teams.click(thread, LEAD, decide(cid, "needs_info", "What is the monthly volume   per region?"),
                        reply_to=summary.new_id)  # fmt: skip
@@ -55,12 +61,12 @@ def test_summary_and_decisions_in_the_thread(teams: Teams, services: Services) -
     assert "Needs info by aad-lead-0001: What is the monthly volume per region?" in card_text(updated[0].card or {})
     assert any(s.text == f"Decision recorded: Needs info (assessment {cid})." for s in sent)
     teams.click(thread, LEAD, decide(cid, "approved"), reply_to=summary.new_id)
-    audit = [(a["user"], a["action"], a["previous"], a["value"]) for a in services.store.audit(cid)]
+    audit = [(a["user"], a["action"], a["previous"], a["value"]) for a in decisions(services, cid)]
     assert audit == [(LEAD.aad, "decision", None, "needs_info"), (LEAD.aad, "decision", "needs_info", "approved")]
 
     bogus = teams.click(thread, LEAD, decide(cid, "yolo"), reply_to=summary.new_id)
     assert "not a decision" in bogus[0].text
-    assert len(services.store.audit(cid)) == 2 and services.store.decision(cid)["status"] == "approved"  # type: ignore[index]
+    assert len(decisions(services, cid)) == 2 and services.store.decision(cid)["status"] == "approved"  # type: ignore[index]
 
 
 def test_summary_without_an_assessment_says_so(teams: Teams) -> None:
@@ -105,3 +111,21 @@ def test_digest_and_summaries_follow_membership(teams: Teams, connector: Connect
     assert services.store.decision(seen)["status"] == "rejected"  # type: ignore[index]
     assert "Only leads" in teams.say(Chat.personal(), DANA, f"summary {seen}")[0].text
     assert card_of(teams.say(seen_thread, DANA, "summary", mention=True))  # still fine in the thread itself
+
+
+def test_redelivered_decision_is_recorded_once(teams: Teams, services: Services) -> None:
+    thread, cid = assess_in(teams, Chat.channel("Ops"), "1800000000201")
+    summary = card_of(teams.say(thread, LEAD, "summary", mention=True))
+    click = teams.submit(thread, LEAD, decide(cid, "approved", "ship it"), reply_to=summary.new_id)
+    status, first = teams.post(click)
+    assert status == 202 and any(s.text.startswith("Decision recorded: Approved") for s in first)
+    status, again = teams.post(click)  # the same activity id again: Teams retried the delivery
+    assert status == 202 and again == []
+    assert [(a["user"], a["value"]) for a in decisions(services, cid)] == [(LEAD.aad, "approved")]
+
+
+def test_digest_in_a_channel_without_assessments(teams: Teams) -> None:
+    quiet = Chat.channel("Quiet corner")
+    digest = card_of(teams.say(quiet.thread("1800000000301"), LEAD, "digest 30d", mention=True))
+    text = card_text(digest.card or {})
+    assert "Digest · last 30 days · Quiet corner" in text and "member" not in text

@@ -7,13 +7,23 @@ import re
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jsonschema.exceptions import best_match
+from jsonschema.validators import Draft4Validator
 
 from bot.teams.leads import _DIGEST, _SUMMARY
 
 TEAMS = Path(__file__).resolve().parents[2] / "teams"
+# The official schema of the manifest version we use (MIT, github.com/OfficeDev/microsoft-teams-app-schema, tag v1.17).
+SCHEMA = Path(__file__).resolve().parent / "data" / "MicrosoftTeams.v1.17.schema.json"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+PLACEHOLDER = "00000000-0000-0000-0000-000000000000"  # the README's sideload step replaces it with the bot's app id
+
+
+def manifest() -> dict[str, Any]:
+    return dict(json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8")))
 
 
 def decode_png(path: Path) -> tuple[int, int, list[bytes]]:
@@ -37,21 +47,41 @@ def decode_png(path: Path) -> tuple[int, int, list[bytes]]:
     return width, height, [raw[i * stride + 1:(i + 1) * stride] for i in range(height)]
 
 
+def test_manifest_is_valid_against_the_official_schema() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    data = manifest()
+    assert data["manifestVersion"] == schema["properties"]["manifestVersion"]["const"]
+    assert data["$schema"].endswith(f"/v{data['manifestVersion']}/MicrosoftTeams.schema.json")
+    error = best_match(Draft4Validator(schema).iter_errors(data))
+    assert error is None, f"{error.message[:300]} at {list(error.absolute_path)}"
+
+
+def test_channel_and_group_chat_replies_need_no_mention() -> None:
+    """Without resource-specific consent Teams only delivers channel and group-chat messages that @mention the bot,
+    so a reply chain could not continue without a mention."""
+    data = manifest()
+    rsc = {(p["name"], p["type"]) for p in data["authorization"]["permissions"]["resourceSpecific"]}
+    assert rsc == {("ChannelMessage.Read.Group", "Application"), ("ChatMessage.Read.Chat", "Application")}
+    # RSC is granted to the Entra app named here: the bot's own app registration, like `id` and `botId`.
+    assert data["webApplicationInfo"]["id"] == data["id"] == data["bots"][0]["botId"] == PLACEHOLDER
+    assert data["webApplicationInfo"]["resource"]
+
+
 def test_manifest_fields() -> None:
-    manifest = json.loads((TEAMS / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["manifestVersion"] == "1.17" and GUID.match(manifest["id"])
-    assert len(manifest["name"]["short"]) <= 30 and len(manifest["name"]["full"]) <= 100
-    assert len(manifest["description"]["short"]) <= 80 and len(manifest["description"]["full"]) <= 4000
-    assert all(url.startswith("https://") for key, url in manifest["developer"].items() if key.endswith("Url"))
-    assert re.match(r"^#[0-9A-Fa-f]{6}$", manifest["accentColor"])
-    bot = manifest["bots"][0]
+    data = manifest()
+    assert data["manifestVersion"] == "1.17" and GUID.match(data["id"])
+    assert len(data["name"]["short"]) <= 30 and len(data["name"]["full"]) <= 100
+    assert len(data["description"]["short"]) <= 80 and len(data["description"]["full"]) <= 4000
+    assert all(url.startswith("https://") for key, url in data["developer"].items() if key.endswith("Url"))
+    assert re.match(r"^#[0-9A-Fa-f]{6}$", data["accentColor"])
+    bot = data["bots"][0]
     assert GUID.match(bot["botId"]) and set(bot["scopes"]) == {"personal", "team", "groupChat"}
     commands = bot["commandLists"][0]["commands"]
     assert len(commands) <= 10 and all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in commands)
     # The leads' commands the manifest advertises are the ones the agent understands.
     titles = {c["title"] for c in commands}
     assert _SUMMARY.match("summary") and "summary" in titles and _DIGEST.match("digest") and "digest" in titles
-    for name in manifest["icons"].values():
+    for name in data["icons"].values():
         assert (TEAMS / name).is_file()
 
 

@@ -1,7 +1,8 @@
 """Interactivity: quick-answer buttons, card feedback (👎 asks for a reason), and the "Adjust answers" modal.
 
-Every button names a conversation; `acted_on` refuses unknown ids, other workspaces' conversations and clicks
-on an outdated card before anything is stored.
+Every button names a conversation; `acted_on` refuses unknown ids, other workspaces' conversations, clicks that
+aren't on a message in the conversation's channel and clicks on an outdated card before anything is stored. The
+modals carry the conversation's channel in their private_metadata, checked again on submit.
 """
 
 from __future__ import annotations
@@ -25,16 +26,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.advisor.conversation import Reply
-from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake, IntakeValues
+from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.errors import AdvisorError
-from bot.forms import NUMBER_FIELDS, parse_number
 from bot.forms import choices as _choices
+from bot.forms import initial_text, parse_form
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackLeads, team_of
-from bot.slack.listeners.leads import acted_on, refusal, tell
+from bot.slack.listeners.leads import acted_on, refusal, require_channel, tell, told_privately
 from bot.slack.replies import (
     Outgoing,
     answer_turns,
@@ -64,6 +65,11 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             ack()
             tell(client, body, refusal(exc))
             return
+        except Exception:
+            log.exception("quick answer not recorded")
+            ack()
+            tell(client, body, msg.ERROR)
+            return
         ack()
         if item is not None:
             channel, thread = str(conv["channel"]), reply_thread_of(conv)
@@ -79,7 +85,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         user = body["user"]["id"]
         channel, thread = str(conv["channel"]), reply_thread_of(conv)
-        with told_on_failure(client, channel, thread):
+        with told_privately(client, body):
             services.store.set_feedback(conv["id"], user, value)  # one vote per user; a new click replaces it
             if value == "down":
                 try:  # the 👎 is stored already; the modal only adds an optional reason
@@ -97,18 +103,23 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         reason = " ".join(str((state.get("value") or {}).get("value") or "").split())
         try:
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+            require_channel(conv, meta.get("ch"))
         except AdvisorError as exc:
             ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(refusal(exc), 150)})
+            return
+        except Exception:
+            log.exception("feedback reason not recorded")
+            ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(msg.ERROR, 150)})
             return
         if len(reason) > lb.MAX_NOTE:
             ack(response_action="errors", errors={lb.REASON_BLOCK: msg.FEEDBACK_REASON_TOO_LONG})
             return
         ack()
         if reason:
-            user, channel = body["user"]["id"], str(meta.get("ch") or conv["channel"])
-            with told_on_failure(client, channel, meta.get("ts") or None):
+            user, channel, thread = body["user"]["id"], str(conv["channel"]), reply_thread_of(conv)
+            with told_on_failure(client, channel, thread):
                 services.store.set_feedback(conv["id"], user, "down", reason)
-                client.chat_postEphemeral(channel=channel, user=user, thread_ts=meta.get("ts") or None,
+                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread,
                                           text=msg.FEEDBACK_REASON_THANKS)  # fmt: skip
 
     @app.action("adjust")
@@ -117,21 +128,25 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         conv = acted_on(services, team, client, body, str(action.get("value") or ""), card=True)
         if conv is None:
             return
-        with told_on_failure(client, str(conv["channel"]), reply_thread_of(conv)):
+        with told_privately(client, body):
             intake = services.store.latest_intake(conv["id"])
-            client.views_open(trigger_id=body["trigger_id"], view=adjust_view(conv["id"], intake))
+            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]))
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ADJUST_CALLBACK)
     def on_adjust_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        cid = str(view.get("private_metadata") or "")
+        raw_meta = str(view.get("private_metadata") or "")
+        meta = lb.decoded(raw_meta) or {"c": raw_meta}  # a modal opened before its metadata named the channel
         values, errors = parse_adjust(view.get("state", {}).get("values", {}))
         if errors:
             ack(response_action="errors", errors=errors)
             return
         user = re.sub(r"[^A-Z0-9]", "", str(body["user"]["id"]))  # it is shown as <@user>
         try:
-            conv = team.conversation(cid, team_of(body))  # forged ids and other workspaces' conversations are refused
-            channel, thread = str(conv["channel"]), reply_thread_of(conv)
+            # forged ids, other workspaces' conversations and a modal not opened from the conversation's channel
+            conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+            require_channel(conv, meta.get("ch"))
+            cid, channel, thread = str(conv["id"]), str(conv["channel"]), reply_thread_of(conv)
             # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
             # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
             with services.advisor.conversation_lock(str(conv["key"])):
@@ -139,6 +154,10 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
                 queue(services, channel, thread, cid, adjusted(reply, user))
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
+            return
+        except Exception:
+            log.exception("adjusted answers not recorded")
+            ack(response_action="errors", errors={_first_block(values): bk.clip(msg.ERROR, 150)})
             return
         ack()
         with told_on_failure(client, channel, thread):
@@ -153,17 +172,19 @@ def adjusted(reply: Reply, user: str) -> list[Outgoing]:
     return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=user)})]
 
 
-def adjust_view(conversation_id: str, intake: Intake) -> View:
-    """A modal with one input per intake field, grouped by the six steps, prefilled with the known values."""
+def adjust_view(conversation_id: str, intake: Intake, channel: str) -> View:
+    """A modal with one input per intake field, grouped by the six steps, prefilled with the known values; its
+    private_metadata names the conversation and its channel (checked again on submit)."""
     values = intake.values.model_dump()
     blocks: list[Block] = []
     for step, step_name in STEP_NAMES.items():
-        blocks.append(bk.section(f"*Step {step}: {step_name}*"))
+        blocks.append(bk.section(msg.ADJUST_STEP.format(step=step, name=step_name)))
         for name in [f for f, s in FIELD_STEP.items() if s == step]:
             blocks.append(_input(name, values.get(name)))
-    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=conversation_id,
+    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=lb.compact({"c": conversation_id,
+                                                                                       "ch": channel}),
                 title=PlainTextObject(text=msg.ADJUST_TITLE), submit=PlainTextObject(text=msg.ADJUST_SUBMIT),
-                close=PlainTextObject(text="Cancel"), blocks=blocks)  # fmt: skip
+                close=PlainTextObject(text=msg.MODAL_CANCEL), blocks=blocks)  # fmt: skip
 
 
 def _input(name: str, value: Any) -> InputBlock:
@@ -174,45 +195,32 @@ def _input(name: str, value: Any) -> InputBlock:
         options = [Option(value=json.dumps(v), label=lbl) for lbl, v in choices]
         initial = next((o for o, (_, v) in zip(options, choices, strict=True) if v == value), None)
         element = StaticSelectElement(action_id="value", options=options, initial_option=initial,
-                                      placeholder="Unknown")  # fmt: skip
+                                      placeholder=msg.ADJUST_UNKNOWN)  # fmt: skip
     else:
-        initial_value = None if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+        initial_value = initial_text(value) or None
         element = PlainTextInputElement(action_id="value", initial_value=initial_value,
                                         multiline=name == "use_case", max_length=500)  # fmt: skip
     return InputBlock(block_id=name, label=label, element=element, optional=True)
 
 
 def parse_adjust(state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The modal's values by field, and inline errors by block for anything that isn't valid."""
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    """The modal's values by field, and inline errors by block (field) for anything that isn't valid.
+
+    Parsed by the platform-neutral form (bot/forms.py, as Teams' input card is): numbers as people type them,
+    and a dropdown value that isn't one of the field's options (a forged payload) is an error, not a crash.
+    """
+    raw: dict[str, Any] = {}
     for name, actions in state.items():
-        if name not in IntakeValues.model_fields:
-            continue
-        element = (actions or {}).get("value") or {}
-        if "selected_option" in element:
+        element = (actions or {}).get("value") if isinstance(actions, dict) else None
+        if not isinstance(element, dict):
+            raw[name] = None
+        elif "selected_option" in element:
             selected = element.get("selected_option")
-            values[name] = json.loads(selected["value"]) if selected else None
-            continue
-        raw = element.get("value")
-        if raw is None or not str(raw).strip():
-            values[name] = None
-        elif name in NUMBER_FIELDS:
-            try:
-                values[name] = parse_number(str(raw), NUMBER_FIELDS[name])
-            except ValueError:
-                errors[name] = msg.NOT_A_NUMBER
+            raw[name] = selected.get("value") if isinstance(selected, dict) else None
         else:
-            values[name] = str(raw).strip()
-    if not errors:
-        try:
-            IntakeValues.model_validate({k: v for k, v in values.items() if v is not None})
-        except Exception as exc:  # pydantic's ValidationError: map each problem to its field
-            for err in getattr(exc, "errors", list)():
-                field = str(err["loc"][0]) if err.get("loc") else ""
-                if field in state:
-                    errors[field] = bk.clip(str(err["msg"]), 150)
-    return values, errors
+            raw[name] = element.get("value")
+    values, errors = parse_form(raw)
+    return values, {name: bk.clip(error, 150) for name, error in errors.items()}
 
 
 def _first_block(values: dict[str, Any]) -> str:

@@ -82,7 +82,7 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
     if "monthly_requests" not in facts:
         blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=msg.TCO_USAGE)]))
     x = est.crossover_monthly_requests
-    text = f"3-year cost estimate; crossover ~{tco.format_volume(x)} requests/month" if x else "3-year cost estimate"
+    text = msg.TCO_FALLBACK_CROSSOVER.format(volume=tco.format_volume(x)) if x else msg.TCO_FALLBACK
     return {"text": text, "blocks": bk.to_dicts(blocks)}
 
 
@@ -96,8 +96,9 @@ def status_reply(services: Services, user: str) -> dict[str, Any]:
         state = msg.STATUS_STATE.get(conv["state"], conv["state"])
         rec = services.store.latest_recommendation(conv["id"])
         outcome = f" · {APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%})" if rec else ""
-        where = f"<#{conv['channel']}>" if str(conv["channel"]).startswith(("C", "G")) else "direct message"
-        lines.append(f"• `{conv['id']}` in {where} · {state}{outcome} · updated {str(conv['updated_at'])[:10]}")
+        where = f"<#{conv['channel']}>" if str(conv["channel"]).startswith(("C", "G")) else msg.STATUS_DM
+        lines.append(msg.STATUS_LINE.format(id=conv["id"], where=where, state=state, outcome=outcome,
+                                            date=str(conv["updated_at"])[:10]))  # fmt: skip
     return {"text": "\n".join(lines)}
 
 

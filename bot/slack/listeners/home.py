@@ -12,14 +12,13 @@ from slack_sdk.models.views import View
 
 from bot.advisor.conversation import ConversationKey
 from bot.advisor.digest import parse_period
-from bot.advisor.summary import STATUS_LABELS
-from bot.errors import AdvisorError
+from bot.advisor.summary import status_label
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackLeads, team_of
-from bot.slack.listeners.leads import digest_links
+from bot.slack.listeners.leads import digest_links, told_privately
 from bot.slack.replies import Turn, run_turn
 
 log = logging.getLogger("bot.slack")
@@ -38,8 +37,7 @@ def my_assessments(services: Services, user: str, team: str) -> list[lb.MyAssess
         cid = str(conv["id"])
         rec = store.latest_recommendation(cid)
         decided = store.decision(cid)
-        status = (STATUS_LABELS.get(decided["status"], decided["status"]) if decided
-                  else "Awaiting decision" if rec else "Intake in progress")  # fmt: skip
+        status = status_label(decided["status"] if decided else None, rec is not None)
         out.append(lb.MyAssessment(
             conversation_id=cid, channel=str(conv["channel"]), thread=str(conv["thread"]),
             use_case=store.latest_intake(cid).values.use_case, approach=rec.approach if rec else None,
@@ -61,11 +59,22 @@ def home_for(services: Services, team: SlackLeads, user: str, team_id: str) -> V
 
 
 def publish_home(services: Services, team: SlackLeads, client: WebClient, user: str, team_id: str) -> None:
-    """Publish (or refresh) a user's App Home; failures are logged (there is no thread to tell)."""
+    """Publish (or refresh) a user's App Home. There is no thread to tell about a failure, so the home itself says
+    so (when Slack takes even that), and the log has the details."""
     try:
         client.views_publish(user_id=user, view=home_for(services, team, user, team_id))
-    except (SlackApiError, AdvisorError) as exc:
-        log.warning("app home for %s not published: %s", user, exc)
+        return
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        log.warning("app home for %s not published: %s", user, error)
+        text = msg.ERROR_SLACK.format(error=bk.safe(str(error), 100))
+    except Exception:
+        log.exception("app home for %s not built", user)
+        text = msg.ERROR
+    try:
+        client.views_publish(user_id=user, view=lb.home_error_view(text))
+    except Exception as exc:  # Slack is unreachable or refuses: the log above is all there is
+        log.warning("app home error view for %s not published: %s", user, type(exc).__name__)
 
 
 def register(app: App, services: Services, team: SlackLeads) -> None:
@@ -80,10 +89,8 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
     @app.action(lb.NEW_ACTION)
     def on_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        try:
+        with told_privately(client, body):  # from the App Home: a failure is told in the app's DM
             client.views_open(trigger_id=body["trigger_id"], view=lb.new_assessment_modal())
-        except SlackApiError as exc:
-            log.warning("new assessment modal not opened: %s", exc.response.get("error", "?"))
 
     @app.view(lb.NEW_CALLBACK)
     def on_new_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -95,13 +102,17 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             ack(response_action="errors", errors={lb.DESCRIPTION_BLOCK: msg.NEW_EMPTY})
             return
         opening = msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500))
+        block = lb.CHANNEL_BLOCK if channel else lb.DESCRIPTION_BLOCK
         try:
             # No channel: the app's DM with the user (posting to a user ID opens it).
             posted = client.chat_postMessage(channel=str(channel or user), text=opening)
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
-            block = lb.CHANNEL_BLOCK if channel else lb.DESCRIPTION_BLOCK
             ack(response_action="errors", errors={block: bk.clip(msg.NEW_CANT_POST.format(error=error), 150)})
+            return
+        except Exception:
+            log.exception("new assessment not started")
+            ack(response_action="errors", errors={block: bk.clip(msg.ERROR, 150)})
             return
         ack()
         where, ts = str(posted["channel"]), str(posted["ts"])

@@ -1,14 +1,17 @@
 """The leads' workflow in Slack: thread summaries (mention or message shortcut), decisions, digests.
 
 Every interaction names a conversation id that a forged payload could change, so each one is checked here
-before anything is stored: the conversation exists, belongs to this workspace, the user may act on it, and
-the summary or card it was clicked on is still current.
+before anything is stored: the conversation exists, belongs to this workspace, the button was clicked on a
+message in the conversation's own channel (a modal carries that channel in its private_metadata), the user may
+act on it, and the summary or card it was clicked on is still current.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -39,6 +42,10 @@ class UsageError(InputError):
     """A digest argument that can't be used; its message is complete as it is."""
 
 
+class StaleError(PermissionDeniedError):
+    """The summary a decision was made on no longer shows the assessment as it is."""
+
+
 def is_summary_request(text: str) -> bool:
     """Whether a message asks for the thread's summary ("summary", "summarize for leads")."""
     return bool(_SUMMARY.match(text or ""))
@@ -61,31 +68,64 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
             client.chat_postEphemeral(channel=str(channel), user=user, text=bk.clip(text, 3000), thread_ts=thread)
         elif user:
             client.chat_postMessage(channel=user, text=bk.clip(text, 3000))
+    except Exception as exc:  # the user can't be told; at least the log says so
+        log.warning("could not tell %s: %s", user, exc.response.get("error", "?") if isinstance(
+            exc, SlackApiError) and exc.response is not None else type(exc).__name__)  # fmt: skip
+
+
+@contextmanager
+def told_privately(client: WebClient, body: dict[str, Any]) -> Iterator[None]:
+    """Turn any failure inside the block into a message only the user who clicked sees (never silence)."""
+    try:
+        yield
+    except AdvisorError as exc:
+        tell(client, body, refusal(exc))
     except SlackApiError as exc:
-        log.warning("could not tell %s: %s", user, exc.response.get("error", "?") if exc.response else "?")
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        log.error("slack api call failed: %s", error)
+        tell(client, body, msg.ERROR_SLACK.format(error=bk.safe(str(error), 100)))
+    except Exception:
+        log.exception("unexpected error in an interaction")
+        tell(client, body, msg.ERROR)
+
+
+def clicked_channel(body: dict[str, Any]) -> str | None:
+    """The channel of the message a button was clicked on; None for a click elsewhere (a modal, the App Home)
+    or a payload whose channel fields disagree."""
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return None
+    named = {str(c) for c in (container.get("channel_id"), (body.get("channel") or {}).get("id")) if c}
+    return named.pop() if len(named) == 1 else None
+
+
+def require_channel(conv: dict[str, Any], channel: Any) -> None:
+    """PermissionDeniedError unless an interaction came from the conversation's own channel (a button on one of
+    its messages, or a modal opened from one): naming a conversation isn't enough to act on it."""
+    if not channel or str(channel) != str(conv["channel"]):
+        raise PermissionDeniedError(msg.OTHER_CHANNEL)
 
 
 def is_stale_card(services: Services, conv: dict[str, Any], body: dict[str, Any]) -> bool:
-    """Whether a card button was clicked on an older card than the conversation's latest one."""
+    """Whether a card button was clicked on another message than the conversation's latest card."""
     container = body.get("container") or {}
     clicked = container.get("message_ts") if container.get("type") == "message" else None
     card = services.store.card(str(conv["id"]))
-    return bool(clicked and card and str(card["ts"]) != str(clicked))
+    return card is not None and str(card["ts"]) != str(clicked or "")
 
 
 def acted_on(services: Services, team: SlackLeads, client: WebClient, body: dict[str, Any], conversation_id: str,
              *, card: bool = False) -> dict[str, Any] | None:  # fmt: skip
     """The conversation a button names, or None after telling the user why not: unknown id, another
-    workspace's conversation, or (with `card`) a click on an outdated card."""
-    try:
+    workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
+    a click on an outdated card."""
+    with told_privately(client, body):
         conv = team.conversation(conversation_id, team_of(body))
-    except AdvisorError as exc:
-        tell(client, body, refusal(exc))
-        return None
-    if card and is_stale_card(services, conv, body):
-        tell(client, body, msg.STALE_CARD)
-        return None
-    return conv
+        require_channel(conv, clicked_channel(body))
+        if card and is_stale_card(services, conv, body):
+            raise PermissionDeniedError(msg.STALE_CARD)
+        return conv
+    return None
 
 
 def find_thread_conversation(services: Services, team: str, channel: str, thread: str | None) -> dict[str, Any] | None:
@@ -100,10 +140,11 @@ def find_thread_conversation(services: Services, team: str, channel: str, thread
     return None
 
 
-def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any]) -> dict[str, Any]:
-    """Text and blocks of a conversation's summary, with a permalink to its card (or its thread)."""
+def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any], viewer: str) -> dict[str, Any]:
+    """Text and blocks of a conversation's summary, with a permalink to its card (or its thread); `viewer` (who
+    asked for it, or whose decision refreshed it) goes into the summary's audit entry."""
     cid = str(conv["id"])
-    summary = team.leads.summary(cid, requester_name=team.access.display_name(str(conv["user"])))
+    summary = team.leads.summary(cid, requester_name=team.access.display_name(str(conv["user"])), viewer=viewer)
     card = services.store.card(cid)
     thread = reply_thread_of(conv)
     if card is not None:
@@ -123,11 +164,11 @@ def post(services: Services, client: WebClient, channel: str, thread: str | None
     deliver(services, client, channel, thread)
 
 
-def post_summary(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any]) -> None:
-    """Post the summary of `conv` in its own thread (only that thread's assessment)."""
+def post_summary(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any], viewer: str) -> None:
+    """Post the summary of `conv` in its own thread (only that thread's assessment), as asked by `viewer`."""
     channel, thread = str(conv["channel"]), reply_thread_of(conv)
     with told_on_failure(client, channel, thread):
-        post(services, client, channel, thread, str(conv["id"]), _summary_message(services, team, conv))
+        post(services, client, channel, thread, str(conv["id"]), _summary_message(services, team, conv, viewer))
 
 
 def summary_for_turn(services: Services, team: SlackLeads, client: WebClient, turn: Turn) -> None:
@@ -139,7 +180,7 @@ def summary_for_turn(services: Services, team: SlackLeads, client: WebClient, tu
         with told_on_failure(client, turn.channel, turn.reply_thread):
             post(services, client, turn.channel, turn.reply_thread, None, {"text": msg.SUMMARY_NONE})
         return
-    post_summary(services, team, client, conv)
+    post_summary(services, team, client, conv, turn.user)
 
 
 def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any]) -> bool:
@@ -150,14 +191,14 @@ def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any])
 
 
 def _refresh(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any],
-             channel: str | None, ts: str | None) -> None:  # fmt: skip
+             channel: str | None, ts: str | None, viewer: str) -> None:  # fmt: skip
     """Update a summary message in place with the assessment's current state through the outbox (in order after
     what the thread has queued), then deliver the thread. Only in the assessment's own channel: the location
     comes from the payload, and a forged one must not overwrite other messages."""
     cid, thread = str(conv["id"]), reply_thread_of(conv)
     with told_on_failure(client, str(conv["channel"]), thread):
         if channel and ts and channel == str(conv["channel"]):
-            update = Outgoing("update", _summary_message(services, team, conv), op="update", target_ts=ts)
+            update = Outgoing("update", _summary_message(services, team, conv, viewer), op="update", target_ts=ts)
             queue(services, channel, thread, cid, [update])
         deliver(services, client, str(conv["channel"]), thread)
 
@@ -168,14 +209,15 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
     @app.shortcut(SUMMARY_SHORTCUT)
     def on_summarize(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        message = body.get("message") or {}
-        channel = str((body.get("channel") or {}).get("id") or "")
-        thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
-        conv = find_thread_conversation(services, team_of(body), channel, str(thread) if thread else None)
-        if conv is None:
-            tell(client, body, msg.SUMMARY_NONE)
-            return
-        post_summary(services, team, client, conv)
+        with told_privately(client, body):
+            message = body.get("message") or {}
+            channel = str((body.get("channel") or {}).get("id") or "")
+            thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
+            conv = find_thread_conversation(services, team_of(body), channel, str(thread) if thread else None)
+            if conv is None:
+                tell(client, body, msg.SUMMARY_NONE)
+                return
+            post_summary(services, team, client, conv, str((body.get("user") or {}).get("id") or ""))
 
     @app.action(re.compile(r"^decision:(approved|needs_info|rejected)$"))
     def on_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -184,22 +226,17 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         state = lb.decoded(action.get("value"))
         user = str(body["user"]["id"])
         container = body.get("container") or {}
-        where = {"ch": str(container.get("channel_id") or ""), "ts": str(container.get("message_ts") or "")}
-        try:
+        with told_privately(client, body):
             conv = team.conversation(str(state.get("c") or ""), team_of(body))
-            if not team.leads.is_lead(user):
-                raise PermissionDeniedError(msg.DECISION_NOT_LEAD)
-        except AdvisorError as exc:
-            tell(client, body, refusal(exc))
-            return
-        if not _is_current(services, conv, state):
-            _refresh(services, team, client, conv, where["ch"], where["ts"])
-            tell(client, body, msg.STALE_SUMMARY)
-            return
-        try:
+            require_channel(conv, clicked_channel(body))
+            team.require_lead(user, msg.DECISION_NOT_LEAD)
+            team.require_member(user, str(conv["channel"]), msg.DECISION_NOT_MEMBER)
+            where = {"ch": str(conv["channel"]), "ts": str(container.get("message_ts") or "")}
+            if not _is_current(services, conv, state):
+                _refresh(services, team, client, conv, where["ch"], where["ts"], user)
+                tell(client, body, msg.STALE_SUMMARY)
+                return
             client.views_open(trigger_id=body["trigger_id"], view=lb.decision_modal(status, state, where))
-        except SlackApiError as exc:
-            tell(client, body, msg.ERROR_SLACK.format(error=exc.response.get("error", "unknown")))
 
     @app.view(lb.DECISION_CALLBACK)
     def on_decision_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -214,31 +251,41 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
 
         try:
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
-            if not team.leads.is_lead(user):
-                refuse(msg.DECISION_NOT_LEAD)
-                return
+            require_channel(conv, meta.get("ch"))
+            team.require_lead(user, msg.DECISION_NOT_LEAD)
             if status not in STATUS_LABELS:
-                raise InputError(f"{status!r} is not a decision.")
-            if not _is_current(services, conv, meta):
-                refuse(msg.STALE_SUMMARY_MODAL)
-                return
-            row = team.leads.decide(str(conv["id"]), user, status, note, platform="slack", team=team_of(body))
+                raise InputError(msg.DECISION_UNKNOWN_STATUS.format(status=bk.safe(status, 40)))
+            team.require_member(user, str(conv["channel"]), msg.DECISION_NOT_MEMBER)
+            # The decision and the requester's notice are saved together, before Slack is acknowledged: a kill at
+            # any point keeps both or neither. The summary is rendered after the ack (it may look names up or ask
+            # the model); if the process dies before it is queued, the summary shows the old status until a lead
+            # clicks it: that click finds it stale and refreshes it.
+            with services.store.transaction():
+                if not _is_current(services, conv, meta):
+                    raise StaleError(msg.STALE_SUMMARY_MODAL)
+                row = team.leads.decide(str(conv["id"]), user, status, note, platform="slack", team=team_of(body))
+                queue(services, str(conv["channel"]), reply_thread_of(conv), str(conv["id"]),
+                      [Outgoing("message", {"text": decision_notice(conv, row, user)})])  # fmt: skip
         except AdvisorError as exc:
             refuse(refusal(exc))
             return
-        label = STATUS_LABELS[status]
-        text = (msg.DECISION_NOTICE_NOTE.format(requester=conv["user"], status=label, lead=user,
-                                                note=bk.safe(row["note"], 2500))
-                if row["note"] else msg.DECISION_NOTICE.format(requester=conv["user"], status=label, lead=user))
-        # The requester's notice is queued before Slack is acknowledged, so a kill after the ack doesn't lose it.
-        # The summary is rendered after the ack (it may look names up or ask the model); if the process dies
-        # before it is queued, the summary shows the old status until a lead clicks it: that click finds it
-        # stale and refreshes it.
-        queue(services, str(conv["channel"]), reply_thread_of(conv), str(conv["id"]),
-              [Outgoing("message", {"text": text})])  # fmt: skip
+        except Exception:
+            log.exception("decision not recorded")
+            refuse(msg.ERROR)
+            return
         ack()
-        _refresh(services, team, client, services.store.get_conversation(str(conv["id"])), meta.get("ch"),
-                 meta.get("ts"))  # fmt: skip
+        with told_privately(client, body):
+            _refresh(services, team, client, services.store.get_conversation(str(conv["id"])), meta.get("ch"),
+                     meta.get("ts"), user)  # fmt: skip
+
+
+def decision_notice(conv: dict[str, Any], row: dict[str, Any], lead: str) -> str:
+    """What the requester is told in the thread when a lead records a decision."""
+    label = STATUS_LABELS[str(row["status"])]
+    if row["note"]:
+        return msg.DECISION_NOTICE_NOTE.format(requester=conv["user"], status=label, lead=lead,
+                                               note=bk.safe(row["note"], 2500))  # fmt: skip
+    return msg.DECISION_NOTICE.format(requester=conv["user"], status=label, lead=lead)
 
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
@@ -266,8 +313,7 @@ def digest_reply(services: Services, team: SlackLeads, user: str, team_id: str, 
     """`/ai-advisor digest [period] [#channel]` for a lead (a polite refusal for anyone else), ephemeral."""
     try:
         period_text, channel, name = parse_digest_args(text)
-        if not team.leads.is_lead(user):
-            return {"response_type": "ephemeral", "text": msg.DIGEST_NOT_LEAD}
+        team.require_lead(user, msg.DIGEST_NOT_LEAD)
         period = parse_period(period_text, default="7d")
         if channel is not None and not team.access.can_see(user, channel):
             return {"response_type": "ephemeral", "text": msg.DIGEST_HIDDEN_CHANNEL.format(channel=channel)}
