@@ -77,31 +77,20 @@ def measure(conversations: int, users: int, checkpoints: int = 4) -> MemoryRun:
             emulator.wait_cards([thread], TIMEOUT, settle=0.5)
             samples.append(("after the first card (knowledge index open)", h.proc_status(server.pid)))
 
-            counter, done = itertools.count(), itertools.count(1)
+            done = itertools.count(1)
             lock = threading.Lock()
             sent: list[h.Sent] = []
             every = max(1, conversations // checkpoints)
 
-            def user() -> None:
-                while True:
-                    with lock:
-                        i = next(counter)
-                    if i >= conversations:
-                        return
-                    result = converse(server, emulator, i)
-                    with lock:
-                        sent.extend(result)
-                        n = next(done)
-                        if n % every == 0 and n < conversations:
-                            samples.append((f"after {n:,} conversations", h.proc_status(server.pid)))
+            def user(i: int) -> None:
+                result = converse(server, emulator, i)
+                with lock:
+                    sent.extend(result)
+                    n = next(done)
+                    if n % every == 0 and n < conversations:
+                        samples.append((f"after {n:,} conversations", h.proc_status(server.pid)))
 
-            started = time.perf_counter()
-            workers = [threading.Thread(target=user, name=f"bench-user-{n}") for n in range(users)]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
-            elapsed = time.perf_counter() - started
+            elapsed = h.spread(conversations, users, user)
             first_sent: dict[h.Thread, float] = {}
             for s in sent:
                 first_sent.setdefault(s.thread, s.at)

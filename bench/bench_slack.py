@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import sys
 import tempfile
 import threading
@@ -48,31 +47,19 @@ def run_burst(server: h.Server, emulator: h.RecordingEmulator, tag: str, events:
 
 def run_users(server: h.Server, emulator: h.RecordingEmulator, tag: str, users: int, total: int) -> h.Outcome:
     """`total` conversations by `users` users in flight, each waiting for its card before the next mention."""
-    counter = itertools.count()
     lock = threading.Lock()
     sent: list[h.Sent] = []
 
-    def user() -> None:
-        while True:
-            with lock:
-                i = next(counter)
-            if i >= total:
-                return
-            thread, body = h.mention_body(f"C{tag}{i:05d}", h.FULL_TEXTS[i % len(h.FULL_TEXTS)])
-            arrived = emulator.arrival(thread, card=True)
-            s = h.send(server.client, thread, body)
-            with lock:
-                sent.append(s)
-            if s.status == 200:
-                arrived.wait(CARD_TIMEOUT)
+    def user(i: int) -> None:
+        thread, body = h.mention_body(f"C{tag}{i:05d}", h.FULL_TEXTS[i % len(h.FULL_TEXTS)])
+        arrived = emulator.arrival(thread, card=True)
+        s = h.send(server.client, thread, body)
+        with lock:
+            sent.append(s)
+        if s.status == 200:
+            arrived.wait(CARD_TIMEOUT)
 
-    started = time.perf_counter()
-    workers = [threading.Thread(target=user, name=f"bench-user-{n}") for n in range(users)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    elapsed = time.perf_counter() - started
+    elapsed = h.spread(total, users, user)
     emulator.wait_cards([s.thread for s in sent], CARD_TIMEOUT)
     out = h.outcome(emulator, sent, {s.thread: s.at for s in sent})
     out.rate = out.carded / elapsed

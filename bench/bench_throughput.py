@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import math
 import sys
 import tempfile
@@ -58,34 +57,24 @@ def run_step(server: h.Server, emulator: h.RecordingEmulator, rate: float, secon
     """Offer `rate` events/s for `seconds`, then wait for every card."""
     total = max(20, round(rate * seconds))
     bodies = [h.mention_body(f"C{tag}{i:06d}", h.FULL_TEXTS[i % len(h.FULL_TEXTS)]) for i in range(total)]
-    counter = itertools.count()
     lock = threading.Lock()
     sent: list[h.Sent] = []
     late: list[float] = []
     start = time.perf_counter() + 0.05
 
-    def client() -> None:
-        while True:
-            with lock:
-                i = next(counter)
-            if i >= total:
-                return
-            scheduled = start + i / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            lateness = time.perf_counter() - scheduled
-            thread, body = bodies[i]
-            s = h.send(server.client, thread, body, scheduled=scheduled)
-            with lock:
-                sent.append(s)
-                late.append(max(0.0, lateness))
+    def client(i: int) -> None:
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        lateness = time.perf_counter() - scheduled
+        thread, body = bodies[i]
+        s = h.send(server.client, thread, body, scheduled=scheduled)
+        with lock:
+            sent.append(s)
+            late.append(max(0.0, lateness))
 
-    workers = [threading.Thread(target=client, name=f"bench-load-{n}") for n in range(clients)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    h.spread(total, clients, client, name="bench-load")
     send_span = max(s.at for s in sent) - min(s.at for s in sent)
     emulator.wait_cards([s.thread for s in sent], 60 + total / DRAIN_FLOOR)
     out = h.outcome(emulator, sent, {s.thread: s.at for s in sent})

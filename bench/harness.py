@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests import processes  # noqa: E402
 from tests import slack_requests as sr  # noqa: E402
 from tests.slack_emulator import SlackEmulator  # noqa: E402
 from tests.slack_requests import SlackClient  # noqa: E402
@@ -238,13 +239,7 @@ class Server:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 10 s."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        processes.stop(self.proc)
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the server's output, for error reports."""
@@ -335,6 +330,15 @@ def send(client: SlackClient, thread: Thread, body: dict[str, Any], scheduled: f
         status = 0
     end = time.perf_counter()
     return Sent(thread, at, end - (scheduled if scheduled is not None else start), status)
+
+
+def spread(total: int, workers: int, work: Callable[[int], Any], name: str = "bench-user") -> float:
+    """Run `work(i)` for i in 0..total-1 on `workers` threads, each taking the next i when it is free; returns
+    the seconds it took (an exception in any call is raised here)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers, thread_name_prefix=name) as pool:
+        list(pool.map(work, range(total)))
+    return time.perf_counter() - started
 
 
 def burst(client: SlackClient, bodies: Sequence[tuple[Thread, dict[str, Any]]], concurrency: int) -> list[Sent]:

@@ -278,19 +278,10 @@ class Store:
         One query (with the JSON fields the digest needs pulled out by SQLite) so a digest over hundreds of
         assessments does not decode every stored recommendation.
         """
-        where, params = ["1"], []
-        if platform is not None:
-            where.append("c.platform = ?")
-            params.append(platform)
-        if team is not None:
-            where.append("c.team = ?")
-            params.append(team)
-        if since is not None:
-            where.append("c.created_at >= ?")
-            params.append(since)
-        if channel is not None:
-            where.append("c.channel = ?")
-            params.append(channel)
+        filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since,
+                   "c.channel = ?": channel}  # fmt: skip
+        where = ["1", *(clause for clause, value in filters.items() if value is not None)]
+        params = [value for value in filters.values() if value is not None]
         sql = f"""
             select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
                    r.approach, r.confidence,

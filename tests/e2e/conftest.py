@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import processes
 from tests.leaks import LEAKS
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackClient
@@ -68,13 +69,8 @@ class Server:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            processes.stop(self.proc)
         self.proc = None
         self.scan_log()
 

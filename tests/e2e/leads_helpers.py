@@ -6,14 +6,22 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from pathlib import Path
 from typing import Any
 
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, blocks_text, is_card
-from tests.slack_emulator import Call
+from tests.slack_emulator import Call, SlackEmulator
 
 LEAD, GROUP_LEAD, GROUP = "ULEAD", "UGLEAD", "SLEADS"
+
+
+def start_leads_server(emulator: SlackEmulator, data_dir: Path, group: str = GROUP, group_lead: str = GROUP_LEAD,
+                       **env: str) -> Server:  # fmt: skip
+    """`ai-advisor serve` with LEAD configured by id and `group_lead` through the leads user group `group`."""
+    emulator.set_usergroup(group, [group_lead])
+    return Server(emulator, data_dir, env={"ADVISOR_LEADS": LEAD, "ADVISOR_LEADS_GROUP": group, **env}).start()
 
 
 def uid(prefix: str = "U") -> str:

@@ -20,7 +20,6 @@ from tests import slack_requests as sr
 from tests.e2e.conftest import CLI, Server
 from tests.e2e.helpers import FULL, blocks_text, cards, first_button, is_card, settle, wait_posts
 from tests.e2e.leads_helpers import (
-    GROUP,
     GROUP_LEAD,
     LEAD,
     assess,
@@ -32,6 +31,7 @@ from tests.e2e.leads_helpers import (
     modal,
     opened,
     rows,
+    start_leads_server,
     stored_counts,
     submit,
     summary_of,
@@ -46,9 +46,7 @@ PROMPT = "A support assistant drafting replies; no labeled data, no ML engineers
 
 @pytest.fixture(scope="module")
 def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    emulator.set_usergroup(GROUP, [GROUP_LEAD])
-    srv = Server(emulator, tmp_path_factory.mktemp("leads"),
-                 env={"ADVISOR_LEADS": LEAD, "ADVISOR_LEADS_GROUP": GROUP}).start()  # fmt: skip
+    srv = start_leads_server(emulator, tmp_path_factory.mktemp("leads"))
     yield srv
     srv.stop()
 

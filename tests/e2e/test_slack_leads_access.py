@@ -14,7 +14,6 @@ from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, settle
 from tests.e2e.leads_helpers import (
-    GROUP,
     GROUP_LEAD,
     LEAD,
     assess,
@@ -27,6 +26,7 @@ from tests.e2e.leads_helpers import (
     opened,
     outbox_count,
     rows,
+    start_leads_server,
     stored_counts,
     submit,
     summary_of,
@@ -41,9 +41,7 @@ OTHER_CHANNEL = "another channel"
 
 @pytest.fixture(scope="module")
 def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    emulator.set_usergroup(GROUP, [GROUP_LEAD])
-    srv = Server(emulator, tmp_path_factory.mktemp("access"),
-                 env={"ADVISOR_LEADS": LEAD, "ADVISOR_LEADS_GROUP": GROUP}).start()  # fmt: skip
+    srv = start_leads_server(emulator, tmp_path_factory.mktemp("access"))
     yield srv
     srv.stop()
 
@@ -136,11 +134,9 @@ def test_a_lead_decides_only_in_channels_they_are_in(server: Server) -> None:
 def test_slack_timeouts_refuse_clearly(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A lookup that times out counts as "no", and the user is told Slack couldn't be asked (never silence)."""
     group, group_lead, owner = "SSLOW", uid(), uid()
-    emulator.set_usergroup(group, [group_lead])
     channel = uid("C")
     emulator.set_channel(channel, members=[owner, group_lead, LEAD])
-    srv = Server(emulator, tmp_path_factory.mktemp("slow"), env={
-        "ADVISOR_LEADS": LEAD, "ADVISOR_LEADS_GROUP": group, "ADVISOR_SLACK_TIMEOUT": "1"}).start()  # fmt: skip
+    srv = start_leads_server(emulator, tmp_path_factory.mktemp("slow"), group, group_lead, ADVISOR_SLACK_TIMEOUT="1")
     try:
         thread, _, cid = assess(srv, channel, user=owner)
         srv.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
