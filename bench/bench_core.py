@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.services import Services
 from bot.store import Store
 
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_scenarios.jsonl"
+DEFAULT_FILE = h.eval_file("dev_scenarios.jsonl")
 
 
 def _same(got: Any, expected: Any) -> bool:

@@ -37,8 +37,8 @@ from bot.retrieval import KnowledgeIndex  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.llm.fake_openai import FakeOpenAI, Item, echo_offline_verdict  # noqa: E402
 
-DEV_FILE = Path(__file__).resolve().parents[2] / "shared/eval/dev_scenarios.jsonl"
-QUESTIONS_FILE = Path(__file__).resolve().parents[2] / "shared/eval/dev_retrieval.jsonl"
+DEV_FILE = h.eval_file("dev_scenarios.jsonl")
+QUESTIONS_FILE = h.eval_file("dev_retrieval.jsonl")
 TODAY = dt.date(2026, 11, 27)
 HEADING = "LLM mode"
 # The section as written before BENCHMARKS.md had generated-section markers; replaced on the first --write.

@@ -34,6 +34,13 @@ from tests.slack_emulator import SlackEmulator  # noqa: E402
 from tests.slack_requests import SlackClient  # noqa: E402
 
 BENCHMARKS = ROOT / "BENCHMARKS.md"
+
+
+def eval_file(name: str) -> Path:
+    """A development evaluation file: the shared copy beside the checkout when there is one, else the copy kept in
+    bench/data/eval/ so `make bench` works on any clone."""
+    shared = ROOT.parent / "shared" / "eval" / name
+    return shared if shared.exists() else ROOT / "bench" / "data" / "eval" / name
 SECRET = "0b5e7c1d9a3f4e2b8c6d0a1f3e5b7d9c"  # shaped like a Slack signing secret (32 hex digits)
 BOT_TOKEN = "xoxb-1-BENCH-b3nchT0ken"
 CARD_EVENT = "advisor_recommendation"

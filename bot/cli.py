@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -71,14 +72,26 @@ def run(ctx: click.Context) -> None:
     else:
         click.echo("No Slack tokens set (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): "
                    "starting the terminal conversation.\n")  # fmt: skip
-        ctx.invoke(chat)
+        ctx.invoke(chat, today=None)
+
+
+def _today(value: dt.date | dt.datetime | None) -> dt.date | None:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+TODAY_OPTION = click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="Date that relative deadlines count from (\"by March\", \"next quarter\"), YYYY-MM-DD; default: today.",
+)  # fmt: skip
 
 
 @main.command()
+@TODAY_OPTION
 @friendly_errors
-def chat() -> None:
+def chat(today: dt.datetime | None) -> None:
     """Talk to the advisor in the terminal (the same conversation as in Slack)."""
     svc = services()
+    svc.advisor.today = _today(today)
     key = ConversationKey("cli", "local", os.environ.get("USER", "user"), f"chat-{os.getpid()}-{id(svc)}")
     click.echo("Describe the AI feature you want to build. Commands: recommend now, why?, restart, quit.")
     while True:
@@ -130,10 +143,12 @@ def _read_text(text: str) -> str:
 @click.argument("text", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
 @click.option("--jsonl", is_flag=True, help='Read {"id","text"} lines on stdin; write one JSON assessment per line.')
+@TODAY_OPTION
 @friendly_errors
-def assess(text: str | None, as_json: bool, jsonl: bool) -> None:
+def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | None) -> None:
     """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
     advisor = services().advisor
+    advisor.today = _today(today)
     if jsonl:
 
         def one(item: dict[str, Any]) -> dict[str, Any]:

@@ -400,10 +400,11 @@ class LlmClient:
             draft = self._call("extraction", variables, structured=True)
         except LlmUnavailable:
             return offline
-        facts, rejected = merge_facts(offline.facts, draft, text, turn=turn)
+        facts, rejected = merge_facts(offline.facts, draft, text, turn=turn, weak=offline.weak)
         if rejected:
             log.info("LLM facts rejected: %s", "; ".join(f"{k}: {why}" for k, why in rejected.items()))
-        return Extraction(facts=facts, notes=list(offline.notes))
+        return Extraction(facts=facts, notes=list(offline.notes), unclear=list(offline.unclear),
+                          weak=offline.weak - {f.field for f in facts if f.provenance.source == "llm"})  # fmt: skip
 
     # --- wording ---
 
@@ -510,11 +511,18 @@ def check_output(text: str, inputs: str, template: Template, *, must_mention: st
 
 
 def merge_facts(
-    offline: list[Fact], draft: IntakeDraft, text: str, *, turn: int | None
+    offline: list[Fact],
+    draft: IntakeDraft,
+    text: str,
+    *,
+    turn: int | None,
+    weak: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[Fact], dict[str, str]]:
     """Offline facts plus the model's, by these rules.
 
-    - A field the offline extractor found keeps the offline value: it quotes what the user typed.
+    - A field the offline reader found with strong evidence (its own cue words next to the value) keeps the offline
+      value. Where the offline evidence was weak (`weak`: a short reply read in the light of the pending question, a
+      cue from the wider sentence), a model fact that passes every check below replaces it.
     - A value outside the field's allowed set is rejected.
     - Every model fact needs evidence: words of the user's message, quoted word for word (case and punctuation
       aside), outside any sentence that addresses the assistant ("ignore previous instructions", "recommend
@@ -531,9 +539,9 @@ def merge_facts(
     - Model facts carry `Provenance(source="llm")` with the evidence as their quote.
     Returns the facts and, for each rejected model field, why.
     """
-    have = {f.field for f in offline}
+    have = {f.field for f in offline} - set(weak)
     taken = {f.field: [float(f.value), *numbers_in(f.provenance.quote or "")]
-             for f in offline if f.field in NUMERIC_FIELDS}  # fmt: skip
+             for f in offline if f.field in NUMERIC_FIELDS and f.field not in weak}  # fmt: skip
     said = UserText.of(text)
     facts = list(offline)
     rejected: dict[str, str] = {}
@@ -553,6 +561,7 @@ def merge_facts(
         if problem:
             rejected[name] = problem
             continue
+        facts = [f for f in facts if f.field != name]  # a weak offline reading gives way
         facts.append(Fact(name, value, Provenance(source="llm", turn=turn, quote=evidence[:200])))
     return facts, rejected
 

@@ -30,6 +30,7 @@ from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
+from bot.query_expansion import expand
 from bot.sqlite import locked_transaction, open_database
 
 log = logging.getLogger(__name__)
@@ -209,16 +210,17 @@ def query_terms(query: str) -> list[str]:
     return list(seen)
 
 
-def fts_query(query: str, *, phrases: bool = True) -> str | None:
+def fts_query(query: str, *, phrases: bool = True, expansion: bool = True) -> str | None:
     """A safe FTS5 MATCH expression: every term quoted, ORed; None when nothing searchable is left.
 
     With `phrases`, adjacent content words are also ORed in as two-word phrases, so passages that keep
-    the query's word order ("fine tuning", "better fit") outrank ones that merely share its words.
+    the query's word order ("fine tuning", "better fit") outrank ones that merely share its words. With
+    `expansion`, everyday words also search for the knowledge base's own ("retrained" -> "re-tune", "drift").
     """
     terms = query_terms(query)
     if not terms:
         return None
-    parts = [f'"{t}"' for t in terms]
+    parts = [f'"{t}"' for t in (expand(terms) if expansion else terms)]
     if phrases:
         tokens = itertools.islice(_content_tokens(query), MAX_QUERY_TERMS * 2)
         pairs = dict.fromkeys(f'"{a} {b}"' for a, b in itertools.pairwise(tokens) if a != b)
@@ -332,6 +334,7 @@ class KnowledgeIndex:
         *,
         stemming: bool = True,
         phrases: bool = True,
+        expansion: bool = True,
         rerank: bool = True,
         weights: Sequence[float] = DEFAULT_WEIGHTS,
         refresh_interval: float | None = 2.0,
@@ -344,6 +347,7 @@ class KnowledgeIndex:
         self.roots = [Path(r) for r in roots]
         self.tokenize = "porter" if stemming else "unicode61"
         self.phrases = phrases
+        self.expansion = expansion
         self.rerank = rerank
         self.weights = tuple(float(w) for w in weights)
         if len(self.weights) != 4:
@@ -502,7 +506,7 @@ class KnowledgeIndex:
 
     def search(self, query: str, k: int = 5) -> list[Passage]:
         """The `k` best passages for free text (any text: it is sanitised, never parsed as FTS syntax)."""
-        match = fts_query(query or "", phrases=self.phrases)
+        match = fts_query(query or "", phrases=self.phrases, expansion=self.expansion)
         if match is None or k <= 0:
             return []
         self._maybe_refresh()

@@ -503,3 +503,26 @@ def test_cli_commands_have_help(name: str) -> None:
     command = main.get_command(None, name)  # type: ignore[arg-type]
     assert command is not None and command.help
     assert _run([name, "--help"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "section_words"),
+    [
+        ("how often should the model get refreshed?", "re-tun"),
+        ("could it spit out private customer info?", "memoriz"),
+    ],
+)
+def test_everyday_words_find_the_knowledge_bases_terms(
+    shipped_index: KnowledgeIndex, question: str, section_words: str
+) -> None:
+    top = shipped_index.search(question, 3)
+    assert any(section_words in f"{p.section} {p.text}".lower() for p in top)
+
+
+def test_expansion_adds_neighbours_after_the_users_own_words() -> None:
+    from bot.query_expansion import MAX_ADDED, expand
+
+    out = expand(["retrained", "labels"])
+    assert out[:2] == ["retrained", "labels"] and "drift" in out and "noisy" in out
+    assert len(out) <= 2 + MAX_ADDED
+    assert expand(["zebra"]) == ["zebra"]

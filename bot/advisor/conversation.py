@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import engine
-from bot.advisor.extract import MAX_TEXT, clean_text, extract
+from bot.advisor import confirm, engine
+from bot.advisor.extract import MAX_TEXT, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError
@@ -199,27 +199,42 @@ class Advisor:
                              text="I need at least a short description of the feature first. " + HELP_TEXT)
             return self._deliver(conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), [])  # noqa: E501
         first = conv["turns"] == 0 and not conv["version"]
-        found = extract(text, turn=turn, expecting=conv["expecting"] or None, today=self.today)
+        pending = confirm.pending(conv["expecting"])
+        expecting = [e for e in conv["expecting"] if not confirm.is_entry(e)] or None
+        if pending is not None:
+            resolved = confirm.resolve(pending, text, turn=turn)
+            if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
+                return self._continue(conv, resolved, [], reason=f"turn {turn}: confirmed")
+        found = extract(text, turn=turn, expecting=expecting, today=self.today)
         if self.llm:
-            found = self.llm.extract(text, found, turn=turn, expecting=conv["expecting"] or None)
+            found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         facts = found.facts
-        if not first and not conv["expecting"]:
+        if not first and not expecting:
             facts = [f for f in facts if f.field != "use_case"]
-        unsure = bool(_UNSURE.search(text)) and not facts
-        if not facts and not unsure and not conv["expecting"] and conv["state"] != "recommended" and first:
-            # A greeting or a question with nothing to go on: still start, the questions will fill it in.
-            pass
-        return self._continue(conv, facts, found.notes, reason=f"turn {turn}")
+        if found.addressed:  # "no hard deadline": answered without a number, so not asked again
+            self.store.update_conversation(cid, asked=sorted(set(conv["asked"]) | found.addressed))
+            conv = self.store.get_conversation(cid)
+        return self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
 
-    def _continue(self, conv: dict[str, Any], facts: list[Fact], notes: list[str], *, reason: str) -> Reply:
+    def _continue(self, conv: dict[str, Any], facts: list[Fact], notes: list[str], *, reason: str,
+                  unclear: list[Unclear] | None = None) -> Reply:  # fmt: skip
         cid = conv["id"]
         intake = self.store.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
         version = conv["version"]
         if facts or not version:
             version = self.store.save_intake(cid, merged, reason=reason)
-        asked = list(conv["asked"]) + list(conv["expecting"])
+        asked = list(conv["asked"]) + [e for e in conv["expecting"] if not confirm.is_entry(e)]
         steps = list(conv["asked_steps"])
+        doubt = next((u for u in unclear or [] if any(getattr(merged.values, f) is None for f in u.candidates)), None)
+        if doubt is not None and conv["rounds"] < MAX_ROUNDS + 2:
+            # A number with no clear owner: ask which field it is rather than guess (one question on its own).
+            question = confirm.question(doubt)
+            self.store.update_conversation(cid, asked=asked, expecting=[confirm.entry(doubt)])
+            text = question_text([question], notes, None)
+            self.store.add_turn(cid, "bot", text)
+            return Reply(kind="questions", conversation_id=cid, text=text, questions=[question], notes=notes,
+                         intake=merged.known())  # fmt: skip
         if conv["state"] == "recommended":
             # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
             if facts:

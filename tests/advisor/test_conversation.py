@@ -126,3 +126,31 @@ def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
         conv = advisor.store.find_conversation(str(ConversationKey("test", "T1", "C1", f"t{i}")))
         assert conv is not None
         assert advisor.store.latest_intake(conv["id"]).values.labeled_examples == (i + 1) * 10_000
+
+
+def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
+    """A complete description with "we can take 5 months" gets a card; a team size is never a count of examples."""
+    full = ("Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
+            "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
+            "we can take 5 months")  # fmt: skip
+    reply = advisor.handle(ConversationKey("cli", "t", "c", "reader-1"), "u", full)
+    assert reply.kind == "recommendation" and reply.intake["deadline_weeks"] == pytest.approx(21.7, abs=0.1)
+    key = ConversationKey("cli", "t", "c", "reader-2")
+    first = advisor.handle(key, "u", "We want to draft replies to support emails.")
+    assert first.kind == "questions"
+    reply = advisor.handle(key, "u", "we have a data science team of 4. budget is roughly 300k")
+    assert reply.intake.get("labeled_examples") is None
+    assert reply.intake["ml_expertise"] == "strong" and reply.intake["budget_usd"] == 300_000
+
+
+def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "reader-3")
+    reply = advisor.handle(key, "u", "Routing for IT requests. We have 9,000 tickets and a budget of $90k.")
+    assert reply.kind == "questions" and len(reply.questions) == 1 and "9,000" in reply.text
+    assert reply.questions[0].quick_answers == ()
+    after = advisor.handle(key, "u", "per month")
+    assert after.intake["monthly_requests"] == 9000 and "labeled_examples" not in after.intake
+    key = ConversationKey("cli", "t", "c", "reader-4")
+    advisor.handle(key, "u", "Routing for IT requests. We have 9,000 tickets and a budget of $90k.")
+    dropped = advisor.handle(key, "u", "neither")
+    assert "monthly_requests" not in dropped.intake and "labeled_examples" not in dropped.intake

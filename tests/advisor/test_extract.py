@@ -40,7 +40,6 @@ def values(text: str, **kw: Any) -> dict[str, Any]:
         ("must ship by Friday", "deadline_weeks", 1.0),
         ("next month would be great", "deadline_weeks", 4.9),
         ("this quarter", "deadline_weeks", 4.9),
-        ("no hard deadline", "deadline_weeks", 52.0),
         ("ML team of 5", "ml_expertise", "strong"),
         ("a 7-person ML team", "ml_expertise", "strong"),
         ("no data scientists", "ml_expertise", "none"),
@@ -77,6 +76,12 @@ def test_extracts_field(text: str, field: str, expected: Any) -> None:
 )
 def test_does_not_misread(text: str, field: str) -> None:
     assert field not in values(text)
+
+
+def test_no_deadline_is_addressed_without_inventing_a_date() -> None:
+    found = extract("no hard deadline, budget isn't decided yet", today=TODAY)
+    assert "deadline_weeks" not in found.values() and "budget_usd" not in found.values()
+    assert found.addressed == {"deadline_weeks", "budget_usd"}
 
 
 def test_relative_dates_follow_today() -> None:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from bot.store import Store
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import (
@@ -231,3 +232,34 @@ def test_dedupe_survives_a_restart(emulator: SlackEmulator, tmp_path_factory: py
         assert len(posts(emulator, channel)) == 1
     finally:
         second.stop()
+
+
+# A complete description whose deadline is said as "we can take 5 months", in words written for this test.
+TAKE_FIVE_MONTHS = ("Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
+                    "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
+            "we can take 5 months")  # fmt: skip
+
+
+def test_a_complete_description_with_we_can_take_5_months_gets_a_card(server: Server, slack: SlackClient,
+                                                                      channel: str) -> None:  # fmt: skip
+    ts = mention(slack, TAKE_FIVE_MONTHS, channel)
+    first = wait_posts(server.emulator, channel, thread=ts)[0]
+    assert is_card(first), blocks_text(first)
+    settle()
+    assert len(posts(server.emulator, channel)) == 1
+
+
+def test_a_number_with_no_owner_is_confirmed_in_the_thread(server: Server, slack: SlackClient, channel: str) -> None:
+    emulator = server.emulator
+    ts = mention(slack, "Auto-routing for IT requests. We have 9,000 tickets, 2 ML engineers and $90k.", channel)
+    question = wait_posts(emulator, channel, thread=ts)[0]
+    assert not is_card(question) and "9,000" in blocks_text(question) and "labeled examples" in blocks_text(question)
+    event = sr.message("they're labeled examples", channel=channel, thread_ts=ts)
+    assert slack.post_event(sr.event_body(event))[0] == 200
+    wait_posts(emulator, channel, 2, thread=ts)
+    store = Store(server.data_dir / "advisor.db")
+    conversation = store.find_conversation(f"slack:{sr.TEAM_ID}:{channel}:{ts}")
+    assert conversation is not None
+    intake = store.latest_intake(conversation["id"])
+    assert intake.values.labeled_examples == 9000
+    assert "9,000" in (intake.provenance["labeled_examples"].quote or "")

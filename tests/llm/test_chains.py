@@ -175,3 +175,19 @@ def test_user_text_cannot_open_or_close_delimiters(text: str) -> None:
     assert redact(safe) is not None
     ungrounded_numbers(safe, text)  # never raises
     UserText.of(text).backs(text[:40])  # never raises
+
+
+def test_a_backed_model_fact_replaces_a_weak_offline_reading_but_not_a_strong_one() -> None:
+    from bot.advisor.extract import extract
+
+    text = "roughly 6 months. our ML team of 5 will own it"
+    offline = extract(text, turn=1)
+    assert "deadline_weeks" in offline.weak and "ml_expertise" not in offline.weak
+    draft_ = IntakeDraft.model_validate(draft(
+        deadline_weeks=(26, "roughly 6 months"), ml_expertise=("limited", "our ML team of 5 will own it"),
+    ))  # fmt: skip
+    facts, _rejected = merge_facts(offline.facts, draft_, text, turn=1, weak=offline.weak)
+    by_field = {f.field: f for f in facts}
+    assert by_field["deadline_weeks"].provenance.source == "llm" and by_field["deadline_weeks"].value == 26
+    assert by_field["ml_expertise"].value == "strong" and by_field["ml_expertise"].provenance.source == "message"
+    assert len([f for f in facts if f.field == "deadline_weeks"]) == 1

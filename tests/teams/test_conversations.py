@@ -201,3 +201,11 @@ def test_redelivered_form_submission_is_applied_once(teams: Teams, services: Ser
     status, again = teams.post(submission)  # Teams redelivers the same activity (same id) after a timeout
     assert status == 202 and again == []
     assert (len(services.store.intake_versions(cid)), len(services.store.turns(cid))) == (versions, turns)
+
+
+def test_a_complete_description_with_we_can_take_5_months_gets_a_card_in_teams(teams: Teams) -> None:
+    text = ("Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
+            "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
+            "we can take 5 months")  # fmt: skip
+    card = only_card(teams.say(Chat.personal(), DANA, text)).card or {}
+    assert "The six steps" in card_text(card)

@@ -1,0 +1,137 @@
+"""Yes/no and choice facts from cue phrases scoped to their clause, with negation ("no PHI involved" is a no).
+
+Each field has positive and negative cue phrases in `lexicon.yaml` (some marked weak). A positive cue preceded by
+a negator in its clause counts as negative evidence. The strongest evidence wins; between equals, the last one
+said wins (people correct themselves as they go: "it's a bank, but this tool is not regulated").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.advisor.reader.lexicon import Match, is_negator, phrases
+from bot.advisor.reader.tokens import Token
+
+NEGATION_REACH = 4  # words before a cue that a negator can reach
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One reading of a field from a cue phrase: the value, its strength (2 strong, 1 weak) and where it was."""
+
+    value: object
+    strength: int
+    start: int
+    end: int
+
+
+def negated(tokens: list[Token], m: Match) -> bool:
+    """Whether a negator in the same clause, at most a few words before the cue, negates it."""
+    clause = tokens[m.start].clause
+    for k in range(m.start - 1, max(-1, m.start - 1 - NEGATION_REACH), -1):
+        if tokens[k].clause != clause:
+            return False
+        if is_negator(tokens[k]) or tokens[k].text in {"rarely", "seldom", "barely"}:
+            return True
+    return False
+
+
+def boolean(tokens: list[Token], field: str) -> Cue | None:
+    """The reading of a yes/no field, or None when nothing in the message speaks to it."""
+    found: list[Cue] = []
+    for m in phrases(field).find(tokens):
+        value = m.label.startswith("true")
+        strength = 1 if m.label.endswith("_weak") else 2
+        if negated(tokens, m):
+            value = not value
+        found.append(Cue(value, strength, m.start, m.end))
+    if field == "changes_often":
+        found.extend(_change_frequency(tokens))
+    return _decide(found)
+
+
+def _decide(found: list[Cue]) -> Cue | None:
+    if not found:
+        return None
+    best = max(c.strength for c in found)
+    return [c for c in found if c.strength == best][-1]
+
+
+def _change_frequency(tokens: list[Token]) -> list[Cue]:
+    """ "the rules change every sprint", "pages change weekly": a verb of change with a frequency in its clause.
+    A negated verb ("hasn't changed in years", "rarely changes") says the opposite."""
+    out: list[Cue] = []
+    frequencies = phrases("change_frequency").find(tokens)
+    for verb in phrases("change_verbs").find(tokens):
+        clause = tokens[verb.start].clause
+        if negated(tokens, verb):
+            out.append(Cue(False, 2, verb.start, verb.end))
+        elif any(tokens[f.start].clause == clause for f in frequencies) or any(
+            t.text in {"every", "each"} and t.clause == clause for t in tokens[verb.end : verb.end + 3]
+        ):  # "changes every patch": every/each after a verb of change is a frequency, whatever it counts
+            out.append(Cue(True, 2, verb.start, verb.end))
+    return out
+
+
+def choice(tokens: list[Token], field: str) -> Cue | None:
+    """The reading of a choice field (needs, priority) from its cue phrases; negated cues are ignored."""
+    found = [Cue(m.label, 2, m.start, m.end) for m in phrases(field).find(tokens) if not negated(tokens, m)]
+    return found[0] if found else None
+
+
+def flag(tokens: list[Token], field: str) -> Cue | None:
+    """A fact that is only ever said positively (knowledge_gap, behavior_gap, has_fine_tuned_model)."""
+    for m in phrases(field).find(tokens):
+        if not negated(tokens, m):
+            return Cue(True, 2, m.start, m.end)
+    return None
+
+
+def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
+    """Label quality, read only in sentences that talk about data or labels. Conflicting cues ("70% solid, the
+    rest noisy") or a cue of mixed quality read as mixed; a negated cue says nothing ("never audited").
+    `data_sentences` are sentences already known to be about the data (where a count of examples was read)."""
+    about_data = data_sentences | {tokens[m.start].sentence for m in phrases("data_nouns").find(tokens)}
+    seen: list[Cue] = []
+    for m in phrases("data_quality").find(tokens):
+        if tokens[m.start].sentence not in about_data or negated(tokens, m):
+            continue
+        seen.append(Cue(m.label, 2, m.start, m.end))
+    if not seen:
+        return None
+    counts = {v: sum(c.value == v for c in seen) for v in ("high", "mixed", "poor")}
+    if counts["high"] and counts["poor"]:
+        value = "mixed"  # "70% are solid, the rest are noisy"
+    elif counts["mixed"] and (counts["high"] or counts["poor"]):
+        other = "high" if counts["high"] else "poor"
+        value = other if counts[other] > counts["mixed"] else "mixed"
+    else:
+        value = str(seen[0].value)
+    first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
+    return Cue(value, 2, first.start, first.end)
+
+
+def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
+    """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
+    here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team")."""
+    if team_sizes:
+        size, start, end = team_sizes[0]
+        level = "none" if size == 0 else ("limited" if size < 3 else "strong")
+        return Cue(level, 2, start, end)
+    none = list(phrases("ml_none").find(tokens))
+    inside_none = {i for m in none for i in range(m.start, m.end)}
+    # "we'd have to hire an ML engineer": the engineer is part of saying there is none
+    limited = [m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m) and m.start not in inside_none]
+    strong = [m for m in phrases("ml_strong").find(tokens) if not negated(tokens, m)]
+    strong_negated = [m for m in phrases("ml_strong").find(tokens) if negated(tokens, m)]
+    none += strong_negated
+    pick = None
+    if none and limited:
+        pick = ("limited", limited[0])
+    elif strong:
+        pick = ("strong", strong[0])
+    elif limited:
+        pick = ("limited", limited[0])
+    elif none:
+        pick = ("none", none[0])
+    return Cue(pick[0], 2, pick[1].start, pick[1].end) if pick else None

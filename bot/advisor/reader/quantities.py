@@ -1,0 +1,436 @@
+"""Give each number to at most one field, by what it measures (money, a duration, a rate), its head noun and the
+cue words of its own clause. A number with no clear owner is left for a confirming question, never guessed.
+
+Fields read here: labeled_examples, monthly_requests, budget_usd, deadline_weeks, and the size of an ML team
+(returned as a count for `people.py` to turn into an expertise level).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from bot.advisor.reader.lexicon import is_negator, words
+from bot.advisor.reader.numbers import Quantity
+from bot.advisor.reader.tokens import Token
+
+WINDOW = 4  # words looked at on each side of a number for its cues
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A field's reading of one number: the value in the field's unit, and how strong the evidence is."""
+
+    field: str
+    value: float
+    strong: bool
+    start: int
+    end: int
+    per_unit: bool = False  # "each ~300 a month", "40 a day per agent": to be multiplied by a count of units
+
+
+@dataclass
+class Context:
+    """What surrounds one quantity: the tokens after it in its clause, before it, and the whole sentence."""
+
+    after: list[Token]
+    before: list[Token]
+    sentence: list[Token]
+    clause: list[Token]
+
+
+REACH = 40  # tokens looked at on each side, so a message that is one long sentence costs linear time
+
+
+def _context(tokens: list[Token], q: Quantity) -> Context:
+    first, last = tokens[q.start], tokens[q.end - 1]
+    lo = q.start
+    while lo > max(0, q.start - REACH) and tokens[lo - 1].sentence == first.sentence:
+        lo -= 1
+    hi = q.end
+    while hi < min(len(tokens), q.end + REACH) and tokens[hi].sentence == last.sentence:
+        hi += 1
+    after = [t for t in tokens[q.end : hi] if t.clause == last.clause]
+    before = [t for t in tokens[lo : q.start] if t.clause == first.clause]
+    clause = before + tokens[q.start : q.end] + after
+    return Context(after, before, tokens[lo:hi], clause)
+
+
+def _texts(toks: list[Token]) -> set[str]:
+    out: set[str] = set()
+    for t in toks:
+        out.add(t.text)
+        out.update(t.parts)
+    return out
+
+
+def duration_weeks(q: Quantity, ctx: Context) -> tuple[float, int] | None:
+    """Weeks, and tokens used, when the quantity is followed by a unit of time ("6 weeks", "4-5 months")."""
+    units = words_map("duration_units")
+    after = ctx.after
+    k = 0
+    if after and after[0].text == "-":
+        k = 1
+    if len(after) > k and after[k].text in units:
+        return q.value * units[after[k].text], k + 1
+    return None
+
+
+def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
+    """(per-month factor, per unit) when a rate follows within the clause: "/mo", "a day", "per week",
+    "monthly", "each month". Per unit: "40 a day per agent", "300 a month each" (a share of the total)."""
+    periods = words_map("rate_periods")
+    joiners = set(lexicon_words("rate_joiners"))
+    after = ctx.after[skip:]
+    per_unit = False
+    for n, tok in enumerate(after[:8]):
+        if tok.kind == "num":
+            return None
+        nxt = after[n + 1].text if n + 1 < len(after) else ""
+        if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "quarterly"}:
+            if nxt in {"active", "unique", "recurring"}:
+                return None  # "300k monthly active users" is an audience, not a volume
+            return periods[tok.text], per_unit or _each_after(after[n + 1 : n + 3])
+        if tok.text in joiners and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
+            return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
+        if tok.text in {"each", "apiece"}:
+            per_unit = True
+        elif tok.text in {"per", "/"} and nxt and nxt not in periods:
+            per_unit = True  # "per agent", "/person"
+    return None
+
+
+def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context) -> bool:
+    """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
+    shift": the rate is per unit of something counted elsewhere."""
+    before = ctx.before[-5:]
+    if any(t.text in {"each", "every", "per", "x", "×", "*"} for t in before):
+        return True
+    staff = words("staff_nouns")
+    return any(_head_noun(_context(tokens, other), 0) & staff for other in _clause_quantities(tokens, ctx))
+
+
+def _clause_quantities(tokens: list[Token], ctx: Context) -> list[Quantity]:
+    if not ctx.before:
+        return []
+    lo = tokens.index(ctx.before[0])
+    hi = tokens.index(ctx.before[-1]) + 1
+    from bot.advisor.reader.numbers import find_quantities
+
+    return [Quantity(x.value, x.start + lo, x.end + lo, x.money, x.percent) for x in find_quantities(tokens[lo:hi])]
+
+
+def _rate_before(ctx: Context) -> tuple[float, bool] | None:
+    """A rate said before the number: "daily we get ~2,500", "per week? ~2,000 requests"."""
+    periods = words_map("rate_periods")
+    before = ctx.before[-4:]
+    for n, tok in enumerate(before):
+        if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly"}:
+            return periods[tok.text], False
+        nxt = before[n + 1].text if n + 1 < len(before) else ""
+        if tok.text in {"per", "every", "each", "a"} and nxt in periods and len(nxt) > 1 and n + 2 >= len(before) - 1:
+            return periods[nxt], False
+    return None
+
+
+def _each_after(toks: list[Token]) -> bool:
+    return any(t.text in {"each", "apiece", "per"} for t in toks)
+
+
+def unit_nouns(tokens: list[Token], q: Quantity) -> set[str]:
+    """The first words after a quantity: what it counts ("45 techs" -> {"techs"})."""
+    return _head_noun(_context(tokens, q), 0)
+
+
+def counts_units(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` counts units a per-unit rate multiplies: "4,000 clients", "25 analysts", "30 stores"."""
+    ctx = _context(tokens, q)
+    if ctx.after and ctx.after[0].text in {"x", "×", "*"}:
+        return True
+    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
+    return bool(_head_noun(ctx, 0) & nouns) and duration_weeks(q, ctx) is None and not q.money
+
+
+def lexicon_words(name: str) -> list[str]:
+    """A plain word list of the lexicon, in order."""
+    from bot.advisor.reader.lexicon import lexicon
+
+    return [str(w).lower() for w in lexicon()["words"][name]]
+
+
+def words_map(name: str) -> dict[str, float]:
+    """A lexicon word list that maps words to numbers (units, rate periods)."""
+    from bot.advisor.reader.lexicon import lexicon
+
+    return {str(k).lower(): float(v) for k, v in lexicon()["words"][name].items()}
+
+
+def _head(ctx: Context, skip: int) -> set[str]:
+    """The words right after the number (its head noun phrase), up to the first preposition or verb-like break."""
+    out: list[Token] = []
+    for tok in ctx.after[skip : skip + WINDOW]:
+        if tok.text == "-":
+            continue
+        if tok.text in _NOT_HEADS:
+            continue
+        if tok.kind != "word" or tok.text in {
+            "a",
+            "an",
+            "per",
+            "each",
+            "every",
+            "in",
+            "for",
+            "to",
+            "from",
+            "that",
+            "which",
+            "who",
+            "we",
+            "and",
+            "or",
+            "but",
+            "at",
+            "on",
+            "by",
+        }:
+            break
+        out.append(tok)
+    return _texts(out)
+
+
+# Words after a number that say nothing about what it counts ("15k total", "5k tops", "$20k max").
+_NOT_HEADS = {"total", "tops", "max", "maximum", "overall", "all-in", "or", "so", "ish", "plus", "k", "m"}
+
+
+def claims_for(tokens: list[Token], q: Quantity, *, message_words: int) -> list[Claim]:
+    """Every field that could own quantity `q`, strongest first. Empty when the number belongs to something the
+    intake does not hold (revenue, head count, customers, a version, an age)."""
+    ctx = _context(tokens, q)
+    if q.negative or q.percent:
+        return []
+    before_words = _texts(ctx.before[-WINDOW:])
+    sentence_words = _texts(ctx.sentence)
+    clause_words = _texts(ctx.clause)
+    duration = duration_weeks(q, ctx)
+    if duration is not None:
+        return _deadline_claims(q, ctx, duration, clause_words, sentence_words, message_words)
+    skip = 1 if ctx.after and ctx.after[0].text == "-" else 0  # "a 7-person team"
+    head = _head(ctx, skip)
+    money = q.money or bool(head & {"usd", "dollars", "bucks", "eur", "euros", "gbp"})
+    if money:
+        return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
+    if ml := _ml_team(q, ctx, head):
+        return [ml]
+    if _head_noun(ctx, skip) & words("staff_nouns"):
+        return []
+    if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
+        return []  # "3 times a week" is how often, not how many; "2M times a month" is a volume
+    rate = rate_factor(ctx, skip) or _rate_before(ctx)
+    past = any(t.text in {"last", "this"} for t in ctx.after[:6])
+    if rate is not None and past and _labeled(ctx, head, before_words):
+        rate = None  # "20k images annotated last quarter" is a data set, not a volume
+    if rate is not None:
+        factor, per_unit = rate
+        per_unit = per_unit or _per_unit_before(tokens, q, ctx)
+        return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
+    if head & words("audience_nouns"):
+        return []
+    claims: list[Claim] = []
+    if _labeled(ctx, head, before_words):
+        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end))
+    if not claims and _budget_words(clause_words, strong=True) and not _budget_veto(ctx) and not head:
+        claims.append(Claim("budget_usd", q.value, True, q.start, q.end))
+    weak_budget = q.value >= 1000 and not head and _budget_words(sentence_words, strong=True)
+    if not claims and weak_budget and not _budget_veto(ctx):
+        claims.append(Claim("budget_usd", q.value, False, q.start, q.end))
+    if not claims and _unowned(q, ctx, head):
+        claims.append(Claim(UNOWNED, q.value, False, q.start, q.end))
+    return claims
+
+
+UNOWNED = "?"  # a count with no owner: a short reply fills the pending question with it, otherwise the reader asks
+UNOWNED_MONEY = "budget_usd?"
+
+
+def _unowned(q: Quantity, ctx: Context, head: set[str]) -> bool:
+    """A count worth asking about: not tiny, not vague, not inventory, not part of a team or a list."""
+    if q.vague or q.value < 10 or (q.value != int(q.value) and q.value < 1000):
+        return False
+    if head & (words("inventory_nouns") | words("history_cues") | {"years", "year", "months", "percent", "times"}):
+        return False
+    before = {t.text for t in ctx.before[-2:]}
+    return not before & {"of", "team", "group", "top", "step", "version", "v", "#", "no", "number", "than", "from"}
+
+
+def _head_noun(ctx: Context, skip: int) -> set[str]:
+    """The first two words after the number: where a count of people or of times names what it counts."""
+    return _texts([t for t in ctx.after[skip : skip + 3] if t.text != "-"][:2])
+
+
+def _ml_team(q: Quantity, ctx: Context, head: set[str]) -> Claim | None:
+    """ "4 ML engineers", "a 7-person ML team", "2 DS folks", "ML team of 5", "data science group of ~10"."""
+    ml = words("ml_people") | {"data-scientist", "data-scientists", "data-team"}
+    if head & ml:
+        return Claim("ml_team", q.value, True, q.start, q.end)
+    before = [t.text for t in ctx.before[-4:]]
+    if len(before) >= 2 and before[-1] in words("ml_roles") and before[-2] in ml:
+        return Claim("ml_team", q.value, True, q.start, q.end)  # "ML team 10+"
+    # "ML team of 5", "the data science group is 4", "ML team: 3"
+    roles = set(before[:-1]) & words("ml_roles")
+    if len(before) >= 2 and before[-1] in {"of", "is", "=", ":", "are", "at"} and roles and set(before[:-1]) & ml:
+        return Claim("ml_team", q.value, True, q.start, q.end)
+    return None
+
+
+def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
+    cues = words("label_cues")
+    if head & cues:
+        return True
+    if before_words & (cues - {"examples", "example", "samples", "sample", "pairs"}):
+        return not any(is_negator(t) for t in ctx.before[-2:])
+    after = ctx.after[:10]
+    texts = [t.text for t in after]
+    # Items paired with their outputs: "tickets with the agent's reply", "emails w/ their category".
+    for n, t in enumerate(texts):
+        if t in {"where", "whose"} and set(texts[n + 1 : n + 6]) & words("output_nouns"):
+            return True  # "emails where the adjuster's routing decision is recorded"
+        paired = t == "with" or (t == "w" and n + 1 < len(texts) and texts[n + 1] == "/")
+        if paired and set(texts[n + 1 : n + 6]) & words("output_nouns"):
+            return True
+    verbs = {
+        "labeled",
+        "labelled",
+        "annotated",
+        "tagged",
+        "matched",
+        "rated",
+        "scored",
+        "graded",
+        "classified",
+        "abstracted",
+        "summarized",
+        "summarised",
+        "categorized",
+        "categorised",
+        "approved",
+        "marked",
+        "reviewed",
+        "coded",
+    }
+    # A label cue a few words on, in the same statement: "40 proposals our director picked as gold examples".
+    until_and = after[: next((n for n, t in enumerate(after) if t.text in {"and", "or", "plus"}), len(after))]
+    for n, tok in enumerate(until_and[:8]):
+        if _texts([tok]) & (verbs | cues):
+            # "20k emails that nobody's labeled" is not a count of labeled examples
+            return not any(is_negator(t) for t in until_and[max(0, n - 2) : n])
+    # Outputs people wrote: "1,200 solutions written by teachers".
+    return any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and))
+
+
+_AUTHORED = {"written", "created", "drafted", "authored", "prepared", "picked", "selected", "chosen", "curated"}
+
+
+def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
+    cues = words("budget_cues")
+    if words_seen & {"cost", "costs", "spend"} and words_seen & {"less", "under", "below", "max", "most", "within"}:
+        return True  # "needs to cost less than 15k"
+    if strong:
+        cues = cues - {"total", "pilot", "poc", "max", "maximum", "most", "limit", "approved", "money", "cost", "costs"}
+        cues = cues | {"money-wise", "moneywise"}
+    return bool(words_seen & cues)
+
+
+def _budget_veto(ctx: Context) -> bool:
+    """Money that is not the project's to spend: revenue, funding, prices, and what is paid today ("we spend
+    $8k a month on the API", "it costs us $3 a ticket")."""
+    near = _texts(ctx.before[-3:]) | _texts(ctx.after[:3])
+    if near & words("budget_vetoes"):
+        return True
+    before = [t.text for t in ctx.before]
+    for k, w in enumerate(before):
+        paying = w in {"spend", "spending", "spends", "cost", "costs", "pay", "paying"}
+        if (
+            paying
+            and k > 0
+            and before[k - 1] in {"we", "currently", "already", "we're", "now", "it", "this", "that", "which", "they"}
+        ):
+            return True
+    return False
+
+
+# Verbs of having money for the project: "we've got $50k for this", "there's $25k set aside".
+_HAVING = {
+    "have",
+    "got",
+    "there's",
+    "can",
+    "could",
+    "willing",
+    "able",
+    "plan",
+    "planning",
+    "approved",
+    "put",
+    "set",
+    "towards",
+    "toward",
+    "for",
+    "allotted",
+    "reserved",
+    "available",
+    "secured",
+    "up",
+}
+
+
+def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
+    if _budget_veto(ctx):
+        return []
+    factor = 1.0
+    rate = rate_factor(ctx, 0)
+    if rate is not None:
+        factor = 36.0 * rate[0]  # a monthly (or yearly) budget over the 3-year horizon
+    value = q.value * factor
+    if _budget_words(clause, strong=False) or _budget_words(sentence, strong=True):
+        return [Claim("budget_usd", value, True, q.start, q.end)]
+    if clause & _HAVING or message_words <= 4:
+        return [Claim("budget_usd", value, False, q.start, q.end)]  # "$20k" on its own
+    return [Claim(UNOWNED_MONEY, value, False, q.start, q.end)]  # money with no owner: ask
+
+
+def _deadline_claims(
+    q: Quantity, ctx: Context, duration: tuple[float, int], clause: set[str], sentence: set[str], message_words: int
+) -> list[Claim]:
+    weeks, used = duration
+    before = [t.text for t in ctx.before[-3:]]
+    after = [t.text for t in ctx.after[used : used + 3]]
+    vetoes = words("duration_vetoes")
+    if (after and after[0] in {"of", "ago", "old", "later", "after", "back", "running"}) or set(before) & vetoes:
+        return []
+    if set(after[:2]) & {
+        "history",
+        "experience",
+        "runway",
+        "tenure",
+        "data",
+        "worth",
+        "warranty",
+        "archive",
+        "archived",
+        "archives",
+        "backlog",
+        "old",
+        "logs",
+        "records",
+    }:
+        return []
+    near = set(before) | set(after)
+    cues = words("deadline_cues")
+    if near & cues or clause & (cues - {"in", "by", "have", "got", "time", "need", "want", "wants"}):
+        return [Claim("deadline_weeks", weeks, True, q.start, q.end)]
+    if sentence & {"deadline", "timeline", "timeframe", "launch", "live", "ship", "go-live"}:
+        return [Claim("deadline_weeks", weeks, True, q.start, q.end)]
+    if len(ctx.clause) <= used + 4 or message_words <= 5:
+        return [Claim("deadline_weeks", weeks, False, q.start, q.end)]  # "18 weeks", "about half a year"
+    return []

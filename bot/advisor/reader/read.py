@@ -1,0 +1,485 @@
+"""The reader: one chat message -> intake facts, each with the words that said it.
+
+Pipeline: tokens with positions (`tokens.py`) -> quantities from one number grammar (`numbers.py`) -> each
+quantity given to at most one field by what it measures, its head noun and its clause's cue words
+(`quantities.py`) -> yes/no and choice facts from cue phrases with negation (`cues.py`) -> dates relative to
+`today` (`dates.py`). Cue words live in `lexicon.yaml`. A number with no clear owner is never guessed: a short reply
+gives it to the pending question, otherwise it is returned as unclear so the conversation can ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from typing import Any
+
+from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
+from bot.advisor.reader import cues
+from bot.advisor.reader.dates import deadline_date
+from bot.advisor.reader.lexicon import is_negator, phrases, words
+from bot.advisor.reader.numbers import Quantity, find_quantities
+from bot.advisor.reader.quantities import UNOWNED, UNOWNED_MONEY, Claim, claims_for, counts_units, unit_nouns
+from bot.advisor.reader.result import Extraction, Unclear
+from bot.advisor.reader.tokens import Token, tokenize
+
+LIMITS = {
+    "labeled_examples": MAX_EXAMPLES,
+    "monthly_requests": MAX_REQUESTS,
+    "budget_usd": MAX_BUDGET,
+    "deadline_weeks": MAX_WEEKS,
+}
+NUMBER_FIELDS = tuple(LIMITS)
+# The work budget per message: no real description has more words or numbers than this, and a hostile one must not
+# hold the interpreter for long (the reader runs on the server's threads). Beyond it, the rest is ignored and said.
+MAX_TOKENS = 2_500
+MAX_QUANTITIES = 60
+BOOLEAN_FIELDS = ("mission_critical", "regulated", "sensitive_data", "changes_often")
+FLAG_FIELDS = ("knowledge_gap", "behavior_gap", "has_fine_tuned_model")
+_NOUNS = {
+    "labeled_examples": "labeled examples",
+    "monthly_requests": "requests per month",
+    "budget_usd": "your budget (USD)",
+    "deadline_weeks": "weeks until it must be live",
+}
+
+
+class _Reading:
+    """Facts of one message as they are found, each field at most once."""
+
+    def __init__(self, text: str, tokens: list[Token], turn: int | None, source: str) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.turn = turn
+        self.source = source
+        self.out = Extraction()
+        self.used: set[int] = set()  # token indexes of numbers already owned by a fact
+        self.spans: dict[str, tuple[int, int]] = {}  # where each fact was read
+
+    def has(self, name: str) -> bool:
+        return any(f.field == name for f in self.out.facts)
+
+    def quote(self, start: int, end: int) -> str:
+        return self.text[self.tokens[start].start : self.tokens[end - 1].end]
+
+    def add(self, name: str, value: Any, start: int, end: int, *, weak: bool = False) -> None:
+        if self.has(name):
+            return
+        prov = Provenance(source=self.source, turn=self.turn, quote=self.quote(start, end).strip()[:200])  # type: ignore[arg-type]
+        self.out.facts.append(Fact(name, value, prov))
+        self.spans[name] = (start, end)
+        if weak:
+            self.out.weak.add(name)
+
+
+def read(
+    text: str, *, turn: int | None, expecting: list[str] | None, today: dt.date, source: str = "message"
+) -> Extraction:
+    """Facts stated in one cleaned message. `expecting` names the fields the pending question asked about."""
+    tokens = tokenize(text, MAX_TOKENS)
+    r = _Reading(text, tokens, turn, source)
+    if not tokens:
+        return r.out
+    if len(tokens) > MAX_TOKENS:
+        del tokens[MAX_TOKENS:]
+        r.out.notes.append(f"Only the first {MAX_TOKENS:,} words and signs of this message were read.")
+    expecting = list(expecting or [])
+    words = sum(t.kind != "sym" for t in tokens)
+    quantities = find_quantities(tokens)
+    if len(quantities) > MAX_QUANTITIES:
+        del quantities[MAX_QUANTITIES:]
+        r.out.notes.append(f"Only the first {MAX_QUANTITIES} numbers of this message were read.")
+    claims = {id(q): claims_for(tokens, q, message_words=words) for q in quantities}
+    team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
+    _numbers(r, quantities, claims, expecting)
+    _no_labels(r)
+    _dates(r, today)
+    for name in BOOLEAN_FIELDS:
+        cue = cues.boolean(tokens, name)
+        if cue is not None:
+            r.add(name, bool(cue.value), cue.start, cue.end)
+    where = r.spans.get("labeled_examples")
+    data_sentences = {tokens[where[0]].sentence} if where else set()
+    if "data_quality" in expecting:
+        data_sentences = {t.sentence for t in tokens}  # the question was about the data
+    quality = cues.data_quality(tokens, data_sentences)
+    if quality is not None:
+        r.add("data_quality", quality.value, quality.start, quality.end)
+    expertise = cues.ml_expertise(tokens, team_sizes)
+    if expertise is not None:
+        r.add("ml_expertise", expertise.value, expertise.start, expertise.end)
+    for name in ("needs", "priority"):
+        cue = cues.choice(tokens, name)
+        if cue is not None:
+            r.add(name, cue.value, cue.start, cue.end)
+    for name in FLAG_FIELDS:
+        cue = cues.flag(tokens, name)
+        if cue is not None:
+            r.add(name, True, cue.start, cue.end)
+    _industry(r)
+    r.out.addressed = {m.label for m in phrases("addressed").find(tokens)} - {f.field for f in r.out.facts}
+    if expecting:
+        _short_answer(r, expecting, words)
+    return r.out
+
+
+def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]], expecting: list[str]) -> None:
+    """Give each quantity to its strongest claim; unowned ones to the pending question or to `unclear`."""
+    strong: dict[str, list[Claim]] = {}
+    for q in quantities:
+        if q.negative:
+            r.out.notes.append(f'Ignored a negative number ("{q.span(r.tokens, r.text)}").')
+            continue
+        claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is not None and claim.strong:
+            if claim.per_unit:
+                claim = _multiplied(r, claim, quantities)
+                if claim is None:
+                    continue
+            strong.setdefault(claim.field, []).append(claim)
+    for found in strong.values():
+        chosen = _latest_correction(r, found)
+        r.used.update(i for c in found for i in range(c.start, c.end))
+        _add_number(r, _corrected_later(r, chosen, quantities, claims) or chosen)
+    for q in quantities:
+        if q.negative or any(i in r.used for i in range(q.start, q.end)):
+            continue
+        for claim in claims[id(q)]:
+            if claim.field in LIMITS and not r.has(claim.field):
+                _add_number(r, claim, weak=True)
+                break
+            if claim.field in {UNOWNED, UNOWNED_MONEY}:
+                _unowned(r, q, claim, expecting)
+                break
+
+
+# Words that make a later number replace an earlier one for the same field: a correction ("sorry, I meant 15k",
+# "actually 30k", "after dedup more like 7k") or a narrowing ("but only ~2k/day get escalated", "so ~150k a year").
+_CORRECTIONS = {
+    "actually",
+    "now",
+    "wait",
+    "instead",
+    "correction",
+    "sorry",
+    "meant",
+    "pushed",
+    "moved",
+    "scratch",
+    "rather",
+    "revised",
+    "updated",
+    "turns",
+    "cut",
+    "only",
+    "so",
+    "dedup",
+    "deduped",
+    "cleanup",
+    "cleaning",
+    "mean",
+    "make",
+}
+
+
+def _latest_correction(r: _Reading, found: list[Claim]) -> Claim:
+    """The first reading of a field, unless the user corrected it later in the message ("4 weeks... they pushed it,
+    now it's 8 weeks"): then the correction."""
+    chosen = found[0]
+    for later in found[1:]:
+        cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
+        if cue & _CORRECTIONS and not cue & _PAST:
+            chosen = later
+    return chosen
+
+
+_PAST = {"used", "was", "were", "previously", "formerly", "last", "during", "before", "back"}
+
+
+def _corrected_later(
+    r: _Reading, claim: Claim, quantities: list[Quantity], claims: dict[int, list[Claim]]
+) -> Claim | None:
+    """A later number with no reading of its own that corrects this one: "about 1.5k tickets a month, sorry, I
+    meant 15k" (it takes the earlier number's unit: 15k a month)."""
+    first = next((q for q in quantities if q.start == claim.start), None)
+    if first is None or not first.value:
+        return None
+    factor = claim.value / first.value
+    for q in quantities:
+        if q.start <= claim.end or q.money != first.money or any(i in r.used for i in range(q.start, q.end)):
+            continue
+        if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
+            continue
+        cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
+        if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
+            r.used.update(range(q.start, q.end))
+            return Claim(claim.field, q.value * factor, True, q.start, q.end)
+    return None
+
+
+def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
+    """A per-unit volume ("each tech does ~5 jobs a day", "40 a day per agent") times the count of those units
+    said elsewhere ("45 techs"); None when no count of the same units was given (ask, don't guess)."""
+    near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
+    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
+    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near)
+    unit = next(
+        (
+            b.text
+            for a, b in itertools.pairwise(near)
+            if a.text in {"each", "every", "per"} and (b.text in nouns or b.text.rstrip("s") + "s" in nouns)
+        ),
+        None,
+    )
+    units = [q for q in quantities if q.start != claim.start and counts_units(r.tokens, q)]
+    if unit is not None:
+        units = [q for q in units if any(_same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
+    elif marked:  # "4,000 clients, each ~300 a month": the nearest count said before it
+        units = [q for q in units if q.start < claim.start]
+    else:  # "our 12 nurses write 5 notes a shift": only people doing the work, in the same clause
+        clause = r.tokens[claim.start].clause
+        units = [
+            q
+            for q in units
+            if q.start < claim.start
+            and r.tokens[q.start].clause == clause
+            and unit_nouns(r.tokens, q) & words("staff_nouns")
+        ]
+    if not units:
+        return None
+    before = [q for q in units if q.start < claim.start]
+    unit_q = before[-1] if before else units[0]
+    start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
+    return Claim(claim.field, claim.value * unit_q.value, True, start, end)
+
+
+_PERIODS = {"day", "week", "month", "year", "hour", "quarter", "shift", "night", "weekday", "mo", "wk", "yr"}
+
+
+def _same_noun(a: str, b: str) -> bool:
+    """ "tech" and "techs", "person" and "people" name the same unit."""
+    a, b = a.rstrip("s"), b.rstrip("s")
+    return (
+        a == b or {a, b} == {"person", "people"} or (len(a) > 3 and b.startswith(a)) or (len(b) > 3 and a.startswith(b))
+    )
+
+
+def _unowned(r: _Reading, q: Quantity, claim: Claim, expecting: list[str]) -> None:
+    candidates = ("budget_usd",) if claim.field == UNOWNED_MONEY else ("labeled_examples", "monthly_requests")
+    for name in expecting:
+        if name in LIMITS and not r.has(name) and (name in candidates or claim.field == UNOWNED):
+            if name == "deadline_weeks" and claim.value > MAX_WEEKS:
+                continue
+            _add_number(r, Claim(name, claim.value, False, claim.start, claim.end), weak=True)
+            return
+    r.out.unclear.append(Unclear(r.quote(q.start, _quote_end(r, q.start, q.end)), claim.value, candidates))
+
+
+def _add_number(r: _Reading, claim: Claim, *, weak: bool = False) -> None:
+    value = claim.value
+    if value > LIMITS[claim.field]:
+        r.out.notes.append(f'"{r.quote(claim.start, claim.end)}" is beyond any real {_NOUNS[claim.field]}; ignored.')
+        r.used.update(range(claim.start, claim.end))
+        return
+    if claim.field == "monthly_requests" and value < 1:
+        return  # "one edit a year" is no workload
+    if claim.field in {"labeled_examples", "monthly_requests"}:
+        value = round(value)
+    elif claim.field == "deadline_weeks":
+        value = round(value, 1)
+    r.add(claim.field, value, claim.start, _quote_end(r, claim.start, claim.end), weak=weak or not claim.strong)
+    r.used.update(range(claim.start, claim.end))
+
+
+def _quote_end(r: _Reading, start: int, end: int) -> int:
+    """A number's quote runs on to the words that say what it counts ("20k labeled examples")."""
+    stop = end
+    while stop < len(r.tokens) and stop < end + 3 and r.tokens[stop].clause == r.tokens[start].clause:
+        stop += 1
+    return stop
+
+
+def _no_labels(r: _Reading) -> None:
+    """ "no labeled data", "nothing annotated", "none of it is tagged": zero labeled examples."""
+    people = words("staff_nouns") | words("ml_roles")
+    for m in phrases("no_labels").find(r.tokens):
+        if m.end < len(r.tokens) and r.tokens[m.end].text in people:
+            continue  # "no data people" is about the team
+        count = next((f for f in r.out.facts if f.field == "labeled_examples"), None)
+        if count is None:
+            r.add("labeled_examples", 0, m.start, m.end)
+            return
+        if not count.value:
+            return
+        said = r.quote(m.start, m.end)
+        if m.start > r.spans["labeled_examples"][0]:  # "10k examples, but none of them are labeled": the later wins
+            r.out.facts.remove(count)
+            del r.spans["labeled_examples"]
+            r.add("labeled_examples", 0, m.start, m.end)
+            r.out.notes.append(f'You said "{count.provenance.quote}" and then "{said}"; I\'m going with 0 labeled.')
+        else:
+            r.out.notes.append(
+                f'You said "{said}" and then {count.value:,} labeled examples; I\'m going with {count.value:,}.'
+            )
+        return
+
+
+def _dates(r: _Reading, today: dt.date) -> None:
+    """Deadlines said as dates or periods, when no number of weeks was given."""
+    if r.has("deadline_weeks"):
+        return
+    for i, tok in enumerate(r.tokens):
+        if i in r.used or tok.kind != "word":
+            continue
+        found = deadline_date(r.tokens, i, today)
+        if found is not None:
+            weeks, end = found
+            if i > 0 and r.tokens[i - 1].text in {"last", "past", "since", "ago"}:
+                continue
+            r.add("deadline_weeks", weeks, max(0, i - 1), end)
+            return
+
+
+def _next_is(r: _Reading, i: int, *texts: str) -> bool:
+    return i + 1 < len(r.tokens) and r.tokens[i + 1].text in texts
+
+
+_INDUSTRIES = (
+    (
+        "healthcare",
+        r"\b(?:phi|hipaa|fda|patients?|clinical|medical|pathology|hospitals?|pharmacy|pharma|health ?care|"
+        r"radiology|ehr|emr|clinic)\b",
+    ),
+    (
+        "financial services",
+        r"\b(?:banks?|banking|lender|lending|loans?|fintech|brokerage|trading|finra|payments? "
+        r"(?:company|processor|provider)|investment advis[eo]r|wealth|credit union)\b",
+    ),
+    ("insurance", r"\b(?:insurance|insurer|underwrit\w*|claims adjust\w*)\b"),
+    ("legal", r"\b(?:law firm|legal|patents?|litigation|attorneys?|lawyers?)\b"),
+    ("government", r"\b(?:government|public sector|federal|municipal)\b"),
+    ("aviation", r"\b(?:airline|aviation|aircraft|faa)\b"),
+    ("construction", r"\b(?:construction|contractors?|building estimat\w*)\b"),
+    ("retail", r"\b(?:retail\w*|e-?commerce|webshop|storefront|skus?)\b"),
+    ("telecommunications", r"\b(?:telecom\w*|carrier)\b"),
+    ("human resources", r"\b(?:recruiting|recruiters?|hr|human resources)\b"),
+    ("education", r"\b(?:school|university|education|students?)\b"),
+)  # listed most specific first; each pattern is a plain alternation of words (linear)
+
+
+def _industry(r: _Reading) -> None:
+    low = r.text.lower()
+    for name, pattern in _INDUSTRIES:
+        m = re.search(pattern, low)
+        if m:
+            prov = Provenance(source=r.source, turn=r.turn, quote=m.group(0))  # type: ignore[arg-type]
+            r.out.facts.append(Fact("industry", name, prov))
+            return
+
+
+# --- short replies to a question ---------------------------------------------------------------------------
+
+_YES = {
+    "yes",
+    "yep",
+    "yeah",
+    "yup",
+    "y",
+    "true",
+    "correct",
+    "definitely",
+    "absolutely",
+    "sure",
+    "indeed",
+    "affirmative",
+    "ya",
+    "yea",
+    "right",
+}
+_NO = {"no", "nope", "n", "false", "nah", "none", "not", "never", "negative"}
+_CHOICES: dict[str, dict[str, str]] = {
+    "needs": {
+        "deep": "deep_domain",
+        "domain": "deep_domain",
+        "specialized": "deep_domain",
+        "specialised": "deep_domain",
+        "broad": "broad_flexibility",
+        "flexible": "broad_flexibility",
+        "flexibility": "broad_flexibility",
+        "general": "broad_flexibility",
+    },
+    "priority": {
+        "speed": "speed",
+        "fast": "speed",
+        "quick": "speed",
+        "quickly": "speed",
+        "soon": "speed",
+        "cost": "cost",
+        "cheap": "cost",
+        "cheaper": "cost",
+        "budget": "cost",
+        "accuracy": "accuracy",
+        "accurate": "accuracy",
+        "quality": "accuracy",
+        "precision": "accuracy",
+        "adaptability": "adaptability",
+        "adaptable": "adaptability",
+        "flexibility": "adaptability",
+    },
+    "data_quality": {
+        "high": "high",
+        "clean": "high",
+        "good": "high",
+        "great": "high",
+        "gold": "high",
+        "excellent": "high",
+        "mixed": "mixed",
+        "ok": "mixed",
+        "okay": "mixed",
+        "so-so": "mixed",
+        "decent": "mixed",
+        "poor": "poor",
+        "noisy": "poor",
+        "messy": "poor",
+        "bad": "poor",
+        "low": "poor",
+    },
+    "ml_expertise": {
+        "none": "none",
+        "nobody": "none",
+        "noone": "none",
+        "zero": "none",
+        "limited": "limited",
+        "some": "limited",
+        "junior": "limited",
+        "little": "limited",
+        "strong": "strong",
+        "experienced": "strong",
+        "senior": "strong",
+        "plenty": "strong",
+    },
+}
+SHORT_REPLY = 8  # words: longer messages are read only by their cues
+
+
+def _short_answer(r: _Reading, expecting: list[str], words: int) -> None:
+    """A reply to the pending question ("yes", "nope", "mostly clean", "about half a year") fills the asked
+    fields that the cues did not already fill; a longer message is read by its cues alone."""
+    if words > SHORT_REPLY:
+        return
+    texts = [t.text for t in r.tokens if t.kind == "word"]
+    first = texts[0] if texts else ""
+    for name in expecting:
+        if r.has(name):
+            continue
+        if name in BOOLEAN_FIELDS or name in FLAG_FIELDS:
+            if first in _YES:
+                r.add(name, True, 0, len(r.tokens), weak=True)
+            elif first in _NO or (r.tokens and is_negator(r.tokens[0])):
+                r.add(name, False, 0, len(r.tokens), weak=True)
+        elif name in _CHOICES:
+            value = next((_CHOICES[name][w] for w in texts if w in _CHOICES[name]), None)
+            if value is not None:
+                r.add(name, value, 0, len(r.tokens), weak=True)
+        elif name in ("labeled_examples", "budget_usd") and first in {"none", "no", "nope", "zero", "nothing", "nada"}:
+            r.add(name, 0 if name == "labeled_examples" else 0.0, 0, len(r.tokens), weak=True)

@@ -1,0 +1,111 @@
+"""Tokens with their positions, and the clauses and sentences they group into.
+
+One left-to-right scan with a regex whose alternatives cannot backtrack into each other, so the cost is linear in
+the length of the message (a message of 20,000 digits is one token, read once).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words keep inner hyphens and apostrophes ("hand-rated", "don't"); numbers keep their separators ("1,200", "7.5");
+# every other non-space character is a token of its own.
+_TOKEN = re.compile(r"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:['\-][^\W\d_]+)*)|(?P<sym>[^\w\s])")
+_SENTENCE_END = {".", "!", "?", ";", "\n"}
+# Clause boundaries inside a sentence: punctuation and the conjunctions that start a new statement.
+_CLAUSE_PUNCT = {",", "(", ")", "[", "]", "—", "–", "|"}
+_QUOTES = {"'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d"}
+# A dot after these ends no sentence ("approx. 600k", "e.g. tickets").
+_ABBREVIATIONS = {"e", "g", "i", "approx", "vs", "etc", "incl", "est", "avg", "ca"}
+_CLAUSE_WORDS = {"but", "though", "although", "tho", "however", "whereas", "while", "because", "since", "so"}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its lower-cased text, kind (num, word, sym), character span, and clause/sentence numbers."""
+
+    text: str
+    kind: str
+    start: int
+    end: int
+    clause: int
+    sentence: int
+    glued: bool = False  # a number with letters stuck to it ("3PL", "gpt-4o") or letters stuck to a number
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """A hyphenated word's parts ("expert-labeled" -> ("expert", "labeled")), or the word itself."""
+        return tuple(self.text.split("-")) if "-" in self.text else (self.text,)
+
+
+def tokenize(text: str, limit: int | None = None) -> list[Token]:
+    """Tokens of `text` with clause and sentence numbers (clauses never cross a sentence end); at most `limit`
+    (and one more, so a caller can tell the text was longer)."""
+    tokens: list[Token] = []
+    clause = sentence = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "sym"
+        low = m.group().lower()
+        start, end = m.span()
+        if kind == "sym" and low in _QUOTES:
+            continue  # quotes carry no meaning here: "a 'budget' of 5k" reads as "a budget of 5k"
+        if kind == "sym" and low == "." and tokens and tokens[-1].text in _ABBREVIATIONS:
+            continue
+        if tokens and _starts_clause(low, kind, tokens[-1]):
+            clause += 1
+        glued = kind != "sym" and (
+            (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+        )
+        tokens.append(Token(low, kind, start, end, clause, sentence, glued))
+        if limit is not None and len(tokens) > limit:
+            break
+        if (kind == "sym" and low in _SENTENCE_END) or (end < len(text) and text[end] == "\n"):
+            sentence += 1
+            clause += 1
+    return _merge(tokens)
+
+
+# Two-word terms read as one token, so cue lists can name them ("data science" -> "data-science").
+_MERGES = {
+    ("data", "science"): "data-science",
+    ("data", "scientist"): "data-scientist",
+    ("data", "scientists"): "data-scientists",
+    ("machine", "learning"): "machine-learning",
+    ("no", "one"): "noone",
+    ("deep", "learning"): "deep-learning",
+    ("applied", "ml"): "applied-ml",
+    ("data", "team"): "data-team",
+    ("fine", "tuned"): "fine-tuned",
+    ("fine", "tune"): "fine-tune",
+}
+
+
+def _merge(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        merged = _MERGES.get((prev.text, tok.text)) if prev and prev.clause == tok.clause else None
+        if prev and merged:
+            out[-1] = Token(merged, "word", prev.start, tok.end, prev.clause, prev.sentence)
+        else:
+            out.append(tok)
+    return out
+
+
+def _starts_clause(low: str, kind: str, previous: Token) -> bool:
+    if previous.kind == "sym" and previous.text in _CLAUSE_PUNCT:
+        return True
+    return kind == "word" and low in _CLAUSE_WORDS
+
+
+def clause_tokens(tokens: list[Token], index: int) -> list[Token]:
+    """The tokens of the clause that token `index` belongs to."""
+    clause = tokens[index].clause
+    lo = index
+    while lo > 0 and tokens[lo - 1].clause == clause:
+        lo -= 1
+    hi = index
+    while hi + 1 < len(tokens) and tokens[hi + 1].clause == clause:
+        hi += 1
+    return tokens[lo : hi + 1]

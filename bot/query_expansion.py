@@ -1,0 +1,34 @@
+"""Query expansion from a small domain thesaurus (`bot/thesaurus.yaml`): "how often should a model be retrained?"
+also searches for "re-tune" and "drift", the words the knowledge base uses."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+MAX_ADDED = 12  # expansions per query, so one everyday word cannot swamp the user's own terms
+
+
+@lru_cache(maxsize=1)
+def _groups() -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load(Path(__file__).with_name("thesaurus.yaml").read_text(encoding="utf-8"))
+    index: dict[str, tuple[str, ...]] = {}
+    for group in raw:
+        words = tuple(str(w).lower() for w in group)
+        for w in words:
+            index[w] = tuple(dict.fromkeys(index.get(w, ()) + words))
+    return index
+
+
+def expand(terms: list[str]) -> list[str]:
+    """`terms` followed by their thesaurus neighbours that are not already there (at most `MAX_ADDED`)."""
+    seen = dict.fromkeys(terms)
+    added = 0
+    for term in terms:
+        for other in _groups().get(term, ()):
+            if other not in seen and added < MAX_ADDED:
+                seen[other] = None
+                added += 1
+    return list(seen)
