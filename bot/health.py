@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,3 +67,22 @@ def ready_report(checks: list[Check], *, draining: bool = False) -> tuple[int, d
         body["checks"]["serving"] = {"ok": False, "detail": "shutting down"}
     body["ok"] = all(c["ok"] for c in body["checks"].values())
     return (200 if body["ok"] else 503), body
+
+
+# Headers a reverse proxy adds: a request that passed through one is not "from this machine", whatever its address.
+_PROXIED = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def may_see_detail(environ: Mapping[str, Any], token: str | None) -> bool:
+    """Whether a `/readyz` caller may see the checks' details (paths, counts, errors) rather than only `ok`: a
+    request from this machine that no proxy forwarded, or one with `Authorization: Bearer <ADVISOR_READYZ_TOKEN>`.
+    `environ` is WSGI-shaped (REMOTE_ADDR, HTTP_* headers)."""
+    auth = str(environ.get("HTTP_AUTHORIZATION") or "")
+    if token and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
+        return True
+    if any(environ.get(h) for h in _PROXIED):
+        return False
+    try:
+        return ipaddress.ip_address(str(environ.get("REMOTE_ADDR") or "")).is_loopback
+    except ValueError:
+        return False
