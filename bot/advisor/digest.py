@@ -17,6 +17,7 @@ from bot.advisor.intake import APPROACHES
 from bot.advisor.summary import status_label
 from bot.errors import InputError
 from bot.store import Store
+from bot.text import printable
 
 if TYPE_CHECKING:
     from bot.llm import LlmClient
@@ -159,6 +160,8 @@ def export_text(rows: list[dict[str, Any]], fmt: Literal["csv", "json"]) -> str:
 
 
 def _cell(value: Any) -> Any:
+    # No control characters reach the admin's terminal or spreadsheet (rows stored before they were stripped too).
+    value = printable(value)
     # Spreadsheets run a cell starting with = + - @ as a formula; user text (feedback reasons) must stay text.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
