@@ -68,12 +68,15 @@ def test_ask_without_question_explains(slack: SlackClient, channel: str) -> None
     assert "ask" in str(command(slack, "ask", channel)[1]["text"])
 
 
-def test_tco_is_an_ephemeral_estimate(slack: SlackClient, channel: str) -> None:
-    status, body = command(slack, "tco 2M requests a month, 20k examples", channel)
-    assert status == 200
-    text = json.dumps(body["blocks"])
+def test_tco_is_an_ephemeral_estimate_sent_after_the_ack(server: Server, slack: SlackClient, channel: str) -> None:
+    hook = server.emulator.webhook_url(f"tco-{channel}")
+    status, body = command(slack, "tco 2M requests a month, 20k examples", channel, response_url=hook)
+    assert status == 200 and not body.get("text")  # acknowledged before the text is read
+    call = server.emulator.wait_for("webhook", timeout=30,
+                                    predicate=lambda c: "2M requests/month" in json.dumps(c.params))[-1]
+    text = json.dumps(call.params["blocks"])
     assert "2M requests/month" in text and "cheaper above" in text
-    assert body["response_type"] == "ephemeral"
+    assert call.params["response_type"] == "ephemeral"
 
 
 def test_status_lists_the_users_assessments(server: Server, slack: SlackClient, channel: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -50,7 +51,8 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
         elif sub == "tco":
-            ack(response_type="ephemeral", **tco_reply(services, rest))
+            ack()  # reading free text is work on the user's text: never before Slack is acknowledged
+            respond(response_type="ephemeral", **safe_reply(lambda: tco_reply(services, rest), "cost estimate"))
         elif sub == "status":
             ack(response_type="ephemeral", **status_reply(services, command["user_id"]))
         elif sub == "start":
@@ -67,6 +69,15 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             respond_digest(services, team, command, rest, respond)
         else:
             ack(text=help_text(sub), response_type="ephemeral")
+
+
+def safe_reply(build: Callable[[], dict[str, Any]], what: str) -> dict[str, Any]:
+    """`build()`, or the generic error message (logged) when it fails: a response_url answer is never silence."""
+    try:
+        return build()
+    except Exception:
+        log.exception("%s failed", what)
+        return {"text": msg.ERROR}
 
 
 def tco_reply(services: Services, text: str) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_t
 log = logging.getLogger("bot.slack")
 
 SUMMARY_SHORTCUT = "summarize_for_leads"
-_SUMMARY = re.compile(r"^\s*(?:summary|summari[sz]e)(?:\s+for\s+leads)?\s*[.!?]?\s*$", re.I)
+# Possessive quantifiers (`*+`): linear on hostile text (no backtracking between adjacent runs of spaces).
+_SUMMARY = re.compile(r"^\s*+(?:summary|summari[sz]e)(?:\s++for\s++leads)?\s*+(?:[.!?]\s*+)?$", re.I)
 _PERIOD = re.compile(r"^(?:all|\d{1,4}[dw])$", re.I)
 _CHANNEL_LINK = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|([^>]*))?>$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
