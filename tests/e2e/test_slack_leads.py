@@ -359,6 +359,10 @@ def test_new_assessment_from_the_app_home(server: Server, channel: str) -> None:
     assert view["callback_id"] == "new_assessment"
     empty = submit(server, "new_assessment", {"description": {"value": "   "}}, "", user=user)
     assert empty["errors"]["description"]
+    emulator.set_channel(channel, members=[user, "UOTHER"])
+    outsider = submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
+        "type": "conversations_select", "selected_conversation": channel}}}, "", user=uid())  # fmt: skip
+    assert "member" in outsider["errors"]["channel"]  # not a member of the channel picked: refused
     emulator.fail_next("chat.postMessage", Fault.error("not_in_channel"))
     refused = submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
         "type": "conversations_select", "selected_conversation": channel}}}, "", user=user)  # fmt: skip

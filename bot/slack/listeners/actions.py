@@ -59,8 +59,13 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
     @app.action(re.compile(r"^answer:"))
     def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         # Written to the inbox before the ack, so a crash right after it doesn't lose the answer.
+        def find(cid: str) -> dict[str, Any]:
+            conv = team.conversation(cid, team_of(body))
+            team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
+            return conv
+
         try:
-            item, conv = queue_answer(services, body, action, lambda cid: team.conversation(cid, team_of(body)))
+            item, conv = queue_answer(services, body, action, find)
         except AdvisorError as exc:  # unknown id, another workspace's or channel's conversation, not a question
             ack()
             tell(client, body, refusal(exc))
@@ -104,6 +109,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         try:
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
             require_channel(conv, meta.get("ch"))
+            team.require_can_act(str(body["user"]["id"]), conv)
         except AdvisorError as exc:
             ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(refusal(exc), 150)})
             return
@@ -141,11 +147,12 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        user = re.sub(r"[^A-Z0-9]", "", str(body["user"]["id"]))  # it is shown as <@user>
+        user = bk.user_id(body["user"]["id"])  # it is shown as <@user>
         try:
             # forged ids, other workspaces' conversations and a modal not opened from the conversation's channel
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
             require_channel(conv, meta.get("ch"))
+            team.require_can_act(user, conv)
             cid, channel, thread = str(conv["id"]), str(conv["channel"]), reply_thread_of(conv)
             # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
             # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
@@ -169,7 +176,7 @@ def adjusted(reply: Reply, user: str) -> list[Outgoing]:
     the advisor's reply as it is, when the answers no longer make a recommendation)."""
     if reply.kind != "recommendation" or reply.recommendation is None:
         return [render(reply)]
-    return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=user)})]
+    return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=bk.user_id(user))})]
 
 
 def adjust_view(conversation_id: str, intake: Intake, channel: str) -> View:

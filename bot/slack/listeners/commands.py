@@ -47,7 +47,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
 
     @app.command(msg.COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        sub, rest = parse_command(command.get("text", ""))
+        sub, rest = parse_command(bk.unescape(str(command.get("text") or "")))
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
         elif sub == "tco":
@@ -116,8 +116,8 @@ def status_reply(services: Services, user: str) -> dict[str, Any]:
 def start(services: Services, client: WebClient, respond: Respond, command: dict[str, Any], description: str) -> None:
     """Open a new thread in the channel for an assessment, then answer the description (if any) in it."""
     channel, user, team = command["channel_id"], command["user_id"], command.get("team_id", "")
-    opening = (msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500)) if description
-               else msg.START_THREAD.format(user=user))  # fmt: skip
+    opening = (msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
+               if description else msg.START_THREAD.format(user=bk.user_id(user)))  # fmt: skip
     try:
         posted = client.chat_postMessage(channel=channel, text=opening)
     except SlackApiError as exc:

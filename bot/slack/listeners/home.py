@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 from bot.advisor.conversation import ConversationKey
 from bot.advisor.digest import parse_period
 from bot.advisor.summary import status_label
+from bot.errors import AdvisorError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
@@ -101,8 +102,14 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if not description:
             ack(response_action="errors", errors={lb.DESCRIPTION_BLOCK: msg.NEW_EMPTY})
             return
-        opening = msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500))
+        opening = msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
         block = lb.CHANNEL_BLOCK if channel else lb.DESCRIPTION_BLOCK
+        try:
+            if channel:  # a channel picked in the form: only one the user is a member of (public or private)
+                team.require_member(user, str(channel), msg.NEW_NOT_MEMBER)
+        except AdvisorError as exc:
+            ack(response_action="errors", errors={block: bk.clip(str(exc), 150)})
+            return
         try:
             # No channel: the app's DM with the user (posting to a user ID opens it).
             posted = client.chat_postMessage(channel=str(channel or user), text=opening)

@@ -119,10 +119,11 @@ def acted_on(services: Services, team: SlackLeads, client: WebClient, body: dict
              *, card: bool = False) -> dict[str, Any] | None:  # fmt: skip
     """The conversation a button names, or None after telling the user why not: unknown id, another
     workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
-    a click on an outdated card."""
+    a click on an outdated card, or a user who isn't a member of the assessment's private channel."""
     with told_privately(client, body):
         conv = team.conversation(conversation_id, team_of(body))
         require_channel(conv, clicked_channel(body))
+        team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
         if card and is_stale_card(services, conv, body):
             raise PermissionDeniedError(msg.STALE_CARD)
         return conv
@@ -284,9 +285,9 @@ def decision_notice(conv: dict[str, Any], row: dict[str, Any], lead: str) -> str
     """What the requester is told in the thread when a lead records a decision."""
     label = STATUS_LABELS[str(row["status"])]
     if row["note"]:
-        return msg.DECISION_NOTICE_NOTE.format(requester=conv["user"], status=label, lead=lead,
+        return msg.DECISION_NOTICE_NOTE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead),
                                                note=bk.safe(row["note"], 2500))  # fmt: skip
-    return msg.DECISION_NOTICE.format(requester=conv["user"], status=label, lead=lead)
+    return msg.DECISION_NOTICE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead))
 
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
