@@ -252,8 +252,10 @@ class Store:
         with self.transaction() as db:
             previous = self.decision(conversation_id)
             stamp = now()
+            # The intake version the lead saw: once the answers change, the decision needs re-review.
+            version = int(self.get_conversation(conversation_id).get("version") or 0)
             row = {"conversation_id": conversation_id, "status": status, "note": note, "user": user,
-                   "updated_at": stamp}  # fmt: skip
+                   "updated_at": stamp, "intake_version": version}  # fmt: skip
             db.table("decisions").upsert(row, pk="conversation_id")
             db.table("audit").insert({
                 "conversation_id": conversation_id, "user": user, "action": "decision",
@@ -287,6 +289,7 @@ class Store:
         params = [value for value in filters.values() if value is not None]
         sql = f"""
             select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
+                   c.version, d.intake_version as decided_version,
                    r.approach, r.confidence,
                    json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
                    d.status as decision, d.user as decided_by, d.updated_at as decided_at,

@@ -120,6 +120,9 @@ def status_line(summary: ThreadSummary) -> str:
     decision = summary.decision
     if decision is None:
         return msg.SUMMARY_STATUS.format(status=summary.status)
+    if decision.stale:  # never shown as if it were made on the answers the assessment has now
+        return msg.SUMMARY_REREVIEW.format(status=decision.label, user=user_id(decision.user),
+                                           date=decision.updated_at[:10])  # fmt: skip
     line = msg.SUMMARY_DECIDED.format(status=decision.label, user=user_id(decision.user),
                                       date=decision.updated_at[:10])  # fmt: skip
     return line + (f"\n>{escape(decision.note)}" if decision.note else "")

@@ -108,6 +108,11 @@ SUMMARY_UNKNOWN = "_Unknown: {fields}_"
 SUMMARY_STEPS = "*The six steps* (what was said; _unknown_ in italics)"
 SUMMARY_STATUS = "*Status:* {status}"
 SUMMARY_DECIDED = "*Status:* {status} by <@{user}> on {date}"
+SUMMARY_REREVIEW = ("*Status:* Needs re-review :warning: the answers changed after <@{user}> marked it {status} on "
+                    "{date}; that decision was about the earlier answers.")
+REREVIEW_NOTICE = ("<@{lead}>, the answers of this assessment changed after you marked it *{status}*, so the "
+                   "recommendation may differ: it needs re-review. Ask for the summary (`@AI Advisor summary`) to "
+                   "decide again.")
 SUMMARY_FEEDBACK = "Feedback: 👍 {up} · 👎 {down}"
 SUMMARY_FEEDBACK_REASONS = "*Why 👎* (most recent first)"
 SUMMARY_DECIDE_HINT = "Leads: record a decision (only leads can)."

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.advisor.conversation import ConversationKey, Reply
 from bot.advisor.questions import question_bank
+from bot.advisor.summary import STATUS_LABELS, needs_review
 from bot.errors import AdvisorError, InputError
 from bot.inbox import Outcome
 from bot.outbox import NOTICE
@@ -273,12 +274,33 @@ def coherent(replies: list[Addressed]) -> list[Addressed]:
 
 def commit(services: Services, outcomes: list[Outcome]) -> None:
     """Queue the replies of inbox turns answered together (called inside the inbox's transaction)."""
+    threads: dict[str, tuple[str, str | None]] = {}
     for reply in coherent([r for outcome in outcomes for r in outcome.replies]):
         outgoing: Outgoing | None = reply.outgoing
         if outgoing is not None and outgoing.kind == ANSWERING:
             outgoing = _rebuilt(services, reply.channel, outgoing)
         if outgoing is not None:
             queue(services, reply.channel, reply.thread_ts, reply.conversation_id, [outgoing])
+        if reply.conversation_id:
+            threads[reply.conversation_id] = (reply.channel, reply.thread_ts)
+    for cid, (channel, thread) in threads.items():
+        queue(services, channel, thread, cid, rereview(services, cid))
+
+
+def rereview(services: Services, conversation_id: str) -> list[Outgoing]:
+    """The lead's notice, once per decision, when the answers changed after it: the decision now needs re-review
+    (summaries, digests, the App Home and the export say so too)."""
+    decided = services.store.decision(conversation_id)
+    if not decided:
+        return []
+    conv = services.store.get_conversation(conversation_id)
+    if not needs_review(decided.get("intake_version"), conv.get("version")):
+        return []
+    if not services.store.first_time(f"rereview:{conversation_id}:{decided['updated_at']}"):
+        return []
+    text = msg.REREVIEW_NOTICE.format(lead=bk.user_id(decided["user"]), status=STATUS_LABELS.get(
+        str(decided["status"]), str(decided["status"])))  # fmt: skip
+    return [Outgoing("message", {"text": text})]
 
 
 def answer(services: Services, item: dict[str, Any]) -> Outcome:

@@ -45,6 +45,7 @@ from bot.slack.replies import (
     queue_answer,
     render,
     reply_thread_of,
+    rereview,
     told_on_failure,
 )
 
@@ -158,7 +159,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
             with services.advisor.conversation_lock(str(conv["key"])):
                 reply = services.advisor.adjust(cid, user, values)
-                queue(services, channel, thread, cid, adjusted(reply, user))
+                queue(services, channel, thread, cid, adjusted(reply, user) + rereview(services, cid))
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
             return

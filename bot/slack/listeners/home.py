@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 
 from bot.advisor.conversation import ConversationKey
 from bot.advisor.digest import parse_period
-from bot.advisor.summary import status_label
+from bot.advisor.summary import needs_review, status_label
 from bot.errors import AdvisorError
 from bot.services import Services
 from bot.slack import blocks as bk
@@ -38,7 +38,8 @@ def my_assessments(services: Services, user: str, team: str) -> list[lb.MyAssess
         cid = str(conv["id"])
         rec = store.latest_recommendation(cid)
         decided = store.decision(cid)
-        status = status_label(decided["status"] if decided else None, rec is not None)
+        stale = bool(decided) and needs_review((decided or {}).get("intake_version"), conv.get("version"))
+        status = status_label(decided["status"] if decided else None, rec is not None, stale)
         out.append(lb.MyAssessment(
             conversation_id=cid, channel=str(conv["channel"]), thread=str(conv["thread"]),
             use_case=store.latest_intake(cid).values.use_case, approach=rec.approach if rec else None,
