@@ -134,6 +134,7 @@ DECISION_NOTICE_NOTE = "<@{requester}>, your assessment was marked *{status}* by
 STALE_SUMMARY = ("This summary is out of date: the assessment changed since it was posted. I've refreshed it; "
                  "check it and decide again.")  # fmt: skip
 STALE_SUMMARY_MODAL = "The assessment changed while this was open. Close this, check the refreshed summary and decide again."  # noqa: E501
+ADJUST_STALE = "The answers changed while this form was open. Close it and open Adjust answers again."
 STALE_CARD = "This card is out of date: a newer recommendation was posted in this thread. Use the latest card."
 UNKNOWN_ASSESSMENT = "I can't find that assessment. It may have been deleted under the retention policy."
 WRONG_WORKSPACE = "That assessment belongs to another workspace, so I can't act on it here."

@@ -142,3 +142,13 @@ def _get(server: Server, path: str, headers: dict[str, str]) -> tuple[int, bytes
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(urllib.request.Request(server.url + path, headers=headers), timeout=10) as resp:
         return resp.status, resp.read()
+
+
+def test_tco_reads_its_text_only_after_the_ack(server: Server) -> None:
+    # `/ai-advisor tco` used to read its text (the reader) before acknowledging: a long number kept Slack waiting.
+    seen = len(server.emulator.calls("webhook"))
+    form = sr.slash_command_form("tco " + "9" * 800, channel_id="CTCO1", response_url=server.emulator.webhook_url())
+    status, _, body = server.client.post_command(form)
+    assert status == 200 and not body.strip()  # acknowledged empty: the estimate is not computed yet
+    reply = server.emulator.wait_for("webhook", seen + 1, timeout=60)[-1]
+    assert reply.params.get("response_type") == "ephemeral" and reply.params.get("text")

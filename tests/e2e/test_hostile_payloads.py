@@ -214,3 +214,20 @@ def test_non_members_of_a_private_channel_cannot_vote_adjust_or_answer(server: S
     settle(0.3)
     told = [c for c in emulator.calls("chat.postEphemeral") if c.params.get("user") == outsider]
     assert len(told) == 4 and "only members" in str(told[-1].params["text"]).lower()
+
+
+def test_an_adjust_form_filled_from_older_answers_is_refused(server: Server, channel: str) -> None:
+    requester = uid()
+    server.emulator.set_channel(channel, members=[requester, LEAD])
+    thread, card_ts, cid = assess(server, channel, user=requester)
+    trigger = click(server, "adjust", cid, user=requester, channel=channel, message_ts=card_ts, thread_ts=thread)
+    stale_meta = modal(server, trigger)["private_metadata"]
+    assert json.loads(stale_meta)["v"] == rows(server, "select version from conversations where id = ?", cid)[0][0]
+    # the answers change meanwhile (a correction in the thread)
+    server.client.post_event(sr.event_body(sr.message("actually we have no labeled data at all", channel=channel,
+                                                      thread_ts=thread, user=requester)))  # fmt: skip
+    wait_posts(server.emulator, channel, 2, thread=thread)
+    before = stored_counts(server, cid)
+    refused = submit(server, "adjust", {"budget_usd": {"value": "5000"}}, stale_meta, user=requester)
+    assert refused["response_action"] == "errors" and "changed while this form was open" in json.dumps(refused)
+    assert stored_counts(server, cid) == before

@@ -27,7 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.advisor.conversation import Reply
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
-from bot.errors import AdvisorError
+from bot.errors import AdvisorError, PermissionDeniedError
 from bot.forms import choices as _choices
 from bot.forms import initial_text, parse_form
 from bot.services import Services
@@ -137,7 +137,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         with told_privately(client, body):
             intake = services.store.latest_intake(conv["id"])
-            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]))
+            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]), int(conv.get("version") or 0))
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ADJUST_CALLBACK)
@@ -158,6 +158,8 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
             # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
             with services.advisor.conversation_lock(str(conv["key"])):
+                if "v" in meta and str(meta["v"]) != str(services.store.get_conversation(cid).get("version") or 0):
+                    raise PermissionDeniedError(msg.ADJUST_STALE)  # filled from older answers: it would undo newer
                 reply = services.advisor.adjust(cid, user, values)
                 queue(services, channel, thread, cid, adjusted(reply, user) + rereview(services, cid))
         except AdvisorError as exc:
@@ -180,17 +182,18 @@ def adjusted(reply: Reply, user: str) -> list[Outgoing]:
     return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=bk.user_id(user))})]
 
 
-def adjust_view(conversation_id: str, intake: Intake, channel: str) -> View:
+def adjust_view(conversation_id: str, intake: Intake, channel: str, version: int | None = None) -> View:
     """A modal with one input per intake field, grouped by the six steps, prefilled with the known values; its
-    private_metadata names the conversation and its channel (checked again on submit)."""
+    private_metadata names the conversation, its channel and the answers' version it was filled from (all checked
+    again on submit: a form filled from older answers would silently undo the newer ones)."""
     values = intake.values.model_dump()
     blocks: list[Block] = []
     for step, step_name in STEP_NAMES.items():
         blocks.append(bk.section(msg.ADJUST_STEP.format(step=step, name=step_name)))
         for name in [f for f, s in FIELD_STEP.items() if s == step]:
             blocks.append(_input(name, values.get(name)))
-    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=lb.compact({"c": conversation_id,
-                                                                                       "ch": channel}),
+    meta = {"c": conversation_id, "ch": channel} | ({"v": version} if version is not None else {})
+    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=lb.compact(meta),
                 title=PlainTextObject(text=msg.ADJUST_TITLE), submit=PlainTextObject(text=msg.ADJUST_SUBMIT),
                 close=PlainTextObject(text=msg.MODAL_CANCEL), blocks=blocks)  # fmt: skip
 
