@@ -32,6 +32,7 @@ from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_t
 log = logging.getLogger("bot.slack")
 
 SUMMARY_SHORTCUT = "summarize_for_leads"
+NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})  # ephemeral refused: DM instead
 # Possessive quantifiers (`*+`): linear on hostile text (no backtracking between adjacent runs of spaces).
 _SUMMARY = re.compile(r"^\s*+(?:summary|summari[sz]e)(?:\s++for\s++leads)?\s*+(?:[.!?]\s*+)?$", re.I)
 _PERIOD = re.compile(r"^(?:all|\d{1,4}[dw])$", re.I)
@@ -58,16 +59,22 @@ def refusal(exc: AdvisorError) -> str:
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """Tell only the user who clicked (an ephemeral message where they clicked, else a DM from the app)."""
-    user = str((body.get("user") or {}).get("id") or "")
+    """Tell only the user who clicked (an ephemeral message where they clicked, else a DM from the app; also a DM
+    when Slack refuses the ephemeral, e.g. to someone who isn't a member of that channel)."""
+    user = bk.user_id((body.get("user") or {}).get("id"))
     container = body.get("container") or {}
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     thread = container.get("thread_ts") or message.get("thread_ts")
     try:
         if channel:
-            client.chat_postEphemeral(channel=str(channel), user=user, text=bk.clip(text, 3000), thread_ts=thread)
-        elif user:
+            try:
+                client.chat_postEphemeral(channel=str(channel), user=user, text=bk.clip(text, 3000), thread_ts=thread)
+                return
+            except SlackApiError as exc:
+                if not user or exc.response is None or exc.response.get("error") not in NOT_THERE:
+                    raise
+        if user:
             client.chat_postMessage(channel=user, text=bk.clip(text, 3000))
     except Exception as exc:  # the user can't be told; at least the log says so
         log.warning("could not tell %s: %s", user, exc.response.get("error", "?") if isinstance(
