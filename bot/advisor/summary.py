@@ -27,6 +27,17 @@ def needs_review(decided_version: Any, version: Any) -> bool:
     return decided_version is not None and int(decided_version) != int(version or 0)
 
 
+def stale_decision(store: Store, conversation_id: str) -> dict[str, Any] | None:
+    """The lead's decision when the answers changed after it, once per decision (None otherwise, and the next
+    time): what the adapters tell the lead in the thread (Slack with a mention, Teams by name)."""
+    decided = store.decision(conversation_id)
+    if not decided:
+        return None
+    if not needs_review(decided.get("intake_version"), store.get_conversation(conversation_id).get("version")):
+        return None
+    return decided if store.first_time(f"rereview:{conversation_id}:{decided['updated_at']}") else None
+
+
 def status_label(decision: str | None, recommended: bool, stale: bool = False) -> str:
     """Where an assessment stands: the lead's decision (or that it needs re-review, when the answers changed after
     it), or whether it still awaits one or is in intake."""

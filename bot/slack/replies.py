@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.advisor.conversation import ConversationKey, Reply
 from bot.advisor.questions import question_bank
-from bot.advisor.summary import STATUS_LABELS, needs_review
+from bot.advisor.summary import STATUS_LABELS, stale_decision
 from bot.errors import AdvisorError, InputError
 from bot.inbox import Outcome
 from bot.outbox import NOTICE
@@ -290,13 +290,8 @@ def commit(services: Services, outcomes: list[Outcome]) -> None:
 def rereview(services: Services, conversation_id: str) -> list[Outgoing]:
     """The lead's notice, once per decision, when the answers changed after it: the decision now needs re-review
     (summaries, digests, the App Home and the export say so too)."""
-    decided = services.store.decision(conversation_id)
-    if not decided:
-        return []
-    conv = services.store.get_conversation(conversation_id)
-    if not needs_review(decided.get("intake_version"), conv.get("version")):
-        return []
-    if not services.store.first_time(f"rereview:{conversation_id}:{decided['updated_at']}"):
+    decided = stale_decision(services.store, conversation_id)
+    if decided is None:
         return []
     text = msg.REREVIEW_NOTICE.format(lead=bk.user_id(decided["user"]), status=STATUS_LABELS.get(
         str(decided["status"]), str(decided["status"])))  # fmt: skip
