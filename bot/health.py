@@ -51,6 +51,11 @@ def knowledge(services: Services) -> Check:
                      "run `ai-advisor index` and check ADVISOR_KNOWLEDGE_DIRS")  # fmt: skip
     broken = [f["source"] for f in files if f.get("error")]
     detail = f"{len(files)} files, {chunks} passages" + (f"; not searchable: {', '.join(broken)}" if broken else "")
+    report = getattr(services.knowledge, "last_report", None)
+    refused = sorted(s for s, e in (report.errors.items() if report else ()) if str(e).startswith("refused"))
+    if refused:  # symlinks out of a knowledge directory: never indexed, but someone put them there
+        return Check("knowledge", True, f"{detail}; refused (links outside their directory): {', '.join(refused)}",
+                     "remove those links, or copy the files into the knowledge directory", warn=True)  # fmt: skip
     return Check("knowledge", True, detail)
 
 

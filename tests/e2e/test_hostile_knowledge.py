@@ -77,3 +77,10 @@ def test_the_index_names_the_refused_links(server: Server) -> None:
     assert any("kb/notes.md" in line for line in refused) and any("kb/passwd.md" in line for line in refused)
     assert not any("kb/alias.md" in line for line in refused)  # a link within the directory is indexed
     assert BOT_TOKEN not in result.output
+
+
+def test_doctor_names_the_refused_links(server: Server) -> None:
+    env = {"ADVISOR_DATA_DIR": str(server.data_dir),
+           "ADVISOR_KNOWLEDGE_DIRS": server.extra_env["ADVISOR_KNOWLEDGE_DIRS"]}  # fmt: skip
+    result = CliRunner().invoke(main, ["doctor", "--json"], env=env)
+    assert "kb/notes.md" in result.output and "kb/passwd.md" in result.output and BOT_TOKEN not in result.output
