@@ -22,19 +22,23 @@ from bot.config import Settings
 from bot.errors import AdvisorError
 from bot.report import assessment_json, text_card
 from bot.services import Services
+from bot.text import one_line, strip_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly_errors(fn: F) -> F:
-    """Show advisor errors as clean messages (tests set ADVISOR_RAISE=1 to see tracebacks)."""
+    """Show advisor errors, and files that can't be read or written, as one clean line (never a traceback)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except AdvisorError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(one_line(str(exc))) from exc
+        except OSError as exc:  # e.g. `export -o` into a directory that doesn't exist or isn't writable
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(one_line(f"{where}{exc.strerror or exc}")) from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -351,7 +355,7 @@ def summary(conversation_id: str, as_json: bool) -> None:
 
     svc = services()
     result = build_summary(svc.store, conversation_id, llm=svc.llm)
-    click.echo(result.model_dump_json(indent=2) if as_json else summary_text(result))
+    click.echo(result.model_dump_json(indent=2) if as_json else strip_controls(summary_text(result)))
 
 
 @main.command()

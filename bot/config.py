@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     advisor_outbox_max_attempts: int = Field(
         default=20, ge=1, le=1000, description="Attempts before an unsent reply is given up (and the user told)."
     )
+    advisor_readyz_token: SecretStr | None = Field(
+        default=None, description="Bearer token that shows /readyz details to callers not on this machine."
+    )
     advisor_shutdown_timeout: float = Field(
         default=10.0, ge=0, le=300, description="Seconds SIGTERM waits for in-flight turns and unsent replies."
     )

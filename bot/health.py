@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +51,11 @@ def knowledge(services: Services) -> Check:
                      "run `ai-advisor index` and check ADVISOR_KNOWLEDGE_DIRS")  # fmt: skip
     broken = [f["source"] for f in files if f.get("error")]
     detail = f"{len(files)} files, {chunks} passages" + (f"; not searchable: {', '.join(broken)}" if broken else "")
+    report = getattr(services.knowledge, "last_report", None)
+    refused = sorted(s for s, e in (report.errors.items() if report else ()) if str(e).startswith("refused"))
+    if refused:  # symlinks out of a knowledge directory: never indexed, but someone put them there
+        return Check("knowledge", True, f"{detail}; refused (links outside their directory): {', '.join(refused)}",
+                     "remove those links, or copy the files into the knowledge directory", warn=True)  # fmt: skip
     return Check("knowledge", True, detail)
 
 
@@ -64,3 +72,22 @@ def ready_report(checks: list[Check], *, draining: bool = False) -> tuple[int, d
         body["checks"]["serving"] = {"ok": False, "detail": "shutting down"}
     body["ok"] = all(c["ok"] for c in body["checks"].values())
     return (200 if body["ok"] else 503), body
+
+
+# Headers a reverse proxy adds: a request that passed through one is not "from this machine", whatever its address.
+_PROXIED = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def may_see_detail(environ: Mapping[str, Any], token: str | None) -> bool:
+    """Whether a `/readyz` caller may see the checks' details (paths, counts, errors) rather than only `ok`: a
+    request from this machine that no proxy forwarded, or one with `Authorization: Bearer <ADVISOR_READYZ_TOKEN>`.
+    `environ` is WSGI-shaped (REMOTE_ADDR, HTTP_* headers)."""
+    auth = str(environ.get("HTTP_AUTHORIZATION") or "")
+    if token and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
+        return True
+    if any(environ.get(h) for h in _PROXIED):
+        return False
+    try:
+        return ipaddress.ip_address(str(environ.get("REMOTE_ADDR") or "")).is_loopback
+    except ValueError:
+        return False

@@ -141,6 +141,19 @@ def m009_feedback_reason(db: sqlite_utils.Database) -> None:
     db.table("feedback").add_column("reason", str, not_null_default="")
 
 
+
+@migration
+def sec_outbox_posted_index(db: sqlite_utils.Database) -> None:
+    # A click names the message it was on: find that message (and its latest update) by where it was posted.
+    db.table("outbox").create_index(["channel", "ts"], if_not_exists=True)
+    db.table("outbox").create_index(["channel", "target_ts"], if_not_exists=True)
+
+
+@migration
+def sec_decision_version(db: sqlite_utils.Database) -> None:
+    # The intake version a lead's decision was made on: once the facts change, the decision needs re-review.
+    db.table("decisions").add_column("intake_version", int)
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order; return the names applied now."""
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)

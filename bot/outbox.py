@@ -34,6 +34,7 @@ log = logging.getLogger("bot.outbox")
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 NOTICE = "notice"  # the kind of a message that tells the user another message could not be delivered
+KEPT_KINDS = frozenset({"questions", "answered"})  # kinds whose message stays stored once sent
 
 
 class DeliveryError(Exception):
@@ -137,6 +138,30 @@ class Outbox:
             rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
         return rows[0] if rows else None
 
+    def posted(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message posted at `ts` in `channel` through the outbox: its conversation, kind, the message as posted
+        (`original`) and as last queued (`latest`: the newest update aimed at it, sent or still pending). None when
+        the outbox never posted it: a click on it names a message the app doesn't know."""
+        if not ts:
+            return None
+        with self.store.transaction() as db:
+            post = list(db.table("outbox").rows_where("channel = ? and op = 'post' and ts = ?", [channel, ts],
+                                                      order_by="id desc", limit=1))  # fmt: skip
+            if not post:
+                return None
+            latest = list(db.table("outbox").rows_where("channel = ? and op = 'update' and target_ts = ?",
+                                                        [channel, ts], order_by="id desc", limit=1))  # fmt: skip
+        original = json.loads(post[0]["message"])
+        return {"conversation_id": post[0]["conversation_id"], "kind": post[0]["kind"], "original": original,
+                "latest": json.loads(latest[0]["message"]) if latest else original}  # fmt: skip
+
+    def posting(self, conversation_id: str, kind: str) -> bool:
+        """Whether a post of `kind` for the conversation is still on its way (its ts not recorded yet)."""
+        with self.store.transaction() as db:
+            row = db.execute("select 1 from outbox where conversation_id = ? and op = 'post' and kind = ? and "
+                             "state in (?, ?) limit 1", [conversation_id, kind, PENDING, SENDING]).fetchone()
+        return row is not None
+
     def counts(self) -> dict[str, int]:
         """How many messages are in each state."""
         with self.store.transaction() as db:
@@ -227,9 +252,13 @@ class Outbox:
 
     def _sent(self, item: OutboxItem, ts: str) -> None:
         with self.store.transaction() as db:
-            # The payload is no longer needed (and may quote the user): keep only where it went.
-            db.table("outbox").update(item.id, {"state": SENT, "ts": ts, "sent_at": now(), "error": None,
-                                                "message": "{}"})  # fmt: skip
+            # The payload is no longer needed (and may quote the user): keep only where it went. Question rounds
+            # and their answered updates are kept (until pruned or purged with their conversation): a click on
+            # one is checked against, and its message rebuilt from, what was posted, never the payload's copy.
+            kept = {"state": SENT, "ts": ts, "sent_at": now(), "error": None}
+            if item.kind not in KEPT_KINDS:
+                kept["message"] = "{}"
+            db.table("outbox").update(item.id, kept)
             if item.kind == "recommendation" and item.op == "post" and item.conversation_id:
                 self.store.save_card(item.conversation_id, item.channel, ts)
 

@@ -31,6 +31,7 @@ from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
 from bot.query_expansion import expand
+from bot.redact import scrub_secrets
 from bot.sqlite import locked_transaction, open_database
 
 log = logging.getLogger(__name__)
@@ -405,7 +406,7 @@ class KnowledgeIndex:
             if not root.is_dir():
                 report.errors[str(root)] = "knowledge directory not found"
                 continue
-            base = root.parent
+            base, real_root = root.parent, root.resolve()
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root)
                 if any(p.startswith(".") for p in rel.parts) or path.suffix.lower() not in SUFFIXES:
@@ -413,10 +414,14 @@ class KnowledgeIndex:
                 if not path.is_file():
                     continue
                 source = path.relative_to(base).as_posix()
+                real = path.resolve()
+                if not real.is_relative_to(real_root):  # a symlink out of the directory (.env, /etc/passwd …)
+                    report.errors[source] = "refused: a symlink to a file outside its knowledge directory"
+                    continue
                 if source in found:
                     report.errors[source] = f"skipped: {found[source]} has the same name"
                     continue
-                found[source] = path
+                found[source] = real  # read through the checked path, not the link
         return found
 
     def ensure_fresh(self, *, force: bool = False) -> IndexReport:
@@ -520,8 +525,9 @@ class KnowledgeIndex:
         k = min(int(k), 100)
         with self._lock:
             rows = self.db.execute(sql, [match, max(k, RERANK_POOL) if self.rerank else k]).fetchall()
-        passages = [Passage(source=r[0], section=r[1], title=r[2], text=r[3], score=round(-r[4], 4))
-                    for r in rows]  # fmt: skip
+        # Whatever a knowledge file holds, nothing shaped like a secret is ever shown (or posted in Slack and Teams).
+        passages = [Passage(source=r[0], section=scrub_secrets(r[1]), title=scrub_secrets(r[2]),
+                            text=scrub_secrets(r[3]), score=round(-r[4], 4)) for r in rows]  # fmt: skip
         return heading_rerank(passages, query)[:k] if self.rerank else passages
 
     def files(self) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
 from bot.migrations import migrate
 from bot.sqlite import locked_transaction, open_database
+from bot.text import strip_controls
 
 MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
 
@@ -103,7 +104,8 @@ class Store:
         with self.transaction() as db:
             row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
             n = int(row[0]) + 1 if row else 1
-            db.table("turns").insert({"conversation_id": conversation_id, "n": n, "role": role, "text": text,
+            db.table("turns").insert({"conversation_id": conversation_id, "n": n, "role": role,
+                                      "text": strip_controls(text),
                                 "created_at": now()})  # fmt: skip
         return int(n)
 
@@ -121,8 +123,8 @@ class Store:
             version = int(row[0]) + 1
             db.table("intake_versions").insert({
                 "conversation_id": conversation_id, "version": version,
-                "values": intake.values.model_dump_json(),
-                "provenance": json.dumps({k: p.model_dump() for k, p in intake.provenance.items()}),
+                "values": json.dumps(_stripped(intake.values.model_dump(mode="json"))),
+                "provenance": json.dumps({k: _stripped(p.model_dump()) for k, p in intake.provenance.items()}),
                 "reason": reason, "created_at": now(),
             })  # fmt: skip
             db.table("conversations").update(conversation_id, {"version": version, "updated_at": now()})
@@ -193,10 +195,10 @@ class Store:
             db.execute("delete from feedback where conversation_id = ? and user = ?", [conversation_id, user])
             stamp = now()
             db.table("feedback").insert({"conversation_id": conversation_id, "recommendation_id": recommendation_id,
-                                         "user": user, "value": value, "reason": reason,
+                                         "user": user, "value": value, "reason": strip_controls(reason),
                                          "created_at": stamp})  # fmt: skip
             db.table("audit").insert({"conversation_id": conversation_id, "user": user, "action": "feedback",
-                                      "previous": previous, "value": value, "note": reason,
+                                      "previous": previous, "value": value, "note": strip_controls(reason),
                                       "created_at": stamp})  # fmt: skip
         return previous
 
@@ -246,11 +248,14 @@ class Store:
 
     def record_decision(self, conversation_id: str, user: str, status: str, note: str) -> dict[str, Any]:
         """Set the decision and append an audit record with the previous value, atomically."""
+        note = strip_controls(note)
         with self.transaction() as db:
             previous = self.decision(conversation_id)
             stamp = now()
+            # The intake version the lead saw: once the answers change, the decision needs re-review.
+            version = int(self.get_conversation(conversation_id).get("version") or 0)
             row = {"conversation_id": conversation_id, "status": status, "note": note, "user": user,
-                   "updated_at": stamp}  # fmt: skip
+                   "updated_at": stamp, "intake_version": version}  # fmt: skip
             db.table("decisions").upsert(row, pk="conversation_id")
             db.table("audit").insert({
                 "conversation_id": conversation_id, "user": user, "action": "decision",
@@ -284,6 +289,7 @@ class Store:
         params = [value for value in filters.values() if value is not None]
         sql = f"""
             select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
+                   c.version, d.intake_version as decided_version,
                    r.approach, r.confidence,
                    json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
                    d.status as decision, d.user as decided_by, d.updated_at as decided_at,
@@ -318,8 +324,18 @@ class Store:
         """Delete every conversation last updated before `before` (ISO time) with everything stored about it.
 
         With `keep_counts`, the number of recommendations per month and approach is kept first, anonymised.
-        Returns how many conversations were deleted.
+        Returns how many conversations were deleted. Deleted content is overwritten, not only unlinked, whatever
+        SQLite was built with (`secure_delete` on this connection), and the write-ahead log is checkpointed and
+        truncated afterwards so no copy of the deleted pages stays in it.
         """
+        with self._lock:
+            self.db.execute("PRAGMA secure_delete = ON")
+            deleted = self._purge(before, keep_counts=keep_counts)
+            if deleted:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
+
+    def _purge(self, before: str, *, keep_counts: bool) -> int:
         with self.transaction() as db:
             ids = [r[0] for r in db.execute("select id from conversations where updated_at < ?", [before])]
             if not ids:
@@ -349,6 +365,11 @@ class Store:
         """The anonymised counts kept by `purge`."""
         with self._lock:
             return list(self.db.table("purged_counts").rows_where(order_by="month, approach"))
+
+def _stripped(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as stored: strings from users without control characters."""
+    return {k: strip_controls(v) if isinstance(v, str) else v for k, v in values.items()}
+
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)

@@ -752,7 +752,11 @@ class SlackEmulator:
 
     def _conversations_info(self, params: Params) -> Params:
         channel_id = str(params.get("channel") or "")
-        channel = self._channel(params)
+        if channel_id not in self._channels and channel_id.startswith("C"):
+            # As lenient as posting: an undeclared C… channel is a public channel the bot is in.
+            channel = _Channel(False, False, [], channel_id.lower(), True)
+        else:
+            channel = self._channel(params)
         info: Params = {
             "id": channel_id,
             "created": 1_600_000_000,

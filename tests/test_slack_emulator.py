@@ -171,8 +171,9 @@ def test_conversations_info_users_and_usergroups(emulator: SlackEmulator, client
     assert (public["is_private"], public["is_im"]) == (False, False)
     assert (private["is_private"], private["is_im"]) == (True, False)
     assert (im["is_im"], im["user"]) == (True, "U1")
+    assert client.conversations_info(channel="C404")["channel"]["is_private"] is False  # lenient, as posting is
     with pytest.raises(SlackApiError) as unknown:
-        client.conversations_info(channel="C404")
+        client.conversations_info(channel="G404")
     assert _error(unknown) == "channel_not_found"
 
     assert client.users_info(user="U1")["user"]["id"] == "U1"

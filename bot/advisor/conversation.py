@@ -55,11 +55,14 @@ class Reply(BaseModel):
     recommendation_id: int | None = None
 
 
-_RESTART = re.compile(r"^\s*(?:restart|start over|reset|new assessment)\s*[.!]?\s*$", re.I)
-_NOW = re.compile(r"^\s*(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
-                  r"go ahead|done|give me (?:the|a) recommendation)\s*[.!]?\s*$", re.I)  # fmt: skip
-_WHY = re.compile(r"^\s*(?:why\??|why not\b.*|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*$", re.I)
-_HELP = re.compile(r"^\s*(?:help|\?|what can you do\??)\s*$", re.I)
+# Whole-message commands. Possessive quantifiers (`*+`) never give back what they matched, so a long run of spaces
+# or newlines after a command word is scanned once, not once per split between two adjacent `\s*` (quadratic).
+_RESTART = re.compile(r"^\s*+(?:restart|start over|reset|new assessment)\s*+(?:[.!]\s*+)?$", re.I)
+_NOW = re.compile(r"^\s*+(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
+                  r"go ahead|done|give me (?:the|a) recommendation)\s*+(?:[.!]\s*+)?$", re.I)  # fmt: skip
+_WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$",
+                  re.I)  # fmt: skip
+_HELP = re.compile(r"^\s*+(?:help|\?|what can you do\??)\s*+$", re.I)
 _UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b",
                      re.I)  # fmt: skip
 

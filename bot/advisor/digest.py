@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from bot.advisor.engine import APPROACH_NAMES
 from bot.advisor.intake import APPROACHES
-from bot.advisor.summary import status_label
+from bot.advisor.summary import needs_review, status_label
 from bot.errors import InputError
 from bot.store import Store
+from bot.text import printable
 
 if TYPE_CHECKING:
     from bot.llm import LlmClient
@@ -25,7 +26,7 @@ _PERIOD = re.compile(r"^(\d{1,4})\s*([dw])$", re.I)
 MAX_PERIOD_DAYS = 3650
 EXPORT_COLUMNS = ("id", "platform", "team", "channel", "thread", "requester", "created_at", "state", "approach",
                   "confidence", "crossover_monthly_requests", "decision", "decided_by", "decided_at",
-                  "feedback_up", "feedback_down", "feedback_reasons")  # fmt: skip
+                  "needs_review", "feedback_up", "feedback_down", "feedback_reasons")  # fmt: skip
 
 
 class Period(BaseModel):
@@ -89,9 +90,15 @@ class Digest(BaseModel):
 def _item(row: dict[str, Any]) -> DigestItem:
     return DigestItem(conversation_id=row["id"], channel=row["channel"], thread=row["thread"], requester=row["user"],
                       created_at=row["created_at"], approach=row["approach"], confidence=row["confidence"],
-                      status=status_label(row["decision"], row["approach"] is not None), crossover=row["crossover"],
+                      status=status_label(row["decision"], row["approach"] is not None, _stale(row)),
+                      crossover=row["crossover"],
                       feedback_up=row["up"] or 0, feedback_down=row["down"] or 0,
                       feedback_reasons=row["reasons"])  # fmt: skip
+
+
+def _stale(row: dict[str, Any]) -> bool:
+    """Whether the row's decision was made on other answers than the assessment has now."""
+    return bool(row["decision"]) and needs_review(row.get("decided_version"), row.get("version"))
 
 
 def offline_headline(period: str, counts: dict[str, int], total: int) -> str:
@@ -136,13 +143,16 @@ def build_digest(store: Store, *, platform: str, team: str | None, period: Perio
 
 def export_rows(store: Store, *, platform: str | None = None, period: Period) -> list[dict[str, Any]]:
     """Every assessment of the period as flat rows (all platforms unless one is given), oldest first, for admins."""
+    # A decision made on other answers than the assessment has now is never shown next to the new recommendation:
+    # `decision` says "needs_re_review" and `needs_review` is true (`decided_by`/`decided_at` tell whose it was).
     rows = [{
         "id": row["id"], "platform": row["platform"], "team": row["team"], "channel": row["channel"],
         "thread": row["thread"], "requester": row["user"], "created_at": row["created_at"], "state": row["state"],
         "approach": row["approach"], "confidence": row["confidence"], "crossover_monthly_requests": row["crossover"],
-        "decision": row["decision"], "decided_by": row["decided_by"], "decided_at": row["decided_at"],
+        "decision": "needs_re_review" if stale else row["decision"], "decided_by": row["decided_by"],
+        "decided_at": row["decided_at"], "needs_review": stale,
         "feedback_up": row["up"], "feedback_down": row["down"], "feedback_reasons": " | ".join(row["reasons"]),
-    } for row in store.assessments(platform=platform, since=period.since_iso)]  # fmt: skip
+    } for row in store.assessments(platform=platform, since=period.since_iso) for stale in [_stale(row)]]  # fmt: skip
     rows.sort(key=lambda r: (r["created_at"], r["id"]))
     return rows
 
@@ -159,6 +169,8 @@ def export_text(rows: list[dict[str, Any]], fmt: Literal["csv", "json"]) -> str:
 
 
 def _cell(value: Any) -> Any:
+    # No control characters reach the admin's terminal or spreadsheet (rows stored before they were stripped too).
+    value = printable(value)
     # Spreadsheets run a cell starting with = + - @ as a formula; user text (feedback reasons) must stay text.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

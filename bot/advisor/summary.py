@@ -18,10 +18,31 @@ if TYPE_CHECKING:
 MAX_OPEN_QUESTIONS = 5
 MAX_RISKS = 5
 STATUS_LABELS = {"approved": "Approved", "needs_info": "Needs info", "rejected": "Rejected"}
+NEEDS_REVIEW = "Needs re-review"
 
 
-def status_label(decision: str | None, recommended: bool) -> str:
-    """Where an assessment stands: the lead's decision, or whether it still awaits one or is in intake."""
+def needs_review(decided_version: Any, version: Any) -> bool:
+    """Whether a decision was made on other answers than the assessment has now (the facts changed after it).
+    Decisions recorded before versions were kept (None) are taken as they are."""
+    return decided_version is not None and int(decided_version) != int(version or 0)
+
+
+def stale_decision(store: Store, conversation_id: str) -> dict[str, Any] | None:
+    """The lead's decision when the answers changed after it, once per decision (None otherwise, and the next
+    time): what the adapters tell the lead in the thread (Slack with a mention, Teams by name)."""
+    decided = store.decision(conversation_id)
+    if not decided:
+        return None
+    if not needs_review(decided.get("intake_version"), store.get_conversation(conversation_id).get("version")):
+        return None
+    return decided if store.first_time(f"rereview:{conversation_id}:{decided['updated_at']}") else None
+
+
+def status_label(decision: str | None, recommended: bool, stale: bool = False) -> str:
+    """Where an assessment stands: the lead's decision (or that it needs re-review, when the answers changed after
+    it), or whether it still awaits one or is in intake."""
+    if decision and stale:
+        return NEEDS_REVIEW
     if decision:
         return STATUS_LABELS.get(decision, decision)
     return "Awaiting decision" if recommended else "Intake in progress"
@@ -43,6 +64,8 @@ class Decision(BaseModel):
     note: str = ""
     user: str
     updated_at: str
+    intake_version: int | None = None
+    stale: bool = False  # made on other answers than the assessment has now: needs re-review
 
     @property
     def label(self) -> str:
@@ -79,7 +102,9 @@ class ThreadSummary(BaseModel):
     @property
     def status(self) -> str:
         """Decision status, or where the assessment stands without one."""
-        return status_label(self.decision.status if self.decision else None, self.approach is not None)
+        decision = self.decision
+        return status_label(decision.status if decision else None, self.approach is not None,
+                            bool(decision and decision.stale))  # fmt: skip
 
 
 def display(value: Any) -> str:
@@ -146,15 +171,19 @@ def build_summary(store: Store, conversation_id: str, *, llm: LlmClient | None =
         tco_headline=tco_headline(rec) if rec else None,
         crossover=rec.tco.crossover_monthly_requests if rec else None,
         risks=rec.risks[:MAX_RISKS] if rec else [], open_questions=open_questions(intake, rec),
-        decision=_decision(decided),
+        decision=_decision(decided, conv.get("version")),
         feedback={"up": votes.count("up"), "down": votes.count("down")},
         feedback_reasons=store.feedback_reasons(conversation_id),
         prose=prose, wording=wording, templates=templates,
     )  # fmt: skip
 
 
-def _decision(row: dict[str, Any] | None) -> Decision | None:
-    return Decision(**{k: row[k] or "" for k in ("status", "note", "user", "updated_at")}) if row else None
+def _decision(row: dict[str, Any] | None, version: Any) -> Decision | None:
+    if not row:
+        return None
+    decided_version = row.get("intake_version")
+    return Decision(**{k: row[k] or "" for k in ("status", "note", "user", "updated_at")},
+                    intake_version=decided_version, stale=needs_review(decided_version, version))  # fmt: skip
 
 
 def summary_text(summary: ThreadSummary) -> str:
@@ -174,7 +203,11 @@ def summary_text(summary: ThreadSummary) -> str:
     lines += [f"Open question: {q}" for q in summary.open_questions]
     lines.append(f"Feedback: {summary.feedback.get('up', 0)} up, {summary.feedback.get('down', 0)} down"
                  + "".join(f"; \"{r}\"" for r in summary.feedback_reasons))  # fmt: skip
-    lines.append(f"Status: {summary.status}" + (f" ({summary.decision.note})" if summary.decision and
-                                                 summary.decision.note else ""))  # fmt: skip
+    decision = summary.decision
+    if decision and decision.stale:
+        lines.append(f"Status: {NEEDS_REVIEW} (marked {decision.label} by {decision.user} on "
+                     f"{decision.updated_at[:10]}, before the answers changed)")  # fmt: skip
+    else:
+        lines.append(f"Status: {summary.status}" + (f" ({decision.note})" if decision and decision.note else ""))
     return "\n".join(lines)
 

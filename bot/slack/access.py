@@ -81,6 +81,19 @@ class SlackAccess:
         found = self._lookup(self._members, ("channel", channel), walk)
         return found if isinstance(found, frozenset) else None
 
+    def is_private(self, channel: str) -> bool | None:
+        """Whether a channel is private (a private channel, a group DM or a DM); None when Slack couldn't say.
+        IDs starting with G or D are; a C… channel is asked of `conversations.info` (cached)."""
+        if channel.startswith(("G", "D")):
+            return True
+
+        def info() -> bool:
+            found = self.client.conversations_info(channel=channel)["channel"]
+            return bool(found.get("is_private") or found.get("is_mpim") or found.get("is_im"))
+
+        found = self._lookup(self._names, ("private", channel), info)
+        return found if isinstance(found, bool) else None
+
     def can_see(self, user: str, channel: str) -> bool:
         """Whether `user` is a member of `channel`: the only way to see a private channel's or a DM's assessments."""
         members = self.members(channel)
@@ -193,6 +206,22 @@ class SlackLeads:
             raise LookupFailedError(msg.LOOKUP_FAILED)
         if user not in members:
             raise PermissionDeniedError(refusal)
+
+
+    def require_can_act(self, user: str, conv: dict[str, Any]) -> None:
+        """PermissionDeniedError unless `user` may act on the assessment `conv` (a vote, Adjust answers, a quick
+        answer): anyone in a public channel; in a DM only its requester; in a private channel or group DM only its
+        members. LookupFailedError when Slack couldn't say (fail closed)."""
+        channel = str(conv["channel"])
+        if channel.startswith("D"):
+            if user != str(conv["user"]):
+                raise PermissionDeniedError(msg.NOT_A_MEMBER)
+            return
+        private = self.access.is_private(channel)
+        if private is None:
+            raise LookupFailedError(msg.LOOKUP_FAILED)
+        if private:
+            self.require_member(user, channel, msg.NOT_A_MEMBER)
 
 
 def slack_leads(services: Services, client: WebClient) -> SlackLeads:

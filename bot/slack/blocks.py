@@ -49,6 +49,22 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_NOT_ID = re.compile(r"[^A-Z0-9]")
+USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
+
+
+def user_id(value: object) -> str:
+    """A user id as it may appear inside `<@…>`: only Slack's id characters survive, so a forged id can never
+    carry a broadcast (`<!channel>`), a link or mrkdwn into a message."""
+    return _NOT_ID.sub("", str(value or ""))[:32]
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of message and command text (`&amp;`, `&lt;`, `&gt;`), once, on the way in: what is
+    stored is what the user typed, and `escape` on the way out escapes it exactly once."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clip(text: str, limit: int) -> str:
     """Shorten `text` to at most `limit` characters with an ellipsis, never cutting an escape in half."""
     if len(text) <= limit:

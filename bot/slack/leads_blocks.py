@@ -46,6 +46,7 @@ from bot.slack.blocks import (
     escape,
     safe,
     section,
+    user_id,
 )
 
 MAX_VIEW_BLOCKS = 100
@@ -119,7 +120,11 @@ def status_line(summary: ThreadSummary) -> str:
     decision = summary.decision
     if decision is None:
         return msg.SUMMARY_STATUS.format(status=summary.status)
-    line = msg.SUMMARY_DECIDED.format(status=decision.label, user=decision.user, date=decision.updated_at[:10])
+    if decision.stale:  # never shown as if it were made on the answers the assessment has now
+        return msg.SUMMARY_REREVIEW.format(status=decision.label, user=user_id(decision.user),
+                                           date=decision.updated_at[:10])  # fmt: skip
+    line = msg.SUMMARY_DECIDED.format(status=decision.label, user=user_id(decision.user),
+                                      date=decision.updated_at[:10])  # fmt: skip
     return line + (f"\n>{escape(decision.note)}" if decision.note else "")
 
 
@@ -127,7 +132,7 @@ def summary_blocks(summary: ThreadSummary, *, version: int | None, permalink: st
     """The structured summary: requester, use case, six steps, recommendation, cost, risks, open questions,
     decision status, permalink, and decision buttons for leads (when there is a recommendation)."""
     use_case = summary.use_case or msg.NO_DESCRIPTION
-    head = msg.SUMMARY_REQUESTED.format(user=summary.requester, date=summary.created_at[:10],
+    head = msg.SUMMARY_REQUESTED.format(user=user_id(summary.requester), date=summary.created_at[:10],
                                         id=summary.conversation_id)  # fmt: skip
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=msg.SUMMARY_HEADER)),
@@ -215,7 +220,7 @@ def _where(channel: str) -> str:
 def item_line(item: DigestItem, link: str | None) -> str:
     """One assessment in a digest: id (linked), channel, requester, confidence, status, crossover, feedback."""
     ident = f"<{link}|`{item.conversation_id}`>" if link else f"`{item.conversation_id}`"
-    parts = [ident, _where(item.channel), f"<@{item.requester}>"]
+    parts = [ident, _where(user_id(item.channel)), f"<@{user_id(item.requester)}>"]
     if item.confidence is not None:
         parts.append(f"{item.confidence:.0%}")
     parts.append(f"*{item.status}*")

@@ -57,6 +57,9 @@ MODAL_SKIP = "Skip"
 ANSWER_MALFORMED = "malformed answer button"
 ANSWER_NOT_OFFERED = "that is not one of the question's answers"
 ANSWER_OTHER_CHANNEL = "this answer belongs to a conversation in another channel"
+ANSWER_OTHER_MESSAGE = "this answer button doesn't belong to that assessment's questions"
+NOT_A_MEMBER = "Sorry, only members of the channel where this assessment lives can act on it."
+NEW_NOT_MEMBER = "You can only start an assessment in a channel you are a member of."
 
 ASK_USAGE = f"Ask a question after the subcommand, e.g. `{COMMAND} ask when is fine-tuning worth it?`"
 ASK_UNAVAILABLE = "Knowledge search isn't available in this installation yet."
@@ -105,6 +108,11 @@ SUMMARY_UNKNOWN = "_Unknown: {fields}_"
 SUMMARY_STEPS = "*The six steps* (what was said; _unknown_ in italics)"
 SUMMARY_STATUS = "*Status:* {status}"
 SUMMARY_DECIDED = "*Status:* {status} by <@{user}> on {date}"
+SUMMARY_REREVIEW = ("*Status:* Needs re-review :warning: the answers changed after <@{user}> marked it {status} on "
+                    "{date}; that decision was about the earlier answers.")
+REREVIEW_NOTICE = ("<@{lead}>, the answers of this assessment changed after you marked it *{status}*, so the "
+                   "recommendation may differ: it needs re-review. Ask for the summary (`@AI Advisor summary`) to "
+                   "decide again.")
 SUMMARY_FEEDBACK = "Feedback: 👍 {up} · 👎 {down}"
 SUMMARY_FEEDBACK_REASONS = "*Why 👎* (most recent first)"
 SUMMARY_DECIDE_HINT = "Leads: record a decision (only leads can)."
@@ -126,6 +134,7 @@ DECISION_NOTICE_NOTE = "<@{requester}>, your assessment was marked *{status}* by
 STALE_SUMMARY = ("This summary is out of date: the assessment changed since it was posted. I've refreshed it; "
                  "check it and decide again.")  # fmt: skip
 STALE_SUMMARY_MODAL = "The assessment changed while this was open. Close this, check the refreshed summary and decide again."  # noqa: E501
+ADJUST_STALE = "The answers changed while this form was open. Close it and open Adjust answers again."
 STALE_CARD = "This card is out of date: a newer recommendation was posted in this thread. Use the latest card."
 UNKNOWN_ASSESSMENT = "I can't find that assessment. It may have been deleted under the retention policy."
 WRONG_WORKSPACE = "That assessment belongs to another workspace, so I can't act on it here."

@@ -14,6 +14,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot.advisor.conversation import ConversationKey
 from bot.services import Services
+from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
 from bot.slack.replies import DM_THREAD, Turn, queue_turn
 
@@ -86,6 +87,9 @@ def ignore_noise(body: dict[str, Any], context: BoltContext, next: Next) -> Bolt
     user = event.get("user")
     if not user or user == context.bot_user_id:
         return _ignored()
+    if not isinstance(user, str) or not USER_ID.fullmatch(user):
+        log.warning("event from a malformed user id ignored")  # Slack sends U…/W… ids: a forged payload
+        return _ignored()
     return next()
 
 
@@ -118,7 +122,7 @@ def route_event(body: dict[str, Any], bot_user_id: str | None, services: Service
     channel, ts, thread_ts = str(event.get("channel") or ""), str(event.get("ts") or ""), event.get("thread_ts")
     if not channel or not ts:
         return None
-    text = strip_mention(str(event.get("text") or ""), bot_user_id)
+    text = unescape(strip_mention(str(event.get("text") or ""), bot_user_id))
     user = str(event["user"])
     if event.get("type") == "app_mention":
         thread = str(thread_ts or ts)

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.advisor.conversation import ConversationKey, Reply
 from bot.advisor.questions import question_bank
+from bot.advisor.summary import STATUS_LABELS, stale_decision
 from bot.errors import AdvisorError, InputError
 from bot.inbox import Outcome
 from bot.outbox import NOTICE
@@ -33,7 +33,10 @@ from bot.slack.delivery import SlackSender, no_retry
 
 log = logging.getLogger("bot.slack")
 
+POSTED_WAIT = 1.0  # seconds a click may wait for its question message's ts to be recorded
 DM_THREAD = "dm"  # the conversation key's thread for top-level messages in a direct message
+ANSWERING = "answering"  # a question answered: its message is rebuilt from stored state when queued ...
+ANSWERED = "answered"  # ... as this update (kept stored, like the question round it changes)
 
 
 @dataclass(frozen=True)
@@ -223,14 +226,19 @@ def queue_answer(services: Services, body: dict[str, Any], action: dict[str, Any
         raise InputError(msg.ANSWER_OTHER_CHANNEL)
     message = body.get("message") or {}
     field = parts[1]
-    user = re.sub(r"[^A-Z0-9]", "", str((body.get("user") or {}).get("id") or ""))  # it is shown as <@user>
-    payload = {"conversation_id": conv["id"], "user": user, "field": field,
-               "value": data.get("v"), "channel": conv["channel"], "reply_thread": reply_thread_of(conv),
-               "message_ts": message.get("ts"), "message_text": message.get("text"),
-               "message_blocks": message.get("blocks")}  # fmt: skip
+    # The button must be on a question message the app posted for this very assessment, asking this field:
+    # naming an assessment and a channel isn't enough (a click on one assessment's question can't answer another's).
+    message_ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
+    posted = _posted(services, str(conv["channel"]), message_ts, str(conv["id"]))
+    if (posted is None or posted["conversation_id"] != conv["id"] or posted["kind"] != "questions"
+            or f"q:{field}" not in _block_ids(posted["original"])):  # fmt: skip
+        raise InputError(msg.ANSWER_OTHER_MESSAGE)
+    user = bk.user_id((body.get("user") or {}).get("id"))  # it is shown as <@user>
+    payload = {"conversation_id": conv["id"], "user": user, "field": field, "value": data.get("v"),
+               "channel": conv["channel"], "reply_thread": reply_thread_of(conv), "message_ts": message_ts}  # fmt: skip
     # One answer per question message: a double click or a second person's click is dropped.
     item = services.inbox.add("answer", str(conv["key"]), payload,
-                              [f"answer:{conv['channel']}:{message.get('ts')}:{field}"])  # fmt: skip
+                              [f"answer:{conv['channel']}:{message_ts}:{field}"])  # fmt: skip
     return item, conv
 
 
@@ -266,8 +274,28 @@ def coherent(replies: list[Addressed]) -> list[Addressed]:
 
 def commit(services: Services, outcomes: list[Outcome]) -> None:
     """Queue the replies of inbox turns answered together (called inside the inbox's transaction)."""
+    threads: dict[str, tuple[str, str | None]] = {}
     for reply in coherent([r for outcome in outcomes for r in outcome.replies]):
-        queue(services, reply.channel, reply.thread_ts, reply.conversation_id, [reply.outgoing])
+        outgoing: Outgoing | None = reply.outgoing
+        if outgoing is not None and outgoing.kind == ANSWERING:
+            outgoing = _rebuilt(services, reply.channel, outgoing)
+        if outgoing is not None:
+            queue(services, reply.channel, reply.thread_ts, reply.conversation_id, [outgoing])
+        if reply.conversation_id:
+            threads[reply.conversation_id] = (reply.channel, reply.thread_ts)
+    for cid, (channel, thread) in threads.items():
+        queue(services, channel, thread, cid, rereview(services, cid))
+
+
+def rereview(services: Services, conversation_id: str) -> list[Outgoing]:
+    """The lead's notice, once per decision, when the answers changed after it: the decision now needs re-review
+    (summaries, digests, the App Home and the export say so too)."""
+    decided = stale_decision(services.store, conversation_id)
+    if decided is None:
+        return []
+    text = msg.REREVIEW_NOTICE.format(lead=bk.user_id(decided["user"]), status=STATUS_LABELS.get(
+        str(decided["status"]), str(decided["status"])))  # fmt: skip
+    return [Outgoing("message", {"text": text})]
 
 
 def answer(services: Services, item: dict[str, Any]) -> Outcome:
@@ -308,17 +336,44 @@ def give_up(services: Services, item: dict[str, Any]) -> Outcome:
 
 
 def _answered_update(p: dict[str, Any]) -> list[Outgoing]:
-    """Replace the clicked question's buttons by who answered what (on the question message itself)."""
-    blocks = p.get("message_blocks")
-    if not blocks or not p.get("message_ts"):
+    """Replace the clicked question's buttons by who answered what (on the question message itself). Only the line
+    is made here; the message is rebuilt from what the app posted when the reply is queued (`_rebuilt`), never
+    from the blocks a payload carried."""
+    if not p.get("message_ts"):
         return []
     field = p["field"]
     question = question_bank()[field]
     label = next((a.label for a in question.quick_answers if a.value == p["value"]), str(p["value"]))
-    line = msg.ANSWERED.format(question=bk.escape(question.text), answer=bk.escape(label), user=p["user"])
-    return [Outgoing("update", {"text": p.get("message_text") or line,
-                                "blocks": bk.answered_blocks(blocks, field, line)},
-                     op="update", target_ts=str(p["message_ts"]))]  # fmt: skip
+    line = msg.ANSWERED.format(question=bk.escape(question.text), answer=bk.escape(label), user=bk.user_id(p["user"]))
+    return [Outgoing(ANSWERING, {"field": field, "line": line}, op="update", target_ts=str(p["message_ts"]))]
+
+
+def _rebuilt(services: Services, channel: str, answered: Outgoing) -> Outgoing | None:
+    """The question message as the app last queued it (this group's earlier answers included), with one more
+    question answered; None when the app never posted that message."""
+    posted = services.outbox.posted(channel, str(answered.target_ts or ""))
+    if posted is None:
+        return None
+    latest, field, line = posted["latest"], answered.message["field"], answered.message["line"]
+    return Outgoing(ANSWERED, {"text": latest.get("text") or line,
+                               "blocks": bk.answered_blocks(latest.get("blocks") or [], field, line)},
+                    op="update", target_ts=answered.target_ts)  # fmt: skip
+
+
+def _posted(services: Services, channel: str, ts: str, conversation_id: str) -> dict[str, Any] | None:
+    """The question message at `ts`, waiting (at most POSTED_WAIT seconds) while the conversation has a question
+    round on its way: Slack shows a message a moment before its ts is written down, and a click can come in between."""
+    deadline = time.monotonic() + POSTED_WAIT
+    while True:
+        posted = services.outbox.posted(channel, ts)
+        if posted is not None or time.monotonic() > deadline or not services.outbox.posting(conversation_id,
+                                                                                             "questions"):
+            return posted
+        time.sleep(0.02)
+
+
+def _block_ids(message: dict[str, Any]) -> set[str]:
+    return {str(b.get("block_id")) for b in message.get("blocks") or [] if isinstance(b, dict)}
 
 
 def _since(stamp: str) -> float | None:

@@ -19,13 +19,20 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.health import Check, readiness, ready_report
+from bot.health import Check, may_see_detail, readiness, ready_report
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; a 40,000-character message is ~200 KB escaped
+MAX_DEPTH = 40  # JSON nesting: Slack's deepest payloads (rich text inside a view's state) stay under 15
 HTTP_THREADS = 16
+# waitress: refuse a larger body from its Content-Length before reading any of it (its default reads up to 1 GiB to
+# a temporary file first); bound open connections and close idle ones within about IDLE_TIMEOUT + CLEANUP seconds.
+CONNECTION_LIMIT = 500
+IDLE_TIMEOUT = 10
+CLEANUP_INTERVAL = 2
+MAX_HEADER = 64 * 1024
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
 
 log = logging.getLogger("bot.slack")
@@ -46,18 +53,62 @@ def _reply(start_response: StartResponse, status: int, body: str | bytes = b"",
 
 
 def well_formed(body: str, content_type: str) -> bool:
-    """Whether a Slack request body parses (JSON object, or a form with a JSON `payload` or a command)."""
+    """Whether a Slack request body parses (JSON object, or a form with a JSON `payload` or a command) and has the
+    shape the listeners rely on: signed but malformed requests get 400, never a 500 from deep inside."""
     try:
         if content_type.startswith("application/json"):
-            return isinstance(json.loads(body), dict)
+            return _well_shaped(json.loads(body))
         if content_type.startswith("application/x-www-form-urlencoded"):
             form = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=True))
             if "payload" in form:
-                return isinstance(json.loads(form["payload"]), dict)
+                return _well_shaped(json.loads(form["payload"]))
             return "command" in form or "ssl_check" in form
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return False
+
+
+# The parts of a payload that must be objects when present (or, for these types, always).
+_OBJECTS = ("event", "user", "team", "channel", "container", "message", "view")
+_REQUIRED = {"event_callback": ("event",), "view_submission": ("view", "user"), "view_closed": ("view", "user"),
+             "block_actions": ("user",), "message_action": ("user",), "shortcut": ("user",)}  # fmt: skip
+
+
+def _well_shaped(payload: Any) -> bool:
+    if not isinstance(payload, dict) or _depth(payload) > MAX_DEPTH:
+        return False
+    for key in _REQUIRED.get(str(payload.get("type") or ""), ()):
+        if not isinstance(payload.get(key), dict):
+            return False
+    for key in _OBJECTS:
+        if key in payload and payload[key] is not None and not isinstance(payload[key], dict):
+            return False
+    actions = payload.get("actions")
+    return actions is None or (isinstance(actions, list) and all(isinstance(a, dict) for a in actions))
+
+
+def _depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (iteratively: a hostile body can't exhaust the stack here)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def signature_valid(verifier: SignatureVerifier, body: str, timestamp: str, signature: str) -> bool:
+    """slack_sdk's check, with malformed headers (a missing or non-numeric timestamp, a non-ASCII signature) taken
+    as "not signed" instead of raising."""
+    if not timestamp.isascii() or not timestamp.isdigit() or not signature.isascii():
+        return False
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except (ValueError, TypeError):
+        return False
 
 
 Readiness = Callable[[], list[Check]]
@@ -67,8 +118,9 @@ class SlackWsgiApp:
     """A small WSGI router: Slack requests (verified, then parsed) to Bolt, liveness and readiness checks."""
 
     def __init__(self, app: App, signing_secret: str, path: str = EVENTS_PATH,
-                 ready: Readiness | None = None) -> None:  # fmt: skip
+                 ready: Readiness | None = None, ready_token: str | None = None) -> None:  # fmt: skip
         self.app = app
+        self.ready_token = ready_token  # `/readyz` details for callers presenting it (or on this machine)
         self.path = path
         self.verifier = SignatureVerifier(signing_secret)
         self.ready = ready
@@ -84,6 +136,8 @@ class SlackWsgiApp:
             return _reply(start_response, 200, json.dumps({"ok": True}), {"Content-Type": "application/json"})
         if path == READY_PATH:
             status, report = self.readiness()
+            if not may_see_detail(environ, self.ready_token):
+                report = {"ok": report["ok"]}
             return _reply(start_response, status, json.dumps(report), {"Content-Type": "application/json"})
         if path != self.path:
             return _reply(start_response, 404, "Not Found")
@@ -104,8 +158,8 @@ class SlackWsgiApp:
         except UnicodeDecodeError:
             return _reply(start_response, 400, "Bad Request")
         # Authenticity first: nothing unsigned or stale (> 5 minutes) is parsed or processed.
-        if not self.verifier.is_valid(body, headers.get("x-slack-request-timestamp", ""),
-                                      headers.get("x-slack-signature", "")):  # fmt: skip
+        if not signature_valid(self.verifier, body, headers.get("x-slack-request-timestamp", ""),
+                               headers.get("x-slack-signature", "")):  # fmt: skip
             return _reply(start_response, 401, "Unauthorized")
         if not well_formed(body, content_type):
             return _reply(start_response, 400, "Bad Request")
@@ -163,8 +217,14 @@ def serve_http(app: App, signing_secret: str, *, host: str = "0.0.0.0", port: in
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     services = getattr(app, "services", None)
     ready = (lambda: readiness(services)) if services is not None else None
-    wsgi = SlackWsgiApp(app, signing_secret, ready=ready)
-    server = create_server(wsgi, host=host, port=port, threads=threads, ident="ai-advisor", channel_timeout=30)
+    token = services.settings.advisor_readyz_token if services is not None else None
+    wsgi = SlackWsgiApp(app, signing_secret, ready=ready, ready_token=token.get_secret_value() if token else None)
+    server = create_server(wsgi, host=host, port=port, threads=threads, ident="ai-advisor",
+                           max_request_body_size=MAX_BODY + 1, max_request_header_size=MAX_HEADER,
+                           connection_limit=CONNECTION_LIMIT, channel_timeout=IDLE_TIMEOUT,
+                           cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True,
+                           # keep X-Forwarded-For & co. visible: `/readyz` treats a proxied request as remote
+                           clear_untrusted_proxy_headers=False)  # fmt: skip
     _start(app)
     log.info("serving Slack at http://%s:%s%s (health: %s, readiness: %s)", host, port, EVENTS_PATH, HEALTH_PATH,
              READY_PATH)  # fmt: skip

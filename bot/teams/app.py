@@ -28,6 +28,7 @@ from microsoft_agents.hosting.core import (
 from bot.advisor.conversation import HELP_TEXT, Reply
 from bot.advisor.intake import FIELD_LABELS, FIELDS
 from bot.advisor.questions import question_bank
+from bot.advisor.summary import STATUS_LABELS, stale_decision
 from bot.errors import AdvisorError, NotFoundError
 from bot.forms import parse_form
 from bot.services import Services
@@ -276,7 +277,16 @@ class TeamsAgent:
             return False
 
     async def deliver(self, context: TurnContext, reply: Reply) -> None:
-        """Send the advisor's reply; a recomputed recommendation replaces the conversation's card in place."""
+        """Send the advisor's reply (a recomputed recommendation replaces the conversation's card in place), then
+        tell the lead once when the answers changed after their decision."""
+        await self._deliver(context, reply)
+        if reply.conversation_id:
+            decided = await asyncio.to_thread(stale_decision, self.services.store, reply.conversation_id)
+            if decided is not None:
+                label = STATUS_LABELS.get(str(decided["status"]), str(decided["status"]))
+                await self.send_text(context, msg.REREVIEW.format(status=label))
+
+    async def _deliver(self, context: TurnContext, reply: Reply) -> None:
         conversation = str(context.activity.conversation.id)
         if reply.kind == "recommendation" and reply.recommendation is not None:
             rec = reply.recommendation

@@ -69,7 +69,10 @@ def summary_card(summary: ThreadSummary, requester_name: str | None = None) -> d
         if summary.open_questions:
             body += [heading(msg.OPEN_QUESTIONS_HEADING), *bullets(summary.open_questions, lim)]
         status = summary.status
-        if summary.decision:
+        if summary.decision and summary.decision.stale:  # never shown as made on the answers there are now
+            status = msg.DECIDED_STALE.format(status=status, decision=summary.decision.label,
+                                              user=summary.decision.user)  # fmt: skip
+        elif summary.decision:
             status = msg.DECIDED_BY.format(status=status, user=summary.decision.user)
             if summary.decision.note:
                 status = msg.DECIDED_WITH_NOTE.format(decision=status, note=summary.decision.note)

@@ -31,8 +31,9 @@ log = logging.getLogger("bot.teams")
 
 MEMBERSHIP_TTL = 300.0
 LOOKUPS_AT_ONCE = 8  # membership lookups in flight for one digest (the Bot Connector API rate-limits)
-_SUMMARY = re.compile(r"^\s*summary(?:\s+(?P<id>[0-9a-f]{6,32}))?\s*[.!]?\s*$", re.I)
-_DIGEST = re.compile(r"^\s*digest(?:\s+(?P<period>\S+))?\s*$", re.I)
+# Possessive quantifiers (`*+`): linear on hostile text (no backtracking between adjacent runs of spaces).
+_SUMMARY = re.compile(r"^\s*+summary(?:\s++(?P<id>[0-9a-f]{6,32}))?\s*+(?:[.!]\s*+)?$", re.I)
+_DIGEST = re.compile(r"^\s*+digest(?:\s++(?P<period>\S++))?\s*+$", re.I)
 
 
 class TeamsLeads:

@@ -12,7 +12,7 @@ from aiohttp.typedefs import Handler
 from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start_agent_process
 from pydantic import ValidationError
 
-from bot.health import readiness, ready_report
+from bot.health import may_see_detail, readiness, ready_report
 from bot.housekeeping import Housekeeper
 from bot.services import Services
 from bot.teams import messages as msg
@@ -67,9 +67,15 @@ def web_app(agent: TeamsAgent) -> web.Application:
 
     draining = asyncio.Event()  # set on shutdown: not ready for new traffic
 
-    async def ready(_: web.Request) -> web.StreamResponse:
+    token = agent.services.settings.advisor_readyz_token
+
+    async def ready(request: web.Request) -> web.StreamResponse:
         checks = await asyncio.to_thread(readiness, agent.services)  # the checks touch the disk
         status, body = ready_report(checks, draining=draining.is_set())
+        caller = {"REMOTE_ADDR": request.remote or ""} | {
+            "HTTP_" + h.upper().replace("-", "_"): v for h, v in request.headers.items()}  # fmt: skip
+        if not may_see_detail(caller, token.get_secret_value() if token else None):
+            body = {"ok": body["ok"]}
         return web.json_response(body, status=status)
 
     async def drain(_: web.Application) -> None:

@@ -68,12 +68,15 @@ def test_ask_without_question_explains(slack: SlackClient, channel: str) -> None
     assert "ask" in str(command(slack, "ask", channel)[1]["text"])
 
 
-def test_tco_is_an_ephemeral_estimate(slack: SlackClient, channel: str) -> None:
-    status, body = command(slack, "tco 2M requests a month, 20k examples", channel)
-    assert status == 200
-    text = json.dumps(body["blocks"])
+def test_tco_is_an_ephemeral_estimate_sent_after_the_ack(server: Server, slack: SlackClient, channel: str) -> None:
+    hook = server.emulator.webhook_url(f"tco-{channel}")
+    status, body = command(slack, "tco 2M requests a month, 20k examples", channel, response_url=hook)
+    assert status == 200 and not body.get("text")  # acknowledged before the text is read
+    call = server.emulator.wait_for("webhook", timeout=30,
+                                    predicate=lambda c: "2M requests/month" in json.dumps(c.params))[-1]
+    text = json.dumps(call.params["blocks"])
     assert "2M requests/month" in text and "cheaper above" in text
-    assert body["response_type"] == "ephemeral"
+    assert call.params["response_type"] == "ephemeral"
 
 
 def test_status_lists_the_users_assessments(server: Server, slack: SlackClient, channel: str) -> None:
@@ -110,7 +113,8 @@ def test_adjust_opens_a_modal_and_submission_updates_the_card(server: Server, sl
                                        block_id="card_actions")  # fmt: skip
     assert slack.post_interactivity(sr.interactivity_form(payload))[0] == 200
     meta = json.dumps({"c": cid, "ch": channel}, separators=(",", ":"))  # the modal names the card's channel
-    opened = emulator.wait_for("views.open", predicate=lambda c: c.params["view"]["private_metadata"] == meta)[0]
+    opened = emulator.wait_for("views.open", predicate=lambda c: {"c": cid, "ch": channel}.items() <= json.loads(
+        c.params["view"]["private_metadata"]).items())[0]  # fmt: skip
     view = opened.params["view"]
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert inputs["labeled_examples"]["element"]["initial_value"] == "50000"

@@ -60,7 +60,7 @@ def test_adjust_updates_the_card_in_place_when_the_answer_flips_it(server: Serve
     trigger = click(server, "adjust", cid, channel=channel, message_ts=card_ts, thread_ts=thread)
     view = modal(server, trigger)
     meta = view["private_metadata"]
-    assert json.loads(meta) == {"c": cid, "ch": channel}
+    assert json.loads(meta).items() >= {"c": cid, "ch": channel}.items()  # and the version it was filled from
     before = stored_counts(server, cid)
     # invalid numbers, negative values and forged dropdown values: inline errors, nothing stored
     for bad in ({"labeled_examples": {"value": "lots"}}, {"deadline_weeks": {"value": "-3"}},
@@ -359,6 +359,10 @@ def test_new_assessment_from_the_app_home(server: Server, channel: str) -> None:
     assert view["callback_id"] == "new_assessment"
     empty = submit(server, "new_assessment", {"description": {"value": "   "}}, "", user=user)
     assert empty["errors"]["description"]
+    emulator.set_channel(channel, members=[user, "UOTHER"])
+    outsider = submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
+        "type": "conversations_select", "selected_conversation": channel}}}, "", user=uid())  # fmt: skip
+    assert "member" in outsider["errors"]["channel"]  # not a member of the channel picked: refused
     emulator.fail_next("chat.postMessage", Fault.error("not_in_channel"))
     refused = submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
         "type": "conversations_select", "selected_conversation": channel}}}, "", user=user)  # fmt: skip

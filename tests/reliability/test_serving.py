@@ -15,13 +15,14 @@ from bot.slack.serve import SlackWsgiApp
 from tests.tokens import SIGNING_SECRET
 
 
-def get(wsgi: SlackWsgiApp, path: str) -> tuple[int, dict[str, Any]]:
+def get(wsgi: SlackWsgiApp, path: str, **environ: str) -> tuple[int, dict[str, Any]]:
     seen: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         seen["status"] = int(status.split()[0])
 
-    body: Iterable[bytes] = wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": path}, start_response)
+    environ = {"REMOTE_ADDR": "127.0.0.1", **environ}
+    body: Iterable[bytes] = wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": path, **environ}, start_response)
     return seen["status"], json.loads(b"".join(body))
 
 
@@ -64,3 +65,17 @@ def test_not_ready_when_migrations_are_missing() -> None:
         db.execute("delete from _migrations where name = 'm008_inbox'")
     check = health.database(services)
     assert not check.ok and "m008_inbox" in check.detail
+
+
+def test_readyz_details_only_for_this_machine_or_the_token() -> None:
+    services = Services(Settings(advisor_db=":memory:"))  # type: ignore[arg-type]
+    wsgi = SlackWsgiApp(cast(App, None), SIGNING_SECRET, ready=lambda: health.readiness(services), ready_token="t0k")
+    assert get(wsgi, "/readyz", REMOTE_ADDR="203.0.113.9") == (200, {"ok": True})  # no path, no counts
+    assert get(wsgi, "/readyz", HTTP_X_FORWARDED_FOR="203.0.113.9") == (200, {"ok": True})  # through a local proxy
+    assert get(wsgi, "/readyz", REMOTE_ADDR="") == (200, {"ok": True})
+    assert get(wsgi, "/readyz", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong") == (200, {"ok": True})
+    detailed = get(wsgi, "/readyz", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer t0k")[1]
+    assert "migrations" in detailed["checks"]["database"]["detail"]
+    assert "checks" in get(wsgi, "/readyz", REMOTE_ADDR="::1")[1]
+    services.__dict__["knowledge"] = EmptyIndex()
+    assert get(wsgi, "/readyz", REMOTE_ADDR="203.0.113.9") == (503, {"ok": False})

@@ -129,3 +129,16 @@ def test_digest_in_a_channel_without_assessments(teams: Teams) -> None:
     digest = card_of(teams.say(quiet.thread("1800000000301"), LEAD, "digest 30d", mention=True))
     text = card_text(digest.card or {})
     assert "Digest · last 30 days · Quiet corner" in text and "member" not in text
+
+
+def test_a_change_of_answers_after_a_decision_needs_re_review(teams: Teams, services: Services) -> None:
+    # Issue 18, defect 2 in Teams: the approval was about the earlier answers.
+    thread, cid = assess_in(teams, Chat.channel("Legal"), "1800000000301")
+    summary = card_of(teams.say(thread, DANA, "summary", mention=True))
+    teams.click(thread, LEAD, decide(cid, "approved"), reply_to=summary.new_id)
+    assert services.store.decision(cid)["status"] == "approved"  # type: ignore[index]
+    told = teams.say(thread, DANA, "actually we have no labeled data at all", mention=True)
+    assert sum("needs re-review" in s.text for s in told) == 1
+    again = card_text(card_of(teams.say(thread, DANA, "summary", mention=True)).card or {})
+    assert "Needs re-review: marked Approved by aad-lead-0001 before the answers changed" in again
+    assert not any("needs re-review" in s.text for s in teams.say(thread, DANA, "and 20 weeks", mention=True))

@@ -54,6 +54,11 @@ def test_readyz_checks_the_database_and_knowledge_without_a_token(secured: tuple
     assert http("GET", server.url + "/healthz") == (200, {"ok": True})  # liveness doesn't depend on readiness
 
 
+def test_readyz_details_only_locally(secured: tuple[AgentServer, Services]) -> None:
+    server, _ = secured
+    assert http("GET", server.url + "/readyz", headers={"X-Forwarded-For": "198.51.100.7"}) == (200, {"ok": True})
+
+
 def test_readyz_says_not_ready_once_shutting_down(secured: tuple[AgentServer, Services]) -> None:
     server, _ = secured
     asyncio.run_coroutine_threadsafe(server.app.shutdown(), server.loop).result(timeout=10)

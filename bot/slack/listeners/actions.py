@@ -27,7 +27,7 @@ from slack_sdk.models.views import View
 
 from bot.advisor.conversation import Reply
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
-from bot.errors import AdvisorError
+from bot.errors import AdvisorError, PermissionDeniedError
 from bot.forms import choices as _choices
 from bot.forms import initial_text, parse_form
 from bot.services import Services
@@ -45,6 +45,7 @@ from bot.slack.replies import (
     queue_answer,
     render,
     reply_thread_of,
+    rereview,
     told_on_failure,
 )
 
@@ -59,8 +60,13 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
     @app.action(re.compile(r"^answer:"))
     def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         # Written to the inbox before the ack, so a crash right after it doesn't lose the answer.
+        def find(cid: str) -> dict[str, Any]:
+            conv = team.conversation(cid, team_of(body))
+            team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
+            return conv
+
         try:
-            item, conv = queue_answer(services, body, action, lambda cid: team.conversation(cid, team_of(body)))
+            item, conv = queue_answer(services, body, action, find)
         except AdvisorError as exc:  # unknown id, another workspace's or channel's conversation, not a question
             ack()
             tell(client, body, refusal(exc))
@@ -104,6 +110,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         try:
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
             require_channel(conv, meta.get("ch"))
+            team.require_can_act(str(body["user"]["id"]), conv)
         except AdvisorError as exc:
             ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(refusal(exc), 150)})
             return
@@ -130,7 +137,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         with told_privately(client, body):
             intake = services.store.latest_intake(conv["id"])
-            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]))
+            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]), int(conv.get("version") or 0))
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ADJUST_CALLBACK)
@@ -141,17 +148,20 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        user = re.sub(r"[^A-Z0-9]", "", str(body["user"]["id"]))  # it is shown as <@user>
+        user = bk.user_id(body["user"]["id"])  # it is shown as <@user>
         try:
             # forged ids, other workspaces' conversations and a modal not opened from the conversation's channel
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
             require_channel(conv, meta.get("ch"))
+            team.require_can_act(user, conv)
             cid, channel, thread = str(conv["id"]), str(conv["channel"]), reply_thread_of(conv)
             # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
             # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
             with services.advisor.conversation_lock(str(conv["key"])):
+                if "v" in meta and str(meta["v"]) != str(services.store.get_conversation(cid).get("version") or 0):
+                    raise PermissionDeniedError(msg.ADJUST_STALE)  # filled from older answers: it would undo newer
                 reply = services.advisor.adjust(cid, user, values)
-                queue(services, channel, thread, cid, adjusted(reply, user))
+                queue(services, channel, thread, cid, adjusted(reply, user) + rereview(services, cid))
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
             return
@@ -169,20 +179,21 @@ def adjusted(reply: Reply, user: str) -> list[Outgoing]:
     the advisor's reply as it is, when the answers no longer make a recommendation)."""
     if reply.kind != "recommendation" or reply.recommendation is None:
         return [render(reply)]
-    return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=user)})]
+    return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=bk.user_id(user))})]
 
 
-def adjust_view(conversation_id: str, intake: Intake, channel: str) -> View:
+def adjust_view(conversation_id: str, intake: Intake, channel: str, version: int | None = None) -> View:
     """A modal with one input per intake field, grouped by the six steps, prefilled with the known values; its
-    private_metadata names the conversation and its channel (checked again on submit)."""
+    private_metadata names the conversation, its channel and the answers' version it was filled from (all checked
+    again on submit: a form filled from older answers would silently undo the newer ones)."""
     values = intake.values.model_dump()
     blocks: list[Block] = []
     for step, step_name in STEP_NAMES.items():
         blocks.append(bk.section(msg.ADJUST_STEP.format(step=step, name=step_name)))
         for name in [f for f, s in FIELD_STEP.items() if s == step]:
             blocks.append(_input(name, values.get(name)))
-    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=lb.compact({"c": conversation_id,
-                                                                                       "ch": channel}),
+    meta = {"c": conversation_id, "ch": channel} | ({"v": version} if version is not None else {})
+    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=lb.compact(meta),
                 title=PlainTextObject(text=msg.ADJUST_TITLE), submit=PlainTextObject(text=msg.ADJUST_SUBMIT),
                 close=PlainTextObject(text=msg.MODAL_CANCEL), blocks=blocks)  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -46,11 +47,12 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
 
     @app.command(msg.COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        sub, rest = parse_command(command.get("text", ""))
+        sub, rest = parse_command(bk.unescape(str(command.get("text") or "")))
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
         elif sub == "tco":
-            ack(response_type="ephemeral", **tco_reply(services, rest))
+            ack()  # reading free text is work on the user's text: never before Slack is acknowledged
+            respond(response_type="ephemeral", **safe_reply(lambda: tco_reply(services, rest), "cost estimate"))
         elif sub == "status":
             ack(response_type="ephemeral", **status_reply(services, command["user_id"]))
         elif sub == "start":
@@ -67,6 +69,15 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             respond_digest(services, team, command, rest, respond)
         else:
             ack(text=help_text(sub), response_type="ephemeral")
+
+
+def safe_reply(build: Callable[[], dict[str, Any]], what: str) -> dict[str, Any]:
+    """`build()`, or the generic error message (logged) when it fails: a response_url answer is never silence."""
+    try:
+        return build()
+    except Exception:
+        log.exception("%s failed", what)
+        return {"text": msg.ERROR}
 
 
 def tco_reply(services: Services, text: str) -> dict[str, Any]:
@@ -105,8 +116,8 @@ def status_reply(services: Services, user: str) -> dict[str, Any]:
 def start(services: Services, client: WebClient, respond: Respond, command: dict[str, Any], description: str) -> None:
     """Open a new thread in the channel for an assessment, then answer the description (if any) in it."""
     channel, user, team = command["channel_id"], command["user_id"], command.get("team_id", "")
-    opening = (msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500)) if description
-               else msg.START_THREAD.format(user=user))  # fmt: skip
+    opening = (msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
+               if description else msg.START_THREAD.format(user=bk.user_id(user)))  # fmt: skip
     try:
         posted = client.chat_postMessage(channel=channel, text=opening)
     except SlackApiError as exc:

@@ -12,7 +12,8 @@ from slack_sdk.models.views import View
 
 from bot.advisor.conversation import ConversationKey
 from bot.advisor.digest import parse_period
-from bot.advisor.summary import status_label
+from bot.advisor.summary import needs_review, status_label
+from bot.errors import AdvisorError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
@@ -37,7 +38,8 @@ def my_assessments(services: Services, user: str, team: str) -> list[lb.MyAssess
         cid = str(conv["id"])
         rec = store.latest_recommendation(cid)
         decided = store.decision(cid)
-        status = status_label(decided["status"] if decided else None, rec is not None)
+        stale = bool(decided) and needs_review((decided or {}).get("intake_version"), conv.get("version"))
+        status = status_label(decided["status"] if decided else None, rec is not None, stale)
         out.append(lb.MyAssessment(
             conversation_id=cid, channel=str(conv["channel"]), thread=str(conv["thread"]),
             use_case=store.latest_intake(cid).values.use_case, approach=rec.approach if rec else None,
@@ -101,8 +103,14 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if not description:
             ack(response_action="errors", errors={lb.DESCRIPTION_BLOCK: msg.NEW_EMPTY})
             return
-        opening = msg.START_THREAD_WITH.format(user=user, description=bk.safe(description, 2500))
+        opening = msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
         block = lb.CHANNEL_BLOCK if channel else lb.DESCRIPTION_BLOCK
+        try:
+            if channel:  # a channel picked in the form: only one the user is a member of (public or private)
+                team.require_member(user, str(channel), msg.NEW_NOT_MEMBER)
+        except AdvisorError as exc:
+            ack(response_action="errors", errors={block: bk.clip(str(exc), 150)})
+            return
         try:
             # No channel: the app's DM with the user (posting to a user ID opens it).
             posted = client.chat_postMessage(channel=str(channel or user), text=opening)

@@ -32,7 +32,9 @@ from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_t
 log = logging.getLogger("bot.slack")
 
 SUMMARY_SHORTCUT = "summarize_for_leads"
-_SUMMARY = re.compile(r"^\s*(?:summary|summari[sz]e)(?:\s+for\s+leads)?\s*[.!?]?\s*$", re.I)
+NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})  # ephemeral refused: DM instead
+# Possessive quantifiers (`*+`): linear on hostile text (no backtracking between adjacent runs of spaces).
+_SUMMARY = re.compile(r"^\s*+(?:summary|summari[sz]e)(?:\s++for\s++leads)?\s*+(?:[.!?]\s*+)?$", re.I)
 _PERIOD = re.compile(r"^(?:all|\d{1,4}[dw])$", re.I)
 _CHANNEL_LINK = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|([^>]*))?>$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
@@ -57,16 +59,22 @@ def refusal(exc: AdvisorError) -> str:
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """Tell only the user who clicked (an ephemeral message where they clicked, else a DM from the app)."""
-    user = str((body.get("user") or {}).get("id") or "")
+    """Tell only the user who clicked (an ephemeral message where they clicked, else a DM from the app; also a DM
+    when Slack refuses the ephemeral, e.g. to someone who isn't a member of that channel)."""
+    user = bk.user_id((body.get("user") or {}).get("id"))
     container = body.get("container") or {}
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     thread = container.get("thread_ts") or message.get("thread_ts")
     try:
         if channel:
-            client.chat_postEphemeral(channel=str(channel), user=user, text=bk.clip(text, 3000), thread_ts=thread)
-        elif user:
+            try:
+                client.chat_postEphemeral(channel=str(channel), user=user, text=bk.clip(text, 3000), thread_ts=thread)
+                return
+            except SlackApiError as exc:
+                if not user or exc.response is None or exc.response.get("error") not in NOT_THERE:
+                    raise
+        if user:
             client.chat_postMessage(channel=user, text=bk.clip(text, 3000))
     except Exception as exc:  # the user can't be told; at least the log says so
         log.warning("could not tell %s: %s", user, exc.response.get("error", "?") if isinstance(
@@ -118,10 +126,11 @@ def acted_on(services: Services, team: SlackLeads, client: WebClient, body: dict
              *, card: bool = False) -> dict[str, Any] | None:  # fmt: skip
     """The conversation a button names, or None after telling the user why not: unknown id, another
     workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
-    a click on an outdated card."""
+    a click on an outdated card, or a user who isn't a member of the assessment's private channel."""
     with told_privately(client, body):
         conv = team.conversation(conversation_id, team_of(body))
         require_channel(conv, clicked_channel(body))
+        team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
         if card and is_stale_card(services, conv, body):
             raise PermissionDeniedError(msg.STALE_CARD)
         return conv
@@ -283,9 +292,9 @@ def decision_notice(conv: dict[str, Any], row: dict[str, Any], lead: str) -> str
     """What the requester is told in the thread when a lead records a decision."""
     label = STATUS_LABELS[str(row["status"])]
     if row["note"]:
-        return msg.DECISION_NOTICE_NOTE.format(requester=conv["user"], status=label, lead=lead,
+        return msg.DECISION_NOTICE_NOTE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead),
                                                note=bk.safe(row["note"], 2500))  # fmt: skip
-    return msg.DECISION_NOTICE.format(requester=conv["user"], status=label, lead=lead)
+    return msg.DECISION_NOTICE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead))
 
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
