@@ -76,6 +76,11 @@ def tco_headline(rec: Recommendation) -> str:
     return f"3-year cost at {volume}: {totals}; {cross}."
 
 
+def tco_sources(rec: Recommendation) -> str:
+    """One line under the cost: the prices the estimate used and where every assumption is explained."""
+    return tco.sources_summary(tco.assumptions_of(rec.tco))
+
+
 def text_card(rec: Recommendation, width: int = 88) -> str:
     """The recommendation as readable terminal text."""
 
@@ -93,6 +98,7 @@ def text_card(rec: Recommendation, width: int = 88) -> str:
         lines.append(wrap(f"{f.step}. {f.name} → {arrow}: {f.why}.  [you said: {f.said}]", "  "))
     lines.append("\n  Cost")
     lines.append(wrap(tco_headline(rec)))
+    lines.append(wrap(tco_sources(rec)))
     for title, items in (("Risks", rec.risks), ("Next steps", rec.next_steps)):
         if items:
             lines.append(f"\n  {title}")

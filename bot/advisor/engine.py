@@ -261,21 +261,30 @@ def _data(v: IntakeValues) -> list[Reason]:
 
 
 def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
-    """Step 3 from the computed totals; returns the reasons and the step's weight (more when the gap is large)."""
+    """Step 3 from the computed totals; returns the reasons and the step's weight (more when the gap is large).
+
+    When part of the task changes, the tuned option is the hybrid (only its stable core is retrained), so the
+    comparison is prompting vs the hybrid; otherwise prompting vs fine-tuning.
+    """
     r: list[Reason] = []
     weight = STEP_WEIGHTS[3]
-    pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches["fine_tuning"].total_usd
+    rival = "hybrid" if v.changes_often or v.knowledge_gap else "fine_tuning"
+    pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches[rival].total_usd
     if v.monthly_requests is not None and pe > 0 and ft > 0:
-        ratio = pe / ft  # > 1: fine-tuning is cheaper
+        ratio = pe / ft  # > 1: the tuned option is cheaper
         score = _clamp(math.log(ratio) / math.log(2.5))
         weight += (MAX_COST_WEIGHT - weight) * min(1.0, max(0.0, math.log10(max(ratio, 1 / ratio) / 2.5)))
-        r.append(Reason(score=score, text=tco.cost_sentence(est).rstrip(".")))
+        r.append(Reason(score=score, text=tco.cost_sentence(est, rival).rstrip(".")))
     ft_one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None:
         if v.budget_usd < ft_one_time:
             r.append(Reason(score=-0.8, text=f"a {tco.format_usd(v.budget_usd)} budget is below fine-tuning's one-time cost (~{tco.format_usd(ft_one_time)})"))  # noqa: E501
+        elif v.budget_usd < est.approaches["fine_tuning"].total_usd <= est.approaches["prompt_engineering"].total_usd:
+            r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget is below the 3-year cost of either approach (from ~{tco.format_usd(est.approaches['fine_tuning'].total_usd)}); plan for more or a narrower scope"))  # noqa: E501
         elif v.budget_usd < est.approaches["fine_tuning"].total_usd:
-            r.append(Reason(score=-0.3, text=f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})"))  # noqa: E501
+            pe_total = est.approaches["prompt_engineering"].total_usd
+            covers_pe = v.budget_usd >= pe_total
+            r.append(Reason(score=-0.3 if covers_pe else -0.1, text=f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})" + ("" if covers_pe else f"; prompting's is ~{tco.format_usd(pe_total)}")))  # noqa: E501
         else:
             r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget covers either approach"))
     if v.monthly_requests is None:

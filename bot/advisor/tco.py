@@ -574,24 +574,28 @@ def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
     return TcoAssumptions.model_construct(None, **est.assumptions)
 
 
-def cost_sentence(est: TcoEstimate) -> str:
-    """The cost comparison in words, generated from the totals and the crossover so it cannot disagree with them."""
-    pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches["fine_tuning"].total_usd
+RIVAL_NAMES = {"fine_tuning": "fine-tuning", "hybrid": "the hybrid"}
+
+
+def cost_sentence(est: TcoEstimate, rival: str = "fine_tuning") -> str:
+    """Prompting vs `rival` in words, generated from the totals and the crossover so it cannot disagree with them."""
+    name = RIVAL_NAMES[rival]
+    pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches[rival].total_usd
     volume = format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
     months = f"{est.horizon_months:g} months"
     if ft < pe:
-        compare = f"fine-tuning costs {format_usd(ft)} over {months} vs {format_usd(pe)} for prompting"
+        compare = f"{name} costs {format_usd(ft)} over {months} vs {format_usd(pe)} for prompting"
     elif ft > pe:
-        compare = f"prompting costs {format_usd(pe)} over {months} vs {format_usd(ft)} for fine-tuning"
+        compare = f"prompting costs {format_usd(pe)} over {months} vs {format_usd(ft)} for {name}"
     else:
-        compare = f"prompting and fine-tuning both cost {format_usd(pe)} over {months}"
-    x = est.crossover_monthly_requests
+        compare = f"prompting and {name} both cost {format_usd(pe)} over {months}"
+    x = est.crossover_monthly_requests if rival == "fine_tuning" else est.hybrid_crossover_monthly_requests
     if x is None:
-        cross = "fine-tuning never becomes cheaper at these prices"
+        cross = f"{name} never becomes cheaper at these prices"
     elif est.monthly_requests >= x:
-        cross = f"fine-tuning is the cheaper one from ~{format_volume(x)} requests/month"
+        cross = f"{name} is the cheaper one from ~{format_volume(x)} requests/month"
     else:
-        cross = f"fine-tuning would only pay off above ~{format_volume(x)} requests/month"
+        cross = f"{name} would only pay off above ~{format_volume(x)} requests/month"
     return f"At {volume} requests/month, {compare}; {cross}."
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.advisor.checks import contradictions
 from bot.advisor.engine import FT_THRESHOLD, analyse, decide, recommend
 from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.tco import cost_sentence
@@ -148,6 +149,7 @@ def test_any_intake_gets_a_complete_explained_answer(values: dict[str, Any]) -> 
 def test_the_card_never_contradicts_itself(values: dict[str, Any]) -> None:
     r = rec(**values)
     v = IntakeValues(**values)
+    assert contradictions(Intake(values=v), r) == []
     an = analyse(v)
     reasons = {x.text: x for f in an.factors for x in f.reasons}
     # No cost sentence disagrees with the totals: it is generated from them.
