@@ -23,24 +23,24 @@ def contradictions(intake: Intake, rec: Recommendation) -> list[str]:
         if other != pe and cheaper_said != (other < pe):
             found.append(f"cost sentence disagrees with the totals: {sentence}")
     for f in rec.factors:
-        for x in f.reasons:
-            if x.text.startswith("At ") and x.text + "." not in {
+        for step_reason in f.reasons:
+            if step_reason.text.startswith("At ") and step_reason.text + "." not in {
                 tco.cost_sentence(rec.tco, "fine_tuning"), tco.cost_sentence(rec.tco, "hybrid")
             }:
-                found.append(f"step {f.step} cost reason is not generated from the totals: {x.text}")
+                found.append(f"step {f.step} cost reason is not generated from the totals: {step_reason.text}")
     # The verdict cites only reasons that lean its way; the trade-off leans the other way.
     for text in rec.because:
-        x = reasons.get(text)
-        if x is None:
+        cited = reasons.get(text)
+        if cited is None:
             found.append(f"cited reason is not one of the factors: {text}")
             continue
-        leans_right = {"fine_tuning": x.score > 0, "prompt_engineering": x.score < 0,
-                       "hybrid": x.score > 0 or (x.score < 0 and x.flexible)}[rec.approach]  # fmt: skip
+        leans_right = {"fine_tuning": cited.score > 0, "prompt_engineering": cited.score < 0,
+                       "hybrid": cited.score > 0 or (cited.score < 0 and cited.flexible)}[rec.approach]  # fmt: skip
         if not leans_right:
             found.append(f"cited for {rec.approach} but leans the other way: {text}")
     if rec.trade_off:
-        x = reasons.get(rec.trade_off)
-        if x is None or (x.score > 0) == (rec.approach != "prompt_engineering"):
+        against = reasons.get(rec.trade_off)
+        if against is None or (against.score > 0) == (rec.approach != "prompt_engineering"):
             found.append(f"trade-off does not lean against the approach: {rec.trade_off}")
     # "What would change this" never asks for what the team has, and each item really flips the case.
     for w in rec.what_if:
