@@ -22,9 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import harness as h
 from bot.advisor.checks import contradictions
 from bot.advisor.engine import DECISIVE_GROUPS, recommend
+from bot.advisor.extract import extract
 from bot.advisor.intake import Intake, IntakeValues
 
 DEFAULT_FILE = Path(__file__).with_name("advice_cases.jsonl")
+DEV_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_scenarios.jsonl"
 BINS = ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
@@ -49,6 +51,7 @@ def reliability(rows: list[tuple[float, bool]]) -> tuple[list[str], float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--dev", type=Path, default=DEV_FILE, help="the development scenarios (text), if present")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
@@ -72,6 +75,19 @@ def main() -> None:
             values = {k: (None if k in group else val) for k, val in case["intake"].items()}
             rec = recommend(Intake(values=IntakeValues(**values)))
             hidden.append((rec.confidence, rec.approach == case["approach"]))
+    dev_lines: list[str] = []
+    if args.dev.exists():
+        # The development scenarios through the reader, for the contradiction checks and the 0.6 rule.
+        dev = [json.loads(line) for line in args.dev.read_text().splitlines() if line.strip()]
+        dev_ok = dev_rule = dev_problems = 0
+        for scenario in dev:
+            intake = Intake(values=IntakeValues(**extract(scenario["text"]).values()))
+            rec = recommend(intake)
+            dev_ok += rec.approach == scenario["approach"]
+            dev_rule += (rec.confidence < 0.6) == bool(scenario.get("low_confidence"))
+            dev_problems += len(contradictions(intake, rec))
+        dev_lines = [f"dev scenarios ({args.dev.name}): approach {dev_ok}/{len(dev)}, confidence rule "
+                     f"{dev_rule}/{len(dev)}, contradictions {dev_problems}"]  # fmt: skip
     table, ece, brier = reliability(rows)
     hidden_table, hidden_ece, hidden_brier = reliability(hidden)
     hidden_ok = sum(right for _, right in hidden)
@@ -86,6 +102,7 @@ def main() -> None:
         f"calibration: ECE {ece:.3f}, Brier {brier:.3f}, mean confidence {sum(c for c, _ in rows) / n:.2f}",
         f"one decisive fact hidden ({len(hidden)} variants): accuracy {hidden_ok / len(hidden):.0%}, "
         f"ECE {hidden_ece:.3f}, Brier {hidden_brier:.3f}, mean confidence {hidden_mean:.2f}",
+        *dev_lines,
         *(f"  miss: {m}" for m in misses),
         *(f"  contradiction: {p}" for p in problems),
     ]

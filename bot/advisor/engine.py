@@ -419,8 +419,9 @@ class Analysis:
     weights: dict[int, float]
 
 
-def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None) -> Analysis:
-    """Score the six steps, apply the hard gates and pick the approach (no wording, no what-ifs)."""
+def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, words: bool = True) -> Analysis:
+    """Score the six steps, apply the hard gates and pick the approach (no what-ifs; `words=False` also skips
+    the per-step summaries, for the many what-if calls)."""
     a = tco.default_assumptions() if assumptions is None else assumptions
     profile = profile_for(v)
     est = tco.estimate(v.monthly_requests, labeled_examples=v.labeled_examples, changes_often=v.changes_often,
@@ -438,10 +439,11 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None) -> A
     factors = []
     for step, (reasons, names) in steps.items():
         score = _step_score(step, reasons)
-        why = "; ".join(x.text for x in reasons)
+        why = "; ".join(x.text for x in reasons) if words else "-"
         factors.append(Factor(step=step, name=STEP_NAMES[step], leans=_leans(score),
                               weight=min(1.0, round(abs(score), 2)), score=round(score, 3),
-                              why=why[0].upper() + why[1:], said=_said(v, names), reasons=reasons))  # fmt: skip
+                              why=why[0].upper() + why[1:], said=_said(v, names) if words else "",
+                              reasons=reasons))  # fmt: skip
     total = sum(weights[f.step] * f.score for f in factors)
     step1 = factors[0]
     stable_step1 = [x for x in step1.reasons if not x.flexible]
@@ -471,7 +473,7 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None) -> A
 
 def decide(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Approach:
     """Just the approach (for what-if analysis and the question planner): no wording, no what-ifs."""
-    return analyse(intake.values, assumptions).approach
+    return analyse(intake.values, assumptions, words=False).approach
 
 
 def _near_thresholds(v: IntakeValues, an: Analysis) -> list[str]:

@@ -25,6 +25,7 @@ APPROACHES: tuple[Approach, ...] = ("prompt_engineering", "fine_tuning", "hybrid
 DEFAULTS_PATH = Path(__file__).with_name("tco_defaults.yaml")
 TOKENS_PER_PRICE_UNIT = 1_000_000
 MIN_RETRAIN_EVERY_MONTHS = 0.03
+MIN_SAVING_USD = 1e-12  # a per-request saving below this (float dust) never pays for anything
 
 
 class TcoAssumptions(BaseModel):
@@ -435,7 +436,7 @@ def crossover_monthly_requests(
     """
     p = profile
     per_request_saving = per_request_cost(a, "prompt_engineering", p) - per_request_cost(a, approach, p)
-    if per_request_saving <= 0:
+    if per_request_saving <= MIN_SAVING_USD:
         return None
     extra_one_time = sum(one_time_cost(a, approach, labeled_examples, p).values()) - sum(
         one_time_cost(a, "prompt_engineering", labeled_examples, p).values()

@@ -40,6 +40,7 @@ def _patterns() -> tuple[tuple[Workload, re.Pattern[str]], ...]:
     )
 
 
+@lru_cache(maxsize=1024)
 def classify(use_case: str | None) -> Workload | None:
     """The profile whose cue appears earliest in `use_case` (ties: the first listed); None when none matches."""
     if not use_case:
