@@ -670,7 +670,8 @@ RISK_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
      "Invented facts in a filing: a model can state figures or citations that are not in the source. Every number must trace to the ledger or document it came from; block unsourced figures and keep a named reviewer's sign-off."),  # noqa: E501
     (("chatbot", "customer-facing", "website", "customer service", "customer-service", "patient", "public"),
      "Binding promises: a customer-facing bot can promise refunds, prices, cover or advice the company may have to honour (a Canadian tribunal held Air Canada to its chatbot's refund answer in 2024). Keep commitments behind tools and approved wording, and hand off to a person."),  # noqa: E501
-    (("coverage", "claim", "credit", "loan", "eligib", "hiring", "recruit", "benefit", "underwrit", "triage", "fraud"),
+    (("coverage", "insurance claim", "claims triage", "claims adjud", "credit", "loan", "eligib", "hiring",
+      "recruit", "benefit", "underwrit", "fraud"),
      "Automated decisions about people: a model deciding coverage, credit, eligibility or hiring needs a person on every adverse outcome, recorded reasons, and tests for unfair impact (e.g. EU AI Act high-risk rules, adverse-action notices)."),  # noqa: E501
     (("medical", "clinical", "diagnos", "patient", "radiology", "pharma", "adverse"),
      "Clinical safety: an error can harm a patient; keep clinicians in the loop, measure recall on the cases that matter most, and check whether the use falls under medical-device rules."),  # noqa: E501
@@ -724,7 +725,8 @@ def _eval_step(v: IntakeValues) -> str:
     n = v.labeled_examples or 0
     if n >= 30:
         hold = min(n, 500) if n < MIN_FT_EXAMPLES else min(max(n // 10, 300), 2000)
-        return f"Use your {_n(n)} existing labeled examples as the evaluation set: freeze {_n(hold)} of them as a test split with a scoring rubric, and score every change against it."  # noqa: E501
+        which = "all of them" if hold >= n else f"{_n(hold)} of them"
+        return f"Use your {_n(n)} existing labeled examples as the evaluation set: freeze {which} as a test split with a scoring rubric, and score every change against it."  # noqa: E501
     if n > 0:
         return f"Grow your {_n(n)} examples into 30–50 representative test cases with expected outputs and a scoring rubric."  # noqa: E501
     return "Write 30–50 representative test cases with expected outputs and a scoring rubric."
@@ -756,7 +758,9 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             steps.append(f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or quality plateaus below target.")  # noqa: E501
     elif approach == "fine_tuning":
         n = v.labeled_examples
-        held = f"{_n(max(300, n // 10))} of your {_n(n)} labeled examples" if n else "10–20% of your labeled data"
+        held = "10–20% of your labeled data"
+        if n:
+            held = f"{_n(min(max(300, n // 10), 5000))} of your {_n(n)} labeled examples"
         steps.append(f"Baseline first: measure a well-prompted model on a held-out set ({held}) so the tuned model has a number to beat.")  # noqa: E501
         if v.data_quality != "high":
             steps.append("Audit label quality on a random sample and fix the guidelines before the full run.")
