@@ -57,6 +57,7 @@ def main() -> None:
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     cases: list[dict[str, Any]] = [json.loads(line) for line in args.file.read_text().splitlines() if line.strip()]
     rows: list[tuple[float, bool]] = []
+    by_batch: dict[int, list[bool]] = {}
     misses: list[str] = []
     problems: list[str] = []
     for case in cases:
@@ -64,6 +65,7 @@ def main() -> None:
         rec = recommend(intake)
         right = rec.approach == case["approach"]
         rows.append((rec.confidence, right))
+        by_batch.setdefault(int(case.get("batch", 1)), []).append(right)
         if not right:
             misses.append(f"{case['id']}: {rec.approach} at {rec.confidence:.2f} (expected {case['approach']})")
         problems += [f"{case['id']}: {p}" for p in contradictions(intake, rec)]
@@ -97,7 +99,8 @@ def main() -> None:
     hidden_mean = sum(c for c, _ in hidden) / len(hidden)
     lines = [
         f"cases: {n} (approaches: {mix})",
-        f"approach accuracy: {ok}/{n} = {ok / n:.0%}",
+        f"approach accuracy: {ok}/{n} = {ok / n:.1%}",
+        *(f"  batch {b}: {sum(r)}/{len(r)} = {sum(r) / len(r):.1%}" for b, r in sorted(by_batch.items())),
         f"contradictions: {len(problems)}",
         f"calibration: ECE {ece:.3f}, Brier {brier:.3f}, mean confidence {sum(c for c, _ in rows) / n:.2f}",
         f"one decisive fact hidden ({len(hidden)} variants): accuracy {hidden_ok / len(hidden):.0%}, "
