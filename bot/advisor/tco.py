@@ -571,8 +571,10 @@ def _notes(
 
 
 def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
-    """The assumptions an estimate was computed with."""
-    return TcoAssumptions.model_construct(None, **est.assumptions)
+    """The assumptions an estimate was computed with; names it predates (an older stored estimate) take the
+    current defaults, and names since retired are dropped."""
+    known = {k: v for k, v in est.assumptions.items() if k in TcoAssumptions.model_fields}
+    return TcoAssumptions.model_construct(None, **{**default_assumptions().model_dump(), **known})
 
 
 RIVAL_NAMES = {"fine_tuning": "fine-tuning", "hybrid": "the hybrid"}

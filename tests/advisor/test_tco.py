@@ -12,6 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.advisor.engine import Recommendation, recommend
+from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.tco import (
     APPROACHES,
     MIN_RETRAIN_EVERY_MONTHS,
@@ -34,6 +36,7 @@ from bot.advisor.tco import (
     training_run_cost,
 )
 from bot.errors import InputError
+from bot.report import tco_sources, text_card
 
 # Round numbers, so that every figure below can be checked by hand. Lines that need a profile (retrieval,
 # validation, review, evaluation, training tokens) are zero here and tested one by one further down.
@@ -587,3 +590,17 @@ def test_any_assumptions_give_sane_totals_and_a_consistent_crossover(
     for above in (crossover, crossover + 1 + volume):
         at_volume = estimate(above, labeled_examples=0, assumptions=a, profile=profile).approaches
         assert at_volume[approach].total_usd <= at_volume["prompt_engineering"].total_usd * (1 + 1e-9) + 1e-6
+
+
+def test_an_estimate_stored_under_the_old_model_still_renders() -> None:
+    stored = recommend(Intake(values=IntakeValues(labeled_examples=500))).model_dump(mode="json")
+    old = dict(stored["tco"]["assumptions"])
+    for name in ("ft_training_price_per_m", "retrieval_build_usd", "batch_discount"):
+        old.pop(name)
+    old |= {"training_compute_usd": 25_000, "labeling_cost_per_example": 0.5, "retrain_cost_usd": 8000}
+    stored["tco"]["assumptions"] = old
+    for name in ("because", "trade_off", "what_if"):
+        stored.pop(name)
+    rec = Recommendation.model_validate(stored)
+    assert "$5/M training tokens" in tco_sources(rec)
+    assert "PROMPT ENGINEERING" in text_card(rec)
