@@ -715,6 +715,8 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             risks.append("Sensitive data in prompts: redact personal data before it leaves your systems and check the provider's retention terms.")  # noqa: E501
         if v.knowledge_gap or v.changes_often:
             risks.append("Stale knowledge: the retrieval index must be refreshed as the source content changes.")
+    if v.behavior_gap and approach == "prompt_engineering":
+        risks.append("Format and style drift: a prompted model can break the required output format or voice now and then; validate every output against a schema or checklist and retry or route failures to a person.")  # noqa: E501
     if v.regulated and approach == "prompt_engineering":
         risks.append("Auditability: version every prompt and log inputs and outputs so reviewers can reconstruct any answer.")  # noqa: E501
     del a
