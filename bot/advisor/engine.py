@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from bot.advisor import tco, workloads
-from bot.advisor.intake import STEP_NAMES, Approach, Intake, IntakeValues
+from bot.advisor.intake import FIELDS, STEP_NAMES, Approach, Intake, IntakeValues
 
 MIN_FT_EXAMPLES = 10_000  # the brief: fine-tuning usually needs 10,000+ clean labeled examples
 MIN_FT_WEEKS = 4.0  # below this, fine-tuning cannot be built, evaluated and shipped in time
@@ -472,8 +473,18 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
 
 
 def decide(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Approach:
-    """Just the approach (for what-if analysis and the question planner): no wording, no what-ifs."""
-    return analyse(intake.values, assumptions, words=False).approach
+    """Just the approach (for what-if analysis and the question planner): no wording, no what-ifs.
+
+    Memoised on the values: the question planner and the what-ifs try the same few intakes many times.
+    """
+    v = intake.values
+    return _decide(tuple(getattr(v, name) for name in FIELDS), assumptions)
+
+
+@lru_cache(maxsize=4096)
+def _decide(values: tuple[object, ...], assumptions: tco.TcoAssumptions | None) -> Approach:
+    v = IntakeValues.model_construct(None, **dict(zip(FIELDS, values, strict=True)))
+    return analyse(v, assumptions, words=False).approach
 
 
 def _near_thresholds(v: IntakeValues, an: Analysis) -> list[str]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.advisor.checks import contradictions
 from bot.advisor.engine import FT_THRESHOLD, analyse, decide, recommend
 from bot.advisor.intake import Intake, IntakeValues
-from bot.advisor.tco import cost_sentence
+from bot.advisor.tco import cost_sentence, default_assumptions
 
 STRONG_FT: dict[str, Any] = {
     "labeled_examples": 200_000, "data_quality": "high", "monthly_requests": 5_000_000, "ml_expertise": "strong",
@@ -316,3 +316,10 @@ def test_per_case_tokens_come_from_the_use_case() -> None:
     assert room.profile.input_tokens is not None and chat.profile.input_tokens is not None
     assert room.profile.input_tokens > 10 * chat.profile.input_tokens
     assert room.est.approaches["prompt_engineering"].per_request_usd > chat.est.approaches["prompt_engineering"].per_request_usd  # noqa: E501
+
+
+def test_what_ifs_use_the_same_assumptions_as_the_card() -> None:
+    values = BORDERLINE | {"latency_p95_ms": 5000}
+    pricey = default_assumptions().with_overrides(ft_engineering_usd=5_000_000)
+    assert recommend(Intake(values=IntakeValues(**values)), pricey).what_if != rec(**values).what_if
+    assert decide(Intake(values=IntakeValues(**values)), pricey) == decide(Intake(values=IntakeValues(**values)))
