@@ -20,10 +20,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
+from bot.advisor import engine
 from bot.advisor.checks import contradictions
-from bot.advisor.engine import DECISIVE_GROUPS, recommend
+from bot.advisor.engine import DECISIVE_GROUPS, analyse, recommend
 from bot.advisor.extract import extract
 from bot.advisor.intake import Intake, IntakeValues
+from bot.advisor.questions import next_questions
 
 DEFAULT_FILE = Path(__file__).with_name("advice_cases.jsonl")
 DEV_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_scenarios.jsonl"
@@ -48,10 +50,28 @@ def reliability(rows: list[tuple[float, bool]]) -> tuple[list[str], float, float
     return lines, ece, brier
 
 
+def _timings(intakes: list[Intake], repeat: int) -> str:
+    """Cold-cache time per case of the full recommendation and of a question-planner round, with the bare
+    scoring pass (`analyse`, no wording and no what-ifs) measured in the same run as the anchor."""
+    spent = {"analyse": 0.0, "recommend": 0.0, "next_questions": 0.0}
+    for _ in range(repeat):
+        for intake in intakes:
+            for name, call in (("analyse", lambda i: analyse(i.values)), ("recommend", recommend),
+                               ("next_questions", next_questions)):  # fmt: skip
+                engine._decide.cache_clear()
+                start = time.perf_counter()
+                call(intake)
+                spent[name] += time.perf_counter() - start
+    per = {name: total / (repeat * len(intakes)) * 1000 for name, total in spent.items()}
+    return (f"time per case (cold cache, {repeat} passes): analyse {per['analyse']:.2f} ms (anchor), recommend "
+            f"{per['recommend']:.2f} ms, question-planner round {per['next_questions']:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--dev", type=Path, default=DEV_FILE, help="the development scenarios (text), if present")
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes over the cases")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
@@ -90,6 +110,7 @@ def main() -> None:
             dev_problems += len(contradictions(intake, rec))
         dev_lines = [f"dev scenarios ({args.dev.name}): approach {dev_ok}/{len(dev)}, confidence rule "
                      f"{dev_rule}/{len(dev)}, contradictions {dev_problems}"]  # fmt: skip
+    timing = _timings([Intake(values=IntakeValues(**c["intake"])) for c in cases], args.repeat)
     table, ece, brier = reliability(rows)
     hidden_table, hidden_ece, hidden_brier = reliability(hidden)
     hidden_ok = sum(right for _, right in hidden)
@@ -106,6 +127,7 @@ def main() -> None:
         f"one decisive fact hidden ({len(hidden)} variants): accuracy {hidden_ok / len(hidden):.0%}, "
         f"ECE {hidden_ece:.3f}, Brier {hidden_brier:.3f}, mean confidence {hidden_mean:.2f}",
         *dev_lines,
+        timing,
         *(f"  miss: {m}" for m in misses),
         *(f"  contradiction: {p}" for p in problems),
     ]
