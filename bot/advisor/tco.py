@@ -244,12 +244,14 @@ def explain(a: TcoAssumptions | None = None) -> list[AssumptionRow]:
 def sources_summary(a: TcoAssumptions | None = None) -> str:
     """One line for cards: the prices in use, where the defaults come from, and how to see every assumption."""
     a = default_assumptions() if a is None else a
-    read = _default_entries()["ft_training_price_per_m"].get("date", "")
+    dates = sorted(str(e.get("date", "")) for name, e in _default_entries().items()
+                   if ("price" in name or "discount" in name) and e.get("date"))  # fmt: skip
+    read = f"{dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else (dates[0] if dates else "")
     tuned_in, tuned_out = a.ft_base_price_in_per_m * a.ft_price_premium, a.ft_base_price_out_per_m * a.ft_price_premium
     return (
         f"Cost assumptions: prompting at ${a.prompt_price_in_per_m:g}/${a.prompt_price_out_per_m:g} per M tokens"
         f" in/out (GPT-4.1 list price), fine-tuned at ${tuned_in:g}/${tuned_out:g} plus"
-        f" ${a.ft_training_price_per_m:g}/M training tokens (GPT-4.1 mini), prices read {read};"
+        f" ${a.ft_training_price_per_m:g}/M training tokens (GPT-4.1 mini), list prices dated {read};"
         " every assumption with its source and date: `ai-advisor tco --explain`."
     )
 
