@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 from bot import retrieval
 from bot.advisor import tco
 from bot.advisor.conversation import ConversationKey
+from bot.advisor.engine import profile_for
+from bot.advisor.intake import IntakeValues
 from bot.ask import ask as answer_question
 from bot.config import Settings
 from bot.errors import AdvisorError
@@ -178,10 +181,14 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
 @click.option("--changes-often/--stable", default=None, help="Whether the task changes often (re-tuning cadence).")
 @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="YAML/JSON assumptions.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override one assumption.")
+@click.option("--use-case", "use_case", help="What it does, e.g. 'contract review' (sets tokens per request).")
+@click.option("--latency-ms", "latency_ms", type=click.IntRange(min=1), help="p95 latency target in milliseconds.")
+@click.option("--explain", is_flag=True, help="Print every assumption with its value, source and date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @friendly_errors
 def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_often: bool | None,
-            config: Path | None, overrides: tuple[str, ...], as_json: bool) -> None:  # fmt: skip
+            config: Path | None, overrides: tuple[str, ...], use_case: str | None, latency_ms: int | None,
+            explain: bool, as_json: bool) -> None:  # fmt: skip
     """3-year cost of prompting, fine-tuning and hybrid, and the crossover volume."""
     pairs: dict[str, Any] = {}
     for item in overrides:
@@ -193,8 +200,13 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
         except ValueError:
             raise click.BadParameter(f"{item!r}: {value!r} is not a number", param_hint="--set") from None
     assumptions = tco.load_assumptions(config or services().settings.advisor_tco_config, pairs)
+    if explain:
+        _print_assumptions(assumptions, as_json)
+        return
+    described = use_case or latency_ms
+    profile = profile_for(IntakeValues(use_case=use_case, latency_p95_ms=latency_ms)) if described else None
     est = tco.estimate(monthly_requests, labeled_examples=labeled_examples, changes_often=changes_often,
-                       assumptions=assumptions)  # fmt: skip
+                       assumptions=assumptions, profile=profile)  # fmt: skip
     if as_json:
         click.echo(est.model_dump_json(indent=2))
         return
@@ -209,6 +221,21 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
                else "Crossover: none, fine-tuning is never cheaper per request at these prices")  # fmt: skip
     for note in est.notes:
         click.echo(f"note: {note}")
+
+
+def _print_assumptions(assumptions: tco.TcoAssumptions, as_json: bool) -> None:
+    """Every TCO assumption: value in use (and the default when overridden), source, date, URL and note."""
+    rows = tco.explain(assumptions)
+    if as_json:
+        click.echo(json.dumps([row.model_dump() for row in rows], indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        changed = "" if row.value == row.default else f"  (default {row.default:g})"
+        click.echo(f"{row.name} = {row.value:g}{changed}")
+        click.echo(f"    {row.description}")
+        click.echo(f"    source: {row.source} ({row.date})" + (f" {row.url}" if row.url else ""))
+        if row.note:
+            click.echo(textwrap.fill(row.note, width=100, initial_indent="    ", subsequent_indent="    "))
 
 
 @main.command("index")

@@ -594,6 +594,9 @@ def engine_summary(rec: engine.Recommendation) -> str:
     lines = [f"Approach: {engine.APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%} confidence; "
              f"{rec.confidence_reason})", f"Gap: {rec.gap}"]  # fmt: skip
     lines += [f"Hard constraint: {g.reason}" for g in rec.gates]
+    # What the verdict may argue: only the reasons that lean the chosen way, and the trade-off against it.
+    lines += [f"Reason for the approach: {text}" for text in rec.because]
+    lines += [f"Trade-off (leans the other way): {rec.trade_off}"] if rec.trade_off else []
     lines += [f"Factor (step {f.step}, {f.name}, leans {f.leans}): {f.why}" for f in rec.factors]
     months = rec.tco.horizon_months
     span = f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"  # the configured TCO horizon

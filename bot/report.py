@@ -27,6 +27,8 @@ def assessment_json(rec: Recommendation, intake: Intake, *, id: str | None = Non
         "confidence": rec.confidence,
         "confidence_reason": rec.confidence_reason,
         "verdict": rec.verdict,
+        "because": rec.because,
+        "trade_off": rec.trade_off,
         "gap": rec.gap,
         "intake": {name: values[name] for name in FIELDS},
         "provenance": {k: p.model_dump(exclude_none=True) for k, p in intake.provenance.items()},
@@ -45,6 +47,8 @@ def assessment_json(rec: Recommendation, intake: Intake, *, id: str | None = Non
             "one_time_usd": {name: round(cost.one_time_usd, 2) for name, cost in rec.tco.approaches.items()},
             "crossover_monthly_requests": rec.tco.crossover_monthly_requests,
             "cheapest": rec.tco.cheapest,
+            "cost_summary": tco.cost_sentence(rec.tco),
+            "profile": rec.tco.profile.model_dump(),
             "assumptions": rec.tco.assumptions,
             "notes": rec.tco.notes,
         },
@@ -76,6 +80,11 @@ def tco_headline(rec: Recommendation) -> str:
     return f"3-year cost at {volume}: {totals}; {cross}."
 
 
+def tco_sources(rec: Recommendation) -> str:
+    """One line under the cost: the prices the estimate used and where every assumption is explained."""
+    return tco.sources_summary(tco.assumptions_of(rec.tco))
+
+
 def text_card(rec: Recommendation, width: int = 88) -> str:
     """The recommendation as readable terminal text."""
 
@@ -93,6 +102,7 @@ def text_card(rec: Recommendation, width: int = 88) -> str:
         lines.append(wrap(f"{f.step}. {f.name} → {arrow}: {f.why}.  [you said: {f.said}]", "  "))
     lines.append("\n  Cost")
     lines.append(wrap(tco_headline(rec)))
+    lines.append(wrap(tco_sources(rec)))
     for title, items in (("Risks", rec.risks), ("Next steps", rec.next_steps)):
         if items:
             lines.append(f"\n  {title}")

@@ -63,3 +63,11 @@ def test_scaling_script_runs_end_to_end_on_a_tiny_store(tmp_path: Path) -> None:
     for op in ("assess", "new conversation", "follow-up", "retrieval", "digest (all time)", "dedupe check"):
         assert f"| {op} |" in result.stdout
     assert "Digest items at each size: 3: 3 all time" in result.stdout
+
+
+def test_advice_script_runs_and_finds_no_contradiction_in_our_cases(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_advice.py"), "--dev", str(tmp_path / "none")],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "contradictions: 0" in result.stdout
+    assert "| stated confidence | cases | mean stated | right | accuracy |" in result.stdout

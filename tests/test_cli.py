@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.advisor import tco
 from bot.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -31,7 +32,7 @@ def test_assess_json_has_the_contract_fields(runner: CliRunner) -> None:
     assert [f["step"] for f in data["factors"]] == [1, 2, 3, 4, 5, 6]
     assert set(data["factors"][0]) >= {"step", "name", "leans", "weight", "why"}
     assert set(data["tco"]["totals_usd"]) == {"prompt_engineering", "fine_tuning", "hybrid"}
-    assert data["tco"]["crossover_monthly_requests"] > 1_000_000
+    assert data["tco"]["crossover_monthly_requests"] > 500_000
     assert data["tco"]["assumptions"]
     assert data["next_steps"] and data["risks"]
 
@@ -70,13 +71,34 @@ def test_tco_command_and_overrides(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["tco", "--requests", "2000000", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert 1_000_000 < data["crossover_monthly_requests"] < 5_000_000
-    cheaper = runner.invoke(main, ["tco", "--json", "--set", "ft_engineering_usd=0", "--set", "training_compute_usd=0"])
+    assert 500_000 < data["crossover_monthly_requests"] < 5_000_000
+    cheaper = runner.invoke(main, ["tco", "--json", "--set", "ft_engineering_usd=0", "--set", "ft_mlops_monthly_usd=0"])
     assert json.loads(cheaper.output)["crossover_monthly_requests"] < data["crossover_monthly_requests"]
     config = tmp_path / "tco.yaml"
     config.write_text("prompt_price_in_per_m: 0.1\nprompt_price_out_per_m: 0.1\n")
     never = runner.invoke(main, ["tco", "--json", "--config", str(config)])
     assert json.loads(never.output)["crossover_monthly_requests"] is None
+
+
+def test_tco_explain_prints_every_assumption_with_source_and_date(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["tco", "--explain", "--set", "ft_hosting_monthly_usd=1240"])
+    assert result.exit_code == 0, result.output
+    assert "ft_training_price_per_m = 5" in result.output and "labeling_cost_expert = 15" in result.output
+    assert "ft_hosting_monthly_usd = 1240  (default 0)" in result.output
+    assert result.output.count("source: ") == len(tco.TcoAssumptions.model_fields)
+    rows = json.loads(runner.invoke(main, ["tco", "--explain", "--json"]).output)
+    assert {r["name"] for r in rows} == set(tco.TcoAssumptions.model_fields)
+    assert all(r["source"] and r["date"] for r in rows)
+
+
+def test_tco_sizes_requests_from_the_use_case_and_latency(runner: CliRunner) -> None:
+    def per_request(*extra: str) -> dict[str, float]:
+        out = json.loads(runner.invoke(main, ["tco", "--requests", "100000", "--json", *extra]).output)
+        return {name: cost["per_request_usd"] for name, cost in out["approaches"].items()}
+
+    base = per_request()
+    assert per_request("--use-case", "contract review")["prompt_engineering"] > 3 * base["prompt_engineering"]
+    assert per_request("--latency-ms", "86400000")["fine_tuning"] == pytest.approx(base["fine_tuning"] / 2)
 
 
 @pytest.mark.parametrize("args", [["tco", "--set", "nonsense=1"], ["tco", "--set", "few_shot_tokens=-1"],

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import tco
-from bot.advisor.intake import STEP_NAMES, Approach, Intake, IntakeValues
+from bot.advisor import tco, workloads
+from bot.advisor.intake import FIELDS, STEP_NAMES, Approach, Intake, IntakeValues
 
 MIN_FT_EXAMPLES = 10_000  # the brief: fine-tuning usually needs 10,000+ clean labeled examples
 MIN_FT_WEEKS = 4.0  # below this, fine-tuning cannot be built, evaluated and shipped in time
-FT_THRESHOLD = 1.5  # weighted evidence needed for pure fine-tuning
-HYBRID_THRESHOLD = 1.0  # weaker evidence suffices when prompting keeps the flexible part
+# Weighted evidence needed for pure fine-tuning. Step 3 now scores the computed 3-year totals honestly (at
+# moderate volumes prompting is usually cheaper), so the bar sits lower than when cost leaned to tuning by default.
+FT_THRESHOLD = 1.2
+HYBRID_THRESHOLD = 0.8  # weaker evidence suffices when prompting keeps the flexible part
 STEP_WEIGHTS = {1: 1.0, 2: 1.0, 3: 1.0, 4: 0.8, 5: 1.0, 6: 0.8}
+MAX_COST_WEIGHT = 1.6  # step 3 counts up to this much when one approach costs many times the other
+FULL_EVIDENCE = 6  # decisive groups known for full evidence
+SNAPPY_MS = 1000  # p95 at or below which long prompts and a fallback call hurt
 # Facts that move the decision; how many are known drives confidence.
 DECISIVE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("latency_p95_ms",),
     ("labeled_examples",),
     ("ml_expertise", "has_fine_tuned_model"),
     ("monthly_requests",),
@@ -38,6 +47,15 @@ LEAN_NAMES: dict[str, str] = {"fine_tuning": "fine-tuning", "prompt_engineering"
                               "neutral": "neutral"}  # fmt: skip
 
 
+class Reason(BaseModel):
+    """One piece of a step's evidence: which way it leans (signed score) and the words the card uses."""
+
+    score: float = Field(description="signed evidence: positive favours fine-tuning, 0 for unknowns")
+    text: str
+    flexible: bool = Field(default=False, description="about the part that changes (the hybrid's prompt layer)")
+    requirement: bool = Field(default=False, description="a hard requirement (latency) counted outside the clamp")
+
+
 class Factor(BaseModel):
     """How one of the six steps leans, how strongly, and why in terms of the user's own facts."""
 
@@ -48,6 +66,16 @@ class Factor(BaseModel):
     score: float = Field(description="signed evidence: positive favours fine-tuning")
     why: str
     said: str = Field(description="what the user said for this step, or 'unknown'")
+    reasons: list[Reason] = Field(default_factory=list)
+
+
+class WhatIf(BaseModel):
+    """A fact that, changed alone, flips this recommendation: the field, the value tried, and the result."""
+
+    field: str
+    value: float | int | str | bool
+    text: str
+    then: Approach
 
 
 class Gate(BaseModel):
@@ -90,6 +118,9 @@ class Recommendation(BaseModel):
     would_change: list[str]
     missing: list[str]
     tco: tco.TcoEstimate
+    because: list[str] = Field(default_factory=list, description="the reasons the verdict cites for the approach")
+    trade_off: str = Field(default="", description="the strongest reason against, named in the verdict")
+    what_if: list[WhatIf] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     case_studies: list[CaseStudy] = Field(default_factory=list)
     wording: Literal["offline", "llm"] = "offline"
@@ -104,6 +135,12 @@ def _n(x: float) -> str:
 
 def _weeks(w: float) -> str:
     return f"{w:g} week" + ("" if w == 1 else "s")
+
+
+def _ms(ms: float) -> str:
+    if ms >= 3_600_000:
+        return f"{ms / 3_600_000:g} h"
+    return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
 
 
 def _clamp(x: float) -> float:
@@ -126,6 +163,8 @@ def _said(v: IntakeValues, names: tuple[str, ...]) -> str:
             parts.append(f"{_n(value)} labeled examples")
         elif isinstance(value, float | int) and name == "deadline_weeks":
             parts.append(f"live in {_weeks(float(value))}")
+        elif isinstance(value, float | int) and name == "latency_p95_ms":
+            parts.append(f"p95 {_ms(value)}")
         else:
             parts.append(f"{name.replace('_', ' ')}: {str(value).replace('_', ' ')}")
     return "; ".join(parts) or "unknown"
@@ -139,166 +178,210 @@ def _leans(score: float) -> Leans:
     return "neutral"
 
 
-def _objective(v: IntakeValues) -> tuple[float, str]:
-    score, reasons = 0.0, []
+def profile_for(v: IntakeValues) -> tco.CaseProfile:
+    """The cost profile of an intake: kind of work and its tokens, label tier, retrieval, review, latency."""
+    work = workloads.classify(v.use_case)
+    tier: workloads.LabelTier = "expert" if v.regulated else (work.label_tier if work else "skilled")
+    return tco.CaseProfile(
+        workload=work.name if work else "unknown",
+        input_tokens=work.input if work else None,
+        output_tokens=work.output if work else None,
+        label_tier=tier,
+        knowledge_gap=bool(v.knowledge_gap),
+        regulated=bool(v.regulated),
+        critical=bool(v.mission_critical) or bool(v.regulated),
+        latency_p95_ms=v.latency_p95_ms,
+    )
+
+
+def _objective(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
+    r: list[Reason] = []
     if v.needs == "deep_domain":
-        score += 0.5
-        reasons.append("you need deep domain behaviour, which fine-tuning bakes in")
+        r.append(Reason(score=0.5, text="you need deep domain behaviour, which fine-tuning bakes in"))
     elif v.needs == "broad_flexibility":
-        score -= 0.6
-        reasons.append("you need broad flexibility, which prompts give without retraining")
+        r.append(Reason(score=-0.6, text="you need broad flexibility, which prompts give without retraining"))
     if v.priority == "accuracy":
-        score += 0.4
-        reasons.append("accuracy is the priority (fine-tuned models: up to 28.3% more accurate on domain tasks, a vendor claim)")  # noqa: E501
+        r.append(Reason(score=0.4, text="accuracy is the priority, and a model trained on your own examples is the most consistent route to it on a narrow task"))  # noqa: E501
     elif v.priority == "speed":
-        score -= 0.4
-        reasons.append("speed to market is the priority")
+        r.append(Reason(score=-0.4, text="speed to market is the priority"))
     elif v.priority == "adaptability":
-        score -= 0.5
-        reasons.append("adaptability is the priority")
+        r.append(Reason(score=-0.5, text="adaptability is the priority"))
     elif v.priority == "cost":
-        reasons.append("cost is the priority, so volume decides (step 3)")
+        r.append(Reason(score=0.0, text="cost is the priority, so the 3-year totals decide (step 3)"))
     if v.mission_critical is True:
-        score += 0.2
-        reasons.append("the use is critical, which justifies investing in accuracy")
+        r.append(Reason(score=0.2, text="the use is critical, which justifies investing in accuracy"))
     elif v.mission_critical is False:
-        score -= 0.3
-        reasons.append("it is a low-stakes or pilot use")
+        r.append(Reason(score=-0.3, text="it is a low-stakes or pilot use"))
     if v.behavior_gap:
-        score += 0.2
-        reasons.append("the gap is behaviour (a consistent format, style or narrow skill)")
+        r.append(Reason(score=0.2, text="the gap is behaviour (a consistent format, style or narrow skill)"))
     if v.knowledge_gap:
-        score -= 0.4
-        reasons.append("the gap is knowledge (fresh or proprietary facts), which retrieval fills better than training")
+        r.append(Reason(score=-0.4, flexible=True, text="the gap is knowledge (fresh or proprietary facts), which retrieval fills better than training"))  # noqa: E501
     if v.changes_often is True:
-        score -= 0.5
-        reasons.append("the task or its content changes often, and every change would mean re-tuning")
+        r.append(Reason(score=-0.5, flexible=True, text="the task or its content changes often, and every change would mean re-tuning"))  # noqa: E501
     elif v.changes_often is False:
-        score += 0.3
-        reasons.append("the task is stable, so a tuned model stays current")
+        r.append(Reason(score=0.3, text="the task is stable, so a tuned model stays current"))
+    r += _latency(v, a)
     if v.has_fine_tuned_model:
-        reasons.append("you already run a fine-tuned model")
-    if not reasons:
-        return 0.0, "unknown: how critical it is, and whether it needs domain depth or broad flexibility"
-    return _clamp(score), "; ".join(reasons)
+        r.append(Reason(score=0.0, text="you already run a fine-tuned model"))
+    if not r:
+        r.append(Reason(score=0.0, text="unknown: how critical it is, and whether it needs domain depth or broad flexibility"))  # noqa: E501
+    return r
 
 
-def _data(v: IntakeValues) -> tuple[float, str]:
+def _latency(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
+    ms = v.latency_p95_ms
+    if ms is None:
+        return []
+    if ms <= a.low_latency_ms:
+        return [Reason(score=0.6, requirement=True, text=f"a p95 budget of {_ms(ms)} rules out large prompted models; a small tuned model on dedicated capacity meets it")]  # noqa: E501
+    if ms <= SNAPPY_MS:
+        return [Reason(score=0.3, requirement=True, text=f"a p95 of {_ms(ms)} is tight for long prompts; a tuned small model with a short prompt answers faster")]  # noqa: E501
+    if ms >= a.batch_min_latency_ms:
+        return [Reason(score=0.0, text=f"answers can wait {_ms(ms)}, so batch pricing applies to every approach")]
+    return [Reason(score=0.0, text=f"a p95 of {_ms(ms)} is comfortable for either approach")]
+
+
+def _data(v: IntakeValues) -> list[Reason]:
     n, q = v.labeled_examples, v.data_quality
     if n is None and q is None:
-        return 0.0, "unknown: fine-tuning usually needs 10,000+ clean labeled examples; prompting needs a few dozen"
+        return [Reason(score=0.0, text="unknown: fine-tuning usually needs 10,000+ clean labeled examples; prompting needs a few dozen")]  # noqa: E501
     if q == "poor":
-        return -1.0, "the labels are noisy, and fine-tuning learns the noise; prompting needs only a few dozen good examples"  # noqa: E501
+        return [Reason(score=-1.0, text="the labels are noisy, and fine-tuning learns the noise; prompting needs only a few dozen good examples")]  # noqa: E501
     if n is None:
-        return (0.1 if q == "high" else -0.2), f"data quality is {q}, but the amount of labeled data is unknown"
+        return [Reason(score=0.1 if q == "high" else -0.2, text=f"data quality is {q}, but the amount of labeled data is unknown")]  # noqa: E501
     if n < MIN_FT_EXAMPLES:
-        return -1.0, f"{_n(n)} labeled examples is below the ~10,000 clean examples fine-tuning usually needs; enough for few-shot prompting"  # noqa: E501
+        return [Reason(score=-1.0, text=f"{_n(n)} labeled examples is below the ~10,000 clean examples fine-tuning usually needs; enough for few-shot prompting and an evaluation set")]  # noqa: E501
     score = 0.4 if n < 20_000 else 0.6 if n < 50_000 else 0.8 if n < 100_000 else 1.0
+    text = f"{_n(n)} labeled examples clears the ~10,000 fine-tuning usually needs"
     if q == "mixed":
         score -= 0.3
-    why = f"{_n(n)} labeled examples clears the ~10,000 fine-tuning usually needs"
-    if q:
-        why += f" (quality: {q})"
-    return score, why
+        text += " (quality mixed: clean them first)"
+    elif q == "high":
+        text += " (quality: high)"
+    return [Reason(score=score, text=text)]
 
 
-def _budget(v: IntakeValues, est: tco.TcoEstimate) -> tuple[float, str]:
-    x = est.crossover_monthly_requests
-    score, reasons = 0.0, []
-    if v.monthly_requests is not None:
-        cross = f"~{tco.format_volume(x)}/month" if x else "no volume (it never does at these prices)"
-        if x is None:
-            score = -0.7
-        else:
-            ratio = v.monthly_requests / x
-            score = 1.0 if ratio >= 1 else 0.5 if ratio >= 0.5 else -0.2 if ratio >= 0.1 else -0.7
-            if v.priority == "cost":
-                score = _clamp(score * 1.3)
-        reasons.append(
-            f"at {tco.format_volume(v.monthly_requests)} requests/month vs a crossover of {cross}, "
-            + ("fine-tuning is cheaper over 3 years" if score > 0 else "prompting is cheaper over 3 years")
-        )
+def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
+    """Step 3 from the computed totals; returns the reasons and the step's weight (more when the gap is large).
+
+    When part of the task changes, the tuned option is the hybrid (only its stable core is retrained), so the
+    comparison is prompting vs the hybrid; otherwise prompting vs fine-tuning.
+    """
+    r: list[Reason] = []
+    weight = STEP_WEIGHTS[3]
+    rival = "hybrid" if v.changes_often or v.knowledge_gap else "fine_tuning"
+    pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches[rival].total_usd
+    if v.monthly_requests is not None and pe > 0 and ft > 0:
+        ratio = pe / ft  # > 1: the tuned option is cheaper
+        score = _clamp(math.log(ratio) / math.log(2.5))
+        weight += (MAX_COST_WEIGHT - weight) * min(1.0, max(0.0, math.log10(max(ratio, 1 / ratio) / 2.5)))
+        r.append(Reason(score=score, text=tco.cost_sentence(est, rival).rstrip(".")))
     ft_one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None:
         if v.budget_usd < ft_one_time:
-            score = min(score, -0.8)
-            reasons.append(f"a {tco.format_usd(v.budget_usd)} budget is below fine-tuning's one-time cost (~{tco.format_usd(ft_one_time)})")  # noqa: E501
+            r.append(Reason(score=-0.8, text=f"a {tco.format_usd(v.budget_usd)} budget is below fine-tuning's one-time cost (~{tco.format_usd(ft_one_time)})"))  # noqa: E501
+        elif v.budget_usd < est.approaches["fine_tuning"].total_usd <= est.approaches["prompt_engineering"].total_usd:
+            r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget is below the 3-year cost of either approach (from ~{tco.format_usd(est.approaches['fine_tuning'].total_usd)}); plan for more or a narrower scope"))  # noqa: E501
         elif v.budget_usd < est.approaches["fine_tuning"].total_usd:
-            score -= 0.3
-            reasons.append(f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year cost")  # noqa: E501
+            pe_total = est.approaches["prompt_engineering"].total_usd
+            covers_pe = v.budget_usd >= pe_total
+            r.append(Reason(score=-0.3 if covers_pe else -0.1, text=f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})" + ("" if covers_pe else f"; prompting's is ~{tco.format_usd(pe_total)}")))  # noqa: E501
         else:
-            reasons.append(f"a {tco.format_usd(v.budget_usd)} budget covers either approach")
-    if not reasons:
-        reasons.append(f"unknown volume; fine-tuning only pays off above ~{tco.format_volume(x)} requests/month" if x else "unknown volume")  # noqa: E501
-    return _clamp(score), "; ".join(reasons)
+            r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget covers either approach"))
+    if v.monthly_requests is None:
+        x = est.crossover_monthly_requests
+        r.append(Reason(score=0.0, text=f"unknown volume; fine-tuning only pays off above ~{tco.format_volume(x)} requests/month" if x else "unknown volume"))  # noqa: E501
+    return r, weight
 
 
-def _time(v: IntakeValues) -> tuple[float, str]:
+def _time(v: IntakeValues) -> list[Reason]:
     d = v.deadline_weeks
     if d is None:
-        return 0.0, "unknown: prompting ships in weeks; fine-tuning takes months of data work, training and evaluation"
+        return [Reason(score=0.0, text="unknown: prompting ships in weeks; fine-tuning takes months of data work, training and evaluation")]  # noqa: E501
     if d < MIN_FT_WEEKS:
-        return -1.0, f"live in {_weeks(d)} leaves no time to prepare data, train and evaluate a model; prompting ships in weeks"  # noqa: E501
+        return [Reason(score=-1.0, text=f"live in {_weeks(d)} leaves no time to prepare data, train and evaluate a model; prompting ships in weeks")]  # noqa: E501
     if d < 8:
-        return -0.7, f"live in {_weeks(d)} is tight for fine-tuning; prompting ships in weeks"
+        return [Reason(score=-0.7, text=f"live in {_weeks(d)} is tight for fine-tuning; prompting ships in weeks")]
     if d < 13:
-        return -0.2, f"live in {_weeks(d)} allows fine-tuning only if data and people are ready"
-    return 0.2, f"live in {_weeks(d)} leaves time for data preparation, training and evaluation"
+        return [Reason(score=-0.2, text=f"live in {_weeks(d)} allows fine-tuning only if data and people are ready")]
+    return [Reason(score=0.2, text=f"live in {_weeks(d)} leaves time for data preparation, training and evaluation")]
 
 
-def _expertise(v: IntakeValues) -> tuple[float, str]:
+def _expertise(v: IntakeValues) -> list[Reason]:
     e = v.ml_expertise
     if e is None and v.has_fine_tuned_model:
-        return 0.4, "you already built and run a fine-tuned model"
+        return [Reason(score=0.4, text="you already built and run a fine-tuned model")]
     if e is None:
-        return 0.0, "unknown: fine-tuning needs ML engineers (42% of companies lack that bench strength)"
+        return [Reason(score=0.0, text="unknown: fine-tuning needs ML engineers (42% of companies lack that bench strength)")]  # noqa: E501
     if e == "none":
-        return -1.0, "no ML engineers in-house; fine-tuning needs them for data pipelines, training and evaluation"
+        return [Reason(score=-1.0, text="no ML engineers in-house; fine-tuning needs them for data pipelines, training and evaluation")]  # noqa: E501
     if e == "limited":
-        return -0.5, "limited ML skills: fine-tuning would stretch the team; prompting needs developers, not ML staff"
-    return 0.6, "a strong ML team can build, evaluate and maintain a fine-tuned model"
+        # Hosted fine-tuning services do the training infrastructure: a small team can run one, at a stretch.
+        return [Reason(score=-0.3, text="limited ML skills: fine-tuning would stretch the team; prompting needs developers, not ML staff")]  # noqa: E501
+    return [Reason(score=0.6, text="a strong ML team can build, evaluate and maintain a fine-tuned model")]
 
 
-def _regulation(v: IntakeValues) -> tuple[float, str]:
-    score, reasons = 0.0, []
+def _regulation(v: IntakeValues) -> list[Reason]:
+    r: list[Reason] = []
     if v.regulated:
-        score -= 0.4
         where = f" ({v.industry})" if v.industry else ""
-        reasons.append(f"regulated{where}: prompts are easier to audit and version; a fine-tuned model needs more validation (e.g. FDA guidance for medical devices)")  # noqa: E501
+        r.append(Reason(score=-0.4, text=f"regulated{where}: prompts are easier to audit and version; a fine-tuned model needs more validation (e.g. model-risk or FDA guidance)"))  # noqa: E501
     elif v.regulated is False:
-        reasons.append("not regulated")
+        r.append(Reason(score=0.0, text="not regulated"))
     if v.sensitive_data:
-        score -= 0.3
-        reasons.append("sensitive data: a fine-tuned model can memorize and leak training data; prompts need redaction")
+        r.append(Reason(score=-0.3, text="sensitive data: a fine-tuned model can memorize and leak training data; prompts need redaction"))  # noqa: E501
     elif v.sensitive_data is False:
-        reasons.append("no sensitive data")
-    if not reasons:
-        return 0.0, "unknown: regulation and sensitive data favour auditable prompts"
-    return _clamp(max(score, -0.6)), "; ".join(reasons)
+        r.append(Reason(score=0.0, text="no sensitive data"))
+    if not r:
+        r.append(Reason(score=0.0, text="unknown: regulation and sensitive data favour auditable prompts"))
+    return r
 
 
-def _gates(v: IntakeValues, est: tco.TcoEstimate) -> list[Gate]:
-    gates: list[Gate] = []
+STEP_CAPS = {6: -0.6}  # regulation leans at most this far: it adds validation work, it does not forbid tuning
+
+
+def _step_score(step: int, reasons: list[Reason]) -> float:
+    """The step's evidence, clamped to [-1, 1]; a latency requirement counts on top (it often decides alone)."""
+    base = max(STEP_CAPS.get(step, -1.0), _clamp(sum(x.score for x in reasons if not x.requirement)))
+    return base + sum(x.score for x in reasons if x.requirement)
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """A hard constraint with how deep inside it the case sits (0..1)."""
+
+    gate: Gate
+    strength: float
+
+
+def _gates(v: IntakeValues, est: tco.TcoEstimate) -> list[GateSpec]:
+    gates: list[GateSpec] = []
     if not v.has_fine_tuned_model:
         if v.data_quality == "poor":
-            gates.append(Gate(step=2, name="data_quality", reason="the labeled data is too noisy to train on",
-                              would_change="a cleaned, consistently labeled set of ~10,000 examples"))  # fmt: skip
+            gates.append(GateSpec(Gate(step=2, name="data_quality", reason="the labeled data is too noisy to train on",
+                                       would_change="a cleaned, consistently labeled set of ~10,000 examples"),
+                                  0.8))  # fmt: skip
         elif v.labeled_examples is not None and v.labeled_examples < MIN_FT_EXAMPLES:
-            gates.append(Gate(step=2, name="labeled_examples",
-                              reason=f"{_n(v.labeled_examples)} labeled examples is too few to fine-tune",
-                              would_change="~10,000 clean labeled examples (collect them from the prompted system's reviewed outputs)"))  # noqa: E501  # fmt: skip
+            depth = 1 - v.labeled_examples / MIN_FT_EXAMPLES
+            gates.append(GateSpec(Gate(step=2, name="labeled_examples",
+                                       reason=f"{_n(v.labeled_examples)} labeled examples is too few to fine-tune",
+                                       would_change="~10,000 clean labeled examples (collect them from the prompted system's reviewed outputs)"),  # noqa: E501
+                                  min(1.0, 1.2 * depth)))  # fmt: skip
         if v.ml_expertise == "none":
-            gates.append(Gate(step=5, name="ml_expertise", reason="there are no ML engineers to build and maintain a tuned model",  # noqa: E501
-                              would_change="ML engineers in-house or a partner who will own the model"))  # fmt: skip
+            gates.append(GateSpec(Gate(step=5, name="ml_expertise", reason="there are no ML engineers to build and maintain a tuned model",  # noqa: E501
+                                       would_change="ML engineers in-house or a partner who will own the model"),
+                                  0.9))  # fmt: skip
     one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None and v.budget_usd < one_time:
-        gates.append(Gate(step=3, name="budget_usd",
-                          reason=f"the {tco.format_usd(v.budget_usd)} budget does not cover fine-tuning's one-time cost (~{tco.format_usd(one_time)})",  # noqa: E501
-                          would_change=f"a budget of at least ~{tco.format_usd(one_time)}"))  # fmt: skip
+        gates.append(GateSpec(Gate(step=3, name="budget_usd",
+                                   reason=f"the {tco.format_usd(v.budget_usd)} budget does not cover fine-tuning's one-time cost (~{tco.format_usd(one_time)})",  # noqa: E501
+                                   would_change=f"a budget of at least ~{tco.format_usd(one_time)}"),
+                              min(1.0, 1.2 * (1 - v.budget_usd / one_time))))  # fmt: skip
     if v.deadline_weeks is not None and v.deadline_weeks < MIN_FT_WEEKS:
-        gates.append(Gate(step=4, name="deadline_weeks",
-                          reason=f"{_weeks(v.deadline_weeks)} is too little time to fine-tune and evaluate",
-                          would_change="a timeline of 2–3 months, or ship prompting now and tune later"))  # fmt: skip
+        gates.append(GateSpec(Gate(step=4, name="deadline_weeks",
+                                   reason=f"{_weeks(v.deadline_weeks)} is too little time to fine-tune and evaluate",
+                                   would_change="a timeline of 2–3 months, or ship prompting now and tune later"),
+                              min(1.0, 1.5 * (1 - v.deadline_weeks / MIN_FT_WEEKS))))  # fmt: skip
     return gates
 
 
@@ -310,39 +393,66 @@ def _gap(v: IntakeValues) -> Literal["knowledge", "behavior", "both", "unclear"]
     return "knowledge" if knowledge else "behavior" if behavior else "unclear"
 
 
+def known_groups(v: IntakeValues) -> int:
+    """How many decisive groups of facts are known."""
+    return sum(any(getattr(v, f) is not None for f in group) for group in DECISIVE_GROUPS)
+
+
 def evidence(v: IntakeValues) -> float:
-    """How much decisive information is known, 0..1 (saturates at four groups)."""
-    known = sum(any(getattr(v, f) is not None for f in group) for group in DECISIVE_GROUPS)
-    return min(1.0, known / 4)
+    """How much decisive information is known, 0..1 (saturates at FULL_EVIDENCE groups)."""
+    return min(1.0, known_groups(v) / FULL_EVIDENCE)
 
 
-def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Recommendation:
-    """Decide the approach for an intake and explain it."""
-    v = intake.values
-    est = tco.estimate(
-        v.monthly_requests,
-        labeled_examples=v.labeled_examples,
-        changes_often=v.changes_often,
-        assumptions=assumptions,
-    )
-    steps = {
-        1: (_objective(v), ("use_case", "mission_critical", "needs", "priority", "changes_often")),
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the decision rests on, before any wording."""
+
+    approach: Approach
+    factors: list[Factor]
+    gates: list[GateSpec]
+    total: float
+    core: float
+    rest: float
+    margin: float
+    flex_need: bool
+    est: tco.TcoEstimate
+    profile: tco.CaseProfile
+    weights: dict[int, float]
+
+
+def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, words: bool = True) -> Analysis:
+    """Score the six steps, apply the hard gates and pick the approach (no what-ifs; `words=False` also skips
+    the per-step summaries, for the many what-if calls)."""
+    a = tco.default_assumptions() if assumptions is None else assumptions
+    profile = profile_for(v)
+    est = tco.estimate(v.monthly_requests, labeled_examples=v.labeled_examples, changes_often=v.changes_often,
+                       assumptions=a, profile=profile)  # fmt: skip
+    cost_reasons, cost_weight = _cost(v, est)
+    steps: dict[int, tuple[list[Reason], tuple[str, ...]]] = {
+        1: (_objective(v, a), ("use_case", "mission_critical", "needs", "priority", "changes_often", "latency_p95_ms")),
         2: (_data(v), ("labeled_examples", "data_quality")),
-        3: (_budget(v, est), ("monthly_requests", "budget_usd")),
+        3: (cost_reasons, ("monthly_requests", "budget_usd")),
         4: (_time(v), ("deadline_weeks",)),
         5: (_expertise(v), ("ml_expertise", "has_fine_tuned_model")),
         6: (_regulation(v), ("regulated", "industry", "sensitive_data")),
     }
-    factors = [
-        Factor(step=step, name=STEP_NAMES[step], leans=_leans(score), weight=round(abs(score), 2),
-               score=round(score, 3), why=why[0].upper() + why[1:], said=_said(v, names))
-        for step, ((score, why), names) in steps.items()
-    ]  # fmt: skip
-    total = sum(STEP_WEIGHTS[f.step] * f.score for f in factors)
-    flexible_part = (-0.5 if v.changes_often else 0.0) + (-0.4 if v.knowledge_gap else 0.0)
-    core = total - STEP_WEIGHTS[1] * flexible_part  # evidence for tuning the stable core
+    weights = dict(STEP_WEIGHTS) | {3: cost_weight}
+    factors = []
+    for step, (reasons, names) in steps.items():
+        score = _step_score(step, reasons)
+        why = "; ".join(x.text for x in reasons) if words else "-"
+        factors.append(Factor(step=step, name=STEP_NAMES[step], leans=_leans(score),
+                              weight=min(1.0, round(abs(score), 2)), score=round(score, 3),
+                              why=why[0].upper() + why[1:], said=_said(v, names) if words else "",
+                              reasons=reasons))  # fmt: skip
+    total = sum(weights[f.step] * f.score for f in factors)
+    step1 = factors[0]
+    stable_step1 = [x for x in step1.reasons if not x.flexible]
+    core = total - weights[1] * step1.score + weights[1] * _step_score(1, stable_step1)
     flex_need = bool(v.changes_often) or bool(v.knowledge_gap)
     gates = _gates(v, est)
+    gate_steps = {g.gate.step for g in gates}
+    rest = sum(weights[f.step] * f.score for f in factors if f.step not in gate_steps)
 
     approach: Approach
     if gates:
@@ -356,121 +466,356 @@ def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> 
     else:
         threshold = HYBRID_THRESHOLD if flex_need else FT_THRESHOLD
         approach, margin = "prompt_engineering", threshold - (core if flex_need else total)
-    for f in factors:
-        if approach == "hybrid" and f.step == 1 and flex_need:
-            f.leans = "hybrid"
+    if approach == "hybrid" and flex_need:
+        factors[0].leans = "hybrid"
+    return Analysis(approach=approach, factors=factors, gates=gates, total=total, core=core, rest=rest,
+                    margin=margin, flex_need=flex_need, est=est, profile=profile, weights=weights)  # fmt: skip
 
+
+def decide(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Approach:
+    """Just the approach (for what-if analysis and the question planner): no wording, no what-ifs.
+
+    Memoised on the values: the question planner and the what-ifs try the same few intakes many times.
+    """
+    v = intake.values
+    return _decide(tuple(getattr(v, name) for name in FIELDS), assumptions)
+
+
+@lru_cache(maxsize=4096)
+def _decide(values: tuple[object, ...], assumptions: tco.TcoAssumptions | None) -> Approach:
+    v = IntakeValues.model_construct(None, **dict(zip(FIELDS, values, strict=True)))
+    return analyse(v, assumptions, words=False).approach
+
+
+def _near_thresholds(v: IntakeValues, an: Analysis) -> list[str]:
+    """The thresholds this case sits close to, where a small error in a fact could flip the answer."""
+    near = []
+    if v.labeled_examples is not None and MIN_FT_EXAMPLES * 0.7 <= v.labeled_examples < MIN_FT_EXAMPLES * 1.5:
+        near.append("the ~10,000-example threshold")
+    x = an.est.crossover_monthly_requests
+    if v.monthly_requests is not None and x and x / 2 <= v.monthly_requests <= 2 * x:
+        near.append(f"the ~{tco.format_volume(x)} requests/month cost crossover")
+    if v.deadline_weeks is not None and MIN_FT_WEEKS <= v.deadline_weeks < MIN_FT_WEEKS * 1.5:
+        near.append("the one-month deadline limit")
+    return near
+
+
+def _opposing(an: Analysis, skip: set[int] | frozenset[int] = frozenset()) -> float:
+    """Weighted evidence against the chosen approach (steps that lean the other way), steps in `skip` aside."""
+    sign = -1.0 if an.approach == "prompt_engineering" else 1.0
+    against = 0.0
+    for f in an.factors:
+        if f.step in skip:
+            continue
+        score = f.score
+        if an.approach == "hybrid" and f.step == 1:
+            score = _step_score(1, [x for x in f.reasons if not x.flexible])
+        if score * sign < 0:
+            against += an.weights[f.step] * abs(score)
+    return against
+
+
+def _open_latency(intake: Intake, an: Analysis, assumptions: tco.TcoAssumptions | None) -> bool:
+    """True when the latency target is unknown and a plausible one (a tight or a relaxed p95) would flip the case."""
+    if intake.values.latency_p95_ms is not None or an.gates:
+        return False
+    return any(decide(intake.with_values(latency_p95_ms=ms), assumptions) != an.approach for ms in (150, 5000))
+
+
+def _confidence(v: IntakeValues, an: Analysis, open_latency: bool = False) -> tuple[float, str]:
+    """Confidence from the margin, how many decisive facts are known, and how close the case sits to thresholds."""
     ev = evidence(v)
-    if gates or (v.has_fine_tuned_model and flex_need):
-        # A hard rule decided: confidence rests on how much else is known, not on a score margin.
-        confidence = 0.48 + 0.4 * ev + 0.05 * max(0, len(gates) - 1)
-        if gates:
-            reason = f"{len(gates)} hard constraint{'s' if len(gates) > 1 else ''} rule{'' if len(gates) > 1 else 's'} out fine-tuning for now"  # noqa: E501
-        else:
-            reason = "an existing fine-tuned model plus changing content is the textbook hybrid case"
+    unknown = [g[0] for g in DECISIVE_GROUPS if all(getattr(v, f) is None for f in g)]
+    near = _near_thresholds(v, an)
+    notes: list[str] = []
+    if an.gates:
+        strength = 1 - math.prod(1 - g.strength for g in an.gates)
+        # The rest of the evidence pointing firmly at tuning means the gate holds tuning back, not the case.
+        opposition = max(0.0, min(1.0, an.rest / (2 * FT_THRESHOLD)))
+        against = _opposing(an, skip={g.gate.step for g in an.gates})
+        confidence = 0.35 + 0.35 * ev + 0.15 * strength - 0.25 * opposition - 0.15 * min(1.0, against / 2.0)
+        n = len(an.gates)
+        notes.append(f"{n} hard constraint{'s' if n > 1 else ''} rule{'' if n > 1 else 's'} out fine-tuning for now")
+        if opposition > 0.2:
+            notes.append("but the rest of the case leans to fine-tuning, so the answer may change once the constraint lifts")  # noqa: E501
+    elif an.approach == "hybrid" and v.has_fine_tuned_model and an.flex_need:
+        confidence = 0.5 + 0.35 * ev
+        notes.append("an existing fine-tuned model plus changing content is the textbook hybrid case")
     else:
-        confidence = 0.3 + 0.35 * min(1.0, margin / 1.5) * ev + 0.3 * ev
-        reason = "clear margin" if margin >= 0.75 else "close call between approaches"
+        strength = min(1.0, an.margin / 1.0)
+        confidence = 0.3 + 0.3 * ev + 0.3 * strength * ev - 0.15 * min(1.0, _opposing(an) / 2.0)
+        threshold = "hybrid" if an.flex_need else "fine-tuning"
+        side = "above" if an.approach != "prompt_engineering" else "below"
+        notes.append(f"weighted evidence {an.margin:.1f} {side} the {threshold} threshold")
+    confidence -= 0.05 * len(near)
+    if near:
+        notes.append("close to " + " and ".join(near))
+    if open_latency:
+        confidence -= 0.1
+        notes.append("the latency target is unknown and a tight one would change the answer")
+    if unknown:
+        names = ", ".join(DECISIVE_LABELS.get(u, u) for u in unknown[:4])
+        notes.append(f"{len(unknown)} decisive fact{'s' if len(unknown) != 1 else ''} unknown ({names})")
     confidence = round(min(0.95, max(0.05, confidence)), 2)
-    missing_decisive = [g[0] for g in DECISIVE_GROUPS if all(getattr(v, f) is None for f in g)]
-    if ev < 1:
-        reason += f"; {len(missing_decisive)} key fact{'s' if len(missing_decisive) != 1 else ''} still unknown"
+    label = "strong" if confidence >= 0.8 else "fair" if confidence >= 0.6 else "tentative"
+    return confidence, f"{label}: " + "; ".join(notes)
 
+
+DECISIVE_LABELS = {
+    "latency_p95_ms": "latency target", "labeled_examples": "labeled data", "ml_expertise": "ML team",
+    "monthly_requests": "volume", "deadline_weeks": "deadline", "budget_usd": "budget",
+    "changes_often": "how often it changes", "regulated": "regulation", "needs": "objective",
+    "data_quality": "label quality",
+}  # fmt: skip
+
+
+def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Recommendation:
+    """Decide the approach for an intake and explain it."""
+    v = intake.values
+    an = analyse(v, assumptions)
+    confidence, reason = _confidence(v, an, _open_latency(intake, an, assumptions))
+    what_if = _what_if(intake, an, assumptions)
+    because, trade_off = _cited(an)
     rec = Recommendation(
-        approach=approach,
+        approach=an.approach,
         confidence=confidence,
         confidence_reason=reason[0].upper() + reason[1:],
         verdict="",
         gap=_gap(v),
-        factors=factors,
-        gates=gates,
-        risks=_risks(approach, v, est),
-        next_steps=_next_steps(approach, v, est, gates),
-        would_change=_would_change(approach, v, est, gates),
+        factors=an.factors,
+        gates=[g.gate for g in an.gates],
+        risks=_risks(an.approach, v, an),
+        next_steps=_next_steps(an.approach, v, an),
+        would_change=[f"{w.text} (then {APPROACH_NAMES[w.then].lower()})" for w in what_if],
         missing=intake.missing(),
-        tco=est,
+        tco=an.est,
+        because=because,
+        trade_off=trade_off,
+        what_if=what_if,
     )
     rec.verdict = verdict_text(rec)
     return rec
 
 
-def _risks(approach: Approach, v: IntakeValues, est: tco.TcoEstimate) -> list[str]:
-    risks: list[str] = []
+def _supports(approach: Approach, x: Reason) -> bool:
+    if approach == "fine_tuning":
+        return x.score > 0
+    if approach == "prompt_engineering":
+        return x.score < 0
+    return x.score > 0 or (x.score < 0 and x.flexible)
+
+
+def _cited(an: Analysis) -> tuple[list[str], str]:
+    """The reasons the verdict cites (all leaning the chosen way) and the strongest one against it."""
+    ranked = sorted(
+        ((an.weights[f.step] * x.score, x) for f in an.factors for x in f.reasons if x.score != 0),
+        key=lambda item: -abs(item[0]),
+    )
+    pro = [x.text for _, x in ranked if _supports(an.approach, x)]
+    if an.approach == "hybrid":
+        flexible = [x.text for _, x in ranked if x.flexible]
+        stable = [x.text for _, x in ranked if x.score > 0]
+        pro = stable[:1] + flexible[:1] + [t for t in pro if t not in stable[:1] + flexible[:1]]
+    con = [x.text for w, x in ranked if not _supports(an.approach, x) and abs(w) >= 0.2]
+    if an.gates:  # the gates are the headline; cite one more reason at most
+        gated = {x.text for g in an.gates for x in an.factors[g.gate.step - 1].reasons}
+        return [t for t in pro if t not in gated][:1], (con[0] if con else "")
+    return pro[:2], (con[0] if con else "")
+
+
+def _what_if(intake: Intake, an: Analysis, assumptions: tco.TcoAssumptions | None) -> list[WhatIf]:
+    """Facts that would flip this case, each changed alone; never one the team already has."""
+    v = intake.values
+    x = an.est.crossover_monthly_requests
+    candidates: list[tuple[str, float | int | str | bool, str]] = []
+    lifted: dict[str, float | int | str | bool] = {
+        "data_quality": "high", "labeled_examples": 20_000, "ml_expertise": "strong", "deadline_weeks": 12,
+        "budget_usd": 2 * an.est.approaches["fine_tuning"].total_usd,
+    }  # fmt: skip
+    for g in an.gates:
+        candidates.append((g.gate.name, lifted[g.gate.name], g.gate.would_change))
+    if len(an.gates) > 1:
+        names = " and ".join(g.gate.would_change for g in an.gates)
+        candidates.append(("+".join(g.gate.name for g in an.gates), "all", f"all of: {names}"))
+    if (v.labeled_examples is None or v.labeled_examples < MIN_FT_EXAMPLES) and not any(g.gate.name == "labeled_examples" for g in an.gates):  # noqa: E501
+        candidates.append(("labeled_examples", 20_000, "10,000+ clean labeled examples"))
+    if v.labeled_examples is not None and v.labeled_examples >= MIN_FT_EXAMPLES:
+        candidates.append(("labeled_examples", 2_000, "fewer than 10,000 usable labeled examples once cleaned"))
+    if v.ml_expertise != "strong" and not any(g.gate.name == "ml_expertise" for g in an.gates):
+        candidates.append(("ml_expertise", "strong", "ML engineers who can own a tuned model"))
+    if v.ml_expertise in ("strong", "limited"):
+        candidates.append(("ml_expertise", "none", "losing the ML engineers"))
+    if x is not None and (v.monthly_requests is None or v.monthly_requests < x):
+        candidates.append(("monthly_requests", 3 * x, f"volume above ~{tco.format_volume(x)} requests/month"))
+    if x is not None and v.monthly_requests is not None and v.monthly_requests >= x:
+        candidates.append(("monthly_requests", x // 4, f"volume falling below ~{tco.format_volume(x)} requests/month"))
+    if v.changes_often is not True:
+        candidates.append(("changes_often", True, "the task or its content starting to change often"))
+    else:
+        candidates.append(("changes_often", False, "the changing part settling down"))
+    if not v.knowledge_gap:
+        candidates.append(("knowledge_gap", True, "needing fresh or proprietary facts at answer time"))
+    if v.deadline_weeks is None or v.deadline_weeks >= MIN_FT_WEEKS:
+        candidates.append(("deadline_weeks", 3, "a deadline under a month"))
+    a = tco.default_assumptions() if assumptions is None else assumptions
+    if v.latency_p95_ms is None or v.latency_p95_ms > a.low_latency_ms:
+        candidates.append(("latency_p95_ms", 200, f"a p95 latency budget under {a.low_latency_ms:g} ms"))
+    else:
+        candidates.append(("latency_p95_ms", 5000, "a latency target of seconds rather than milliseconds"))
+    if v.needs != "broad_flexibility":
+        candidates.append(("needs", "broad_flexibility", "needing broad flexibility across many tasks"))
+    out: list[WhatIf] = []
+    for field, value, text in candidates:
+        if field == "+".join(g.gate.name for g in an.gates) and value == "all":
+            changed = {g.gate.name: lifted[g.gate.name] for g in an.gates}
+        else:
+            changed = {field: value}
+        then = decide(intake.with_values(**changed), assumptions)
+        if then != an.approach and not any(w.text == text for w in out):
+            out.append(WhatIf(field=field, value=value, text=text, then=then))
+    return out[:3]
+
+
+RISK_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("filing", "regulatory report", "disclosure", "financial statement", "10-k", "prospectus", "audit report"),
+     "Invented facts in a filing: a model can state figures or citations that are not in the source. Every number must trace to the ledger or document it came from; block unsourced figures and keep a named reviewer's sign-off."),  # noqa: E501
+    (("chatbot", "customer-facing", "website", "customer service", "customer-service", "patient", "public"),
+     "Binding promises: a customer-facing bot can promise refunds, prices, cover or advice the company may have to honour (a Canadian tribunal held Air Canada to its chatbot's refund answer in 2024). Keep commitments behind tools and approved wording, and hand off to a person."),  # noqa: E501
+    (("coverage", "insurance claim", "claims triage", "claims adjud", "credit", "loan", "eligib", "hiring",
+      "recruit", "benefit", "underwrit", "fraud"),
+     "Automated decisions about people: a model deciding coverage, credit, eligibility or hiring needs a person on every adverse outcome, recorded reasons, and tests for unfair impact (e.g. EU AI Act high-risk rules, adverse-action notices)."),  # noqa: E501
+    (("medical", "clinical", "diagnos", "patient", "radiology", "pharma", "adverse"),
+     "Clinical safety: an error can harm a patient; keep clinicians in the loop, measure recall on the cases that matter most, and check whether the use falls under medical-device rules."),  # noqa: E501
+    (("legal", "contract", "data room", "clause", "patent"),
+     "Missed or invented clauses: a summary that omits a red flag is worse than none; measure recall on known issues and have lawyers review what goes to clients."),  # noqa: E501
+)
+
+
+def _use_case_risks(v: IntakeValues) -> list[str]:
+    text = " ".join(str(x) for x in (v.use_case, v.industry) if x).lower()
+    return [risk for cues, risk in RISK_CUES if any(c in text for c in cues)]
+
+
+def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
+    a = tco.assumptions_of(an.est)
+    risks = _use_case_risks(v)
     tuned = approach in ("fine_tuning", "hybrid")
+    ms = v.latency_p95_ms
+    if ms is not None and ms <= SNAPPY_MS:
+        if approach == "prompt_engineering":
+            risks.append(f"Latency: a large prompted model will not hold a p95 of {_ms(ms)}; use a small fast model with a short prompt, or move the call off the request path, and load-test the p95 on production-sized inputs.")  # noqa: E501
+        else:
+            risks.append(f"Latency: at a p95 of {_ms(ms)} every added token, retrieval call or retry counts; serve the tuned model on dedicated capacity and load-test the p95.")  # noqa: E501
     if tuned:
         if v.sensitive_data:
             risks.append("A fine-tuned model can memorize and leak sensitive training data: de-identify before training and test for extraction.")  # noqa: E501
         if v.regulated:
-            risks.append("Regulators expect more validation of a trained model (e.g. FDA guidance for AI in medical devices); budget for documentation and re-validation on each re-tune.")  # noqa: E501
-        risks.append("Data drift: the tuned model goes stale as inputs change; plan evaluation and re-tuning on a schedule.")  # noqa: E501
+            risks.append("Regulators expect validation of a trained model (model-risk guidance, FDA guidance for AI in medical devices); budget for documentation and re-validation on each retrain.")  # noqa: E501
+        if v.data_quality == "mixed":
+            risks.append("Label noise: mixed-quality labels teach the model their mistakes; clean and re-check a sample before training.")  # noqa: E501
+        risks.append("Data drift: the tuned model goes stale as inputs change; plan evaluation and retraining on a schedule.")  # noqa: E501
         risks.append("Provider risk: a provider may retire a fine-tunable base model or its tuning service; keep the training data and pipeline portable.")  # noqa: E501
         if v.ml_expertise == "limited":
             risks.append("Key-person risk: a small ML team owns the model's whole lifecycle.")
     if approach in ("prompt_engineering", "hybrid"):
-        x = est.crossover_monthly_requests
-        if v.monthly_requests and x and v.monthly_requests >= x / 2 and approach == "prompt_engineering":
+        x = an.est.crossover_monthly_requests
+        if v.monthly_requests and x and x / 2 <= v.monthly_requests < x and approach == "prompt_engineering":
             risks.append(f"Usage cost: at {tco.format_volume(v.monthly_requests)} requests/month you are near the ~{tco.format_volume(x)}/month crossover; watch the per-request bill.")  # noqa: E501
-        risks.append("Prompt injection and inconsistent outputs: keep user text delimited, validate outputs, and run an evaluation set on every prompt change.")  # noqa: E501
+        risks.append("Prompt injection and inconsistent outputs: keep user text delimited, validate outputs, and run the evaluation set on every prompt or model change.")  # noqa: E501
         if v.sensitive_data:
             risks.append("Sensitive data in prompts: redact personal data before it leaves your systems and check the provider's retention terms.")  # noqa: E501
         if v.knowledge_gap or v.changes_often:
             risks.append("Stale knowledge: the retrieval index must be refreshed as the source content changes.")
+    if v.behavior_gap and approach == "prompt_engineering":
+        risks.append("Format and style drift: a prompted model can break the required output format or voice now and then; validate every output against a schema or checklist and retry or route failures to a person.")  # noqa: E501
     if v.regulated and approach == "prompt_engineering":
         risks.append("Auditability: version every prompt and log inputs and outputs so reviewers can reconstruct any answer.")  # noqa: E501
-    return risks
+    del a
+    return risks[:7]
 
 
-def _next_steps(approach: Approach, v: IntakeValues, est: tco.TcoEstimate, gates: list[Gate]) -> list[str]:
-    x = est.crossover_monthly_requests
+def _eval_step(v: IntakeValues) -> str:
+    n = v.labeled_examples or 0
+    if n >= 30:
+        hold = min(n, 500) if n < MIN_FT_EXAMPLES else min(max(n // 10, 300), 2000)
+        which = "all of them" if hold >= n else f"{_n(hold)} of them"
+        return f"Use your {_n(n)} existing labeled examples as the evaluation set: freeze {which} as a test split with a scoring rubric, and score every change against it."  # noqa: E501
+    if n > 0:
+        return f"Grow your {_n(n)} examples into 30–50 representative test cases with expected outputs and a scoring rubric."  # noqa: E501
+    return "Write 30–50 representative test cases with expected outputs and a scoring rubric."
+
+
+def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
+    a = tco.assumptions_of(an.est)
+    x = an.est.crossover_monthly_requests
+    ms = v.latency_p95_ms
+    roomy = ms is None or ms > SNAPPY_MS  # a fallback call or a prompted first layer fits the latency budget
+    critical = bool(v.regulated) or bool(v.mission_critical)
     steps: list[str] = []
     if approach == "prompt_engineering":
-        steps.append("Write 30–50 representative test cases with expected outputs and a scoring rubric.")
+        steps.append(_eval_step(v))
         if v.knowledge_gap or v.changes_often:
             steps.append("Add retrieval over your source content so answers use current facts, and cite them.")
-        steps.append("Draft the prompt with a few worked examples; version it and track it against the test set.")
-        steps.append("Ship to a small group, log outputs and collect reviewed corrections as future training data.")
-        if x:
-            steps.append(f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or outputs plateau below target.")  # noqa: E501
+        if ms is not None and ms <= SNAPPY_MS:
+            steps.append(f"Choose the model by its measured p95 on production-sized inputs: at {_ms(ms)}, a small fast model with a short, cached prompt, and no retrieval round-trip on the hot path.")  # noqa: E501
+        else:
+            steps.append("Draft the prompt with a few worked examples; version it and track it against the evaluation set.")  # noqa: E501
+        if critical:
+            steps.append("Route outputs to a reviewer before they leave the team until the evaluation shows where the model can be trusted.")  # noqa: E501
+        have = v.labeled_examples or 0
+        if have < MIN_FT_EXAMPLES:
+            steps.append(f"Ship to a small group, log outputs and keep reviewed corrections: they grow your {_n(have)} labeled examples towards the ~10,000 a fine-tune needs.")  # noqa: E501
+        else:
+            steps.append("Ship to a small group and log outputs with reviewers' corrections.")
+        if x and (v.monthly_requests is None or v.monthly_requests < x):
+            steps.append(f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or quality plateaus below target.")  # noqa: E501
     elif approach == "fine_tuning":
-        steps.append("Baseline first: measure a well-prompted model on a held-out set (10–20% of your labeled data).")
+        n = v.labeled_examples
+        held = "10–20% of your labeled data"
+        if n:
+            held = f"{_n(min(max(300, n // 10), 5000))} of your {_n(n)} labeled examples"
+        steps.append(f"Baseline first: measure a well-prompted model on a held-out set ({held}) so the tuned model has a number to beat.")  # noqa: E501
+        if v.data_quality != "high":
+            steps.append("Audit label quality on a random sample and fix the guidelines before the full run.")
         steps.append("Run a small fine-tune on a subset to confirm the gain before the full run.")
-        steps.append("Set up evaluation, drift monitoring and a re-tuning schedule before launch.")
+        every = tco.retrain_every(a, "fine_tuning", v.changes_often)
+        cadence = f"retraining every {every:g} months" if every else "retraining when drift shows"
+        steps.append(f"Set up evaluation, drift monitoring and {cadence} before launch.")
+        if v.sensitive_data:
+            steps.append("De-identify the training data and test the tuned model for memorized records.")
         if v.regulated:
             steps.append("Prepare validation documentation (data lineage, test results, change-control plan) for reviewers.")  # noqa: E501
-        steps.append("Keep a prompted fallback for new cases the model was not trained on.")
+        if roomy:
+            steps.append("Keep a prompted fallback for inputs the model was not trained on.")
+        else:
+            steps.append(f"Serve the tuned model on dedicated capacity and load-test the p95 against the {_ms(ms or 0)} budget; route inputs it was not trained on to a queue, not a slow fallback.")  # noqa: E501
     else:
-        steps.append("Split the work: fine-tune on the stable domain core; keep templates, rules and fresh facts in the prompt or retrieval.")  # noqa: E501
-        steps.append("Ship the prompted layer first on a base model while the fine-tune is prepared and evaluated.")
-        steps.append("Evaluate the combination on a held-out set; re-tune only when the stable core drifts.")
+        steps.append("Split the work: fine-tune on the stable core; keep templates, rules and fresh facts in the prompt or retrieval.")  # noqa: E501
+        steps.append(_eval_step(v))
+        if roomy:
+            steps.append("Ship the prompted layer first on a base model while the fine-tune is prepared and evaluated.")
+        every = tco.retrain_every(a, "hybrid", v.changes_often)
+        steps.append(f"Evaluate the combination on the held-out set; retrain only the stable core (about every {every:g} months) and update the prompt layer as things change.")  # noqa: E501
+        if v.knowledge_gap:
+            steps.append("Keep the retrieval index fresh and measure answer grounding, not only the tuned model.")
+        if v.regulated:
+            steps.append("Document both layers for validation: the tuned model and the versioned prompts.")
     return steps
 
 
-def _would_change(approach: Approach, v: IntakeValues, est: tco.TcoEstimate, gates: list[Gate]) -> list[str]:
-    if gates:
-        return [g.would_change for g in gates]
-    x = est.crossover_monthly_requests
-    if approach == "prompt_engineering":
-        out = ["10,000+ clean labeled examples and ML engineers to own a model"]
-        if x:
-            out.append(f"volume above ~{tco.format_volume(x)} requests/month on a stable task")
-        return out
-    if approach == "fine_tuning":
-        return ["the task or its content starting to change often (then hybrid)", "a hard deadline under a month or no ML team (then prompting)"]  # noqa: E501
-    return ["the changing part settling down (then pure fine-tuning)", "losing the labeled data or the ML team (then prompting)"]  # noqa: E501
-
-
 def verdict_text(rec: Recommendation) -> str:
-    """The templated one-paragraph verdict (the offline wording)."""
+    """The templated one-paragraph verdict (the offline wording); cites only reasons that lean its way."""
     name = APPROACH_NAMES[rec.approach]
-    leaning = [f for f in rec.factors if f.leans != "neutral" and f.weight >= 0.3]
-    leaning.sort(key=lambda f: -f.weight)
     if rec.gates:
         because = "; ".join(g.reason for g in rec.gates)
         text = f"{name} is the right start: {because}."
+        if rec.because:
+            text += f" It also fits: {rec.because[0]}."
     else:
-        top = [f.why[0].lower() + f.why[1:] for f in leaning[:2]]
-        because = "; ".join(top) if top else "the facts so far do not justify the cost of fine-tuning"
+        because = "; ".join(rec.because) if rec.because else "the facts so far do not justify the cost of fine-tuning"
         text = f"{name} fits best: {because}."
+    if rec.trade_off:
+        text += f" Trade-off: {rec.trade_off}."
     if rec.gap == "knowledge" and rec.approach != "fine_tuning":
         text += " The gap is knowledge rather than behaviour, so retrieval over your content beats training."
     elif rec.gap == "behavior" and rec.approach == "fine_tuning":

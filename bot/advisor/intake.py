@@ -21,6 +21,7 @@ MAX_EXAMPLES = 10**10
 MAX_REQUESTS = 10**11
 MAX_BUDGET = 10**11
 MAX_WEEKS = 520
+MAX_LATENCY_MS = 7 * 24 * 3600 * 1000  # a week: beyond it, latency no longer constrains anything
 
 
 class IntakeValues(BaseModel):
@@ -52,6 +53,8 @@ class IntakeValues(BaseModel):
     knowledge_gap: bool | None = None
     behavior_gap: bool | None = None
     has_fine_tuned_model: bool | None = None
+    # Step 1 (a requirement of the objective): the p95 response-time target, in milliseconds.
+    latency_p95_ms: int | None = Field(default=None, ge=1, le=MAX_LATENCY_MS)
 
 
 FIELDS: tuple[str, ...] = tuple(IntakeValues.model_fields)
@@ -74,6 +77,7 @@ FIELD_STEP: dict[str, int] = {
     "knowledge_gap": 1,
     "behavior_gap": 1,
     "has_fine_tuned_model": 5,
+    "latency_p95_ms": 1,
     "labeled_examples": 2,
     "data_quality": 2,
     "monthly_requests": 3,
@@ -103,6 +107,7 @@ FIELD_LABELS: dict[str, str] = {
     "knowledge_gap": "Needs fresh or proprietary facts",
     "behavior_gap": "Needs consistent format or skill",
     "has_fine_tuned_model": "Already has a fine-tuned model",
+    "latency_p95_ms": "p95 latency target (ms)",
 }
 
 

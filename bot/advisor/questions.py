@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from bot.advisor.engine import recommend
+from bot.advisor.engine import decide
 from bot.advisor.intake import FIELD_STEP, Approach, Intake
 from bot.resources import prompts_dir
 
@@ -73,7 +73,7 @@ def _extreme(intake: Intake, questions: list[Question], toward: Approach) -> Int
 
 def recommend_approach(intake: Intake) -> Approach:
     """Just the approach the engine picks (used for what-if analysis)."""
-    return recommend(intake).approach
+    return decide(intake)
 
 
 def reachable(intake: Intake, asked: Iterable[str] = ()) -> set[Approach]:
@@ -96,7 +96,7 @@ def _ft_extreme(intake: Intake, questions: list[Question]) -> Intake:
     best = {
         "labeled_examples": 150000, "ml_expertise": "strong", "monthly_requests": 5000000, "changes_often": False,
         "deadline_weeks": 40, "budget_usd": 750000, "regulated": False, "data_quality": "high",
-        "needs": "deep_domain",
+        "needs": "deep_domain", "latency_p95_ms": 200,
     }  # fmt: skip
     return intake.with_values(**{q.field: best[q.field] for q in questions if q.field in best})
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.advisor.workloads import LabelTier
 from bot.errors import InputError
 
 Approach = Literal["prompt_engineering", "fine_tuning", "hybrid"]
@@ -24,6 +25,7 @@ APPROACHES: tuple[Approach, ...] = ("prompt_engineering", "fine_tuning", "hybrid
 DEFAULTS_PATH = Path(__file__).with_name("tco_defaults.yaml")
 TOKENS_PER_PRICE_UNIT = 1_000_000
 MIN_RETRAIN_EVERY_MONTHS = 0.03
+MIN_SAVING_USD = 1e-12  # a per-request saving below this (float dust) never pays for anything
 
 
 class TcoAssumptions(BaseModel):
@@ -31,54 +33,61 @@ class TcoAssumptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
+    # Prompting model, caching and batch pricing
     prompt_price_in_per_m: float = Field(ge=0, description="Prompting model: USD per million input tokens.")
     prompt_price_out_per_m: float = Field(ge=0, description="Prompting model: USD per million output tokens.")
-    base_input_tokens: float = Field(ge=0, description="Instruction and user-input tokens per request.")
-    few_shot_tokens: float = Field(
-        ge=0, description="Few-shot examples or retrieved context that prompting adds per request."
-    )
-    output_tokens: float = Field(ge=0, description="Output tokens per request, for every approach.")
-    cache_hit_rate: float = Field(
-        ge=0, le=1, description="Share of the few-shot prefix served from the prompt cache (0-1)."
-    )
-    cached_input_discount: float = Field(
-        ge=0, le=1, description="Discount on cached input tokens (0.5: billed at half price)."
-    )
-    ft_base_price_in_per_m: float = Field(
-        ge=0, description="Base model of the fine-tune: USD per million input tokens."
-    )
-    ft_base_price_out_per_m: float = Field(
-        ge=0, description="Base model of the fine-tune: USD per million output tokens."
-    )
-    ft_price_premium: float = Field(
-        ge=0, description="Price multiplier of the fine-tuned model over its base model (2.0: twice)."
-    )
-    ft_input_tokens: float = Field(ge=0, description="Input tokens per request to the fine-tuned model.")
-    prompt_engineering_usd: float = Field(
-        ge=0, description="One-time prompt design, evaluation set and integration."
-    )
-    labeling_cost_per_example: float = Field(ge=0, description="USD to label one training example.")
+    cached_input_discount: float = Field(ge=0, le=1, description="Discount on cached input tokens (0.75: a quarter).")
+    cache_hit_rate: float = Field(ge=0, le=1, description="Share of the prompt prefix served from the cache (0-1).")
+    batch_discount: float = Field(ge=0, le=1, description="Discount of batch pricing on every approach (0-1).")
+    batch_min_latency_ms: float = Field(ge=0, description="Latency target from which batch pricing applies (ms).")
+    # Tokens per request
+    base_input_tokens: float = Field(ge=0, description="The request's own input tokens when the work is unknown.")
+    output_tokens: float = Field(ge=0, description="Output tokens per request when the work is unknown.")
+    few_shot_tokens: float = Field(ge=0, description="Instructions and examples prompting adds per request.")
+    retrieval_context_tokens: float = Field(ge=0, description="Retrieved passages per request (knowledge gap).")
+    hybrid_context_tokens: float = Field(ge=0, description="Dynamic context the hybrid adds without retrieval.")
+    # Fine-tuned model and its training
+    ft_base_price_in_per_m: float = Field(ge=0, description="Base model of the fine-tune: USD per M input tokens.")
+    ft_base_price_out_per_m: float = Field(ge=0, description="Base model of the fine-tune: USD per M output tokens.")
+    ft_price_premium: float = Field(ge=0, description="Price multiplier of the tuned model over its base (2.0).")
+    ft_training_price_per_m: float = Field(ge=0, description="USD per million training tokens (hosted tuning).")
+    training_epochs: float = Field(ge=0, description="Epochs per training run.")
+    training_runs: float = Field(ge=0, description="Training runs to reach the first production model.")
+    training_examples_cap: float = Field(ge=0, description="Largest training set counted per run.")
+    # Labels
+    labeling_cost_general: float = Field(ge=0, description="USD per simple label (categories, intents).")
+    labeling_cost_skilled: float = Field(ge=0, description="USD per label from trained domain staff.")
+    labeling_cost_expert: float = Field(ge=0, description="USD per label from lawyers, clinicians, coders.")
     min_training_examples: float = Field(ge=0, description="Labeled examples a fine-tune needs.")
-    training_compute_usd: float = Field(ge=0, description="One-time experiments and training runs.")
-    ft_engineering_usd: float = Field(
-        ge=0, description="One-time ML engineering: data pipeline, training, evaluation, deployment."
-    )
-    prompt_maintenance_monthly_usd: float = Field(ge=0, description="Monthly prompt and evaluation upkeep.")
-    ft_hosting_monthly_usd: float = Field(
-        ge=0, description="Monthly hosting of the fine-tuned model (0 for per-token serverless)."
-    )
-    ft_mlops_monthly_usd: float = Field(ge=0, description="Monthly monitoring, evaluation and MLOps share.")
-    retrain_every_months: float = Field(ge=0, description="Months between retrains (0: never retrain).")
+    # One-time build
+    prompt_engineering_usd: float = Field(ge=0, description="One-time prompt design and integration.")
+    retrieval_build_usd: float = Field(ge=0, description="One-time production retrieval build (knowledge gap).")
+    ft_engineering_usd: float = Field(ge=0, description="One-time ML engineering: pipeline, training, deployment.")
+    hybrid_prompt_engineering_usd: float = Field(ge=0, description="One-time prompt layer of the hybrid.")
+    evaluation_harness_usd: float = Field(ge=0, description="One-time evaluation harness, for every approach.")
+    evaluation_examples: float = Field(ge=0, description="Gold examples an evaluation set needs.")
+    model_validation_usd: float = Field(ge=0, description="Validation of a trained model when regulated.")
+    prompt_validation_share: float = Field(ge=0, le=1, description="Share of it a prompted system costs.")
+    # Running costs
+    prompt_maintenance_monthly_usd: float = Field(ge=0, description="Monthly prompt upkeep.")
+    retrieval_monthly_usd: float = Field(ge=0, description="Monthly retrieval running cost (knowledge gap).")
+    monitoring_monthly_usd: float = Field(ge=0, description="Monthly monitoring and evaluation runs, every approach.")
+    ft_hosting_monthly_usd: float = Field(ge=0, description="Provider hosting fee of a tuned model (0: per token).")
+    dedicated_hosting_monthly_usd: float = Field(ge=0, description="Dedicated low-latency serving per month.")
+    low_latency_ms: float = Field(ge=0, description="p95 target at or below which dedicated serving is needed.")
+    ft_mlops_monthly_usd: float = Field(ge=0, description="Monthly MLOps share of a tuned model.")
+    human_review_share: float = Field(ge=0, le=1, description="Share of outputs reviewed by a person.")
+    human_review_share_critical: float = Field(ge=0, le=1, description="Share reviewed when critical or regulated.")
+    human_review_cost_per_item: float = Field(ge=0, description="USD per reviewed output.")
+    human_review_max_items_monthly: float = Field(ge=0, description="Most outputs reviewed in a month.")
+    # Retraining
+    retrain_every_months: float = Field(ge=0, description="Months between retrains, stable task (0: never).")
     retrain_every_months_when_changing: float = Field(
-        ge=0, description="Months between retrains when the task changes often (0: never retrain)."
+        ge=0, description="Months between retrains of a fine-tune when the task changes often (0: never)."
     )
-    retrain_cost_usd: float = Field(ge=0, description="Cost of one retrain: compute, labels, evaluation.")
-    hybrid_context_tokens: float = Field(
-        ge=0, description="Dynamic context tokens the hybrid adds to each fine-tuned request."
-    )
-    hybrid_prompt_engineering_usd: float = Field(
-        ge=0, description="One-time prompt and retrieval work the hybrid adds to fine-tuning."
-    )
+    hybrid_retrain_every_months: float = Field(ge=0, description="Months between retrains of the hybrid's core.")
+    retrain_engineering_usd: float = Field(ge=0, description="Data refresh, evaluation and sign-off per retrain.")
+    revalidation_share: float = Field(ge=0, le=1, description="Share of the validation cost each retrain costs.")
     horizon_months: float = Field(ge=1, description="Months the total cost of ownership covers.")
 
     @field_validator("*", mode="before")
@@ -88,7 +97,7 @@ class TcoAssumptions(BaseModel):
             raise ValueError("must be a number, not true/false")
         return value
 
-    @field_validator("retrain_every_months", "retrain_every_months_when_changing")
+    @field_validator("retrain_every_months", "retrain_every_months_when_changing", "hybrid_retrain_every_months")
     @classmethod
     def _plausible_cadence(cls, value: float) -> float:
         if 0 < value < MIN_RETRAIN_EVERY_MONTHS:
@@ -102,6 +111,21 @@ class TcoAssumptions(BaseModel):
         return _validated({**self.model_dump(), **overrides})
 
 
+class CaseProfile(BaseModel):
+    """What the intake says that changes the cost: the kind of work, its size and its constraints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workload: str = Field(default="unknown", description="Kind of work, from the use case (workloads.yaml).")
+    input_tokens: float | None = Field(default=None, ge=0, description="Request input tokens; None: the default.")
+    output_tokens: float | None = Field(default=None, ge=0, description="Output tokens; None: the default.")
+    label_tier: LabelTier = "skilled"
+    knowledge_gap: bool = False
+    regulated: bool = False
+    critical: bool = Field(default=False, description="Mission-critical or regulated: more outputs reviewed.")
+    latency_p95_ms: int | None = Field(default=None, ge=0)
+
+
 class ApproachCost(BaseModel):
     """The cost of one approach at the estimate's volume."""
 
@@ -111,9 +135,11 @@ class ApproachCost(BaseModel):
     monthly_usd: float
     total_usd: float = Field(description="One-time cost plus the monthly cost over the horizon.")
     per_request_usd: float
-    monthly_fixed_usd: float = Field(description="Hosting, MLOps, retraining or prompt upkeep per month.")
+    monthly_fixed_usd: float = Field(description="Hosting, MLOps, retraining, retrieval or prompt upkeep per month.")
     monthly_usage_usd: float = Field(description="Per-request cost times the monthly volume.")
+    monthly_review_usd: float = Field(default=0.0, description="Human review of sampled outputs per month.")
     one_time_items: dict[str, float]
+    monthly_items: dict[str, float] = Field(default_factory=dict)
 
 
 class TcoEstimate(BaseModel):
@@ -134,6 +160,7 @@ class TcoEstimate(BaseModel):
     cheapest: str
     assumptions: dict[str, float]
     notes: list[str]
+    profile: CaseProfile = Field(default_factory=CaseProfile)
 
 
 def _check_name(name: str) -> None:
@@ -188,6 +215,47 @@ def assumption_notes() -> dict[str, str]:
     return {name: str(entry.get("note", "")) for name, entry in _default_entries().items()}
 
 
+class AssumptionRow(BaseModel):
+    """One assumption as `tco --explain` prints it: value in use, default, source, date, URL and note."""
+
+    name: str
+    value: float
+    default: float
+    description: str
+    source: str
+    date: str
+    url: str
+    note: str
+
+
+def explain(a: TcoAssumptions | None = None) -> list[AssumptionRow]:
+    """Every assumption with the value in use, its default and where the default comes from."""
+    used = (default_assumptions() if a is None else a).model_dump()
+    rows = []
+    for name, entry in _default_entries().items():
+        rows.append(AssumptionRow(
+            name=name, value=used[name], default=float(entry["value"]),
+            description=TcoAssumptions.model_fields[name].description or "", source=str(entry["source"]),
+            date=str(entry.get("date", "")), url=str(entry.get("url", "")), note=str(entry.get("note", "")),
+        ))  # fmt: skip
+    return rows
+
+
+def sources_summary(a: TcoAssumptions | None = None) -> str:
+    """One line for cards: the prices in use, where the defaults come from, and how to see every assumption."""
+    a = default_assumptions() if a is None else a
+    dates = sorted(str(e.get("date", "")) for name, e in _default_entries().items()
+                   if ("price" in name or "discount" in name) and e.get("date"))  # fmt: skip
+    read = f"{dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else (dates[0] if dates else "")
+    tuned_in, tuned_out = a.ft_base_price_in_per_m * a.ft_price_premium, a.ft_base_price_out_per_m * a.ft_price_premium
+    return (
+        f"Cost assumptions: prompting at ${a.prompt_price_in_per_m:g}/${a.prompt_price_out_per_m:g} per M tokens"
+        f" in/out (GPT-4.1 list price), fine-tuned at ${tuned_in:g}/${tuned_out:g} plus"
+        f" ${a.ft_training_price_per_m:g}/M training tokens (GPT-4.1 mini), list prices dated {read};"
+        " every assumption with its source and date: `ai-advisor tco --explain`."
+    )
+
+
 def _read_config(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -224,53 +292,136 @@ def _check_approach(approach: str) -> None:
         raise InputError(f"Unknown approach {approach!r}; expected one of {', '.join(APPROACHES)}.")
 
 
-def per_request_cost(a: TcoAssumptions, approach: str) -> float:
+NO_PROFILE = CaseProfile()
+
+
+def request_tokens(a: TcoAssumptions, p: CaseProfile = NO_PROFILE) -> tuple[float, float]:
+    """Input and output tokens of one request before any approach adds context."""
+    inp = a.base_input_tokens if p.input_tokens is None else p.input_tokens
+    out = a.output_tokens if p.output_tokens is None else p.output_tokens
+    return inp, out
+
+
+def batched(a: TcoAssumptions, p: CaseProfile = NO_PROFILE) -> bool:
+    """True when the latency target leaves time for batch pricing."""
+    return p.latency_p95_ms is not None and p.latency_p95_ms >= a.batch_min_latency_ms
+
+
+def low_latency(a: TcoAssumptions, p: CaseProfile = NO_PROFILE) -> bool:
+    """True when the p95 target needs a small model on dedicated capacity."""
+    return p.latency_p95_ms is not None and p.latency_p95_ms <= a.low_latency_ms
+
+
+def per_request_cost(a: TcoAssumptions, approach: str, p: CaseProfile = NO_PROFILE) -> float:
     """Token cost of one request, in USD."""
     _check_approach(approach)
+    inp, out = request_tokens(a, p)
+    retrieved = a.retrieval_context_tokens if p.knowledge_gap else 0.0
     if approach == "prompt_engineering":
-        billed_few_shot = a.few_shot_tokens * (1 - a.cache_hit_rate * a.cached_input_discount)
-        return (
-            (a.base_input_tokens + billed_few_shot) * a.prompt_price_in_per_m
-            + a.output_tokens * a.prompt_price_out_per_m
-        ) / TOKENS_PER_PRICE_UNIT
-    input_tokens = a.ft_input_tokens + (a.hybrid_context_tokens if approach == "hybrid" else 0)
-    return (
-        (input_tokens * a.ft_base_price_in_per_m + a.output_tokens * a.ft_base_price_out_per_m)
-        * a.ft_price_premium
-        / TOKENS_PER_PRICE_UNIT
-    )
+        billed_prefix = a.few_shot_tokens * (1 - a.cache_hit_rate * a.cached_input_discount)
+        # Under a tight p95 only a small model answers in time: prompting is priced on the fine-tune's base model.
+        price_in, price_out = (
+            (a.ft_base_price_in_per_m, a.ft_base_price_out_per_m)
+            if low_latency(a, p)
+            else (a.prompt_price_in_per_m, a.prompt_price_out_per_m)
+        )
+        cost = (inp + billed_prefix + retrieved) * price_in + out * price_out
+    else:
+        extra = (retrieved or a.hybrid_context_tokens) if approach == "hybrid" else 0.0
+        cost = ((inp + extra) * a.ft_base_price_in_per_m + out * a.ft_base_price_out_per_m) * a.ft_price_premium
+    discount = a.batch_discount if batched(a, p) else 0.0
+    return cost * (1 - discount) / TOKENS_PER_PRICE_UNIT
 
 
-def one_time_cost(a: TcoAssumptions, approach: str, labeled_examples: int | None = None) -> dict[str, float]:
+def label_cost(a: TcoAssumptions, p: CaseProfile = NO_PROFILE) -> float:
+    """USD per label at the profile's tier."""
+    return {"general": a.labeling_cost_general, "skilled": a.labeling_cost_skilled,
+            "expert": a.labeling_cost_expert}[p.label_tier]  # fmt: skip
+
+
+def training_run_cost(a: TcoAssumptions, examples: float, p: CaseProfile = NO_PROFILE) -> float:
+    """Hosted training cost of one run: examples x tokens per example x epochs x price per training token."""
+    inp, out = request_tokens(a, p)
+    tokens = min(examples, a.training_examples_cap) * (inp + out) * a.training_epochs
+    return tokens * a.ft_training_price_per_m / TOKENS_PER_PRICE_UNIT
+
+
+def one_time_cost(
+    a: TcoAssumptions, approach: str, labeled_examples: int | None = None, p: CaseProfile = NO_PROFILE
+) -> dict[str, float]:
     """Itemised one-time cost in USD; an unknown `labeled_examples` counts no labeling."""
     _check_approach(approach)
     if labeled_examples is not None and labeled_examples < 0:
         raise InputError(f"labeled_examples must be 0 or more, got {labeled_examples}.")
+    have = 0.0 if labeled_examples is None else float(labeled_examples)
+    per_label = label_cost(a, p)
+    eval_labels = 0.0 if labeled_examples is None else max(0.0, a.evaluation_examples - have)
+    items: dict[str, float] = {"evaluation": a.evaluation_harness_usd + eval_labels * per_label}
     if approach == "prompt_engineering":
-        return {"prompt_engineering": a.prompt_engineering_usd}
-    missing = 0.0 if labeled_examples is None else max(0.0, a.min_training_examples - labeled_examples)
-    items = {
-        "data_labeling": missing * a.labeling_cost_per_example,
-        "training_compute": a.training_compute_usd,
-        "ml_engineering": a.ft_engineering_usd,
-    }
-    if approach == "hybrid":
-        items["prompt_engineering"] = a.hybrid_prompt_engineering_usd
+        items["prompt_engineering"] = a.prompt_engineering_usd
+        if p.regulated:
+            items["validation"] = a.model_validation_usd * a.prompt_validation_share
+    else:
+        missing = 0.0 if labeled_examples is None else max(0.0, a.min_training_examples - have)
+        items["data_labeling"] = missing * per_label
+        items["training_compute"] = a.training_runs * training_run_cost(a, max(have, a.min_training_examples), p)
+        items["ml_engineering"] = a.ft_engineering_usd
+        if p.regulated:
+            items["validation"] = a.model_validation_usd
+        if approach == "hybrid":
+            items["prompt_engineering"] = a.hybrid_prompt_engineering_usd
+    if p.knowledge_gap and approach != "fine_tuning":
+        items["retrieval"] = a.retrieval_build_usd
     return items
 
 
-def _retrain_every(a: TcoAssumptions, changes_often: bool | None) -> float:
-    return a.retrain_every_months_when_changing if changes_often else a.retrain_every_months
+def retrain_every(a: TcoAssumptions, approach: str, changes_often: bool | None) -> float:
+    """Months between retrains of a tuned approach (0: never); prompting never retrains."""
+    if approach == "hybrid":
+        return a.hybrid_retrain_every_months
+    if approach == "fine_tuning":
+        return a.retrain_every_months_when_changing if changes_often else a.retrain_every_months
+    return 0.0
 
 
-def monthly_fixed_cost(a: TcoAssumptions, approach: str, changes_often: bool | None = None) -> float:
-    """Monthly cost that does not depend on volume: upkeep, hosting, MLOps and amortised retraining."""
+def monthly_items(
+    a: TcoAssumptions, approach: str, changes_often: bool | None = None, p: CaseProfile = NO_PROFILE,
+    labeled_examples: int | None = None,
+) -> dict[str, float]:
+    """Itemised monthly cost that does not depend on volume."""
     _check_approach(approach)
-    if approach == "prompt_engineering":
-        return a.prompt_maintenance_monthly_usd
-    every = _retrain_every(a, changes_often)
-    retraining = a.retrain_cost_usd / every if every > 0 else 0.0
-    return a.ft_hosting_monthly_usd + a.ft_mlops_monthly_usd + retraining
+    items = {"monitoring": a.monitoring_monthly_usd}
+    if approach == "prompt_engineering" and low_latency(a, p):
+        items["hosting"] = a.dedicated_hosting_monthly_usd
+    if approach != "fine_tuning":
+        items["prompt_upkeep"] = a.prompt_maintenance_monthly_usd
+        if p.knowledge_gap:
+            items["retrieval"] = a.retrieval_monthly_usd
+    if approach != "prompt_engineering":
+        items["hosting"] = a.dedicated_hosting_monthly_usd if low_latency(a, p) else a.ft_hosting_monthly_usd
+        items["mlops"] = a.ft_mlops_monthly_usd
+        every = retrain_every(a, approach, changes_often)
+        if every > 0:
+            examples = max(a.min_training_examples, labeled_examples or 0)
+            one = a.retrain_engineering_usd + training_run_cost(a, examples, p)
+            if p.regulated:
+                one += a.model_validation_usd * a.revalidation_share
+            items["retraining"] = one / every
+    return items
+
+
+def monthly_fixed_cost(
+    a: TcoAssumptions, approach: str, changes_often: bool | None = None, p: CaseProfile = NO_PROFILE,
+    labeled_examples: int | None = None,
+) -> float:
+    """Monthly cost that does not depend on volume: upkeep, hosting, MLOps, retrieval and amortised retraining."""
+    return sum(monthly_items(a, approach, changes_often, p, labeled_examples).values())
+
+
+def review_cost(a: TcoAssumptions, volume: float, p: CaseProfile = NO_PROFILE) -> float:
+    """Monthly human review of sampled outputs; the same for every approach, so it never moves the crossover."""
+    share = a.human_review_share_critical if p.critical else a.human_review_share
+    return min(volume * share, a.human_review_max_items_monthly) * a.human_review_cost_per_item
 
 
 def crossover_monthly_requests(
@@ -279,19 +430,21 @@ def crossover_monthly_requests(
     *,
     labeled_examples: int | None = None,
     changes_often: bool | None = None,
+    profile: CaseProfile = NO_PROFILE,
 ) -> int | None:
     """The smallest monthly volume at which `approach` costs no more than prompting over the horizon.
 
     None when `approach` is not cheaper per request, so that no volume makes up for its fixed costs.
     """
-    per_request_saving = per_request_cost(a, "prompt_engineering") - per_request_cost(a, approach)
-    if per_request_saving <= 0:
+    p = profile
+    per_request_saving = per_request_cost(a, "prompt_engineering", p) - per_request_cost(a, approach, p)
+    if per_request_saving <= MIN_SAVING_USD:
         return None
-    extra_one_time = sum(one_time_cost(a, approach, labeled_examples).values()) - sum(
-        one_time_cost(a, "prompt_engineering").values()
+    extra_one_time = sum(one_time_cost(a, approach, labeled_examples, p).values()) - sum(
+        one_time_cost(a, "prompt_engineering", labeled_examples, p).values()
     )
-    extra_fixed = monthly_fixed_cost(a, approach, changes_often) - monthly_fixed_cost(
-        a, "prompt_engineering", changes_often
+    extra_fixed = monthly_fixed_cost(a, approach, changes_often, p, labeled_examples) - monthly_fixed_cost(
+        a, "prompt_engineering", changes_often, p, labeled_examples
     )
     volume = (extra_one_time + a.horizon_months * extra_fixed) / (a.horizon_months * per_request_saving)
     if not math.isfinite(volume):
@@ -300,21 +453,26 @@ def crossover_monthly_requests(
 
 
 def _approach_cost(
-    a: TcoAssumptions, approach: str, volume: int, labeled_examples: int | None, changes_often: bool | None
+    a: TcoAssumptions, approach: str, volume: int, labeled_examples: int | None, changes_often: bool | None,
+    p: CaseProfile,
 ) -> ApproachCost:
-    items = one_time_cost(a, approach, labeled_examples)
-    per_request = per_request_cost(a, approach)
-    fixed = monthly_fixed_cost(a, approach, changes_often)
+    items = one_time_cost(a, approach, labeled_examples, p)
+    per_request = per_request_cost(a, approach, p)
+    monthly = monthly_items(a, approach, changes_often, p, labeled_examples)
+    fixed = sum(monthly.values())
     usage = per_request * volume
+    review = review_cost(a, volume, p)
     one_time = sum(items.values())
     return ApproachCost(
         one_time_usd=one_time,
-        monthly_usd=fixed + usage,
-        total_usd=one_time + a.horizon_months * (fixed + usage),
+        monthly_usd=fixed + usage + review,
+        total_usd=one_time + a.horizon_months * (fixed + usage + review),
         per_request_usd=per_request,
         monthly_fixed_usd=fixed,
         monthly_usage_usd=usage,
+        monthly_review_usd=review,
         one_time_items=items,
+        monthly_items=monthly,
     )
 
 
@@ -329,50 +487,24 @@ def estimate(
     changes_often: bool | None = None,
     assumptions: TcoAssumptions | None = None,
     assumed_volume: int = 100_000,
+    profile: CaseProfile | None = None,
 ) -> TcoEstimate:
     """Monthly and horizon cost of every approach, the crossover volumes and notes on what was assumed."""
     a = default_assumptions() if assumptions is None else assumptions
+    p = NO_PROFILE if profile is None else profile
     volume_assumed = monthly_requests is None
     volume = assumed_volume if monthly_requests is None else monthly_requests
     if volume < 0:
         raise InputError(f"The monthly request volume must be 0 or more, got {volume}.")
     approaches: dict[str, ApproachCost] = {
-        approach: _approach_cost(a, approach, volume, labeled_examples, changes_often)
-        for approach in APPROACHES
+        approach: _approach_cost(a, approach, volume, labeled_examples, changes_often, p) for approach in APPROACHES
     }
     crossover = crossover_monthly_requests(
-        a, "fine_tuning", labeled_examples=labeled_examples, changes_often=changes_often
+        a, "fine_tuning", labeled_examples=labeled_examples, changes_often=changes_often, profile=p
     )
     hybrid_crossover = crossover_monthly_requests(
-        a, "hybrid", labeled_examples=labeled_examples, changes_often=changes_often
+        a, "hybrid", labeled_examples=labeled_examples, changes_often=changes_often, profile=p
     )
-    horizon = _months(a.horizon_months)
-
-    notes: list[str] = []
-    if volume_assumed:
-        notes.append(f"Monthly volume unknown: assumed {format_volume(volume)} requests a month.")
-    if labeled_examples is None:
-        full_labeling = a.min_training_examples * a.labeling_cost_per_example
-        notes.append(
-            "Labeled-data count unknown: no labeling cost included; labeling "
-            f"{format_volume(a.min_training_examples)} examples from scratch would add "
-            f"{format_usd(full_labeling)}."
-        )
-    every = _retrain_every(a, changes_often)
-    cadence = f"every {_months(every)}" if every > 0 else "never"
-    if changes_often is None:
-        notes.append(f"Unknown how often the task changes: fine-tuned models retrained {cadence}.")
-    elif changes_often:
-        notes.append(f"The task changes often: fine-tuned models retrained {cadence}.")
-    if crossover is None:
-        notes.append("Fine-tuning never becomes cheaper: it does not cost less per request than prompting.")
-    else:
-        notes.append(
-            f"Fine-tuning costs no more than prompting over {horizon} from "
-            f"{format_volume(crossover)} requests a month."
-        )
-    notes.append("All figures are estimates from explicit assumptions; a config file or flags override them.")
-
     return TcoEstimate(
         monthly_requests=volume,
         volume_assumed=volume_assumed,
@@ -382,8 +514,94 @@ def estimate(
         hybrid_crossover_monthly_requests=hybrid_crossover,
         cheapest=min(APPROACHES, key=lambda approach: approaches[approach].total_usd),
         assumptions=a.model_dump(),
-        notes=notes,
+        notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often, crossover),
+        profile=p,
     )
+
+
+def _notes(
+    a: TcoAssumptions, p: CaseProfile, volume: int, volume_assumed: bool, labeled_examples: int | None,
+    changes_often: bool | None, crossover: int | None,
+) -> list[str]:
+    inp, out = request_tokens(a, p)
+    horizon = _months(a.horizon_months)
+    notes: list[str] = []
+    if volume_assumed:
+        notes.append(f"Monthly volume unknown: assumed {format_volume(volume)} requests a month.")
+    kind = f"{p.workload}, from the use case" if p.input_tokens is not None else "kind of work unknown"
+    notes.append(
+        f"Per request: ~{inp:,.0f} tokens in and {out:,.0f} out ({kind}); prompting adds "
+        f"{a.few_shot_tokens:,.0f} tokens of instructions and examples, {a.cache_hit_rate:.0%} of them cached at "
+        f"{a.cached_input_discount:.0%} off"
+        + (f", and {a.retrieval_context_tokens:,.0f} retrieved tokens" if p.knowledge_gap else "") + "."
+    )
+    if batched(a, p):
+        notes.append(f"Nobody waits for the answer: batch pricing ({a.batch_discount:.0%} off) on every approach.")
+    if low_latency(a, p):
+        notes.append(
+            f"A p95 target of {p.latency_p95_ms:,} ms needs a small model on dedicated capacity "
+            f"({format_usd(a.dedicated_hosting_monthly_usd)}/month): large prompted models do not answer that fast, so "
+            "prompting is priced on the small base model, prompted, on the same dedicated capacity."
+        )
+    tier_price = format_usd(label_cost(a, p))
+    if labeled_examples is None:
+        full = a.min_training_examples * label_cost(a, p)
+        notes.append(
+            f"Labeled-data count unknown: no labeling cost included; labeling {format_volume(a.min_training_examples)} "
+            f"examples from scratch at {tier_price} each ({p.label_tier} labels) would add {format_usd(full)}."
+        )
+    elif labeled_examples < a.min_training_examples:
+        notes.append(f"Labels priced at {tier_price} each ({p.label_tier} tier).")
+    ft_every = retrain_every(a, "fine_tuning", changes_often)
+    cadence = f"every {_months(ft_every)}" if ft_every > 0 else "never"
+    hybrid_every = retrain_every(a, "hybrid", changes_often)
+    hybrid_cadence = f"every {_months(hybrid_every)}" if hybrid_every > 0 else "never"
+    notes.append(f"Retraining: fine-tuning {cadence}, the hybrid's stable core {hybrid_cadence}.")
+    if p.regulated:
+        notes.append("Regulated: validation of the system (and re-validation at each retrain) included.")
+    if crossover is None:
+        notes.append("Fine-tuning never becomes cheaper: it does not cost less per request than prompting.")
+    else:
+        notes.append(
+            f"Fine-tuning costs no more than prompting over {horizon} from {format_volume(crossover)} requests a month."
+        )
+    notes.append(
+        "All figures are estimates from explicit, dated assumptions (`ai-advisor tco --explain`); "
+        "a config file or flags override them."
+    )
+    return notes
+
+
+def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
+    """The assumptions an estimate was computed with; names it predates (an older stored estimate) take the
+    current defaults, and names since retired are dropped."""
+    known = {k: v for k, v in est.assumptions.items() if k in TcoAssumptions.model_fields}
+    return TcoAssumptions.model_construct(None, **{**default_assumptions().model_dump(), **known})
+
+
+RIVAL_NAMES = {"fine_tuning": "fine-tuning", "hybrid": "the hybrid"}
+
+
+def cost_sentence(est: TcoEstimate, rival: str = "fine_tuning") -> str:
+    """Prompting vs `rival` in words, generated from the totals and the crossover so it cannot disagree with them."""
+    name = RIVAL_NAMES[rival]
+    pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches[rival].total_usd
+    volume = format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
+    months = f"{est.horizon_months:g} months"
+    if ft < pe:
+        compare = f"{name} costs {format_usd(ft)} over {months} vs {format_usd(pe)} for prompting"
+    elif ft > pe:
+        compare = f"prompting costs {format_usd(pe)} over {months} vs {format_usd(ft)} for {name}"
+    else:
+        compare = f"prompting and {name} both cost {format_usd(pe)} over {months}"
+    x = est.crossover_monthly_requests if rival == "fine_tuning" else est.hybrid_crossover_monthly_requests
+    if x is None:
+        cross = f"{name} never becomes cheaper at these prices"
+    elif est.monthly_requests >= x:
+        cross = f"{name} is the cheaper one from ~{format_volume(x)} requests/month"
+    else:
+        cross = f"{name} would only pay off above ~{format_volume(x)} requests/month"
+    return f"At {volume} requests/month, {compare}; {cross}."
 
 
 def _compact(value: float) -> str:

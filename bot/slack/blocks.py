@@ -27,7 +27,7 @@ from slack_sdk.models.metadata import Metadata
 from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.questions import Question
-from bot.report import tco_headline
+from bot.report import tco_headline, tco_sources
 from bot.slack import messages as msg
 
 MAX_BLOCKS = 50
@@ -124,6 +124,7 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
     cross_text = (msg.CARD_CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None
                   else msg.CARD_NO_CROSSOVER)  # fmt: skip
     blocks.append(section(msg.CARD_TCO.format(headline=escape(tco_headline(rec)), crossover=cross_text)))
+    blocks.append(context([escape(tco_sources(rec))]))
     if rec.risks:
         blocks.append(bullets(msg.CARD_RISKS, rec.risks))
     if rec.next_steps:

@@ -21,7 +21,7 @@ from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.advisor.questions import Question
 from bot.forms import NUMBER_FIELDS, choices, initial_text
-from bot.report import tco_headline
+from bot.report import tco_headline, tco_sources
 from bot.teams import messages as msg
 
 CARD_VERSION = "1.5"
@@ -148,7 +148,7 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
         cross = rec.tco.crossover_monthly_requests
         body += [heading(msg.COST_HEADING), line(tco_headline(rec), lim.chars * 2),
                  line(msg.CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None
-                      else msg.NO_CROSSOVER, 200)]  # fmt: skip
+                      else msg.NO_CROSSOVER, 200), line(tco_sources(rec), lim.chars * 2)]  # fmt: skip
         if rec.risks:
             body += [heading(msg.RISKS_HEADING), *bullets(rec.risks, lim)]
         if rec.next_steps:

@@ -59,3 +59,16 @@ def test_asking_stops_when_every_open_question_is_exhausted() -> None:
     else:
         raise AssertionError("questions never stopped")
     assert len(set(steps)) == len(steps) <= 6
+
+
+def test_the_latency_target_is_asked_when_it_could_flip_the_answer() -> None:
+    borderline = intake(labeled_examples=30_000, data_quality="high", monthly_requests=100_000,
+                        ml_expertise="limited", changes_often=False, deadline_weeks=20, needs="deep_domain",
+                        regulated=False)  # fmt: skip
+    fields = [q.field for q in next_questions(borderline)]
+    assert "latency_p95_ms" in fields
+    question = question_bank()["latency_p95_ms"]
+    assert question.step == 1 and {a.value for a in question.quick_answers} >= {200, 5000}
+    # once answered, it is not asked again, and a gated case never asks it
+    assert "latency_p95_ms" not in [q.field for q in next_questions(borderline, ["latency_p95_ms"], [1])]
+    assert next_questions(intake(ml_expertise="none")) == []

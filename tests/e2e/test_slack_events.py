@@ -54,6 +54,9 @@ def test_full_description_gets_one_card_in_the_thread(server: Server, slack: Sla
     assert kinds[0] == "header" and "actions" in kinds
     actions = [e["action_id"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert actions == ["adjust", "feedback:up", "feedback:down"]
+    # the cost section says which prices it used and where every assumption is explained
+    shown = json.dumps(card.params["blocks"], ensure_ascii=False)
+    assert "Cost assumptions:" in shown and "tco --explain" in shown
     # progress shown on the user's message while working
     assert any(c.params.get("timestamp") == ts for c in emulator.calls("reactions.add"))
     settle()

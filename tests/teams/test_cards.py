@@ -164,3 +164,8 @@ def test_card_says_when_a_configured_model_fell_back_to_offline_wording(base: Re
     assert "Wording produced offline" not in text(base)
     assert "Wording produced offline" in text(fell_back)
     assert_valid_card(cards.recommendation_card(fell_back, CID))
+
+
+def test_card_names_the_prices_used_and_points_to_the_explanation(base: Recommendation) -> None:
+    shown = json.dumps(cards.recommendation_card(base, CID), ensure_ascii=False)
+    assert "Cost assumptions:" in shown and "tco --explain" in shown

@@ -1,0 +1,148 @@
+"""Advice quality on our own complete cases: approach accuracy, contradictions, and confidence calibration.
+
+The cases (`bench/advice_cases.jsonl`) are complete enterprise situations written for this benchmark, each with
+the approach a specialist would pick written down before the engine ran on them (see the file's git history).
+Each intake is built directly from the case's values, so this measures the engine, not the reader.
+
+Usage: python bench/bench_advice.py [--file bench/advice_cases.jsonl] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import harness as h
+from bot.advisor import engine
+from bot.advisor.checks import contradictions
+from bot.advisor.engine import DECISIVE_GROUPS, analyse, recommend
+from bot.advisor.extract import extract
+from bot.advisor.intake import Intake, IntakeValues
+from bot.advisor.questions import next_questions
+
+DEFAULT_FILE = Path(__file__).with_name("advice_cases.jsonl")
+DEV_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_scenarios.jsonl"
+BINS = ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
+
+
+def reliability(rows: list[tuple[float, bool]]) -> tuple[list[str], float, float]:
+    """A reliability table (stated confidence vs how often the approach was right), the ECE and the Brier score."""
+    lines = ["| stated confidence | cases | mean stated | right | accuracy |", "|---|---|---|---|---|"]
+    ece = 0.0
+    for lo, hi in BINS:
+        inside = [(c, ok) for c, ok in rows if lo <= c < hi]
+        if not inside:
+            lines.append(f"| {lo:.1f}–{min(hi, 1.0):.1f} | 0 | – | – | – |")
+            continue
+        mean = sum(c for c, _ in inside) / len(inside)
+        right = sum(ok for _, ok in inside)
+        acc = right / len(inside)
+        ece += len(inside) / len(rows) * abs(acc - mean)
+        lines.append(f"| {lo:.1f}–{min(hi, 1.0):.1f} | {len(inside)} | {mean:.2f} | {right} | {acc:.0%} |")
+    brier = sum((c - ok) ** 2 for c, ok in rows) / len(rows)
+    return lines, ece, brier
+
+
+def _timings(intakes: list[Intake], repeat: int) -> str:
+    """Cold-cache time per case of the full recommendation and of a question-planner round, with the bare
+    scoring pass (`analyse`, no wording and no what-ifs) measured in the same run as the anchor."""
+    spent = {"analyse": 0.0, "recommend": 0.0, "next_questions": 0.0}
+    for _ in range(repeat):
+        for intake in intakes:
+            for name, call in (("analyse", lambda i: analyse(i.values)), ("recommend", recommend),
+                               ("next_questions", next_questions)):  # fmt: skip
+                engine._decide.cache_clear()
+                start = time.perf_counter()
+                call(intake)
+                spent[name] += time.perf_counter() - start
+    per = {name: total / (repeat * len(intakes)) * 1000 for name, total in spent.items()}
+    return (f"time per case (cold cache, {repeat} passes): analyse {per['analyse']:.2f} ms (anchor), recommend "
+            f"{per['recommend']:.2f} ms, question-planner round {per['next_questions']:.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--dev", type=Path, default=DEV_FILE, help="the development scenarios (text), if present")
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes over the cases")
+    parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
+    args = parser.parse_args()
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    cases: list[dict[str, Any]] = [json.loads(line) for line in args.file.read_text().splitlines() if line.strip()]
+    rows: list[tuple[float, bool]] = []
+    by_batch: dict[int, list[bool]] = {}
+    misses: list[str] = []
+    problems: list[str] = []
+    for case in cases:
+        intake = Intake(values=IntakeValues(**case["intake"]))
+        rec = recommend(intake)
+        right = rec.approach == case["approach"]
+        rows.append((rec.confidence, right))
+        by_batch.setdefault(int(case.get("batch", 1)), []).append(right)
+        if not right:
+            misses.append(f"{case['id']}: {rec.approach} at {rec.confidence:.2f} (expected {case['approach']})")
+        problems += [f"{case['id']}: {p}" for p in contradictions(intake, rec)]
+    # The same cases with one decisive group of facts hidden: the label stays the fully informed pick, so this
+    # measures whether confidence drops as much as accuracy does when a fact is missing.
+    hidden: list[tuple[float, bool]] = []
+    for case in cases:
+        for group in DECISIVE_GROUPS:
+            values = {k: (None if k in group else val) for k, val in case["intake"].items()}
+            rec = recommend(Intake(values=IntakeValues(**values)))
+            hidden.append((rec.confidence, rec.approach == case["approach"]))
+    dev_lines: list[str] = []
+    if args.dev.exists():
+        # The development scenarios through the reader, for the contradiction checks and the 0.6 rule.
+        dev = [json.loads(line) for line in args.dev.read_text().splitlines() if line.strip()]
+        dev_ok = dev_rule = dev_problems = 0
+        for scenario in dev:
+            intake = Intake(values=IntakeValues(**extract(scenario["text"]).values()))
+            rec = recommend(intake)
+            dev_ok += rec.approach == scenario["approach"]
+            dev_rule += (rec.confidence < 0.6) == bool(scenario.get("low_confidence"))
+            dev_problems += len(contradictions(intake, rec))
+        dev_lines = [f"dev scenarios ({args.dev.name}): approach {dev_ok}/{len(dev)}, confidence rule "
+                     f"{dev_rule}/{len(dev)}, contradictions {dev_problems}"]  # fmt: skip
+    timing = _timings([Intake(values=IntakeValues(**c["intake"])) for c in cases], args.repeat)
+    table, ece, brier = reliability(rows)
+    hidden_table, hidden_ece, hidden_brier = reliability(hidden)
+    hidden_ok = sum(right for _, right in hidden)
+    n, ok = len(cases), sum(right for _, right in rows)
+    mix = ", ".join(f"{a} {sum(c['approach'] == a for c in cases)}" for a in ("prompt_engineering", "fine_tuning",
+                                                                            "hybrid"))  # fmt: skip
+    hidden_mean = sum(c for c, _ in hidden) / len(hidden)
+    lines = [
+        f"cases: {n} (approaches: {mix})",
+        f"approach accuracy: {ok}/{n} = {ok / n:.1%}",
+        *(f"  batch {b}: {sum(r)}/{len(r)} = {sum(r) / len(r):.1%}" for b, r in sorted(by_batch.items())),
+        f"contradictions: {len(problems)}",
+        f"calibration: ECE {ece:.3f}, Brier {brier:.3f}, mean confidence {sum(c for c, _ in rows) / n:.2f}",
+        f"one decisive fact hidden ({len(hidden)} variants): accuracy {hidden_ok / len(hidden):.0%}, "
+        f"ECE {hidden_ece:.3f}, Brier {hidden_brier:.3f}, mean confidence {hidden_mean:.2f}",
+        *dev_lines,
+        timing,
+        *(f"  miss: {m}" for m in misses),
+        *(f"  contradiction: {p}" for p in problems),
+    ]
+    print("\n".join(lines))
+    print("\n".join(table))
+    print("\n".join(hidden_table))
+    if args.write:
+        body = (h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {n} complete cases "
+                "with the specialist's approach written before the first run; intakes built directly from the "
+                "case values\n\n```\n" + "\n".join(lines) + "\n```\n\nReliability (stated confidence vs how often "
+                "the approach was right), complete cases:\n\n" + "\n".join(table) + "\n\nThe same cases with one "
+                "decisive group of facts hidden (label: the fully informed pick):\n\n" + "\n".join(hidden_table)
+                + "\n")  # fmt: skip
+        h.write_section("bench_advice.py", "Advice quality and calibration", body)
+
+
+if __name__ == "__main__":
+    main()
