@@ -300,3 +300,16 @@ def test_work_grows_linearly_with_the_message(unit: str) -> None:
 def test_a_long_hostile_message_is_read_within_the_budget() -> None:
     found = extract("9" * 20_000 + " 7" * 5_000, today=TODAY)
     assert any("were read" in n for n in found.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [("p95 has to stay under 250 ms", 250), ("replies within 2 seconds", 2000), ("a 120ms latency budget", 120)],
+)
+def test_response_time_targets(text: str, ms: int) -> None:
+    assert read(text)["latency_p95_ms"] == ms
+
+
+def test_a_duration_in_seconds_is_not_a_deadline_and_a_deadline_is_not_latency() -> None:
+    got = read("launch in 6 weeks; each answer within 3 seconds")
+    assert got["deadline_weeks"] == 6 and got["latency_p95_ms"] == 3000

@@ -25,10 +25,10 @@ class Cue:
     end: int
 
 
-def negated(tokens: list[Token], m: Match) -> bool:
-    """Whether a negator in the same clause, at most a few words before the cue, negates it."""
+def negated(tokens: list[Token], m: Match, reach: int = NEGATION_REACH) -> bool:
+    """Whether a negator in the same clause, at most `reach` words before the cue, negates it."""
     clause = tokens[m.start].clause
-    for k in range(m.start - 1, max(-1, m.start - 1 - NEGATION_REACH), -1):
+    for k in range(m.start - 1, max(-1, m.start - 1 - reach), -1):
         if tokens[k].clause != clause:
             return False
         if is_negator(tokens[k]) or tokens[k].text in {"rarely", "seldom", "barely"}:
@@ -96,7 +96,11 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     for m in phrases("data_quality").find(tokens):
         if tokens[m.start].sentence not in about_data or negated(tokens, m):
             continue
-        seen.append(Cue(m.label, 2, m.start, m.end))
+        label = m.label
+        if tokens[m.start].text in {"%", "percent"} and m.start > 0 and tokens[m.start - 1].kind == "num":
+            share = float(tokens[m.start - 1].text.replace(",", "") or 0)
+            label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
+        seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
         return None
     counts = {v: sum(c.value == v for c in seen) for v in ("high", "mixed", "poor")}
@@ -121,7 +125,10 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     none = list(phrases("ml_none").find(tokens))
     inside_none = {i for m in none for i in range(m.start, m.end)}
     # "we'd have to hire an ML engineer": the engineer is part of saying there is none
-    limited = [m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m) and m.start not in inside_none]
+    # "nobody on our team has ever built a model": a subject's negation reaches further than a modifier's
+    limited = [
+        m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m, reach=8) and m.start not in inside_none
+    ]
     strong = [m for m in phrases("ml_strong").find(tokens) if not negated(tokens, m)]
     strong_negated = [m for m in phrases("ml_strong").find(tokens) if negated(tokens, m)]
     none += strong_negated

@@ -79,7 +79,10 @@ def deadline_date(tokens: list[Token], i: int, today: dt.date) -> tuple[float, i
             date = date.replace(year=int(nxt))
         return weeks_until(today, date), i + 1 + (nxt.isdigit() and len(nxt) == 4)
     end_of = prev == "of" and i > 1 and tokens[i - 2].text == "end"
-    if prev not in _LEADS and not end_of and t not in {"next", "this", "end", "q1", "q2", "q3", "q4"}:
+    dated = (
+        t in _MONTHS and nxt.isdigit() and 1 <= int(nxt) <= 31 and _deadline_words(tokens, i)
+    )  # "Jan 10 is the date"
+    if prev not in _LEADS and not end_of and not dated and t not in {"next", "this", "end", "q1", "q2", "q3", "q4"}:
         return None
     if t in _WEEKDAYS and prev in {"by", "before", "until", "till", "on"}:
         days = (_WEEKDAYS[t] - today.weekday()) % 7 or 7
@@ -110,6 +113,8 @@ def deadline_date(tokens: list[Token], i: int, today: dt.date) -> tuple[float, i
             end = end.replace(day=1) - dt.timedelta(days=62)  # the quarter's first day
         return weeks_until(today, end), i + 1
     if (t == "end" and nxt == "of") or t in {"this", "next"}:
+        if t in {"this", "next"} and prev not in _LEADS and not _deadline_words(tokens, i) and len(tokens) > 6:
+            return None  # "the #1 priority this quarter" sets no date
         return _period_phrase(tokens, i, today)
     return None
 
@@ -144,6 +149,7 @@ def _period_phrase(tokens: list[Token], i: int, today: dt.date) -> tuple[float, 
 
 
 _DEADLINE_WORDS = {
+    "date",
     "live",
     "launch",
     "ship",

@@ -114,6 +114,7 @@ _CURRENCY = {
     "pounds": "GBP",
 }
 _RANGE_JOINERS = {"-", "–", "to", "or"}
+_TIME_SUFFIXES = {"ms", "s", "sec", "secs", "msec"}
 _TIME_UNITS = {"day", "week", "month", "quarter", "year", "sprint"}
 _DEADLINE_PREPS = {"in", "within", "under", "inside", "about", "roughly", "around", "~", "like", "than"}
 _YEAR_WORDS = {
@@ -285,6 +286,8 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
         # Letters stuck to the digits: a scale ("12k", "2M", "1.2MM") or something else ("3PL", "4o", "2nd").
         if nxt in _SCALES and nxt not in {"hundred"}:
             return _scale_run(tokens, j, value)
+        if nxt in _TIME_SUFFIXES:
+            return value, j, False  # "200ms", "2s": the unit is read by the caller
         if nxt in {"x"}:
             return None
         return None if tokens[j].kind == "word" else (value, j, False)

@@ -37,6 +37,7 @@ class Context:
     before: list[Token]
     sentence: list[Token]
     clause: list[Token]
+    following: list[Token]  # the words of the next clause in the same sentence
 
 
 REACH = 40  # tokens looked at on each side, so a message that is one long sentence costs linear time
@@ -53,7 +54,9 @@ def _context(tokens: list[Token], q: Quantity) -> Context:
     after = [t for t in tokens[q.end : hi] if t.clause == last.clause]
     before = [t for t in tokens[lo : q.start] if t.clause == first.clause]
     clause = before + tokens[q.start : q.end] + after
-    return Context(after, before, tokens[lo:hi], clause)
+    nxt = next((t.clause for t in tokens[q.end : hi] if t.clause != last.clause), None)
+    following = [t for t in tokens[q.end : hi] if t.clause == nxt and t.kind == "word"]
+    return Context(after, before, tokens[lo:hi], clause, following)
 
 
 def _texts(toks: list[Token]) -> set[str]:
@@ -212,6 +215,9 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int) -> list[
     before_words = _texts(ctx.before[-WINDOW:])
     sentence_words = _texts(ctx.sentence)
     clause_words = _texts(ctx.clause)
+    latency = _latency_ms(q, ctx, clause_words)
+    if latency is not None:
+        return [Claim("latency_p95_ms", latency, True, q.start, q.end)]
     duration = duration_weeks(q, ctx)
     if duration is not None:
         return _deadline_claims(q, ctx, duration, clause_words, sentence_words, message_words)
@@ -263,6 +269,60 @@ def _unowned(q: Quantity, ctx: Context, head: set[str]) -> bool:
     return not before & {"of", "team", "group", "top", "step", "version", "v", "#", "no", "number", "than", "from"}
 
 
+_LATENCY_UNITS = {
+    "ms": 1.0,
+    "msec": 1.0,
+    "millisecond": 1.0,
+    "milliseconds": 1.0,
+    "s": 1000.0,
+    "sec": 1000.0,
+    "secs": 1000.0,
+    "second": 1000.0,
+    "seconds": 1000.0,
+}
+_LATENCY_CUES = {
+    "latency",
+    "p95",
+    "p99",
+    "p90",
+    "respond",
+    "responds",
+    "response",
+    "responses",
+    "answer",
+    "answers",
+    "reply",
+    "replies",
+    "within",
+    "under",
+    "real-time",
+    "realtime",
+    "fast",
+    "budget",
+    "sla",
+    "return",
+    "returns",
+    "load",
+    "loads",
+    "ms",
+    "milliseconds",
+}
+
+
+def _latency_ms(q: Quantity, ctx: Context, clause: set[str]) -> float | None:
+    """A response-time target: "p95 under 200 ms", "must answer within 2 seconds", "a 300ms latency budget"."""
+    if not ctx.after or ctx.after[0].text not in _LATENCY_UNITS:
+        return None
+    unit = ctx.after[0].text
+    if unit not in {"ms", "msec", "millisecond", "milliseconds"} and not clause & (
+        _LATENCY_CUES - {"budget", "load", "loads"}
+    ):
+        return None
+    if not clause & _LATENCY_CUES:
+        return None
+    return q.value * _LATENCY_UNITS[unit]
+
+
 def _head_noun(ctx: Context, skip: int) -> set[str]:
     """The first two words after the number: where a count of people or of times names what it counts."""
     return _texts([t for t in ctx.after[skip : skip + 3] if t.text != "-"][:2])
@@ -293,7 +353,7 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     texts = [t.text for t in after]
     # Items paired with their outputs: "tickets with the agent's reply", "emails w/ their category".
     for n, t in enumerate(texts):
-        if t in {"where", "whose"} and set(texts[n + 1 : n + 6]) & words("output_nouns"):
+        if t in {"where", "whose"} and set(texts[n + 1 : n + 9]) & words("output_nouns"):
             return True  # "emails where the adjuster's routing decision is recorded"
         paired = t == "with" or (t == "w" and n + 1 < len(texts) and texts[n + 1] == "/")
         if paired and set(texts[n + 1 : n + 6]) & words("output_nouns"):
@@ -320,6 +380,9 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     }
     # A label cue a few words on, in the same statement: "40 proposals our director picked as gold examples".
     until_and = after[: next((n for n, t in enumerate(after) if t.text in {"and", "or", "plus"}), len(after))]
+    following = ctx.following[:2]
+    if following and _texts(following[:1]) & (verbs | {"labeled", "labelled", "annotated", "tagged", "categorized"}):
+        return True  # "4,000 tickets, categorized by agents": the next clause says how they were labeled
     for n, tok in enumerate(until_and[:8]):
         if _texts([tok]) & (verbs | cues):
             # "20k emails that nobody's labeled" is not a count of labeled examples
@@ -335,8 +398,10 @@ def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
     cues = words("budget_cues")
     if words_seen & {"cost", "costs", "spend"} and words_seen & {"less", "under", "below", "max", "most", "within"}:
         return True  # "needs to cost less than 15k"
+    if "for" in words_seen and words_seen & {"this", "project", "it"} and words_seen & _HAVING_STRONG:
+        return True  # "for this project I've got 35k"
     if strong:
-        cues = cues - {"total", "pilot", "poc", "max", "maximum", "most", "limit", "approved", "money", "cost", "costs"}
+        cues = cues - {"total", "pilot", "poc", "max", "maximum", "most", "limit", "money", "cost", "costs"}
         cues = cues | {"money-wise", "moneywise"}
     return bool(words_seen & cues)
 
@@ -359,6 +424,7 @@ def _budget_veto(ctx: Context) -> bool:
     return False
 
 
+_HAVING_STRONG = {"got", "have", "i've", "we've", "given", "granted", "awarded", "approved", "allocated"}
 # Verbs of having money for the project: "we've got $50k for this", "there's $25k set aside".
 _HAVING = {
     "have",

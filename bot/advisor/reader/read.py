@@ -14,7 +14,7 @@ import itertools
 import re
 from typing import Any
 
-from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
+from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import cues
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -28,6 +28,7 @@ LIMITS = {
     "monthly_requests": MAX_REQUESTS,
     "budget_usd": MAX_BUDGET,
     "deadline_weeks": MAX_WEEKS,
+    "latency_p95_ms": MAX_LATENCY_MS,
 }
 NUMBER_FIELDS = tuple(LIMITS)
 # The work budget per message: no real description has more words or numbers than this, and a hostile one must not
@@ -41,6 +42,7 @@ _NOUNS = {
     "monthly_requests": "requests per month",
     "budget_usd": "your budget (USD)",
     "deadline_weeks": "weeks until it must be live",
+    "latency_p95_ms": "response time (ms)",
 }
 
 
@@ -188,7 +190,7 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> Claim:
     chosen = found[0]
     for later in found[1:]:
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
-        if cue & _CORRECTIONS and not cue & _PAST:
+        if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             chosen = later
     return chosen
 
@@ -283,8 +285,8 @@ def _add_number(r: _Reading, claim: Claim, *, weak: bool = False) -> None:
         return
     if claim.field == "monthly_requests" and value < 1:
         return  # "one edit a year" is no workload
-    if claim.field in {"labeled_examples", "monthly_requests"}:
-        value = round(value)
+    if claim.field in {"labeled_examples", "monthly_requests", "latency_p95_ms"}:
+        value = max(1, round(value)) if claim.field == "latency_p95_ms" else round(value)
     elif claim.field == "deadline_weeks":
         value = round(value, 1)
     r.add(claim.field, value, claim.start, _quote_end(r, claim.start, claim.end), weak=weak or not claim.strong)
