@@ -1,4 +1,7 @@
-"""Builds the advisor's parts from settings; the CLI and the adapters share this wiring."""
+"""Builds the advisor's parts from settings; the CLI and the adapters share this wiring.
+
+Each part imports its modules when it is first built, so a command pays only for the parts it uses.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +10,18 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bot.advisor.conversation import Advisor
-from bot.advisor.engine import Recommendation
-from bot.advisor.intake import Intake
-from bot.advisor.leads import Leads, retention_cutoff
 from bot.config import Settings
-from bot.inbox import Inbox
-from bot.outbox import Outbox
-from bot.resources import knowledge_dir
-from bot.retrieval import KnowledgeIndex
-from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.advisor.conversation import Advisor
+    from bot.advisor.engine import Recommendation
+    from bot.advisor.intake import Intake
+    from bot.advisor.leads import Leads
+    from bot.inbox import Inbox
     from bot.llm import LlmClient
+    from bot.outbox import Outbox
+    from bot.retrieval import KnowledgeIndex
+    from bot.store import Store
 
 
 @dataclass
@@ -31,16 +33,22 @@ class Services:
     @cached_property
     def store(self) -> Store:
         """The conversation database."""
+        from bot.store import Store
+
         return Store(self.settings.db_path)
 
     @cached_property
     def advisor(self) -> Advisor:
         """The conversation core."""
+        from bot.advisor.conversation import Advisor
+
         return Advisor(self.store, enrich=self._enrich, llm=self.llm)
 
     @cached_property
     def outbox(self) -> Outbox:
         """Messages waiting to be posted (crash-safe delivery, bot/outbox.py)."""
+        from bot.outbox import Outbox
+
         s = self.settings
         return Outbox(self.store, retry_base=s.advisor_outbox_retry_base, retry_max=s.advisor_outbox_retry_max,
                       max_attempts=s.advisor_outbox_max_attempts)
@@ -48,6 +56,8 @@ class Services:
     @cached_property
     def inbox(self) -> Inbox:
         """User turns received but not answered yet (crash-safe intake, bot/inbox.py)."""
+        from bot.inbox import Inbox
+
         return Inbox(self.store, lock_for=self.advisor.conversation_lock)
 
     @cached_property
@@ -62,6 +72,9 @@ class Services:
     @cached_property
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index (shipped knowledge/ plus ADVISOR_KNOWLEDGE_DIRS), refreshed on first use."""
+        from bot.resources import knowledge_dir
+        from bot.retrieval import KnowledgeIndex
+
         roots = [knowledge_dir(), *self.settings.extra_knowledge_dirs]
         index = KnowledgeIndex(self.settings.advisor_data_dir / "knowledge.db", roots)
         index.ensure_fresh()
@@ -70,6 +83,8 @@ class Services:
     def leads(self, group_members: Callable[[], Iterable[str]] | None = None,
               lead_ids: Iterable[str] | None = None) -> Leads:  # fmt: skip
         """The leads' workflow for one adapter (leads: ADVISOR_LEADS unless given, plus a platform group)."""
+        from bot.advisor.leads import Leads
+
         ids = self.settings.lead_ids if lead_ids is None else lead_ids
         return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
 
@@ -77,6 +92,8 @@ class Services:
         """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted.
 
         Serving applies it at start-up and every hour (bot/housekeeping.py)."""
+        from bot.advisor.leads import retention_cutoff
+
         days = self.settings.advisor_retention_days
         if days is None:
             return 0
