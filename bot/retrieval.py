@@ -28,6 +28,7 @@ from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
+from bot.resources import load_yaml
 from bot.sqlite import locked_transaction, open_database
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     for i, line in enumerate(lines[1:], 1):
         if line.strip() in ("---", "..."):
             try:
-                meta = _load_yaml("\n".join(lines[1:i]))
+                meta = load_yaml("\n".join(lines[1:i]))
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -116,11 +117,6 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
                 raise ChunkError("front matter is not a mapping of keys to values")
             return meta, "\n".join(lines[i + 1 :])
     raise ChunkError("front matter is not closed (no second '---' line)")
-
-
-def _load_yaml(text: str) -> Any:
-    """`yaml.safe_load`, with libyaml's C parser when PyYAML was built with it (about 20 times faster)."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _clean(text: str) -> str:
@@ -239,8 +235,9 @@ def _norm(word: str) -> str:
     return word
 
 
-def _norm_terms(text: str) -> set[str]:
-    return {_norm(t) for t in query_terms(text)}
+@functools.lru_cache(maxsize=4096)  # headings and titles repeat on every search
+def _norm_terms(text: str) -> frozenset[str]:
+    return frozenset(_norm(t) for t in query_terms(text))
 
 
 def heading_rerank(passages: list[Passage], query: str) -> list[Passage]:
@@ -548,7 +545,7 @@ class KnowledgeIndex:
         with self._lock:
             rows = list(self.db["files"].rows_where(order_by="source"))
         for row in rows:
-            row["meta"] = _load_yaml(row["meta"] or "{}") or {}
+            row["meta"] = load_yaml(row["meta"] or "{}") or {}
         return rows
 
     def case_files(self) -> dict[str, CaseFile]:

@@ -32,7 +32,9 @@ def open_database(path: str) -> sqlite_utils.Database:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
-    db = sqlite_utils.Database(conn)
+    # No sqlite-utils plugins are used: skipping their discovery (an entry-point scan of every installed package)
+    # saves ~30 ms of start-up.
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     db.execute("PRAGMA busy_timeout = 30000")
     if path != ":memory:":
         db.enable_wal()
