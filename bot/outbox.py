@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.sqlite import insert_row, select_rows, update_row
 from bot.store import Store, ago, now
 
 log = logging.getLogger("bot.outbox")
@@ -123,18 +124,17 @@ class Outbox:
         if op == "update" and not target_ts and not conversation_id:
             raise ValueError("an update needs the message it changes, or the conversation whose card it changes")
         with self.store.transaction() as db:
-            table = db.table("outbox").insert({
+            return insert_row(db, "outbox", {
                 "uid": secrets.token_hex(8), "conversation_id": conversation_id, "channel": channel,
                 "thread_ts": thread_ts or "", "op": op, "kind": kind, "target_ts": target_ts,
                 "message": json.dumps(message, ensure_ascii=False), "state": PENDING, "attempts": 0, "unsure": 0,
                 "next_attempt_at": 0.0, "created_at": now(),
             })  # fmt: skip
-            return int(table.last_pk or 0)
 
     def get(self, item_id: int) -> dict[str, Any] | None:
         """A row of the queue, as stored."""
         with self.store.transaction() as db:
-            rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
+            rows = select_rows(db, "select * from outbox where id = ?", [item_id])
         return rows[0] if rows else None
 
     def counts(self) -> dict[str, int]:
@@ -171,7 +171,7 @@ class Outbox:
         The row says `unsure` from here on (a kill mid-send leaves it so); the item keeps the value from before.
         """
         with self.store.transaction() as db:
-            rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
+            rows = select_rows(db, "select * from outbox where id = ?", [item_id])
             if not rows or rows[0]["state"] != PENDING or float(rows[0]["next_attempt_at"] or 0) > time.time():
                 return None
             row = rows[0]
@@ -228,8 +228,8 @@ class Outbox:
     def _sent(self, item: OutboxItem, ts: str) -> None:
         with self.store.transaction() as db:
             # The payload is no longer needed (and may quote the user): keep only where it went.
-            db.table("outbox").update(item.id, {"state": SENT, "ts": ts, "sent_at": now(), "error": None,
-                                                "message": "{}"})  # fmt: skip
+            update_row(db, "outbox", item.id, {"state": SENT, "ts": ts, "sent_at": now(), "error": None,
+                                               "message": "{}"})  # fmt: skip
             if item.kind == "recommendation" and item.op == "post" and item.conversation_id:
                 self.store.save_card(item.conversation_id, item.channel, ts)
 

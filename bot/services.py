@@ -12,11 +12,16 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 
+# A description that reaches a card (and every step of the engine) without questions.
+WARM_UP_TEXT = ("A support ticket classifier: 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
+                "live in 6 months, budget $300k, not regulated, the task is stable.")  # fmt: skip
+
 if TYPE_CHECKING:
     from bot.advisor.conversation import Advisor
     from bot.advisor.engine import Recommendation
     from bot.advisor.intake import Intake
     from bot.advisor.leads import Leads
+    from bot.advisor.questions import Question
     from bot.inbox import Inbox
     from bot.llm import LlmClient
     from bot.outbox import Outbox
@@ -35,7 +40,7 @@ class Services:
         """The conversation database."""
         from bot.store import Store
 
-        return Store(self.settings.db_path)
+        return Store(self.settings.db_path, synchronous=self.settings.advisor_db_synchronous)
 
     @cached_property
     def advisor(self) -> Advisor:
@@ -98,6 +103,21 @@ class Services:
         if days is None:
             return 0
         return self.store.purge(retention_cutoff(days), keep_counts=self.settings.advisor_purge_keep_counts)
+
+    def warm_up(self) -> tuple[Recommendation, list[Question]]:
+        """Before taking traffic, do what the first turns would otherwise do while acks wait: build the store and
+        open (and refresh) the knowledge index, and run the reader, the engine, the cost model, citations and the
+        question bank once on a sample. Offline (no model call) and nothing is stored. Returns the sample's card and
+        question round, for an adapter to render once too."""
+        from bot.advisor import engine
+        from bot.advisor.extract import extract
+        from bot.advisor.intake import Intake
+        from bot.advisor.questions import next_questions
+
+        _ = self.store, self.advisor, self.inbox, self.outbox
+        found = extract(WARM_UP_TEXT, turn=1)
+        intake = Intake().merged(found.facts)
+        return self.knowledge.enrich(engine.recommend(intake), intake), next_questions(Intake())
 
     def _enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         # Late-bound so building the advisor does not open the index until a recommendation needs it.

@@ -16,7 +16,7 @@ from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
 from bot.migrations import migrate
-from bot.sqlite import locked_transaction, open_database
+from bot.sqlite import insert_row, locked_transaction, open_database, select_rows, update_row
 
 MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
 
@@ -33,11 +33,13 @@ def ago(days: float, *, at: dt.datetime | None = None) -> str:
 class Store:
     """One database connection shared by threads; writes are serialised by a lock and run in transactions."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, synchronous: str = "normal") -> None:
         self.path = str(path)
-        self.db = open_database(self.path)
+        self.synchronous = synchronous
+        self.db = open_database(self.path, synchronous=synchronous)
         self.db.execute("PRAGMA foreign_keys = ON")
         self._lock = threading.RLock()
+        self._others: list[tuple[sqlite_utils.Database, threading.RLock]] = []
         with self._lock:
             migrate(self.db)
 
@@ -46,21 +48,34 @@ class Store:
         return locked_transaction(self.db, self._lock)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, and the ones `connection()` handed out."""
+        for db, lock in self._others:
+            with lock:
+                db.conn.close()
         self.db.conn.close()
+
+    def connection(self) -> tuple[sqlite_utils.Database, threading.RLock]:
+        """A connection of its own, with its own lock, for a hot path that must not queue behind this one's lock
+        (the Slack ack's inbox write). An in-memory database exists only in this connection: it is shared then."""
+        if self.path == ":memory:":
+            return self.db, self._lock
+        db = open_database(self.path, synchronous=self.synchronous)
+        db.execute("PRAGMA foreign_keys = ON")
+        self._others.append((db, threading.RLock()))
+        return self._others[-1]
 
     # --- conversations ---
 
     def find_conversation(self, key: str) -> dict[str, Any] | None:
         """The conversation for a platform key, if any."""
         with self._lock:
-            rows = list(self.db.table("conversations").rows_where("key = ?", [key], limit=1))
+            rows = select_rows(self.db, "select * from conversations where key = ? limit 1", [key])
         return _decode(rows[0]) if rows else None
 
     def get_conversation(self, conversation_id: str) -> dict[str, Any]:
         """A conversation by id, or NotFoundError."""
         with self._lock:
-            rows = list(self.db.table("conversations").rows_where("id = ?", [conversation_id], limit=1))
+            rows = select_rows(self.db, "select * from conversations where id = ? limit 1", [conversation_id])
         if not rows:
             raise NotFoundError(f"no assessment with id {conversation_id!r}")
         return _decode(rows[0])
@@ -73,7 +88,7 @@ class Store:
             if existing:
                 return existing
             stamp = now()
-            db.table("conversations").insert({
+            insert_row(db, "conversations", {
                 "id": secrets.token_hex(6), "key": key, "platform": platform, "team": team, "channel": channel,
                 "thread": thread, "user": user, "state": "intake", "created_at": stamp, "updated_at": stamp,
             })  # fmt: skip
@@ -86,7 +101,7 @@ class Store:
         encoded = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
         encoded["updated_at"] = now()
         with self.transaction() as db:
-            db.table("conversations").update(conversation_id, encoded)
+            update_row(db, "conversations", conversation_id, encoded)
 
     def conversations_for_user(self, user: str, limit: int = 10) -> list[dict[str, Any]]:
         """A user's most recent conversations."""
@@ -103,14 +118,14 @@ class Store:
         with self.transaction() as db:
             row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
             n = int(row[0]) + 1 if row else 1
-            db.table("turns").insert({"conversation_id": conversation_id, "n": n, "role": role, "text": text,
-                                "created_at": now()})  # fmt: skip
+            insert_row(db, "turns", {"conversation_id": conversation_id, "n": n, "role": role, "text": text,
+                                     "created_at": now()})  # fmt: skip
         return int(n)
 
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
         """All turns of a conversation in order."""
         with self._lock:
-            return list(self.db.table("turns").rows_where("conversation_id = ?", [conversation_id], order_by="n"))
+            return select_rows(self.db, "select * from turns where conversation_id = ? order by n", [conversation_id])
 
     def save_intake(self, conversation_id: str, intake: Intake, reason: str) -> int:
         """Store a new intake version; returns the version number."""
@@ -119,20 +134,20 @@ class Store:
                 "select coalesce(max(version), 0) from intake_versions where conversation_id = ?", [conversation_id]
             ).fetchone()
             version = int(row[0]) + 1
-            db.table("intake_versions").insert({
+            insert_row(db, "intake_versions", {
                 "conversation_id": conversation_id, "version": version,
                 "values": intake.values.model_dump_json(),
                 "provenance": json.dumps({k: p.model_dump() for k, p in intake.provenance.items()}),
                 "reason": reason, "created_at": now(),
             })  # fmt: skip
-            db.table("conversations").update(conversation_id, {"version": version, "updated_at": now()})
+            update_row(db, "conversations", conversation_id, {"version": version, "updated_at": now()})
         return version
 
     def latest_intake(self, conversation_id: str) -> Intake:
         """The newest intake of a conversation (empty if none)."""
         with self._lock:
-            rows = list(self.db.table("intake_versions").rows_where(
-                "conversation_id = ?", [conversation_id], order_by="version desc", limit=1))  # fmt: skip
+            rows = select_rows(self.db, "select * from intake_versions where conversation_id = ? "
+                                        "order by version desc limit 1", [conversation_id])  # fmt: skip
         if not rows:
             return Intake()
         return _intake(rows[0])
@@ -146,18 +161,18 @@ class Store:
     def save_recommendation(self, conversation_id: str, intake_version: int, rec: Recommendation) -> int:
         """Store a recommendation; returns its id."""
         with self.transaction() as db:
-            table = db.table("recommendations").insert({
+            rec_id = insert_row(db, "recommendations", {
                 "conversation_id": conversation_id, "intake_version": intake_version, "approach": rec.approach,
                 "confidence": rec.confidence, "payload": rec.model_dump_json(), "created_at": now(),
             })  # fmt: skip
-            db.table("conversations").update(conversation_id, {"state": "recommended", "updated_at": now()})
-        return int(table.last_pk or 0)
+            update_row(db, "conversations", conversation_id, {"state": "recommended", "updated_at": now()})
+        return rec_id
 
     def latest_recommendation(self, conversation_id: str) -> Recommendation | None:
         """The newest recommendation of a conversation, if any."""
         with self._lock:
-            rows = list(self.db.table("recommendations").rows_where(
-                "conversation_id = ?", [conversation_id], order_by="id desc", limit=1))  # fmt: skip
+            rows = select_rows(self.db, "select payload from recommendations where conversation_id = ? "
+                                        "order by id desc limit 1", [conversation_id])  # fmt: skip
         return Recommendation.model_validate_json(rows[0]["payload"]) if rows else None
 
     # --- delivery semantics ---
@@ -165,10 +180,8 @@ class Store:
     def first_time(self, key: str) -> bool:
         """Record `key` (an event id or message id); False if it was recorded before."""
         with self.transaction() as db:
-            if db.execute("select 1 from processed_events where key = ?", [key]).fetchone():
-                return False
-            db.table("processed_events").insert({"key": key, "created_at": now()})
-        return True
+            return bool(db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)",
+                                   [key, now()]).rowcount == 1)  # fmt: skip
 
     def forget_processed(self, before: str) -> int:
         """Delete dedupe keys recorded before `before` (ISO time); returns how many."""
@@ -203,13 +216,14 @@ class Store:
     def save_card(self, conversation_id: str, channel: str, ts: str) -> None:
         """Remember where the conversation's latest card was posted."""
         with self.transaction() as db:
-            db.table("cards").upsert({"conversation_id": conversation_id, "channel": channel, "ts": ts,
-                                "updated_at": now()}, pk="conversation_id")  # fmt: skip
+            db.execute("insert into cards (conversation_id, channel, ts, updated_at) values (?, ?, ?, ?) "
+                       "on conflict (conversation_id) do update set channel = excluded.channel, ts = excluded.ts, "
+                       "updated_at = excluded.updated_at", [conversation_id, channel, ts, now()])  # fmt: skip
 
     def card(self, conversation_id: str) -> dict[str, Any] | None:
         """Where the conversation's latest card was posted, if anywhere."""
         with self._lock:
-            rows = list(self.db.table("cards").rows_where("conversation_id = ?", [conversation_id], limit=1))
+            rows = select_rows(self.db, "select * from cards where conversation_id = ? limit 1", [conversation_id])
         return rows[0] if rows else None
 
     # --- model call budget (per UTC day, shared by every process using this database) ---
