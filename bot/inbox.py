@@ -90,7 +90,7 @@ class Inbox:
     def unfinished(self, conversation_key: str | None = None) -> list[dict[str, Any]]:
         """Turns not answered yet, oldest first (of one conversation, or all)."""
         where, params = ("where conversation_key = ?", [conversation_key]) if conversation_key else ("", [])
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             rows = select_rows(db, f"select * from inbox {where} order by id", params)
         for row in rows:
             row["payload"] = json.loads(row["payload"])

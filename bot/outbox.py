@@ -133,18 +133,18 @@ class Outbox:
 
     def get(self, item_id: int) -> dict[str, Any] | None:
         """A row of the queue, as stored."""
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             rows = select_rows(db, "select * from outbox where id = ?", [item_id])
         return rows[0] if rows else None
 
     def counts(self) -> dict[str, int]:
         """How many messages are in each state."""
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             return {str(s): int(n) for s, n in db.execute("select state, count(*) from outbox group by state")}
 
     def next_due(self) -> float | None:
         """When the earliest pending message is due (epoch seconds), if any."""
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             row = db.execute("select min(next_attempt_at) from outbox where state = ?", [PENDING]).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
@@ -273,7 +273,7 @@ class Outbox:
         if channel is not None:
             where += ["channel = ?", "thread_ts = ?"]
             params += [channel, thread_ts or ""]
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             sql = f"select id from outbox where {' and '.join(where)} order by id limit ?"
             return [int(r[0]) for r in db.execute(sql, [*params, limit])]
 

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import secrets
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,13 @@ class Store:
     def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
         """Run the block atomically (and exclusively within this process)."""
         return locked_transaction(self.db, self._lock)
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite_utils.Database]:
+        """Run read-only statements under the connection's lock, without a write transaction (which would take
+        SQLite's write lock, and make the ack path's inbox writes wait, just to read)."""
+        with self._lock:
+            yield self.db
 
     def close(self) -> None:
         """Close the connection, and the ones `connection()` handed out."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.advisor.engine import recommend
-from bot.advisor.intake import FIELD_STEP, Approach, Intake
+from bot.advisor.intake import FIELD_STEP, Approach, Intake, IntakeValues
 from bot.resources import load_yaml, prompts_dir
 
 MAX_PER_ROUND = 3
@@ -71,8 +72,16 @@ def _extreme(intake: Intake, questions: list[Question], toward: Approach) -> Int
 
 
 def recommend_approach(intake: Intake) -> Approach:
-    """Just the approach the engine picks (used for what-if analysis)."""
-    return recommend(intake).approach
+    """Just the approach the engine picks (used for what-if analysis, which asks about the same intakes many times
+    per turn and across turns: cached by the intake's values, the only thing the engine decides from)."""
+    return _approach(intake.values.model_dump_json())
+
+
+@lru_cache(maxsize=4096)  # keys are ~0.5 KB of JSON: at most ~2 MB
+def _approach(values_json: str) -> Approach:
+    # Rebuilt as `Intake.with_values` builds what-if intakes (not validated again); provenance plays no part.
+    values = IntakeValues.model_construct(**json.loads(values_json))
+    return recommend(Intake.model_construct(values=values, provenance={})).approach
 
 
 def reachable(intake: Intake, asked: Iterable[str] = ()) -> set[Approach]:
