@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.sqlite import locked_transaction, select_rows, update_row
+from bot.sqlite import prompt_transaction, select_rows, update_row
 from bot.store import Store, now
 
 log = logging.getLogger("bot.inbox")
@@ -58,6 +58,8 @@ class Inbox:
         # `add` runs on the ack path: its own connection and lock, so an ack never waits for the store's lock while
         # listener threads or the outbox worker hold it (SQLite still orders the writes; each is one short commit).
         self._intake_db, self._intake_lock = store.connection()
+        if self._intake_db is not store.db:
+            self._intake_db.execute("PRAGMA busy_timeout = 0")  # prompt_transaction waits, in finer steps
         self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._guard = threading.Lock()
         self._lock_for = lock_for or self._own_lock
@@ -72,7 +74,7 @@ class Inbox:
         The keys are recorded either way, so a redelivery under a new event id is recognised next time too.
         """
         stamp = now()
-        with locked_transaction(self._intake_db, self._intake_lock) as db:
+        with prompt_transaction(self._intake_db, self._intake_lock) as db:
             fresh = [_record_key(db, key, stamp) for key in dedupe]
             if not all(fresh):
                 return None
@@ -84,7 +86,7 @@ class Inbox:
     def first_time(self, key: str) -> bool:
         """Record a dedupe key (a replayed command's trigger_id, an ignored event's id) on the ack path's own
         connection; False when it was recorded before (as `Store.first_time`)."""
-        with locked_transaction(self._intake_db, self._intake_lock) as db:
+        with prompt_transaction(self._intake_db, self._intake_lock) as db:
             return _record_key(db, key, now())
 
     def unfinished(self, conversation_key: str | None = None) -> list[dict[str, Any]]:

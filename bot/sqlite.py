@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,35 @@ def locked_transaction(db: sqlite_utils.Database, lock: threading.RLock) -> Iter
 
 
 SYNCHRONOUS = ("normal", "full")
+
+
+@contextmanager
+def prompt_transaction(db: sqlite_utils.Database, lock: threading.RLock,
+                       timeout: float = 30.0) -> Iterator[sqlite_utils.Database]:  # fmt: skip
+    """As `locked_transaction`, for a connection with `busy_timeout = 0` whose writes must not linger: it waits for
+    SQLite's write lock in short sleeps (0.1 ms, doubling to 1 ms) instead of SQLite's busy handler, whose sleeps
+    (1, 2, 5, 10, 15 ms ...) make a write that meets another connection's 0.2 ms transaction wait several ms.
+    Hand-written because sqlite3 exposes no busy-handler hook; the schedule is the only difference."""
+    with lock:
+        if db.conn.in_transaction:
+            yield db
+            return
+        deadline, pause = time.monotonic() + timeout, 0.0001
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
 
 def open_database(path: str, *, synchronous: str = "normal") -> sqlite_utils.Database:
