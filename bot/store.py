@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -297,34 +297,73 @@ class Store:
                     channel: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
         """Conversations with their latest recommendation, decision and feedback counts, newest first.
 
-        One query (with the JSON fields the digest needs pulled out by SQLite) so a digest over hundreds of
+        One query (with the JSON fields the digest needs pulled out by SQLite) so an export over hundreds of
         assessments does not decode every stored recommendation.
         """
-        filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since,
-                   "c.channel = ?": channel}  # fmt: skip
-        where = ["1", *(clause for clause, value in filters.items() if value is not None)]
-        params = [value for value in filters.values() if value is not None]
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         sql = f"""
-            select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
-                   r.approach, r.confidence,
-                   json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
-                   d.status as decision, d.user as decided_by, d.updated_at as decided_at,
-                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
-                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down,
-                   (select json_group_array(reason) from (
-                       select reason from feedback f where f.conversation_id = c.id and f.reason != ''
-                       order by f.id desc limit ?)) as reasons
+            select {_ASSESSMENT_COLUMNS}
             from conversations c
             left join recommendations r on r.id = (
                 select max(id) from recommendations where conversation_id = c.id)
             left join decisions d on d.conversation_id = c.id
-            where {" and ".join(where)}
+            where {where}
             order by c.created_at desc, c.id
         """
+        return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *params])
+
+    def assessment_channels(self, *, platform: str, team: str | None, since: str | None,
+                            channel: str | None = None) -> list[str]:  # fmt: skip
+        """The distinct channels with assessments matching the filters (a digest asks who may see each)."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         with self._lock:
-            cursor = self.db.execute(sql, [MAX_FEEDBACK_REASONS, *params])
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return [str(r[0]) for r in self.db.execute(
+                f"select distinct c.channel from conversations c where {where} order by 1", params)]  # fmt: skip
+
+    def newest_assessments(self, *, platform: str, team: str | None, since: str | None, channels: Sequence[str],
+                           per_approach: int) -> tuple[dict[str, int], list[dict[str, Any]]]:  # fmt: skip
+        """For a digest, counted and paged in SQL: how many assessments per approach ("in_progress" for none yet)
+        in `channels`, and the newest `per_approach` of each, newest first, as `assessments` rows."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channels=channels)
+        sql = f"""
+            with latest as (
+                select c.id, c.created_at, (select max(id) from recommendations where conversation_id = c.id) as rid
+                from conversations c where {where}
+            ), ranked as (
+                select l.id, l.rid, coalesce(r.approach, 'in_progress') as grp,
+                       row_number() over (partition by coalesce(r.approach, 'in_progress')
+                                          order by l.created_at desc, l.id) as n,
+                       count(*) over (partition by coalesce(r.approach, 'in_progress')) as total
+                from latest l left join recommendations r on r.id = l.rid
+            )
+            select {_ASSESSMENT_COLUMNS}, k.grp, k.total
+            from ranked k join conversations c on c.id = k.id
+            left join recommendations r on r.id = k.rid
+            left join decisions d on d.conversation_id = c.id
+            where k.n <= ?
+            order by c.created_at desc, c.id
+        """
+        rows = self._assessment_rows(sql, [*params, MAX_FEEDBACK_REASONS, per_approach])  # in textual order
+        counts = {str(row["grp"]): int(row["total"]) for row in rows}
+        return counts, rows
+
+    def recent_decisions(self, *, platform: str, team: str | None, since: str | None, channels: Sequence[str],
+                         limit: int) -> list[dict[str, Any]]:  # fmt: skip
+        """The latest decided assessments in `channels`, latest decision first, as `assessments` rows."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channels=channels)
+        sql = f"""
+            select {_ASSESSMENT_COLUMNS}
+            from decisions d join conversations c on c.id = d.conversation_id
+            left join recommendations r on r.id = (
+                select max(id) from recommendations where conversation_id = c.id)
+            where {where}
+            order by d.updated_at desc, c.id limit ?
+        """
+        return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *params, limit])
+
+    def _assessment_rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = select_rows(self.db, sql, params)
         for row in rows:
             row["reasons"] = json.loads(row["reasons"] or "[]")
         return rows
@@ -371,6 +410,32 @@ class Store:
         """The anonymised counts kept by `purge`."""
         with self._lock:
             return list(self.db.table("purged_counts").rows_where(order_by="month, approach"))
+
+# The columns of an assessment row (the first parameter is how many feedback reasons to list).
+_ASSESSMENT_COLUMNS = """
+    c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
+    r.approach, r.confidence, json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
+    d.status as decision, d.user as decided_by, d.updated_at as decided_at,
+    (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
+    (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down,
+    (select json_group_array(reason) from (
+        select reason from feedback f where f.conversation_id = c.id and f.reason != ''
+        order by f.id desc limit ?)) as reasons"""
+
+
+def _assessment_filters(*, platform: str | None = None, team: str | None = None, since: str | None = None,
+                        channel: str | None = None,
+                        channels: Sequence[str] | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+    """The where clause (on conversations `c`) and its parameters for the given filters."""
+    filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since,
+               "c.channel = ?": channel}  # fmt: skip
+    where = ["1", *(clause for clause, value in filters.items() if value is not None)]
+    params: list[Any] = [value for value in filters.values() if value is not None]
+    if channels is not None:
+        where.append(f"c.channel in ({', '.join('?' * len(channels))})" if channels else "0")
+        params += list(channels)
+    return " and ".join(where), params
+
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
