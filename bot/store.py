@@ -173,7 +173,8 @@ class Store:
                 "conversation_id": conversation_id, "intake_version": intake_version, "approach": rec.approach,
                 "confidence": rec.confidence, "payload": rec.model_dump_json(), "created_at": now(),
             })  # fmt: skip
-            update_row(db, "conversations", conversation_id, {"state": "recommended", "updated_at": now()})
+            update_row(db, "conversations", conversation_id, {"state": "recommended", "approach": rec.approach,
+                                                              "updated_at": now()})  # fmt: skip
         return rec_id
 
     def latest_recommendation(self, conversation_id: str) -> Recommendation | None:
@@ -320,46 +321,56 @@ class Store:
             return [str(r[0]) for r in self.db.execute(
                 f"select distinct c.channel from conversations c where {where} order by 1", params)]  # fmt: skip
 
-    def newest_assessments(self, *, platform: str, team: str | None, since: str | None, channels: Sequence[str],
-                           per_approach: int) -> tuple[dict[str, int], list[dict[str, Any]]]:  # fmt: skip
+    def newest_assessments(self, *, platform: str, team: str | None, since: str | None, channel: str | None,
+                           channels: Sequence[str] | None, per_approach: int,
+                           ) -> tuple[dict[str, int], list[dict[str, Any]]]:  # fmt: skip
         """For a digest, counted and paged in SQL: how many assessments per approach ("in_progress" for none yet)
-        in `channels`, and the newest `per_approach` of each, newest first, as `assessments` rows."""
-        where, params = _assessment_filters(platform=platform, team=team, since=since, channels=channels)
-        sql = f"""
-            with latest as (
-                select c.id, c.created_at, (select max(id) from recommendations where conversation_id = c.id) as rid
-                from conversations c where {where}
-            ), ranked as (
-                select l.id, l.rid, coalesce(r.approach, 'in_progress') as grp,
-                       row_number() over (partition by coalesce(r.approach, 'in_progress')
-                                          order by l.created_at desc, l.id) as n,
-                       count(*) over (partition by coalesce(r.approach, 'in_progress')) as total
-                from latest l left join recommendations r on r.id = l.rid
-            )
-            select {_ASSESSMENT_COLUMNS}, k.grp, k.total
-            from ranked k join conversations c on c.id = k.id
-            left join recommendations r on r.id = k.rid
-            left join decisions d on d.conversation_id = c.id
-            where k.n <= ?
-            order by c.created_at desc, c.id
-        """
-        rows = self._assessment_rows(sql, [*params, MAX_FEEDBACK_REASONS, per_approach])  # in textual order
-        counts = {str(row["grp"]): int(row["total"]) for row in rows}
+        in `channel` and `channels` (None: any), and the newest `per_approach` of each, newest first, as
+        `assessments` rows. Both read the (platform, team, approach, created_at, channel) index, so the cost does
+        not grow with the number of assessments."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
+                                            channels=channels)  # fmt: skip
+        with self._lock:
+            counts = {str(approach or "in_progress"): int(n) for approach, n in self.db.execute(
+                f"select c.approach, count(*) from conversations c where {where} group by 1", params)}  # fmt: skip
+            ids: list[str] = []
+            for approach in counts:
+                ids += [str(r[0]) for r in self.db.execute(
+                    f"select c.id from conversations c where {where} and c.approach is ? "
+                    "order by c.created_at desc, c.id limit ?",
+                    [*params, None if approach == "in_progress" else approach, per_approach])]  # fmt: skip
+        rows = self._assessments_by_id(ids)
+        rows.sort(key=lambda r: r["id"])
+        rows.sort(key=lambda r: r["created_at"], reverse=True)  # newest first, ties by id (as `assessments`)
         return counts, rows
 
-    def recent_decisions(self, *, platform: str, team: str | None, since: str | None, channels: Sequence[str],
-                         limit: int) -> list[dict[str, Any]]:  # fmt: skip
-        """The latest decided assessments in `channels`, latest decision first, as `assessments` rows."""
-        where, params = _assessment_filters(platform=platform, team=team, since=since, channels=channels)
+    def recent_decisions(self, *, platform: str, team: str | None, since: str | None, channel: str | None,
+                         channels: Sequence[str] | None, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+        """The latest decided assessments in `channel` and `channels` (None: any), latest decision first, as
+        `assessments` rows."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
+                                            channels=channels)  # fmt: skip
+        with self._lock:
+            ids = [str(r[0]) for r in self.db.execute(
+                # CROSS JOIN keeps SQLite from scanning every conversation for the (few) decided ones.
+                f"select c.id from decisions d cross join conversations c on c.id = d.conversation_id where {where} "
+                "order by d.updated_at desc, c.id limit ?", [*params, limit])]  # fmt: skip
+        order = {cid: n for n, cid in enumerate(ids)}
+        return sorted(self._assessments_by_id(ids), key=lambda r: order[r["id"]])
+
+    def _assessments_by_id(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """`assessments` rows of the given conversations (the columns are worked out for these rows only)."""
+        if not ids:
+            return []
         sql = f"""
             select {_ASSESSMENT_COLUMNS}
-            from decisions d join conversations c on c.id = d.conversation_id
+            from conversations c
             left join recommendations r on r.id = (
                 select max(id) from recommendations where conversation_id = c.id)
-            where {where}
-            order by d.updated_at desc, c.id limit ?
+            left join decisions d on d.conversation_id = c.id
+            where c.id in ({", ".join("?" * len(ids))})
         """
-        return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *params, limit])
+        return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *ids])
 
     def _assessment_rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         with self._lock:

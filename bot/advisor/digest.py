@@ -115,16 +115,18 @@ def build_digest(store: Store, *, platform: str, team: str | None, period: Perio
     DIGEST_ITEMS of each approach (more than any rendering shows), so the cost does not grow with the store.
     """
     channels = store.assessment_channels(platform=platform, team=team, since=period.since_iso, channel=channel)
-    visible = [ch for ch in channels if can_see(ch)]
-    found, rows = store.newest_assessments(platform=platform, team=team, since=period.since_iso, channels=visible,
-                                           per_approach=DIGEST_ITEMS)  # fmt: skip
+    allowed = [ch for ch in channels if can_see(ch)]
+    visible = None if len(allowed) == len(channels) else allowed  # None: no channel filter needed
+    found, rows = store.newest_assessments(platform=platform, team=team, since=period.since_iso, channel=channel,
+                                           channels=visible, per_approach=DIGEST_ITEMS)  # fmt: skip
     groups: dict[str, list[DigestItem]] = {a: [] for a in (*APPROACHES, "in_progress")}
     for row in rows:
-        groups[str(row["grp"])].append(_item(row))
+        groups[str(row["approach"] or "in_progress")].append(_item(row))
     counts = {name: found.get(name, 0) for name in groups}
     total = sum(counts.values())
     recent = [_item(r) for r in store.recent_decisions(platform=platform, team=team, since=period.since_iso,
-                                                       channels=visible, limit=RECENT_DECISIONS)]  # fmt: skip
+                                                       channel=channel, channels=visible,
+                                                       limit=RECENT_DECISIONS)]  # fmt: skip
     headline = offline_headline(period.label, counts, total)
     wording: Literal["offline", "llm"] = "offline"
     templates: dict[str, str] = {}
