@@ -63,3 +63,12 @@ def test_scaling_script_runs_end_to_end_on_a_tiny_store(tmp_path: Path) -> None:
     for op in ("assess", "new conversation", "follow-up", "retrieval", "digest (all time)", "dedupe check"):
         assert f"| {op} |" in result.stdout
     assert "Digest items at each size: 3: 3 all time" in result.stdout
+
+
+def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_startup.py"), "--runs", "1"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT"):
+        assert f"| `{command}` |" in result.stdout
+    assert "wall ÷ anchor" in result.stdout and "load average" in result.stdout
