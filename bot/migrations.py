@@ -149,7 +149,8 @@ def perf_conversation_approach(db: sqlite_utils.Database) -> None:
     db.table("conversations").add_column("approach", str)
     db.execute("update conversations set approach = (select r.approach from recommendations r where r.id = "
                "(select max(id) from recommendations where conversation_id = conversations.id))")
-    db.table("conversations").create_index(["platform", "team", "approach", "created_at", "channel"])
+    # Covering for the digest's counts and pages, all time or from a date (`created_at` ranges).
+    db.table("conversations").create_index(["platform", "team", "created_at", "approach", "channel"])
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

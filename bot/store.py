@@ -326,8 +326,8 @@ class Store:
                            ) -> tuple[dict[str, int], list[dict[str, Any]]]:  # fmt: skip
         """For a digest, counted and paged in SQL: how many assessments per approach ("in_progress" for none yet)
         in `channel` and `channels` (None: any), and the newest `per_approach` of each, newest first, as
-        `assessments` rows. Both read the (platform, team, approach, created_at, channel) index, so the cost does
-        not grow with the number of assessments."""
+        `assessments` rows. Both read the (platform, team, created_at, approach, channel) index without touching the
+        table, and only the listed rows' details are looked up."""
         where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
                                             channels=channels)  # fmt: skip
         with self._lock:
