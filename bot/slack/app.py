@@ -26,6 +26,7 @@ from bot.slack import listeners
 from bot.slack.access import slack_leads
 from bot.slack.delivery import SlackSender
 from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
+from bot.slack.priority import AckGate
 from bot.slack.replies import render, resume
 
 log = logging.getLogger("bot.slack")
@@ -58,6 +59,7 @@ class AdvisorApp(App):
         super().__init__(listener_executor=executor, **kwargs)
         self.services = services
         self.executor = executor
+        self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
 

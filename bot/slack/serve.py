@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -109,8 +109,11 @@ class SlackWsgiApp:
             return _reply(start_response, 401, "Unauthorized")
         if not well_formed(body, content_type):
             return _reply(start_response, 400, "Bad Request")
+        gate = getattr(self.app, "ack_gate", None)
         try:
-            resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+            with gate.acking() if gate is not None else nullcontext():
+                resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""),
+                                                     headers=headers))  # fmt: skip
         except Exception:
             log.exception("bolt dispatch failed")
             resp = BoltResponse(status=500, body="")
