@@ -568,7 +568,8 @@ class KnowledgeIndex:
         """Up to MAX_CITATIONS citations for `queries`, the best new passage of each (passages from `skip`
         sources left out); cached, since cards that lean the same way ask the same queries."""
         self._maybe_refresh()
-        return list(self._citations(tuple(queries), skip, self.generation()))
+        # Copies: a recommendation may be changed later, the cached set must not be.
+        return [c.model_copy() for c in self._citations(tuple(queries), skip, self.generation())]
 
     def _find_citations(self, queries: tuple[str, ...], skip: frozenset[str],
                         generation: tuple[int, int]) -> tuple[Citation, ...]:  # fmt: skip
