@@ -80,7 +80,9 @@ class Inbox:
                 return None
             cursor = db.execute(
                 "insert into inbox (conversation_key, kind, payload, state, attempts, created_at, updated_at) "
-                "values (?, ?, ?, 'pending', 0, ?, ?)", [conversation_key, kind, json.dumps(payload), stamp, stamp])
+                "values (?, ?, ?, 'pending', 0, ?, ?)",
+                [conversation_key, kind, json.dumps(payload), stamp, stamp],
+            )
             return int(cursor.lastrowid or 0)
 
     def first_time(self, key: str) -> bool:

@@ -22,9 +22,7 @@ class KnowledgeRetriever(BaseRetriever):
     index: Any
     k: int = 4
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [
             Document(page_content=p.text,
                      metadata={"source": p.source, "section": p.section, "score": p.score, "title": p.title})

@@ -147,8 +147,10 @@ def perf_conversation_approach(db: sqlite_utils.Database) -> None:
     # so a digest counts and pages through one covering index instead of looking up each conversation's latest
     # recommendation (Store.save_recommendation sets it in the same transaction).
     db.table("conversations").add_column("approach", str)
-    db.execute("update conversations set approach = (select r.approach from recommendations r where r.id = "
-               "(select max(id) from recommendations where conversation_id = conversations.id))")
+    db.execute(
+        "update conversations set approach = (select r.approach from recommendations r where r.id = "
+        "(select max(id) from recommendations where conversation_id = conversations.id))"
+    )
     # Covering for the digest's counts and pages, all time or from a date (`created_at` ranges).
     db.table("conversations").create_index(["platform", "team", "created_at", "approach", "channel"])
 

@@ -66,8 +66,10 @@ def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendati
             break
         fn(db)
         db.table("_migrations").insert({"name": name, "applied_at": "2026-01-01T00:00:00+00:00"})
-    db.execute("insert into conversations (id, key, platform, team, channel, thread, user, state, created_at, "
-               "updated_at) values ('c1', 'k1', 'slack', 'T', 'C', '1.1', 'U', 'recommended', 'x', 'x')")
+    db.execute(
+        "insert into conversations (id, key, platform, team, channel, thread, user, state, created_at, "
+        "updated_at) values ('c1', 'k1', 'slack', 'T', 'C', '1.1', 'U', 'recommended', 'x', 'x')"
+    )
     for n, approach in enumerate(["prompt_engineering", "hybrid"], 1):
         db.execute("insert into recommendations (id, conversation_id, intake_version, approach, confidence, payload, "
                    "created_at) values (?, 'c1', 1, ?, 0.5, '{}', 'x')", [n, approach])  # fmt: skip
