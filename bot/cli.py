@@ -1,4 +1,8 @@
-"""The `ai-advisor` command: thin commands over the library."""
+"""The `ai-advisor` command: thin commands over the library.
+
+Each command imports what it uses when it runs: `--help`, `tco` or `assess` must not pay for Bolt, LangChain,
+the Agents SDK or the store (tests/test_imports.py checks what a plain `import bot.cli` loads).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,16 @@ import textwrap
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import ValidationError
 
-from bot import retrieval
-from bot.advisor import tco
-from bot.advisor.conversation import ConversationKey
-from bot.advisor.engine import profile_for
-from bot.advisor.intake import IntakeValues
-from bot.ask import ask as answer_question
-from bot.config import Settings
 from bot.errors import AdvisorError
-from bot.report import assessment_json, text_card
-from bot.services import Services
 from bot.text import one_line, strip_controls
+
+if TYPE_CHECKING:
+    from bot.advisor.tco import TcoAssumptions
+    from bot.services import Services
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +46,11 @@ def friendly_errors(fn: F) -> F:
 
 def services() -> Services:
     """The process's services, built from the environment."""
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    from bot.services import Services
+
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
     if not isinstance(obj, Services):
@@ -97,6 +100,9 @@ TODAY_OPTION = click.option(
 @friendly_errors
 def chat(today: dt.datetime | None) -> None:
     """Talk to the advisor in the terminal (the same conversation as in Slack)."""
+    from bot.advisor.conversation import ConversationKey
+    from bot.report import text_card
+
     svc = services()
     svc.advisor.today = _today(today)
     key = ConversationKey("cli", "local", os.environ.get("USER", "user"), f"chat-{os.getpid()}-{id(svc)}")
@@ -154,6 +160,8 @@ def _read_text(text: str) -> str:
 @friendly_errors
 def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | None) -> None:
     """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
+    from bot.report import assessment_json, text_card
+
     advisor = services().advisor
     advisor.today = _today(today)
     if jsonl:
@@ -190,6 +198,10 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
             config: Path | None, overrides: tuple[str, ...], use_case: str | None, latency_ms: int | None,
             explain: bool, as_json: bool) -> None:  # fmt: skip
     """3-year cost of prompting, fine-tuning and hybrid, and the crossover volume."""
+    from bot.advisor import tco
+    from bot.advisor.engine import profile_for
+    from bot.advisor.intake import IntakeValues
+
     pairs: dict[str, Any] = {}
     for item in overrides:
         name, sep, value = item.partition("=")
@@ -223,8 +235,10 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
         click.echo(f"note: {note}")
 
 
-def _print_assumptions(assumptions: tco.TcoAssumptions, as_json: bool) -> None:
+def _print_assumptions(assumptions: TcoAssumptions, as_json: bool) -> None:
     """Every TCO assumption: value in use (and the default when overridden), source, date, URL and note."""
+    from bot.advisor import tco
+
     rows = tco.explain(assumptions)
     if as_json:
         click.echo(json.dumps([row.model_dump() for row in rows], indent=2, ensure_ascii=False))
@@ -263,6 +277,8 @@ def index_cmd(rebuild: bool) -> None:
 @friendly_errors
 def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
     """Search the knowledge base for QUERY and show the best passages with their sources."""
+    from bot import retrieval
+
     knowledge = services().knowledge
     if jsonl:
         _jsonl("q", lambda item: {"id": item.get("id"),
@@ -289,6 +305,8 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
 @friendly_errors
 def ask(question: tuple[str, ...], as_json: bool) -> None:
     """Answer QUESTION from the knowledge base, citing its sources (quoted offline; prose with a model)."""
+    from bot.ask import ask as answer_question
+
     text = " ".join(question)
     svc = services()
     found = answer_question(text, svc.knowledge, svc.llm)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
 
     advisor_data_dir: Path = Path(".advisor")
     advisor_db: Path | None = None
+    # "normal": a commit is on disk when the OS flushes it (a killed process loses nothing; a power cut may lose the
+    # last commits); "full": every commit is fsynced first (see README, "Durability").
+    advisor_db_synchronous: Literal["normal", "full"] = "normal"
     advisor_knowledge_dirs: str = Field(
         default="", description="Extra knowledge directories, separated by os.pathsep or commas."
     )

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.sqlite import prompt_transaction, select_rows, update_row
 from bot.store import Store, now
 
 log = logging.getLogger("bot.inbox")
@@ -54,6 +55,11 @@ class Inbox:
     def __init__(self, store: Store,
                  lock_for: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:  # fmt: skip
         self.store = store
+        # `add` runs on the ack path: its own connection and lock, so an ack never waits for the store's lock while
+        # listener threads or the outbox worker hold it (SQLite still orders the writes; each is one short commit).
+        self._intake_db, self._intake_lock = store.connection()
+        if self._intake_db is not store.db:
+            self._intake_db.execute("PRAGMA busy_timeout = 0")  # prompt_transaction waits, in finer steps
         self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._guard = threading.Lock()
         self._lock_for = lock_for or self._own_lock
@@ -67,22 +73,29 @@ class Inbox:
 
         The keys are recorded either way, so a redelivery under a new event id is recognised next time too.
         """
-        with self.store.transaction() as db:
-            fresh = [self.store.first_time(key) for key in dedupe]
+        stamp = now()
+        with prompt_transaction(self._intake_db, self._intake_lock) as db:
+            fresh = [_record_key(db, key, stamp) for key in dedupe]
             if not all(fresh):
                 return None
-            stamp = now()
-            table = db.table("inbox").insert({
-                "conversation_key": conversation_key, "kind": kind, "payload": json.dumps(payload),
-                "state": "pending", "attempts": 0, "created_at": stamp, "updated_at": stamp,
-            })  # fmt: skip
-            return int(table.last_pk or 0)
+            cursor = db.execute(
+                "insert into inbox (conversation_key, kind, payload, state, attempts, created_at, updated_at) "
+                "values (?, ?, ?, 'pending', 0, ?, ?)",
+                [conversation_key, kind, json.dumps(payload), stamp, stamp],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def first_time(self, key: str) -> bool:
+        """Record a dedupe key (a replayed command's trigger_id, an ignored event's id) on the ack path's own
+        connection; False when it was recorded before (as `Store.first_time`)."""
+        with prompt_transaction(self._intake_db, self._intake_lock) as db:
+            return _record_key(db, key, now())
 
     def unfinished(self, conversation_key: str | None = None) -> list[dict[str, Any]]:
         """Turns not answered yet, oldest first (of one conversation, or all)."""
-        where, params = ("conversation_key = ?", [conversation_key]) if conversation_key else (None, [])
-        with self.store.transaction() as db:
-            rows = list(db.table("inbox").rows_where(where, params, order_by="id"))
+        where, params = ("where conversation_key = ?", [conversation_key]) if conversation_key else ("", [])
+        with self.store.reading() as db:
+            rows = select_rows(db, f"select * from inbox {where} order by id", params)
         for row in rows:
             row["payload"] = json.loads(row["payload"])
         return rows
@@ -127,8 +140,8 @@ class Inbox:
             with self.store.transaction() as db:
                 before = _snapshot(db, key)
                 attempts = int(item["attempts"]) + 1
-                db.table("inbox").update(item["id"], {"state": "started", "snapshot": json.dumps(group_snapshot),
-                                                      "attempts": attempts, "updated_at": now()})  # fmt: skip
+                update_row(db, "inbox", item["id"], {"state": "started", "snapshot": json.dumps(group_snapshot),
+                                                     "attempts": attempts, "updated_at": now()})  # fmt: skip
             outcomes.append(self._run({**item, "attempts": attempts}, work, give_up, before))
             done.append(int(item["id"]))
             later = [r for r in self.unfinished(key) if int(r["id"]) not in done]
@@ -155,8 +168,14 @@ class Inbox:
         return outcome
 
 
+def _record_key(db: sqlite_utils.Database, key: str, stamp: str) -> bool:
+    """Record a dedupe key in `processed_events`; False when it was there already."""
+    return db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)",
+                      [key, stamp]).rowcount == 1  # fmt: skip
+
+
 def _snapshot(db: sqlite_utils.Database, key: str) -> dict[str, Any]:
-    rows = list(db.table("conversations").rows_where("key = ?", [key], limit=1))
+    rows = select_rows(db, "select * from conversations where key = ? limit 1", [key])
     if not rows:
         return {"key": key, "conversation": None}
     conv = rows[0]

@@ -154,6 +154,21 @@ def sec_decision_version(db: sqlite_utils.Database) -> None:
     # The intake version a lead's decision was made on: once the facts change, the decision needs re-review.
     db.table("decisions").add_column("intake_version", int)
 
+
+@migration
+def perf_conversation_approach(db: sqlite_utils.Database) -> None:
+    # The approach of the conversation's latest recommendation (NULL while in intake), kept with the conversation
+    # so a digest counts and pages through one covering index instead of looking up each conversation's latest
+    # recommendation (Store.save_recommendation sets it in the same transaction).
+    db.table("conversations").add_column("approach", str)
+    db.execute(
+        "update conversations set approach = (select r.approach from recommendations r where r.id = "
+        "(select max(id) from recommendations where conversation_id = conversations.id))"
+    )
+    # Covering for the digest's counts and pages, all time or from a date (`created_at` ranges).
+    db.table("conversations").create_index(["platform", "team", "created_at", "approach", "channel"])
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order; return the names applied now."""
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)

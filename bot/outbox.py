@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.sqlite import insert_row, select_rows, update_row
 from bot.store import Store, ago, now
 
 log = logging.getLogger("bot.outbox")
@@ -124,18 +125,17 @@ class Outbox:
         if op == "update" and not target_ts and not conversation_id:
             raise ValueError("an update needs the message it changes, or the conversation whose card it changes")
         with self.store.transaction() as db:
-            table = db.table("outbox").insert({
+            return insert_row(db, "outbox", {
                 "uid": secrets.token_hex(8), "conversation_id": conversation_id, "channel": channel,
                 "thread_ts": thread_ts or "", "op": op, "kind": kind, "target_ts": target_ts,
                 "message": json.dumps(message, ensure_ascii=False), "state": PENDING, "attempts": 0, "unsure": 0,
                 "next_attempt_at": 0.0, "created_at": now(),
             })  # fmt: skip
-            return int(table.last_pk or 0)
 
     def get(self, item_id: int) -> dict[str, Any] | None:
         """A row of the queue, as stored."""
-        with self.store.transaction() as db:
-            rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
+        with self.store.reading() as db:
+            rows = select_rows(db, "select * from outbox where id = ?", [item_id])
         return rows[0] if rows else None
 
     def posted(self, channel: str, ts: str) -> dict[str, Any] | None:
@@ -164,12 +164,12 @@ class Outbox:
 
     def counts(self) -> dict[str, int]:
         """How many messages are in each state."""
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             return {str(s): int(n) for s, n in db.execute("select state, count(*) from outbox group by state")}
 
     def next_due(self) -> float | None:
         """When the earliest pending message is due (epoch seconds), if any."""
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             row = db.execute("select min(next_attempt_at) from outbox where state = ?", [PENDING]).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
@@ -196,7 +196,7 @@ class Outbox:
         The row says `unsure` from here on (a kill mid-send leaves it so); the item keeps the value from before.
         """
         with self.store.transaction() as db:
-            rows = list(db.table("outbox").rows_where("id = ?", [item_id], limit=1))
+            rows = select_rows(db, "select * from outbox where id = ?", [item_id])
             if not rows or rows[0]["state"] != PENDING or float(rows[0]["next_attempt_at"] or 0) > time.time():
                 return None
             row = rows[0]
@@ -258,7 +258,7 @@ class Outbox:
             kept = {"state": SENT, "ts": ts, "sent_at": now(), "error": None}
             if item.kind not in KEPT_KINDS:
                 kept["message"] = "{}"
-            db.table("outbox").update(item.id, kept)
+            update_row(db, "outbox", item.id, kept)
             if item.kind == "recommendation" and item.op == "post" and item.conversation_id:
                 self.store.save_card(item.conversation_id, item.channel, ts)
 
@@ -302,7 +302,7 @@ class Outbox:
         if channel is not None:
             where += ["channel = ?", "thread_ts = ?"]
             params += [channel, thread_ts or ""]
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             sql = f"select id from outbox where {' and '.join(where)} order by id limit ?"
             return [int(r[0]) for r in db.execute(sql, [*params, limit])]
 

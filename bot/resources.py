@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -13,6 +16,11 @@ def _find(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"cannot find the {name}/ directory next to {_PACKAGE}")
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """`yaml.safe_load`, with libyaml's C parser when PyYAML was built with it (10-20 times faster)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def prompts_dir() -> Path:

@@ -1,11 +1,13 @@
-"""Knowledge retrieval: markdown chunked by section, indexed in SQLite FTS5 (bm25), and a LangChain retriever.
+"""Knowledge retrieval: markdown chunked by section, indexed in SQLite FTS5 (bm25).
 
 The index lives in its own database (`<ADVISOR_DATA_DIR>/knowledge.db`) and follows the files on disk:
-`ensure_fresh()` re-indexes only files whose content changed, and drops files that disappeared.
+`ensure_fresh()` re-indexes only files whose content changed, and drops files that disappeared. The LangChain
+retriever over it is in `bot.knowledge_retriever`, so importing this module does not import LangChain.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
@@ -21,10 +23,6 @@ from typing import Any
 
 import sqlite_utils
 import yaml
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
@@ -32,6 +30,7 @@ from bot.advisor.intake import Intake
 from bot.errors import InputError
 from bot.query_expansion import expand
 from bot.redact import scrub_secrets
+from bot.resources import load_yaml
 from bot.sqlite import locked_transaction, open_database
 
 log = logging.getLogger(__name__)
@@ -43,6 +42,8 @@ MAX_CHUNK_CHARS = 4000  # longer sections are split at paragraph breaks
 MIN_OVERVIEW_CHARS = 80
 RERANK_POOL = 30  # candidates from bm25 that the heading re-rank may re-order
 HEADING_BONUS = 0.5  # a passage whose heading holds every query word gains half the top bm25 score
+SEARCH_CACHE = 512  # searches remembered per index (a card asks ~6, mostly the same ones for every card)
+CITATION_CACHE = 256  # citation sets remembered per index (one per distinct approach, leaning steps, gates, gap)
 Stat = tuple[int, int]  # (mtime_ns, size)
 # bm25 column weights for (title, section, tags, text): headings say what a passage is about.
 DEFAULT_WEIGHTS: tuple[float, float, float, float] = (2.0, 4.0, 1.0, 1.0)
@@ -106,7 +107,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     for i, line in enumerate(lines[1:], 1):
         if line.strip() in ("---", "..."):
             try:
-                meta = yaml.safe_load("\n".join(lines[1:i]))
+                meta = load_yaml("\n".join(lines[1:i]))
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -237,8 +238,9 @@ def _norm(word: str) -> str:
     return word
 
 
-def _norm_terms(text: str) -> set[str]:
-    return {_norm(t) for t in query_terms(text)}
+@functools.lru_cache(maxsize=4096)  # headings and titles repeat on every search
+def _norm_terms(text: str) -> frozenset[str]:
+    return frozenset(_norm(t) for t in query_terms(text))
 
 
 def heading_rerank(passages: list[Passage], query: str) -> list[Passage]:
@@ -358,6 +360,11 @@ class KnowledgeIndex:
         self._warned: set[tuple[str, str]] = set()
         self.last_report: IndexReport | None = None  # what the latest ensure_fresh() did
         self._lock = threading.RLock()
+        self._changes = 0  # bumped whenever this instance re-indexes something (see `generation`)
+        # Per-instance LRU caches (functools does the locking); their keys end with `generation()`.
+        self._ranked = functools.lru_cache(maxsize=SEARCH_CACHE)(self._search)
+        self._case_files = functools.lru_cache(maxsize=2)(self._read_case_files)
+        self._citations = functools.lru_cache(maxsize=CITATION_CACHE)(self._find_citations)
         self.db = open_database(self.path)
         with self._lock:
             self._ensure_schema()
@@ -452,6 +459,8 @@ class KnowledgeIndex:
                     for source, path, stat in todo:
                         self._index_file(db, source, path, stat, files.get(source), report, force=force)
             report.chunks = self.db["chunks"].count
+            if report.changed:
+                self._changes += 1
             self._last_check = time.monotonic()
             self.last_report = report
         for source, error in report.errors.items():
@@ -515,6 +524,18 @@ class KnowledgeIndex:
         if match is None or k <= 0:
             return []
         self._maybe_refresh()
+        return list(self._ranked(match, query, min(int(k), 100), self.generation()))
+
+    def generation(self) -> tuple[int, int]:
+        """Changes when the indexed content may have changed: re-indexed here, or committed by another process
+        (SQLite's `data_version`). Cached results are keyed by it, so they are never served stale."""
+        with self._lock:
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        return self._changes, int(version)
+
+    def _search(self, match: str, query: str, k: int, generation: tuple[int, int]) -> tuple[Passage, ...]:
+        """The ranked passages for an FTS5 expression (cached per instance by `_ranked`; `generation` is the key's
+        freshness part)."""
         w = self.weights
         sql = (
             "SELECT c.source, c.section, c.title, c.text, "
@@ -522,24 +543,27 @@ class KnowledgeIndex:
             "FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
             "WHERE chunks_fts MATCH ? ORDER BY rank, c.source, c.position LIMIT ?"
         )
-        k = min(int(k), 100)
         with self._lock:
             rows = self.db.execute(sql, [match, max(k, RERANK_POOL) if self.rerank else k]).fetchall()
         # Whatever a knowledge file holds, nothing shaped like a secret is ever shown (or posted in Slack and Teams).
         passages = [Passage(source=r[0], section=scrub_secrets(r[1]), title=scrub_secrets(r[2]),
                             text=scrub_secrets(r[3]), score=round(-r[4], 4)) for r in rows]  # fmt: skip
-        return heading_rerank(passages, query)[:k] if self.rerank else passages
+        return tuple(heading_rerank(passages, query)[:k] if self.rerank else passages)
 
     def files(self) -> list[dict[str, Any]]:
         """The indexed files (source, title, chunk count, error, front matter)."""
         with self._lock:
             rows = list(self.db["files"].rows_where(order_by="source"))
         for row in rows:
-            row["meta"] = yaml.safe_load(row["meta"] or "{}") or {}
+            row["meta"] = load_yaml(row["meta"] or "{}") or {}
         return rows
 
     def case_files(self) -> dict[str, CaseFile]:
         """Case studies (files with `case:` in their front matter), by case key."""
+        self._maybe_refresh()
+        return dict(self._case_files(self.generation()))
+
+    def _read_case_files(self, generation: tuple[int, int]) -> dict[str, CaseFile]:
         out: dict[str, CaseFile] = {}
         for row in self.files():
             meta = row["meta"]
@@ -550,30 +574,31 @@ class KnowledgeIndex:
             out.setdefault(key, CaseFile(key, _case_name(meta, row["title"]), takeaway, row["source"]))
         return out
 
+    def citations(self, queries: Sequence[str], skip: frozenset[str]) -> list[Citation]:
+        """Up to MAX_CITATIONS citations for `queries`, the best new passage of each (passages from `skip`
+        sources left out); cached, since cards that lean the same way ask the same queries."""
+        self._maybe_refresh()
+        # Copies: a recommendation may be changed later, the cached set must not be.
+        return [c.model_copy() for c in self._citations(tuple(queries), skip, self.generation())]
+
+    def _find_citations(self, queries: tuple[str, ...], skip: frozenset[str],
+                        generation: tuple[int, int]) -> tuple[Citation, ...]:  # fmt: skip
+        citations: dict[tuple[str, str], Citation] = {}
+        for query in queries:
+            for p in self.search(query, 3):
+                if p.source in skip:
+                    continue  # a story that does not fit is not evidence
+                if (p.source, p.section) not in citations:
+                    quote = best_quote(p.text, query, 200)
+                    citations[(p.source, p.section)] = Citation(source=p.source, section=p.section, quote=quote)
+                    break
+            if len(citations) >= MAX_CITATIONS:
+                break
+        return tuple(citations.values())
+
     def enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         """`rec` with citations and matching case studies (the Advisor's `enrich` hook)."""
         return enrich(rec, intake, self)
-
-
-# --- LangChain ---
-
-
-class KnowledgeRetriever(BaseRetriever):
-    """A LangChain retriever over a `KnowledgeIndex`."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    index: Any
-    k: int = 4
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(page_content=p.text,
-                     metadata={"source": p.source, "section": p.section, "score": p.score, "title": p.title})
-            for p in self.index.search(query, self.k)
-        ]  # fmt: skip
 
 
 # --- quoting ---
@@ -738,23 +763,13 @@ def enrich(rec: Recommendation, intake: Intake, index: KnowledgeIndex) -> Recomm
     try:
         cases = index.case_files()
         case_studies = match_case(rec, intake, cases)
-        case_sources = {c.source for c in cases.values()}
         matched = {c.source for c in case_studies}
-        citations: dict[tuple[str, str], Citation] = {}
-        for query in queries_for(rec, intake):
-            for p in index.search(query, 3):
-                if p.source in case_sources and p.source not in matched:
-                    continue  # a story that does not fit is not evidence
-                if (p.source, p.section) not in citations:
-                    quote = best_quote(p.text, query, 200)
-                    citations[(p.source, p.section)] = Citation(source=p.source, section=p.section, quote=quote)
-                    break
-            if len(citations) >= MAX_CITATIONS:
-                break
+        skip = frozenset(c.source for c in cases.values() if c.source not in matched)
+        citations = index.citations(queries_for(rec, intake), skip)
     except (sqlite3.Error, OSError) as exc:  # the recommendation stands without its sources
         log.warning("knowledge enrichment failed: %s", exc)
         return rec
-    return rec.model_copy(update={"citations": list(citations.values()), "case_studies": case_studies})
+    return rec.model_copy(update={"citations": citations, "case_studies": case_studies})
 
 
 # --- ask ---

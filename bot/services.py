@@ -1,4 +1,7 @@
-"""Builds the advisor's parts from settings; the CLI and the adapters share this wiring."""
+"""Builds the advisor's parts from settings; the CLI and the adapters share this wiring.
+
+Each part imports its modules when it is first built, so a command pays only for the parts it uses.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +10,23 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bot.advisor.conversation import Advisor
-from bot.advisor.engine import Recommendation
-from bot.advisor.intake import Intake
-from bot.advisor.leads import Leads, retention_cutoff
 from bot.config import Settings
-from bot.inbox import Inbox
-from bot.outbox import Outbox
-from bot.resources import knowledge_dir
-from bot.retrieval import KnowledgeIndex
-from bot.store import Store
+
+# A description that reaches a card (and every step of the engine) without questions.
+WARM_UP_TEXT = ("A support ticket classifier: 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
+                "live in 6 months, budget $300k, not regulated, the task is stable.")  # fmt: skip
 
 if TYPE_CHECKING:
+    from bot.advisor.conversation import Advisor
+    from bot.advisor.engine import Recommendation
+    from bot.advisor.intake import Intake
+    from bot.advisor.leads import Leads
+    from bot.advisor.questions import Question
+    from bot.inbox import Inbox
     from bot.llm import LlmClient
+    from bot.outbox import Outbox
+    from bot.retrieval import KnowledgeIndex
+    from bot.store import Store
 
 
 @dataclass
@@ -31,16 +38,22 @@ class Services:
     @cached_property
     def store(self) -> Store:
         """The conversation database."""
-        return Store(self.settings.db_path)
+        from bot.store import Store
+
+        return Store(self.settings.db_path, synchronous=self.settings.advisor_db_synchronous)
 
     @cached_property
     def advisor(self) -> Advisor:
         """The conversation core."""
+        from bot.advisor.conversation import Advisor
+
         return Advisor(self.store, enrich=self._enrich, llm=self.llm)
 
     @cached_property
     def outbox(self) -> Outbox:
         """Messages waiting to be posted (crash-safe delivery, bot/outbox.py)."""
+        from bot.outbox import Outbox
+
         s = self.settings
         return Outbox(self.store, retry_base=s.advisor_outbox_retry_base, retry_max=s.advisor_outbox_retry_max,
                       max_attempts=s.advisor_outbox_max_attempts)
@@ -48,6 +61,8 @@ class Services:
     @cached_property
     def inbox(self) -> Inbox:
         """User turns received but not answered yet (crash-safe intake, bot/inbox.py)."""
+        from bot.inbox import Inbox
+
         return Inbox(self.store, lock_for=self.advisor.conversation_lock)
 
     @cached_property
@@ -62,6 +77,9 @@ class Services:
     @cached_property
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index (shipped knowledge/ plus ADVISOR_KNOWLEDGE_DIRS), refreshed on first use."""
+        from bot.resources import knowledge_dir
+        from bot.retrieval import KnowledgeIndex
+
         roots = [knowledge_dir(), *self.settings.extra_knowledge_dirs]
         index = KnowledgeIndex(self.settings.advisor_data_dir / "knowledge.db", roots)
         index.ensure_fresh()
@@ -70,6 +88,8 @@ class Services:
     def leads(self, group_members: Callable[[], Iterable[str]] | None = None,
               lead_ids: Iterable[str] | None = None) -> Leads:  # fmt: skip
         """The leads' workflow for one adapter (leads: ADVISOR_LEADS unless given, plus a platform group)."""
+        from bot.advisor.leads import Leads
+
         ids = self.settings.lead_ids if lead_ids is None else lead_ids
         return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
 
@@ -77,10 +97,27 @@ class Services:
         """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted.
 
         Serving applies it at start-up and every hour (bot/housekeeping.py)."""
+        from bot.advisor.leads import retention_cutoff
+
         days = self.settings.advisor_retention_days
         if days is None:
             return 0
         return self.store.purge(retention_cutoff(days), keep_counts=self.settings.advisor_purge_keep_counts)
+
+    def warm_up(self) -> tuple[Recommendation, list[Question]]:
+        """Before taking traffic, do what the first turns would otherwise do while acks wait: build the store and
+        open (and refresh) the knowledge index, and run the reader, the engine, the cost model, citations and the
+        question bank once on a sample. Offline (no model call) and nothing is stored. Returns the sample's card and
+        question round, for an adapter to render once too."""
+        from bot.advisor import engine
+        from bot.advisor.extract import extract
+        from bot.advisor.intake import Intake
+        from bot.advisor.questions import next_questions
+
+        _ = self.store, self.advisor, self.inbox, self.outbox
+        found = extract(WARM_UP_TEXT, turn=1)
+        intake = Intake().merged(found.facts)
+        return self.knowledge.enrich(engine.recommend(intake), intake), next_questions(Intake())
 
     def _enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         # Late-bound so building the advisor does not open the index until a recommendation needs it.

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import secrets
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
 from bot.migrations import migrate
-from bot.sqlite import locked_transaction, open_database
+from bot.sqlite import insert_row, locked_transaction, open_database, select_rows, update_row
 from bot.text import strip_controls
 
 MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
@@ -34,11 +35,13 @@ def ago(days: float, *, at: dt.datetime | None = None) -> str:
 class Store:
     """One database connection shared by threads; writes are serialised by a lock and run in transactions."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, synchronous: str = "normal") -> None:
         self.path = str(path)
-        self.db = open_database(self.path)
+        self.synchronous = synchronous
+        self.db = open_database(self.path, synchronous=synchronous)
         self.db.execute("PRAGMA foreign_keys = ON")
         self._lock = threading.RLock()
+        self._others: list[tuple[sqlite_utils.Database, threading.RLock]] = []
         with self._lock:
             migrate(self.db)
 
@@ -46,22 +49,42 @@ class Store:
         """Run the block atomically (and exclusively within this process)."""
         return locked_transaction(self.db, self._lock)
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite_utils.Database]:
+        """Run read-only statements under the connection's lock, without a write transaction (which would take
+        SQLite's write lock, and make the ack path's inbox writes wait, just to read)."""
+        with self._lock:
+            yield self.db
+
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, and the ones `connection()` handed out."""
+        for db, lock in self._others:
+            with lock:
+                db.conn.close()
         self.db.conn.close()
+
+    def connection(self) -> tuple[sqlite_utils.Database, threading.RLock]:
+        """A connection of its own, with its own lock, for a hot path that must not queue behind this one's lock
+        (the Slack ack's inbox write). An in-memory database exists only in this connection: it is shared then."""
+        if self.path == ":memory:":
+            return self.db, self._lock
+        db = open_database(self.path, synchronous=self.synchronous)
+        db.execute("PRAGMA foreign_keys = ON")
+        self._others.append((db, threading.RLock()))
+        return self._others[-1]
 
     # --- conversations ---
 
     def find_conversation(self, key: str) -> dict[str, Any] | None:
         """The conversation for a platform key, if any."""
         with self._lock:
-            rows = list(self.db.table("conversations").rows_where("key = ?", [key], limit=1))
+            rows = select_rows(self.db, "select * from conversations where key = ? limit 1", [key])
         return _decode(rows[0]) if rows else None
 
     def get_conversation(self, conversation_id: str) -> dict[str, Any]:
         """A conversation by id, or NotFoundError."""
         with self._lock:
-            rows = list(self.db.table("conversations").rows_where("id = ?", [conversation_id], limit=1))
+            rows = select_rows(self.db, "select * from conversations where id = ? limit 1", [conversation_id])
         if not rows:
             raise NotFoundError(f"no assessment with id {conversation_id!r}")
         return _decode(rows[0])
@@ -74,7 +97,7 @@ class Store:
             if existing:
                 return existing
             stamp = now()
-            db.table("conversations").insert({
+            insert_row(db, "conversations", {
                 "id": secrets.token_hex(6), "key": key, "platform": platform, "team": team, "channel": channel,
                 "thread": thread, "user": user, "state": "intake", "created_at": stamp, "updated_at": stamp,
             })  # fmt: skip
@@ -87,7 +110,7 @@ class Store:
         encoded = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
         encoded["updated_at"] = now()
         with self.transaction() as db:
-            db.table("conversations").update(conversation_id, encoded)
+            update_row(db, "conversations", conversation_id, encoded)
 
     def conversations_for_user(self, user: str, limit: int = 10) -> list[dict[str, Any]]:
         """A user's most recent conversations."""
@@ -104,15 +127,14 @@ class Store:
         with self.transaction() as db:
             row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
             n = int(row[0]) + 1 if row else 1
-            db.table("turns").insert({"conversation_id": conversation_id, "n": n, "role": role,
-                                      "text": strip_controls(text),
-                                "created_at": now()})  # fmt: skip
+            insert_row(db, "turns", {"conversation_id": conversation_id, "n": n, "role": role,
+                                     "text": strip_controls(text), "created_at": now()})  # fmt: skip
         return int(n)
 
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
         """All turns of a conversation in order."""
         with self._lock:
-            return list(self.db.table("turns").rows_where("conversation_id = ?", [conversation_id], order_by="n"))
+            return select_rows(self.db, "select * from turns where conversation_id = ? order by n", [conversation_id])
 
     def save_intake(self, conversation_id: str, intake: Intake, reason: str) -> int:
         """Store a new intake version; returns the version number."""
@@ -121,20 +143,20 @@ class Store:
                 "select coalesce(max(version), 0) from intake_versions where conversation_id = ?", [conversation_id]
             ).fetchone()
             version = int(row[0]) + 1
-            db.table("intake_versions").insert({
+            insert_row(db, "intake_versions", {
                 "conversation_id": conversation_id, "version": version,
                 "values": json.dumps(_stripped(intake.values.model_dump(mode="json"))),
                 "provenance": json.dumps({k: _stripped(p.model_dump()) for k, p in intake.provenance.items()}),
                 "reason": reason, "created_at": now(),
             })  # fmt: skip
-            db.table("conversations").update(conversation_id, {"version": version, "updated_at": now()})
+            update_row(db, "conversations", conversation_id, {"version": version, "updated_at": now()})
         return version
 
     def latest_intake(self, conversation_id: str) -> Intake:
         """The newest intake of a conversation (empty if none)."""
         with self._lock:
-            rows = list(self.db.table("intake_versions").rows_where(
-                "conversation_id = ?", [conversation_id], order_by="version desc", limit=1))  # fmt: skip
+            rows = select_rows(self.db, "select * from intake_versions where conversation_id = ? "
+                                        "order by version desc limit 1", [conversation_id])  # fmt: skip
         if not rows:
             return Intake()
         return _intake(rows[0])
@@ -148,18 +170,19 @@ class Store:
     def save_recommendation(self, conversation_id: str, intake_version: int, rec: Recommendation) -> int:
         """Store a recommendation; returns its id."""
         with self.transaction() as db:
-            table = db.table("recommendations").insert({
+            rec_id = insert_row(db, "recommendations", {
                 "conversation_id": conversation_id, "intake_version": intake_version, "approach": rec.approach,
                 "confidence": rec.confidence, "payload": rec.model_dump_json(), "created_at": now(),
             })  # fmt: skip
-            db.table("conversations").update(conversation_id, {"state": "recommended", "updated_at": now()})
-        return int(table.last_pk or 0)
+            update_row(db, "conversations", conversation_id, {"state": "recommended", "approach": rec.approach,
+                                                              "updated_at": now()})  # fmt: skip
+        return rec_id
 
     def latest_recommendation(self, conversation_id: str) -> Recommendation | None:
         """The newest recommendation of a conversation, if any."""
         with self._lock:
-            rows = list(self.db.table("recommendations").rows_where(
-                "conversation_id = ?", [conversation_id], order_by="id desc", limit=1))  # fmt: skip
+            rows = select_rows(self.db, "select payload from recommendations where conversation_id = ? "
+                                        "order by id desc limit 1", [conversation_id])  # fmt: skip
         return Recommendation.model_validate_json(rows[0]["payload"]) if rows else None
 
     # --- delivery semantics ---
@@ -167,10 +190,8 @@ class Store:
     def first_time(self, key: str) -> bool:
         """Record `key` (an event id or message id); False if it was recorded before."""
         with self.transaction() as db:
-            if db.execute("select 1 from processed_events where key = ?", [key]).fetchone():
-                return False
-            db.table("processed_events").insert({"key": key, "created_at": now()})
-        return True
+            return bool(db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)",
+                                   [key, now()]).rowcount == 1)  # fmt: skip
 
     def forget_processed(self, before: str) -> int:
         """Delete dedupe keys recorded before `before` (ISO time); returns how many."""
@@ -205,13 +226,14 @@ class Store:
     def save_card(self, conversation_id: str, channel: str, ts: str) -> None:
         """Remember where the conversation's latest card was posted."""
         with self.transaction() as db:
-            db.table("cards").upsert({"conversation_id": conversation_id, "channel": channel, "ts": ts,
-                                "updated_at": now()}, pk="conversation_id")  # fmt: skip
+            db.execute("insert into cards (conversation_id, channel, ts, updated_at) values (?, ?, ?, ?) "
+                       "on conflict (conversation_id) do update set channel = excluded.channel, ts = excluded.ts, "
+                       "updated_at = excluded.updated_at", [conversation_id, channel, ts, now()])  # fmt: skip
 
     def card(self, conversation_id: str) -> dict[str, Any] | None:
         """Where the conversation's latest card was posted, if anywhere."""
         with self._lock:
-            rows = list(self.db.table("cards").rows_where("conversation_id = ?", [conversation_id], limit=1))
+            rows = select_rows(self.db, "select * from cards where conversation_id = ? limit 1", [conversation_id])
         return rows[0] if rows else None
 
     # --- model call budget (per UTC day, shared by every process using this database) ---
@@ -280,35 +302,83 @@ class Store:
                     channel: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
         """Conversations with their latest recommendation, decision and feedback counts, newest first.
 
-        One query (with the JSON fields the digest needs pulled out by SQLite) so a digest over hundreds of
+        One query (with the JSON fields the digest needs pulled out by SQLite) so an export over hundreds of
         assessments does not decode every stored recommendation.
         """
-        filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since,
-                   "c.channel = ?": channel}  # fmt: skip
-        where = ["1", *(clause for clause, value in filters.items() if value is not None)]
-        params = [value for value in filters.values() if value is not None]
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         sql = f"""
-            select c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
-                   c.version, d.intake_version as decided_version,
-                   r.approach, r.confidence,
-                   json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
-                   d.status as decision, d.user as decided_by, d.updated_at as decided_at,
-                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
-                   (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down,
-                   (select json_group_array(reason) from (
-                       select reason from feedback f where f.conversation_id = c.id and f.reason != ''
-                       order by f.id desc limit ?)) as reasons
+            select {_ASSESSMENT_COLUMNS}
             from conversations c
             left join recommendations r on r.id = (
                 select max(id) from recommendations where conversation_id = c.id)
             left join decisions d on d.conversation_id = c.id
-            where {" and ".join(where)}
+            where {where}
             order by c.created_at desc, c.id
         """
+        return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *params])
+
+    def assessment_channels(self, *, platform: str, team: str | None, since: str | None,
+                            channel: str | None = None) -> list[str]:  # fmt: skip
+        """The distinct channels with assessments matching the filters (a digest asks who may see each)."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         with self._lock:
-            cursor = self.db.execute(sql, [MAX_FEEDBACK_REASONS, *params])
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return [str(r[0]) for r in self.db.execute(
+                f"select distinct c.channel from conversations c where {where} order by 1", params)]  # fmt: skip
+
+    def newest_assessments(self, *, platform: str, team: str | None, since: str | None, channel: str | None,
+                           channels: Sequence[str] | None, per_approach: int,
+                           ) -> tuple[dict[str, int], list[dict[str, Any]]]:  # fmt: skip
+        """For a digest, counted and paged in SQL: how many assessments per approach ("in_progress" for none yet)
+        in `channel` and `channels` (None: any), and the newest `per_approach` of each, newest first, as
+        `assessments` rows. Both read the (platform, team, created_at, approach, channel) index without touching the
+        table, and only the listed rows' details are looked up."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
+                                            channels=channels)  # fmt: skip
+        with self._lock:
+            counts = {str(approach or "in_progress"): int(n) for approach, n in self.db.execute(
+                f"select c.approach, count(*) from conversations c where {where} group by 1", params)}  # fmt: skip
+            ids: list[str] = []
+            for approach in counts:
+                ids += [str(r[0]) for r in self.db.execute(
+                    f"select c.id from conversations c where {where} and c.approach is ? "
+                    "order by c.created_at desc, c.id limit ?",
+                    [*params, None if approach == "in_progress" else approach, per_approach])]  # fmt: skip
+        rows = self._assessments_by_id(ids)
+        rows.sort(key=lambda r: r["id"])
+        rows.sort(key=lambda r: r["created_at"], reverse=True)  # newest first, ties by id (as `assessments`)
+        return counts, rows
+
+    def recent_decisions(self, *, platform: str, team: str | None, since: str | None, channel: str | None,
+                         channels: Sequence[str] | None, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+        """The latest decided assessments in `channel` and `channels` (None: any), latest decision first, as
+        `assessments` rows."""
+        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
+                                            channels=channels)  # fmt: skip
+        with self._lock:
+            ids = [str(r[0]) for r in self.db.execute(
+                # CROSS JOIN keeps SQLite from scanning every conversation for the (few) decided ones.
+                f"select c.id from decisions d cross join conversations c on c.id = d.conversation_id where {where} "
+                "order by d.updated_at desc, c.id limit ?", [*params, limit])]  # fmt: skip
+        order = {cid: n for n, cid in enumerate(ids)}
+        return sorted(self._assessments_by_id(ids), key=lambda r: order[r["id"]])
+
+    def _assessments_by_id(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """`assessments` rows of the given conversations (the columns are worked out for these rows only)."""
+        if not ids:
+            return []
+        sql = f"""
+            select {_ASSESSMENT_COLUMNS}
+            from conversations c
+            left join recommendations r on r.id = (
+                select max(id) from recommendations where conversation_id = c.id)
+            left join decisions d on d.conversation_id = c.id
+            where c.id in ({", ".join("?" * len(ids))})
+        """
+        return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *ids])
+
+    def _assessment_rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = select_rows(self.db, sql, params)
         for row in rows:
             row["reasons"] = json.loads(row["reasons"] or "[]")
         return rows
@@ -369,6 +439,33 @@ class Store:
 def _stripped(values: dict[str, Any]) -> dict[str, Any]:
     """Values as stored: strings from users without control characters."""
     return {k: strip_controls(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+# The columns of an assessment row (the first parameter is how many feedback reasons to list).
+_ASSESSMENT_COLUMNS = """
+    c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
+    c.version, d.intake_version as decided_version,
+    r.approach, r.confidence, json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
+    d.status as decision, d.user as decided_by, d.updated_at as decided_at,
+    (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
+    (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down,
+    (select json_group_array(reason) from (
+        select reason from feedback f where f.conversation_id = c.id and f.reason != ''
+        order by f.id desc limit ?)) as reasons"""
+
+
+def _assessment_filters(*, platform: str | None = None, team: str | None = None, since: str | None = None,
+                        channel: str | None = None,
+                        channels: Sequence[str] | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+    """The where clause (on conversations `c`) and its parameters for the given filters."""
+    filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since,
+               "c.channel = ?": channel}  # fmt: skip
+    where = ["1", *(clause for clause, value in filters.items() if value is not None)]
+    params: list[Any] = [value for value in filters.values() if value is not None]
+    if channels is not None:
+        where.append(f"c.channel in ({', '.join('?' * len(channels))})" if channels else "0")
+        params += list(channels)
+    return " and ".join(where), params
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:

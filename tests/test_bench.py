@@ -71,3 +71,12 @@ def test_advice_script_runs_and_finds_no_contradiction_in_our_cases(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "contradictions: 0" in result.stdout
     assert "| stated confidence | cases | mean stated | right | accuracy |" in result.stdout
+
+
+def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_startup.py"), "--runs", "1"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT"):
+        assert f"| `{command}` |" in result.stdout
+    assert "wall ÷ anchor" in result.stdout and "load average" in result.stdout

@@ -20,11 +20,11 @@ from bot.advisor import engine
 from bot.advisor.intake import Intake, IntakeValues
 from bot.cli import main
 from bot.errors import InputError
+from bot.knowledge_retriever import KnowledgeRetriever
 from bot.resources import knowledge_dir
 from bot.retrieval import (
     ChunkError,
     KnowledgeIndex,
-    KnowledgeRetriever,
     answer,
     chunk_markdown,
     enrich,
@@ -403,6 +403,60 @@ def test_enrich_fills_citations(shipped_index: KnowledgeIndex) -> None:
     rec2, intake2 = _rec(use_case="an internal brainstorming assistant")
     thin = enrich(rec2, intake2, shipped_index)
     assert thin.case_studies == [] and not any("/cases/" in c.source for c in thin.citations)
+
+
+def _statements(index: KnowledgeIndex) -> list[str]:
+    """Record the SQL the index runs from now on."""
+    seen: list[str] = []
+    index.db.conn.set_trace_callback(seen.append)
+    return seen
+
+
+def test_enrich_is_cached_for_cards_that_lean_the_same_way(index: KnowledgeIndex) -> None:
+    rec, intake = _rec(**TOGAL_FIT)
+    first = enrich(rec, intake, index)
+    seen = _statements(index)
+    # Other words, same leanings: the same citations and case study, without searching again.
+    rec2, intake2 = _rec(**{**TOGAL_FIT, "use_case": "reading specialised floor plans for takeoffs"})
+    assert queries_for(rec2, intake2) == queries_for(rec, intake)
+    again = enrich(rec2, intake2, index)
+    assert (again.citations, again.case_studies) == (first.citations, first.case_studies)
+    assert not any("MATCH" in s or "FROM [files]" in s for s in seen)
+    assert index.search("togal takeoffs", 3) == index.search("togal takeoffs", 3)
+    assert sum("MATCH" in s for s in seen) == 1
+
+
+def test_cached_results_follow_the_files(index: KnowledgeIndex, kdir: Path) -> None:
+    assert index.search("quokkas", 3) == []
+    path = kdir / "cases/goto.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n",
+                    encoding="utf-8")  # fmt: skip
+    index.ensure_fresh()
+    assert [p.section for p in index.search("quokkas", 3)] == ["Zebra crossings"]
+    rec, intake = _rec(**TOGAL_FIT)
+    before = enrich(rec, intake, index)
+    (kdir / "cases/togal.md").unlink()
+    index.ensure_fresh()
+    after = enrich(rec, intake, index)
+    assert [c.name for c in before.case_studies] == ["Togal AI"] and after.case_studies == []
+    assert not any(c.source.endswith("togal.md") for c in after.citations)
+
+
+def test_cached_results_follow_another_process_reindexing(kdir: Path, data_dir: Path) -> None:
+    reader = KnowledgeIndex(data_dir / "knowledge.db", [kdir], refresh_interval=None)
+    writer = KnowledgeIndex(data_dir / "knowledge.db", [kdir], refresh_interval=None)
+    try:
+        reader.ensure_fresh()
+        assert reader.search("quokkas", 3) == []
+        path = kdir / "cases/goto.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n",
+                        encoding="utf-8")  # fmt: skip
+        assert writer.ensure_fresh().indexed == ["knowledge/cases/goto.md"]
+        # The reader did not re-index anything itself, yet it must not answer from its cache.
+        assert [p.section for p in reader.search("quokkas", 3)] == ["Zebra crossings"]
+    finally:
+        reader.close()
+        writer.close()
 
 
 def test_advisor_assess_carries_citations(data_dir: Path) -> None:

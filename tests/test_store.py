@@ -51,3 +51,78 @@ def test_failed_transaction_changes_nothing(fresh_store: Store) -> None:
         db.table("turns").insert({"conversation_id": conv["id"], "n": 1, "role": "user", "text": "x"})
         raise RuntimeError("boom")
     assert fresh_store.turns(conv["id"]) == []
+
+
+def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendation(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from bot.advisor.conversation import Advisor, ConversationKey
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
+    for name, fn in MIGRATIONS:  # a database from before the column existed
+        if name == "perf_conversation_approach":
+            break
+        fn(db)
+        db.table("_migrations").insert({"name": name, "applied_at": "2026-01-01T00:00:00+00:00"})
+    db.execute(
+        "insert into conversations (id, key, platform, team, channel, thread, user, state, created_at, "
+        "updated_at) values ('c1', 'k1', 'slack', 'T', 'C', '1.1', 'U', 'recommended', 'x', 'x')"
+    )
+    for n, approach in enumerate(["prompt_engineering", "hybrid"], 1):
+        db.execute("insert into recommendations (id, conversation_id, intake_version, approach, confidence, payload, "
+                   "created_at) values (?, 'c1', 1, ?, 0.5, '{}', 'x')", [n, approach])  # fmt: skip
+    db.conn.commit()
+    db.conn.close()
+    store = Store(path)
+    assert store.get_conversation("c1")["approach"] == "hybrid"
+    advisor = Advisor(store)
+    reply = advisor.handle(ConversationKey("slack", "T", "C", "2.2"), "U", "A support assistant drafting replies; "
+                           "no labeled data, no ML engineers, ship in 3 weeks.")  # fmt: skip
+    latest = store.latest_recommendation(reply.conversation_id)
+    assert latest is not None and store.get_conversation(reply.conversation_id)["approach"] == latest.approach
+
+
+@pytest.mark.parametrize(("level", "pragma"), [("normal", 1), ("full", 2)])
+def test_synchronous_level_is_chosen_by_setting(tmp_path: Path, level: str, pragma: int) -> None:
+    from bot.config import Settings
+    from bot.services import Services
+
+    services = Services(Settings(advisor_data_dir=tmp_path, advisor_db_synchronous=level))  # type: ignore[arg-type]
+    assert services.store.db.execute("PRAGMA synchronous").fetchone()[0] == pragma
+    assert services.inbox._intake_db.execute("PRAGMA synchronous").fetchone()[0] == pragma
+
+
+def test_the_ack_path_write_does_not_wait_for_the_store_lock(tmp_path: Path) -> None:
+    import threading
+
+    from bot.inbox import Inbox
+
+    store = Store(tmp_path / "a.db")
+    inbox = Inbox(store)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with store.reading():  # a listener or the outbox worker holding the store's lock
+            held.set()
+            release.wait(10)
+
+    added: list[int | None] = []
+
+    def writer() -> None:
+        added.append(inbox.add("message", "k", {"t": 1}, ["event:1"]))
+        done.set()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=writer)]
+    threads[0].start()
+    assert held.wait(10)
+    threads[1].start()
+    finished = done.wait(10)
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert finished, "the inbox write waited for the store's lock"
+    assert added[0] and inbox.unfinished("k")[0]["payload"] == {"t": 1}
+    assert inbox.add("message", "k", {"t": 2}, ["event:1"]) is None  # the key was recorded
+    store.close()

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 _PERIOD = re.compile(r"^(\d{1,4})\s*([dw])$", re.I)
 MAX_PERIOD_DAYS = 3650
+DIGEST_ITEMS = 20  # newest assessments kept per approach in a digest (Slack lists 8, Teams up to 12); all counted
+RECENT_DECISIONS = 5
 EXPORT_COLUMNS = ("id", "platform", "team", "channel", "thread", "requester", "created_at", "state", "approach",
                   "confidence", "crossover_monthly_requests", "decision", "decided_by", "decided_at",
                   "needs_review", "feedback_up", "feedback_down", "feedback_reasons")  # fmt: skip
@@ -74,7 +76,8 @@ class DigestItem(BaseModel):
 
 
 class Digest(BaseModel):
-    """A period's assessments in the channels a lead may see, grouped by approach."""
+    """A period's assessments in the channels a lead may see, grouped by approach: `counts` and `total` cover them
+    all, `groups` hold the newest DIGEST_ITEMS of each approach."""
 
     period: str
     channel: str | None = None
@@ -113,30 +116,32 @@ def offline_headline(period: str, counts: dict[str, int], total: int) -> str:
 
 def build_digest(store: Store, *, platform: str, team: str | None, period: Period, can_see: Callable[[str], bool],
                  channel: str | None = None, llm: LlmClient | None = None) -> Digest:  # fmt: skip
-    """The digest of assessments the viewer may see: `can_see(channel)` is asked once per distinct channel."""
-    rows = store.assessments(platform=platform, team=team, since=period.since_iso, channel=channel)
-    visible: dict[str, bool] = {}
-    items = []
-    for row in rows:
-        ch = str(row["channel"])
-        if ch not in visible:
-            visible[ch] = can_see(ch)
-        if visible[ch]:
-            items.append(_item(row))
+    """The digest of assessments the viewer may see: `can_see(channel)` is asked once per distinct channel.
+
+    Counted and paged in SQL: the counts cover every visible assessment, the groups list the newest
+    DIGEST_ITEMS of each approach (more than any rendering shows), so the cost does not grow with the store.
+    """
+    channels = store.assessment_channels(platform=platform, team=team, since=period.since_iso, channel=channel)
+    allowed = [ch for ch in channels if can_see(ch)]
+    visible = None if len(allowed) == len(channels) else allowed  # None: no channel filter needed
+    found, rows = store.newest_assessments(platform=platform, team=team, since=period.since_iso, channel=channel,
+                                           channels=visible, per_approach=DIGEST_ITEMS)  # fmt: skip
     groups: dict[str, list[DigestItem]] = {a: [] for a in (*APPROACHES, "in_progress")}
-    for item in items:
-        groups[item.approach or "in_progress"].append(item)
-    counts = {name: len(group) for name, group in groups.items()}
-    decided = [(r["decided_at"], _item(r)) for r in rows if r.get("decided_at") and visible.get(str(r["channel"]))]
-    recent = [item for _, item in sorted(decided, key=lambda pair: pair[0], reverse=True)[:5]]
-    headline = offline_headline(period.label, counts, len(items))
+    for row in rows:
+        groups[str(row["approach"] or "in_progress")].append(_item(row))
+    counts = {name: found.get(name, 0) for name in groups}
+    total = sum(counts.values())
+    recent = [_item(r) for r in store.recent_decisions(platform=platform, team=team, since=period.since_iso,
+                                                       channel=channel, channels=visible,
+                                                       limit=RECENT_DECISIONS)]  # fmt: skip
+    headline = offline_headline(period.label, counts, total)
     wording: Literal["offline", "llm"] = "offline"
     templates: dict[str, str] = {}
-    if llm is not None and items:
-        written = llm.headline(period.label, {"total": len(items), **counts}, headline)
+    if llm is not None and total:
+        written = llm.headline(period.label, {"total": total, **counts}, headline)
         headline, templates = written.text, dict(written.templates)
         wording = "llm" if written.wording == "llm" else "offline"
-    return Digest(period=period.label, channel=channel, total=len(items), counts=counts,
+    return Digest(period=period.label, channel=channel, total=total, counts=counts,
                   groups={k: v for k, v in groups.items() if v}, recent_decisions=recent, headline=headline,
                   wording=wording, templates=templates)  # fmt: skip
 

@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from bot.advisor.engine import decide
 from bot.advisor.intake import FIELD_STEP, Approach, Intake
-from bot.resources import prompts_dir
+from bot.resources import load_yaml, prompts_dir
 
 MAX_PER_ROUND = 3
 
@@ -40,7 +39,7 @@ class Question(BaseModel):
 @lru_cache(maxsize=1)
 def question_bank() -> dict[str, Question]:
     """The questions from `prompts/questions.yaml`, keyed by field; invalid templates fail loudly."""
-    raw = yaml.safe_load((prompts_dir() / "questions.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((prompts_dir() / "questions.yaml").read_text(encoding="utf-8"))
     bank = {name: Question(field=name, **spec) for name, spec in raw.items()}
     for q in bank.values():
         if FIELD_STEP.get(q.field) != q.step and q.field != "changes_often":

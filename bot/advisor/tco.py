@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.advisor.workloads import LabelTier
 from bot.errors import InputError
+from bot.resources import load_yaml
 
 Approach = Literal["prompt_engineering", "fine_tuning", "hybrid"]
 APPROACHES: tuple[Approach, ...] = ("prompt_engineering", "fine_tuning", "hybrid")
@@ -185,7 +186,7 @@ def _validated(data: Mapping[str, Any]) -> TcoAssumptions:
 
 @lru_cache(maxsize=1)
 def _default_entries() -> dict[str, dict[str, Any]]:
-    raw = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8"))
+    raw = load_yaml(DEFAULTS_PATH.read_text(encoding="utf-8"))
     fields = set(TcoAssumptions.model_fields)
     if not isinstance(raw, dict) or set(raw) != fields:
         found = set(raw) if isinstance(raw, dict) else set()

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.advisor.conversation import Reply
 from bot.errors import InputError
 from bot.housekeeping import Housekeeper
 from bot.outbox import OutboxWorker
@@ -25,7 +26,8 @@ from bot.slack import listeners
 from bot.slack.access import slack_leads
 from bot.slack.delivery import SlackSender
 from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
-from bot.slack.replies import resume
+from bot.slack.priority import AckGate
+from bot.slack.replies import render, resume
 
 log = logging.getLogger("bot.slack")
 
@@ -57,8 +59,18 @@ class AdvisorApp(App):
         super().__init__(listener_executor=executor, **kwargs)
         self.services = services
         self.executor = executor
+        self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
+
+    def warm_up(self) -> None:
+        """Before taking traffic: the shared parts built, the engine and the knowledge index warm, a card and a
+        question round rendered once (so the first events' acks don't wait behind that work)."""
+        started = time.monotonic()
+        rec, questions = self.services.warm_up()
+        render(Reply(kind="recommendation", conversation_id="warm-up", text="", recommendation=rec))
+        render(Reply(kind="questions", conversation_id="warm-up", text="warm-up", questions=questions))
+        log.info("warmed up in %.0f ms", (time.monotonic() - started) * 1000)
 
     def start_delivery(self) -> None:
         """Start the outbox worker and housekeeping, and answer (in the background) turns a previous process left

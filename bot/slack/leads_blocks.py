@@ -279,10 +279,11 @@ def digest_blocks(digest: Digest, links: Linker, *, per_group: int = DIGEST_PER_
         if not items:
             continue
         blocks.append(DividerBlock())
-        listed, shown = _lines(items[:per_group], links, msg.DIGEST_GROUP.format(name=name, count=len(items)))
+        count = digest.counts.get(key, len(items))  # the groups hold the newest items; the counts cover all
+        listed, shown = _lines(items[:per_group], links, msg.DIGEST_GROUP.format(name=name, count=count))
         blocks.append(listed)
-        if len(items) > shown:
-            blocks.append(context([msg.DIGEST_MORE.format(more=len(items) - shown, since=since)]))
+        if count > shown:
+            blocks.append(context([msg.DIGEST_MORE.format(more=count - shown, since=since)]))
     if digest.recent_decisions:
         blocks.append(DividerBlock())
         blocks.append(_lines(digest.recent_decisions[:MAX_RECENT_DECISIONS], links, msg.DIGEST_RECENT_DECISIONS)[0])

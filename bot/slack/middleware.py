@@ -149,19 +149,19 @@ def dedupe(services: Services) -> Callable[..., BoltResponse | None]:
     retries), one killed after it leaves the turn in the inbox for the next start-up.
     """
 
-    store = services.store
+    inbox = services.inbox  # its own connection: the ack never waits for the store's lock
 
     def check(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
         if body.get("type") != "event_callback":
             trigger = body.get("trigger_id")
-            if trigger and not store.first_time(f"trigger:{trigger}"):
+            if trigger and not inbox.first_time(f"trigger:{trigger}"):
                 log.info("replayed request (trigger_id seen before) ignored")
                 return _ignored()
             return next()
         turn: Turn | None = context.get("turn")
         keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
         if turn is None:
-            if keys and not store.first_time(keys[0]):
+            if keys and not inbox.first_time(keys[0]):
                 return _ignored()
             return next()
         keys.append(f"message:{turn.key.team}:{turn.channel}:{turn.ts}")

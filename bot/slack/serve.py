@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -163,8 +163,11 @@ class SlackWsgiApp:
             return _reply(start_response, 401, "Unauthorized")
         if not well_formed(body, content_type):
             return _reply(start_response, 400, "Bad Request")
+        gate = getattr(self.app, "ack_gate", None)
         try:
-            resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+            with gate.acking() if gate is not None else nullcontext():
+                resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""),
+                                                     headers=headers))  # fmt: skip
         except Exception:
             log.exception("bolt dispatch failed")
             resp = BoltResponse(status=500, body="")
@@ -195,6 +198,12 @@ def _timeout(app: App) -> float:
     return float(services.settings.advisor_shutdown_timeout) if services is not None else 10.0
 
 
+def _warm_up(app: App) -> None:
+    warm_up = getattr(app, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
+
+
 def _start(app: App) -> None:
     start_delivery = getattr(app, "start_delivery", None)
     if start_delivery is not None:
@@ -215,6 +224,7 @@ def serve_http(app: App, signing_secret: str, *, host: str = "0.0.0.0", port: in
 
     # Card building is CPU work on listener threads; a short GIL switch interval keeps acks from queueing behind it.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    _warm_up(app)  # before the port is open: no request waits behind it
     services = getattr(app, "services", None)
     ready = (lambda: readiness(services)) if services is not None else None
     token = services.settings.advisor_readyz_token if services is not None else None
@@ -241,6 +251,7 @@ def serve_socket_mode(app: App, app_token: str) -> None:
     """Connect to Slack over Socket Mode (no public URL needed; blocks until SIGTERM or Ctrl-C)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    _warm_up(app)
     log.info("connecting to Slack in Socket Mode")
     handler = SocketModeHandler(app, app_token)
     _start(app)

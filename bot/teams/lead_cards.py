@@ -119,11 +119,13 @@ def digest_card(digest: Digest, channel_name: str | None = None) -> dict[str, An
         body: list[Any] = [para(run(clip(title, lim.chars), size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
                            line(digest.headline, lim.chars * 2)]  # fmt: skip
         for group, items in digest.groups.items():
-            body.append(heading(msg.DIGEST_GROUP.format(group=DIGEST_GROUPS.get(group, group), count=len(items))))
-            for item in items[: lim.items]:
+            count = digest.counts.get(group, len(items))  # the groups hold the newest items; the counts cover all
+            body.append(heading(msg.DIGEST_GROUP.format(group=DIGEST_GROUPS.get(group, group), count=count)))
+            shown = items[: lim.items]
+            for item in shown:
                 body += _digest_item(item, lim)
-            if len(items) > lim.items:
-                body.append(line(msg.MORE.format(count=len(items) - lim.items), 40, is_subtle=True))
+            if count > len(shown):
+                body.append(line(msg.MORE.format(count=count - len(shown)), 40, is_subtle=True))
         if digest.recent_decisions:
             body.append(heading(msg.RECENT_DECISIONS_HEADING))
             body += bullets([_digest_line(i) for i in digest.recent_decisions], lim)

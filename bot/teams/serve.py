@@ -100,6 +100,7 @@ def build(services: Services) -> web.Application:
 def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> None:
     """Serve Teams until interrupted (blocks), sweeping old dedupe keys (and applying the retention) meanwhile."""
     app = build(services)
+    services.warm_up()  # before the port is open: the first turns don't pay for the index and the engine
     housekeeper = Housekeeper(services).start()
 
     async def stop_housekeeping(_: web.Application) -> None:

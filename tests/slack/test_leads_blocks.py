@@ -4,6 +4,7 @@ never let user text inject mentions or links, and digest arguments are parsed st
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.advisor.conversation import Advisor, ConversationKey
-from bot.advisor.digest import build_digest, parse_period
+from bot.advisor.digest import DIGEST_ITEMS, build_digest, parse_period
 from bot.advisor.summary import build_summary
 from bot.errors import InputError
 from bot.slack import leads_blocks as lb
@@ -73,12 +74,36 @@ def test_digest_of_500_assessments_is_truncated_with_counts(crowded: Store) -> N
     text = json.dumps(dumped, ensure_ascii=False)
     shown = text.count("https://example.slack.com/archives/")
     assert 0 < shown <= 4 * lb.DIGEST_PER_GROUP + lb.MAX_RECENT_DECISIONS
-    for key, items in digest.groups.items():
-        if len(items) > lb.DIGEST_PER_GROUP:
-            assert f"…and {len(items) - lb.DIGEST_PER_GROUP} more — `ai-advisor export --since all`" in text, key
+    assert sum(digest.counts.values()) == 502 and sum(map(len, digest.groups.values())) < 502  # paged in SQL
+    for key, count in digest.counts.items():
+        if count > lb.DIGEST_PER_GROUP:
+            assert f"…and {count - lb.DIGEST_PER_GROUP} more — `ai-advisor export --since all`" in text, key
     assert "Recent decisions" in text and "👎 1" in text
     assert "<!channel>" not in text and "<@UEVIL>" not in text  # notes and reasons never reach the digest unescaped
     assert dumped[0]["type"] == "header" and "all time" in dumped[0]["text"]["text"]
+
+
+def test_digest_counts_and_pages_in_sql_as_the_full_list_would(crowded: Store) -> None:
+    hidden = {"C0001", "C0002"}
+    asked: list[str] = []
+
+    def can_see(channel: str) -> bool:
+        asked.append(channel)
+        return channel not in hidden
+
+    digest = build_digest(crowded, platform="slack", team="T1", period=parse_period("all"), can_see=can_see)
+    everything = crowded.assessments(platform="slack", team="T1")
+    assert sorted(asked) == sorted({r["channel"] for r in everything})  # once per channel
+    rows = [r for r in everything if r["channel"] not in hidden]
+    assert {k: v for k, v in digest.counts.items() if v} == dict(Counter(r["approach"] or "in_progress" for r in rows))
+    assert digest.total == len(rows)
+    for group, items in digest.groups.items():
+        newest = [r["id"] for r in rows if (r["approach"] or "in_progress") == group][:DIGEST_ITEMS]
+        assert [i.conversation_id for i in items] == newest
+    decided = sorted(sorted((r for r in rows if r["decided_at"]), key=lambda r: r["id"]),
+                     key=lambda r: r["decided_at"], reverse=True)[:5]  # fmt: skip
+    assert [i.conversation_id for i in digest.recent_decisions] == [r["id"] for r in decided]
+    assert sum(map(len, digest.groups.values())) <= DIGEST_ITEMS * len(digest.groups) < len(rows)
 
 
 def test_digest_for_one_channel_and_an_empty_digest(crowded: Store) -> None:

@@ -14,9 +14,13 @@ from bot.slack.replies import run_turn
 def register(app: App, services: Services, team: SlackLeads) -> None:
     """Listen to `app_mention` and `message` events (the middleware routes "summary" to the thread's summary)."""
 
+    gate = getattr(app, "ack_gate", None)
+
     def on_turn(context: BoltContext, client: WebClient) -> None:
         turn, summary = context.get("turn"), context.get("summary")
         if turn is not None:
+            if gate is not None:
+                gate.wait_for_acks()  # acks first: the turn is safe in the inbox meanwhile
             run_turn(services, client, turn)
         elif summary is not None:
             summary_for_turn(services, team, client, summary)
