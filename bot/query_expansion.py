@@ -6,14 +6,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from bot.resources import load_yaml
 
 MAX_ADDED = 12  # expansions per query, so one everyday word cannot swamp the user's own terms
 
 
 @lru_cache(maxsize=1)
 def _groups() -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load(Path(__file__).with_name("thesaurus.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(Path(__file__).with_name("thesaurus.yaml").read_text(encoding="utf-8"))
     index: dict[str, tuple[str, ...]] = {}
     for group in raw:
         words = tuple(str(w).lower() for w in group)

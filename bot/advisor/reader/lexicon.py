@@ -13,9 +13,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.advisor.reader.tokens import Token
+from bot.resources import load_yaml
 
 MAX_GAP = 4
 NEGATORS = frozenset(
@@ -172,7 +171,7 @@ def _filter_spans(matches: list[Match]) -> list[Match]:
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, Any]:
     """The raw lexicon data: word lists and phrase lists by name."""
-    raw = yaml.safe_load((Path(__file__).with_name("lexicon.yaml")).read_text(encoding="utf-8"))
+    raw = load_yaml(Path(__file__).with_name("lexicon.yaml").read_text(encoding="utf-8"))
     assert isinstance(raw, dict)
     return raw
 

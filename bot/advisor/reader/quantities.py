@@ -261,7 +261,7 @@ UNOWNED_MONEY = "budget_usd?"
 
 def _unowned(q: Quantity, ctx: Context, head: set[str]) -> bool:
     """A count worth asking about: not tiny, not vague, not inventory, not part of a team or a list."""
-    if q.vague or q.value < 10 or (q.value != int(q.value) and q.value < 1000):
+    if q.vague or q.value < 10 or (not q.value.is_integer() and q.value < 1000):
         return False
     if head & (words("inventory_nouns") | words("history_cues") | {"years", "year", "months", "percent", "times"}):
         return False

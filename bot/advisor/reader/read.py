@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import re
 from typing import Any
 
@@ -131,6 +132,10 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
     for q in quantities:
         if q.negative:
             r.out.notes.append(f'Ignored a negative number ("{q.span(r.tokens, r.text)}").')
+            continue
+        if not math.isfinite(q.value):
+            r.out.notes.append(f'"{q.span(r.tokens, r.text)}" is beyond any real quantity; ignored.')
+            r.used.update(range(q.start, q.end))
             continue
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
         if claim is not None and claim.strong:
