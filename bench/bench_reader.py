@@ -5,8 +5,9 @@
 Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.md describes):
 - dev_paraphrases.jsonl: 150 messages written independently of the project. Odd ids were read while building the
   reader (tuned); even ids were only scored (held out).
-- bench/data/own_chat_messages.jsonl and own_chat_messages_2.jsonl: 120 + 150 messages written for this project by
-  independent writers who saw neither the code nor the dev corpus. Odd ids tuned, even ids held out.
+- bench/data/own_chat_messages*.jsonl: 120 + 150 + 150 messages written for this project by independent writers who
+  saw neither the code nor the dev corpus, each scored once before any rule was shaped on it. Odd ids tuned, even
+  ids held out.
 Also: the reader's time per message, and a 20,000-character hostile message next to a normal one, same run.
 """
 
@@ -34,6 +35,7 @@ CORPORA = {
     "dev_paraphrases": h.eval_file("dev_paraphrases.jsonl"),
     "own_1": ROOT / "bench/data/own_chat_messages.jsonl",
     "own_2": ROOT / "bench/data/own_chat_messages_2.jsonl",
+    "own_3": ROOT / "bench/data/own_chat_messages_3.jsonl",
 }
 HOSTILE = {
     "20,000 digits": "9" * 20_000,

@@ -128,8 +128,9 @@ def chat(today: dt.datetime | None) -> None:
         else:
             click.echo(f"advisor> {reply.text}")
             for q in reply.questions:
-                options = " / ".join(a.label for a in q.quick_answers)
-                click.echo(f"          ({q.hint or options})")
+                options = q.hint or " / ".join(a.label for a in q.quick_answers)
+                if options:  # a confirming question has neither: it is answered in words
+                    click.echo(f"          ({options})")
 
 
 def _jsonl(key: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:

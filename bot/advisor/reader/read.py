@@ -302,6 +302,8 @@ def _quote_end(r: _Reading, start: int, end: int) -> int:
     """A number's quote runs on to the words that say what it counts ("20k labeled examples")."""
     stop = end
     while stop < len(r.tokens) and stop < end + 3 and r.tokens[stop].clause == r.tokens[start].clause:
+        if r.tokens[stop].kind == "sym" and r.tokens[stop].text not in {"/", "-"}:
+            break  # "9,000 tickets", not "9,000 tickets,"
         stop += 1
     return stop
 
