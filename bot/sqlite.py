@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,46 +14,49 @@ import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
 
-@contextmanager
-def locked_transaction(db: sqlite_utils.Database, lock: threading.RLock) -> Iterator[sqlite_utils.Database]:
+def locked_transaction(
+    db: sqlite_utils.Database, lock: threading.RLock
+) -> AbstractContextManager[sqlite_utils.Database]:
     """Run the block atomically, and exclusively among threads holding `lock`; nested use joins the outer one."""
-    with lock:
-        if db.conn.in_transaction:
-            yield db
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    return _transaction(db, lock, lambda: db.execute("BEGIN IMMEDIATE"))
 
 
 SYNCHRONOUS = ("normal", "full")
 
 
-@contextmanager
-def prompt_transaction(db: sqlite_utils.Database, lock: threading.RLock,
-                       timeout: float = 30.0) -> Iterator[sqlite_utils.Database]:  # fmt: skip
+def prompt_transaction(
+    db: sqlite_utils.Database, lock: threading.RLock, timeout: float = 30.0
+) -> AbstractContextManager[sqlite_utils.Database]:
     """As `locked_transaction`, for a connection with `busy_timeout = 0` whose writes must not linger: it waits for
     SQLite's write lock in short sleeps (0.1 ms, doubling to 1 ms) instead of SQLite's busy handler, whose sleeps
     (1, 2, 5, 10, 15 ms ...) make a write that meets another connection's 0.2 ms transaction wait several ms.
     Hand-written because sqlite3 exposes no busy-handler hook; the schedule is the only difference."""
-    with lock:
-        if db.conn.in_transaction:
-            yield db
-            return
+
+    def begin() -> None:
         deadline, pause = time.monotonic() + timeout, 0.0001
         while True:
             try:
                 db.execute("BEGIN IMMEDIATE")
-                break
+                return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(pause)
                 pause = min(pause * 2, 0.001)
+
+    return _transaction(db, lock, begin)
+
+
+@contextmanager
+def _transaction(
+    db: sqlite_utils.Database, lock: threading.RLock, begin: Callable[[], object]
+) -> Iterator[sqlite_utils.Database]:
+    """The block in one transaction opened by `begin`, under `lock`; nested use joins the outer transaction."""
+    with lock:
+        if db.conn.in_transaction:
+            yield db
+            return
+        begin()
         try:
             yield db
         except BaseException:

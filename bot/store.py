@@ -307,11 +307,7 @@ class Store:
         """
         where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         sql = f"""
-            select {_ASSESSMENT_COLUMNS}
-            from conversations c
-            left join recommendations r on r.id = (
-                select max(id) from recommendations where conversation_id = c.id)
-            left join decisions d on d.conversation_id = c.id
+            select {_ASSESSMENT_COLUMNS} {_ASSESSMENT_FROM}
             where {where}
             order by c.created_at desc, c.id
         """
@@ -367,11 +363,7 @@ class Store:
         if not ids:
             return []
         sql = f"""
-            select {_ASSESSMENT_COLUMNS}
-            from conversations c
-            left join recommendations r on r.id = (
-                select max(id) from recommendations where conversation_id = c.id)
-            left join decisions d on d.conversation_id = c.id
+            select {_ASSESSMENT_COLUMNS} {_ASSESSMENT_FROM}
             where c.id in ({", ".join("?" * len(ids))})
         """
         return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *ids])
@@ -441,6 +433,11 @@ def _stripped(values: dict[str, Any]) -> dict[str, Any]:
     return {k: strip_controls(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
+# Where an assessment row comes from: the conversation, its latest recommendation and its decision.
+_ASSESSMENT_FROM = """
+    from conversations c
+    left join recommendations r on r.id = (select max(id) from recommendations where conversation_id = c.id)
+    left join decisions d on d.conversation_id = c.id"""
 # The columns of an assessment row (the first parameter is how many feedback reasons to list).
 _ASSESSMENT_COLUMNS = """
     c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,

@@ -31,7 +31,6 @@ LIMITS = {
     "deadline_weeks": MAX_WEEKS,
     "latency_p95_ms": MAX_LATENCY_MS,
 }
-NUMBER_FIELDS = tuple(LIMITS)
 # The work budget per message: no real description has more words or numbers than this, and a hostile one must not
 # hold the interpreter for long (the reader runs on the server's threads). Beyond it, the rest is ignored and said.
 MAX_TOKENS = 2_500

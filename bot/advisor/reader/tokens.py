@@ -97,15 +97,3 @@ def _starts_clause(low: str, kind: str, previous: Token) -> bool:
     if previous.kind == "sym" and previous.text in _CLAUSE_PUNCT:
         return True
     return kind == "word" and low in _CLAUSE_WORDS
-
-
-def clause_tokens(tokens: list[Token], index: int) -> list[Token]:
-    """The tokens of the clause that token `index` belongs to."""
-    clause = tokens[index].clause
-    lo = index
-    while lo > 0 and tokens[lo - 1].clause == clause:
-        lo -= 1
-    hi = index
-    while hi + 1 < len(tokens) and tokens[hi + 1].clause == clause:
-        hi += 1
-    return tokens[lo : hi + 1]
