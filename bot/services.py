@@ -47,7 +47,7 @@ class Services:
         """The conversation core."""
         from bot.advisor.conversation import Advisor
 
-        return Advisor(self.store, enrich=self._enrich, llm=self.llm)
+        return Advisor(self.store, enrich=self._enrich, llm=self.llm, answer_topic=self._answer_topic)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -118,6 +118,15 @@ class Services:
         found = extract(WARM_UP_TEXT, turn=1)
         intake = Intake().merged(found.facts)
         return self.knowledge.enrich(engine.recommend(intake), intake), next_questions(Intake())
+
+    def _answer_topic(self, question: str) -> str:
+        # A question about the topic in a conversation: the same knowledge answer as `ai-advisor ask`, with sources.
+        from bot.ask import ask
+
+        found = ask(question, self.knowledge, self.llm)
+        sources = [f"[{n}] {c.source} § {c.section}" for n, c in enumerate(found.citations, 1)]
+        tail = "\n\nSources:\n" + "\n".join(sources) if sources and found.wording == "llm" else ""
+        return found.text + tail
 
     def _enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         # Late-bound so building the advisor does not open the index until a recommendation needs it.

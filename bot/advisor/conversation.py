@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import confirm, engine
+from bot.advisor import confirm, engine, message_kind
 from bot.advisor.extract import MAX_TEXT, Unclear, clean_text, extract
-from bot.advisor.intake import FIELD_LABELS, Fact, Intake, Provenance, validate_values
+from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError
 from bot.store import Store
@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from bot.llm import LlmClient
 
 MAX_ROUNDS = 4
+_NUMBER_FIELDS = {"labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks", "latency_p95_ms"}
 
-# Hooks: the knowledge layer adds citations and case studies to a recommendation before it is stored.
+# Hooks: the knowledge layer adds citations and case studies to a recommendation before it is stored, and answers
+# questions about the topic from the knowledge base (text with its sources).
 Enricher = Callable[[engine.Recommendation, Intake], engine.Recommendation]
+Answerer = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,10 @@ class Advisor:
     """The conversation core shared by Slack, Teams and the terminal."""
 
     def __init__(self, store: Store, *, enrich: Enricher | None = None, today: dt.date | None = None,
-                 llm: LlmClient | None = None) -> None:  # fmt: skip
+                 llm: LlmClient | None = None, answer_topic: Answerer | None = None) -> None:  # fmt: skip
         self.store = store
         self.enrich = enrich
+        self.answer_topic = answer_topic
         self.today = today
         self.llm = llm  # optional: better extraction and wording; the engine still decides
         # Re-entrant: an adapter holds a conversation's lock around a whole turn (bot/inbox.py) while it runs.
@@ -189,6 +193,8 @@ class Advisor:
             self.store.save_intake(cid, Intake(), reason="restart")
             self.store.update_conversation(cid, state="intake", asked=[], asked_steps=[], expecting=[], rounds=0)
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT)
+        if message_kind.why_not_target(text):
+            return self._why_not(cid, text)
         if _WHY.match(text):
             rec = self.store.latest_recommendation(cid)
             if rec is None:
@@ -212,12 +218,49 @@ class Advisor:
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         facts = found.facts
+        stated = [f for f in facts if f.field != "use_case"]
+        # A question that states no number of its own is about the topic even when it names things ("RAG",
+        # "regulated industries"): those words describe the question, not the asker's project.
+        numbers = [f for f in stated if f.field in _NUMBER_FIELDS]
+        if not numbers and not found.unclear:
+            kind = message_kind.classify(clean_text(text), has_facts=False)
+            if kind == "topic_question" and self.answer_topic is not None:
+                return self._topic_answer(cid, clean_text(text))  # answered; an intake under way stays where it was
+            if kind == "thanks" and not stated:  # "great" can answer "how clean are the labels?"
+                return self._small_talk(conv)
         if not first and not expecting:
-            facts = [f for f in facts if f.field != "use_case"]
+            facts = stated
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             self.store.update_conversation(cid, asked=sorted(set(conv["asked"]) | found.addressed))
             conv = self.store.get_conversation(cid)
         return self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+
+    def _topic_answer(self, cid: str, question: str) -> Reply:
+        assert self.answer_topic is not None
+        text = self.answer_topic(question)
+        self.store.add_turn(cid, "bot", text)
+        return Reply(kind="message", conversation_id=cid, text=text)
+
+    def _small_talk(self, conv: dict[str, Any]) -> Reply:
+        if conv["state"] == "recommended":
+            text = ("Glad it helps. Ask \"why?\" or \"why not hybrid?\" for the reasoning, correct any answer "
+                    "(\"actually we have 20k examples\"), or describe another project.")
+        elif conv["version"]:
+            text = "Thanks. Answer the questions above when you can, or say *recommend now*."
+        else:
+            text = "You're welcome. Describe the AI feature you want to build whenever you're ready."
+        self.store.add_turn(conv["id"], "bot", text)
+        return Reply(kind="message", conversation_id=conv["id"], text=text)
+
+    def _why_not(self, cid: str, text: str) -> Reply:
+        rec = self.store.latest_recommendation(cid)
+        target = message_kind.why_not_target(text)
+        if rec is None or target is None:
+            return Reply(kind="message", conversation_id=cid,
+                         text="I haven't recommended anything yet. Tell me about the feature first.")  # fmt: skip
+        reply = why_not_text(rec, target)
+        self.store.add_turn(cid, "bot", reply)
+        return Reply(kind="message", conversation_id=cid, text=reply, recommendation=rec)
 
     def _continue(self, conv: dict[str, Any], facts: list[Fact], notes: list[str], *, reason: str,
                   unclear: list[Unclear] | None = None) -> Reply:  # fmt: skip
@@ -276,6 +319,27 @@ def _question_intro(intake: Intake, rounds: int) -> str:
     if rounds == 0:
         return "Happy to help. A few questions first:"
     return "Got it. One more round:"
+
+
+def why_not_text(rec: engine.Recommendation, other: Approach) -> str:
+    """ "Why not X?": the comparison with X: what rules it out, which steps lean away from it, and what would have to
+    change for X to win."""
+    name = engine.APPROACH_NAMES[other]
+    if other == rec.approach:
+        return f"{name} is what I recommend here ({rec.confidence:.0%}). Say \"why?\" for the step-by-step reasoning."
+    lines = [f"Why not {name.split(' (')[0].lower()}: I recommend *{engine.APPROACH_NAMES[rec.approach]}* instead."]
+    if other != "prompt_engineering":
+        lines += [f"• Rules it out for now (step {g.step}): {g.reason}." for g in rec.gates]
+    leaning = {"fine_tuning": {"prompt_engineering"}, "hybrid": {"prompt_engineering"},
+               "prompt_engineering": {"fine_tuning"}}[other]  # fmt: skip
+    against = sorted((f for f in rec.factors if f.leans in leaning), key=lambda f: -f.weight)
+    lines += [f"• Step {f.step}, {f.name}: {f.why}." for f in against[:4]]
+    if other == "hybrid" and not any(f.leans == "hybrid" for f in rec.factors):
+        lines.append("• A hybrid pays off when fine-tuning is justified for a stable core and prompts or retrieval "
+                     "must handle content that changes often; nothing you said points to both.")
+    if rec.would_change:
+        lines.append("What would have to change: " + "; ".join(rec.would_change[:3]) + ".")
+    return "\n".join(lines)
 
 
 def explanation_text(rec: engine.Recommendation) -> str:

@@ -154,3 +154,36 @@ def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> N
     advisor.handle(key, "u", "Routing for IT requests. We have 9,000 tickets and a budget of $90k.")
     dropped = advisor.handle(key, "u", "neither")
     assert "monthly_requests" not in dropped.intake and "labeled_examples" not in dropped.intake
+
+
+def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(fresh_store: Store) -> None:
+    asked: list[str] = []
+    advisor = Advisor(fresh_store, today=TODAY, answer_topic=lambda q: asked.append(q) or "From the knowledge base.")
+    key = ConversationKey("cli", "t", "c", "topic-1")
+    reply = advisor.handle(key, "u", "what's the difference between RAG and fine-tuning?")
+    assert reply.kind == "message" and reply.text == "From the knowledge base."
+    assert asked == ["what's the difference between RAG and fine-tuning?"]
+    conv = fresh_store.find_conversation(str(key))
+    assert conv is not None and not fresh_store.latest_intake(conv["id"]).known() and conv["expecting"] == []
+    # During an intake, a question is answered and the pending question stays where it was.
+    questions = advisor.handle(key, "u", "Should we fine-tune our ticket classifier?")
+    assert questions.kind == "questions"
+    pending = fresh_store.get_conversation(conv["id"])["expecting"]
+    advisor.handle(key, "u", "how often do fine-tuned models need retraining?")
+    assert fresh_store.get_conversation(conv["id"])["expecting"] == pending
+    thanks = advisor.handle(key, "u", "thanks!")
+    assert thanks.kind == "message" and "recommend now" in thanks.text
+
+
+def test_why_not_answers_with_the_comparison(advisor: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "why-not-1")
+    text = ("An internal HR policy Q&A bot. No labeled data, two web developers and no ML people, policies change "
+            "every month, we need it in 2 weeks, not regulated")  # fmt: skip
+    card = advisor.handle(key, "u", text)
+    assert card.kind == "recommendation" and card.recommendation is not None
+    assert card.recommendation.approach == "prompt_engineering"
+    reply = advisor.handle(key, "u", "why not fine-tuning?")
+    assert reply.kind == "message" and reply.text.startswith("Why not fine-tuning")
+    assert "Rules it out" in reply.text and "•" in reply.text
+    same = advisor.handle(key, "u", "why not prompting")
+    assert "is what I recommend" in same.text

@@ -266,3 +266,11 @@ def test_a_number_with_no_owner_is_confirmed_in_the_thread(server: Server, slack
     intake = store.latest_intake(conversation["id"])
     assert intake.values.labeled_examples == 9000
     assert "9,000" in (intake.provenance["labeled_examples"].quote or "")
+
+
+def test_a_question_about_the_topic_gets_a_knowledge_answer_not_an_intake(server: Server, slack: SlackClient,
+                                                                          channel: str) -> None:  # fmt: skip
+    ts = mention(slack, "how often do fine-tuned models need retraining?", channel)
+    answer = wait_posts(server.emulator, channel, thread=ts)[0]
+    assert not is_card(answer) and not question_fields(answer)
+    assert "knowledge/" in blocks_text(answer) or "knowledge/" in str(answer.params.get("text"))
