@@ -187,10 +187,18 @@ def _snapshot(db: sqlite_utils.Database, key: str) -> dict[str, Any]:
 def _restore(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> None:
     """Put a conversation back as the snapshot found it (deleting it if it did not exist then)."""
     rows = list(db.table("conversations").rows_where("key = ?", [snapshot["key"]], limit=1))
+    before = snapshot["conversation"]
+    if before is not None and (not rows or rows[0]["id"] != before["id"]):
+        # The turn archived the conversation and started a new project under its key: drop the new one, and the
+        # old one takes its key back below.
+        for row in rows:
+            for table in TURN_TABLES:
+                db.execute(f"delete from [{table}] where conversation_id = ?", [row["id"]])
+            db.execute("delete from conversations where id = ?", [row["id"]])
+        rows = [before]
     if not rows:
         return
     cid = rows[0]["id"]
-    before = snapshot["conversation"]
     marks = snapshot.get("marks") or {}
     for table in TURN_TABLES:
         db.execute(f"delete from [{table}] where conversation_id = ? and rowid > ?", [cid, marks.get(table, 0)])

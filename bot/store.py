@@ -105,6 +105,17 @@ class Store:
         assert found is not None
         return found
 
+    def archive_conversation(self, conversation_id: str) -> None:
+        """Move a conversation off its platform key, so the next message there starts a new one; everything it
+        holds (turns, intakes, recommendations, decisions, feedback) stays, under its id."""
+        with self.transaction() as db:
+            conv = self.get_conversation(conversation_id)
+            prefix = conv["key"] + "#"
+            archived = db.execute(
+                "select count(*) from conversations where substr(key, 1, ?) = ?", [len(prefix), prefix]
+            ).fetchone()[0]
+            update_row(db, "conversations", conversation_id, {"key": f"{prefix}{archived + 1}", "updated_at": now()})
+
     def update_conversation(self, conversation_id: str, **values: Any) -> None:
         """Update conversation columns (lists are stored as JSON)."""
         encoded = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}

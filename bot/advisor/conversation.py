@@ -60,7 +60,13 @@ class Reply(BaseModel):
 
 # Whole-message commands. Possessive quantifiers (`*+`) never give back what they matched, so a long run of spaces
 # or newlines after a command word is scanned once, not once per split between two adjacent `\s*` (quadratic).
-_RESTART = re.compile(r"^\s*+(?:restart|start over|reset|new assessment)\s*+(?:[.!]\s*+)?$", re.I)
+_RESTART = re.compile(r"^\s*+(?:restart|start over|reset|new|new assessment)\s*+(?:[.!]\s*+)?$", re.I)
+# A message that starts another project in the same thread: "different project: …", "new idea - …".
+_NEW_PROJECT = re.compile(
+    r"^\W*+(?:(?:a\s++)?(?:new|different|another|separate|second|other)\s++(?:project|idea|use[- ]case|feature|"
+    r"assessment|one)|(?:on\s++)?a\s++different\s++note|switching\s++gears)\b[\s:;,.!-]*+",
+    re.I,
+)
 _NOW = re.compile(r"^\s*+(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
                   r"go ahead|done|give me (?:the|a) recommendation)\s*+(?:[.!]\s*+)?$", re.I)  # fmt: skip
 _WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$",
@@ -72,8 +78,9 @@ _UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unkno
 HELP_TEXT = (
     "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "
     "the deadline, who would build it, and any regulation. I'll ask what's missing and recommend fine-tuning, "
-    "prompt engineering or a hybrid. Say *recommend now* to skip questions, *why?* for the reasoning, "
-    "*restart* to start over, or correct any answer (\"actually we have 20k examples\")."
+    "prompt engineering or a hybrid. Say *recommend now* to skip questions, *why?* (or *why not hybrid?*) for the "
+    "reasoning, *new project: …* or *restart* to start another assessment (the last one is kept), or correct any "
+    "answer (\"actually we have 20k examples\"). Questions about the topic are answered from the knowledge base."
 )
 
 
@@ -141,10 +148,26 @@ class Advisor:
         if len(text) > 4 * MAX_TEXT:
             text = text[: 4 * MAX_TEXT]
         with self._lock(str(key)), self._llm_turn():
-            conv = self.store.find_conversation(str(key)) or self.store.create_conversation(
-                str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
-            )
-            return self._handle(conv, user, text)
+            conv = self.store.find_conversation(str(key)) or self._new_conversation(key, user)
+            restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
+            if not (restart or new_project) or not (conv["turns"] or conv["version"]):
+                return self._handle(conv, user, text[new_project.end() :] if new_project else text)
+            # One assessment per project: the previous one is kept as it is (summaries, digests, export).
+            self.store.archive_conversation(conv["id"])
+            kept = f"The previous assessment is kept (ID {conv['id']})."
+            fresh = self._new_conversation(key, user)
+            rest = text[new_project.end() :].strip() if new_project else ""
+            if not rest:
+                intro = "Starting over." if restart else "A new project: a new assessment."
+                self.store.add_turn(fresh["id"], "user", text[:MAX_TEXT])
+                return Reply(kind="message", conversation_id=fresh["id"], text=f"{intro} {kept} {HELP_TEXT}")
+            reply = self._handle(fresh, user, rest)
+            return reply.model_copy(update={"notes": [f"A new project: a new assessment. {kept}", *reply.notes]})
+
+    def _new_conversation(self, key: ConversationKey, user: str) -> dict[str, Any]:
+        return self.store.create_conversation(
+            str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
+        )
 
     def answer(self, conversation_id: str, user: str, field: str, value: Any) -> Reply:
         """Apply a quick answer (a button) to a field, then continue the conversation."""
@@ -189,9 +212,7 @@ class Advisor:
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
         turn = self.store.add_turn(cid, "user", text[:MAX_TEXT])
         self.store.update_conversation(cid, turns=turn)
-        if _RESTART.match(text):
-            self.store.save_intake(cid, Intake(), reason="restart")
-            self.store.update_conversation(cid, state="intake", asked=[], asked_steps=[], expecting=[], rounds=0)
+        if _RESTART.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT)
         if message_kind.why_not_target(text):
             return self._why_not(cid, text)

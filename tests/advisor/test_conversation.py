@@ -187,3 +187,53 @@ def test_why_not_answers_with_the_comparison(advisor: Advisor) -> None:
     assert "Rules it out" in reply.text and "•" in reply.text
     same = advisor.handle(key, "u", "why not prompting")
     assert "is what I recommend" in same.text
+
+
+HR_BOT = "An HR benefits chatbot for our 800 employees, no labeled data, no ML team, needed in 6 weeks"
+CLAIMS = ("different project: we want to classify 3 million insurance claims a month, we have 120k labeled claims "
+          "and an ML team of 6")  # fmt: skip
+
+
+def test_a_new_project_starts_a_new_assessment_and_keeps_the_old_one(advisor: Advisor, fresh_store: Store) -> None:
+    key = ConversationKey("slack", "T1", "D1", "dm")
+    first = advisor.handle(key, "u", HR_BOT)
+    old_id = first.conversation_id
+    reply = advisor.handle(key, "u", CLAIMS)
+    assert reply.conversation_id != old_id and any(old_id in n for n in reply.notes)
+    intake = reply.intake
+    assert intake["labeled_examples"] == 120_000 and intake["monthly_requests"] == 3_000_000
+    assert "deadline_weeks" not in intake and "HR" not in str(intake.get("use_case"))
+    old = fresh_store.latest_intake(old_id).known()
+    assert old["deadline_weeks"] == pytest.approx(6) and "monthly_requests" not in old
+    ids = {row["id"] for row in fresh_store.assessments()}
+    assert {old_id, reply.conversation_id} <= ids  # both stay in summaries, digests and export
+
+
+def test_restart_keeps_the_previous_assessment(advisor: Advisor, fresh_store: Store) -> None:
+    key = ConversationKey("cli", "t", "c", "restart-1")
+    first = advisor.handle(key, "u", HR_BOT)
+    reply = advisor.handle(key, "u", "restart")
+    assert reply.conversation_id != first.conversation_id and first.conversation_id in reply.text
+    assert fresh_store.latest_intake(first.conversation_id).known()  # nothing deleted
+    assert not fresh_store.latest_intake(reply.conversation_id).known()
+    again = advisor.handle(key, "u", "new")
+    assert again.conversation_id == reply.conversation_id  # nothing said yet: nothing to keep
+
+
+def test_a_turn_undone_after_it_started_a_new_project_puts_the_old_assessment_back(
+    advisor: Advisor, fresh_store: Store
+) -> None:
+    """The inbox undoes a turn that failed part-way (bot/inbox.py): if that turn had archived the conversation and
+    started a new one under its key, the new one goes and the old one takes its key back."""
+    from bot.inbox import _restore, _snapshot
+
+    key = ConversationKey("cli", "t", "c", "undo-1")
+    old_id = advisor.handle(key, "u", HR_BOT).conversation_id
+    with fresh_store.transaction() as db:
+        before = _snapshot(db, str(key))
+    new_id = advisor.handle(key, "u", CLAIMS).conversation_id
+    with fresh_store.transaction() as db:
+        _restore(db, before)
+    conv = fresh_store.find_conversation(str(key))
+    assert conv is not None and conv["id"] == old_id
+    assert not any(row["id"] == new_id for row in fresh_store.assessments())
