@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Callable
@@ -106,7 +107,7 @@ def chat(today: dt.datetime | None) -> None:
     svc = services()
     svc.advisor.today = _today(today)
     key = ConversationKey("cli", "local", os.environ.get("USER", "user"), f"chat-{os.getpid()}-{id(svc)}")
-    click.echo("Describe the AI feature you want to build. Commands: recommend now, why?, restart, quit.")
+    click.echo("Describe the AI feature you want to build. Commands: recommend now, why?, new project, restart, quit.")
     while True:
         try:
             text = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
@@ -122,15 +123,23 @@ def chat(today: dt.datetime | None) -> None:
             continue
         if reply.kind == "recommendation" and reply.recommendation:
             for note in reply.notes:
-                click.echo(f"advisor> {note}")
+                click.echo(f"advisor> {terminal_text(note)}")
             click.echo(text_card(reply.recommendation))
             click.echo("advisor> Ask \"why?\", correct an answer, or type quit.")
         else:
-            click.echo(f"advisor> {reply.text}")
+            click.echo(f"advisor> {terminal_text(reply.text)}")
             for q in reply.questions:
                 options = q.hint or " / ".join(a.label for a in q.quick_answers)
                 if options:  # a confirming question has neither: it is answered in words
                     click.echo(f"          ({options})")
+
+
+_EMPHASIS = re.compile(r"(?<![\w*])\*([^*\n]{1,200})\*(?![\w*])|(?<![\w_])_([^_\n]{1,200})_(?![\w_])")
+
+
+def terminal_text(text: str) -> str:
+    """Chat markup (*bold*, _italic_) as terminal text: bold when the terminal shows it, the words either way."""
+    return _EMPHASIS.sub(lambda m: click.style(m.group(1), bold=True) if m.group(1) else m.group(2), text)
 
 
 def _jsonl(key: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:

@@ -317,7 +317,7 @@ class Advisor:
             cid, asked=asked, asked_steps=steps + [q.step for q in questions],
             expecting=[q.field for q in questions], rounds=conv["rounds"] + 1,
         )  # fmt: skip
-        intro = _question_intro(merged, conv["rounds"])
+        intro = _question_intro(merged, conv["rounds"], len(questions))
         text = question_text(questions, notes, intro)
         if self.llm:
             text = self.llm.word_questions(text, merged).text
@@ -334,12 +334,12 @@ class Advisor:
                      notes=notes, intake=intake.known(), recommendation_id=rec_id)  # fmt: skip
 
 
-def _question_intro(intake: Intake, rounds: int) -> str:
+def _question_intro(intake: Intake, rounds: int, count: int) -> str:
     if rounds == 0 and intake.known():
-        return "Thanks, a few things would change my answer:"
+        return f"Thanks, {'a few things' if count > 1 else 'one thing'} would change my answer:"
     if rounds == 0:
-        return "Happy to help. A few questions first:"
-    return "Got it. One more round:"
+        return "Happy to help. A few questions first:" if count > 1 else "Happy to help. One question first:"
+    return "Got it. One more round:" if count > 1 else "Got it. One more question:"
 
 
 def why_not_text(rec: engine.Recommendation, other: Approach) -> str:
@@ -353,7 +353,8 @@ def why_not_text(rec: engine.Recommendation, other: Approach) -> str:
         lines += [f"• Rules it out for now (step {g.step}): {g.reason}." for g in rec.gates]
     leaning = {"fine_tuning": {"prompt_engineering"}, "hybrid": {"prompt_engineering"},
                "prompt_engineering": {"fine_tuning"}}[other]  # fmt: skip
-    against = sorted((f for f in rec.factors if f.leans in leaning), key=lambda f: -f.weight)
+    gated = {g.step for g in rec.gates} if other != "prompt_engineering" else set()
+    against = sorted((f for f in rec.factors if f.leans in leaning and f.step not in gated), key=lambda f: -f.weight)
     lines += [f"• Step {f.step}, {f.name}: {f.why}." for f in against[:4]]
     if other == "hybrid" and not any(f.leans == "hybrid" for f in rec.factors):
         lines.append("• A hybrid pays off when fine-tuning is justified for a stable core and prompts or retrieval "

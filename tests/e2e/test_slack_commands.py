@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.slack.manifest import manifest as build_manifest
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, cards, is_card, posts, settle, wait_posts
@@ -132,3 +133,16 @@ def test_adjust_opens_a_modal_and_submission_updates_the_card(server: Server, sl
     settle(0.3)
     assert len(cards(emulator, channel, thread)) == 1
     assert len(posts(emulator, channel, thread)) == 2  # the card and the "adjusted" note
+
+
+def test_the_manifests_tco_usage_hint_is_understood(server: Server, slack: SlackClient, channel: str) -> None:
+    commands = build_manifest()["features"]["slash_commands"]
+    hint = next(c for c in commands if c["command"] == "/ai-advisor")["usage_hint"]
+    example = next(part.strip() for part in hint.split("|") if part.strip().startswith("tco "))
+    assert "a month" not in example  # the hint says "2M requests": the volume must still be read as monthly
+    hook = server.emulator.webhook_url(f"tco-hint-{channel}")
+    status, _ = command(slack, example, channel, response_url=hook)
+    assert status == 200
+    call = server.emulator.wait_for("webhook", timeout=30,
+                                    predicate=lambda c: "2M requests/month" in json.dumps(c.params))[-1]
+    assert "cheaper above" in json.dumps(call.params["blocks"]) or "never cheaper" in json.dumps(call.params)

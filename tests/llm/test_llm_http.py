@@ -330,7 +330,7 @@ def test_question_wording_keeps_the_questions(fake: FakeOpenAI, llm_advisor: Adv
     # A rewording that adds a question is rejected.
     fake.script({"tool": {}}, {"content": "1. How many examples?\n2. And what is your budget?"})
     reply = llm_advisor.handle(ConversationKey("slack", "T1", "C1", "3.0"), "U1", text)
-    assert reply.text.startswith("Thanks, a few things") and len(reply.questions) == 1
+    assert reply.text.startswith("Thanks, one thing") and len(reply.questions) == 1
 
 
 # --- privacy ------------------------------------------------------------------------------------------------

@@ -82,7 +82,9 @@ def safe_reply(build: Callable[[], dict[str, Any]], what: str) -> dict[str, Any]
 
 def tco_reply(services: Services, text: str) -> dict[str, Any]:
     """An ephemeral cost estimate from free text ("2M requests a month, 20k examples")."""
-    facts = {f.field: f.value for f in extract(text).facts} if text else {}
+    # A cost question is about volume first: a bare "2M requests" here means a month's requests.
+    read = extract(text, expecting=["monthly_requests", "labeled_examples"]) if text else None
+    facts = {f.field: f.value for f in read.facts} if read else {}
     try:
         assumptions = tco.load_assumptions(services.settings.advisor_tco_config)
         est = tco.estimate(facts.get("monthly_requests"), labeled_examples=facts.get("labeled_examples"),
