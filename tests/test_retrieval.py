@@ -580,3 +580,25 @@ def test_expansion_adds_neighbours_after_the_users_own_words() -> None:
     assert out[:2] == ["retrained", "labels"] and "drift" in out and "noisy" in out
     assert len(out) <= 2 + MAX_ADDED
     assert expand(["zebra"]) == ["zebra"]
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ("can we distil our big model's approved outputs into a small one?", "techniques/distillation.md"),
+        ("our reviewers approve most drafts, can those become training data?", "techniques/distillation.md"),
+        ("how many examples does a LoRA pilot need?", "techniques/parameter-efficient-tuning.md"),
+        ("we want replies in our tone, can we train on pairs of better and worse answers?",
+         "techniques/preference-and-reinforcement-tuning.md"),
+        ("data must never leave our network, can we run models on our own GPUs?",
+         "operations/open-weight-self-hosting.md"),
+        ("should a cheap model answer easy requests and pass hard ones to the big model?",
+         "techniques/routing-and-cascades.md"),
+        ("how do we measure whether a tuned model beats our current prompt?", "operations/evaluation-first.md"),
+    ],
+)
+def test_todays_techniques_are_found_in_the_top_three(
+    shipped_index: KnowledgeIndex, question: str, source: str
+) -> None:
+    top = shipped_index.search(question, 3)
+    assert f"knowledge/{source}" in [p.source for p in top], [(p.source, p.section) for p in top]
