@@ -125,6 +125,7 @@ def chat(today: dt.datetime | None) -> None:
             for note in reply.notes:
                 click.echo(f"advisor> {terminal_text(note)}")
             click.echo(text_card(reply.recommendation))
+            click.echo(f"  Assessment {reply.conversation_id} (for `ai-advisor summary {reply.conversation_id}`)")
             click.echo("advisor> Ask \"why?\", correct an answer, or type quit.")
         else:
             click.echo(f"advisor> {terminal_text(reply.text)}")

@@ -139,7 +139,7 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
         blocks.append(context([f"_{escape(n)}_" for n in notes]))
     # Only when a model is configured: it says the model's wording fell back to the offline template.
     offline = [msg.CARD_OFFLINE_WORDING] if rec.wording == "offline" and rec.llm_usage else []
-    blocks.append(context([msg.CARD_FOOTER, *offline]))
+    blocks.append(context([msg.CARD_FOOTER, msg.CARD_ID.format(id=escape(conversation_id)), *offline]))
     blocks.append(ActionsBlock(block_id="card_actions", elements=[
         button(msg.CARD_ADJUST, "adjust", conversation_id, style="primary"),
         button("👍", "feedback:up", conversation_id),

@@ -42,6 +42,7 @@ CARD_STORY = "*Customer story: {name}*\n{takeaway}"
 CARD_SOURCES = "*Sources:* {sources}"
 CARD_ADJUST = "Adjust answers"
 CARD_FOOTER = "Reply in this thread to correct an answer, or ask *why?*"
+CARD_ID = "Assessment `{id}` (for `summary {id}` and the leads' export)"
 CARD_OFFLINE_WORDING = "_Wording produced offline: the language model was unavailable._"
 
 FEEDBACK_THANKS = {"up": "Thanks for the 👍, noted.", "down": "Thanks for the 👎. Tell me in the thread what was off."}

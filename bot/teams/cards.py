@@ -165,6 +165,7 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
                              size=act.FontSize.SMALL))  # fmt: skip
         body += [line(n, lim.chars, is_subtle=True, italic=True) for n in notes[: lim.items]]
         body.append(line(msg.CARD_FOOTER, 200, is_subtle=True, size=act.FontSize.SMALL))
+        body.append(line(msg.CARD_ID.format(id=conversation_id), 200, is_subtle=True, size=act.FontSize.SMALL))
         if rec.wording == "offline" and rec.llm_usage:  # a configured model failed: say the wording is offline
             body.append(line(msg.CARD_OFFLINE_WORDING, 200, is_subtle=True, size=act.FontSize.SMALL))
         actions = [

@@ -31,6 +31,7 @@ BULLET = "• {item}"
 LABEL = "{label}: "
 LIST_SEPARATOR = "; "
 CARD_FOOTER = "Reply here to correct an answer, or ask \"why?\"."
+CARD_ID = "Assessment {id} (for \"summary {id}\" and the leads' export)"
 CARD_OFFLINE_WORDING = "Wording produced offline: the language model was unavailable."
 REREVIEW = ("The answers changed after a lead marked this assessment {status}, so that decision was about the earlier "
             "answers: it needs re-review. A lead can type `summary` here to decide again.")

@@ -274,3 +274,10 @@ def test_a_question_about_the_topic_gets_a_knowledge_answer_not_an_intake(server
     answer = wait_posts(server.emulator, channel, thread=ts)[0]
     assert not is_card(answer) and not question_fields(answer)
     assert "knowledge/" in blocks_text(answer) or "knowledge/" in str(answer.params.get("text"))
+
+
+def test_the_card_shows_its_assessment_id(server: Server, slack: SlackClient, channel: str) -> None:
+    ts = mention(slack, FULL, channel)
+    card = wait_posts(server.emulator, channel, thread=ts)[0]
+    cid = card.params["metadata"]["event_payload"]["conversation_id"]
+    assert f"summary {cid}" in blocks_text(card)

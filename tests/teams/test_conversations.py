@@ -46,6 +46,7 @@ def test_full_description_in_a_personal_chat_gets_one_card(teams: Teams, connect
     verbs = [a["data"]["verb"] for a in actions(card)]
     assert verbs == ["adjust", "feedback", "feedback"]
     cid = str(button(card, "adjust")["c"])
+    assert f"summary {cid}" in text  # the card names its assessment for summaries and export
     conv = services.store.get_conversation(cid)
     assert conv["platform"] == "teams" and conv["team"] == "tenant-0001" and conv["thread"] == "chat"
     assert conv["user"] == DANA.aad
