@@ -128,6 +128,9 @@ def chat(today: dt.datetime | None) -> None:
             click.echo(f"  Assessment {reply.conversation_id} (for `ai-advisor summary {reply.conversation_id}`)")
             click.echo("advisor> Ask \"why?\", correct an answer, or type quit.")
         else:
+            for note in reply.notes:
+                if note not in reply.text:  # e.g. "A new project: a new assessment …" (Slack and Teams show notes too)
+                    click.echo(f"advisor> {terminal_text(note)}")
             click.echo(f"advisor> {terminal_text(reply.text)}")
             for q in reply.questions:
                 options = q.hint or " / ".join(a.label for a in q.quick_answers)
