@@ -131,11 +131,24 @@ def chat(today: dt.datetime | None) -> None:
             for note in reply.notes:
                 if note not in reply.text:  # e.g. "A new project: a new assessment …" (Slack and Teams show notes too)
                     click.echo(f"advisor> {terminal_text(note)}")
-            click.echo(f"advisor> {terminal_text(reply.text)}")
-            for q in reply.questions:
-                options = q.hint or " / ".join(a.label for a in q.quick_answers)
-                if options:  # a confirming question has neither: it is answered in words
-                    click.echo(f"          ({options})")
+            _echo_questions(reply.text, reply.questions)
+
+
+def _echo_questions(text: str, questions: list[Any]) -> None:
+    """A reply with each question's example answers right under it (in a model's wording, after the text)."""
+    hints = [q.hint or " / ".join(a.label for a in q.quick_answers) for q in questions]
+    lines = text.splitlines()
+    numbered = [f"{n}. {q.text}" for n, q in enumerate(questions, 1)]
+    if not questions or not all(line in lines for line in numbered):  # reworded by a model: keep its text whole
+        click.echo(f"advisor> {terminal_text(text)}")
+        lines, numbered = [], []
+    for n, line in enumerate(lines):
+        click.echo(f"{'advisor> ' if n == 0 else ''}{terminal_text(line)}")
+        if line in numbered and hints[numbered.index(line)]:  # a confirming question has none: answered in words
+            click.echo(f"          ({hints[numbered.index(line)]})")
+    if not lines:
+        for hint in filter(None, hints):
+            click.echo(f"          ({hint})")
 
 
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\n]{1,200})\*(?![\w*])|(?<![\w_])_([^_\n]{1,200})_(?![\w_])")
