@@ -129,3 +129,14 @@ def test_every_command_has_help_and_is_documented(runner: CliRunner) -> None:
         assert command.help, f"{name} has no help text"
         assert runner.invoke(main, [name, "--help"]).exit_code == 0
         assert re.search(rf"ai-advisor {re.escape(name)}\b", readme), f"README does not document `{name}`"
+
+
+def test_chat_puts_each_questions_examples_under_it_and_renders_markup(runner: CliRunner) -> None:
+    script = "We classify 3M insurance claims a month, 120k labeled claims, an ML team of 6\nhelp\nquit\n"
+    result = runner.invoke(main, ["chat", "--today", "2026-11-29"], input=script)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith("1. "))
+    second = next(n for n, line in enumerate(lines) if line.startswith("2. "))
+    assert second == first + 2 and lines[first + 1].strip().startswith("(e.g.")
+    assert "*recommend now*" not in result.output and "recommend now" in result.output
