@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cache
 
 from bot.advisor.reader.lexicon import is_negator, words
-from bot.advisor.reader.numbers import Quantity
+from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.tokens import Token
 
 WINDOW = 4  # words looked at on each side of a number for its cues
@@ -118,8 +119,6 @@ def _clause_quantities(tokens: list[Token], ctx: Context) -> list[Quantity]:
         return []
     lo = tokens.index(ctx.before[0])
     hi = tokens.index(ctx.before[-1]) + 1
-    from bot.advisor.reader.numbers import find_quantities
-
     return [Quantity(x.value, x.start + lo, x.end + lo, x.money, x.percent) for x in find_quantities(tokens[lo:hi])]
 
 
@@ -131,7 +130,9 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
         if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly"}:
             return periods[tok.text], False
         nxt = before[n + 1].text if n + 1 < len(before) else ""
-        if tok.text in {"per", "every", "each", "a"} and nxt in periods and len(nxt) > 1 and n + 2 >= len(before) - 1:
+        # the period ends at most one token before the number ("per week? ~2,000")
+        ends_near = n + 2 >= len(before) - 1
+        if tok.text in {"per", "every", "each", "a"} and nxt in periods and len(nxt) > 1 and ends_near:
             return periods[nxt], False
     return None
 
@@ -154,13 +155,15 @@ def counts_units(tokens: list[Token], q: Quantity) -> bool:
     return bool(_head_noun(ctx, 0) & nouns) and duration_weeks(q, ctx) is None and not q.money
 
 
-def lexicon_words(name: str) -> list[str]:
+@cache
+def lexicon_words(name: str) -> tuple[str, ...]:
     """A plain word list of the lexicon, in order."""
     from bot.advisor.reader.lexicon import lexicon
 
-    return [str(w).lower() for w in lexicon()["words"][name]]
+    return tuple(str(w).lower() for w in lexicon()["words"][name])
 
 
+@cache
 def words_map(name: str) -> dict[str, float]:
     """A lexicon word list that maps words to numbers (units, rate periods)."""
     from bot.advisor.reader.lexicon import lexicon
