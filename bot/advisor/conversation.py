@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import threading
 from collections import defaultdict
@@ -71,6 +72,12 @@ _NOW = re.compile(r"^\s*+(?:recommend(?: now)?|just recommend|skip(?: questions)
                   r"go ahead|done|give me (?:the|a) recommendation)\s*+(?:[.!]\s*+)?$", re.I)  # fmt: skip
 _WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$",
                   re.I)  # fmt: skip
+_WHAT_IF = re.compile(
+    r"^\W*+(?:what\s++if|what\s++about\s++if|suppose|hypothetically,?)\s++(?P<rest>.++)$", re.I | re.S
+)
+_KEEP = re.compile(r"^\W*+(?:yes|yep|yeah|keep(?:\s++it|\s++that|\s++those)?|use\s++(?:it|that|those)|apply(?:\s++it)?|"
+                   r"do\s++it|go\s++with\s++(?:it|that))\b", re.I)  # fmt: skip
+_WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
 _HELP = re.compile(r"^\s*+(?:help|\?|what can you do\??)\s*+$", re.I)
 _UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b",
                      re.I)  # fmt: skip
@@ -79,7 +86,8 @@ HELP_TEXT = (
     "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "
     "the deadline, who would build it, and any regulation. I'll ask what's missing and recommend fine-tuning, "
     "prompt engineering or a hybrid. Say *recommend now* to skip questions, *why?* (or *why not hybrid?*) for the "
-    "reasoning, *new project: …* or *restart* to start another assessment (the last one is kept), or correct any "
+    "reasoning, *what if …?* to try other facts, *new project: …* or *restart* to start another assessment (the "
+    "last one is kept), or correct any "
     "answer (\"actually we have 20k examples\"). Questions about the topic are answered from the knowledge base."
 )
 
@@ -229,6 +237,16 @@ class Advisor:
                              text="I need at least a short description of the feature first. " + HELP_TEXT)
             return self._deliver(conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), [])  # noqa: E501
         first = conv["turns"] == 0 and not conv["version"]
+        supposed = _pending_what_if(conv["expecting"], turn)
+        if supposed is not None:
+            left = [e for e in conv["expecting"] if not e.startswith(_WHAT_IF_PREFIX)]
+            self.store.update_conversation(cid, expecting=left)
+            conv = self.store.get_conversation(cid)
+            if _KEEP.match(text):  # "yes, keep it": the what-if's facts become the answers
+                return self._continue(conv, supposed, [], reason=f"turn {turn}: kept a what-if")
+        what_if = _WHAT_IF.match(text)
+        if what_if and self.store.latest_recommendation(cid) is not None:
+            return self._what_if(conv, what_if.group("rest"), turn)
         pending = confirm.pending(conv["expecting"])
         expecting = [e for e in conv["expecting"] if not confirm.is_entry(e)] or None
         if pending is not None:
@@ -255,6 +273,29 @@ class Advisor:
             self.store.update_conversation(cid, asked=sorted(set(conv["asked"]) | found.addressed))
             conv = self.store.get_conversation(cid)
         return self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+
+    def _what_if(self, conv: dict[str, Any], rest: str, turn: int) -> Reply:
+        """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
+        until the user says to keep them."""
+        cid = conv["id"]
+        found = extract(rest, turn=turn, today=self.today)
+        facts = [f for f in found.facts if f.field != "use_case"]
+        current = self.store.latest_recommendation(cid)
+        if not facts or current is None:
+            text = "Tell me what would change, e.g. \"what if we had 50k labeled examples?\""
+            return Reply(kind="message", conversation_id=cid, text=text)
+        supposed = self.store.latest_intake(cid).merged(facts)
+        rec = engine.recommend(supposed)
+        said = "; ".join(f"{FIELD_LABELS[f.field].lower()}: {f.provenance.quote}" for f in facts)
+        name, before = engine.APPROACH_NAMES[rec.approach], engine.APPROACH_NAMES[current.approach]
+        outcome = (f"it would still be *{name}* ({rec.confidence:.0%})." if rec.approach == current.approach
+                   else f"it would be *{name}* ({rec.confidence:.0%}) instead of {before}.")  # fmt: skip
+        text = (f"If {said}, {outcome} {rec.verdict}\nYour answers are unchanged: say *keep it* to use these "
+                "facts, or carry on.")  # fmt: skip
+        entry = _WHAT_IF_PREFIX + json.dumps([[f.field, f.value, f.provenance.quote] for f in facts])
+        self.store.update_conversation(cid, expecting=[*conv["expecting"], entry])
+        self.store.add_turn(cid, "bot", text)
+        return Reply(kind="message", conversation_id=cid, text=text, recommendation=rec)
 
     def _topic_answer(self, cid: str, question: str) -> Reply:
         assert self.answer_topic is not None
@@ -332,6 +373,16 @@ class Advisor:
         self.store.add_turn(conv["id"], "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
         return Reply(kind="recommendation", conversation_id=conv["id"], text=rec.verdict, recommendation=rec,
                      notes=notes, intake=intake.known(), recommendation_id=rec_id)  # fmt: skip
+
+
+def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:
+    """The facts of a what-if the user was offered to keep, if any."""
+    for entry in expecting:
+        if entry.startswith(_WHAT_IF_PREFIX):
+            rows = json.loads(entry[len(_WHAT_IF_PREFIX) :])
+            prov = [Provenance(source="message", turn=turn, quote=str(quote)[:200]) for _, _, quote in rows]
+            return [Fact(field, value, p) for (field, value, _), p in zip(rows, prov, strict=True)]
+    return None
 
 
 def _question_intro(intake: Intake, rounds: int, count: int) -> str:

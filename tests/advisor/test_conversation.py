@@ -237,3 +237,23 @@ def test_a_turn_undone_after_it_started_a_new_project_puts_the_old_assessment_ba
     conv = fresh_store.find_conversation(str(key))
     assert conv is not None and conv["id"] == old_id
     assert not any(row["id"] == new_id for row in fresh_store.assessments())
+
+
+def test_what_if_shows_the_changed_recommendation_and_keeps_the_answers_until_told(
+    advisor: Advisor, fresh_store: Store
+) -> None:
+    key = ConversationKey("cli", "t", "c", "what-if-1")
+    text = ("Ticket tagging for support: 2,000 labeled tickets, an ML team of 5, 2M tickets a month, the categories "
+            "are stable, budget $400k, live in 6 months, not regulated")  # fmt: skip
+    card = advisor.handle(key, "u", text)
+    assert card.recommendation is not None and card.recommendation.approach == "prompt_engineering"
+    reply = advisor.handle(key, "u", "what if we had 80k labeled examples?")
+    assert reply.kind == "message" and reply.recommendation is not None
+    assert reply.recommendation.approach != "prompt_engineering" and "instead of" in reply.text
+    assert fresh_store.latest_intake(card.conversation_id).values.labeled_examples == 2000  # unchanged
+    kept = advisor.handle(key, "u", "yes, keep it")
+    assert kept.kind == "recommendation" and kept.intake["labeled_examples"] == 80_000
+    advisor.handle(key, "u", "what if we had only 500 examples?")
+    moved_on = advisor.handle(key, "u", "thanks")
+    assert moved_on.kind == "message"
+    assert fresh_store.latest_intake(card.conversation_id).values.labeled_examples == 80_000
