@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from bot.advisor import confirm, engine, message_kind
-from bot.advisor.extract import MAX_TEXT, Unclear, clean_text, extract
+from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from bot.llm import LlmClient
 
 MAX_ROUNDS = 4
-_NUMBER_FIELDS = {"labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks", "latency_p95_ms"}
 
 # Hooks: the knowledge layer adds citations and case studies to a recommendation before it is stored, and answers
 # questions about the topic from the knowledge base (text with its sources).
@@ -260,7 +259,7 @@ class Advisor:
         stated = [f for f in facts if f.field != "use_case"]
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
-        numbers = [f for f in stated if f.field in _NUMBER_FIELDS]
+        numbers = [f for f in stated if f.field in NUMBER_FIELDS]
         if not numbers and not found.unclear:
             kind = message_kind.classify(clean_text(text), has_facts=False)
             if kind == "topic_question" and self.answer_topic is not None:

@@ -10,10 +10,10 @@ import datetime as dt
 import re
 
 from bot.advisor.intake import Fact, Provenance
-from bot.advisor.reader.read import read
+from bot.advisor.reader.read import NUMBER_FIELDS, read
 from bot.advisor.reader.result import Extraction, Unclear
 
-__all__ = ["MAX_TEXT", "Extraction", "Unclear", "clean_text", "extract"]
+__all__ = ["MAX_TEXT", "NUMBER_FIELDS", "Extraction", "Unclear", "clean_text", "extract"]
 
 MAX_TEXT = 20_000  # characters read from one message; the rest is ignored (and said so)
 

@@ -129,9 +129,9 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     limited = [
         m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m, reach=8) and m.start not in inside_none
     ]
-    strong = [m for m in phrases("ml_strong").find(tokens) if not negated(tokens, m)]
-    strong_negated = [m for m in phrases("ml_strong").find(tokens) if negated(tokens, m)]
-    none += strong_negated
+    strong: list[Match] = []
+    for m in phrases("ml_strong").find(tokens):
+        (none if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
     pick = None
     if none and limited:
         pick = ("limited", limited[0])

@@ -58,10 +58,7 @@ class Slot:
 
     def accepts(self, tok: Token) -> bool:
         """Whether `tok` fills this slot (a hyphenated word also by any of its parts)."""
-        for text in (tok.text, *tok.parts) if "-" in tok.text else (tok.text,):
-            if text in self.words or any(text.startswith(p) for p in self.prefixes):
-                return True
-        return False
+        return any(text in self.words or any(text.startswith(p) for p in self.prefixes) for text in tok.forms)
 
 
 @dataclass(frozen=True)
@@ -116,7 +113,7 @@ class PhraseSet:
     def candidates(self, tok: Token) -> list[Phrase]:
         """Phrases whose first slot could match `tok`."""
         out = list(self._anywhere)
-        for text in (tok.text, *tok.parts) if "-" in tok.text else (tok.text,):
+        for text in tok.forms:
             out.extend(self._by_word.get(text, ()))
             out.extend(phrase for p, phrase in self._by_prefix if text.startswith(p))
         return out

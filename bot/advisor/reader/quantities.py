@@ -8,11 +8,12 @@ Fields read here: labeled_examples, monthly_requests, budget_usd, deadline_weeks
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from bot.advisor.reader.lexicon import is_negator, words
-from bot.advisor.reader.numbers import Quantity, find_quantities
+from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
 
 WINDOW = 4  # words looked at on each side of a number for its cues
@@ -104,22 +105,16 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
     return None
 
 
-def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context) -> bool:
+def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
     before = ctx.before[-5:]
     if any(t.text in {"each", "every", "per", "x", "×", "*"} for t in before):
         return True
     staff = words("staff_nouns")
-    return any(_head_noun(_context(tokens, other), 0) & staff for other in _clause_quantities(tokens, ctx))
-
-
-def _clause_quantities(tokens: list[Token], ctx: Context) -> list[Quantity]:
-    if not ctx.before:
-        return []
-    lo = tokens.index(ctx.before[0])
-    hi = tokens.index(ctx.before[-1]) + 1
-    return [Quantity(x.value, x.start + lo, x.end + lo, x.money, x.percent) for x in find_quantities(tokens[lo:hi])]
+    clause = tokens[q.start].clause
+    earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
+    return any(_head_noun(_context(tokens, other), 0) & staff for other in earlier)
 
 
 def _rate_before(ctx: Context) -> tuple[float, bool] | None:
@@ -209,7 +204,7 @@ def _head(ctx: Context, skip: int) -> set[str]:
 _NOT_HEADS = {"total", "tops", "max", "maximum", "overall", "all-in", "or", "so", "ish", "plus", "k", "m"}
 
 
-def claims_for(tokens: list[Token], q: Quantity, *, message_words: int) -> list[Claim]:
+def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: Sequence[Quantity] = ()) -> list[Claim]:
     """Every field that could own quantity `q`, strongest first. Empty when the number belongs to something the
     intake does not hold (revenue, head count, customers, a version, an age)."""
     ctx = _context(tokens, q)
@@ -241,7 +236,7 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int) -> list[
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
     if rate is not None:
         factor, per_unit = rate
-        per_unit = per_unit or _per_unit_before(tokens, q, ctx)
+        per_unit = per_unit or _per_unit_before(tokens, q, ctx, others)
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
         return []

@@ -31,6 +31,7 @@ LIMITS = {
     "deadline_weeks": MAX_WEEKS,
     "latency_p95_ms": MAX_LATENCY_MS,
 }
+NUMBER_FIELDS = frozenset(LIMITS)  # the fields the reader fills from numbers
 # The work budget per message: no real description has more words or numbers than this, and a hostile one must not
 # hold the interpreter for long (the reader runs on the server's threads). Beyond it, the rest is ignored and said.
 MAX_TOKENS = 2_500
@@ -91,7 +92,7 @@ def read(
     if len(quantities) > MAX_QUANTITIES:
         del quantities[MAX_QUANTITIES:]
         r.out.notes.append(f"Only the first {MAX_QUANTITIES} numbers of this message were read.")
-    claims = {id(q): claims_for(tokens, q, message_words=words) for q in quantities}
+    claims = {id(q): claims_for(tokens, q, message_words=words, others=quantities) for q in quantities}
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
     _numbers(r, quantities, claims, expecting)
     _no_labels(r)

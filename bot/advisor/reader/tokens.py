@@ -34,6 +34,11 @@ class Token:
     glued: bool = False  # a number with letters stuck to it ("3PL", "gpt-4o") or letters stuck to a number
 
     @property
+    def forms(self) -> tuple[str, ...]:
+        """The word, then a hyphenated word's parts: what a cue can match it by."""
+        return (self.text, *self.parts) if "-" in self.text else (self.text,)
+
+    @property
     def parts(self) -> tuple[str, ...]:
         """A hyphenated word's parts ("expert-labeled" -> ("expert", "labeled")), or the word itself."""
         return tuple(self.text.split("-")) if "-" in self.text else (self.text,)
