@@ -20,13 +20,19 @@ def main(port: int) -> None:
     from slack_sdk import WebClient
     from waitress import serve
 
-    app = App(client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
-              signing_secret=os.environ["SLACK_SIGNING_SECRET"])  # fmt: skip
+    app = App(
+        client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+    )
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], client: WebClient) -> None:
-        client.chat_postMessage(channel=event["channel"], thread_ts=event["ts"], text="hello",
-                                metadata={"event_type": "advisor_recommendation", "event_payload": {"approach": "x"}})
+        client.chat_postMessage(
+            channel=event["channel"],
+            thread_ts=event["ts"],
+            text="hello",
+            metadata={"event_type": "advisor_recommendation", "event_payload": {"approach": "x"}},
+        )
 
     handler = SlackRequestHandler(app)
 

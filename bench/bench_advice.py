@@ -56,15 +56,20 @@ def _timings(intakes: list[Intake], repeat: int) -> str:
     spent = {"analyse": 0.0, "recommend": 0.0, "next_questions": 0.0}
     for _ in range(repeat):
         for intake in intakes:
-            for name, call in (("analyse", lambda i: analyse(i.values)), ("recommend", recommend),
-                               ("next_questions", next_questions)):  # fmt: skip
+            for name, call in (
+                ("analyse", lambda i: analyse(i.values)),
+                ("recommend", recommend),
+                ("next_questions", next_questions),
+            ):
                 engine._decide.cache_clear()
                 start = time.perf_counter()
                 call(intake)
                 spent[name] += time.perf_counter() - start
     per = {name: total / (repeat * len(intakes)) * 1000 for name, total in spent.items()}
-    return (f"time per case (cold cache, {repeat} passes): analyse {per['analyse']:.2f} ms (anchor), recommend "
-            f"{per['recommend']:.2f} ms, question-planner round {per['next_questions']:.2f} ms")
+    return (
+        f"time per case (cold cache, {repeat} passes): analyse {per['analyse']:.2f} ms (anchor), recommend "
+        f"{per['recommend']:.2f} ms, question-planner round {per['next_questions']:.2f} ms"
+    )
 
 
 def main() -> None:
@@ -108,15 +113,18 @@ def main() -> None:
             dev_ok += rec.approach == scenario["approach"]
             dev_rule += (rec.confidence < 0.6) == bool(scenario.get("low_confidence"))
             dev_problems += len(contradictions(intake, rec))
-        dev_lines = [f"dev scenarios ({args.dev.name}): approach {dev_ok}/{len(dev)}, confidence rule "
-                     f"{dev_rule}/{len(dev)}, contradictions {dev_problems}"]  # fmt: skip
+        dev_lines = [
+            f"dev scenarios ({args.dev.name}): approach {dev_ok}/{len(dev)}, confidence rule "
+            f"{dev_rule}/{len(dev)}, contradictions {dev_problems}"
+        ]
     timing = _timings([Intake(values=IntakeValues(**c["intake"])) for c in cases], args.repeat)
     table, ece, brier = reliability(rows)
     hidden_table, hidden_ece, hidden_brier = reliability(hidden)
     hidden_ok = sum(right for _, right in hidden)
     n, ok = len(cases), sum(right for _, right in rows)
-    mix = ", ".join(f"{a} {sum(c['approach'] == a for c in cases)}" for a in ("prompt_engineering", "fine_tuning",
-                                                                            "hybrid"))  # fmt: skip
+    mix = ", ".join(
+        f"{a} {sum(c['approach'] == a for c in cases)}" for a in ("prompt_engineering", "fine_tuning", "hybrid")
+    )
     hidden_mean = sum(c for c, _ in hidden) / len(hidden)
     lines = [
         f"cases: {n} (approaches: {mix})",
@@ -135,12 +143,13 @@ def main() -> None:
     print("\n".join(table))
     print("\n".join(hidden_table))
     if args.write:
-        body = (h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {n} complete cases "
-                "with the specialist's approach written before the first run; intakes built directly from the "
-                "case values\n\n```\n" + "\n".join(lines) + "\n```\n\nReliability (stated confidence vs how often "
-                "the approach was right), complete cases:\n\n" + "\n".join(table) + "\n\nThe same cases with one "
-                "decisive group of facts hidden (label: the fully informed pick):\n\n" + "\n".join(hidden_table)
-                + "\n")  # fmt: skip
+        body = (
+            h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {n} complete cases "
+            "with the specialist's approach written before the first run; intakes built directly from the "
+            "case values\n\n```\n" + "\n".join(lines) + "\n```\n\nReliability (stated confidence vs how often "
+            "the approach was right), complete cases:\n\n" + "\n".join(table) + "\n\nThe same cases with one "
+            "decisive group of facts hidden (label: the fully informed pick):\n\n" + "\n".join(hidden_table) + "\n"
+        )
         h.write_section("bench_advice.py", "Advice quality and calibration", body)
 
 

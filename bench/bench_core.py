@@ -18,11 +18,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
-from bot.advisor.conversation import Advisor, ConversationKey
 from bot.advisor.extract import extract
 from bot.config import Settings
 from bot.services import Services
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
 
 DEFAULT_FILE = h.eval_file("dev_scenarios.jsonl")
 
@@ -99,9 +99,12 @@ def main() -> None:
     ]
     print("\n".join(lines))
     if args.write:
-        body = (h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {args.repeat} timed "
-                "repetitions of the whole set, after a warm-up that builds the knowledge index\n\n```\n"
-                + "\n".join(lines) + "\n```\n")  # fmt: skip
+        body = (
+            h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {args.repeat} timed "
+            "repetitions of the whole set, after a warm-up that builds the knowledge index\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
         h.write_section("bench_core.py", "Core advisor", body)
 
 

@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
-from bot.advisor.conversation import Advisor, ConversationKey
-from bot.advisor.digest import build_digest, parse_period
 from bot.slack import leads_blocks as lb
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
+from bot.workflows.digest import build_digest, parse_period
 from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
 
@@ -59,8 +59,11 @@ def populate(path: Path, count: int) -> None:
     chans = list(channels())
     for n in range(count):
         channel = chans[n % len(chans)]
-        reply = advisor.handle(ConversationKey("slack", TEAM, channel, f"{1_700_000_000 + n}.000100"), f"U{n % 40:03d}",
-                               TEXTS[n % len(TEXTS)])  # fmt: skip
+        reply = advisor.handle(
+            ConversationKey("slack", TEAM, channel, f"{1_700_000_000 + n}.000100"),
+            f"U{n % 40:03d}",
+            TEXTS[n % len(TEXTS)],
+        )
         if reply.recommendation is not None and n % 5 == 0:
             store.record_decision(reply.conversation_id, LEAD, ("approved", "needs_info", "rejected")[n % 3], "ok")
         if n % 5 == 1:
@@ -101,8 +104,11 @@ def in_process(db: Path, reps: int) -> dict[str, list[float]]:
         return json.dumps(lb.home_view([], link, digest).to_dict())
 
     digest_and_blocks()  # warm-up (imports, SQLite page cache)
-    results = {"build_digest": timed(digest_only, reps), "build_digest + blocks": timed(digest_and_blocks, reps),
-               "App Home view (lead)": timed(home, reps)}  # fmt: skip
+    results = {
+        "build_digest": timed(digest_only, reps),
+        "build_digest + blocks": timed(digest_and_blocks, reps),
+        "App Home view (lead)": timed(home, reps),
+    }
     store.close()
     return results
 
@@ -120,8 +126,12 @@ def over_http(db_dir: Path, reps: int) -> tuple[float, list[float], list[float],
             trips, acks, blocks = [], [], 0
             for _ in range(reps + 1):
                 key = uuid.uuid4().hex
-                form = sr.slash_command_form("digest all", user_id=LEAD, channel_id="CPUB000000",
-                                             response_url=emulator.webhook_url() + f"?k={key}")  # fmt: skip
+                form = sr.slash_command_form(
+                    "digest all",
+                    user_id=LEAD,
+                    channel_id="CPUB000000",
+                    response_url=emulator.webhook_url() + f"?k={key}",
+                )
                 sent = time.time()
                 start = time.perf_counter()
                 status, _, _ = server.client.post_command(form)
@@ -138,8 +148,10 @@ def over_http(db_dir: Path, reps: int) -> tuple[float, list[float], list[float],
 
 def row(name: str, values: list[float]) -> str:
     worst = max(values)
-    return (f"| {name} | {h.ms(statistics.median(values))} | {h.ms(h.pct(values, 95))} | {h.ms(worst)} | "
-            f"{'yes' if worst < TARGET else 'NO'} |")  # fmt: skip
+    return (
+        f"| {name} | {h.ms(statistics.median(values))} | {h.ms(h.pct(values, 95))} | {h.ms(worst)} | "
+        f"{'yes' if worst < TARGET else 'NO'} |"
+    )
 
 
 def main() -> None:
@@ -157,19 +169,22 @@ def main() -> None:
         populated = time.perf_counter() - t_pop
         local = in_process(data / "advisor.db", args.reps)
         cold, warm, acks, blocks = over_http(data, args.http_reps)
-        visible_count = build_digest(Store(data / "advisor.db"), platform="slack", team=TEAM,
-                                     period=parse_period("all"), can_see=visible).total  # fmt: skip
+        visible_count = build_digest(
+            Store(data / "advisor.db"), platform="slack", team=TEAM, period=parse_period("all"), can_see=visible
+        ).total
     lines = ["| measured | p50 | p95 | max | under 1 s |", "|---|---|---|---|---|"]
     lines += [row(f"in process: {name} ({args.reps} runs)", values) for name, values in local.items()]
     lines.append(row("HTTP `/ai-advisor digest all`, cold membership cache (1 run)", [cold]))
     lines.append(row(f"HTTP `/ai-advisor digest all`, warm ({args.http_reps} runs)", warm))
     lines.append(row(f"HTTP ack of the command ({args.http_reps + 1} runs)", acks))
     table = "\n".join(lines)
-    notes = (f"{args.assessments} assessments in the store (built through the conversation core in "
-             f"{populated:.1f} s), {visible_count} of them in channels the lead is a member of; the digest message "
-             f"has {blocks} blocks (at most {lb.DIGEST_PER_GROUP} items per approach, the rest counted). HTTP round "
-             "trip = from sending the signed command to the emulator receiving the answer at the response_url "
-             "(the command is acked at once; the digest follows through the response_url).")  # fmt: skip
+    notes = (
+        f"{args.assessments} assessments in the store (built through the conversation core in "
+        f"{populated:.1f} s), {visible_count} of them in channels the lead is a member of; the digest message "
+        f"has {blocks} blocks (at most {lb.DIGEST_PER_GROUP} items per approach, the rest counted). HTTP round "
+        "trip = from sending the signed command to the emulator receiving the answer at the response_url "
+        "(the command is acked at once; the digest follows through the response_url)."
+    )
     print(table)
     print(notes)
     if args.write:

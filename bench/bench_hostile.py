@@ -55,7 +55,8 @@ print(json.dumps({"seconds": time.perf_counter() - start}))
 
 _OTHERS = """
 import json, sys, time
-from bot import grounding, redact
+from bot import redact
+from bot.llm import grounding
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import parse_command
 from bot.slack.listeners.leads import is_summary_request
@@ -70,8 +71,15 @@ print(json.dumps({"seconds": time.perf_counter() - start}))
 def timed(code: str, text: str, budget: float) -> float | None:
     """Seconds `code` took on `text` in a fresh process; None when it ran over `budget` (then it is stopped)."""
     try:
-        done = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True,
-                              timeout=budget, cwd=h.ROOT, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=budget,
+            cwd=h.ROOT,
+            check=True,
+        )
     except subprocess.TimeoutExpired:
         return None
     return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
@@ -82,12 +90,15 @@ def shown(seconds: float | None, budget: float) -> str:
 
 
 def reading(budget: float) -> str:
-    rows = ["| message (20,000 characters) | `extract` (the reader) | grounding, redaction, command parsing |",
-            "|---|---|---|"]  # fmt: skip
+    rows = [
+        "| message (20,000 characters) | `extract` (the reader) | grounding, redaction, command parsing |",
+        "|---|---|---|",
+    ]
     for name, text in SHAPES.items():
         print(f"  reading: {name}", flush=True)
-        rows.append(f"| {name} | {shown(timed(_READ, text, budget), budget)} | "
-                    f"{shown(timed(_OTHERS, text, budget), budget)} |")  # fmt: skip
+        rows.append(
+            f"| {name} | {shown(timed(_READ, text, budget), budget)} | {shown(timed(_OTHERS, text, budget), budget)} |"
+        )
     return "\n".join(rows)
 
 
@@ -133,14 +144,19 @@ def ack_row(label: str, sent: list[h.Sent], emulator: h.RecordingEmulator) -> st
     acks = [s.ack for s in sent if s.status == 200]
     late = sum(1 for s in sent if s.status != 200 or s.ack > SLACK_ACK_LIMIT)
     carded = sum(1 for s in sent if emulator.cards(s.thread))
-    return (f"| {label} | {len(sent)} | {h.ms(h.pct(acks, 50))} | {h.ms(h.pct(acks, 99))} | "
-            f"{h.ms(max(acks)) if acks else '–'} | {late} | {sum(1 for s in sent if s.status != 200)} | "
-            f"{carded}/{len(sent)} |")  # fmt: skip
+    return (
+        f"| {label} | {len(sent)} | {h.ms(h.pct(acks, 50))} | {h.ms(h.pct(acks, 99))} | "
+        f"{h.ms(max(acks)) if acks else '–'} | {late} | {sum(1 for s in sent if s.status != 200)} | "
+        f"{carded}/{len(sent)} |"
+    )
 
 
 def acks(users: int, seconds: float, gap: float, every: float) -> str:
-    rows = ["| traffic | normal events | ack p50 | ack p99 | ack max | over Slack's 3 s | not acked in 10 s "
-            "| their cards posted by the phase's end |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    rows = [
+        "| traffic | normal events | ack p50 | ack p99 | ack max | over Slack's 3 s | not acked in 10 s "
+        "| their cards posted by the phase's end |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
         server = h.start_server(h.ADVISOR, emulator.url, Path(tmp))
         url = server.client.base_url
@@ -149,11 +165,17 @@ def acks(users: int, seconds: float, gap: float, every: float) -> str:
             h.send(server.client, thread, body)
             emulator.wait_cards([thread], 60, settle=0)
             print("  acks: normal traffic alone", flush=True)
-            rows.append(ack_row(f"normal alone ({users} users)", traffic(url, users, seconds, gap, "N", None),
-                                emulator))  # fmt: skip
+            rows.append(
+                ack_row(f"normal alone ({users} users)", traffic(url, users, seconds, gap, "N", None), emulator)
+            )
             print("  acks: normal traffic while hostile messages arrive", flush=True)
-            rows.append(ack_row(f"the same, plus one hostile 20,000-character mention every {every:.0f} s",
-                                traffic(url, users, seconds, gap, "H", every), emulator))  # fmt: skip
+            rows.append(
+                ack_row(
+                    f"the same, plus one hostile 20,000-character mention every {every:.0f} s",
+                    traffic(url, users, seconds, gap, "H", every),
+                    emulator,
+                )
+            )
         finally:
             server.stop()
     return "\n".join(rows)
@@ -173,9 +195,11 @@ def main() -> None:
     read = reading(args.budget)
     print("acks:", flush=True)
     ack = acks(args.users, args.seconds, args.gap, args.hostile_every)
-    body = (h.header(started, time.perf_counter() - t0) + "\n**Reading one message** (each in a fresh process, "
-            f"stopped after {args.budget:.0f} s):\n\n" + read + "\n\n**Acks of other users** (same server, one phase "
-            f"after the other, {args.seconds:.0f} s each):\n\n" + ack + "\n")  # fmt: skip
+    body = (
+        h.header(started, time.perf_counter() - t0) + "\n**Reading one message** (each in a fresh process, "
+        f"stopped after {args.budget:.0f} s):\n\n" + read + "\n\n**Acks of other users** (same server, one phase "
+        f"after the other, {args.seconds:.0f} s each):\n\n" + ack + "\n"
+    )
     print(body)
     if args.write:
         h.write_section("bench_hostile.py", TITLE, body)

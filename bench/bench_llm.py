@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_llm.py [--file ../shared/eval/dev_scenarios.jsonl]
         [--questions ../shared/eval/dev_retrieval.jsonl] [--reps 5] [--write]
 
-"With LLM" runs `Advisor.assess` and `bot.ask.ask` against the local fake OpenAI-compatible server from the tests
+"With LLM" runs `Advisor.assess` and `ask` against the local fake OpenAI-compatible server from the tests
 (real HTTP through the `openai` client; the server answers instantly with an empty extraction, echoes the template
 verdict, and answers a knowledge question with the first sentences of passage [1]), so the added latency is the
 client, prompt, redaction, HTTP, daily-budget bookkeeping (in a SQLite file, as deployed) and grounding overhead, not
@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import harness as h  # noqa: E402
-from bot.advisor.conversation import Advisor  # noqa: E402
-from bot.ask import ask  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.llm import LlmClient  # noqa: E402
+from bot.knowledge.ask import ask  # noqa: E402
+from bot.knowledge.retrieval import KnowledgeIndex  # noqa: E402
+from bot.llm.client import LlmClient  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
-from bot.retrieval import KnowledgeIndex  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.storage.store import Store  # noqa: E402
+from bot.workflows.conversation import Advisor  # noqa: E402
 from tests.llm.fake_openai import FakeOpenAI, Item, echo_offline_verdict  # noqa: E402
 
 DEV_FILE = h.eval_file("dev_scenarios.jsonl")
@@ -102,17 +102,23 @@ def run(path: Path, questions_path: Path, reps: int) -> dict[str, Any]:
         answers = _answers(_lines(questions_path), client, index, reps)
         index.close()
     return {
-        "scenarios": len(scenarios), "reps": reps, "same_approach": same,
-        "calls_mean": statistics.mean(calls), "calls_max": max(calls),
-        "prompt_tokens_mean": statistics.mean(prompt), "completion_tokens_mean": statistics.mean(completion),
-        "offline_p50": statistics.median(off_ms), "offline_p95": _p95(off_ms),
-        "llm_p50": statistics.median(on_ms), "llm_p95": _p95(on_ms), **answers,
-    }  # fmt: skip
+        "scenarios": len(scenarios),
+        "reps": reps,
+        "same_approach": same,
+        "calls_mean": statistics.mean(calls),
+        "calls_max": max(calls),
+        "prompt_tokens_mean": statistics.mean(prompt),
+        "completion_tokens_mean": statistics.mean(completion),
+        "offline_p50": statistics.median(off_ms),
+        "offline_p95": _p95(off_ms),
+        "llm_p50": statistics.median(on_ms),
+        "llm_p95": _p95(on_ms),
+        **answers,
+    }
 
 
-def _answers(questions: list[dict[str, Any]], client: LlmClient, index: KnowledgeIndex,
-             reps: int) -> dict[str, Any]:  # fmt: skip
-    """`bot.ask.ask` per question, offline and in LLM mode, over a warm index of the shipped knowledge base."""
+def _answers(questions: list[dict[str, Any]], client: LlmClient, index: KnowledgeIndex, reps: int) -> dict[str, Any]:
+    """`ask` per question, offline and in LLM mode, over a warm index of the shipped knowledge base."""
     ask(questions[0]["q"], index, None)  # warm up both paths
     ask(questions[0]["q"], index, client)
     off_ms: list[float] = []
@@ -132,11 +138,15 @@ def _answers(questions: list[dict[str, Any]], client: LlmClient, index: Knowledg
         prompt.append(found.llm_usage.get("prompt_tokens_est", 0))
         prose += found.wording == "llm"
     return {
-        "questions": len(questions), "ask_calls_mean": statistics.mean(calls),
-        "ask_prompt_tokens_mean": statistics.mean(prompt), "ask_prose": prose,
-        "ask_offline_p50": statistics.median(off_ms), "ask_offline_p95": _p95(off_ms),
-        "ask_llm_p50": statistics.median(on_ms), "ask_llm_p95": _p95(on_ms),
-    }  # fmt: skip
+        "questions": len(questions),
+        "ask_calls_mean": statistics.mean(calls),
+        "ask_prompt_tokens_mean": statistics.mean(prompt),
+        "ask_prose": prose,
+        "ask_offline_p50": statistics.median(off_ms),
+        "ask_offline_p95": _p95(off_ms),
+        "ask_llm_p50": statistics.median(on_ms),
+        "ask_llm_p95": _p95(on_ms),
+    }
 
 
 def _p95(xs: list[float]) -> float:
@@ -150,7 +160,7 @@ def report(r: dict[str, Any]) -> str:
     ask50 = r["ask_llm_p50"] - r["ask_offline_p50"]
     ask95 = r["ask_llm_p95"] - r["ask_offline_p95"]
     return f"""Dev scenarios ({r["scenarios"]}, {r["reps"]} runs each) through `Advisor.assess`, and dev retrieval
-questions ({r["questions"]}, {r["reps"]} runs each) through `bot.ask.ask` (what `ai-advisor ask` runs), offline vs.
+questions ({r["questions"]}, {r["reps"]} runs each) through `ask` (what `ai-advisor ask` runs), offline vs.
 LLM mode against the local fake OpenAI-compatible server used by the tests (real HTTP via the `openai` client; the
 server replies instantly, so this is the advisor's own overhead, including the daily-budget count in a SQLite file,
 not a model's generation time). Both modes' assessment latency includes knowledge retrieval for citations, as the

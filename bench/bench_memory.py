@@ -113,16 +113,20 @@ def report(r: MemoryRun, conversations: int, users: int) -> str:
     warm, first_checkpoint = samples[1], samples[2] if len(samples) > 3 else samples[1]
     growth = f"{(final['VmRSS'] - warm[1]['VmRSS']) * 1024 / 1e6:+.1f} MB from the first card to the end"
     if first_checkpoint is not warm:
-        growth += (f", {(final['VmRSS'] - first_checkpoint[1]['VmRSS']) * 1024 / 1e6:+.1f} MB of it after the "
-                   f"{first_checkpoint[0].removeprefix('after ')}")  # fmt: skip
-    return ("\n".join(lines) + f"\n\n- {conversations:,} conversations ({r.events:,} events, {users} users in "
-            f"flight) in {r.elapsed:.0f} s; cards: {out.carded}/{out.conversations}, lost {out.lost}, duplicated "
-            f"{out.duplicated}, non-200 {out.non_200}; event→card p50 {h.ms(h.pct(out.card_times, 50))}, p99 "
-            f"{h.ms(h.pct(out.card_times, 99))} (from the first message of a conversation to its card).\n"
-            f"- Resident growth: {growth}; database on disk afterwards: {r.db_bytes / 1e6:.1f} MB (advisor.db "
-            "with its WAL).\n"
-            f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
-            f"{'met' if met else '**not met**'}.\n")  # fmt: skip
+        growth += (
+            f", {(final['VmRSS'] - first_checkpoint[1]['VmRSS']) * 1024 / 1e6:+.1f} MB of it after the "
+            f"{first_checkpoint[0].removeprefix('after ')}"
+        )
+    return (
+        "\n".join(lines) + f"\n\n- {conversations:,} conversations ({r.events:,} events, {users} users in "
+        f"flight) in {r.elapsed:.0f} s; cards: {out.carded}/{out.conversations}, lost {out.lost}, duplicated "
+        f"{out.duplicated}, non-200 {out.non_200}; event→card p50 {h.ms(h.pct(out.card_times, 50))}, p99 "
+        f"{h.ms(h.pct(out.card_times, 99))} (from the first message of a conversation to its card).\n"
+        f"- Resident growth: {growth}; database on disk afterwards: {r.db_bytes / 1e6:.1f} MB (advisor.db "
+        "with its WAL).\n"
+        f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
+        f"{'met' if met else '**not met**'}.\n"
+    )
 
 
 def main() -> None:

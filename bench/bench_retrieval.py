@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import harness as h  # noqa: E402
+from bot.knowledge.retrieval import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
-from bot.retrieval import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
 
 DEV_FILE = h.eval_file("dev_retrieval.jsonl")
 K = 3
@@ -124,25 +124,41 @@ def evaluate(index: KnowledgeIndex, items: list[dict[str, Any]], reps: int) -> d
 
 
 @click.command()
-@click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), default=DEV_FILE,
-              show_default=True, help="Evaluation questions (JSON lines: id, q, any).")  # fmt: skip
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEV_FILE,
+    show_default=True,
+    help="Evaluation questions (JSON lines: id, q, any).",
+)
 @click.option("--reps", default=50, show_default=True, help="Warm passes over the questions for latency.")
 @click.option("--write", is_flag=True, help="Write the results into BENCHMARKS.md.")
 def main(file: Path, reps: int, write: bool) -> None:
     """Print a markdown table comparing retrieval variants."""
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     dev = load(file)
-    lines = [f"SQLite {sqlite3.sqlite_version}. Dev set: {file.name} ({len(dev)} questions); own set: "
-             f"{len(OWN_QUESTIONS)} questions; k={K}; latency over {reps} warm passes", "",
-             "| Variant | dev recall@3 | dev MRR | own recall@3 | own MRR | everyday recall@3 | everyday MRR "
-             "| p50 ms | p95 ms |",
-             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"SQLite {sqlite3.sqlite_version}. Dev set: {file.name} ({len(dev)} questions); own set: "
+        f"{len(OWN_QUESTIONS)} questions; k={K}; latency over {reps} warm passes",
+        "",
+        "| Variant | dev recall@3 | dev MRR | own recall@3 | own MRR | everyday recall@3 | everyday MRR "
+        "| p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     click.echo("\n".join(lines))
     with tempfile.TemporaryDirectory() as tmp:
         for n, v in enumerate(VARIANTS):
-            index = KnowledgeIndex(Path(tmp) / f"v{n}.db", [knowledge_dir()], stemming=v.stemming, phrases=v.phrases,
-                                   rerank=v.rerank, weights=v.weights, refresh_interval=2.0,
-                                   expansion=v.expansion)  # fmt: skip
+            index = KnowledgeIndex(
+                Path(tmp) / f"v{n}.db",
+                [knowledge_dir()],
+                stemming=v.stemming,
+                phrases=v.phrases,
+                rerank=v.rerank,
+                weights=v.weights,
+                refresh_interval=2.0,
+                expansion=v.expansion,
+            )
             report = index.ensure_fresh()
             if report.errors:
                 click.echo(f"warning: {report.errors}", err=True)
@@ -152,13 +168,19 @@ def main(file: Path, reps: int, write: bool) -> None:
             e = evaluate(index, EVERYDAY_QUESTIONS, max(1, reps // 5))
             missed = d["misses"] + o["misses"] + e["misses"]
             miss = f" (missed {', '.join(missed)})" if missed else ""
-            lines.append(f"| {v.name}{miss} | {d['recall']:.2f} | {d['mrr']:.2f} | {o['recall']:.2f} | "
-                         f"{o['mrr']:.2f} | {e['recall']:.2f} | {e['mrr']:.2f} | {d['p50']:.2f} | {d['p95']:.2f} |")
+            lines.append(
+                f"| {v.name}{miss} | {d['recall']:.2f} | {d['mrr']:.2f} | {o['recall']:.2f} | "
+                f"{o['mrr']:.2f} | {e['recall']:.2f} | {e['mrr']:.2f} | {d['p50']:.2f} | {d['p95']:.2f} |"
+            )
             click.echo(lines[-1])
             index.close()
     if write:
-        h.write_section("bench_retrieval.py", "Retrieval",
-                        h.header(started, time.perf_counter() - t0) + "\n" + "\n".join(lines) + "\n")
+        h.write_section(
+            "bench_retrieval.py",
+            "Retrieval",
+            h.header(started, time.perf_counter() - t0) + "\n" + "\n".join(lines) + "\n",
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """Scaling benchmark: assessment, retrieval, digest (and Slack ack/card) latency at 100, 1,000 and 10,000
 stored conversations.
 
-The store is seeded directly through `bot.store.Store` (fast, no Slack): each conversation has a user turn, an
+The store is seeded directly through `bot.storage.store.Store` (fast, no Slack): each conversation has a user turn, an
 intake version, a recommendation computed by the real engine (`Advisor.assess` on one of a few descriptions), a
 posted card and two processed-event keys, like a Slack conversation leaves behind; every 10th has feedback and
 every 20th a lead's decision. Conversations are spread over 50 channels and, by creation time, over the last year.
@@ -34,23 +34,34 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
-from bot.advisor.conversation import ConversationKey
-from bot.advisor.digest import build_digest, parse_period
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake
 from bot.config import Settings
 from bot.services import Services
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import ConversationKey
+from bot.workflows.digest import build_digest, parse_period
 
 TITLE = "Scaling: latency at 100, 1,000 and 10,000 stored conversations"
 TEAM = "T0001"
 CHANNELS = 50
-QUESTIONS = ("When is fine-tuning the better fit?", "How many labeled examples do we need?",
-             "What does prompt caching change for cost?", "Regulated data and fine-tuning risks",
-             "Should we ship prompts first and tune later?")  # fmt: skip
+QUESTIONS = (
+    "When is fine-tuning the better fit?",
+    "How many labeled examples do we need?",
+    "What does prompt caching change for cost?",
+    "Regulated data and fine-tuning risks",
+    "Should we ship prompts first and tune later?",
+)
 FOLLOW_UP = "actually we have 20k labeled examples"
-OPERATIONS = ("assess", "new conversation", "follow-up", "retrieval", "digest (all time)", "digest (7 days)",
-              "dedupe check")  # fmt: skip
+OPERATIONS = (
+    "assess",
+    "new conversation",
+    "follow-up",
+    "retrieval",
+    "digest (all time)",
+    "digest (7 days)",
+    "dedupe check",
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,9 @@ def seed(store: Store, templates: list[Template], start: int, stop: int) -> None
                 t = templates[i % len(templates)]
                 channel, thread = f"C{i % CHANNELS:04d}", f"{1_700_000_000 + i}.000100"
                 key = ConversationKey("slack", TEAM, channel, thread)
-                conv = store.create_conversation(str(key), platform="slack", team=TEAM, channel=channel,
-                                                 thread=thread, user=f"U{i % 200:04d}")  # fmt: skip
+                conv = store.create_conversation(
+                    str(key), platform="slack", team=TEAM, channel=channel, thread=thread, user=f"U{i % 200:04d}"
+                )
                 cid = conv["id"]
                 store.add_turn(cid, "user", t.text)
                 version = store.save_intake(cid, t.intake, reason="turn 1")
@@ -88,8 +100,10 @@ def seed(store: Store, templates: list[Template], start: int, stop: int) -> None
                 # The store stamps creation with the current time; spread conversations over a year so a 7-day
                 # digest sees a realistic slice (a bench-only shortcut, straight to the column).
                 created = now - dt.timedelta(days=i % 365, seconds=i)
-                db.execute("update conversations set created_at = ? where id = ?",
-                           [created.isoformat(timespec="milliseconds"), cid])  # fmt: skip
+                db.execute(
+                    "update conversations set created_at = ? where id = ?",
+                    [created.isoformat(timespec="milliseconds"), cid],
+                )
 
 
 def timed(fn: Callable[[int], object], reps: int) -> list[float]:
@@ -120,8 +134,9 @@ def measure_size(services: Services, size: int, seeded: int, reps: int) -> dict[
         assert reply.kind == "recommendation", reply.kind
 
     def digest(period_all: bool) -> Callable[[int], object]:
-        return lambda _: build_digest(store, platform="slack", team=TEAM, period=everything if period_all else week,
-                                      can_see=lambda _channel: True)  # fmt: skip
+        return lambda _: build_digest(
+            store, platform="slack", team=TEAM, period=everything if period_all else week, can_see=lambda _channel: True
+        )
 
     # Read-only and cheap operations first, so the digests see exactly `size` conversations.
     return {
@@ -157,8 +172,13 @@ def cell(values: list[float]) -> str:
     return f"{h.ms(statistics.median(values))} ({h.ms(h.pct(values, 95))})"
 
 
-def report(sizes: list[int], results: dict[int, dict[str, list[float]]], serve: dict[int, h.Outcome],
-           digest_items: dict[int, tuple[int, int]], seed_seconds: dict[int, float]) -> str:  # fmt: skip
+def report(
+    sizes: list[int],
+    results: dict[int, dict[str, list[float]]],
+    serve: dict[int, h.Outcome],
+    digest_items: dict[int, tuple[int, int]],
+    seed_seconds: dict[int, float],
+) -> str:
     """The markdown table (p50 and p95 per size) and growth from the smallest to the largest size."""
     first, last = sizes[0], sizes[-1]
     head = "| operation | " + " | ".join(f"{s:,} stored" for s in sizes) + f" | p50 ×, {first:,} → {last:,} |"
@@ -167,8 +187,10 @@ def report(sizes: list[int], results: dict[int, dict[str, list[float]]], serve: 
         growth = statistics.median(results[last][op]) / statistics.median(results[first][op])
         lines.append(f"| {op} | " + " | ".join(cell(results[s][op]) for s in sizes) + f" | {growth:.1f} |")
     if serve:
-        for label, metric in (("Slack ack p99 (serve, c=10)", lambda o: h.pct(o.acks, 99)),
-                              ("Slack event→card p50 (serve, c=10)", lambda o: h.pct(o.card_times, 50))):  # fmt: skip
+        for label, metric in (
+            ("Slack ack p99 (serve, c=10)", lambda o: h.pct(o.acks, 99)),
+            ("Slack event→card p50 (serve, c=10)", lambda o: h.pct(o.card_times, 50)),
+        ):
             values = [metric(serve[s]) for s in sizes]
             lines.append(f"| {label} | " + " | ".join(h.ms(v) for v in values) + f" | {values[-1] / values[0]:.1f} |")
         lost = sum(o.lost for o in serve.values())
@@ -178,9 +200,12 @@ def report(sizes: list[int], results: dict[int, dict[str, list[float]]], serve: 
         cards = ""
     items = ", ".join(f"{s:,}: {a:,} all time / {w:,} in 7 days" for s, (a, w) in digest_items.items())
     seeding = ", ".join(f"{s:,} in {t:.1f} s" for s, t in seed_seconds.items())
-    return ("Cells: p50 (p95). The last column is how many times slower the p50 is at the largest size.\n\n"
-            + "\n".join(lines) + f"\n\n- Digest items at each size: {items}{cards}.\n"
-            f"- Seeding (conversations added per step): {seeding}.\n")  # fmt: skip
+    return (
+        "Cells: p50 (p95). The last column is how many times slower the p50 is at the largest size.\n\n"
+        + "\n".join(lines)
+        + f"\n\n- Digest items at each size: {items}{cards}.\n"
+        f"- Seeding (conversations added per step): {seeding}.\n"
+    )
 
 
 def main() -> None:
@@ -212,14 +237,19 @@ def main() -> None:
             seed_seconds[size] = time.perf_counter() - start
             seeded += max(0, size - count)
             print(f"{size:,} stored conversations (seeded in {seed_seconds[size]:.1f} s)", flush=True)
-            totals = [build_digest(services.store, platform="slack", team=TEAM, period=parse_period(p),
-                                   can_see=lambda _c: True).total for p in ("all", "7d")]  # fmt: skip
+            totals = [
+                build_digest(
+                    services.store, platform="slack", team=TEAM, period=parse_period(p), can_see=lambda _c: True
+                ).total
+                for p in ("all", "7d")
+            ]
             digest_items[size] = (totals[0], totals[1])
             results[size] = measure_size(services, size, seeded, args.reps)
             if not args.no_serve:
                 serve[size] = measure_serve(Path(tmp))
-    body = h.header(started, time.perf_counter() - t0) + "\n" + report(sizes, results, serve, digest_items,
-                                                                       seed_seconds)  # fmt: skip
+    body = (
+        h.header(started, time.perf_counter() - t0) + "\n" + report(sizes, results, serve, digest_items, seed_seconds)
+    )
     print(body)
     if args.write:
         h.write_section("bench_scaling.py", TITLE, body)

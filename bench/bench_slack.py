@@ -158,24 +158,38 @@ def run_all(levels: list[int], events: int, conversations: int, reps: int) -> tu
 
 def tables(results: Results, levels: list[int]) -> str:
     """The two markdown tables."""
-    burst = ["| concurrency | app | ack p50 | ack p99 | event→card p50 | event→card p99 | cards | lost | duplicated "
-             "| non-200 | acked events/s |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    users = ["| users in flight | app | event→card p50 | event→card p99 | ack p99 | cards | lost | duplicated "
-             "| non-200 | cards/s | server CPU per card |", "|---" * 11 + "|"]  # fmt: skip
+    burst = [
+        "| concurrency | app | ack p50 | ack p99 | event→card p50 | event→card p99 | cards | lost | duplicated "
+        "| non-200 | acked events/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    users = [
+        "| users in flight | app | event→card p50 | event→card p99 | ack p99 | cards | lost | duplicated "
+        "| non-200 | cards/s | server CPU per card |",
+        "|---" * 11 + "|",
+    ]
     for c in levels:
         for kind in (h.ADVISOR, h.BARE):
             b = results[(kind, "burst", c)]
-            burst.append(f"| {c} | {kind} | {h.ms(h.pct(b.acks, 50))} | {h.ms(h.pct(b.acks, 99))} | "
-                         f"{h.ms(h.pct(b.card_times, 50))} | {h.ms(h.pct(b.card_times, 99))} | "
-                         f"{b.total('carded')}/{b.total('conversations')} | {b.total('lost')} | "
-                         f"{b.total('duplicated')} | {b.total('non_200')} | {b.rate:.0f} |")  # fmt: skip
+            burst.append(
+                f"| {c} | {kind} | {h.ms(h.pct(b.acks, 50))} | {h.ms(h.pct(b.acks, 99))} | "
+                f"{h.ms(h.pct(b.card_times, 50))} | {h.ms(h.pct(b.card_times, 99))} | "
+                f"{b.total('carded')}/{b.total('conversations')} | {b.total('lost')} | "
+                f"{b.total('duplicated')} | {b.total('non_200')} | {b.rate:.0f} |"
+            )
             u = results[(kind, "users", c)]
-            users.append(f"| {c} | {kind} | {h.ms(h.pct(u.card_times, 50))} | {h.ms(h.pct(u.card_times, 99))} | "
-                         f"{h.ms(h.pct(u.acks, 99))} | {u.total('carded')}/{u.total('conversations')} | "
-                         f"{u.total('lost')} | {u.total('duplicated')} | {u.total('non_200')} | {u.rate:.0f} | "
-                         f"{u.cpu_per_card_ms:.1f} ms |")  # fmt: skip
-    return "**Burst** (N requests in flight):\n\n" + "\n".join(burst) + \
-        "\n\n**Users** (N users in flight, each waiting for its card before the next mention):\n\n" + "\n".join(users)
+            users.append(
+                f"| {c} | {kind} | {h.ms(h.pct(u.card_times, 50))} | {h.ms(h.pct(u.card_times, 99))} | "
+                f"{h.ms(h.pct(u.acks, 99))} | {u.total('carded')}/{u.total('conversations')} | "
+                f"{u.total('lost')} | {u.total('duplicated')} | {u.total('non_200')} | {u.rate:.0f} | "
+                f"{u.cpu_per_card_ms:.1f} ms |"
+            )
+    return (
+        "**Burst** (N requests in flight):\n\n"
+        + "\n".join(burst)
+        + "\n\n**Users** (N users in flight, each waiting for its card before the next mention):\n\n"
+        + "\n".join(users)
+    )
 
 
 def verdicts(results: Results, ratios: list[dict[int, float]], levels: list[int]) -> str:
@@ -187,34 +201,45 @@ def verdicts(results: Results, ratios: list[dict[int, float]], levels: list[int]
         mid = statistics.median(per_rep)
         advisor, bare = (h.pct(results[(kind, "burst", level)].acks, 99) for kind in (h.ADVISOR, h.BARE))
         pooled = advisor / bare
-        lines.append(f"- ack p99 / bare Bolt's at concurrency {level}: median {mid:.2f}× over {len(per_rep)} "
-                     f"repetition(s) ({', '.join(f'{r:.2f}' for r in per_rep)}; pooled p99s {pooled:.2f}×; "
-                     "target ≤ 1.5×, judged on the median): "
-                     f"{'met' if round(mid, 2) <= 1.5 else '**not met**'}")  # fmt: skip
+        lines.append(
+            f"- ack p99 / bare Bolt's at concurrency {level}: median {mid:.2f}× over {len(per_rep)} "
+            f"repetition(s) ({', '.join(f'{r:.2f}' for r in per_rep)}; pooled p99s {pooled:.2f}×; "
+            "target ≤ 1.5×, judged on the median): "
+            f"{'met' if round(mid, 2) <= 1.5 else '**not met**'}"
+        )
     for c, limit in TARGETS.items():
         if c in levels:
             p99 = h.pct(results[(h.ADVISOR, "burst", c)].acks, 99)
-            lines.append(f"- ack p99 at concurrency {c}: {h.ms(p99)} (issue #8: under {limit * 1000:.0f} ms): "
-                         f"{'met' if p99 < limit else '**not met**'}")  # fmt: skip
+            lines.append(
+                f"- ack p99 at concurrency {c}: {h.ms(p99)} (issue #8: under {limit * 1000:.0f} ms): "
+                f"{'met' if p99 < limit else '**not met**'}"
+            )
     if 1 in levels:
         one = results[(h.ADVISOR, "users", 1)]
         p50 = h.pct(one.card_times, 50)
-        lines.append(f"- single user event→card p50: {h.ms(p50)} (target ≤ 12 ms): "
-                     f"{'met' if p50 <= 0.012 else '**not met**'}")  # fmt: skip
+        lines.append(
+            f"- single user event→card p50: {h.ms(p50)} (target ≤ 12 ms): {'met' if p50 <= 0.012 else '**not met**'}"
+        )
     cpu = [results[(h.ADVISOR, "users", c)].cpu_per_card_ms for c in levels]
-    lines.append(f"- server CPU per card (users runs): {', '.join(f'{x:.1f} ms' for x in cpu)} (target ≤ 8 ms): "
-                 f"{'met' if max(cpu) <= 8 else '**not met**'}")  # fmt: skip
+    lines.append(
+        f"- server CPU per card (users runs): {', '.join(f'{x:.1f} ms' for x in cpu)} (target ≤ 8 ms): "
+        f"{'met' if max(cpu) <= 8 else '**not met**'}"
+    )
     cold = {kind: h.pct(results[(kind, "cold", COLD)].acks, 99) for kind in (h.ADVISOR, h.BARE)}
-    lines.append(f"- burst of {results[(h.ADVISOR, 'cold', COLD)].total('conversations')} at concurrency {COLD} "
-                 f"as soon as the server is ready: ack p99 {h.ms(cold[h.ADVISOR])} (bare Bolt {h.ms(cold[h.BARE])}, "
-                 f"{cold[h.ADVISOR] / cold[h.BARE]:.2f}×); `serve` warms up before it opens its port")  # fmt: skip
+    lines.append(
+        f"- burst of {results[(h.ADVISOR, 'cold', COLD)].total('conversations')} at concurrency {COLD} "
+        f"as soon as the server is ready: ack p99 {h.ms(cold[h.ADVISOR])} (bare Bolt {h.ms(cold[h.BARE])}, "
+        f"{cold[h.ADVISOR] / cold[h.BARE]:.2f}×); `serve` warms up before it opens its port"
+    )
     runs = [r for (kind, _, _), r in results.items() if kind == h.ADVISOR]
     lost = sum(r.total("lost") for r in runs)
     dup = sum(r.total("duplicated") for r in runs)
     non_200 = sum(r.total("non_200") for r in runs)
     total = sum(r.total("conversations") for r in runs)
-    lines.append(f"- ai-advisor cards over all runs ({total} conversations): {lost} lost, {dup} duplicated, "
-                 f"{non_200} events not acked 200: {'met' if lost == dup == non_200 == 0 else '**not met**'}")
+    lines.append(
+        f"- ai-advisor cards over all runs ({total} conversations): {lost} lost, {dup} duplicated, "
+        f"{non_200} events not acked 200: {'met' if lost == dup == non_200 == 0 else '**not met**'}"
+    )
     return "\n".join(lines)
 
 
@@ -222,17 +247,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=200, help="conversations per burst run")
     parser.add_argument("--levels", default="1,10,50", help="concurrency levels, comma-separated")
-    parser.add_argument("--conversations", type=int, default=100,
-                        help="conversations per users run (at least 4 per user)")  # fmt: skip
+    parser.add_argument(
+        "--conversations", type=int, default=100, help="conversations per users run (at least 4 per user)"
+    )
     parser.add_argument("--reps", type=int, default=3, help="repetitions of every level (both apps each time)")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     results, ratios = run_all(levels, args.events, args.conversations, args.reps)
-    body = (h.header(started, time.perf_counter() - t0) + f"\n{args.reps} repetitions, both apps up at once and "
-            "alternating at every level; latencies pooled over the repetitions.\n\n" + tables(results, levels)
-            + "\n\nai-advisor against its targets:\n\n" + verdicts(results, ratios, levels) + "\n")  # fmt: skip
+    body = (
+        h.header(started, time.perf_counter() - t0) + f"\n{args.reps} repetitions, both apps up at once and "
+        "alternating at every level; latencies pooled over the repetitions.\n\n"
+        + tables(results, levels)
+        + "\n\nai-advisor against its targets:\n\n"
+        + verdicts(results, ratios, levels)
+        + "\n"
+    )
     print(body)
     if args.write:
         h.write_section("bench_slack.py", TITLE, body)

@@ -58,8 +58,9 @@ def measure(runs: int, env: dict[str, str]) -> dict[str, dict[str, list[float]]]
     for name, cmd in COMMANDS.items():
         run_once(cmd, env)  # warm-up: the index is built and the page cache is warm
         run_once(ANCHOR, env)
-        data: dict[str, list[float]] = {k: [] for k in ("wall", "cpu", "anchor_wall", "anchor_cpu", "ratio_wall",
-                                                         "ratio_cpu", "peak")}  # fmt: skip
+        data: dict[str, list[float]] = {
+            k: [] for k in ("wall", "cpu", "anchor_wall", "anchor_cpu", "ratio_wall", "ratio_cpu", "peak")
+        }
         for _ in range(runs):
             wall, cpu, peak = run_once(cmd, env)
             a_wall, a_cpu, _ = run_once(ANCHOR, env)
@@ -77,19 +78,26 @@ def measure(runs: int, env: dict[str, str]) -> dict[str, dict[str, list[float]]]
 def report(results: dict[str, dict[str, list[float]]], runs: int) -> str:
     """The table and the target checks."""
     med = statistics.median
-    lines = [f"{runs} runs of each command, each followed by `python -c pass` (the anchor); medians (min–max).", "",
-             "| command | wall | CPU | anchor wall | wall ÷ anchor | CPU ÷ anchor |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"{runs} runs of each command, each followed by `python -c pass` (the anchor); medians (min–max).",
+        "",
+        "| command | wall | CPU | anchor wall | wall ÷ anchor | CPU ÷ anchor |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, d in results.items():
-        lines.append(f"| `{name}` | {med(d['wall']) * 1000:.0f} ms ({min(d['wall']) * 1000:.0f}–"
-                     f"{max(d['wall']) * 1000:.0f}) | {med(d['cpu']) * 1000:.0f} ms | "
-                     f"{med(d['anchor_wall']) * 1000:.0f} ms | {med(d['ratio_wall']):.1f}× | "
-                     f"{med(d['ratio_cpu']):.1f}× |")  # fmt: skip
+        lines.append(
+            f"| `{name}` | {med(d['wall']) * 1000:.0f} ms ({min(d['wall']) * 1000:.0f}–"
+            f"{max(d['wall']) * 1000:.0f}) | {med(d['cpu']) * 1000:.0f} ms | "
+            f"{med(d['anchor_wall']) * 1000:.0f} ms | {med(d['ratio_wall']):.1f}× | "
+            f"{med(d['ratio_cpu']):.1f}× |"
+        )
     lines += ["", "Against issue #17's targets (median wall time on this machine):", ""]
     for name, limit in TARGETS.items():
         got = med(results[name]["wall"])
-        lines.append(f"- `{name}`: {got * 1000:.0f} ms (target ≤ {limit * 1000:.0f} ms): "
-                     f"{'met' if got <= limit else '**not met**'}")  # fmt: skip
+        lines.append(
+            f"- `{name}`: {got * 1000:.0f} ms (target ≤ {limit * 1000:.0f} ms): "
+            f"{'met' if got <= limit else '**not met**'}"
+        )
     return "\n".join(lines)
 
 

@@ -52,8 +52,9 @@ class Step:
         return h.pct(acks, 99)
 
 
-def run_step(server: h.Server, emulator: h.RecordingEmulator, rate: float, seconds: float, clients: int,
-             tag: str) -> Step:  # fmt: skip
+def run_step(
+    server: h.Server, emulator: h.RecordingEmulator, rate: float, seconds: float, clients: int, tag: str
+) -> Step:
     """Offer `rate` events/s for `seconds`, then wait for every card."""
     total = max(20, round(rate * seconds))
     bodies = [h.mention_body(f"C{tag}{i:06d}", h.FULL_TEXTS[i % len(h.FULL_TEXTS)]) for i in range(total)]
@@ -80,8 +81,14 @@ def run_step(server: h.Server, emulator: h.RecordingEmulator, rate: float, secon
     out = h.outcome(emulator, sent, {s.thread: s.at for s in sent})
     last_card = max((p.at for s in sent for p in emulator.cards(s.thread)), default=max(s.at for s in sent))
     drain = last_card - min(s.at for s in sent)
-    return Step(rate, out, (total - 1) / send_span if send_span > 0 else float(total), h.pct(late, 99), drain,
-                out.carded / drain if drain > 0 else 0.0)  # fmt: skip
+    return Step(
+        rate,
+        out,
+        (total - 1) / send_span if send_span > 0 else float(total),
+        h.pct(late, 99),
+        drain,
+        out.carded / drain if drain > 0 else 0.0,
+    )
 
 
 def measure(start_rate: float, seconds: float, limit: float, clients: int) -> list[Step]:
@@ -97,8 +104,11 @@ def measure(start_rate: float, seconds: float, limit: float, clients: int) -> li
             while rate <= MAX_RATE:
                 step = run_step(server, emulator, rate, seconds, clients, f"T{n}x")
                 steps.append(step)
-                print(f"  offered {rate:.0f}/s: ack p99 {h.ms(step.ack_p99)}, sent {step.sent_rate:.0f}/s, "
-                      f"{step.outcome.carded}/{step.outcome.conversations} cards", flush=True)  # fmt: skip
+                print(
+                    f"  offered {rate:.0f}/s: ack p99 {h.ms(step.ack_p99)}, sent {step.sent_rate:.0f}/s, "
+                    f"{step.outcome.carded}/{step.outcome.conversations} cards",
+                    flush=True,
+                )
                 n += 1
                 if step.ack_p99 > limit:
                     break
@@ -117,29 +127,38 @@ def measure(start_rate: float, seconds: float, limit: float, clients: int) -> li
 
 def report(steps: list[Step], limit: float, seconds: float) -> str:
     """The table and the answer."""
-    lines = ["| offered events/s | sent events/s | client late p99 | ack p50 | ack p99 | event→card p50 | "
-             "event→card p99 | cards | lost | duplicated | non-200 | cards/s (first send → last card) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| offered events/s | sent events/s | client late p99 | ack p50 | ack p99 | event→card p50 | "
+        "event→card p99 | cards | lost | duplicated | non-200 | cards/s (first send → last card) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for s in steps:
         o = s.outcome
-        lines.append(f"| {s.rate:.0f} | {s.sent_rate:.0f} | {h.ms(s.late_p99)} | {h.ms(h.pct(o.acks, 50))} | "
-                     f"{h.ms(s.ack_p99)} | {h.ms(h.pct(o.card_times, 50))} | {h.ms(h.pct(o.card_times, 99))} | "
-                     f"{o.carded}/{o.conversations} | {o.lost} | {o.duplicated} | {o.non_200} | "
-                     f"{s.cards_per_s:.0f} |")  # fmt: skip
+        lines.append(
+            f"| {s.rate:.0f} | {s.sent_rate:.0f} | {h.ms(s.late_p99)} | {h.ms(h.pct(o.acks, 50))} | "
+            f"{h.ms(s.ack_p99)} | {h.ms(h.pct(o.card_times, 50))} | {h.ms(h.pct(o.card_times, 99))} | "
+            f"{o.carded}/{o.conversations} | {o.lost} | {o.duplicated} | {o.non_200} | "
+            f"{s.cards_per_s:.0f} |"
+        )
     passed = [s for s in steps if s.ack_p99 <= limit]
     best = max(passed, key=lambda s: s.rate) if passed else None
     failed = [s for s in steps if s.ack_p99 > limit]
-    answer = (f"- Highest offered rate with ack p99 ≤ {limit * 1000:.0f} ms: **{best.rate:.0f} events/s**"
-              if best else f"- No step kept ack p99 ≤ {limit * 1000:.0f} ms.")  # fmt: skip
+    answer = (
+        f"- Highest offered rate with ack p99 ≤ {limit * 1000:.0f} ms: **{best.rate:.0f} events/s**"
+        if best
+        else f"- No step kept ack p99 ≤ {limit * 1000:.0f} ms."
+    )
     if best and not failed:
         answer += f" (the limit was not reached up to {MAX_RATE:.0f} events/s)"
     cards = max((s.cards_per_s for s in steps if s.outcome.conversations >= 50), default=0.0)
     lost = sum(s.outcome.lost for s in steps)
     dup = sum(s.outcome.duplicated for s in steps)
-    return ("\n".join(lines) + f"\n\n{answer}.\n- Card throughput (the most cards/s over a step, first send to last "
-            f"card): **{cards:.0f} cards/s**; above that rate events are acked and queue for the listener threads.\n"
-            f"- Lost cards over all steps: {lost}; duplicated: {dup}.\n- Each step offers its rate for {seconds:g} s "
-            "(at least 20 events).\n")  # fmt: skip
+    return (
+        "\n".join(lines) + f"\n\n{answer}.\n- Card throughput (the most cards/s over a step, first send to last "
+        f"card): **{cards:.0f} cards/s**; above that rate events are acked and queue for the listener threads.\n"
+        f"- Lost cards over all steps: {lost}; duplicated: {dup}.\n- Each step offers its rate for {seconds:g} s "
+        "(at least 20 events).\n"
+    )
 
 
 def main() -> None:

@@ -41,6 +41,8 @@ def eval_file(name: str) -> Path:
     bench/data/eval/ so `make bench` works on any clone."""
     shared = ROOT.parent / "shared" / "eval" / name
     return shared if shared.exists() else ROOT / "bench" / "data" / "eval" / name
+
+
 SECRET = "0b5e7c1d9a3f4e2b8c6d0a1f3e5b7d9c"  # shaped like a Slack signing secret (32 hex digits)
 BOT_TOKEN = "xoxb-1-BENCH-b3nchT0ken"
 CARD_EVENT = "advisor_recommendation"
@@ -84,8 +86,10 @@ LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"
 def machine() -> str:
     """One line: architecture, cores, CPU model, Python, OS, and the 1-minute load average when the run started."""
     load = LOAD_AT_START
-    return (f"{platform.machine()}, {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}; load average {load:.2f} at start")  # fmt: skip
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average {load:.2f} at start"
+    )
 
 
 def _shown(path: Path) -> str:
@@ -102,8 +106,10 @@ def command() -> str:
 
 def header(started: dt.datetime, seconds: float) -> str:
     """The lines every section starts with: machine, date, command, run time."""
-    return (f"- Machine: {machine()}\n- Date: {started.strftime('%Y-%m-%d %H:%M')} UTC "
-            f"(run took {seconds:.0f} s)\n- Command: `{command()}`\n")  # fmt: skip
+    return (
+        f"- Machine: {machine()}\n- Date: {started.strftime('%Y-%m-%d %H:%M')} UTC "
+        f"(run took {seconds:.0f} s)\n- Command: `{command()}`\n"
+    )
 
 
 def write_section(script: str, heading: str, body: str, path: Path = BENCHMARKS) -> None:
@@ -181,8 +187,9 @@ class RecordingEmulator(SlackEmulator):
         self.start()
         return self
 
-    def _record(self, method: str, params: dict[str, Any], headers: dict[str, str], faulted: str | None,
-                reply: Any) -> Any:  # fmt: skip
+    def _record(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], faulted: str | None, reply: Any
+    ) -> Any:
         result = super()._record(method, params, headers, faulted, reply)
         call = self._calls[-1] if self._calls else None
         if method == "chat.postMessage" and call is not None and call.ok:
@@ -256,8 +263,14 @@ class Server:
 def server_env(emulator_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """A clean environment for a server: no inherited Slack/advisor/OpenAI settings, the emulator as Slack."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ADVISOR_", "OPENAI_", "AZURE_"))}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator_url,
-               ADVISOR_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), **extra)  # fmt: skip
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=emulator_url,
+        ADVISOR_DATA_DIR=str(data_dir),
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
     return env
 
 
@@ -271,8 +284,9 @@ def start_server(kind: str, emulator_url: str, data_dir: Path, *, timeout: float
         cmd = [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), str(port)]
     log = data_dir / f"{kind.replace(' ', '-')}.log"
     with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, env=server_env(emulator_url, data_dir, **env), stdout=out,
-                                stderr=subprocess.STDOUT, cwd=data_dir)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, env=server_env(emulator_url, data_dir, **env), stdout=out, stderr=subprocess.STDOUT, cwd=data_dir
+        )
     server = Server(kind, proc, SlackClient(f"http://127.0.0.1:{port}", SECRET, timeout=60), log)
     try:
         wait_ready(server, timeout)

@@ -13,9 +13,19 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_startup.py", "bench_core.py", "bench_reader.py", "bench_advice.py", "bench_retrieval.py",
-         "bench_llm.py", "bench_digest.py",
-         "bench_scaling.py", "bench_slack.py", "bench_memory.py", "bench_throughput.py"]  # fmt: skip
+ORDER = [
+    "bench_startup.py",
+    "bench_core.py",
+    "bench_reader.py",
+    "bench_advice.py",
+    "bench_retrieval.py",
+    "bench_llm.py",
+    "bench_digest.py",
+    "bench_scaling.py",
+    "bench_slack.py",
+    "bench_memory.py",
+    "bench_throughput.py",
+]
 ARGS: dict[str, list[str]] = {"bench_retrieval.py": ["--reps", "100"]}
 
 

@@ -81,8 +81,10 @@ def run(ctx: click.Context) -> None:
             raise click.ClickException("Slack support is not installed in this build.")
         ctx.invoke(serve_cmd)
     else:
-        click.echo("No Slack tokens set (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): "
-                   "starting the terminal conversation.\n")  # fmt: skip
+        click.echo(
+            "No Slack tokens set (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): "
+            "starting the terminal conversation.\n"
+        )
         ctx.invoke(chat, today=None)
 
 
@@ -91,9 +93,11 @@ def _today(value: dt.date | dt.datetime | None) -> dt.date | None:
 
 
 TODAY_OPTION = click.option(
-    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="Date that relative deadlines count from (\"by March\", \"next quarter\"), YYYY-MM-DD; default: today.",
-)  # fmt: skip
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help='Date that relative deadlines count from ("by March", "next quarter"), YYYY-MM-DD; default: today.',
+)
 
 
 @main.command()
@@ -101,8 +105,8 @@ TODAY_OPTION = click.option(
 @friendly_errors
 def chat(today: dt.datetime | None) -> None:
     """Talk to the advisor in the terminal (the same conversation as in Slack)."""
-    from bot.advisor.conversation import ConversationKey
-    from bot.report import text_card
+    from bot.advisor.report import text_card
+    from bot.workflows.conversation import ConversationKey
 
     svc = services()
     svc.advisor.today = _today(today)
@@ -126,7 +130,7 @@ def chat(today: dt.datetime | None) -> None:
                 click.echo(f"advisor> {terminal_text(note)}")
             click.echo(text_card(reply.recommendation))
             click.echo(f"  Assessment {reply.conversation_id} (for `ai-advisor summary {reply.conversation_id}`)")
-            click.echo("advisor> Ask \"why?\", correct an answer, or type quit.")
+            click.echo('advisor> Ask "why?", correct an answer, or type quit.')
         else:
             for note in reply.notes:
                 if note not in reply.text:  # e.g. "A new project: a new assessment …" (Slack and Teams show notes too)
@@ -187,7 +191,7 @@ def _read_text(text: str) -> str:
 @friendly_errors
 def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | None) -> None:
     """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
-    from bot.report import assessment_json, text_card
+    from bot.advisor.report import assessment_json, text_card
 
     advisor = services().advisor
     advisor.today = _today(today)
@@ -221,9 +225,17 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
 @click.option("--explain", is_flag=True, help="Print every assumption with its value, source and date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @friendly_errors
-def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_often: bool | None,
-            config: Path | None, overrides: tuple[str, ...], use_case: str | None, latency_ms: int | None,
-            explain: bool, as_json: bool) -> None:  # fmt: skip
+def tco_cmd(
+    monthly_requests: int | None,
+    labeled_examples: int | None,
+    changes_often: bool | None,
+    config: Path | None,
+    overrides: tuple[str, ...],
+    use_case: str | None,
+    latency_ms: int | None,
+    explain: bool,
+    as_json: bool,
+) -> None:
     """3-year cost of prompting, fine-tuning and hybrid, and the crossover volume."""
     from bot.advisor import tco
     from bot.advisor.engine import profile_for
@@ -244,20 +256,30 @@ def tco_cmd(monthly_requests: int | None, labeled_examples: int | None, changes_
         return
     described = use_case or latency_ms
     profile = profile_for(IntakeValues(use_case=use_case, latency_p95_ms=latency_ms)) if described else None
-    est = tco.estimate(monthly_requests, labeled_examples=labeled_examples, changes_often=changes_often,
-                       assumptions=assumptions, profile=profile)  # fmt: skip
+    est = tco.estimate(
+        monthly_requests,
+        labeled_examples=labeled_examples,
+        changes_often=changes_often,
+        assumptions=assumptions,
+        profile=profile,
+    )
     if as_json:
         click.echo(est.model_dump_json(indent=2))
         return
     vol = tco.format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
     click.echo(f"3-year cost at {vol} requests/month")
     for name, cost in est.approaches.items():
-        click.echo(f"  {name:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
-                   f"{tco.format_usd(cost.monthly_usd):>8}   "
-                   f"36 months {tco.format_usd(cost.total_usd):>8}")  # fmt: skip
+        click.echo(
+            f"  {name:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
+            f"{tco.format_usd(cost.monthly_usd):>8}   "
+            f"36 months {tco.format_usd(cost.total_usd):>8}"
+        )
     x = est.crossover_monthly_requests
-    click.echo(f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month" if x is not None
-               else "Crossover: none, fine-tuning is never cheaper per request at these prices")  # fmt: skip
+    click.echo(
+        f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month"
+        if x is not None
+        else "Crossover: none, fine-tuning is never cheaper per request at these prices"
+    )
     for note in est.notes:
         click.echo(f"note: {note}")
 
@@ -304,20 +326,22 @@ def index_cmd(rebuild: bool) -> None:
 @friendly_errors
 def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
     """Search the knowledge base for QUERY and show the best passages with their sources."""
-    from bot import retrieval
+    from bot.knowledge import retrieval
 
     knowledge = services().knowledge
     if jsonl:
-        _jsonl("q", lambda item: {"id": item.get("id"),
-                                  "results": [p.to_dict() for p in knowledge.search(item["q"], k)]})
+        _jsonl(
+            "q", lambda item: {"id": item.get("id"), "results": [p.to_dict() for p in knowledge.search(item["q"], k)]}
+        )
         return
     text = " ".join(query).strip()
     if not retrieval.query_terms(text):
         raise click.UsageError("give a QUERY with a few words in it (or --jsonl to read queries on stdin)")
     passages = knowledge.search(text, k)
     if as_json:
-        click.echo(json.dumps({"query": text, "results": [p.to_dict() for p in passages]}, indent=2,
-                              ensure_ascii=False))  # fmt: skip
+        click.echo(
+            json.dumps({"query": text, "results": [p.to_dict() for p in passages]}, indent=2, ensure_ascii=False)
+        )
         return
     if not passages:
         click.echo(f"No passages match {text!r}.")
@@ -332,7 +356,7 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
 @friendly_errors
 def ask(question: tuple[str, ...], as_json: bool) -> None:
     """Answer QUESTION from the knowledge base, citing its sources (quoted offline; prose with a model)."""
-    from bot.ask import ask as answer_question
+    from bot.knowledge.ask import ask as answer_question
 
     text = " ".join(question)
     svc = services()
@@ -423,7 +447,7 @@ def serve_teams(port: int, host: str) -> None:
 @friendly_errors
 def summary(conversation_id: str, as_json: bool) -> None:
     """The leads' summary of one stored assessment (by the id shown on its card or in `status`)."""
-    from bot.advisor.summary import build_summary, summary_text
+    from bot.workflows.summary import build_summary, summary_text
 
     svc = services()
     result = build_summary(svc.store, conversation_id, llm=svc.llm)
@@ -438,7 +462,7 @@ def summary(conversation_id: str, as_json: bool) -> None:
 @friendly_errors
 def export(since: str, fmt: str, platform: str | None, output: Path | None) -> None:
     """Export assessments for admins: approach, confidence, decision, feedback, crossover (no transcripts)."""
-    from bot.advisor.digest import export_rows, export_text, parse_period
+    from bot.workflows.digest import export_rows, export_text, parse_period
 
     rows = export_rows(services().store, platform=platform, period=parse_period(since))
     text = export_text(rows, "json" if fmt == "json" else "csv")
@@ -451,12 +475,15 @@ def export(since: str, fmt: str, platform: str | None, output: Path | None) -> N
 
 @main.command()
 @click.option("--older-than", "older_than", required=True, help="Age of the conversations to delete, e.g. 180d.")
-@click.option("--keep-counts/--no-keep-counts", default=None,
-              help="Keep anonymised counts per month and approach (default: ADVISOR_PURGE_KEEP_COUNTS, on).")
+@click.option(
+    "--keep-counts/--no-keep-counts",
+    default=None,
+    help="Keep anonymised counts per month and approach (default: ADVISOR_PURGE_KEEP_COUNTS, on).",
+)
 @friendly_errors
 def purge(older_than: str, keep_counts: bool | None) -> None:
     """Delete transcripts, intakes, recommendations, feedback and decisions older than a period."""
-    from bot.advisor.digest import parse_period
+    from bot.workflows.digest import parse_period
 
     period = parse_period(older_than)
     if period.since is None:
@@ -464,5 +491,7 @@ def purge(older_than: str, keep_counts: bool | None) -> None:
     svc = services()
     keep = svc.settings.advisor_purge_keep_counts if keep_counts is None else keep_counts
     deleted = svc.store.purge(period.since_iso or "", keep_counts=keep)
-    click.echo(f"Deleted {deleted} conversation{'s' if deleted != 1 else ''} not updated in the {period.label}"
-               + (" (anonymised counts kept)." if keep and deleted else "."))
+    click.echo(
+        f"Deleted {deleted} conversation{'s' if deleted != 1 else ''} not updated in the {period.label}"
+        + (" (anonymised counts kept)." if keep and deleted else ".")
+    )

@@ -16,9 +16,13 @@ class Settings(BaseSettings):
     """Every setting the advisor reads; names match the environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
         # Only `connections` is nested: CONNECTIONS__<rest> lands in it as {"<rest>": value}.
-        env_nested_delimiter="__", env_nested_max_split=1,
+        env_nested_delimiter="__",
+        env_nested_max_split=1,
     )
 
     slack_bot_token: SecretStr | None = None

@@ -40,30 +40,61 @@ def check_tokens(services: Services) -> list[Check]:
         return [Check("slack", True, "not configured: `ai-advisor run` starts the terminal conversation")]
     out: list[Check] = []
     if not bot:
-        out.append(fail("slack bot token", "SLACK_BOT_TOKEN is not set",
-                        "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"))  # fmt: skip
+        out.append(
+            fail(
+                "slack bot token",
+                "SLACK_BOT_TOKEN is not set",
+                "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+            )
+        )
     elif not bot.startswith("xoxb-"):
-        out.append(fail("slack bot token", f"SLACK_BOT_TOKEN starts with {shown(bot)!r}, not 'xoxb-'",
-                        "use the Bot User OAuth Token (xoxb-…), not a user (xoxp-) or app-level (xapp-) token"))
+        out.append(
+            fail(
+                "slack bot token",
+                f"SLACK_BOT_TOKEN starts with {shown(bot)!r}, not 'xoxb-'",
+                "use the Bot User OAuth Token (xoxb-…), not a user (xoxp-) or app-level (xapp-) token",
+            )
+        )
     else:
         out.append(Check("slack bot token", True, "xoxb-… set"))
     if app and not app.startswith("xapp-"):
-        out.append(fail("slack app token", f"SLACK_APP_TOKEN starts with {shown(app)!r}, not 'xapp-'",
-                        "create an App-Level Token with connections:write (Basic Information) for Socket Mode"))
+        out.append(
+            fail(
+                "slack app token",
+                f"SLACK_APP_TOKEN starts with {shown(app)!r}, not 'xapp-'",
+                "create an App-Level Token with connections:write (Basic Information) for Socket Mode",
+            )
+        )
     elif app:
         out.append(Check("slack app token", True, "xapp-… set: Socket Mode"))
     if secret:
         if secret.startswith(("xox", "xapp-")):
-            out.append(fail("slack signing secret", "SLACK_SIGNING_SECRET holds a token",
-                            "copy the Signing Secret from Basic Information → App Credentials"))  # fmt: skip
+            out.append(
+                fail(
+                    "slack signing secret",
+                    "SLACK_SIGNING_SECRET holds a token",
+                    "copy the Signing Secret from Basic Information → App Credentials",
+                )
+            )
         elif not SIGNING_SECRET.match(secret):
-            out.append(Check("slack signing secret", True,
-                             "set, but not 32 hex characters like Slack's (check it was copied whole)", warn=True))
+            out.append(
+                Check(
+                    "slack signing secret",
+                    True,
+                    "set, but not 32 hex characters like Slack's (check it was copied whole)",
+                    warn=True,
+                )
+            )
         else:
             out.append(Check("slack signing secret", True, "set: HTTP mode"))
     elif not app:
-        out.append(fail("slack mode", "neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode)",
-                        "set SLACK_SIGNING_SECRET to serve POST /slack/events, or SLACK_APP_TOKEN for Socket Mode"))
+        out.append(
+            fail(
+                "slack mode",
+                "neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode)",
+                "set SLACK_SIGNING_SECRET to serve POST /slack/events, or SLACK_APP_TOKEN for Socket Mode",
+            )
+        )
     return out
 
 
@@ -88,11 +119,17 @@ def check_auth(services: Services) -> Check | None:
         resp = client.auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
-        return fail("slack auth", f"auth.test refused the bot token: {error}",
-                    "reinstall the app and copy the new Bot User OAuth Token (it may be revoked or mistyped)")
+        return fail(
+            "slack auth",
+            f"auth.test refused the bot token: {error}",
+            "reinstall the app and copy the new Bot User OAuth Token (it may be revoked or mistyped)",
+        )
     except Exception as exc:  # network: name the URL, not the token
-        return fail("slack auth", f"cannot reach {s.slack_api_url}: {type(exc).__name__}",
-                    "check the network, a proxy, or SLACK_API_URL")  # fmt: skip
+        return fail(
+            "slack auth",
+            f"cannot reach {s.slack_api_url}: {type(exc).__name__}",
+            "check the network, a proxy, or SLACK_API_URL",
+        )
     headers = {str(k).lower(): v for k, v in dict(resp.headers or {}).items()}
     raw = headers.get("x-oauth-scopes")
     granted = {x.strip() for x in str(raw[0] if isinstance(raw, list) else raw or "").split(",") if x.strip()}
@@ -101,8 +138,11 @@ def check_auth(services: Services) -> Check | None:
         return Check("slack auth", True, f"{who}; Slack did not report scopes", warn=True)
     missing = [x for x in required_scopes() if x not in granted]
     if missing:
-        return fail("slack scopes", f"{who}; missing scopes: {', '.join(missing)}",
-                    "add them under OAuth & Permissions (or recreate from `ai-advisor manifest`) and reinstall")
+        return fail(
+            "slack scopes",
+            f"{who}; missing scopes: {', '.join(missing)}",
+            "add them under OAuth & Permissions (or recreate from `ai-advisor manifest`) and reinstall",
+        )
     return Check("slack auth", True, f"{who}; all {len(required_scopes())} scopes granted")
 
 
@@ -116,8 +156,11 @@ def check_database(services: Services) -> Check:
             db.execute("insert or replace into processed_events (key, created_at) values ('doctor:write-check', '')")
             db.execute("delete from processed_events where key = 'doctor:write-check'")
     except Exception as exc:
-        return fail("database", f"{services.settings.db_path} is not writable: {exc}",
-                    "give the app write access to ADVISOR_DATA_DIR (or set ADVISOR_DB elsewhere)")  # fmt: skip
+        return fail(
+            "database",
+            f"{services.settings.db_path} is not writable: {exc}",
+            "give the app write access to ADVISOR_DATA_DIR (or set ADVISOR_DB elsewhere)",
+        )
     return Check("database", True, ready.detail + ", writable")
 
 
@@ -134,9 +177,12 @@ def check_llm(services: Services) -> Check:
     except AdvisorError as exc:
         return fail("llm", str(exc), "fix the setting named above")
     except Exception as exc:
-        return fail("llm", f"the model at {where} did not answer: {type(exc).__name__}",
-                    "check OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT, the key, and ADVISOR_LLM_MODEL "
-                    "(or unset them to run offline)")  # fmt: skip
+        return fail(
+            "llm",
+            f"the model at {where} did not answer: {type(exc).__name__}",
+            "check OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT, the key, and ADVISOR_LLM_MODEL "
+            "(or unset them to run offline)",
+        )
     detail = f"{s.advisor_llm_model} at {where} answered"
     try:
         used = llm.budget.used()
@@ -144,8 +190,13 @@ def check_llm(services: Services) -> Check:
         return Check("llm", True, f"{detail}; today's model calls could not be read: {exc}", warn=True)
     detail += f"; today (UTC): {used['calls']} of {llm.budget.limit} model calls, ~{used['tokens']:,} tokens"
     if used["calls"] >= llm.budget.limit:
-        return Check("llm", True, detail + " - the daily budget is spent, so the advisor answers offline until "
-                     "midnight UTC (ADVISOR_LLM_DAILY_CALLS raises it)", warn=True)  # fmt: skip
+        return Check(
+            "llm",
+            True,
+            detail + " - the daily budget is spent, so the advisor answers offline until "
+            "midnight UTC (ADVISOR_LLM_DAILY_CALLS raises it)",
+            warn=True,
+        )
     return Check("llm", True, detail)
 
 
@@ -170,8 +221,9 @@ def check_queues(services: Services) -> Check:
     detail = f"{pending} repl(ies) to post, {dead} given up, {waiting} turn(s) to answer"
     if dead:
         return Check("delivery", True, detail + " (see the log lines with outcome=dead)", warn=True)
-    return Check("delivery", True, detail + " (posted/answered by `ai-advisor serve`)" if pending or waiting
-                 else detail)  # fmt: skip
+    return Check(
+        "delivery", True, detail + " (posted/answered by `ai-advisor serve`)" if pending or waiting else detail
+    )
 
 
 def run_checks(services: Services) -> list[Check]:

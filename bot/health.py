@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.migrations import MIGRATIONS
 from bot.services import Services
+from bot.storage.migrations import MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,12 @@ def database(services: Services) -> Check:
         with store.transaction() as db:
             applied = {r[0] for r in db.execute("select name from _migrations")}
     except Exception as exc:  # any failure here means "not ready"; say which
-        return Check("database", False, f"cannot open {services.settings.db_path}: {type(exc).__name__}: {exc}",
-                     "check ADVISOR_DB / ADVISOR_DATA_DIR point at a writable place")  # fmt: skip
+        return Check(
+            "database",
+            False,
+            f"cannot open {services.settings.db_path}: {type(exc).__name__}: {exc}",
+            "check ADVISOR_DB / ADVISOR_DATA_DIR point at a writable place",
+        )
     missing = [name for name, _ in MIGRATIONS if name not in applied]
     if missing:
         return Check("database", False, f"migrations not applied: {', '.join(missing)}", "restart the app")
@@ -43,19 +47,32 @@ def knowledge(services: Services) -> Check:
     try:
         files = services.knowledge.files()
     except Exception as exc:
-        return Check("knowledge", False, f"index not available: {type(exc).__name__}: {exc}",
-                     "run `ai-advisor index` and check ADVISOR_KNOWLEDGE_DIRS")  # fmt: skip
+        return Check(
+            "knowledge",
+            False,
+            f"index not available: {type(exc).__name__}: {exc}",
+            "run `ai-advisor index` and check ADVISOR_KNOWLEDGE_DIRS",
+        )
     chunks = sum(int(f.get("chunks") or 0) for f in files)
     if not chunks:
-        return Check("knowledge", False, "the knowledge index is empty",
-                     "run `ai-advisor index` and check ADVISOR_KNOWLEDGE_DIRS")  # fmt: skip
+        return Check(
+            "knowledge",
+            False,
+            "the knowledge index is empty",
+            "run `ai-advisor index` and check ADVISOR_KNOWLEDGE_DIRS",
+        )
     broken = [f["source"] for f in files if f.get("error")]
     detail = f"{len(files)} files, {chunks} passages" + (f"; not searchable: {', '.join(broken)}" if broken else "")
     report = getattr(services.knowledge, "last_report", None)
     refused = sorted(s for s, e in (report.errors.items() if report else ()) if str(e).startswith("refused"))
     if refused:  # symlinks out of a knowledge directory: never indexed, but someone put them there
-        return Check("knowledge", True, f"{detail}; refused (links outside their directory): {', '.join(refused)}",
-                     "remove those links, or copy the files into the knowledge directory", warn=True)  # fmt: skip
+        return Check(
+            "knowledge",
+            True,
+            f"{detail}; refused (links outside their directory): {', '.join(refused)}",
+            "remove those links, or copy the files into the knowledge directory",
+            warn=True,
+        )
     return Check("knowledge", True, detail)
 
 

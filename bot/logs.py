@@ -20,8 +20,21 @@ from bot.errors import InputError
 from bot.redact import redact
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-EVENT_FIELDS = ("event", "conversation_id", "platform", "kind", "outcome", "latency_ms", "queued_ms", "attempts",
-                "outbox_id", "inbox_id", "retry_in_s", "status", "error")  # fmt: skip
+EVENT_FIELDS = (
+    "event",
+    "conversation_id",
+    "platform",
+    "kind",
+    "outcome",
+    "latency_ms",
+    "queued_ms",
+    "attempts",
+    "outbox_id",
+    "inbox_id",
+    "retry_in_s",
+    "status",
+    "error",
+)
 USER_TEXT_FIELDS = ("text",)
 # Libraries that are chatty below WARNING, and whose debug lines carry request bodies.
 QUIET = ("urllib3", "httpx", "httpcore", "openai", "waitress.queue")
@@ -38,8 +51,14 @@ def level_of(name: str) -> int:
 def secrets_of(settings: Settings) -> dict[str, str]:
     """The configured secret values by setting name (empty ones left out)."""
     out: dict[str, str] = {}
-    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "openai_api_key",
-                 "azure_openai_api_key", "connections__service_connection__settings__clientsecret"):  # fmt: skip
+    for name in (
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "openai_api_key",
+        "azure_openai_api_key",
+        "connections__service_connection__settings__clientsecret",
+    ):
         value = getattr(settings, name, None)
         if value is not None and value.get_secret_value():
             out[name.upper()] = value.get_secret_value()

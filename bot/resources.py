@@ -11,8 +11,9 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _find(name: str) -> Path:
-    # A wheel carries the directory inside the package; a checkout (or editable install) has it at the root.
-    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+    # A wheel carries the directory inside the package (under `_data/`, apart from the `bot.knowledge` code package);
+    # a checkout (or editable install) has it at the root.
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"cannot find the {name}/ directory next to {_PACKAGE}")

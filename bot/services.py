@@ -13,20 +13,22 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 # A description that reaches a card (and every step of the engine) without questions.
-WARM_UP_TEXT = ("A support ticket classifier: 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
-                "live in 6 months, budget $300k, not regulated, the task is stable.")  # fmt: skip
+WARM_UP_TEXT = (
+    "A support ticket classifier: 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
+    "live in 6 months, budget $300k, not regulated, the task is stable."
+)
 
 if TYPE_CHECKING:
-    from bot.advisor.conversation import Advisor
     from bot.advisor.engine import Recommendation
     from bot.advisor.intake import Intake
-    from bot.advisor.leads import Leads
     from bot.advisor.questions import Question
-    from bot.inbox import Inbox
-    from bot.llm import LlmClient
-    from bot.outbox import Outbox
-    from bot.retrieval import KnowledgeIndex
-    from bot.store import Store
+    from bot.knowledge.retrieval import KnowledgeIndex
+    from bot.llm.client import LlmClient
+    from bot.storage.inbox import Inbox
+    from bot.storage.outbox import Outbox
+    from bot.storage.store import Store
+    from bot.workflows.conversation import Advisor
+    from bot.workflows.leads import Leads
 
 
 @dataclass
@@ -38,30 +40,34 @@ class Services:
     @cached_property
     def store(self) -> Store:
         """The conversation database."""
-        from bot.store import Store
+        from bot.storage.store import Store
 
         return Store(self.settings.db_path, synchronous=self.settings.advisor_db_synchronous)
 
     @cached_property
     def advisor(self) -> Advisor:
         """The conversation core."""
-        from bot.advisor.conversation import Advisor
+        from bot.workflows.conversation import Advisor
 
         return Advisor(self.store, enrich=self._enrich, llm=self.llm, answer_topic=self._answer_topic)
 
     @cached_property
     def outbox(self) -> Outbox:
-        """Messages waiting to be posted (crash-safe delivery, bot/outbox.py)."""
-        from bot.outbox import Outbox
+        """Messages waiting to be posted (crash-safe delivery, bot/storage/outbox.py)."""
+        from bot.storage.outbox import Outbox
 
         s = self.settings
-        return Outbox(self.store, retry_base=s.advisor_outbox_retry_base, retry_max=s.advisor_outbox_retry_max,
-                      max_attempts=s.advisor_outbox_max_attempts)
+        return Outbox(
+            self.store,
+            retry_base=s.advisor_outbox_retry_base,
+            retry_max=s.advisor_outbox_retry_max,
+            max_attempts=s.advisor_outbox_max_attempts,
+        )
 
     @cached_property
     def inbox(self) -> Inbox:
-        """User turns received but not answered yet (crash-safe intake, bot/inbox.py)."""
-        from bot.inbox import Inbox
+        """User turns received but not answered yet (crash-safe intake, bot/storage/inbox.py)."""
+        from bot.storage.inbox import Inbox
 
         return Inbox(self.store, lock_for=self.advisor.conversation_lock)
 
@@ -70,25 +76,26 @@ class Services:
         """The optional model client (None, i.e. offline, unless a key, base URL or Azure settings are given)."""
         if not self.settings.llm_enabled:
             return None
-        from bot.llm import LlmClient
+        from bot.llm.client import LlmClient
 
         return LlmClient.from_settings(self.settings, store=self.store)  # the daily budget is counted in the store
 
     @cached_property
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index (shipped knowledge/ plus ADVISOR_KNOWLEDGE_DIRS), refreshed on first use."""
+        from bot.knowledge.retrieval import KnowledgeIndex
         from bot.resources import knowledge_dir
-        from bot.retrieval import KnowledgeIndex
 
         roots = [knowledge_dir(), *self.settings.extra_knowledge_dirs]
         index = KnowledgeIndex(self.settings.advisor_data_dir / "knowledge.db", roots)
         index.ensure_fresh()
         return index
 
-    def leads(self, group_members: Callable[[], Iterable[str]] | None = None,
-              lead_ids: Iterable[str] | None = None) -> Leads:  # fmt: skip
+    def leads(
+        self, group_members: Callable[[], Iterable[str]] | None = None, lead_ids: Iterable[str] | None = None
+    ) -> Leads:
         """The leads' workflow for one adapter (leads: ADVISOR_LEADS unless given, plus a platform group)."""
-        from bot.advisor.leads import Leads
+        from bot.workflows.leads import Leads
 
         ids = self.settings.lead_ids if lead_ids is None else lead_ids
         return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
@@ -96,8 +103,8 @@ class Services:
     def apply_retention(self) -> int:
         """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted.
 
-        Serving applies it at start-up and every hour (bot/housekeeping.py)."""
-        from bot.advisor.leads import retention_cutoff
+        Serving applies it at start-up and every hour (bot/workflows/housekeeping.py)."""
+        from bot.workflows.leads import retention_cutoff
 
         days = self.settings.advisor_retention_days
         if days is None:
@@ -121,7 +128,7 @@ class Services:
 
     def _answer_topic(self, question: str) -> str:
         # A question about the topic in a conversation: the same knowledge answer as `ai-advisor ask`, with sources.
-        from bot.ask import ask
+        from bot.knowledge.ask import ask
 
         found = ask(question, self.knowledge, self.llm)
         sources = [f"[{n}] {c.source} § {c.section}" for n, c in enumerate(found.citations, 1)]

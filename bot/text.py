@@ -9,8 +9,7 @@ from __future__ import annotations
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI in many terminals), and the Unicode
 # bidirectional overrides and isolates that reorder how a line reads ("Trojan Source").
-_CONTROLS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
-             *range(0x202A, 0x202F), *range(0x2066, 0x206A)]  # fmt: skip
+_CONTROLS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _STRIP = dict.fromkeys(_CONTROLS, " ")
 
 
@@ -27,4 +26,3 @@ def one_line(text: str) -> str:
 def printable(value: object) -> object:
     """A value about to be printed or exported, strings stripped of control characters (other values as they are)."""
     return strip_controls(value) if isinstance(value, str) else value
-

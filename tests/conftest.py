@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor.conversation import Advisor
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor
 from tests import slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
 
@@ -29,8 +29,14 @@ def no_secret_leaks() -> Iterator[None]:
     root.setLevel(logging.DEBUG)
     record = slack_emulator.SlackEmulator._record
 
-    def scanned(self: slack_emulator.SlackEmulator, method: str, params: slack_emulator.Params,
-                headers: dict[str, str], faulted: str | None, reply: slack_emulator._Reply) -> slack_emulator._Reply:
+    def scanned(
+        self: slack_emulator.SlackEmulator,
+        method: str,
+        params: slack_emulator.Params,
+        headers: dict[str, str],
+        faulted: str | None,
+        reply: slack_emulator._Reply,
+    ) -> slack_emulator._Reply:
         out = record(self, method, params, headers, faulted, reply)
         check_call(LEAKS, method, params, self._calls[-1].response)
         return out

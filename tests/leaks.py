@@ -31,7 +31,7 @@ class Leaks:
             hits = [s for s in self.secrets if s in text]
             for secret in hits:
                 at = text.index(secret)
-                context = text[max(0, at - 120): at + len(secret) + 80]
+                context = text[max(0, at - 120) : at + len(secret) + 80]
                 for other in self.secrets:
                     context = context.replace(other, f"<{other[:6]}…>")
                 self.found.append(f"{where}: …{context}…")

@@ -135,9 +135,7 @@ class _SlackError(Exception):
         self.code = code
 
 
-def _json_reply(
-    status: int, payload: Params, headers: dict[str, str] | None = None, delay: float = 0.0
-) -> _Reply:
+def _json_reply(status: int, payload: Params, headers: dict[str, str] | None = None, delay: float = 0.0) -> _Reply:
     merged = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     return _Reply(status, json.dumps(payload).encode(), merged, delay)
 
@@ -383,9 +381,7 @@ class SlackEmulator:
     ) -> None:
         """Declare a conversation known to ``conversations.info``/``members``."""
         with self._cond:
-            self._channels[channel_id] = _Channel(
-                private, im, list(members), name or channel_id.lower(), bot_member
-            )
+            self._channels[channel_id] = _Channel(private, im, list(members), name or channel_id.lower(), bot_member)
 
     def set_usergroup(self, group_id: str, users: Sequence[str]) -> None:
         """Declare a user group for ``usergroups.users.list``."""
@@ -434,9 +430,7 @@ class SlackEmulator:
             raise ValueError("kinds must not be empty")
         with self._cond:
             self._fault_rate = (
-                _FaultRate(rate, random.Random(seed), chosen, frozenset(methods) if methods else None)
-                if rate
-                else None
+                _FaultRate(rate, random.Random(seed), chosen, frozenset(methods) if methods else None) if rate else None
             )
 
     # inspection
@@ -444,9 +438,7 @@ class SlackEmulator:
     def calls(self, method: str | None = None, *, ok_only: bool = False) -> list[Call]:
         """Recorded calls, oldest first, optionally only of ``method`` and only those answered ok."""
         with self._cond:
-            return [
-                c for c in self._calls if (method is None or c.method == method) and (c.ok or not ok_only)
-            ]
+            return [c for c in self._calls if (method is None or c.method == method) and (c.ok or not ok_only)]
 
     def wait_for(
         self,
@@ -536,9 +528,7 @@ class SlackEmulator:
     @staticmethod
     def _auth_error(headers: dict[str, str], params: Params) -> str | None:
         authorization = headers.get("authorization", "")
-        token = (
-            authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else params.get("token")
-        )
+        token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else params.get("token")
         if not token:
             return "not_authed"
         if not str(token).startswith("xoxb-") or len(str(token)) <= len("xoxb-"):
@@ -808,11 +798,12 @@ class SlackEmulator:
         channel = _require(params, "channel", "channel_not_found")
         oldest, latest = params.get("oldest"), params.get("latest")
         top = [
-            m for m in self._messages.get(channel, {}).values()
+            m
+            for m in self._messages.get(channel, {}).values()
             if m.get("thread_ts") in (None, m["ts"])
             and (not oldest or float(m["ts"]) >= float(oldest))
             and (not latest or float(m["ts"]) <= float(latest))
-        ]  # fmt: skip
+        ]
         top.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
         page, next_cursor = _paginate([_visible(m, params) for m in top], params, default_limit=100)
         return {

@@ -55,9 +55,13 @@ def test_proc_status_reads_resident_memory_of_this_process() -> None:
 
 
 def test_scaling_script_runs_end_to_end_on_a_tiny_store(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_scaling.py"), "--sizes", "3,6",
-                             "--reps", "1", "--no-serve"], capture_output=True, text=True, cwd=tmp_path,
-                            timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_scaling.py"), "--sizes", "3,6", "--reps", "1", "--no-serve"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| operation | 3 stored | 6 stored |" in result.stdout
     for op in ("assess", "new conversation", "follow-up", "retrieval", "digest (all time)", "dedupe check"):
@@ -66,16 +70,26 @@ def test_scaling_script_runs_end_to_end_on_a_tiny_store(tmp_path: Path) -> None:
 
 
 def test_advice_script_runs_and_finds_no_contradiction_in_our_cases(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_advice.py"), "--dev", str(tmp_path / "none")],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_advice.py"), "--dev", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "contradictions: 0" in result.stdout
     assert "| stated confidence | cases | mean stated | right | accuracy |" in result.stdout
 
 
 def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_startup.py"), "--runs", "1"],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_startup.py"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT"):
         assert f"| `{command}` |" in result.stdout

@@ -38,12 +38,14 @@ def test_assess_json_has_the_contract_fields(runner: CliRunner) -> None:
 
 
 def test_assess_jsonl_keeps_ids_and_reports_bad_lines(runner: CliRunner) -> None:
-    lines = "\n".join([
-        json.dumps({"id": "a", "text": "no ML team, 40 reports a month"}),
-        "not json",
-        json.dumps({"id": "c", "text": ""}),
-        json.dumps({"id": "d", "text": "We have 300k labeled rows, a strong ML team, 10M requests a month"}),
-    ])  # fmt: skip
+    lines = "\n".join(
+        [
+            json.dumps({"id": "a", "text": "no ML team, 40 reports a month"}),
+            "not json",
+            json.dumps({"id": "c", "text": ""}),
+            json.dumps({"id": "d", "text": "We have 300k labeled rows, a strong ML team, 10M requests a month"}),
+        ]
+    )
     result = runner.invoke(main, ["assess", "--jsonl"], input=lines + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines()]
@@ -101,8 +103,15 @@ def test_tco_sizes_requests_from_the_use_case_and_latency(runner: CliRunner) -> 
     assert per_request("--latency-ms", "86400000")["fine_tuning"] == pytest.approx(base["fine_tuning"] / 2)
 
 
-@pytest.mark.parametrize("args", [["tco", "--set", "nonsense=1"], ["tco", "--set", "few_shot_tokens=-1"],
-                                  ["tco", "--set", "oops"], ["tco", "--requests", "-5"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tco", "--set", "nonsense=1"],
+        ["tco", "--set", "few_shot_tokens=-1"],
+        ["tco", "--set", "oops"],
+        ["tco", "--requests", "-5"],
+    ],
+)
 def test_tco_bad_input_is_a_clean_error(runner: CliRunner, args: list[str]) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code != 0

@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.advisor.conversation import Advisor, ConversationKey
 from bot.cli import main
 from bot.config import Settings
-from bot.store import Store
+from bot.storage.store import Store
 from bot.text import strip_controls
+from bot.workflows.conversation import Advisor, ConversationKey
 
-FINE_TUNE = ("We classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
-             "stable codes, budget $2M, no hard deadline, not regulated.")  # fmt: skip
+FINE_TUNE = (
+    "We classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
+    "stable codes, budget $2M, no hard deadline, not regulated."
+)
 ESCAPES = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eevil\x00\r"
 
 
@@ -31,8 +33,11 @@ def hostile() -> str:
     advisor.adjust(cid, "U1", {"use_case": f"tickets {ESCAPES} triage"})
     store.set_feedback(cid, "U2", "down", f"too {ESCAPES} slow")
     store.record_decision(cid, "U9", "approved", f"ok {ESCAPES} go")
-    store.db.execute("insert into feedback (conversation_id, user, value, reason, created_at) values "
-                     "(?, 'U3', 'down', ?, '2030-01-01')", [cid, f"legacy {ESCAPES} row"])  # fmt: skip
+    store.db.execute(
+        "insert into feedback (conversation_id, user, value, reason, created_at) values "
+        "(?, 'U3', 'down', ?, '2030-01-01')",
+        [cid, f"legacy {ESCAPES} row"],
+    )
     store.close()
     return cid
 

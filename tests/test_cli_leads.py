@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.advisor.conversation import Advisor, ConversationKey
 from bot.cli import main
 from bot.config import Settings
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
 
-FINE_TUNE = ("We classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
-             "stable codes, budget $2M, no hard deadline, not regulated.")  # fmt: skip
+FINE_TUNE = (
+    "We classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
+    "stable codes, budget $2M, no hard deadline, not regulated."
+)
 
 
 @pytest.fixture
@@ -24,10 +26,15 @@ def stored() -> list[str]:
     """Two assessments in the database the CLI opens (ADVISOR_DATA_DIR points at the test's directory)."""
     store = Store(Settings().db_path)
     advisor = Advisor(store)
-    ids = [advisor.handle(ConversationKey("slack", "T1", "C1", f"{i}.0"), "U1", FINE_TUNE).conversation_id
-           for i in range(2)]  # fmt: skip
-    store.db.execute("update conversations set updated_at = '2020-01-01T00:00:00.000+00:00', "
-                     "created_at = '2020-01-01T00:00:00.000+00:00' where id = ?", [ids[0]])  # fmt: skip
+    ids = [
+        advisor.handle(ConversationKey("slack", "T1", "C1", f"{i}.0"), "U1", FINE_TUNE).conversation_id
+        for i in range(2)
+    ]
+    store.db.execute(
+        "update conversations set updated_at = '2020-01-01T00:00:00.000+00:00', "
+        "created_at = '2020-01-01T00:00:00.000+00:00' where id = ?",
+        [ids[0]],
+    )
     store.close()
     return ids
 

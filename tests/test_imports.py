@@ -12,22 +12,53 @@ from pathlib import Path
 import pytest
 
 # Loaded only by the commands that use them: Slack, Teams, the model, LangChain (and its LangSmith client).
-HEAVY = ("langchain_core", "langchain_openai", "langsmith", "openai", "slack_bolt", "slack_sdk", "microsoft_agents",
-         "aiohttp", "waitress", "msal", "httpx", "requests")  # fmt: skip
+HEAVY = (
+    "langchain_core",
+    "langchain_openai",
+    "langsmith",
+    "openai",
+    "slack_bolt",
+    "slack_sdk",
+    "microsoft_agents",
+    "aiohttp",
+    "waitress",
+    "msal",
+    "httpx",
+    "requests",
+)
 # Not needed to parse arguments or print help either.
-FOR_COMMANDS = ("pydantic", "pydantic_settings", "sqlite_utils", "yaml", "bot.store", "bot.retrieval",
-                "bot.advisor", "bot.services", "bot.config")  # fmt: skip
+FOR_COMMANDS = (
+    "pydantic",
+    "pydantic_settings",
+    "sqlite_utils",
+    "yaml",
+    "bot.storage.store",
+    "bot.knowledge.retrieval",
+    "bot.advisor",
+    "bot.services",
+    "bot.config",
+)
 
 REPORT = "import json, sys; print('MODULES ' + json.dumps(sorted(sys.modules)))"
 
 
 def _modules(code: str, tmp_path: Path) -> set[str]:
     """The modules loaded by running `code` (then printing them) in a fresh interpreter, offline."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "OPENAI_", "ADVISOR_", "AZURE_OPENAI", "CONNECTIONS__"))}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "OPENAI_", "ADVISOR_", "AZURE_OPENAI", "CONNECTIONS__"))
+    }
     env["ADVISOR_DATA_DIR"] = str(tmp_path / "data")
-    out = subprocess.run([sys.executable, "-c", f"{code}\n{REPORT}"], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, timeout=120, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{REPORT}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    ).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("MODULES "))
     return set(json.loads(line.removeprefix("MODULES ")))
 
@@ -43,11 +74,14 @@ def test_plain_import_of_the_cli_loads_only_click(tmp_path: Path) -> None:
     assert _loaded(modules, FOR_COMMANDS) == []
 
 
-@pytest.mark.parametrize("args", [
-    ["assess", "We have 75k labeled reports, an ML team and 1.2M reports a month"],
-    ["tco", "--requests", "2000000"],
-    ["search", "labeled data"],
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["assess", "We have 75k labeled reports, an ML team and 1.2M reports a month"],
+        ["tco", "--requests", "2000000"],
+        ["search", "labeled data"],
+    ],
+)
 def test_offline_commands_do_not_load_platforms_or_langchain(args: list[str], tmp_path: Path) -> None:
     code = f"from bot.cli import main\ntry:\n    main({args!r})\nexcept SystemExit as exc:\n    assert not exc.code"
     modules = _modules(code, tmp_path)
@@ -56,5 +90,5 @@ def test_offline_commands_do_not_load_platforms_or_langchain(args: list[str], tm
 
 
 def test_the_langchain_retriever_is_still_there(tmp_path: Path) -> None:
-    modules = _modules("from bot.knowledge_retriever import KnowledgeRetriever", tmp_path)
+    modules = _modules("from bot.knowledge.retriever import KnowledgeRetriever", tmp_path)
     assert "langchain_core" in modules

@@ -20,9 +20,7 @@ from bot.advisor import engine
 from bot.advisor.intake import Intake, IntakeValues
 from bot.cli import main
 from bot.errors import InputError
-from bot.knowledge_retriever import KnowledgeRetriever
-from bot.resources import knowledge_dir
-from bot.retrieval import (
+from bot.knowledge.retrieval import (
     ChunkError,
     KnowledgeIndex,
     answer,
@@ -33,10 +31,18 @@ from bot.retrieval import (
     queries_for,
     query_terms,
 )
+from bot.knowledge.retriever import KnowledgeRetriever
+from bot.resources import knowledge_dir
 
 SHIPPED = knowledge_dir()
-SAMPLE = ["cases/goto.md", "cases/togal.md", "framework/comparison.md", "framework/when-to-fine-tune.md",
-          "framework/when-to-prompt.md", "risk/regulated-industries.md"]  # fmt: skip
+SAMPLE = [
+    "cases/goto.md",
+    "cases/togal.md",
+    "framework/comparison.md",
+    "framework/when-to-fine-tune.md",
+    "framework/when-to-prompt.md",
+    "risk/regulated-industries.md",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -168,8 +174,9 @@ def test_first_index_then_nothing_to_do(index: KnowledgeIndex) -> None:
 
 def test_changed_file_alone_is_reindexed(index: KnowledgeIndex, kdir: Path) -> None:
     path = kdir / "cases/goto.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n", encoding="utf-8"
+    )
     report = index.ensure_fresh()
     assert report.indexed == ["knowledge/cases/goto.md"]
     assert len(report.unchanged) == len(SAMPLE) - 1
@@ -259,10 +266,40 @@ def test_stemming_matches_word_forms(index: KnowledgeIndex) -> None:
 
 # --- hostile queries ---
 
-HOSTILE = ['"', '""', '"unbalanced', "fine*", "*", "NEAR", "NEAR(a b)", "a NEAR b", "-", "-fine", "col:fine",
-           "title:", ":", "AND", "OR NOT", "(", ")", "^fine", "fine-tuning", "{a b}", "x' OR 1=1 --", "\x00",
-           "é", "ファインチューニングとは", "Что такое дообучение?", "微调 还是 提示工程", "🙂🙂", "a" * 10_000,
-           "fine " * 2_000, "the of and a", "", "   "]  # fmt: skip
+HOSTILE = [
+    '"',
+    '""',
+    '"unbalanced',
+    "fine*",
+    "*",
+    "NEAR",
+    "NEAR(a b)",
+    "a NEAR b",
+    "-",
+    "-fine",
+    "col:fine",
+    "title:",
+    ":",
+    "AND",
+    "OR NOT",
+    "(",
+    ")",
+    "^fine",
+    "fine-tuning",
+    "{a b}",
+    "x' OR 1=1 --",
+    "\x00",
+    "é",
+    "ファインチューニングとは",
+    "Что такое дообучение?",
+    "微调 还是 提示工程",
+    "🙂🙂",
+    "a" * 10_000,
+    "fine " * 2_000,
+    "the of and a",
+    "",
+    "   ",
+]
 
 
 @pytest.mark.parametrize("query", HOSTILE)
@@ -272,9 +309,35 @@ def test_hostile_queries_never_raise(index: KnowledgeIndex, query: str) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(['"', "*", "-", ":", "(", ")", "^", "{", "}", "+", " ", "NEAR", "AND", "OR",
-                                  "NOT", "fine", "tuning", "audit", "ü", "日本"])).map("".join)
-       | st.text(max_size=300))  # fmt: skip
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "*",
+                "-",
+                ":",
+                "(",
+                ")",
+                "^",
+                "{",
+                "}",
+                "+",
+                " ",
+                "NEAR",
+                "AND",
+                "OR",
+                "NOT",
+                "fine",
+                "tuning",
+                "audit",
+                "ü",
+                "日本",
+            ]
+        )
+    ).map("".join)
+    | st.text(max_size=300)
+)
 def test_any_text_is_a_safe_query(index: KnowledgeIndex, query: str) -> None:
     assert isinstance(index.search(query, 3), list)
     match = fts_query(query)
@@ -338,11 +401,24 @@ def _rec(**values: Any) -> tuple[engine.Recommendation, Intake]:
     return engine.recommend(intake), intake
 
 
-TOGAL_FIT = dict(use_case="read architectural drawings and measure quantities for construction estimates",
-                 needs="deep_domain", labeled_examples=200_000, data_quality="high", monthly_requests=5_000_000,
-                 ml_expertise="strong", deadline_weeks=26, changes_often=False, priority="accuracy")  # fmt: skip
-GOTO_FIT = dict(use_case="score support calls against our quality rubric", deadline_weeks=3, changes_often=True,
-                ml_expertise="none", labeled_examples=50)  # fmt: skip
+TOGAL_FIT = dict(
+    use_case="read architectural drawings and measure quantities for construction estimates",
+    needs="deep_domain",
+    labeled_examples=200_000,
+    data_quality="high",
+    monthly_requests=5_000_000,
+    ml_expertise="strong",
+    deadline_weeks=26,
+    changes_often=False,
+    priority="accuracy",
+)
+GOTO_FIT = dict(
+    use_case="score support calls against our quality rubric",
+    deadline_weeks=3,
+    changes_often=True,
+    ml_expertise="none",
+    labeled_examples=50,
+)
 
 
 @pytest.mark.parametrize(
@@ -350,19 +426,28 @@ GOTO_FIT = dict(use_case="score support calls against our quality rubric", deadl
     [
         (TOGAL_FIT, "fine_tuning", ["togal"]),
         (GOTO_FIT, "prompt_engineering", ["goto"]),
-        (dict(use_case="grade essays with a checklist", priority="speed", ml_expertise="none"),
-         "prompt_engineering", ["goto"]),
+        (
+            dict(use_case="grade essays with a checklist", priority="speed", ml_expertise="none"),
+            "prompt_engineering",
+            ["goto"],
+        ),
         # Thin or unrelated descriptions: no story.
         (dict(use_case="an internal brainstorming assistant"), "prompt_engineering", []),
         (dict(use_case="tag research papers", labeled_examples=0, ml_expertise="none"), "prompt_engineering", []),
         # GoTo never backs a fine-tuning answer, and Togal never backs a prompting one.
         ({**TOGAL_FIT, "use_case": "score calls against a rubric"}, "fine_tuning", ["togal"]),
-        (dict(use_case="specialised domain extraction", needs="deep_domain", labeled_examples=100,
-              ml_expertise="none"), "prompt_engineering", []),
+        (
+            dict(
+                use_case="specialised domain extraction", needs="deep_domain", labeled_examples=100, ml_expertise="none"
+            ),
+            "prompt_engineering",
+            [],
+        ),
     ],
-)  # fmt: skip
-def test_case_matching(values: dict[str, Any], approach: str, expected: list[str],
-                       shipped_index: KnowledgeIndex) -> None:  # fmt: skip
+)
+def test_case_matching(
+    values: dict[str, Any], approach: str, expected: list[str], shipped_index: KnowledgeIndex
+) -> None:
     rec, intake = _rec(**values)
     assert rec.approach == approach
     cases = match_case(rec, intake, shipped_index.case_files())
@@ -429,8 +514,9 @@ def test_enrich_is_cached_for_cards_that_lean_the_same_way(index: KnowledgeIndex
 def test_cached_results_follow_the_files(index: KnowledgeIndex, kdir: Path) -> None:
     assert index.search("quokkas", 3) == []
     path = kdir / "cases/goto.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n", encoding="utf-8"
+    )
     index.ensure_fresh()
     assert [p.section for p in index.search("quokkas", 3)] == ["Zebra crossings"]
     rec, intake = _rec(**TOGAL_FIT)
@@ -449,8 +535,9 @@ def test_cached_results_follow_another_process_reindexing(kdir: Path, data_dir: 
         reader.ensure_fresh()
         assert reader.search("quokkas", 3) == []
         path = kdir / "cases/goto.md"
-        path.write_text(path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n",
-                        encoding="utf-8")  # fmt: skip
+        path.write_text(
+            path.read_text(encoding="utf-8") + "\n## Zebra crossings\n\nQuokkas everywhere.\n", encoding="utf-8"
+        )
         assert writer.ensure_fresh().indexed == ["knowledge/cases/goto.md"]
         # The reader did not re-index anything itself, yet it must not answer from its cache.
         assert [p.section for p in reader.search("quokkas", 3)] == ["Zebra crossings"]
@@ -464,8 +551,10 @@ def test_advisor_assess_carries_citations(data_dir: Path) -> None:
     from bot.services import Services
 
     svc = Services(Settings())
-    rec, _, _ = svc.advisor.assess("We score 20k support calls a week against a quality rubric; live in 3 weeks, "
-                                   "no ML team, and the rubric changes every month.")  # fmt: skip
+    rec, _, _ = svc.advisor.assess(
+        "We score 20k support calls a week against a quality rubric; live in 3 weeks, "
+        "no ML team, and the rubric changes every month."
+    )
     assert rec.citations and [c.name for c in rec.case_studies] == ["GoTo"]
     assert (data_dir / "knowledge.db").is_file()
 
@@ -531,8 +620,14 @@ def test_cli_search_text_and_hostile() -> None:
 
 
 def test_cli_search_jsonl() -> None:
-    lines = [json.dumps({"id": "a", "q": "how much labeled data"}), "not json", json.dumps({"id": "b", "q": ""}),
-             json.dumps({"id": "c"}), json.dumps({"id": "d", "q": '"unbalanced NEAR *'}), ""]  # fmt: skip
+    lines = [
+        json.dumps({"id": "a", "q": "how much labeled data"}),
+        "not json",
+        json.dumps({"id": "b", "q": ""}),
+        json.dumps({"id": "c"}),
+        json.dumps({"id": "d", "q": '"unbalanced NEAR *'}),
+        "",
+    ]
     result = _run(["search", "--jsonl", "-k", "2"], "\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(x) for x in result.output.splitlines()]
@@ -574,7 +669,7 @@ def test_everyday_words_find_the_knowledge_bases_terms(
 
 
 def test_expansion_adds_neighbours_after_the_users_own_words() -> None:
-    from bot.query_expansion import MAX_ADDED, expand
+    from bot.knowledge.query_expansion import MAX_ADDED, expand
 
     out = expand(["retrained", "labels"])
     assert out[:2] == ["retrained", "labels"] and "drift" in out and "noisy" in out
@@ -588,12 +683,18 @@ def test_expansion_adds_neighbours_after_the_users_own_words() -> None:
         ("can we distil our big model's approved outputs into a small one?", "techniques/distillation.md"),
         ("our reviewers approve most drafts, can those become training data?", "techniques/distillation.md"),
         ("how many examples does a LoRA pilot need?", "techniques/parameter-efficient-tuning.md"),
-        ("we want replies in our tone, can we train on pairs of better and worse answers?",
-         "techniques/preference-and-reinforcement-tuning.md"),
-        ("data must never leave our network, can we run models on our own GPUs?",
-         "operations/open-weight-self-hosting.md"),
-        ("should a cheap model answer easy requests and pass hard ones to the big model?",
-         "techniques/routing-and-cascades.md"),
+        (
+            "we want replies in our tone, can we train on pairs of better and worse answers?",
+            "techniques/preference-and-reinforcement-tuning.md",
+        ),
+        (
+            "data must never leave our network, can we run models on our own GPUs?",
+            "operations/open-weight-self-hosting.md",
+        ),
+        (
+            "should a cheap model answer easy requests and pass hard ones to the big model?",
+            "techniques/routing-and-cascades.md",
+        ),
         ("how do we measure whether a tuned model beats our current prompt?", "operations/evaluation-first.md"),
     ],
 )

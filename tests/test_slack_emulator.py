@@ -53,9 +53,7 @@ def test_url_has_api_suffix_with_trailing_slash(emulator: SlackEmulator) -> None
 def test_post_message_is_answered_and_recorded(emulator: SlackEmulator, client: WebClient) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]
     metadata = {"event_type": "advice", "event_payload": {"id": 1}}
-    first = client.chat_postMessage(
-        channel="C1", text="hi", blocks=blocks, metadata=metadata, thread_ts="1.2"
-    )
+    first = client.chat_postMessage(channel="C1", text="hi", blocks=blocks, metadata=metadata, thread_ts="1.2")
     second = client.chat_postMessage(channel="C1", text="again")
 
     assert first["channel"] == "C1"
@@ -127,9 +125,7 @@ def test_update_permalink_and_replies(emulator: SlackEmulator, client: WebClient
     assert replies[0]["reply_count"] == 1
 
     link = client.chat_getPermalink(channel="C1", message_ts=reply)["permalink"]
-    assert (
-        link == f"https://example.slack.com/archives/C1/p{reply.replace('.', '')}?thread_ts={parent}&cid=C1"
-    )
+    assert link == f"https://example.slack.com/archives/C1/p{reply.replace('.', '')}?thread_ts={parent}&cid=C1"
 
     with pytest.raises(SlackApiError) as unknown:
         client.chat_update(channel="C1", ts="1.000001", text="x")
@@ -220,9 +216,7 @@ def test_wait_for_timeout_lists_recorded_calls(emulator: SlackEmulator, client: 
     assert "expected 1 call(s) to 'chat.postMessage', got 0" in str(exc.value)
 
 
-def test_reset_forgets_calls_and_messages_but_keeps_config(
-    emulator: SlackEmulator, client: WebClient
-) -> None:
+def test_reset_forgets_calls_and_messages_but_keeps_config(emulator: SlackEmulator, client: WebClient) -> None:
     emulator.set_channel("C1", members=["U1"])
     ts = client.chat_postMessage(channel="C1", text="x")["ts"]
     emulator.fail_next("auth.test", Fault.error("invalid_auth"))
@@ -261,9 +255,7 @@ def test_rate_limited_then_retried(emulator: SlackEmulator, no_retry_sleep: list
     assert no_retry_sleep == [1.0]
 
 
-def test_rate_limited_without_retry_raises_with_retry_after(
-    emulator: SlackEmulator, client: WebClient
-) -> None:
+def test_rate_limited_without_retry_raises_with_retry_after(emulator: SlackEmulator, client: WebClient) -> None:
     emulator.fail_next("chat.postMessage", Fault.rate_limited(retry_after=7))
     with pytest.raises(SlackApiError) as exc:
         client.chat_postMessage(channel="C1", text="hi")
@@ -273,9 +265,7 @@ def test_rate_limited_without_retry_raises_with_retry_after(
 
 def test_server_error_then_retried(emulator: SlackEmulator) -> None:
     emulator.fail_next("chat.postMessage", Fault.server_error(500))
-    handler = ServerErrorRetryHandler(
-        max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
-    )
+    handler = ServerErrorRetryHandler(max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0))
     client = WebClient(token="xoxb-test", base_url=emulator.url, retry_handlers=[handler])
     assert client.chat_postMessage(channel="C1", text="hi")["ok"]
     assert [c.faulted for c in emulator.calls("chat.postMessage")] == ["server_error", None]
@@ -301,9 +291,7 @@ def test_delay_fault_applies_the_call_even_if_the_client_gives_up(emulator: Slac
         slow.chat_postMessage(channel="C1", text="hi", thread_ts="5.5")
     [call] = emulator.calls("chat.postMessage", ok_only=True)
     assert call.faulted == "delay"
-    replies = WebClient(token="xoxb-test", base_url=emulator.url).conversations_replies(
-        channel="C1", ts="5.5"
-    )
+    replies = WebClient(token="xoxb-test", base_url=emulator.url).conversations_replies(channel="C1", ts="5.5")
     assert [m["text"] for m in replies["messages"]] == ["hi"]
 
 
@@ -439,9 +427,7 @@ def bolt(emulator: SlackEmulator) -> Iterator[sr.SlackClient]:
         server.server_close()
 
 
-def test_signed_event_reaches_bolt_and_reply_hits_emulator(
-    emulator: SlackEmulator, bolt: sr.SlackClient
-) -> None:
+def test_signed_event_reaches_bolt_and_reply_hits_emulator(emulator: SlackEmulator, bolt: sr.SlackClient) -> None:
     event = sr.app_mention("<@UBOT> hello", channel="C9")
     status, _, _ = bolt.post_event(sr.event_body(event))
     assert status == 200
@@ -482,9 +468,7 @@ def test_event_retry_headers_are_sent(bolt: sr.SlackClient) -> None:
 
 def test_view_submission_and_shortcut_payload_shapes() -> None:
     submission = sr.view_submission_payload("advise", {"q": {"input": "why"}}, "meta")
-    assert submission["view"]["state"]["values"] == {
-        "q": {"input": {"type": "plain_text_input", "value": "why"}}
-    }
+    assert submission["view"]["state"]["values"] == {"q": {"input": {"type": "plain_text_input", "value": "why"}}}
     assert submission["view"]["private_metadata"] == "meta"
     shortcut = sr.message_shortcut_payload("ask", message_ts="1.1", thread_ts="1.0")
     assert shortcut["message"]["thread_ts"] == "1.0"

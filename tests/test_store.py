@@ -8,8 +8,8 @@ import pytest
 
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
-from bot.migrations import MIGRATIONS, migrate
-from bot.store import Store
+from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.store import Store
 
 
 def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
@@ -22,8 +22,10 @@ def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
 
 def test_intake_versions_keep_values_and_provenance(fresh_store: Store) -> None:
     conv = fresh_store.create_conversation("k", platform="t", team="", channel="", thread="", user="U")
-    intake = Intake(values=IntakeValues(labeled_examples=5), provenance={
-        "labeled_examples": Provenance(source="message", turn=1, quote="5 examples")})  # fmt: skip
+    intake = Intake(
+        values=IntakeValues(labeled_examples=5),
+        provenance={"labeled_examples": Provenance(source="message", turn=1, quote="5 examples")},
+    )
     assert fresh_store.save_intake(conv["id"], intake, "t1") == 1
     assert fresh_store.save_intake(conv["id"], Intake(), "restart") == 2
     versions = fresh_store.intake_versions(conv["id"])
@@ -56,7 +58,7 @@ def test_failed_transaction_changes_nothing(fresh_store: Store) -> None:
 def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendation(tmp_path: Path) -> None:
     import sqlite_utils
 
-    from bot.advisor.conversation import Advisor, ConversationKey
+    from bot.workflows.conversation import Advisor, ConversationKey
 
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
@@ -71,15 +73,21 @@ def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendati
         "updated_at) values ('c1', 'k1', 'slack', 'T', 'C', '1.1', 'U', 'recommended', 'x', 'x')"
     )
     for n, approach in enumerate(["prompt_engineering", "hybrid"], 1):
-        db.execute("insert into recommendations (id, conversation_id, intake_version, approach, confidence, payload, "
-                   "created_at) values (?, 'c1', 1, ?, 0.5, '{}', 'x')", [n, approach])  # fmt: skip
+        db.execute(
+            "insert into recommendations (id, conversation_id, intake_version, approach, confidence, payload, "
+            "created_at) values (?, 'c1', 1, ?, 0.5, '{}', 'x')",
+            [n, approach],
+        )
     db.conn.commit()
     db.conn.close()
     store = Store(path)
     assert store.get_conversation("c1")["approach"] == "hybrid"
     advisor = Advisor(store)
-    reply = advisor.handle(ConversationKey("slack", "T", "C", "2.2"), "U", "A support assistant drafting replies; "
-                           "no labeled data, no ML engineers, ship in 3 weeks.")  # fmt: skip
+    reply = advisor.handle(
+        ConversationKey("slack", "T", "C", "2.2"),
+        "U",
+        "A support assistant drafting replies; no labeled data, no ML engineers, ship in 3 weeks.",
+    )
     latest = store.latest_recommendation(reply.conversation_id)
     assert latest is not None and store.get_conversation(reply.conversation_id)["approach"] == latest.approach
 
@@ -97,7 +105,7 @@ def test_synchronous_level_is_chosen_by_setting(tmp_path: Path, level: str, prag
 def test_the_ack_path_write_does_not_wait_for_the_store_lock(tmp_path: Path) -> None:
     import threading
 
-    from bot.inbox import Inbox
+    from bot.storage.inbox import Inbox
 
     store = Store(tmp_path / "a.db")
     inbox = Inbox(store)

@@ -25,7 +25,8 @@ def contradictions(intake: Intake, rec: Recommendation) -> list[str]:
     for f in rec.factors:
         for step_reason in f.reasons:
             if step_reason.text.startswith("At ") and step_reason.text + "." not in {
-                tco.cost_sentence(rec.tco, "fine_tuning"), tco.cost_sentence(rec.tco, "hybrid")
+                tco.cost_sentence(rec.tco, "fine_tuning"),
+                tco.cost_sentence(rec.tco, "hybrid"),
             }:
                 found.append(f"step {f.step} cost reason is not generated from the totals: {step_reason.text}")
     # The verdict cites only reasons that lean its way; the trade-off leans the other way.
@@ -34,8 +35,11 @@ def contradictions(intake: Intake, rec: Recommendation) -> list[str]:
         if cited is None:
             found.append(f"cited reason is not one of the factors: {text}")
             continue
-        leans_right = {"fine_tuning": cited.score > 0, "prompt_engineering": cited.score < 0,
-                       "hybrid": cited.score > 0 or (cited.score < 0 and cited.flexible)}[rec.approach]  # fmt: skip
+        leans_right = {
+            "fine_tuning": cited.score > 0,
+            "prompt_engineering": cited.score < 0,
+            "hybrid": cited.score > 0 or (cited.score < 0 and cited.flexible),
+        }[rec.approach]
         if not leans_right:
             found.append(f"cited for {rec.approach} but leans the other way: {text}")
     if rec.trade_off:
@@ -53,8 +57,10 @@ def contradictions(intake: Intake, rec: Recommendation) -> list[str]:
     # Steps fit the team and the latency budget.
     if (v.labeled_examples or 0) >= 30 and any(s.startswith("Write 30–50") for s in rec.next_steps):
         found.append("asks for test cases although the team has labeled examples")
-    if v.latency_p95_ms is not None and v.latency_p95_ms <= SNAPPY_MS and any(
-        "fallback for" in s for s in rec.next_steps
+    if (
+        v.latency_p95_ms is not None
+        and v.latency_p95_ms <= SNAPPY_MS
+        and any("fallback for" in s for s in rec.next_steps)
     ):
         found.append("suggests a fallback call the latency budget cannot carry")
     return found

@@ -43,8 +43,12 @@ APPROACH_NAMES: dict[str, str] = {
     "hybrid": "Hybrid (fine-tune + prompt)",
 }
 # Which way a step leans, as the cards write it.
-LEAN_NAMES: dict[str, str] = {"fine_tuning": "fine-tuning", "prompt_engineering": "prompting", "hybrid": "hybrid",
-                              "neutral": "neutral"}  # fmt: skip
+LEAN_NAMES: dict[str, str] = {
+    "fine_tuning": "fine-tuning",
+    "prompt_engineering": "prompting",
+    "hybrid": "hybrid",
+    "neutral": "neutral",
+}
 
 
 class Reason(BaseModel):
@@ -201,7 +205,15 @@ def _objective(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
     elif v.needs == "broad_flexibility":
         r.append(Reason(score=-0.6, text="you need broad flexibility, which prompts give without retraining"))
     if v.priority == "accuracy":
-        r.append(Reason(score=0.4, text="accuracy is the priority, and a model trained on your own examples is the most consistent route to it on a narrow task"))  # noqa: E501
+        r.append(
+            Reason(
+                score=0.4,
+                text=(
+                    "accuracy is the priority, and a model trained on your own examples is the most consistent route"
+                    " to it on a narrow task"
+                ),
+            )
+        )
     elif v.priority == "speed":
         r.append(Reason(score=-0.4, text="speed to market is the priority"))
     elif v.priority == "adaptability":
@@ -215,16 +227,32 @@ def _objective(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
     if v.behavior_gap:
         r.append(Reason(score=0.2, text="the gap is behaviour (a consistent format, style or narrow skill)"))
     if v.knowledge_gap:
-        r.append(Reason(score=-0.4, flexible=True, text="the gap is knowledge (fresh or proprietary facts), which retrieval fills better than training"))  # noqa: E501
+        r.append(
+            Reason(
+                score=-0.4,
+                flexible=True,
+                text="the gap is knowledge (fresh or proprietary facts), which retrieval fills better than training",
+            )
+        )
     if v.changes_often is True:
-        r.append(Reason(score=-0.5, flexible=True, text="the task or its content changes often, and every change would mean re-tuning"))  # noqa: E501
+        r.append(
+            Reason(
+                score=-0.5,
+                flexible=True,
+                text="the task or its content changes often, and every change would mean re-tuning",
+            )
+        )
     elif v.changes_often is False:
         r.append(Reason(score=0.3, text="the task is stable, so a tuned model stays current"))
     r += _latency(v, a)
     if v.has_fine_tuned_model:
         r.append(Reason(score=0.0, text="you already run a fine-tuned model"))
     if not r:
-        r.append(Reason(score=0.0, text="unknown: how critical it is, and whether it needs domain depth or broad flexibility"))  # noqa: E501
+        r.append(
+            Reason(
+                score=0.0, text="unknown: how critical it is, and whether it needs domain depth or broad flexibility"
+            )
+        )
     return r
 
 
@@ -233,9 +261,27 @@ def _latency(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
     if ms is None:
         return []
     if ms <= a.low_latency_ms:
-        return [Reason(score=0.6, requirement=True, text=f"a p95 budget of {_ms(ms)} rules out large prompted models; a small tuned model on dedicated capacity meets it")]  # noqa: E501
+        return [
+            Reason(
+                score=0.6,
+                requirement=True,
+                text=(
+                    f"a p95 budget of {_ms(ms)} rules out large prompted models; a small tuned model on dedicated "
+                    f"capacity meets it"
+                ),
+            )
+        ]
     if ms <= SNAPPY_MS:
-        return [Reason(score=0.3, requirement=True, text=f"a p95 of {_ms(ms)} is tight for long prompts; a tuned small model with a short prompt answers faster")]  # noqa: E501
+        return [
+            Reason(
+                score=0.3,
+                requirement=True,
+                text=(
+                    f"a p95 of {_ms(ms)} is tight for long prompts; a tuned small model with a short prompt answers "
+                    f"faster"
+                ),
+            )
+        ]
     if ms >= a.batch_min_latency_ms:
         return [Reason(score=0.0, text=f"answers can wait {_ms(ms)}, so batch pricing applies to every approach")]
     return [Reason(score=0.0, text=f"a p95 of {_ms(ms)} is comfortable for either approach")]
@@ -244,13 +290,39 @@ def _latency(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
 def _data(v: IntakeValues) -> list[Reason]:
     n, q = v.labeled_examples, v.data_quality
     if n is None and q is None:
-        return [Reason(score=0.0, text="unknown: fine-tuning usually needs 10,000+ clean labeled examples; prompting needs a few dozen")]  # noqa: E501
+        return [
+            Reason(
+                score=0.0,
+                text="unknown: fine-tuning usually needs 10,000+ clean labeled examples; prompting needs a few dozen",
+            )
+        ]
     if q == "poor":
-        return [Reason(score=-1.0, text="the labels are noisy, and fine-tuning learns the noise; prompting needs only a few dozen good examples")]  # noqa: E501
+        return [
+            Reason(
+                score=-1.0,
+                text=(
+                    "the labels are noisy, and fine-tuning learns the noise; prompting needs only a few dozen good "
+                    "examples"
+                ),
+            )
+        ]
     if n is None:
-        return [Reason(score=0.1 if q == "high" else -0.2, text=f"data quality is {q}, but the amount of labeled data is unknown")]  # noqa: E501
+        return [
+            Reason(
+                score=0.1 if q == "high" else -0.2,
+                text=f"data quality is {q}, but the amount of labeled data is unknown",
+            )
+        ]
     if n < MIN_FT_EXAMPLES:
-        return [Reason(score=-1.0, text=f"{_n(n)} labeled examples is below the ~10,000 clean examples fine-tuning usually needs; enough for few-shot prompting and an evaluation set")]  # noqa: E501
+        return [
+            Reason(
+                score=-1.0,
+                text=(
+                    f"{_n(n)} labeled examples is below the ~10,000 clean examples fine-tuning usually needs; enough "
+                    f"for few-shot prompting and an evaluation set"
+                ),
+            )
+        ]
     score = 0.4 if n < 20_000 else 0.6 if n < 50_000 else 0.8 if n < 100_000 else 1.0
     text = f"{_n(n)} labeled examples clears the ~10,000 fine-tuning usually needs"
     if q == "mixed":
@@ -279,27 +351,75 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
     ft_one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None:
         if v.budget_usd < ft_one_time:
-            r.append(Reason(score=-0.8, text=f"a {tco.format_usd(v.budget_usd)} budget is below fine-tuning's one-time cost (~{tco.format_usd(ft_one_time)})"))  # noqa: E501
+            r.append(
+                Reason(
+                    score=-0.8,
+                    text=(
+                        f"a {tco.format_usd(v.budget_usd)} budget is below fine-tuning's one-time cost "
+                        f"(~{tco.format_usd(ft_one_time)})"
+                    ),
+                )
+            )
         elif v.budget_usd < est.approaches["fine_tuning"].total_usd <= est.approaches["prompt_engineering"].total_usd:
-            r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget is below the 3-year cost of either approach (from ~{tco.format_usd(est.approaches['fine_tuning'].total_usd)}); plan for more or a narrower scope"))  # noqa: E501
+            r.append(
+                Reason(
+                    score=0.0,
+                    text=(
+                        f"a {tco.format_usd(v.budget_usd)} budget is below the 3-year cost of either approach (from "
+                        f"~{tco.format_usd(est.approaches['fine_tuning'].total_usd)}); plan for more or a narrower "
+                        f"scope"
+                    ),
+                )
+            )
         elif v.budget_usd < est.approaches["fine_tuning"].total_usd:
             pe_total = est.approaches["prompt_engineering"].total_usd
             covers_pe = v.budget_usd >= pe_total
-            r.append(Reason(score=-0.3 if covers_pe else -0.1, text=f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})" + ("" if covers_pe else f"; prompting's is ~{tco.format_usd(pe_total)}")))  # noqa: E501
+            r.append(
+                Reason(
+                    score=-0.3 if covers_pe else -0.1,
+                    text=(
+                        f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year "
+                        f"cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})"
+                    )
+                    + ("" if covers_pe else f"; prompting's is ~{tco.format_usd(pe_total)}"),
+                )
+            )
         else:
             r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget covers either approach"))
     if v.monthly_requests is None:
         x = est.crossover_monthly_requests
-        r.append(Reason(score=0.0, text=f"unknown volume; fine-tuning only pays off above ~{tco.format_volume(x)} requests/month" if x else "unknown volume"))  # noqa: E501
+        r.append(
+            Reason(
+                score=0.0,
+                text=f"unknown volume; fine-tuning only pays off above ~{tco.format_volume(x)} requests/month"
+                if x
+                else "unknown volume",
+            )
+        )
     return r, weight
 
 
 def _time(v: IntakeValues) -> list[Reason]:
     d = v.deadline_weeks
     if d is None:
-        return [Reason(score=0.0, text="unknown: prompting ships in weeks; fine-tuning takes months of data work, training and evaluation")]  # noqa: E501
+        return [
+            Reason(
+                score=0.0,
+                text=(
+                    "unknown: prompting ships in weeks; fine-tuning takes months of data work, training and evaluation"
+                ),
+            )
+        ]
     if d < MIN_FT_WEEKS:
-        return [Reason(score=-1.0, text=f"live in {_weeks(d)} leaves no time to prepare data, train and evaluate a model; prompting ships in weeks")]  # noqa: E501
+        return [
+            Reason(
+                score=-1.0,
+                text=(
+                    f"live in {_weeks(d)} leaves no time to prepare data, train and evaluate a model; prompting ships"
+                    f" in weeks"
+                ),
+            )
+        ]
     if d < 8:
         return [Reason(score=-0.7, text=f"live in {_weeks(d)} is tight for fine-tuning; prompting ships in weeks")]
     if d < 13:
@@ -312,12 +432,26 @@ def _expertise(v: IntakeValues) -> list[Reason]:
     if e is None and v.has_fine_tuned_model:
         return [Reason(score=0.4, text="you already built and run a fine-tuned model")]
     if e is None:
-        return [Reason(score=0.0, text="unknown: fine-tuning needs ML engineers (42% of companies lack that bench strength)")]  # noqa: E501
+        return [
+            Reason(
+                score=0.0, text="unknown: fine-tuning needs ML engineers (42% of companies lack that bench strength)"
+            )
+        ]
     if e == "none":
-        return [Reason(score=-1.0, text="no ML engineers in-house; fine-tuning needs them for data pipelines, training and evaluation")]  # noqa: E501
+        return [
+            Reason(
+                score=-1.0,
+                text="no ML engineers in-house; fine-tuning needs them for data pipelines, training and evaluation",
+            )
+        ]
     if e == "limited":
         # Hosted fine-tuning services do the training infrastructure: a small team can run one, at a stretch.
-        return [Reason(score=-0.3, text="limited ML skills: fine-tuning would stretch the team; prompting needs developers, not ML staff")]  # noqa: E501
+        return [
+            Reason(
+                score=-0.3,
+                text="limited ML skills: fine-tuning would stretch the team; prompting needs developers, not ML staff",
+            )
+        ]
     return [Reason(score=0.6, text="a strong ML team can build, evaluate and maintain a fine-tuned model")]
 
 
@@ -325,11 +459,24 @@ def _regulation(v: IntakeValues) -> list[Reason]:
     r: list[Reason] = []
     if v.regulated:
         where = f" ({v.industry})" if v.industry else ""
-        r.append(Reason(score=-0.4, text=f"regulated{where}: prompts are easier to audit and version; a fine-tuned model needs more validation (e.g. model-risk or FDA guidance)"))  # noqa: E501
+        r.append(
+            Reason(
+                score=-0.4,
+                text=(
+                    f"regulated{where}: prompts are easier to audit and version; a fine-tuned model needs more "
+                    f"validation (e.g. model-risk or FDA guidance)"
+                ),
+            )
+        )
     elif v.regulated is False:
         r.append(Reason(score=0.0, text="not regulated"))
     if v.sensitive_data:
-        r.append(Reason(score=-0.3, text="sensitive data: a fine-tuned model can memorize and leak training data; prompts need redaction"))  # noqa: E501
+        r.append(
+            Reason(
+                score=-0.3,
+                text="sensitive data: a fine-tuned model can memorize and leak training data; prompts need redaction",
+            )
+        )
     elif v.sensitive_data is False:
         r.append(Reason(score=0.0, text="no sensitive data"))
     if not r:
@@ -358,30 +505,69 @@ def _gates(v: IntakeValues, est: tco.TcoEstimate) -> list[GateSpec]:
     gates: list[GateSpec] = []
     if not v.has_fine_tuned_model:
         if v.data_quality == "poor":
-            gates.append(GateSpec(Gate(step=2, name="data_quality", reason="the labeled data is too noisy to train on",
-                                       would_change="a cleaned, consistently labeled set of ~10,000 examples"),
-                                  0.8))  # fmt: skip
+            gates.append(
+                GateSpec(
+                    Gate(
+                        step=2,
+                        name="data_quality",
+                        reason="the labeled data is too noisy to train on",
+                        would_change="a cleaned, consistently labeled set of ~10,000 examples",
+                    ),
+                    0.8,
+                )
+            )
         elif v.labeled_examples is not None and v.labeled_examples < MIN_FT_EXAMPLES:
             depth = 1 - v.labeled_examples / MIN_FT_EXAMPLES
-            gates.append(GateSpec(Gate(step=2, name="labeled_examples",
-                                       reason=f"{_n(v.labeled_examples)} labeled examples is too few to fine-tune",
-                                       would_change="~10,000 clean labeled examples (collect them from the prompted system's reviewed outputs)"),  # noqa: E501
-                                  min(1.0, 1.2 * depth)))  # fmt: skip
+            gates.append(
+                GateSpec(
+                    Gate(
+                        step=2,
+                        name="labeled_examples",
+                        reason=f"{_n(v.labeled_examples)} labeled examples is too few to fine-tune",
+                        would_change=(
+                            "~10,000 clean labeled examples (collect them from the prompted system's reviewed outputs)"
+                        ),
+                    ),
+                    min(1.0, 1.2 * depth),
+                )
+            )
         if v.ml_expertise == "none":
-            gates.append(GateSpec(Gate(step=5, name="ml_expertise", reason="there are no ML engineers to build and maintain a tuned model",  # noqa: E501
-                                       would_change="ML engineers in-house or a partner who will own the model"),
-                                  0.9))  # fmt: skip
+            gates.append(
+                GateSpec(
+                    Gate(
+                        step=5,
+                        name="ml_expertise",
+                        reason="there are no ML engineers to build and maintain a tuned model",
+                        would_change="ML engineers in-house or a partner who will own the model",
+                    ),
+                    0.9,
+                )
+            )
     one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None and v.budget_usd < one_time:
-        gates.append(GateSpec(Gate(step=3, name="budget_usd",
-                                   reason=f"the {tco.format_usd(v.budget_usd)} budget does not cover fine-tuning's one-time cost (~{tco.format_usd(one_time)})",  # noqa: E501
-                                   would_change=f"a budget of at least ~{tco.format_usd(one_time)}"),
-                              min(1.0, 1.2 * (1 - v.budget_usd / one_time))))  # fmt: skip
+        gates.append(
+            GateSpec(
+                Gate(
+                    step=3,
+                    name="budget_usd",
+                    reason=f"the {tco.format_usd(v.budget_usd)} budget does not cover fine-tuning's one-time cost (~{tco.format_usd(one_time)})",  # noqa: E501
+                    would_change=f"a budget of at least ~{tco.format_usd(one_time)}",
+                ),
+                min(1.0, 1.2 * (1 - v.budget_usd / one_time)),
+            )
+        )
     if v.deadline_weeks is not None and v.deadline_weeks < MIN_FT_WEEKS:
-        gates.append(GateSpec(Gate(step=4, name="deadline_weeks",
-                                   reason=f"{_weeks(v.deadline_weeks)} is too little time to fine-tune and evaluate",
-                                   would_change="a timeline of 2–3 months, or ship prompting now and tune later"),
-                              min(1.0, 1.5 * (1 - v.deadline_weeks / MIN_FT_WEEKS))))  # fmt: skip
+        gates.append(
+            GateSpec(
+                Gate(
+                    step=4,
+                    name="deadline_weeks",
+                    reason=f"{_weeks(v.deadline_weeks)} is too little time to fine-tune and evaluate",
+                    would_change="a timeline of 2–3 months, or ship prompting now and tune later",
+                ),
+                min(1.0, 1.5 * (1 - v.deadline_weeks / MIN_FT_WEEKS)),
+            )
+        )
     return gates
 
 
@@ -425,8 +611,13 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
     the per-step summaries, for the many what-if calls)."""
     a = tco.default_assumptions() if assumptions is None else assumptions
     profile = profile_for(v)
-    est = tco.estimate(v.monthly_requests, labeled_examples=v.labeled_examples, changes_often=v.changes_often,
-                       assumptions=a, profile=profile)  # fmt: skip
+    est = tco.estimate(
+        v.monthly_requests,
+        labeled_examples=v.labeled_examples,
+        changes_often=v.changes_often,
+        assumptions=a,
+        profile=profile,
+    )
     cost_reasons, cost_weight = _cost(v, est)
     steps: dict[int, tuple[list[Reason], tuple[str, ...]]] = {
         1: (_objective(v, a), ("use_case", "mission_critical", "needs", "priority", "changes_often", "latency_p95_ms")),
@@ -441,10 +632,18 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
     for step, (reasons, names) in steps.items():
         score = _step_score(step, reasons)
         why = "; ".join(x.text for x in reasons) if words else "-"
-        factors.append(Factor(step=step, name=STEP_NAMES[step], leans=_leans(score),
-                              weight=min(1.0, round(abs(score), 2)), score=round(score, 3),
-                              why=why[0].upper() + why[1:], said=_said(v, names) if words else "",
-                              reasons=reasons))  # fmt: skip
+        factors.append(
+            Factor(
+                step=step,
+                name=STEP_NAMES[step],
+                leans=_leans(score),
+                weight=min(1.0, round(abs(score), 2)),
+                score=round(score, 3),
+                why=why[0].upper() + why[1:],
+                said=_said(v, names) if words else "",
+                reasons=reasons,
+            )
+        )
     total = sum(weights[f.step] * f.score for f in factors)
     step1 = factors[0]
     stable_step1 = [x for x in step1.reasons if not x.flexible]
@@ -468,8 +667,19 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach, margin = "prompt_engineering", threshold - (core if flex_need else total)
     if approach == "hybrid" and flex_need:
         factors[0].leans = "hybrid"
-    return Analysis(approach=approach, factors=factors, gates=gates, total=total, core=core, rest=rest,
-                    margin=margin, flex_need=flex_need, est=est, profile=profile, weights=weights)  # fmt: skip
+    return Analysis(
+        approach=approach,
+        factors=factors,
+        gates=gates,
+        total=total,
+        core=core,
+        rest=rest,
+        margin=margin,
+        flex_need=flex_need,
+        est=est,
+        profile=profile,
+        weights=weights,
+    )
 
 
 def decide(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Approach:
@@ -537,7 +747,9 @@ def _confidence(v: IntakeValues, an: Analysis, open_latency: bool = False) -> tu
         n = len(an.gates)
         notes.append(f"{n} hard constraint{'s' if n > 1 else ''} rule{'' if n > 1 else 's'} out fine-tuning for now")
         if opposition > 0.2:
-            notes.append("but the rest of the case leans to fine-tuning, so the answer may change once the constraint lifts")  # noqa: E501
+            notes.append(
+                "but the rest of the case leans to fine-tuning, so the answer may change once the constraint lifts"
+            )
     elif an.approach == "hybrid" and v.has_fine_tuned_model and an.flex_need:
         confidence = 0.5 + 0.35 * ev
         notes.append("an existing fine-tuned model plus changing content is the textbook hybrid case")
@@ -562,11 +774,17 @@ def _confidence(v: IntakeValues, an: Analysis, open_latency: bool = False) -> tu
 
 
 DECISIVE_LABELS = {
-    "latency_p95_ms": "latency target", "labeled_examples": "labeled data", "ml_expertise": "ML team",
-    "monthly_requests": "volume", "deadline_weeks": "deadline", "budget_usd": "budget",
-    "changes_often": "how often it changes", "regulated": "regulation", "needs": "objective",
+    "latency_p95_ms": "latency target",
+    "labeled_examples": "labeled data",
+    "ml_expertise": "ML team",
+    "monthly_requests": "volume",
+    "deadline_weeks": "deadline",
+    "budget_usd": "budget",
+    "changes_often": "how often it changes",
+    "regulated": "regulation",
+    "needs": "objective",
     "data_quality": "label quality",
-}  # fmt: skip
+}
 
 
 def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Recommendation:
@@ -629,15 +847,20 @@ def _what_if(intake: Intake, an: Analysis, assumptions: tco.TcoAssumptions | Non
     x = an.est.crossover_monthly_requests
     candidates: list[tuple[str, float | int | str | bool, str]] = []
     lifted: dict[str, float | int | str | bool] = {
-        "data_quality": "high", "labeled_examples": 20_000, "ml_expertise": "strong", "deadline_weeks": 12,
+        "data_quality": "high",
+        "labeled_examples": 20_000,
+        "ml_expertise": "strong",
+        "deadline_weeks": 12,
         "budget_usd": 2 * an.est.approaches["fine_tuning"].total_usd,
-    }  # fmt: skip
+    }
     for g in an.gates:
         candidates.append((g.gate.name, lifted[g.gate.name], g.gate.would_change))
     if len(an.gates) > 1:
         names = " and ".join(g.gate.would_change for g in an.gates)
         candidates.append(("+".join(g.gate.name for g in an.gates), "all", f"all of: {names}"))
-    if (v.labeled_examples is None or v.labeled_examples < MIN_FT_EXAMPLES) and not any(g.gate.name == "labeled_examples" for g in an.gates):  # noqa: E501
+    if (v.labeled_examples is None or v.labeled_examples < MIN_FT_EXAMPLES) and not any(
+        g.gate.name == "labeled_examples" for g in an.gates
+    ):
         candidates.append(("labeled_examples", 20_000, "10,000+ clean labeled examples"))
     if v.labeled_examples is not None and v.labeled_examples >= MIN_FT_EXAMPLES:
         candidates.append(("labeled_examples", 2_000, "fewer than 10,000 usable labeled examples once cleaned"))
@@ -677,17 +900,57 @@ def _what_if(intake: Intake, an: Analysis, assumptions: tco.TcoAssumptions | Non
 
 
 RISK_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("filing", "regulatory report", "disclosure", "financial statement", "10-k", "prospectus", "audit report"),
-     "Invented facts in a filing: a model can state figures or citations that are not in the source. Every number must trace to the ledger or document it came from; block unsourced figures and keep a named reviewer's sign-off."),  # noqa: E501
-    (("chatbot", "customer-facing", "website", "customer service", "customer-service", "patient", "public"),
-     "Binding promises: a customer-facing bot can promise refunds, prices, cover or advice the company may have to honour (a Canadian tribunal held Air Canada to its chatbot's refund answer in 2024). Keep commitments behind tools and approved wording, and hand off to a person."),  # noqa: E501
-    (("coverage", "insurance claim", "claims triage", "claims adjud", "credit", "loan", "eligib", "hiring",
-      "recruit", "benefit", "underwrit", "fraud"),
-     "Automated decisions about people: a model deciding coverage, credit, eligibility or hiring needs a person on every adverse outcome, recorded reasons, and tests for unfair impact (e.g. EU AI Act high-risk rules, adverse-action notices)."),  # noqa: E501
-    (("medical", "clinical", "diagnos", "patient", "radiology", "pharma", "adverse"),
-     "Clinical safety: an error can harm a patient; keep clinicians in the loop, measure recall on the cases that matter most, and check whether the use falls under medical-device rules."),  # noqa: E501
-    (("legal", "contract", "data room", "clause", "patent"),
-     "Missed or invented clauses: a summary that omits a red flag is worse than none; measure recall on known issues and have lawyers review what goes to clients."),  # noqa: E501
+    (
+        ("filing", "regulatory report", "disclosure", "financial statement", "10-k", "prospectus", "audit report"),
+        (
+            "Invented facts in a filing: a model can state figures or citations that are not in the source. Every "
+            "number must trace to the ledger or document it came from; block unsourced figures and keep a named "
+            "reviewer's sign-off."
+        ),
+    ),
+    (
+        ("chatbot", "customer-facing", "website", "customer service", "customer-service", "patient", "public"),
+        (
+            "Binding promises: a customer-facing bot can promise refunds, prices, cover or advice the company may "
+            "have to honour (a Canadian tribunal held Air Canada to its chatbot's refund answer in 2024). Keep "
+            "commitments behind tools and approved wording, and hand off to a person."
+        ),
+    ),
+    (
+        (
+            "coverage",
+            "insurance claim",
+            "claims triage",
+            "claims adjud",
+            "credit",
+            "loan",
+            "eligib",
+            "hiring",
+            "recruit",
+            "benefit",
+            "underwrit",
+            "fraud",
+        ),
+        (
+            "Automated decisions about people: a model deciding coverage, credit, eligibility or hiring needs a "
+            "person on every adverse outcome, recorded reasons, and tests for unfair impact (e.g. EU AI Act "
+            "high-risk rules, adverse-action notices)."
+        ),
+    ),
+    (
+        ("medical", "clinical", "diagnos", "patient", "radiology", "pharma", "adverse"),
+        (
+            "Clinical safety: an error can harm a patient; keep clinicians in the loop, measure recall on the cases "
+            "that matter most, and check whether the use falls under medical-device rules."
+        ),
+    ),
+    (
+        ("legal", "contract", "data room", "clause", "patent"),
+        (
+            "Missed or invented clauses: a summary that omits a red flag is worse than none; measure recall on known"
+            " issues and have lawyers review what goes to clients."
+        ),
+    ),
 )
 
 
@@ -703,33 +966,68 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
     ms = v.latency_p95_ms
     if ms is not None and ms <= SNAPPY_MS:
         if approach == "prompt_engineering":
-            risks.append(f"Latency: a large prompted model will not hold a p95 of {_ms(ms)}; use a small fast model with a short prompt, or move the call off the request path, and load-test the p95 on production-sized inputs.")  # noqa: E501
+            risks.append(
+                f"Latency: a large prompted model will not hold a p95 of {_ms(ms)}; use a small fast model with a"
+                f" short prompt, or move the call off the request path, and load-test the p95 on production-sized"
+                f" inputs."
+            )
         else:
-            risks.append(f"Latency: at a p95 of {_ms(ms)} every added token, retrieval call or retry counts; serve the tuned model on dedicated capacity and load-test the p95.")  # noqa: E501
+            risks.append(
+                f"Latency: at a p95 of {_ms(ms)} every added token, retrieval call or retry counts; serve the "
+                f"tuned model on dedicated capacity and load-test the p95."
+            )
     if tuned:
         if v.sensitive_data:
-            risks.append("A fine-tuned model can memorize and leak sensitive training data: de-identify before training and test for extraction.")  # noqa: E501
+            risks.append(
+                "A fine-tuned model can memorize and leak sensitive training data: de-identify before training "
+                "and test for extraction."
+            )
         if v.regulated:
-            risks.append("Regulators expect validation of a trained model (model-risk guidance, FDA guidance for AI in medical devices); budget for documentation and re-validation on each retrain.")  # noqa: E501
+            risks.append(
+                "Regulators expect validation of a trained model (model-risk guidance, FDA guidance for AI in "
+                "medical devices); budget for documentation and re-validation on each retrain."
+            )
         if v.data_quality == "mixed":
-            risks.append("Label noise: mixed-quality labels teach the model their mistakes; clean and re-check a sample before training.")  # noqa: E501
-        risks.append("Data drift: the tuned model goes stale as inputs change; plan evaluation and retraining on a schedule.")  # noqa: E501
-        risks.append("Provider risk: a provider may retire a fine-tunable base model or its tuning service; keep the training data and pipeline portable.")  # noqa: E501
+            risks.append(
+                "Label noise: mixed-quality labels teach the model their mistakes; clean and re-check a sample "
+                "before training."
+            )
+        risks.append(
+            "Data drift: the tuned model goes stale as inputs change; plan evaluation and retraining on a schedule."
+        )
+        risks.append(
+            "Provider risk: a provider may retire a fine-tunable base model or its tuning service; keep the "
+            "training data and pipeline portable."
+        )
         if v.ml_expertise == "limited":
             risks.append("Key-person risk: a small ML team owns the model's whole lifecycle.")
     if approach in ("prompt_engineering", "hybrid"):
         x = an.est.crossover_monthly_requests
         if v.monthly_requests and x and x / 2 <= v.monthly_requests < x and approach == "prompt_engineering":
-            risks.append(f"Usage cost: at {tco.format_volume(v.monthly_requests)} requests/month you are near the ~{tco.format_volume(x)}/month crossover; watch the per-request bill.")  # noqa: E501
-        risks.append("Prompt injection and inconsistent outputs: keep user text delimited, validate outputs, and run the evaluation set on every prompt or model change.")  # noqa: E501
+            risks.append(
+                f"Usage cost: at {tco.format_volume(v.monthly_requests)} requests/month you are near the "
+                f"~{tco.format_volume(x)}/month crossover; watch the per-request bill."
+            )
+        risks.append(
+            "Prompt injection and inconsistent outputs: keep user text delimited, validate outputs, and run the "
+            "evaluation set on every prompt or model change."
+        )
         if v.sensitive_data:
-            risks.append("Sensitive data in prompts: redact personal data before it leaves your systems and check the provider's retention terms.")  # noqa: E501
+            risks.append(
+                "Sensitive data in prompts: redact personal data before it leaves your systems and check the "
+                "provider's retention terms."
+            )
         if v.knowledge_gap or v.changes_often:
             risks.append("Stale knowledge: the retrieval index must be refreshed as the source content changes.")
     if v.behavior_gap and approach == "prompt_engineering":
-        risks.append("Format and style drift: a prompted model can break the required output format or voice now and then; validate every output against a schema or checklist and retry or route failures to a person.")  # noqa: E501
+        risks.append(
+            "Format and style drift: a prompted model can break the required output format or voice now and "
+            "then; validate every output against a schema or checklist and retry or route failures to a person."
+        )
     if v.regulated and approach == "prompt_engineering":
-        risks.append("Auditability: version every prompt and log inputs and outputs so reviewers can reconstruct any answer.")  # noqa: E501
+        risks.append(
+            "Auditability: version every prompt and log inputs and outputs so reviewers can reconstruct any answer."
+        )
     del a
     return risks[:7]
 
@@ -757,24 +1055,41 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
         if v.knowledge_gap or v.changes_often:
             steps.append("Add retrieval over your source content so answers use current facts, and cite them.")
         if ms is not None and ms <= SNAPPY_MS:
-            steps.append(f"Choose the model by its measured p95 on production-sized inputs: at {_ms(ms)}, a small fast model with a short, cached prompt, and no retrieval round-trip on the hot path.")  # noqa: E501
+            steps.append(
+                f"Choose the model by its measured p95 on production-sized inputs: at {_ms(ms)}, a small fast "
+                f"model with a short, cached prompt, and no retrieval round-trip on the hot path."
+            )
         else:
-            steps.append("Draft the prompt with a few worked examples; version it and track it against the evaluation set.")  # noqa: E501
+            steps.append(
+                "Draft the prompt with a few worked examples; version it and track it against the evaluation set."
+            )
         if critical:
-            steps.append("Route outputs to a reviewer before they leave the team until the evaluation shows where the model can be trusted.")  # noqa: E501
+            steps.append(
+                "Route outputs to a reviewer before they leave the team until the evaluation shows where the "
+                "model can be trusted."
+            )
         have = v.labeled_examples or 0
         if have < MIN_FT_EXAMPLES:
-            steps.append(f"Ship to a small group, log outputs and keep reviewed corrections: they grow your {_n(have)} labeled examples towards the ~10,000 a fine-tune needs.")  # noqa: E501
+            steps.append(
+                f"Ship to a small group, log outputs and keep reviewed corrections: they grow your {_n(have)} "
+                f"labeled examples towards the ~10,000 a fine-tune needs."
+            )
         else:
             steps.append("Ship to a small group and log outputs with reviewers' corrections.")
         if x and (v.monthly_requests is None or v.monthly_requests < x):
-            steps.append(f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or quality plateaus below target.")  # noqa: E501
+            steps.append(
+                f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or quality "
+                f"plateaus below target."
+            )
     elif approach == "fine_tuning":
         n = v.labeled_examples
         held = "10–20% of your labeled data"
         if n:
             held = f"{_n(min(max(300, n // 10), 5000))} of your {_n(n)} labeled examples"
-        steps.append(f"Baseline first: measure a well-prompted model on a held-out set ({held}) so the tuned model has a number to beat.")  # noqa: E501
+        steps.append(
+            f"Baseline first: measure a well-prompted model on a held-out set ({held}) so the tuned model has a "
+            f"number to beat."
+        )
         if v.data_quality != "high":
             steps.append("Audit label quality on a random sample and fix the guidelines before the full run.")
         steps.append("Run a small fine-tune on a subset to confirm the gain before the full run.")
@@ -784,18 +1099,29 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
         if v.sensitive_data:
             steps.append("De-identify the training data and test the tuned model for memorized records.")
         if v.regulated:
-            steps.append("Prepare validation documentation (data lineage, test results, change-control plan) for reviewers.")  # noqa: E501
+            steps.append(
+                "Prepare validation documentation (data lineage, test results, change-control plan) for reviewers."
+            )
         if roomy:
             steps.append("Keep a prompted fallback for inputs the model was not trained on.")
         else:
-            steps.append(f"Serve the tuned model on dedicated capacity and load-test the p95 against the {_ms(ms or 0)} budget; route inputs it was not trained on to a queue, not a slow fallback.")  # noqa: E501
+            steps.append(
+                f"Serve the tuned model on dedicated capacity and load-test the p95 against the {_ms(ms or 0)} "
+                f"budget; route inputs it was not trained on to a queue, not a slow fallback."
+            )
     else:
-        steps.append("Split the work: fine-tune on the stable core; keep templates, rules and fresh facts in the prompt or retrieval.")  # noqa: E501
+        steps.append(
+            "Split the work: fine-tune on the stable core; keep templates, rules and fresh facts in the prompt "
+            "or retrieval."
+        )
         steps.append(_eval_step(v))
         if roomy:
             steps.append("Ship the prompted layer first on a base model while the fine-tune is prepared and evaluated.")
         every = tco.retrain_every(a, "hybrid", v.changes_often)
-        steps.append(f"Evaluate the combination on the held-out set; retrain only the stable core (about every {every:g} months) and update the prompt layer as things change.")  # noqa: E501
+        steps.append(
+            f"Evaluate the combination on the held-out set; retrain only the stable core (about every {every:g} "
+            f"months) and update the prompt layer as things change."
+        )
         if v.knowledge_gap:
             steps.append("Keep the retrieval index fresh and measure answer grounding, not only the tuned model.")
         if v.regulated:

@@ -66,7 +66,9 @@ def _extreme(intake: Intake, questions: list[Question], toward: Approach) -> Int
     for q in questions:
         outcomes = [(recommend_approach(intake.with_values(**{q.field: a.value})), a.value) for a in q.quick_answers]
         favoured = [value for approach, value in outcomes if approach == toward]
-        values[q.field] = favoured[0] if favoured else q.quick_answers[-1 if toward != "prompt_engineering" else 0].value  # noqa: E501
+        values[q.field] = (
+            favoured[0] if favoured else q.quick_answers[-1 if toward != "prompt_engineering" else 0].value
+        )
     return intake.with_values(**values)
 
 
@@ -93,10 +95,17 @@ def _ft_extreme(intake: Intake, questions: list[Question]) -> Intake:
     # Most FT-leaning plausible answer per field; the bank lists quick answers from prompt-leaning to FT-leaning
     # for numbers, so the last is the FT extreme, except where a "false"/"none" value favours tuning.
     best = {
-        "labeled_examples": 150000, "ml_expertise": "strong", "monthly_requests": 5000000, "changes_often": False,
-        "deadline_weeks": 40, "budget_usd": 750000, "regulated": False, "data_quality": "high",
-        "needs": "deep_domain", "latency_p95_ms": 200,
-    }  # fmt: skip
+        "labeled_examples": 150000,
+        "ml_expertise": "strong",
+        "monthly_requests": 5000000,
+        "changes_often": False,
+        "deadline_weeks": 40,
+        "budget_usd": 750000,
+        "regulated": False,
+        "data_quality": "high",
+        "needs": "deep_domain",
+        "latency_p95_ms": 200,
+    }
     return intake.with_values(**{q.field: best[q.field] for q in questions if q.field in best})
 
 

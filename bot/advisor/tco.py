@@ -234,19 +234,29 @@ def explain(a: TcoAssumptions | None = None) -> list[AssumptionRow]:
     used = (default_assumptions() if a is None else a).model_dump()
     rows = []
     for name, entry in _default_entries().items():
-        rows.append(AssumptionRow(
-            name=name, value=used[name], default=float(entry["value"]),
-            description=TcoAssumptions.model_fields[name].description or "", source=str(entry["source"]),
-            date=str(entry.get("date", "")), url=str(entry.get("url", "")), note=str(entry.get("note", "")),
-        ))  # fmt: skip
+        rows.append(
+            AssumptionRow(
+                name=name,
+                value=used[name],
+                default=float(entry["value"]),
+                description=TcoAssumptions.model_fields[name].description or "",
+                source=str(entry["source"]),
+                date=str(entry.get("date", "")),
+                url=str(entry.get("url", "")),
+                note=str(entry.get("note", "")),
+            )
+        )
     return rows
 
 
 def sources_summary(a: TcoAssumptions | None = None) -> str:
     """One line for cards: the prices in use, where the defaults come from, and how to see every assumption."""
     a = default_assumptions() if a is None else a
-    dates = sorted(str(e.get("date", "")) for name, e in _default_entries().items()
-                   if ("price" in name or "discount" in name) and e.get("date"))  # fmt: skip
+    dates = sorted(
+        str(e.get("date", ""))
+        for name, e in _default_entries().items()
+        if ("price" in name or "discount" in name) and e.get("date")
+    )
     read = f"{dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else (dates[0] if dates else "")
     tuned_in, tuned_out = a.ft_base_price_in_per_m * a.ft_price_premium, a.ft_base_price_out_per_m * a.ft_price_premium
     return (
@@ -336,8 +346,9 @@ def per_request_cost(a: TcoAssumptions, approach: str, p: CaseProfile = NO_PROFI
 
 def label_cost(a: TcoAssumptions, p: CaseProfile = NO_PROFILE) -> float:
     """USD per label at the profile's tier."""
-    return {"general": a.labeling_cost_general, "skilled": a.labeling_cost_skilled,
-            "expert": a.labeling_cost_expert}[p.label_tier]  # fmt: skip
+    return {"general": a.labeling_cost_general, "skilled": a.labeling_cost_skilled, "expert": a.labeling_cost_expert}[
+        p.label_tier
+    ]
 
 
 def training_run_cost(a: TcoAssumptions, examples: float, p: CaseProfile = NO_PROFILE) -> float:
@@ -386,7 +397,10 @@ def retrain_every(a: TcoAssumptions, approach: str, changes_often: bool | None) 
 
 
 def monthly_items(
-    a: TcoAssumptions, approach: str, changes_often: bool | None = None, p: CaseProfile = NO_PROFILE,
+    a: TcoAssumptions,
+    approach: str,
+    changes_often: bool | None = None,
+    p: CaseProfile = NO_PROFILE,
     labeled_examples: int | None = None,
 ) -> dict[str, float]:
     """Itemised monthly cost that does not depend on volume."""
@@ -412,7 +426,10 @@ def monthly_items(
 
 
 def monthly_fixed_cost(
-    a: TcoAssumptions, approach: str, changes_often: bool | None = None, p: CaseProfile = NO_PROFILE,
+    a: TcoAssumptions,
+    approach: str,
+    changes_often: bool | None = None,
+    p: CaseProfile = NO_PROFILE,
     labeled_examples: int | None = None,
 ) -> float:
     """Monthly cost that does not depend on volume: upkeep, hosting, MLOps, retrieval and amortised retraining."""
@@ -454,7 +471,11 @@ def crossover_monthly_requests(
 
 
 def _approach_cost(
-    a: TcoAssumptions, approach: str, volume: int, labeled_examples: int | None, changes_often: bool | None,
+    a: TcoAssumptions,
+    approach: str,
+    volume: int,
+    labeled_examples: int | None,
+    changes_often: bool | None,
     p: CaseProfile,
 ) -> ApproachCost:
     items = one_time_cost(a, approach, labeled_examples, p)
@@ -521,8 +542,13 @@ def estimate(
 
 
 def _notes(
-    a: TcoAssumptions, p: CaseProfile, volume: int, volume_assumed: bool, labeled_examples: int | None,
-    changes_often: bool | None, crossover: int | None,
+    a: TcoAssumptions,
+    p: CaseProfile,
+    volume: int,
+    volume_assumed: bool,
+    labeled_examples: int | None,
+    changes_often: bool | None,
+    crossover: int | None,
 ) -> list[str]:
     inp, out = request_tokens(a, p)
     horizon = _months(a.horizon_months)
@@ -534,7 +560,8 @@ def _notes(
         f"Per request: ~{inp:,.0f} tokens in and {out:,.0f} out ({kind}); prompting adds "
         f"{a.few_shot_tokens:,.0f} tokens of instructions and examples, {a.cache_hit_rate:.0%} of them cached at "
         f"{a.cached_input_discount:.0%} off"
-        + (f", and {a.retrieval_context_tokens:,.0f} retrieved tokens" if p.knowledge_gap else "") + "."
+        + (f", and {a.retrieval_context_tokens:,.0f} retrieved tokens" if p.knowledge_gap else "")
+        + "."
     )
     if batched(a, p):
         notes.append(f"Nobody waits for the answer: batch pricing ({a.batch_discount:.0%} off) on every approach.")

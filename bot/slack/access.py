@@ -1,6 +1,6 @@
 """Who may see and do what in Slack: the lead user group, channel membership, names and permalinks.
 
-The core (`bot.advisor.leads`) asks two questions it can't answer itself: who is in the leads' user group,
+The core (`bot.workflows.leads`) asks two questions it can't answer itself: who is in the leads' user group,
 and whether a viewer is a member of a channel. Both are Web API lookups, cached briefly so a digest over
 hundreds of assessments costs one `conversations.members` walk per distinct channel, not per assessment.
 A lookup that fails (an API error, a timeout or a dropped connection) is not cached and counts as "no" (fail
@@ -19,10 +19,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.advisor.leads import Leads, TtlCache
 from bot.errors import AdvisorError, NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
+from bot.workflows.leads import Leads, TtlCache
 
 log = logging.getLogger("bot.slack")
 
@@ -41,8 +41,14 @@ class LookupFailedError(AdvisorError):
 class SlackAccess:
     """Cached Web API lookups behind the leads' access rules (one workspace per bot token)."""
 
-    def __init__(self, client: WebClient, *, group_id: str | None = None, ttl: float = MEMBERS_TTL,
-                 clock: Callable[[], float] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        group_id: str | None = None,
+        ttl: float = MEMBERS_TTL,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.client = client
         self.group_id = group_id or None
         extra = {"clock": clock} if clock else {}
@@ -65,8 +71,11 @@ class SlackAccess:
         if not self.group_id:
             return frozenset()
         group = self.group_id
-        found = self._lookup(self._members, ("group", group),
-                             lambda: frozenset(self.client.usergroups_users_list(usergroup=group)["users"]))
+        found = self._lookup(
+            self._members,
+            ("group", group),
+            lambda: frozenset(self.client.usergroups_users_list(usergroup=group)["users"]),
+        )
         return found if isinstance(found, frozenset) else None
 
     def members(self, channel: str) -> frozenset[str] | None:
@@ -206,7 +215,6 @@ class SlackLeads:
             raise LookupFailedError(msg.LOOKUP_FAILED)
         if user not in members:
             raise PermissionDeniedError(refusal)
-
 
     def require_can_act(self, user: str, conv: dict[str, Any]) -> None:
         """PermissionDeniedError unless `user` may act on the assessment `conv` (a vote, Adjust answers, a quick

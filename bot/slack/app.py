@@ -17,10 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.advisor.conversation import Reply
 from bot.errors import InputError
-from bot.housekeeping import Housekeeper
-from bot.outbox import OutboxWorker
 from bot.services import Services
 from bot.slack import listeners
 from bot.slack.access import slack_leads
@@ -28,6 +25,9 @@ from bot.slack.delivery import SlackSender
 from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
 from bot.slack.priority import AckGate
 from bot.slack.replies import render, resume
+from bot.storage.outbox import OutboxWorker
+from bot.workflows.conversation import Reply
+from bot.workflows.housekeeping import Housekeeper
 
 log = logging.getLogger("bot.slack")
 
@@ -48,8 +48,12 @@ def web_client(services: Services, *, retries: bool = True) -> WebClient:
         ServerErrorRetryHandler(max_retry_count=3),
         ConnectionErrorRetryHandler(max_retry_count=2),
     ]
-    return WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                     timeout=settings.advisor_slack_timeout, retry_handlers=handlers if retries else [])  # fmt: skip
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=settings.advisor_slack_timeout,
+        retry_handlers=handlers if retries else [],
+    )
 
 
 class AdvisorApp(App):

@@ -27,7 +27,7 @@ from slack_sdk.models.metadata import Metadata
 from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.questions import Question
-from bot.report import tco_headline, tco_sources
+from bot.advisor.report import tco_headline, tco_sources
 from bot.slack import messages as msg
 
 MAX_BLOCKS = 50
@@ -97,8 +97,12 @@ def context(parts: Sequence[str]) -> ContextBlock:
 
 def button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
     """A button with its label and value clipped to Block Kit's limits."""
-    return ButtonElement(text=PlainTextObject(text=clip(label, BUTTON_TEXT_MAX), emoji=True), action_id=action_id,
-                         value=value[:BUTTON_VALUE_MAX], style=style)  # fmt: skip
+    return ButtonElement(
+        text=PlainTextObject(text=clip(label, BUTTON_TEXT_MAX), emoji=True),
+        action_id=action_id,
+        value=value[:BUTTON_VALUE_MAX],
+        style=style,
+    )
 
 
 def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] = ()) -> list[Block]:
@@ -118,11 +122,15 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
     if fields:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=msg.CARD_STEPS), fields=fields))
     for gate in rec.gates:
-        blocks.append(section(msg.CARD_GATE.format(step=gate.step, reason=escape(gate.reason),
-                                                   would_change=escape(gate.would_change))))  # fmt: skip
+        blocks.append(
+            section(
+                msg.CARD_GATE.format(step=gate.step, reason=escape(gate.reason), would_change=escape(gate.would_change))
+            )
+        )
     cross = rec.tco.crossover_monthly_requests
-    cross_text = (msg.CARD_CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None
-                  else msg.CARD_NO_CROSSOVER)  # fmt: skip
+    cross_text = (
+        msg.CARD_CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None else msg.CARD_NO_CROSSOVER
+    )
     blocks.append(section(msg.CARD_TCO.format(headline=escape(tco_headline(rec)), crossover=cross_text)))
     blocks.append(context([escape(tco_sources(rec))]))
     if rec.risks:
@@ -140,12 +148,17 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
     # Only when a model is configured: it says the model's wording fell back to the offline template.
     offline = [msg.CARD_OFFLINE_WORDING] if rec.wording == "offline" and rec.llm_usage else []
     blocks.append(context([msg.CARD_FOOTER, msg.CARD_ID.format(id=escape(conversation_id)), *offline]))
-    blocks.append(ActionsBlock(block_id="card_actions", elements=[
-        button(msg.CARD_ADJUST, "adjust", conversation_id, style="primary"),
-        button("👍", "feedback:up", conversation_id),
-        button("👎", "feedback:down", conversation_id),
-    ]))  # fmt: skip
-    return blocks[:MAX_BLOCKS - 1] + blocks[-1:] if len(blocks) > MAX_BLOCKS else blocks
+    blocks.append(
+        ActionsBlock(
+            block_id="card_actions",
+            elements=[
+                button(msg.CARD_ADJUST, "adjust", conversation_id, style="primary"),
+                button("👍", "feedback:up", conversation_id),
+                button("👎", "feedback:down", conversation_id),
+            ],
+        )
+    )
+    return blocks[: MAX_BLOCKS - 1] + blocks[-1:] if len(blocks) > MAX_BLOCKS else blocks
 
 
 def card_text(rec: Recommendation) -> str:
@@ -155,15 +168,18 @@ def card_text(rec: Recommendation) -> str:
 
 def card_metadata(rec: Recommendation, conversation_id: str, recommendation_id: int | None = None) -> Metadata:
     """Message metadata other tools (and the leads' digest) read from the card."""
-    return Metadata(event_type=EVENT_TYPE, event_payload={
-        "approach": rec.approach,
-        "confidence": rec.confidence,
-        "conversation_id": conversation_id,
-        "recommendation_id": recommendation_id,
-        "tco_crossover_monthly_requests": rec.tco.crossover_monthly_requests,
-        "monthly_requests": rec.tco.monthly_requests,
-        "cheapest": rec.tco.cheapest,
-    })  # fmt: skip
+    return Metadata(
+        event_type=EVENT_TYPE,
+        event_payload={
+            "approach": rec.approach,
+            "confidence": rec.confidence,
+            "conversation_id": conversation_id,
+            "recommendation_id": recommendation_id,
+            "tco_crossover_monthly_requests": rec.tco.crossover_monthly_requests,
+            "monthly_requests": rec.tco.monthly_requests,
+            "cheapest": rec.tco.cheapest,
+        },
+    )
 
 
 def answer_value(conversation_id: str, value: Any) -> str:
@@ -171,8 +187,9 @@ def answer_value(conversation_id: str, value: Any) -> str:
     return json.dumps({"c": conversation_id, "v": value}, separators=(",", ":"))
 
 
-def question_blocks(text_intro: str, questions: Sequence[Question], conversation_id: str,
-                    notes: Sequence[str] = ()) -> list[Block]:  # fmt: skip
+def question_blocks(
+    text_intro: str, questions: Sequence[Question], conversation_id: str, notes: Sequence[str] = ()
+) -> list[Block]:
     """A question round: each question with its quick-answer buttons; free-text answers are accepted too."""
     blocks: list[Block] = []
     if text_intro:
@@ -181,10 +198,15 @@ def question_blocks(text_intro: str, questions: Sequence[Question], conversation
         hint = f"\n_{escape(q.hint)}_" if q.hint else ""
         blocks.append(section(f"*{i}. {escape(q.text)}*{hint}"))
         if q.quick_answers:
-            blocks.append(ActionsBlock(block_id=f"q:{q.field}", elements=[
-                button(a.label, f"answer:{q.field}:{n}", answer_value(conversation_id, a.value))
-                for n, a in enumerate(q.quick_answers[:25])
-            ]))  # fmt: skip
+            blocks.append(
+                ActionsBlock(
+                    block_id=f"q:{q.field}",
+                    elements=[
+                        button(a.label, f"answer:{q.field}:{n}", answer_value(conversation_id, a.value))
+                        for n, a in enumerate(q.quick_answers[:25])
+                    ],
+                )
+            )
     if notes:
         blocks.append(context([f"_{escape(n)}_" for n in notes]))
     blocks.append(context([msg.FREE_TEXT_HINT]))
@@ -200,11 +222,17 @@ def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
     """An ephemeral 3-year cost estimate."""
     vol = tco.format_volume(est.monthly_requests) + (msg.TCO_ASSUMED if est.volume_assumed else "")
     fields = [
-        MarkdownTextObject(text=msg.TCO_APPROACH.format(
-            approach=APPROACH_NAMES[name], one_time=tco.format_usd(cost.one_time_usd),
-            monthly=tco.format_usd(cost.monthly_usd), months=est.horizon_months, total=tco.format_usd(cost.total_usd)))
+        MarkdownTextObject(
+            text=msg.TCO_APPROACH.format(
+                approach=APPROACH_NAMES[name],
+                one_time=tco.format_usd(cost.one_time_usd),
+                monthly=tco.format_usd(cost.monthly_usd),
+                months=est.horizon_months,
+                total=tco.format_usd(cost.total_usd),
+            )
+        )
         for name, cost in est.approaches.items()
-    ]  # fmt: skip
+    ]
     x = est.crossover_monthly_requests
     cross = msg.TCO_CROSSOVER.format(volume=tco.format_volume(x)) if x is not None else msg.TCO_NO_CROSSOVER
     return [

@@ -17,9 +17,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.outbox import DeliveryError, OutboxItem
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
+from bot.storage.outbox import DeliveryError, OutboxItem
 
 log = logging.getLogger("bot.slack")
 
@@ -37,8 +37,9 @@ def no_retry(client: WebClient) -> WebClient:
     key = (str(client.token), client.base_url, int(client.timeout))
     with _clients_lock:
         if key not in _clients:
-            _clients[key] = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                                      retry_handlers=[])  # fmt: skip
+            _clients[key] = WebClient(
+                token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+            )
         return _clients[key]
 
 
@@ -67,8 +68,10 @@ def classify(exc: Exception) -> DeliveryError:
         if status >= 500 or error in _TRANSIENT:
             return DeliveryError(error, retryable=True, maybe_sent=True)
         return DeliveryError(error, retryable=False)
-    if isinstance(exc, TimeoutError | socket.timeout | urllib.error.URLError | ConnectionError |
-                  http.client.HTTPException | OSError):  # fmt: skip
+    if isinstance(
+        exc,
+        TimeoutError | socket.timeout | urllib.error.URLError | ConnectionError | http.client.HTTPException | OSError,
+    ):
         return DeliveryError(f"connection: {type(exc).__name__}", retryable=True, maybe_sent=True)
     return DeliveryError(type(exc).__name__, retryable=True, maybe_sent=True)
 
@@ -96,16 +99,21 @@ class SlackSender:
             if item.op == "update":
                 # A card's metadata (approach, confidence) changes with it; other updates keep theirs.
                 metadata = message.get("metadata")
-                self.client.chat_update(channel=item.channel, ts=str(item.target_ts), text=message.get("text") or "",
-                                        blocks=message.get("blocks"),
-                                        metadata=with_outbox_id(metadata, item.uid, item.conversation_id)
-                                        if metadata else None)  # fmt: skip
+                self.client.chat_update(
+                    channel=item.channel,
+                    ts=str(item.target_ts),
+                    text=message.get("text") or "",
+                    blocks=message.get("blocks"),
+                    metadata=with_outbox_id(metadata, item.uid, item.conversation_id) if metadata else None,
+                )
                 return str(item.target_ts)
             resp = self.client.chat_postMessage(
-                channel=item.channel, thread_ts=item.thread_ts, text=message.get("text") or "",
+                channel=item.channel,
+                thread_ts=item.thread_ts,
+                text=message.get("text") or "",
                 blocks=message.get("blocks"),
                 metadata=with_outbox_id(message.get("metadata"), item.uid, item.conversation_id),
-            )  # fmt: skip
+            )
         except Exception as exc:
             raise classify(exc) from exc
         return str(resp["ts"])
@@ -116,11 +124,13 @@ class SlackSender:
         for _ in range(_FIND_PAGES):
             try:
                 if item.thread_ts:
-                    resp = self.client.conversations_replies(channel=item.channel, ts=item.thread_ts, cursor=cursor,
-                                                             include_all_metadata=True, limit=200)  # fmt: skip
+                    resp = self.client.conversations_replies(
+                        channel=item.channel, ts=item.thread_ts, cursor=cursor, include_all_metadata=True, limit=200
+                    )
                 else:  # newest first: a message posted moments ago is on the first page
-                    resp = self.client.conversations_history(channel=item.channel, cursor=cursor, limit=200,
-                                                             include_all_metadata=True)  # fmt: skip
+                    resp = self.client.conversations_history(
+                        channel=item.channel, cursor=cursor, limit=200, include_all_metadata=True
+                    )
             except Exception as exc:
                 failure = classify(exc)
                 if failure.retryable:

@@ -28,10 +28,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.advisor import tco
-from bot.advisor.digest import Digest, DigestItem
 from bot.advisor.engine import APPROACH_NAMES
-from bot.advisor.leads import MAX_NOTE
-from bot.advisor.summary import STATUS_LABELS, ThreadSummary
 from bot.slack import messages as msg
 from bot.slack.blocks import (
     FIELD_MAX,
@@ -48,6 +45,9 @@ from bot.slack.blocks import (
     section,
     user_id,
 )
+from bot.workflows.digest import Digest, DigestItem
+from bot.workflows.leads import MAX_NOTE
+from bot.workflows.summary import STATUS_LABELS, ThreadSummary
 
 MAX_VIEW_BLOCKS = 100
 VIEW_TITLE_MAX = 24
@@ -121,10 +121,10 @@ def status_line(summary: ThreadSummary) -> str:
     if decision is None:
         return msg.SUMMARY_STATUS.format(status=summary.status)
     if decision.stale:  # never shown as if it were made on the answers the assessment has now
-        return msg.SUMMARY_REREVIEW.format(status=decision.label, user=user_id(decision.user),
-                                           date=decision.updated_at[:10])  # fmt: skip
-    line = msg.SUMMARY_DECIDED.format(status=decision.label, user=user_id(decision.user),
-                                      date=decision.updated_at[:10])  # fmt: skip
+        return msg.SUMMARY_REREVIEW.format(
+            status=decision.label, user=user_id(decision.user), date=decision.updated_at[:10]
+        )
+    line = msg.SUMMARY_DECIDED.format(status=decision.label, user=user_id(decision.user), date=decision.updated_at[:10])
     return line + (f"\n>{escape(decision.note)}" if decision.note else "")
 
 
@@ -132,8 +132,9 @@ def summary_blocks(summary: ThreadSummary, *, version: int | None, permalink: st
     """The structured summary: requester, use case, six steps, recommendation, cost, risks, open questions,
     decision status, permalink, and decision buttons for leads (when there is a recommendation)."""
     use_case = summary.use_case or msg.NO_DESCRIPTION
-    head = msg.SUMMARY_REQUESTED.format(user=user_id(summary.requester), date=summary.created_at[:10],
-                                        id=summary.conversation_id)  # fmt: skip
+    head = msg.SUMMARY_REQUESTED.format(
+        user=user_id(summary.requester), date=summary.created_at[:10], id=summary.conversation_id
+    )
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=msg.SUMMARY_HEADER)),
         context([head, msg.SUMMARY_LINK.format(url=permalink) if permalink else ""]),
@@ -142,14 +143,23 @@ def summary_blocks(summary: ThreadSummary, *, version: int | None, permalink: st
     ]
     if summary.approach is not None:
         reason = f"\n_{escape(summary.confidence_reason)}_" if summary.confidence_reason else ""
-        blocks.append(section(msg.SUMMARY_RECOMMENDATION.format(approach=APPROACH_NAMES[summary.approach],
-                                                                confidence=summary.confidence or 0) + reason))
+        blocks.append(
+            section(
+                msg.SUMMARY_RECOMMENDATION.format(
+                    approach=APPROACH_NAMES[summary.approach], confidence=summary.confidence or 0
+                )
+                + reason
+            )
+        )
     else:
         blocks.append(section(msg.SUMMARY_NO_RECOMMENDATION))
     if summary.tco_headline:
         blocks.append(section(msg.SUMMARY_TCO.format(headline=escape(summary.tco_headline))))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=msg.SUMMARY_STEPS),
-                               fields=[_step_field(s) for s in summary.steps][:FIELDS_MAX]))  # fmt: skip
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=msg.SUMMARY_STEPS), fields=[_step_field(s) for s in summary.steps][:FIELDS_MAX]
+        )
+    )
     if summary.risks:
         blocks.append(bullets(msg.SUMMARY_RISKS, summary.risks))
     if summary.open_questions:
@@ -159,55 +169,93 @@ def summary_blocks(summary: ThreadSummary, *, version: int | None, permalink: st
     blocks.append(context([feedback, msg.SUMMARY_BY_MODEL if summary.wording == "llm" else ""]))
     reasons = _reasons(summary.feedback_reasons)
     if reasons:
-        blocks.append(section("\n".join([msg.SUMMARY_FEEDBACK_REASONS, *(f"• {safe(r, SUMMARY_REASON_MAX)}"
-                                                                        for r in reasons)])))  # fmt: skip
+        blocks.append(
+            section("\n".join([msg.SUMMARY_FEEDBACK_REASONS, *(f"• {safe(r, SUMMARY_REASON_MAX)}" for r in reasons)]))
+        )
     if summary.approach is not None:
         value = compact(summary_state(summary, version))
         blocks.append(context([msg.SUMMARY_DECIDE_HINT]))
-        blocks.append(ActionsBlock(block_id=DECISION_BLOCK, elements=[
-            button(msg.DECISION_LABELS[s], f"decision:{s}", value, style=STYLES.get(s)) for s in STATUS_LABELS
-        ]))  # fmt: skip
+        blocks.append(
+            ActionsBlock(
+                block_id=DECISION_BLOCK,
+                elements=[
+                    button(msg.DECISION_LABELS[s], f"decision:{s}", value, style=STYLES.get(s)) for s in STATUS_LABELS
+                ],
+            )
+        )
     return blocks[:MAX_BLOCKS]
 
 
 def decision_modal(status: str, state: dict[str, Any], where: dict[str, str]) -> View:
     """The small modal a lead confirms a decision in, with an optional note."""
     meta = compact({**state, "s": status, **where})
-    return View(type="modal", callback_id=DECISION_CALLBACK, private_metadata=meta[:METADATA_MAX],
-                title=_title(msg.DECISION_TITLES[status]), submit=_title(msg.DECISION_SUBMIT),
-                close=_title(msg.MODAL_CANCEL), blocks=[
-                    section(msg.DECISION_PROMPT.format(id=escape(str(state.get("c", ""))),
-                                                       status=STATUS_LABELS[status])),
-                    InputBlock(block_id=NOTE_BLOCK, label=msg.DECISION_NOTE_LABEL, optional=True,
-                               hint=msg.DECISION_NOTE_HINT,
-                               element=PlainTextInputElement(action_id="value", multiline=True,
-                                                             max_length=MAX_NOTE)),
-                ])  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=DECISION_CALLBACK,
+        private_metadata=meta[:METADATA_MAX],
+        title=_title(msg.DECISION_TITLES[status]),
+        submit=_title(msg.DECISION_SUBMIT),
+        close=_title(msg.MODAL_CANCEL),
+        blocks=[
+            section(msg.DECISION_PROMPT.format(id=escape(str(state.get("c", ""))), status=STATUS_LABELS[status])),
+            InputBlock(
+                block_id=NOTE_BLOCK,
+                label=msg.DECISION_NOTE_LABEL,
+                optional=True,
+                hint=msg.DECISION_NOTE_HINT,
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_NOTE),
+            ),
+        ],
+    )
 
 
 def reason_modal(conversation_id: str, where: dict[str, str]) -> View:
     """The 👎 reason modal (the 👎 itself is already stored when it opens)."""
-    return View(type="modal", callback_id=REASON_CALLBACK,
-                private_metadata=compact({"c": conversation_id, **where})[:METADATA_MAX],
-                title=_title(msg.FEEDBACK_REASON_TITLE), submit=_title(msg.FEEDBACK_REASON_SUBMIT),
-                close=_title(msg.MODAL_SKIP), blocks=[
-                    section(msg.FEEDBACK_REASON_PROMPT),
-                    InputBlock(block_id=REASON_BLOCK, label=msg.FEEDBACK_REASON_LABEL, optional=True,
-                               element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_NOTE)),
-                ])  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=REASON_CALLBACK,
+        private_metadata=compact({"c": conversation_id, **where})[:METADATA_MAX],
+        title=_title(msg.FEEDBACK_REASON_TITLE),
+        submit=_title(msg.FEEDBACK_REASON_SUBMIT),
+        close=_title(msg.MODAL_SKIP),
+        blocks=[
+            section(msg.FEEDBACK_REASON_PROMPT),
+            InputBlock(
+                block_id=REASON_BLOCK,
+                label=msg.FEEDBACK_REASON_LABEL,
+                optional=True,
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_NOTE),
+            ),
+        ],
+    )
 
 
 def new_assessment_modal() -> View:
     """The App Home's "New assessment" modal: a description and, optionally, a channel for the thread."""
-    return View(type="modal", callback_id=NEW_CALLBACK, title=_title(msg.NEW_TITLE), submit=_title(msg.NEW_SUBMIT),
-                close=_title(msg.MODAL_CANCEL), blocks=[
-                    InputBlock(block_id=DESCRIPTION_BLOCK, label=msg.NEW_DESCRIPTION, hint=msg.NEW_DESCRIPTION_HINT,
-                               element=PlainTextInputElement(action_id="value", multiline=True, max_length=2500)),
-                    InputBlock(block_id=CHANNEL_BLOCK, label=msg.NEW_CHANNEL, hint=msg.NEW_CHANNEL_HINT,
-                               optional=True, element=ConversationSelectElement(
-                                   action_id="value", filter=ConversationFilter(include=["public", "private"],
-                                                                                exclude_bot_users=True))),
-                ])  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=NEW_CALLBACK,
+        title=_title(msg.NEW_TITLE),
+        submit=_title(msg.NEW_SUBMIT),
+        close=_title(msg.MODAL_CANCEL),
+        blocks=[
+            InputBlock(
+                block_id=DESCRIPTION_BLOCK,
+                label=msg.NEW_DESCRIPTION,
+                hint=msg.NEW_DESCRIPTION_HINT,
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=2500),
+            ),
+            InputBlock(
+                block_id=CHANNEL_BLOCK,
+                label=msg.NEW_CHANNEL,
+                hint=msg.NEW_CHANNEL_HINT,
+                optional=True,
+                element=ConversationSelectElement(
+                    action_id="value", filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True)
+                ),
+            ),
+        ],
+    )
 
 
 # --- digests ---
@@ -255,19 +303,30 @@ def _lines(items: Sequence[DigestItem], links: Linker, title: str) -> tuple[Sect
 
 def counts_line(digest: Digest) -> str:
     """Counts by approach, e.g. "Fine-tuning 120 · Prompt engineering 300 · 500 in all"."""
-    counts = " · ".join(f"{name} {digest.counts[key]}" for key, name in msg.DIGEST_GROUP_NAMES.items()
-                        if digest.counts.get(key))  # fmt: skip
+    counts = " · ".join(
+        f"{name} {digest.counts[key]}" for key, name in msg.DIGEST_GROUP_NAMES.items() if digest.counts.get(key)
+    )
     return msg.DIGEST_COUNTS.format(counts=counts or msg.DIGEST_NONE, total=digest.total)
 
 
-def digest_blocks(digest: Digest, links: Linker, *, per_group: int = DIGEST_PER_GROUP, since: str = "30d",
-                  header: bool = True, channel_name: str | None = None) -> list[Block]:  # fmt: skip
+def digest_blocks(
+    digest: Digest,
+    links: Linker,
+    *,
+    per_group: int = DIGEST_PER_GROUP,
+    since: str = "30d",
+    header: bool = True,
+    channel_name: str | None = None,
+) -> list[Block]:
     """A digest grouped by approach: counts, up to `per_group` items per group (the rest counted), and
     recent decisions."""
     blocks: list[Block] = []
     if header:
-        title = (msg.DIGEST_HEADER_CHANNEL.format(period=digest.period, channel=channel_name or digest.channel)
-                 if digest.channel else msg.DIGEST_HEADER.format(period=digest.period))  # fmt: skip
+        title = (
+            msg.DIGEST_HEADER_CHANNEL.format(period=digest.period, channel=channel_name or digest.channel)
+            if digest.channel
+            else msg.DIGEST_HEADER.format(period=digest.period)
+        )
         blocks.append(HeaderBlock(text=PlainTextObject(text=clip(title, HEADER_MAX))))
     blocks.append(section(escape(digest.headline)))
     if not digest.total:
@@ -315,10 +374,12 @@ class MyAssessment:
 def _mine_line(item: MyAssessment, link: str | None) -> str:
     what = safe(item.use_case or msg.NO_DESCRIPTION, 120)
     title = f"<{link}|{what}>" if link else what
-    outcome = (f"{APPROACH_NAMES[item.approach]} · {(item.confidence or 0):.0%}" if item.approach
-               else msg.HOME_IN_PROGRESS)  # fmt: skip
-    return msg.HOME_ITEM.format(title=title, where=_where(item.channel), outcome=outcome, status=item.status,
-                                date=item.updated_at[:10])  # fmt: skip
+    outcome = (
+        f"{APPROACH_NAMES[item.approach]} · {(item.confidence or 0):.0%}" if item.approach else msg.HOME_IN_PROGRESS
+    )
+    return msg.HOME_ITEM.format(
+        title=title, where=_where(item.channel), outcome=outcome, status=item.status, date=item.updated_at[:10]
+    )
 
 
 def _home_top() -> list[Block]:
@@ -330,8 +391,9 @@ def _home_top() -> list[Block]:
     ]
 
 
-def home_view(mine: Sequence[MyAssessment], links: Linker, digest: Digest | None = None,
-              digest_since: str = "30d") -> View:  # fmt: skip
+def home_view(
+    mine: Sequence[MyAssessment], links: Linker, digest: Digest | None = None, digest_since: str = "30d"
+) -> View:
     """The App Home: a "New assessment" button, the viewer's recent assessments, and for leads the digest."""
     blocks: list[Block] = [*_home_top(), section(msg.HOME_MINE)]
     if not mine:

@@ -95,8 +95,10 @@ SUMMARY_FALLBACK = "Summary for leads: {outcome} · {status}"
 SUMMARY_NO_RECOMMENDATION = "No recommendation yet: the intake is still in progress."
 SUMMARY_REQUESTED = "Requested by <@{user}> · {date} · assessment `{id}`"
 SUMMARY_LINK = "<{url}|Open the assessment>"
-SUMMARY_NONE = ("There is no assessment in this thread. Use *Summarize for leads* (or mention me with *summary*) "
-                "inside the thread of an assessment.")  # fmt: skip
+SUMMARY_NONE = (
+    "There is no assessment in this thread. Use *Summarize for leads* (or mention me with *summary*) "
+    "inside the thread of an assessment."
+)
 SUMMARY_BY_MODEL = "_Prose written by the AI model from the stored facts only._"
 SUMMARY_USE_CASE = "*Use case:* {use_case}"
 NO_DESCRIPTION = "(no description yet)"
@@ -109,11 +111,15 @@ SUMMARY_UNKNOWN = "_Unknown: {fields}_"
 SUMMARY_STEPS = "*The six steps* (what was said; _unknown_ in italics)"
 SUMMARY_STATUS = "*Status:* {status}"
 SUMMARY_DECIDED = "*Status:* {status} by <@{user}> on {date}"
-SUMMARY_REREVIEW = ("*Status:* Needs re-review :warning: the answers changed after <@{user}> marked it {status} on "
-                    "{date}; that decision was about the earlier answers.")
-REREVIEW_NOTICE = ("<@{lead}>, the answers of this assessment changed after you marked it *{status}*, so the "
-                   "recommendation may differ: it needs re-review. Ask for the summary (`@AI Advisor summary`) to "
-                   "decide again.")
+SUMMARY_REREVIEW = (
+    "*Status:* Needs re-review :warning: the answers changed after <@{user}> marked it {status} on "
+    "{date}; that decision was about the earlier answers."
+)
+REREVIEW_NOTICE = (
+    "<@{lead}>, the answers of this assessment changed after you marked it *{status}*, so the "
+    "recommendation may differ: it needs re-review. Ask for the summary (`@AI Advisor summary`) to "
+    "decide again."
+)
 SUMMARY_FEEDBACK = "Feedback: 👍 {up} · 👎 {down}"
 SUMMARY_FEEDBACK_REASONS = "*Why 👎* (most recent first)"
 SUMMARY_DECIDE_HINT = "Leads: record a decision (only leads can)."
@@ -124,36 +130,55 @@ DECISION_SUBMIT = "Record decision"
 DECISION_PROMPT = "Mark assessment `{id}` as *{status}*. Add a note for the requester if you like."
 DECISION_NOTE_LABEL = "Note (optional)"
 DECISION_NOTE_HINT = "The requester sees this in the thread. At most 500 characters."
-DECISION_NOT_LEAD = ("Sorry, only leads can record decisions on assessments. If you should be one, ask an admin to "
-                     "add you to ADVISOR_LEADS or the leads user group.")  # fmt: skip
-DECISION_NOT_MEMBER = ("Sorry, you can only record decisions on assessments in channels you are a member of. "
-                       "Nothing was recorded.")  # fmt: skip
+DECISION_NOT_LEAD = (
+    "Sorry, only leads can record decisions on assessments. If you should be one, ask an admin to "
+    "add you to ADVISOR_LEADS or the leads user group."
+)
+DECISION_NOT_MEMBER = (
+    "Sorry, you can only record decisions on assessments in channels you are a member of. Nothing was recorded."
+)
 DECISION_UNKNOWN_STATUS = "`{status}` is not a decision."
 DECISION_NOTICE = "<@{requester}>, your assessment was marked *{status}* by <@{lead}>."
 DECISION_NOTICE_NOTE = "<@{requester}>, your assessment was marked *{status}* by <@{lead}>:\n>{note}"
 
-STALE_SUMMARY = ("This summary is out of date: the assessment changed since it was posted. I've refreshed it; "
-                 "check it and decide again.")  # fmt: skip
-STALE_SUMMARY_MODAL = "The assessment changed while this was open. Close this, check the refreshed summary and decide again."  # noqa: E501
+STALE_SUMMARY = (
+    "This summary is out of date: the assessment changed since it was posted. I've refreshed it; "
+    "check it and decide again."
+)
+STALE_SUMMARY_MODAL = (
+    "The assessment changed while this was open. Close this, check the refreshed summary and decide again."
+)
 ADJUST_STALE = "The answers changed while this form was open. Close it and open Adjust answers again."
 STALE_CARD = "This card is out of date: a newer recommendation was posted in this thread. Use the latest card."
 UNKNOWN_ASSESSMENT = "I can't find that assessment. It may have been deleted under the retention policy."
 WRONG_WORKSPACE = "That assessment belongs to another workspace, so I can't act on it here."
 OTHER_CHANNEL = "That assessment is in another channel, so I can't act on it from here. Use the buttons in its thread."
-LOOKUP_FAILED = ("I couldn't check with Slack whether you may do that (it refused or didn't answer in time), so "
-                 "nothing was changed. Please try again in a moment.")  # fmt: skip
+LOOKUP_FAILED = (
+    "I couldn't check with Slack whether you may do that (it refused or didn't answer in time), so "
+    "nothing was changed. Please try again in a moment."
+)
 
-DIGEST_USAGE = f"Usage: `{COMMAND} digest [7d|30d|all] [#channel]` (default: the last 7 days in every channel you are in)."  # noqa: E501
-DIGEST_NOT_LEAD = ("Sorry, digests are for leads. If you should be one, ask an admin to add you to ADVISOR_LEADS or "
-                   f"the leads user group. Your own assessments are in `{COMMAND} status` and my App Home.")
+DIGEST_USAGE = (
+    f"Usage: `{COMMAND} digest [7d|30d|all] [#channel]` (default: the last 7 days in every channel you are in)."
+)
+DIGEST_NOT_LEAD = (
+    "Sorry, digests are for leads. If you should be one, ask an admin to add you to ADVISOR_LEADS or "
+    f"the leads user group. Your own assessments are in `{COMMAND} status` and my App Home."
+)
 DIGEST_HIDDEN_CHANNEL = "You can only get a digest of channels you are a member of, and you're not in <#{channel}>."
-DIGEST_CHANNEL_NAME = ("I can't tell which channel `{name}` is. Pick it from Slack's suggestions as you type `#` so "
-                       "it's linked, e.g. `/ai-advisor digest 7d #general`.")  # fmt: skip
+DIGEST_CHANNEL_NAME = (
+    "I can't tell which channel `{name}` is. Pick it from Slack's suggestions as you type `#` so "
+    "it's linked, e.g. `/ai-advisor digest 7d #general`."
+)
 DIGEST_HEADER = "Digest · {period}"
 DIGEST_HEADER_CHANNEL = "Digest · {period} · #{channel}"
 DIGEST_COUNTS = "{counts} · {total} in all"
-DIGEST_GROUP_NAMES = {"fine_tuning": "Fine-tuning", "prompt_engineering": "Prompt engineering",
-                      "hybrid": "Hybrid", "in_progress": "Intake in progress"}  # fmt: skip
+DIGEST_GROUP_NAMES = {
+    "fine_tuning": "Fine-tuning",
+    "prompt_engineering": "Prompt engineering",
+    "hybrid": "Hybrid",
+    "in_progress": "Intake in progress",
+}
 DIGEST_MORE = "…and {more} more — `ai-advisor export --since {since}` lists every one."
 DIGEST_RECENT_DECISIONS = "*Recent decisions*"
 DIGEST_ONLY_VISIBLE = "Only channels and DMs you are a member of are included."
@@ -165,8 +190,10 @@ DIGEST_FEEDBACK = "👍 {up} 👎 {down}"
 DIGEST_REASONS = "👎 why: {reasons}"
 
 HOME_TITLE = "AI Advisor"
-HOME_INTRO = ("Describe an AI feature and I'll recommend fine-tuning, prompt engineering or a hybrid, with 3-year "
-              "costs. Start here, mention me in a channel, or send me a direct message.")  # fmt: skip
+HOME_INTRO = (
+    "Describe an AI feature and I'll recommend fine-tuning, prompt engineering or a hybrid, with 3-year "
+    "costs. Start here, mention me in a channel, or send me a direct message."
+)
 HOME_NEW = "New assessment"
 HOME_MINE = "*Your recent assessments*"
 HOME_MINE_NONE = "You have no assessments yet."

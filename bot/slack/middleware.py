@@ -12,11 +12,11 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
-from bot.advisor.conversation import ConversationKey
 from bot.services import Services
 from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
 from bot.slack.replies import DM_THREAD, Turn, queue_turn
+from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger("bot.slack")
 
@@ -66,9 +66,15 @@ def log_requests(body: dict[str, Any], request: BoltRequest, next: Next) -> Bolt
     """One structured line per request (no secrets, no message text)."""
     event = body.get("event") or {}
     retry = request.headers.get("x-slack-retry-num") or [""]
-    log.info("slack request type=%s event=%s event_id=%s command=%s action=%s retry=%s",
-             body.get("type") or ("command" if "command" in body else "?"), event.get("type"), body.get("event_id"),
-             body.get("command"), ",".join(a.get("action_id", "") for a in body.get("actions") or []), retry[0])
+    log.info(
+        "slack request type=%s event=%s event_id=%s command=%s action=%s retry=%s",
+        body.get("type") or ("command" if "command" in body else "?"),
+        event.get("type"),
+        body.get("event_id"),
+        body.get("command"),
+        ",".join(a.get("action_id", "") for a in body.get("actions") or []),
+        retry[0],
+    )
     return next()
 
 

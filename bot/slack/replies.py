@@ -20,16 +20,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.advisor.conversation import ConversationKey, Reply
 from bot.advisor.questions import question_bank
-from bot.advisor.summary import STATUS_LABELS, stale_decision
 from bot.errors import AdvisorError, InputError
-from bot.inbox import Outcome
-from bot.outbox import NOTICE
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
 from bot.slack.delivery import SlackSender, no_retry
+from bot.storage.inbox import Outcome
+from bot.storage.outbox import NOTICE
+from bot.workflows.conversation import ConversationKey, Reply
+from bot.workflows.summary import STATUS_LABELS, stale_decision
 
 log = logging.getLogger("bot.slack")
 
@@ -129,10 +129,14 @@ def render(reply: Reply) -> Outgoing:
     """The Slack message for an advisor reply: the card (with its metadata), a question round, or text."""
     if reply.kind == "recommendation" and reply.recommendation is not None:
         rec = reply.recommendation
-        return Outgoing("recommendation", {
-            "text": bk.card_text(rec), "blocks": bk.to_dicts(bk.card_blocks(rec, reply.conversation_id, reply.notes)),
-            "metadata": bk.card_metadata(rec, reply.conversation_id, reply.recommendation_id).to_dict(),
-        })  # fmt: skip
+        return Outgoing(
+            "recommendation",
+            {
+                "text": bk.card_text(rec),
+                "blocks": bk.to_dicts(bk.card_blocks(rec, reply.conversation_id, reply.notes)),
+                "metadata": bk.card_metadata(rec, reply.conversation_id, reply.recommendation_id).to_dict(),
+            },
+        )
     if reply.kind == "questions":
         first, _, _ = reply.text.partition("\n")
         intro = "" if first.startswith("1. ") else first
@@ -160,11 +164,16 @@ def notice(text: str) -> Outgoing:
 # --- delivery ---
 
 
-def queue(services: Services, channel: str, thread_ts: str | None, conversation_id: str | None,
-          outgoing: list[Outgoing]) -> list[int]:  # fmt: skip
+def queue(
+    services: Services, channel: str, thread_ts: str | None, conversation_id: str | None, outgoing: list[Outgoing]
+) -> list[int]:
     """Queue messages for the thread (inside the caller's transaction, if any)."""
-    return [services.outbox.enqueue(channel, thread_ts, o.message, conversation_id=conversation_id, kind=o.kind,
-                                    op=o.op, target_ts=o.target_ts) for o in outgoing]  # fmt: skip
+    return [
+        services.outbox.enqueue(
+            channel, thread_ts, o.message, conversation_id=conversation_id, kind=o.kind, op=o.op, target_ts=o.target_ts
+        )
+        for o in outgoing
+    ]
 
 
 def deliver(services: Services, client: WebClient, channel: str, thread_ts: str | None) -> int:
@@ -186,8 +195,14 @@ def post_reply(services: Services, client: WebClient, channel: str, thread_ts: s
 
 def turn_payload(turn: Turn) -> dict[str, Any]:
     """What the inbox keeps of a message turn."""
-    return {"key": dataclasses.asdict(turn.key), "user": turn.user, "text": turn.text, "channel": turn.channel,
-            "ts": turn.ts, "reply_thread": turn.reply_thread}  # fmt: skip
+    return {
+        "key": dataclasses.asdict(turn.key),
+        "user": turn.user,
+        "text": turn.text,
+        "channel": turn.channel,
+        "ts": turn.ts,
+        "reply_thread": turn.reply_thread,
+    }
 
 
 def queue_turn(services: Services, turn: Turn, dedupe: list[str] | None = None) -> Turn | None:
@@ -204,8 +219,12 @@ def run_turn(services: Services, client: WebClient, turn: Turn) -> None:
         answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
 
 
-def queue_answer(services: Services, body: dict[str, Any], action: dict[str, Any],
-                 find: Callable[[str], dict[str, Any]] | None = None) -> tuple[int | None, dict[str, Any]]:  # fmt: skip
+def queue_answer(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    find: Callable[[str], dict[str, Any]] | None = None,
+) -> tuple[int | None, dict[str, Any]]:
     """Write a quick-answer click to the inbox; returns the item (None for a repeated click) and the conversation.
 
     `find` looks the named conversation up (raising if it may not be acted on; default: by id). InputError when
@@ -230,30 +249,48 @@ def queue_answer(services: Services, body: dict[str, Any], action: dict[str, Any
     # naming an assessment and a channel isn't enough (a click on one assessment's question can't answer another's).
     message_ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
     posted = _posted(services, str(conv["channel"]), message_ts, str(conv["id"]))
-    if (posted is None or posted["conversation_id"] != conv["id"] or posted["kind"] != "questions"
-            or f"q:{field}" not in _block_ids(posted["original"])):  # fmt: skip
+    if (
+        posted is None
+        or posted["conversation_id"] != conv["id"]
+        or posted["kind"] != "questions"
+        or f"q:{field}" not in _block_ids(posted["original"])
+    ):
         raise InputError(msg.ANSWER_OTHER_MESSAGE)
     user = bk.user_id((body.get("user") or {}).get("id"))  # it is shown as <@user>
-    payload = {"conversation_id": conv["id"], "user": user, "field": field, "value": data.get("v"),
-               "channel": conv["channel"], "reply_thread": reply_thread_of(conv), "message_ts": message_ts}  # fmt: skip
+    payload = {
+        "conversation_id": conv["id"],
+        "user": user,
+        "field": field,
+        "value": data.get("v"),
+        "channel": conv["channel"],
+        "reply_thread": reply_thread_of(conv),
+        "message_ts": message_ts,
+    }
     # One answer per question message: a double click or a second person's click is dropped.
-    item = services.inbox.add("answer", str(conv["key"]), payload,
-                              [f"answer:{conv['channel']}:{message_ts}:{field}"])  # fmt: skip
+    item = services.inbox.add("answer", str(conv["key"]), payload, [f"answer:{conv['channel']}:{message_ts}:{field}"])
     return item, conv
 
 
-def answer_turns(services: Services, client: WebClient, conversation_key: str, channel: str,
-                 thread_ts: str | None) -> None:  # fmt: skip
+def answer_turns(
+    services: Services, client: WebClient, conversation_key: str, channel: str, thread_ts: str | None
+) -> None:
     """Answer the conversation's unanswered turns in order, then post the replies."""
-    services.inbox.drain(conversation_key, lambda item: answer(services, item), lambda item: give_up(services, item),
-                         lambda outcomes: commit(services, outcomes))  # fmt: skip
+    services.inbox.drain(
+        conversation_key,
+        lambda item: answer(services, item),
+        lambda item: give_up(services, item),
+        lambda outcomes: commit(services, outcomes),
+    )
     deliver(services, client, channel, thread_ts)
 
 
 def resume(services: Services, client: WebClient) -> int:
     """After a restart: answer the turns a previous process received but didn't finish; post what is due."""
-    answered = services.inbox.resume(lambda item: answer(services, item), lambda item: give_up(services, item),
-                                     lambda outcomes: commit(services, outcomes))  # fmt: skip
+    answered = services.inbox.resume(
+        lambda item: answer(services, item),
+        lambda item: give_up(services, item),
+        lambda outcomes: commit(services, outcomes),
+    )
     services.outbox.flush(SlackSender(no_retry(client)))
     return answered
 
@@ -263,10 +300,11 @@ def coherent(replies: list[Addressed]) -> list[Addressed]:
     followed by another round or a card, and a card followed by a newer card. Messages, notices and updates stay."""
     kept = []
     for i, reply in enumerate(replies):
-        later = {r.outgoing.kind for r in replies[i + 1:] if r.conversation_id == reply.conversation_id}
+        later = {r.outgoing.kind for r in replies[i + 1 :] if r.conversation_id == reply.conversation_id}
         kind = reply.outgoing.kind
         if (kind == "questions" and later & {"questions", "recommendation"}) or (
-                kind == "recommendation" and "recommendation" in later):  # fmt: skip
+            kind == "recommendation" and "recommendation" in later
+        ):
             continue
         kept.append(reply)
     return kept
@@ -293,8 +331,9 @@ def rereview(services: Services, conversation_id: str) -> list[Outgoing]:
     decided = stale_decision(services.store, conversation_id)
     if decided is None:
         return []
-    text = msg.REREVIEW_NOTICE.format(lead=bk.user_id(decided["user"]), status=STATUS_LABELS.get(
-        str(decided["status"]), str(decided["status"])))  # fmt: skip
+    text = msg.REREVIEW_NOTICE.format(
+        lead=bk.user_id(decided["user"]), status=STATUS_LABELS.get(str(decided["status"]), str(decided["status"]))
+    )
     return [Outgoing("message", {"text": text})]
 
 
@@ -319,19 +358,37 @@ def answer(services: Services, item: dict[str, Any]) -> Outcome:
     except Exception:
         log.exception("unexpected error while answering (channel=%s thread=%s)", channel, thread)
         outgoing, outcome, restore = [notice(msg.ERROR)], "error", True
-    log.info("turn answered", extra={
-        "event": "turn", "platform": "slack", "kind": item["kind"], "conversation_id": conversation_id,
-        "inbox_id": item["id"], "outcome": outcome, "latency_ms": round((time.monotonic() - started) * 1000, 1),
-        "queued_ms": _since(item["created_at"]), "attempts": item["attempts"], "text": p.get("text"),
-    })  # fmt: skip
+    log.info(
+        "turn answered",
+        extra={
+            "event": "turn",
+            "platform": "slack",
+            "kind": item["kind"],
+            "conversation_id": conversation_id,
+            "inbox_id": item["id"],
+            "outcome": outcome,
+            "latency_ms": round((time.monotonic() - started) * 1000, 1),
+            "queued_ms": _since(item["created_at"]),
+            "attempts": item["attempts"],
+            "text": p.get("text"),
+        },
+    )
     return Outcome([Addressed(channel, thread, conversation_id, o) for o in outgoing], restore=restore)
 
 
 def give_up(services: Services, item: dict[str, Any]) -> Outcome:
     """A turn interrupted too many times (it may be what crashes the process): tell the user instead."""
     p = item["payload"]
-    log.error("turn given up", extra={"event": "turn", "platform": "slack", "inbox_id": item["id"],
-                                      "outcome": "given_up", "conversation_id": p.get("conversation_id")})  # fmt: skip
+    log.error(
+        "turn given up",
+        extra={
+            "event": "turn",
+            "platform": "slack",
+            "inbox_id": item["id"],
+            "outcome": "given_up",
+            "conversation_id": p.get("conversation_id"),
+        },
+    )
     return Outcome([Addressed(str(p["channel"]), p.get("reply_thread"), p.get("conversation_id"), notice(msg.ERROR))])
 
 
@@ -355,9 +412,12 @@ def _rebuilt(services: Services, channel: str, answered: Outgoing) -> Outgoing |
     if posted is None:
         return None
     latest, field, line = posted["latest"], answered.message["field"], answered.message["line"]
-    return Outgoing(ANSWERED, {"text": latest.get("text") or line,
-                               "blocks": bk.answered_blocks(latest.get("blocks") or [], field, line)},
-                    op="update", target_ts=answered.target_ts)  # fmt: skip
+    return Outgoing(
+        ANSWERED,
+        {"text": latest.get("text") or line, "blocks": bk.answered_blocks(latest.get("blocks") or [], field, line)},
+        op="update",
+        target_ts=answered.target_ts,
+    )
 
 
 def _posted(services: Services, channel: str, ts: str, conversation_id: str) -> dict[str, Any] | None:
@@ -366,8 +426,11 @@ def _posted(services: Services, channel: str, ts: str, conversation_id: str) -> 
     deadline = time.monotonic() + POSTED_WAIT
     while True:
         posted = services.outbox.posted(channel, ts)
-        if posted is not None or time.monotonic() > deadline or not services.outbox.posting(conversation_id,
-                                                                                             "questions"):
+        if (
+            posted is not None
+            or time.monotonic() > deadline
+            or not services.outbox.posting(conversation_id, "questions")
+        ):
             return posted
         time.sleep(0.02)
 

@@ -39,12 +39,20 @@ log = logging.getLogger("bot.slack")
 StartResponse = Callable[..., Any]
 
 
-def _reply(start_response: StartResponse, status: int, body: str | bytes = b"",
-           headers: dict[str, str] | None = None) -> Iterable[bytes]:  # fmt: skip
+def _reply(
+    start_response: StartResponse, status: int, body: str | bytes = b"", headers: dict[str, str] | None = None
+) -> Iterable[bytes]:
     raw = body.encode() if isinstance(body, str) else body
-    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-              413: "Payload Too Large", 500: "Internal Server Error",
-              503: "Service Unavailable"}.get(status, "Status")  # fmt: skip
+    reason = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        413: "Payload Too Large",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }.get(status, "Status")
     out = {"content-type": "text/plain; charset=utf-8"}
     out.update({k.lower(): v for k, v in (headers or {}).items()})
     out["content-length"] = str(len(raw))
@@ -70,8 +78,14 @@ def well_formed(body: str, content_type: str) -> bool:
 
 # The parts of a payload that must be objects when present (or, for these types, always).
 _OBJECTS = ("event", "user", "team", "channel", "container", "message", "view")
-_REQUIRED = {"event_callback": ("event",), "view_submission": ("view", "user"), "view_closed": ("view", "user"),
-             "block_actions": ("user",), "message_action": ("user",), "shortcut": ("user",)}  # fmt: skip
+_REQUIRED = {
+    "event_callback": ("event",),
+    "view_submission": ("view", "user"),
+    "view_closed": ("view", "user"),
+    "block_actions": ("user",),
+    "message_action": ("user",),
+    "shortcut": ("user",),
+}
 
 
 def _well_shaped(payload: Any) -> bool:
@@ -117,8 +131,14 @@ Readiness = Callable[[], list[Check]]
 class SlackWsgiApp:
     """A small WSGI router: Slack requests (verified, then parsed) to Bolt, liveness and readiness checks."""
 
-    def __init__(self, app: App, signing_secret: str, path: str = EVENTS_PATH,
-                 ready: Readiness | None = None, ready_token: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        path: str = EVENTS_PATH,
+        ready: Readiness | None = None,
+        ready_token: str | None = None,
+    ) -> None:
         self.app = app
         self.ready_token = ready_token  # `/readyz` details for callers presenting it (or on this machine)
         self.path = path
@@ -158,16 +178,16 @@ class SlackWsgiApp:
         except UnicodeDecodeError:
             return _reply(start_response, 400, "Bad Request")
         # Authenticity first: nothing unsigned or stale (> 5 minutes) is parsed or processed.
-        if not signature_valid(self.verifier, body, headers.get("x-slack-request-timestamp", ""),
-                               headers.get("x-slack-signature", "")):  # fmt: skip
+        if not signature_valid(
+            self.verifier, body, headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+        ):
             return _reply(start_response, 401, "Unauthorized")
         if not well_formed(body, content_type):
             return _reply(start_response, 400, "Bad Request")
         gate = getattr(self.app, "ack_gate", None)
         try:
             with gate.acking() if gate is not None else nullcontext():
-                resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""),
-                                                     headers=headers))  # fmt: skip
+                resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
         except Exception:
             log.exception("bolt dispatch failed")
             resp = BoltResponse(status=500, body="")
@@ -217,8 +237,9 @@ def _stop(app: App) -> None:
     log.info("stopped")
 
 
-def serve_http(app: App, signing_secret: str, *, host: str = "0.0.0.0", port: int = 3000,
-               threads: int = HTTP_THREADS) -> None:  # fmt: skip
+def serve_http(
+    app: App, signing_secret: str, *, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS
+) -> None:
     """Serve the app over HTTP with waitress (blocks until SIGTERM or Ctrl-C, then shuts down gracefully)."""
     from waitress import create_server
 
@@ -229,15 +250,25 @@ def serve_http(app: App, signing_secret: str, *, host: str = "0.0.0.0", port: in
     ready = (lambda: readiness(services)) if services is not None else None
     token = services.settings.advisor_readyz_token if services is not None else None
     wsgi = SlackWsgiApp(app, signing_secret, ready=ready, ready_token=token.get_secret_value() if token else None)
-    server = create_server(wsgi, host=host, port=port, threads=threads, ident="ai-advisor",
-                           max_request_body_size=MAX_BODY + 1, max_request_header_size=MAX_HEADER,
-                           connection_limit=CONNECTION_LIMIT, channel_timeout=IDLE_TIMEOUT,
-                           cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True,
-                           # keep X-Forwarded-For & co. visible: `/readyz` treats a proxied request as remote
-                           clear_untrusted_proxy_headers=False)  # fmt: skip
+    server = create_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="ai-advisor",
+        max_request_body_size=MAX_BODY + 1,
+        max_request_header_size=MAX_HEADER,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=IDLE_TIMEOUT,
+        cleanup_interval=CLEANUP_INTERVAL,
+        asyncore_use_poll=True,
+        # keep X-Forwarded-For & co. visible: `/readyz` treats a proxied request as remote
+        clear_untrusted_proxy_headers=False,
+    )
     _start(app)
-    log.info("serving Slack at http://%s:%s%s (health: %s, readiness: %s)", host, port, EVENTS_PATH, HEALTH_PATH,
-             READY_PATH)  # fmt: skip
+    log.info(
+        "serving Slack at http://%s:%s%s (health: %s, readiness: %s)", host, port, EVENTS_PATH, HEALTH_PATH, READY_PATH
+    )
     with _graceful():
         try:
             server.run()  # returns after SystemExit/KeyboardInterrupt, once in-flight requests are answered

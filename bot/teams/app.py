@@ -25,18 +25,18 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from bot.advisor.conversation import HELP_TEXT, Reply
 from bot.advisor.intake import FIELD_LABELS, FIELDS
 from bot.advisor.questions import question_bank
-from bot.advisor.summary import STATUS_LABELS, stale_decision
 from bot.errors import AdvisorError, NotFoundError
-from bot.forms import parse_form
 from bot.services import Services
 from bot.teams import cards
 from bot.teams import messages as msg
 from bot.teams.auth import TeamsAuth
 from bot.teams.leads import TeamsLeads
 from bot.teams.routing import is_personal, key_of, route, user_of
+from bot.workflows.conversation import HELP_TEXT, Reply
+from bot.workflows.forms import parse_form
+from bot.workflows.summary import STATUS_LABELS, stale_decision
 
 log = logging.getLogger("bot.teams")
 
@@ -94,9 +94,11 @@ class TeamsAgent:
         self.adapter = CloudAdapter(connection_manager=auth.connections, host_validator=auth.hosts)
         self.adapter.on_turn_error = self._on_adapter_error  # the SDK's default echoes the exception to users
         self.app: AgentApplication[TurnState] = AgentApplication[TurnState](
-            storage=MemoryStorage(), connection_manager=auth.connections, remove_recipient_mention=True,
+            storage=MemoryStorage(),
+            connection_manager=auth.connections,
+            remove_recipient_mention=True,
             start_typing_timer=True,
-        )  # fmt: skip
+        )
         self.app.conversation_update("membersAdded")(self.on_members_added)
         self.app.activity(ActivityTypes.message)(self.on_message)
         self.app.error(self.on_error)
@@ -144,8 +146,12 @@ class TeamsAgent:
         activity = context.activity
         value = activity.value if isinstance(activity.value, dict) else {}
         verb, cid = value.get("verb"), value.get("c")
-        handlers = {cards.ANSWER: self.on_answer, cards.FEEDBACK: self.on_feedback, cards.ADJUST: self.on_adjust,
-                    cards.ADJUST_SUBMIT: self.on_adjust_submit}  # fmt: skip
+        handlers = {
+            cards.ANSWER: self.on_answer,
+            cards.FEEDBACK: self.on_feedback,
+            cards.ADJUST: self.on_adjust,
+            cards.ADJUST_SUBMIT: self.on_adjust_submit,
+        }
         if (verb not in handlers and verb != cards.DECIDE) or not isinstance(cid, str) or not cid:
             await say(context, msg.UNKNOWN_ACTION)
             return
@@ -169,8 +175,9 @@ class TeamsAgent:
         """A quick-answer button: apply it (once per question and card) and continue the conversation."""
         field, answer = value.get("f"), value.get("v")
         question = question_bank().get(field) if isinstance(field, str) else None
-        if question is None or not any(a.value == answer and type(a.value) is type(answer)
-                                       for a in question.quick_answers):  # fmt: skip
+        if question is None or not any(
+            a.value == answer and type(a.value) is type(answer) for a in question.quick_answers
+        ):
             await say(context, msg.UNKNOWN_ACTION)
             return
         card_id = context.activity.reply_to_id or ""
@@ -178,8 +185,9 @@ class TeamsAgent:
             await say(context, msg.ALREADY_ANSWERED)
             return
         await self.typing(context)
-        reply = await asyncio.to_thread(self.services.advisor.answer, conv["id"], user_of(context.activity),
-                                        question.field, answer)  # fmt: skip
+        reply = await asyncio.to_thread(
+            self.services.advisor.answer, conv["id"], user_of(context.activity), question.field, answer
+        )
         await self.deliver(context, reply)
 
     async def on_feedback(self, context: TurnContext, conv: dict[str, Any], value: dict[str, Any]) -> None:
@@ -194,12 +202,13 @@ class TeamsAgent:
             return
         if not await self.current_card(context, conv):
             return
-        await asyncio.to_thread(self.services.store.set_feedback, conv["id"], user_of(context.activity), str(vote),
-                                reason)  # fmt: skip
+        await asyncio.to_thread(
+            self.services.store.set_feedback, conv["id"], user_of(context.activity), str(vote), reason
+        )
         await say(context, msg.FEEDBACK_REASON_THANKS if reason else msg.FEEDBACK_THANKS[str(vote)])
 
     async def on_adjust(self, context: TurnContext, conv: dict[str, Any], _: dict[str, Any]) -> None:
-        """"Adjust answers": send the form, prefilled with the latest intake."""
+        """ "Adjust answers": send the form, prefilled with the latest intake."""
         if not await self.current_card(context, conv):
             return
         intake = await asyncio.to_thread(self.services.store.latest_intake, conv["id"])
@@ -210,8 +219,10 @@ class TeamsAgent:
         raw = {name: value[name] for name in FIELDS if name in value}
         values, errors = parse_form(raw)
         if not raw or errors:
-            problems = "\n".join(msg.ADJUST_PROBLEM.format(field=FIELD_LABELS.get(k, k), error=e)
-                                 for k, e in errors.items()) or msg.UNKNOWN_ACTION  # fmt: skip
+            problems = (
+                "\n".join(msg.ADJUST_PROBLEM.format(field=FIELD_LABELS.get(k, k), error=e) for k, e in errors.items())
+                or msg.UNKNOWN_ACTION
+            )
             await say(context, msg.ADJUST_INVALID.format(problems=problems))
             return
         await self.typing(context)
@@ -264,8 +275,9 @@ class TeamsAgent:
         sent = await context.send_activity(card_activity(card, summary))
         return str(sent.id) if sent and sent.id else None
 
-    async def replace_card(self, context: TurnContext, activity_id: str | None, card: dict[str, Any],
-                           summary: str) -> bool:  # fmt: skip
+    async def replace_card(
+        self, context: TurnContext, activity_id: str | None, card: dict[str, Any], summary: str
+    ) -> bool:
         """Replace a posted card in this conversation (update activity); False if there is none or Teams refuses."""
         if not activity_id:
             return False
@@ -292,8 +304,11 @@ class TeamsAgent:
             rec = reply.recommendation
             card = cards.recommendation_card(rec, reply.conversation_id, reply.notes)
             posted = await asyncio.to_thread(self.services.store.card, reply.conversation_id)
-            if posted and posted["channel"] == conversation and await self.replace_card(
-                    context, str(posted["ts"]), card, cards.card_text(rec)):
+            if (
+                posted
+                and posted["channel"] == conversation
+                and await self.replace_card(context, str(posted["ts"]), card, cards.card_text(rec))
+            ):
                 await self.send_text(context, msg.CARD_UPDATED)
                 return
             sent = await self.send_card(context, card, cards.card_text(rec))

@@ -20,9 +20,9 @@ from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.advisor.questions import Question
-from bot.forms import NUMBER_FIELDS, choices, initial_text
-from bot.report import tco_headline, tco_sources
+from bot.advisor.report import tco_headline, tco_sources
 from bot.teams import messages as msg
+from bot.workflows.forms import NUMBER_FIELDS, choices, initial_text
 
 CARD_VERSION = "1.5"
 CARD_BUDGET = 26 * 1024  # under Teams' 28 KB message limit: the rest is the activity around the card (ids, names)
@@ -110,8 +110,12 @@ def fitted(render: Callable[[Limits], ac.AdaptiveCard]) -> dict[str, Any]:
 
 
 def _card(body: list[Any], actions: Sequence[Any] = (), fallback: str = "") -> ac.AdaptiveCard:
-    return ac.AdaptiveCard(version=CARD_VERSION, body=body, actions=list(actions)[:MAX_ACTIONS] or None,
-                           fallback_text=clip(fallback, 200) or None)  # fmt: skip
+    return ac.AdaptiveCard(
+        version=CARD_VERSION,
+        body=body,
+        actions=list(actions)[:MAX_ACTIONS] or None,
+        fallback_text=clip(fallback, 200) or None,
+    )
 
 
 def card_text(rec: Recommendation) -> str:
@@ -125,44 +129,72 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
     def render(lim: Limits) -> ac.AdaptiveCard:
         name = APPROACH_NAMES[rec.approach]
         body: list[Any] = [
-            ac.Container(style=act.ContainerStyle.EMPHASIS, bleed=True, items=[
-                para(run(msg.CARD_TITLE.format(approach=name, confidence=rec.confidence), size=act.FontSize.LARGE,
-                         weight=act.FontWeight.BOLDER)),
-                line(rec.verdict, lim.chars * 2),
-            ]),
-            para(run(msg.CARD_CONFIDENCE.format(confidence=rec.confidence), weight=act.FontWeight.BOLDER),
-                 run(clip(rec.confidence_reason, lim.chars), is_subtle=True)),
-        ]  # fmt: skip
+            ac.Container(
+                style=act.ContainerStyle.EMPHASIS,
+                bleed=True,
+                items=[
+                    para(
+                        run(
+                            msg.CARD_TITLE.format(approach=name, confidence=rec.confidence),
+                            size=act.FontSize.LARGE,
+                            weight=act.FontWeight.BOLDER,
+                        )
+                    ),
+                    line(rec.verdict, lim.chars * 2),
+                ],
+            ),
+            para(
+                run(msg.CARD_CONFIDENCE.format(confidence=rec.confidence), weight=act.FontWeight.BOLDER),
+                run(clip(rec.confidence_reason, lim.chars), is_subtle=True),
+            ),
+        ]
         if rec.factors:
             body.append(heading(msg.STEPS_HEADING))
             for f in rec.factors[:6]:
                 lean = LEAN_NAMES.get(f.leans, f.leans)
-                body.append(para(run(msg.STEP_LEANS.format(step=f.step, name=clip(f.name, min(60, lim.chars)),
-                                                           leans=lean), weight=act.FontWeight.BOLDER),
-                                 run(clip(f.said, lim.chars), italic=True)))  # fmt: skip
+                body.append(
+                    para(
+                        run(
+                            msg.STEP_LEANS.format(step=f.step, name=clip(f.name, min(60, lim.chars)), leans=lean),
+                            weight=act.FontWeight.BOLDER,
+                        ),
+                        run(clip(f.said, lim.chars), italic=True),
+                    )
+                )
         for gate in rec.gates[: lim.items]:
-            body.append(para(run(msg.GATE.format(step=gate.step), weight=act.FontWeight.BOLDER,
-                                 color=act.Colors.ATTENTION),
-                             run(clip(msg.GATE_REASON.format(reason=gate.reason, would_change=gate.would_change),
-                                      lim.chars))))  # fmt: skip
+            body.append(
+                para(
+                    run(msg.GATE.format(step=gate.step), weight=act.FontWeight.BOLDER, color=act.Colors.ATTENTION),
+                    run(clip(msg.GATE_REASON.format(reason=gate.reason, would_change=gate.would_change), lim.chars)),
+                )
+            )
         cross = rec.tco.crossover_monthly_requests
-        body += [heading(msg.COST_HEADING), line(tco_headline(rec), lim.chars * 2),
-                 line(msg.CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None
-                      else msg.NO_CROSSOVER, 200), line(tco_sources(rec), lim.chars * 2)]  # fmt: skip
+        body += [
+            heading(msg.COST_HEADING),
+            line(tco_headline(rec), lim.chars * 2),
+            line(msg.CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None else msg.NO_CROSSOVER, 200),
+            line(tco_sources(rec), lim.chars * 2),
+        ]
         if rec.risks:
             body += [heading(msg.RISKS_HEADING), *bullets(rec.risks, lim)]
         if rec.next_steps:
             body += [heading(msg.NEXT_STEPS_HEADING), *bullets(rec.next_steps, lim)]
         if rec.case_studies:
             case = rec.case_studies[0]
-            body += [heading(msg.CASE_STUDY_HEADING),
-                     para(run(msg.LABEL.format(label=clip(case.name, lim.chars)), weight=act.FontWeight.BOLDER),
-                          run(clip(case.takeaway, lim.chars)))]  # fmt: skip
+            body += [
+                heading(msg.CASE_STUDY_HEADING),
+                para(
+                    run(msg.LABEL.format(label=clip(case.name, lim.chars)), weight=act.FontWeight.BOLDER),
+                    run(clip(case.takeaway, lim.chars)),
+                ),
+            ]
         if rec.citations:
-            sources = msg.SOURCE_SEPARATOR.join(msg.SOURCE.format(source=c.source, section=c.section)
-                                                for c in rec.citations[: lim.items])  # fmt: skip
-            body.append(line(msg.SOURCES.format(sources=sources), lim.chars * 2, is_subtle=True,
-                             size=act.FontSize.SMALL))  # fmt: skip
+            sources = msg.SOURCE_SEPARATOR.join(
+                msg.SOURCE.format(source=c.source, section=c.section) for c in rec.citations[: lim.items]
+            )
+            body.append(
+                line(msg.SOURCES.format(sources=sources), lim.chars * 2, is_subtle=True, size=act.FontSize.SMALL)
+            )
         body += [line(n, lim.chars, is_subtle=True, italic=True) for n in notes[: lim.items]]
         body.append(line(msg.CARD_FOOTER, 200, is_subtle=True, size=act.FontSize.SMALL))
         body.append(line(msg.CARD_ID.format(id=conversation_id), 200, is_subtle=True, size=act.FontSize.SMALL))
@@ -180,29 +212,47 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
 
 def _vote_down(conversation_id: str) -> ac.ActionShowCard:
     """👎 opens a small form under the card: an optional reason, sent with the vote."""
-    form = ac.AdaptiveCard(version=CARD_VERSION, body=[
-        ac.InputText(id=REASON, label=msg.FEEDBACK_REASON_LABEL, placeholder=msg.FEEDBACK_REASON_PLACEHOLDER,
-                     is_multiline=True, max_length=REASON_MAX),
-    ], actions=[submit(msg.FEEDBACK_REASON_SUBMIT, {"verb": FEEDBACK, "c": conversation_id, "v": "down"})])  # fmt: skip
+    form = ac.AdaptiveCard(
+        version=CARD_VERSION,
+        body=[
+            ac.InputText(
+                id=REASON,
+                label=msg.FEEDBACK_REASON_LABEL,
+                placeholder=msg.FEEDBACK_REASON_PLACEHOLDER,
+                is_multiline=True,
+                max_length=REASON_MAX,
+            ),
+        ],
+        actions=[submit(msg.FEEDBACK_REASON_SUBMIT, {"verb": FEEDBACK, "c": conversation_id, "v": "down"})],
+    )
     return ac.ActionShowCard(title=msg.FEEDBACK_BUTTONS["down"], card=form)
 
 
-def questions_card(intro: str, questions: Sequence[Question], conversation_id: str,
-                   notes: Sequence[str] = ()) -> dict[str, Any]:  # fmt: skip
+def questions_card(
+    intro: str, questions: Sequence[Question], conversation_id: str, notes: Sequence[str] = ()
+) -> dict[str, Any]:
     """A question round: each question with its quick-answer buttons; free-text answers are accepted too."""
 
     def render(lim: Limits) -> ac.AdaptiveCard:
         body: list[Any] = [line(intro, lim.chars, weight=act.FontWeight.BOLDER)] if intro else []
         for i, q in enumerate(questions, 1):
-            body.append(para(run(msg.QUESTION.format(number=i, question=clip(q.text, lim.chars)),
-                                 weight=act.FontWeight.BOLDER), spacing=act.Spacing.MEDIUM))  # fmt: skip
+            body.append(
+                para(
+                    run(msg.QUESTION.format(number=i, question=clip(q.text, lim.chars)), weight=act.FontWeight.BOLDER),
+                    spacing=act.Spacing.MEDIUM,
+                )
+            )
             if q.hint:
                 body.append(line(q.hint, lim.chars, is_subtle=True))
             if q.quick_answers:
-                body.append(ac.ActionSet(actions=[
-                    submit(a.label, {"verb": ANSWER, "c": conversation_id, "f": q.field, "v": a.value})
-                    for a in q.quick_answers[:MAX_ACTIONS]
-                ]))  # fmt: skip
+                body.append(
+                    ac.ActionSet(
+                        actions=[
+                            submit(a.label, {"verb": ANSWER, "c": conversation_id, "f": q.field, "v": a.value})
+                            for a in q.quick_answers[:MAX_ACTIONS]
+                        ]
+                    )
+                )
         body += [line(n, lim.chars, is_subtle=True, italic=True) for n in notes[: lim.items]]
         body.append(line(msg.FREE_TEXT_HINT, 200, is_subtle=True, size=act.FontSize.SMALL))
         return _card(body, fallback=intro or msg.QUESTIONS_FALLBACK)
@@ -215,15 +265,27 @@ def _input(name: str, value: Any) -> Any:
     options = choices(name)
     if options:
         known = value is not None and any(value == v and type(value) is type(v) for _, v in options)
-        return ac.InputChoiceSet(id=name, label=label, style=act.ChoiceInputStyle.COMPACT,
-                                 choices=[ac.InputChoice(title=msg.ADJUST_UNKNOWN, value=""),
-                                          *[ac.InputChoice(title=t, value=json.dumps(v)) for t, v in options]],
-                                 value=json.dumps(value) if known else "")  # fmt: skip
+        return ac.InputChoiceSet(
+            id=name,
+            label=label,
+            style=act.ChoiceInputStyle.COMPACT,
+            choices=[
+                ac.InputChoice(title=msg.ADJUST_UNKNOWN, value=""),
+                *[ac.InputChoice(title=t, value=json.dumps(v)) for t, v in options],
+            ],
+            value=json.dumps(value) if known else "",
+        )
     limit = 500 if name == "use_case" else 100
     placeholder = msg.NUMBER_PLACEHOLDER if name in NUMBER_FIELDS else None
     # The stored value in full: a clipped prefill would silently change the answer when the form is submitted.
-    return ac.InputText(id=name, label=label, value=clean(initial_text(value))[:limit] or None,
-                        is_multiline=name == "use_case", max_length=limit, placeholder=placeholder)  # fmt: skip
+    return ac.InputText(
+        id=name,
+        label=label,
+        value=clean(initial_text(value))[:limit] or None,
+        is_multiline=name == "use_case",
+        max_length=limit,
+        placeholder=placeholder,
+    )
 
 
 def adjust_card(conversation_id: str, intake: Intake) -> dict[str, Any]:
@@ -233,10 +295,17 @@ def adjust_card(conversation_id: str, intake: Intake) -> dict[str, Any]:
     industry (100), so even fully escaped it stays far below the limit, and it must never be shortened.
     """
     values = intake.values.model_dump()
-    body: list[Any] = [ac.TextBlock(text=msg.ADJUST_TITLE, size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER),
-                       ac.TextBlock(text=msg.ADJUST_INTRO, wrap=True, is_subtle=True)]  # fmt: skip
+    body: list[Any] = [
+        ac.TextBlock(text=msg.ADJUST_TITLE, size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER),
+        ac.TextBlock(text=msg.ADJUST_INTRO, wrap=True, is_subtle=True),
+    ]
     for step, step_name in STEP_NAMES.items():
         body.append(heading(msg.ADJUST_STEP.format(step=step, name=step_name)))
         body += [_input(name, values.get(name)) for name, s in FIELD_STEP.items() if s == step]
-    return to_dict(_card(body, [submit(msg.ADJUST_SUBMIT, {"verb": ADJUST_SUBMIT, "c": conversation_id},
-                                       style=act.ActionStyle.POSITIVE)], msg.ADJUST_TITLE))  # fmt: skip
+    return to_dict(
+        _card(
+            body,
+            [submit(msg.ADJUST_SUBMIT, {"verb": ADJUST_SUBMIT, "c": conversation_id}, style=act.ActionStyle.POSITIVE)],
+            msg.ADJUST_TITLE,
+        )
+    )

@@ -7,11 +7,11 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from bot.advisor.digest import Digest, DigestItem
 from bot.advisor.engine import APPROACH_NAMES
-from bot.advisor.summary import STATUS_LABELS, ThreadSummary
 from bot.teams import messages as msg
 from bot.teams.cards import CARD_VERSION, DECIDE, Limits, bullets, clip, fitted, heading, line, para, run, submit
+from bot.workflows.digest import Digest, DigestItem
+from bot.workflows.summary import STATUS_LABELS, ThreadSummary
 
 DECISION_STYLES = {"approved": act.ActionStyle.POSITIVE, "rejected": act.ActionStyle.DESTRUCTIVE}
 NOTE_MAX = 500
@@ -45,16 +45,18 @@ def summary_card(summary: ThreadSummary, requester_name: str | None = None) -> d
     requester = requester_name or summary.requester
 
     def render(lim: Limits) -> ac.AdaptiveCard:
-        byline = msg.SUMMARY_BYLINE.format(id=summary.conversation_id, requester=clip(requester, lim.chars),
-                                           date=summary.created_at[:10])  # fmt: skip
+        byline = msg.SUMMARY_BYLINE.format(
+            id=summary.conversation_id, requester=clip(requester, lim.chars), date=summary.created_at[:10]
+        )
         body: list[Any] = [
             para(run(msg.SUMMARY_TITLE, size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
             line(byline, 200, is_subtle=True),
             line(summary.prose, lim.chars * 2),
         ]
         if summary.approach:
-            approach = msg.SUMMARY_APPROACH.format(approach=APPROACH_NAMES[summary.approach],
-                                                   confidence=summary.confidence or 0)  # fmt: skip
+            approach = msg.SUMMARY_APPROACH.format(
+                approach=APPROACH_NAMES[summary.approach], confidence=summary.confidence or 0
+            )
             body.append(para(_bold(msg.LABEL.format(label=msg.SUMMARY_RECOMMENDATION)), run(approach)))
         if summary.tco_headline:
             body.append(line(summary.tco_headline, lim.chars * 2))
@@ -62,16 +64,22 @@ def summary_card(summary: ThreadSummary, requester_name: str | None = None) -> d
         for step in summary.steps:
             said = msg.LIST_SEPARATOR.join(step.said) or msg.NOTHING_SAID
             unknown = msg.STEP_UNKNOWN.format(fields=", ".join(step.unknown)) if step.unknown else ""
-            body.append(para(_bold(msg.STEP_SAID.format(step=step.step, name=clip(step.name, lim.chars))),
-                             run(clip(said, lim.chars)), run(clip(unknown, lim.chars), is_subtle=True)))
+            body.append(
+                para(
+                    _bold(msg.STEP_SAID.format(step=step.step, name=clip(step.name, lim.chars))),
+                    run(clip(said, lim.chars)),
+                    run(clip(unknown, lim.chars), is_subtle=True),
+                )
+            )
         if summary.risks:
             body += [heading(msg.RISKS_HEADING), *bullets(summary.risks, lim)]
         if summary.open_questions:
             body += [heading(msg.OPEN_QUESTIONS_HEADING), *bullets(summary.open_questions, lim)]
         status = summary.status
         if summary.decision and summary.decision.stale:  # never shown as made on the answers there are now
-            status = msg.DECIDED_STALE.format(status=status, decision=summary.decision.label,
-                                              user=summary.decision.user)  # fmt: skip
+            status = msg.DECIDED_STALE.format(
+                status=status, decision=summary.decision.label, user=summary.decision.user
+            )
         elif summary.decision:
             status = msg.DECIDED_BY.format(status=status, user=summary.decision.user)
             if summary.decision.note:
@@ -80,10 +88,17 @@ def summary_card(summary: ThreadSummary, requester_name: str | None = None) -> d
         body += _summary_feedback(summary, lim)
         actions: list[Any] = []
         if summary.approach:
-            body.append(ac.InputText(id="note", label=msg.NOTE_LABEL, max_length=NOTE_MAX,
-                                     placeholder=msg.NOTE_PLACEHOLDER))  # fmt: skip
-            actions = [submit(label, {"verb": DECIDE, "c": summary.conversation_id, "v": status_id},
-                              style=DECISION_STYLES.get(status_id)) for status_id, label in STATUS_LABELS.items()]
+            body.append(
+                ac.InputText(id="note", label=msg.NOTE_LABEL, max_length=NOTE_MAX, placeholder=msg.NOTE_PLACEHOLDER)
+            )
+            actions = [
+                submit(
+                    label,
+                    {"verb": DECIDE, "c": summary.conversation_id, "v": status_id},
+                    style=DECISION_STYLES.get(status_id),
+                )
+                for status_id, label in STATUS_LABELS.items()
+            ]
         fallback = msg.SUMMARY_FALLBACK.format(id=summary.conversation_id, status=summary.status)
         return ac.AdaptiveCard(version=CARD_VERSION, body=body, actions=actions or None, fallback_text=fallback)
 
@@ -92,8 +107,13 @@ def summary_card(summary: ThreadSummary, requester_name: str | None = None) -> d
 
 def _digest_line(item: DigestItem) -> str:
     confidence = msg.DIGEST_CONFIDENCE.format(confidence=item.confidence) if item.confidence is not None else ""
-    return msg.DIGEST_LINE.format(id=item.conversation_id, status=item.status, confidence=confidence,
-                                  requester=item.requester, date=item.created_at[:10])  # fmt: skip
+    return msg.DIGEST_LINE.format(
+        id=item.conversation_id,
+        status=item.status,
+        confidence=confidence,
+        requester=item.requester,
+        date=item.created_at[:10],
+    )
 
 
 def _digest_item(item: DigestItem, lim: Limits) -> list[Any]:
@@ -116,8 +136,10 @@ def digest_card(digest: Digest, channel_name: str | None = None) -> dict[str, An
         title = msg.DIGEST_TITLE.format(period=digest.period)
         if channel_name:
             title = msg.DIGEST_IN_CHANNEL.format(title=title, channel=channel_name)
-        body: list[Any] = [para(run(clip(title, lim.chars), size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
-                           line(digest.headline, lim.chars * 2)]  # fmt: skip
+        body: list[Any] = [
+            para(run(clip(title, lim.chars), size=act.FontSize.LARGE, weight=act.FontWeight.BOLDER)),
+            line(digest.headline, lim.chars * 2),
+        ]
         for group, items in digest.groups.items():
             count = digest.counts.get(group, len(items))  # the groups hold the newest items; the counts cover all
             body.append(heading(msg.DIGEST_GROUP.format(group=DIGEST_GROUPS.get(group, group), count=count)))

@@ -1,6 +1,6 @@
 """Leads in Teams: `summary` and `digest` typed to the bot, and decisions from the summary card's buttons.
 
-Access rules come from the platform-neutral `bot.advisor.leads.Leads` (leads: ADVISOR_TEAMS_LEADS and
+Access rules come from the platform-neutral `bot.workflows.leads.Leads` (leads: ADVISOR_TEAMS_LEADS and
 ADVISOR_LEADS, by Entra ID object id); Teams supplies membership: whether the viewer is a member of the chat
 or channel an assessment lives in, asked of the Bot Connector API and cached briefly.
 """
@@ -17,12 +17,12 @@ import aiohttp
 from microsoft_agents.activity import ChannelAccount
 from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 
-from bot.advisor.digest import parse_period
-from bot.advisor.leads import Leads
 from bot.errors import NotFoundError, PermissionDeniedError
 from bot.teams import lead_cards
 from bot.teams import messages as msg
 from bot.teams.routing import PLATFORM, Turn, key_of, tenant_of, user_of
+from bot.workflows.digest import parse_period
+from bot.workflows.leads import Leads
 
 if TYPE_CHECKING:
     from bot.teams.app import TeamsAgent
@@ -75,8 +75,9 @@ class TeamsLeads:
         (the core audits who was shown it)."""
         member = await self._member(context, str(conv["channel"]), str(conv["user"]))
         name = member.name if member and member.name else None
-        summary = await asyncio.to_thread(self.core.summary, conv["id"], requester_name=name,
-                                          viewer=user_of(context.activity))  # fmt: skip
+        summary = await asyncio.to_thread(
+            self.core.summary, conv["id"], requester_name=name, viewer=user_of(context.activity)
+        )
         return lead_cards.summary_card(summary, requester_name=name), summary.status
 
     async def digest(self, context: TurnContext, turn: Turn, period_text: str | None) -> None:
@@ -85,8 +86,13 @@ class TeamsLeads:
         period = parse_period(period_text)
         activity = context.activity
         channel = turn.key.channel if activity.conversation.conversation_type == "channel" else None
-        rows = await asyncio.to_thread(self.services.store.assessments, platform=PLATFORM, team=turn.key.team,
-                                       since=period.since_iso, channel=channel)  # fmt: skip
+        rows = await asyncio.to_thread(
+            self.services.store.assessments,
+            platform=PLATFORM,
+            team=turn.key.team,
+            since=period.since_iso,
+            channel=channel,
+        )
         channels = sorted({str(r["channel"]) for r in rows})
         gate = asyncio.Semaphore(LOOKUPS_AT_ONCE)
 
@@ -98,8 +104,15 @@ class TeamsLeads:
         visible = {ch for ch, ok in zip(channels, seen, strict=True) if ok}
         if channel is not None:
             visible.add(channel)  # they are talking here, even when the channel has no assessments in the period
-        result = await asyncio.to_thread(self.core.digest, turn.user, platform=PLATFORM, team=turn.key.team,
-                                         period=period, can_see=visible.__contains__, channel=channel)  # fmt: skip
+        result = await asyncio.to_thread(
+            self.core.digest,
+            turn.user,
+            platform=PLATFORM,
+            team=turn.key.team,
+            period=period,
+            can_see=visible.__contains__,
+            channel=channel,
+        )
         name = activity.conversation.name if channel else None
         await self.agent.send_card(context, lead_cards.digest_card(result, name), result.headline)
 
@@ -114,9 +127,15 @@ class TeamsLeads:
         status = value.get("v")
         self.core.require_lead(user)
         conv = await self.visible_conversation(context, conversation_id)
-        await asyncio.to_thread(self.core.decide, conv["id"], user, str(status or ""),
-                                note if isinstance(note, str) else "", platform=PLATFORM,
-                                team=tenant_of(context.activity))  # fmt: skip
+        await asyncio.to_thread(
+            self.core.decide,
+            conv["id"],
+            user,
+            str(status or ""),
+            note if isinstance(note, str) else "",
+            platform=PLATFORM,
+            team=tenant_of(context.activity),
+        )
         card, status = await self.summary_card(context, conv)
         if not await self.agent.replace_card(context, context.activity.reply_to_id, card, status):
             await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
@@ -125,8 +144,9 @@ class TeamsLeads:
     async def visible_conversation(self, context: TurnContext, conversation_id: str) -> dict[str, Any]:
         """A stored Teams assessment of this tenant whose chat or channel the sender is a member of."""
         try:
-            conv = await asyncio.to_thread(self.core.conversation, conversation_id, platform=PLATFORM,
-                                           team=tenant_of(context.activity))  # fmt: skip
+            conv = await asyncio.to_thread(
+                self.core.conversation, conversation_id, platform=PLATFORM, team=tenant_of(context.activity)
+            )
         except NotFoundError:
             raise NotFoundError(msg.NO_SUCH_ASSESSMENT.format(id=conversation_id)) from None
         if not await self.can_see(context, str(conv["channel"])):

@@ -5,7 +5,7 @@ from __future__ import annotations
 WELCOME = (
     "Hi, I'm AI Advisor. Describe the AI feature you want to build and I'll recommend fine-tuning, prompt "
     "engineering or a hybrid, with costs, risks and next steps. In a channel, @mention me; the conversation "
-    "continues in that reply chain. Leads can also type \"summary\" in a thread or \"digest [7d|30d|all]\"."
+    'continues in that reply chain. Leads can also type "summary" in a thread or "digest [7d|30d|all]".'
 )
 NO_TEXT = "I can only read text. Describe the AI feature you want to build in a message."
 
@@ -30,13 +30,15 @@ QUESTION = "{number}. {question}"
 BULLET = "• {item}"
 LABEL = "{label}: "
 LIST_SEPARATOR = "; "
-CARD_FOOTER = "Reply here to correct an answer, or ask \"why?\"."
-CARD_ID = "Assessment {id} (for \"summary {id}\" and the leads' export)"
+CARD_FOOTER = 'Reply here to correct an answer, or ask "why?".'
+CARD_ID = 'Assessment {id} (for "summary {id}" and the leads\' export)'
 CARD_OFFLINE_WORDING = "Wording produced offline: the language model was unavailable."
-REREVIEW = ("The answers changed after a lead marked this assessment {status}, so that decision was about the earlier "
-            "answers: it needs re-review. A lead can type `summary` here to decide again.")
+REREVIEW = (
+    "The answers changed after a lead marked this assessment {status}, so that decision was about the earlier "
+    "answers: it needs re-review. A lead can type `summary` here to decide again."
+)
 CARD_UPDATED = "I updated the recommendation card above."
-FREE_TEXT_HINT = "Click an answer or reply in your own words. Say \"recommend now\" to skip."
+FREE_TEXT_HINT = 'Click an answer or reply in your own words. Say "recommend now" to skip.'
 QUESTIONS_FALLBACK = "A few questions before I recommend"
 
 ADJUST_TITLE = "Adjust answers"

@@ -13,8 +13,8 @@ from typing import Any
 
 from microsoft_agents.activity import Activity
 
-from bot.advisor.conversation import ConversationKey
 from bot.teams.cards import clean
+from bot.workflows.conversation import ConversationKey
 
 PLATFORM = "teams"
 CHAT_THREAD = "chat"  # the reply chain of a personal or group chat: the whole chat

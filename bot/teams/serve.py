@@ -13,11 +13,11 @@ from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start
 from pydantic import ValidationError
 
 from bot.health import may_see_detail, readiness, ready_report
-from bot.housekeeping import Housekeeper
 from bot.services import Services
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import teams_auth
+from bot.workflows.housekeeping import Housekeeper
 
 MESSAGES_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
@@ -73,7 +73,8 @@ def web_app(agent: TeamsAgent) -> web.Application:
         checks = await asyncio.to_thread(readiness, agent.services)  # the checks touch the disk
         status, body = ready_report(checks, draining=draining.is_set())
         caller = {"REMOTE_ADDR": request.remote or ""} | {
-            "HTTP_" + h.upper().replace("-", "_"): v for h, v in request.headers.items()}  # fmt: skip
+            "HTTP_" + h.upper().replace("-", "_"): v for h, v in request.headers.items()
+        }
         if not may_see_detail(caller, token.get_secret_value() if token else None):
             body = {"ok": body["ok"]}
         return web.json_response(body, status=status)
@@ -107,6 +108,12 @@ def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> Non
         housekeeper.stop(0)
 
     app.on_cleanup.append(stop_housekeeping)
-    log.info("serving Teams at http://%s:%s%s (health: %s, readiness: %s)", host, port, MESSAGES_PATH, HEALTH_PATH,
-             READY_PATH)  # fmt: skip
+    log.info(
+        "serving Teams at http://%s:%s%s (health: %s, readiness: %s)",
+        host,
+        port,
+        MESSAGES_PATH,
+        HEALTH_PATH,
+        READY_PATH,
+    )
     web.run_app(app, host=host, port=port, print=None, access_log=None)

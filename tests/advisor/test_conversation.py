@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor.conversation import Advisor, ConversationKey
 from bot.errors import InputError
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
 from tests.conftest import TODAY
 
 KEY = ConversationKey("test", "T1", "C1", "100.1")
-FULL = ("Payments: we classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
-        "the code list is stable, budget $2M, no hard deadline, not regulated.")  # fmt: skip
+FULL = (
+    "Payments: we classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
+    "the code list is stable, budget $2M, no hard deadline, not regulated."
+)
 
 
 def test_full_description_goes_straight_to_a_recommendation(advisor: Advisor) -> None:
@@ -130,9 +132,11 @@ def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
 
 def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
     """A complete description with "we can take 5 months" gets a card; a team size is never a count of examples."""
-    full = ("Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
-            "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
-            "we can take 5 months")  # fmt: skip
+    full = (
+        "Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
+        "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
+        "we can take 5 months"
+    )
     reply = advisor.handle(ConversationKey("cli", "t", "c", "reader-1"), "u", full)
     assert reply.kind == "recommendation" and reply.intake["deadline_weeks"] == pytest.approx(21.7, abs=0.1)
     key = ConversationKey("cli", "t", "c", "reader-2")
@@ -177,8 +181,10 @@ def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(
 
 def test_why_not_answers_with_the_comparison(advisor: Advisor) -> None:
     key = ConversationKey("cli", "t", "c", "why-not-1")
-    text = ("An internal HR policy Q&A bot. No labeled data, two web developers and no ML people, policies change "
-            "every month, we need it in 2 weeks, not regulated")  # fmt: skip
+    text = (
+        "An internal HR policy Q&A bot. No labeled data, two web developers and no ML people, policies change "
+        "every month, we need it in 2 weeks, not regulated"
+    )
     card = advisor.handle(key, "u", text)
     assert card.kind == "recommendation" and card.recommendation is not None
     assert card.recommendation.approach == "prompt_engineering"
@@ -190,8 +196,10 @@ def test_why_not_answers_with_the_comparison(advisor: Advisor) -> None:
 
 
 HR_BOT = "An HR benefits chatbot for our 800 employees, no labeled data, no ML team, needed in 6 weeks"
-CLAIMS = ("different project: we want to classify 3 million insurance claims a month, we have 120k labeled claims "
-          "and an ML team of 6")  # fmt: skip
+CLAIMS = (
+    "different project: we want to classify 3 million insurance claims a month, we have 120k labeled claims "
+    "and an ML team of 6"
+)
 
 
 def test_a_new_project_starts_a_new_assessment_and_keeps_the_old_one(advisor: Advisor, fresh_store: Store) -> None:
@@ -223,9 +231,9 @@ def test_restart_keeps_the_previous_assessment(advisor: Advisor, fresh_store: St
 def test_a_turn_undone_after_it_started_a_new_project_puts_the_old_assessment_back(
     advisor: Advisor, fresh_store: Store
 ) -> None:
-    """The inbox undoes a turn that failed part-way (bot/inbox.py): if that turn had archived the conversation and
+    """The inbox undoes a turn that failed part-way (storage/inbox.py): if that turn had archived the conversation and
     started a new one under its key, the new one goes and the old one takes its key back."""
-    from bot.inbox import _restore, _snapshot
+    from bot.storage.inbox import _restore, _snapshot
 
     key = ConversationKey("cli", "t", "c", "undo-1")
     old_id = advisor.handle(key, "u", HR_BOT).conversation_id
@@ -243,8 +251,10 @@ def test_what_if_shows_the_changed_recommendation_and_keeps_the_answers_until_to
     advisor: Advisor, fresh_store: Store
 ) -> None:
     key = ConversationKey("cli", "t", "c", "what-if-1")
-    text = ("Ticket tagging for support: 2,000 labeled tickets, an ML team of 5, 2M tickets a month, the categories "
-            "are stable, budget $400k, live in 6 months, not regulated")  # fmt: skip
+    text = (
+        "Ticket tagging for support: 2,000 labeled tickets, an ML team of 5, 2M tickets a month, the categories "
+        "are stable, budget $400k, live in 6 months, not regulated"
+    )
     card = advisor.handle(key, "u", text)
     assert card.recommendation is not None and card.recommendation.approach == "prompt_engineering"
     reply = advisor.handle(key, "u", "what if we had 80k labeled examples?")

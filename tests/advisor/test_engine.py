@@ -14,9 +14,15 @@ from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.tco import cost_sentence, default_assumptions
 
 STRONG_FT: dict[str, Any] = {
-    "labeled_examples": 200_000, "data_quality": "high", "monthly_requests": 5_000_000, "ml_expertise": "strong",
-    "changes_often": False, "deadline_weeks": 26, "budget_usd": 1_000_000, "needs": "deep_domain",
-}  # fmt: skip
+    "labeled_examples": 200_000,
+    "data_quality": "high",
+    "monthly_requests": 5_000_000,
+    "ml_expertise": "strong",
+    "changes_often": False,
+    "deadline_weeks": 26,
+    "budget_usd": 1_000_000,
+    "needs": "deep_domain",
+}
 
 
 def rec(**values: Any):  # type: ignore[no-untyped-def]
@@ -69,9 +75,14 @@ def test_knowledge_gap_is_told_apart_from_behaviour_gap() -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [{}, {"use_case": "an internal brainstorming assistant"}, {"needs": "broad_flexibility"},
-     {"labeled_examples": 100_000}, {"regulated": True}],
-)  # fmt: skip
+    [
+        {},
+        {"use_case": "an internal brainstorming assistant"},
+        {"needs": "broad_flexibility"},
+        {"labeled_examples": 100_000},
+        {"regulated": True},
+    ],
+)
 def test_thin_input_never_gets_confident(values: dict[str, Any]) -> None:
     assert rec(**values).confidence < 0.6
 
@@ -116,19 +127,35 @@ def test_threshold_is_respected() -> None:
 fields = st.fixed_dictionaries(
     {},
     optional={
-        "labeled_examples": st.integers(0, 10**9), "monthly_requests": st.integers(0, 10**10),
-        "budget_usd": st.floats(0, 1e9), "deadline_weeks": st.floats(0, 500),
-        "ml_expertise": st.sampled_from(["none", "limited", "strong"]), "changes_often": st.booleans(),
-        "regulated": st.booleans(), "sensitive_data": st.booleans(),
+        "labeled_examples": st.integers(0, 10**9),
+        "monthly_requests": st.integers(0, 10**10),
+        "budget_usd": st.floats(0, 1e9),
+        "deadline_weeks": st.floats(0, 500),
+        "ml_expertise": st.sampled_from(["none", "limited", "strong"]),
+        "changes_often": st.booleans(),
+        "regulated": st.booleans(),
+        "sensitive_data": st.booleans(),
         "data_quality": st.sampled_from(["high", "mixed", "poor"]),
         "needs": st.sampled_from(["deep_domain", "broad_flexibility"]),
         "priority": st.sampled_from(["speed", "cost", "accuracy", "adaptability"]),
-        "has_fine_tuned_model": st.booleans(), "knowledge_gap": st.booleans(), "behavior_gap": st.booleans(),
-        "mission_critical": st.booleans(), "latency_p95_ms": st.integers(1, 7 * 24 * 3600 * 1000),
-        "use_case": st.sampled_from(["contract review", "customer chatbot", "ticket routing", "draft emails",
-                                     "claims coverage triage", "quarterly regulatory filings", "data room review"]),
+        "has_fine_tuned_model": st.booleans(),
+        "knowledge_gap": st.booleans(),
+        "behavior_gap": st.booleans(),
+        "mission_critical": st.booleans(),
+        "latency_p95_ms": st.integers(1, 7 * 24 * 3600 * 1000),
+        "use_case": st.sampled_from(
+            [
+                "contract review",
+                "customer chatbot",
+                "ticket routing",
+                "draft emails",
+                "claims coverage triage",
+                "quarterly regulatory filings",
+                "data room review",
+            ]
+        ),
     },
-)  # fmt: skip
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -191,8 +218,14 @@ def test_the_card_never_contradicts_itself(values: dict[str, Any]) -> None:
 
 
 def test_a_prompting_verdict_never_argues_for_fine_tuning() -> None:
-    r = rec(priority="accuracy", needs="deep_domain", labeled_examples=500, ml_expertise="limited",
-            monthly_requests=20_000, deadline_weeks=6)  # fmt: skip
+    r = rec(
+        priority="accuracy",
+        needs="deep_domain",
+        labeled_examples=500,
+        ml_expertise="limited",
+        monthly_requests=20_000,
+        deadline_weeks=6,
+    )
     assert r.approach == "prompt_engineering"
     cited = " ".join(r.because)
     assert "accuracy is the priority" not in cited and "28.3%" not in r.verdict
@@ -213,8 +246,16 @@ def test_the_cost_sentence_follows_the_totals_between_half_and_full_crossover() 
 
 
 def test_would_change_never_asks_for_what_the_team_has() -> None:
-    r = rec(labeled_examples=40_000, data_quality="high", ml_expertise="strong", monthly_requests=30_000,
-            changes_often=True, needs="deep_domain", priority="accuracy", deadline_weeks=20)  # fmt: skip
+    r = rec(
+        labeled_examples=40_000,
+        data_quality="high",
+        ml_expertise="strong",
+        monthly_requests=30_000,
+        changes_often=True,
+        needs="deep_domain",
+        priority="accuracy",
+        deadline_weeks=20,
+    )
     text = " ".join(r.would_change).lower()
     assert "10,000+ clean labeled examples" not in text and "ml engineers who can own" not in text
     assert r.would_change  # but it names what would flip this case
@@ -224,9 +265,17 @@ def test_would_change_never_asks_for_what_the_team_has() -> None:
 
 
 def test_a_gate_alone_does_not_make_confidence_high() -> None:
-    agrees = rec(labeled_examples=200, ml_expertise="none", monthly_requests=2_000, changes_often=True,
-                 deadline_weeks=6, budget_usd=40_000, needs="broad_flexibility", regulated=False,
-                 latency_p95_ms=5000)  # fmt: skip
+    agrees = rec(
+        labeled_examples=200,
+        ml_expertise="none",
+        monthly_requests=2_000,
+        changes_often=True,
+        deadline_weeks=6,
+        budget_usd=40_000,
+        needs="broad_flexibility",
+        regulated=False,
+        latency_p95_ms=5000,
+    )
     against = rec(**(STRONG_FT | {"ml_expertise": "none", "latency_p95_ms": 100, "regulated": False}))
     assert agrees.approach == against.approach == "prompt_engineering"
     assert against.confidence < agrees.confidence - 0.1
@@ -243,9 +292,15 @@ def test_volume_far_above_the_crossover_counts_for_more() -> None:
 
 
 BORDERLINE: dict[str, Any] = {
-    "labeled_examples": 30_000, "data_quality": "high", "monthly_requests": 100_000, "ml_expertise": "limited",
-    "changes_often": False, "deadline_weeks": 20, "needs": "deep_domain", "regulated": False,
-}  # fmt: skip
+    "labeled_examples": 30_000,
+    "data_quality": "high",
+    "monthly_requests": 100_000,
+    "ml_expertise": "limited",
+    "changes_often": False,
+    "deadline_weeks": 20,
+    "needs": "deep_domain",
+    "regulated": False,
+}
 
 
 def test_unknown_decisive_facts_lower_confidence() -> None:
@@ -306,8 +361,10 @@ def test_tight_latency_favours_small_tuned_models() -> None:
     # dedicated capacity is costed for both, and prompting is priced on a small model that can meet the p95
     assert tight.est.approaches["fine_tuning"].monthly_items["hosting"] > 0
     assert tight.est.approaches["prompt_engineering"].monthly_items["hosting"] > 0
-    assert (tight.est.approaches["prompt_engineering"].per_request_usd
-            < relaxed.est.approaches["prompt_engineering"].per_request_usd)  # fmt: skip
+    assert (
+        tight.est.approaches["prompt_engineering"].per_request_usd
+        < relaxed.est.approaches["prompt_engineering"].per_request_usd
+    )
 
 
 def test_per_case_tokens_come_from_the_use_case() -> None:
@@ -315,7 +372,10 @@ def test_per_case_tokens_come_from_the_use_case() -> None:
     room = analyse(IntakeValues(use_case="M&A data room review", monthly_requests=100_000))
     assert room.profile.input_tokens is not None and chat.profile.input_tokens is not None
     assert room.profile.input_tokens > 10 * chat.profile.input_tokens
-    assert room.est.approaches["prompt_engineering"].per_request_usd > chat.est.approaches["prompt_engineering"].per_request_usd  # noqa: E501
+    assert (
+        room.est.approaches["prompt_engineering"].per_request_usd
+        > chat.est.approaches["prompt_engineering"].per_request_usd
+    )
 
 
 def test_what_ifs_use_the_same_assumptions_as_the_card() -> None:

@@ -132,9 +132,7 @@ def test_huge_and_binary_text_is_read_safely() -> None:
 
 
 def test_slack_markup_is_not_read_as_facts() -> None:
-    assert values("<!channel> <@U123> we get <https://x.io|10M requests a month>") == {
-        "monthly_requests": 10_000_000
-    }
+    assert values("<!channel> <@U123> we get <https://x.io|10M requests a month>") == {"monthly_requests": 10_000_000}
 
 
 @settings(max_examples=150, deadline=None)

@@ -9,15 +9,17 @@ import json
 
 import pytest
 
-from bot.advisor.conversation import Advisor, ConversationKey
-from bot.advisor.digest import build_digest, export_rows, export_text, parse_period
-from bot.advisor.leads import Leads, TtlCache, retention_cutoff
-from bot.advisor.summary import build_summary, summary_text
 from bot.errors import InputError, NotFoundError, PermissionDeniedError
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
+from bot.workflows.digest import build_digest, export_rows, export_text, parse_period
+from bot.workflows.leads import Leads, TtlCache, retention_cutoff
+from bot.workflows.summary import build_summary, summary_text
 
-FINE_TUNE = ("Payments: we classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
-             "the code list is stable, budget $2M, no hard deadline, not regulated.")  # fmt: skip
+FINE_TUNE = (
+    "Payments: we classify 10M merchant descriptors a month, 300k clean labeled examples, an ML team of 7, "
+    "the code list is stable, budget $2M, no hard deadline, not regulated."
+)
 PROMPT = "A support assistant drafting replies; no labeled data, no ML engineers, ship in 3 weeks."
 
 
@@ -73,19 +75,25 @@ def test_a_decision_is_audited_with_its_previous_value(advisor: Advisor, leads: 
     leads.decide(cid, "UGROUP", "approved", platform="slack", team="T1")
     audit = advisor.store.audit(cid)
     assert [(a["user"], a["previous"], a["value"]) for a in audit] == [
-        ("ULEAD", None, "needs_info"), ("UGROUP", "needs_info", "approved")]  # fmt: skip
+        ("ULEAD", None, "needs_info"),
+        ("UGROUP", "needs_info", "approved"),
+    ]
     assert audit[0]["note"] == "which labels?"
     summary = build_summary(advisor.store, cid)
     assert summary.decision and summary.decision.label == "Approved" and summary.status == "Approved"
 
 
-@pytest.mark.parametrize(("user", "status", "team", "error"), [
-    ("UREQ", "approved", "T1", PermissionDeniedError),       # not a lead
-    ("ULEAD", "shipped", "T1", InputError),                  # not a status
-    ("ULEAD", "approved", "T2", PermissionDeniedError),      # another workspace's conversation
-])  # fmt: skip
-def test_refused_decisions_change_nothing(advisor: Advisor, leads: Leads, user: str, status: str, team: str,
-                                          error: type[Exception]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("user", "status", "team", "error"),
+    [
+        ("UREQ", "approved", "T1", PermissionDeniedError),  # not a lead
+        ("ULEAD", "shipped", "T1", InputError),  # not a status
+        ("ULEAD", "approved", "T2", PermissionDeniedError),  # another workspace's conversation
+    ],
+)
+def test_refused_decisions_change_nothing(
+    advisor: Advisor, leads: Leads, user: str, status: str, team: str, error: type[Exception]
+) -> None:
     cid = advisor.handle(key("C1", "2.2"), "UREQ", FINE_TUNE).conversation_id
     with pytest.raises(error):
         leads.decide(cid, user, status, platform="slack", team=team)
@@ -135,16 +143,23 @@ def test_digest_is_for_leads_and_only_for_channels_they_can_see(advisor: Advisor
     with pytest.raises(PermissionDeniedError, match="Only leads"):
         leads.digest("UREQ", platform="slack", team="T1", period=parse_period("all"), can_see=everyone)
     with pytest.raises(PermissionDeniedError, match="member"):
-        leads.digest("ULEAD", platform="slack", team="T1", period=parse_period("all"),
-                     can_see=lambda ch: ch != "GPRIV", channel="GPRIV")  # fmt: skip
+        leads.digest(
+            "ULEAD",
+            platform="slack",
+            team="T1",
+            period=parse_period("all"),
+            can_see=lambda ch: ch != "GPRIV",
+            channel="GPRIV",
+        )
     other_team = leads.digest("ULEAD", platform="slack", team="T2", period=parse_period("all"), can_see=everyone)
     assert other_team.total == 0 and other_team.headline == "No assessments in the all time."
 
 
 def test_digest_period_excludes_older_assessments(advisor: Advisor) -> None:
     cid = advisor.handle(key("C1", "5.1"), "U1", FINE_TUNE).conversation_id
-    advisor.store.db.execute("update conversations set created_at = '2020-01-01T00:00:00.000+00:00' where id = ?",
-                             [cid])  # fmt: skip
+    advisor.store.db.execute(
+        "update conversations set created_at = '2020-01-01T00:00:00.000+00:00' where id = ?", [cid]
+    )
     advisor.handle(key("C1", "5.2"), "U1", PROMPT)
     recent = build_digest(advisor.store, platform="slack", team="T1", period=parse_period("30d"), can_see=everyone)
     every = build_digest(advisor.store, platform="slack", team="T1", period=parse_period("all"), can_see=everyone)
@@ -172,8 +187,11 @@ def test_export_as_csv_and_json(advisor: Advisor, leads: Leads) -> None:
     assert {r["platform"] for r in rows} == {"slack", "teams"}
     parsed = list(csv.DictReader(io.StringIO(export_text(rows, "csv"))))
     slack_row = next(r for r in parsed if r["platform"] == "slack")
-    assert (slack_row["approach"], slack_row["decision"], slack_row["decided_by"]) == ("fine_tuning", "rejected",
-                                                                                      "ULEAD")  # fmt: skip
+    assert (slack_row["approach"], slack_row["decision"], slack_row["decided_by"]) == (
+        "fine_tuning",
+        "rejected",
+        "ULEAD",
+    )
     assert json.loads(export_text(rows, "json")) == rows
     only_teams = export_rows(advisor.store, platform="teams", period=parse_period("all"))
     assert [r["approach"] for r in only_teams] == ["prompt_engineering"]
@@ -186,8 +204,11 @@ def test_purge_deletes_everything_about_old_conversations_and_keeps_counts(advis
     leads.decide(old, "ULEAD", "approved", platform="slack", team="T1")
     store.save_card(old, "C1", "7.2")
     fresh = advisor.handle(key("C1", "7.3"), "U2", PROMPT).conversation_id
-    store.db.execute("update conversations set updated_at = '2020-03-01T00:00:00.000+00:00', "
-                     "created_at = '2020-03-01T00:00:00.000+00:00' where id = ?", [old])  # fmt: skip
+    store.db.execute(
+        "update conversations set updated_at = '2020-03-01T00:00:00.000+00:00', "
+        "created_at = '2020-03-01T00:00:00.000+00:00' where id = ?",
+        [old],
+    )
     assert store.purge(retention_cutoff(180), keep_counts=True) == 1
     for table in ("turns", "intake_versions", "recommendations", "feedback", "cards", "decisions", "audit"):
         assert store.db.execute(f"select count(*) from {table} where conversation_id = ?", [old]).fetchone()[0] == 0
@@ -226,8 +247,13 @@ def test_ttl_cache_expires() -> None:
 
 def test_summary_shows_feedback_reasons_and_each_summary_is_audited(advisor: Advisor, leads: Leads) -> None:
     cid = advisor.handle(key("C1", "9.1"), "UREQ", FINE_TUNE).conversation_id
-    for user, reason in [("U1", "ignores the labeling cost"), ("U2", ""), ("U3", "volume is seasonal"),
-                         ("U4", "third"), ("U5", "fourth")]:  # fmt: skip
+    for user, reason in [
+        ("U1", "ignores the labeling cost"),
+        ("U2", ""),
+        ("U3", "volume is seasonal"),
+        ("U4", "third"),
+        ("U5", "fourth"),
+    ]:
         advisor.store.set_feedback(cid, user, "down", reason)
     summary = leads.summary(cid, viewer="ULEAD")
     assert summary.feedback == {"up": 0, "down": 5}
@@ -239,8 +265,8 @@ def test_summary_shows_feedback_reasons_and_each_summary_is_audited(advisor: Adv
 
 def test_export_keeps_feedback_reasons_as_text_in_csv(advisor: Advisor) -> None:
     cid = advisor.handle(key("C1", "9.2"), "UREQ", FINE_TUNE).conversation_id
-    advisor.store.set_feedback(cid, "U1", "down", "=HYPERLINK(\"http://evil\")")
+    advisor.store.set_feedback(cid, "U1", "down", '=HYPERLINK("http://evil")')
     rows = export_rows(advisor.store, period=parse_period("all"))
-    assert rows[0]["feedback_reasons"] == "=HYPERLINK(\"http://evil\")"
+    assert rows[0]["feedback_reasons"] == '=HYPERLINK("http://evil")'
     cell = next(csv.DictReader(io.StringIO(export_text(rows, "csv"))))["feedback_reasons"]
-    assert cell == "'=HYPERLINK(\"http://evil\")"
+    assert cell == '\'=HYPERLINK("http://evil")'

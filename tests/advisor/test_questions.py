@@ -34,8 +34,15 @@ def test_a_fine_tuning_lean_asks_what_could_still_rule_it_out() -> None:
     strong = intake(labeled_examples=200_000, ml_expertise="strong", monthly_requests=5_000_000, changes_often=False)
     fields = {q.field for q in next_questions(strong)}
     assert fields & {"budget_usd", "deadline_weeks", "data_quality"}
-    settled = intake(labeled_examples=200_000, ml_expertise="strong", monthly_requests=5_000_000,
-                     changes_often=False, budget_usd=900_000, deadline_weeks=30, data_quality="high")  # fmt: skip
+    settled = intake(
+        labeled_examples=200_000,
+        ml_expertise="strong",
+        monthly_requests=5_000_000,
+        changes_often=False,
+        budget_usd=900_000,
+        deadline_weeks=30,
+        data_quality="high",
+    )
     assert next_questions(settled) == []
 
 
@@ -62,9 +69,16 @@ def test_asking_stops_when_every_open_question_is_exhausted() -> None:
 
 
 def test_the_latency_target_is_asked_when_it_could_flip_the_answer() -> None:
-    borderline = intake(labeled_examples=30_000, data_quality="high", monthly_requests=100_000,
-                        ml_expertise="limited", changes_often=False, deadline_weeks=20, needs="deep_domain",
-                        regulated=False)  # fmt: skip
+    borderline = intake(
+        labeled_examples=30_000,
+        data_quality="high",
+        monthly_requests=100_000,
+        ml_expertise="limited",
+        changes_often=False,
+        deadline_weeks=20,
+        needs="deep_domain",
+        regulated=False,
+    )
     fields = [q.field for q in next_questions(borderline)]
     assert "latency_p95_ms" in fields
     question = question_bank()["latency_p95_ms"]

@@ -31,14 +31,34 @@ def read(text: str, **kw: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("7", 7), ("1,250", 1250), ("2.5", 2.5), ("40k", 40_000), ("40 K", 40_000), ("3M", 3_000_000),
-        ("1.5MM", 1_500_000), ("2bn", 2e9), ("twelve thousand", 12_000), ("thirty-five", 35),
-        ("two hundred and fifty", 250), ("a dozen", 12), ("a couple dozen", 24), ("a few hundred", 300),
-        ("half a million", 500_000), ("a couple thousand", 2000), ("a handful", 5), ("6-8", 7), ("10 to 20", 15),
-        ("20-30k", 25_000), ("between 4 and 6", 5), ("~900", 900), ("north of 50", 50), ("roughly 3,000", 3000),
-        ("3 grand", 3000), ("a hundred", 100),
+        ("7", 7),
+        ("1,250", 1250),
+        ("2.5", 2.5),
+        ("40k", 40_000),
+        ("40 K", 40_000),
+        ("3M", 3_000_000),
+        ("1.5MM", 1_500_000),
+        ("2bn", 2e9),
+        ("twelve thousand", 12_000),
+        ("thirty-five", 35),
+        ("two hundred and fifty", 250),
+        ("a dozen", 12),
+        ("a couple dozen", 24),
+        ("a few hundred", 300),
+        ("half a million", 500_000),
+        ("a couple thousand", 2000),
+        ("a handful", 5),
+        ("6-8", 7),
+        ("10 to 20", 15),
+        ("20-30k", 25_000),
+        ("between 4 and 6", 5),
+        ("~900", 900),
+        ("north of 50", 50),
+        ("roughly 3,000", 3000),
+        ("3 grand", 3000),
+        ("a hundred", 100),
     ],
-)  # fmt: skip
+)
 def test_number_grammar_reads_one_value(text: str, value: float) -> None:
     found = find_quantities(tokenize(text))
     assert len(found) == 1 and found[0].value == pytest.approx(value)
@@ -79,7 +99,7 @@ def test_money_and_percent_are_marked() -> None:
         ("two quarters is fine", "deadline_weeks", 26),
         ("launch in a month", "deadline_weeks", 4.3),
     ],
-)  # fmt: skip
+)
 def test_a_number_goes_to_its_field(text: str, field: str, value: float) -> None:
     assert read(text)[field] == pytest.approx(value, rel=0.01)
 
@@ -107,7 +127,7 @@ def test_a_number_goes_to_its_field(text: str, field: str, value: float) -> None
         ("about 15% of answers change each week", "monthly_requests"),
         ("we have 1M unlabeled transcripts", "labeled_examples"),
     ],
-)  # fmt: skip
+)
 def test_distractors_are_never_read_as_the_field(text: str, field: str) -> None:
     assert field not in read(text)
 
@@ -160,7 +180,7 @@ def test_each_fact_quotes_the_words_that_said_it() -> None:
         ("the schema is frozen", "changes_often", False),
         ("the product lineup keeps evolving", "changes_often", True),
     ],
-)  # fmt: skip
+)
 def test_yes_no_cues(text: str, field: str, value: bool) -> None:
     assert read(text)[field] is value
 
@@ -177,7 +197,7 @@ def test_yes_no_cues(text: str, field: str, value: bool) -> None:
         ("an NLP team of 4", "strong"),
         ("we have a team of ML engineers", "strong"),
     ],
-)  # fmt: skip
+)
 def test_ml_expertise(text: str, level: str) -> None:
     assert read(text)["ml_expertise"] == level
 
@@ -195,7 +215,7 @@ def test_engineers_are_not_ml_expertise(text: str) -> None:
         ("most tags are fine but a few are wrong", "mixed"),
         ("about 80% of the annotations look right, the rest are junk", "mixed"),
     ],
-)  # fmt: skip
+)
 def test_data_quality(text: str, quality: str) -> None:
     assert read(text)["data_quality"] == quality
 
@@ -224,7 +244,7 @@ def test_no_labeled_data_is_zero(text: str) -> None:
         ("by Friday", 0.7),
         ("by EOY", 4.6),
     ],
-)  # fmt: skip
+)
 def test_dates_become_weeks_from_today(text: str, weeks: float) -> None:
     assert read(text)["deadline_weeks"] == pytest.approx(weeks, abs=0.15)
 
@@ -248,7 +268,7 @@ def test_past_periods_are_not_deadlines() -> None:
         ("about a quarter", ["deadline_weeks"], "deadline_weeks", 13),
         ("we have 2 ML folks", ["labeled_examples"], "ml_expertise", "limited"),
     ],
-)  # fmt: skip
+)
 def test_short_reply_fills_the_pending_question(reply: str, expecting: list[str], field: str, value: Any) -> None:
     assert read(reply, expecting=expecting)[field] == value
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.advisor.engine import Recommendation, recommend
 from bot.advisor.intake import Intake, IntakeValues
+from bot.advisor.report import tco_sources, text_card
 from bot.advisor.tco import (
     APPROACHES,
     MIN_RETRAIN_EVERY_MONTHS,
@@ -36,7 +37,6 @@ from bot.advisor.tco import (
     training_run_cost,
 )
 from bot.errors import InputError
-from bot.report import tco_sources, text_card
 
 # Round numbers, so that every figure below can be checked by hand. Lines that need a profile (retrieval,
 # validation, review, evaluation, training tokens) are zero here and tested one by one further down.
@@ -129,8 +129,14 @@ def test_every_default_names_a_source_and_a_date() -> None:
         assert row.source.strip() and row.date.strip() and row.description
         assert row.value == row.default
     by_name = {r.name: r for r in rows}
-    for priced in ("prompt_price_in_per_m", "ft_training_price_per_m", "cached_input_discount", "batch_discount",
-                   "labeling_cost_expert", "ft_hosting_monthly_usd"):  # fmt: skip
+    for priced in (
+        "prompt_price_in_per_m",
+        "ft_training_price_per_m",
+        "cached_input_discount",
+        "batch_discount",
+        "labeling_cost_expert",
+        "ft_hosting_monthly_usd",
+    ):
         assert by_name[priced].url.startswith("https://"), priced
     assert "OpenAI" in sources["prompt_price_in_per_m"]
     assert "Azure" in sources["ft_hosting_monthly_usd"]
@@ -163,15 +169,14 @@ def test_the_brief_compute_figure_is_for_large_programmes_not_one_hosted_run() -
         # without the cache: (500 + 1500) * $2/M + 300 * $8/M
         (default_assumptions().with_overrides(cache_hit_rate=0), "prompt_engineering", 0.0064),
         # every prefix token cached and free: 500 * $2/M + 300 * $8/M
-        (default_assumptions().with_overrides(cache_hit_rate=1, cached_input_discount=1), "prompt_engineering",
-         0.0034),
+        (default_assumptions().with_overrides(cache_hit_rate=1, cached_input_discount=1), "prompt_engineering", 0.0034),
         # fine-tuned at base price: (500 * $0.40/M + 300 * $1.60/M) * 1
         (default_assumptions().with_overrides(ft_price_premium=1), "fine_tuning", 0.00068),
         (round_assumptions(), "prompt_engineering", 0.0125),
         (round_assumptions(), "fine_tuning", 0.0025),
         (round_assumptions(), "hybrid", 0.0035),
     ],
-)  # fmt: skip
+)
 def test_per_request_cost(assumptions: TcoAssumptions, approach: str, expected: float) -> None:
     assert per_request_cost(assumptions, approach) == pytest.approx(expected, rel=1e-12)
 
@@ -204,13 +209,25 @@ def test_per_request_cost_follows_the_case(profile: CaseProfile, approach: str, 
         ("fine_tuning", None, {"evaluation": 0, "data_labeling": 0, "training_compute": 0, "ml_engineering": 50_000}),
         # 10,000 examples * $1 (skilled tier)
         ("fine_tuning", 0, {"evaluation": 0, "data_labeling": 10_000, "training_compute": 0, "ml_engineering": 50_000}),
-        ("fine_tuning", 4000, {"evaluation": 0, "data_labeling": 6000, "training_compute": 0,
-                               "ml_engineering": 50_000}),
+        (
+            "fine_tuning",
+            4000,
+            {"evaluation": 0, "data_labeling": 6000, "training_compute": 0, "ml_engineering": 50_000},
+        ),
         ("fine_tuning", 20_000, {"evaluation": 0, "data_labeling": 0, "training_compute": 0, "ml_engineering": 50_000}),
-        ("hybrid", 0, {"evaluation": 0, "data_labeling": 10_000, "training_compute": 0, "ml_engineering": 50_000,
-                       "prompt_engineering": 5000}),
+        (
+            "hybrid",
+            0,
+            {
+                "evaluation": 0,
+                "data_labeling": 10_000,
+                "training_compute": 0,
+                "ml_engineering": 50_000,
+                "prompt_engineering": 5000,
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_one_time_items(approach: str, labeled: int | None, expected: dict[str, float]) -> None:
     assert one_time_cost(round_assumptions(), approach, labeled) == pytest.approx(expected)
 
@@ -220,8 +237,9 @@ def test_one_time_lines_that_depend_on_the_case() -> None:
     expert = CaseProfile(label_tier="expert", regulated=True, knowledge_gap=True)
     pe = one_time_cost(a, "prompt_engineering", 100, expert)
     # 200 missing evaluation examples at $10 (expert), validation at half, retrieval build
-    assert pe == pytest.approx({"evaluation": 3000 + 200 * 10, "prompt_engineering": 10_000, "validation": 5000,
-                                "retrieval": 20_000})  # fmt: skip
+    assert pe == pytest.approx(
+        {"evaluation": 3000 + 200 * 10, "prompt_engineering": 10_000, "validation": 5000, "retrieval": 20_000}
+    )
     ft = one_time_cost(a, "fine_tuning", 100, expert)
     # 9,900 labels at $10; one run of 10,000 examples * 1,250 tokens * 2 epochs at $2/M = $50
     assert ft["data_labeling"] == pytest.approx(99_000) and ft["training_compute"] == pytest.approx(50)
@@ -299,18 +317,20 @@ def test_changing_task_raises_fine_tuning_monthly_cost_but_not_the_hybrids() -> 
         # hybrid: (($65,000 - $10,000) + 10 * ($3,500 - $500)) / (10 * ($0.0125 - $0.0035)) = 85,000 / 0.09
         ({}, "hybrid", 0, None, 944_445),
         # fine-tuning costs less than prompting even with no traffic
-        ({"ft_engineering_usd": 0, "ft_hosting_monthly_usd": 0, "ft_mlops_monthly_usd": 0}, "fine_tuning", None,
-         False, 0),
+        (
+            {"ft_engineering_usd": 0, "ft_hosting_monthly_usd": 0, "ft_mlops_monthly_usd": 0},
+            "fine_tuning",
+            None,
+            False,
+            0,
+        ),
     ],
-)  # fmt: skip
+)
 def test_crossover_hand_computed(
     overrides: dict[str, float], approach: str, labeled: int | None, changes_often: bool | None, expected: int
 ) -> None:
     a = round_assumptions(**overrides)
-    assert (
-        crossover_monthly_requests(a, approach, labeled_examples=labeled, changes_often=changes_often)
-        == expected
-    )
+    assert crossover_monthly_requests(a, approach, labeled_examples=labeled, changes_often=changes_often) == expected
 
 
 def test_estimate_hand_computed() -> None:
@@ -557,8 +577,7 @@ _SPECIAL = {
     "revalidation_share": _share,
     "hybrid_retrain_every_months": st.just(0.0) | st.floats(min_value=MIN_RETRAIN_EVERY_MONTHS, max_value=120),
     "retrain_every_months": st.just(0.0) | st.floats(min_value=MIN_RETRAIN_EVERY_MONTHS, max_value=120),
-    "retrain_every_months_when_changing": st.just(0.0)
-    | st.floats(min_value=MIN_RETRAIN_EVERY_MONTHS, max_value=120),
+    "retrain_every_months_when_changing": st.just(0.0) | st.floats(min_value=MIN_RETRAIN_EVERY_MONTHS, max_value=120),
     "horizon_months": st.floats(min_value=1, max_value=120),
 }
 
@@ -569,9 +588,14 @@ _SPECIAL = {
     volume=st.integers(min_value=0, max_value=10**11),
     approach=st.sampled_from(["fine_tuning", "hybrid"]),
     profile=st.builds(
-        CaseProfile, input_tokens=st.none() | st.floats(0, 1e5), output_tokens=st.none() | st.floats(0, 1e4),
-        label_tier=st.sampled_from(["general", "skilled", "expert"]), knowledge_gap=st.booleans(),
-        regulated=st.booleans(), critical=st.booleans(), latency_p95_ms=st.none() | st.integers(1, 10**8),
+        CaseProfile,
+        input_tokens=st.none() | st.floats(0, 1e5),
+        output_tokens=st.none() | st.floats(0, 1e4),
+        label_tier=st.sampled_from(["general", "skilled", "expert"]),
+        knowledge_gap=st.booleans(),
+        regulated=st.booleans(),
+        critical=st.booleans(),
+        latency_p95_ms=st.none() | st.integers(1, 10**8),
     ),
 )
 def test_any_assumptions_give_sane_totals_and_a_consistent_crossover(

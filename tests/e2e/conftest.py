@@ -58,13 +58,23 @@ class Server:
 
     def start(self) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ADVISOR_", "OPENAI_"))}
-        env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=self.emulator.url,
-                   ADVISOR_DATA_DIR=str(self.data_dir), ADVISOR_LOG_LEVEL="INFO")  # fmt: skip
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=self.emulator.url,
+            ADVISOR_DATA_DIR=str(self.data_dir),
+            ADVISOR_LOG_LEVEL="INFO",
+        )
         env.update(self.extra_env)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([str(CLI), "serve", "--port", str(self.port), "--host", "127.0.0.1"],
-                                         env=env, stdout=out, stderr=subprocess.STDOUT, cwd=self.data_dir)  # fmt: skip
+            self.proc = subprocess.Popen(
+                [str(CLI), "serve", "--port", str(self.port), "--host", "127.0.0.1"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+            )
         wait_healthy(self.client, self.proc, self.log)
         return self
 

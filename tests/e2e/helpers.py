@@ -8,8 +8,10 @@ from typing import Any
 
 from tests.slack_emulator import Call, SlackEmulator
 
-FULL = ("We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
-        "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
+FULL = (
+    "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
+    "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task"
+)
 # Free-text answers for any question the advisor may ask.
 ANSWERS = {
     "labeled_examples": "none yet",
@@ -29,9 +31,10 @@ ANSWERS = {
 def posts(emulator: SlackEmulator, channel: str, thread: str | None = None) -> list[Call]:
     """Successful chat.postMessage calls in `channel` (and `thread`, if given)."""
     return [
-        c for c in emulator.calls("chat.postMessage", ok_only=True)
+        c
+        for c in emulator.calls("chat.postMessage", ok_only=True)
         if c.params.get("channel") == channel and (thread is None or c.params.get("thread_ts") == thread)
-    ]  # fmt: skip
+    ]
 
 
 def is_card(call: Call) -> bool:
@@ -43,12 +46,19 @@ def cards(emulator: SlackEmulator, channel: str, thread: str | None = None) -> l
     return [c for c in posts(emulator, channel, thread) if is_card(c)]
 
 
-def wait_posts(emulator: SlackEmulator, channel: str, count: int = 1, timeout: float = 15,
-               thread: str | None = None) -> list[Call]:  # fmt: skip
+def wait_posts(
+    emulator: SlackEmulator, channel: str, count: int = 1, timeout: float = 15, thread: str | None = None
+) -> list[Call]:
     """Wait until `count` messages were posted in the channel (thread)."""
-    return emulator.wait_for("chat.postMessage", count, timeout, ok_only=True,
-                             predicate=lambda c: c.params.get("channel") == channel
-                             and (thread is None or c.params.get("thread_ts") == thread))  # fmt: skip
+    return emulator.wait_for(
+        "chat.postMessage",
+        count,
+        timeout,
+        ok_only=True,
+        predicate=lambda c: (
+            c.params.get("channel") == channel and (thread is None or c.params.get("thread_ts") == thread)
+        ),
+    )
 
 
 def settle(seconds: float = 0.6) -> None:

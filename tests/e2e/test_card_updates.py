@@ -18,20 +18,31 @@ from tests.slack_emulator import Fault, SlackEmulator
 
 pytestmark = pytest.mark.e2e
 
-FAULTS = (Fault.server_error(), Fault.rate_limited(retry_after=0), Fault.server_error(503),
-          Fault.rate_limited(retry_after=0), Fault.server_error())  # fmt: skip
+FAULTS = (
+    Fault.server_error(),
+    Fault.rate_limited(retry_after=0),
+    Fault.server_error(503),
+    Fault.rate_limited(retry_after=0),
+    Fault.server_error(),
+)
 
 
-def test_adjust_while_chat_update_fails_and_the_process_dies_updates_the_card_once(emulator: SlackEmulator,
-                                                                                   tmp_path: Path) -> None:  # fmt: skip
-    server = Server(emulator, tmp_path / "serve", env={"ADVISOR_OUTBOX_RETRY_BASE": "0.2",
-                                                       "ADVISOR_OUTBOX_RETRY_MAX": "0.4"}).start()  # fmt: skip
+def test_adjust_while_chat_update_fails_and_the_process_dies_updates_the_card_once(
+    emulator: SlackEmulator, tmp_path: Path
+) -> None:
+    server = Server(
+        emulator, tmp_path / "serve", env={"ADVISOR_OUTBOX_RETRY_BASE": "0.2", "ADVISOR_OUTBOX_RETRY_MAX": "0.4"}
+    ).start()
     channel, thread = "CADJUST" + tmp_path.name[-4:].upper().replace("_", "0"), sr.new_ts()
     try:
         mention = sr.app_mention(f"<@{sr.BOT_USER_ID}> {FULL}", channel=channel, ts=thread)
         assert server.client.post_event(sr.event_body(mention))[0] == 200
-        card = emulator.wait_for("chat.postMessage", ok_only=True, timeout=15,
-                                 predicate=lambda c: c.params.get("channel") == channel and is_card(c))[0]  # fmt: skip
+        card = emulator.wait_for(
+            "chat.postMessage",
+            ok_only=True,
+            timeout=15,
+            predicate=lambda c: c.params.get("channel") == channel and is_card(c),
+        )[0]
         card_ts, cid = str(card.response["ts"]), str(card.params["metadata"]["event_payload"]["conversation_id"])
         assert card.params["metadata"]["event_payload"]["approach"] == "fine_tuning"
 
@@ -44,9 +55,14 @@ def test_adjust_while_chat_update_fails_and_the_process_dies_updates_the_card_on
         server.kill()  # the update was queued before the ack: the next process finishes it
         killed_at = time.time()
         server.start()
-        note = emulator.wait_for("chat.postMessage", ok_only=True, timeout=15,
-                                 predicate=lambda c: c.params.get("channel") == channel
-                                 and "adjusted the answers" in str(c.params.get("text")))[0]  # fmt: skip
+        note = emulator.wait_for(
+            "chat.postMessage",
+            ok_only=True,
+            timeout=15,
+            predicate=lambda c: (
+                c.params.get("channel") == channel and "adjusted the answers" in str(c.params.get("text"))
+            ),
+        )[0]
         settle(1.0)
     finally:
         server.stop()

@@ -32,13 +32,15 @@ def outbox_ids(emulator: SlackEmulator, channel: str) -> list[str]:
     return [str(c.params["metadata"]["event_payload"]["outbox_id"]) for c in posts(emulator, channel)]
 
 
-def test_kill_9_mid_conversation_resumes_with_every_answer_and_one_card(emulator: SlackEmulator,
-                                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_kill_9_mid_conversation_resumes_with_every_answer_and_one_card(
+    emulator: SlackEmulator, tmp_path: Path
+) -> None:
     server = Server(emulator, tmp_path / "serve", env={"ADVISOR_OUTBOX_RETRY_BASE": "0.2"}).start()
     channel, thread = "CKILL" + tmp_path.name[-5:].upper().replace("_", "0"), sr.new_ts()
     try:
-        mention = sr.app_mention(f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our internal docs",
-                                 channel=channel, ts=thread)  # fmt: skip
+        mention = sr.app_mention(
+            f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our internal docs", channel=channel, ts=thread
+        )
         assert server.client.post_event(sr.event_body(mention))[0] == 200
         first = wait_posts(emulator, channel, thread=thread)[0]
         assert question_fields(first)
@@ -68,8 +70,12 @@ def test_kill_9_mid_conversation_resumes_with_every_answer_and_one_card(emulator
         # 3. Finish, then kill after the card.
         done = sr.message("recommend now", channel=channel, thread_ts=thread)
         assert server.client.post_event(sr.event_body(done))[0] == 200
-        emulator.wait_for("chat.postMessage", ok_only=True, timeout=15,
-                          predicate=lambda c: c.params.get("channel") == channel and bool(cards(emulator, channel)))
+        emulator.wait_for(
+            "chat.postMessage",
+            ok_only=True,
+            timeout=15,
+            predicate=lambda c: c.params.get("channel") == channel and bool(cards(emulator, channel)),
+        )
         server.kill()
         server.start()
         settle(1.0)
@@ -80,11 +86,14 @@ def test_kill_9_mid_conversation_resumes_with_every_answer_and_one_card(emulator
     ids = outbox_ids(emulator, channel)
     assert len(ids) == len(set(ids)) == 4  # question, reply to A, reply to B, card: each posted once
     conv_id = json.loads(json.dumps(cards(emulator, channel)[0].params["metadata"]))["event_payload"]["conversation_id"]
-    users = [r[0] for r in rows(server, "select text from turns where conversation_id = ? and role = 'user' order by n",
-                                conv_id)]  # fmt: skip
+    users = [
+        r[0]
+        for r in rows(server, "select text from turns where conversation_id = ? and role = 'user' order by n", conv_id)
+    ]
     assert users == [mention["text"].split("> ", 1)[1], answer_a["text"], answer_b["event"]["text"], "recommend now"]
-    (values,) = rows(server, "select [values] from intake_versions where conversation_id = ? order by version desc "
-                             "limit 1", conv_id)[0]  # fmt: skip
+    (values,) = rows(
+        server, "select [values] from intake_versions where conversation_id = ? order by version desc limit 1", conv_id
+    )[0]
     intake = json.loads(str(values))
     assert intake["labeled_examples"] == 20_000 and intake["ml_expertise"] == "strong"
     assert rows(server, "select count(*) from inbox") == [(0,)]

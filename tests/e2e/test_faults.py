@@ -18,31 +18,52 @@ from tests.slack_emulator import Fault, SlackEmulator
 
 pytestmark = pytest.mark.e2e
 
-FAULTS = (Fault.rate_limited(retry_after=0), Fault.rate_limited(retry_after=1), Fault.server_error(),
-          Fault.server_error(503), Fault.timeout(0.2), Fault.delay(1.5))  # fmt: skip
-FAULTED_METHODS = ("chat.postMessage", "chat.update", "conversations.replies", "conversations.history",
-                   "reactions.add", "reactions.remove")  # fmt: skip
+FAULTS = (
+    Fault.rate_limited(retry_after=0),
+    Fault.rate_limited(retry_after=1),
+    Fault.server_error(),
+    Fault.server_error(503),
+    Fault.timeout(0.2),
+    Fault.delay(1.5),
+)
+FAULTED_METHODS = (
+    "chat.postMessage",
+    "chat.update",
+    "conversations.replies",
+    "conversations.history",
+    "reactions.add",
+    "reactions.remove",
+)
 
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, SlackEmulator]]:
     with SlackEmulator() as emulator:
         # A 1-second client timeout, so a held answer (Fault.delay) times out after Slack applied the call.
-        server = Server(emulator, tmp_path_factory.mktemp("faults"),
-                        env={"ADVISOR_SLACK_TIMEOUT": "1", "ADVISOR_OUTBOX_RETRY_BASE": "0.05",
-                             "ADVISOR_OUTBOX_RETRY_MAX": "0.5"}).start()  # fmt: skip
+        server = Server(
+            emulator,
+            tmp_path_factory.mktemp("faults"),
+            env={"ADVISOR_SLACK_TIMEOUT": "1", "ADVISOR_OUTBOX_RETRY_BASE": "0.05", "ADVISOR_OUTBOX_RETRY_MAX": "0.5"},
+        ).start()
         yield server, emulator
         server.stop()
 
 
-def test_thirty_percent_faults_still_post_every_card_exactly_once(faulty: tuple[Server, SlackEmulator],
-                                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_thirty_percent_faults_still_post_every_card_exactly_once(
+    faulty: tuple[Server, SlackEmulator], tmp_path: Path
+) -> None:
     server, emulator = faulty
     # Every kind of fault on the first posts for sure, then 30% of all calls at random (FAULT_SEED to vary it).
-    emulator.fail_next("chat.postMessage", Fault.delay(1.5), Fault.server_error(), Fault.timeout(0.2),
-                       Fault.rate_limited(retry_after=0))  # fmt: skip
-    emulator.set_fault_rate(0.3, seed=int(os.environ.get("FAULT_SEED", "20261127")), kinds=FAULTS,
-                            methods=FAULTED_METHODS)  # fmt: skip
+    emulator.fail_next(
+        "chat.postMessage",
+        Fault.delay(1.5),
+        Fault.server_error(),
+        Fault.timeout(0.2),
+        Fault.rate_limited(retry_after=0),
+    )
+    emulator.set_fault_rate(
+        0.3, seed=int(os.environ.get("FAULT_SEED", "20261127")), kinds=FAULTS, methods=FAULTED_METHODS
+    )
     full = {f"CFULL{i}": sr.new_ts() for i in range(5)}
     thin = {f"CTHIN{i}": sr.new_ts() for i in range(3)}
     for channel, ts in full.items():
@@ -52,14 +73,19 @@ def test_thirty_percent_faults_still_post_every_card_exactly_once(faulty: tuple[
         text = f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our HR policies"
         assert server.client.post_event(sr.event_body(sr.app_mention(text, channel=channel, ts=ts)))[0] == 200
     for channel, ts in thin.items():  # questions first, then "recommend now"
-        emulator.wait_for("chat.postMessage", ok_only=True, timeout=30,
-                          predicate=lambda c, ch=channel: c.params.get("channel") == ch)  # fmt: skip
+        emulator.wait_for(
+            "chat.postMessage", ok_only=True, timeout=30, predicate=lambda c, ch=channel: c.params.get("channel") == ch
+        )
         done = sr.message("recommend now", channel=channel, thread_ts=ts)
         assert server.client.post_event(sr.event_body(done))[0] == 200
     threads = {**full, **thin}
     for channel in threads:
-        emulator.wait_for("chat.postMessage", ok_only=True, timeout=60,
-                          predicate=lambda c, ch=channel: c.params.get("channel") == ch and is_card(c))  # fmt: skip
+        emulator.wait_for(
+            "chat.postMessage",
+            ok_only=True,
+            timeout=60,
+            predicate=lambda c, ch=channel: c.params.get("channel") == ch and is_card(c),
+        )
     settle(1.0)  # a duplicate (e.g. a re-post after a timed-out but applied post) would show up meanwhile
     emulator.set_fault_rate(0, seed=0)
 

@@ -50,25 +50,31 @@ def log_tail(server: Server, since: int) -> str:
 
 def test_an_oversized_body_is_refused_from_its_length_before_any_of_it_is_sent(server: Server) -> None:
     # Claims 600 MB and sends none of it: the answer comes from the headers alone, and nothing is spooled.
-    head = ("POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            "Content-Length: 600000000\r\n\r\n")  # fmt: skip
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 600000000\r\n\r\n"
+    )
     answer = raw_request(server, head)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     # Just over the limit is refused too; the limit itself is the app's (1 MB), not waitress's 1 GiB default.
-    head = ("POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {MAX_BODY + 1}\r\n\r\n")  # fmt: skip
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {MAX_BODY + 1}\r\n\r\n"
+    )
     assert raw_request(server, head).startswith(b"HTTP/1.1 413")
     assert server.client.get("/healthz")[0] == 200
 
 
-@pytest.mark.parametrize("headers", [
-    {"X-Slack-Request-Timestamp": ""},
-    {"X-Slack-Request-Timestamp": "abc"},
-    {"X-Slack-Request-Timestamp": "1e9"},
-    {"X-Slack-Request-Timestamp": "-5"},
-    {"X-Slack-Signature": "v0=\u00e9\u00e9"},  # non-ASCII (latin-1 on the wire)
-    {"X-Slack-Signature": ""},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Request-Timestamp": ""},
+        {"X-Slack-Request-Timestamp": "abc"},
+        {"X-Slack-Request-Timestamp": "1e9"},
+        {"X-Slack-Request-Timestamp": "-5"},
+        {"X-Slack-Signature": "v0=\u00e9\u00e9"},  # non-ASCII (latin-1 on the wire)
+        {"X-Slack-Signature": ""},
+    ],
+)
 def test_malformed_signature_headers_get_401_without_a_traceback(server: Server, headers: dict[str, str]) -> None:
     since = len(server.log.read_bytes())
     body = json.dumps(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> hi", channel="CSIG")))
@@ -86,24 +92,30 @@ def nested(depth: int) -> object:
     return value
 
 
-@pytest.mark.parametrize("payload", [
-    {"type": "event_callback", "event_id": "Ev1", "event": nested(500)},
-    {"type": "event_callback", "event_id": "Ev2", "event": "not an object"},
-    {"type": "event_callback", "event_id": "Ev3", "event": ["a", "list"]},
-    {"type": "event_callback", "event_id": "Ev4"},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "event_callback", "event_id": "Ev1", "event": nested(500)},
+        {"type": "event_callback", "event_id": "Ev2", "event": "not an object"},
+        {"type": "event_callback", "event_id": "Ev3", "event": ["a", "list"]},
+        {"type": "event_callback", "event_id": "Ev4"},
+    ],
+)
 def test_malformed_signed_events_get_400(server: Server, slack: SlackClient, payload: dict[str, object]) -> None:
     since = len(server.log.read_bytes())
     assert slack.post_event(payload)[0] == 400
     assert "Traceback" not in log_tail(server, since)
 
 
-@pytest.mark.parametrize("payload", [
-    {"type": "view_submission", "user": {"id": "U1"}, "team": {"id": sr.TEAM_ID}, "view": None},
-    {"type": "block_actions", "user": "U1", "actions": []},
-    {"type": "block_actions", "user": {"id": "U1"}, "actions": ["x"]},
-    {"type": "block_actions", "user": {"id": "U1"}, "actions": [nested(300)]},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "view_submission", "user": {"id": "U1"}, "team": {"id": sr.TEAM_ID}, "view": None},
+        {"type": "block_actions", "user": "U1", "actions": []},
+        {"type": "block_actions", "user": {"id": "U1"}, "actions": ["x"]},
+        {"type": "block_actions", "user": {"id": "U1"}, "actions": [nested(300)]},
+    ],
+)
 def test_malformed_signed_interactions_get_400(server: Server, slack: SlackClient, payload: dict[str, object]) -> None:
     since = len(server.log.read_bytes())
     assert slack.post_interactivity(sr.interactivity_form(payload))[0] == 400

@@ -25,8 +25,9 @@ def knowledge(root: Path) -> Path:
     """An app directory with its .env, and a knowledge directory beside it with links out and a leaky runbook."""
     app = root / "app"
     app.mkdir(parents=True)
-    (app / ".env").write_text(f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_SIGNING_SECRET={SIGNING_SECRET}\n"
-                              f"OPENAI_API_KEY={OPENAI_KEY}\n")  # fmt: skip
+    (app / ".env").write_text(
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nSLACK_SIGNING_SECRET={SIGNING_SECRET}\nOPENAI_API_KEY={OPENAI_KEY}\n"
+    )
     kb = root / "kb"
     kb.mkdir()
     (kb / "notes.md").symlink_to(Path("..") / "app" / ".env")
@@ -37,7 +38,7 @@ def knowledge(root: Path) -> Path:
         "# Runbook\n\n## Zebracorn deploy settings\n\nThe zebracorn deploy reads these settings:\n\n"
         f"DEPLOY_TOKEN=plain-value-zebracorn\nexport OPENAI_API_KEY={IN_DIR_KEY}\n\n"
         "Or pass the zebracorn token xoxb-1234-5678-abcdefghijklmnop directly.\n"
-    )  # fmt: skip
+    )
     return kb
 
 
@@ -53,14 +54,17 @@ def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) ->
 def ask(server: Server, question: str) -> Call:
     hook = server.emulator.webhook_url(f"ask-{abs(hash(question))}")
     seen = len(server.emulator.calls("webhook"))
-    status, _, _ = server.client.post_command(sr.slash_command_form(f"ask {question}", channel_id="CKB01",
-                                                                    response_url=hook))  # fmt: skip
+    status, _, _ = server.client.post_command(
+        sr.slash_command_form(f"ask {question}", channel_id="CKB01", response_url=hook)
+    )
     assert status == 200
     return server.emulator.wait_for("webhook", seen + 1, timeout=30)[-1]
 
 
-@pytest.mark.parametrize("question", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET OPENAI_API_KEY", "root bin bash",
-                                      "zebracorn deploy token settings"])  # fmt: skip
+@pytest.mark.parametrize(
+    "question",
+    ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET OPENAI_API_KEY", "root bin bash", "zebracorn deploy token settings"],
+)
 def test_ask_never_posts_linked_files_or_secret_shaped_text(server: Server, question: str) -> None:
     reply = json.dumps(ask(server, question).params)
     for secret in (BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY, IN_DIR_KEY, "plain-value-zebracorn", "xoxb-1234", "root:x:0"):
@@ -70,8 +74,10 @@ def test_ask_never_posts_linked_files_or_secret_shaped_text(server: Server, ques
 
 
 def test_the_index_names_the_refused_links(server: Server) -> None:
-    env = {"ADVISOR_DATA_DIR": str(server.data_dir),
-           "ADVISOR_KNOWLEDGE_DIRS": server.extra_env["ADVISOR_KNOWLEDGE_DIRS"]}  # fmt: skip
+    env = {
+        "ADVISOR_DATA_DIR": str(server.data_dir),
+        "ADVISOR_KNOWLEDGE_DIRS": server.extra_env["ADVISOR_KNOWLEDGE_DIRS"],
+    }
     result = CliRunner().invoke(main, ["index"], env=env)
     refused = [line for line in result.output.splitlines() if "outside its knowledge directory" in line]
     assert any("kb/notes.md" in line for line in refused) and any("kb/passwd.md" in line for line in refused)
@@ -80,7 +86,9 @@ def test_the_index_names_the_refused_links(server: Server) -> None:
 
 
 def test_doctor_names_the_refused_links(server: Server) -> None:
-    env = {"ADVISOR_DATA_DIR": str(server.data_dir),
-           "ADVISOR_KNOWLEDGE_DIRS": server.extra_env["ADVISOR_KNOWLEDGE_DIRS"]}  # fmt: skip
+    env = {
+        "ADVISOR_DATA_DIR": str(server.data_dir),
+        "ADVISOR_KNOWLEDGE_DIRS": server.extra_env["ADVISOR_KNOWLEDGE_DIRS"],
+    }
     result = CliRunner().invoke(main, ["doctor", "--json"], env=env)
     assert "kb/notes.md" in result.output and "kb/passwd.md" in result.output and BOT_TOKEN not in result.output

@@ -48,23 +48,36 @@ def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) ->
 
 def summarize(server: Server, channel: str, thread: str, count: int = 1) -> tuple[str, str]:
     """Ask for the thread's summary; returns (its ts, its blocks as text)."""
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
-                                                          thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel, thread_ts=thread))
+    )
     summary = summary_of(server, channel, thread, count)
     return str(summary.response["ts"]), blocks_text(summary)
 
 
 def approve(server: Server, channel: str, thread: str, count: int = 1, notices: int = 1) -> None:
     """A lead approves from the thread's `count`-th summary (asked for here); the requester's `notices`-th notice."""
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
-                                                          thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel, thread_ts=thread))
+    )
     summary = summary_of(server, channel, thread, count)
-    trigger = click(server, "decision:approved", decision_value(summary, "approved"), user=LEAD, channel=channel,
-                    message_ts=str(summary.response["ts"]), thread_ts=thread, block_id="decision")  # fmt: skip
+    trigger = click(
+        server,
+        "decision:approved",
+        decision_value(summary, "approved"),
+        user=LEAD,
+        channel=channel,
+        message_ts=str(summary.response["ts"]),
+        thread_ts=thread,
+        block_id="decision",
+    )
     view = modal(server, trigger)
     assert submit(server, "decision", {"note": {"value": "ok"}}, view["private_metadata"], user=LEAD) == {}
-    server.emulator.wait_for("chat.postMessage", notices, predicate=lambda c: c.params.get("thread_ts") == thread
-                             and "marked *Approved*" in str(c.params.get("text")))  # fmt: skip
+    server.emulator.wait_for(
+        "chat.postMessage",
+        notices,
+        predicate=lambda c: c.params.get("thread_ts") == thread and "marked *Approved*" in str(c.params.get("text")),
+    )
 
 
 # --- defect 2: decisions and the answers they were made on ---
@@ -80,8 +93,10 @@ def test_a_decision_needs_re_review_once_the_answers_change(server: Server, chan
     # The requester changes the facts through Adjust answers: the approval was about the earlier answers.
     meta = json.dumps({"c": cid, "ch": channel}, separators=(",", ":"))
     assert submit(server, "adjust", {"labeled_examples": {"value": "0"}}, meta, user=requester) == {}
-    notice = emulator.wait_for("chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == thread
-                               and "re-review" in str(c.params.get("text")))[0]  # fmt: skip
+    notice = emulator.wait_for(
+        "chat.postMessage",
+        predicate=lambda c: c.params.get("thread_ts") == thread and "re-review" in str(c.params.get("text")),
+    )[0]
     assert f"<@{LEAD}>" in notice.params["text"] and "*Approved*" in notice.params["text"]
     # Everywhere the decision shows, it shows as needing re-review, never as "Approved" beside the new card.
     _, summary = summarize(server, channel, thread, count=2)
@@ -96,8 +111,17 @@ def test_a_decision_needs_re_review_once_the_answers_change(server: Server, chan
     # A second change tells nobody again; deciding afresh makes the decision current.
     assert submit(server, "adjust", {"labeled_examples": {"value": "100"}}, meta, user=requester) == {}
     settle(0.5)
-    assert len([c for c in emulator.calls("chat.postMessage") if c.params.get("thread_ts") == thread
-                and "answers of this assessment changed" in str(c.params.get("text"))]) == 1  # fmt: skip
+    assert (
+        len(
+            [
+                c
+                for c in emulator.calls("chat.postMessage")
+                if c.params.get("thread_ts") == thread
+                and "answers of this assessment changed" in str(c.params.get("text"))
+            ]
+        )
+        == 1
+    )
     approve(server, channel, thread, count=3, notices=2)
     _, summary = summarize(server, channel, thread, count=4)
     assert "Needs re-review" not in summary and "Approved" in summary
@@ -135,19 +159,26 @@ def test_forged_user_ids_never_reach_a_message(server: Server, channel: str) -> 
     emulator.set_channel(channel, members=[requester, LEAD])
     thread, _, _ = assess(server, channel, user=requester)
     summarize(server, channel, thread)
-    texts = [str(c.params.get("text")) + blocks_text(c) for c in emulator.calls("chat.postMessage")
-             if c.params.get("channel") == channel]  # fmt: skip
+    texts = [
+        str(c.params.get("text")) + blocks_text(c)
+        for c in emulator.calls("chat.postMessage")
+        if c.params.get("channel") == channel
+    ]
     assert not any("<!channel>" in t or "evil.example" in t for t in texts)
 
 
 def question_round(server: Server, channel: str, user: str) -> tuple[str, dict[str, object], str]:
     """A conversation waiting for answers: (thread, its question message, conversation id)."""
-    event = sr.app_mention(f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our internal docs",
-                           channel=channel, user=user)  # fmt: skip
+    event = sr.app_mention(
+        f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our internal docs", channel=channel, user=user
+    )
     server.client.post_event(sr.event_body(event))
     question = wait_posts(server.emulator, channel, thread=str(event["ts"]))[0]
-    return str(event["ts"]), {"call": question, "button": first_button(question)}, json.loads(
-        first_button(question)["value"])["c"]  # fmt: skip
+    return (
+        str(event["ts"]),
+        {"call": question, "button": first_button(question)},
+        json.loads(first_button(question)["value"])["c"],
+    )
 
 
 def test_a_click_on_one_assessments_question_cannot_answer_another(server: Server, channel: str) -> None:
@@ -158,15 +189,32 @@ def test_a_click_on_one_assessments_question_cannot_answer_another(server: Serve
     button = question_a["button"]
     # Assessment B's id in a button clicked on assessment A's question message (same channel).
     value = json.dumps({"c": cid_b, "v": json.loads(str(button["value"]))["v"]})  # type: ignore[index]
-    click(server, str(button["action_id"]), value, user=user, channel=channel,  # type: ignore[index]
-          message_ts=str(question_a["call"].response["ts"]), thread_ts=thread_a, block_id="q:x")  # type: ignore[attr-defined]
+    click(
+        server,
+        str(button["action_id"]),
+        value,
+        user=user,
+        channel=channel,  # type: ignore[index]
+        message_ts=str(question_a["call"].response["ts"]),
+        thread_ts=thread_a,
+        block_id="q:x",
+    )  # type: ignore[attr-defined]
     assert "doesn't belong" in ephemeral(server, user).params["text"]
     assert stored_counts(server, cid_b) == before
     # A click naming a message the app never posted is refused the same way.
-    click(server, str(button["action_id"]), str(button["value"]), user=user, channel=channel,  # type: ignore[index]
-          message_ts=sr.new_ts(), thread_ts=thread_a, block_id="q:x")
-    second = server.emulator.wait_for("chat.postEphemeral", 2, timeout=10,
-                                      predicate=lambda c: c.params.get("user") == user)[-1]  # fmt: skip
+    click(
+        server,
+        str(button["action_id"]),
+        str(button["value"]),
+        user=user,
+        channel=channel,  # type: ignore[index]
+        message_ts=sr.new_ts(),
+        thread_ts=thread_a,
+        block_id="q:x",
+    )
+    second = server.emulator.wait_for(
+        "chat.postEphemeral", 2, timeout=10, predicate=lambda c: c.params.get("user") == user
+    )[-1]
     assert "doesn't belong" in second.params["text"]
     assert stored_counts(server, cid_a)["intake_versions"] == 1
 
@@ -176,11 +224,22 @@ def test_the_answered_update_is_rebuilt_from_what_was_posted(server: Server, cha
     user = uid()
     thread, question, _cid = question_round(server, channel, user)
     button, call = question["button"], question["call"]
-    payload = sr.block_actions_payload(str(button["action_id"]), str(button["value"]), user=user,  # type: ignore[index]
-                                       channel=channel, message_ts=str(call.response["ts"]),  # type: ignore[attr-defined]
-                                       thread_ts=thread, block_id="q:x")  # fmt: skip
-    payload["message"]["blocks"] = [{"type": "section", "block_id": "evil",
-                                     "text": {"type": "mrkdwn", "text": "<!channel> pwned <https://evil.example>"}}]
+    payload = sr.block_actions_payload(
+        str(button["action_id"]),
+        str(button["value"]),
+        user=user,  # type: ignore[index]
+        channel=channel,
+        message_ts=str(call.response["ts"]),  # type: ignore[attr-defined]
+        thread_ts=thread,
+        block_id="q:x",
+    )
+    payload["message"]["blocks"] = [
+        {
+            "type": "section",
+            "block_id": "evil",
+            "text": {"type": "mrkdwn", "text": "<!channel> pwned <https://evil.example>"},
+        }
+    ]
     payload["message"]["text"] = "<!channel> pwned"
     assert server.client.post_interactivity(sr.interactivity_form(payload))[0] == 200
     update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == call.response["ts"])[0]  # type: ignore[attr-defined]
@@ -198,8 +257,11 @@ def test_non_members_of_a_private_channel_cannot_vote_adjust_or_answer(server: S
 
     def told(count: int) -> str:
         """The refusal: Slack won't show an outsider an ephemeral message in the channel, so it comes as a DM."""
-        return str(emulator.wait_for("chat.postMessage", count, timeout=10, predicate=lambda c: c.params.get(
-            "channel") == outsider)[-1].params["text"])  # fmt: skip
+        return str(
+            emulator.wait_for(
+                "chat.postMessage", count, timeout=10, predicate=lambda c: c.params.get("channel") == outsider
+            )[-1].params["text"]
+        )
 
     for n, action in enumerate(("feedback:up", "feedback:down", "adjust"), 1):
         trigger = click(server, action, cid, user=outsider, channel=private, message_ts=card_ts, thread_ts=thread)
@@ -217,8 +279,16 @@ def test_non_members_of_a_private_channel_cannot_vote_adjust_or_answer(server: S
     server.client.post_event(sr.event_body(event))
     question = wait_posts(emulator, private, thread=str(event["ts"]))[0]
     button = first_button(question)
-    click(server, str(button["action_id"]), str(button["value"]), user=outsider, channel=private,
-          message_ts=str(question.response["ts"]), thread_ts=str(event["ts"]), block_id="q:x")  # fmt: skip
+    click(
+        server,
+        str(button["action_id"]),
+        str(button["value"]),
+        user=outsider,
+        channel=private,
+        message_ts=str(question.response["ts"]),
+        thread_ts=str(event["ts"]),
+        block_id="q:x",
+    )
     assert "only members" in told(4).lower()
 
 
@@ -230,8 +300,11 @@ def test_an_adjust_form_filled_from_older_answers_is_refused(server: Server, cha
     stale_meta = modal(server, trigger)["private_metadata"]
     assert json.loads(stale_meta)["v"] == rows(server, "select version from conversations where id = ?", cid)[0][0]
     # the answers change meanwhile (a correction in the thread)
-    server.client.post_event(sr.event_body(sr.message("actually we have no labeled data at all", channel=channel,
-                                                      thread_ts=thread, user=requester)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(
+            sr.message("actually we have no labeled data at all", channel=channel, thread_ts=thread, user=requester)
+        )
+    )
     wait_posts(server.emulator, channel, 2, thread=thread)
     before = stored_counts(server, cid)
     refused = submit(server, "adjust", {"budget_usd": {"value": "5000"}}, stale_meta, user=requester)

@@ -60,8 +60,7 @@ def test_sigterm_finishes_in_flight_work_and_posts_due_replies(emulator: SlackEm
     assert len(posts(emulator, slow)) == 1 and len(posts(emulator, limited)) == 1
 
 
-def test_serve_logs_one_json_line_per_event_without_user_text(server: Server, slack: SlackClient,
-                                                              channel: str) -> None:  # fmt: skip
+def test_serve_logs_one_json_line_per_event_without_user_text(server: Server, slack: SlackClient, channel: str) -> None:
     secret_words = "Project Bluebird for our payroll team"
     event = sr.app_mention(f"<@{sr.BOT_USER_ID}> {secret_words}: {FULL}", channel=channel)
     slack.post_event(sr.event_body(event))

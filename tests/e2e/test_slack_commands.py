@@ -73,8 +73,9 @@ def test_tco_is_an_ephemeral_estimate_sent_after_the_ack(server: Server, slack: 
     hook = server.emulator.webhook_url(f"tco-{channel}")
     status, body = command(slack, "tco 2M requests a month, 20k examples", channel, response_url=hook)
     assert status == 200 and not body.get("text")  # acknowledged before the text is read
-    call = server.emulator.wait_for("webhook", timeout=30,
-                                    predicate=lambda c: "2M requests/month" in json.dumps(c.params))[-1]
+    call = server.emulator.wait_for(
+        "webhook", timeout=30, predicate=lambda c: "2M requests/month" in json.dumps(c.params)
+    )[-1]
     text = json.dumps(call.params["blocks"])
     assert "2M requests/month" in text and "cheaper above" in text
     assert call.params["response_type"] == "ephemeral"
@@ -99,23 +100,28 @@ def _card(server: Server, slack: SlackClient, channel: str) -> tuple[str, str, s
 def test_feedback_is_stored_and_acknowledged(server: Server, slack: SlackClient, channel: str) -> None:
     emulator = server.emulator
     thread, card_ts, cid = _card(server, slack, channel)
-    payload = sr.block_actions_payload("feedback:up", cid, channel=channel, message_ts=card_ts, thread_ts=thread,
-                                       block_id="card_actions")  # fmt: skip
+    payload = sr.block_actions_payload(
+        "feedback:up", cid, channel=channel, message_ts=card_ts, thread_ts=thread, block_id="card_actions"
+    )
     assert slack.post_interactivity(sr.interactivity_form(payload))[0] == 200
     eph = emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params.get("channel") == channel)[0]
     assert "👍" in eph.params["text"]
 
 
-def test_adjust_opens_a_modal_and_submission_updates_the_card(server: Server, slack: SlackClient,
-                                                              channel: str) -> None:  # fmt: skip
+def test_adjust_opens_a_modal_and_submission_updates_the_card(server: Server, slack: SlackClient, channel: str) -> None:
     emulator = server.emulator
     thread, card_ts, cid = _card(server, slack, channel)
-    payload = sr.block_actions_payload("adjust", cid, channel=channel, message_ts=card_ts, thread_ts=thread,
-                                       block_id="card_actions")  # fmt: skip
+    payload = sr.block_actions_payload(
+        "adjust", cid, channel=channel, message_ts=card_ts, thread_ts=thread, block_id="card_actions"
+    )
     assert slack.post_interactivity(sr.interactivity_form(payload))[0] == 200
     meta = json.dumps({"c": cid, "ch": channel}, separators=(",", ":"))  # the modal names the card's channel
-    opened = emulator.wait_for("views.open", predicate=lambda c: {"c": cid, "ch": channel}.items() <= json.loads(
-        c.params["view"]["private_metadata"]).items())[0]  # fmt: skip
+    opened = emulator.wait_for(
+        "views.open",
+        predicate=lambda c: (
+            {"c": cid, "ch": channel}.items() <= json.loads(c.params["view"]["private_metadata"]).items()
+        ),
+    )[0]
     view = opened.params["view"]
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert inputs["labeled_examples"]["element"]["initial_value"] == "50000"
@@ -143,6 +149,7 @@ def test_the_manifests_tco_usage_hint_is_understood(server: Server, slack: Slack
     hook = server.emulator.webhook_url(f"tco-hint-{channel}")
     status, _ = command(slack, example, channel, response_url=hook)
     assert status == 200
-    call = server.emulator.wait_for("webhook", timeout=30,
-                                    predicate=lambda c: "2M requests/month" in json.dumps(c.params))[-1]
+    call = server.emulator.wait_for(
+        "webhook", timeout=30, predicate=lambda c: "2M requests/month" in json.dumps(c.params)
+    )[-1]
     assert "cheaper above" in json.dumps(call.params["blocks"]) or "never cheaper" in json.dumps(call.params)

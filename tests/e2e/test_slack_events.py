@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.store import Store
+from bot.storage.store import Store
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import (
@@ -72,9 +72,14 @@ def test_thin_description_asks_then_answers_lead_to_a_card(server: Server, slack
     assert fields, "the first reply asks at least one question with buttons"
     # First round: click a quick answer on the question message.
     button = first_button(question)
-    payload = sr.block_actions_payload(button["action_id"], button["value"], channel=channel,
-                                       message_ts=question.response["ts"], thread_ts=ts,
-                                       response_url=emulator.webhook_url())  # fmt: skip
+    payload = sr.block_actions_payload(
+        button["action_id"],
+        button["value"],
+        channel=channel,
+        message_ts=question.response["ts"],
+        thread_ts=ts,
+        response_url=emulator.webhook_url(),
+    )
     payload["message"]["blocks"] = question.params["blocks"]
     status, _, _ = slack.post_interactivity(sr.interactivity_form(payload))
     assert status == 200
@@ -106,8 +111,7 @@ def test_dm_conversation(server: Server, slack: SlackClient) -> None:
     assert is_card(replies[-1])
 
 
-def test_channel_chatter_bots_edits_and_deletions_are_ignored(server: Server, slack: SlackClient,
-                                                               channel: str) -> None:  # fmt: skip
+def test_channel_chatter_bots_edits_and_deletions_are_ignored(server: Server, slack: SlackClient, channel: str) -> None:
     emulator = server.emulator
     bodies = [
         sr.message("we should fine-tune everything", channel=channel),  # not in a thread, no mention
@@ -141,8 +145,9 @@ def test_retried_delivery_posts_one_card(server: Server, slack: SlackClient, cha
     assert len(posts(emulator, channel)) == 1
 
 
-def test_rate_limit_then_server_error_still_posts_exactly_one_card(server: Server, slack: SlackClient,
-                                                                    channel: str) -> None:  # fmt: skip
+def test_rate_limit_then_server_error_still_posts_exactly_one_card(
+    server: Server, slack: SlackClient, channel: str
+) -> None:
     emulator = server.emulator
     emulator.fail_next("chat.postMessage", Fault.rate_limited(retry_after=1), Fault.server_error())
     ts = mention(slack, FULL, channel)
@@ -163,13 +168,17 @@ def test_unrecoverable_failure_is_told_in_the_thread(server: Server, slack: Slac
     assert "Traceback" not in told.params["text"]
 
 
-@pytest.mark.parametrize("text", [
-    "<!here> <!channel> <@U999> <https://evil.example|click> " + FULL,
-    "```python\nprint('x')\n``` 🚀🤖 " + FULL + " مرحبا بالعالم שלום",
-    ("🙂 " + FULL + " ") * 200 + "x" * 10_000,
-])  # fmt: skip
-def test_hostile_text_gets_a_valid_card_or_a_clear_reply(server: Server, slack: SlackClient, channel: str,
-                                                         text: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!here> <!channel> <@U999> <https://evil.example|click> " + FULL,
+        "```python\nprint('x')\n``` 🚀🤖 " + FULL + " مرحبا بالعالم שלום",
+        ("🙂 " + FULL + " ") * 200 + "x" * 10_000,
+    ],
+)
+def test_hostile_text_gets_a_valid_card_or_a_clear_reply(
+    server: Server, slack: SlackClient, channel: str, text: str
+) -> None:
     emulator = server.emulator
     ts = mention(slack, text[:40_000], channel)
     reply = wait_posts(emulator, channel, thread=ts)[0]
@@ -218,8 +227,9 @@ def test_url_verification(slack: SlackClient) -> None:
     assert status == 200 and b"abc123" in body
 
 
-def test_dedupe_survives_a_restart(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory,
-                                   channel: str) -> None:  # fmt: skip
+def test_dedupe_survives_a_restart(
+    emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory, channel: str
+) -> None:
     data = tmp_path_factory.mktemp("restart")
     body = sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> {FULL}", channel=channel))
     first = Server(emulator, data).start()
@@ -238,13 +248,16 @@ def test_dedupe_survives_a_restart(emulator: SlackEmulator, tmp_path_factory: py
 
 
 # A complete description whose deadline is said as "we can take 5 months", in words written for this test.
-TAKE_FIVE_MONTHS = ("Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
-                    "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
-            "we can take 5 months")  # fmt: skip
+TAKE_FIVE_MONTHS = (
+    "Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
+    "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
+    "we can take 5 months"
+)
 
 
-def test_a_complete_description_with_we_can_take_5_months_gets_a_card(server: Server, slack: SlackClient,
-                                                                      channel: str) -> None:  # fmt: skip
+def test_a_complete_description_with_we_can_take_5_months_gets_a_card(
+    server: Server, slack: SlackClient, channel: str
+) -> None:
     ts = mention(slack, TAKE_FIVE_MONTHS, channel)
     first = wait_posts(server.emulator, channel, thread=ts)[0]
     assert is_card(first), blocks_text(first)
@@ -268,8 +281,9 @@ def test_a_number_with_no_owner_is_confirmed_in_the_thread(server: Server, slack
     assert "9,000" in (intake.provenance["labeled_examples"].quote or "")
 
 
-def test_a_question_about_the_topic_gets_a_knowledge_answer_not_an_intake(server: Server, slack: SlackClient,
-                                                                          channel: str) -> None:  # fmt: skip
+def test_a_question_about_the_topic_gets_a_knowledge_answer_not_an_intake(
+    server: Server, slack: SlackClient, channel: str
+) -> None:
     ts = mention(slack, "how often do fine-tuned models need retraining?", channel)
     answer = wait_posts(server.emulator, channel, thread=ts)[0]
     assert not is_card(answer) and not question_fields(answer)

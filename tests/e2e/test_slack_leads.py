@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.advisor.conversation import Advisor, ConversationKey
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
 from tests import slack_requests as sr
 from tests.e2e.conftest import CLI, Server
 from tests.e2e.helpers import FULL, blocks_text, cards, first_button, is_card, settle, wait_posts
@@ -63,11 +63,15 @@ def test_adjust_updates_the_card_in_place_when_the_answer_flips_it(server: Serve
     assert json.loads(meta).items() >= {"c": cid, "ch": channel}.items()  # and the version it was filled from
     before = stored_counts(server, cid)
     # invalid numbers, negative values and forged dropdown values: inline errors, nothing stored
-    for bad in ({"labeled_examples": {"value": "lots"}}, {"deadline_weeks": {"value": "-3"}},
-                {"monthly_requests": {"value": "-2M"}}, {"budget_usd": {"value": "1e400"}},
-                {"regulated": {"value": {"type": "static_select", "selected_option": {"value": "not json"}}}},
-                {"ml_expertise": {"value": {"type": "static_select", "selected_option": {"value": '"guru"'}}}},
-                {"regulated": {"value": {"type": "static_select", "selected_option": {"value": "1"}}}}):  # fmt: skip
+    for bad in (
+        {"labeled_examples": {"value": "lots"}},
+        {"deadline_weeks": {"value": "-3"}},
+        {"monthly_requests": {"value": "-2M"}},
+        {"budget_usd": {"value": "1e400"}},
+        {"regulated": {"value": {"type": "static_select", "selected_option": {"value": "not json"}}}},
+        {"ml_expertise": {"value": {"type": "static_select", "selected_option": {"value": '"guru"'}}}},
+        {"regulated": {"value": {"type": "static_select", "selected_option": {"value": "1"}}}},
+    ):
         answer = submit(server, "adjust", bad, meta)
         assert answer["response_action"] == "errors" and set(answer["errors"]) == set(bad)
     assert stored_counts(server, cid) == before
@@ -93,24 +97,42 @@ def test_adjust_updates_the_card_in_place_when_the_answer_flips_it(server: Serve
 def test_quick_answer_and_forged_answers(server: Server, channel: str) -> None:
     emulator = server.emulator
     ts = sr.new_ts()
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> a chatbot for our internal docs",
-                                                          channel=channel, ts=ts)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> a chatbot for our internal docs", channel=channel, ts=ts))
+    )
     question = wait_posts(emulator, channel, thread=ts)[0]
     assert not is_card(question)
     cid = json.loads(first_button(question)["value"])["c"]
     before = stored_counts(server, cid)
     # a forged value naming an unknown conversation, and one from another workspace: refused, nothing stored
     button = first_button(question)
-    click(server, button["action_id"], json.dumps({"c": "nope", "v": 1}), user="UFORGE", channel=channel,
-          message_ts=question.response["ts"], thread_ts=ts, block_id=f"q:{button['action_id'].split(':')[1]}")
+    click(
+        server,
+        button["action_id"],
+        json.dumps({"c": "nope", "v": 1}),
+        user="UFORGE",
+        channel=channel,
+        message_ts=question.response["ts"],
+        thread_ts=ts,
+        block_id=f"q:{button['action_id'].split(':')[1]}",
+    )
     assert "can't find that assessment" in ephemeral(server, "UFORGE").params["text"]
-    click(server, button["action_id"], button["value"], user="UFORGE2", channel=channel, team="T0002",
-          message_ts=question.response["ts"], thread_ts=ts)  # fmt: skip
+    click(
+        server,
+        button["action_id"],
+        button["value"],
+        user="UFORGE2",
+        channel=channel,
+        team="T0002",
+        message_ts=question.response["ts"],
+        thread_ts=ts,
+    )
     assert "another workspace" in ephemeral(server, "UFORGE2").params["text"]
     assert stored_counts(server, cid) == before
     # the real click answers the question in place and continues the conversation
-    payload = sr.block_actions_payload(button["action_id"], button["value"], channel=channel, thread_ts=ts,
-                                       message_ts=question.response["ts"])  # fmt: skip
+    payload = sr.block_actions_payload(
+        button["action_id"], button["value"], channel=channel, thread_ts=ts, message_ts=question.response["ts"]
+    )
     payload["message"]["blocks"] = question.params["blocks"]
     assert server.client.post_interactivity(sr.interactivity_form(payload))[0] == 200
     wait_posts(emulator, channel, 2, thread=ts)
@@ -133,23 +155,32 @@ def test_feedback_is_one_vote_per_user_with_an_optional_reason(server: Server, c
     view = modal(server, trigger)
     assert view["callback_id"] == "feedback_reason"
     assert rows(server, "select user, value from feedback where conversation_id = ?", cid) == [(voter, "down")]
-    too_long = submit(server, "feedback_reason", {"reason": {"value": "x" * 600}}, view["private_metadata"],
-                      user=voter)  # fmt: skip
+    too_long = submit(server, "feedback_reason", {"reason": {"value": "x" * 600}}, view["private_metadata"], user=voter)
     assert too_long["response_action"] == "errors"
-    assert submit(server, "feedback_reason", {"reason": {"value": "ignores our GPU budget"}},
-                  view["private_metadata"], user=voter) == {}  # fmt: skip
+    assert (
+        submit(
+            server,
+            "feedback_reason",
+            {"reason": {"value": "ignores our GPU budget"}},
+            view["private_metadata"],
+            user=voter,
+        )
+        == {}
+    )
     ephemeral(server, voter, "reason is recorded")
     audit = rows(server, "select user, action, previous, value, note from audit where conversation_id = ?", cid)
     assert audit[-1] == (voter, "feedback", "down", "down", "ignores our GPU budget")
     assert [a[2:4] for a in audit] == [(None, "up"), ("up", "up"), ("up", "down"), ("down", "down")]
     # the reason shows in the thread's summary for leads
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
-                                                          thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel, thread_ts=thread))
+    )
     summary = blocks_text(summary_of(server, channel, thread))
     assert "Why 👎" in summary and "• ignores our GPU budget" in summary
     # a correction in the thread posts a new card: buttons on the old card are stale and change nothing
-    server.client.post_event(sr.event_body(sr.message("actually we only have 300 labeled examples", channel=channel,
-                                                      thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.message("actually we only have 300 labeled examples", channel=channel, thread_ts=thread))
+    )
     emulator.wait_for("chat.postMessage", 2, predicate=lambda c: c.params.get("thread_ts") == thread and is_card(c))
     before = stored_counts(server, cid)
     stale = uid()
@@ -168,8 +199,9 @@ def test_summary_via_mention_in_the_thread(server: Server, channel: str) -> None
     emulator = server.emulator
     requester = uid()
     thread, card_ts, cid = assess(server, channel, user=requester)
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
-                                                          thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel, thread_ts=thread))
+    )
     summary = summary_of(server, channel, thread)
     text = blocks_text(summary)
     assert f"<@{requester}>" in text and cid in text
@@ -193,8 +225,9 @@ def test_summary_via_mention_in_the_thread(server: Server, channel: str) -> None
 def test_summary_via_the_message_shortcut_on_any_message_of_the_thread(server: Server, channel: str) -> None:
     thread, _, cid = assess(server, channel)
     reply_ts = sr.new_ts()  # someone's reply in the thread
-    payload = sr.message_shortcut_payload("summarize_for_leads", message_ts=reply_ts, thread_ts=thread,
-                                          channel=channel, user=LEAD)  # fmt: skip
+    payload = sr.message_shortcut_payload(
+        "summarize_for_leads", message_ts=reply_ts, thread_ts=thread, channel=channel, user=LEAD
+    )
     assert server.client.post_interactivity(sr.interactivity_form(payload))[0] == 200
     assert cid in blocks_text(summary_of(server, channel, thread))
     # on a message that is not part of an assessment: told privately, nothing posted
@@ -208,25 +241,38 @@ def test_decisions_are_audited_and_the_requester_is_told(server: Server, channel
     requester, outsider = uid(), uid()
     emulator.set_channel(channel, members=[requester, LEAD, GROUP_LEAD, outsider])  # leads decide in their channels
     thread, _, cid = assess(server, channel, user=requester)
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
-                                                          thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel, thread_ts=thread))
+    )
     summary = summary_of(server, channel, thread)
     summary_ts = str(summary.response["ts"])
     value = decision_value(summary, "approved")
 
     def decide(user: str, status: str, val: str, note: str = "") -> dict[str, Any]:
-        trigger = click(server, f"decision:{status}", val, user=user, channel=channel, message_ts=summary_ts,
-                        thread_ts=thread, block_id="decision")  # fmt: skip
+        trigger = click(
+            server,
+            f"decision:{status}",
+            val,
+            user=user,
+            channel=channel,
+            message_ts=summary_ts,
+            thread_ts=thread,
+            block_id="decision",
+        )
         view = modal(server, trigger)
         assert view["callback_id"] == "decision"
         return submit(server, "decision", {"note": {"value": note}}, view["private_metadata"], user=user)
 
     assert decide(LEAD, "approved", value, "Go ahead, start with the labeling pilot.") == {}
-    assert rows(server, "select user, action, previous, value, note from audit where conversation_id = ? and "
-                "action = 'decision'", cid) == [(LEAD, "decision", None, "approved",
-                                                 "Go ahead, start with the labeling pilot.")]  # fmt: skip
-    notice = emulator.wait_for("chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == thread
-                               and "marked *Approved*" in str(c.params.get("text")))[0]  # fmt: skip
+    assert rows(
+        server,
+        "select user, action, previous, value, note from audit where conversation_id = ? and action = 'decision'",
+        cid,
+    ) == [(LEAD, "decision", None, "approved", "Go ahead, start with the labeling pilot.")]
+    notice = emulator.wait_for(
+        "chat.postMessage",
+        predicate=lambda c: c.params.get("thread_ts") == thread and "marked *Approved*" in str(c.params.get("text")),
+    )[0]
     assert f"<@{requester}>" in notice.params["text"] and f"<@{LEAD}>" in notice.params["text"]
     assert "labeling pilot" in notice.params["text"]
     updated = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == summary_ts)[-1]
@@ -234,18 +280,35 @@ def test_decisions_are_audited_and_the_requester_is_told(server: Server, channel
     # a member of the leads' user group changes it, from the refreshed summary
     fresh = decision_value(updated, "needs_info")
     assert decide(GROUP_LEAD, "needs_info", fresh) == {}
-    audit = rows(server, "select user, previous, value from audit where conversation_id = ? and action = 'decision'",
-                 cid)  # fmt: skip
+    audit = rows(
+        server, "select user, previous, value from audit where conversation_id = ? and action = 'decision'", cid
+    )
     assert audit == [(LEAD, None, "approved"), (GROUP_LEAD, "approved", "needs_info")]
     before = stored_counts(server, cid)
     # a stale summary (the original one, showing no decision): refreshed in place, no modal
-    trigger = click(server, "decision:rejected", value, user=LEAD, channel=channel, message_ts=summary_ts,
-                    thread_ts=thread, block_id="decision")  # fmt: skip
+    trigger = click(
+        server,
+        "decision:rejected",
+        value,
+        user=LEAD,
+        channel=channel,
+        message_ts=summary_ts,
+        thread_ts=thread,
+        block_id="decision",
+    )
     assert "out of date" in ephemeral(server, LEAD, "out of date").params["text"]
     assert not opened(server, trigger)
     # a non-lead's click is refused politely; a forged submission by a non-lead changes nothing
-    trigger = click(server, "decision:rejected", fresh, user=outsider, channel=channel, message_ts=summary_ts,
-                    thread_ts=thread, block_id="decision")  # fmt: skip
+    trigger = click(
+        server,
+        "decision:rejected",
+        fresh,
+        user=outsider,
+        channel=channel,
+        message_ts=summary_ts,
+        thread_ts=thread,
+        block_id="decision",
+    )
     assert "only leads" in ephemeral(server, outsider).params["text"]
     assert not opened(server, trigger)
     meta = json.dumps({**json.loads(fresh), "d": "needs_info", "s": "rejected", "ch": channel, "ts": summary_ts})
@@ -264,8 +327,14 @@ def test_decisions_on_unknown_or_other_workspace_conversations_are_refused(serve
     state = json.dumps({"c": other, "v": 1, "d": ""})
     click(server, "decision:approved", state, user=LEAD, channel=channel, block_id="decision")
     assert "another workspace" in ephemeral(server, LEAD, "another workspace").params["text"]
-    click(server, "decision:approved", json.dumps({"c": "000000000000", "v": 1, "d": ""}), user=GROUP_LEAD,
-          channel=channel, block_id="decision")  # fmt: skip
+    click(
+        server,
+        "decision:approved",
+        json.dumps({"c": "000000000000", "v": 1, "d": ""}),
+        user=GROUP_LEAD,
+        channel=channel,
+        block_id="decision",
+    )
     assert "can't find" in ephemeral(server, GROUP_LEAD, "can't find").params["text"]
     meta = json.dumps({"c": other, "v": 1, "d": "", "s": "approved"})
     assert "another workspace" in json.dumps(submit(server, "decision", {"note": {"value": ""}}, meta, user=LEAD))
@@ -290,20 +359,30 @@ def channels(server: Server) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def assessed(server: Server, channels: dict[str, str]) -> dict[str, str]:
     """One assessment in each of the channels above (and one more in the public channel)."""
-    ids = {name: assess(server, channel, user="USECRET" if name != "public" else "U123")[2]
-           for name, channel in channels.items()}  # fmt: skip
+    ids = {
+        name: assess(server, channel, user="USECRET" if name != "public" else "U123")[2]
+        for name, channel in channels.items()
+    }
     ids["public_prompt"] = assess(server, channels["public"], user="U123", text=PROMPT)[2]
     return ids
 
 
-def test_digest_for_a_lead_lists_only_channels_they_are_in(server: Server, channels: dict[str, str],
-                                                           assessed: dict[str, str]) -> None:  # fmt: skip
+def test_digest_for_a_lead_lists_only_channels_they_are_in(
+    server: Server, channels: dict[str, str], assessed: dict[str, str]
+) -> None:
     emulator = server.emulator
     thread = rows(server, "select thread from conversations where id = ?", assessed["public"])[0][0]
     card_ts = rows(server, "select ts from cards where conversation_id = ?", assessed["public"])[0][0]
     voter = uid()
-    trigger = click(server, "feedback:down", assessed["public"], user=voter, channel=channels["public"],
-                    thread_ts=thread, message_ts=card_ts)  # fmt: skip
+    trigger = click(
+        server,
+        "feedback:down",
+        assessed["public"],
+        user=voter,
+        channel=channels["public"],
+        thread_ts=thread,
+        message_ts=card_ts,
+    )
     reason = {"reason": {"value": "<!channel> far too pricey"}}
     assert submit(server, "feedback_reason", reason, modal(server, trigger)["private_metadata"], user=voter) == {}
     ephemeral(server, voter, "reason is recorded")
@@ -327,8 +406,9 @@ def test_digest_for_a_lead_lists_only_channels_they_are_in(server: Server, chann
     assert "digests are for leads" in refused.params["text"] and "blocks" not in refused.params
 
 
-def test_digest_refusals_for_hidden_channels_and_bad_arguments(server: Server, channels: dict[str, str],
-                                                               assessed: dict[str, str]) -> None:  # fmt: skip
+def test_digest_refusals_for_hidden_channels_and_bad_arguments(
+    server: Server, channels: dict[str, str], assessed: dict[str, str]
+) -> None:
     hidden = command(server, f"digest 30d <#{channels['private']}>", LEAD)
     assert "you're not in" in hidden.params["text"] and assessed["private"] not in json.dumps(hidden.params)
     assert "member" in command(server, f"digest {channels['dm']}", LEAD).params["text"]
@@ -337,8 +417,7 @@ def test_digest_refusals_for_hidden_channels_and_bad_arguments(server: Server, c
     assert "between 1 and" in command(server, "digest 0d", LEAD).params["text"]
 
 
-def test_app_home_for_a_user_and_for_a_lead(server: Server, channels: dict[str, str],
-                                            assessed: dict[str, str]) -> None:  # fmt: skip
+def test_app_home_for_a_user_and_for_a_lead(server: Server, channels: dict[str, str], assessed: dict[str, str]) -> None:
     mine = home_opened(server, "USECRET")
     text = json.dumps(mine)
     assert mine["type"] == "home" and "New assessment" in text and "home:new_assessment" in text
@@ -353,34 +432,71 @@ def test_app_home_for_a_user_and_for_a_lead(server: Server, channels: dict[str, 
 def test_new_assessment_from_the_app_home(server: Server, channel: str) -> None:
     emulator = server.emulator
     user = uid()
-    trigger = click(server, "home:new_assessment", "new", user=user, block_id="home_actions",
-                    container={"type": "view", "view_id": "VHOME"})  # fmt: skip
+    trigger = click(
+        server,
+        "home:new_assessment",
+        "new",
+        user=user,
+        block_id="home_actions",
+        container={"type": "view", "view_id": "VHOME"},
+    )
     view = modal(server, trigger)
     assert view["callback_id"] == "new_assessment"
     empty = submit(server, "new_assessment", {"description": {"value": "   "}}, "", user=user)
     assert empty["errors"]["description"]
     emulator.set_channel(channel, members=[user, "UOTHER"])
-    outsider = submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
-        "type": "conversations_select", "selected_conversation": channel}}}, "", user=uid())  # fmt: skip
+    outsider = submit(
+        server,
+        "new_assessment",
+        {
+            "description": {"value": FULL},
+            "channel": {"value": {"type": "conversations_select", "selected_conversation": channel}},
+        },
+        "",
+        user=uid(),
+    )
     assert "member" in outsider["errors"]["channel"]  # not a member of the channel picked: refused
     emulator.fail_next("chat.postMessage", Fault.error("not_in_channel"))
-    refused = submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
-        "type": "conversations_select", "selected_conversation": channel}}}, "", user=user)  # fmt: skip
+    refused = submit(
+        server,
+        "new_assessment",
+        {
+            "description": {"value": FULL},
+            "channel": {"value": {"type": "conversations_select", "selected_conversation": channel}},
+        },
+        "",
+        user=user,
+    )
     assert "not_in_channel" in refused["errors"]["channel"]
-    assert submit(server, "new_assessment", {"description": {"value": FULL}, "channel": {"value": {
-        "type": "conversations_select", "selected_conversation": channel}}}, "", user=user) == {}  # fmt: skip
+    assert (
+        submit(
+            server,
+            "new_assessment",
+            {
+                "description": {"value": FULL},
+                "channel": {"value": {"type": "conversations_select", "selected_conversation": channel}},
+            },
+            "",
+            user=user,
+        )
+        == {}
+    )
     opening = wait_posts(emulator, channel)[0]
     assert f"<@{user}>" in opening.params["text"]
     card = wait_posts(emulator, channel, thread=opening.response["ts"])[0]
     assert is_card(card)
-    assert rows(server, "select user from conversations where id = ?",
-                card.params["metadata"]["event_payload"]["conversation_id"]) == [(user,)]  # fmt: skip
+    assert rows(
+        server,
+        "select user from conversations where id = ?",
+        card.params["metadata"]["event_payload"]["conversation_id"],
+    ) == [(user,)]
     home = emulator.wait_for("views.publish", predicate=lambda c: c.params.get("user_id") == user)[-1]
     assert "Fine-tuning" in json.dumps(home.params["view"])
 
 
-def test_purge_removes_old_assessments_from_the_digest(server: Server, channels: dict[str, str],
-                                                       assessed: dict[str, str]) -> None:  # fmt: skip
+def test_purge_removes_old_assessments_from_the_digest(
+    server: Server, channels: dict[str, str], assessed: dict[str, str]
+) -> None:
     _, _, old = assess(server, channels["public"], user="U123")
     long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=200)).isoformat(timespec="milliseconds")
     with sqlite3.connect(server.data_dir / "advisor.db") as conn:
@@ -388,16 +504,28 @@ def test_purge_removes_old_assessments_from_the_digest(server: Server, channels:
     assert old in blocks_text(command(server, "digest all", LEAD))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ADVISOR_", "OPENAI_"))}
     env["ADVISOR_DATA_DIR"] = str(server.data_dir)
-    done = subprocess.run([str(CLI), "purge", "--older-than", "180d"], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=server.data_dir)  # fmt: skip
+    done = subprocess.run(
+        [str(CLI), "purge", "--older-than", "180d"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=server.data_dir,
+    )
     assert done.returncode == 0, done.stderr
     assert "Deleted 1 conversation" in done.stdout
     after = blocks_text(command(server, "digest all", LEAD))
     assert old not in after and assessed["public"] in after
     assert stored_counts(server, old) == dict.fromkeys(stored_counts(server, old), 0)
     # bad input changes nothing
-    bad = subprocess.run([str(CLI), "purge", "--older-than", "soon"], env=env, capture_output=True, text=True,
-                         timeout=60, cwd=server.data_dir)  # fmt: skip
+    bad = subprocess.run(
+        [str(CLI), "purge", "--older-than", "soon"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=server.data_dir,
+    )
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert assessed["public"] in blocks_text(command(server, "digest all", LEAD))
 
@@ -420,4 +548,3 @@ def test_retention_purges_while_serving(emulator: SlackEmulator, tmp_path_factor
         assert rows(srv, "select sum(count) from purged_counts")[0][0] == 1  # anonymised counts kept by default
     finally:
         srv.stop()
-

@@ -48,8 +48,11 @@ def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) ->
 
 def dm(server: Server, user: str, text: str) -> Call:
     """Wait for the app's DM to `user` containing `text` (how a click outside any channel is answered)."""
-    return server.emulator.wait_for("chat.postMessage", timeout=10, predicate=lambda c: c.params.get("channel")
-                                    == user and text in str(c.params.get("text")))[-1]  # fmt: skip
+    return server.emulator.wait_for(
+        "chat.postMessage",
+        timeout=10,
+        predicate=lambda c: c.params.get("channel") == user and text in str(c.params.get("text")),
+    )[-1]
 
 
 def private_assessment(server: Server) -> tuple[str, str, str, str, str]:
@@ -66,8 +69,9 @@ def test_card_buttons_and_modals_only_work_from_the_assessments_channel(server: 
     before, queued = stored_counts(server, cid), outbox_count(server, cid)
     # an outsider names the private assessment from a modal or the App Home (a view, no channel): told in a DM
     for action in ("adjust", "feedback:down", "feedback:up"):
-        trigger = click(server, action, cid, user=outsider, channel=public, container={"type": "view",
-                                                                                        "view_id": "VFORGED"})
+        trigger = click(
+            server, action, cid, user=outsider, channel=public, container={"type": "view", "view_id": "VFORGED"}
+        )
         assert OTHER_CHANNEL in dm(server, outsider, OTHER_CHANNEL).params["text"]
         assert not opened(server, trigger)  # no modal prefilled with the private intake
     # ... and from a message in another channel, pointing at the real card: told there, privately
@@ -79,8 +83,9 @@ def test_card_buttons_and_modals_only_work_from_the_assessments_channel(server: 
         assert not opened(server, trigger)
     # a payload whose two channel fields disagree
     sneaky = uid()
-    payload = sr.block_actions_payload("adjust", cid, user=sneaky, channel=priv, message_ts=card_ts, thread_ts=thread,
-                                       block_id="card_actions")  # fmt: skip
+    payload = sr.block_actions_payload(
+        "adjust", cid, user=sneaky, channel=priv, message_ts=card_ts, thread_ts=thread, block_id="card_actions"
+    )
     payload["channel"]["id"] = public
     assert server.client.post_interactivity(sr.interactivity_form(payload))[0] == 200
     ephemeral(server, sneaky, OTHER_CHANNEL)
@@ -90,8 +95,13 @@ def test_card_buttons_and_modals_only_work_from_the_assessments_channel(server: 
     for meta in (json.dumps({"c": cid, "ch": public}), json.dumps({"c": cid}), cid):
         refused = submit(server, "adjust", values, meta, user=outsider)
         assert refused["response_action"] == "errors" and OTHER_CHANNEL in json.dumps(refused["errors"])
-    reason = submit(server, "feedback_reason", {"reason": {"value": "leak it"}},
-                    json.dumps({"c": cid, "ch": public, "ts": thread}), user=outsider)  # fmt: skip
+    reason = submit(
+        server,
+        "feedback_reason",
+        {"reason": {"value": "leak it"}},
+        json.dumps({"c": cid, "ch": public, "ts": thread}),
+        user=outsider,
+    )
     assert OTHER_CHANNEL in reason["errors"]["reason"]
     settle(0.3)
     assert stored_counts(server, cid) == before and outbox_count(server, cid) == queued
@@ -104,18 +114,35 @@ def test_card_buttons_and_modals_only_work_from_the_assessments_channel(server: 
 def test_a_lead_decides_only_in_channels_they_are_in(server: Server) -> None:
     priv, owner, thread, _, cid = private_assessment(server)
     public = uid("C")
-    server.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=priv, user=owner,
-                                                          thread_ts=thread)))  # fmt: skip
+    server.client.post_event(
+        sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=priv, user=owner, thread_ts=thread))
+    )
     summary = summary_of(server, priv, thread)
     summary_ts, value = str(summary.response["ts"]), decision_value(summary, "approved")
     before, queued = stored_counts(server, cid), outbox_count(server, cid)
     # a lead who is not in the private channel: from another channel, and "from" the private one (forged)
-    trigger = click(server, "decision:approved", value, user=LEAD, channel=public, message_ts=summary_ts,
-                    thread_ts=thread, block_id="decision")  # fmt: skip
+    trigger = click(
+        server,
+        "decision:approved",
+        value,
+        user=LEAD,
+        channel=public,
+        message_ts=summary_ts,
+        thread_ts=thread,
+        block_id="decision",
+    )
     assert ephemeral(server, LEAD, OTHER_CHANNEL).params["channel"] == public
     assert not opened(server, trigger)
-    trigger = click(server, "decision:approved", value, user=GROUP_LEAD, channel=priv, message_ts=summary_ts,
-                    thread_ts=thread, block_id="decision")  # fmt: skip
+    trigger = click(
+        server,
+        "decision:approved",
+        value,
+        user=GROUP_LEAD,
+        channel=priv,
+        message_ts=summary_ts,
+        thread_ts=thread,
+        block_id="decision",
+    )
     assert ephemeral(server, GROUP_LEAD, "member").params["text"] == msg.DECISION_NOT_MEMBER
     assert not opened(server, trigger)
     # the lead forges the decision modal's submission instead
@@ -124,8 +151,10 @@ def test_a_lead_decides_only_in_channels_they_are_in(server: Server) -> None:
     assert inside["errors"]["note"] == msg.DECISION_NOT_MEMBER[:150]
     outside = submit(server, "decision", {"note": {"value": ""}}, json.dumps({**meta, "ch": public}), user=LEAD)
     assert OTHER_CHANNEL in outside["errors"]["note"]
-    assert OTHER_CHANNEL in submit(server, "decision", {"note": {"value": ""}}, json.dumps(meta), user=LEAD)[
-        "errors"]["note"]  # no channel at all
+    assert (
+        OTHER_CHANNEL
+        in submit(server, "decision", {"note": {"value": ""}}, json.dumps(meta), user=LEAD)["errors"]["note"]
+    )  # no channel at all
     settle(0.3)
     assert rows(server, "select count(*) from decisions where conversation_id = ?", cid) == [(0,)]
     assert stored_counts(server, cid) == before and outbox_count(server, cid) == queued  # the requester isn't told
@@ -139,14 +168,23 @@ def test_slack_timeouts_refuse_clearly(emulator: SlackEmulator, tmp_path_factory
     srv = start_leads_server(emulator, tmp_path_factory.mktemp("slow"), group, group_lead, ADVISOR_SLACK_TIMEOUT="1")
     try:
         thread, _, cid = assess(srv, channel, user=owner)
-        srv.client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel,
-                                                           user=owner, thread_ts=thread)))  # fmt: skip
+        srv.client.post_event(
+            sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> summary", channel=channel, user=owner, thread_ts=thread))
+        )
         summary = summary_of(srv, channel, thread)
         summary_ts, value = str(summary.response["ts"]), decision_value(summary, "approved")
 
         def decide(user: str) -> str:
-            return click(srv, "decision:approved", value, user=user, channel=channel, message_ts=summary_ts,
-                         thread_ts=thread, block_id="decision")  # fmt: skip
+            return click(
+                srv,
+                "decision:approved",
+                value,
+                user=user,
+                channel=channel,
+                message_ts=summary_ts,
+                thread_ts=thread,
+                block_id="decision",
+            )
 
         # the group lead clicks while `usergroups.users.list` times out
         emulator.fail_next("usergroups.users.list", Fault.timeout(2))

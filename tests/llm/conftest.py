@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.advisor.conversation import Advisor
 from bot.config import Settings
-from bot.llm import LlmClient
-from bot.store import Store
+from bot.llm.client import LlmClient
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor
 from tests.conftest import TODAY
 from tests.llm.fake_openai import FakeOpenAI
 
@@ -25,8 +25,9 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def llm(fake: FakeOpenAI) -> LlmClient:
     """A client for the fake server with a short timeout and a secret-looking key."""
-    settings = Settings(openai_base_url=fake.base_url, openai_api_key="sk-test-SECRETSECRETSECRET1234",
-                        advisor_llm_timeout=0.5)  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        openai_base_url=fake.base_url, openai_api_key="sk-test-SECRETSECRETSECRET1234", advisor_llm_timeout=0.5
+    )  # type: ignore[arg-type]
     client = LlmClient.from_settings(settings)
     assert client is not None
     return client

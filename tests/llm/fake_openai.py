@@ -141,14 +141,18 @@ def _completion(body: dict[str, Any], item: Item) -> dict[str, Any]:
     if "tool" in item:
         tools = body.get("tools") or [{"function": {"name": "unknown"}}]
         args = item["tool"] if isinstance(item["tool"], str) else json.dumps(item["tool"])
-        message["tool_calls"] = [{"id": "call_1", "type": "function",
-                                  "function": {"name": tools[0]["function"]["name"], "arguments": args}}]  # fmt: skip
+        message["tool_calls"] = [
+            {"id": "call_1", "type": "function", "function": {"name": tools[0]["function"]["name"], "arguments": args}}
+        ]
         finish = "tool_calls"
     else:
         message["content"] = item.get("content", "")
     prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body.get("model"),
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model"),
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": 10, "total_tokens": prompt_chars // 4 + 10},
-    }  # fmt: skip
+    }

@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bot import retrieval
-from bot.ask import ask
 from bot.cli import main
 from bot.config import Settings
+from bot.knowledge import retrieval
+from bot.knowledge.ask import ask
+from bot.knowledge.retrieval import KnowledgeIndex
+from bot.llm.templates import load_all
 from bot.resources import knowledge_dir
-from bot.retrieval import KnowledgeIndex
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.slack.listeners.commands import ask_reply
-from bot.templates import load_all
 from tests.llm.fake_openai import FakeOpenAI
 
 QUESTION = "How much data does fine-tuning need?"
@@ -63,13 +63,17 @@ def test_grounded_answer_is_used_with_numbered_sources(fake: FakeOpenAI, index: 
     assert "written by the model from these sources only" in text
 
 
-@pytest.mark.parametrize("reply", [
-    {"content": "Fine-tuning needs exactly 25,000 labeled examples [1]."},  # a number not in the passages
-    {"content": "Fine-tuning needs lots of labeled examples [9]."},  # cites a passage it was not given
-    {"status": 500},
-])  # fmt: skip
-def test_unusable_answers_fall_back_to_quoted_passages(fake: FakeOpenAI, index: KnowledgeIndex,
-                                                       reply: dict[str, Any]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"content": "Fine-tuning needs exactly 25,000 labeled examples [1]."},  # a number not in the passages
+        {"content": "Fine-tuning needs lots of labeled examples [9]."},  # cites a passage it was not given
+        {"status": 500},
+    ],
+)
+def test_unusable_answers_fall_back_to_quoted_passages(
+    fake: FakeOpenAI, index: KnowledgeIndex, reply: dict[str, Any]
+) -> None:
     svc = _services(index, fake.base_url)
     offline, citations = retrieval.answer(QUESTION, index)
     fake.script(reply, reply)

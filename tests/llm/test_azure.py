@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from langchain_openai import AzureChatOpenAI
 
-from bot.advisor.conversation import Advisor
 from bot.config import Settings
-from bot.llm import LlmClient
-from bot.store import Store
+from bot.llm.client import LlmClient
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor
 from tests.conftest import TODAY
 from tests.llm.drafts import draft
 from tests.llm.fake_openai import FakeOpenAI
@@ -22,14 +22,19 @@ KEY = "azure0123456789abcdef0123456789ab"
 
 
 def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
-    settings = Settings(azure_openai_endpoint=fake.azure_endpoint, azure_openai_api_key=KEY,
-                        azure_openai_deployment="advisor-4o", openai_api_version="2024-10-21",
-                        advisor_llm_timeout=2)  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        azure_openai_endpoint=fake.azure_endpoint,
+        azure_openai_api_key=KEY,
+        azure_openai_deployment="advisor-4o",
+        openai_api_version="2024-10-21",
+        advisor_llm_timeout=2,
+    )  # type: ignore[arg-type]
     client = LlmClient.from_settings(settings)
     assert client is not None and isinstance(client.model, AzureChatOpenAI)
     narrative = "Prompt engineering fits: no ML staff, about 40 reports a month and 4 weeks to go."
-    fake.script({"tool": draft(needs=("deep_domain", "variance commentary for monthly reports"))},
-                {"content": narrative})  # fmt: skip
+    fake.script(
+        {"tool": draft(needs=("deep_domain", "variance commentary for monthly reports"))}, {"content": narrative}
+    )
     store = Store(":memory:")
     rec, intake, _ = Advisor(store, today=TODAY, llm=client).assess(FINANCE)
     store.close()
@@ -47,8 +52,9 @@ def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
 def test_azure_rejection_falls_back_offline(fake: FakeOpenAI) -> None:
     # A key the resource refuses (401) on every call: the advisor answers offline.
     fake.default = lambda body: {"status": 401}
-    settings = Settings(azure_openai_endpoint=fake.azure_endpoint, azure_openai_api_key=KEY,
-                        azure_openai_deployment="advisor-4o")  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        azure_openai_endpoint=fake.azure_endpoint, azure_openai_api_key=KEY, azure_openai_deployment="advisor-4o"
+    )  # type: ignore[arg-type]
     client = LlmClient.from_settings(settings)
     assert client is not None
     store = Store(":memory:")

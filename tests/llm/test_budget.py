@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.advisor.conversation import Advisor
+from bot.advisor.report import text_card
 from bot.cli import main
 from bot.config import Settings
 from bot.errors import InputError
-from bot.llm import DailyBudget, LlmClient
-from bot.report import text_card
+from bot.llm.client import DailyBudget, LlmClient
 from bot.services import Services
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor
 from tests.conftest import TODAY
 from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.test_llm_http import FINANCE
@@ -76,8 +76,7 @@ def test_in_memory_budget_without_a_store() -> None:
 
 
 def test_budget_survives_a_new_client_and_store(fake: FakeOpenAI, tmp_path: Path) -> None:
-    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3,
-                        advisor_data_dir=tmp_path)  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3, advisor_data_dir=tmp_path)  # type: ignore[arg-type]
     first = Services(settings)
     assert first.llm is not None and first.llm.budget.store is first.store
     first.llm.budget.today = lambda: TODAY
@@ -129,8 +128,7 @@ def test_bad_redaction_setting_is_a_clear_error(fake: FakeOpenAI, monkeypatch: p
 def test_doctor_shows_todays_model_calls_and_a_spent_budget(fake: FakeOpenAI, tmp_path: Path) -> None:
     from bot.doctor import check_llm
 
-    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3,
-                        advisor_data_dir=tmp_path)  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3, advisor_data_dir=tmp_path)  # type: ignore[arg-type]
     services = Services(settings)
     assert services.llm is not None
     services.llm.budget.today = lambda: TODAY

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.llm.templates import PURPOSES, TemplateError, load_all, load_template
 from bot.resources import prompts_dir
-from bot.templates import PURPOSES, TemplateError, load_all, load_template
 
 
 def test_every_purpose_loads_with_its_hash() -> None:

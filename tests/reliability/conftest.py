@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.outbox import DeliveryError, Outbox, OutboxItem
-from bot.store import Store
+from bot.storage.outbox import DeliveryError, Outbox, OutboxItem
+from bot.storage.store import Store
 
 
 class FakeSender:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.advisor.conversation import ConversationKey
 from bot.config import Settings
 from bot.services import Services
 from bot.slack.app import AdvisorApp, build_app
+from bot.workflows.conversation import ConversationKey
 from tests import slack_requests as sr
 from tests.e2e.helpers import first_button, is_card, question_fields
 from tests.slack_emulator import Call, SlackEmulator
@@ -26,8 +26,12 @@ from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[AdvisorApp, SlackEmulator]]:
     with SlackEmulator() as emu:
-        settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-                            slack_api_url=emu.url, advisor_data_dir=tmp_path)  # fmt: skip
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_api_url=emu.url,
+            advisor_data_dir=tmp_path,
+        )
         app = build_app(Services(settings))
         app.start_delivery()
         yield app, emu
@@ -58,8 +62,9 @@ def in_parallel(*jobs: Any) -> None:
 
 
 def posts(emu: SlackEmulator, channel: str, count: int) -> list[Call]:
-    return emu.wait_for("chat.postMessage", count, timeout=30, ok_only=True,
-                        predicate=lambda c: c.params.get("channel") == channel)  # fmt: skip
+    return emu.wait_for(
+        "chat.postMessage", count, timeout=30, ok_only=True, predicate=lambda c: c.params.get("channel") == channel
+    )
 
 
 def test_fifty_conversations_at_once_never_see_each_others_state(served: tuple[AdvisorApp, SlackEmulator]) -> None:
@@ -68,9 +73,11 @@ def test_fifty_conversations_at_once_never_see_each_others_state(served: tuple[A
 
     def mention(channel: str) -> None:
         examples, volume, user = people[channel]
-        text = (f"<@{sr.BOT_USER_ID}> a support ticket classifier; we have {examples:,} clean labeled tickets, "
-                f"{volume:,} requests a month, an ML team of 5, live in 6 months, budget $300k, not regulated, "
-                "stable task")
+        text = (
+            f"<@{sr.BOT_USER_ID}> a support ticket classifier; we have {examples:,} clean labeled tickets, "
+            f"{volume:,} requests a month, an ML team of 5, live in 6 months, budget $300k, not regulated, "
+            "stable task"
+        )
         assert dispatch(app, sr.event_body(sr.app_mention(text, channel=channel, user=user))) == 200
 
     in_parallel(*[lambda c=c: mention(c) for c in people])
@@ -87,7 +94,8 @@ def test_fifty_conversations_at_once_never_see_each_others_state(served: tuple[A
         assert meta["monthly_requests"] == volume
         assert f"{examples:,}" in json.dumps(card.params["blocks"], ensure_ascii=False)
         assert [t["text"][:40] for t in store.turns(conv["id"]) if t["role"] == "user"] == [
-            f"a support ticket classifier; we have {examples:,}"[:40]]
+            f"a support ticket classifier; we have {examples:,}"[:40]
+        ]
     assert len(emu.calls("chat.postMessage", ok_only=True)) == 50
 
 
@@ -103,8 +111,14 @@ def test_two_answers_at_the_same_moment_make_one_coherent_next_step(served: tupl
     button = first_button(question)
     clicked = button["action_id"].split(":")[1]
     typed = "we have 20k labeled examples" if clicked != "labeled_examples" else "an ML team of 5 engineers"
-    payload = sr.block_actions_payload(button["action_id"], button["value"], channel=channel, thread_ts=thread,
-                                       message_ts=question.response["ts"], user="U2")  # fmt: skip
+    payload = sr.block_actions_payload(
+        button["action_id"],
+        button["value"],
+        channel=channel,
+        thread_ts=thread,
+        message_ts=question.response["ts"],
+        user="U2",
+    )
     payload["message"]["blocks"] = question.params["blocks"]
     in_parallel(
         lambda: dispatch(app, sr.event_body(sr.message(typed, channel=channel, thread_ts=thread, user="U1"))),

@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.outbox import OutboxItem
 from bot.slack.delivery import MESSAGE_EVENT, SlackSender, classify, no_retry
+from bot.storage.outbox import OutboxItem
 from tests.slack_emulator import Fault, SlackEmulator
 from tests.tokens import BOT_TOKEN
 
@@ -29,27 +29,50 @@ def sender(emulator: SlackEmulator) -> SlackSender:
     return SlackSender(no_retry(WebClient(token=BOT_TOKEN, base_url=emulator.url, timeout=5)))
 
 
-def item(uid: str, channel: str = "C1", thread: str | None = "1.0", message: dict[str, object] | None = None,
-         **kw: object) -> OutboxItem:  # fmt: skip
-    fields: dict[str, object] = {"id": 1, "uid": uid, "conversation_id": "c1", "channel": channel, "thread_ts": thread,
-                                 "op": "post", "kind": "message", "target_ts": None,
-                                 "message": message or {"text": "hello"}, "attempts": 1, "unsure": False,
-                                 "created_at": time.time()}  # fmt: skip
+def item(
+    uid: str, channel: str = "C1", thread: str | None = "1.0", message: dict[str, object] | None = None, **kw: object
+) -> OutboxItem:
+    fields: dict[str, object] = {
+        "id": 1,
+        "uid": uid,
+        "conversation_id": "c1",
+        "channel": channel,
+        "thread_ts": thread,
+        "op": "post",
+        "kind": "message",
+        "target_ts": None,
+        "message": message or {"text": "hello"},
+        "attempts": 1,
+        "unsure": False,
+        "created_at": time.time(),
+    }
     fields.update(kw)
     return OutboxItem(**fields)  # type: ignore[arg-type]
 
 
 def api_error(status: int, error: str, headers: dict[str, str] | None = None) -> SlackApiError:
-    resp = SlackResponse(client=None, http_verb="POST", api_url="x", req_args={}, data={"ok": False, "error": error},
-                         headers=headers or {}, status_code=status)  # fmt: skip
+    resp = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="x",
+        req_args={},
+        data={"ok": False, "error": error},
+        headers=headers or {},
+        status_code=status,
+    )
     return SlackApiError("failed", resp)
 
 
 def test_errors_are_classified_for_retry() -> None:
     limited = classify(api_error(429, "ratelimited", {"Retry-After": "7"}))
     assert limited.retryable and limited.retry_after == 7 and not limited.maybe_sent
-    for exc in (api_error(500, "internal_error"), api_error(200, "request_timeout"), TimeoutError(),
-                urllib.error.URLError("refused"), ConnectionResetError()):  # fmt: skip
+    for exc in (
+        api_error(500, "internal_error"),
+        api_error(200, "request_timeout"),
+        TimeoutError(),
+        urllib.error.URLError("refused"),
+        ConnectionResetError(),
+    ):
         failure = classify(exc)
         assert failure.retryable and failure.maybe_sent, exc
     for error in ("invalid_blocks", "channel_not_found", "not_in_channel", "invalid_auth", "msg_too_long"):
@@ -57,13 +80,17 @@ def test_errors_are_classified_for_retry() -> None:
 
 
 def test_posts_carry_the_outbox_tag_and_keep_the_card_contract(emulator: SlackEmulator, sender: SlackSender) -> None:
-    card = {"event_type": "advisor_recommendation", "event_payload": {"approach": "hybrid", "confidence": 0.7,
-                                                                       "conversation_id": "c1"}}  # fmt: skip
+    card = {
+        "event_type": "advisor_recommendation",
+        "event_payload": {"approach": "hybrid", "confidence": 0.7, "conversation_id": "c1"},
+    }
     sender.send(item("u-card", message={"text": "card", "metadata": card}))
     sender.send(item("u-text"))
     first, second = (c.params["metadata"] for c in emulator.calls("chat.postMessage"))
-    assert first == {"event_type": "advisor_recommendation",
-                     "event_payload": {**card["event_payload"], "outbox_id": "u-card"}}  # fmt: skip
+    assert first == {
+        "event_type": "advisor_recommendation",
+        "event_payload": {**card["event_payload"], "outbox_id": "u-card"},
+    }
     assert second == {"event_type": MESSAGE_EVENT, "event_payload": {"outbox_id": "u-text", "conversation_id": "c1"}}
 
 
@@ -93,25 +120,38 @@ def test_finding_fails_open_or_retries(emulator: SlackEmulator, sender: SlackSen
     assert sender.find(item("x")) is None
 
 
-def test_updates_change_the_message_and_a_card_update_carries_its_metadata(emulator: SlackEmulator,
-                                                                          sender: SlackSender) -> None:  # fmt: skip
-    card = {"event_type": "advisor_recommendation", "event_payload": {"approach": "fine_tuning",
-                                                                       "conversation_id": "c1"}}  # fmt: skip
+def test_updates_change_the_message_and_a_card_update_carries_its_metadata(
+    emulator: SlackEmulator, sender: SlackSender
+) -> None:
+    card = {
+        "event_type": "advisor_recommendation",
+        "event_payload": {"approach": "fine_tuning", "conversation_id": "c1"},
+    }
     ts = sender.send(item("u-card", kind="recommendation", message={"text": "card", "metadata": card}))
     new = {"event_type": "advisor_recommendation", "event_payload": {"approach": "hybrid", "conversation_id": "c1"}}
-    update = item("u-update", op="update", kind="recommendation", target_ts=ts,
-                  message={"text": "card v2", "blocks": [{"type": "section", "text": {"type": "mrkdwn",
-                                                                                       "text": "v2"}}],
-                           "metadata": new})  # fmt: skip
+    update = item(
+        "u-update",
+        op="update",
+        kind="recommendation",
+        target_ts=ts,
+        message={
+            "text": "card v2",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "v2"}}],
+            "metadata": new,
+        },
+    )
     assert sender.send(update) == ts
     answered = item("u-answered", op="update", kind="update", target_ts=ts, message={"text": "card v3"})
     assert sender.send(answered) == ts
     first, second = emulator.calls("chat.update")
-    assert first.params["metadata"] == {"event_type": "advisor_recommendation",
-                                        "event_payload": {**new["event_payload"], "outbox_id": "u-update"}}
+    assert first.params["metadata"] == {
+        "event_type": "advisor_recommendation",
+        "event_payload": {**new["event_payload"], "outbox_id": "u-update"},
+    }
     assert "metadata" not in second.params  # an update without metadata leaves the message's own alone
     (stored,) = WebClient(token=BOT_TOKEN, base_url=emulator.url).conversations_replies(
-        channel="C1", ts=ts, include_all_metadata=True)["messages"]  # fmt: skip
+        channel="C1", ts=ts, include_all_metadata=True
+    )["messages"]
     assert stored["text"] == "card v3" and stored["metadata"]["event_payload"]["approach"] == "hybrid"
     assert len(emulator.calls("chat.postMessage")) == 1
     emulator.fail_next("chat.update", Fault.server_error())

@@ -57,15 +57,19 @@ def test_without_slack_it_is_the_terminal_app(monkeypatch: pytest.MonkeyPatch) -
     assert checks["llm"]["ok"] and "offline" in checks["llm"]["detail"]
 
 
-@pytest.mark.parametrize(("env", "problem", "fix"), [
-    ({"SLACK_BOT_TOKEN": "xoxp-1234-user-token"}, "not 'xoxb-'", "Bot User OAuth Token"),
-    ({"SLACK_APP_TOKEN": BOT_TOKEN}, "not 'xapp-'", "App-Level Token"),
-    ({"SLACK_SIGNING_SECRET": APP_TOKEN}, "holds a token", "Signing Secret"),
-    ({"SLACK_SIGNING_SECRET": ""}, "neither SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN for Socket Mode"),
-    ({"ADVISOR_LOG_LEVEL": "LOUD"}, "ADVISOR_LOG_LEVEL", "set ADVISOR_LOG_LEVEL"),
-])  # fmt: skip
-def test_misconfigured_tokens_are_named_with_the_fix(monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator,
-                                                     env: dict[str, str], problem: str, fix: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("env", "problem", "fix"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxp-1234-user-token"}, "not 'xoxb-'", "Bot User OAuth Token"),
+        ({"SLACK_APP_TOKEN": BOT_TOKEN}, "not 'xapp-'", "App-Level Token"),
+        ({"SLACK_SIGNING_SECRET": APP_TOKEN}, "holds a token", "Signing Secret"),
+        ({"SLACK_SIGNING_SECRET": ""}, "neither SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN for Socket Mode"),
+        ({"ADVISOR_LOG_LEVEL": "LOUD"}, "ADVISOR_LOG_LEVEL", "set ADVISOR_LOG_LEVEL"),
+    ],
+)
+def test_misconfigured_tokens_are_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator, env: dict[str, str], problem: str, fix: str
+) -> None:
     result = doctor(monkeypatch, **{**slack_env(slack), **env})
     assert result.exit_code == 1, result.output
     assert problem in result.output and fix in result.output and "to fix." in result.output
@@ -77,14 +81,21 @@ def test_missing_scopes_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
         result = doctor(monkeypatch, **slack_env(emu))
     assert result.exit_code == 1
     assert "missing scopes: im:history, reactions:write" in result.output or (
-        "missing scopes: reactions:write, im:history" in result.output)
+        "missing scopes: reactions:write, im:history" in result.output
+    )
     assert "reinstall" in result.output
 
 
 def test_unreachable_services_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
-    result = doctor(monkeypatch, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                    SLACK_API_URL=dead + "/api/", OPENAI_BASE_URL=dead + "/v1", ADVISOR_LLM_TIMEOUT="2")  # fmt: skip
+    result = doctor(
+        monkeypatch,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=dead + "/api/",
+        OPENAI_BASE_URL=dead + "/v1",
+        ADVISOR_LLM_TIMEOUT="2",
+    )
     assert result.exit_code == 1
     assert f"cannot reach {dead}/api/" in result.output and "SLACK_API_URL" in result.output
     assert "did not answer" in result.output and "OPENAI_BASE_URL" in result.output

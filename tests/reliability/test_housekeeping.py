@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, sweep
-from bot.outbox import DEAD, PENDING, SENT
 from bot.services import Services
 from bot.slack.app import build_app
-from bot.store import ago
+from bot.storage.outbox import DEAD, PENDING, SENT
+from bot.storage.store import ago
+from bot.workflows.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, sweep
 from tests.reliability.test_outbox import wait_until
 from tests.slack_emulator import SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
@@ -43,8 +43,10 @@ def seed(svc: Services) -> dict[str, int]:
     aged(svc, "processed_events", "key != 'event:recent'", DEDUPE_DAYS + 1)
     aged(svc, "processed_events", "key = 'event:recent'", DEDUPE_DAYS - 1)
     outbox = svc.outbox
-    ids = {name: outbox.enqueue("C1", "1.0", {"text": name}, conversation_id=None)
-           for name in ("old_sent", "old_dead", "old_pending", "recent_sent")}  # fmt: skip
+    ids = {
+        name: outbox.enqueue("C1", "1.0", {"text": name}, conversation_id=None)
+        for name in ("old_sent", "old_dead", "old_pending", "recent_sent")
+    }
     with svc.store.transaction() as db:
         for name, state in (("old_sent", SENT), ("old_dead", DEAD), ("recent_sent", SENT)):
             db.execute("update outbox set state = ? where id = ?", [state, ids[name]])
@@ -83,7 +85,7 @@ def test_a_failing_part_is_logged_and_the_others_still_run(tmp_path: Path, caplo
             raise OSError("disk I/O error")
 
     svc.__dict__["outbox"] = BrokenOutbox()
-    with caplog.at_level(logging.ERROR, logger="bot.housekeeping"):
+    with caplog.at_level(logging.ERROR, logger="bot.workflows.housekeeping"):
         assert sweep(svc) == Swept(dedupe_keys=3)
     assert "deleting old deliveries failed" in caplog.text and "disk I/O error" in caplog.text
 
@@ -96,8 +98,12 @@ def test_the_housekeeper_sweeps_at_start_and_then_periodically(tmp_path: Path) -
         wait_until(lambda: svc.outbox.counts() == {PENDING: 1, SENT: 1})  # the first sweep runs at once
         assert svc.store.first_time("event:later")
         aged(svc, "processed_events", "key = 'event:later'", DEDUPE_DAYS + 1)
-        wait_until(lambda: svc.store.db.execute("select count(*) from processed_events where key = 'event:later'")
-                   .fetchone()[0] == 0)  # fmt: skip
+        wait_until(
+            lambda: (
+                svc.store.db.execute("select count(*) from processed_events where key = 'event:later'").fetchone()[0]
+                == 0
+            )
+        )
     finally:
         keeper.stop()
     assert keeper._thread is not None and not keeper._thread.is_alive()
@@ -110,8 +116,7 @@ def test_ago_is_in_the_stored_timestamp_format() -> None:
 
 def test_serving_slack_keeps_house_from_the_start_without_a_retention(tmp_path: Path) -> None:
     with SlackEmulator() as emu:
-        svc = services(tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                       slack_api_url=emu.url)  # fmt: skip
+        svc = services(tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=emu.url)
         seed(svc)
         app = build_app(svc)
         app.start_delivery()  # what `ai-advisor serve` does before taking requests

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from bot.advisor.conversation import ConversationKey
 from bot.config import Settings
-from bot.inbox import MAX_ATTEMPTS, Outcome
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.slack.replies import Turn, answer, commit, give_up, queue_turn
+from bot.storage.inbox import MAX_ATTEMPTS, Outcome
+from bot.workflows.conversation import ConversationKey
 
 KEY = ConversationKey("slack", "T1", "C1", "100.1")
 
@@ -37,13 +37,20 @@ def turn(text: str, n: int) -> Turn:
 
 
 def drain(services: Services) -> int:
-    return services.inbox.drain(str(KEY), lambda item: answer(services, item), lambda item: give_up(services, item),
-                                lambda outcomes: commit(services, outcomes))  # fmt: skip
+    return services.inbox.drain(
+        str(KEY),
+        lambda item: answer(services, item),
+        lambda item: give_up(services, item),
+        lambda outcomes: commit(services, outcomes),
+    )
 
 
 def resume(services: Services) -> int:
-    return services.inbox.resume(lambda item: answer(services, item), lambda item: give_up(services, item),
-                                 lambda outcomes: commit(services, outcomes))  # fmt: skip
+    return services.inbox.resume(
+        lambda item: answer(services, item),
+        lambda item: give_up(services, item),
+        lambda outcomes: commit(services, outcomes),
+    )
 
 
 def kill_at(services: Services, n: int) -> Callable[[], bool]:
@@ -85,12 +92,17 @@ def state(services: Services) -> dict[str, Any]:
 
 
 SCENARIOS = {
-    "answer after questions": (["a chatbot that answers questions about our internal docs"],
-                               "we have 20k labeled examples and about 2M requests a month"),
+    "answer after questions": (
+        ["a chatbot that answers questions about our internal docs"],
+        "we have 20k labeled examples and about 2M requests a month",
+    ),
     "recommend now": (["a support ticket classifier, 50k clean labeled tickets, an ML team of 5"], "recommend now"),
-    "first message": ([], "a support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team "
-                          "of 5, live in 6 months, budget $300k, not regulated, stable task"),
-}  # fmt: skip
+    "first message": (
+        [],
+        "a support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team "
+        "of 5, live in 6 months, budget $300k, not regulated, stable task",
+    ),
+}
 
 
 def prepare(path: Path, earlier: list[str]) -> Path:
@@ -203,8 +215,12 @@ def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path) -> No
             raise Killed
 
         with pytest.raises(Killed):
-            current.inbox.drain(str(KEY), crash, lambda item, svc=current: give_up(svc, item),  # type: ignore[misc]
-                                lambda outcomes: None)  # fmt: skip
+            current.inbox.drain(
+                str(KEY),
+                crash,
+                lambda item, svc=current: give_up(svc, item),  # type: ignore[misc]
+                lambda outcomes: None,
+            )
         current.store.close()
         services = services_at(path)
     assert resume(services) == 1

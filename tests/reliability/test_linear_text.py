@@ -18,14 +18,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import grounding, redact, retrieval
-from bot.advisor import conversation
+from bot import redact
+from bot.knowledge import retrieval
+from bot.llm import grounding
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import parse_command
 from bot.slack.listeners.leads import is_summary_request, parse_digest_args
 from bot.slack.middleware import sanitize, strip_mention
 from bot.teams import leads as teams_leads
 from bot.text import strip_controls
+from bot.workflows import conversation
 
 SMALL = 600  # characters of the short text
 FACTOR = 16  # the long text is this many times longer (9,600 characters: about half the per-message cap)
@@ -42,8 +44,17 @@ def _digest(text: str) -> Any:
 
 
 def _commands(text: str) -> Any:
-    return [p.match(text) for p in (conversation._RESTART, conversation._NOW, conversation._WHY, conversation._HELP,
-                                    teams_leads._SUMMARY, teams_leads._DIGEST)] + [conversation._UNSURE.search(text)]
+    return [
+        p.match(text)
+        for p in (
+            conversation._RESTART,
+            conversation._NOW,
+            conversation._WHY,
+            conversation._HELP,
+            teams_leads._SUMMARY,
+            teams_leads._DIGEST,
+        )
+    ] + [conversation._UNSURE.search(text)]
 
 
 def _user_text(text: str) -> Any:
@@ -60,8 +71,10 @@ PATHS: dict[str, Callable[[str], Any]] = {
     "grounding.words": grounding.words,
     "redact.redact": redact.redact,
     "redact.scrub_secrets": redact.scrub_secrets,
-    "slack.before_ack": lambda t: (sanitize({"event": {"text": t}}, lambda: None),
-                                   is_summary_request(bk.unescape(strip_mention(t, "UBOT")))),
+    "slack.before_ack": lambda t: (
+        sanitize({"event": {"text": t}}, lambda: None),
+        is_summary_request(bk.unescape(strip_mention(t, "UBOT"))),
+    ),
     "slack.parse_command": lambda t: parse_command(bk.unescape(t)),
     "slack.parse_digest_args": _digest,
     "slack.escape": lambda t: bk.safe(bk.unescape(t), 3000),
@@ -73,14 +86,61 @@ PATHS: dict[str, Callable[[str], Any]] = {
 
 # Pieces that made patterns like these quadratic before: digit runs, separators between digits, spaces after a
 # command word, a key prefix repeated inside a run of key characters, an email's local part without an @ ...
-UNITS = ["9", "1,", "1.", "1, ", " ", "\n", "  \n", "a-", "eyJ-", "a.", "a@", "$1,", "1 k ", "<@U1", "&amp;", "sk-",
-         "x=", "1)", "[1]", "10x", "-1", "1-", "&lt;", "\x1b[", "token ", "why not ", "summary ", "step "]
-TOKENS = ["ignore previous instructions", "recommend", "fine-tuning", "labeled examples", "a month", "10k", "$300k",
-          "<@UBOT>", "<!channel>", "digest", "7d", "restart", "why", "KEY=value", "password:", "xoxb-1-2", "@x.io"]
+UNITS = [
+    "9",
+    "1,",
+    "1.",
+    "1, ",
+    " ",
+    "\n",
+    "  \n",
+    "a-",
+    "eyJ-",
+    "a.",
+    "a@",
+    "$1,",
+    "1 k ",
+    "<@U1",
+    "&amp;",
+    "sk-",
+    "x=",
+    "1)",
+    "[1]",
+    "10x",
+    "-1",
+    "1-",
+    "&lt;",
+    "\x1b[",
+    "token ",
+    "why not ",
+    "summary ",
+    "step ",
+]
+TOKENS = [
+    "ignore previous instructions",
+    "recommend",
+    "fine-tuning",
+    "labeled examples",
+    "a month",
+    "10k",
+    "$300k",
+    "<@UBOT>",
+    "<!channel>",
+    "digest",
+    "7d",
+    "restart",
+    "why",
+    "KEY=value",
+    "password:",
+    "xoxb-1-2",
+    "@x.io",
+]
 PREFIXES = ["", "summary", "why not", "digest", "restart", "token", "<@UBOT> ", "export X="]
-unit = st.one_of(st.sampled_from(UNITS),
-                 st.text(alphabet="0123456789,.-+ $kKmM%:/\n\t@=<>|&;#_xXeyJ", min_size=1, max_size=4),
-                 st.lists(st.sampled_from(TOKENS), min_size=1, max_size=3).map(" ".join))  # fmt: skip
+unit = st.one_of(
+    st.sampled_from(UNITS),
+    st.text(alphabet="0123456789,.-+ $kKmM%:/\n\t@=<>|&;#_xXeyJ", min_size=1, max_size=4),
+    st.lists(st.sampled_from(TOKENS), min_size=1, max_size=3).map(" ".join),
+)
 
 
 def cpu(fn: Callable[[str], Any], text: str, calls: int) -> float:
@@ -116,4 +176,5 @@ def test_work_grows_linearly_with_the_text(name: str, piece: str, prefix: str, s
     many_short = cpu(fn, short, FACTOR)
     assert once_long <= RATIO * many_short + FLOOR, (
         f"{name}: one {len(long)}-character text took {once_long:.4f} s of CPU, {FACTOR} texts of {len(short)} "
-        f"characters took {many_short:.4f} s (piece {piece!r}, prefix {prefix!r}, suffix {suffix!r})")
+        f"characters took {many_short:.4f} s (piece {piece!r}, prefix {prefix!r}, suffix {suffix!r})"
+    )

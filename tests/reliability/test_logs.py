@@ -17,8 +17,13 @@ from tests.tokens import APP_TOKEN, BOT_TOKEN, OPENAI_KEY, SECRETS, SIGNING_SECR
 
 
 def settings(level: str = "INFO") -> Settings:
-    return Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-                    slack_app_token=APP_TOKEN, openai_api_key=OPENAI_KEY, advisor_log_level=level)  # fmt: skip
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+        slack_app_token=APP_TOKEN,
+        openai_api_key=OPENAI_KEY,
+        advisor_log_level=level,
+    )
 
 
 @pytest.fixture
@@ -44,16 +49,25 @@ def isolated(name: str, handler: logging.Handler) -> logging.Logger:
 
 
 def log_turn(log: logging.Logger) -> None:
-    log.info("turn answered", extra={"event": "turn", "conversation_id": "c1", "latency_ms": 12.5,
-                                     "outcome": "questions", "text": "our secret project Falcon"})  # fmt: skip
+    log.info(
+        "turn answered",
+        extra={
+            "event": "turn",
+            "conversation_id": "c1",
+            "latency_ms": 12.5,
+            "outcome": "questions",
+            "text": "our secret project Falcon",
+        },
+    )
 
 
 def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.StringIO, list[logging.Handler]]) -> None:
     stream, added = captured
     added.append(configure(settings(), stream))
     log_turn(logging.getLogger("bot.slack"))
-    logging.getLogger("bot.outbox").warning("message not delivered: %s", "ratelimited",
-                                            extra={"event": "delivery", "outcome": "retry", "attempts": 2})
+    logging.getLogger("bot.storage.outbox").warning(
+        "message not delivered: %s", "ratelimited", extra={"event": "delivery", "outcome": "retry", "attempts": 2}
+    )
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     first, second = parse_lines(lines)
@@ -71,13 +85,15 @@ def test_debug_adds_user_text(captured: tuple[io.StringIO, list[logging.Handler]
 
 
 def test_secrets_are_scrubbed_from_messages_fields_and_tracebacks(
-        captured: tuple[io.StringIO, list[logging.Handler]]) -> None:  # fmt: skip
+    captured: tuple[io.StringIO, list[logging.Handler]],
+) -> None:
     stream, added = captured
     handler = configure(settings("debug"), stream)
     added.append(handler)
     log = isolated("bot.test.scrub", handler)  # these records hold real test secrets on purpose
-    log.info("token %s secret %s", BOT_TOKEN, SIGNING_SECRET, extra={"error": f"Bearer {OPENAI_KEY}",
-                                                                     "text": APP_TOKEN})  # fmt: skip
+    log.info(
+        "token %s secret %s", BOT_TOKEN, SIGNING_SECRET, extra={"error": f"Bearer {OPENAI_KEY}", "text": APP_TOKEN}
+    )
     try:
         raise RuntimeError(f"auth failed for {BOT_TOKEN}")
     except RuntimeError:

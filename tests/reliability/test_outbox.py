@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.outbox import DEAD, NOTICE, PENDING, SENT, DeliveryError, Outbox, OutboxWorker
-from bot.store import Store
+from bot.storage.outbox import DEAD, NOTICE, PENDING, SENT, DeliveryError, Outbox, OutboxWorker
+from bot.storage.store import Store
 from tests.reliability.conftest import FakeSender
 
 BUSY = DeliveryError("internal_error", retryable=True, maybe_sent=True)
@@ -32,8 +32,9 @@ def settle(outbox: Outbox, sender: FakeSender, rounds: int = 100) -> None:
     raise AssertionError(f"still pending: {outbox.counts()}")
 
 
-def test_messages_are_posted_in_order_and_cards_are_remembered(store: Store, outbox: Outbox,
-                                                               sender: FakeSender) -> None:  # fmt: skip
+def test_messages_are_posted_in_order_and_cards_are_remembered(
+    store: Store, outbox: Outbox, sender: FakeSender
+) -> None:
     conv = store.create_conversation("k", platform="slack", team="T", channel="C1", thread="1.0", user="U")
     first = outbox.enqueue("C1", "1.0", {"text": "questions"}, conversation_id=conv["id"], kind="questions")
     card = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=conv["id"], kind="recommendation")
@@ -85,16 +86,14 @@ def test_a_permanent_error_gives_up_and_tells_the_thread(outbox: Outbox, sender:
     assert [(p.kind, p.message["text"]) for _, p in sender.posted] == [(NOTICE, "could not post: invalid_blocks")]
 
 
-def test_too_many_failures_give_up_once_and_a_failing_notice_does_not_chain(outbox: Outbox,
-                                                                            sender: FakeSender) -> None:  # fmt: skip
+def test_too_many_failures_give_up_once_and_a_failing_notice_does_not_chain(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(LIMITED, times=4 + 4)  # the message's 4 attempts, then the notice's 4
     outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None, kind="recommendation")
     settle(outbox, sender)
     assert sender.posted == [] and outbox.counts() == {DEAD: 2}
 
 
-def test_a_later_message_never_overtakes_an_earlier_one_in_the_same_thread(outbox: Outbox,
-                                                                           sender: FakeSender) -> None:  # fmt: skip
+def test_a_later_message_never_overtakes_an_earlier_one_in_the_same_thread(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(LIMITED)
     first = outbox.enqueue("C1", "1.0", {"text": "first"}, conversation_id=None)
     second = outbox.enqueue("C1", "1.0", {"text": "second"}, conversation_id=None)

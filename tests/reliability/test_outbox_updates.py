@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbox import DEAD, PENDING, SENT, DeliveryError, Outbox
-from bot.store import Store
+from bot.storage.outbox import DEAD, PENDING, SENT, DeliveryError, Outbox
+from bot.storage.store import Store
 from tests.reliability.conftest import FakeSender
 from tests.reliability.test_outbox import BUSY, LIMITED, settle
 
@@ -15,15 +15,17 @@ NEW_CARD = {"text": "card v2", "metadata": {"event_type": "advisor_recommendatio
 
 
 def conversation(store: Store, thread: str = "1.0") -> str:
-    return str(store.create_conversation(f"k{thread}", platform="slack", team="T", channel="C1", thread=thread,
-                                         user="U")["id"])  # fmt: skip
+    return str(
+        store.create_conversation(f"k{thread}", platform="slack", team="T", channel="C1", thread=thread, user="U")["id"]
+    )
 
 
 def test_an_update_is_retried_after_5xx_and_429_without_looking(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(BUSY, times=2)  # a 5xx may hide an applied update: harmless, it is applied again
     sender.fail(LIMITED)
-    item = outbox.enqueue("C1", "1.0", {"text": "answered"}, conversation_id=None, kind="update", op="update",
-                          target_ts="5.5")  # fmt: skip
+    item = outbox.enqueue(
+        "C1", "1.0", {"text": "answered"}, conversation_id=None, kind="update", op="update", target_ts="5.5"
+    )
     assert outbox.flush(sender) == 0
     row = outbox.get(item)
     assert row is not None and row["state"] == PENDING and row["unsure"] == 1 and row["error"] == "internal_error"
@@ -34,8 +36,9 @@ def test_an_update_is_retried_after_5xx_and_429_without_looking(outbox: Outbox, 
     assert row is not None and row["state"] == SENT and row["ts"] == "5.5" and row["attempts"] == 4
 
 
-def test_a_card_update_waits_for_the_pending_card_post_and_then_changes_it(store: Store, outbox: Outbox,
-                                                                           sender: FakeSender) -> None:  # fmt: skip
+def test_a_card_update_waits_for_the_pending_card_post_and_then_changes_it(
+    store: Store, outbox: Outbox, sender: FakeSender
+) -> None:
     cid = conversation(store)
     sender.fail(LIMITED)  # the card's post is turned away first
     card = outbox.enqueue("C1", "1.0", CARD, conversation_id=cid, kind="recommendation")
@@ -53,14 +56,15 @@ def test_a_card_update_waits_for_the_pending_card_post_and_then_changes_it(store
     assert outbox.counts() == {SENT: 3}
 
 
-def test_a_card_update_changes_the_newest_card_not_the_one_known_when_queued(store: Store, outbox: Outbox,
-                                                                             sender: FakeSender) -> None:  # fmt: skip
+def test_a_card_update_changes_the_newest_card_not_the_one_known_when_queued(
+    store: Store, outbox: Outbox, sender: FakeSender
+) -> None:
     cid = conversation(store)
     store.save_card(cid, "C1", "1.5")  # an older card, already posted
     outbox.enqueue("C1", "1.0", CARD, conversation_id=cid, kind="recommendation")  # a newer one, still to post
     outbox.enqueue("C1", "1.0", NEW_CARD, conversation_id=cid, kind="recommendation", op="update")
     settle(outbox, sender)
-    (newest, _), = sender.posted
+    ((newest, _),) = sender.posted
     assert [ts for ts, _ in sender.updated] == [newest] != ["1.5"]
 
 
@@ -82,8 +86,7 @@ def test_a_card_update_without_a_card_posts_the_card_once(store: Store, outbox: 
 
 def test_an_update_refused_for_good_is_given_up(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(DeliveryError("message_not_found", retryable=False))
-    item = outbox.enqueue("C1", "1.0", {"text": "x"}, conversation_id=None, kind="update", op="update",
-                          target_ts="9.9")  # fmt: skip
+    item = outbox.enqueue("C1", "1.0", {"text": "x"}, conversation_id=None, kind="update", op="update", target_ts="9.9")
     outbox.enqueue("C1", "1.0", {"text": "next"}, conversation_id=None)
     settle(outbox, sender)
     row = outbox.get(item)

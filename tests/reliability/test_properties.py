@@ -11,21 +11,55 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.advisor import tco
-from bot.advisor.conversation import Reply
 from bot.advisor.extract import MAX_TEXT, clean_text, extract
 from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.questions import question_bank
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import SUBCOMMANDS, parse_command
 from bot.slack.replies import Addressed, coherent, notice, render
+from bot.workflows.conversation import Reply
 from tests.conftest import TODAY
 from tests.slack.test_blocks import check_limits, hostile
 
 FIELDS = sorted(IntakeValues.model_fields)
-_numbers = st.sampled_from(["0", "-5", "1e308", "9^999", "10**400", "1,000,000,000,000,000", "0.0001", "NaN", "inf",
-                            "20k", "1.5M", "3B", "$", "%", "a few dozen", "zero", "twelve"])  # fmt: skip
-_units = st.sampled_from([" labeled examples", " requests a month", " weeks", " a day", " budget", " ML engineers",
-                          " HIPAA", " by Friday", " this quarter", " changes every sprint", "", " no", " yes"])
+_numbers = st.sampled_from(
+    [
+        "0",
+        "-5",
+        "1e308",
+        "9^999",
+        "10**400",
+        "1,000,000,000,000,000",
+        "0.0001",
+        "NaN",
+        "inf",
+        "20k",
+        "1.5M",
+        "3B",
+        "$",
+        "%",
+        "a few dozen",
+        "zero",
+        "twelve",
+    ]
+)
+_units = st.sampled_from(
+    [
+        " labeled examples",
+        " requests a month",
+        " weeks",
+        " a day",
+        " budget",
+        " ML engineers",
+        " HIPAA",
+        " by Friday",
+        " this quarter",
+        " changes every sprint",
+        "",
+        " no",
+        " yes",
+    ]
+)
 numeric = st.lists(st.tuples(_numbers, _units).map("".join), max_size=12).map(" ".join)
 binary = st.binary(max_size=300).map(lambda b: b.decode("latin-1"))
 texts = st.one_of(hostile, numeric, binary, st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
@@ -33,10 +67,14 @@ SAFE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 
 @SAFE
-@given(text=texts, expecting=st.lists(st.sampled_from(FIELDS), max_size=4, unique=True),
-       turn=st.one_of(st.none(), st.integers(0, 50)))  # fmt: skip
-def test_extraction_of_any_answer_is_a_valid_intake_with_honest_quotes(text: str, expecting: list[str],
-                                                                       turn: int | None) -> None:  # fmt: skip
+@given(
+    text=texts,
+    expecting=st.lists(st.sampled_from(FIELDS), max_size=4, unique=True),
+    turn=st.one_of(st.none(), st.integers(0, 50)),
+)
+def test_extraction_of_any_answer_is_a_valid_intake_with_honest_quotes(
+    text: str, expecting: list[str], turn: int | None
+) -> None:
     found = extract(text, turn=turn, expecting=expecting or None, today=TODAY)
     Intake().merged(found.facts)  # every value validates
     cleaned = clean_text(text)
@@ -57,9 +95,13 @@ def test_an_oversized_message_is_read_in_part_and_says_so(text: str) -> None:
     assert any(f"{MAX_TEXT:,}" in n for n in found.notes)
 
 
-@given(text=st.one_of(st.text(max_size=200), hostile,
-                      st.lists(st.sampled_from([*SUBCOMMANDS, "START", " ", "\n", "\t", "\u00a0", "x"]),
-                               max_size=8).map("".join)))  # fmt: skip
+@given(
+    text=st.one_of(
+        st.text(max_size=200),
+        hostile,
+        st.lists(st.sampled_from([*SUBCOMMANDS, "START", " ", "\n", "\t", "\u00a0", "x"]), max_size=8).map("".join),
+    )
+)
 def test_parse_command_splits_any_text(text: str) -> None:
     sub, rest = parse_command(text)
     words = text.split()
@@ -78,8 +120,9 @@ def _questions(draw: Any) -> list[Any]:
 
 @SAFE
 @given(data=st.data(), intro=hostile, notes=st.lists(hostile, max_size=30), text=hostile)
-def test_every_reply_message_is_within_limits_and_escaped(data: st.DataObject, intro: str, notes: list[str],
-                                                          text: str) -> None:  # fmt: skip
+def test_every_reply_message_is_within_limits_and_escaped(
+    data: st.DataObject, intro: str, notes: list[str], text: str
+) -> None:
     questions = _questions(data.draw)
     replies = [
         Reply(kind="questions", conversation_id="c1", text=intro + "\n1. q", questions=questions, notes=notes),
@@ -108,8 +151,11 @@ def test_an_answered_question_message_stays_within_limits(data: st.DataObject, l
 
 
 @SAFE
-@given(volume=st.one_of(st.none(), st.integers(0, 10**12)), examples=st.one_of(st.none(), st.integers(0, 10**9)),
-       changes=st.one_of(st.none(), st.booleans()))  # fmt: skip
+@given(
+    volume=st.one_of(st.none(), st.integers(0, 10**12)),
+    examples=st.one_of(st.none(), st.integers(0, 10**9)),
+    changes=st.one_of(st.none(), st.booleans()),
+)
 def test_cost_estimates_render_for_any_volume(volume: int | None, examples: int | None, changes: bool | None) -> None:
     est = tco.estimate(volume, labeled_examples=examples, changes_often=changes)
     check_limits(bk.to_dicts(bk.tco_blocks(est)))
@@ -126,9 +172,11 @@ def test_answering_together_keeps_one_next_step_and_every_message(kinds: list[st
     kept = coherent(replies)
     kept_kinds = [r.outgoing.kind for r in kept]
     assert [r for r in replies if r.outgoing.kind in ("message", "notice", "update")] == [
-        r for r in kept if r.outgoing.kind in ("message", "notice", "update")]
+        r for r in kept if r.outgoing.kind in ("message", "notice", "update")
+    ]
     assert kept_kinds.count("recommendation") == min(1, kinds.count("recommendation"))
     substantive = [k for k in kept_kinds if k in ("questions", "recommendation")]
-    assert substantive.count("questions") <= 1 and (not substantive or substantive[-1] == [
-        k for k in kinds if k in ("questions", "recommendation")][-1])
+    assert substantive.count("questions") <= 1 and (
+        not substantive or substantive[-1] == [k for k in kinds if k in ("questions", "recommendation")][-1]
+    )
     assert [r.outgoing.message["n"] for r in kept] == sorted(r.outgoing.message["n"] for r in kept)

@@ -85,14 +85,17 @@ def test_a_failed_lookup_fails_closed_and_is_not_cached(emulator: SlackEmulator,
 
 def test_timeouts_and_dropped_connections_fail_closed_too(emulator: SlackEmulator) -> None:
     """Not only Slack's API errors: a lookup that times out or can't connect counts as "no" (and isn't cached)."""
-    slow = SlackAccess(WebClient(token="xoxb-test", base_url=emulator.url, timeout=1, retry_handlers=[]),
-                       group_id="SLEADS")  # fmt: skip
+    slow = SlackAccess(
+        WebClient(token="xoxb-test", base_url=emulator.url, timeout=1, retry_handlers=[]), group_id="SLEADS"
+    )
     emulator.fail_next("conversations.members", Fault.timeout(2))
     assert not slow.can_see("USECRET", "GPRIV") and slow.members("GPRIV") is not None  # asked again: now known
     emulator.fail_next("usergroups.users.list", Fault.timeout(2))
     assert slow.in_group("UGROUP") is None and slow.group_members() == {"UGROUP"}
-    dead = SlackAccess(WebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{closed_port()}/api/", timeout=1,
-                                 retry_handlers=[]), group_id="SLEADS")  # fmt: skip
+    dead = SlackAccess(
+        WebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{closed_port()}/api/", timeout=1, retry_handlers=[]),
+        group_id="SLEADS",
+    )
     assert dead.group_members() == frozenset() and dead.in_group("UGROUP") is None
     assert dead.members("GPRIV") is None and not dead.can_see("USECRET", "GPRIV")
     assert dead.display_name("U7") == "U7"
@@ -118,8 +121,11 @@ def test_leads_and_members_are_required_with_a_clear_reason(emulator: SlackEmula
 
 
 def test_lead_group_from_settings(emulator: SlackEmulator, client: WebClient) -> None:
-    settings = Settings(advisor_db=":memory:", advisor_leads="ULEAD, UOTHER",  # type: ignore[arg-type]
-                        advisor_leads_group="SLEADS")  # fmt: skip
+    settings = Settings(
+        advisor_db=":memory:",
+        advisor_leads="ULEAD, UOTHER",  # type: ignore[arg-type]
+        advisor_leads_group="SLEADS",
+    )
     team = slack_leads(Services(settings), client)
     assert team.leads.is_lead("ULEAD") and team.leads.is_lead("UGROUP") and not team.leads.is_lead("USECRET")
     team.leads.is_lead("UNOBODY")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.advisor.intake import Intake, IntakeValues
-from bot.forms import initial_text, parse_form
 from bot.slack.listeners.actions import adjust_view
+from bot.workflows.forms import initial_text, parse_form
 
 
 def prefilled(intake: Intake) -> dict[str, Any]:
@@ -15,8 +15,11 @@ def prefilled(intake: Intake) -> dict[str, Any]:
 
 
 def test_large_and_fractional_numbers_round_trip_unchanged() -> None:
-    intake = Intake(values=IntakeValues(budget_usd=1_234_567.0, deadline_weeks=2.5, labeled_examples=20_000,
-                                        monthly_requests=3_000_000))  # fmt: skip
+    intake = Intake(
+        values=IntakeValues(
+            budget_usd=1_234_567.0, deadline_weeks=2.5, labeled_examples=20_000, monthly_requests=3_000_000
+        )
+    )
     shown = prefilled(intake)
     assert (shown["budget_usd"], shown["deadline_weeks"]) == ("1234567", "2.5")
     assert (shown["labeled_examples"], shown["monthly_requests"]) == ("20000", "3000000")

@@ -7,15 +7,18 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.advisor.conversation import Advisor, ConversationKey
 from bot.advisor.engine import CaseStudy, Citation
 from bot.slack import blocks as bk
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
 
-FULL = ("support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
-        "live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
-_pieces = st.sampled_from([*"<>&!@|*_~`\n #", "<!channel>", "<!here>", "<@U1>", "<https://x.io|y>", "🚀", "ש", "م",
-                           "```", "x" * 50])  # fmt: skip
+FULL = (
+    "support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
+    "live in 6 months, budget $300k, not regulated, stable task"
+)
+_pieces = st.sampled_from(
+    [*"<>&!@|*_~`\n #", "<!channel>", "<!here>", "<@U1>", "<https://x.io|y>", "🚀", "ש", "م", "```", "x" * 50]
+)
 hostile = st.one_of(st.text(max_size=300), st.lists(_pieces, max_size=60).map("".join))
 
 
@@ -39,11 +42,15 @@ def test_card_from_arbitrary_text_is_within_limits_and_escaped(user_text: str, e
     advisor = Advisor(Store(":memory:"))
     reply = advisor.handle(ConversationKey("slack", "T", "C", "1"), "U", user_text + " " + FULL + " " + extra)
     assert reply.recommendation is not None
-    rec = reply.recommendation.model_copy(update={
-        "verdict": user_text * 50, "risks": [user_text] * 40, "next_steps": [extra * 30] * 40,
-        "citations": [Citation(source=user_text or "s", section=extra)] * 30,
-        "case_studies": [CaseStudy(name=user_text or "n", source="s", takeaway=extra * 100)],
-    })  # fmt: skip
+    rec = reply.recommendation.model_copy(
+        update={
+            "verdict": user_text * 50,
+            "risks": [user_text] * 40,
+            "next_steps": [extra * 30] * 40,
+            "citations": [Citation(source=user_text or "s", section=extra)] * 30,
+            "case_studies": [CaseStudy(name=user_text or "n", source="s", takeaway=extra * 100)],
+        }
+    )
     blocks = bk.to_dicts(bk.card_blocks(rec, reply.conversation_id, [user_text] * 20))
     check_limits(blocks)
     dumped = json.dumps(blocks, ensure_ascii=False)

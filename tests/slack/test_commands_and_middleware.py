@@ -10,22 +10,30 @@ import pytest
 from slack_bolt import App, BoltRequest
 
 from bot.config import Settings
-from bot.forms import parse_number
 from bot.services import Services
 from bot.slack.app import build_app
 from bot.slack.listeners.actions import parse_adjust
 from bot.slack.listeners.commands import parse_command
 from bot.slack.middleware import route_event, strip_mention
+from bot.workflows.forms import parse_number
 from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", ("help", "")), ("  ", ("help", "")), ("help", ("help", "")), ("START  a bot for x", ("start", "a bot for x")),
-    ("ask what is RAG?", ("ask", "what is RAG?")), ("tco 2M", ("tco", "2M")), ("status", ("status", "")),
-    ("wat now", ("wat", "now")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ("help", "")),
+        ("  ", ("help", "")),
+        ("help", ("help", "")),
+        ("START  a bot for x", ("start", "a bot for x")),
+        ("ask what is RAG?", ("ask", "what is RAG?")),
+        ("tco 2M", ("tco", "2M")),
+        ("status", ("status", "")),
+        ("wat now", ("wat", "now")),
+    ],
+)
 def test_parse_command(text: str, expected: tuple[str, str]) -> None:
     assert parse_command(text) == expected
 
@@ -36,10 +44,12 @@ def test_parse_number(text: str, value: int) -> None:
 
 
 def test_parse_adjust_reports_inline_errors() -> None:
-    state = {"labeled_examples": {"value": {"type": "plain_text_input", "value": "lots"}},
-             "deadline_weeks": {"value": {"type": "plain_text_input", "value": "-3"}},
-             "regulated": {"value": {"type": "static_select", "selected_option": {"value": "true"}}},
-             "industry": {"value": {"type": "plain_text_input", "value": None}}}  # fmt: skip
+    state = {
+        "labeled_examples": {"value": {"type": "plain_text_input", "value": "lots"}},
+        "deadline_weeks": {"value": {"type": "plain_text_input", "value": "-3"}},
+        "regulated": {"value": {"type": "static_select", "selected_option": {"value": "true"}}},
+        "industry": {"value": {"type": "plain_text_input", "value": None}},
+    }
     values, errors = parse_adjust(state)
     assert set(errors) == {"labeled_examples"}
     assert values["regulated"] is True and values["industry"] is None
@@ -50,18 +60,26 @@ def test_parse_adjust_reports_inline_errors() -> None:
 @pytest.mark.parametrize("forged", ["not json", '"bogus"', "1", "null", "", "[true]"])
 def test_parse_adjust_refuses_forged_dropdown_values(forged: str) -> None:
     """A dropdown value the modal never offered is an inline error (or, when empty, unknown), never a crash."""
-    state = {"mission_critical": {"value": {"type": "static_select", "selected_option": {"value": forged}}},
-             "labeled_examples": {"value": {"type": "plain_text_input", "value": "20k"}}}  # fmt: skip
+    state = {
+        "mission_critical": {"value": {"type": "static_select", "selected_option": {"value": forged}}},
+        "labeled_examples": {"value": {"type": "plain_text_input", "value": "20k"}},
+    }
     values, errors = parse_adjust(state)
     if forged:
         assert errors == {"mission_critical": "Pick one of the options."}
     else:
         assert errors == {} and values == {"mission_critical": None, "labeled_examples": 20000}
     assert parse_adjust({"regulated": {"value": {"type": "static_select", "selected_option": None}}}) == (
-        {"regulated": None}, {})  # fmt: skip
-    assert parse_adjust({"regulated": {"value": {"type": "static_select", "selected_option": {"value": "true"}}},
-                         "not_a_field": {"value": {"value": "x"}}, "budget_usd": None}) == (
-        {"regulated": True, "budget_usd": None}, {})  # fmt: skip
+        {"regulated": None},
+        {},
+    )
+    assert parse_adjust(
+        {
+            "regulated": {"value": {"type": "static_select", "selected_option": {"value": "true"}}},
+            "not_a_field": {"value": {"value": "x"}},
+            "budget_usd": None,
+        }
+    ) == ({"regulated": True, "budget_usd": None}, {})
 
 
 def test_strip_mention() -> None:
@@ -90,8 +108,12 @@ def test_routing(services: Services) -> None:
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[App, SlackEmulator]]:
     with SlackEmulator() as emu:
-        settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-                            slack_api_url=emu.url, advisor_db=":memory:")  # fmt: skip
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_api_url=emu.url,
+            advisor_db=":memory:",
+        )
         yield build_app(Services(settings)), emu
 
 

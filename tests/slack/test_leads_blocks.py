@@ -11,17 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.advisor.conversation import Advisor, ConversationKey
-from bot.advisor.digest import DIGEST_ITEMS, build_digest, parse_period
-from bot.advisor.summary import build_summary
 from bot.errors import InputError
 from bot.slack import leads_blocks as lb
 from bot.slack.listeners.leads import is_summary_request, parse_digest_args
-from bot.store import Store
+from bot.storage.store import Store
+from bot.workflows.conversation import Advisor, ConversationKey
+from bot.workflows.digest import DIGEST_ITEMS, build_digest, parse_period
+from bot.workflows.summary import build_summary
 from tests.slack.test_blocks import check_limits
 
-FULL = ("support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
-        "live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
+FULL = (
+    "support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
+    "live in 6 months, budget $300k, not regulated, stable task"
+)
 PROMPT = "A support assistant drafting replies; no labeled data, no ML engineers, ship in 3 weeks."
 _pieces = st.sampled_from(["<!channel>", "<!here>", "<@U1>", "<https://x.io|y>", "&", "*", "`", "🚀", "x" * 60, "\n"])
 hostile = st.one_of(st.text(max_size=200), st.lists(_pieces, max_size=40).map("".join))
@@ -46,13 +48,20 @@ def crowded() -> Store:
     """A store with 500 Slack assessments over 20 channels: 4 approaches/states, some decided, some with feedback."""
     store = Store(":memory:")
     advisor = Advisor(store)
-    templates = [advisor.handle(ConversationKey("slack", "T1", "CSEED", str(i)), "U1", text)
-                 for i, text in enumerate([FULL, PROMPT])]  # fmt: skip
+    templates = [
+        advisor.handle(ConversationKey("slack", "T1", "CSEED", str(i)), "U1", text)
+        for i, text in enumerate([FULL, PROMPT])
+    ]
     recs = [store.latest_recommendation(t.conversation_id) for t in templates]
     for n in range(500):
-        conv = store.create_conversation(f"slack:T1:C{n % 20:04d}:{n}.0", platform="slack", team="T1",
-                                         channel=f"C{n % 20:04d}", thread=f"{1700000000 + n}.000100",
-                                         user=f"U{n % 37}")  # fmt: skip
+        conv = store.create_conversation(
+            f"slack:T1:C{n % 20:04d}:{n}.0",
+            platform="slack",
+            team="T1",
+            channel=f"C{n % 20:04d}",
+            thread=f"{1700000000 + n}.000100",
+            user=f"U{n % 37}",
+        )
         if n % 10 == 9:
             continue  # still in intake
         rec = recs[n % 2]
@@ -100,15 +109,17 @@ def test_digest_counts_and_pages_in_sql_as_the_full_list_would(crowded: Store) -
     for group, items in digest.groups.items():
         newest = [r["id"] for r in rows if (r["approach"] or "in_progress") == group][:DIGEST_ITEMS]
         assert [i.conversation_id for i in items] == newest
-    decided = sorted(sorted((r for r in rows if r["decided_at"]), key=lambda r: r["id"]),
-                     key=lambda r: r["decided_at"], reverse=True)[:5]  # fmt: skip
+    decided = sorted(
+        sorted((r for r in rows if r["decided_at"]), key=lambda r: r["id"]), key=lambda r: r["decided_at"], reverse=True
+    )[:5]
     assert [i.conversation_id for i in digest.recent_decisions] == [r["id"] for r in decided]
     assert sum(map(len, digest.groups.values())) <= DIGEST_ITEMS * len(digest.groups) < len(rows)
 
 
 def test_digest_for_one_channel_and_an_empty_digest(crowded: Store) -> None:
-    one = build_digest(crowded, platform="slack", team="T1", period=parse_period("all"), can_see=lambda c: True,
-                       channel="C0003")  # fmt: skip
+    one = build_digest(
+        crowded, platform="slack", team="T1", period=parse_period("all"), can_see=lambda c: True, channel="C0003"
+    )
     header = lb.digest_blocks(one, link, channel_name="general")[0].to_dict()
     assert header["text"]["text"].endswith("#general")
     none = build_digest(crowded, platform="slack", team="T1", period=parse_period("7d"), can_see=lambda c: False)
@@ -118,10 +129,19 @@ def test_digest_for_one_channel_and_an_empty_digest(crowded: Store) -> None:
 
 def test_home_view_for_a_lead_over_500_assessments(crowded: Store) -> None:
     digest = build_digest(crowded, platform="slack", team="T1", period=parse_period("30d"), can_see=lambda c: True)
-    mine = [lb.MyAssessment(conversation_id=f"id{n}", channel="D1" if n % 2 else "C1", thread=f"{n}.1",
-                            use_case="<!here> " + "x" * 300, approach="fine_tuning" if n % 3 else None,
-                            confidence=0.8, status="Awaiting decision", updated_at="2026-11-27T10:00:00")
-            for n in range(25)]  # fmt: skip
+    mine = [
+        lb.MyAssessment(
+            conversation_id=f"id{n}",
+            channel="D1" if n % 2 else "C1",
+            thread=f"{n}.1",
+            use_case="<!here> " + "x" * 300,
+            approach="fine_tuning" if n % 3 else None,
+            confidence=0.8,
+            status="Awaiting decision",
+            updated_at="2026-11-27T10:00:00",
+        )
+        for n in range(25)
+    ]
     view = lb.home_view(mine, link, digest).to_dict()
     check_view(view)
     text = json.dumps(view, ensure_ascii=False)
@@ -133,13 +153,24 @@ def test_home_view_for_a_lead_over_500_assessments(crowded: Store) -> None:
 
 
 def test_item_line_links_and_dms() -> None:
-    digest = build_digest(Store(":memory:"), platform="slack", team="T1", period=parse_period("all"),
-                          can_see=lambda c: True)  # fmt: skip
+    digest = build_digest(
+        Store(":memory:"), platform="slack", team="T1", period=parse_period("all"), can_see=lambda c: True
+    )
     assert digest.total == 0
-    from bot.advisor.digest import DigestItem
+    from bot.workflows.digest import DigestItem
 
-    item = DigestItem(conversation_id="abc", channel="D123", thread="dm", requester="U1", created_at="2026-11-27",
-                      approach="hybrid", confidence=0.71, status="Rejected", crossover=1_400_000, feedback_up=2)
+    item = DigestItem(
+        conversation_id="abc",
+        channel="D123",
+        thread="dm",
+        requester="U1",
+        created_at="2026-11-27",
+        approach="hybrid",
+        confidence=0.71,
+        status="Rejected",
+        crossover=1_400_000,
+        feedback_up=2,
+    )
     line = lb.item_line(item, "https://example.slack.com/archives/D123")
     assert line.startswith("<https://example.slack.com/archives/D123|`abc`>") and "a DM" in line
     assert "71%" in line and "*Rejected*" in line and "~1.4M req/mo" in line and "👍 2 👎 0" in line
@@ -152,10 +183,17 @@ def test_summary_blocks_are_within_limits_and_escaped(text: str, note: str) -> N
     store = Store(":memory:")
     reply = Advisor(store).handle(ConversationKey("slack", "T1", "C1", "1.1"), "UREQ", FULL + " " + text)
     store.record_decision(reply.conversation_id, "ULEAD", "needs_info", note)
-    summary = build_summary(store, reply.conversation_id).model_copy(update={
-        "prose": text * 40, "risks": [text] * 10, "open_questions": [note * 5] * 10, "use_case": text * 10,
-        "confidence_reason": note * 20, "tco_headline": text * 30, "feedback_reasons": [note * 10, text * 10] * 3,
-    })  # fmt: skip
+    summary = build_summary(store, reply.conversation_id).model_copy(
+        update={
+            "prose": text * 40,
+            "risks": [text] * 10,
+            "open_questions": [note * 5] * 10,
+            "use_case": text * 10,
+            "confidence_reason": note * 20,
+            "tco_headline": text * 30,
+            "feedback_reasons": [note * 10, text * 10] * 3,
+        }
+    )
     blocks = [b.to_dict() for b in lb.summary_blocks(summary, version=3, permalink="https://example.slack.com/x")]
     check_limits(blocks)
     dumped = json.dumps(blocks, ensure_ascii=False)
@@ -163,7 +201,10 @@ def test_summary_blocks_are_within_limits_and_escaped(text: str, note: str) -> N
     assert "<@UREQ>" in dumped and "<@ULEAD>" in dumped  # our own mentions render
     actions = [b for b in blocks if b["type"] == "actions"]
     assert len(actions) == 1 and [e["action_id"] for e in actions[0]["elements"]] == [
-        "decision:approved", "decision:needs_info", "decision:rejected"]  # fmt: skip
+        "decision:approved",
+        "decision:needs_info",
+        "decision:rejected",
+    ]
     assert json.loads(actions[0]["elements"][0]["value"]) == {"c": reply.conversation_id, "v": 3, "d": "needs_info"}
 
 
@@ -180,11 +221,21 @@ def test_feedback_reasons_in_the_summary_and_the_digest() -> None:
     assert text.index("GPU budget") < text.index("yyy") < text.index("too slow")  # the core's order: newest first
     quiet = build_summary(store, reply.conversation_id).model_copy(update={"feedback_reasons": ["  "]})
     assert "Why 👎" not in json.dumps([b.to_dict() for b in lb.summary_blocks(quiet, version=1)], ensure_ascii=False)
-    from bot.advisor.digest import DigestItem
+    from bot.workflows.digest import DigestItem
 
-    item = DigestItem(conversation_id="abc", channel="C1", thread="1.1", requester="U1", created_at="2026-11-27",
-                      approach="hybrid", confidence=0.7, status="Awaiting decision", crossover=None, feedback_down=4,
-                      feedback_reasons=reasons)  # fmt: skip
+    item = DigestItem(
+        conversation_id="abc",
+        channel="C1",
+        thread="1.1",
+        requester="U1",
+        created_at="2026-11-27",
+        approach="hybrid",
+        confidence=0.7,
+        status="Awaiting decision",
+        crossover=None,
+        feedback_down=4,
+        feedback_reasons=reasons,
+    )
     line = lb.item_line(item, None)
     assert "👎 why: “&lt;!channel&gt; ignores our GPU budget”; “" + "y" * (lb.DIGEST_REASON_MAX - 1) + "…”" in line
     assert "“too slow”" in line and "fourth" not in line and "<!channel>" not in line
@@ -194,12 +245,25 @@ def test_feedback_reasons_in_the_summary_and_the_digest() -> None:
 def test_digest_counts_every_item_it_could_not_list() -> None:
     """Long lines (links, reasons) may not all fit in one section: whatever isn't listed is counted in "…and N
     more", so no assessment silently disappears from a digest."""
-    from bot.advisor.digest import Digest, DigestItem
+    from bot.workflows.digest import Digest, DigestItem
 
-    items = [DigestItem(conversation_id=f"id{n:04d}", channel="C1", thread=f"{n}.1", requester="U1",
-                        created_at="2026-11-27", approach="hybrid", confidence=0.7, status="Awaiting decision",
-                        crossover=1_400_000, feedback_up=3, feedback_down=4, feedback_reasons=["<&>" * 200] * 3)
-             for n in range(20)]  # fmt: skip
+    items = [
+        DigestItem(
+            conversation_id=f"id{n:04d}",
+            channel="C1",
+            thread=f"{n}.1",
+            requester="U1",
+            created_at="2026-11-27",
+            approach="hybrid",
+            confidence=0.7,
+            status="Awaiting decision",
+            crossover=1_400_000,
+            feedback_up=3,
+            feedback_down=4,
+            feedback_reasons=["<&>" * 200] * 3,
+        )
+        for n in range(20)
+    ]
     digest = Digest(period="last 7 days", total=20, counts={"hybrid": 20}, groups={"hybrid": items}, headline="h")
     long_link = "https://example.slack.com/archives/C1/p" + "9" * 200
     blocks = [b.to_dict() for b in lb.digest_blocks(digest, lambda c, t: long_link, since="7d")]
@@ -223,8 +287,14 @@ def test_modals_serialise_within_limits() -> None:
         view = lb.decision_modal(status, {"c": "abc", "v": 2, "d": ""}, {"ch": "C1", "ts": "1.2"}).to_dict()
         check_view(view)
         assert view["callback_id"] == "decision"
-        assert json.loads(view["private_metadata"]) == {"c": "abc", "v": 2, "d": "", "s": status, "ch": "C1",
-                                                        "ts": "1.2"}  # fmt: skip
+        assert json.loads(view["private_metadata"]) == {
+            "c": "abc",
+            "v": 2,
+            "d": "",
+            "s": status,
+            "ch": "C1",
+            "ts": "1.2",
+        }
         note = next(b for b in view["blocks"] if b.get("block_id") == "note")
         assert note["optional"] is True and note["element"]["max_length"] == 500
     reason = lb.reason_modal("abc", {"ch": "C1", "ts": "1.2"}).to_dict()
@@ -241,29 +311,46 @@ def test_decoded_tolerates_forged_values() -> None:
     assert lb.decoded("not json") == {} and lb.decoded("[1]") == {} and lb.decoded(None) == {}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", (None, None, None)),
-    ("30d", ("30d", None, None)),
-    ("ALL <#C0123ABCD|general>", ("all", "C0123ABCD", "general")),
-    ("<#G0123ABCD> 2w", ("2w", "G0123ABCD", None)),
-    ("C0123ABCDE", (None, "C0123ABCDE", None)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", (None, None, None)),
+        ("30d", ("30d", None, None)),
+        ("ALL <#C0123ABCD|general>", ("all", "C0123ABCD", "general")),
+        ("<#G0123ABCD> 2w", ("2w", "G0123ABCD", None)),
+        ("C0123ABCDE", (None, "C0123ABCDE", None)),
+    ],
+)
 def test_parse_digest_args(text: str, expected: tuple[str | None, str | None, str | None]) -> None:
     assert parse_digest_args(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("yesterday", "Usage"), ("7d 30d", "Usage"), ("#general", "suggestions"), ("<#C0123ABCD> <#C0123ABCE>", "Usage"),
-    ("<!channel>", "Usage"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("yesterday", "Usage"),
+        ("7d 30d", "Usage"),
+        ("#general", "suggestions"),
+        ("<#C0123ABCD> <#C0123ABCE>", "Usage"),
+        ("<!channel>", "Usage"),
+    ],
+)
 def test_parse_digest_args_refuses_anything_else(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_digest_args(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("summary", True), ("Summary.", True), ("  summarize for leads ", True), ("summarise", True),
-    ("a summary of our docs", False), ("summary please write code", False), ("", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("summary", True),
+        ("Summary.", True),
+        ("  summarize for leads ", True),
+        ("summarise", True),
+        ("a summary of our docs", False),
+        ("summary please write code", False),
+        ("", False),
+    ],
+)
 def test_is_summary_request(text: str, expected: bool) -> None:
     assert is_summary_request(text) is expected

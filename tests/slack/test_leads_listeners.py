@@ -10,26 +10,33 @@ from typing import Any
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.advisor.conversation import ConversationKey
 from bot.config import Settings
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.slack.app import AdvisorApp, build_app
 from bot.slack.listeners.leads import clicked_channel
+from bot.workflows.conversation import ConversationKey
 from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
-FULL = ("support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
-        "live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
+FULL = (
+    "support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
+    "live in 6 months, budget $300k, not regulated, stable task"
+)
 
 
 @pytest.fixture
 def served() -> Iterator[tuple[AdvisorApp, Services, SlackEmulator]]:
     with SlackEmulator() as emu:
         emu.set_channel("C1", members=["UREQ", "ULEAD"])
-        settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-                            slack_api_url=emu.url, advisor_db=":memory:", advisor_leads="ULEAD")  # fmt: skip
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_api_url=emu.url,
+            advisor_db=":memory:",
+            advisor_leads="ULEAD",
+        )
         services = Services(settings)
         app = build_app(services)
         yield app, services, emu
@@ -39,15 +46,18 @@ def served() -> Iterator[tuple[AdvisorApp, Services, SlackEmulator]]:
 def interact(app: AdvisorApp, payload: dict[str, Any]) -> dict[str, Any]:
     """Dispatch a signed interactivity payload; the JSON the app acknowledged with ({} for a bare ack)."""
     raw = sr.interactivity_form(payload)
-    headers = {"content-type": "application/x-www-form-urlencoded",
-               **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()}}  # fmt: skip
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()},
+    }
     response = app.dispatch(BoltRequest(body=raw, headers=headers))
     assert response.status == 200
     return json.loads(response.body) if response.body else {}
 
 
 def test_a_decision_and_the_requesters_notice_are_saved_together(
-        served: tuple[AdvisorApp, Services, SlackEmulator], monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    served: tuple[AdvisorApp, Services, SlackEmulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A crash between recording the decision and queueing the requester's notice must not keep one without the
     other: both are written in one transaction, so the failure rolls the decision back and the lead is told."""
     app, services, emu = served
@@ -74,21 +84,25 @@ def test_a_decision_and_the_requesters_notice_are_saved_together(
     assert told[0].params["channel"] == "C1" and told[0].params["thread_ts"] == "1.1"
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ({"container": {"type": "message", "channel_id": "C1"}, "channel": {"id": "C1"}}, "C1"),
-    ({"container": {"type": "message", "channel_id": "C1"}}, "C1"),
-    ({"container": {"type": "message"}, "channel": {"id": "C1"}}, "C1"),
-    ({"container": {"type": "message", "channel_id": "C1"}, "channel": {"id": "C2"}}, None),  # they disagree
-    ({"container": {"type": "view", "view_id": "V1"}, "channel": {"id": "C1"}}, None),  # not on a message
-    ({"container": {"type": "message"}}, None),
-    ({}, None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"container": {"type": "message", "channel_id": "C1"}, "channel": {"id": "C1"}}, "C1"),
+        ({"container": {"type": "message", "channel_id": "C1"}}, "C1"),
+        ({"container": {"type": "message"}, "channel": {"id": "C1"}}, "C1"),
+        ({"container": {"type": "message", "channel_id": "C1"}, "channel": {"id": "C2"}}, None),  # they disagree
+        ({"container": {"type": "view", "view_id": "V1"}, "channel": {"id": "C1"}}, None),  # not on a message
+        ({"container": {"type": "message"}}, None),
+        ({}, None),
+    ],
+)
 def test_clicked_channel(body: dict[str, Any], expected: str | None) -> None:
     assert clicked_channel(body) == expected
 
 
-def test_an_app_home_that_cannot_be_built_says_so(served: tuple[AdvisorApp, Services, SlackEmulator],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_an_app_home_that_cannot_be_built_says_so(
+    served: tuple[AdvisorApp, Services, SlackEmulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """There is no thread to tell about a failure on the App Home: the home itself shows it (never a blank tab)."""
     app, services, emu = served
 

@@ -29,8 +29,7 @@ def connector() -> Iterator[Connector]:
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Services:
-    return teams_services(tmp_path_factory.mktemp("teams"), advisor_teams_anonymous=True,
-                          advisor_teams_leads=LEAD.aad)  # fmt: skip
+    return teams_services(tmp_path_factory.mktemp("teams"), advisor_teams_anonymous=True, advisor_teams_leads=LEAD.aad)
 
 
 @pytest.fixture(scope="module")

@@ -176,12 +176,14 @@ class AgentServer:
         self.thread.join(timeout=10)
 
 
-def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
-         raw: bytes | None = None) -> tuple[int, dict[str, Any]]:  # fmt: skip
+def http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None
+) -> tuple[int, dict[str, Any]]:
     """One HTTP request; returns the status and the JSON body ({} when there is none)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})  # fmt: skip
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             text = response.read()
@@ -240,16 +242,27 @@ class Teams:
         self.connector = connector
 
     def activity(self, chat: Chat, user: User, **fields: Any) -> dict[str, Any]:
-        conversation: dict[str, Any] = {"id": chat.id, "conversationType": chat.kind, "tenantId": chat.tenant,
-                                        "isGroup": chat.kind != "personal"}  # fmt: skip
+        conversation: dict[str, Any] = {
+            "id": chat.id,
+            "conversationType": chat.kind,
+            "tenantId": chat.tenant,
+            "isGroup": chat.kind != "personal",
+        }
         if chat.name:
             conversation["name"] = chat.name
         return {
-            "type": "message", "id": fields.pop("id", None) or uuid.uuid4().hex[:16],
-            "timestamp": "2026-11-27T10:00:00.000Z", "serviceUrl": self.connector.url, "channelId": "msteams",
-            "from": user.account(), "conversation": conversation, "recipient": {"id": BOT_ID, "name": BOT_NAME},
-            "channelData": {"tenant": {"id": chat.tenant}}, "locale": "en-US", **fields,
-        }  # fmt: skip
+            "type": "message",
+            "id": fields.pop("id", None) or uuid.uuid4().hex[:16],
+            "timestamp": "2026-11-27T10:00:00.000Z",
+            "serviceUrl": self.connector.url,
+            "channelId": "msteams",
+            "from": user.account(),
+            "conversation": conversation,
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "channelData": {"tenant": {"id": chat.tenant}},
+            "locale": "en-US",
+            **fields,
+        }
 
     def message(self, chat: Chat, user: User, text: str, *, mention: bool = False, **fields: Any) -> dict[str, Any]:
         if mention:

@@ -36,12 +36,19 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AgentSer
     server.stop()
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer"}, {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0."},
-])  # fmt: skip
-def test_unsigned_requests_are_refused(secured: tuple[AgentServer, Services], connector: Connector,
-                                       headers: dict[str, str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0."},
+    ],
+)
+def test_unsigned_requests_are_refused(
+    secured: tuple[AgentServer, Services], connector: Connector, headers: dict[str, str]
+) -> None:
     server, services = secured
     teams = Teams(server.url, connector)
     status, sent = teams.post(teams.message(Chat.personal(), User("aad-x"), "We want a classifier"), headers)
@@ -70,8 +77,9 @@ def test_no_credentials_and_no_anonymous_mode_refuses_to_start(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("with_credentials", [False, True])
-def test_anonymous_mode_is_explicit_and_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                                     with_credentials: bool) -> None:  # fmt: skip
+def test_anonymous_mode_is_explicit_and_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, with_credentials: bool
+) -> None:
     extra = CREDENTIALS if with_credentials else {}
     with caplog.at_level(logging.WARNING, logger="bot.teams"):
         auth = teams_auth(teams_services(tmp_path, advisor_teams_anonymous=True, **extra).settings)
@@ -90,24 +98,43 @@ def test_cli_refuses_to_serve_without_credentials(monkeypatch: pytest.MonkeyPatc
     assert "Traceback" not in result.output
 
 
-def test_every_connection_setting_reaches_the_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                  caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_every_connection_setting_reaches_the_sdk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Certificate auth from the environment and the issuer list from .env: all of them, not a fixed few."""
     app, tenant = CREDENTIALS[f"{PREFIX.lower()}clientid"], CREDENTIALS[f"{PREFIX.lower()}tenantid"]
     pfx = str(tmp_path / "bot.pfx")
-    for name, value in {"CLIENTID": app, "TENANTID": tenant, "AUTHTYPE": "certificate", "CERTPFXFILE": pfx,
-                        "SENDX5C": "true"}.items():  # fmt: skip
+    for name, value in {
+        "CLIENTID": app,
+        "TENANTID": tenant,
+        "AUTHTYPE": "certificate",
+        "CERTPFXFILE": pfx,
+        "SENDX5C": "true",
+    }.items():
         monkeypatch.setenv(PREFIX + name, value)
     issuers = f"https://api.botframework.com,https://sts.windows.net/{tenant}/"
     Path(".env").write_text(f"{PREFIX}ISSUERS={issuers}\n{PREFIX}CLIENTSECRET={SECRET}\n", encoding="utf-8")
     with caplog.at_level(logging.DEBUG):
         settings = Settings()
         config = teams_auth(settings).configuration
-    forwarded = {"auth": config.AUTH_TYPE, "pfx": config.CERT_PFX_FILE, "x5c": config.SEND_X5C,
-                 "issuers": config.ISSUERS, "client": config.CLIENT_ID, "tenant": config.TENANT_ID,
-                 "secret": config.CLIENT_SECRET}  # fmt: skip
-    assert forwarded == {"auth": "certificate", "pfx": pfx, "x5c": True, "issuers": issuers.split(","),
-                         "client": app, "tenant": tenant, "secret": SECRET}  # fmt: skip
+    forwarded = {
+        "auth": config.AUTH_TYPE,
+        "pfx": config.CERT_PFX_FILE,
+        "x5c": config.SEND_X5C,
+        "issuers": config.ISSUERS,
+        "client": config.CLIENT_ID,
+        "tenant": config.TENANT_ID,
+        "secret": config.CLIENT_SECRET,
+    }
+    assert forwarded == {
+        "auth": "certificate",
+        "pfx": pfx,
+        "x5c": True,
+        "issuers": issuers.split(","),
+        "client": app,
+        "tenant": tenant,
+        "secret": SECRET,
+    }
     assert config.VALIDATE_ISSUER  # the advisor checks issuers unless told not to
     assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump()) and SECRET not in caplog.text
 

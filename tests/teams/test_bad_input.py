@@ -14,8 +14,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
 DANA = User("aad-dana-0002", "Dana")
 MALLORY = User("aad-mallory-0001", "Mallory")
-FULL = ("Invoice field extraction: 120k clean labeled invoices, ML team of 6, 3M documents a month, stable format, "
-        "launch in 5 months, budget $400k")  # fmt: skip
+FULL = (
+    "Invoice field extraction: 120k clean labeled invoices, ML team of 6, 3M documents a month, stable format, "
+    "launch in 5 months, budget $400k"
+)
 TABLES = ("conversations", "turns", "intake_versions", "recommendations", "feedback", "cards", "decisions", "audit")
 
 
@@ -48,8 +50,11 @@ def teams_module(agent: Any, connector: Connector) -> Teams:
 
 @pytest.mark.usefixtures("unchanged")
 def test_message_without_text_in_a_personal_chat_is_told_what_to_do(teams: Teams) -> None:
-    status, sent = teams.post(teams.activity(Chat.personal(), DANA, attachments=[
-        {"contentType": "image/png", "contentUrl": "https://example.com/a.png"}]))  # fmt: skip
+    status, sent = teams.post(
+        teams.activity(
+            Chat.personal(), DANA, attachments=[{"contentType": "image/png", "contentUrl": "https://example.com/a.png"}]
+        )
+    )
     assert status == 202
     assert [s.text for s in sent] == ["I can only read text. Describe the AI feature you want to build in a message."]
 
@@ -80,10 +85,16 @@ def test_unknown_invoke_is_refused(teams: Teams) -> None:
 
 
 @pytest.mark.usefixtures("unchanged")
-@pytest.mark.parametrize(("body", "status"), [
-    (b"not json", 400), (b"[1, 2]", 400), (b'{"type": 5}', 400), (b'{"type": "message"}', 400),
-    (b'{"type": "message", "conversation": {"id": ""}}', 400),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"not json", 400),
+        (b"[1, 2]", 400),
+        (b'{"type": 5}', 400),
+        (b'{"type": "message"}', 400),
+        (b'{"type": "message", "conversation": {"id": ""}}', 400),
+    ],
+)
 def test_malformed_bodies_are_refused(teams: Teams, body: bytes, status: int) -> None:
     got, _ = http("POST", teams.url, raw=body)
     assert got == status
@@ -100,20 +111,24 @@ def test_redelivered_activity_is_handled_once(teams: Teams, services: Services) 
 
 
 @pytest.mark.usefixtures("unchanged")
-@pytest.mark.parametrize(("data", "reply"), [
-    ({}, "I don't know that button"),
-    ({"verb": "answer"}, "I don't know that button"),
-    ({"verb": "launch_missiles", "c": "CID"}, "I don't know that button"),
-    ({"verb": "feedback", "c": "000000000000", "v": "up"}, "no longer valid"),
-    ({"verb": "feedback", "c": "CID", "v": "meh"}, "I don't know that button"),
-    ({"verb": "answer", "c": "CID", "f": "labeled_examples", "v": 123456789}, "I don't know that button"),
-    ({"verb": "answer", "c": "CID", "f": "rm -rf", "v": 0}, "I don't know that button"),
-    ({"verb": "adjust_submit", "c": "CID"}, "nothing was changed"),
-    ({"verb": "adjust_submit", "c": "CID", "regulated": '"maybe"'}, "Regulated: Pick one of the options"),
-    ({"verb": "adjust_submit", "c": "CID", "deadline_weeks": "-3"}, "Deadline (weeks)"),
-])  # fmt: skip
-def test_bad_submissions_change_nothing(teams: Teams, assessment: tuple[Chat, str], data: dict[str, Any],
-                                        reply: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "reply"),
+    [
+        ({}, "I don't know that button"),
+        ({"verb": "answer"}, "I don't know that button"),
+        ({"verb": "launch_missiles", "c": "CID"}, "I don't know that button"),
+        ({"verb": "feedback", "c": "000000000000", "v": "up"}, "no longer valid"),
+        ({"verb": "feedback", "c": "CID", "v": "meh"}, "I don't know that button"),
+        ({"verb": "answer", "c": "CID", "f": "labeled_examples", "v": 123456789}, "I don't know that button"),
+        ({"verb": "answer", "c": "CID", "f": "rm -rf", "v": 0}, "I don't know that button"),
+        ({"verb": "adjust_submit", "c": "CID"}, "nothing was changed"),
+        ({"verb": "adjust_submit", "c": "CID", "regulated": '"maybe"'}, "Regulated: Pick one of the options"),
+        ({"verb": "adjust_submit", "c": "CID", "deadline_weeks": "-3"}, "Deadline (weeks)"),
+    ],
+)
+def test_bad_submissions_change_nothing(
+    teams: Teams, assessment: tuple[Chat, str], data: dict[str, Any], reply: str
+) -> None:
     chat, cid = assessment
     data = {k: (cid if v == "CID" else v) for k, v in data.items()}
     sent = teams.click(chat, DANA, data)

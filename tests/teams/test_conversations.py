@@ -10,8 +10,10 @@ from tests.teams.schema import assert_valid_card
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
-FULL = ("We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
-        "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
+FULL = (
+    "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
+    "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task"
+)
 DANA = User("aad-dana-0001", "Dana")
 
 
@@ -30,8 +32,9 @@ def button(card: dict[str, object], verb: str, **match: object) -> dict[str, obj
     raise AssertionError(f"no {verb} button {match} in {[a['data'] for a in actions(card)]}")
 
 
-def test_full_description_in_a_personal_chat_gets_one_card(teams: Teams, connector: Connector,
-                                                            services: Services) -> None:  # fmt: skip
+def test_full_description_in_a_personal_chat_gets_one_card(
+    teams: Teams, connector: Connector, services: Services
+) -> None:
     chat = Chat.personal()
     mark = len(connector.calls)
     sent = teams.say(chat, DANA, FULL)
@@ -54,11 +57,13 @@ def test_full_description_in_a_personal_chat_gets_one_card(teams: Teams, connect
     assert card_message.body.get("summary", "").startswith("Recommendation: Fine-tuning")
 
 
-def test_channel_mention_thin_description_questions_then_card(teams: Teams, connector: Connector,
-                                                              services: Services) -> None:  # fmt: skip
+def test_channel_mention_thin_description_questions_then_card(
+    teams: Teams, connector: Connector, services: Services
+) -> None:
     channel = Chat.channel()
-    post = teams.message(channel.thread("1700000000001"), DANA, "Summarize our sales calls", mention=True,
-                         id="1700000000001")  # fmt: skip
+    post = teams.message(
+        channel.thread("1700000000001"), DANA, "Summarize our sales calls", mention=True, id="1700000000001"
+    )
     status, sent = teams.post(post)
     assert status == 202
     questions = only_card(sent).card or {}
@@ -107,8 +112,9 @@ def test_adjust_answers_replaces_the_card(teams: Teams, connector: Connector, se
     chat = Chat.personal()
     card_message = only_card(teams.say(chat, DANA, FULL))
     cid = str(button(card_message.card or {}, "adjust")["c"])
-    form_message = only_card(teams.click(chat, DANA, button(card_message.card or {}, "adjust"),
-                                         reply_to=card_message.new_id))  # fmt: skip
+    form_message = only_card(
+        teams.click(chat, DANA, button(card_message.card or {}, "adjust"), reply_to=card_message.new_id)
+    )
     form = form_message.card or {}
     inputs = {e["id"]: e for e in walk_inputs(form)}
     intake = services.store.latest_intake(cid).values
@@ -118,8 +124,12 @@ def test_adjust_answers_replaces_the_card(teams: Teams, connector: Connector, se
     versions = len(services.store.intake_versions(cid))
 
     # A value that isn't a number: a clear message naming the field, nothing stored.
-    bad = {"verb": "adjust_submit", "c": cid, **{k: v.get("value", "") for k, v in inputs.items()},
-           "labeled_examples": "lots"}  # fmt: skip
+    bad = {
+        "verb": "adjust_submit",
+        "c": cid,
+        **{k: v.get("value", "") for k, v in inputs.items()},
+        "labeled_examples": "lots",
+    }
     sent = teams.click(chat, DANA, bad, reply_to=form_message.new_id)
     assert len(sent) == 1 and "Labeled examples" in sent[0].text and "nothing was changed" in sent[0].text
     assert len(services.store.intake_versions(cid)) == versions
@@ -170,8 +180,9 @@ def test_why_and_help_are_plain_text(teams: Teams) -> None:
     assert "Step 2" in why[0].text
 
 
-def test_deleted_card_is_posted_again_and_old_buttons_are_refused(teams: Teams, connector: Connector,
-                                                                  services: Services) -> None:  # fmt: skip
+def test_deleted_card_is_posted_again_and_old_buttons_are_refused(
+    teams: Teams, connector: Connector, services: Services
+) -> None:
     chat = Chat.personal()
     first = only_card(teams.say(chat, DANA, FULL))
     connector.messages.pop(str(first.new_id))  # the user deleted the card in Teams: it can't be updated
@@ -194,8 +205,9 @@ def test_redelivered_form_submission_is_applied_once(teams: Teams, services: Ser
     cid = str(adjust["c"])
     form = only_card(teams.click(chat, DANA, adjust, reply_to=card_message.new_id))
     values = {str(e["id"]): e.get("value", "") for e in walk_inputs(form.card or {})}
-    submission = teams.submit(chat, DANA, {"verb": "adjust_submit", "c": cid, **values, "labeled_examples": "0"},
-                              reply_to=form.new_id)  # fmt: skip
+    submission = teams.submit(
+        chat, DANA, {"verb": "adjust_submit", "c": cid, **values, "labeled_examples": "0"}, reply_to=form.new_id
+    )
     status, first = teams.post(submission)
     assert status == 202 and [s.method for s in first if s.card] == ["PUT"]
     versions, turns = len(services.store.intake_versions(cid)), len(services.store.turns(cid))
@@ -205,8 +217,10 @@ def test_redelivered_form_submission_is_applied_once(teams: Teams, services: Ser
 
 
 def test_a_complete_description_with_we_can_take_5_months_gets_a_card_in_teams(teams: Teams) -> None:
-    text = ("Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
-            "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
-            "we can take 5 months")  # fmt: skip
+    text = (
+        "Claims triage for our insurance ops: 80k labeled claims reviewed by adjusters, an ML team of 6, "
+        "about 3M claims a month, the categories are stable, not regulated, budget $400k, "
+        "we can take 5 months"
+    )
     card = only_card(teams.say(Chat.personal(), DANA, text)).card or {}
     assert "The six steps" in card_text(card)

@@ -31,20 +31,37 @@ pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
 SECRET = "cross-platform-secret"
 SCENARIOS = [
-    ("fine_tuning", "Invoice field extraction for our AP team: 120k clean labeled invoices, an ML team of 6, "
-                    "3M documents a month, the format is stable, launch in 5 months, budget $400k"),
-    ("prompt_engineering", "An internal HR policy Q&A chatbot. No labeled data, two web developers and no ML "
-                           "people, policies change every month, we need it in 2 weeks"),
-    ("hybrid", "Clinical note coding assistant for a hospital network: HIPAA regulated, 60k labeled notes reviewed "
-               "by coders, strong ML team, 2M notes a month, coding guidelines change every quarter, budget $500k, "
-               "6 months"),
-    ("prompt_engineering", "Marketing copy generator pilot with a few dozen examples, no ML engineers, about 5k "
-                           "requests a month"),
-    ("hybrid", "Fraud alert triage for a bank: 200k labeled alerts of mixed quality, in-house ML team of 8, 10M "
-               "alerts per month, the fraud patterns change every sprint, budget $1M, live in 4 months"),
-    ("prompt_engineering", "Legal contract summarizer: 15k clean labeled summaries, an ML team of 3, 500k requests "
-                           "a month, budget $150k, launch in 8 weeks"),
-]  # fmt: skip
+    (
+        "fine_tuning",
+        "Invoice field extraction for our AP team: 120k clean labeled invoices, an ML team of 6, "
+        "3M documents a month, the format is stable, launch in 5 months, budget $400k",
+    ),
+    (
+        "prompt_engineering",
+        "An internal HR policy Q&A chatbot. No labeled data, two web developers and no ML "
+        "people, policies change every month, we need it in 2 weeks",
+    ),
+    (
+        "hybrid",
+        "Clinical note coding assistant for a hospital network: HIPAA regulated, 60k labeled notes reviewed "
+        "by coders, strong ML team, 2M notes a month, coding guidelines change every quarter, budget $500k, "
+        "6 months",
+    ),
+    (
+        "prompt_engineering",
+        "Marketing copy generator pilot with a few dozen examples, no ML engineers, about 5k requests a month",
+    ),
+    (
+        "hybrid",
+        "Fraud alert triage for a bank: 200k labeled alerts of mixed quality, in-house ML team of 8, 10M "
+        "alerts per month, the fraud patterns change every sprint, budget $1M, live in 4 months",
+    ),
+    (
+        "prompt_engineering",
+        "Legal contract summarizer: 15k clean labeled summaries, an ML team of 3, 500k requests "
+        "a month, budget $150k, launch in 8 weeks",
+    ),
+]
 BY_NAME = {name: approach for approach, name in APPROACH_NAMES.items()}
 
 
@@ -66,10 +83,19 @@ def slack_emulator() -> Iterator[SlackEmulator]:
 @pytest.fixture(scope="module")
 def slack(slack_emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sr.SlackClient]:
     """The Bolt app in-process behind a real HTTP server, talking to the Web API emulator."""
-    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET,  # type: ignore[arg-type]
-                        slack_api_url=slack_emulator.url, advisor_data_dir=tmp_path_factory.mktemp("slack"))
-    server = make_server("127.0.0.1", 0, SlackWsgiApp(build_app(Services(settings)), SECRET),
-                         server_class=_ThreadingWSGIServer, handler_class=_Quiet)  # fmt: skip
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,  # type: ignore[arg-type]
+        slack_api_url=slack_emulator.url,
+        advisor_data_dir=tmp_path_factory.mktemp("slack"),
+    )
+    server = make_server(
+        "127.0.0.1",
+        0,
+        SlackWsgiApp(build_app(Services(settings)), SECRET),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_Quiet,
+    )
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield sr.SlackClient(f"http://127.0.0.1:{server.server_address[1]}", SECRET)
     server.shutdown()
@@ -116,8 +142,12 @@ def cli_approach(text: str) -> str:
 
 
 @pytest.mark.parametrize(("expected", "text"), SCENARIOS, ids=[f"s{i}" for i in range(len(SCENARIOS))])
-def test_same_approach_on_slack_teams_and_cli(expected: str, text: str, slack: sr.SlackClient,
-                                              slack_emulator: SlackEmulator, teams: Teams) -> None:  # fmt: skip
-    got = {"cli": cli_approach(text), "slack": slack_approach(slack, slack_emulator, text),
-           "teams": teams_approach(teams, text)}  # fmt: skip
+def test_same_approach_on_slack_teams_and_cli(
+    expected: str, text: str, slack: sr.SlackClient, slack_emulator: SlackEmulator, teams: Teams
+) -> None:
+    got = {
+        "cli": cli_approach(text),
+        "slack": slack_approach(slack, slack_emulator, text),
+        "teams": teams_approach(teams, text),
+    }
     assert got == {"cli": expected, "slack": expected, "teams": expected}

@@ -38,8 +38,10 @@ APP_ID = CREDENTIALS["connections__service_connection__settings__clientid"]
 BOT_FRAMEWORK = "https://api.botframework.com"  # the issuer of tokens Teams' Bot Connector sends
 KID = "advisor-test-key"
 OUTGOING = "outgoing-test-token"
-FULL = ("We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
-        "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task")  # fmt: skip
+FULL = (
+    "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
+    "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task"
+)
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -104,8 +106,9 @@ def key_lookups(trusted: rsa.RSAPrivateKey) -> Iterator[list[str]]:
 def secured(tmp_path_factory: pytest.TempPathFactory, key_lookups: list[str]) -> Iterator[tuple[AgentServer, Services]]:
     services = teams_services(tmp_path_factory.mktemp("jwt"), **CREDENTIALS)
     inbound = teams_auth(services.settings).configuration
-    outgoing = ConnectionManager(provider_factory=lambda _: FixedToken(),
-                                 connections_configurations={"SERVICE_CONNECTION": inbound})  # fmt: skip
+    outgoing = ConnectionManager(
+        provider_factory=lambda _: FixedToken(), connections_configurations={"SERVICE_CONNECTION": inbound}
+    )
     auth = TeamsAuth(outgoing, inbound, anonymous=False, hosts=OutboundHostValidator(enabled=False))
     server = AgentServer(web_app(TeamsAgent(services, auth))).start()
     yield server, services
@@ -115,8 +118,16 @@ def secured(tmp_path_factory: pytest.TempPathFactory, key_lookups: list[str]) ->
 def token(key: rsa.RSAPrivateKey, connector: Connector, **claims: Any) -> str:
     """A Bot Connector-style token for this bot, signed with `key`; `claims` override the defaults."""
     now = int(time.time())
-    body = {"iss": BOT_FRAMEWORK, "aud": APP_ID, "iat": now, "nbf": now - 5, "exp": now + 600,
-            "serviceurl": connector.url, "jti": uuid.uuid4().hex, **claims}  # fmt: skip
+    body = {
+        "iss": BOT_FRAMEWORK,
+        "aud": APP_ID,
+        "iat": now,
+        "nbf": now - 5,
+        "exp": now + 600,
+        "serviceurl": connector.url,
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
     return jwt.encode(body, key, algorithm="RS256", headers={"kid": KID})
 
 
@@ -124,15 +135,20 @@ def post(secured: tuple[AgentServer, Services], connector: Connector, bearer: st
     """Post a full description with the token; returns the status, what was sent back, and stored conversations."""
     server, services = secured
     teams = Teams(server.url, connector)
-    status, sent = teams.post(teams.message(Chat.personal(), User(f"aad-{uuid.uuid4().hex[:8]}"), FULL),
-                              {"Authorization": f"Bearer {bearer}"})  # fmt: skip
+    status, sent = teams.post(
+        teams.message(Chat.personal(), User(f"aad-{uuid.uuid4().hex[:8]}"), FULL), {"Authorization": f"Bearer {bearer}"}
+    )
     return status, sent, services.store.db.table("conversations").count
 
 
 @pytest.mark.parametrize("case", ["signed with another key", "for another bot", "from another issuer", "expired"])
-def test_tokens_that_fail_validation_are_refused(secured: tuple[AgentServer, Services], connector: Connector,
-                                                trusted: rsa.RSAPrivateKey, key_lookups: list[str],
-                                                case: str) -> None:  # fmt: skip
+def test_tokens_that_fail_validation_are_refused(
+    secured: tuple[AgentServer, Services],
+    connector: Connector,
+    trusted: rsa.RSAPrivateKey,
+    key_lookups: list[str],
+    case: str,
+) -> None:
     now = int(time.time())
     bearer = {
         "signed with another key": token(new_key(), connector),
@@ -147,8 +163,9 @@ def test_tokens_that_fail_validation_are_refused(secured: tuple[AgentServer, Ser
     assert len(key_lookups) == asked + 1  # it got as far as the key: refused by the checks after it
 
 
-def test_a_valid_token_is_accepted(secured: tuple[AgentServer, Services], connector: Connector,
-                                   trusted: rsa.RSAPrivateKey, key_lookups: list[str]) -> None:  # fmt: skip
+def test_a_valid_token_is_accepted(
+    secured: tuple[AgentServer, Services], connector: Connector, trusted: rsa.RSAPrivateKey, key_lookups: list[str]
+) -> None:
     before = secured[1].store.db.table("conversations").count
     status, sent, after = post(secured, connector, token(trusted, connector))
     assert status in (200, 202) and after == before + 1

@@ -14,8 +14,10 @@ from tests.teams.schema import assert_valid_card
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
 DANA = User("aad-dana-0003", "Dana")
-FULL = ("Contract clause tagging: 90k clean labeled clauses, ML team of 4, 2M documents a month, stable taxonomy, "
-        "live in 6 months, budget $350k")  # fmt: skip
+FULL = (
+    "Contract clause tagging: 90k clean labeled clauses, ML team of 4, 2M documents a month, stable taxonomy, "
+    "live in 6 months, budget $350k"
+)
 NOT_A_LEAD = "Only leads can do that"
 
 
@@ -54,8 +56,9 @@ def test_summary_and_decisions_in_the_thread(teams: Teams, services: Services) -
     assert len(refused) == 1 and NOT_A_LEAD in refused[0].text
     assert services.store.decision(cid) is None and decisions(services, cid) == []
 
-    sent = teams.click(thread, LEAD, decide(cid, "needs_info", "What is the monthly volume   per region?"),
-                       reply_to=summary.new_id)  # fmt: skip
+    sent = teams.click(
+        thread, LEAD, decide(cid, "needs_info", "What is the monthly volume   per region?"), reply_to=summary.new_id
+    )
     updated = [s for s in sent if s.method == "PUT"]
     assert [u.activity_id for u in updated] == [summary.new_id]
     assert "Needs info by aad-lead-0001: What is the monthly volume per region?" in card_text(updated[0].card or {})
@@ -71,8 +74,9 @@ def test_summary_and_decisions_in_the_thread(teams: Teams, services: Services) -
 
 def test_summary_without_an_assessment_says_so(teams: Teams) -> None:
     sent = teams.say(Chat.channel().thread("9"), DANA, "summary", mention=True)
-    assert [s.text for s in sent] == ["There is no assessment in this conversation yet. Describe the AI feature "
-                                      "you want to build."]  # fmt: skip
+    assert [s.text for s in sent] == [
+        "There is no assessment in this conversation yet. Describe the AI feature you want to build."
+    ]
 
 
 def test_digest_and_summaries_follow_membership(teams: Teams, connector: Connector, services: Services) -> None:
@@ -103,7 +107,8 @@ def test_digest_and_summaries_follow_membership(teams: Teams, connector: Connect
 
     not_member = teams.say(lead_chat, LEAD, f"summary {hidden}")
     assert [s.text for s in not_member] == [
-        "I couldn't use that: You can only see assessments from chats and channels you are a member of."]
+        "I couldn't use that: You can only see assessments from chats and channels you are a member of."
+    ]
     forged = teams.click(lead_chat, LEAD, decide(hidden, "approved"))
     assert "member of" in forged[0].text and services.store.decision(hidden) is None
     other_tenant = teams.click(Chat(lead_chat.id, tenant="tenant-9999"), LEAD, decide(seen, "approved"))

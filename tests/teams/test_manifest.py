@@ -32,9 +32,9 @@ def decode_png(path: Path) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, b"", b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert zlib.crc32(kind + body) & 0xFFFFFFFF == crc, kind
         header = body if kind == b"IHDR" else header
         idat += body if kind == b"IDAT" else b""
@@ -44,7 +44,7 @@ def decode_png(path: Path) -> tuple[int, int, list[bytes]]:
     raw = zlib.decompress(idat)
     stride = width * 4 + 1
     assert len(raw) == stride * height and all(raw[i * stride] == 0 for i in range(height))  # filter: none
-    return width, height, [raw[i * stride + 1:(i + 1) * stride] for i in range(height)]
+    return width, height, [raw[i * stride + 1 : (i + 1) * stride] for i in range(height)]
 
 
 def test_manifest_is_valid_against_the_official_schema() -> None:
@@ -89,7 +89,7 @@ def test_manifest_fields() -> None:
 def test_icons_are_valid_pngs_of_the_required_size(name: str, size: int) -> None:
     width, height, rows = decode_png(TEAMS / name)
     assert (width, height) == (size, size)
-    pixels = {bytes(row[i:i + 4]) for row in rows for i in range(0, len(row), 4)}
+    pixels = {bytes(row[i : i + 4]) for row in rows for i in range(0, len(row), 4)}
     if name == "outline.png":  # Teams wants white on transparent, nothing else
         assert pixels <= {b"\xff\xff\xff\xff", b"\xff\xff\xff\x00"} and len(pixels) == 2
     else:

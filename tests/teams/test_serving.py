@@ -15,11 +15,11 @@ from aiohttp import web
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.housekeeping import DEDUPE_DAYS
 from bot.logs import QUIET, parse_lines
 from bot.services import Services
-from bot.store import Store
+from bot.storage.store import Store
 from bot.teams.serve import build
+from bot.workflows.housekeeping import DEDUPE_DAYS
 from tests.reliability.test_outbox import wait_until
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, http
@@ -80,8 +80,9 @@ def restore_logging() -> Iterator[None]:
         logging.getLogger(name).setLevel(was)
 
 
-def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 restore_logging: None) -> None:  # fmt: skip
+def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
+) -> None:
     store = Store(isolated_env / "advisor.db")
     assert store.first_time("teams:19:old:1") and store.first_time("teams:19:recent:1")
     old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=DEDUPE_DAYS + 1)).isoformat(timespec="milliseconds")

@@ -52,7 +52,10 @@ def test_no_user_facing_text_outside_messages(module: str) -> None:
 
 def test_the_check_finds_text(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text('"""Doc."""\nimport logging\nlog = logging.getLogger("x")\n'
-                      'A = "Risks"\nB = f"{n} more items"\nC = "👍"\nD = {"verb": "adjust", "c": "x"}\n'
-                      'log.info("started %s", "Quietly")\n', encoding="utf-8")  # fmt: skip
+    sample.write_text(
+        '"""Doc."""\nimport logging\nlog = logging.getLogger("x")\n'
+        'A = "Risks"\nB = f"{n} more items"\nC = "👍"\nD = {"verb": "adjust", "c": "x"}\n'
+        'log.info("started %s", "Quietly")\n',
+        encoding="utf-8",
+    )
     assert [text for _, text in prose(sample)] == ["Risks", " more items", "👍"]

@@ -25,11 +25,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.advisor.conversation import Reply
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.errors import AdvisorError, PermissionDeniedError
-from bot.forms import choices as _choices
-from bot.forms import initial_text, parse_form
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
@@ -48,6 +45,9 @@ from bot.slack.replies import (
     rereview,
     told_on_failure,
 )
+from bot.workflows.conversation import Reply
+from bot.workflows.forms import choices as _choices
+from bot.workflows.forms import initial_text, parse_form
 
 log = logging.getLogger("bot.slack")
 
@@ -95,8 +95,10 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             services.store.set_feedback(conv["id"], user, value)  # one vote per user; a new click replaces it
             if value == "down":
                 try:  # the 👎 is stored already; the modal only adds an optional reason
-                    client.views_open(trigger_id=body["trigger_id"], view=lb.reason_modal(
-                        conv["id"], {"ch": channel, "ts": thread or ""}))  # fmt: skip
+                    client.views_open(
+                        trigger_id=body["trigger_id"],
+                        view=lb.reason_modal(conv["id"], {"ch": channel, "ts": thread or ""}),
+                    )
                     return
                 except SlackApiError as exc:
                     log.warning("reason modal not opened: %s", exc.response.get("error", "?"))
@@ -126,8 +128,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             user, channel, thread = body["user"]["id"], str(conv["channel"]), reply_thread_of(conv)
             with told_on_failure(client, channel, thread):
                 services.store.set_feedback(conv["id"], user, "down", reason)
-                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread,
-                                          text=msg.FEEDBACK_REASON_THANKS)  # fmt: skip
+                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=msg.FEEDBACK_REASON_THANKS)
 
     @app.action("adjust")
     def on_adjust(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -193,9 +194,15 @@ def adjust_view(conversation_id: str, intake: Intake, channel: str, version: int
         for name in [f for f, s in FIELD_STEP.items() if s == step]:
             blocks.append(_input(name, values.get(name)))
     meta = {"c": conversation_id, "ch": channel} | ({"v": version} if version is not None else {})
-    return View(type="modal", callback_id=ADJUST_CALLBACK, private_metadata=lb.compact(meta),
-                title=PlainTextObject(text=msg.ADJUST_TITLE), submit=PlainTextObject(text=msg.ADJUST_SUBMIT),
-                close=PlainTextObject(text=msg.MODAL_CANCEL), blocks=blocks)  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=ADJUST_CALLBACK,
+        private_metadata=lb.compact(meta),
+        title=PlainTextObject(text=msg.ADJUST_TITLE),
+        submit=PlainTextObject(text=msg.ADJUST_SUBMIT),
+        close=PlainTextObject(text=msg.MODAL_CANCEL),
+        blocks=blocks,
+    )
 
 
 def _input(name: str, value: Any) -> InputBlock:
@@ -205,19 +212,21 @@ def _input(name: str, value: Any) -> InputBlock:
     if choices:
         options = [Option(value=json.dumps(v), label=lbl) for lbl, v in choices]
         initial = next((o for o, (_, v) in zip(options, choices, strict=True) if v == value), None)
-        element = StaticSelectElement(action_id="value", options=options, initial_option=initial,
-                                      placeholder=msg.ADJUST_UNKNOWN)  # fmt: skip
+        element = StaticSelectElement(
+            action_id="value", options=options, initial_option=initial, placeholder=msg.ADJUST_UNKNOWN
+        )
     else:
         initial_value = initial_text(value) or None
-        element = PlainTextInputElement(action_id="value", initial_value=initial_value,
-                                        multiline=name == "use_case", max_length=500)  # fmt: skip
+        element = PlainTextInputElement(
+            action_id="value", initial_value=initial_value, multiline=name == "use_case", max_length=500
+        )
     return InputBlock(block_id=name, label=label, element=element, optional=True)
 
 
 def parse_adjust(state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The modal's values by field, and inline errors by block (field) for anything that isn't valid.
 
-    Parsed by the platform-neutral form (bot/forms.py, as Teams' input card is): numbers as people type them,
+    Parsed by the platform-neutral form (bot/workflows/forms.py, as Teams' input card is): numbers as people type them,
     and a dropdown value that isn't one of the field's options (a forged payload) is an error, not a crash.
     """
     raw: dict[str, Any] = {}

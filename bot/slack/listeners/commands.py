@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.advisor import tco
-from bot.advisor.conversation import ConversationKey
 from bot.advisor.engine import APPROACH_NAMES
 from bot.advisor.extract import extract
 from bot.errors import AdvisorError
@@ -21,6 +20,7 @@ from bot.slack import messages as msg
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import respond_digest
 from bot.slack.replies import Turn, post_reply, run_turn, told_on_failure
+from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger("bot.slack")
 
@@ -87,8 +87,12 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
     facts = {f.field: f.value for f in read.facts} if read else {}
     try:
         assumptions = tco.load_assumptions(services.settings.advisor_tco_config)
-        est = tco.estimate(facts.get("monthly_requests"), labeled_examples=facts.get("labeled_examples"),
-                           changes_often=facts.get("changes_often"), assumptions=assumptions)  # fmt: skip
+        est = tco.estimate(
+            facts.get("monthly_requests"),
+            labeled_examples=facts.get("labeled_examples"),
+            changes_often=facts.get("changes_often"),
+            assumptions=assumptions,
+        )
     except AdvisorError as exc:
         return {"text": msg.ERROR_INPUT.format(error=bk.escape(str(exc)))}
     blocks = bk.tco_blocks(est)
@@ -110,16 +114,22 @@ def status_reply(services: Services, user: str) -> dict[str, Any]:
         rec = services.store.latest_recommendation(conv["id"])
         outcome = f" · {APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%})" if rec else ""
         where = f"<#{conv['channel']}>" if str(conv["channel"]).startswith(("C", "G")) else msg.STATUS_DM
-        lines.append(msg.STATUS_LINE.format(id=conv["id"], where=where, state=state, outcome=outcome,
-                                            date=str(conv["updated_at"])[:10]))  # fmt: skip
+        lines.append(
+            msg.STATUS_LINE.format(
+                id=conv["id"], where=where, state=state, outcome=outcome, date=str(conv["updated_at"])[:10]
+            )
+        )
     return {"text": "\n".join(lines)}
 
 
 def start(services: Services, client: WebClient, respond: Respond, command: dict[str, Any], description: str) -> None:
     """Open a new thread in the channel for an assessment, then answer the description (if any) in it."""
     channel, user, team = command["channel_id"], command["user_id"], command.get("team_id", "")
-    opening = (msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
-               if description else msg.START_THREAD.format(user=bk.user_id(user)))  # fmt: skip
+    opening = (
+        msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
+        if description
+        else msg.START_THREAD.format(user=bk.user_id(user))
+    )
     try:
         posted = client.chat_postMessage(channel=channel, text=opening)
     except SlackApiError as exc:
@@ -138,7 +148,7 @@ def start(services: Services, client: WebClient, respond: Respond, command: dict
 def ask_reply(services: Services, question: str) -> dict[str, Any]:
     """A knowledge-base answer with its sources (the retrieval layer is looked up lazily)."""
     try:
-        from bot.ask import ask
+        from bot.knowledge.ask import ask
 
         found = ask(question, services.knowledge, services.llm)
         text, citations = found.text, found.citations

@@ -10,9 +10,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.advisor.conversation import ConversationKey
-from bot.advisor.digest import parse_period
-from bot.advisor.summary import needs_review, status_label
 from bot.errors import AdvisorError
 from bot.services import Services
 from bot.slack import blocks as bk
@@ -21,6 +18,9 @@ from bot.slack import messages as msg
 from bot.slack.access import SlackLeads, team_of
 from bot.slack.listeners.leads import digest_links, told_privately
 from bot.slack.replies import Turn, run_turn
+from bot.workflows.conversation import ConversationKey
+from bot.workflows.digest import parse_period
+from bot.workflows.summary import needs_review, status_label
 
 log = logging.getLogger("bot.slack")
 
@@ -40,11 +40,18 @@ def my_assessments(services: Services, user: str, team: str) -> list[lb.MyAssess
         decided = store.decision(cid)
         stale = bool(decided) and needs_review((decided or {}).get("intake_version"), conv.get("version"))
         status = status_label(decided["status"] if decided else None, rec is not None, stale)
-        out.append(lb.MyAssessment(
-            conversation_id=cid, channel=str(conv["channel"]), thread=str(conv["thread"]),
-            use_case=store.latest_intake(cid).values.use_case, approach=rec.approach if rec else None,
-            confidence=rec.confidence if rec else None, status=status, updated_at=str(conv["updated_at"]),
-        ))  # fmt: skip
+        out.append(
+            lb.MyAssessment(
+                conversation_id=cid,
+                channel=str(conv["channel"]),
+                thread=str(conv["thread"]),
+                use_case=store.latest_intake(cid).values.use_case,
+                approach=rec.approach if rec else None,
+                confidence=rec.confidence if rec else None,
+                status=status,
+                updated_at=str(conv["updated_at"]),
+            )
+        )
         if len(out) == MY_LIMIT:
             break
     return out
@@ -55,8 +62,9 @@ def home_for(services: Services, team: SlackLeads, user: str, team_id: str) -> V
     links = digest_links(team.access)
     digest = None
     if team.leads.is_lead(user):
-        digest = team.leads.digest(user, platform="slack", team=team_id, period=parse_period(HOME_PERIOD),
-                                   can_see=team.access.viewer(user))  # fmt: skip
+        digest = team.leads.digest(
+            user, platform="slack", team=team_id, period=parse_period(HOME_PERIOD), can_see=team.access.viewer(user)
+        )
     return lb.home_view(my_assessments(services, user, team_id), links, digest, digest_since=HOME_PERIOD)
 
 

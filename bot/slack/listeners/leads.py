@@ -18,9 +18,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.advisor.conversation import ConversationKey
-from bot.advisor.digest import parse_period
-from bot.advisor.summary import STATUS_LABELS
 from bot.errors import AdvisorError, InputError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import blocks as bk
@@ -28,6 +25,9 @@ from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackAccess, SlackLeads, team_of
 from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_thread_of, told_on_failure
+from bot.workflows.conversation import ConversationKey
+from bot.workflows.digest import parse_period
+from bot.workflows.summary import STATUS_LABELS
 
 log = logging.getLogger("bot.slack")
 
@@ -77,8 +77,13 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
         if user:
             client.chat_postMessage(channel=user, text=bk.clip(text, 3000))
     except Exception as exc:  # the user can't be told; at least the log says so
-        log.warning("could not tell %s: %s", user, exc.response.get("error", "?") if isinstance(
-            exc, SlackApiError) and exc.response is not None else type(exc).__name__)  # fmt: skip
+        log.warning(
+            "could not tell %s: %s",
+            user,
+            exc.response.get("error", "?")
+            if isinstance(exc, SlackApiError) and exc.response is not None
+            else type(exc).__name__,
+        )
 
 
 @contextmanager
@@ -122,8 +127,15 @@ def is_stale_card(services: Services, conv: dict[str, Any], body: dict[str, Any]
     return card is not None and str(card["ts"]) != str(clicked or "")
 
 
-def acted_on(services: Services, team: SlackLeads, client: WebClient, body: dict[str, Any], conversation_id: str,
-             *, card: bool = False) -> dict[str, Any] | None:  # fmt: skip
+def acted_on(
+    services: Services,
+    team: SlackLeads,
+    client: WebClient,
+    body: dict[str, Any],
+    conversation_id: str,
+    *,
+    card: bool = False,
+) -> dict[str, Any] | None:
     """The conversation a button names, or None after telling the user why not: unknown id, another
     workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
     a click on an outdated card, or a user who isn't a member of the assessment's private channel."""
@@ -166,8 +178,14 @@ def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any],
     return {"text": lb.summary_text(summary), "blocks": bk.to_dicts(blocks)}
 
 
-def post(services: Services, client: WebClient, channel: str, thread: str | None, conversation_id: str | None,
-         message: dict[str, Any]) -> None:  # fmt: skip
+def post(
+    services: Services,
+    client: WebClient,
+    channel: str,
+    thread: str | None,
+    conversation_id: str | None,
+    message: dict[str, Any],
+) -> None:
     """Post a message in a thread through the outbox, which retries what Slack doesn't take."""
     queue(services, channel, thread, conversation_id, [Outgoing("message", message)])
     deliver(services, client, channel, thread)
@@ -196,11 +214,19 @@ def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any])
     """Whether the summary a lead acted on still shows the assessment's intake version and decision."""
     decided = services.store.decision(str(conv["id"]))
     return int(state.get("v") or 0) == int(conv.get("version") or 0) and str(state.get("d") or "") == (
-        decided["status"] if decided else "")  # fmt: skip
+        decided["status"] if decided else ""
+    )
 
 
-def _refresh(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any],
-             channel: str | None, ts: str | None, viewer: str) -> None:  # fmt: skip
+def _refresh(
+    services: Services,
+    team: SlackLeads,
+    client: WebClient,
+    conv: dict[str, Any],
+    channel: str | None,
+    ts: str | None,
+    viewer: str,
+) -> None:
     """Update a summary message in place with the assessment's current state through the outbox (in order after
     what the thread has queued), then deliver the thread. Only in the assessment's own channel: the location
     comes from the payload, and a forged one must not overwrite other messages."""
@@ -273,8 +299,13 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
                 if not _is_current(services, conv, meta):
                     raise StaleError(msg.STALE_SUMMARY_MODAL)
                 row = team.leads.decide(str(conv["id"]), user, status, note, platform="slack", team=team_of(body))
-                queue(services, str(conv["channel"]), reply_thread_of(conv), str(conv["id"]),
-                      [Outgoing("message", {"text": decision_notice(conv, row, user)})])  # fmt: skip
+                queue(
+                    services,
+                    str(conv["channel"]),
+                    reply_thread_of(conv),
+                    str(conv["id"]),
+                    [Outgoing("message", {"text": decision_notice(conv, row, user)})],
+                )
         except AdvisorError as exc:
             refuse(refusal(exc))
             return
@@ -284,16 +315,24 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         ack()
         with told_privately(client, body):
-            _refresh(services, team, client, services.store.get_conversation(str(conv["id"])), meta.get("ch"),
-                     meta.get("ts"), user)  # fmt: skip
+            _refresh(
+                services,
+                team,
+                client,
+                services.store.get_conversation(str(conv["id"])),
+                meta.get("ch"),
+                meta.get("ts"),
+                user,
+            )
 
 
 def decision_notice(conv: dict[str, Any], row: dict[str, Any], lead: str) -> str:
     """What the requester is told in the thread when a lead records a decision."""
     label = STATUS_LABELS[str(row["status"])]
     if row["note"]:
-        return msg.DECISION_NOTICE_NOTE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead),
-                                               note=bk.safe(row["note"], 2500))  # fmt: skip
+        return msg.DECISION_NOTICE_NOTE.format(
+            requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead), note=bk.safe(row["note"], 2500)
+        )
     return msg.DECISION_NOTICE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead))
 
 
@@ -326,8 +365,9 @@ def digest_reply(services: Services, team: SlackLeads, user: str, team_id: str, 
         period = parse_period(period_text, default="7d")
         if channel is not None and not team.access.can_see(user, channel):
             return {"response_type": "ephemeral", "text": msg.DIGEST_HIDDEN_CHANNEL.format(channel=channel)}
-        digest = team.leads.digest(user, platform="slack", team=team_id, period=period,
-                                   can_see=team.access.viewer(user), channel=channel)  # fmt: skip
+        digest = team.leads.digest(
+            user, platform="slack", team=team_id, period=period, can_see=team.access.viewer(user), channel=channel
+        )
     except UsageError as exc:
         return {"response_type": "ephemeral", "text": str(exc)}
     except InputError as exc:
@@ -343,8 +383,7 @@ def digest_links(access: SlackAccess) -> lb.Linker:
     return lambda channel, thread: access.permalink(channel, None if thread == DM_THREAD else thread)
 
 
-def respond_digest(services: Services, team: SlackLeads, command: dict[str, Any], text: str,
-                   respond: Respond) -> None:  # fmt: skip
+def respond_digest(services: Services, team: SlackLeads, command: dict[str, Any], text: str, respond: Respond) -> None:
     """Answer the digest subcommand through the command's response_url (after the ack)."""
     try:
         reply = digest_reply(services, team, str(command["user_id"]), str(command.get("team_id") or ""), text)

@@ -1,6 +1,6 @@
 """A LangChain retriever over the knowledge index.
 
-Kept apart from `bot.retrieval` because importing `langchain_core` costs about 0.7 s and 40 MB: only code that
+Kept apart from `bot.knowledge.retrieval` because importing `langchain_core` costs about 0.7 s and 40 MB: only code that
 hands the knowledge base to LangChain imports this module.
 """
 
@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 
 class KnowledgeRetriever(BaseRetriever):
-    """A LangChain retriever over a `bot.retrieval.KnowledgeIndex`."""
+    """A LangChain retriever over a `bot.knowledge.retrieval.KnowledgeIndex`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -24,7 +24,9 @@ class KnowledgeRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [
-            Document(page_content=p.text,
-                     metadata={"source": p.source, "section": p.section, "score": p.score, "title": p.title})
+            Document(
+                page_content=p.text,
+                metadata={"source": p.source, "section": p.section, "score": p.score, "title": p.title},
+            )
             for p in self.index.search(query, self.k)
-        ]  # fmt: skip
+        ]

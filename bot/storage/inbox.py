@@ -24,10 +24,10 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.sqlite import prompt_transaction, select_rows, update_row
-from bot.store import Store, now
+from bot.storage.sqlite import prompt_transaction, select_rows, update_row
+from bot.storage.store import Store, now
 
-log = logging.getLogger("bot.inbox")
+log = logging.getLogger("bot.storage.inbox")
 
 MAX_ATTEMPTS = 3  # a turn that kills the process this often is given up (told to the user), not retried forever
 MAX_GROUP = 20  # turns answered together at most (bounds the work a crash makes redo)
@@ -52,8 +52,7 @@ Commit = Callable[[list[Outcome]], None]
 class Inbox:
     """The persisted queue of received turns (table `inbox`)."""
 
-    def __init__(self, store: Store,
-                 lock_for: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:  # fmt: skip
+    def __init__(self, store: Store, lock_for: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:
         self.store = store
         # `add` runs on the ack path: its own connection and lock, so an ack never waits for the store's lock while
         # listener threads or the outbox worker hold it (SQLite still orders the writes; each is one short commit).
@@ -140,8 +139,17 @@ class Inbox:
             with self.store.transaction() as db:
                 before = _snapshot(db, key)
                 attempts = int(item["attempts"]) + 1
-                update_row(db, "inbox", item["id"], {"state": "started", "snapshot": json.dumps(group_snapshot),
-                                                     "attempts": attempts, "updated_at": now()})  # fmt: skip
+                update_row(
+                    db,
+                    "inbox",
+                    item["id"],
+                    {
+                        "state": "started",
+                        "snapshot": json.dumps(group_snapshot),
+                        "attempts": attempts,
+                        "updated_at": now(),
+                    },
+                )
             outcomes.append(self._run({**item, "attempts": attempts}, work, give_up, before))
             done.append(int(item["id"]))
             later = [r for r in self.unfinished(key) if int(r["id"]) not in done]
@@ -170,8 +178,9 @@ class Inbox:
 
 def _record_key(db: sqlite_utils.Database, key: str, stamp: str) -> bool:
     """Record a dedupe key in `processed_events`; False when it was there already."""
-    return db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)",
-                      [key, stamp]).rowcount == 1  # fmt: skip
+    return (
+        db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)", [key, stamp]).rowcount == 1
+    )
 
 
 def _snapshot(db: sqlite_utils.Database, key: str) -> dict[str, Any]:
@@ -179,8 +188,12 @@ def _snapshot(db: sqlite_utils.Database, key: str) -> dict[str, Any]:
     if not rows:
         return {"key": key, "conversation": None}
     conv = rows[0]
-    marks = {t: db.execute(f"select coalesce(max(rowid), 0) from [{t}] where conversation_id = ?",
-                           [conv["id"]]).fetchone()[0] for t in TURN_TABLES}  # fmt: skip
+    marks = {
+        t: db.execute(f"select coalesce(max(rowid), 0) from [{t}] where conversation_id = ?", [conv["id"]]).fetchone()[
+            0
+        ]
+        for t in TURN_TABLES
+    }
     return {"key": key, "conversation": conv, "marks": marks}
 
 

@@ -31,9 +31,9 @@ from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
 from bot.config import Settings
 from bot.errors import InputError
-from bot.grounding import UserText, numbers_in, stated_number, ungrounded_numbers
+from bot.llm.grounding import UserText, numbers_in, stated_number, ungrounded_numbers
+from bot.llm.templates import Template, load_all
 from bot.redact import KINDS, parse_kinds, redact
-from bot.templates import Template, load_all
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,10 @@ class IntakeDraft(BaseModel):
     behavior_gap: bool | None = None
     has_fine_tuned_model: bool | None = None
     # One map rather than a {value, evidence} object per field: the tool schema stays a third of the size.
-    evidence: dict[str, str] = Field(default_factory=dict, description=(
-        "For every field filled above, its name -> the user's words that state it, copied exactly."))
+    evidence: dict[str, str] = Field(
+        default_factory=dict,
+        description=("For every field filled above, its name -> the user's words that state it, copied exactly."),
+    )
 
 
 @functools.cache
@@ -98,8 +100,12 @@ class TurnUsage:
 
     def as_dict(self) -> dict[str, int]:
         """The counts recorded on a recommendation."""
-        return {"calls": self.calls, "prompt_tokens_est": self.prompt_tokens,
-                "completion_tokens_est": self.completion_tokens, "failures": self.failures}  # fmt: skip
+        return {
+            "calls": self.calls,
+            "prompt_tokens_est": self.prompt_tokens,
+            "completion_tokens_est": self.completion_tokens,
+            "failures": self.failures,
+        }
 
 
 _TURN: contextvars.ContextVar[TurnUsage | None] = contextvars.ContextVar("llm_turn", default=None)
@@ -140,7 +146,7 @@ class CircuitBreaker:
 
 
 class BudgetStore(Protocol):
-    """Where the daily budget is counted (`bot.store.Store`), so restarts and other processes share it."""
+    """Where the daily budget is counted (`bot.storage.store.Store`), so restarts and other processes share it."""
 
     def take_llm_call(self, day: str, limit: int) -> bool: ...
 
@@ -355,15 +361,17 @@ class LlmClient:
                 self.budget.add_tokens(sent)  # a failed request may still have been billed
                 usage.failures += 1
                 self.breaker.failure()
-                log.warning("LLM call %s failed (%s): %s", template.ref, type(exc).__name__,
-                            redact(str(exc), KINDS)[:300])  # fmt: skip
+                log.warning(
+                    "LLM call %s failed (%s): %s", template.ref, type(exc).__name__, redact(str(exc), KINDS)[:300]
+                )
                 attempts += 1
                 if attempts > self.retries or not _retryable(exc):
                     raise LlmUnavailable(type(exc).__name__) from None
                 continue
             self.breaker.success()
-            received = estimate_tokens(result if isinstance(result, str) else json.dumps(
-                result.model_dump(exclude_none=True)))  # fmt: skip
+            received = estimate_tokens(
+                result if isinstance(result, str) else json.dumps(result.model_dump(exclude_none=True))
+            )
             usage.completion_tokens += received
             self.budget.add_tokens(sent + received)
             return result
@@ -388,8 +396,9 @@ class LlmClient:
 
     # --- extraction ---
 
-    def extract(self, text: str, offline: Extraction, *, turn: int | None = None,
-                expecting: list[str] | None = None) -> Extraction:  # fmt: skip
+    def extract(
+        self, text: str, offline: Extraction, *, turn: int | None = None, expecting: list[str] | None = None
+    ) -> Extraction:
         """The offline extraction plus the model's facts, merged by `merge_facts`; offline alone on failure."""
         variables = {
             "allowed_values": "\n".join(f"{k}: {', '.join(v)}" for k, v in ALLOWED_VALUES.items()),
@@ -403,13 +412,25 @@ class LlmClient:
         facts, rejected = merge_facts(offline.facts, draft, text, turn=turn, weak=offline.weak)
         if rejected:
             log.info("LLM facts rejected: %s", "; ".join(f"{k}: {why}" for k, why in rejected.items()))
-        return Extraction(facts=facts, notes=list(offline.notes), unclear=list(offline.unclear),
-                          weak=offline.weak - {f.field for f in facts if f.provenance.source == "llm"})  # fmt: skip
+        return Extraction(
+            facts=facts,
+            notes=list(offline.notes),
+            unclear=list(offline.unclear),
+            weak=offline.weak - {f.field for f in facts if f.provenance.source == "llm"},
+        )
 
     # --- wording ---
 
-    def write(self, purpose: str, variables: dict[str, str], fallback: str, *, must_mention: str | None = None,
-              max_chars: int = 1500, grounded_in: tuple[str, ...] | None = None) -> Written:  # fmt: skip
+    def write(
+        self,
+        purpose: str,
+        variables: dict[str, str],
+        fallback: str,
+        *,
+        must_mention: str | None = None,
+        max_chars: int = 1500,
+        grounded_in: tuple[str, ...] | None = None,
+    ) -> Written:
         """Model-written text checked for grounding, or `fallback` (the offline wording) when the check fails.
 
         Numbers in the text must appear in the variables named by `grounded_in` (default: all of them).
@@ -440,15 +461,20 @@ class LlmClient:
         }
         written = self.write("verdict", variables, rec.verdict, must_mention=name.split(" (")[0], max_chars=1200)
         usage = self._usage()
-        return rec.model_copy(update={
-            "verdict": written.text, "wording": written.wording,
-            "templates": {**rec.templates, **usage.templates, **written.templates}, "llm_usage": usage.as_dict(),
-        })  # fmt: skip
+        return rec.model_copy(
+            update={
+                "verdict": written.text,
+                "wording": written.wording,
+                "templates": {**rec.templates, **usage.templates, **written.templates},
+                "llm_usage": usage.as_dict(),
+            }
+        )
 
     def word_questions(self, questions_text: str, intake: Intake) -> Written:
         """Reworded question round (same count of numbered questions), or the deterministic text."""
-        written = self.write("question_wording", {"known_facts": data(facts_text(intake)),
-                                                  "questions": questions_text}, questions_text)  # fmt: skip
+        written = self.write(
+            "question_wording", {"known_facts": data(facts_text(intake)), "questions": questions_text}, questions_text
+        )
         wanted = len(re.findall(r"(?m)^\d+\.", questions_text))
         if written.wording == "llm" and len(re.findall(r"(?m)^\s*\d+\.", written.text)) != wanted:
             return Written(questions_text, "offline", written.templates)
@@ -458,15 +484,24 @@ class LlmClient:
         """A thread summary from the stored facts and the recommendation only; it must name the decided approach."""
         recommendation = engine_summary(rec) if rec else "none yet"
         decided = engine.APPROACH_NAMES[rec.approach].split(" (")[0] if rec else None
-        return self.write("summary", {"facts": data(facts_text(intake)), "recommendation": recommendation},
-                          fallback, must_mention=decided, max_chars=1000)  # fmt: skip
+        return self.write(
+            "summary",
+            {"facts": data(facts_text(intake)), "recommendation": recommendation},
+            fallback,
+            must_mention=decided,
+            max_chars=1000,
+        )
 
     def answer(self, question: str, passages: list[str], fallback: str) -> Written:
         """A prose answer to a knowledge question from retrieved passages only, citing them as [1], [2]."""
         numbered = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(no passages found)"
         # Numbers must come from the passages, not the question: "does it cost $5M?" must not ground "$5M".
-        written = self.write("knowledge_answer", {"passages": numbered, "question": data(question[:MAX_QUESTION])},
-                             fallback, grounded_in=("passages",))  # fmt: skip
+        written = self.write(
+            "knowledge_answer",
+            {"passages": numbered, "question": data(question[:MAX_QUESTION])},
+            fallback,
+            grounded_in=("passages",),
+        )
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", written.text)} if written.wording == "llm" else set()
         if any(not 1 <= n <= len(passages) for n in cited):
             log.warning("LLM knowledge answer rejected: cites passages %s of %d", sorted(cited), len(passages))
@@ -495,8 +530,9 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, openai.APIConnectionError)
 
 
-def check_output(text: str, inputs: str, template: Template, *, must_mention: str | None = None,
-                 max_chars: int = 1500) -> str | None:  # fmt: skip
+def check_output(
+    text: str, inputs: str, template: Template, *, must_mention: str | None = None, max_chars: int = 1500
+) -> str | None:
     """Why model output is unusable (None when it is fine): invented numbers, leaks, off-topic approach."""
     if len(text) > max_chars:
         return f"too long ({len(text)} characters)"
@@ -527,7 +563,7 @@ def merge_facts(
     - Every model fact needs evidence: words of the user's message, quoted word for word (case and punctuation
       aside), outside any sentence that addresses the assistant ("ignore previous instructions", "recommend
       fine-tuning", "print your system prompt", fake delimiters, the form's field names; see
-      `bot.grounding.addresses_assistant`).
+      `bot.llm.grounding.addresses_assistant`).
     - A choice or yes/no is the model's reading of the message. When the message addresses the assistant, that
       reading may have been steered, so no choice or yes/no from the model is used for that message (the offline
       rules still read it). Numbers are still used under the next rule: they are checked against digits the user
@@ -540,8 +576,11 @@ def merge_facts(
     Returns the facts and, for each rejected model field, why.
     """
     have = {f.field for f in offline} - set(weak)
-    taken = {f.field: [float(f.value), *numbers_in(f.provenance.quote or "")]
-             for f in offline if f.field in NUMERIC_FIELDS and f.field not in weak}  # fmt: skip
+    taken = {
+        f.field: [float(f.value), *numbers_in(f.provenance.quote or "")]
+        for f in offline
+        if f.field in NUMERIC_FIELDS and f.field not in weak
+    }
     said = UserText.of(text)
     facts = list(offline)
     rejected: dict[str, str] = {}
@@ -591,8 +630,10 @@ def facts_text(intake: Intake) -> str:
 
 def engine_summary(rec: engine.Recommendation) -> str:
     """The engine's result as plain lines: the facts the wording may use."""
-    lines = [f"Approach: {engine.APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%} confidence; "
-             f"{rec.confidence_reason})", f"Gap: {rec.gap}"]  # fmt: skip
+    lines = [
+        f"Approach: {engine.APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%} confidence; {rec.confidence_reason})",
+        f"Gap: {rec.gap}",
+    ]
     lines += [f"Hard constraint: {g.reason}" for g in rec.gates]
     # What the verdict may argue: only the reasons that lean the chosen way, and the trade-off against it.
     lines += [f"Reason for the approach: {text}" for text in rec.because]
@@ -600,8 +641,9 @@ def engine_summary(rec: engine.Recommendation) -> str:
     lines += [f"Factor (step {f.step}, {f.name}, leans {f.leans}): {f.why}" for f in rec.factors]
     months = rec.tco.horizon_months
     span = f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"  # the configured TCO horizon
-    lines += [f"{span} cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}"
-              for k, c in rec.tco.approaches.items()]  # fmt: skip
+    lines += [
+        f"{span} cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}" for k, c in rec.tco.approaches.items()
+    ]
     lines += [f"Risk: {r}" for r in rec.risks[:3]]
     lines += [f"Next step: {s}" for s in rec.next_steps[:3]]
     lines += [f"Would change: {w}" for w in rec.would_change[:2]]

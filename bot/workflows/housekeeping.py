@@ -14,12 +14,12 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.store import ago
+from bot.storage.store import ago
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-log = logging.getLogger("bot.housekeeping")
+log = logging.getLogger("bot.workflows.housekeeping")
 
 DEDUPE_DAYS = 7.0
 """How long a dedupe key is kept. A key only has to outlive redeliveries of what it marks: Slack retries an event
@@ -58,8 +58,13 @@ def sweep(services: Services) -> Swept:
             log.exception("housekeeping: deleting old %s failed", name.replace("_", " "))
     swept = Swept(**counts)
     if any(counts.values()):
-        log.info("housekeeping: deleted %d dedupe keys, %d finished deliveries, %d conversations (retention)",
-                 swept.dedupe_keys, swept.deliveries, swept.conversations, extra={"event": "housekeeping"})  # fmt: skip
+        log.info(
+            "housekeeping: deleted %d dedupe keys, %d finished deliveries, %d conversations (retention)",
+            swept.dedupe_keys,
+            swept.deliveries,
+            swept.conversations,
+            extra={"event": "housekeeping"},
+        )
     return swept
 
 

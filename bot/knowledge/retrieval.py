@@ -2,7 +2,7 @@
 
 The index lives in its own database (`<ADVISOR_DATA_DIR>/knowledge.db`) and follows the files on disk:
 `ensure_fresh()` re-indexes only files whose content changed, and drops files that disappeared. The LangChain
-retriever over it is in `bot.knowledge_retriever`, so importing this module does not import LangChain.
+retriever over it is in `bot.knowledge.retriever`, so importing this module does not import LangChain.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
-from bot.query_expansion import expand
+from bot.knowledge.query_expansion import expand
 from bot.redact import scrub_secrets
 from bot.resources import load_yaml
-from bot.sqlite import locked_transaction, open_database
+from bot.storage.sqlite import locked_transaction, open_database
 
 log = logging.getLogger(__name__)
 
@@ -306,8 +306,10 @@ class IndexReport:
 
     def summary(self) -> str:
         """One line for humans."""
-        return (f"{len(self.indexed)} indexed, {len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-                f"{len(self.errors)} with errors; {self.chunks} passages searchable")  # fmt: skip
+        return (
+            f"{len(self.indexed)} indexed, {len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.errors)} with errors; {self.chunks} passages searchable"
+        )
 
 
 @dataclass(frozen=True)
@@ -392,18 +394,27 @@ class KnowledgeIndex:
             db.table("meta").create({"key": str, "value": str}, pk="key")
             db.table("meta").insert_all([{"key": k, "value": v} for k, v in wanted.items()])
             db.table("files").create(
-                {"source": str, "path": str, "mtime_ns": int, "size": int, "sha256": str, "title": str,
-                 "meta": str, "chunks": int, "error": str},
+                {
+                    "source": str,
+                    "path": str,
+                    "mtime_ns": int,
+                    "size": int,
+                    "sha256": str,
+                    "title": str,
+                    "meta": str,
+                    "chunks": int,
+                    "error": str,
+                },
                 pk="source",
-            )  # fmt: skip
+            )
             db.table("chunks").create(
-                {"id": int, "source": str, "section": str, "title": str, "tags": str, "text": str,
-                 "position": int},
+                {"id": int, "source": str, "section": str, "title": str, "tags": str, "text": str, "position": int},
                 pk="id",
-            )  # fmt: skip
+            )
             db.table("chunks").create_index(["source"])
-            db.table("chunks").enable_fts(["title", "section", "tags", "text"], tokenize=self.tokenize,
-                                    create_triggers=True)  # fmt: skip
+            db.table("chunks").enable_fts(
+                ["title", "section", "tags", "text"], tokenize=self.tokenize, create_triggers=True
+            )
 
     # --- keeping fresh ---
 
@@ -469,8 +480,17 @@ class KnowledgeIndex:
                 log.warning("knowledge file %s: %s", source, error)
         return report
 
-    def _index_file(self, db: sqlite_utils.Database, source: str, path: Path, stat: Stat,
-                    row: dict[str, Any] | None, report: IndexReport, *, force: bool) -> None:  # fmt: skip
+    def _index_file(
+        self,
+        db: sqlite_utils.Database,
+        source: str,
+        path: Path,
+        stat: Stat,
+        row: dict[str, Any] | None,
+        report: IndexReport,
+        *,
+        force: bool,
+    ) -> None:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -478,9 +498,16 @@ class KnowledgeIndex:
             return
         sha = hashlib.sha256(data).hexdigest()
         record: dict[str, Any] = {
-            "source": source, "path": str(path), "mtime_ns": stat[0], "size": stat[1], "sha256": sha,
-            "title": "", "meta": "{}", "chunks": 0, "error": None,
-        }  # fmt: skip
+            "source": source,
+            "path": str(path),
+            "mtime_ns": stat[0],
+            "size": stat[1],
+            "sha256": sha,
+            "title": "",
+            "meta": "{}",
+            "chunks": 0,
+            "error": None,
+        }
         if row and row["sha256"] == sha and not force:
             db.table("files").update(source, {"mtime_ns": stat[0], "size": stat[1]})  # touched, not changed
             report.keep(source, row["error"])
@@ -497,13 +524,18 @@ class KnowledgeIndex:
             db.table("files").upsert(record, pk="source")
             return
         db.table("chunks").insert_all(
-            {"source": c.source, "section": c.section, "title": c.title, "tags": c.tags, "text": c.text,
-             "position": c.position}
+            {
+                "source": c.source,
+                "section": c.section,
+                "title": c.title,
+                "tags": c.tags,
+                "text": c.text,
+                "position": c.position,
+            }
             for c in doc.chunks
-        )  # fmt: skip
+        )
         meta = {k: v for k, v in doc.meta.items() if isinstance(v, str | int | float | bool | list)}
-        record |= {"title": doc.title, "meta": yaml.safe_dump(meta, allow_unicode=True),
-                   "chunks": len(doc.chunks)}  # fmt: skip
+        record |= {"title": doc.title, "meta": yaml.safe_dump(meta, allow_unicode=True), "chunks": len(doc.chunks)}
         db.table("files").upsert(record, pk="source")
         report.indexed.append(source)
 
@@ -546,8 +578,16 @@ class KnowledgeIndex:
         with self._lock:
             rows = self.db.execute(sql, [match, max(k, RERANK_POOL) if self.rerank else k]).fetchall()
         # Whatever a knowledge file holds, nothing shaped like a secret is ever shown (or posted in Slack and Teams).
-        passages = [Passage(source=r[0], section=scrub_secrets(r[1]), title=scrub_secrets(r[2]),
-                            text=scrub_secrets(r[3]), score=round(-r[4], 4)) for r in rows]  # fmt: skip
+        passages = [
+            Passage(
+                source=r[0],
+                section=scrub_secrets(r[1]),
+                title=scrub_secrets(r[2]),
+                text=scrub_secrets(r[3]),
+                score=round(-r[4], 4),
+            )
+            for r in rows
+        ]
         return tuple(heading_rerank(passages, query)[:k] if self.rerank else passages)
 
     def files(self) -> list[dict[str, Any]]:
@@ -581,8 +621,9 @@ class KnowledgeIndex:
         # Copies: a recommendation may be changed later, the cached set must not be.
         return [c.model_copy() for c in self._citations(tuple(queries), skip, self.generation())]
 
-    def _find_citations(self, queries: tuple[str, ...], skip: frozenset[str],
-                        generation: tuple[int, int]) -> tuple[Citation, ...]:  # fmt: skip
+    def _find_citations(
+        self, queries: tuple[str, ...], skip: frozenset[str], generation: tuple[int, int]
+    ) -> tuple[Citation, ...]:
         citations: dict[tuple[str, str], Citation] = {}
         for query in queries:
             for p in self.search(query, 3):
@@ -731,17 +772,17 @@ def _case_scores(rec: Recommendation, intake: Intake) -> dict[str, tuple[float, 
         (0.5, v.ml_expertise in ("none", "limited"), False),
     ]
     out = {}
-    for key, signals, approaches in (("togal", togal, ("fine_tuning", "hybrid")),
-                                     ("goto", goto, ("prompt_engineering", "hybrid"))):  # fmt: skip
+    for key, signals, approaches in (
+        ("togal", togal, ("fine_tuning", "hybrid")),
+        ("goto", goto, ("prompt_engineering", "hybrid")),
+    ):
         if rec.approach not in approaches:
             continue
         out[key] = (sum(w for w, hit, _ in signals if hit), any(hit and core for _, hit, core in signals))
     return out
 
 
-def match_case(
-    rec: Recommendation, intake: Intake, cases: dict[str, CaseFile] | None = None
-) -> list[CaseStudyRef]:
+def match_case(rec: Recommendation, intake: Intake, cases: dict[str, CaseFile] | None = None) -> list[CaseStudyRef]:
     """The case study that fits the recommendation (at most one), or none when neither fits."""
     scores = {k: s for k, (s, core) in _case_scores(rec, intake).items() if core and s >= CASE_THRESHOLD}
     if not scores:
@@ -781,14 +822,16 @@ def answer(question: str, index: KnowledgeIndex, *, k: int = 3) -> tuple[str, li
         raise InputError('Ask a question with a few words in it, e.g. "how much data does fine-tuning need?"')
     passages = index.search(question, k)
     if not passages:
-        return ("I found nothing about that in the knowledge base. Try other words, or ask about "
-                "fine-tuning, prompt engineering, costs, data, regulation or the case studies."), []  # fmt: skip
-    chosen = [passages[0]] + [p for p in passages[1:2] if p.score >= 0.6 * passages[0].score
-                              and p.source != passages[0].source]  # fmt: skip
+        return (
+            "I found nothing about that in the knowledge base. Try other words, or ask about "
+            "fine-tuning, prompt engineering, costs, data, regulation or the case studies."
+        ), []
+    chosen = [passages[0]] + [
+        p for p in passages[1:2] if p.score >= 0.6 * passages[0].score and p.source != passages[0].source
+    ]
     parts, citations = [], []
     for p in chosen:
         quote = best_quote(p.text, question, 400)
         parts.append(f"{quote}\n  — {p.source} § {p.section}")
         citations.append(Citation(source=p.source, section=p.section, quote=quote))
     return "\n\n".join(parts), citations
-

@@ -14,8 +14,13 @@ from pydantic import ValidationError
 
 from bot.advisor.intake import IntakeValues
 
-NUMBER_FIELDS: dict[str, type] = {"labeled_examples": int, "monthly_requests": int, "budget_usd": float,
-                                  "deadline_weeks": float, "latency_p95_ms": int}  # fmt: skip
+NUMBER_FIELDS: dict[str, type] = {
+    "labeled_examples": int,
+    "monthly_requests": int,
+    "budget_usd": float,
+    "deadline_weeks": float,
+    "latency_p95_ms": int,
+}
 NOT_A_NUMBER = "Enter a number, e.g. 20000 (or leave it empty)."
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 

@@ -28,10 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.sqlite import insert_row, select_rows, update_row
-from bot.store import Store, ago, now
+from bot.storage.sqlite import insert_row, select_rows, update_row
+from bot.storage.store import Store, ago, now
 
-log = logging.getLogger("bot.outbox")
+log = logging.getLogger("bot.storage.outbox")
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 NOTICE = "notice"  # the kind of a message that tells the user another message could not be delivered
@@ -41,8 +41,9 @@ KEPT_KINDS = frozenset({"questions", "answered"})  # kinds whose message stays s
 class DeliveryError(Exception):
     """A failed delivery attempt, classified by the sender."""
 
-    def __init__(self, error: str, *, retryable: bool, maybe_sent: bool = False,
-                 retry_after: float | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, error: str, *, retryable: bool, maybe_sent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.retryable = retryable
@@ -71,10 +72,20 @@ class OutboxItem:
     def from_row(cls, row: dict[str, Any]) -> OutboxItem:
         """Build from a database row."""
         created = dt.datetime.fromisoformat(str(row["created_at"])).timestamp()
-        return cls(id=int(row["id"]), uid=str(row["uid"]), conversation_id=row["conversation_id"],
-                   channel=str(row["channel"]), thread_ts=row["thread_ts"] or None, op=str(row["op"]),
-                   kind=str(row["kind"]), target_ts=row["target_ts"], message=json.loads(row["message"]),
-                   attempts=int(row["attempts"]), unsure=bool(row["unsure"]), created_at=created)  # fmt: skip
+        return cls(
+            id=int(row["id"]),
+            uid=str(row["uid"]),
+            conversation_id=row["conversation_id"],
+            channel=str(row["channel"]),
+            thread_ts=row["thread_ts"] or None,
+            op=str(row["op"]),
+            kind=str(row["kind"]),
+            target_ts=row["target_ts"],
+            message=json.loads(row["message"]),
+            attempts=int(row["attempts"]),
+            unsure=bool(row["unsure"]),
+            created_at=created,
+        )
 
 
 class Sender(Protocol):
@@ -96,8 +107,9 @@ class Sender(Protocol):
 class Outbox:
     """The persisted queue of outgoing messages (table `outbox`)."""
 
-    def __init__(self, store: Store, *, retry_base: float = 1.0, retry_max: float = 300.0,
-                 max_attempts: int = 20) -> None:  # fmt: skip
+    def __init__(
+        self, store: Store, *, retry_base: float = 1.0, retry_max: float = 300.0, max_attempts: int = 20
+    ) -> None:
         self.store = store
         self.retry_base = retry_base
         self.retry_max = retry_max
@@ -114,8 +126,17 @@ class Outbox:
 
     # --- queueing ---
 
-    def enqueue(self, channel: str, thread_ts: str | None, message: dict[str, Any], *, conversation_id: str | None,
-                kind: str = "message", op: str = "post", target_ts: str | None = None) -> int:  # fmt: skip
+    def enqueue(
+        self,
+        channel: str,
+        thread_ts: str | None,
+        message: dict[str, Any],
+        *,
+        conversation_id: str | None,
+        kind: str = "message",
+        op: str = "post",
+        target_ts: str | None = None,
+    ) -> int:
         """Queue a message (joins the caller's transaction, if any); returns its id.
 
         An update without `target_ts` changes the conversation's card (see the module docstring).
@@ -125,12 +146,25 @@ class Outbox:
         if op == "update" and not target_ts and not conversation_id:
             raise ValueError("an update needs the message it changes, or the conversation whose card it changes")
         with self.store.transaction() as db:
-            return insert_row(db, "outbox", {
-                "uid": secrets.token_hex(8), "conversation_id": conversation_id, "channel": channel,
-                "thread_ts": thread_ts or "", "op": op, "kind": kind, "target_ts": target_ts,
-                "message": json.dumps(message, ensure_ascii=False), "state": PENDING, "attempts": 0, "unsure": 0,
-                "next_attempt_at": 0.0, "created_at": now(),
-            })  # fmt: skip
+            return insert_row(
+                db,
+                "outbox",
+                {
+                    "uid": secrets.token_hex(8),
+                    "conversation_id": conversation_id,
+                    "channel": channel,
+                    "thread_ts": thread_ts or "",
+                    "op": op,
+                    "kind": kind,
+                    "target_ts": target_ts,
+                    "message": json.dumps(message, ensure_ascii=False),
+                    "state": PENDING,
+                    "attempts": 0,
+                    "unsure": 0,
+                    "next_attempt_at": 0.0,
+                    "created_at": now(),
+                },
+            )
 
     def get(self, item_id: int) -> dict[str, Any] | None:
         """A row of the queue, as stored."""
@@ -145,21 +179,34 @@ class Outbox:
         if not ts:
             return None
         with self.store.transaction() as db:
-            post = list(db.table("outbox").rows_where("channel = ? and op = 'post' and ts = ?", [channel, ts],
-                                                      order_by="id desc", limit=1))  # fmt: skip
+            post = list(
+                db.table("outbox").rows_where(
+                    "channel = ? and op = 'post' and ts = ?", [channel, ts], order_by="id desc", limit=1
+                )
+            )
             if not post:
                 return None
-            latest = list(db.table("outbox").rows_where("channel = ? and op = 'update' and target_ts = ?",
-                                                        [channel, ts], order_by="id desc", limit=1))  # fmt: skip
+            latest = list(
+                db.table("outbox").rows_where(
+                    "channel = ? and op = 'update' and target_ts = ?", [channel, ts], order_by="id desc", limit=1
+                )
+            )
         original = json.loads(post[0]["message"])
-        return {"conversation_id": post[0]["conversation_id"], "kind": post[0]["kind"], "original": original,
-                "latest": json.loads(latest[0]["message"]) if latest else original}  # fmt: skip
+        return {
+            "conversation_id": post[0]["conversation_id"],
+            "kind": post[0]["kind"],
+            "original": original,
+            "latest": json.loads(latest[0]["message"]) if latest else original,
+        }
 
     def posting(self, conversation_id: str, kind: str) -> bool:
         """Whether a post of `kind` for the conversation is still on its way (its ts not recorded yet)."""
         with self.store.transaction() as db:
-            row = db.execute("select 1 from outbox where conversation_id = ? and op = 'post' and kind = ? and "
-                             "state in (?, ?) limit 1", [conversation_id, kind, PENDING, SENDING]).fetchone()
+            row = db.execute(
+                "select 1 from outbox where conversation_id = ? and op = 'post' and kind = ? and "
+                "state in (?, ?) limit 1",
+                [conversation_id, kind, PENDING, SENDING],
+            ).fetchone()
         return row is not None
 
     def counts(self) -> dict[str, int]:
@@ -177,15 +224,18 @@ class Outbox:
         """After a restart: messages that were being sent when the process stopped are pending again (and maybe
         posted already, so they are looked for first). Returns how many."""
         with self.store.transaction() as db:
-            cursor = db.execute("update outbox set state = ?, unsure = 1, next_attempt_at = 0 where state = ?",
-                                [PENDING, SENDING])  # fmt: skip
+            cursor = db.execute(
+                "update outbox set state = ?, unsure = 1, next_attempt_at = 0 where state = ?", [PENDING, SENDING]
+            )
             return int(cursor.rowcount)
 
     def prune(self, older_than_days: float = 7.0) -> int:
         """Forget messages sent or given up more than `older_than_days` ago (`sent_at` is set on both)."""
         with self.store.transaction() as db:
-            cursor = db.execute("delete from outbox where state in (?, ?) and coalesce(sent_at, created_at) < ?",
-                                [SENT, DEAD, ago(older_than_days)])  # fmt: skip
+            cursor = db.execute(
+                "delete from outbox where state in (?, ?) and coalesce(sent_at, created_at) < ?",
+                [SENT, DEAD, ago(older_than_days)],
+            )
             return int(cursor.rowcount)
 
     # --- delivering ---
@@ -200,13 +250,15 @@ class Outbox:
             if not rows or rows[0]["state"] != PENDING or float(rows[0]["next_attempt_at"] or 0) > time.time():
                 return None
             row = rows[0]
-            earlier = db.execute("select 1 from outbox where channel = ? and thread_ts = ? and id < ? "
-                                 "and state in (?, ?) limit 1",
-                                 [row["channel"], row["thread_ts"], item_id, PENDING, SENDING]).fetchone()  # fmt: skip
+            earlier = db.execute(
+                "select 1 from outbox where channel = ? and thread_ts = ? and id < ? and state in (?, ?) limit 1",
+                [row["channel"], row["thread_ts"], item_id, PENDING, SENDING],
+            ).fetchone()
             if earlier:
                 return None
-            db.execute("update outbox set state = ?, attempts = attempts + 1, unsure = 1 where id = ?",
-                       [SENDING, item_id])  # fmt: skip
+            db.execute(
+                "update outbox set state = ?, attempts = attempts + 1, unsure = 1 where id = ?", [SENDING, item_id]
+            )
         return OutboxItem.from_row({**row, "attempts": int(row["attempts"]) + 1})
 
     def _resolved(self, item: OutboxItem) -> OutboxItem:
@@ -241,13 +293,23 @@ class Outbox:
             return False
         except Exception as exc:  # an unexpected library error: retry later, and look before re-posting
             log.exception("unexpected error delivering outbox message %s", item.id)
-            self._failed(item, DeliveryError(type(exc).__name__, retryable=True, maybe_sent=True), was_unsure,
-                         sender, started)  # fmt: skip
+            self._failed(
+                item, DeliveryError(type(exc).__name__, retryable=True, maybe_sent=True), was_unsure, sender, started
+            )
             return False
         self._sent(item, ts)
-        log.info("message delivered", extra={"event": "delivery", "outbox_id": item.id, "outcome": outcome,
-                 "conversation_id": item.conversation_id, "kind": item.kind, "attempts": item.attempts,
-                 "latency_ms": _ms(started)})  # fmt: skip
+        log.info(
+            "message delivered",
+            extra={
+                "event": "delivery",
+                "outbox_id": item.id,
+                "outcome": outcome,
+                "conversation_id": item.conversation_id,
+                "kind": item.kind,
+                "attempts": item.attempts,
+                "latency_ms": _ms(started),
+            },
+        )
         return True
 
     def _sent(self, item: OutboxItem, ts: str) -> None:
@@ -262,33 +324,53 @@ class Outbox:
             if item.kind == "recommendation" and item.op == "post" and item.conversation_id:
                 self.store.save_card(item.conversation_id, item.channel, ts)
 
-    def _failed(self, item: OutboxItem, exc: DeliveryError, was_unsure: bool, sender: Sender,
-                started: float) -> None:  # fmt: skip
+    def _failed(self, item: OutboxItem, exc: DeliveryError, was_unsure: bool, sender: Sender, started: float) -> None:
         unsure = was_unsure or exc.maybe_sent
         give_up = not exc.retryable or item.attempts >= self.max_attempts
         delay = 0.0
         with self.store.transaction() as db:
             if give_up:
-                db.table("outbox").update(item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error,
-                                                    "sent_at": now()})  # fmt: skip
+                db.table("outbox").update(
+                    item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error, "sent_at": now()}
+                )
                 # The sender decides whether the thread is told (e.g. a cosmetic update's failure is not worth it).
                 notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE else None
                 if notice is not None:
-                    self.enqueue(item.channel, item.thread_ts, notice, conversation_id=item.conversation_id,
-                                 kind=NOTICE)  # fmt: skip
+                    self.enqueue(
+                        item.channel, item.thread_ts, notice, conversation_id=item.conversation_id, kind=NOTICE
+                    )
             else:
                 # Retry-After when given (but never sooner than half the base delay), else exponential backoff.
-                delay = (max(exc.retry_after, self.retry_base / 2) if exc.retry_after is not None
-                         else self.backoff(item.attempts))  # fmt: skip
-                db.table("outbox").update(item.id, {
-                    "state": PENDING, "unsure": int(unsure), "next_attempt_at": time.time() + delay,
-                    "error": exc.error,
-                })  # fmt: skip
+                delay = (
+                    max(exc.retry_after, self.retry_base / 2)
+                    if exc.retry_after is not None
+                    else self.backoff(item.attempts)
+                )
+                db.table("outbox").update(
+                    item.id,
+                    {
+                        "state": PENDING,
+                        "unsure": int(unsure),
+                        "next_attempt_at": time.time() + delay,
+                        "error": exc.error,
+                    },
+                )
         level = logging.ERROR if give_up else logging.WARNING
-        log.log(level, "message not delivered: %s", exc.error, extra={
-            "event": "delivery", "outbox_id": item.id, "conversation_id": item.conversation_id, "kind": item.kind,
-            "outcome": "dead" if give_up else "retry", "attempts": item.attempts, "retry_in_s": round(delay, 3),
-            "latency_ms": _ms(started)})  # fmt: skip
+        log.log(
+            level,
+            "message not delivered: %s",
+            exc.error,
+            extra={
+                "event": "delivery",
+                "outbox_id": item.id,
+                "conversation_id": item.conversation_id,
+                "kind": item.kind,
+                "outcome": "dead" if give_up else "retry",
+                "attempts": item.attempts,
+                "retry_in_s": round(delay, 3),
+                "latency_ms": _ms(started),
+            },
+        )
         self._wake()
 
     def backoff(self, attempts: int) -> float:
@@ -306,8 +388,9 @@ class Outbox:
             sql = f"select id from outbox where {' and '.join(where)} order by id limit ?"
             return [int(r[0]) for r in db.execute(sql, [*params, limit])]
 
-    def flush(self, sender: Sender, *, channel: str | None = None, thread_ts: str | None = None,
-              limit: int = 100) -> int:  # fmt: skip
+    def flush(
+        self, sender: Sender, *, channel: str | None = None, thread_ts: str | None = None, limit: int = 100
+    ) -> int:
         """Deliver due messages (of one thread, or all) in order until none is claimable; returns how many.
 
         A message that fails is not tried again within the same call (its retry is the worker's).

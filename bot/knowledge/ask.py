@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot import retrieval
 from bot.advisor.engine import Citation
+from bot.knowledge import retrieval
 
 if TYPE_CHECKING:
-    from bot.llm import LlmClient
+    from bot.llm.client import LlmClient
 
 MODEL_PASSAGES = 3  # passages the model may answer from
 MIN_RELATIVE_SCORE = 0.4  # a passage scoring under this share of the best one is noise, not context
@@ -28,8 +28,14 @@ class KnowledgeAnswer:
 
     def as_dict(self, question: str) -> dict[str, Any]:
         """The JSON form printed by `ai-advisor ask --json`."""
-        return {"question": question, "answer": self.text, "citations": [c.model_dump() for c in self.citations],
-                "wording": self.wording, "templates": self.templates, "llm_usage": self.llm_usage}  # fmt: skip
+        return {
+            "question": question,
+            "answer": self.text,
+            "citations": [c.model_dump() for c in self.citations],
+            "wording": self.wording,
+            "templates": self.templates,
+            "llm_usage": self.llm_usage,
+        }
 
 
 def ask(question: str, index: retrieval.KnowledgeIndex, llm: LlmClient | None = None) -> KnowledgeAnswer:
@@ -39,8 +45,10 @@ def ask(question: str, index: retrieval.KnowledgeIndex, llm: LlmClient | None = 
         return KnowledgeAnswer(offline, citations)
     found = index.search(question, MODEL_PASSAGES)
     passages = found[:1] + [p for p in found[1:] if p.score >= MIN_RELATIVE_SCORE * found[0].score]
-    given = [Citation(source=p.source, section=p.section, quote=retrieval.best_quote(p.text, question, QUOTE_CHARS))
-             for p in passages]  # fmt: skip
+    given = [
+        Citation(source=p.source, section=p.section, quote=retrieval.best_quote(p.text, question, QUOTE_CHARS))
+        for p in passages
+    ]
     with llm.turn() as usage:
         written = llm.answer(question, [f"{c.source} § {c.section}\n{c.quote}" for c in given], offline)
     if written.wording != "llm":

@@ -80,8 +80,7 @@ def ungrounded_numbers(output: str, inputs: str) -> list[float]:
     """
     # Structure in the inputs grounds nothing: "step 5" there does not make "5 engineers" a fact.
     known = [u for u, m in _numbers(inputs) if not _structural(inputs, m, u)]
-    return [v for v, m in _numbers(output)
-            if not _structural(output, m, v) and not any(_matches(v, u) for u in known)]  # fmt: skip
+    return [v for v, m in _numbers(output) if not _structural(output, m, v) and not any(_matches(v, u) for u in known)]
 
 
 # --- evidence for extracted facts -------------------------------------------------------------------------------
@@ -90,8 +89,11 @@ def ungrounded_numbers(output: str, inputs: str) -> list[float]:
 # for "your" prompt, role play, fake delimiters, the form's own field and value names, and telling it which
 # approach to pick. "Please recommend something" is a normal request to an advisor and does not match;
 # "recommend fine-tuning" as an order does. A false alarm costs little: that message is read by the offline rules.
-_MACHINE_NAMES = sorted({k for k in FIELD_LABELS if "_" in k} | {k for k in APPROACH_NAMES if "_" in k}
-                        | {"deep_domain", "broad_flexibility"})  # fmt: skip
+_MACHINE_NAMES = sorted(
+    {k for k in FIELD_LABELS if "_" in k}
+    | {k for k in APPROACH_NAMES if "_" in k}
+    | {"deep_domain", "broad_flexibility"}
+)
 _TO_ASSISTANT = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}?"
     r"\b(?:instructions?|prompts?|rules|guidelines|guardrails|the above|previous|prior)\b"
@@ -165,11 +167,17 @@ class UserText:
 
 
 # Unit words a quote must contain for a number to be converted: "500 a day" backs 15,000 requests a month.
-_PER_MONTH = ((r"\b(?:day|days|daily)\b", (30.0,)), (r"\b(?:week|weeks|weekly|wk)\b", (52 / 12, 4.0)),
-              (r"\b(?:year|years|yearly|annual|annually|yr)\b", (1 / 12,)),
-              (r"\b(?:quarter|quarters|quarterly)\b", (1 / 3,)))  # fmt: skip
-_IN_WEEKS = ((r"\b(?:day|days)\b", (1 / 7,)), (r"\b(?:month|months|mo)\b", (52 / 12, 4.0)),
-             (r"\b(?:year|years)\b", (52.0,)))  # fmt: skip
+_PER_MONTH = (
+    (r"\b(?:day|days|daily)\b", (30.0,)),
+    (r"\b(?:week|weeks|weekly|wk)\b", (52 / 12, 4.0)),
+    (r"\b(?:year|years|yearly|annual|annually|yr)\b", (1 / 12,)),
+    (r"\b(?:quarter|quarters|quarterly)\b", (1 / 3,)),
+)
+_IN_WEEKS = (
+    (r"\b(?:day|days)\b", (1 / 7,)),
+    (r"\b(?:month|months|mo)\b", (52 / 12, 4.0)),
+    (r"\b(?:year|years)\b", (52.0,)),
+)
 UNITS = {"monthly_requests": _PER_MONTH, "deadline_weeks": _IN_WEEKS}
 
 

@@ -21,15 +21,35 @@ def migration(fn: Migration) -> Migration:
 def m001_conversations(db: sqlite_utils.Database) -> None:
     db.table("conversations").create(
         {
-            "id": str, "key": str, "platform": str, "team": str, "channel": str, "thread": str, "user": str,
-            "state": str, "asked": str, "asked_steps": str, "expecting": str, "rounds": int, "turns": int,
-            "version": int, "created_at": str, "updated_at": str,
+            "id": str,
+            "key": str,
+            "platform": str,
+            "team": str,
+            "channel": str,
+            "thread": str,
+            "user": str,
+            "state": str,
+            "asked": str,
+            "asked_steps": str,
+            "expecting": str,
+            "rounds": int,
+            "turns": int,
+            "version": int,
+            "created_at": str,
+            "updated_at": str,
         },
         pk="id",
         not_null={"key", "state"},
-        defaults={"state": "intake", "asked": "[]", "asked_steps": "[]", "expecting": "[]", "rounds": 0,
-                  "turns": 0, "version": 0},
-    )  # fmt: skip
+        defaults={
+            "state": "intake",
+            "asked": "[]",
+            "asked_steps": "[]",
+            "expecting": "[]",
+            "rounds": 0,
+            "turns": 0,
+            "version": 0,
+        },
+    )
     db.table("conversations").create_index(["key"], unique=True)
     db.table("conversations").create_index(["user", "updated_at"])
     db.table("turns").create(
@@ -39,18 +59,32 @@ def m001_conversations(db: sqlite_utils.Database) -> None:
     )
     db.table("turns").create_index(["conversation_id", "n"])
     db.table("intake_versions").create(
-        {"id": int, "conversation_id": str, "version": int, "values": str, "provenance": str, "reason": str,
-         "created_at": str},
+        {
+            "id": int,
+            "conversation_id": str,
+            "version": int,
+            "values": str,
+            "provenance": str,
+            "reason": str,
+            "created_at": str,
+        },
         pk="id",
         foreign_keys=[("conversation_id", "conversations", "id")],
-    )  # fmt: skip
+    )
     db.table("intake_versions").create_index(["conversation_id", "version"], unique=True)
     db.table("recommendations").create(
-        {"id": int, "conversation_id": str, "intake_version": int, "approach": str, "confidence": float,
-         "payload": str, "created_at": str},
+        {
+            "id": int,
+            "conversation_id": str,
+            "intake_version": int,
+            "approach": str,
+            "confidence": float,
+            "payload": str,
+            "created_at": str,
+        },
         pk="id",
         foreign_keys=[("conversation_id", "conversations", "id")],
-    )  # fmt: skip
+    )
     db.table("recommendations").create_index(["conversation_id", "id"])
 
 
@@ -65,7 +99,7 @@ def m003_feedback(db: sqlite_utils.Database) -> None:
         {"id": int, "conversation_id": str, "recommendation_id": int, "user": str, "value": str, "created_at": str},
         pk="id",
         foreign_keys=[("conversation_id", "conversations", "id")],
-    )  # fmt: skip
+    )
     db.table("feedback").create_index(["conversation_id", "user"])
 
 
@@ -86,10 +120,18 @@ def m005_decisions_and_audit(db: sqlite_utils.Database) -> None:
         foreign_keys=[("conversation_id", "conversations", "id")],
     )
     db.table("audit").create(
-        {"id": int, "conversation_id": str, "user": str, "action": str, "previous": str, "value": str,
-         "note": str, "created_at": str},
+        {
+            "id": int,
+            "conversation_id": str,
+            "user": str,
+            "action": str,
+            "previous": str,
+            "value": str,
+            "note": str,
+            "created_at": str,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("audit").create_index(["conversation_id", "id"])
     db.table("conversations").create_index(["platform", "team", "created_at"])
     # Anonymised counts kept by `purge` (approach by month) when transcripts are deleted.
@@ -99,8 +141,9 @@ def m005_decisions_and_audit(db: sqlite_utils.Database) -> None:
 @migration
 def m006_llm_calls(db: sqlite_utils.Database) -> None:
     # Model calls and estimated tokens per UTC day, so the daily budget holds across restarts.
-    db.table("llm_calls").create({"day": str, "calls": int, "tokens": int}, pk="day", defaults={"calls": 0,
-                                 "tokens": 0})  # fmt: skip
+    db.table("llm_calls").create(
+        {"day": str, "calls": int, "tokens": int}, pk="day", defaults={"calls": 0, "tokens": 0}
+    )
 
 
 @migration
@@ -109,13 +152,29 @@ def m007_outbox(db: sqlite_utils.Database) -> None:
     # produced them. `uid` tags the posted message so a retry can see whether an earlier attempt got through;
     # `unsure` says an earlier attempt may have been accepted (timeout, 5xx, process killed while sending).
     db.table("outbox").create(
-        {"id": int, "uid": str, "conversation_id": str, "channel": str, "thread_ts": str, "op": str, "kind": str,
-         "target_ts": str, "message": str, "state": str, "attempts": int, "unsure": int, "next_attempt_at": float,
-         "ts": str, "error": str, "created_at": str, "sent_at": str},
+        {
+            "id": int,
+            "uid": str,
+            "conversation_id": str,
+            "channel": str,
+            "thread_ts": str,
+            "op": str,
+            "kind": str,
+            "target_ts": str,
+            "message": str,
+            "state": str,
+            "attempts": int,
+            "unsure": int,
+            "next_attempt_at": float,
+            "ts": str,
+            "error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
         pk="id",
         not_null={"uid", "channel", "op", "kind", "message", "state"},
         defaults={"state": "pending", "attempts": 0, "unsure": 0, "next_attempt_at": 0.0},
-    )  # fmt: skip
+    )
     db.table("outbox").create_index(["uid"], unique=True)
     db.table("outbox").create_index(["state", "next_attempt_at"])
     db.table("outbox").create_index(["channel", "thread_ts", "id"])
@@ -126,12 +185,21 @@ def m008_inbox(db: sqlite_utils.Database) -> None:
     # User turns received but not yet answered, written before the platform is acknowledged. `snapshot` holds the
     # conversation as it was when answering started, so a turn interrupted part-way is undone and answered again.
     db.table("inbox").create(
-        {"id": int, "conversation_key": str, "kind": str, "payload": str, "state": str, "snapshot": str,
-         "attempts": int, "created_at": str, "updated_at": str},
+        {
+            "id": int,
+            "conversation_key": str,
+            "kind": str,
+            "payload": str,
+            "state": str,
+            "snapshot": str,
+            "attempts": int,
+            "created_at": str,
+            "updated_at": str,
+        },
         pk="id",
         not_null={"conversation_key", "kind", "payload", "state"},
         defaults={"state": "pending", "attempts": 0},
-    )  # fmt: skip
+    )
     db.table("inbox").create_index(["conversation_key", "id"])
 
 
@@ -139,7 +207,6 @@ def m008_inbox(db: sqlite_utils.Database) -> None:
 def m009_feedback_reason(db: sqlite_utils.Database) -> None:
     # The optional reason a user gives with a 👎 (or 👍), kept on their one vote.
     db.table("feedback").add_column("reason", str, not_null_default="")
-
 
 
 @migration

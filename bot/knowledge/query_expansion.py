@@ -1,4 +1,4 @@
-"""Query expansion from a small domain thesaurus (`bot/thesaurus.yaml`): "how often should a model be retrained?"
+"""Query expansion from a small domain thesaurus (`thesaurus.yaml` here): "how often should a model be retrained?"
 also searches for "re-tune" and "drift", the words the knowledge base uses."""
 
 from __future__ import annotations

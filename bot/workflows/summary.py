@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 from bot.advisor import engine
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Approach, Intake
 from bot.advisor.questions import question_bank
-from bot.report import tco_headline
-from bot.store import Store
+from bot.advisor.report import tco_headline
+from bot.storage.store import Store
 
 if TYPE_CHECKING:
-    from bot.llm import LlmClient
+    from bot.llm.client import LlmClient
 
 MAX_OPEN_QUESTIONS = 5
 MAX_RISKS = 5
@@ -103,8 +103,9 @@ class ThreadSummary(BaseModel):
     def status(self) -> str:
         """Decision status, or where the assessment stands without one."""
         decision = self.decision
-        return status_label(decision.status if decision else None, self.approach is not None,
-                            bool(decision and decision.stale))  # fmt: skip
+        return status_label(
+            decision.status if decision else None, self.approach is not None, bool(decision and decision.stale)
+        )
 
 
 def display(value: Any) -> str:
@@ -145,12 +146,15 @@ def offline_prose(requester: str, intake: Intake, rec: engine.Recommendation | N
     text = f"{requester} asked about {use}. {known} of {len(FIELD_STEP)} intake facts are known."
     if rec is None:
         return text + " No recommendation yet: the intake is still in progress."
-    return (text + f" The advisor recommended {engine.APPROACH_NAMES[rec.approach]} with "
-            f"{rec.confidence:.0%} confidence ({rec.confidence_reason}).")  # fmt: skip
+    return (
+        text + f" The advisor recommended {engine.APPROACH_NAMES[rec.approach]} with "
+        f"{rec.confidence:.0%} confidence ({rec.confidence_reason})."
+    )
 
 
-def build_summary(store: Store, conversation_id: str, *, llm: LlmClient | None = None,
-                  requester_name: str | None = None) -> ThreadSummary:  # fmt: skip
+def build_summary(
+    store: Store, conversation_id: str, *, llm: LlmClient | None = None, requester_name: str | None = None
+) -> ThreadSummary:
     """The summary of one stored assessment (NotFoundError for an unknown id)."""
     conv = store.get_conversation(conversation_id)
     intake = store.latest_intake(conversation_id)
@@ -163,36 +167,53 @@ def build_summary(store: Store, conversation_id: str, *, llm: LlmClient | None =
         written = llm.summarize(intake, rec, prose)
         prose, wording, templates = written.text, written.wording, dict(written.templates)
     return ThreadSummary(
-        conversation_id=conversation_id, platform=conv["platform"], team=conv["team"], channel=conv["channel"],
-        thread=conv["thread"], requester=str(conv["user"]), created_at=conv["created_at"],
-        use_case=intake.values.use_case, steps=step_summaries(intake),
-        approach=rec.approach if rec else None, confidence=rec.confidence if rec else None,
+        conversation_id=conversation_id,
+        platform=conv["platform"],
+        team=conv["team"],
+        channel=conv["channel"],
+        thread=conv["thread"],
+        requester=str(conv["user"]),
+        created_at=conv["created_at"],
+        use_case=intake.values.use_case,
+        steps=step_summaries(intake),
+        approach=rec.approach if rec else None,
+        confidence=rec.confidence if rec else None,
         confidence_reason=rec.confidence_reason if rec else "",
         tco_headline=tco_headline(rec) if rec else None,
         crossover=rec.tco.crossover_monthly_requests if rec else None,
-        risks=rec.risks[:MAX_RISKS] if rec else [], open_questions=open_questions(intake, rec),
+        risks=rec.risks[:MAX_RISKS] if rec else [],
+        open_questions=open_questions(intake, rec),
         decision=_decision(decided, conv.get("version")),
         feedback={"up": votes.count("up"), "down": votes.count("down")},
         feedback_reasons=store.feedback_reasons(conversation_id),
-        prose=prose, wording=wording, templates=templates,
-    )  # fmt: skip
+        prose=prose,
+        wording=wording,
+        templates=templates,
+    )
 
 
 def _decision(row: dict[str, Any] | None, version: Any) -> Decision | None:
     if not row:
         return None
     decided_version = row.get("intake_version")
-    return Decision(**{k: row[k] or "" for k in ("status", "note", "user", "updated_at")},
-                    intake_version=decided_version, stale=needs_review(decided_version, version))  # fmt: skip
+    return Decision(
+        **{k: row[k] or "" for k in ("status", "note", "user", "updated_at")},
+        intake_version=decided_version,
+        stale=needs_review(decided_version, version),
+    )
 
 
 def summary_text(summary: ThreadSummary) -> str:
     """The summary as plain text (terminal, notification fallback, and the source of platform renderings)."""
-    lines = [f"Assessment {summary.conversation_id} · requested by {summary.requester} · {summary.created_at[:10]}",
-             summary.prose, ""]  # fmt: skip
+    lines = [
+        f"Assessment {summary.conversation_id} · requested by {summary.requester} · {summary.created_at[:10]}",
+        summary.prose,
+        "",
+    ]
     if summary.approach:
-        lines.append(f"Recommendation: {engine.APPROACH_NAMES[summary.approach]} "
-                     f"({(summary.confidence or 0):.0%} confidence)")  # fmt: skip
+        lines.append(
+            f"Recommendation: {engine.APPROACH_NAMES[summary.approach]} ({(summary.confidence or 0):.0%} confidence)"
+        )
     if summary.tco_headline:
         lines.append(summary.tco_headline)
     for step in summary.steps:
@@ -201,13 +222,16 @@ def summary_text(summary: ThreadSummary) -> str:
         lines.append(f"{step.step}. {step.name}: {said}{unknown}")
     lines += [f"Risk: {r}" for r in summary.risks]
     lines += [f"Open question: {q}" for q in summary.open_questions]
-    lines.append(f"Feedback: {summary.feedback.get('up', 0)} up, {summary.feedback.get('down', 0)} down"
-                 + "".join(f"; \"{r}\"" for r in summary.feedback_reasons))  # fmt: skip
+    lines.append(
+        f"Feedback: {summary.feedback.get('up', 0)} up, {summary.feedback.get('down', 0)} down"
+        + "".join(f'; "{r}"' for r in summary.feedback_reasons)
+    )
     decision = summary.decision
     if decision and decision.stale:
-        lines.append(f"Status: {NEEDS_REVIEW} (marked {decision.label} by {decision.user} on "
-                     f"{decision.updated_at[:10]}, before the answers changed)")  # fmt: skip
+        lines.append(
+            f"Status: {NEEDS_REVIEW} (marked {decision.label} by {decision.user} on "
+            f"{decision.updated_at[:10]}, before the answers changed)"
+        )
     else:
         lines.append(f"Status: {summary.status}" + (f" ({decision.note})" if decision and decision.note else ""))
     return "\n".join(lines)
-

@@ -10,13 +10,26 @@ from bot.advisor.engine import APPROACH_NAMES, Recommendation
 from bot.advisor.intake import FIELDS, Intake
 
 REQUIRED_FIELDS = (
-    "use_case", "mission_critical", "needs", "priority", "labeled_examples", "data_quality", "monthly_requests",
-    "budget_usd", "deadline_weeks", "ml_expertise", "regulated", "industry", "sensitive_data", "changes_often",
-)  # fmt: skip
+    "use_case",
+    "mission_critical",
+    "needs",
+    "priority",
+    "labeled_examples",
+    "data_quality",
+    "monthly_requests",
+    "budget_usd",
+    "deadline_weeks",
+    "ml_expertise",
+    "regulated",
+    "industry",
+    "sensitive_data",
+    "changes_often",
+)
 
 
-def assessment_json(rec: Recommendation, intake: Intake, *, id: str | None = None,
-                    notes: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+def assessment_json(
+    rec: Recommendation, intake: Intake, *, id: str | None = None, notes: list[str] | None = None
+) -> dict[str, Any]:
     """The assessment as the `assess --json` contract describes it."""
     values = intake.values.model_dump()
     out: dict[str, Any] = {}
@@ -97,8 +110,12 @@ def text_card(rec: Recommendation, width: int = 88) -> str:
     lines.append(wrap(f"Confidence: {rec.confidence_reason}."))
     lines.append("\n  The six steps")
     for f in rec.factors:
-        arrow = {"fine_tuning": "fine-tuning", "prompt_engineering": "prompting", "hybrid": "hybrid",
-                 "neutral": "neutral"}[f.leans]  # fmt: skip
+        arrow = {
+            "fine_tuning": "fine-tuning",
+            "prompt_engineering": "prompting",
+            "hybrid": "hybrid",
+            "neutral": "neutral",
+        }[f.leans]
         lines.append(wrap(f"{f.step}. {f.name} → {arrow}: {f.why}.  [you said: {f.said}]", "  "))
     lines.append("\n  Cost")
     lines.append(wrap(tco_headline(rec)))

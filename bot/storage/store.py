@@ -16,11 +16,12 @@ import sqlite_utils
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
-from bot.migrations import migrate
-from bot.sqlite import insert_row, locked_transaction, open_database, select_rows, update_row
+from bot.storage.migrations import migrate
+from bot.storage.sqlite import insert_row, locked_transaction, open_database, select_rows, update_row
 from bot.text import strip_controls
 
 MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
+
 
 def now() -> str:
     """The current UTC time as ISO 8601 (how every timestamp is stored)."""
@@ -89,18 +90,31 @@ class Store:
             raise NotFoundError(f"no assessment with id {conversation_id!r}")
         return _decode(rows[0])
 
-    def create_conversation(self, key: str, *, platform: str, team: str, channel: str, thread: str,
-                            user: str) -> dict[str, Any]:  # fmt: skip
+    def create_conversation(
+        self, key: str, *, platform: str, team: str, channel: str, thread: str, user: str
+    ) -> dict[str, Any]:
         """Create (or return the existing) conversation for `key`."""
         with self.transaction() as db:
             existing = self.find_conversation(key)
             if existing:
                 return existing
             stamp = now()
-            insert_row(db, "conversations", {
-                "id": secrets.token_hex(6), "key": key, "platform": platform, "team": team, "channel": channel,
-                "thread": thread, "user": user, "state": "intake", "created_at": stamp, "updated_at": stamp,
-            })  # fmt: skip
+            insert_row(
+                db,
+                "conversations",
+                {
+                    "id": secrets.token_hex(6),
+                    "key": key,
+                    "platform": platform,
+                    "team": team,
+                    "channel": channel,
+                    "thread": thread,
+                    "user": user,
+                    "state": "intake",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
+            )
         found = self.find_conversation(key)
         assert found is not None
         return found
@@ -138,8 +152,17 @@ class Store:
         with self.transaction() as db:
             row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
             n = int(row[0]) + 1 if row else 1
-            insert_row(db, "turns", {"conversation_id": conversation_id, "n": n, "role": role,
-                                     "text": strip_controls(text), "created_at": now()})  # fmt: skip
+            insert_row(
+                db,
+                "turns",
+                {
+                    "conversation_id": conversation_id,
+                    "n": n,
+                    "role": role,
+                    "text": strip_controls(text),
+                    "created_at": now(),
+                },
+            )
         return int(n)
 
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
@@ -154,20 +177,29 @@ class Store:
                 "select coalesce(max(version), 0) from intake_versions where conversation_id = ?", [conversation_id]
             ).fetchone()
             version = int(row[0]) + 1
-            insert_row(db, "intake_versions", {
-                "conversation_id": conversation_id, "version": version,
-                "values": json.dumps(_stripped(intake.values.model_dump(mode="json"))),
-                "provenance": json.dumps({k: _stripped(p.model_dump()) for k, p in intake.provenance.items()}),
-                "reason": reason, "created_at": now(),
-            })  # fmt: skip
+            insert_row(
+                db,
+                "intake_versions",
+                {
+                    "conversation_id": conversation_id,
+                    "version": version,
+                    "values": json.dumps(_stripped(intake.values.model_dump(mode="json"))),
+                    "provenance": json.dumps({k: _stripped(p.model_dump()) for k, p in intake.provenance.items()}),
+                    "reason": reason,
+                    "created_at": now(),
+                },
+            )
             update_row(db, "conversations", conversation_id, {"version": version, "updated_at": now()})
         return version
 
     def latest_intake(self, conversation_id: str) -> Intake:
         """The newest intake of a conversation (empty if none)."""
         with self._lock:
-            rows = select_rows(self.db, "select * from intake_versions where conversation_id = ? "
-                                        "order by version desc limit 1", [conversation_id])  # fmt: skip
+            rows = select_rows(
+                self.db,
+                "select * from intake_versions where conversation_id = ? order by version desc limit 1",
+                [conversation_id],
+            )
         if not rows:
             return Intake()
         return _intake(rows[0])
@@ -175,25 +207,43 @@ class Store:
     def intake_versions(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every intake version of a conversation, oldest first."""
         with self._lock:
-            return list(self.db.table("intake_versions").rows_where(
-                "conversation_id = ?", [conversation_id], order_by="version"))  # fmt: skip
+            return list(
+                self.db.table("intake_versions").rows_where(
+                    "conversation_id = ?", [conversation_id], order_by="version"
+                )
+            )
 
     def save_recommendation(self, conversation_id: str, intake_version: int, rec: Recommendation) -> int:
         """Store a recommendation; returns its id."""
         with self.transaction() as db:
-            rec_id = insert_row(db, "recommendations", {
-                "conversation_id": conversation_id, "intake_version": intake_version, "approach": rec.approach,
-                "confidence": rec.confidence, "payload": rec.model_dump_json(), "created_at": now(),
-            })  # fmt: skip
-            update_row(db, "conversations", conversation_id, {"state": "recommended", "approach": rec.approach,
-                                                              "updated_at": now()})  # fmt: skip
+            rec_id = insert_row(
+                db,
+                "recommendations",
+                {
+                    "conversation_id": conversation_id,
+                    "intake_version": intake_version,
+                    "approach": rec.approach,
+                    "confidence": rec.confidence,
+                    "payload": rec.model_dump_json(),
+                    "created_at": now(),
+                },
+            )
+            update_row(
+                db,
+                "conversations",
+                conversation_id,
+                {"state": "recommended", "approach": rec.approach, "updated_at": now()},
+            )
         return rec_id
 
     def latest_recommendation(self, conversation_id: str) -> Recommendation | None:
         """The newest recommendation of a conversation, if any."""
         with self._lock:
-            rows = select_rows(self.db, "select payload from recommendations where conversation_id = ? "
-                                        "order by id desc limit 1", [conversation_id])  # fmt: skip
+            rows = select_rows(
+                self.db,
+                "select payload from recommendations where conversation_id = ? order by id desc limit 1",
+                [conversation_id],
+            )
         return Recommendation.model_validate_json(rows[0]["payload"]) if rows else None
 
     # --- delivery semantics ---
@@ -201,8 +251,12 @@ class Store:
     def first_time(self, key: str) -> bool:
         """Record `key` (an event id or message id); False if it was recorded before."""
         with self.transaction() as db:
-            return bool(db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)",
-                                   [key, now()]).rowcount == 1)  # fmt: skip
+            return bool(
+                db.execute(
+                    "insert or ignore into processed_events (key, created_at) values (?, ?)", [key, now()]
+                ).rowcount
+                == 1
+            )
 
     def forget_processed(self, before: str) -> int:
         """Delete dedupe keys recorded before `before` (ISO time); returns how many."""
@@ -216,30 +270,51 @@ class Store:
         with self._lock:
             return list(self.db.table("feedback").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
 
-    def set_feedback(self, conversation_id: str, user: str, value: str, reason: str = "",
-                     recommendation_id: int | None = None) -> str | None:  # fmt: skip
+    def set_feedback(
+        self, conversation_id: str, user: str, value: str, reason: str = "", recommendation_id: int | None = None
+    ) -> str | None:
         """Set a user's one vote on a conversation (replacing their earlier one) and audit it with the optional
         reason (action "feedback": previous vote, new vote, note). Returns the previous vote, if any."""
         with self.transaction() as db:
-            row = db.execute("select value from feedback where conversation_id = ? and user = ? order by id desc "
-                             "limit 1", [conversation_id, user]).fetchone()  # fmt: skip
+            row = db.execute(
+                "select value from feedback where conversation_id = ? and user = ? order by id desc limit 1",
+                [conversation_id, user],
+            ).fetchone()
             previous = str(row[0]) if row else None
             db.execute("delete from feedback where conversation_id = ? and user = ?", [conversation_id, user])
             stamp = now()
-            db.table("feedback").insert({"conversation_id": conversation_id, "recommendation_id": recommendation_id,
-                                         "user": user, "value": value, "reason": strip_controls(reason),
-                                         "created_at": stamp})  # fmt: skip
-            db.table("audit").insert({"conversation_id": conversation_id, "user": user, "action": "feedback",
-                                      "previous": previous, "value": value, "note": strip_controls(reason),
-                                      "created_at": stamp})  # fmt: skip
+            db.table("feedback").insert(
+                {
+                    "conversation_id": conversation_id,
+                    "recommendation_id": recommendation_id,
+                    "user": user,
+                    "value": value,
+                    "reason": strip_controls(reason),
+                    "created_at": stamp,
+                }
+            )
+            db.table("audit").insert(
+                {
+                    "conversation_id": conversation_id,
+                    "user": user,
+                    "action": "feedback",
+                    "previous": previous,
+                    "value": value,
+                    "note": strip_controls(reason),
+                    "created_at": stamp,
+                }
+            )
         return previous
 
     def save_card(self, conversation_id: str, channel: str, ts: str) -> None:
         """Remember where the conversation's latest card was posted."""
         with self.transaction() as db:
-            db.execute("insert into cards (conversation_id, channel, ts, updated_at) values (?, ?, ?, ?) "
-                       "on conflict (conversation_id) do update set channel = excluded.channel, ts = excluded.ts, "
-                       "updated_at = excluded.updated_at", [conversation_id, channel, ts, now()])  # fmt: skip
+            db.execute(
+                "insert into cards (conversation_id, channel, ts, updated_at) values (?, ?, ?, ?) "
+                "on conflict (conversation_id) do update set channel = excluded.channel, ts = excluded.ts, "
+                "updated_at = excluded.updated_at",
+                [conversation_id, channel, ts, now()],
+            )
 
     def card(self, conversation_id: str) -> dict[str, Any] | None:
         """Where the conversation's latest card was posted, if anywhere."""
@@ -255,15 +330,21 @@ class Store:
             row = db.execute("select calls from llm_calls where day = ?", [day]).fetchone()
             if (int(row[0]) if row else 0) >= limit:
                 return False
-            db.execute("insert into llm_calls (day, calls, tokens) values (?, 1, 0) "
-                       "on conflict(day) do update set calls = calls + 1", [day])  # fmt: skip
+            db.execute(
+                "insert into llm_calls (day, calls, tokens) values (?, 1, 0) "
+                "on conflict(day) do update set calls = calls + 1",
+                [day],
+            )
         return True
 
     def add_llm_tokens(self, day: str, tokens: int) -> None:
         """Add estimated tokens (prompt + completion) to `day`'s count."""
         with self.transaction() as db:
-            db.execute("insert into llm_calls (day, calls, tokens) values (?, 0, ?) "
-                       "on conflict(day) do update set tokens = tokens + excluded.tokens", [day, tokens])  # fmt: skip
+            db.execute(
+                "insert into llm_calls (day, calls, tokens) values (?, 0, ?) "
+                "on conflict(day) do update set tokens = tokens + excluded.tokens",
+                [day, tokens],
+            )
 
     def llm_calls(self, day: str) -> dict[str, int]:
         """Model calls and estimated tokens recorded for `day`."""
@@ -287,30 +368,56 @@ class Store:
             stamp = now()
             # The intake version the lead saw: once the answers change, the decision needs re-review.
             version = int(self.get_conversation(conversation_id).get("version") or 0)
-            row = {"conversation_id": conversation_id, "status": status, "note": note, "user": user,
-                   "updated_at": stamp, "intake_version": version}  # fmt: skip
+            row = {
+                "conversation_id": conversation_id,
+                "status": status,
+                "note": note,
+                "user": user,
+                "updated_at": stamp,
+                "intake_version": version,
+            }
             db.table("decisions").upsert(row, pk="conversation_id")
-            db.table("audit").insert({
-                "conversation_id": conversation_id, "user": user, "action": "decision",
-                "previous": previous["status"] if previous else None, "value": status, "note": note,
-                "created_at": stamp,
-            })  # fmt: skip
+            db.table("audit").insert(
+                {
+                    "conversation_id": conversation_id,
+                    "user": user,
+                    "action": "decision",
+                    "previous": previous["status"] if previous else None,
+                    "value": status,
+                    "note": note,
+                    "created_at": stamp,
+                }
+            )
         return row
 
     def add_audit(self, conversation_id: str, user: str, action: str, value: str, note: str = "") -> None:
         """Append an audit record (e.g. which templates a posted summary used)."""
         with self.transaction() as db:
-            db.table("audit").insert({"conversation_id": conversation_id, "user": user, "action": action,
-                                      "previous": None, "value": value, "note": note,
-                                      "created_at": now()})  # fmt: skip
+            db.table("audit").insert(
+                {
+                    "conversation_id": conversation_id,
+                    "user": user,
+                    "action": action,
+                    "previous": None,
+                    "value": value,
+                    "note": note,
+                    "created_at": now(),
+                }
+            )
 
     def audit(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every audit record of a conversation, oldest first."""
         with self._lock:
             return list(self.db.table("audit").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
 
-    def assessments(self, *, platform: str | None = None, team: str | None = None, since: str | None = None,
-                    channel: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    def assessments(
+        self,
+        *,
+        platform: str | None = None,
+        team: str | None = None,
+        since: str | None = None,
+        channel: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Conversations with their latest recommendation, decision and feedback counts, newest first.
 
         One query (with the JSON fields the digest needs pulled out by SQLite) so an export over hundreds of
@@ -324,48 +431,84 @@ class Store:
         """
         return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *params])
 
-    def assessment_channels(self, *, platform: str, team: str | None, since: str | None,
-                            channel: str | None = None) -> list[str]:  # fmt: skip
+    def assessment_channels(
+        self, *, platform: str, team: str | None, since: str | None, channel: str | None = None
+    ) -> list[str]:
         """The distinct channels with assessments matching the filters (a digest asks who may see each)."""
         where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         with self._lock:
-            return [str(r[0]) for r in self.db.execute(
-                f"select distinct c.channel from conversations c where {where} order by 1", params)]  # fmt: skip
+            return [
+                str(r[0])
+                for r in self.db.execute(
+                    f"select distinct c.channel from conversations c where {where} order by 1", params
+                )
+            ]
 
-    def newest_assessments(self, *, platform: str, team: str | None, since: str | None, channel: str | None,
-                           channels: Sequence[str] | None, per_approach: int,
-                           ) -> tuple[dict[str, int], list[dict[str, Any]]]:  # fmt: skip
+    def newest_assessments(
+        self,
+        *,
+        platform: str,
+        team: str | None,
+        since: str | None,
+        channel: str | None,
+        channels: Sequence[str] | None,
+        per_approach: int,
+    ) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """For a digest, counted and paged in SQL: how many assessments per approach ("in_progress" for none yet)
         in `channel` and `channels` (None: any), and the newest `per_approach` of each, newest first, as
         `assessments` rows. Both read the (platform, team, created_at, approach, channel) index without touching the
         table, and only the listed rows' details are looked up."""
-        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
-                                            channels=channels)  # fmt: skip
+        where, params = _assessment_filters(
+            platform=platform, team=team, since=since, channel=channel, channels=channels
+        )
         with self._lock:
-            counts = {str(approach or "in_progress"): int(n) for approach, n in self.db.execute(
-                f"select c.approach, count(*) from conversations c where {where} group by 1", params)}  # fmt: skip
+            counts = {
+                str(approach or "in_progress"): int(n)
+                for approach, n in self.db.execute(
+                    f"select c.approach, count(*) from conversations c where {where} group by 1", params
+                )
+            }
             ids: list[str] = []
             for approach in counts:
-                ids += [str(r[0]) for r in self.db.execute(
-                    f"select c.id from conversations c where {where} and c.approach is ? "
-                    "order by c.created_at desc, c.id limit ?",
-                    [*params, None if approach == "in_progress" else approach, per_approach])]  # fmt: skip
+                ids += [
+                    str(r[0])
+                    for r in self.db.execute(
+                        f"select c.id from conversations c where {where} and c.approach is ? "
+                        "order by c.created_at desc, c.id limit ?",
+                        [*params, None if approach == "in_progress" else approach, per_approach],
+                    )
+                ]
         rows = self._assessments_by_id(ids)
         rows.sort(key=lambda r: r["id"])
         rows.sort(key=lambda r: r["created_at"], reverse=True)  # newest first, ties by id (as `assessments`)
         return counts, rows
 
-    def recent_decisions(self, *, platform: str, team: str | None, since: str | None, channel: str | None,
-                         channels: Sequence[str] | None, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    def recent_decisions(
+        self,
+        *,
+        platform: str,
+        team: str | None,
+        since: str | None,
+        channel: str | None,
+        channels: Sequence[str] | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
         """The latest decided assessments in `channel` and `channels` (None: any), latest decision first, as
         `assessments` rows."""
-        where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel,
-                                            channels=channels)  # fmt: skip
+        where, params = _assessment_filters(
+            platform=platform, team=team, since=since, channel=channel, channels=channels
+        )
         with self._lock:
-            ids = [str(r[0]) for r in self.db.execute(
-                # CROSS JOIN keeps SQLite from scanning every conversation for the (few) decided ones.
-                f"select c.id from decisions d cross join conversations c on c.id = d.conversation_id where {where} "
-                "order by d.updated_at desc, c.id limit ?", [*params, limit])]  # fmt: skip
+            ids = [
+                str(r[0])
+                for r in self.db.execute(
+                    # CROSS JOIN keeps SQLite from scanning every conversation for the (few) decided ones.
+                    "select c.id from decisions d cross join conversations c on c.id = d.conversation_id "
+                    f"where {where} "
+                    "order by d.updated_at desc, c.id limit ?",
+                    [*params, limit],
+                )
+            ]
         order = {cid: n for n, cid in enumerate(ids)}
         return sorted(self._assessments_by_id(ids), key=lambda r: order[r["id"]])
 
@@ -389,8 +532,10 @@ class Store:
     def feedback_reasons(self, conversation_id: str) -> list[str]:
         """The latest reasons users gave with their feedback, newest first."""
         with self._lock:
-            rows = self.db.execute("select reason from feedback where conversation_id = ? and reason != '' "
-                                   "order by id desc limit ?", [conversation_id, MAX_FEEDBACK_REASONS])  # fmt: skip
+            rows = self.db.execute(
+                "select reason from feedback where conversation_id = ? and reason != '' order by id desc limit ?",
+                [conversation_id, MAX_FEEDBACK_REASONS],
+            )
             return [str(r[0]) for r in rows]
 
     def purge(self, before: str, *, keep_counts: bool) -> int:
@@ -423,9 +568,11 @@ class Store:
                                                       where conversation_id = c.id)
                     where c.id in (select id from purge_ids) group by 1, 2""").fetchall()
                 for month, approach, count in counted:
-                    db.execute("""insert into purged_counts (month, approach, count) values (?, ?, ?)
+                    db.execute(
+                        """insert into purged_counts (month, approach, count) values (?, ?, ?)
                                   on conflict (month, approach) do update set count = count + excluded.count""",
-                               [month, approach, count])  # fmt: skip
+                        [month, approach, count],
+                    )
             # Every table that belongs to a conversation, including ones added by later migrations.
             for table in db.table_names():
                 if table != "conversations" and "conversation_id" in db.table(table).columns_dict:
@@ -438,6 +585,7 @@ class Store:
         """The anonymised counts kept by `purge`."""
         with self._lock:
             return list(self.db.table("purged_counts").rows_where(order_by="month, approach"))
+
 
 def _stripped(values: dict[str, Any]) -> dict[str, Any]:
     """Values as stored: strings from users without control characters."""
@@ -462,12 +610,16 @@ _ASSESSMENT_COLUMNS = """
         order by f.id desc limit ?)) as reasons"""
 
 
-def _assessment_filters(*, platform: str | None = None, team: str | None = None, since: str | None = None,
-                        channel: str | None = None,
-                        channels: Sequence[str] | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+def _assessment_filters(
+    *,
+    platform: str | None = None,
+    team: str | None = None,
+    since: str | None = None,
+    channel: str | None = None,
+    channels: Sequence[str] | None = None,
+) -> tuple[str, list[Any]]:
     """The where clause (on conversations `c`) and its parameters for the given filters."""
-    filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since,
-               "c.channel = ?": channel}  # fmt: skip
+    filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since, "c.channel = ?": channel}
     where = ["1", *(clause for clause, value in filters.items() if value is not None)]
     params: list[Any] = [value for value in filters.values() if value is not None]
     if channels is not None:

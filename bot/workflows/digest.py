@@ -14,21 +14,38 @@ from pydantic import BaseModel, Field
 
 from bot.advisor.engine import APPROACH_NAMES
 from bot.advisor.intake import APPROACHES
-from bot.advisor.summary import needs_review, status_label
 from bot.errors import InputError
-from bot.store import Store
+from bot.storage.store import Store
 from bot.text import printable
+from bot.workflows.summary import needs_review, status_label
 
 if TYPE_CHECKING:
-    from bot.llm import LlmClient
+    from bot.llm.client import LlmClient
 
 _PERIOD = re.compile(r"^(\d{1,4})\s*([dw])$", re.I)
 MAX_PERIOD_DAYS = 3650
 DIGEST_ITEMS = 20  # newest assessments kept per approach in a digest (Slack lists 8, Teams up to 12); all counted
 RECENT_DECISIONS = 5
-EXPORT_COLUMNS = ("id", "platform", "team", "channel", "thread", "requester", "created_at", "state", "approach",
-                  "confidence", "crossover_monthly_requests", "decision", "decided_by", "decided_at",
-                  "needs_review", "feedback_up", "feedback_down", "feedback_reasons")  # fmt: skip
+EXPORT_COLUMNS = (
+    "id",
+    "platform",
+    "team",
+    "channel",
+    "thread",
+    "requester",
+    "created_at",
+    "state",
+    "approach",
+    "confidence",
+    "crossover_monthly_requests",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "needs_review",
+    "feedback_up",
+    "feedback_down",
+    "feedback_reasons",
+)
 
 
 class Period(BaseModel):
@@ -91,12 +108,20 @@ class Digest(BaseModel):
 
 
 def _item(row: dict[str, Any]) -> DigestItem:
-    return DigestItem(conversation_id=row["id"], channel=row["channel"], thread=row["thread"], requester=row["user"],
-                      created_at=row["created_at"], approach=row["approach"], confidence=row["confidence"],
-                      status=status_label(row["decision"], row["approach"] is not None, _stale(row)),
-                      crossover=row["crossover"],
-                      feedback_up=row["up"] or 0, feedback_down=row["down"] or 0,
-                      feedback_reasons=row["reasons"])  # fmt: skip
+    return DigestItem(
+        conversation_id=row["id"],
+        channel=row["channel"],
+        thread=row["thread"],
+        requester=row["user"],
+        created_at=row["created_at"],
+        approach=row["approach"],
+        confidence=row["confidence"],
+        status=status_label(row["decision"], row["approach"] is not None, _stale(row)),
+        crossover=row["crossover"],
+        feedback_up=row["up"] or 0,
+        feedback_down=row["down"] or 0,
+        feedback_reasons=row["reasons"],
+    )
 
 
 def _stale(row: dict[str, Any]) -> bool:
@@ -114,8 +139,16 @@ def offline_headline(period: str, counts: dict[str, int], total: int) -> str:
     return f"{total} assessment{'s' if total != 1 else ''} in the {period}: {', '.join(parts)}."
 
 
-def build_digest(store: Store, *, platform: str, team: str | None, period: Period, can_see: Callable[[str], bool],
-                 channel: str | None = None, llm: LlmClient | None = None) -> Digest:  # fmt: skip
+def build_digest(
+    store: Store,
+    *,
+    platform: str,
+    team: str | None,
+    period: Period,
+    can_see: Callable[[str], bool],
+    channel: str | None = None,
+    llm: LlmClient | None = None,
+) -> Digest:
     """The digest of assessments the viewer may see: `can_see(channel)` is asked once per distinct channel.
 
     Counted and paged in SQL: the counts cover every visible assessment, the groups list the newest
@@ -124,16 +157,30 @@ def build_digest(store: Store, *, platform: str, team: str | None, period: Perio
     channels = store.assessment_channels(platform=platform, team=team, since=period.since_iso, channel=channel)
     allowed = [ch for ch in channels if can_see(ch)]
     visible = None if len(allowed) == len(channels) else allowed  # None: no channel filter needed
-    found, rows = store.newest_assessments(platform=platform, team=team, since=period.since_iso, channel=channel,
-                                           channels=visible, per_approach=DIGEST_ITEMS)  # fmt: skip
+    found, rows = store.newest_assessments(
+        platform=platform,
+        team=team,
+        since=period.since_iso,
+        channel=channel,
+        channels=visible,
+        per_approach=DIGEST_ITEMS,
+    )
     groups: dict[str, list[DigestItem]] = {a: [] for a in (*APPROACHES, "in_progress")}
     for row in rows:
         groups[str(row["approach"] or "in_progress")].append(_item(row))
     counts = {name: found.get(name, 0) for name in groups}
     total = sum(counts.values())
-    recent = [_item(r) for r in store.recent_decisions(platform=platform, team=team, since=period.since_iso,
-                                                       channel=channel, channels=visible,
-                                                       limit=RECENT_DECISIONS)]  # fmt: skip
+    recent = [
+        _item(r)
+        for r in store.recent_decisions(
+            platform=platform,
+            team=team,
+            since=period.since_iso,
+            channel=channel,
+            channels=visible,
+            limit=RECENT_DECISIONS,
+        )
+    ]
     headline = offline_headline(period.label, counts, total)
     wording: Literal["offline", "llm"] = "offline"
     templates: dict[str, str] = {}
@@ -141,23 +188,47 @@ def build_digest(store: Store, *, platform: str, team: str | None, period: Perio
         written = llm.headline(period.label, {"total": total, **counts}, headline)
         headline, templates = written.text, dict(written.templates)
         wording = "llm" if written.wording == "llm" else "offline"
-    return Digest(period=period.label, channel=channel, total=total, counts=counts,
-                  groups={k: v for k, v in groups.items() if v}, recent_decisions=recent, headline=headline,
-                  wording=wording, templates=templates)  # fmt: skip
+    return Digest(
+        period=period.label,
+        channel=channel,
+        total=total,
+        counts=counts,
+        groups={k: v for k, v in groups.items() if v},
+        recent_decisions=recent,
+        headline=headline,
+        wording=wording,
+        templates=templates,
+    )
 
 
 def export_rows(store: Store, *, platform: str | None = None, period: Period) -> list[dict[str, Any]]:
     """Every assessment of the period as flat rows (all platforms unless one is given), oldest first, for admins."""
     # A decision made on other answers than the assessment has now is never shown next to the new recommendation:
     # `decision` says "needs_re_review" and `needs_review` is true (`decided_by`/`decided_at` tell whose it was).
-    rows = [{
-        "id": row["id"], "platform": row["platform"], "team": row["team"], "channel": row["channel"],
-        "thread": row["thread"], "requester": row["user"], "created_at": row["created_at"], "state": row["state"],
-        "approach": row["approach"], "confidence": row["confidence"], "crossover_monthly_requests": row["crossover"],
-        "decision": "needs_re_review" if stale else row["decision"], "decided_by": row["decided_by"],
-        "decided_at": row["decided_at"], "needs_review": stale,
-        "feedback_up": row["up"], "feedback_down": row["down"], "feedback_reasons": " | ".join(row["reasons"]),
-    } for row in store.assessments(platform=platform, since=period.since_iso) for stale in [_stale(row)]]  # fmt: skip
+    rows = [
+        {
+            "id": row["id"],
+            "platform": row["platform"],
+            "team": row["team"],
+            "channel": row["channel"],
+            "thread": row["thread"],
+            "requester": row["user"],
+            "created_at": row["created_at"],
+            "state": row["state"],
+            "approach": row["approach"],
+            "confidence": row["confidence"],
+            "crossover_monthly_requests": row["crossover"],
+            "decision": "needs_re_review" if stale else row["decision"],
+            "decided_by": row["decided_by"],
+            "decided_at": row["decided_at"],
+            "needs_review": stale,
+            "feedback_up": row["up"],
+            "feedback_down": row["down"],
+            "feedback_reasons": " | ".join(row["reasons"]),
+        }
+        for row in store.assessments(platform=platform, since=period.since_iso)
+        for stale in [_stale(row)]
+    ]
     rows.sort(key=lambda r: (r["created_at"], r["id"]))
     return rows
 

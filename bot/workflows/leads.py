@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from bot.advisor.digest import Digest, Period, build_digest
-from bot.advisor.summary import STATUS_LABELS, ThreadSummary, build_summary
 from bot.errors import InputError, PermissionDeniedError
-from bot.store import Store, ago
+from bot.storage.store import Store, ago
+from bot.workflows.digest import Digest, Period, build_digest
+from bot.workflows.summary import STATUS_LABELS, ThreadSummary, build_summary
 
 if TYPE_CHECKING:
-    from bot.llm import LlmClient
+    from bot.llm.client import LlmClient
 
 STATUSES = tuple(STATUS_LABELS)
 MAX_NOTE = 500
@@ -50,9 +50,14 @@ class TtlCache:
 class Leads:
     """Access rules and actions for leads; one instance per platform adapter."""
 
-    def __init__(self, store: Store, *, lead_ids: Iterable[str] = (),
-                 group_members: Callable[[], Iterable[str]] | None = None,
-                 llm: LlmClient | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        *,
+        lead_ids: Iterable[str] = (),
+        group_members: Callable[[], Iterable[str]] | None = None,
+        llm: LlmClient | None = None,
+    ) -> None:
         self.store = store
         self.lead_ids = frozenset(lead_ids)
         self.group_members = group_members
@@ -76,19 +81,26 @@ class Leads:
             raise PermissionDeniedError("That assessment belongs to another workspace or tenant.")
         return conv
 
-    def summary(self, conversation_id: str, *, requester_name: str | None = None,
-                viewer: str | None = None) -> ThreadSummary:  # fmt: skip
+    def summary(
+        self, conversation_id: str, *, requester_name: str | None = None, viewer: str | None = None
+    ) -> ThreadSummary:
         """The summary of one assessment (anyone in its thread may ask for it).
 
         Each summary is audited with who asked, how it was worded and the templates (name: sha256) it used.
         """
         summary = build_summary(self.store, conversation_id, llm=self.llm, requester_name=requester_name)
-        self.store.add_audit(conversation_id, viewer or "", "summary", summary.wording,
-                             note=json.dumps(summary.templates, sort_keys=True))  # fmt: skip
+        self.store.add_audit(
+            conversation_id,
+            viewer or "",
+            "summary",
+            summary.wording,
+            note=json.dumps(summary.templates, sort_keys=True),
+        )
         return summary
 
-    def decide(self, conversation_id: str, user: str, status: str, note: str = "", *, platform: str,
-               team: str) -> dict[str, Any]:  # fmt: skip
+    def decide(
+        self, conversation_id: str, user: str, status: str, note: str = "", *, platform: str, team: str
+    ) -> dict[str, Any]:
         """Record a lead's decision and its audit entry; refuses non-leads, unknown statuses and forged ids."""
         self.require_lead(user)
         if status not in STATUSES:
@@ -101,14 +113,23 @@ class Leads:
             raise InputError(f"A note can be at most {MAX_NOTE} characters.")
         return self.store.record_decision(conv["id"], user, status, note)
 
-    def digest(self, user: str, *, platform: str, team: str, period: Period, can_see: Callable[[str], bool],
-               channel: str | None = None) -> Digest:  # fmt: skip
+    def digest(
+        self,
+        user: str,
+        *,
+        platform: str,
+        team: str,
+        period: Period,
+        can_see: Callable[[str], bool],
+        channel: str | None = None,
+    ) -> Digest:
         """A lead's digest over the channels they can see; a named channel they can't see is refused."""
         self.require_lead(user)
         if channel is not None and not can_see(channel):
             raise PermissionDeniedError("You can only get a digest of channels you are a member of.")
-        return build_digest(self.store, platform=platform, team=team, period=period, can_see=can_see,
-                            channel=channel, llm=self.llm)  # fmt: skip
+        return build_digest(
+            self.store, platform=platform, team=team, period=period, can_see=can_see, channel=channel, llm=self.llm
+        )
 
 
 def retention_cutoff(days: int, *, now: dt.datetime | None = None) -> str:

@@ -19,10 +19,10 @@ from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, ex
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError
-from bot.store import Store
+from bot.storage.store import Store
 
 if TYPE_CHECKING:
-    from bot.llm import LlmClient
+    from bot.llm.client import LlmClient
 
 MAX_ROUNDS = 4
 
@@ -67,19 +67,23 @@ _NEW_PROJECT = re.compile(
     r"assessment|one)|(?:on\s++)?a\s++different\s++note|switching\s++gears)\b[\s:;,.!-]*+",
     re.I,
 )
-_NOW = re.compile(r"^\s*+(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
-                  r"go ahead|done|give me (?:the|a) recommendation)\s*+(?:[.!]\s*+)?$", re.I)  # fmt: skip
-_WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$",
-                  re.I)  # fmt: skip
+_NOW = re.compile(
+    r"^\s*+(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
+    r"go ahead|done|give me (?:the|a) recommendation)\s*+(?:[.!]\s*+)?$",
+    re.I,
+)
+_WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$", re.I)
 _WHAT_IF = re.compile(
     r"^\W*+(?:what\s++if|what\s++about\s++if|suppose|hypothetically,?)\s++(?P<rest>.++)$", re.I | re.S
 )
-_KEEP = re.compile(r"^\W*+(?:yes|yep|yeah|keep(?:\s++it|\s++that|\s++those)?|use\s++(?:it|that|those)|apply(?:\s++it)?|"
-                   r"do\s++it|go\s++with\s++(?:it|that))\b", re.I)  # fmt: skip
+_KEEP = re.compile(
+    r"^\W*+(?:yes|yep|yeah|keep(?:\s++it|\s++that|\s++those)?|use\s++(?:it|that|those)|apply(?:\s++it)?|"
+    r"do\s++it|go\s++with\s++(?:it|that))\b",
+    re.I,
+)
 _WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
 _HELP = re.compile(r"^\s*+(?:help|\?|what can you do\??)\s*+$", re.I)
-_UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b",
-                     re.I)  # fmt: skip
+_UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b", re.I)
 
 HELP_TEXT = (
     "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "
@@ -87,7 +91,7 @@ HELP_TEXT = (
     "prompt engineering or a hybrid. Say *recommend now* to skip questions, *why?* (or *why not hybrid?*) for the "
     "reasoning, *what if …?* to try other facts, *new project: …* or *restart* to start another assessment (the "
     "last one is kept), or correct any "
-    "answer (\"actually we have 20k examples\"). Questions about the topic are answered from the knowledge base."
+    'answer ("actually we have 20k examples"). Questions about the topic are answered from the knowledge base.'
 )
 
 
@@ -102,14 +106,21 @@ def question_text(questions: list[Question], notes: list[str], intro: str | None
 class Advisor:
     """The conversation core shared by Slack, Teams and the terminal."""
 
-    def __init__(self, store: Store, *, enrich: Enricher | None = None, today: dt.date | None = None,
-                 llm: LlmClient | None = None, answer_topic: Answerer | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        *,
+        enrich: Enricher | None = None,
+        today: dt.date | None = None,
+        llm: LlmClient | None = None,
+        answer_topic: Answerer | None = None,
+    ) -> None:
         self.store = store
         self.enrich = enrich
         self.answer_topic = answer_topic
         self.today = today
         self.llm = llm  # optional: better extraction and wording; the engine still decides
-        # Re-entrant: an adapter holds a conversation's lock around a whole turn (bot/inbox.py) while it runs.
+        # Re-entrant: an adapter holds a conversation's lock around a whole turn (bot/storage/inbox.py) while it runs.
         self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._locks_guard = threading.Lock()
 
@@ -226,15 +237,23 @@ class Advisor:
         if _WHY.match(text):
             rec = self.store.latest_recommendation(cid)
             if rec is None:
-                return Reply(kind="message", conversation_id=cid,
-                             text="I haven't recommended anything yet. Tell me about the feature first.")  # fmt: skip
+                return Reply(
+                    kind="message",
+                    conversation_id=cid,
+                    text="I haven't recommended anything yet. Tell me about the feature first.",
+                )
             return Reply(kind="message", conversation_id=cid, text=explanation_text(rec), recommendation=rec)
         if _NOW.match(text):
             intake = self.store.latest_intake(cid)
             if not intake.known():
-                return Reply(kind="message", conversation_id=cid,
-                             text="I need at least a short description of the feature first. " + HELP_TEXT)
-            return self._deliver(conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), [])  # noqa: E501
+                return Reply(
+                    kind="message",
+                    conversation_id=cid,
+                    text="I need at least a short description of the feature first. " + HELP_TEXT,
+                )
+            return self._deliver(
+                conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), []
+            )
         first = conv["turns"] == 0 and not conv["version"]
         supposed = _pending_what_if(conv["expecting"], turn)
         if supposed is not None:
@@ -281,16 +300,21 @@ class Advisor:
         facts = [f for f in found.facts if f.field != "use_case"]
         current = self.store.latest_recommendation(cid)
         if not facts or current is None:
-            text = "Tell me what would change, e.g. \"what if we had 50k labeled examples?\""
+            text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
         supposed = self.store.latest_intake(cid).merged(facts)
         rec = engine.recommend(supposed)
         said = "; ".join(f"{FIELD_LABELS[f.field].lower()}: {f.provenance.quote}" for f in facts)
         name, before = engine.APPROACH_NAMES[rec.approach], engine.APPROACH_NAMES[current.approach]
-        outcome = (f"it would still be *{name}* ({rec.confidence:.0%})." if rec.approach == current.approach
-                   else f"it would be *{name}* ({rec.confidence:.0%}) instead of {before}.")  # fmt: skip
-        text = (f"If {said}, {outcome} {rec.verdict}\nYour answers are unchanged: say *keep it* to use these "
-                "facts, or carry on.")  # fmt: skip
+        outcome = (
+            f"it would still be *{name}* ({rec.confidence:.0%})."
+            if rec.approach == current.approach
+            else f"it would be *{name}* ({rec.confidence:.0%}) instead of {before}."
+        )
+        text = (
+            f"If {said}, {outcome} {rec.verdict}\nYour answers are unchanged: say *keep it* to use these "
+            "facts, or carry on."
+        )
         entry = _WHAT_IF_PREFIX + json.dumps([[f.field, f.value, f.provenance.quote] for f in facts])
         self.store.update_conversation(cid, expecting=[*conv["expecting"], entry])
         self.store.add_turn(cid, "bot", text)
@@ -304,8 +328,10 @@ class Advisor:
 
     def _small_talk(self, conv: dict[str, Any]) -> Reply:
         if conv["state"] == "recommended":
-            text = ("Glad it helps. Ask \"why?\" or \"why not hybrid?\" for the reasoning, correct any answer "
-                    "(\"actually we have 20k examples\"), or describe another project.")
+            text = (
+                'Glad it helps. Ask "why?" or "why not hybrid?" for the reasoning, correct any answer '
+                '("actually we have 20k examples"), or describe another project.'
+            )
         elif conv["version"]:
             text = "Thanks. Answer the questions above when you can, or say *recommend now*."
         else:
@@ -317,14 +343,24 @@ class Advisor:
         rec = self.store.latest_recommendation(cid)
         target = message_kind.why_not_target(text)
         if rec is None or target is None:
-            return Reply(kind="message", conversation_id=cid,
-                         text="I haven't recommended anything yet. Tell me about the feature first.")  # fmt: skip
+            return Reply(
+                kind="message",
+                conversation_id=cid,
+                text="I haven't recommended anything yet. Tell me about the feature first.",
+            )
         reply = why_not_text(rec, target)
         self.store.add_turn(cid, "bot", reply)
         return Reply(kind="message", conversation_id=cid, text=reply, recommendation=rec)
 
-    def _continue(self, conv: dict[str, Any], facts: list[Fact], notes: list[str], *, reason: str,
-                  unclear: list[Unclear] | None = None) -> Reply:  # fmt: skip
+    def _continue(
+        self,
+        conv: dict[str, Any],
+        facts: list[Fact],
+        notes: list[str],
+        *,
+        reason: str,
+        unclear: list[Unclear] | None = None,
+    ) -> Reply:
         cid = conv["id"]
         intake = self.store.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
@@ -340,38 +376,56 @@ class Advisor:
             self.store.update_conversation(cid, asked=asked, expecting=[confirm.entry(doubt)])
             text = question_text([question], notes, None)
             self.store.add_turn(cid, "bot", text)
-            return Reply(kind="questions", conversation_id=cid, text=text, questions=[question], notes=notes,
-                         intake=merged.known())  # fmt: skip
+            return Reply(
+                kind="questions",
+                conversation_id=cid,
+                text=text,
+                questions=[question],
+                notes=notes,
+                intake=merged.known(),
+            )
         if conv["state"] == "recommended":
             # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
             if facts:
                 self.store.update_conversation(cid, asked=asked, expecting=[])
                 return self._deliver(conv, merged, version, notes)
-            return Reply(kind="message", conversation_id=cid, notes=notes,
-                         text="I didn't catch a new fact there. " + HELP_TEXT)  # fmt: skip
+            return Reply(
+                kind="message", conversation_id=cid, notes=notes, text="I didn't catch a new fact there. " + HELP_TEXT
+            )
         questions = [] if conv["rounds"] >= MAX_ROUNDS else next_questions(merged, asked, steps)
         if not questions:
             self.store.update_conversation(cid, asked=asked, expecting=[])
             return self._deliver(conv, merged, version, notes)
         self.store.update_conversation(
-            cid, asked=asked, asked_steps=steps + [q.step for q in questions],
-            expecting=[q.field for q in questions], rounds=conv["rounds"] + 1,
-        )  # fmt: skip
+            cid,
+            asked=asked,
+            asked_steps=steps + [q.step for q in questions],
+            expecting=[q.field for q in questions],
+            rounds=conv["rounds"] + 1,
+        )
         intro = _question_intro(merged, conv["rounds"], len(questions))
         text = question_text(questions, notes, intro)
         if self.llm:
             text = self.llm.word_questions(text, merged).text
         self.store.add_turn(cid, "bot", text)
-        return Reply(kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes,
-                     intake=merged.known())  # fmt: skip
+        return Reply(
+            kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes, intake=merged.known()
+        )
 
     def _deliver(self, conv: dict[str, Any], intake: Intake, version: int, notes: list[str]) -> Reply:
         rec = self._recommend(intake)
         rec_id = self.store.save_recommendation(conv["id"], version, rec)
         self.store.update_conversation(conv["id"], expecting=[])
         self.store.add_turn(conv["id"], "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
-        return Reply(kind="recommendation", conversation_id=conv["id"], text=rec.verdict, recommendation=rec,
-                     notes=notes, intake=intake.known(), recommendation_id=rec_id)  # fmt: skip
+        return Reply(
+            kind="recommendation",
+            conversation_id=conv["id"],
+            text=rec.verdict,
+            recommendation=rec,
+            notes=notes,
+            intake=intake.known(),
+            recommendation_id=rec_id,
+        )
 
 
 def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:
@@ -397,18 +451,23 @@ def why_not_text(rec: engine.Recommendation, other: Approach) -> str:
     change for X to win."""
     name = engine.APPROACH_NAMES[other]
     if other == rec.approach:
-        return f"{name} is what I recommend here ({rec.confidence:.0%}). Say \"why?\" for the step-by-step reasoning."
+        return f'{name} is what I recommend here ({rec.confidence:.0%}). Say "why?" for the step-by-step reasoning.'
     lines = [f"Why not {name.split(' (')[0].lower()}: I recommend *{engine.APPROACH_NAMES[rec.approach]}* instead."]
     if other != "prompt_engineering":
         lines += [f"• Rules it out for now (step {g.step}): {g.reason}." for g in rec.gates]
-    leaning = {"fine_tuning": {"prompt_engineering"}, "hybrid": {"prompt_engineering"},
-               "prompt_engineering": {"fine_tuning"}}[other]  # fmt: skip
+    leaning = {
+        "fine_tuning": {"prompt_engineering"},
+        "hybrid": {"prompt_engineering"},
+        "prompt_engineering": {"fine_tuning"},
+    }[other]
     gated = {g.step for g in rec.gates} if other != "prompt_engineering" else set()
     against = sorted((f for f in rec.factors if f.leans in leaning and f.step not in gated), key=lambda f: -f.weight)
     lines += [f"• Step {f.step}, {f.name}: {f.why}." for f in against[:4]]
     if other == "hybrid" and not any(f.leans == "hybrid" for f in rec.factors):
-        lines.append("• A hybrid pays off when fine-tuning is justified for a stable core and prompts or retrieval "
-                     "must handle content that changes often; nothing you said points to both.")
+        lines.append(
+            "• A hybrid pays off when fine-tuning is justified for a stable core and prompts or retrieval "
+            "must handle content that changes often; nothing you said points to both."
+        )
     if rec.would_change:
         lines.append("What would have to change: " + "; ".join(rec.would_change[:3]) + ".")
     return "\n".join(lines)
@@ -420,7 +479,11 @@ def explanation_text(rec: engine.Recommendation) -> str:
     for g in rec.gates:
         lines.append(f"• Hard constraint (step {g.step}): {g.reason}. Would change: {g.would_change}.")
     for f in rec.factors:
-        arrow = {"fine_tuning": "→ fine-tuning", "prompt_engineering": "→ prompting", "hybrid": "→ hybrid",
-                 "neutral": "→ neutral"}[f.leans]  # fmt: skip
+        arrow = {
+            "fine_tuning": "→ fine-tuning",
+            "prompt_engineering": "→ prompting",
+            "hybrid": "→ hybrid",
+            "neutral": "→ neutral",
+        }[f.leans]
         lines.append(f"• Step {f.step}, {f.name} {arrow} ({f.weight:.1f}): {f.why}.")
     return "\n".join(lines)

@@ -16,8 +16,13 @@ from langchain_core.prompts import ChatPromptTemplate
 from bot.resources import prompts_dir
 
 PURPOSES: tuple[str, ...] = (
-    "extraction", "question_wording", "verdict", "summary", "knowledge_answer", "digest_headline",
-)  # fmt: skip
+    "extraction",
+    "question_wording",
+    "verdict",
+    "summary",
+    "knowledge_answer",
+    "digest_headline",
+)
 
 
 class TemplateError(ValueError):
@@ -60,9 +65,7 @@ def load_template(path: Path) -> Template:
         raise TemplateError(f"{path.name}: {exc}") from None
     used = set(prompt.input_variables)
     if used != set(declared):
-        raise TemplateError(
-            f"{path.name}: declared variables {sorted(declared)} but the text uses {sorted(used)}"
-        )
+        raise TemplateError(f"{path.name}: declared variables {sorted(declared)} but the text uses {sorted(used)}")
     return Template(str(data["name"]), hashlib.sha256(raw).hexdigest(), str(data["system"]), prompt)
 
 

@@ -1,0 +1,1 @@
+"""The knowledge base: its index, the retriever, query expansion and knowledge answers (`ask`)."""

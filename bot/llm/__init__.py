@@ -1,0 +1,1 @@
+"""Optional LLM mode: the model client, prompt templates and the grounding checks."""

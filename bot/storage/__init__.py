@@ -1,0 +1,1 @@
+"""Persistence: the store, its migrations, and the crash-safe inbox and outbox."""
