@@ -181,34 +181,49 @@ class Advisor:
             rest = text[new_project.end() :].strip() if new_project else ""
             return self._start_another(key, user, conv, text, rest, "Starting over." if restart else _NEW)
 
-    def handle_top_level(self, where: ConversationKey, user: str, text: str) -> Reply:
-        """A top-level message in a chat where each project gets its own thread (a Slack DM); `where` is the key a
-        new assessment would get (the message's own thread).
+    def route_top_level(self, where: ConversationKey, user: str, text: str) -> ConversationKey | None:
+        """Which assessment a top-level message belongs to, in a chat where each project gets its own thread (a
+        Slack DM); `where` is the key a new assessment would get (the message's own thread).
 
-        A description starts a new assessment there; a question about the topic, thanks or help are answered
-        without one (the reply's conversation_id is ""); anything else (an answer, a correction, "why?", "what if
-        …?") continues the user's latest assessment in this chat, or starts one when there is none.
+        A description (or "new project: …") starts a new one at `where`; help, a bare "new project", a question
+        about the topic and thanks belong to none (None: `answer_outside` answers them); anything else (an answer,
+        a correction, "why?", "what if …?") continues the user's latest assessment in this chat, or starts one when
+        there is none. Deterministic and quick: adapters call it before acknowledging the platform.
         """
+        text = text[: 4 * MAX_TEXT]
         cleaned = clean_text(text)
-        bare = _RESTART.match(text) or ((m := _NEW_PROJECT.match(text)) is not None and not text[m.end() :].strip())
-        if not cleaned or _HELP.match(text) or bare:
-            intro = "Send me the new project's description: each project gets its own thread. " if bare else ""
-            return Reply(kind="message", conversation_id="", text=intro + HELP_TEXT, heard="command")
+        if _outside(text, cleaned) is not None:
+            return None
         if _NEW_PROJECT.match(text):
-            return self.handle(where, user, text)
+            return where
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
         if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
-            if kind == "topic_question" and self.answer_topic is not None:
-                return Reply(kind="message", conversation_id="", text=self.answer_topic(cleaned), heard=kind)
-            if kind == "thanks" and not stated:
-                return Reply(kind="message", conversation_id="", text=_small_talk_text(cleaned), heard="small_talk")
+            if (kind == "topic_question" and self.answer_topic is not None) or (kind == "thanks" and not stated):
+                return None
         latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if latest is None or message_kind.describes_project(cleaned, len(stated)):
-            return self.handle(where, user, text)
-        key = ConversationKey(latest["platform"], latest["team"], latest["channel"], latest["thread"])
-        return self.handle(key, user, text)
+            return where
+        return ConversationKey(latest["platform"], latest["team"], latest["channel"], latest["thread"])
+
+    def answer_outside(self, text: str) -> Reply:
+        """The reply to a top-level message that belongs to no assessment (see `route_top_level`); stores nothing."""
+        cleaned = clean_text(text)
+        with self._llm_turn():
+            command = _outside(text, cleaned)
+            if command is not None:
+                return Reply(kind="message", conversation_id="", text=command, heard="command")
+            if message_kind.classify(cleaned, has_facts=False) == "thanks":
+                return Reply(kind="message", conversation_id="", text=_small_talk_text(cleaned), heard="small_talk")
+            if self.answer_topic is None:
+                return Reply(kind="message", conversation_id="", text=HELP_TEXT, heard="command")
+            return Reply(kind="message", conversation_id="", text=self.answer_topic(cleaned), heard="topic_question")
+
+    def handle_top_level(self, where: ConversationKey, user: str, text: str) -> Reply:
+        """A top-level message in a threaded chat: routed (`route_top_level`), then answered."""
+        key = self.route_top_level(where, user, text)
+        return self.answer_outside(text) if key is None else self.handle(key, user, text)
 
     def _another_project(self, conv: dict[str, Any], text: str) -> bool:
         """Whether a message describes another project than the stored facts (most facts it shares disagree)."""
@@ -308,7 +323,7 @@ class Advisor:
                 )
             version = conv["version"] or self.store.save_intake(cid, intake, "recommend now")
             return self._deliver(conv, intake, version, []).model_copy(update={"heard": "command"})
-        first = conv["turns"] == 0 and not conv["version"]
+        first = not conv["version"]  # nothing stored yet: a greeting, a question or "restart" may have come first
         supposed = _pending_what_if(conv["expecting"], turn)
         if supposed is not None:
             left = [e for e in conv["expecting"] if not e.startswith(_WHAT_IF_PREFIX)]
@@ -327,7 +342,7 @@ class Advisor:
             if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
                 confirmed = self._continue(conv, resolved, [], reason=f"turn {turn}: confirmed")
                 return confirmed.model_copy(update={"heard": "answer"})
-        found = extract(text, turn=turn, expecting=expecting, today=self.today)
+        found = extract(text, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         facts = found.facts
@@ -495,6 +510,16 @@ def _heard(first: bool, text: str, known: dict[str, Any], facts: list[Fact]) -> 
     if message_kind.is_correction(clean_text(text)) or message_kind.differing(known, stated)[1]:
         return "correction"
     return "answer"
+
+
+def _outside(text: str, cleaned: str) -> str | None:
+    """The answer to a top-level command that needs no assessment: help, or a bare "new project"."""
+    new_project = _NEW_PROJECT.match(text)
+    if _RESTART.match(text) or (new_project is not None and not text[new_project.end() :].strip()):
+        return "Send me the new project's description: each project gets its own thread. " + HELP_TEXT
+    if not cleaned or _HELP.match(text):
+        return HELP_TEXT
+    return None
 
 
 def _small_talk_text(said: str) -> str:
