@@ -29,10 +29,12 @@ _QUESTION_START = re.compile(
 )
 # Words that make a question about the asker's own project, not about the topic.
 _OWN = re.compile(r"\b(?:our|we|we're|we've|my|us|i|i'm|i've|mine|ours)\b", re.I)
-_GREETING = re.compile(r"^\W*+(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b", re.I)
+_GREETING = re.compile(
+    r"^\W*+(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?:\s++(?:there|all|team|everyone|again))?\W*+$",
+    re.I,
+)
 _THANKS = re.compile(
     r"^\W*+(?:thanks?|thank you|thx|ty|cheers|great|perfect|cool|nice|awesome|got it|ok|okay|makes sense|"
-    r"hi|hello|hey|hiya|good morning|good afternoon|good evening|"
     r"that's helpful|that helps|helpful|understood|sounds good|will do)\b[\w\s,.!'’-]{0,40}$",
     re.I,
 )
@@ -62,7 +64,7 @@ def classify(text: str, *, has_facts: bool) -> Kind:
     if has_facts:
         return "other"
     words = text.split()
-    if _THANKS.match(text) and len(words) <= 8:
+    if (_THANKS.match(text) or _GREETING.match(text)) and len(words) <= 8 and not names_a_task(text):
         return "thanks"
     asks = text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
     if asks and not _OWN.search(text) and len(words) >= 3:
@@ -80,7 +82,7 @@ def why_not_target(text: str) -> Approach | None:
 
 
 def is_greeting(text: str) -> bool:
-    """True for "hi", "hello there" and the like."""
+    """True for a greeting on its own: "hi", "hello there" and the like."""
     return bool(_GREETING.match(text))
 
 

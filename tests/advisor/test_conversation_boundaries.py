@@ -134,6 +134,8 @@ def test_each_description_in_a_dm_opens_its_own_assessment(topical: Advisor, fre
     fraud = topical.handle(at("2.2"), "U1", FRAUD)
     assert fraud.conversation_id != hr.conversation_id and not fraud.notes  # nothing archived: separate threads
     assert fresh_store.latest_intake(hr.conversation_id).known()["labeled_examples"] == 0
+    # a greeting in front of a description is still a description
+    assert topical.route_top_level(at("2.5"), "U1", "hi, we want to summarise our sales calls") == at("2.5")
 
 
 def test_top_level_questions_thanks_and_help_belong_to_no_assessment(topical: Advisor, fresh_store: Store) -> None:
