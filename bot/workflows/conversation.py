@@ -82,6 +82,7 @@ _KEEP = re.compile(
     r"do\s++it|go\s++with\s++(?:it|that))\b",
     re.I,
 )
+_NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature first."
 _NEW = "A new project: a new assessment."
 _DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
 _WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
@@ -302,15 +303,10 @@ class Advisor:
         if message_kind.why_not_target(text):
             return self._why_not(cid, text).model_copy(update={"heard": "follow_up"})
         if _WHY.match(text):
-            rec = self.store.latest_recommendation(cid)
+            rec, so_far = self._so_far(cid)
             if rec is None:
-                return Reply(
-                    kind="message",
-                    conversation_id=cid,
-                    text="I haven't recommended anything yet. Tell me about the feature first.",
-                    heard="follow_up",
-                )
-            why = explanation_text(rec)
+                return Reply(kind="message", conversation_id=cid, text=_NOTHING_YET, heard="follow_up")
+            why = so_far + explanation_text(rec)
             return Reply(kind="message", conversation_id=cid, text=why, recommendation=rec, heard="follow_up")
         if _NOW.match(text):
             intake = self.store.latest_intake(cid)
@@ -333,7 +329,7 @@ class Advisor:
                 kept = self._continue(conv, supposed, [], reason=f"turn {turn}: kept a what-if")
                 return kept.model_copy(update={"heard": "follow_up"})
         what_if = _WHAT_IF.match(text)
-        if what_if and self.store.latest_recommendation(cid) is not None:
+        if what_if and self._so_far(cid)[0] is not None:
             return self._what_if(conv, what_if.group("rest"), turn).model_copy(update={"heard": "follow_up"})
         pending = confirm.pending(conv["expecting"])
         expecting = [e for e in conv["expecting"] if not confirm.is_entry(e)] or None
@@ -371,7 +367,7 @@ class Advisor:
         cid = conv["id"]
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
-        current = self.store.latest_recommendation(cid)
+        current, _ = self._so_far(cid)
         if not facts or current is None:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
@@ -412,16 +408,23 @@ class Advisor:
         self.store.add_turn(conv["id"], "bot", text)
         return Reply(kind="message", conversation_id=conv["id"], text=text, heard="small_talk")
 
-    def _why_not(self, cid: str, text: str) -> Reply:
+    def _so_far(self, cid: str) -> tuple[engine.Recommendation | None, str]:
+        """The latest recommendation; before the card, the one the facts known so far give (not stored), with a
+        line saying it isn't final; None when nothing is known yet."""
         rec = self.store.latest_recommendation(cid)
+        if rec is not None:
+            return rec, ""
+        intake = self.store.latest_intake(cid)
+        if not [f for f in intake.known() if f != "use_case"]:
+            return None, ""
+        return engine.recommend(intake), "Not final yet (I still have questions), but from what you've said so far:\n"
+
+    def _why_not(self, cid: str, text: str) -> Reply:
+        rec, so_far = self._so_far(cid)
         target = message_kind.why_not_target(text)
         if rec is None or target is None:
-            return Reply(
-                kind="message",
-                conversation_id=cid,
-                text="I haven't recommended anything yet. Tell me about the feature first.",
-            )
-        reply = why_not_text(rec, target)
+            return Reply(kind="message", conversation_id=cid, text=_NOTHING_YET)
+        reply = so_far + why_not_text(rec, target)
         self.store.add_turn(cid, "bot", reply)
         return Reply(kind="message", conversation_id=cid, text=reply, recommendation=rec)
 
