@@ -174,7 +174,7 @@ class Advisor:
             restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
             said = bool(conv["turns"] or conv["version"])
             if not (restart or new_project):
-                if said and self._another_project(conv, text):
+                if said and not _WHAT_IF.match(text) and self._another_project(conv, text):
                     return self._start_another(key, user, conv, text, text, _DIFFERENT)
                 return self._handle(conv, user, text)
             if not said:

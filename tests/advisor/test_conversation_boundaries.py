@@ -41,6 +41,15 @@ def test_a_description_that_contradicts_the_known_facts_starts_another_assessmen
     assert {old.conversation_id, new.conversation_id} <= {row["id"] for row in fresh_store.assessments()}
 
 
+def test_a_what_if_that_changes_most_facts_is_still_a_what_if(advisor: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "what-if-2")
+    advisor.handle(key, "u", FRAUD + ", reports are reviewed twice, budget $500k, not regulated")
+    card = advisor.handle(key, "u", "recommend now")
+    assert card.kind == "recommendation"
+    supposed = advisor.handle(key, "u", "what if we wanted to classify them with 2k labels and no data scientists?")
+    assert supposed.conversation_id == card.conversation_id and supposed.heard == "follow_up"
+
+
 @pytest.mark.parametrize(
     "fix",
     [
