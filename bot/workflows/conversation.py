@@ -56,7 +56,7 @@ class Reply(BaseModel):
     notes: list[str] = Field(default_factory=list)
     intake: dict[str, Any] = Field(default_factory=dict)
     recommendation_id: int | None = None
-    heard: message_kind.MessageKind | None = None  # what the message was taken for (bench/bench_conversations.py)
+    heard: message_kind.MessageKind | None = None  # what the message was taken for (None: a button or a form)
 
 
 # Whole-message commands. Possessive quantifiers (`*+`) never give back what they matched, so a long run of spaces
@@ -221,11 +221,6 @@ class Advisor:
                 return Reply(kind="message", conversation_id="", text=HELP_TEXT, heard="command")
             return Reply(kind="message", conversation_id="", text=self.answer_topic(cleaned), heard="topic_question")
 
-    def handle_top_level(self, where: ConversationKey, user: str, text: str) -> Reply:
-        """A top-level message in a threaded chat: routed (`route_top_level`), then answered."""
-        key = self.route_top_level(where, user, text)
-        return self.answer_outside(text) if key is None else self.handle(key, user, text)
-
     def _another_project(self, conv: dict[str, Any], text: str) -> bool:
         """Whether a message describes another project than the stored facts (most facts it shares disagree)."""
         known = self.store.latest_intake(conv["id"]).known()
@@ -290,9 +285,6 @@ class Advisor:
         return explanation_text(rec)
 
     def _handle(self, conv: dict[str, Any], user: str, text: str) -> Reply:
-        return self._turn(conv, user, text)
-
-    def _turn(self, conv: dict[str, Any], user: str, text: str) -> Reply:
         cid = conv["id"]
         if not clean_text(text) or _HELP.match(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
