@@ -170,3 +170,5 @@ def test_chat_new_and_another_project_keep_the_previous_assessment(runner: CliRu
     store.close()
     assert any("leave policy" in u for u in uses) and any("shipping invoices" in u for u in uses)
     assert any("supplier emails" in u for u in uses)
+    exported = json.loads(runner.invoke(main, ["export", "--since", "all", "--format", "json"]).output)
+    assert {row["id"] for row in exported} >= {row["id"] for row in Store(Settings().db_path).assessments()}

@@ -120,3 +120,8 @@ def test_why_not_hybrid_thanks_and_restart_after_a_card(server: Server, slack: S
     assert len(posts(emulator, channel, thread=ts)) == 4
     ids = {r["id"] for r in store_of(server).assessments()}
     assert old in ids and conversation(server, channel, ts)["id"] != old  # the old one stays exportable
+    # the next description in the thread is the new assessment's use case
+    say(slack, ONBOARDING, channel, thread_ts=ts)
+    wait_posts(emulator, channel, 5, thread=ts)
+    new = str(conversation(server, channel, ts)["id"])
+    assert "onboarding" in str(store_of(server).latest_intake(new).known().get("use_case"))

@@ -96,3 +96,7 @@ def test_why_not_hybrid_and_restart_in_a_channel_thread(teams: Teams, services: 
     restarted = shown(teams.say(thread, SAM, "restart"))
     assert str(old["id"]) in restarted
     assert old["id"] in {r["id"] for r in services.store.assessments()}  # still exportable
+    teams.say(thread, SAM, HELPDESK)  # the next description is the new assessment's use case
+    new = services.store.find_conversation(key)
+    assert new is not None and new["id"] != old["id"]
+    assert "helpdesk" in str(services.store.latest_intake(str(new["id"])).known().get("use_case"))
