@@ -189,14 +189,15 @@ class Advisor:
         A description (or "new project: …") starts a new one at `where`; help, a bare "new project", a question
         about the topic and thanks belong to none (None: `answer_outside` answers them); anything else (an answer,
         a correction, "why?", "what if …?") continues the user's latest assessment in this chat, or starts one when
-        there is none. Deterministic and quick: adapters call it before acknowledging the platform.
+        there is none. A new assessment is created at once, so a message that follows before this one is answered
+        finds it. Deterministic and quick: adapters call it before acknowledging the platform.
         """
         text = text[: 4 * MAX_TEXT]
         cleaned = clean_text(text)
         if _outside(text, cleaned) is not None:
             return None
         if _NEW_PROJECT.match(text):
-            return where
+            return self._opened(where, user)
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
         if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
@@ -205,8 +206,12 @@ class Advisor:
                 return None
         latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if latest is None or message_kind.describes_project(cleaned, len(stated)):
-            return where
+            return self._opened(where, user)
         return ConversationKey(latest["platform"], latest["team"], latest["channel"], latest["thread"])
+
+    def _opened(self, key: ConversationKey, user: str) -> ConversationKey:
+        self._new_conversation(key, user)  # returns the existing one for a redelivered message
+        return key
 
     def answer_outside(self, text: str) -> Reply:
         """The reply to a top-level message that belongs to no assessment (see `route_top_level`); stores nothing."""

@@ -162,3 +162,9 @@ def test_top_level_answers_and_follow_ups_continue_the_latest_assessment(topical
     for text in ("about 6 months", "why?", "what if we had no labels?", "actually only 10k reviewed reports"):
         assert topical.route_top_level(at("6.6"), "U2", text) == at("5.5"), text
     assert topical.route_top_level(at("7.7"), "U3", "about 6 months") == at("7.7")  # someone else's DM state
+
+
+def test_an_answer_sent_before_its_description_was_answered_joins_that_description(topical: Advisor) -> None:
+    # Both are routed (as Slack's middleware does) before the advisor has answered either.
+    assert topical.route_top_level(at("8.8"), "U4", RECRUITING) == at("8.8")
+    assert topical.route_top_level(at("8.9"), "U4", "oh and the budget is $20k") == at("8.8")
