@@ -85,7 +85,7 @@ def seed(store: Store, templates: list[Template], start: int, stop: int) -> None
                 conv = store.create_conversation(
                     str(key), platform="slack", team=TEAM, channel=channel, thread=thread, user=f"U{i % 200:04d}"
                 )
-                cid = conv["id"]
+                cid = conv.id
                 store.add_turn(cid, "user", t.text)
                 version = store.save_intake(cid, t.intake, reason="turn 1")
                 rec_id = store.save_recommendation(cid, version, t.rec)

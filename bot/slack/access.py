@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.errors import AdvisorError, NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
+from bot.storage.store import Conversation
 from bot.workflows.leads import Leads, TtlCache
 
 log = logging.getLogger("bot.slack")
@@ -183,7 +184,7 @@ class SlackLeads:
     leads: Leads
     access: SlackAccess
 
-    def conversation(self, conversation_id: str, team: str) -> dict[str, Any]:
+    def conversation(self, conversation_id: str, team: str) -> Conversation:
         """The stored conversation an interaction names, if it is this workspace's: NotFoundError or
         PermissionDeniedError otherwise, with the message the user sees."""
         try:
@@ -216,13 +217,13 @@ class SlackLeads:
         if user not in members:
             raise PermissionDeniedError(refusal)
 
-    def require_can_act(self, user: str, conv: dict[str, Any]) -> None:
+    def require_can_act(self, user: str, conv: Conversation) -> None:
         """PermissionDeniedError unless `user` may act on the assessment `conv` (a vote, Adjust answers, a quick
         answer): anyone in a public channel; in a DM only its requester; in a private channel or group DM only its
         members. LookupFailedError when Slack couldn't say (fail closed)."""
-        channel = str(conv["channel"])
+        channel = conv.channel
         if channel.startswith("D"):
-            if user != str(conv["user"]):
+            if user != conv.user:
                 raise PermissionDeniedError(msg.NOT_A_MEMBER)
             return
         private = self.access.is_private(channel)

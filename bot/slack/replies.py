@@ -28,6 +28,7 @@ from bot.slack import messages as msg
 from bot.slack.delivery import SlackSender, no_retry
 from bot.storage.inbox import Outcome
 from bot.storage.outbox import NOTICE
+from bot.storage.store import Conversation
 from bot.workflows.conversation import ConversationKey, Reply
 from bot.workflows.summary import STATUS_LABELS, stale_decision
 
@@ -72,10 +73,10 @@ class Addressed:
     outgoing: Outgoing
 
 
-def reply_thread_of(conversation: dict[str, Any]) -> str | None:
+def reply_thread_of(conversation: Conversation) -> str | None:
     """The thread to answer in for a stored conversation (None: top level of a DM)."""
-    thread = conversation.get("thread")
-    return None if thread in (None, "", DM_THREAD) else str(thread)
+    thread = conversation.thread
+    return None if thread in ("", DM_THREAD) else thread
 
 
 @contextmanager
@@ -223,8 +224,8 @@ def queue_answer(
     services: Services,
     body: dict[str, Any],
     action: dict[str, Any],
-    find: Callable[[str], dict[str, Any]] | None = None,
-) -> tuple[int | None, dict[str, Any]]:
+    find: Callable[[str], Conversation] | None = None,
+) -> tuple[int | None, Conversation]:
     """Write a quick-answer click to the inbox; returns the item (None for a repeated click) and the conversation.
 
     `find` looks the named conversation up (raising if it may not be acted on; default: by id). InputError when
@@ -241,33 +242,33 @@ def queue_answer(
     if data.get("v") not in [a.value for a in question_bank()[parts[1]].quick_answers]:
         raise InputError(msg.ANSWER_NOT_OFFERED)
     channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
-    if channel != str(conv["channel"]):
+    if channel != conv.channel:
         raise InputError(msg.ANSWER_OTHER_CHANNEL)
     message = body.get("message") or {}
     field = parts[1]
     # The button must be on a question message the app posted for this very assessment, asking this field:
     # naming an assessment and a channel isn't enough (a click on one assessment's question can't answer another's).
     message_ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
-    posted = _posted(services, str(conv["channel"]), message_ts, str(conv["id"]))
+    posted = _posted(services, conv.channel, message_ts, conv.id)
     if (
         posted is None
-        or posted["conversation_id"] != conv["id"]
+        or posted["conversation_id"] != conv.id
         or posted["kind"] != "questions"
         or f"q:{field}" not in _block_ids(posted["original"])
     ):
         raise InputError(msg.ANSWER_OTHER_MESSAGE)
     user = bk.user_id((body.get("user") or {}).get("id"))  # it is shown as <@user>
     payload = {
-        "conversation_id": conv["id"],
+        "conversation_id": conv.id,
         "user": user,
         "field": field,
         "value": data.get("v"),
-        "channel": conv["channel"],
+        "channel": conv.channel,
         "reply_thread": reply_thread_of(conv),
         "message_ts": message_ts,
     }
     # One answer per question message: a double click or a second person's click is dropped.
-    item = services.inbox.add("answer", str(conv["key"]), payload, [f"answer:{conv['channel']}:{message_ts}:{field}"])
+    item = services.inbox.add("answer", conv.key, payload, [f"answer:{conv.channel}:{message_ts}:{field}"])
     return item, conv
 
 

@@ -29,6 +29,7 @@ from bot.advisor.intake import FIELD_LABELS, FIELDS
 from bot.advisor.questions import question_bank
 from bot.errors import AdvisorError, NotFoundError
 from bot.services import Services
+from bot.storage.store import Conversation
 from bot.teams import cards
 from bot.teams import messages as msg
 from bot.teams.auth import TeamsAuth
@@ -164,14 +165,14 @@ class TeamsAgent:
         except NotFoundError:
             await say(context, msg.STALE)
             return
-        if conv["key"] != str(key_of(activity)):
+        if conv.key != str(key_of(activity)):
             log.warning("refused a card action for conversation %s from another conversation", cid)
             await say(context, msg.FORGED)
             return
         async with told_on_failure(context):
             await handlers[verb](context, conv, value)
 
-    async def on_answer(self, context: TurnContext, conv: dict[str, Any], value: dict[str, Any]) -> None:
+    async def on_answer(self, context: TurnContext, conv: Conversation, value: dict[str, Any]) -> None:
         """A quick-answer button: apply it (once per question and card) and continue the conversation."""
         field, answer = value.get("f"), value.get("v")
         question = question_bank().get(field) if isinstance(field, str) else None
@@ -181,16 +182,16 @@ class TeamsAgent:
             await say(context, msg.UNKNOWN_ACTION)
             return
         card_id = context.activity.reply_to_id or ""
-        if not await asyncio.to_thread(self.services.store.first_time, f"teams-answer:{conv['id']}:{card_id}:{field}"):
+        if not await asyncio.to_thread(self.services.store.first_time, f"teams-answer:{conv.id}:{card_id}:{field}"):
             await say(context, msg.ALREADY_ANSWERED)
             return
         await self.typing(context)
         reply = await asyncio.to_thread(
-            self.services.advisor.answer, conv["id"], user_of(context.activity), question.field, answer
+            self.services.advisor.answer, conv.id, user_of(context.activity), question.field, answer
         )
         await self.deliver(context, reply)
 
-    async def on_feedback(self, context: TurnContext, conv: dict[str, Any], value: dict[str, Any]) -> None:
+    async def on_feedback(self, context: TurnContext, conv: Conversation, value: dict[str, Any]) -> None:
         """👍/👎 (with an optional reason) on the card: one vote per user (a new click replaces it), audited."""
         vote, reason = value.get("v"), value.get(cards.REASON, "")
         if vote not in FEEDBACK_VALUES or not isinstance(reason, str):
@@ -202,19 +203,17 @@ class TeamsAgent:
             return
         if not await self.current_card(context, conv):
             return
-        await asyncio.to_thread(
-            self.services.store.set_feedback, conv["id"], user_of(context.activity), str(vote), reason
-        )
+        await asyncio.to_thread(self.services.store.set_feedback, conv.id, user_of(context.activity), str(vote), reason)
         await say(context, msg.FEEDBACK_REASON_THANKS if reason else msg.FEEDBACK_THANKS[str(vote)])
 
-    async def on_adjust(self, context: TurnContext, conv: dict[str, Any], _: dict[str, Any]) -> None:
+    async def on_adjust(self, context: TurnContext, conv: Conversation, _: dict[str, Any]) -> None:
         """ "Adjust answers": send the form, prefilled with the latest intake."""
         if not await self.current_card(context, conv):
             return
-        intake = await asyncio.to_thread(self.services.store.latest_intake, conv["id"])
-        await self.send_card(context, cards.adjust_card(conv["id"], intake), msg.ADJUST_TITLE)
+        intake = await asyncio.to_thread(self.services.store.latest_intake, conv.id)
+        await self.send_card(context, cards.adjust_card(conv.id, intake), msg.ADJUST_TITLE)
 
-    async def on_adjust_submit(self, context: TurnContext, conv: dict[str, Any], value: dict[str, Any]) -> None:
+    async def on_adjust_submit(self, context: TurnContext, conv: Conversation, value: dict[str, Any]) -> None:
         """The submitted form: validate every field, recompute, and replace the recommendation card."""
         raw = {name: value[name] for name in FIELDS if name in value}
         values, errors = parse_form(raw)
@@ -226,7 +225,7 @@ class TeamsAgent:
             await say(context, msg.ADJUST_INVALID.format(problems=problems))
             return
         await self.typing(context)
-        reply = await asyncio.to_thread(self.services.advisor.adjust, conv["id"], user_of(context.activity), values)
+        reply = await asyncio.to_thread(self.services.advisor.adjust, conv.id, user_of(context.activity), values)
         await self.deliver(context, reply)
         name = (context.activity.from_property.name if context.activity.from_property else None) or msg.SOMEONE
         await say(context, msg.ADJUST_DONE.format(user=cards.clip(name, 80)))
@@ -249,10 +248,10 @@ class TeamsAgent:
         except Exception as exc:
             log.debug("typing indicator not sent: %s", exc)
 
-    async def current_card(self, context: TurnContext, conv: dict[str, Any]) -> bool:
+    async def current_card(self, context: TurnContext, conv: Conversation) -> bool:
         """False (and says so) for a click on a recommendation card that a newer card has replaced."""
         clicked = context.activity.reply_to_id
-        posted = await asyncio.to_thread(self.services.store.card, conv["id"])
+        posted = await asyncio.to_thread(self.services.store.card, conv.id)
         if clicked and posted and str(posted["ts"]) != clicked:
             await say(context, msg.OUTDATED_CARD)
             return False

@@ -18,6 +18,7 @@ from microsoft_agents.activity import ChannelAccount
 from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 
 from bot.errors import NotFoundError, PermissionDeniedError
+from bot.storage.store import Conversation
 from bot.teams import lead_cards
 from bot.teams import messages as msg
 from bot.teams.routing import PLATFORM, Turn, key_of, tenant_of, user_of
@@ -70,13 +71,13 @@ class TeamsLeads:
         card, status = await self.summary_card(context, conv)
         await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
 
-    async def summary_card(self, context: TurnContext, conv: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    async def summary_card(self, context: TurnContext, conv: Conversation) -> tuple[dict[str, Any], str]:
         """The summary card of an assessment and its status, naming the requester when Teams tells who it is
         (the core audits who was shown it)."""
-        member = await self._member(context, str(conv["channel"]), str(conv["user"]))
+        member = await self._member(context, conv.channel, conv.user)
         name = member.name if member and member.name else None
         summary = await asyncio.to_thread(
-            self.core.summary, conv["id"], requester_name=name, viewer=user_of(context.activity)
+            self.core.summary, conv.id, requester_name=name, viewer=user_of(context.activity)
         )
         return lead_cards.summary_card(summary, requester_name=name), summary.status
 
@@ -129,7 +130,7 @@ class TeamsLeads:
         conv = await self.visible_conversation(context, conversation_id)
         await asyncio.to_thread(
             self.core.decide,
-            conv["id"],
+            conv.id,
             user,
             str(status or ""),
             note if isinstance(note, str) else "",
@@ -139,9 +140,9 @@ class TeamsLeads:
         card, status = await self.summary_card(context, conv)
         if not await self.agent.replace_card(context, context.activity.reply_to_id, card, status):
             await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
-        await self.agent.send_text(context, msg.DECIDED.format(status=status, id=conv["id"]))
+        await self.agent.send_text(context, msg.DECIDED.format(status=status, id=conv.id))
 
-    async def visible_conversation(self, context: TurnContext, conversation_id: str) -> dict[str, Any]:
+    async def visible_conversation(self, context: TurnContext, conversation_id: str) -> Conversation:
         """A stored Teams assessment of this tenant whose chat or channel the sender is a member of."""
         try:
             conv = await asyncio.to_thread(
@@ -149,7 +150,7 @@ class TeamsLeads:
             )
         except NotFoundError:
             raise NotFoundError(msg.NO_SUCH_ASSESSMENT.format(id=conversation_id)) from None
-        if not await self.can_see(context, str(conv["channel"])):
+        if not await self.can_see(context, conv.channel):
             raise PermissionDeniedError(msg.NOT_A_MEMBER)
         return conv
 

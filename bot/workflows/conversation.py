@@ -19,7 +19,7 @@ from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, ex
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError
-from bot.storage.store import Store
+from bot.storage.store import Conversation, Store
 
 if TYPE_CHECKING:
     from bot.llm.client import LlmClient
@@ -168,21 +168,21 @@ class Advisor:
         with self._lock(str(key)), self._llm_turn():
             conv = self.store.find_conversation(str(key)) or self._new_conversation(key, user)
             restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
-            if not (restart or new_project) or not (conv["turns"] or conv["version"]):
+            if not (restart or new_project) or not (conv.turns or conv.version):
                 return self._handle(conv, user, text[new_project.end() :] if new_project else text)
             # One assessment per project: the previous one is kept as it is (summaries, digests, export).
-            self.store.archive_conversation(conv["id"])
-            kept = f"The previous assessment is kept (ID {conv['id']})."
+            self.store.archive_conversation(conv.id)
+            kept = f"The previous assessment is kept (ID {conv.id})."
             fresh = self._new_conversation(key, user)
             rest = text[new_project.end() :].strip() if new_project else ""
             if not rest:
                 intro = "Starting over." if restart else "A new project: a new assessment."
-                self.store.add_turn(fresh["id"], "user", text[:MAX_TEXT])
-                return Reply(kind="message", conversation_id=fresh["id"], text=f"{intro} {kept} {HELP_TEXT}")
+                self.store.add_turn(fresh.id, "user", text[:MAX_TEXT])
+                return Reply(kind="message", conversation_id=fresh.id, text=f"{intro} {kept} {HELP_TEXT}")
             reply = self._handle(fresh, user, rest)
             return reply.model_copy(update={"notes": [f"A new project: a new assessment. {kept}", *reply.notes]})
 
-    def _new_conversation(self, key: ConversationKey, user: str) -> dict[str, Any]:
+    def _new_conversation(self, key: ConversationKey, user: str) -> Conversation:
         return self.store.create_conversation(
             str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
         )
@@ -195,16 +195,16 @@ class Advisor:
         allowed = [a.value for a in question_bank()[field].quick_answers]
         if value not in allowed:
             raise InputError(f"{value!r} is not an answer to {FIELD_LABELS.get(field, field)}")
-        with self._lock(conv["key"]), self._llm_turn():
+        with self._lock(conv.key), self._llm_turn():
             conv = self.store.get_conversation(conversation_id)
             self.store.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
-            fact = Fact(field, value, Provenance(source="message", turn=conv["turns"] + 1, quote="quick answer"))
+            fact = Fact(field, value, Provenance(source="message", turn=conv.turns + 1, quote="quick answer"))
             return self._continue(conv, [fact], [], reason=f"quick answer: {field}")
 
     def adjust(self, conversation_id: str, user: str, values: dict[str, Any]) -> Reply:
         """Replace intake values from an edit form; recompute and store a new recommendation."""
         conv = self.store.get_conversation(conversation_id)
-        with self._lock(conv["key"]), self._llm_turn():
+        with self._lock(conv.key), self._llm_turn():
             intake = self.store.latest_intake(conversation_id)
             merged = {**intake.values.model_dump(), **values}
             validate_values(merged)  # raises InputError naming the bad field; nothing is stored
@@ -222,8 +222,8 @@ class Advisor:
             raise NotFoundError("There is no recommendation yet in this conversation.")
         return explanation_text(rec)
 
-    def _handle(self, conv: dict[str, Any], user: str, text: str) -> Reply:
-        cid = conv["id"]
+    def _handle(self, conv: Conversation, user: str, text: str) -> Reply:
+        cid = conv.id
         if not clean_text(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
         if _HELP.match(text):
@@ -251,13 +251,11 @@ class Advisor:
                     conversation_id=cid,
                     text="I need at least a short description of the feature first. " + HELP_TEXT,
                 )
-            return self._deliver(
-                conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), []
-            )
-        first = conv["turns"] == 0 and not conv["version"]
-        supposed = _pending_what_if(conv["expecting"], turn)
+            return self._deliver(conv, intake, conv.version or self.store.save_intake(cid, intake, "recommend now"), [])
+        first = conv.turns == 0 and not conv.version
+        supposed = _pending_what_if(conv.expecting, turn)
         if supposed is not None:
-            left = [e for e in conv["expecting"] if not e.startswith(_WHAT_IF_PREFIX)]
+            left = [e for e in conv.expecting if not e.startswith(_WHAT_IF_PREFIX)]
             self.store.update_conversation(cid, expecting=left)
             conv = self.store.get_conversation(cid)
             if _KEEP.match(text):  # "yes, keep it": the what-if's facts become the answers
@@ -265,8 +263,8 @@ class Advisor:
         what_if = _WHAT_IF.match(text)
         if what_if and self.store.latest_recommendation(cid) is not None:
             return self._what_if(conv, what_if.group("rest"), turn)
-        pending = confirm.pending(conv["expecting"])
-        expecting = [e for e in conv["expecting"] if not confirm.is_entry(e)] or None
+        pending = confirm.pending(conv.expecting)
+        expecting = [e for e in conv.expecting if not confirm.is_entry(e)] or None
         if pending is not None:
             resolved = confirm.resolve(pending, text, turn=turn)
             if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
@@ -288,14 +286,14 @@ class Advisor:
         if not first and not expecting:
             facts = stated
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
-            self.store.update_conversation(cid, asked=sorted(set(conv["asked"]) | found.addressed))
+            self.store.update_conversation(cid, asked=sorted(set(conv.asked) | found.addressed))
             conv = self.store.get_conversation(cid)
         return self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
 
-    def _what_if(self, conv: dict[str, Any], rest: str, turn: int) -> Reply:
+    def _what_if(self, conv: Conversation, rest: str, turn: int) -> Reply:
         """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
         until the user says to keep them."""
-        cid = conv["id"]
+        cid = conv.id
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
         current = self.store.latest_recommendation(cid)
@@ -316,7 +314,7 @@ class Advisor:
             "facts, or carry on."
         )
         entry = _WHAT_IF_PREFIX + json.dumps([[f.field, f.value, f.provenance.quote] for f in facts])
-        self.store.update_conversation(cid, expecting=[*conv["expecting"], entry])
+        self.store.update_conversation(cid, expecting=[*conv.expecting, entry])
         self.store.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text, recommendation=rec)
 
@@ -326,18 +324,18 @@ class Advisor:
         self.store.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text)
 
-    def _small_talk(self, conv: dict[str, Any]) -> Reply:
-        if conv["state"] == "recommended":
+    def _small_talk(self, conv: Conversation) -> Reply:
+        if conv.state == "recommended":
             text = (
                 'Glad it helps. Ask "why?" or "why not hybrid?" for the reasoning, correct any answer '
                 '("actually we have 20k examples"), or describe another project.'
             )
-        elif conv["version"]:
+        elif conv.version:
             text = "Thanks. Answer the questions above when you can, or say *recommend now*."
         else:
             text = "You're welcome. Describe the AI feature you want to build whenever you're ready."
-        self.store.add_turn(conv["id"], "bot", text)
-        return Reply(kind="message", conversation_id=conv["id"], text=text)
+        self.store.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text)
 
     def _why_not(self, cid: str, text: str) -> Reply:
         rec = self.store.latest_recommendation(cid)
@@ -354,23 +352,23 @@ class Advisor:
 
     def _continue(
         self,
-        conv: dict[str, Any],
+        conv: Conversation,
         facts: list[Fact],
         notes: list[str],
         *,
         reason: str,
         unclear: list[Unclear] | None = None,
     ) -> Reply:
-        cid = conv["id"]
+        cid = conv.id
         intake = self.store.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
-        version = conv["version"]
+        version = conv.version
         if facts or not version:
             version = self.store.save_intake(cid, merged, reason=reason)
-        asked = list(conv["asked"]) + [e for e in conv["expecting"] if not confirm.is_entry(e)]
-        steps = list(conv["asked_steps"])
+        asked = list(conv.asked) + [e for e in conv.expecting if not confirm.is_entry(e)]
+        steps = list(conv.asked_steps)
         doubt = next((u for u in unclear or [] if any(getattr(merged.values, f) is None for f in u.candidates)), None)
-        if doubt is not None and conv["rounds"] < MAX_ROUNDS + 2:
+        if doubt is not None and conv.rounds < MAX_ROUNDS + 2:
             # A number with no clear owner: ask which field it is rather than guess (one question on its own).
             question = confirm.question(doubt)
             self.store.update_conversation(cid, asked=asked, expecting=[confirm.entry(doubt)])
@@ -384,7 +382,7 @@ class Advisor:
                 notes=notes,
                 intake=merged.known(),
             )
-        if conv["state"] == "recommended":
+        if conv.state == "recommended":
             # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
             if facts:
                 self.store.update_conversation(cid, asked=asked, expecting=[])
@@ -392,7 +390,7 @@ class Advisor:
             return Reply(
                 kind="message", conversation_id=cid, notes=notes, text="I didn't catch a new fact there. " + HELP_TEXT
             )
-        questions = [] if conv["rounds"] >= MAX_ROUNDS else next_questions(merged, asked, steps)
+        questions = [] if conv.rounds >= MAX_ROUNDS else next_questions(merged, asked, steps)
         if not questions:
             self.store.update_conversation(cid, asked=asked, expecting=[])
             return self._deliver(conv, merged, version, notes)
@@ -401,9 +399,9 @@ class Advisor:
             asked=asked,
             asked_steps=steps + [q.step for q in questions],
             expecting=[q.field for q in questions],
-            rounds=conv["rounds"] + 1,
+            rounds=conv.rounds + 1,
         )
-        intro = _question_intro(merged, conv["rounds"], len(questions))
+        intro = _question_intro(merged, conv.rounds, len(questions))
         text = question_text(questions, notes, intro)
         if self.llm:
             text = self.llm.word_questions(text, merged).text
@@ -412,14 +410,14 @@ class Advisor:
             kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes, intake=merged.known()
         )
 
-    def _deliver(self, conv: dict[str, Any], intake: Intake, version: int, notes: list[str]) -> Reply:
+    def _deliver(self, conv: Conversation, intake: Intake, version: int, notes: list[str]) -> Reply:
         rec = self._recommend(intake)
-        rec_id = self.store.save_recommendation(conv["id"], version, rec)
-        self.store.update_conversation(conv["id"], expecting=[])
-        self.store.add_turn(conv["id"], "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
+        rec_id = self.store.save_recommendation(conv.id, version, rec)
+        self.store.update_conversation(conv.id, expecting=[])
+        self.store.add_turn(conv.id, "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
         return Reply(
             kind="recommendation",
-            conversation_id=conv["id"],
+            conversation_id=conv.id,
             text=rec.verdict,
             recommendation=rec,
             notes=notes,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import InputError, PermissionDeniedError
-from bot.storage.store import Store, ago
+from bot.storage.store import Conversation, Store, ago
 from bot.workflows.digest import Digest, Period, build_digest
 from bot.workflows.summary import STATUS_LABELS, ThreadSummary, build_summary
 
@@ -74,10 +74,10 @@ class Leads:
         if not self.is_lead(user):
             raise PermissionDeniedError(NOT_A_LEAD)
 
-    def conversation(self, conversation_id: str, *, platform: str, team: str) -> dict[str, Any]:
+    def conversation(self, conversation_id: str, *, platform: str, team: str) -> Conversation:
         """A stored conversation that belongs to this platform and team (forged ids are refused)."""
         conv = self.store.get_conversation(conversation_id)
-        if conv["platform"] != platform or conv["team"] != team:
+        if conv.platform != platform or conv.team != team:
             raise PermissionDeniedError("That assessment belongs to another workspace or tenant.")
         return conv
 
@@ -106,12 +106,12 @@ class Leads:
         if status not in STATUSES:
             raise InputError(f"{status!r} is not a decision: use one of {', '.join(STATUSES)}.")
         conv = self.conversation(conversation_id, platform=platform, team=team)
-        if self.store.latest_recommendation(conv["id"]) is None:
+        if self.store.latest_recommendation(conv.id) is None:
             raise InputError("There is no recommendation to decide on yet.")
         note = " ".join((note or "").split())
         if len(note) > MAX_NOTE:
             raise InputError(f"A note can be at most {MAX_NOTE} characters.")
-        return self.store.record_decision(conv["id"], user, status, note)
+        return self.store.record_decision(conv.id, user, status, note)
 
     def digest(
         self,

@@ -127,7 +127,7 @@ def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
     for i in range(20):
         conv = advisor.store.find_conversation(str(ConversationKey("test", "T1", "C1", f"t{i}")))
         assert conv is not None
-        assert advisor.store.latest_intake(conv["id"]).values.labeled_examples == (i + 1) * 10_000
+        assert advisor.store.latest_intake(conv.id).values.labeled_examples == (i + 1) * 10_000
 
 
 def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
@@ -168,13 +168,13 @@ def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(
     assert reply.kind == "message" and reply.text == "From the knowledge base."
     assert asked == ["what's the difference between RAG and fine-tuning?"]
     conv = fresh_store.find_conversation(str(key))
-    assert conv is not None and not fresh_store.latest_intake(conv["id"]).known() and conv["expecting"] == []
+    assert conv is not None and not fresh_store.latest_intake(conv.id).known() and conv.expecting == []
     # During an intake, a question is answered and the pending question stays where it was.
     questions = advisor.handle(key, "u", "Should we fine-tune our ticket classifier?")
     assert questions.kind == "questions"
-    pending = fresh_store.get_conversation(conv["id"])["expecting"]
+    pending = fresh_store.get_conversation(conv.id).expecting
     advisor.handle(key, "u", "how often do fine-tuned models need retraining?")
-    assert fresh_store.get_conversation(conv["id"])["expecting"] == pending
+    assert fresh_store.get_conversation(conv.id).expecting == pending
     thanks = advisor.handle(key, "u", "thanks!")
     assert thanks.kind == "message" and "recommend now" in thanks.text
 
@@ -243,7 +243,7 @@ def test_a_turn_undone_after_it_started_a_new_project_puts_the_old_assessment_ba
     with fresh_store.transaction() as db:
         _restore(db, before)
     conv = fresh_store.find_conversation(str(key))
-    assert conv is not None and conv["id"] == old_id
+    assert conv is not None and conv.id == old_id
     assert not any(row["id"] == new_id for row in fresh_store.assessments())
 
 

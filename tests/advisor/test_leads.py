@@ -214,7 +214,7 @@ def test_purge_deletes_everything_about_old_conversations_and_keeps_counts(advis
         assert store.db.execute(f"select count(*) from {table} where conversation_id = ?", [old]).fetchone()[0] == 0
     with pytest.raises(NotFoundError):
         store.get_conversation(old)
-    assert store.get_conversation(fresh)["id"] == fresh
+    assert store.get_conversation(fresh).id == fresh
     assert store.purged_counts() == [{"month": "2020-03", "approach": "fine_tuning", "count": 1}]
     assert store.purge(retention_cutoff(180), keep_counts=True) == 0
 

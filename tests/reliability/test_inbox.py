@@ -79,12 +79,12 @@ def state(services: Services) -> dict[str, Any]:
     with store.transaction() as db:
         rows = db.table("outbox").rows_where(order_by="id")
         outbox = [(r["kind"], json.loads(r["message"]).get("text")) for r in rows]
-        recs = db.execute("select count(*) from recommendations where conversation_id = ?", [conv["id"]]).fetchone()[0]
+        recs = db.execute("select count(*) from recommendations where conversation_id = ?", [conv.id]).fetchone()[0]
     keep = ("state", "asked", "asked_steps", "expecting", "rounds", "turns", "version")
     return {
-        "conversation": {k: conv[k] for k in keep},
-        "turns": [(t["role"], t["text"]) for t in store.turns(conv["id"])],
-        "intake": store.latest_intake(conv["id"]).values.model_dump(),
+        "conversation": {k: getattr(conv, k) for k in keep},
+        "turns": [(t["role"], t["text"]) for t in store.turns(conv.id)],
+        "intake": store.latest_intake(conv.id).values.model_dump(),
         "recommendations": recs,
         "outbox": outbox,
         "inbox": services.inbox.unfinished(),
@@ -178,7 +178,7 @@ def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -
     assert drain(services) == 3
     conv = services.store.find_conversation(str(KEY))
     assert conv is not None
-    users = [t["text"] for t in services.store.turns(conv["id"]) if t["role"] == "user"]
+    users = [t["text"] for t in services.store.turns(conv.id) if t["role"] == "user"]
     assert users == ["a chatbot for our docs", "we have no labeled data", "recommend now"]
     assert services.inbox.unfinished() == []
     # answered together: one next step (the card), not a stale question round before it

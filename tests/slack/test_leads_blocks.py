@@ -66,11 +66,11 @@ def crowded() -> Store:
             continue  # still in intake
         rec = recs[n % 2]
         assert rec is not None
-        store.save_recommendation(conv["id"], 1, rec)
+        store.save_recommendation(conv.id, 1, rec)
         if n % 7 == 0:
-            store.record_decision(conv["id"], "ULEAD", "approved", "ok <!channel>")
+            store.record_decision(conv.id, "ULEAD", "approved", "ok <!channel>")
         if n % 5 == 0:
-            store.set_feedback(conv["id"], f"U{n}", "down", "too <@UEVIL> expensive")
+            store.set_feedback(conv.id, f"U{n}", "down", "too <@UEVIL> expensive")
     return store
 
 

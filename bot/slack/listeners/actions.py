@@ -45,6 +45,7 @@ from bot.slack.replies import (
     rereview,
     told_on_failure,
 )
+from bot.storage.store import Conversation
 from bot.workflows.conversation import Reply
 from bot.workflows.forms import choices as _choices
 from bot.workflows.forms import initial_text, parse_form
@@ -60,7 +61,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
     @app.action(re.compile(r"^answer:"))
     def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         # Written to the inbox before the ack, so a crash right after it doesn't lose the answer.
-        def find(cid: str) -> dict[str, Any]:
+        def find(cid: str) -> Conversation:
             conv = team.conversation(cid, team_of(body))
             team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
             return conv
@@ -78,9 +79,9 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         ack()
         if item is not None:
-            channel, thread = str(conv["channel"]), reply_thread_of(conv)
+            channel, thread = conv.channel, reply_thread_of(conv)
             with told_on_failure(client, channel, thread):
-                answer_turns(services, client, str(conv["key"]), channel, thread)
+                answer_turns(services, client, conv.key, channel, thread)
 
     @app.action(re.compile(r"^feedback:(up|down)$"))
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -90,14 +91,14 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if conv is None:
             return
         user = body["user"]["id"]
-        channel, thread = str(conv["channel"]), reply_thread_of(conv)
+        channel, thread = conv.channel, reply_thread_of(conv)
         with told_privately(client, body):
-            services.store.set_feedback(conv["id"], user, value)  # one vote per user; a new click replaces it
+            services.store.set_feedback(conv.id, user, value)  # one vote per user; a new click replaces it
             if value == "down":
                 try:  # the 👎 is stored already; the modal only adds an optional reason
                     client.views_open(
                         trigger_id=body["trigger_id"],
-                        view=lb.reason_modal(conv["id"], {"ch": channel, "ts": thread or ""}),
+                        view=lb.reason_modal(conv.id, {"ch": channel, "ts": thread or ""}),
                     )
                     return
                 except SlackApiError as exc:
@@ -125,9 +126,9 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         ack()
         if reason:
-            user, channel, thread = body["user"]["id"], str(conv["channel"]), reply_thread_of(conv)
+            user, channel, thread = body["user"]["id"], conv.channel, reply_thread_of(conv)
             with told_on_failure(client, channel, thread):
-                services.store.set_feedback(conv["id"], user, "down", reason)
+                services.store.set_feedback(conv.id, user, "down", reason)
                 client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=msg.FEEDBACK_REASON_THANKS)
 
     @app.action("adjust")
@@ -137,8 +138,8 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         if conv is None:
             return
         with told_privately(client, body):
-            intake = services.store.latest_intake(conv["id"])
-            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]), int(conv.get("version") or 0))
+            intake = services.store.latest_intake(conv.id)
+            view = adjust_view(conv.id, intake, conv.channel, conv.version)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ADJUST_CALLBACK)
@@ -155,11 +156,11 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             conv = team.conversation(str(meta.get("c") or ""), team_of(body))
             require_channel(conv, meta.get("ch"))
             team.require_can_act(user, conv)
-            cid, channel, thread = str(conv["id"]), str(conv["channel"]), reply_thread_of(conv)
+            cid, channel, thread = conv.id, conv.channel, reply_thread_of(conv)
             # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
             # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
-            with services.advisor.conversation_lock(str(conv["key"])):
-                if "v" in meta and str(meta["v"]) != str(services.store.get_conversation(cid).get("version") or 0):
+            with services.advisor.conversation_lock(conv.key):
+                if "v" in meta and str(meta["v"]) != str(services.store.get_conversation(cid).version):
                     raise PermissionDeniedError(msg.ADJUST_STALE)  # filled from older answers: it would undo newer
                 reply = services.advisor.adjust(cid, user, values)
                 queue(services, channel, thread, cid, adjusted(reply, user) + rereview(services, cid))

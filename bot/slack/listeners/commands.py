@@ -105,19 +105,17 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
 
 def status_reply(services: Services, user: str) -> dict[str, Any]:
     """The user's recent assessments, ephemerally."""
-    rows = [c for c in services.store.conversations_for_user(user) if c.get("platform") == "slack"]
+    rows = [c for c in services.store.conversations_for_user(user) if c.platform == "slack"]
     if not rows:
         return {"text": msg.STATUS_NONE}
     lines = [msg.STATUS_HEADER]
     for conv in rows:
-        state = msg.STATUS_STATE.get(conv["state"], conv["state"])
-        rec = services.store.latest_recommendation(conv["id"])
+        state = msg.STATUS_STATE.get(conv.state, conv.state)
+        rec = services.store.latest_recommendation(conv.id)
         outcome = f" · {APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%})" if rec else ""
-        where = f"<#{conv['channel']}>" if str(conv["channel"]).startswith(("C", "G")) else msg.STATUS_DM
+        where = f"<#{conv.channel}>" if conv.channel.startswith(("C", "G")) else msg.STATUS_DM
         lines.append(
-            msg.STATUS_LINE.format(
-                id=conv["id"], where=where, state=state, outcome=outcome, date=str(conv["updated_at"])[:10]
-            )
+            msg.STATUS_LINE.format(id=conv.id, where=where, state=state, outcome=outcome, date=conv.updated_at[:10])
         )
     return {"text": "\n".join(lines)}
 

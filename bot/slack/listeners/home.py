@@ -33,23 +33,23 @@ def my_assessments(services: Services, user: str, team: str) -> list[lb.MyAssess
     store = services.store
     out = []
     for conv in store.conversations_for_user(user, limit=MY_LIMIT * 2):
-        if conv.get("platform") != "slack" or conv.get("team") != team:
+        if conv.platform != "slack" or conv.team != team:
             continue
-        cid = str(conv["id"])
+        cid = conv.id
         rec = store.latest_recommendation(cid)
         decided = store.decision(cid)
-        stale = bool(decided) and needs_review((decided or {}).get("intake_version"), conv.get("version"))
+        stale = bool(decided) and needs_review((decided or {}).get("intake_version"), conv.version)
         status = status_label(decided["status"] if decided else None, rec is not None, stale)
         out.append(
             lb.MyAssessment(
                 conversation_id=cid,
-                channel=str(conv["channel"]),
-                thread=str(conv["thread"]),
+                channel=conv.channel,
+                thread=conv.thread,
                 use_case=store.latest_intake(cid).values.use_case,
                 approach=rec.approach if rec else None,
                 confidence=rec.confidence if rec else None,
                 status=status,
-                updated_at=str(conv["updated_at"]),
+                updated_at=conv.updated_at,
             )
         )
         if len(out) == MY_LIMIT:

@@ -25,6 +25,7 @@ from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackAccess, SlackLeads, team_of
 from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_thread_of, told_on_failure
+from bot.storage.store import Conversation
 from bot.workflows.conversation import ConversationKey
 from bot.workflows.digest import parse_period
 from bot.workflows.summary import STATUS_LABELS
@@ -112,18 +113,18 @@ def clicked_channel(body: dict[str, Any]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def require_channel(conv: dict[str, Any], channel: Any) -> None:
+def require_channel(conv: Conversation, channel: Any) -> None:
     """PermissionDeniedError unless an interaction came from the conversation's own channel (a button on one of
     its messages, or a modal opened from one): naming a conversation isn't enough to act on it."""
-    if not channel or str(channel) != str(conv["channel"]):
+    if not channel or str(channel) != conv.channel:
         raise PermissionDeniedError(msg.OTHER_CHANNEL)
 
 
-def is_stale_card(services: Services, conv: dict[str, Any], body: dict[str, Any]) -> bool:
+def is_stale_card(services: Services, conv: Conversation, body: dict[str, Any]) -> bool:
     """Whether a card button was clicked on another message than the conversation's latest card."""
     container = body.get("container") or {}
     clicked = container.get("message_ts") if container.get("type") == "message" else None
-    card = services.store.card(str(conv["id"]))
+    card = services.store.card(conv.id)
     return card is not None and str(card["ts"]) != str(clicked or "")
 
 
@@ -135,7 +136,7 @@ def acted_on(
     conversation_id: str,
     *,
     card: bool = False,
-) -> dict[str, Any] | None:
+) -> Conversation | None:
     """The conversation a button names, or None after telling the user why not: unknown id, another
     workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
     a click on an outdated card, or a user who isn't a member of the assessment's private channel."""
@@ -149,7 +150,7 @@ def acted_on(
     return None
 
 
-def find_thread_conversation(services: Services, team: str, channel: str, thread: str | None) -> dict[str, Any] | None:
+def find_thread_conversation(services: Services, team: str, channel: str, thread: str | None) -> Conversation | None:
     """The assessment living in a thread (or at the top level of a DM), if any."""
     candidates = [thread] if thread else []
     if channel.startswith("D"):
@@ -161,20 +162,20 @@ def find_thread_conversation(services: Services, team: str, channel: str, thread
     return None
 
 
-def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any], viewer: str) -> dict[str, Any]:
+def _summary_message(services: Services, team: SlackLeads, conv: Conversation, viewer: str) -> dict[str, Any]:
     """Text and blocks of a conversation's summary, with a permalink to its card (or its thread); `viewer` (who
     asked for it, or whose decision refreshed it) goes into the summary's audit entry."""
-    cid = str(conv["id"])
-    summary = team.leads.summary(cid, requester_name=team.access.display_name(str(conv["user"])), viewer=viewer)
+    cid = conv.id
+    summary = team.leads.summary(cid, requester_name=team.access.display_name(conv.user), viewer=viewer)
     card = services.store.card(cid)
     thread = reply_thread_of(conv)
     if card is not None:
         link = team.access.message_permalink(str(card["channel"]), str(card["ts"]))
     elif thread:
-        link = team.access.message_permalink(str(conv["channel"]), thread)
+        link = team.access.message_permalink(conv.channel, thread)
     else:
-        link = team.access.permalink(str(conv["channel"]))
-    blocks = lb.summary_blocks(summary, version=conv.get("version"), permalink=link)
+        link = team.access.permalink(conv.channel)
+    blocks = lb.summary_blocks(summary, version=conv.version, permalink=link)
     return {"text": lb.summary_text(summary), "blocks": bk.to_dicts(blocks)}
 
 
@@ -191,11 +192,11 @@ def post(
     deliver(services, client, channel, thread)
 
 
-def post_summary(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any], viewer: str) -> None:
+def post_summary(services: Services, team: SlackLeads, client: WebClient, conv: Conversation, viewer: str) -> None:
     """Post the summary of `conv` in its own thread (only that thread's assessment), as asked by `viewer`."""
-    channel, thread = str(conv["channel"]), reply_thread_of(conv)
+    channel, thread = conv.channel, reply_thread_of(conv)
     with told_on_failure(client, channel, thread):
-        post(services, client, channel, thread, str(conv["id"]), _summary_message(services, team, conv, viewer))
+        post(services, client, channel, thread, conv.id, _summary_message(services, team, conv, viewer))
 
 
 def summary_for_turn(services: Services, team: SlackLeads, client: WebClient, turn: Turn) -> None:
@@ -210,10 +211,10 @@ def summary_for_turn(services: Services, team: SlackLeads, client: WebClient, tu
     post_summary(services, team, client, conv, turn.user)
 
 
-def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any]) -> bool:
+def _is_current(services: Services, conv: Conversation, state: dict[str, Any]) -> bool:
     """Whether the summary a lead acted on still shows the assessment's intake version and decision."""
-    decided = services.store.decision(str(conv["id"]))
-    return int(state.get("v") or 0) == int(conv.get("version") or 0) and str(state.get("d") or "") == (
+    decided = services.store.decision(conv.id)
+    return int(state.get("v") or 0) == conv.version and str(state.get("d") or "") == (
         decided["status"] if decided else ""
     )
 
@@ -222,7 +223,7 @@ def _refresh(
     services: Services,
     team: SlackLeads,
     client: WebClient,
-    conv: dict[str, Any],
+    conv: Conversation,
     channel: str | None,
     ts: str | None,
     viewer: str,
@@ -230,12 +231,12 @@ def _refresh(
     """Update a summary message in place with the assessment's current state through the outbox (in order after
     what the thread has queued), then deliver the thread. Only in the assessment's own channel: the location
     comes from the payload, and a forged one must not overwrite other messages."""
-    cid, thread = str(conv["id"]), reply_thread_of(conv)
-    with told_on_failure(client, str(conv["channel"]), thread):
-        if channel and ts and channel == str(conv["channel"]):
+    cid, thread = conv.id, reply_thread_of(conv)
+    with told_on_failure(client, conv.channel, thread):
+        if channel and ts and channel == conv.channel:
             update = Outgoing("update", _summary_message(services, team, conv, viewer), op="update", target_ts=ts)
             queue(services, channel, thread, cid, [update])
-        deliver(services, client, str(conv["channel"]), thread)
+        deliver(services, client, conv.channel, thread)
 
 
 def register(app: App, services: Services, team: SlackLeads) -> None:
@@ -265,8 +266,8 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             conv = team.conversation(str(state.get("c") or ""), team_of(body))
             require_channel(conv, clicked_channel(body))
             team.require_lead(user, msg.DECISION_NOT_LEAD)
-            team.require_member(user, str(conv["channel"]), msg.DECISION_NOT_MEMBER)
-            where = {"ch": str(conv["channel"]), "ts": str(container.get("message_ts") or "")}
+            team.require_member(user, conv.channel, msg.DECISION_NOT_MEMBER)
+            where = {"ch": conv.channel, "ts": str(container.get("message_ts") or "")}
             if not _is_current(services, conv, state):
                 _refresh(services, team, client, conv, where["ch"], where["ts"], user)
                 tell(client, body, msg.STALE_SUMMARY)
@@ -290,7 +291,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             team.require_lead(user, msg.DECISION_NOT_LEAD)
             if status not in STATUS_LABELS:
                 raise InputError(msg.DECISION_UNKNOWN_STATUS.format(status=bk.safe(status, 40)))
-            team.require_member(user, str(conv["channel"]), msg.DECISION_NOT_MEMBER)
+            team.require_member(user, conv.channel, msg.DECISION_NOT_MEMBER)
             # The decision and the requester's notice are saved together, before Slack is acknowledged: a kill at
             # any point keeps both or neither. The summary is rendered after the ack (it may look names up or ask
             # the model); if the process dies before it is queued, the summary shows the old status until a lead
@@ -298,12 +299,12 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             with services.store.transaction():
                 if not _is_current(services, conv, meta):
                     raise StaleError(msg.STALE_SUMMARY_MODAL)
-                row = team.leads.decide(str(conv["id"]), user, status, note, platform="slack", team=team_of(body))
+                row = team.leads.decide(conv.id, user, status, note, platform="slack", team=team_of(body))
                 queue(
                     services,
-                    str(conv["channel"]),
+                    conv.channel,
                     reply_thread_of(conv),
-                    str(conv["id"]),
+                    conv.id,
                     [Outgoing("message", {"text": decision_notice(conv, row, user)})],
                 )
         except AdvisorError as exc:
@@ -319,21 +320,21 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
                 services,
                 team,
                 client,
-                services.store.get_conversation(str(conv["id"])),
+                services.store.get_conversation(conv.id),
                 meta.get("ch"),
                 meta.get("ts"),
                 user,
             )
 
 
-def decision_notice(conv: dict[str, Any], row: dict[str, Any], lead: str) -> str:
+def decision_notice(conv: Conversation, row: dict[str, Any], lead: str) -> str:
     """What the requester is told in the thread when a lead records a decision."""
     label = STATUS_LABELS[str(row["status"])]
     if row["note"]:
         return msg.DECISION_NOTICE_NOTE.format(
-            requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead), note=bk.safe(row["note"], 2500)
+            requester=bk.user_id(conv.user), status=label, lead=bk.user_id(lead), note=bk.safe(row["note"], 2500)
         )
-    return msg.DECISION_NOTICE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead))
+    return msg.DECISION_NOTICE.format(requester=bk.user_id(conv.user), status=label, lead=bk.user_id(lead))
 
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
