@@ -41,10 +41,10 @@ def test_create_is_idempotent_per_key(fresh_store: Store) -> None:
         fresh_store.get_conversation("nope")
 
 
-def test_first_time_dedupes_across_restart(tmp_path: Path) -> None:
+def test_mark_seen_dedupes_across_restart(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
-    assert Store(path).first_time("Ev1")
-    assert not Store(path).first_time("Ev1")
+    assert Store(path).mark_seen("Ev1")
+    assert not Store(path).mark_seen("Ev1")
 
 
 def test_failed_transaction_changes_nothing(fresh_store: Store) -> None:

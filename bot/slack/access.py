@@ -23,7 +23,8 @@ from bot.errors import AdvisorError, NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.storage.store import Conversation
-from bot.workflows.leads import Leads, TtlCache
+from bot.workflows.interaction import TtlCache
+from bot.workflows.leads import Leads
 
 log = logging.getLogger("bot.slack")
 
@@ -181,7 +182,7 @@ def _is_ts(ts: str) -> bool:
 class SlackLeads:
     """The leads' workflow wired for Slack: the core rules plus the lookups they need."""
 
-    leads: Leads
+    core: Leads  # the platform-neutral rules
     access: SlackAccess
 
     def conversation(self, conversation_id: str, team: str) -> Conversation:
@@ -190,7 +191,7 @@ class SlackLeads:
         try:
             if not conversation_id:
                 raise NotFoundError("no assessment named")
-            return self.leads.conversation(conversation_id, platform="slack", team=team)
+            return self.core.conversation(conversation_id, platform="slack", team=team)
         except NotFoundError:
             raise NotFoundError(msg.UNKNOWN_ASSESSMENT) from None
         except PermissionDeniedError:
@@ -199,7 +200,7 @@ class SlackLeads:
     def require_lead(self, user: str, refusal: str) -> None:
         """PermissionDeniedError(`refusal`) unless `user` is a lead (ADVISOR_LEADS or the leads' user group);
         LookupFailedError when the group couldn't be looked up."""
-        if user in self.leads.lead_ids:
+        if user in self.core.lead_ids:
             return
         # The same group (and cache) the core's `Leads.is_lead` asks, but "couldn't say" is kept apart from "no".
         member = self.access.in_group(user)
@@ -237,12 +238,4 @@ def slack_leads(services: Services, client: WebClient) -> SlackLeads:
     """Build the leads' workflow once per app: ADVISOR_LEADS plus ADVISOR_LEADS_GROUP's members."""
     access = SlackAccess(client, group_id=services.settings.advisor_leads_group)
     group = access.group_members if access.group_id else None
-    return SlackLeads(leads=services.leads(group_members=group), access=access)
-
-
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace an interaction or command came from."""
-    team = body.get("team")
-    if isinstance(team, dict):
-        return str(team.get("id") or "")
-    return str(body.get("team_id") or team or (body.get("user") or {}).get("team_id") or "")
+    return SlackLeads(core=services.leads(group_members=group), access=access)

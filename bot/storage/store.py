@@ -302,8 +302,8 @@ class Store:
 
     # --- delivery semantics ---
 
-    def first_time(self, key: str) -> bool:
-        """Record `key` (an event id or message id); False if it was recorded before."""
+    def mark_seen(self, key: str) -> bool:
+        """Record `key` (an event id or message id) as seen; True when it is new, False if it was seen before."""
         with self.transaction() as db:
             return bool(
                 db.execute(

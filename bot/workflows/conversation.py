@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 from bot.advisor import confirm, engine, message_kind
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
-from bot.advisor.questions import Question, next_questions, question_bank
+from bot.advisor.questions import Question, next_questions
 from bot.errors import InputError, NotFoundError
 from bot.storage.store import Conversation, Store
+from bot.workflows.interaction import QuickAnswer
 
 if TYPE_CHECKING:
     from bot.llm.client import LlmClient
@@ -46,14 +47,22 @@ class ConversationKey:
 
 
 class Reply(BaseModel):
-    """What the advisor says back: questions, a recommendation, or a plain message."""
+    """What the advisor says back: questions, a recommendation, or a plain message.
+
+    The parts are what adapters render (none parses `text` back): a question round is its `intro` line, the
+    `questions` (each with its quick answers) and `notes`; a recommendation is the `recommendation` card and
+    `notes`. `text` is the whole reply as plain text (the transcript's copy, and what a plain message shows);
+    `worded` says a model reworded a question round's `text` (the parts keep the deterministic questions).
+    """
 
     kind: Literal["questions", "recommendation", "message"]
     conversation_id: str
     text: str
+    intro: str = ""
     questions: list[Question] = Field(default_factory=list)
     recommendation: engine.Recommendation | None = None
     notes: list[str] = Field(default_factory=list)
+    worded: bool = False
     intake: dict[str, Any] = Field(default_factory=dict)
     recommendation_id: int | None = None
 
@@ -187,14 +196,10 @@ class Advisor:
             str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
         )
 
-    def answer(self, conversation_id: str, user: str, field: str, value: Any) -> Reply:
-        """Apply a quick answer (a button) to a field, then continue the conversation."""
+    def take_quick_answer(self, conversation_id: str, user: str, answer: QuickAnswer) -> Reply:
+        """Apply a quick answer (a button, checked by `interaction.quick_answer`), then continue the conversation."""
         conv = self.store.get_conversation(conversation_id)
-        if field not in question_bank():
-            raise InputError(f"unknown question {field!r}")
-        allowed = [a.value for a in question_bank()[field].quick_answers]
-        if value not in allowed:
-            raise InputError(f"{value!r} is not an answer to {FIELD_LABELS.get(field, field)}")
+        field, value = answer.field, answer.value
         with self._lock(conv.key), self._llm_turn():
             conv = self.store.get_conversation(conversation_id)
             self.store.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
@@ -402,12 +407,18 @@ class Advisor:
             rounds=conv.rounds + 1,
         )
         intro = _question_intro(merged, conv.rounds, len(questions))
-        text = question_text(questions, notes, intro)
-        if self.llm:
-            text = self.llm.word_questions(text, merged).text
+        plain = question_text(questions, notes, intro)
+        text = self.llm.word_questions(plain, merged).text if self.llm else plain
         self.store.add_turn(cid, "bot", text)
         return Reply(
-            kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes, intake=merged.known()
+            kind="questions",
+            conversation_id=cid,
+            text=text,
+            intro=intro if text == plain else worded_intro(text),
+            questions=questions,
+            notes=notes,
+            intake=merged.known(),
+            worded=text != plain,
         )
 
     def _deliver(self, conv: Conversation, intake: Intake, version: int, notes: list[str]) -> Reply:
@@ -434,6 +445,12 @@ def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:
             prov = [Provenance(source="message", turn=turn, quote=str(quote)[:200]) for _, _, quote in rows]
             return [Fact(field, value, p) for (field, value, _), p in zip(rows, prov, strict=True)]
     return None
+
+
+def worded_intro(text: str) -> str:
+    """The intro line of a model-worded question round: its first line, unless that is already question 1."""
+    first = text.partition("\n")[0]
+    return "" if first.startswith("1. ") else first
 
 
 def _question_intro(intake: Intake, rounds: int, count: int) -> str:

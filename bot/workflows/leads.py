@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,27 +22,6 @@ if TYPE_CHECKING:
 STATUSES = tuple(STATUS_LABELS)
 MAX_NOTE = 500
 NOT_A_LEAD = "Only leads can do that. Ask an admin to add you to the advisor's leads (ADVISOR_LEADS or a leads group)."
-
-
-class TtlCache:
-    """A small thread-safe cache whose entries expire (membership and group lookups are cached briefly)."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self.clock = clock
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """The cached value for `key`, computed (outside the lock) when missing or expired."""
-        with self._lock:
-            hit = self._data.get(key)
-            if hit and self.clock() - hit[0] < self.seconds:
-                return hit[1]
-        value = compute()
-        with self._lock:
-            self._data[key] = (self.clock(), value)
-        return value
 
 
 class Leads:

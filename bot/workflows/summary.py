@@ -35,7 +35,7 @@ def stale_decision(store: Store, conversation_id: str) -> dict[str, Any] | None:
         return None
     if not needs_review(decided.get("intake_version"), store.get_conversation(conversation_id).version):
         return None
-    return decided if store.first_time(f"rereview:{conversation_id}:{decided['updated_at']}") else None
+    return decided if store.mark_seen(f"rereview:{conversation_id}:{decided['updated_at']}") else None
 
 
 def status_label(decision: str | None, recommended: bool, stale: bool = False) -> str:

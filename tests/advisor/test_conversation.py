@@ -10,6 +10,7 @@ import pytest
 from bot.errors import InputError
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
+from bot.workflows.interaction import quick_answer
 from tests.conftest import TODAY
 
 KEY = ConversationKey("test", "T1", "C1", "100.1")
@@ -48,10 +49,10 @@ def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
     reply = advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
     field = reply.questions[0].field
     value = reply.questions[0].quick_answers[0].value
-    after = advisor.answer(reply.conversation_id, "U1", field, value)
+    after = advisor.take_quick_answer(reply.conversation_id, "U1", quick_answer(field, value))
     assert after.intake.get(field) == value or after.kind == "recommendation"
     with pytest.raises(InputError):
-        advisor.answer(reply.conversation_id, "U1", field, "not-an-option")
+        quick_answer(field, "not-an-option")
 
 
 def test_commands(advisor: Advisor) -> None:

@@ -13,7 +13,8 @@ from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
 from bot.workflows.digest import build_digest, export_rows, export_text, parse_period
-from bot.workflows.leads import Leads, TtlCache, retention_cutoff
+from bot.workflows.interaction import TtlCache
+from bot.workflows.leads import Leads, retention_cutoff
 from bot.workflows.summary import build_summary, summary_text
 
 FINE_TUNE = (

@@ -16,7 +16,7 @@ import sqlite_utils
 from bot.config import Settings
 from bot.services import Services
 from bot.slack import messages as msg
-from bot.slack.replies import Turn, answer, commit, give_up, queue_turn
+from bot.slack.replies import SlackTurn, give_up, queue_replies, queue_turn, run_item
 from bot.storage.inbox import MAX_ATTEMPTS, Outcome
 from bot.workflows.conversation import ConversationKey
 
@@ -32,24 +32,24 @@ def services_at(path: Path) -> Services:
     return Services(Settings(advisor_db=path, advisor_data_dir=path.parent.parent))  # type: ignore[call-arg]
 
 
-def turn(text: str, n: int) -> Turn:
-    return Turn(KEY, "U1", text, "C1", f"200.{n}", KEY.thread)
+def turn(text: str, n: int) -> SlackTurn:
+    return SlackTurn(KEY, "U1", text, "C1", f"200.{n}", KEY.thread)
 
 
 def drain(services: Services) -> int:
     return services.inbox.drain(
         str(KEY),
-        lambda item: answer(services, item),
+        lambda item: run_item(services, item),
         lambda item: give_up(services, item),
-        lambda outcomes: commit(services, outcomes),
+        lambda outcomes: queue_replies(services, outcomes),
     )
 
 
 def resume(services: Services) -> int:
     return services.inbox.resume(
-        lambda item: answer(services, item),
+        lambda item: run_item(services, item),
         lambda item: give_up(services, item),
-        lambda outcomes: commit(services, outcomes),
+        lambda outcomes: queue_replies(services, outcomes),
     )
 
 
@@ -211,7 +211,7 @@ def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path) -> No
         current = services
 
         def crash(item: dict[str, Any], svc: Services = current) -> Outcome:
-            answer(svc, item)  # the advisor ran; then the process died
+            run_item(svc, item)  # the advisor ran; then the process died
             raise Killed
 
         with pytest.raises(Killed):

@@ -19,7 +19,7 @@ from bot.slack import blocks as bk
 from bot.slack import messages as msg
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import respond_digest
-from bot.slack.replies import Turn, post_reply, run_turn, told_on_failure
+from bot.slack.replies import SlackTurn, post_reply, run_turn, told_on_failure
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger("bot.slack")
@@ -42,7 +42,7 @@ def help_text(sub: str | None = None) -> str:
     return prefix + msg.HELP
 
 
-def register(app: App, services: Services, team: SlackLeads) -> None:
+def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to `/ai-advisor`."""
 
     @app.command(msg.COMMAND)
@@ -66,7 +66,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             respond(**ask_reply(services, rest))
         elif sub == "digest":
             ack()  # membership lookups may take a moment: the digest follows through the response_url
-            respond_digest(services, team, command, rest, respond)
+            respond_digest(services, leads, command, rest, respond)
         else:
             ack(text=help_text(sub), response_type="ephemeral")
 
@@ -137,7 +137,7 @@ def start(services: Services, client: WebClient, respond: Respond, command: dict
     ts = str(posted["ts"])
     key = ConversationKey("slack", team, channel, ts)
     if description:
-        run_turn(services, client, Turn(key, user, description, channel, ts, ts))
+        run_turn(services, client, SlackTurn(key, user, description, channel, ts, ts))
         return
     with told_on_failure(client, channel, ts):
         post_reply(services, client, channel, ts, services.advisor.handle(key, user, ""))
