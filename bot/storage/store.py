@@ -57,6 +57,22 @@ class Conversation:
     updated_at: str = ""
 
     @classmethod
+    def new(cls, key: str, *, platform: str, team: str, channel: str, thread: str, user: str) -> Conversation:
+        """A conversation not stored yet, with a fresh id (store it with `Store.insert_conversation`)."""
+        stamp = now()
+        return cls(
+            id=secrets.token_hex(6),
+            key=key,
+            platform=platform,
+            team=team,
+            channel=channel,
+            thread=thread,
+            user=user,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> Conversation:
         """A conversation from its stored row (JSON lists decoded, NULL counters as 0)."""
         return cls(
@@ -148,30 +164,30 @@ class Store:
         self, key: str, *, platform: str, team: str, channel: str, thread: str, user: str
     ) -> Conversation:
         """Create (or return the existing) conversation for `key`."""
-        with self.transaction() as db:
+        with self.transaction():
             existing = self.find_conversation(key)
             if existing:
                 return existing
-            stamp = now()
-            insert_row(
-                db,
-                "conversations",
-                {
-                    "id": secrets.token_hex(6),
-                    "key": key,
-                    "platform": platform,
-                    "team": team,
-                    "channel": channel,
-                    "thread": thread,
-                    "user": user,
-                    "state": "intake",
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                },
-            )
-        found = self.find_conversation(key)
-        assert found is not None
-        return found
+            conv = Conversation.new(key, platform=platform, team=team, channel=channel, thread=thread, user=user)
+            self.insert_conversation(conv)
+        return conv
+
+    def insert_conversation(self, conv: Conversation) -> None:
+        """Store a new conversation (its key must be free)."""
+        row = {
+            "id": conv.id,
+            "key": conv.key,
+            "platform": conv.platform,
+            "team": conv.team,
+            "channel": conv.channel,
+            "thread": conv.thread,
+            "user": conv.user,
+            "state": conv.state,
+            "created_at": conv.created_at,
+            "updated_at": conv.updated_at,
+        }
+        with self.transaction() as db:
+            insert_row(db, "conversations", row)
 
     def archive_conversation(self, conversation_id: str) -> None:
         """Move a conversation off its platform key, so the next message there starts a new one; everything it
@@ -218,6 +234,12 @@ class Store:
                 },
             )
         return int(n)
+
+    def turn_count(self, conversation_id: str) -> int:
+        """How many turns (user and bot) a conversation's transcript has."""
+        with self._lock:
+            row = self.db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
+        return int(row[0]) if row else 0
 
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
         """All turns of a conversation in order."""

@@ -18,9 +18,10 @@ from bot.advisor import confirm, engine, message_kind
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions
-from bot.errors import InputError, NotFoundError
+from bot.errors import InputError, NotFoundError, OutdatedError
 from bot.storage.store import Conversation, Store
 from bot.workflows.interaction import QuickAnswer
+from bot.workflows.turn_writes import TurnWrites
 
 if TYPE_CHECKING:
     from bot.llm.client import LlmClient
@@ -171,30 +172,39 @@ class Advisor:
     # --- dialogue ---
 
     def handle(self, key: ConversationKey, user: str, text: str) -> Reply:
-        """Handle one user message in the conversation at `key` (created on first contact)."""
+        """Handle one user message in the conversation at `key` (created on first contact); the turn's writes are
+        stored in one transaction at its end."""
         if len(text) > 4 * MAX_TEXT:
             text = text[: 4 * MAX_TEXT]
         with self._lock(str(key)), self._llm_turn():
-            conv = self.store.find_conversation(str(key)) or self._new_conversation(key, user)
-            restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
-            if not (restart or new_project) or not (conv.turns or conv.version):
-                return self._handle(conv, user, text[new_project.end() :] if new_project else text)
-            # One assessment per project: the previous one is kept as it is (summaries, digests, export).
-            self.store.archive_conversation(conv.id)
-            kept = f"The previous assessment is kept (ID {conv.id})."
-            fresh = self._new_conversation(key, user)
-            rest = text[new_project.end() :].strip() if new_project else ""
-            if not rest:
-                intro = "Starting over." if restart else "A new project: a new assessment."
-                self.store.add_turn(fresh.id, "user", text[:MAX_TEXT])
-                return Reply(kind="message", conversation_id=fresh.id, text=f"{intro} {kept} {HELP_TEXT}")
-            reply = self._handle(fresh, user, rest)
-            return reply.model_copy(update={"notes": [f"A new project: a new assessment. {kept}", *reply.notes]})
+            w = TurnWrites(self.store)
+            reply = self._handle_message(w, key, user, text)
+            w.apply()
+            return _with_recommendation_id(reply, w)
 
-    def _new_conversation(self, key: ConversationKey, user: str) -> Conversation:
-        return self.store.create_conversation(
+    def _handle_message(self, w: TurnWrites, key: ConversationKey, user: str, text: str) -> Reply:
+        conv = self.store.find_conversation(str(key)) or self._new_conversation(w, key, user)
+        restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
+        if not (restart or new_project) or not (conv.turns or conv.version):
+            return self._handle(w, conv, text[new_project.end() :] if new_project else text)
+        # One assessment per project: the previous one is kept as it is (summaries, digests, export).
+        w.archive(conv.id)
+        kept = f"The previous assessment is kept (ID {conv.id})."
+        fresh = self._new_conversation(w, key, user)
+        rest = text[new_project.end() :].strip() if new_project else ""
+        if not rest:
+            intro = "Starting over." if restart else "A new project: a new assessment."
+            w.add_turn(fresh.id, "user", text[:MAX_TEXT])
+            return Reply(kind="message", conversation_id=fresh.id, text=f"{intro} {kept} {HELP_TEXT}")
+        reply = self._handle(w, fresh, rest)
+        return reply.model_copy(update={"notes": [f"A new project: a new assessment. {kept}", *reply.notes]})
+
+    def _new_conversation(self, w: TurnWrites, key: ConversationKey, user: str) -> Conversation:
+        conv = Conversation.new(
             str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
         )
+        w.create(conv)
+        return conv
 
     def take_quick_answer(self, conversation_id: str, user: str, answer: QuickAnswer) -> Reply:
         """Apply a quick answer (a button, checked by `interaction.quick_answer`), then continue the conversation."""
@@ -202,23 +212,48 @@ class Advisor:
         field, value = answer.field, answer.value
         with self._lock(conv.key), self._llm_turn():
             conv = self.store.get_conversation(conversation_id)
-            self.store.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
+            w = TurnWrites(self.store)
+            w.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
             fact = Fact(field, value, Provenance(source="message", turn=conv.turns + 1, quote="quick answer"))
-            return self._continue(conv, [fact], [], reason=f"quick answer: {field}")
+            reply = self._continue(w, conv, [fact], [], reason=f"quick answer: {field}")
+            w.apply()
+            return _with_recommendation_id(reply, w)
 
-    def adjust(self, conversation_id: str, user: str, values: dict[str, Any]) -> Reply:
-        """Replace intake values from an edit form; recompute and store a new recommendation."""
+    def adjust(
+        self,
+        conversation_id: str,
+        user: str,
+        values: dict[str, Any],
+        *,
+        expected_version: int | None = None,
+        then: Callable[[Reply], None] | None = None,
+    ) -> Reply:
+        """Replace intake values from an edit form; recompute and store a new recommendation.
+
+        `expected_version`: the answers' version the form was filled from; OutdatedError (nothing stored) when they
+        changed since, as the form would silently undo the newer ones. `then` runs with the reply in the same
+        transaction as the turn's writes, under the conversation's lock (an adapter queuing the card update there
+        can't be overtaken by another turn's card).
+        """
         conv = self.store.get_conversation(conversation_id)
         with self._lock(conv.key), self._llm_turn():
+            conv = self.store.get_conversation(conversation_id)
+            if expected_version is not None and conv.version != expected_version:
+                raise OutdatedError("The answers changed since this form was opened.")
             intake = self.store.latest_intake(conversation_id)
             merged = {**intake.values.model_dump(), **values}
             validate_values(merged)  # raises InputError naming the bad field; nothing is stored
             prov = Provenance(source="edit", quote=f"edited by {user}")
             facts = [Fact(k, v, prov) for k, v in values.items() if intake.values.model_dump().get(k) != v]
             new = intake.merged(facts)
-            version = self.store.save_intake(conversation_id, new, reason=f"adjusted by {user}")
-            self.store.add_turn(conversation_id, "user", f"[adjusted: {', '.join(sorted(values))}]")
-            return self._deliver(conv, new, version, [])
+            w = TurnWrites(self.store)
+            conv, version = w.save_intake(conv, new, reason=f"adjusted by {user}")
+            w.add_turn(conversation_id, "user", f"[adjusted: {', '.join(sorted(values))}]")
+            reply = self._deliver(w, conv, new, version, [])
+            if then is not None:
+                w.then(lambda: then(_with_recommendation_id(reply, w)))
+            w.apply()
+            return _with_recommendation_id(reply, w)
 
     def explain(self, conversation_id: str) -> str:
         """Why the latest recommendation came out as it did."""
@@ -227,18 +262,20 @@ class Advisor:
             raise NotFoundError("There is no recommendation yet in this conversation.")
         return explanation_text(rec)
 
-    def _handle(self, conv: Conversation, user: str, text: str) -> Reply:
+    def _handle(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
         cid = conv.id
         if not clean_text(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
         if _HELP.match(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
-        turn = self.store.add_turn(cid, "user", text[:MAX_TEXT])
-        self.store.update_conversation(cid, turns=turn)
+        turn = self.store.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
+        first = conv.turns == 0 and not conv.version  # no message (nor answers) before this one
+        w.add_turn(cid, "user", text[:MAX_TEXT])
+        conv = w.update(conv, turns=turn)
         if _RESTART.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT)
         if message_kind.why_not_target(text):
-            return self._why_not(cid, text)
+            return self._why_not(w, cid, text)
         if _WHY.match(text):
             rec = self.store.latest_recommendation(cid)
             if rec is None:
@@ -256,24 +293,24 @@ class Advisor:
                     conversation_id=cid,
                     text="I need at least a short description of the feature first. " + HELP_TEXT,
                 )
-            return self._deliver(conv, intake, conv.version or self.store.save_intake(cid, intake, "recommend now"), [])
-        first = conv.turns == 0 and not conv.version
+            version = conv.version
+            if not version:
+                conv, version = w.save_intake(conv, intake, "recommend now")
+            return self._deliver(w, conv, intake, version, [])
         supposed = _pending_what_if(conv.expecting, turn)
         if supposed is not None:
-            left = [e for e in conv.expecting if not e.startswith(_WHAT_IF_PREFIX)]
-            self.store.update_conversation(cid, expecting=left)
-            conv = self.store.get_conversation(cid)
+            conv = w.update(conv, expecting=[e for e in conv.expecting if not e.startswith(_WHAT_IF_PREFIX)])
             if _KEEP.match(text):  # "yes, keep it": the what-if's facts become the answers
-                return self._continue(conv, supposed, [], reason=f"turn {turn}: kept a what-if")
+                return self._continue(w, conv, supposed, [], reason=f"turn {turn}: kept a what-if")
         what_if = _WHAT_IF.match(text)
         if what_if and self.store.latest_recommendation(cid) is not None:
-            return self._what_if(conv, what_if.group("rest"), turn)
+            return self._what_if(w, conv, what_if.group("rest"), turn)
         pending = confirm.pending(conv.expecting)
         expecting = [e for e in conv.expecting if not confirm.is_entry(e)] or None
         if pending is not None:
             resolved = confirm.resolve(pending, text, turn=turn)
             if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
-                return self._continue(conv, resolved, [], reason=f"turn {turn}: confirmed")
+                return self._continue(w, conv, resolved, [], reason=f"turn {turn}: confirmed")
         found = extract(text, turn=turn, expecting=expecting, today=self.today)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
@@ -285,17 +322,16 @@ class Advisor:
         if not numbers and not found.unclear:
             kind = message_kind.classify(clean_text(text), has_facts=False)
             if kind == "topic_question" and self.answer_topic is not None:
-                return self._topic_answer(cid, clean_text(text))  # answered; an intake under way stays where it was
+                return self._topic_answer(w, cid, clean_text(text))  # answered; an intake under way stays put
             if kind == "thanks" and not stated:  # "great" can answer "how clean are the labels?"
-                return self._small_talk(conv)
+                return self._small_talk(w, conv)
         if not first and not expecting:
             facts = stated
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
-            self.store.update_conversation(cid, asked=sorted(set(conv.asked) | found.addressed))
-            conv = self.store.get_conversation(cid)
-        return self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+            conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
+        return self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
 
-    def _what_if(self, conv: Conversation, rest: str, turn: int) -> Reply:
+    def _what_if(self, w: TurnWrites, conv: Conversation, rest: str, turn: int) -> Reply:
         """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
         until the user says to keep them."""
         cid = conv.id
@@ -319,17 +355,17 @@ class Advisor:
             "facts, or carry on."
         )
         entry = _WHAT_IF_PREFIX + json.dumps([[f.field, f.value, f.provenance.quote] for f in facts])
-        self.store.update_conversation(cid, expecting=[*conv.expecting, entry])
-        self.store.add_turn(cid, "bot", text)
+        w.update(conv, expecting=[*conv.expecting, entry])
+        w.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text, recommendation=rec)
 
-    def _topic_answer(self, cid: str, question: str) -> Reply:
+    def _topic_answer(self, w: TurnWrites, cid: str, question: str) -> Reply:
         assert self.answer_topic is not None
         text = self.answer_topic(question)
-        self.store.add_turn(cid, "bot", text)
+        w.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text)
 
-    def _small_talk(self, conv: Conversation) -> Reply:
+    def _small_talk(self, w: TurnWrites, conv: Conversation) -> Reply:
         if conv.state == "recommended":
             text = (
                 'Glad it helps. Ask "why?" or "why not hybrid?" for the reasoning, correct any answer '
@@ -339,10 +375,10 @@ class Advisor:
             text = "Thanks. Answer the questions above when you can, or say *recommend now*."
         else:
             text = "You're welcome. Describe the AI feature you want to build whenever you're ready."
-        self.store.add_turn(conv.id, "bot", text)
+        w.add_turn(conv.id, "bot", text)
         return Reply(kind="message", conversation_id=conv.id, text=text)
 
-    def _why_not(self, cid: str, text: str) -> Reply:
+    def _why_not(self, w: TurnWrites, cid: str, text: str) -> Reply:
         rec = self.store.latest_recommendation(cid)
         target = message_kind.why_not_target(text)
         if rec is None or target is None:
@@ -352,11 +388,12 @@ class Advisor:
                 text="I haven't recommended anything yet. Tell me about the feature first.",
             )
         reply = why_not_text(rec, target)
-        self.store.add_turn(cid, "bot", reply)
+        w.add_turn(cid, "bot", reply)
         return Reply(kind="message", conversation_id=cid, text=reply, recommendation=rec)
 
     def _continue(
         self,
+        w: TurnWrites,
         conv: Conversation,
         facts: list[Fact],
         notes: list[str],
@@ -369,16 +406,16 @@ class Advisor:
         merged = intake.merged(facts) if facts else intake
         version = conv.version
         if facts or not version:
-            version = self.store.save_intake(cid, merged, reason=reason)
+            conv, version = w.save_intake(conv, merged, reason=reason)
         asked = list(conv.asked) + [e for e in conv.expecting if not confirm.is_entry(e)]
         steps = list(conv.asked_steps)
         doubt = next((u for u in unclear or [] if any(getattr(merged.values, f) is None for f in u.candidates)), None)
         if doubt is not None and conv.rounds < MAX_ROUNDS + 2:
             # A number with no clear owner: ask which field it is rather than guess (one question on its own).
             question = confirm.question(doubt)
-            self.store.update_conversation(cid, asked=asked, expecting=[confirm.entry(doubt)])
+            w.update(conv, asked=asked, expecting=[confirm.entry(doubt)])
             text = question_text([question], notes, None)
-            self.store.add_turn(cid, "bot", text)
+            w.add_turn(cid, "bot", text)
             return Reply(
                 kind="questions",
                 conversation_id=cid,
@@ -390,17 +427,17 @@ class Advisor:
         if conv.state == "recommended":
             # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
             if facts:
-                self.store.update_conversation(cid, asked=asked, expecting=[])
-                return self._deliver(conv, merged, version, notes)
+                conv = w.update(conv, asked=asked, expecting=[])
+                return self._deliver(w, conv, merged, version, notes)
             return Reply(
                 kind="message", conversation_id=cid, notes=notes, text="I didn't catch a new fact there. " + HELP_TEXT
             )
         questions = [] if conv.rounds >= MAX_ROUNDS else next_questions(merged, asked, steps)
         if not questions:
-            self.store.update_conversation(cid, asked=asked, expecting=[])
-            return self._deliver(conv, merged, version, notes)
-        self.store.update_conversation(
-            cid,
+            conv = w.update(conv, asked=asked, expecting=[])
+            return self._deliver(w, conv, merged, version, notes)
+        w.update(
+            conv,
             asked=asked,
             asked_steps=steps + [q.step for q in questions],
             expecting=[q.field for q in questions],
@@ -409,7 +446,7 @@ class Advisor:
         intro = _question_intro(merged, conv.rounds, len(questions))
         plain = question_text(questions, notes, intro)
         text = self.llm.word_questions(plain, merged).text if self.llm else plain
-        self.store.add_turn(cid, "bot", text)
+        w.add_turn(cid, "bot", text)
         return Reply(
             kind="questions",
             conversation_id=cid,
@@ -421,11 +458,11 @@ class Advisor:
             worded=text != plain,
         )
 
-    def _deliver(self, conv: Conversation, intake: Intake, version: int, notes: list[str]) -> Reply:
+    def _deliver(self, w: TurnWrites, conv: Conversation, intake: Intake, version: int, notes: list[str]) -> Reply:
         rec = self._recommend(intake)
-        rec_id = self.store.save_recommendation(conv.id, version, rec)
-        self.store.update_conversation(conv.id, expecting=[])
-        self.store.add_turn(conv.id, "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
+        w.save_recommendation(conv.id, version, rec)
+        w.update(conv, expecting=[])
+        w.add_turn(conv.id, "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
         return Reply(
             kind="recommendation",
             conversation_id=conv.id,
@@ -433,8 +470,14 @@ class Advisor:
             recommendation=rec,
             notes=notes,
             intake=intake.known(),
-            recommendation_id=rec_id,
         )
+
+
+def _with_recommendation_id(reply: Reply, w: TurnWrites) -> Reply:
+    """The reply with the id of the recommendation its turn stored (known once the writes are applied)."""
+    if reply.kind != "recommendation" or w.recommendation_id is None:
+        return reply
+    return reply.model_copy(update={"recommendation_id": w.recommendation_id})
 
 
 def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
-from bot.errors import AdvisorError, PermissionDeniedError
+from bot.errors import AdvisorError, OutdatedError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
@@ -169,13 +169,19 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             require_channel(conv, meta.get("ch"))
             leads.require_can_act(user, conv)
             cid, channel, thread = conv.id, conv.channel, reply_thread_of(conv)
-            # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
-            # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
-            with services.advisor.conversation_lock(conv.key):
-                if "v" in meta and str(meta["v"]) != str(services.store.get_conversation(cid).version):
-                    raise PermissionDeniedError(msg.ADJUST_STALE)  # filled from older answers: it would undo newer
-                reply = services.advisor.adjust(cid, user, values)
-                queue(services, channel, thread, cid, adjusted(reply, user) + rereview(services, cid))
+            # The card update is queued before Slack is acknowledged, in the adjustment's own transaction (under the
+            # conversation's lock, which the advisor holds): a kill after the ack loses nothing, and a turn answered
+            # meanwhile can't queue an older card after it. A form filled from older answers would undo newer ones.
+            services.advisor.adjust(
+                cid,
+                user,
+                values,
+                expected_version=_version(meta) if "v" in meta else None,
+                then=lambda reply: _queue_adjusted(services, channel, thread, reply, user),
+            )
+        except OutdatedError:
+            ack(response_action="errors", errors={_first_block(values): bk.clip(msg.ADJUST_STALE, 150)})
+            return
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
             return
@@ -186,6 +192,24 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         ack()
         with told_on_failure(client, channel, thread):
             deliver(services, client, channel, thread)
+
+
+def _version(meta: dict[str, Any]) -> int:
+    """The answers' version an adjust form was filled from (-1, never current, when the metadata is garbled)."""
+    try:
+        return int(meta["v"])
+    except (TypeError, ValueError):
+        return -1
+
+
+def _queue_adjusted(services: Services, channel: str, thread: str | None, reply: Reply, user: str) -> None:
+    queue(
+        services,
+        channel,
+        thread,
+        reply.conversation_id,
+        adjusted(reply, user) + rereview(services, reply.conversation_id),
+    )
 
 
 def adjusted(reply: Reply, user: str) -> list[Outgoing]:
