@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -46,7 +46,9 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to `/ai-advisor`."""
 
     @app.command(msg.COMMAND)
-    def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_command(
+        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
         sub, rest = parse_command(bk.unescape(str(command.get("text") or "")))
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
@@ -54,10 +56,10 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             ack()  # reading free text is work on the user's text: never before Slack is acknowledged
             respond(response_type="ephemeral", **safe_reply(lambda: tco_reply(services, rest), "cost estimate"))
         elif sub == "status":
-            ack(response_type="ephemeral", **status_reply(services, command["user_id"]))
+            ack(response_type="ephemeral", **status_reply(services, context.user_id or ""))
         elif sub == "start":
             ack()
-            start(services, client, respond, command, rest)
+            start(services, client, respond, context, rest)
         elif sub == "ask":
             if not rest:
                 ack(text=msg.ASK_USAGE, response_type="ephemeral")
@@ -66,7 +68,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             respond(**ask_reply(services, rest))
         elif sub == "digest":
             ack()  # membership lookups may take a moment: the digest follows through the response_url
-            respond_digest(services, leads, command, rest, respond)
+            respond_digest(services, leads, context, rest, respond)
         else:
             ack(text=help_text(sub), response_type="ephemeral")
 
@@ -120,9 +122,9 @@ def status_reply(services: Services, user: str) -> dict[str, Any]:
     return {"text": "\n".join(lines)}
 
 
-def start(services: Services, client: WebClient, respond: Respond, command: dict[str, Any], description: str) -> None:
-    """Open a new thread in the channel for an assessment, then answer the description (if any) in it."""
-    channel, user, team = command["channel_id"], command["user_id"], command.get("team_id", "")
+def start(services: Services, client: WebClient, respond: Respond, context: BoltContext, description: str) -> None:
+    """Open a new thread in the command's channel for an assessment, then answer the description (if any) in it."""
+    channel, user, team = context.channel_id or "", context.user_id or "", context.team_id or ""
     opening = (
         msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
         if description

@@ -91,10 +91,10 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to `app_home_opened`, the home's "New assessment" button and its modal."""
 
     @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
+    def on_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not context.user_id:
             return
-        publish_home(services, leads, client, str(event["user"]), str(body.get("team_id") or ""))
+        publish_home(services, leads, client, context.user_id, context.team_id or "")
 
     @app.action(lb.NEW_ACTION)
     def on_new(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -249,7 +249,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         ack()
         with told_privately(client, body):
             message = body.get("message") or {}
-            channel = str((body.get("channel") or {}).get("id") or "")
+            channel = context.channel_id or ""
             thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
             conv = find_thread_conversation(services, context.team_id or "", channel, str(thread) if thread else None)
             if conv is None:
@@ -390,10 +390,10 @@ def digest_links(access: SlackAccess) -> lb.Linker:
     return lambda channel, thread: access.permalink(channel, None if thread == DM_THREAD else thread)
 
 
-def respond_digest(services: Services, leads: SlackLeads, command: dict[str, Any], text: str, respond: Respond) -> None:
+def respond_digest(services: Services, leads: SlackLeads, context: BoltContext, text: str, respond: Respond) -> None:
     """Answer the digest subcommand through the command's response_url (after the ack)."""
     try:
-        reply = digest_reply(services, leads, str(command["user_id"]), str(command.get("team_id") or ""), text)
+        reply = digest_reply(services, leads, context.user_id or "", context.team_id or "", text)
     except Exception:
         log.exception("digest failed")
         reply = {"response_type": "ephemeral", "text": msg.ERROR}
