@@ -153,7 +153,8 @@ def test_a_turn_killed_between_any_two_writes_is_answered_exactly_once(tmp_path:
         if not fired:
             break
         points += 1
-    assert points >= 8, "the turn should span the inbox, the advisor's writes and the outbox"
+    # the turn written down, marked started, the advisor's one transaction, its replies queued with the turn removed
+    assert points >= 4, "the turn should span the inbox, the advisor's writes and the outbox"
 
 
 @pytest.fixture
