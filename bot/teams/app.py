@@ -1,8 +1,10 @@
 """The Teams agent: an `AgentApplication` whose handlers route activities to the shared advisor core.
 
 Messages (personal chats, channel @mentions, replies in a reply chain that has a conversation) go to
-`Advisor.handle`; Action.Submit buttons go to `Advisor.answer`/`Advisor.adjust`, the feedback store, or the
-leads' workflow (`bot.teams.leads`). The core is synchronous, so it runs in worker threads.
+`Advisor.handle`; Action.Submit buttons go to `Advisor.take_quick_answer`/`Advisor.adjust`, the feedback store, or
+the leads' workflow (`bot.teams.leads`), checked by the rules both platforms share (`bot.workflows.interaction`).
+Replies are rendered and sent by `bot.teams.replies` and `bot.teams.send`. The core is synchronous, so it runs in
+worker threads.
 """
 
 from __future__ import annotations

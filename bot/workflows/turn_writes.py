@@ -35,7 +35,11 @@ class TurnWrites:
 
     def add_turn(self, conversation_id: str, role: str, text: str) -> None:
         """Append a turn (user or bot) to the transcript."""
-        self._ops.append(lambda: _ignore(self.store.add_turn(conversation_id, role, text)))
+
+        def add() -> None:
+            self.store.add_turn(conversation_id, role, text)
+
+        self._ops.append(add)
 
     def update(self, conversation: Conversation, **values: Any) -> Conversation:
         """Change conversation columns; returns the conversation as it will be."""
@@ -74,7 +78,3 @@ class TurnWrites:
         with self.store.transaction():
             for op in ops:
                 op()
-
-
-def _ignore(_: object) -> None:
-    return None
