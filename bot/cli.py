@@ -23,8 +23,10 @@ from bot.errors import AdvisorError
 from bot.text import one_line, strip_controls
 
 if TYPE_CHECKING:
+    from bot.advisor.questions import Question
     from bot.advisor.tco import TcoAssumptions
     from bot.services import Services
+    from bot.workflows.conversation import Reply
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,27 +137,33 @@ def chat(today: dt.datetime | None) -> None:
             click.echo(f"  Assessment {reply.conversation_id} (for `ai-advisor summary {reply.conversation_id}`)")
             click.echo('advisor> Ask "why?", correct an answer, or type quit.')
         else:
-            for note in reply.notes:
+            shows_notes = reply.kind == "questions" and not reply.worded  # a round from its parts ends with them
+            for note in [] if shows_notes else reply.notes:
                 if note not in reply.text:  # e.g. "A new project: a new assessment …" (Slack and Teams show notes too)
                     click.echo(f"advisor> {terminal_text(note)}")
-            _echo_questions(reply.text, reply.questions)
+            _echo_reply(reply)
 
 
-def _echo_questions(text: str, questions: list[Any]) -> None:
-    """A reply with each question's example answers right under it (in a model's wording, after the text)."""
-    hints = [q.hint or " / ".join(a.label for a in q.quick_answers) for q in questions]
-    lines = text.splitlines()
-    numbered = [f"{n}. {q.text}" for n, q in enumerate(questions, 1)]
-    if not questions or not all(line in lines for line in numbered):  # reworded by a model: keep its text whole
-        click.echo(f"advisor> {terminal_text(text)}")
-        lines, numbered = [], []
-    for n, line in enumerate(lines):
-        click.echo(f"{'advisor> ' if n == 0 else ''}{terminal_text(line)}")
-        if line in numbered and hints[numbered.index(line)]:  # a confirming question has none: answered in words
-            click.echo(f"          ({hints[numbered.index(line)]})")
-    if not lines:
-        for hint in filter(None, hints):
+def _echo_reply(reply: Reply) -> None:
+    """A message, or a question round from its parts: the intro, each question with its example answers right
+    under it, then the notes (a round a model reworded is shown in its wording, the examples after it)."""
+    if reply.kind != "questions" or reply.worded:
+        click.echo(f"advisor> {terminal_text(reply.text)}")
+        for hint in filter(None, map(_hint, reply.questions)):
             click.echo(f"          ({hint})")
+        return
+    rows = [terminal_text(reply.intro)] if reply.intro else []
+    for n, question in enumerate(reply.questions, 1):
+        rows.append(terminal_text(f"{n}. {question.text}"))
+        if hint := _hint(question):  # a confirming question has none: answered in words
+            rows.append(f"          ({hint})")
+    rows += [terminal_text(f"_{note}_") for note in reply.notes]
+    for n, row in enumerate(rows):
+        click.echo(f"{'advisor> ' if n == 0 else ''}{row}")
+
+
+def _hint(question: Question) -> str:
+    return question.hint or " / ".join(a.label for a in question.quick_answers)
 
 
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\n]{1,200})\*(?![\w*])|(?<![\w_])_([^_\n]{1,200})_(?![\w_])")

@@ -492,7 +492,7 @@ class LlmClient:
             max_chars=1000,
         )
 
-    def answer(self, question: str, passages: list[str], fallback: str) -> Written:
+    def word_knowledge_answer(self, question: str, passages: list[str], fallback: str) -> Written:
         """A prose answer to a knowledge question from retrieved passages only, citing them as [1], [2]."""
         numbered = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(no passages found)"
         # Numbers must come from the passages, not the question: "does it cost $5M?" must not ground "$5M".

@@ -23,11 +23,12 @@ from bot.advisor.questions import Question
 from bot.advisor.report import tco_headline, tco_sources
 from bot.teams import messages as msg
 from bot.workflows.forms import NUMBER_FIELDS, choices, initial_text
+from bot.workflows.interaction import REASON_MAX
 
 CARD_VERSION = "1.5"
 CARD_BUDGET = 26 * 1024  # under Teams' 28 KB message limit: the rest is the activity around the card (ids, names)
 MAX_ACTIONS = 6  # Teams shows at most six buttons in a row
-REASON, REASON_MAX = "reason", 500  # the 👎 form's input (as long as a decision note)
+REASON = "reason"  # the 👎 form's input (at most interaction.REASON_MAX characters)
 
 # Verbs of Action.Submit data; the adapter routes on them.
 ANSWER, FEEDBACK, ADJUST, ADJUST_SUBMIT, DECIDE = "answer", "feedback", "adjust", "adjust_submit", "decide"

@@ -277,7 +277,7 @@ def test_a_number_with_no_owner_is_confirmed_in_the_thread(server: Server, slack
     store = Store(server.data_dir / "advisor.db")
     conversation = store.find_conversation(f"slack:{sr.TEAM_ID}:{channel}:{ts}")
     assert conversation is not None
-    intake = store.latest_intake(conversation["id"])
+    intake = store.latest_intake(conversation.id)
     assert intake.values.labeled_examples == 9000
     assert "9,000" in (intake.provenance["labeled_examples"].quote or "")
 
