@@ -13,6 +13,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -376,16 +377,37 @@ def ask(question: tuple[str, ...], as_json: bool) -> None:
         click.echo("\n(wording produced offline: the model's answer was not used)")
 
 
+WAIT_FOR_LOCK_OPTION = click.option(
+    "--wait-for-lock",
+    is_flag=True,
+    help="If another process serves this SQLite database, wait for it to exit instead of refusing to start.",
+)
+
+
+def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
+    """Hold the SQLite database for this serving process (DatabaseInUseError if another one serves it)."""
+    import logging
+
+    from bot.storage.single_node import SingleNodeLock
+
+    settings = services().settings
+    if getattr(settings, "database_url", None) or str(settings.db_path) == ":memory:":
+        return nullcontext()  # PostgreSQL: replicas share the database and claim work with row locks
+    log = logging.getLogger("bot.cli")
+    return SingleNodeLock(settings.db_path, command).acquire(
+        wait=wait, on_wait=lambda holder: log.info("waiting for %s to exit", holder.describe())
+    )
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (default when SLACK_APP_TOKEN is set).")
+@WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve(port: int, host: str, socket_mode: bool) -> None:
+def serve(port: int, host: str, socket_mode: bool, wait_for_lock: bool) -> None:
     """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz, /readyz), or Socket Mode."""
     from bot.logs import configure as configure_logging
-    from bot.slack.app import build_app
-    from bot.slack.serve import serve_http, serve_socket_mode
 
     svc = services()
     settings = svc.settings
@@ -393,6 +415,15 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode and settings.slack_app_token is None:
         raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    with single_node("serve", wait_for_lock):
+        _serve_slack(svc, socket_mode, host, port)
+
+
+def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int) -> None:
+    from bot.slack.app import build_app
+    from bot.slack.serve import serve_http, serve_socket_mode
+
+    settings = svc.settings
     app = build_app(svc, socket_mode=socket_mode)
     if socket_mode:
         assert settings.slack_app_token is not None
@@ -430,15 +461,17 @@ def doctor(as_json: bool) -> None:
 @main.command("serve-teams")
 @click.option("--port", type=click.IntRange(1, 65535), default=3978, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve_teams(port: int, host: str) -> None:
+def serve_teams(port: int, host: str, wait_for_lock: bool) -> None:
     """Run the Microsoft Teams agent at POST /api/messages (+ GET /healthz, /readyz)."""
     from bot.logs import configure as configure_logging
     from bot.teams.serve import serve as serve_teams_http
 
     svc = services()
     configure_logging(svc.settings)  # JSON lines on stderr, secrets scrubbed (as `serve`)
-    serve_teams_http(svc, host=host, port=port)
+    with single_node("serve-teams", wait_for_lock):
+        serve_teams_http(svc, host=host, port=port)
 
 
 @main.command()
