@@ -12,8 +12,8 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -403,9 +403,14 @@ def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (default when SLACK_APP_TOKEN is set).")
+@click.option(
+    "--health-port",
+    type=click.IntRange(1, 65535),
+    help="Socket Mode: serve GET /healthz, /readyz and /metrics on this port (HTTP mode serves them on --port).",
+)
 @WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve(port: int, host: str, socket_mode: bool, wait_for_lock: bool) -> None:
+def serve(port: int, host: str, socket_mode: bool, health_port: int | None, wait_for_lock: bool) -> None:
     """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz, /readyz), or Socket Mode."""
     from bot.logs import configure as configure_logging
 
@@ -415,11 +420,39 @@ def serve(port: int, host: str, socket_mode: bool, wait_for_lock: bool) -> None:
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode and settings.slack_app_token is None:
         raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
-    with single_node("serve", wait_for_lock):
-        _serve_slack(svc, socket_mode, host, port)
+    if health_port is not None and not socket_mode:
+        raise click.UsageError("--health-port is for Socket Mode; HTTP mode serves /healthz on --port")
+    with single_node("serve", wait_for_lock), slack_start_errors(settings.slack_api_url):
+        _serve_slack(svc, socket_mode, host, port, health_port)
 
 
-def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int) -> None:
+@contextmanager
+def slack_start_errors(api_url: str) -> Iterator[None]:
+    """Slack refusing the tokens, or not answering, at start-up: one line saying what to check (no traceback)."""
+    import socket
+    from urllib.error import URLError
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        yield
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        raise click.ClickException(
+            f"Slack refused to start the app ({error}): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN "
+            "(reinstall the app and copy them again), then run `ai-advisor doctor`"
+        ) from None
+    except (BoltError, SlackClientError) as exc:
+        raise click.ClickException(f"the Slack app could not start: {one_line(str(exc))}") from None
+    except (URLError, ConnectionError, TimeoutError, socket.gaierror) as exc:  # Slack's Web API not reachable
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise click.ClickException(
+            f"cannot reach Slack at {api_url} ({reason}): check the network, a proxy, or SLACK_API_URL"
+        ) from None
+
+
+def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int, health_port: int | None) -> None:
     from bot.slack.app import build_app
     from bot.slack.serve import serve_http, serve_socket_mode
 
@@ -427,7 +460,8 @@ def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int) -> None
     app = build_app(svc, socket_mode=socket_mode)
     if socket_mode:
         assert settings.slack_app_token is not None
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        health = (host, health_port) if health_port is not None else None
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value(), health=health)
     else:
         assert settings.slack_signing_secret is not None  # build_app checked
         serve_http(app, settings.slack_signing_secret.get_secret_value(), host=host, port=port)

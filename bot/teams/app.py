@@ -25,6 +25,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
+from bot import metrics
 from bot.advisor.intake import FIELD_LABELS, FIELDS
 from bot.advisor.questions import question_bank
 from bot.errors import AdvisorError, NotFoundError
@@ -139,6 +140,7 @@ class TeamsAgent:
                 return
             await self.typing(context)
             reply = await asyncio.to_thread(self.services.advisor.handle, turn.key, turn.user, turn.text)
+            metrics.TURNS.labels("teams", reply.kind).inc()
             await self.deliver(context, reply)
 
     async def on_submit(self, context: TurnContext) -> None:
@@ -264,7 +266,10 @@ class TeamsAgent:
         if not activity.id:
             return True
         key = f"teams:{activity.conversation.id}:{activity.id}"
-        return await asyncio.to_thread(self.services.store.first_time, key)
+        first = await asyncio.to_thread(self.services.store.first_time, key)
+        if not first:
+            metrics.EVENTS_DEDUPED.labels("teams").inc()
+        return first
 
     async def send_text(self, context: TurnContext, text: str) -> None:
         """A plain-text reply in the conversation."""

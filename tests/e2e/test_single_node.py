@@ -55,7 +55,7 @@ def test_a_second_serve_on_the_same_database_refuses_naming_the_first(emulator: 
     assert first.proc is not None
     try:
         second = _second(emulator, first.data_dir)
-        out, err = second.communicate(timeout=60)
+        _, err = second.communicate(timeout=60)
         assert second.returncode == 1
         lines = err.decode().strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in err.decode(), err.decode()
