@@ -61,6 +61,8 @@ def services() -> Services:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
             raise click.ClickException(f"invalid setting: {problems}") from None
+        except AdvisorError as exc:  # e.g. a <NAME>_FILE secret that cannot be read
+            raise click.ClickException(one_line(str(exc))) from None
         ctx.find_root().obj = obj
     return obj
 
