@@ -542,6 +542,21 @@ def export(since: str, fmt: str, platform: str | None, output: Path | None) -> N
         click.echo(text, nl=not text.endswith("\n"))
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@friendly_errors
+def backup_cmd(file: Path, force: bool) -> None:
+    """Copy the SQLite database to FILE while the app runs (PostgreSQL: use pg_dump, see the README)."""
+    from bot.storage.backup import backup
+
+    settings = services().settings
+    if getattr(settings, "database_url", None):
+        raise click.ClickException("the database is PostgreSQL (DATABASE_URL): back it up with pg_dump (README)")
+    result = backup(settings.db_path, file, overwrite=force)
+    click.echo(f"Backed up {settings.db_path} to {result.path} ({result.size:,} bytes, {result.tables} tables).")
+
+
 @main.command()
 @click.option("--older-than", "older_than", required=True, help="Age of the conversations to delete, e.g. 180d.")
 @click.option(
