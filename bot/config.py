@@ -226,6 +226,36 @@ class Settings(BaseSettings):
         return {k: v for k, v in values.items() if k.startswith(prefix) and v}
 
     @property
+    def teams_missing(self) -> list[str]:
+        """The Teams connection settings still needed once a client id is given (empty when complete or when
+        Teams is not configured): a secret and a tenant for client-secret auth (the default), a tenant for
+        certificates, nothing more for a managed identity."""
+        if not self.connections__service_connection__settings__clientid:
+            return []
+        prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+        auth = (self.connections__service_connection__settings__authtype or "ClientSecret").strip().lower()
+        needed = {"clientsecret": ["CLIENTSECRET", "TENANTID"], "certificate": ["TENANTID"]}.get(
+            "certificate" if auth.startswith("certificate") else auth, []
+        )
+        have = {
+            "CLIENTSECRET": self.connections__service_connection__settings__clientsecret is not None,
+            "TENANTID": bool(self.connections__service_connection__settings__tenantid),
+        }
+        return [prefix + name for name in needed if not have[name]]
+
+    @property
+    def azure_missing(self) -> list[str]:
+        """Azure OpenAI settings still needed when some are given (empty when none or all are)."""
+        given = {
+            "AZURE_OPENAI_ENDPOINT": bool(self.azure_openai_endpoint),
+            "AZURE_OPENAI_API_KEY": self.azure_openai_api_key is not None,
+            "AZURE_OPENAI_DEPLOYMENT": bool(self.azure_openai_deployment),
+        }
+        if not any(given.values()):
+            return []
+        return [name for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY") if not given[name]]
+
+    @property
     def slack_enabled(self) -> bool:
         """True when the Slack app has what it needs to run (HTTP or Socket Mode)."""
         return self.slack_bot_token is not None and (
