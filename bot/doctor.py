@@ -1,8 +1,9 @@
 """`ai-advisor doctor`: check the configuration and say what to fix.
 
 Checks the Slack tokens' shape, the token and its scopes against the manifest (`auth.test`), Teams' credentials,
-the database (writable, migrated), the knowledge index, a half-set Azure OpenAI configuration, the model (one tiny call, then
-a forced tool call, when configured), the log level, and the delivery queues. Secrets are never printed: a token is shown by its prefix only.
+the database (writable, migrated), the knowledge index, a half-set Azure OpenAI configuration, the model (one tiny
+call, then a forced tool call, when configured), the log level, and the delivery queues. Secrets are never printed:
+a token is shown by its prefix only.
 """
 
 from __future__ import annotations
