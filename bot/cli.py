@@ -408,7 +408,8 @@ def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
 @click.option(
     "--health-port",
     type=click.IntRange(1, 65535),
-    help="Socket Mode: serve GET /healthz, /readyz and /metrics on this port (HTTP mode serves them on --port).",
+    help="Socket Mode: serve GET /healthz, /readyz and /metrics on this port (HTTP mode serves them on --port, "
+    "so there it may only repeat --port: one command line for both modes, as in the container image).",
 )
 @WAIT_FOR_LOCK_OPTION
 @friendly_errors
@@ -422,7 +423,7 @@ def serve(port: int, host: str, socket_mode: bool, health_port: int | None, wait
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode and settings.slack_app_token is None:
         raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
-    if health_port is not None and not socket_mode:
+    if health_port is not None and not socket_mode and health_port != port:
         raise click.UsageError("--health-port is for Socket Mode; HTTP mode serves /healthz on --port")
     with single_node("serve", wait_for_lock), slack_start_errors(settings.slack_api_url):
         _serve_slack(svc, socket_mode, host, port, health_port)
