@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -203,3 +204,18 @@ def test_sigterm_stops_the_socket_mode_server(held_slack: HeldConnectionsOpen, t
         assert proc.wait(timeout=30) == 0
     finally:
         processes.stop(proc)
+
+
+def test_the_images_healthcheck_command_passes_on_a_serving_process_and_fails_without_one(server: Server) -> None:
+    from tests.test_packaging import PORT, dockerfile
+
+    (healthcheck,) = dockerfile()["HEALTHCHECK"]
+    command = json.loads(healthcheck[healthcheck.index("CMD ") + 4 :])
+    assert command[0] == "python"
+
+    def run(port: int) -> int:
+        script = command[-1].replace(f":{PORT}/", f":{port}/")
+        return subprocess.run([sys.executable, *command[1:-1], script], capture_output=True, timeout=30).returncode
+
+    assert run(server.port) == 0
+    assert run(free_port()) != 0
