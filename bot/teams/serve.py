@@ -8,7 +8,7 @@ import logging
 import time
 import warnings
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start_agent_process
 from pydantic import ValidationError
@@ -74,7 +74,7 @@ def web_app(agent: TeamsAgent) -> web.Application:
 
     async def metrics_page(_: web.Request) -> web.StreamResponse:
         body = await asyncio.to_thread(metrics.exposition)  # the queue gauges read the database
-        return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+        return web.Response(body=body, headers={hdrs.CONTENT_TYPE: metrics.CONTENT_TYPE})
 
     draining = asyncio.Event()  # set on shutdown: not ready for new traffic
 
