@@ -77,7 +77,7 @@ class QueueCollector(Collector):
             value=max(0.0, time.time() - oldest) if oldest is not None else 0.0,
         )
         yield GaugeMetricFamily(
-            "advisor_inbox_turns", "User turns received and not answered yet.", value=len(self.inbox.unfinished())
+            "advisor_inbox_turns", "User turns received and not answered yet.", value=self.inbox.waiting()
         )
 
 

@@ -218,7 +218,11 @@ class Outbox:
     def oldest_unsent(self) -> float | None:
         """When the oldest message not posted yet (pending or being sent) was queued (epoch seconds), if any."""
         with self.store.reading() as db:
-            row = db.execute("select min(created_at) from outbox where state in (?, ?)", [PENDING, SENDING]).fetchone()
+            # ids grow with created_at: the smallest comes from the (state, …) index without reading any payload
+            row = db.execute(
+                "select created_at from outbox where id = (select min(id) from outbox where state in (?, ?))",
+                [PENDING, SENDING],
+            ).fetchone()
         return dt.datetime.fromisoformat(str(row[0])).timestamp() if row and row[0] is not None else None
 
     def next_due(self) -> float | None:
