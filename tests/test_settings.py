@@ -3,6 +3,7 @@ files read whatever the working directory."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,12 @@ def test_env_files_from_the_config_directory_and_the_working_directory(tmp_path:
     (tmp_path / ".env").write_text("ADVISOR_LLM_MODEL=from-cwd\n", encoding="utf-8")
     settings = Settings()
     assert settings.advisor_llm_model == "from-cwd" and settings.advisor_log_level == "WARNING"
+
+
+def test_every_setting_is_in_env_example() -> None:
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
+    names = [name.upper() for name in Settings.model_fields if name != "connections"]  # CONNECTIONS__* is a prefix
+    missing = [n for n in names if not re.search(rf"(?m)^#? ?{n}=", example)]
+    assert not missing, f"not in .env.example: {missing}"
+    for secret in SECRETS:
+        assert secret in example.split("<NAME>_FILE")[0], f"{secret} is not listed among the *_FILE secrets"
