@@ -219,3 +219,46 @@ def test_the_images_healthcheck_command_passes_on_a_serving_process_and_fails_wi
 
     assert run(server.port) == 0
     assert run(free_port()) != 0
+
+
+def test_the_containers_command_line_serves_http_mode_with_probes_on_its_port(
+    emulator: SlackEmulator, tmp_path: Path
+) -> None:
+    from tests.test_packaging import dockerfile
+
+    port = free_port()
+    args = [a.replace("3000", str(port)) for a in json.loads(dockerfile()["CMD"][0])]
+    proc = subprocess.Popen(
+        [str(CLI), *args, "--host", "127.0.0.1"],
+        env=_env(emulator.url, tmp_path / "data", SLACK_SIGNING_SECRET=SECRET),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = SlackClient(f"http://127.0.0.1:{port}", SECRET)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        assert client.get("/readyz")[0] == 200 and client.get("/metrics")[0] == 200
+        assert (
+            client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> hi", channel="CCMDLINE1")))[0] == 200
+        )
+    finally:
+        processes.stop(proc)
+
+
+def test_a_different_health_port_in_http_mode_is_a_usage_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(CLI), "serve", "--port", str(free_port()), "--health-port", str(free_port())],
+        env=_env("http://127.0.0.1:9/api/", tmp_path / "data", SLACK_SIGNING_SECRET=SECRET),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "--health-port is for Socket Mode" in proc.stderr
