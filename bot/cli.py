@@ -12,7 +12,8 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -62,6 +63,8 @@ def services() -> Services:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
             raise click.ClickException(f"invalid setting: {problems}") from None
+        except AdvisorError as exc:  # e.g. a <NAME>_FILE secret that cannot be read
+            raise click.ClickException(one_line(str(exc))) from None
         ctx.find_root().obj = obj
     return obj
 
@@ -387,16 +390,43 @@ def ask(question: tuple[str, ...], as_json: bool) -> None:
         click.echo("\n(wording produced offline: the model's answer was not used)")
 
 
+WAIT_FOR_LOCK_OPTION = click.option(
+    "--wait-for-lock",
+    is_flag=True,
+    help="If another process serves this SQLite database, wait for it to exit instead of refusing to start.",
+)
+
+
+def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
+    """Hold the SQLite database for this serving process (DatabaseInUseError if another one serves it)."""
+    import logging
+
+    from bot.storage.single_node import SingleNodeLock
+
+    settings = services().settings
+    if getattr(settings, "database_url", None) or str(settings.db_path) == ":memory:":
+        return nullcontext()  # PostgreSQL: replicas share the database and claim work with row locks
+    log = logging.getLogger("bot.cli")
+    return SingleNodeLock(settings.db_path, command).acquire(
+        wait=wait, on_wait=lambda holder: log.info("waiting for %s to exit", holder.describe())
+    )
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (default when SLACK_APP_TOKEN is set).")
+@click.option(
+    "--health-port",
+    type=click.IntRange(1, 65535),
+    help="Socket Mode: serve GET /healthz, /readyz and /metrics on this port (HTTP mode serves them on --port, "
+    "so there it may only repeat --port: one command line for both modes, as in the container image).",
+)
+@WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve(port: int, host: str, socket_mode: bool) -> None:
+def serve(port: int, host: str, socket_mode: bool, health_port: int | None, wait_for_lock: bool) -> None:
     """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz, /readyz), or Socket Mode."""
     from bot.logs import configure as configure_logging
-    from bot.slack.app import build_app
-    from bot.slack.serve import serve_http, serve_socket_mode
 
     svc = services()
     settings = svc.settings
@@ -404,10 +434,48 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode and settings.slack_app_token is None:
         raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    if health_port is not None and not socket_mode and health_port != port:
+        raise click.UsageError("--health-port is for Socket Mode; HTTP mode serves /healthz on --port")
+    with single_node("serve", wait_for_lock), slack_start_errors(settings.slack_api_url):
+        _serve_slack(svc, socket_mode, host, port, health_port)
+
+
+@contextmanager
+def slack_start_errors(api_url: str) -> Iterator[None]:
+    """Slack refusing the tokens, or not answering, at start-up: one line saying what to check (no traceback)."""
+    import socket
+    from urllib.error import URLError
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        yield
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        raise click.ClickException(
+            f"Slack refused to start the app ({error}): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN "
+            "(reinstall the app and copy them again), then run `ai-advisor doctor`"
+        ) from None
+    except (BoltError, SlackClientError) as exc:
+        raise click.ClickException(f"the Slack app could not start: {one_line(str(exc))}") from None
+    except (URLError, ConnectionError, TimeoutError, socket.gaierror) as exc:  # Slack's Web API not reachable
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise click.ClickException(
+            f"cannot reach Slack at {api_url} ({reason}): check the network, a proxy, or SLACK_API_URL"
+        ) from None
+
+
+def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int, health_port: int | None) -> None:
+    from bot.slack.app import build_app
+    from bot.slack.serve import serve_http, serve_socket_mode
+
+    settings = svc.settings
     app = build_app(svc, socket_mode=socket_mode)
     if socket_mode:
         assert settings.slack_app_token is not None
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        health = (host, health_port) if health_port is not None else None
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value(), health=health)
     else:
         assert settings.slack_signing_secret is not None  # build_app checked
         serve_http(app, settings.slack_signing_secret.get_secret_value(), host=host, port=port)
@@ -441,15 +509,17 @@ def doctor(as_json: bool) -> None:
 @main.command("serve-teams")
 @click.option("--port", type=click.IntRange(1, 65535), default=3978, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve_teams(port: int, host: str) -> None:
+def serve_teams(port: int, host: str, wait_for_lock: bool) -> None:
     """Run the Microsoft Teams agent at POST /api/messages (+ GET /healthz, /readyz)."""
     from bot.logs import configure as configure_logging
     from bot.teams.serve import serve as serve_teams_http
 
     svc = services()
     configure_logging(svc.settings)  # JSON lines on stderr, secrets scrubbed (as `serve`)
-    serve_teams_http(svc, host=host, port=port)
+    with single_node("serve-teams", wait_for_lock):
+        serve_teams_http(svc, host=host, port=port)
 
 
 @main.command()
@@ -482,6 +552,21 @@ def export(since: str, fmt: str, platform: str | None, output: Path | None) -> N
         click.echo(f"Wrote {len(rows)} assessments to {output}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@friendly_errors
+def backup_cmd(file: Path, force: bool) -> None:
+    """Copy the SQLite database to FILE while the app runs (PostgreSQL: use pg_dump, see the README)."""
+    from bot.storage.backup import backup
+
+    settings = services().settings
+    if getattr(settings, "database_url", None):
+        raise click.ClickException("the database is PostgreSQL (DATABASE_URL): back it up with pg_dump (README)")
+    result = backup(settings.db_path, file, overwrite=force)
+    click.echo(f"Backed up {settings.db_path} to {result.path} ({result.size:,} bytes, {result.tables} tables).")
 
 
 @main.command()

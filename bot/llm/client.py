@@ -26,6 +26,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
+from bot import metrics
 from bot.advisor import engine
 from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
@@ -359,6 +360,8 @@ class LlmClient:
                 result = self._invoke(messages, structured)
             except Exception as exc:
                 self.budget.add_tokens(sent)  # a failed request may still have been billed
+                metrics.LLM_CALLS.labels("error").inc()
+                metrics.count_tokens(sent, 0)
                 usage.failures += 1
                 self.breaker.failure()
                 log.warning(
@@ -374,6 +377,8 @@ class LlmClient:
             )
             usage.completion_tokens += received
             self.budget.add_tokens(sent + received)
+            metrics.LLM_CALLS.labels("ok").inc()
+            metrics.count_tokens(sent, received)
             return result
 
     def _invoke(self, messages: list[BaseMessage], structured: bool) -> Any:
@@ -408,6 +413,7 @@ class LlmClient:
         try:
             draft = self._call("extraction", variables, structured=True)
         except LlmUnavailable:
+            metrics.LLM_FALLBACKS.labels("unavailable").inc()
             return offline
         facts, rejected = merge_facts(offline.facts, draft, text, turn=turn, weak=offline.weak)
         if rejected:
@@ -440,12 +446,14 @@ class LlmClient:
         try:
             text = self._call(purpose, variables)
         except LlmUnavailable:
+            metrics.LLM_FALLBACKS.labels("unavailable").inc()
             return Written(fallback, "offline", used)
         sources = [variables[name] for name in grounded_in] if grounded_in is not None else variables.values()
         inputs = "\n".join(redact(v, self.redact_kinds) for v in sources)
         problem = check_output(text, inputs, template, must_mention=must_mention, max_chars=max_chars)
         if problem:
             log.warning("LLM %s output rejected: %s", template.ref, problem)
+            metrics.LLM_FALLBACKS.labels("rejected").inc()
             return Written(fallback, "offline", used)
         return Written(text, "llm", used)
 

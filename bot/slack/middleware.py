@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
+from bot import metrics
 from bot.services import Services
 from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
@@ -66,6 +67,7 @@ def log_requests(body: dict[str, Any], request: BoltRequest, next: Next) -> Bolt
     """One structured line per request (no secrets, no message text)."""
     event = body.get("event") or {}
     retry = request.headers.get("x-slack-retry-num") or [""]
+    metrics.EVENTS_RECEIVED.labels("slack").inc()
     log.info(
         "slack request type=%s event=%s event_id=%s command=%s action=%s retry=%s",
         body.get("type") or ("command" if "command" in body else "?"),
@@ -171,18 +173,21 @@ def dedupe(services: Services) -> Callable[..., BoltResponse | None]:
             trigger = body.get("trigger_id")
             if trigger and not inbox.mark_seen(f"trigger:{trigger}"):
                 log.info("replayed request (trigger_id seen before) ignored")
+                metrics.EVENTS_DEDUPED.labels("slack").inc()
                 return _ignored()
             return next()
         turn: SlackTurn | None = context.get("turn")
         keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
         if turn is None:
             if keys and not inbox.mark_seen(keys[0]):
+                metrics.EVENTS_DEDUPED.labels("slack").inc()
                 return _ignored()
             return next()
         keys.append(f"message:{turn.key.team}:{turn.channel}:{turn.ts}")
         queued = queue_turn(services, turn, keys)
         if queued is None:
             log.info("duplicate event %s (message %s in %s) ignored", body.get("event_id"), turn.ts, turn.channel)
+            metrics.EVENTS_DEDUPED.labels("slack").inc()
             return _ignored()
         context["turn"] = queued
         return next()

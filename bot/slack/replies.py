@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.advisor.questions import question_bank
 from bot.errors import AdvisorError, InputError
 from bot.services import Services
@@ -368,6 +369,7 @@ def run_item(services: Services, item: dict[str, Any]) -> Outcome:
     except Exception:
         log.exception("unexpected error while answering (channel=%s thread=%s)", channel, thread)
         outgoing, outcome, restore = [notice(msg.ERROR)], "error", True
+    metrics.TURNS.labels("slack", outcome).inc()
     log.info(
         "turn answered",
         extra={
@@ -389,6 +391,7 @@ def run_item(services: Services, item: dict[str, Any]) -> Outcome:
 def give_up(services: Services, item: dict[str, Any]) -> Outcome:
     """A turn interrupted too many times (it may be what crashes the process): tell the user instead."""
     p = item["payload"]
+    metrics.TURNS.labels("slack", "given_up").inc()
     log.error(
         "turn given up",
         extra={

@@ -99,6 +99,11 @@ class Inbox:
             row["payload"] = json.loads(row["payload"])
         return rows
 
+    def waiting(self) -> int:
+        """How many turns are not answered yet."""
+        with self.store.reading() as db:
+            return int(db.execute("select count(*) from inbox").fetchone()[0])
+
     def drain(self, conversation_key: str, work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
         """Answer the conversation's unanswered turns in order with `work`; returns how many were answered.
 

@@ -17,6 +17,7 @@ from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 
+from bot import metrics
 from bot.advisor.intake import FIELD_LABELS, FIELDS
 from bot.errors import AdvisorError, NotFoundError
 from bot.services import Services
@@ -91,6 +92,7 @@ class TeamsAgent:
                 return
             await typing(context)
             reply = await asyncio.to_thread(self.services.advisor.handle, turn.key, turn.user, turn.text)
+            metrics.TURNS.labels("teams", reply.kind).inc()
             await deliver(self.services, context, reply)
 
     async def on_submit(self, context: TurnContext) -> None:
@@ -208,4 +210,7 @@ class TeamsAgent:
         if not activity.id:
             return True
         key = f"teams:{activity.conversation.id}:{activity.id}"
-        return await asyncio.to_thread(self.services.store.mark_seen, key)
+        first = await asyncio.to_thread(self.services.store.mark_seen, key)
+        if not first:
+            metrics.EVENTS_DEDUPED.labels("teams").inc()
+        return first

@@ -112,6 +112,10 @@ AUTH_MISSING = (
     "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET and CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID "
     "(or ADVISOR_TEAMS_ANONYMOUS=true for local testing only)."
 )
+AUTH_INCOMPLETE = (
+    "Teams has a client id but not the rest of its credentials: set {missing} "
+    "(from the bot's Entra ID app registration; `ai-advisor doctor` checks them)."
+)
 AUTH_INVALID = "The Teams connection settings (CONNECTIONS__SERVICE_CONNECTION__SETTINGS__...) are not usable: {error}"
 ANONYMOUS_WARNING = (
     "ADVISOR_TEAMS_ANONYMOUS is on: requests to /api/messages without a token are accepted. Use this only for "
