@@ -79,18 +79,20 @@ def assessment_json(
 
 
 def tco_headline(rec: Recommendation) -> str:
-    """One line: 3-year totals and the crossover."""
+    """One line: 3-year totals, the models and price dates behind them, and the card's one crossover."""
     t = rec.tco
     totals = ", ".join(
         f"{APPROACH_NAMES[name].split(' (')[0]} {tco.format_usd(cost.total_usd)}" for name, cost in t.approaches.items()
     )
     volume = f"{tco.format_volume(t.monthly_requests)} requests/month" + (" (assumed)" if t.volume_assumed else "")
-    cross = (
-        f"fine-tuning becomes cheaper above ~{tco.format_volume(t.crossover_monthly_requests)} requests/month"
-        if t.crossover_monthly_requests is not None
-        else "fine-tuning never becomes cheaper at these prices"
-    )
-    return f"3-year cost at {volume}: {totals}; {cross}."
+    b = tco.basis_of(t)
+    models = f"prompting {b.prompt_model} ({b.prompt_as_of} prices) vs fine-tuned {b.tune_model} ({b.tune_as_of})"
+    return f"3-year cost at {volume}, {models}: {totals}. {tco.crossover_statement(t)}"
+
+
+def tco_comparison(rec: Recommendation) -> str:
+    """Which comparison the headline uses and why, and the same-model one when it differs."""
+    return tco.models_line(rec.tco)
 
 
 def tco_sources(rec: Recommendation) -> str:
@@ -119,6 +121,7 @@ def text_card(rec: Recommendation, width: int = 88) -> str:
         lines.append(wrap(f"{f.step}. {f.name} → {arrow}: {f.why}.  [you said: {f.said}]", "  "))
     lines.append("\n  Cost")
     lines.append(wrap(tco_headline(rec)))
+    lines.append(wrap(tco_comparison(rec)))
     lines.append(wrap(tco_sources(rec)))
     for title, items in (("Risks", rec.risks), ("Next steps", rec.next_steps)):
         if items:
