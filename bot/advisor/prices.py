@@ -238,7 +238,8 @@ def model_rows() -> list[ModelRow]:
         ft = m.fine_tuning
         tuning = "not offered"
         if ft is not None:
-            status = "offered" if ft.offered else f"closing ({ft.offered_note.split(';')[0].rstrip('.')})"
+            closed = ft.offered_note.split(";")[0].rstrip(".")
+            status = "offered" if ft.offered else f"winding down: {closed[:1].lower()}{closed[1:]}"
             tuning = (
                 f"train ${ft.training_per_m:g}/M, tuned ${ft.tuned_input_per_m:g}/${ft.tuned_output_per_m:g} "
                 f"({ft.price_as_of}); {status}, as of {ft.as_of}"

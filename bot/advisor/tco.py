@@ -685,6 +685,8 @@ def shape_crossover(
     pieces = [(0.0, floor)] if math.isinf(floor) else [(0.0, floor), (floor, math.inf)]
     probe = 1_000_000.0
     for low, high in pieces:
+        if high <= low:
+            continue
         g_low = gap(low)
         if g_low <= 0:
             return max(0, math.ceil(round(low, 6)))
@@ -762,7 +764,7 @@ def estimate(
         shape: shape_crossover(a, shape, labeled_examples=labeled_examples, changes_often=changes_often, profile=p)
         for shape in SHAPES
     }
-    return TcoEstimate(
+    est = TcoEstimate(
         monthly_requests=volume,
         volume_assumed=volume_assumed,
         horizon_months=a.horizon_months,
@@ -771,7 +773,7 @@ def estimate(
         hybrid_crossover_monthly_requests=hybrid_crossover,
         cheapest=min(APPROACHES, key=lambda approach: approaches[approach].total_usd),
         assumptions=a.model_dump(),
-        notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often, crossover),
+        notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often),
         profile=p,
         rival="hybrid" if changes_often or p.knowledge_gap else "fine_tuning",
         prices=price_basis(a),
@@ -779,6 +781,7 @@ def estimate(
         shapes=shapes,
         shape_crossovers=shape_crossovers,
     )
+    return est.model_copy(update={"notes": [*est.notes, crossover_statement(est)]})
 
 
 def _notes(
@@ -788,10 +791,8 @@ def _notes(
     volume_assumed: bool,
     labeled_examples: int | None,
     changes_often: bool | None,
-    crossover: int | None,
 ) -> list[str]:
     inp, out = request_tokens(a, p)
-    horizon = _months(a.horizon_months)
     notes: list[str] = []
     if volume_assumed:
         notes.append(f"Monthly volume unknown: assumed {format_volume(volume)} requests a month.")
@@ -827,12 +828,12 @@ def _notes(
     notes.append(f"Retraining: fine-tuning {cadence}, the hybrid's stable core {hybrid_cadence}.")
     if p.regulated:
         notes.append("Regulated: validation of the system (and re-validation at each retrain) included.")
-    if crossover is None:
-        notes.append("Fine-tuning never becomes cheaper: it does not cost less per request than prompting.")
-    else:
-        notes.append(
-            f"Fine-tuning costs no more than prompting over {horizon} from {format_volume(crossover)} requests a month."
-        )
+    notes.append(
+        f"Self-hosting: {a.selfhost_min_gpus:g} GPUs always on at {format_usd(a.selfhost_gpu_hourly_usd)}/GPU-hour,"
+        f" {a.selfhost_gpu_tokens_per_second:,.0f} output tokens/s per GPU at {a.selfhost_utilisation:.0%} busy,"
+        f" {format_usd(a.selfhost_upkeep_monthly_usd)}/month platform upkeep; distillation: "
+        f"{format_volume(a.distillation_examples)} teacher outputs, {a.distillation_review_share:.0%} checked by hand."
+    )
     notes.append(
         "All figures are estimates from explicit, dated assumptions (`ai-advisor tco --explain`); "
         "a config file or flags override them."
@@ -890,9 +891,9 @@ def crossover_statement(est: TcoEstimate) -> str:
     v = format_volume(view.monthly_requests)
     return {
         "never": f"Crossover: none, {name} never becomes cheaper than prompting per request at these prices.",
-        "unknown": f"Crossover: {name} is cheaper than prompting above ~{x} requests/month (your volume is unknown).",
-        "below": f"Crossover: {name} is cheaper than prompting only above ~{x} requests/month; {v} is well below it.",
-        "near": f"Crossover: {name} is cheaper than prompting above ~{x} requests/month; at {v} you are near it.",
+        "unknown": f"Crossover: {name} pays off above ~{x} requests/month (your volume is unknown).",
+        "below": f"Crossover: {name} only pays off above ~{x} requests/month; {v} is well below it.",
+        "near": f"Crossover: {name} only pays off above ~{x} requests/month; at {v} you are near it.",
         "above": f"Crossover: {name} is cheaper than prompting from ~{x} requests/month; at {v} you are above it.",
     }[view.position]
 

@@ -368,7 +368,7 @@ def test_estimate_hand_computed() -> None:
     assert half.cheapest == "prompt_engineering"
     assert cost_sentence(half) == (
         "At 500K requests/month, prompting costs $77.5K over 10 months vs $102K for fine-tuning; "
-        "fine-tuning is cheaper than prompting above ~750K requests/month; at 500K you are near it."
+        "fine-tuning only pays off above ~750K requests/month; at 500K you are near it."
     )
 
 
