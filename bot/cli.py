@@ -296,12 +296,14 @@ def tco_cmd(
             f"{tco.format_usd(cost.monthly_usd):>8}   "
             f"36 months {tco.format_usd(cost.total_usd):>8}   ({tco.shape_label(est, shape)})"
         )
-    click.echo(tco.crossover_statement(est))
+    statement = tco.crossover_statement(est)
+    click.echo(statement)
     click.echo(tco.models_line(est))
     click.echo(tco.shapes_line(est))
     click.echo(tco.sources_summary(assumptions))
     for note in est.notes:
-        click.echo(f"note: {note}")
+        if note != statement:  # the estimate's notes end with the same statement
+            click.echo(f"note: {note}")
 
 
 def _print_models(as_json: bool) -> None:

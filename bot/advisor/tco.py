@@ -550,12 +550,6 @@ def _gpu_hours_per_request(a: TcoAssumptions, p: CaseProfile) -> float:
     return out / (a.selfhost_gpu_tokens_per_second * a.selfhost_utilisation * 3600)
 
 
-def _floor_volume(a: TcoAssumptions, p: CaseProfile) -> float:
-    """Monthly volume up to which the always-on GPUs have room; above it GPUs are added."""
-    per = _gpu_hours_per_request(a, p)
-    return math.inf if per == 0 else a.selfhost_min_gpus * HOURS_PER_MONTH / per
-
-
 def self_hosted_cost(
     a: TcoAssumptions,
     approach: str,
@@ -660,45 +654,36 @@ def shape_crossover(
 ) -> int | None:
     """The smallest monthly volume from which a cost shape (self_hosted, distillation) costs no more than prompting.
 
-    Both totals are linear in volume except self-hosting's always-on GPUs (flat up to `_floor_volume`, then
-    linear), so the difference is solved exactly on each of the two pieces. None if no volume gets there.
+    Both totals are linear in volume except self-hosting's always-on GPUs (flat until the traffic needs more,
+    then linear), so the difference is solved exactly on each of the two pieces; review costs the same for both
+    and cancels. None if no volume gets there.
     """
     if shape not in SHAPES:
         raise InputError(f"Unknown cost shape {shape!r}; expected one of {', '.join(SHAPES)}.")
     p = profile
-
-    def gap(volume: float) -> float:
-        v = int(volume)
-        if shape == "self_hosted":
-            cost = self_hosted_cost(
-                a, "fine_tuning", v, labeled_examples=labeled_examples, changes_often=changes_often, profile=p
-            )
-        else:
-            cost = distillation_cost(a, v, logged_outputs=logged_outputs, changes_often=changes_often, profile=p)
-        pe = _approach_cost(a, "prompt_engineering", v, labeled_examples, changes_often, p)
-        return cost.total_usd - pe.total_usd
-
-    # Review cost is the same for both and capped, so it cancels; evaluate at volumes past its cap only via slope.
-    start, floor = gap(0), (_floor_volume(a, p) if shape == "self_hosted" else math.inf)
-    if start <= 0:
+    if shape == "self_hosted":
+        cost = self_hosted_cost(
+            a, "fine_tuning", 0, labeled_examples=labeled_examples, changes_often=changes_often, profile=p
+        )
+    else:
+        cost = distillation_cost(a, 0, logged_outputs=logged_outputs, changes_often=changes_often, profile=p)
+    pe = _approach_cost(a, "prompt_engineering", 0, labeled_examples, changes_often, p)
+    h = a.horizon_months
+    # At volume 0 the shape's usage is its always-on floor (self-hosting's GPUs; 0 for distillation).
+    floor, per, pe_per = cost.monthly_usage_usd, cost.per_request_usd, pe.per_request_usd
+    fixed_gap = cost.one_time_usd - pe.one_time_usd + h * (cost.monthly_fixed_usd - pe.monthly_fixed_usd)
+    if fixed_gap + h * floor <= 0:
         return 0
-    pieces = [(0.0, floor)] if math.isinf(floor) else [(0.0, floor), (floor, math.inf)]
-    probe = 1_000_000.0
-    for low, high in pieces:
-        if high <= low:
-            continue
-        g_low = gap(low)
-        if g_low <= 0:
-            return max(0, math.ceil(round(low, 6)))
-        step = probe if math.isinf(high) else high - low
-        slope = (gap(low + step) - g_low) / step
-        if slope >= -MIN_SAVING_USD:
-            continue
-        root = low - g_low / slope
-        if root <= high:
-            volume = math.ceil(round(root, 6))
-            return volume if gap(volume) <= 1e-6 else volume + 1
-    return None
+    room = math.inf if per == 0 else floor / per  # volume the floor already serves
+    if pe_per > MIN_SAVING_USD:  # on the floor: only prompting's usage grows
+        volume = (fixed_gap + h * floor) / (h * pe_per)
+        if volume <= room:
+            return max(0, math.ceil(round(volume, 6)))
+    saving = pe_per - per
+    if saving <= MIN_SAVING_USD or math.isinf(room):
+        return None
+    volume = max(room, fixed_gap / (h * saving))
+    return max(0, math.ceil(round(volume, 6))) if math.isfinite(volume) else None
 
 
 def same_model_comparison(

@@ -231,13 +231,14 @@ def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
         )
         for name, cost in est.approaches.items()
     ]
-    cross = escape(tco.crossover_statement(est))
+    statement = tco.crossover_statement(est)
     return [
         section(msg.TCO_HEADER.format(volume=vol)),
         SectionBlock(fields=fields[:FIELDS_MAX]),
-        section(cross),
+        section(escape(statement)),
+        section(escape(tco.models_line(est))),
         section(escape(tco.shapes_line(est))),
-        context([escape(n) for n in est.notes]),
+        context([escape(n) for n in est.notes if n != statement]),  # the notes end with the same statement
     ]
 
 
