@@ -902,7 +902,7 @@ def models_line(est: TcoEstimate) -> str:
     else:
         verdict = "fine-tuning it costs more at your volume"
     return (
-        f"Headline: prompting {basis.prompt_model} vs fine-tuning {basis.tune_model}, because a small model usually "
+        f"Headline: prompting {basis.prompt_model} vs a tuned {basis.tune_model}, because a small model usually "
         f"needs tuning to match a large one on a narrow task. If {same.model} prompted already meets your quality "
         f"bar: {format_usd(same.prompt_total_usd)} prompted vs {format_usd(same.tuned_total_usd)} fine-tuned over "
         f"{months}; {verdict}."

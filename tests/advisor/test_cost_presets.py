@@ -141,7 +141,7 @@ def test_the_default_card_shows_both_comparisons_and_says_which_is_the_headline(
     # Prompting the small model itself costs less per request than its tuned version (tuned tokens cost double).
     assert est.same_model.prompt_per_request_usd < est.same_model.tuned_per_request_usd
     line = tco.models_line(est)
-    assert line.startswith("Headline: prompting gpt-4.1 vs fine-tuning gpt-4.1-mini, because")
+    assert line.startswith("Headline: prompting gpt-4.1 vs a tuned gpt-4.1-mini, because")
     assert "fine-tuning the same model never saves money per request" in line
     assert tco.format_usd(est.same_model.prompt_total_usd) in line
 
