@@ -879,7 +879,7 @@ def crossover_statement(est: TcoEstimate) -> str:
         "unknown": f"Crossover: {name} pays off above ~{x} requests/month (your volume is unknown).",
         "below": f"Crossover: {name} only pays off above ~{x} requests/month; {v} is well below it.",
         "near": f"Crossover: {name} only pays off above ~{x} requests/month; at {v} you are near it.",
-        "above": f"Crossover: {name} is cheaper than prompting from ~{x} requests/month; at {v} you are above it.",
+        "above": f"Crossover: {name} is cheaper above ~{x} requests/month; at {v} you are above it.",
     }[view.position]
 
 

@@ -361,7 +361,7 @@ def test_estimate_hand_computed() -> None:
     assert result.assumptions == pytest.approx(ROUND)
     assert cost_sentence(result) == (
         "At 1M requests/month, fine-tuning costs $115K over 10 months vs $140K for prompting; "
-        "fine-tuning is cheaper than prompting from ~750K requests/month; at 1M you are above it."
+        "fine-tuning is cheaper above ~750K requests/month; at 1M you are above it."
     )
     # Half the volume: prompting $77,500, fine-tuning $102,500, hybrid $112,500.
     half = estimate(500_000, labeled_examples=0, assumptions=round_assumptions())
