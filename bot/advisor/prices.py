@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.advisor.tco import TcoAssumptions
 
 PRICES_PATH = Path(__file__).with_name("model_prices.yaml")
+CUSTOM = "a custom model"  # prices that match no preset (set with --set or a config file)
 REDUNDANT_REPLICAS = 2  # one replica down for patching or failure must not stop the service
 
 
@@ -88,7 +89,7 @@ class PriceBook(BaseModel):
 
 
 class PriceBasis(BaseModel):
-    """The models behind an estimate's figures and the dates of their prices ("custom" when overridden)."""
+    """The models behind an estimate's figures and the dates of their prices (CUSTOM and "" when overridden)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -185,9 +186,9 @@ def _matches(a: TcoAssumptions, values: dict[str, float]) -> bool:
 
 @lru_cache(maxsize=256)
 def price_basis(a: TcoAssumptions) -> PriceBasis:
-    """Which presets the assumptions' prices are (defaults first), or "custom prices" where they match none."""
+    """Which presets the assumptions' prices are (defaults first), or CUSTOM with no date where they match none."""
     book = price_book()
-    custom = ("custom prices", "as set")
+    custom = (CUSTOM, "")
 
     def find(kind: str, names: list[str], default: str) -> tuple[str, str]:
         for name in [default, *(n for n in names if n != default)]:

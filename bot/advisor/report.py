@@ -91,7 +91,9 @@ def tco_headline(rec: Recommendation) -> str:
     )
     volume = f"{tco.format_volume(t.monthly_requests)} requests/month" + (" (assumed)" if t.volume_assumed else "")
     b = tco.basis_of(t)
-    models = f"prompting {b.prompt_model} ({b.prompt_as_of} prices) vs fine-tuned {b.tune_model} ({b.tune_as_of})"
+    models = (
+        f"prompting {tco.dated(b.prompt_model, b.prompt_as_of)} vs fine-tuned {tco.dated(b.tune_model, b.tune_as_of)}"
+    )
     return f"3-year cost at {volume}, {models}: {totals}. {tco.crossover_statement(t)}"
 
 

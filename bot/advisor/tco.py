@@ -290,6 +290,11 @@ def explain(a: TcoAssumptions | None = None) -> list[AssumptionRow]:
     return rows
 
 
+def dated(model: str, as_of: str) -> str:
+    """A model with the date of its prices: "gpt-4.1 (2026-03 prices)", or "(prices set by you)" when custom."""
+    return f"{model} ({as_of} prices)" if as_of else f"{model} (prices set by you)"
+
+
 def basis_of(est: TcoEstimate) -> PriceBasis:
     """The models and price dates behind an estimate (read back from its prices when it predates the field)."""
     return est.prices if est.prices is not None else price_basis(assumptions_of(est))
@@ -307,10 +312,10 @@ def sources_summary(a: TcoAssumptions | None = None) -> str:
         status = f" hosted tuning of {basis.tune_model}: {closed[:1].lower()}{closed[1:]} (as of {offer.as_of});"
     prompting = f"${a.prompt_price_in_per_m:g}/${a.prompt_price_out_per_m:g}"
     return (
-        f"Cost assumptions: prompting {basis.prompt_model} at {prompting} per M tokens in/out"
-        f" (prices as of {basis.prompt_as_of}), fine-tuned {basis.tune_model} at ${tuned_in:g}/${tuned_out:g}"
-        f" plus ${a.ft_training_price_per_m:g}/M training tokens (as of {basis.tune_as_of});{status}"
-        " every assumption with its source and date: `ai-advisor tco --explain`."
+        f"Cost assumptions: prompting {dated(basis.prompt_model, basis.prompt_as_of)} at {prompting} per M tokens"
+        f" in/out, fine-tuned {dated(basis.tune_model, basis.tune_as_of)} at ${tuned_in:g}/${tuned_out:g} plus"
+        f" ${a.ft_training_price_per_m:g}/M training tokens;{status} every assumption with its source and date:"
+        " `ai-advisor tco --explain`."
     )
 
 
@@ -916,7 +921,7 @@ def shape_label(est: TcoEstimate, shape: str) -> str:
     """What a cost shape is, with its models: "self-hosted llama-3.1-8b, fine-tuned"."""
     b = basis_of(est)
     if shape == "self_hosted":
-        return f"self-hosted {b.self_host_model}, fine-tuned on your GPUs ({b.self_host_as_of} prices)"
+        return f"self-hosted {dated(b.self_host_model, b.self_host_as_of)}, fine-tuned on your GPUs"
     return f"distillation: {b.prompt_model} labels, fine-tuned {b.tune_model} serves"
 
 

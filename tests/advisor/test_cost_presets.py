@@ -109,8 +109,10 @@ def test_price_basis_names_the_presets_back(prompt: str, tune: str) -> None:
 
 def test_a_price_set_by_hand_is_called_custom() -> None:
     a = tco.default_assumptions().with_overrides(prompt_price_in_per_m=1.23)
-    assert prices.price_basis(a).prompt_model == "custom prices"
-    assert prices.price_basis(a).tune_model == prices.price_book().default_tune_model
+    basis = prices.price_basis(a)
+    assert (basis.prompt_model, basis.prompt_as_of) == (prices.CUSTOM, "")
+    assert basis.tune_model == prices.price_book().default_tune_model
+    assert "prompting a custom model (prices set by you) at $1.23/$8" in tco.sources_summary(a)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +172,7 @@ def test_prompting_and_tuning_the_same_small_model_never_crosses() -> None:
 def test_the_headline_names_the_models_and_price_dates() -> None:
     rec = recommend(Intake(values=IntakeValues(monthly_requests=3_000_000, labeled_examples=50_000)))
     head = tco_headline(rec)
-    assert "prompting gpt-4.1 (2026-03 prices) vs fine-tuned gpt-4.1-mini (2026-04)" in head
+    assert "prompting gpt-4.1 (2026-03 prices) vs fine-tuned gpt-4.1-mini (2026-04 prices)" in head
     assert head.count("Crossover:") == 1
     assert "Headline:" in tco_comparison(rec)
 
@@ -350,7 +352,7 @@ def test_tco_text_shows_the_shapes_the_models_and_one_crossover(runner: CliRunne
     assert re.search(r"^  self_hosted .*self-hosted llama-3.3-70b", out, re.M)
     assert re.search(r"^  distillation .*gpt-4.1 labels, fine-tuned gpt-4.1-mini", out, re.M)
     assert out.count("Crossover:") == 1 and "Headline: prompting gpt-4.1" in out
-    assert "prices as of 2026-03" in out
+    assert "prompting gpt-4.1 (2026-03 prices) at $2/$8" in out
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def test_full_description_gets_one_card_in_the_thread(server: Server, slack: Sla
     # ... and names the models and the price date behind the 3-year figures, with one crossover statement
     basis = prices.price_basis(tco.default_assumptions())
     assert f"prompting {basis.prompt_model} ({basis.prompt_as_of} prices)" in shown
-    assert f"fine-tuned {basis.tune_model} ({basis.tune_as_of})" in shown
+    assert f"fine-tuned {basis.tune_model} ({basis.tune_as_of} prices)" in shown
     assert shown.count("Crossover:") == 1
     # progress shown on the user's message while working
     assert any(c.params.get("timestamp") == ts for c in emulator.calls("reactions.add"))
