@@ -906,9 +906,16 @@ def models_line(est: TcoEstimate) -> str:
         verdict = "fine-tuning the same model never saves money per request"
     else:
         verdict = "fine-tuning it costs more at your volume"
+    a = assumptions_of(est)
+    larger = a.prompt_price_in_per_m + a.prompt_price_out_per_m > a.ft_base_price_in_per_m + a.ft_base_price_out_per_m
+    why = (
+        "because a small model usually needs tuning to match a large one on a narrow task"
+        if larger
+        else "the models chosen for this estimate"
+    )
     return (
-        f"Headline: prompting {basis.prompt_model} vs a tuned {basis.tune_model}, because a small model usually "
-        f"needs tuning to match a large one on a narrow task. If {same.model} prompted already meets your quality "
+        f"Headline: prompting {basis.prompt_model} vs a tuned {basis.tune_model}, {why}. "
+        f"If {same.model} prompted already meets your quality "
         f"bar: {format_usd(same.prompt_total_usd)} prompted vs {format_usd(same.tuned_total_usd)} fine-tuned over "
         f"{months}; {verdict}."
     )

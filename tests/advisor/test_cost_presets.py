@@ -148,6 +148,13 @@ def test_the_default_card_shows_both_comparisons_and_says_which_is_the_headline(
     assert tco.format_usd(est.same_model.prompt_total_usd) in line
 
 
+def test_the_headline_gives_the_large_vs_small_reason_only_when_the_prompted_model_is_larger() -> None:
+    a = tco.default_assumptions().with_overrides(**prices.preset_values("gpt-4o-mini", "gpt-4.1-mini"))
+    line = tco.models_line(tco.estimate(3_000_000, assumptions=a))
+    assert line.startswith("Headline: prompting gpt-4o-mini vs a tuned gpt-4.1-mini, the models chosen")
+    assert "match a large one" not in line
+
+
 @pytest.mark.parametrize(
     ("overrides", "profile", "why"),
     [
