@@ -236,6 +236,10 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override one assumption.")
 @click.option("--use-case", "use_case", help="What it does, e.g. 'contract review' (sets tokens per request).")
 @click.option("--latency-ms", "latency_ms", type=click.IntRange(min=1), help="p95 latency target in milliseconds.")
+@click.option("--prompt-model", "prompt_model", metavar="NAME", help="Price preset of the prompted model.")
+@click.option("--tune-model", "tune_model", metavar="NAME", help="Price preset of the fine-tuned model.")
+@click.option("--self-host-model", "self_host_model", metavar="NAME", help="Open-weight preset for self-hosting.")
+@click.option("--list-models", is_flag=True, help="Print the price presets with their dates and sources.")
 @click.option("--explain", is_flag=True, help="Print every assumption with its value, source and date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @friendly_errors
@@ -247,11 +251,19 @@ def tco_cmd(
     overrides: tuple[str, ...],
     use_case: str | None,
     latency_ms: int | None,
+    prompt_model: str | None,
+    tune_model: str | None,
+    self_host_model: str | None,
+    list_models: bool,
     explain: bool,
     as_json: bool,
 ) -> None:
-    """3-year cost of prompting, fine-tuning and hybrid, and the crossover volume."""
-    from bot.advisor import tco
+    """3-year cost of prompting, fine-tuning and hybrid (and self-hosted and distillation shapes), and the crossover.
+
+    Presets (--prompt-model, --tune-model, --self-host-model) set a model's dated prices; --config and --set
+    override single assumptions after them.
+    """
+    from bot.advisor import prices, tco
     from bot.advisor.engine import profile_for
     from bot.advisor.intake import IntakeValues
 
@@ -264,7 +276,11 @@ def tco_cmd(
             pairs[name.strip()] = float(value)
         except ValueError:
             raise click.BadParameter(f"{item!r}: {value!r} is not a number", param_hint="--set") from None
-    assumptions = tco.load_assumptions(config or services().settings.advisor_tco_config, pairs)
+    if list_models:
+        _print_models(as_json)
+        return
+    presets = prices.preset_values(prompt_model, tune_model, self_host_model)
+    assumptions = tco.load_assumptions(config or services().settings.advisor_tco_config, {**presets, **pairs})
     if explain:
         _print_assumptions(assumptions, as_json)
         return
@@ -288,14 +304,35 @@ def tco_cmd(
             f"{tco.format_usd(cost.monthly_usd):>8}   "
             f"36 months {tco.format_usd(cost.total_usd):>8}"
         )
-    x = est.crossover_monthly_requests
-    click.echo(
-        f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month"
-        if x is not None
-        else "Crossover: none, fine-tuning is never cheaper per request at these prices"
-    )
+    for shape, cost in est.shapes.items():
+        click.echo(
+            f"  {shape:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
+            f"{tco.format_usd(cost.monthly_usd):>8}   "
+            f"36 months {tco.format_usd(cost.total_usd):>8}   ({tco.shape_label(est, shape)})"
+        )
+    statement = tco.crossover_statement(est)
+    click.echo(statement)
+    click.echo(tco.models_line(est))
+    click.echo(tco.shapes_line(est))
+    click.echo(tco.sources_summary(assumptions))
     for note in est.notes:
-        click.echo(f"note: {note}")
+        if note != statement:  # the estimate's notes end with the same statement
+            click.echo(f"note: {note}")
+
+
+def _print_models(as_json: bool) -> None:
+    """The price presets: name, kind, prices, hosted fine-tuning and whether it is still offered, date, source."""
+    from bot.advisor import prices
+
+    rows = prices.model_rows()
+    if as_json:
+        click.echo(json.dumps([row.model_dump() for row in rows], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'model':<14} {'kind':<12} {'as of':<8} prices")
+    for row in rows:
+        click.echo(f"{row.name:<14} {row.kind:<12} {row.as_of:<8} {row.prices}")
+        click.echo(f"{'':<36}fine-tuning: {row.fine_tuning}")
+        click.echo(f"{'':<36}source: {row.source}" + (f" {row.url}" if row.url else ""))
 
 
 def _print_assumptions(assumptions: TcoAssumptions, as_json: bool) -> None:

@@ -27,7 +27,7 @@ from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
 from bot import metrics
-from bot.advisor import engine
+from bot.advisor import engine, tco
 from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
 from bot.config import Settings
@@ -652,6 +652,7 @@ def engine_summary(rec: engine.Recommendation) -> str:
     lines += [
         f"{span} cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}" for k, c in rec.tco.approaches.items()
     ]
+    lines.append(tco.crossover_statement(rec.tco))  # the card's one crossover, so the wording cannot invent another
     lines += [f"Risk: {r}" for r in rec.risks[:3]]
     lines += [f"Next step: {s}" for s in rec.next_steps[:3]]
     lines += [f"Would change: {w}" for w in rec.would_change[:2]]

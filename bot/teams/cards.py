@@ -16,11 +16,10 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.advisor.questions import Question
-from bot.advisor.report import tco_headline, tco_sources
+from bot.advisor.report import tco_comparison, tco_headline, tco_sources
 from bot.teams import messages as msg
 from bot.workflows.forms import NUMBER_FIELDS, choices, initial_text
 from bot.workflows.interaction import REASON_MAX
@@ -169,11 +168,10 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
                     run(clip(msg.GATE_REASON.format(reason=gate.reason, would_change=gate.would_change), lim.chars)),
                 )
             )
-        cross = rec.tco.crossover_monthly_requests
         body += [
             heading(msg.COST_HEADING),
             line(tco_headline(rec), lim.chars * 2),
-            line(msg.CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None else msg.NO_CROSSOVER, 200),
+            line(tco_comparison(rec), lim.chars * 2),
             line(tco_sources(rec), lim.chars * 2),
         ]
         if rec.risks:

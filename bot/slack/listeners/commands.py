@@ -100,7 +100,7 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
     blocks = bk.tco_blocks(est)
     if "monthly_requests" not in facts:
         blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=msg.TCO_USAGE)]))
-    x = est.crossover_monthly_requests
+    x = tco.crossover_view(est).volume
     text = msg.TCO_FALLBACK_CROSSOVER.format(volume=tco.format_volume(x)) if x else msg.TCO_FALLBACK
     return {"text": text, "blocks": bk.to_dicts(blocks)}
 
