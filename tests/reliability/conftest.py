@@ -64,8 +64,9 @@ class FakeSender:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store(tmp_path / "advisor.db")
+def store(database: str) -> Iterator[Store]:
+    """A store on each engine (SQLite file, PostgreSQL)."""
+    db = Store(database)
     yield db
     db.close()
 
