@@ -53,7 +53,7 @@ def no_secret_leaks() -> Iterator[None]:
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No real token is ever seen and nothing touches the user's data or .env file."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "OPENAI_", "ADVISOR_", "AZURE_OPENAI", "CONNECTIONS__")):
+        if name.startswith(("SLACK_", "OPENAI_", "ADVISOR_", "AZURE_OPENAI", "CONNECTIONS__", "DATABASE_URL")):
             monkeypatch.delenv(name, raising=False)
     data = tmp_path / "advisor-data"
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(data))
