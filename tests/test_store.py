@@ -164,3 +164,29 @@ def test_the_ack_path_write_does_not_wait_for_the_store_lock(tmp_path: Path) -> 
     assert added[0] and inbox.unfinished("k")[0]["payload"] == {"t": 1}
     assert inbox.add("message", "k", {"t": 2}, ["event:1"]) is None  # the key was recorded
     store.close()
+
+
+def test_database_url_chooses_postgres_and_its_password_is_never_shown() -> None:
+    from bot.config import Settings
+    from bot.errors import InputError
+    from bot.logs import Scrubber, secrets_of
+
+    url = "postgresql://advisor:pa55-w0rd-x@db.internal:5433/advisor"
+    settings = Settings(database_url=url)  # type: ignore[arg-type]
+    assert settings.database_target == url
+    assert settings.database_label == "PostgreSQL db.internal:5433/advisor"
+    scrub = Scrubber(secrets_of(settings))
+    assert "pa55-w0rd-x" not in scrub(f"could not connect to {url}; password pa55-w0rd-x rejected")
+    assert Settings().database_target.endswith("advisor.db")  # unset: the SQLite file
+    wrong = Settings(database_url="mysql://advisor:pa55-w0rd-x@db/advisor")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="postgresql://") as refused:
+        _ = wrong.database_target
+    assert "pa55-w0rd-x" not in str(refused.value)
+
+
+def test_an_unreachable_postgres_is_one_clear_line(tmp_path: Path) -> None:
+    from bot.errors import AdvisorError
+
+    with pytest.raises(AdvisorError, match="cannot connect to PostgreSQL") as refused:
+        Store("postgresql://advisor:pa55-w0rd-x@127.0.0.1:1/advisor")  # nothing listens on port 1
+    assert "pa55-w0rd-x" not in str(refused.value) and "\n" not in str(refused.value)

@@ -18,14 +18,15 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
+from bot.errors import AdvisorError
+
 # Namespaces (the first key of the two-key advisory locks) so the store's locks never meet another application's.
 LOCK_MIGRATIONS, LOCK_REPLICA, LOCK_CONVERSATION = 0x41440001, 0x41440002, 0x41440003
 _QUOTED = re.compile(r"\[(\w+)\]")
 
 
-def is_postgres_url(target: str) -> bool:
-    """Whether a database setting names a PostgreSQL server (rather than a SQLite file)."""
-    return target.startswith(("postgresql://", "postgres://"))
+class StorageUnavailable(AdvisorError):
+    """The database server cannot be reached (said in one line, without the URL)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -42,7 +43,11 @@ class PgDatabase:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.conn = psycopg.connect(url, autocommit=True)
+        try:
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:  # the server's reason, never the URL (it may hold a password)
+            reason = str(exc).strip().splitlines()[0].strip() if str(exc).strip() else type(exc).__name__
+            raise StorageUnavailable(f"cannot connect to PostgreSQL (DATABASE_URL): {reason}") from None
 
     @property
     def in_transaction(self) -> bool:

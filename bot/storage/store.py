@@ -21,11 +21,12 @@ import sqlite_utils
 
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
-from bot.errors import NotFoundError
+from bot.errors import InputError, NotFoundError
 from bot.storage.migrations import migrate
 from bot.storage.sqlite import Database, insert_row, locked_transaction, open_database, select_rows, update_row
 from bot.text import strip_controls
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
 
 
@@ -46,11 +47,9 @@ class Store:
     """
 
     def __init__(self, path: Path | str, *, synchronous: str = "normal") -> None:
-        from bot.storage.postgres import is_postgres_url  # psycopg itself is imported only for a PostgreSQL URL
-
         self.path = str(path)
         self.synchronous = synchronous
-        self.dialect = "postgres" if is_postgres_url(self.path) else "sqlite"
+        self.dialect = "postgres" if self.path.startswith(POSTGRES_SCHEMES) else "sqlite"  # psycopg: only then
         self.db: Database = self._open()
         self._lock = threading.RLock()
         self._others: list[tuple[Database, threading.RLock]] = []
@@ -71,8 +70,10 @@ class Store:
 
     def _open(self) -> Database:
         if self.dialect == "postgres":
-            from bot.storage.postgres import PgDatabase
-
+            try:
+                from bot.storage.postgres import PgDatabase
+            except ImportError:
+                raise InputError("DATABASE_URL needs psycopg: pip install 'ai-advisor[postgres]'") from None
             return PgDatabase(self.path)
         db = open_database(self.path, synchronous=self.synchronous)
         db.execute("PRAGMA foreign_keys = ON")
