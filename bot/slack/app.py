@@ -33,8 +33,11 @@ log = logging.getLogger("bot.slack")
 
 # Listener work is mostly CPU (the engine) under one GIL: more threads than cores only delays the acks.
 LISTENER_THREADS = max(2, os.cpu_count() or 2)
-# On a database shared by replicas: how often to look for turns a replica that stopped (or was killed) left unanswered.
+# On a database shared by replicas: how often to look for turns a replica that stopped (or was killed) left
+# unanswered, and how long a turn waits before another replica may take it (a live one answers its own sooner, and
+# its acks keep priority over turn work: bot/slack/priority.py).
 ADOPT_EVERY = 1.0
+ADOPT_AFTER = 2.0
 
 
 def web_client(services: Services, *, retries: bool = True) -> WebClient:
@@ -96,7 +99,7 @@ class AdvisorApp(App):
         (its conversation locks went with its connections). Turns a live replica holds are left to it."""
         while not self._stopping.wait(ADOPT_EVERY):
             try:
-                adopted = resume(self.services, client)
+                adopted = resume(self.services, client, older_than=ADOPT_AFTER)
                 if adopted:
                     log.info("answered %d turn(s) no replica was answering", adopted)
             except Exception:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.storage.sqlite import Database, insert_row, prompt_transaction, select_rows, update_row
-from bot.storage.store import Store, now
+from bot.storage.store import Store, ago, now
 
 log = logging.getLogger("bot.storage.inbox")
 
@@ -108,11 +108,19 @@ class Inbox:
                     return answered
                 answered += self._answer_group(pending[0], work, give_up, commit)
 
-    def resume(self, work: Work, give_up: Work, commit: Commit) -> int:
+    def resume(self, work: Work, give_up: Work, commit: Commit, *, older_than: float = 0.0) -> int:
         """Answer every turn nobody is answering: left by a previous process, or (PostgreSQL) by a replica that
-        died. A conversation whose lock someone holds is skipped: its holder answers its turns."""
+        died. A conversation whose lock someone holds is skipped: its holder answers its turns. With `older_than`
+        (seconds), only conversations with a turn received or started at least that long ago: the ones a live
+        process is about to answer are left to it."""
+        before = ago(older_than / 86400) if older_than else now()
         with self.store.reading() as db:
-            keys = [str(r[0]) for r in db.execute("select conversation_key from inbox group by 1 order by min(id)")]
+            keys = [
+                str(r[0])
+                for r in db.execute(
+                    "select conversation_key from inbox where updated_at <= ? group by 1 order by min(id)", [before]
+                )
+            ]
         answered = 0
         for key in keys:
             with self.store.conversation_lock(key, wait=False) as mine:
