@@ -190,3 +190,19 @@ def test_an_unreachable_postgres_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(AdvisorError, match="cannot connect to PostgreSQL") as refused:
         Store("postgresql://advisor:pa55-w0rd-x@127.0.0.1:1/advisor")  # nothing listens on port 1
     assert "pa55-w0rd-x" not in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_latest_conversation_is_the_users_newest_unarchived_one(fresh_store: Store) -> None:
+    def create(key: str, user: str = "U1") -> str:
+        conv = fresh_store.create_conversation(key, platform="slack", team="T", channel="D1", thread=key, user=user)
+        return str(conv["id"])
+
+    older, newer = create("slack:T:D1:1"), create("slack:T:D1:2")
+    create("slack:T:D1:3", user="U2")
+    fresh_store.update_conversation(newer, rounds=1)
+    latest = fresh_store.latest_conversation("slack", "T", "D1", "U1")
+    assert latest is not None and latest["id"] == newer
+    fresh_store.archive_conversation(newer)
+    latest = fresh_store.latest_conversation("slack", "T", "D1", "U1")
+    assert latest is not None and latest["id"] == older
+    assert fresh_store.latest_conversation("slack", "T", "D2", "U1") is None

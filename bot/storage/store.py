@@ -203,11 +203,12 @@ class Store:
     def latest_conversation(self, platform: str, team: str, channel: str, user: str) -> dict[str, Any] | None:
         """The user's most recently active conversation in a channel (or DM), leaving out archived ones (their key
         ends in `#n`, see `archive_conversation`)."""
+        newest = "rowid" if self.dialect == "sqlite" else "created_at"  # ties on updated_at: the newer row
         with self._lock:
             rows = select_rows(
                 self.db,
-                "select * from conversations where platform = ? and team = ? and channel = ? and user = ? "
-                "and instr(key, '#') = 0 order by updated_at desc, rowid desc limit 1",
+                'select * from conversations where platform = ? and team = ? and channel = ? and "user" = ? '
+                f"and key not like '%#%' order by updated_at desc, {newest} desc limit 1",
                 [platform, team, channel, user],
             )
         return _decode(rows[0]) if rows else None
