@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -231,3 +232,34 @@ def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path, datab
     with services.store.transaction() as db:
         rows = [(r["kind"], json.loads(r["message"])["text"]) for r in select_rows(db, "select * from outbox")]
     assert rows == [("notice", msg.ERROR)] and services.inbox.unfinished() == []
+
+
+def test_resuming_leaves_fresh_turns_and_held_conversations_to_whoever_has_them(services: Services) -> None:
+    queue_turn(services, turn("a chatbot for our docs", 1))
+    inbox = services.inbox
+
+    def resume_after(seconds: float) -> int:
+        return inbox.resume(
+            lambda item: answer(services, item),
+            lambda item: give_up(services, item),
+            lambda outcomes: commit(services, outcomes),
+            older_than=seconds,
+        )
+
+    assert resume_after(60) == 0  # just received: the process that took it answers it
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with services.store.conversation_lock(str(KEY)):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert held.wait(10)
+    try:
+        assert resume(services) == 0  # someone is answering this conversation
+    finally:
+        release.set()
+        thread.join()
+    assert resume(services) == 1 and inbox.unfinished() == []
