@@ -27,6 +27,7 @@ ORDER = [
     "bench_slack.py",
     "bench_memory.py",
     "bench_throughput.py",
+    "bench_replicas.py",
 ]
 ARGS: dict[str, list[str]] = {"bench_retrieval.py": ["--reps", "100"]}
 

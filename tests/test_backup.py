@@ -22,8 +22,8 @@ def _conversation(store: Store, n: int) -> str:
     conv = store.create_conversation(
         f"slack:T1:C1:{n}", platform="slack", team="T1", channel="C1", thread=str(n), user="U1"
     )
-    store.add_turn(conv["id"], "user", f"message {n}")
-    return str(conv["id"])
+    store.add_turn(conv.id, "user", f"message {n}")
+    return str(conv.id)
 
 
 def test_backup_copies_the_database_while_it_is_written_and_restores(isolated_env: Path, tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_backup_copies_the_database_while_it_is_written_and_restores(isolated_en
     restored.mkdir()
     shutil.copy(tmp_path / "copy.db", restored / "advisor.db")
     again = Store(restored / "advisor.db")
-    assert again.get_conversation(first)["key"] == "slack:T1:C1:0"
+    assert again.get_conversation(first).key == "slack:T1:C1:0"
     again.close()
 
 
