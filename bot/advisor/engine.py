@@ -306,7 +306,7 @@ def training_examples(v: IntakeValues) -> tuple[int | None, int | None]:
     that logs a live prompted system holds about one month of its volume (said as an assumption on the card).
     """
     outputs = v.reviewed_output_count
-    if outputs is None and v.reviewed_outputs and v.prompt_in_production is not False and v.monthly_requests:
+    if outputs is None and v.reviewed_outputs and v.prompt_in_production and v.monthly_requests:
         outputs = v.monthly_requests
     if v.reviewed_outputs is False:
         outputs = None
