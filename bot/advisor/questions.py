@@ -8,11 +8,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.advisor.engine import decide
+from bot.advisor.engine import MIN_FT_EXAMPLES, decide, plan
 from bot.advisor.intake import FIELD_STEP, Approach, Intake
+from bot.advisor.techniques import CORE_TECHNIQUES
 from bot.resources import load_yaml, prompts_dir
 
 MAX_PER_ROUND = 3
+# Facts beyond the brief's six steps (issue 19): asked only where they are relevant, and only when an answer could
+# change the approach or the technique that gets built (distillation, a LoRA pilot, open-weight hosting).
+TECHNIQUE_FIELDS = ("reviewed_outputs", "self_hosting", "prompt_in_production", "cost_pressure")
 
 
 class QuickAnswer(BaseModel):
@@ -56,8 +60,28 @@ def _askable(intake: Intake, asked: Iterable[str]) -> list[Question]:
             continue
         if q.field == "data_quality" and (values.labeled_examples or 0) < 10_000:
             continue  # quality only matters once there is enough data to train on
+        if q.field in TECHNIQUE_FIELDS and not _relevant(intake, q.field):
+            continue
         out.append(q)
     return out
+
+
+def _relevant(intake: Intake, name: str) -> bool:
+    """Whether a technique fact is worth a question for this case at all."""
+    v = intake.values
+    if name == "self_hosting":  # residency rules are about personal or regulated data
+        return bool(v.sensitive_data) and bool(v.regulated or v.eu_personal_data)
+    if name == "reviewed_outputs":  # outputs to distil matter when labels are short and someone can train
+        return (v.labeled_examples or 0) < MIN_FT_EXAMPLES and v.ml_expertise in ("strong", "limited")
+    if name == "prompt_in_production":  # decides whether the logs hold a month of volume
+        return bool(v.reviewed_outputs) and v.reviewed_output_count is None
+    return v.monthly_requests is not None and v.priority is None  # cost_pressure
+
+
+def core_plan(intake: Intake) -> tuple[Approach, tuple[str, ...]]:
+    """The approach and the techniques that change what gets built."""
+    approach, techniques = plan(intake)
+    return approach, tuple(t for t in techniques if t in CORE_TECHNIQUES)
 
 
 def _extreme(intake: Intake, questions: list[Question], toward: Approach) -> Intake:
@@ -130,7 +154,7 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     """
     asked_set, steps_done = set(asked), set(asked_steps)
     if is_settled(intake, asked_set):
-        return []
+        return _technique_question(intake, asked_set, steps_done)
     scored = []
     for order, q in enumerate(_askable(intake, asked_set)):
         if q.step in steps_done:
@@ -140,9 +164,28 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
             scored.append(((flips, settles, -order), q))
     scored.sort(key=lambda item: item[0], reverse=True)
     chosen: list[Question] = []
+    if not scored:
+        return _technique_question(intake, asked_set, steps_done)
+    scored = [item for item in scored if item[1].field not in TECHNIQUE_FIELDS or item[0][0] > 0]
     for _, q in scored:
         if len(chosen) == MAX_PER_ROUND:
             break
         if all(c.step != q.step for c in chosen) and (not chosen or _influence(intake, q, asked_set)[0] > 0):
             chosen.append(q)
+    if len(chosen) < MAX_PER_ROUND:  # a technique fact rides along rather than costing a round of its own
+        extra = _technique_question(
+            intake, asked_set | {c.field for c in chosen}, steps_done | {c.step for c in chosen}
+        )
+        chosen += [q for q in extra if q not in chosen]
     return chosen
+
+
+def _technique_question(intake: Intake, asked: set[str], steps_done: set[int]) -> list[Question]:
+    """With the approach settled, the one technique fact (if any) whose answer changes what gets built."""
+    current = core_plan(intake)
+    for q in _askable(intake, asked):
+        if q.field not in TECHNIQUE_FIELDS or q.step in steps_done:
+            continue
+        if any(core_plan(intake.with_values(**{q.field: a.value})) != current for a in q.quick_answers):
+            return [q]
+    return []
