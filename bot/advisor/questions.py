@@ -16,7 +16,7 @@ from bot.resources import load_yaml, prompts_dir
 MAX_PER_ROUND = 3
 # Facts beyond the brief's six steps (issue 19): asked only where they are relevant, and only when an answer could
 # change the approach or the technique that gets built (distillation, a LoRA pilot, open-weight hosting).
-TECHNIQUE_FIELDS = ("reviewed_outputs", "self_hosting", "prompt_in_production", "cost_pressure")
+TECHNIQUE_FIELDS = ("reviewed_output_count", "self_hosting", "prompt_in_production", "cost_pressure")
 
 
 class QuickAnswer(BaseModel):
@@ -71,8 +71,12 @@ def _relevant(intake: Intake, name: str) -> bool:
     v = intake.values
     if name == "self_hosting":  # residency rules are about personal or regulated data
         return bool(v.sensitive_data) and bool(v.regulated or v.eu_personal_data)
-    if name == "reviewed_outputs":  # outputs to distil matter when labels are short and someone can train
-        return (v.labeled_examples or 0) < MIN_FT_EXAMPLES and v.ml_expertise in ("strong", "limited")
+    if name == "reviewed_output_count":  # outputs to distil matter when labels are short and someone can train
+        return (
+            (v.labeled_examples or 0) < MIN_FT_EXAMPLES
+            and v.ml_expertise in ("strong", "limited")
+            and v.reviewed_outputs is not False
+        )
     if name == "prompt_in_production":  # decides whether the logs hold a month of volume
         return bool(v.reviewed_outputs) and v.reviewed_output_count is None
     return v.monthly_requests is not None and v.priority is None  # cost_pressure
@@ -181,10 +185,11 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
 
 
 def _technique_question(intake: Intake, asked: set[str], steps_done: set[int]) -> list[Question]:
-    """With the approach settled, the one technique fact (if any) whose answer changes what gets built."""
+    """The one technique fact (if any) whose answer changes what gets built. It may share a step with an earlier
+    question: "how many labeled examples?" does not ask about a model's reviewed outputs."""
     current = core_plan(intake)
     for q in _askable(intake, asked):
-        if q.field not in TECHNIQUE_FIELDS or q.step in steps_done:
+        if q.field not in TECHNIQUE_FIELDS:
             continue
         if any(core_plan(intake.with_values(**{q.field: a.value})) != current for a in q.quick_answers):
             return [q]
