@@ -17,6 +17,7 @@ MIN_FT_EXAMPLES = 10_000  # the brief: fine-tuning usually needs 10,000+ clean l
 # Below 10,000 a narrow, stable task can still start with a parameter-efficient (LoRA) pilot when everything else
 # favours tuning: providers report gains from 50-100 examples; a pilot wants a few hundred so a held-out set remains.
 MIN_PILOT_EXAMPLES = 200
+PILOT_THRESHOLD = 0.8  # evidence from the other steps a pilot needs: it is a cheap, measured bet, not a full build
 MIN_FT_WEEKS = 4.0  # below this, fine-tuning cannot be built, evaluated and shipped in time
 # Weighted evidence needed for pure fine-tuning. Step 3 now scores the computed 3-year totals honestly (at
 # moderate volumes prompting is usually cheaper), so the bar sits lower than when cost leaned to tuning by default.
@@ -708,6 +709,8 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach, margin = "prompt_engineering", 1.0
     elif v.has_fine_tuned_model and flex_need:
         approach, margin = "hybrid", 1.0
+    elif pilot:
+        approach, margin = "fine_tuning", total - PILOT_THRESHOLD
     elif flex_need and core >= HYBRID_THRESHOLD:
         approach, margin = "hybrid", core - HYBRID_THRESHOLD
     elif not flex_need and total >= FT_THRESHOLD:
@@ -763,10 +766,10 @@ def _pilot(v: IntakeValues, gates: list[GateSpec], factors: list[Factor], weight
         return False
     if v.data_quality in ("poor", "mixed") or v.changes_often or v.knowledge_gap or v.needs == "broad_flexibility":
         return False
-    if v.ml_expertise not in ("strong", "limited") and not v.has_fine_tuned_model:
+    if v.ml_expertise == "none":
         return False
     rest = sum(weights[f.step] * f.score for f in factors if f.step != 2)
-    return rest >= FT_THRESHOLD
+    return rest >= PILOT_THRESHOLD
 
 
 def _techniques(approach: Approach, v: IntakeValues, pilot: bool) -> list[tech.Technique]:

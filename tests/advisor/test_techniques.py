@@ -60,7 +60,6 @@ def test_small_clean_set_on_a_narrow_stable_task_gets_a_lora_pilot_not_a_flat_no
         {"changes_often": True},  # not a stable task
         {"needs": "broad_flexibility"},  # not a narrow task
         {"data_quality": "mixed"},  # labels that disagree teach the disagreement
-        {"ml_expertise": None},  # nobody known to run it
         {"monthly_requests": 20_000, "cost_pressure": False, "needs": None},  # nothing else favours tuning
     ],
 )
