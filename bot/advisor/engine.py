@@ -764,7 +764,10 @@ def _pilot(v: IntakeValues, gates: list[GateSpec], factors: list[Factor], weight
         or [g.gate.name for g in gates] != ["labeled_examples"]
     ):
         return False
-    if v.data_quality in ("poor", "mixed") or v.changes_often or v.knowledge_gap or v.needs == "broad_flexibility":
+    # On a few hundred examples every wrong label shows: known-clean labels, or outputs reviewers approved.
+    if v.data_quality != "high" and not (training_examples(v)[1] and v.data_quality is None):
+        return False
+    if v.changes_often or v.knowledge_gap or v.needs == "broad_flexibility" or tech.named_sources(v.use_case):
         return False
     if v.ml_expertise == "none":
         return False

@@ -30,6 +30,7 @@ SHORT_OF_LABELS: dict[str, Any] = {
     "latency_p95_ms": 5000,
     "needs": "deep_domain",
     "priority": "cost",
+    "prompt_in_production": True,  # a live system whose outputs could be distilled
 }
 
 
@@ -57,18 +58,24 @@ def test_reviewed_outputs_are_not_asked_when_labels_already_suffice() -> None:
     assert "reviewed_output_count" not in fields(next_questions(i))
 
 
-def test_self_hosting_is_asked_only_about_personal_or_regulated_data() -> None:
+def test_self_hosting_rides_along_only_for_personal_or_regulated_data() -> None:
     settled = SHORT_OF_LABELS | {"labeled_examples": 80_000, "data_quality": "high"}
-    plain = intake(**settled)
+    open_deadline = {k: v for k, v in settled.items() if k != "deadline_weeks"}  # a short one would flip it
+    plain = intake(**open_deadline)
+    assert "deadline_weeks" in fields(next_questions(plain))
     assert "self_hosting" not in fields(next_questions(plain))
-    personal = intake(**(settled | {"sensitive_data": True, "regulated": True}))
-    assert fields(next_questions(personal)) == ["self_hosting"]
-    answered = personal.with_values(self_hosting=True)
-    assert "self_hosting" not in fields(next_questions(answered))
+    personal = intake(**(open_deadline | {"sensitive_data": True, "regulated": True}))
+    assert {"deadline_weeks", "self_hosting"} <= set(fields(next_questions(personal)))
+    assert "self_hosting" not in fields(next_questions(personal.with_values(self_hosting=False)))
+
+
+def test_a_settled_card_is_never_held_back_for_a_technique_question() -> None:
+    settled = SHORT_OF_LABELS | {"labeled_examples": 80_000, "data_quality": "high"}
+    assert next_questions(intake(**(settled | {"sensitive_data": True, "regulated": True}))) == []
 
 
 def test_a_live_prompt_is_asked_when_it_decides_how_much_the_logs_hold() -> None:
-    logs = intake(**(SHORT_OF_LABELS | {"reviewed_outputs": True}))
+    logs = intake(**(SHORT_OF_LABELS | {"reviewed_outputs": True, "prompt_in_production": None}))
     assert "prompt_in_production" in fields(next_questions(logs, asked=["reviewed_output_count"]))
     counted = intake(**(SHORT_OF_LABELS | {"reviewed_outputs": True, "reviewed_output_count": 50_000}))
     assert "prompt_in_production" not in fields(next_questions(counted))

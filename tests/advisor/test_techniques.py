@@ -60,6 +60,7 @@ def test_small_clean_set_on_a_narrow_stable_task_gets_a_lora_pilot_not_a_flat_no
         {"changes_often": True},  # not a stable task
         {"needs": "broad_flexibility"},  # not a narrow task
         {"data_quality": "mixed"},  # labels that disagree teach the disagreement
+        {"data_quality": None},  # quality unknown: a pilot needs known-clean examples
         {"monthly_requests": 20_000, "cost_pressure": False, "needs": None},  # nothing else favours tuning
     ],
 )
