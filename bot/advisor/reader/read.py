@@ -385,6 +385,7 @@ def _next_is(r: _Reading, i: int, *texts: str) -> bool:
 
 
 _INDUSTRIES = (
+    ("medical devices", r"\b(?:medical devices?|diagnostic devices?|samd|fda[- ]cleared|fda[- ]approved|510\(k\))"),
     (
         "healthcare",
         r"\b(?:phi|hipaa|fda|patients?|clinical|medical|pathology|hospitals?|pharmacy|pharma|health ?care|"
