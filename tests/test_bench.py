@@ -94,3 +94,16 @@ def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Pa
     for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT"):
         assert f"| `{command}` |" in result.stdout
     assert "wall ÷ anchor" in result.stdout and "load average" in result.stdout
+
+
+def test_techniques_script_runs_and_no_card_cites_another_sectors_rules(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_techniques.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    cases = int(result.stdout.split("cases: ")[1].split()[0])
+    assert f"cards citing no other sector's rules: {cases}/{cases}" in result.stdout
