@@ -55,9 +55,10 @@ def main() -> None:
             clean = not any(p.search(c.section) or p.search(c.quote) for c in rec.citations for p in others)
             cited_ok += clean
             if rec.approach != case["approach"] or got != want or rec.regulations != case["regulations"] or not clean:
+                flag = "" if clean else " other-sector cite"
                 misses.append(
                     f"{case['id']}: {rec.approach} {got} {rec.regulations}"
-                    f" (expected {case['approach']} {want} {case['regulations']}){'' if clean else ' other-sector cite'}"
+                    f" (expected {case['approach']} {want} {case['regulations']}){flag}"
                 )
     n = len(cases)
     lines = [
