@@ -316,6 +316,11 @@ def training_examples(v: IntakeValues) -> tuple[int | None, int | None]:
     return (v.labeled_examples or 0) + outputs, outputs
 
 
+def _examples_noun(v: IntakeValues) -> str:
+    """What the count of training examples is made of, as a card says it."""
+    return "examples (labels plus reviewed outputs)" if training_examples(v)[1] else "labeled examples"
+
+
 def _data(v: IntakeValues, pilot: bool = False) -> list[Reason]:
     n, q = v.labeled_examples, v.data_quality
     total, outputs = training_examples(v)
@@ -366,8 +371,8 @@ def _data(v: IntakeValues, pilot: bool = False) -> list[Reason]:
             Reason(
                 score=-1.0,
                 text=(
-                    f"{_n(n)} labeled examples is below the ~10,000 clean examples fine-tuning usually needs; enough "
-                    f"for few-shot prompting and an evaluation set"
+                    f"{_n(n)} {_examples_noun(v)} is below the ~10,000 clean examples fine-tuning usually needs; "
+                    f"enough for few-shot prompting and an evaluation set"
                 ),
             )
         ]
@@ -583,7 +588,7 @@ def _gates(v: IntakeValues, est: tco.TcoEstimate) -> list[GateSpec]:
                     Gate(
                         step=2,
                         name="labeled_examples",
-                        reason=f"{_n(n)} labeled examples is too few for a robust fine-tune",
+                        reason=f"{_n(n)} {_examples_noun(v)} is too few for a robust fine-tune",
                         would_change=(
                             "~10,000 clean labeled examples (collect them from the prompted system's reviewed outputs)"
                         ),
