@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 import yaml
 
+from bot.advisor import regulation
 from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
@@ -614,23 +615,35 @@ class KnowledgeIndex:
             out.setdefault(key, CaseFile(key, _case_name(meta, row["title"]), takeaway, row["source"]))
         return out
 
-    def citations(self, queries: Sequence[str], skip: frozenset[str]) -> list[Citation]:
+    def citations(
+        self, queries: Sequence[str], skip: frozenset[str], regimes_out: frozenset[str] = frozenset()
+    ) -> list[Citation]:
         """Up to MAX_CITATIONS citations for `queries`, the best new passage of each (passages from `skip`
-        sources left out); cached, since cards that lean the same way ask the same queries."""
+        sources, and sections about the regulatory regimes in `regimes_out`, left out); cached, since cards that
+        lean the same way ask the same queries."""
         self._maybe_refresh()
         # Copies: a recommendation may be changed later, the cached set must not be.
-        return [c.model_copy() for c in self._citations(tuple(queries), skip, self.generation())]
+        return [c.model_copy() for c in self._citations(tuple(queries), skip, regimes_out, self.generation())]
 
     def _find_citations(
-        self, queries: tuple[str, ...], skip: frozenset[str], generation: tuple[int, int]
+        self,
+        queries: tuple[str, ...],
+        skip: frozenset[str],
+        regimes_out: frozenset[str],
+        generation: tuple[int, int],
     ) -> tuple[Citation, ...]:
         citations: dict[tuple[str, str], Citation] = {}
+        other_rules = [regulation.REGIMES[k].section for k in sorted(regimes_out)]
         for query in queries:
             for p in self.search(query, 3):
                 if p.source in skip:
                     continue  # a story that does not fit is not evidence
+                if any(rule.search(p.section) for rule in other_rules):
+                    continue  # an insurance card does not cite medical-device guidance
                 if (p.source, p.section) not in citations:
                     quote = best_quote(p.text, query, 200)
+                    if any(rule.search(quote) for rule in other_rules):
+                        continue  # a general passage whose best sentence is about another sector's rules
                     citations[(p.source, p.section)] = Citation(source=p.source, section=p.section, quote=quote)
                     break
             if len(citations) >= MAX_CITATIONS:
@@ -710,13 +723,21 @@ _GAP_TOPICS = {
     "behavior": "behaviour gap consistent format tone style fine-tuning",
     "both": "fine-tuning plus retrieval for fresh facts hybrid",
 }
+# The technique inside the approach, in the words of its knowledge article.
+_TECHNIQUE_TOPICS = {
+    "distillation": "distillation turning logged or reviewed outputs into training data teacher student",
+    "peft_pilot": "how many examples does a LoRA pilot need parameter-efficient tuning",
+    "routing": "routing and cascades small model first large model fallback for hard cases",
+    "open_weight": "data must never leave our network open-weight models self-hosting",
+    "retrieval": "adding fresh or proprietary knowledge with retrieval RAG",
+}
 MAX_CITATIONS = 5
 
 
 def queries_for(rec: Recommendation, intake: Intake) -> list[str]:
     """Queries whose passages support the recommendation: the approach, each leaning factor, the gap."""
     v = intake.values
-    queries = [_APPROACH_WORDS[rec.approach]]
+    queries = [_APPROACH_WORDS[rec.approach]] + [_TECHNIQUE_TOPICS[t] for t in rec.techniques[:2]]
     leaning = [f for f in rec.factors if f.leans != "neutral" and f.weight >= 0.2]
     leaning.sort(key=lambda f: -f.weight)
     for f in leaning:
@@ -725,6 +746,8 @@ def queries_for(rec: Recommendation, intake: Intake) -> list[str]:
         extra = ""
         if f.step == 6 and v.industry:
             extra = f" {v.industry}"
+        if f.step == 6:
+            extra += "".join(f" {regulation.REGIMES[k].query}" for k in rec.regulations)
         if f.step == 6 and v.sensitive_data:
             extra += " sensitive data"
         queries.append(f"{f.name}: {topic}{extra}")
@@ -806,7 +829,8 @@ def enrich(rec: Recommendation, intake: Intake, index: KnowledgeIndex) -> Recomm
         case_studies = match_case(rec, intake, cases)
         matched = {c.source for c in case_studies}
         skip = frozenset(c.source for c in cases.values() if c.source not in matched)
-        citations = index.citations(queries_for(rec, intake), skip)
+        regimes_out = frozenset(regulation.REGIMES) - set(rec.regulations)
+        citations = index.citations(queries_for(rec, intake), skip, regimes_out)
     except (sqlite3.Error, OSError) as exc:  # the recommendation stands without its sources
         log.warning("knowledge enrichment failed: %s", exc)
         return rec

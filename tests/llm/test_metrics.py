@@ -32,7 +32,10 @@ def delta(before: dict[str, float]) -> dict[str, float]:
 def test_a_grounded_answer_counts_one_call_and_its_tokens(fake: FakeOpenAI, llm: LlmClient) -> None:
     fake.script({"content": "Usually every quarter, when the task drifts [1]."})
     before = snapshot()
-    assert llm.word_knowledge_answer("how often do tuned models get retrained?", PASSAGES, "offline answer").wording == "llm"
+    assert (
+        llm.word_knowledge_answer("how often do tuned models get retrained?", PASSAGES, "offline answer").wording
+        == "llm"
+    )
     changed = delta(before)
     assert changed["ok"] == 1 and changed["error"] == 0
     assert changed["prompt"] > 0 and changed["completion"] > 0
@@ -43,7 +46,9 @@ def test_a_failed_call_and_an_ungrounded_answer_fall_back_and_are_counted(fake: 
     fake.script({"status": 500}, {"content": "Retrain every 7 weeks for $4,200 [1]."})
     before = snapshot()
     assert llm.word_knowledge_answer("how often?", PASSAGES, "offline answer").text == "offline answer"  # the 500
-    assert llm.word_knowledge_answer("how often?", PASSAGES, "offline answer").text == "offline answer"  # numbers not in passages
+    assert (
+        llm.word_knowledge_answer("how often?", PASSAGES, "offline answer").text == "offline answer"
+    )  # numbers not in passages
     changed = delta(before)
     assert changed["error"] == 1 and changed["unavailable"] == 1
     assert changed["ok"] == 1 and changed["rejected"] == 1
