@@ -187,7 +187,7 @@ def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -
     assert users == ["a chatbot for our docs", "we have no labeled data", "recommend now"]
     assert services.inbox.unfinished() == []
     # answered together: one next step (the card), not a stale question round before it
-    assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation"]
+    assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation", "chart"]  # the card, its chart
 
 
 def test_a_failing_turn_changes_nothing_and_is_told(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
