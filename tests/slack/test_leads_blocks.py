@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InputError
@@ -180,9 +180,16 @@ def test_item_line_links_and_dms() -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=hostile, note=hostile)
+@example(text="REGULATION", note="<!here>")  # reads as a regulated domain: a question comes before the card
 def test_summary_blocks_are_within_limits_and_escaped(text: str, note: str) -> None:
     store = Store(":memory:")
-    reply = Advisor(store).handle(ConversationKey("slack", "T1", "C1", "1.1"), "UREQ", FULL + " " + text)
+    advisor, key = Advisor(store), ConversationKey("slack", "T1", "C1", "1.1")
+    reply = advisor.handle(key, "UREQ", FULL + " " + text)
+    if reply.kind == "questions":
+        # The drawn text may itself read as a fact that needs a question first (e.g. "REGULATION" names a
+        # regulated domain): the requester asks for the card now, as they can in any conversation.
+        reply = advisor.handle(key, "UREQ", "recommend now")
+    assert reply.kind == "recommendation"
     store.record_decision(reply.conversation_id, "ULEAD", "needs_info", note)
     summary = build_summary(store, reply.conversation_id).model_copy(
         update={
