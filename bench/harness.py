@@ -53,8 +53,9 @@ BARE = "bare Bolt"
 FULL_TEXTS = (
     "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
     "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task",
-    "Draft replies to customer emails in our brand voice: 20k approved examples, 500k requests a month, "
-    "two ML engineers, launch in 4 months, budget $150k, not regulated, the style rarely changes",
+    "Draft replies to customer emails in our brand voice: 20k clean, reviewed example replies, 500k requests a "
+    "month, two ML engineers, launch in 4 months, budget $150k, not regulated, the style rarely changes, "
+    "replies need deep knowledge of our products",
     "An internal Q&A bot over our wiki: no labeled data, 30k requests a month, no ML staff, needed in 3 weeks, "
     "budget $5k, internal docs only, the content changes every sprint",
     "Extract fields from insurance claims: 100k high-quality labeled claims, 5M documents a month, ML team of 8, "

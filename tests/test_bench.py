@@ -148,3 +148,19 @@ def test_a_benchmark_conversation_plays_through_the_core(fresh_store: object) ->
     got = bc.run(advisor, conv)
     assert [heard for _, heard, _ in got["kinds"]] == [t["kind"] for t in conv["turns"]]
     assert got["approach"] == conv["approach"]
+
+
+def test_every_complete_description_gets_a_card_at_once_and_the_partial_one_questions() -> None:
+    """The benches count a reply without a card to a FULL_TEXTS entry as a lost card: each must still describe a
+    complete project for the advisor (no question first), and PARTIAL_TEXT must still be asked about."""
+    from bot.storage.store import Store
+    from bot.workflows.conversation import Advisor, ConversationKey
+
+    store = Store(":memory:")
+    advisor = Advisor(store)
+    for n, text in enumerate(h.FULL_TEXTS):
+        reply = advisor.handle(ConversationKey("slack", "T", "C", f"full{n}"), "U", text)
+        assert reply.kind == "recommendation", f"FULL_TEXTS[{n}] got {reply.kind}: {reply.text[:200]}"
+    partial = advisor.handle(ConversationKey("slack", "T", "C", "partial"), "U", h.PARTIAL_TEXT)
+    assert partial.kind == "questions"
+    store.close()
