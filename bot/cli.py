@@ -326,7 +326,7 @@ def index_cmd(rebuild: bool) -> None:
 @friendly_errors
 def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
     """Search the knowledge base for QUERY and show the best passages with their sources."""
-    from bot.knowledge import retrieval
+    from bot.knowledge import query as knowledge_query
 
     knowledge = services().knowledge
     if jsonl:
@@ -335,7 +335,7 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
         )
         return
     text = " ".join(query).strip()
-    if not retrieval.query_terms(text):
+    if not knowledge_query.query_terms(text):
         raise click.UsageError("give a QUERY with a few words in it (or --jsonl to read queries on stdin)")
     passages = knowledge.search(text, k)
     if as_json:
@@ -347,7 +347,7 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
         click.echo(f"No passages match {text!r}.")
     for i, p in enumerate(passages, 1):
         click.echo(f"{i}. {p.source} § {p.section}  (score {p.score:.2f})")
-        click.echo(f"   {retrieval.best_quote(p.text, text, 300)}\n")
+        click.echo(f"   {knowledge_query.best_quote(p.text, text, 300)}\n")
 
 
 @main.command()

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.advisor.engine import Recommendation
     from bot.advisor.intake import Intake
     from bot.advisor.questions import Question
-    from bot.knowledge.retrieval import KnowledgeIndex
+    from bot.knowledge.query import KnowledgeIndex
     from bot.llm.client import LlmClient
     from bot.storage.inbox import Inbox
     from bot.storage.outbox import Outbox
@@ -83,7 +83,7 @@ class Services:
     @cached_property
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index (shipped knowledge/ plus ADVISOR_KNOWLEDGE_DIRS), refreshed on first use."""
-        from bot.knowledge.retrieval import KnowledgeIndex
+        from bot.knowledge.query import KnowledgeIndex
         from bot.resources import knowledge_dir
 
         roots = [knowledge_dir(), *self.settings.extra_knowledge_dirs]

@@ -20,17 +20,9 @@ from bot.advisor import engine
 from bot.advisor.intake import Intake, IntakeValues
 from bot.cli import main
 from bot.errors import InputError
-from bot.knowledge.retrieval import (
-    ChunkError,
-    KnowledgeIndex,
-    answer,
-    chunk_markdown,
-    enrich,
-    fts_query,
-    match_case,
-    queries_for,
-    query_terms,
-)
+from bot.knowledge.chunking import ChunkError, chunk_markdown
+from bot.knowledge.evidence import enrich, match_case, queries_for
+from bot.knowledge.query import KnowledgeIndex, answer, fts_query, query_terms
 from bot.knowledge.retriever import KnowledgeRetriever
 from bot.resources import knowledge_dir
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
-from bot.knowledge import retrieval
+from bot.knowledge import query
 from bot.knowledge.ask import ask
-from bot.knowledge.retrieval import KnowledgeIndex
+from bot.knowledge.query import KnowledgeIndex
 from bot.llm.templates import load_all
 from bot.resources import knowledge_dir
 from bot.services import Services
@@ -75,7 +75,7 @@ def test_unusable_answers_fall_back_to_quoted_passages(
     fake: FakeOpenAI, index: KnowledgeIndex, reply: dict[str, Any]
 ) -> None:
     svc = _services(index, fake.base_url)
-    offline, citations = retrieval.answer(QUESTION, index)
+    offline, citations = query.answer(QUESTION, index)
     fake.script(reply, reply)
     out = json.loads(_cli(svc, "--json", QUESTION).output)
     assert out["wording"] == "offline" and out["answer"] == offline
@@ -109,7 +109,7 @@ def _context(reply: dict[str, Any]) -> str:
 
 def test_slack_ask_reply_in_prose_and_offline(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
-    offline, citations = retrieval.answer(QUESTION, index)
+    offline, citations = query.answer(QUESTION, index)
     fake.script({"content": GROUNDED}, {"status": 500})
     prose = ask_reply(svc, QUESTION)
     assert prose["text"] == GROUNDED and prose["response_type"] == "ephemeral"

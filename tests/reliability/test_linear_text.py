@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import redact
-from bot.knowledge import retrieval
+from bot.knowledge import query as knowledge_query
 from bot.llm import grounding
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import parse_command
@@ -79,8 +79,8 @@ PATHS: dict[str, Callable[[str], Any]] = {
     "slack.parse_digest_args": _digest,
     "slack.escape": lambda t: bk.safe(bk.unescape(t), 3000),
     "conversation_and_teams_commands": _commands,
-    "retrieval.fts_query": retrieval.fts_query,
-    "retrieval.best_quote": lambda t: retrieval.best_quote(PASSAGE + t, t),
+    "query.fts_query": knowledge_query.fts_query,
+    "query.best_quote": lambda t: knowledge_query.best_quote(PASSAGE + t, t),
     "text.strip_controls": strip_controls,
 }
 
