@@ -100,17 +100,6 @@ class Services:
         ids = self.settings.lead_ids if lead_ids is None else lead_ids
         return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
 
-    def apply_retention(self) -> int:
-        """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted.
-
-        Serving applies it at start-up and every hour (bot/workflows/housekeeping.py)."""
-        from bot.workflows.leads import retention_cutoff
-
-        days = self.settings.advisor_retention_days
-        if days is None:
-            return 0
-        return self.store.purge(retention_cutoff(days), keep_counts=self.settings.advisor_purge_keep_counts)
-
     def warm_up(self) -> tuple[Recommendation, list[Question]]:
         """Before taking traffic, do what the first turns would otherwise do while acks wait: build the store and
         open (and refresh) the knowledge index, and run the reader, the engine, the cost model, citations and the
