@@ -76,10 +76,7 @@ def run(ctx: click.Context) -> None:
     """The main job: the Slack app when Slack tokens are set, otherwise a terminal conversation."""
     settings = services().settings
     if settings.slack_enabled:
-        serve_cmd = main.get_command(ctx, "serve")
-        if serve_cmd is None:
-            raise click.ClickException("Slack support is not installed in this build.")
-        ctx.invoke(serve_cmd)
+        ctx.invoke(serve)
     else:
         click.echo(
             "No Slack tokens set (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): "

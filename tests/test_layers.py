@@ -209,3 +209,19 @@ def test_relative_imports_resolve_against_the_module() -> None:
         "from . import query", "bot.knowledge", "x.py", package=True, known=frozenset({"bot.knowledge.query"})
     )
     assert imp.target == "bot.knowledge.query"
+
+
+def test_module_loggers_are_named_after_their_module() -> None:
+    # getLogger("bot.slack") in bot/slack/serve.py would hide where a record came from (and what to silence).
+    named = []
+    for f in sorted(BOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "getLogger"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                named.append(f"{f.relative_to(BOT.parent)}:{node.lineno}: getLogger({node.args[0].value!r})")
+    assert not named, "use logging.getLogger(__name__):\n" + "\n".join(named)

@@ -146,20 +146,17 @@ def _case_scores(rec: Recommendation, intake: Intake) -> dict[str, tuple[float, 
     return out
 
 
-def match_case(rec: Recommendation, intake: Intake, cases: dict[str, CaseFile] | None = None) -> list[CaseStudyRef]:
-    """The case study that fits the recommendation (at most one), or none when neither fits."""
+def match_case(rec: Recommendation, intake: Intake, cases: dict[str, CaseFile]) -> list[CaseStudyRef]:
+    """The case study among `cases` that fits the recommendation (at most one), or none when neither fits."""
     scores = {k: s for k, (s, core) in _case_scores(rec, intake).items() if core and s >= CASE_THRESHOLD}
     if not scores:
         return []
     best = max(scores, key=lambda k: (scores[k], k == ("togal" if rec.approach == "fine_tuning" else "goto")))
     if list(scores.values()).count(scores[best]) > 1 and rec.approach == "hybrid":
         return []  # a hybrid that fits both profiles equally: neither story is the clear lesson
-    known = cases if cases is not None else {}
-    case = known.get(best)
+    case = cases.get(best)
     if case is None:
-        if cases is not None:
-            return []  # the case file is not in the knowledge base
-        case = CaseFile(best, {"togal": "Togal AI", "goto": "GoTo"}[best], "", f"knowledge/cases/{best}.md")
+        return []  # the case file is not in the knowledge base
     return [CaseStudyRef(name=case.name, source=case.source, takeaway=case.takeaway)]
 
 

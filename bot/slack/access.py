@@ -24,7 +24,7 @@ from bot.services import Services
 from bot.slack import messages as msg
 from bot.workflows.leads import Leads, TtlCache
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 MEMBERS_TTL = 60.0  # seconds: joins and leaves show up within a minute
 NAMES_TTL = 600.0

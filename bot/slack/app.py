@@ -29,7 +29,7 @@ from bot.storage.outbox import OutboxWorker
 from bot.workflows.conversation import Reply
 from bot.workflows.housekeeping import Housekeeper
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 # Listener work is mostly CPU (the engine) under one GIL: more threads than cores only delays the acks.
 LISTENER_THREADS = max(2, os.cpu_count() or 2)
@@ -127,7 +127,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=logging.getLogger(f"{__name__}.bolt"),  # Bolt's own records, under this module
     )
     # Build the shared parts now: cached_property is not thread-safe, and requests arrive concurrently.
     _ = services.store, services.advisor, services.inbox, services.outbox

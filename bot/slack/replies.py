@@ -31,7 +31,7 @@ from bot.storage.outbox import NOTICE
 from bot.workflows.conversation import ConversationKey, Reply
 from bot.workflows.summary import STATUS_LABELS, stale_decision
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 POSTED_WAIT = 1.0  # seconds a click may wait for its question message's ts to be recorded
 DM_THREAD = "dm"  # the conversation key's thread for top-level messages in a direct message

@@ -38,7 +38,7 @@ from bot.workflows.conversation import HELP_TEXT, Reply
 from bot.workflows.forms import parse_form
 from bot.workflows.summary import STATUS_LABELS, stale_decision
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 
 MAX_TEXT_REPLY = 8000
 FEEDBACK_VALUES = ("up", "down")

@@ -27,7 +27,7 @@ from bot.workflows.leads import Leads
 if TYPE_CHECKING:
     from bot.teams.app import TeamsAgent
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 
 MEMBERSHIP_TTL = 300.0
 LOOKUPS_AT_ONCE = 8  # membership lookups in flight for one digest (the Bot Connector API rate-limits)

@@ -64,7 +64,7 @@ def log_turn(log: logging.Logger) -> None:
 def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.StringIO, list[logging.Handler]]) -> None:
     stream, added = captured
     added.append(configure(settings(), stream))
-    log_turn(logging.getLogger("bot.slack"))
+    log_turn(logging.getLogger("bot.slack.replies"))
     logging.getLogger("bot.storage.outbox").warning(
         "message not delivered: %s", "ratelimited", extra={"event": "delivery", "outcome": "retry", "attempts": 2}
     )
@@ -72,7 +72,7 @@ def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.String
     assert len(lines) == 2
     first, second = parse_lines(lines)
     assert first["event"] == "turn" and first["conversation_id"] == "c1" and first["latency_ms"] == 12.5
-    assert first["outcome"] == "questions" and first["level"] == "INFO" and first["logger"] == "bot.slack"
+    assert first["outcome"] == "questions" and first["level"] == "INFO" and first["logger"] == "bot.slack.replies"
     assert "text" not in first and "Falcon" not in stream.getvalue()  # user text only at DEBUG
     assert second["message"] == "message not delivered: ratelimited" and second["attempts"] == 2
 
@@ -80,7 +80,7 @@ def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.String
 def test_debug_adds_user_text(captured: tuple[io.StringIO, list[logging.Handler]]) -> None:
     stream, added = captured
     added.append(configure(settings("debug"), stream))
-    log_turn(logging.getLogger("bot.slack"))
+    log_turn(logging.getLogger("bot.slack.replies"))
     assert parse_lines(stream.getvalue().splitlines())[0]["text"] == "our secret project Falcon"
 
 

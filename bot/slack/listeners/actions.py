@@ -49,7 +49,7 @@ from bot.workflows.conversation import Reply
 from bot.workflows.forms import choices as _choices
 from bot.workflows.forms import initial_text, parse_form
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 ADJUST_CALLBACK = "adjust"
 
