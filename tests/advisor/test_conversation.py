@@ -162,7 +162,12 @@ def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> N
 
 def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(fresh_store: Store) -> None:
     asked: list[str] = []
-    advisor = Advisor(fresh_store, today=TODAY, answer_topic=lambda q: asked.append(q) or "From the knowledge base.")
+
+    def answer_topic(question: str) -> str:
+        asked.append(question)
+        return "From the knowledge base."
+
+    advisor = Advisor(fresh_store, today=TODAY, answer_topic=answer_topic)
     key = ConversationKey("cli", "t", "c", "topic-1")
     reply = advisor.handle(key, "u", "what's the difference between RAG and fine-tuning?")
     assert reply.kind == "message" and reply.text == "From the knowledge base."

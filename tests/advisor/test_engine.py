@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.advisor.checks import contradictions
-from bot.advisor.engine import FT_THRESHOLD, analyse, decide, recommend
+from bot.advisor.engine import FT_THRESHOLD, Recommendation, analyse, decide, recommend
 from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.tco import cost_sentence, default_assumptions
 
@@ -25,7 +25,7 @@ STRONG_FT: dict[str, Any] = {
 }
 
 
-def rec(**values: Any):  # type: ignore[no-untyped-def]
+def rec(**values: Any) -> Recommendation:
     return recommend(Intake(values=IntakeValues(**values)))
 
 

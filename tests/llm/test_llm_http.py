@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.advisor import engine
 from bot.advisor.intake import Fact, Provenance
@@ -55,9 +56,9 @@ def test_azure_settings_build_azure_client() -> None:
 
     settings = Settings(
         azure_openai_endpoint="https://example.openai.azure.com",
-        azure_openai_api_key="k" * 32,
+        azure_openai_api_key=SecretStr("k" * 32),
         azure_openai_deployment="gpt-4o-mini",
-    )  # type: ignore[arg-type]
+    )
     client = LlmClient.from_settings(settings)
     assert client is not None and isinstance(client.model, AzureChatOpenAI)
 

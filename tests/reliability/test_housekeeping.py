@@ -22,7 +22,7 @@ from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
 
 def services(tmp_path: Path, **settings: Any) -> Services:
-    return Services(Settings(advisor_data_dir=tmp_path, **settings))  # type: ignore[arg-type]
+    return Services(Settings(advisor_data_dir=tmp_path, **settings))
 
 
 def aged(svc: Services, table: str, where: str, days: float) -> None:

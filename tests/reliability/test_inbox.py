@@ -29,7 +29,7 @@ class Killed(BaseException):
 
 def services_at(path: Path) -> Services:
     # One knowledge index for all the "processes" of a test (the data dir's parent); a database each.
-    return Services(Settings(advisor_db=path, advisor_data_dir=path.parent.parent))  # type: ignore[call-arg]
+    return Services(Settings(advisor_db=path, advisor_data_dir=path.parent.parent))
 
 
 def turn(text: str, n: int) -> Turn:

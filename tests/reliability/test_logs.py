@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.errors import InputError
@@ -18,10 +19,10 @@ from tests.tokens import APP_TOKEN, BOT_TOKEN, OPENAI_KEY, SECRETS, SIGNING_SECR
 
 def settings(level: str = "INFO") -> Settings:
     return Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-        slack_app_token=APP_TOKEN,
-        openai_api_key=OPENAI_KEY,
+        slack_bot_token=SecretStr(BOT_TOKEN),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_app_token=SecretStr(APP_TOKEN),
+        openai_api_key=SecretStr(OPENAI_KEY),
         advisor_log_level=level,
     )
 
@@ -29,7 +30,8 @@ def settings(level: str = "INFO") -> Settings:
 @pytest.fixture
 def captured() -> Iterator[tuple[io.StringIO, list[logging.Handler]]]:
     root = logging.getLogger()
-    level, stream, added = root.level, io.StringIO(), []
+    level, stream = root.level, io.StringIO()
+    added: list[logging.Handler] = []
     quiet = {name: logging.getLogger(name).level for name in QUIET}
     yield stream, added
     for handler in added:

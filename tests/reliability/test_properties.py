@@ -80,7 +80,7 @@ def test_extraction_of_any_answer_is_a_valid_intake_with_honest_quotes(
     cleaned = clean_text(text)
     for fact in found.facts:
         assert fact.field in IntakeValues.model_fields
-        assert len(fact.provenance.quote) <= 200
+        assert fact.provenance.quote is not None and len(fact.provenance.quote) <= 200
         quote = fact.provenance.quote.strip()
         assert quote in cleaned or quote in cleaned.lower()  # provenance quotes what was said, nothing else
     assert found.values() == extract(text, turn=turn, expecting=expecting or None, today=TODAY).values()

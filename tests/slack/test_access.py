@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -122,8 +123,8 @@ def test_leads_and_members_are_required_with_a_clear_reason(emulator: SlackEmula
 
 def test_lead_group_from_settings(emulator: SlackEmulator, client: WebClient) -> None:
     settings = Settings(
-        advisor_db=":memory:",
-        advisor_leads="ULEAD, UOTHER",  # type: ignore[arg-type]
+        advisor_db=Path(":memory:"),
+        advisor_leads="ULEAD, UOTHER",
         advisor_leads_group="SLEADS",
     )
     team = slack_leads(Services(settings), client)

@@ -116,6 +116,11 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
         assert not store.first_time("teams:19:recent:1")
     finally:
         app: web.Application = served["app"]
-        for callback in app.on_cleanup:  # what aiohttp runs at exit: stops the housekeeping
-            asyncio.run(callback(app))
+        asyncio.run(cleanup(app))  # what aiohttp runs at exit: stops the housekeeping
         store.close()
+
+
+async def cleanup(app: web.Application) -> None:
+    """Run the app's cleanup callbacks, as aiohttp does when it stops."""
+    for callback in app.on_cleanup:
+        await callback(app)
