@@ -37,6 +37,7 @@ def test_assess_json_has_the_contract_fields(runner: CliRunner) -> None:
     assert data["next_steps"] and data["risks"]
 
 
+@pytest.mark.slow
 def test_assess_jsonl_keeps_ids_and_reports_bad_lines(runner: CliRunner) -> None:
     lines = "\n".join(
         [
@@ -118,6 +119,7 @@ def test_tco_bad_input_is_a_clean_error(runner: CliRunner, args: list[str]) -> N
     assert "Traceback" not in result.output and "Error" in result.output
 
 
+@pytest.mark.slow
 def test_chat_runs_a_conversation(runner: CliRunner) -> None:
     script = "We want a chatbot for HR questions\nno ML team and no labeled data\nwhy?\nquit\n"
     result = runner.invoke(main, ["chat"], input=script)

@@ -7,6 +7,7 @@ as one at the top of a module: a lazy import is still a dependency.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,14 +81,14 @@ def module_name(path: Path, root: Path) -> str:
 
 
 def imports_in(
-    source: str, module: str, path: str, *, package: bool = False, known: frozenset[str] = frozenset()
+    source: str | ast.Module, module: str, path: str, *, package: bool = False, known: frozenset[str] = frozenset()
 ) -> Iterator[Import]:
-    """Every import in `source` (anywhere in it), resolved to absolute module names.
+    """Every import in `source` (text or its syntax tree; anywhere in it), resolved to absolute module names.
 
     `from bot.knowledge import query` imports `bot.knowledge.query` when that module is in `known`, else the package;
     relative imports are resolved against `module` (`package`: the source is a package's `__init__.py`).
     """
-    tree = ast.parse(source, filename=path)
+    tree = ast.parse(source, filename=path) if isinstance(source, str) else source
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -103,15 +104,18 @@ def imports_in(
                 yield Import(module, path, node.lineno, sub if sub in known else base)
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))  # parsed once for all the tests here
+
+
 def bot_imports(root: Path = BOT) -> Iterator[Import]:
     """The imports of every module under `root` (the `bot` package)."""
     files = sorted(root.rglob("*.py"))
     known = frozenset(module_name(f, root) for f in files)
     for f in files:
         rel = f.relative_to(root.parent).as_posix()
-        yield from imports_in(
-            f.read_text(encoding="utf-8"), module_name(f, root), rel, package=f.name == "__init__.py", known=known
-        )
+        yield from imports_in(_tree(f), module_name(f, root), rel, package=f.name == "__init__.py", known=known)
 
 
 def violation(imp: Import) -> str | None:
@@ -215,7 +219,7 @@ def test_module_loggers_are_named_after_their_module() -> None:
     # getLogger("bot.slack") in bot/slack/serve.py would hide where a record came from (and what to silence).
     named = []
     for f in sorted(BOT.rglob("*.py")):
-        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(f)):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)

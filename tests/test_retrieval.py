@@ -294,12 +294,14 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_raise(index: KnowledgeIndex, query: str) -> None:
     results = index.search(query, 5)
     assert isinstance(results, list) and len(results) <= 5
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
@@ -575,6 +577,7 @@ def _run(args: list[str], stdin: str | None = None) -> Any:
     return CliRunner().invoke(main, args, input=stdin, catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_cli_index(data_dir: Path) -> None:
     first = _run(["index"])
     assert first.exit_code == 0, first.output

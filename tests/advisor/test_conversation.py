@@ -26,6 +26,7 @@ def test_full_description_goes_straight_to_a_recommendation(advisor: Advisor) ->
     assert reply.recommendation_id is not None
 
 
+@pytest.mark.slow
 def test_thin_description_asks_then_recommends(advisor: Advisor) -> None:
     first = advisor.handle(KEY, "U1", "We want an assistant for our support team")
     assert first.kind == "questions" and first.questions
@@ -34,6 +35,7 @@ def test_thin_description_asks_then_recommends(advisor: Advisor) -> None:
     assert second.recommendation and second.recommendation.approach == "prompt_engineering"
 
 
+@pytest.mark.slow
 def test_unsure_answers_still_end_in_a_card(advisor: Advisor) -> None:
     reply = advisor.handle(KEY, "U1", "Should we fine-tune?")
     for _ in range(6):
@@ -93,6 +95,7 @@ def test_empty_and_help_messages_change_nothing(advisor: Advisor) -> None:
         advisor.assess("\x00\x01")
 
 
+@pytest.mark.slow
 def test_conversation_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     first = Advisor(Store(path), today=TODAY)
@@ -107,6 +110,7 @@ def test_conversation_survives_a_restart(tmp_path: Path) -> None:
     assert intake.values.use_case and "contract review" in intake.values.use_case
 
 
+@pytest.mark.slow
 def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
     advisor = Advisor(Store(tmp_path / "db.sqlite"), today=TODAY)
     errors: list[BaseException] = []
@@ -130,6 +134,7 @@ def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
         assert advisor.store.latest_intake(conv["id"]).values.labeled_examples == (i + 1) * 10_000
 
 
+@pytest.mark.slow
 def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
     """A complete description with "we can take 5 months" gets a card; a team size is never a count of examples."""
     full = (
@@ -147,6 +152,7 @@ def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
     assert reply.intake["ml_expertise"] == "strong" and reply.intake["budget_usd"] == 300_000
 
 
+@pytest.mark.slow
 def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> None:
     key = ConversationKey("cli", "t", "c", "reader-3")
     reply = advisor.handle(key, "u", "Routing for IT requests. We have 9,000 tickets and a budget of $90k.")
@@ -160,6 +166,7 @@ def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> N
     assert "monthly_requests" not in dropped.intake and "labeled_examples" not in dropped.intake
 
 
+@pytest.mark.slow
 def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(fresh_store: Store) -> None:
     asked: list[str] = []
 

@@ -158,6 +158,7 @@ fields = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(fields)
 def test_any_intake_gets_a_complete_explained_answer(values: dict[str, Any]) -> None:
@@ -171,6 +172,7 @@ def test_any_intake_gets_a_complete_explained_answer(values: dict[str, Any]) -> 
 # --- One source of truth for the card's words: invariants over many generated intakes -----------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(fields)
 def test_the_card_never_contradicts_itself(values: dict[str, Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.questions import MAX_PER_ROUND, is_settled, next_questions, question_bank, reachable
 
@@ -23,6 +25,7 @@ def test_a_gate_settles_the_answer_at_once() -> None:
     assert next_questions(intake(ml_expertise="none")) == []
 
 
+@pytest.mark.slow
 def test_an_empty_intake_asks_the_most_decisive_questions() -> None:
     qs = next_questions(intake())
     assert qs and len(qs) <= MAX_PER_ROUND

@@ -46,6 +46,7 @@ def _cli(svc: Services, *args: str) -> Any:
     return result
 
 
+@pytest.mark.slow
 def test_grounded_answer_is_used_with_numbered_sources(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
     top = index.search(QUESTION, 1)[0].source
@@ -63,6 +64,7 @@ def test_grounded_answer_is_used_with_numbered_sources(fake: FakeOpenAI, index: 
     assert "written by the model from these sources only" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "reply",
     [

@@ -20,6 +20,8 @@ from bot.workflows.conversation import Advisor, ConversationKey
 from tests.llm.drafts import draft
 from tests.llm.fake_openai import FakeOpenAI
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 FINANCE = (
     "Our finance team wants a tool to draft variance commentary for monthly reports. No ML people, "
     "about 40 reports a month, want it before quarter close in 4 weeks."

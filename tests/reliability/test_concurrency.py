@@ -23,6 +23,8 @@ from tests.e2e.helpers import first_button, is_card, question_fields
 from tests.slack_emulator import Call, SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[AdvisorApp, SlackEmulator]]:

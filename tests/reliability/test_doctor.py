@@ -37,6 +37,7 @@ def slack_env(emu: SlackEmulator) -> dict[str, str]:
     return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": emu.url}
 
 
+@pytest.mark.slow
 def test_a_good_configuration_passes(monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator) -> None:
     with FakeOpenAI().running() as fake:
         result = doctor(monkeypatch, **slack_env(slack), OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY=OPENAI_KEY)
@@ -57,6 +58,7 @@ def test_without_slack_it_is_the_terminal_app(monkeypatch: pytest.MonkeyPatch) -
     assert checks["llm"]["ok"] and "offline" in checks["llm"]["detail"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "problem", "fix"),
     [
@@ -86,6 +88,7 @@ def test_missing_scopes_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "reinstall" in result.output
 
 
+@pytest.mark.slow
 def test_unreachable_services_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     result = doctor(

@@ -138,6 +138,7 @@ def run(template: Path, path: Path, last: str, kill: int | None) -> tuple[Servic
     return restarted, fired()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_a_turn_killed_between_any_two_writes_is_answered_exactly_once(tmp_path: Path, scenario: str) -> None:
     earlier, last = SCENARIOS[scenario]
@@ -172,6 +173,7 @@ def test_redeliveries_are_recognised_by_any_of_their_keys(services: Services) ->
     assert len(inbox.unfinished("k")) == 1
 
 
+@pytest.mark.slow
 def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -> None:
     for n, text in enumerate(["a chatbot for our docs", "we have no labeled data", "recommend now"]):
         queue_turn(services, turn(text, n))
@@ -185,6 +187,7 @@ def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -
     assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation"]
 
 
+@pytest.mark.slow
 def test_a_failing_turn_changes_nothing_and_is_told(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     queue_turn(services, turn("a chatbot that answers questions about our internal docs", 1))
     drain(services)

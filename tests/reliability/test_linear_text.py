@@ -29,6 +29,8 @@ from bot.teams import leads as teams_leads
 from bot.text import strip_controls
 from bot.workflows import conversation
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 SMALL = 600  # characters of the short text
 FACTOR = 16  # the long text is this many times longer (9,600 characters: about half the per-message cap)
 RATIO = 4.0  # linear ≈ 1, quadratic ≈ FACTOR

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ texts = st.one_of(hostile, numeric, binary, st.text(alphabet=st.characters(codec
 SAFE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SAFE
 @given(
     text=texts,
@@ -86,6 +88,7 @@ def test_extraction_of_any_answer_is_a_valid_intake_with_honest_quotes(
     assert found.values() == extract(text, turn=turn, expecting=expecting or None, today=TODAY).values()
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None)
 @given(text=texts)
 def test_an_oversized_message_is_read_in_part_and_says_so(text: str) -> None:
@@ -118,6 +121,7 @@ def _questions(draw: Any) -> list[Any]:
     return draw(st.lists(st.sampled_from(bank), min_size=1, max_size=len(bank), unique_by=lambda q: q.field))
 
 
+@pytest.mark.slow
 @SAFE
 @given(data=st.data(), intro=hostile, notes=st.lists(hostile, max_size=30), text=hostile)
 def test_every_reply_message_is_within_limits_and_escaped(
@@ -138,6 +142,7 @@ def test_every_reply_message_is_within_limits_and_escaped(
     assert len(told.message["text"]) <= bk.MESSAGE_TEXT_MAX and "<" not in told.message["text"]
 
 
+@pytest.mark.slow
 @SAFE
 @given(data=st.data(), line=hostile)
 def test_an_answered_question_message_stays_within_limits(data: st.DataObject, line: str) -> None:

@@ -84,6 +84,7 @@ def test_a_failed_lookup_fails_closed_and_is_not_cached(emulator: SlackEmulator,
     assert grouped.group_members() == {"UGROUP"}
 
 
+@pytest.mark.slow
 def test_timeouts_and_dropped_connections_fail_closed_too(emulator: SlackEmulator) -> None:
     """Not only Slack's API errors: a lookup that times out or can't connect counts as "no" (and isn't cached)."""
     slow = SlackAccess(

@@ -177,6 +177,7 @@ def test_item_line_links_and_dms() -> None:
     assert lb.item_line(item, None).startswith("`abc`")
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=hostile, note=hostile)
 def test_summary_blocks_are_within_limits_and_escaped(text: str, note: str) -> None:
@@ -274,6 +275,7 @@ def test_digest_counts_every_item_it_could_not_list() -> None:
     assert f"…and {20 - listed} more" in text
 
 
+@pytest.mark.slow
 def test_summary_of_an_intake_in_progress_has_no_decision_buttons() -> None:
     store = Store(":memory:")
     reply = Advisor(store).handle(ConversationKey("slack", "T1", "C1", "1.1"), "UREQ", "an assistant for support")

@@ -57,6 +57,7 @@ def interact(app: AdvisorApp, payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(response.body) if response.body else {}
 
 
+@pytest.mark.slow
 def test_a_decision_and_the_requesters_notice_are_saved_together(
     served: tuple[AdvisorApp, Services, SlackEmulator], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -100,6 +100,7 @@ def test_malformed_bodies_are_refused(teams: Teams, body: bytes, status: int) ->
     assert got == status
 
 
+@pytest.mark.slow
 def test_redelivered_activity_is_handled_once(teams: Teams, services: Services) -> None:
     chat = Chat.personal()
     activity = teams.message(chat, DANA, FULL)

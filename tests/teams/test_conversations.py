@@ -10,7 +10,7 @@ from bot.services import Services
 from tests.teams.harness import Chat, Connector, Sent, Teams, User, actions, card_text
 from tests.teams.schema import assert_valid_card
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 FULL = (
     "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "

@@ -28,7 +28,7 @@ from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
 from tests.teams.harness import Chat, Sent, Teams, User
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 SECRET = "cross-platform-secret"
 SCENARIOS = [

@@ -141,6 +141,7 @@ def post(secured: tuple[AgentServer, Services], connector: Connector, bearer: st
     return status, sent, services.store.db.table("conversations").count
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["signed with another key", "for another bot", "from another issuer", "expired"])
 def test_tokens_that_fail_validation_are_refused(
     secured: tuple[AgentServer, Services],

@@ -80,6 +80,7 @@ def restore_logging() -> Iterator[None]:
         logging.getLogger(name).setLevel(was)
 
 
+@pytest.mark.slow
 def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
 ) -> None:
