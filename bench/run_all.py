@@ -18,6 +18,7 @@ ORDER = [
     "bench_core.py",
     "bench_reader.py",
     "bench_advice.py",
+    "bench_conversations.py",
     "bench_retrieval.py",
     "bench_llm.py",
     "bench_digest.py",

@@ -108,7 +108,10 @@ def chat(today: dt.datetime | None) -> None:
     svc = services()
     svc.advisor.today = _today(today)
     key = ConversationKey("cli", "local", os.environ.get("USER", "user"), f"chat-{os.getpid()}-{id(svc)}")
-    click.echo("Describe the AI feature you want to build. Commands: recommend now, why?, new project, restart, quit.")
+    click.echo(
+        "Describe the AI feature you want to build. "
+        "Commands: recommend now, why?, new project: …, new (or restart), quit."
+    )
     while True:
         try:
             text = click.prompt("you", prompt_suffix="> ", default="", show_default=False)

@@ -98,3 +98,32 @@ def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Pa
     for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT"):
         assert f"| `{command}` |" in result.stdout
     assert "wall ÷ anchor" in result.stdout and "load average" in result.stdout
+
+
+def test_the_conversation_corpus_is_well_formed_and_scored_per_kind() -> None:
+    from bench import bench_conversations as bc
+    from bot.advisor.message_kind import MESSAGE_KINDS
+
+    conversations = [c for path in bc.PARTS.values() for c in bc.load(path)]
+    assert len(conversations) >= 30 and len({c["id"] for c in conversations}) == len(conversations)
+    for conv in conversations:
+        kinds = {t["kind"] for t in conv["turns"]}
+        assert kinds <= set(MESSAGE_KINDS) and len(kinds) >= 3, conv["id"]
+        assert conv["approach"] in {"prompt_engineering", "fine_tuning", "hybrid"}
+    covered = {t["kind"] for c in conversations for t in c["turns"]}
+    assert covered == set(MESSAGE_KINDS)
+    got = {"kinds": [("answer", "answer", "x"), ("command", "answer", "y")], "approach": "hybrid"}
+    per_kind, right, total = bc.score([({"approach": "hybrid"}, got)])
+    assert per_kind["answer"] == (1, 1) and per_kind["command"] == (0, 1) and (right, total) == (1, 1)
+
+
+def test_a_benchmark_conversation_plays_through_the_core(fresh_store: object) -> None:
+    from bench import bench_conversations as bc
+    from bot.workflows.conversation import Advisor
+    from tests.conftest import TODAY
+
+    advisor = Advisor(fresh_store, today=TODAY)  # type: ignore[arg-type]
+    conv = next(c for c in bc.load(bc.PARTS["tuned"]) if c["id"] == "t06")
+    got = bc.run(advisor, conv)
+    assert [heard for _, heard, _ in got["kinds"]] == [t["kind"] for t in conv["turns"]]
+    assert got["approach"] == conv["approach"]

@@ -151,3 +151,27 @@ def test_chat_puts_each_questions_examples_under_it_and_renders_markup(runner: C
     second = next(n for n, line in enumerate(lines) if line.startswith("2. "))
     assert second == first + 2 and lines[first + 1].strip().startswith("(e.g.")
     assert "*recommend now*" not in result.output and "recommend now" in result.output
+
+
+@pytest.mark.slow
+def test_chat_new_and_another_project_keep_the_previous_assessment(runner: CliRunner) -> None:
+    from bot.config import Settings
+    from bot.storage.store import Store
+
+    script = (
+        "We want a bot that answers questions about our leave policy, no labeled data, no ML team\n"
+        "new\n"
+        "we'd like to classify 2M shipping invoices a month, 90k labeled invoices, an ML team of 5\n"
+        "another idea: a tool that drafts replies to supplier emails\n"
+        "quit\n"
+    )
+    result = runner.invoke(main, ["chat", "--today", "2026-11-29"], input=script)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("The previous assessment is kept") == 2
+    store = Store(Settings().db_path)
+    uses = [str(store.latest_intake(row["id"]).known().get("use_case")) for row in store.assessments()]
+    store.close()
+    assert any("leave policy" in u for u in uses) and any("shipping invoices" in u for u in uses)
+    assert any("supplier emails" in u for u in uses)
+    exported = json.loads(runner.invoke(main, ["export", "--since", "all", "--format", "json"]).output)
+    assert {row["id"] for row in exported} >= {row["id"] for row in Store(Settings().db_path).assessments()}

@@ -41,18 +41,21 @@ def extract(
     turn: int | None = None,
     expecting: list[str] | None = None,
     today: dt.date | None = None,
+    opening: bool = False,
 ) -> Extraction:
     """Extract intake facts from one chat message.
 
     `expecting` names the fields the last question asked about: a short reply ("about 5k", "no") fills them, and a
     number with no owner of its own goes to them first. `today` anchors relative dates ("by Friday", "next
-    quarter"). Numbers with no clear owner come back in `unclear` for a confirming question.
+    quarter"). Numbers with no clear owner come back in `unclear` for a confirming question. The first sentence of
+    the first turn (or of an `opening` message: the first description after a greeting, a question or a restart)
+    is the use case.
     """
     cleaned = clean_text(text)
     out = read(cleaned, turn=turn, expecting=expecting, today=today or dt.date.today())
     if len(text) > MAX_TEXT:
         out.notes.insert(0, f"Only the first {MAX_TEXT:,} characters of a {len(text):,}-character message were read.")
-    if cleaned and turn in (None, 0, 1) and not expecting:
+    if cleaned and (opening or turn in (None, 0, 1)) and not expecting:
         use_case = _use_case(cleaned)
         if use_case:
             prov = Provenance(source="message", turn=turn, quote=use_case[:60])

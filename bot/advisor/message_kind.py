@@ -1,5 +1,9 @@
-"""What a message is, before what it says: a question about the topic, thanks or small talk, or "why not X?" about
-the recommendation. Everything else is read for facts (a description, an answer, a correction).
+"""What a message is, before what it says.
+
+Every message is one of `MESSAGE_KINDS`: a project description, an answer to the pending question, a correction,
+a question about the topic, a follow-up about the recommendation ("why?", "why not hybrid?", "what if …?"), thanks or
+small talk, or a command. The conversation core decides most of them from where the dialogue is (a pending
+question, a card already given); this module holds the text-only rules.
 
 The rules are deliberately narrow: a message about the asker's own project ("our", "we", "my") or one that states a
 number is read as a description, even when it ends with a question mark ("we have 20k examples, should we
@@ -9,11 +13,14 @@ fine-tune?").
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
 
 from bot.advisor.intake import Approach
 
 Kind = Literal["topic_question", "thanks", "why_not", "other"]
+MessageKind = Literal["description", "answer", "correction", "topic_question", "follow_up", "small_talk", "command"]
+MESSAGE_KINDS: tuple[MessageKind, ...] = get_args(MessageKind)
 
 _QUESTION_START = re.compile(
     r"^\s*+(?:what|whats|what's|how|when|which|who|where|is|are|can|could|does|do|should|would|will|explain|"
@@ -22,6 +29,10 @@ _QUESTION_START = re.compile(
 )
 # Words that make a question about the asker's own project, not about the topic.
 _OWN = re.compile(r"\b(?:our|we|we're|we've|my|us|i|i'm|i've|mine|ours)\b", re.I)
+_GREETING = re.compile(
+    r"^\W*+(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?:\s++(?:there|all|team|everyone|again))?\W*+$",
+    re.I,
+)
 _THANKS = re.compile(
     r"^\W*+(?:thanks?|thank you|thx|ty|cheers|great|perfect|cool|nice|awesome|got it|ok|okay|makes sense|"
     r"that's helpful|that helps|helpful|understood|sounds good|will do)\b[\w\s,.!'’-]{0,40}$",
@@ -29,6 +40,21 @@ _THANKS = re.compile(
 )
 _WHY_NOT = re.compile(r"^\W*+why\s++not\s++(?:just\s++|a\s++|an\s++)?(?P<x>hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning", "prompt": "prompt_engineering"}
+# A message that fixes an earlier answer rather than describing something new.
+_CORRECTION = re.compile(
+    r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|update|btw|by the way|oops|"
+    r"my mistake|my bad|to be precise|more like|rather than|not \S+ but|instead of|i misspoke|wrong)\b",
+    re.I,
+)
+# Words that say what is being built: a task, a kind of system, or the intent to build one.
+_PROJECT = re.compile(
+    r"\b(?:(?:we|i)\s++(?:want|need|plan|would like|'d like|are (?:building|planning|looking)|'re (?:building|"
+    r"planning|looking)|am building|'m building)|build(?:ing)?\s++(?:a|an|our)|"
+    r"(?:bot|chatbot|assistant|copilot|classifier|agent|tool|pipeline|system|feature|app|model)\s++(?:that|to|"
+    r"for|which)|classif\w*|categori[sz]\w*|summari[sz]\w*|extract\w*|draft\w*|generat\w*|triag\w*|rout(?:e|es|ing)|"
+    r"tag(?:s|ging)?|detect\w*|translat\w*|automat\w*|answer\w*\s++(?:\w+\s++){0,3}questions|chatbot|copilot)\b",
+    re.I,
+)
 
 
 def classify(text: str, *, has_facts: bool) -> Kind:
@@ -38,7 +64,7 @@ def classify(text: str, *, has_facts: bool) -> Kind:
     if has_facts:
         return "other"
     words = text.split()
-    if _THANKS.match(text) and len(words) <= 8:
+    if (_THANKS.match(text) or _GREETING.match(text)) and len(words) <= 8 and not names_a_task(text):
         return "thanks"
     asks = text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
     if asks and not _OWN.search(text) and len(words) >= 3:
@@ -53,3 +79,50 @@ def why_not_target(text: str) -> Approach | None:
         return None
     word = m.group("x").lower()
     return next(a for prefix, a in _APPROACH_WORDS.items() if word.startswith(prefix))
+
+
+def is_greeting(text: str) -> bool:
+    """True for a greeting on its own: "hi", "hello there" and the like."""
+    return bool(_GREETING.match(text))
+
+
+def is_correction(text: str) -> bool:
+    """True when the message says it fixes something said before ("actually we have 2000 examples")."""
+    return bool(_CORRECTION.search(text))
+
+
+def names_a_task(text: str) -> bool:
+    """True when the message says what is being built (a task, a kind of system, the intent to build one)."""
+    return bool(_PROJECT.search(text))
+
+
+def describes_project(text: str, facts: int) -> bool:
+    """True when a message with `facts` facts reads as a project of its own rather than an answer or a fix: it names
+    a task, or states three or more facts at once, in a sentence of some length, and doesn't say it corrects."""
+    if is_correction(text) or len(text.split()) < 6:
+        return False
+    return names_a_task(text) or facts >= 3
+
+
+def differing(known: Mapping[str, Any], stated: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The fields both the stored facts and a message state, and those of them whose values disagree (numbers that
+    differ by more than half, any other value that isn't equal). The use case is text, never compared."""
+    shared = sorted(f for f in stated if f in known and f != "use_case" and known[f] is not None)
+    return shared, [f for f in shared if not _same(known[f], stated[f])]
+
+
+def contradicts(text: str, known: Mapping[str, Any], stated: Mapping[str, Any]) -> bool:
+    """True when a message describes another project: it names a task, doesn't say it corrects anything, and most
+    of the facts it shares with the stored ones (at least two) disagree. "Actually we have 2000 examples" never
+    does: it says it corrects, and one fact is not most of a project."""
+    if is_correction(text) or not names_a_task(text):
+        return False
+    shared, changed = differing(known, stated)
+    return len(changed) >= 2 and 2 * len(changed) > len(shared)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, int | float) or not isinstance(b, int | float):
+        return bool(a == b)
+    low, high = sorted((abs(float(a)), abs(float(b))))
+    return high <= 1.5 * low if low else high == 0

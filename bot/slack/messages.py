@@ -12,7 +12,8 @@ HELP = (
     f"• `{COMMAND} status` lists your assessments\n"
     f"• `{COMMAND} digest [7d|30d|all] [#channel]` (leads) lists the assessments in your channels\n"
     f"• `{COMMAND} help` shows this\n"
-    "Or mention me with a description of the AI feature you want to build, or send me a direct message. "
+    "Or mention me with a description of the AI feature you want to build, or send me a direct message "
+    "(each project gets its own thread). "
     "Say *summary* in an assessment's thread (or use the *Summarize for leads* shortcut) for a summary for leads."
 )
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Here is what I can do:\n\n"

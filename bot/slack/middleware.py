@@ -15,7 +15,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from bot.services import Services
 from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
-from bot.slack.replies import DM_THREAD, Turn, queue_turn
+from bot.slack.replies import TOP_LEVEL, Turn, queue_turn, reply_thread_of
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,8 @@ def route_conversations(services: Services) -> Callable[..., BoltResponse | None
 def route_event(body: dict[str, Any], bot_user_id: str | None, services: Services) -> Turn | None:
     """Which conversation an event continues, if any.
 
-    Mentions start or continue the thread's conversation; DMs always talk to the advisor; replies in a
-    channel thread continue it only when the thread already has a conversation.
+    Mentions start or continue the thread's conversation; DMs always talk to the advisor (each project in a
+    thread of its own); replies in a channel thread continue it only when the thread already has a conversation.
     """
     event = body.get("event") or {}
     team = str(body.get("team_id") or event.get("team") or "")
@@ -133,8 +133,18 @@ def route_event(body: dict[str, Any], bot_user_id: str | None, services: Service
         thread = str(thread_ts or ts)
         return Turn(ConversationKey("slack", team, channel, thread), user, text, channel, ts, thread)
     if event.get("channel_type") == "im":
-        key = ConversationKey("slack", team, channel, str(thread_ts or DM_THREAD))
-        return Turn(key, user, text, channel, ts, str(thread_ts) if thread_ts else None)
+        if thread_ts:
+            return Turn(
+                ConversationKey("slack", team, channel, str(thread_ts)), user, text, channel, ts, str(thread_ts)
+            )
+        # A top-level DM: a description opens a thread under itself; questions and thanks are answered where they
+        # are; answers and follow-ups continue the user's latest assessment in its thread.
+        key = services.advisor.route_top_level(ConversationKey("slack", team, channel, ts), user, text)
+        if key is None:
+            return Turn(ConversationKey("slack", team, channel, TOP_LEVEL), user, text, channel, ts, None)
+        conv = services.store.find_conversation(str(key))
+        reply_thread = reply_thread_of(conv) if conv is not None else key.thread
+        return Turn(key, user, text, channel, ts, reply_thread)
     if not thread_ts:
         return None  # channel chatter
     if bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""):

@@ -34,7 +34,8 @@ from bot.workflows.summary import STATUS_LABELS, stale_decision
 log = logging.getLogger(__name__)
 
 POSTED_WAIT = 1.0  # seconds a click may wait for its question message's ts to be recorded
-DM_THREAD = "dm"  # the conversation key's thread for top-level messages in a direct message
+DM_THREAD = "dm"  # the thread of the one conversation a DM's top-level messages shared before DMs had threads
+TOP_LEVEL = "top"  # the inbox key's thread for top-level DM messages that belong to no assessment
 ANSWERING = "answering"  # a question answered: its message is rebuilt from stored state when queued ...
 ANSWERED = "answered"  # ... as this update (kept stored, like the question round it changes)
 
@@ -349,6 +350,9 @@ def answer(services: Services, item: dict[str, Any]) -> Outcome:
         if item["kind"] == "answer":
             reply = services.advisor.answer(p["conversation_id"], p["user"], p["field"], p["value"])
             outgoing = [*_answered_update(p), render(reply)]
+        elif p["key"]["thread"] == TOP_LEVEL:  # a DM message that belongs to no assessment (middleware routes)
+            reply = services.advisor.answer_outside(p["text"])
+            outgoing = [render(reply)]
         else:
             reply = services.advisor.handle(ConversationKey(**p["key"]), p["user"], p["text"])
             outgoing = [render(reply)]
@@ -373,7 +377,7 @@ def answer(services: Services, item: dict[str, Any]) -> Outcome:
             "text": p.get("text"),
         },
     )
-    return Outcome([Addressed(channel, thread, conversation_id, o) for o in outgoing], restore=restore)
+    return Outcome([Addressed(channel, thread, conversation_id or None, o) for o in outgoing], restore=restore)
 
 
 def give_up(services: Services, item: dict[str, Any]) -> Outcome:

@@ -137,6 +137,18 @@ class Store:
         with self.transaction() as db:
             update_row(db, "conversations", conversation_id, encoded)
 
+    def latest_conversation(self, platform: str, team: str, channel: str, user: str) -> dict[str, Any] | None:
+        """The user's most recently active conversation in a channel (or DM), leaving out archived ones (their key
+        ends in `#n`, see `archive_conversation`)."""
+        with self._lock:
+            rows = select_rows(
+                self.db,
+                "select * from conversations where platform = ? and team = ? and channel = ? and user = ? "
+                "and instr(key, '#') = 0 order by updated_at desc, rowid desc limit 1",
+                [platform, team, channel, user],
+            )
+        return _decode(rows[0]) if rows else None
+
     def conversations_for_user(self, user: str, limit: int = 10) -> list[dict[str, Any]]:
         """A user's most recent conversations."""
         with self._lock:

@@ -56,6 +56,7 @@ class Reply(BaseModel):
     notes: list[str] = Field(default_factory=list)
     intake: dict[str, Any] = Field(default_factory=dict)
     recommendation_id: int | None = None
+    heard: message_kind.MessageKind | None = None  # what the message was taken for (None: a button or a form)
 
 
 # Whole-message commands. Possessive quantifiers (`*+`) never give back what they matched, so a long run of spaces
@@ -81,6 +82,9 @@ _KEEP = re.compile(
     r"do\s++it|go\s++with\s++(?:it|that))\b",
     re.I,
 )
+_NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature first."
+_NEW = "A new project: a new assessment."
+_DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
 _WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
 _HELP = re.compile(r"^\s*+(?:help|\?|what can you do\??)\s*+$", re.I)
 _UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b", re.I)
@@ -168,19 +172,82 @@ class Advisor:
         with self._lock(str(key)), self._llm_turn():
             conv = self.store.find_conversation(str(key)) or self._new_conversation(key, user)
             restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
-            if not (restart or new_project) or not (conv["turns"] or conv["version"]):
+            said = bool(conv["turns"] or conv["version"])
+            if not (restart or new_project):
+                if said and not _WHAT_IF.match(text) and self._another_project(conv, text):
+                    return self._start_another(key, user, conv, text, text, _DIFFERENT)
+                return self._handle(conv, user, text)
+            if not said:
                 return self._handle(conv, user, text[new_project.end() :] if new_project else text)
-            # One assessment per project: the previous one is kept as it is (summaries, digests, export).
-            self.store.archive_conversation(conv["id"])
-            kept = f"The previous assessment is kept (ID {conv['id']})."
-            fresh = self._new_conversation(key, user)
             rest = text[new_project.end() :].strip() if new_project else ""
-            if not rest:
-                intro = "Starting over." if restart else "A new project: a new assessment."
-                self.store.add_turn(fresh["id"], "user", text[:MAX_TEXT])
-                return Reply(kind="message", conversation_id=fresh["id"], text=f"{intro} {kept} {HELP_TEXT}")
-            reply = self._handle(fresh, user, rest)
-            return reply.model_copy(update={"notes": [f"A new project: a new assessment. {kept}", *reply.notes]})
+            return self._start_another(key, user, conv, text, rest, "Starting over." if restart else _NEW)
+
+    def route_top_level(self, where: ConversationKey, user: str, text: str) -> ConversationKey | None:
+        """Which assessment a top-level message belongs to, in a chat where each project gets its own thread (a
+        Slack DM); `where` is the key a new assessment would get (the message's own thread).
+
+        A description (or "new project: …") starts a new one at `where`; help, a bare "new project", a question
+        about the topic and thanks belong to none (None: `answer_outside` answers them); anything else (an answer,
+        a correction, "why?", "what if …?") continues the user's latest assessment in this chat, or starts one when
+        there is none. A new assessment is created at once, so a message that follows before this one is answered
+        finds it. Deterministic and quick: adapters call it before acknowledging the platform.
+        """
+        text = text[: 4 * MAX_TEXT]
+        cleaned = clean_text(text)
+        if _outside(text, cleaned) is not None:
+            return None
+        if _NEW_PROJECT.match(text):
+            return self._opened(where, user)
+        found = extract(text, turn=1, today=self.today)
+        stated = [f for f in found.facts if f.field != "use_case"]
+        if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
+            kind = message_kind.classify(cleaned, has_facts=False)
+            if (kind == "topic_question" and self.answer_topic is not None) or (kind == "thanks" and not stated):
+                return None
+        latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
+        if latest is None or message_kind.describes_project(cleaned, len(stated)):
+            return self._opened(where, user)
+        return ConversationKey(latest["platform"], latest["team"], latest["channel"], latest["thread"])
+
+    def _opened(self, key: ConversationKey, user: str) -> ConversationKey:
+        self._new_conversation(key, user)  # returns the existing one for a redelivered message
+        return key
+
+    def answer_outside(self, text: str) -> Reply:
+        """The reply to a top-level message that belongs to no assessment (see `route_top_level`); stores nothing."""
+        cleaned = clean_text(text)
+        with self._llm_turn():
+            command = _outside(text, cleaned)
+            if command is not None:
+                return Reply(kind="message", conversation_id="", text=command, heard="command")
+            if message_kind.classify(cleaned, has_facts=False) == "thanks":
+                return Reply(kind="message", conversation_id="", text=_small_talk_text(cleaned), heard="small_talk")
+            if self.answer_topic is None:
+                return Reply(kind="message", conversation_id="", text=HELP_TEXT, heard="command")
+            return Reply(kind="message", conversation_id="", text=self.answer_topic(cleaned), heard="topic_question")
+
+    def _another_project(self, conv: dict[str, Any], text: str) -> bool:
+        """Whether a message describes another project than the stored facts (most facts it shares disagree)."""
+        known = self.store.latest_intake(conv["id"]).known()
+        if not conv["version"] or len(known) < 2:
+            return False
+        found = extract(text, turn=conv["turns"] + 1, today=self.today)
+        stated = {f.field: f.value for f in found.facts if f.field != "use_case"}
+        return message_kind.contradicts(clean_text(text), known, stated)
+
+    def _start_another(
+        self, key: ConversationKey, user: str, conv: dict[str, Any], text: str, rest: str, intro: str
+    ) -> Reply:
+        """Archive the conversation at `key` and start a new one there, with `rest` (of the message `text`) as its
+        first message. One assessment per project: the previous one is kept as it is (summaries, digests, export)."""
+        self.store.archive_conversation(conv["id"])
+        note = f"{intro} The previous assessment is kept (ID {conv['id']})."
+        fresh = self._new_conversation(key, user)
+        if not rest:
+            self.store.add_turn(fresh["id"], "user", text[:MAX_TEXT])
+            return Reply(kind="message", conversation_id=fresh["id"], text=f"{note} {HELP_TEXT}", heard="command")
+        reply = self._handle(fresh, user, rest)
+        return reply.model_copy(update={"notes": [note, *reply.notes], "heard": "description"})
 
     def _new_conversation(self, key: ConversationKey, user: str) -> dict[str, Any]:
         return self.store.create_conversation(
@@ -224,25 +291,20 @@ class Advisor:
 
     def _handle(self, conv: dict[str, Any], user: str, text: str) -> Reply:
         cid = conv["id"]
-        if not clean_text(text):
-            return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
-        if _HELP.match(text):
-            return Reply(kind="message", conversation_id=cid, text=HELP_TEXT)
+        if not clean_text(text) or _HELP.match(text):
+            return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
         turn = self.store.add_turn(cid, "user", text[:MAX_TEXT])
         self.store.update_conversation(cid, turns=turn)
         if _RESTART.match(text):  # nothing said yet: nothing to keep
-            return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT)
+            return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
         if message_kind.why_not_target(text):
-            return self._why_not(cid, text)
+            return self._why_not(cid, text).model_copy(update={"heard": "follow_up"})
         if _WHY.match(text):
-            rec = self.store.latest_recommendation(cid)
+            rec, so_far = self._so_far(cid)
             if rec is None:
-                return Reply(
-                    kind="message",
-                    conversation_id=cid,
-                    text="I haven't recommended anything yet. Tell me about the feature first.",
-                )
-            return Reply(kind="message", conversation_id=cid, text=explanation_text(rec), recommendation=rec)
+                return Reply(kind="message", conversation_id=cid, text=_NOTHING_YET, heard="follow_up")
+            why = so_far + explanation_text(rec)
+            return Reply(kind="message", conversation_id=cid, text=why, recommendation=rec, heard="follow_up")
         if _NOW.match(text):
             intake = self.store.latest_intake(cid)
             if not intake.known():
@@ -250,28 +312,30 @@ class Advisor:
                     kind="message",
                     conversation_id=cid,
                     text="I need at least a short description of the feature first. " + HELP_TEXT,
+                    heard="command",
                 )
-            return self._deliver(
-                conv, intake, conv["version"] or self.store.save_intake(cid, intake, "recommend now"), []
-            )
-        first = conv["turns"] == 0 and not conv["version"]
+            version = conv["version"] or self.store.save_intake(cid, intake, "recommend now")
+            return self._deliver(conv, intake, version, []).model_copy(update={"heard": "command"})
+        first = not conv["version"]  # nothing stored yet: a greeting, a question or "restart" may have come first
         supposed = _pending_what_if(conv["expecting"], turn)
         if supposed is not None:
             left = [e for e in conv["expecting"] if not e.startswith(_WHAT_IF_PREFIX)]
             self.store.update_conversation(cid, expecting=left)
             conv = self.store.get_conversation(cid)
             if _KEEP.match(text):  # "yes, keep it": the what-if's facts become the answers
-                return self._continue(conv, supposed, [], reason=f"turn {turn}: kept a what-if")
+                kept = self._continue(conv, supposed, [], reason=f"turn {turn}: kept a what-if")
+                return kept.model_copy(update={"heard": "follow_up"})
         what_if = _WHAT_IF.match(text)
-        if what_if and self.store.latest_recommendation(cid) is not None:
-            return self._what_if(conv, what_if.group("rest"), turn)
+        if what_if and self._so_far(cid)[0] is not None:
+            return self._what_if(conv, what_if.group("rest"), turn).model_copy(update={"heard": "follow_up"})
         pending = confirm.pending(conv["expecting"])
         expecting = [e for e in conv["expecting"] if not confirm.is_entry(e)] or None
         if pending is not None:
             resolved = confirm.resolve(pending, text, turn=turn)
             if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
-                return self._continue(conv, resolved, [], reason=f"turn {turn}: confirmed")
-        found = extract(text, turn=turn, expecting=expecting, today=self.today)
+                confirmed = self._continue(conv, resolved, [], reason=f"turn {turn}: confirmed")
+                return confirmed.model_copy(update={"heard": "answer"})
+        found = extract(text, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         facts = found.facts
@@ -284,13 +348,15 @@ class Advisor:
             if kind == "topic_question" and self.answer_topic is not None:
                 return self._topic_answer(cid, clean_text(text))  # answered; an intake under way stays where it was
             if kind == "thanks" and not stated:  # "great" can answer "how clean are the labels?"
-                return self._small_talk(conv)
+                return self._small_talk(conv, clean_text(text))
         if not first and not expecting:
             facts = stated
+        heard = _heard(first, text, self.store.latest_intake(cid).known(), facts)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             self.store.update_conversation(cid, asked=sorted(set(conv["asked"]) | found.addressed))
             conv = self.store.get_conversation(cid)
-        return self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+        reply = self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+        return reply.model_copy(update={"heard": heard})
 
     def _what_if(self, conv: dict[str, Any], rest: str, turn: int) -> Reply:
         """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
@@ -298,7 +364,7 @@ class Advisor:
         cid = conv["id"]
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
-        current = self.store.latest_recommendation(cid)
+        current, _ = self._so_far(cid)
         if not facts or current is None:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
@@ -324,9 +390,9 @@ class Advisor:
         assert self.answer_topic is not None
         text = self.answer_topic(question)
         self.store.add_turn(cid, "bot", text)
-        return Reply(kind="message", conversation_id=cid, text=text)
+        return Reply(kind="message", conversation_id=cid, text=text, heard="topic_question")
 
-    def _small_talk(self, conv: dict[str, Any]) -> Reply:
+    def _small_talk(self, conv: dict[str, Any], said: str) -> Reply:
         if conv["state"] == "recommended":
             text = (
                 'Glad it helps. Ask "why?" or "why not hybrid?" for the reasoning, correct any answer '
@@ -335,20 +401,27 @@ class Advisor:
         elif conv["version"]:
             text = "Thanks. Answer the questions above when you can, or say *recommend now*."
         else:
-            text = "You're welcome. Describe the AI feature you want to build whenever you're ready."
+            text = _small_talk_text(said)
         self.store.add_turn(conv["id"], "bot", text)
-        return Reply(kind="message", conversation_id=conv["id"], text=text)
+        return Reply(kind="message", conversation_id=conv["id"], text=text, heard="small_talk")
+
+    def _so_far(self, cid: str) -> tuple[engine.Recommendation | None, str]:
+        """The latest recommendation; before the card, the one the facts known so far give (not stored), with a
+        line saying it isn't final; None when nothing is known yet."""
+        rec = self.store.latest_recommendation(cid)
+        if rec is not None:
+            return rec, ""
+        intake = self.store.latest_intake(cid)
+        if not [f for f in intake.known() if f != "use_case"]:
+            return None, ""
+        return engine.recommend(intake), "Not final yet (I still have questions), but from what you've said so far:\n"
 
     def _why_not(self, cid: str, text: str) -> Reply:
-        rec = self.store.latest_recommendation(cid)
+        rec, so_far = self._so_far(cid)
         target = message_kind.why_not_target(text)
         if rec is None or target is None:
-            return Reply(
-                kind="message",
-                conversation_id=cid,
-                text="I haven't recommended anything yet. Tell me about the feature first.",
-            )
-        reply = why_not_text(rec, target)
+            return Reply(kind="message", conversation_id=cid, text=_NOTHING_YET)
+        reply = so_far + why_not_text(rec, target)
         self.store.add_turn(cid, "bot", reply)
         return Reply(kind="message", conversation_id=cid, text=reply, recommendation=rec)
 
@@ -426,6 +499,34 @@ class Advisor:
             intake=intake.known(),
             recommendation_id=rec_id,
         )
+
+
+def _heard(first: bool, text: str, known: dict[str, Any], facts: list[Fact]) -> message_kind.MessageKind:
+    """What a message read for facts was: the first words of a project, a fix of something known (or said as
+    one), or an answer (to the pending question, or a fact added after the card)."""
+    if first:
+        return "description"
+    stated = {f.field: f.value for f in facts if f.field != "use_case"}
+    if message_kind.is_correction(clean_text(text)) or message_kind.differing(known, stated)[1]:
+        return "correction"
+    return "answer"
+
+
+def _outside(text: str, cleaned: str) -> str | None:
+    """The answer to a top-level command that needs no assessment: help, or a bare "new project"."""
+    new_project = _NEW_PROJECT.match(text)
+    if _RESTART.match(text) or (new_project is not None and not text[new_project.end() :].strip()):
+        return "Send me the new project's description: each project gets its own thread. " + HELP_TEXT
+    if not cleaned or _HELP.match(text):
+        return HELP_TEXT
+    return None
+
+
+def _small_talk_text(said: str) -> str:
+    """The answer to thanks or a greeting before any project was described."""
+    if message_kind.is_greeting(said):
+        return "Hello! Describe the AI feature you want to build, and I'll recommend how to build it."
+    return "You're welcome. Describe the AI feature you want to build whenever you're ready."
 
 
 def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:

@@ -334,3 +334,10 @@ def test_response_time_targets(text: str, ms: int) -> None:
 def test_a_duration_in_seconds_is_not_a_deadline_and_a_deadline_is_not_latency() -> None:
     got = read("launch in 6 weeks; each answer within 3 seconds")
     assert got["deadline_weeks"] == 6 and got["latency_p95_ms"] == 3000
+
+
+@pytest.mark.parametrize(
+    "text", ["pretty clean, each one was reviewed by an auditor", "the one we bought is labeled by hand"]
+)
+def test_one_as_a_pronoun_is_not_a_count(text: str) -> None:
+    assert "labeled_examples" not in extract(text).values()

@@ -105,10 +105,11 @@ def test_dm_conversation(server: Server, slack: SlackClient) -> None:
     event = sr.message("hi, we want to summarise sales calls", channel=dm, channel_type="im")
     slack.post_event(sr.event_body(event))
     first = wait_posts(emulator, dm)[0]
-    assert "thread_ts" not in first.params or first.params["thread_ts"] is None
+    assert first.params["thread_ts"] == event["ts"]  # a project description opens a thread of its own
+    # "recommend now" at the top level goes to the latest assessment, in its thread
     slack.post_event(sr.event_body(sr.message("recommend now", channel=dm, channel_type="im")))
     replies = wait_posts(emulator, dm, 2)
-    assert is_card(replies[-1])
+    assert is_card(replies[-1]) and replies[-1].params["thread_ts"] == event["ts"]
 
 
 def test_channel_chatter_bots_edits_and_deletions_are_ignored(server: Server, slack: SlackClient, channel: str) -> None:

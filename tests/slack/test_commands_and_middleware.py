@@ -103,8 +103,12 @@ def test_routing(services: Services) -> None:
     services.advisor.handle(turn.key, "U123", "hi")
     assert route_event(reply, "UBOT", services) is not None
     assert route_event(sr.event_body(sr.message("x", channel="C1")), "UBOT", services) is None
-    dm = route_event(sr.event_body(sr.message("x", channel="D1", channel_type="im")), "UBOT", services)
-    assert dm is not None and dm.reply_thread is None
+    # DMs: a description opens a thread under itself; thanks is answered at the top level, with no assessment
+    event = sr.message("we want a bot that drafts replies to supplier emails", channel="D1", channel_type="im")
+    dm = route_event(sr.event_body(event), "UBOT", services)
+    assert dm is not None and dm.key.thread == dm.reply_thread == event["ts"]
+    thanks = route_event(sr.event_body(sr.message("thanks!", channel="D1", channel_type="im")), "UBOT", services)
+    assert thanks is not None and thanks.reply_thread is None and thanks.key.thread == "top"
 
 
 @pytest.fixture

@@ -216,6 +216,9 @@ def _quantity_at(tokens: list[Token], i: int) -> Quantity | None:
     )
 
 
+_PRONOUN_ONE = frozenset({"each", "every", "any", "no", "the", "this", "that", "which", "another", "some"})
+
+
 def _value_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | None:
     """(value, index after it, vague) for the number starting at token `i`, or None."""
     if i >= len(tokens):
@@ -225,6 +228,8 @@ def _value_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | N
         return _digits_at(tokens, i)
     if tok.kind != "word":
         return None
+    if tok.text == "one" and _at(tokens, i - 1) in _PRONOUN_ONE:
+        return None  # "each one was reviewed", "the one we use": a pronoun, not a quantity
     # "half a million", "half a mil"; "half a year" (the unit is read by the caller)
     if tok.text == "half" and _at(tokens, i + 1) in {"a", "an"}:
         if _at(tokens, i + 2) in _SCALES:
