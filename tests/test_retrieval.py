@@ -491,6 +491,7 @@ def _statements(index: KnowledgeIndex) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_enrich_is_cached_for_cards_that_lean_the_same_way(index: KnowledgeIndex) -> None:
     rec, intake = _rec(**TOGAL_FIT)
     first = enrich(rec, intake, index)
@@ -540,6 +541,7 @@ def test_cached_results_follow_another_process_reindexing(kdir: Path, data_dir: 
         writer.close()
 
 
+@pytest.mark.slow
 def test_advisor_assess_carries_citations(data_dir: Path) -> None:
     from bot.config import Settings
     from bot.services import Services
@@ -607,6 +609,7 @@ def test_cli_search_json() -> None:
     assert data["results"][0]["source"].startswith("knowledge/")
 
 
+@pytest.mark.slow
 def test_cli_search_text_and_hostile() -> None:
     result = _run(["search", "-k", "1", "--", 'NEAR("audit', "*", "-x:"])
     assert result.exit_code == 0 and "§" in result.output

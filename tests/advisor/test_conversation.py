@@ -46,6 +46,7 @@ def test_unsure_answers_still_end_in_a_card(advisor: Advisor) -> None:
     assert reply.recommendation and reply.recommendation.confidence < 0.6
 
 
+@pytest.mark.slow
 def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
     reply = advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
     field = reply.questions[0].field

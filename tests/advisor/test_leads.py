@@ -114,6 +114,7 @@ def test_decisions_need_a_recommendation_a_known_id_and_a_short_note(advisor: Ad
     assert advisor.store.audit(cid) == [] and advisor.store.audit(thin) == []
 
 
+@pytest.mark.slow
 def test_digest_groups_visible_assessments_by_approach(advisor: Advisor, leads: Leads) -> None:
     ft = advisor.handle(key("CPUB", "3.1"), "U1", FINE_TUNE).conversation_id
     advisor.handle(key("CPUB", "3.2"), "U2", PROMPT)

@@ -49,6 +49,7 @@ def test_a_fine_tuning_lean_asks_what_could_still_rule_it_out() -> None:
     assert next_questions(settled) == []
 
 
+@pytest.mark.slow
 def test_a_step_is_never_asked_twice() -> None:
     first = next_questions(intake())
     asked = [q.field for q in first]

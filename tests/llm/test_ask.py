@@ -97,6 +97,7 @@ def test_without_a_model_nothing_is_sent(fake: FakeOpenAI, index: KnowledgeIndex
     assert fake.requests == []
 
 
+@pytest.mark.slow
 def test_nothing_found_makes_no_model_call(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
     assert svc.llm is not None
@@ -109,6 +110,7 @@ def _context(reply: dict[str, Any]) -> str:
     return json.dumps([b for b in reply["blocks"] if b["type"] == "context"])
 
 
+@pytest.mark.slow
 def test_slack_ask_reply_in_prose_and_offline(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
     offline, citations = query.answer(QUESTION, index)

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from langchain_openai import AzureChatOpenAI
 from pydantic import SecretStr
 
@@ -22,6 +23,7 @@ from tests.llm.test_llm_http import FINANCE
 KEY = "azure0123456789abcdef0123456789ab"
 
 
+@pytest.mark.slow
 def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
     settings = Settings(
         azure_openai_endpoint=fake.azure_endpoint,
@@ -50,6 +52,7 @@ def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
     assert fake.bodies()[0]["tools"][0]["function"]["name"] == "IntakeDraft"
 
 
+@pytest.mark.slow
 def test_azure_rejection_falls_back_offline(fake: FakeOpenAI) -> None:
     # A key the resource refuses (401) on every call: the advisor answers offline.
     fake.default = lambda body: {"status": 401}

@@ -102,6 +102,7 @@ def test_budget_survives_a_new_client_and_store(fake: FakeOpenAI, tmp_path: Path
     second.store.close()
 
 
+@pytest.mark.slow
 def test_cli_budget_spent_across_runs_answers_offline(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
     monkeypatch.setenv("ADVISOR_LLM_DAILY_CALLS", "2")

@@ -77,6 +77,7 @@ def test_misconfigured_tokens_are_named_with_the_fix(
     assert problem in result.output and fix in result.output and "to fix." in result.output
 
 
+@pytest.mark.slow
 def test_missing_scopes_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     scopes = [s for s in required_scopes() if s not in ("reactions:write", "im:history")]
     with SlackEmulator(scopes=scopes) as emu:

@@ -114,6 +114,7 @@ def test_ago_is_in_the_stored_timestamp_format() -> None:
     assert ago(7, at=at) == "2026-11-20T12:00:00.000+00:00"
 
 
+@pytest.mark.slow
 def test_serving_slack_keeps_house_from_the_start_without_a_retention(tmp_path: Path) -> None:
     with SlackEmulator() as emu:
         svc = services(tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=emu.url)

@@ -206,6 +206,7 @@ def test_a_failing_turn_changes_nothing_and_is_told(services: Services, monkeypa
     assert {k: v for k, v in after.items() if k != "outbox"} == {k: v for k, v in before.items() if k != "outbox"}
 
 
+@pytest.mark.slow
 def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path) -> None:
     path = tmp_path / "advisor.db"
     services = services_at(path)

@@ -169,6 +169,7 @@ def test_cost_estimates_render_for_any_volume(volume: int | None, examples: int 
 _kinds = st.sampled_from(["questions", "recommendation", "message", "notice", "update"])
 
 
+@pytest.mark.slow
 @given(kinds=st.lists(_kinds, max_size=8))
 def test_answering_together_keeps_one_next_step_and_every_message(kinds: list[str]) -> None:
     from bot.slack.replies import Outgoing

@@ -59,6 +59,7 @@ def test_card_from_arbitrary_text_is_within_limits_and_escaped(user_text: str, e
     assert "<!" not in dumped and "<@" not in dumped and "<http" not in dumped
 
 
+@pytest.mark.slow
 @given(text=hostile)
 def test_escape_and_clip(text: str) -> None:
     out = bk.safe(text, 100)

@@ -134,6 +134,7 @@ def _request(body: dict[str, object], retry: int | None = None) -> BoltRequest:
     return BoltRequest(body=raw, headers=headers)
 
 
+@pytest.mark.slow
 def test_middleware_drops_duplicates_and_noise(app: tuple[App, SlackEmulator]) -> None:
     bolt, emu = app
     body = sr.event_body(sr.app_mention("<@UBOT> a chatbot for docs", channel="C9"))

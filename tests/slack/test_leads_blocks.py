@@ -74,6 +74,7 @@ def crowded() -> Store:
     return store
 
 
+@pytest.mark.slow
 def test_digest_of_500_assessments_is_truncated_with_counts(crowded: Store) -> None:
     digest = build_digest(crowded, platform="slack", team="T1", period=parse_period("all"), can_see=lambda c: True)
     assert digest.total == 502

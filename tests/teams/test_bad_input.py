@@ -111,6 +111,7 @@ def test_redelivered_activity_is_handled_once(teams: Teams, services: Services) 
     assert counts(services) == before
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize(
     ("data", "reply"),
@@ -136,6 +137,7 @@ def test_bad_submissions_change_nothing(
     assert len(sent) == 1 and reply in sent[0].text, [s.text for s in sent]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize("verb", ["feedback", "adjust", "adjust_submit", "answer"])
 def test_another_conversations_id_is_refused(teams: Teams, assessment: tuple[Chat, str], verb: str) -> None:

@@ -164,6 +164,7 @@ def test_tokens_that_fail_validation_are_refused(
     assert len(key_lookups) == asked + 1  # it got as far as the key: refused by the checks after it
 
 
+@pytest.mark.slow
 def test_a_valid_token_is_accepted(
     secured: tuple[AgentServer, Services], connector: Connector, trusted: rsa.RSAPrivateKey, key_lookups: list[str]
 ) -> None:

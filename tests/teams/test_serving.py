@@ -41,6 +41,7 @@ def secured(tmp_path: Path) -> Iterator[tuple[AgentServer, Services]]:
     server.stop()
 
 
+@pytest.mark.slow
 def test_readyz_checks_the_database_and_knowledge_without_a_token(secured: tuple[AgentServer, Services]) -> None:
     server, services = secured
     status, report = http("GET", server.url + "/readyz")
