@@ -28,7 +28,7 @@ from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.questions import next_questions
 
 DEFAULT_FILE = Path(__file__).with_name("advice_cases.jsonl")
-DEV_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_scenarios.jsonl"
+DEV_FILE = h.eval_file("dev_scenarios.jsonl")
 BINS = ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 

@@ -12,7 +12,7 @@ At each size the operations below are timed in this process on the same database
 - follow-up: `Advisor.handle` with a new fact in a stored conversation (recomputes its card);
 - retrieval: `KnowledgeIndex.search(q, 3)` (its own index of knowledge/, not of conversations);
 - digest: `build_digest` over all time and over the last 7 days, with a `can_see` that allows every channel;
-- dedupe check: `Store.first_time` (runs on every Slack event);
+- dedupe check: `Store.mark_seen` (runs on every Slack event);
 - and, unless --no-serve, `ai-advisor serve` started on that database: ack p99 and event→card of 100 signed
   mentions at concurrency 10.
 
@@ -85,14 +85,14 @@ def seed(store: Store, templates: list[Template], start: int, stop: int) -> None
                 conv = store.create_conversation(
                     str(key), platform="slack", team=TEAM, channel=channel, thread=thread, user=f"U{i % 200:04d}"
                 )
-                cid = conv["id"]
+                cid = conv.id
                 store.add_turn(cid, "user", t.text)
                 version = store.save_intake(cid, t.intake, reason="turn 1")
                 rec_id = store.save_recommendation(cid, version, t.rec)
                 store.add_turn(cid, "bot", f"[recommendation: {t.rec.approach}]")
                 store.save_card(cid, channel, thread)
-                store.first_time(f"event:EvSEED{i:08d}")
-                store.first_time(f"message:{TEAM}:{channel}:{thread}")
+                store.mark_seen(f"event:EvSEED{i:08d}")
+                store.mark_seen(f"message:{TEAM}:{channel}:{thread}")
                 if i % 10 == 0:
                     store.set_feedback(cid, f"U{i % 200:04d}", "up" if i % 20 else "down", recommendation_id=rec_id)
                 if i % 20 == 0:
@@ -140,7 +140,7 @@ def measure_size(services: Services, size: int, seeded: int, reps: int) -> dict[
 
     # Read-only and cheap operations first, so the digests see exactly `size` conversations.
     return {
-        "dedupe check": timed(lambda rep: store.first_time(f"event:EvBENCH{size}x{rep}"), reps * 5),
+        "dedupe check": timed(lambda rep: store.mark_seen(f"event:EvBENCH{size}x{rep}"), reps * 5),
         "retrieval": timed(lambda rep: knowledge.search(QUESTIONS[rep % len(QUESTIONS)], 3), reps * 5),
         "digest (all time)": timed(digest(True), max(5, reps // 3)),
         "digest (7 days)": timed(digest(False), reps),

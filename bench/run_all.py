@@ -19,6 +19,7 @@ ORDER = [
     "bench_reader.py",
     "bench_advice.py",
     "bench_conversations.py",
+    "bench_crossover.py",
     "bench_retrieval.py",
     "bench_llm.py",
     "bench_digest.py",

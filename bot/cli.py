@@ -12,7 +12,8 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,8 +24,10 @@ from bot.errors import AdvisorError
 from bot.text import one_line, strip_controls
 
 if TYPE_CHECKING:
+    from bot.advisor.questions import Question
     from bot.advisor.tco import TcoAssumptions
     from bot.services import Services
+    from bot.workflows.conversation import Reply
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +63,8 @@ def services() -> Services:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
             raise click.ClickException(f"invalid setting: {problems}") from None
+        except AdvisorError as exc:  # e.g. a <NAME>_FILE secret that cannot be read
+            raise click.ClickException(one_line(str(exc))) from None
         ctx.find_root().obj = obj
     return obj
 
@@ -132,27 +137,33 @@ def chat(today: dt.datetime | None) -> None:
             click.echo(f"  Assessment {reply.conversation_id} (for `ai-advisor summary {reply.conversation_id}`)")
             click.echo('advisor> Ask "why?", correct an answer, or type quit.')
         else:
-            for note in reply.notes:
+            shows_notes = reply.kind == "questions" and not reply.worded  # a round from its parts ends with them
+            for note in [] if shows_notes else reply.notes:
                 if note not in reply.text:  # e.g. "A new project: a new assessment …" (Slack and Teams show notes too)
                     click.echo(f"advisor> {terminal_text(note)}")
-            _echo_questions(reply.text, reply.questions)
+            _echo_reply(reply)
 
 
-def _echo_questions(text: str, questions: list[Any]) -> None:
-    """A reply with each question's example answers right under it (in a model's wording, after the text)."""
-    hints = [q.hint or " / ".join(a.label for a in q.quick_answers) for q in questions]
-    lines = text.splitlines()
-    numbered = [f"{n}. {q.text}" for n, q in enumerate(questions, 1)]
-    if not questions or not all(line in lines for line in numbered):  # reworded by a model: keep its text whole
-        click.echo(f"advisor> {terminal_text(text)}")
-        lines, numbered = [], []
-    for n, line in enumerate(lines):
-        click.echo(f"{'advisor> ' if n == 0 else ''}{terminal_text(line)}")
-        if line in numbered and hints[numbered.index(line)]:  # a confirming question has none: answered in words
-            click.echo(f"          ({hints[numbered.index(line)]})")
-    if not lines:
-        for hint in filter(None, hints):
+def _echo_reply(reply: Reply) -> None:
+    """A message, or a question round from its parts: the intro, each question with its example answers right
+    under it, then the notes (a round a model reworded is shown in its wording, the examples after it)."""
+    if reply.kind != "questions" or reply.worded:
+        click.echo(f"advisor> {terminal_text(reply.text)}")
+        for hint in filter(None, map(_hint, reply.questions)):
             click.echo(f"          ({hint})")
+        return
+    rows = [terminal_text(reply.intro)] if reply.intro else []
+    for n, question in enumerate(reply.questions, 1):
+        rows.append(terminal_text(f"{n}. {question.text}"))
+        if hint := _hint(question):  # a confirming question has none: answered in words
+            rows.append(f"          ({hint})")
+    rows += [terminal_text(f"_{note}_") for note in reply.notes]
+    for n, row in enumerate(rows):
+        click.echo(f"{'advisor> ' if n == 0 else ''}{row}")
+
+
+def _hint(question: Question) -> str:
+    return question.hint or " / ".join(a.label for a in question.quick_answers)
 
 
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\n]{1,200})\*(?![\w*])|(?<![\w_])_([^_\n]{1,200})_(?![\w_])")
@@ -222,6 +233,10 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override one assumption.")
 @click.option("--use-case", "use_case", help="What it does, e.g. 'contract review' (sets tokens per request).")
 @click.option("--latency-ms", "latency_ms", type=click.IntRange(min=1), help="p95 latency target in milliseconds.")
+@click.option("--prompt-model", "prompt_model", metavar="NAME", help="Price preset of the prompted model.")
+@click.option("--tune-model", "tune_model", metavar="NAME", help="Price preset of the fine-tuned model.")
+@click.option("--self-host-model", "self_host_model", metavar="NAME", help="Open-weight preset for self-hosting.")
+@click.option("--list-models", is_flag=True, help="Print the price presets with their dates and sources.")
 @click.option("--explain", is_flag=True, help="Print every assumption with its value, source and date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @friendly_errors
@@ -233,11 +248,19 @@ def tco_cmd(
     overrides: tuple[str, ...],
     use_case: str | None,
     latency_ms: int | None,
+    prompt_model: str | None,
+    tune_model: str | None,
+    self_host_model: str | None,
+    list_models: bool,
     explain: bool,
     as_json: bool,
 ) -> None:
-    """3-year cost of prompting, fine-tuning and hybrid, and the crossover volume."""
-    from bot.advisor import tco
+    """3-year cost of prompting, fine-tuning and hybrid (and self-hosted and distillation shapes), and the crossover.
+
+    Presets (--prompt-model, --tune-model, --self-host-model) set a model's dated prices; --config and --set
+    override single assumptions after them.
+    """
+    from bot.advisor import prices, tco
     from bot.advisor.engine import profile_for
     from bot.advisor.intake import IntakeValues
 
@@ -250,7 +273,11 @@ def tco_cmd(
             pairs[name.strip()] = float(value)
         except ValueError:
             raise click.BadParameter(f"{item!r}: {value!r} is not a number", param_hint="--set") from None
-    assumptions = tco.load_assumptions(config or services().settings.advisor_tco_config, pairs)
+    if list_models:
+        _print_models(as_json)
+        return
+    presets = prices.preset_values(prompt_model, tune_model, self_host_model)
+    assumptions = tco.load_assumptions(config or services().settings.advisor_tco_config, {**presets, **pairs})
     if explain:
         _print_assumptions(assumptions, as_json)
         return
@@ -274,14 +301,35 @@ def tco_cmd(
             f"{tco.format_usd(cost.monthly_usd):>8}   "
             f"36 months {tco.format_usd(cost.total_usd):>8}"
         )
-    x = est.crossover_monthly_requests
-    click.echo(
-        f"Crossover: fine-tuning is cheaper above ~{tco.format_volume(x)} requests/month"
-        if x is not None
-        else "Crossover: none, fine-tuning is never cheaper per request at these prices"
-    )
+    for shape, cost in est.shapes.items():
+        click.echo(
+            f"  {shape:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
+            f"{tco.format_usd(cost.monthly_usd):>8}   "
+            f"36 months {tco.format_usd(cost.total_usd):>8}   ({tco.shape_label(est, shape)})"
+        )
+    statement = tco.crossover_statement(est)
+    click.echo(statement)
+    click.echo(tco.models_line(est))
+    click.echo(tco.shapes_line(est))
+    click.echo(tco.sources_summary(assumptions))
     for note in est.notes:
-        click.echo(f"note: {note}")
+        if note != statement:  # the estimate's notes end with the same statement
+            click.echo(f"note: {note}")
+
+
+def _print_models(as_json: bool) -> None:
+    """The price presets: name, kind, prices, hosted fine-tuning and whether it is still offered, date, source."""
+    from bot.advisor import prices
+
+    rows = prices.model_rows()
+    if as_json:
+        click.echo(json.dumps([row.model_dump() for row in rows], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'model':<14} {'kind':<12} {'as of':<8} prices")
+    for row in rows:
+        click.echo(f"{row.name:<14} {row.kind:<12} {row.as_of:<8} {row.prices}")
+        click.echo(f"{'':<36}fine-tuning: {row.fine_tuning}")
+        click.echo(f"{'':<36}source: {row.source}" + (f" {row.url}" if row.url else ""))
 
 
 def _print_assumptions(assumptions: TcoAssumptions, as_json: bool) -> None:
@@ -376,16 +424,43 @@ def ask(question: tuple[str, ...], as_json: bool) -> None:
         click.echo("\n(wording produced offline: the model's answer was not used)")
 
 
+WAIT_FOR_LOCK_OPTION = click.option(
+    "--wait-for-lock",
+    is_flag=True,
+    help="If another process serves this SQLite database, wait for it to exit instead of refusing to start.",
+)
+
+
+def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
+    """Hold the SQLite database for this serving process (DatabaseInUseError if another one serves it)."""
+    import logging
+
+    from bot.storage.single_node import SingleNodeLock
+
+    settings = services().settings
+    if getattr(settings, "database_url", None) or str(settings.db_path) == ":memory:":
+        return nullcontext()  # PostgreSQL: replicas share the database and claim work with row locks
+    log = logging.getLogger(__name__)
+    return SingleNodeLock(settings.db_path, command).acquire(
+        wait=wait, on_wait=lambda holder: log.info("waiting for %s to exit", holder.describe())
+    )
+
+
 @main.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=3000, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
 @click.option("--socket", "socket_mode", is_flag=True, help="Use Socket Mode (default when SLACK_APP_TOKEN is set).")
+@click.option(
+    "--health-port",
+    type=click.IntRange(1, 65535),
+    help="Socket Mode: serve GET /healthz, /readyz and /metrics on this port (HTTP mode serves them on --port, "
+    "so there it may only repeat --port: one command line for both modes, as in the container image).",
+)
+@WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve(port: int, host: str, socket_mode: bool) -> None:
+def serve(port: int, host: str, socket_mode: bool, health_port: int | None, wait_for_lock: bool) -> None:
     """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz, /readyz), or Socket Mode."""
     from bot.logs import configure as configure_logging
-    from bot.slack.app import build_app
-    from bot.slack.serve import serve_http, serve_socket_mode
 
     svc = services()
     settings = svc.settings
@@ -393,10 +468,48 @@ def serve(port: int, host: str, socket_mode: bool) -> None:
     socket_mode = socket_mode or settings.slack_app_token is not None
     if socket_mode and settings.slack_app_token is None:
         raise click.ClickException("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+    if health_port is not None and not socket_mode and health_port != port:
+        raise click.UsageError("--health-port is for Socket Mode; HTTP mode serves /healthz on --port")
+    with single_node("serve", wait_for_lock), slack_start_errors(settings.slack_api_url):
+        _serve_slack(svc, socket_mode, host, port, health_port)
+
+
+@contextmanager
+def slack_start_errors(api_url: str) -> Iterator[None]:
+    """Slack refusing the tokens, or not answering, at start-up: one line saying what to check (no traceback)."""
+    import socket
+    from urllib.error import URLError
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        yield
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        raise click.ClickException(
+            f"Slack refused to start the app ({error}): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN "
+            "(reinstall the app and copy them again), then run `ai-advisor doctor`"
+        ) from None
+    except (BoltError, SlackClientError) as exc:
+        raise click.ClickException(f"the Slack app could not start: {one_line(str(exc))}") from None
+    except (URLError, ConnectionError, TimeoutError, socket.gaierror) as exc:  # Slack's Web API not reachable
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise click.ClickException(
+            f"cannot reach Slack at {api_url} ({reason}): check the network, a proxy, or SLACK_API_URL"
+        ) from None
+
+
+def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int, health_port: int | None) -> None:
+    from bot.slack.app import build_app
+    from bot.slack.serve import serve_http, serve_socket_mode
+
+    settings = svc.settings
     app = build_app(svc, socket_mode=socket_mode)
     if socket_mode:
         assert settings.slack_app_token is not None
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        health = (host, health_port) if health_port is not None else None
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value(), health=health)
     else:
         assert settings.slack_signing_secret is not None  # build_app checked
         serve_http(app, settings.slack_signing_secret.get_secret_value(), host=host, port=port)
@@ -430,15 +543,17 @@ def doctor(as_json: bool) -> None:
 @main.command("serve-teams")
 @click.option("--port", type=click.IntRange(1, 65535), default=3978, show_default=True, help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@WAIT_FOR_LOCK_OPTION
 @friendly_errors
-def serve_teams(port: int, host: str) -> None:
+def serve_teams(port: int, host: str, wait_for_lock: bool) -> None:
     """Run the Microsoft Teams agent at POST /api/messages (+ GET /healthz, /readyz)."""
     from bot.logs import configure as configure_logging
     from bot.teams.serve import serve as serve_teams_http
 
     svc = services()
     configure_logging(svc.settings)  # JSON lines on stderr, secrets scrubbed (as `serve`)
-    serve_teams_http(svc, host=host, port=port)
+    with single_node("serve-teams", wait_for_lock):
+        serve_teams_http(svc, host=host, port=port)
 
 
 @main.command()
@@ -471,6 +586,21 @@ def export(since: str, fmt: str, platform: str | None, output: Path | None) -> N
         click.echo(f"Wrote {len(rows)} assessments to {output}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@friendly_errors
+def backup_cmd(file: Path, force: bool) -> None:
+    """Copy the SQLite database to FILE while the app runs (PostgreSQL: use pg_dump, see the README)."""
+    from bot.storage.backup import backup
+
+    settings = services().settings
+    if getattr(settings, "database_url", None):
+        raise click.ClickException("the database is PostgreSQL (DATABASE_URL): back it up with pg_dump (README)")
+    result = backup(settings.db_path, file, overwrite=force)
+    click.echo(f"Backed up {settings.db_path} to {result.path} ({result.size:,} bytes, {result.tables} tables).")
 
 
 @main.command()

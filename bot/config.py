@@ -1,22 +1,95 @@
-"""Settings: the one place that reads the environment (and `.env`)."""
+"""Settings: the one place that reads the environment (and `.env` files).
+
+Where things are, whatever the working directory: settings come from the environment, then `.env` in the working
+directory, then `$XDG_CONFIG_HOME/ai-advisor/.env` (`~/.config/ai-advisor/.env`); data lives in ADVISOR_DATA_DIR,
+by default `$XDG_DATA_HOME/ai-advisor` (`~/.local/share/ai-advisor`; `/data` in the container image). Every secret
+can also be read from a file named by `<NAME>_FILE` (Docker and Kubernetes secrets).
+"""
 
 from __future__ import annotations
 
+import os
+import types
+import typing
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from platformdirs import user_config_path, user_data_path
+from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.errors import InputError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+APP_NAME = "ai-advisor"
+FILE_SUFFIX = "_FILE"
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for the advisor (XDG rules on Linux)."""
+    return user_data_path(APP_NAME)
+
+
+def env_files() -> tuple[Path, ...]:
+    """The `.env` files read, lowest priority first: the user's config directory, then the working directory."""
+    return (user_config_path(APP_NAME) / ".env", Path(".env"))
+
+
+def _is_secret(field: FieldInfo) -> bool:
+    """`SecretStr` or `SecretStr | None` (not a mapping of secrets such as `connections`)."""
+    annotation = field.annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return SecretStr in typing.get_args(annotation)
+    return annotation is SecretStr
+
+
+def secret_names(settings_cls: type[BaseSettings]) -> list[str]:
+    """The settings that hold a secret (and so may be given as `<NAME>_FILE`), by environment name."""
+    return [name.upper() for name, field in settings_cls.model_fields.items() if _is_secret(field)]
+
+
+class SecretFilesSource(PydanticBaseSettingsSource):
+    """`<NAME>_FILE=/run/secrets/x` in the environment: the secret NAME is that file's content (one trailing newline
+    dropped, as files written by editors and `echo` end with one)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """The secret read from the file named by `<NAME>_FILE`, if that is set."""
+        env = field_name.upper()
+        path = os.environ.get(env + FILE_SUFFIX, "").strip()
+        if not path or not _is_secret(field):
+            return None, field_name, False
+        if os.environ.get(env, "").strip():
+            raise InputError(f"invalid setting: both {env} and {env}{FILE_SUFFIX} are set; keep one")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise InputError(f"invalid setting: {env}{FILE_SUFFIX}={path}: {reason}") from None
+        value = text.removesuffix("\n").removesuffix("\r")
+        if not value.strip():
+            raise InputError(f"invalid setting: {env}{FILE_SUFFIX}={path} is empty")
+        return value, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None:
+                out[key] = value
+        return out
 
 
 class Settings(BaseSettings):
     """Every setting the advisor reads; names match the environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
         env_ignore_empty=True,
@@ -57,7 +130,9 @@ class Settings(BaseSettings):
     azure_openai_deployment: str | None = None
     openai_api_version: str = "2024-10-21"
 
-    advisor_data_dir: Path = Path(".advisor")
+    advisor_data_dir: Path = Field(
+        default_factory=default_data_dir, description="Database and knowledge index (made absolute at start)."
+    )
     advisor_db: Path | None = None
     # "normal": a commit is on disk when the OS flushes it (a killed process loses nothing; a power cut may lose the
     # last commits); "full": every commit is fsynced first (see README, "Durability").
@@ -88,6 +163,27 @@ class Settings(BaseSettings):
     advisor_shutdown_timeout: float = Field(
         default=10.0, ge=0, le=300, description="Seconds SIGTERM waits for in-flight turns and unsent replies."
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then `<NAME>_FILE` secrets, then the `.env` files (see `env_files`)."""
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=env_files())
+        return init_settings, env_settings, SecretFilesSource(settings_cls), dotenv
+
+    @field_validator("advisor_data_dir", "advisor_db")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # Relative to the directory the process started in, then fixed: logs and `doctor` name the real place.
+        if value is None or str(value) == ":memory:":
+            return value
+        return value.expanduser().absolute()
 
     @cached_property
     def db_path(self) -> Path:
@@ -128,6 +224,36 @@ class Settings(BaseSettings):
         if not values.get(prefix + "CLIENTID"):
             return {}
         return {k: v for k, v in values.items() if k.startswith(prefix) and v}
+
+    @property
+    def teams_missing(self) -> list[str]:
+        """The Teams connection settings still needed once a client id is given (empty when complete or when
+        Teams is not configured): a secret and a tenant for client-secret auth (the default), a tenant for
+        certificates, nothing more for a managed identity."""
+        if not self.connections__service_connection__settings__clientid:
+            return []
+        prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+        auth = (self.connections__service_connection__settings__authtype or "ClientSecret").strip().lower()
+        needed = {"clientsecret": ["CLIENTSECRET", "TENANTID"], "certificate": ["TENANTID"]}.get(
+            "certificate" if auth.startswith("certificate") else auth, []
+        )
+        have = {
+            "CLIENTSECRET": self.connections__service_connection__settings__clientsecret is not None,
+            "TENANTID": bool(self.connections__service_connection__settings__tenantid),
+        }
+        return [prefix + name for name in needed if not have[name]]
+
+    @property
+    def azure_missing(self) -> list[str]:
+        """Azure OpenAI settings still needed when some are given (empty when none or all are)."""
+        given = {
+            "AZURE_OPENAI_ENDPOINT": bool(self.azure_openai_endpoint),
+            "AZURE_OPENAI_API_KEY": self.azure_openai_api_key is not None,
+            "AZURE_OPENAI_DEPLOYMENT": bool(self.azure_openai_deployment),
+        }
+        if not any(given.values()):
+            return []
+        return [name for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY") if not given[name]]
 
     @property
     def slack_enabled(self) -> bool:

@@ -1,8 +1,9 @@
 """`ai-advisor doctor`: check the configuration and say what to fix.
 
-Checks the Slack tokens' shape, the token and its scopes against the manifest (`auth.test`), the database
-(writable, migrated), the knowledge index, the model (one tiny call, when configured), the log level, and the
-delivery queues. Secrets are never printed: a token is shown by its prefix only.
+Checks the Slack tokens' shape, the token and its scopes against the manifest (`auth.test`), Teams' credentials,
+the database (writable, migrated), the knowledge index, a half-set Azure OpenAI configuration, the model (one tiny
+call, then a forced tool call, when configured), the log level, and the delivery queues. Secrets are never printed:
+a token is shown by its prefix only.
 """
 
 from __future__ import annotations
@@ -146,6 +147,38 @@ def check_auth(services: Services) -> Check | None:
     return Check("slack auth", True, f"{who}; all {len(required_scopes())} scopes granted")
 
 
+def check_teams(services: Services) -> Check:
+    """Teams' connection settings: complete for the auth type, or anonymous mode said out loud."""
+    s = services.settings
+    client = s.connections__service_connection__settings__clientid
+    if s.teams_missing:
+        return fail(
+            "teams",
+            f"client id set, but not {', '.join(s.teams_missing)}: `serve-teams` will not start",
+            "copy them from the bot's Entra ID app registration (Certificates & secrets, Overview → Directory ID)",
+        )
+    if client:
+        auth = s.connections__service_connection__settings__authtype or "ClientSecret"
+        return Check("teams", True, f"client id {shown(client)} with {auth} auth")
+    if s.advisor_teams_anonymous:
+        return Check(
+            "teams", True, "ADVISOR_TEAMS_ANONYMOUS: requests without a token are accepted (local testing)", warn=True
+        )
+    return Check("teams", True, "not configured (`serve-teams` needs the bot's Entra ID app registration)")
+
+
+def check_azure(services: Services) -> Check | None:
+    """A half-set Azure OpenAI configuration (it would be ignored silently)."""
+    missing = services.settings.azure_missing
+    if not missing:
+        return None
+    return fail(
+        "azure openai",
+        f"some Azure OpenAI settings are set, but not {', '.join(missing)}: the model is not used",
+        "set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and AZURE_OPENAI_DEPLOYMENT, or unset them all",
+    )
+
+
 def check_database(services: Services) -> Check:
     """The database opens, is migrated, and takes a write."""
     ready = health.database(services)
@@ -200,6 +233,40 @@ def check_llm(services: Services) -> Check:
     return Check("llm", True, detail)
 
 
+def check_tool_calling(services: Services) -> Check:
+    """The model answers a forced tool call with one: reading facts out of messages (extraction) needs it."""
+    llm = services.llm
+    assert llm is not None
+    probe = {
+        "type": "function",
+        "function": {
+            "name": "record_answer",
+            "description": "Record the answer.",
+            "parameters": {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
+        },
+    }
+    try:
+        reply = llm.model.bind_tools([probe], tool_choice="record_answer").invoke("Record the answer: yes.")
+    except Exception as exc:
+        status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+        return fail(
+            "llm tool calling",
+            f"{services.settings.advisor_llm_model} refused a tool call: "
+            + (f"HTTP {status}" if status else type(exc).__name__),
+            "extraction uses tool calling: pick a model (or server option) that supports it, "
+            "or unset the model settings to read messages offline",
+        )
+    calls = getattr(reply, "tool_calls", None) or []
+    if not any(c.get("name") == "record_answer" for c in calls):
+        return fail(
+            "llm tool calling",
+            f"{services.settings.advisor_llm_model} answered without calling the tool",
+            "extraction uses tool calling: pick a model (or server option, e.g. vLLM's --enable-auto-tool-choice) "
+            "that supports it, or unset the model settings to read messages offline",
+        )
+    return Check("llm tool calling", True, "supported (used to read facts out of messages)")
+
+
 def check_logging(services: Services) -> Check:
     """ADVISOR_LOG_LEVEL names a level."""
     from bot.logs import level_of
@@ -232,10 +299,16 @@ def run_checks(services: Services) -> list[Check]:
     auth = check_auth(services)
     if auth is not None:
         checks.append(auth)
+    checks.append(check_teams(services))
     checks.append(check_database(services))
     database_ok = checks[-1].ok
     checks.append(health.knowledge(services))
+    azure = check_azure(services)
+    if azure is not None:
+        checks.append(azure)
     checks.append(check_llm(services))
+    if checks[-1].ok and services.settings.llm_enabled:
+        checks.append(check_tool_calling(services))
     checks.append(check_logging(services))
     if database_ok:
         checks.append(check_queues(services))

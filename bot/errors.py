@@ -15,3 +15,7 @@ class NotFoundError(AdvisorError):
 
 class PermissionDeniedError(AdvisorError):
     """The user may not do this."""
+
+
+class OutdatedError(PermissionDeniedError):
+    """The user acted on something a newer version has replaced (e.g. a form filled from older answers)."""

@@ -58,6 +58,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
             monkeypatch.delenv(name, raising=False)
     data = tmp_path / "advisor-data"
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(data))
+    # The user's own ~/.config/ai-advisor/.env and data directory stay out of every test.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.chdir(tmp_path)
     yield data
 

@@ -100,6 +100,18 @@ def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Pa
     assert "wall ÷ anchor" in result.stdout and "load average" in result.stdout
 
 
+def test_a_fresh_clone_has_every_development_file_the_benchmarks_read() -> None:
+    # `make bench` on a clone without ../shared: every eval file a script names is kept in bench/data/eval.
+    import re
+
+    names = set()
+    for script in (ROOT / "bench").glob("*.py"):
+        names |= set(re.findall(r'eval_file\("([^"]+)"\)', script.read_text(encoding="utf-8")))
+    assert names, "no benchmark reads a development file any more: drop this test"
+    missing = [n for n in sorted(names) if not (ROOT / "bench" / "data" / "eval" / n).is_file()]
+    assert not missing, f"not in bench/data/eval: {missing}"
+
+
 def test_the_conversation_corpus_is_well_formed_and_scored_per_kind() -> None:
     from bench import bench_conversations as bc
     from bot.advisor.message_kind import MESSAGE_KINDS

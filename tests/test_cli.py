@@ -13,6 +13,7 @@ from bot.advisor import tco
 from bot.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+COMMANDS_DOC = README.parent / "docs" / "commands.md"
 
 
 @pytest.fixture
@@ -135,11 +136,23 @@ def test_run_without_slack_tokens_chats(runner: CliRunner) -> None:
 
 
 def test_every_command_has_help_and_is_documented(runner: CliRunner) -> None:
-    readme = README.read_text(encoding="utf-8")
+    reference = COMMANDS_DOC.read_text(encoding="utf-8")
     for name, command in main.commands.items():
         assert command.help, f"{name} has no help text"
         assert runner.invoke(main, [name, "--help"]).exit_code == 0
-        assert re.search(rf"ai-advisor {re.escape(name)}\b", readme), f"README does not document `{name}`"
+        assert re.search(rf"ai-advisor {re.escape(name)}\b", reference), f"docs/commands.md does not document `{name}`"
+
+
+def test_the_readme_is_short_has_the_newcomer_sections_and_its_links_resolve() -> None:
+    readme = README.read_text(encoding="utf-8")
+    headings = re.findall(r"(?m)^## (.+)$", readme)
+    assert headings == ["Two commands", "Install in Slack", "Teams", "LLM mode", "Production"]
+    assert len(readme.splitlines()) <= 120
+    for target in re.findall(r"\]\(((?:docs/|\.env|deploy|compose)[^)#]*)", readme):
+        assert (README.parent / target).exists(), target
+    for doc in (README.parent / "docs").glob("*.md"):
+        for target in re.findall(r"\]\(([\w./-]+\.(?:md|yaml|example))", doc.read_text(encoding="utf-8")):
+            assert (doc.parent / target).exists(), f"{doc.name} links to a missing {target}"
 
 
 def test_chat_puts_each_questions_examples_under_it_and_renders_markup(runner: CliRunner) -> None:

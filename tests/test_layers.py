@@ -20,7 +20,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("bot", "bot.errors", "bot.resources", "bot.text", "bot.redact", "bot.config", "bot.logs")),
     ("domain", ("bot.advisor",)),
-    ("storage", ("bot.storage",)),
+    ("storage", ("bot.storage", "bot.metrics")),  # metrics: counters, and gauges read from the inbox and outbox
     ("services", ("bot.llm", "bot.knowledge")),
     ("workflows", ("bot.workflows",)),
     ("composition", ("bot.services", "bot.health")),

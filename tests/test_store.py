@@ -26,33 +26,33 @@ def test_intake_versions_keep_values_and_provenance(fresh_store: Store) -> None:
         values=IntakeValues(labeled_examples=5),
         provenance={"labeled_examples": Provenance(source="message", turn=1, quote="5 examples")},
     )
-    assert fresh_store.save_intake(conv["id"], intake, "t1") == 1
-    assert fresh_store.save_intake(conv["id"], Intake(), "restart") == 2
-    versions = fresh_store.intake_versions(conv["id"])
+    assert fresh_store.save_intake(conv.id, intake, "t1") == 1
+    assert fresh_store.save_intake(conv.id, Intake(), "restart") == 2
+    versions = fresh_store.intake_versions(conv.id)
     assert [v["version"] for v in versions] == [1, 2]
-    assert fresh_store.latest_intake(conv["id"]).known() == {}
+    assert fresh_store.latest_intake(conv.id).known() == {}
 
 
 def test_create_is_idempotent_per_key(fresh_store: Store) -> None:
     a = fresh_store.create_conversation("k", platform="t", team="", channel="", thread="", user="U")
     b = fresh_store.create_conversation("k", platform="t", team="", channel="", thread="", user="U2")
-    assert a["id"] == b["id"]
+    assert a.id == b.id
     with pytest.raises(NotFoundError):
         fresh_store.get_conversation("nope")
 
 
-def test_first_time_dedupes_across_restart(tmp_path: Path) -> None:
+def test_mark_seen_dedupes_across_restart(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
-    assert Store(path).first_time("Ev1")
-    assert not Store(path).first_time("Ev1")
+    assert Store(path).mark_seen("Ev1")
+    assert not Store(path).mark_seen("Ev1")
 
 
 def test_failed_transaction_changes_nothing(fresh_store: Store) -> None:
     conv = fresh_store.create_conversation("k", platform="t", team="", channel="", thread="", user="U")
     with pytest.raises(RuntimeError), fresh_store.transaction() as db:
-        db.table("turns").insert({"conversation_id": conv["id"], "n": 1, "role": "user", "text": "x"})
+        db.table("turns").insert({"conversation_id": conv.id, "n": 1, "role": "user", "text": "x"})
         raise RuntimeError("boom")
-    assert fresh_store.turns(conv["id"]) == []
+    assert fresh_store.turns(conv.id) == []
 
 
 @pytest.mark.slow
@@ -82,7 +82,7 @@ def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendati
     db.conn.commit()
     db.conn.close()
     store = Store(path)
-    assert store.get_conversation("c1")["approach"] == "hybrid"
+    assert store.get_conversation("c1").approach == "hybrid"
     advisor = Advisor(store)
     reply = advisor.handle(
         ConversationKey("slack", "T", "C", "2.2"),
@@ -90,7 +90,7 @@ def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendati
         "A support assistant drafting replies; no labeled data, no ML engineers, ship in 3 weeks.",
     )
     latest = store.latest_recommendation(reply.conversation_id)
-    assert latest is not None and store.get_conversation(reply.conversation_id)["approach"] == latest.approach
+    assert latest is not None and store.get_conversation(reply.conversation_id).approach == latest.approach
 
 
 @pytest.mark.parametrize(("level", "pragma"), [("normal", 1), ("full", 2)])

@@ -341,7 +341,7 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
     """
     r: list[Reason] = []
     weight = STEP_WEIGHTS[3]
-    rival = "hybrid" if v.changes_often or v.knowledge_gap else "fine_tuning"
+    rival = est.rival
     pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches[rival].total_usd
     if v.monthly_requests is not None and pe > 0 and ft > 0:
         ratio = pe / ft  # > 1: the tuned option is cheaper
@@ -387,15 +387,7 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
         else:
             r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget covers either approach"))
     if v.monthly_requests is None:
-        x = est.crossover_monthly_requests
-        r.append(
-            Reason(
-                score=0.0,
-                text=f"unknown volume; fine-tuning only pays off above ~{tco.format_volume(x)} requests/month"
-                if x
-                else "unknown volume",
-            )
-        )
+        r.append(Reason(score=0.0, text="unknown volume; " + tco.crossover_statement(est).removeprefix("Crossover: ")))
     return r, weight
 
 
@@ -702,7 +694,8 @@ def _near_thresholds(v: IntakeValues, an: Analysis) -> list[str]:
     near = []
     if v.labeled_examples is not None and MIN_FT_EXAMPLES * 0.7 <= v.labeled_examples < MIN_FT_EXAMPLES * 1.5:
         near.append("the ~10,000-example threshold")
-    x = an.est.crossover_monthly_requests
+    view = tco.crossover_view(an.est)
+    x = view.volume
     if v.monthly_requests is not None and x and x / 2 <= v.monthly_requests <= 2 * x:
         near.append(f"the ~{tco.format_volume(x)} requests/month cost crossover")
     if v.deadline_weeks is not None and MIN_FT_WEEKS <= v.deadline_weeks < MIN_FT_WEEKS * 1.5:
@@ -844,7 +837,7 @@ def _cited(an: Analysis) -> tuple[list[str], str]:
 def _what_if(intake: Intake, an: Analysis, assumptions: tco.TcoAssumptions | None) -> list[WhatIf]:
     """Facts that would flip this case, each changed alone; never one the team already has."""
     v = intake.values
-    x = an.est.crossover_monthly_requests
+    x = tco.crossover_view(an.est).volume
     candidates: list[tuple[str, float | int | str | bool, str]] = []
     lifted: dict[str, float | int | str | bool] = {
         "data_quality": "high",
@@ -1002,11 +995,11 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
         if v.ml_expertise == "limited":
             risks.append("Key-person risk: a small ML team owns the model's whole lifecycle.")
     if approach in ("prompt_engineering", "hybrid"):
-        x = an.est.crossover_monthly_requests
-        if v.monthly_requests and x and x / 2 <= v.monthly_requests < x and approach == "prompt_engineering":
+        view = tco.crossover_view(an.est)
+        if view.position == "near" and approach == "prompt_engineering":
             risks.append(
-                f"Usage cost: at {tco.format_volume(v.monthly_requests)} requests/month you are near the "
-                f"~{tco.format_volume(x)}/month crossover; watch the per-request bill."
+                f"Usage cost: at {tco.format_volume(view.monthly_requests)} requests/month you are near the "
+                f"~{tco.format_volume(view.volume or 0)}/month crossover; watch the per-request bill."
             )
         risks.append(
             "Prompt injection and inconsistent outputs: keep user text delimited, validate outputs, and run the "
@@ -1045,7 +1038,7 @@ def _eval_step(v: IntakeValues) -> str:
 
 def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
     a = tco.assumptions_of(an.est)
-    x = an.est.crossover_monthly_requests
+    view = tco.crossover_view(an.est)
     ms = v.latency_p95_ms
     roomy = ms is None or ms > SNAPPY_MS  # a fallback call or a prompted first layer fits the latency budget
     critical = bool(v.regulated) or bool(v.mission_critical)
@@ -1076,10 +1069,10 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             )
         else:
             steps.append("Ship to a small group and log outputs with reviewers' corrections.")
-        if x and (v.monthly_requests is None or v.monthly_requests < x):
+        if view.volume and view.position in ("unknown", "below", "near"):
             steps.append(
-                f"Revisit fine-tuning if volume approaches ~{tco.format_volume(x)} requests/month or quality "
-                f"plateaus below target."
+                f"Revisit {tco.RIVAL_NAMES[view.rival]} if volume approaches ~{tco.format_volume(view.volume)} "
+                f"requests/month or quality plateaus below target."
             )
     elif approach == "fine_tuning":
         n = v.labeled_examples

@@ -60,7 +60,12 @@ def assessment_json(
             "one_time_usd": {name: round(cost.one_time_usd, 2) for name, cost in rec.tco.approaches.items()},
             "crossover_monthly_requests": rec.tco.crossover_monthly_requests,
             "cheapest": rec.tco.cheapest,
-            "cost_summary": tco.cost_sentence(rec.tco),
+            "cost_summary": tco.cost_sentence(rec.tco, rec.tco.rival),
+            "crossover_statement": tco.crossover_statement(rec.tco),
+            "comparison": tco.models_line(rec.tco),
+            "prices": tco.basis_of(rec.tco).model_dump(),
+            "shapes_total_usd": {name: round(cost.total_usd, 2) for name, cost in rec.tco.shapes.items()},
+            "shape_crossovers": rec.tco.shape_crossovers,
             "profile": rec.tco.profile.model_dump(),
             "assumptions": rec.tco.assumptions,
             "notes": rec.tco.notes,
@@ -79,18 +84,22 @@ def assessment_json(
 
 
 def tco_headline(rec: Recommendation) -> str:
-    """One line: 3-year totals and the crossover."""
+    """One line: 3-year totals, the models and price dates behind them, and the card's one crossover."""
     t = rec.tco
     totals = ", ".join(
         f"{APPROACH_NAMES[name].split(' (')[0]} {tco.format_usd(cost.total_usd)}" for name, cost in t.approaches.items()
     )
     volume = f"{tco.format_volume(t.monthly_requests)} requests/month" + (" (assumed)" if t.volume_assumed else "")
-    cross = (
-        f"fine-tuning becomes cheaper above ~{tco.format_volume(t.crossover_monthly_requests)} requests/month"
-        if t.crossover_monthly_requests is not None
-        else "fine-tuning never becomes cheaper at these prices"
+    b = tco.basis_of(t)
+    models = (
+        f"prompting {tco.dated(b.prompt_model, b.prompt_as_of)} vs fine-tuned {tco.dated(b.tune_model, b.tune_as_of)}"
     )
-    return f"3-year cost at {volume}: {totals}; {cross}."
+    return f"3-year cost at {volume}, {models}: {totals}. {tco.crossover_statement(t)}"
+
+
+def tco_comparison(rec: Recommendation) -> str:
+    """Which comparison the headline uses and why, and the same-model one when it differs."""
+    return tco.models_line(rec.tco)
 
 
 def tco_sources(rec: Recommendation) -> str:
@@ -119,6 +128,7 @@ def text_card(rec: Recommendation, width: int = 88) -> str:
         lines.append(wrap(f"{f.step}. {f.name} → {arrow}: {f.why}.  [you said: {f.said}]", "  "))
     lines.append("\n  Cost")
     lines.append(wrap(tco_headline(rec)))
+    lines.append(wrap(tco_comparison(rec)))
     lines.append(wrap(tco_sources(rec)))
     for title, items in (("Risks", rec.risks), ("Next steps", rec.next_steps)):
         if items:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.advisor.prices import PriceBasis, price_basis, price_book
 from bot.advisor.workloads import LabelTier
 from bot.errors import InputError
 from bot.resources import load_yaml
@@ -27,6 +28,9 @@ DEFAULTS_PATH = Path(__file__).with_name("tco_defaults.yaml")
 TOKENS_PER_PRICE_UNIT = 1_000_000
 MIN_RETRAIN_EVERY_MONTHS = 0.03
 MIN_SAVING_USD = 1e-12  # a per-request saving below this (float dust) never pays for anything
+HOURS_PER_MONTH = 730
+SHAPES = ("self_hosted", "distillation")
+Position = Literal["never", "unknown", "below", "near", "above"]
 
 
 class TcoAssumptions(BaseModel):
@@ -89,6 +93,17 @@ class TcoAssumptions(BaseModel):
     hybrid_retrain_every_months: float = Field(ge=0, description="Months between retrains of the hybrid's core.")
     retrain_engineering_usd: float = Field(ge=0, description="Data refresh, evaluation and sign-off per retrain.")
     revalidation_share: float = Field(ge=0, le=1, description="Share of the validation cost each retrain costs.")
+    # Self-hosted open-weight model
+    selfhost_gpu_hourly_usd: float = Field(ge=0, description="Self-hosting: USD per GPU-hour.")
+    selfhost_gpu_tokens_per_second: float = Field(gt=0, description="Output tokens one GPU serves per second.")
+    selfhost_utilisation: float = Field(gt=0, le=1, description="Average share of GPU capacity used (0-1).")
+    selfhost_min_gpus: float = Field(ge=0, description="GPUs kept running whatever the volume.")
+    selfhost_upkeep_monthly_usd: float = Field(ge=0, description="Monthly platform engineering of self-hosting.")
+    selfhost_setup_usd: float = Field(ge=0, description="One-time serving stack for self-hosting.")
+    selfhost_training_gpu_hours: float = Field(ge=0, description="GPU-hours per self-hosted training run.")
+    # Distillation
+    distillation_examples: float = Field(ge=0, description="Teacher outputs the student is trained on.")
+    distillation_review_share: float = Field(ge=0, le=1, description="Share of teacher outputs a person checks.")
     horizon_months: float = Field(ge=1, description="Months the total cost of ownership covers.")
 
     @field_validator("*", mode="before")
@@ -143,6 +158,18 @@ class ApproachCost(BaseModel):
     monthly_items: dict[str, float] = Field(default_factory=dict)
 
 
+class SameModelComparison(BaseModel):
+    """Prompting the tune model itself vs fine-tuning it: the second comparison, shown when it differs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    prompt_total_usd: float
+    tuned_total_usd: float
+    prompt_per_request_usd: float
+    tuned_per_request_usd: float
+
+
 class TcoEstimate(BaseModel):
     """The TCO of every approach at one monthly volume, the crossover volumes and how they were reached."""
 
@@ -162,6 +189,20 @@ class TcoEstimate(BaseModel):
     assumptions: dict[str, float]
     notes: list[str]
     profile: CaseProfile = Field(default_factory=CaseProfile)
+    rival: Literal["fine_tuning", "hybrid"] = Field(
+        default="fine_tuning",
+        description="The tuned approach the headline and its one crossover compare with prompting.",
+    )
+    prices: PriceBasis | None = Field(default=None, description="The models and price dates behind the figures.")
+    same_model: SameModelComparison | None = Field(
+        default=None, description="Prompting vs fine-tuning the tune model itself, when it differs from the headline."
+    )
+    shapes: dict[str, ApproachCost] = Field(
+        default_factory=dict, description="Other cost shapes at the same volume: self_hosted, distillation."
+    )
+    shape_crossovers: dict[str, int | None] = Field(
+        default_factory=dict, description="Monthly volume from which each shape costs no more than prompting."
+    )
 
 
 def _check_name(name: str) -> None:
@@ -244,21 +285,32 @@ def explain(a: TcoAssumptions | None = None) -> list[AssumptionRow]:
     return rows
 
 
+def dated(model: str, as_of: str) -> str:
+    """A model with the date of its prices: "gpt-4.1 (2026-03 prices)", or "(prices set by you)" when custom."""
+    return f"{model} ({as_of} prices)" if as_of else f"{model} (prices set by you)"
+
+
+def basis_of(est: TcoEstimate) -> PriceBasis:
+    """The models and price dates behind an estimate (read back from its prices when it predates the field)."""
+    return est.prices if est.prices is not None else price_basis(assumptions_of(est))
+
+
 def sources_summary(a: TcoAssumptions | None = None) -> str:
-    """One line for cards: the prices in use, where the defaults come from, and how to see every assumption."""
+    """One line for cards: the models and prices in use, their dates, and how to see every assumption."""
     a = default_assumptions() if a is None else a
-    dates = sorted(
-        str(e.get("date", ""))
-        for name, e in _default_entries().items()
-        if ("price" in name or "discount" in name) and e.get("date")
-    )
-    read = f"{dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else (dates[0] if dates else "")
+    basis = price_basis(a)
     tuned_in, tuned_out = a.ft_base_price_in_per_m * a.ft_price_premium, a.ft_base_price_out_per_m * a.ft_price_premium
+    offer = price_book().api[basis.tune_model].fine_tuning if basis.tune_model in price_book().api else None
+    status = ""
+    if offer is not None and not offer.offered:
+        closed = offer.offered_note.split(";")[0].rstrip(".")
+        status = f" hosted tuning of {basis.tune_model}: {closed[:1].lower()}{closed[1:]} (as of {offer.as_of});"
+    prompting = f"${a.prompt_price_in_per_m:g}/${a.prompt_price_out_per_m:g}"
     return (
-        f"Cost assumptions: prompting at ${a.prompt_price_in_per_m:g}/${a.prompt_price_out_per_m:g} per M tokens"
-        f" in/out (GPT-4.1 list price), fine-tuned at ${tuned_in:g}/${tuned_out:g} plus"
-        f" ${a.ft_training_price_per_m:g}/M training tokens (GPT-4.1 mini), list prices dated {read};"
-        " every assumption with its source and date: `ai-advisor tco --explain`."
+        f"Cost assumptions: prompting {dated(basis.prompt_model, basis.prompt_as_of)} at {prompting} per M tokens"
+        f" in/out, fine-tuned {dated(basis.tune_model, basis.tune_as_of)} at ${tuned_in:g}/${tuned_out:g} plus"
+        f" ${a.ft_training_price_per_m:g}/M training tokens;{status} every assumption with its source and date:"
+        " `ai-advisor tco --explain`."
     )
 
 
@@ -493,6 +545,171 @@ def _approach_cost(
     )
 
 
+def _gpu_hours_per_request(a: TcoAssumptions, p: CaseProfile) -> float:
+    _, out = request_tokens(a, p)
+    return out / (a.selfhost_gpu_tokens_per_second * a.selfhost_utilisation * 3600)
+
+
+def self_hosted_cost(
+    a: TcoAssumptions,
+    approach: str,
+    monthly_requests: int,
+    *,
+    labeled_examples: int | None = None,
+    changes_often: bool | None = None,
+    profile: CaseProfile = NO_PROFILE,
+) -> ApproachCost:
+    """An approach run on an open-weight model on your own GPUs: GPU-hours instead of tokens, plus upkeep.
+
+    The GPUs cost `selfhost_min_gpus` around the clock whatever the volume, and more once the traffic needs them
+    (output tokens / (tokens per GPU-second x utilisation)); training runs on the same GPUs.
+    """
+    _check_approach(approach)
+    p = profile
+    items = one_time_cost(a, approach, labeled_examples, p)
+    if "training_compute" in items:
+        items["training_compute"] = a.training_runs * a.selfhost_training_gpu_hours * a.selfhost_gpu_hourly_usd
+    items["self_hosting_setup"] = a.selfhost_setup_usd
+    monthly = monthly_items(a, approach, changes_often, p, labeled_examples)
+    monthly.pop("hosting", None)
+    if "retraining" in monthly:
+        every = retrain_every(a, approach, changes_often)
+        one = a.retrain_engineering_usd + a.selfhost_training_gpu_hours * a.selfhost_gpu_hourly_usd
+        if p.regulated:
+            one += a.model_validation_usd * a.revalidation_share
+        monthly["retraining"] = one / every
+    monthly["platform_upkeep"] = a.selfhost_upkeep_monthly_usd
+    per_request = _gpu_hours_per_request(a, p) * a.selfhost_gpu_hourly_usd
+    gpus = max(a.selfhost_min_gpus * HOURS_PER_MONTH * a.selfhost_gpu_hourly_usd, per_request * monthly_requests)
+    return _assemble(a, items, monthly, per_request, gpus, review_cost(a, monthly_requests, p))
+
+
+def distillation_cost(
+    a: TcoAssumptions,
+    monthly_requests: int,
+    *,
+    logged_outputs: int | None = None,
+    changes_often: bool | None = None,
+    profile: CaseProfile = NO_PROFILE,
+) -> ApproachCost:
+    """Fine-tuning the tune model (the student) on the prompting model's (the teacher's) outputs.
+
+    Instead of labels: teacher calls for the `distillation_examples` that logged outputs do not cover, and a
+    person checking `distillation_review_share` of them. The student is then priced like a fine-tune.
+    """
+    p = profile
+    if logged_outputs is not None and logged_outputs < 0:
+        raise InputError(f"logged_outputs must be 0 or more, got {logged_outputs}.")
+    examples = int(a.distillation_examples)
+    calls = max(0.0, a.distillation_examples - (logged_outputs or 0))
+    items = one_time_cost(a, "fine_tuning", examples, p)
+    items.pop("data_labeling", None)
+    items["teacher_calls"] = calls * per_request_cost(a, "prompt_engineering", p)
+    items["output_review"] = a.distillation_examples * a.distillation_review_share * label_cost(a, p)
+    items["training_compute"] = a.training_runs * training_run_cost(a, a.distillation_examples, p)
+    monthly = monthly_items(a, "fine_tuning", changes_often, p, examples)
+    every = retrain_every(a, "fine_tuning", changes_often)
+    if every > 0:
+        one = a.retrain_engineering_usd + training_run_cost(a, a.distillation_examples, p)
+        if p.regulated:
+            one += a.model_validation_usd * a.revalidation_share
+        monthly["retraining"] = one / every
+    per_request = per_request_cost(a, "fine_tuning", p)
+    return _assemble(
+        a, items, monthly, per_request, per_request * monthly_requests, review_cost(a, monthly_requests, p)
+    )
+
+
+def _assemble(
+    a: TcoAssumptions,
+    items: dict[str, float],
+    monthly: dict[str, float],
+    per_request: float,
+    usage: float,
+    review: float,
+) -> ApproachCost:
+    fixed = sum(monthly.values())
+    one_time = sum(items.values())
+    return ApproachCost(
+        one_time_usd=one_time,
+        monthly_usd=fixed + usage + review,
+        total_usd=one_time + a.horizon_months * (fixed + usage + review),
+        per_request_usd=per_request,
+        monthly_fixed_usd=fixed,
+        monthly_usage_usd=usage,
+        monthly_review_usd=review,
+        one_time_items=items,
+        monthly_items=monthly,
+    )
+
+
+def shape_crossover(
+    a: TcoAssumptions,
+    shape: str,
+    *,
+    labeled_examples: int | None = None,
+    logged_outputs: int | None = None,
+    changes_often: bool | None = None,
+    profile: CaseProfile = NO_PROFILE,
+) -> int | None:
+    """The smallest monthly volume from which a cost shape (self_hosted, distillation) costs no more than prompting.
+
+    Both totals are linear in volume except self-hosting's always-on GPUs (flat until the traffic needs more,
+    then linear), so the difference is solved exactly on each of the two pieces; review costs the same for both
+    and cancels. None if no volume gets there.
+    """
+    if shape not in SHAPES:
+        raise InputError(f"Unknown cost shape {shape!r}; expected one of {', '.join(SHAPES)}.")
+    p = profile
+    if shape == "self_hosted":
+        cost = self_hosted_cost(
+            a, "fine_tuning", 0, labeled_examples=labeled_examples, changes_often=changes_often, profile=p
+        )
+    else:
+        cost = distillation_cost(a, 0, logged_outputs=logged_outputs, changes_often=changes_often, profile=p)
+    pe = _approach_cost(a, "prompt_engineering", 0, labeled_examples, changes_often, p)
+    h = a.horizon_months
+    # At volume 0 the shape's usage is its always-on floor (self-hosting's GPUs; 0 for distillation).
+    floor, per, pe_per = cost.monthly_usage_usd, cost.per_request_usd, pe.per_request_usd
+    fixed_gap = cost.one_time_usd - pe.one_time_usd + h * (cost.monthly_fixed_usd - pe.monthly_fixed_usd)
+    if fixed_gap + h * floor <= 0:
+        return 0
+    room = math.inf if per == 0 else floor / per  # volume the floor already serves
+    if pe_per > MIN_SAVING_USD:  # on the floor: only prompting's usage grows
+        volume = (fixed_gap + h * floor) / (h * pe_per)
+        if volume <= room:
+            return max(0, math.ceil(round(volume, 6)))
+    saving = pe_per - per
+    if saving <= MIN_SAVING_USD or math.isinf(room):
+        return None
+    volume = max(room, fixed_gap / (h * saving))
+    return max(0, math.ceil(round(volume, 6))) if math.isfinite(volume) else None
+
+
+def same_model_comparison(
+    a: TcoAssumptions,
+    volume: int,
+    labeled_examples: int | None,
+    changes_often: bool | None,
+    p: CaseProfile,
+) -> SameModelComparison | None:
+    """Prompting the tune model vs fine-tuning it at `volume`; None when the headline already compares them."""
+    if low_latency(a, p) or price_basis(a).same_model:
+        return None
+    small = a.model_copy(
+        update={"prompt_price_in_per_m": a.ft_base_price_in_per_m, "prompt_price_out_per_m": a.ft_base_price_out_per_m}
+    )
+    prompted = _approach_cost(small, "prompt_engineering", volume, labeled_examples, changes_often, p)
+    tuned = _approach_cost(small, "fine_tuning", volume, labeled_examples, changes_often, p)
+    return SameModelComparison(
+        model=price_basis(a).tune_model,
+        prompt_total_usd=prompted.total_usd,
+        tuned_total_usd=tuned.total_usd,
+        prompt_per_request_usd=prompted.per_request_usd,
+        tuned_per_request_usd=tuned.per_request_usd,
+    )
+
+
 def _months(n: float) -> str:
     return f"{n:g} month" if n == 1 else f"{n:g} months"
 
@@ -522,7 +739,17 @@ def estimate(
     hybrid_crossover = crossover_monthly_requests(
         a, "hybrid", labeled_examples=labeled_examples, changes_often=changes_often, profile=p
     )
-    return TcoEstimate(
+    shapes = {
+        "self_hosted": self_hosted_cost(
+            a, "fine_tuning", volume, labeled_examples=labeled_examples, changes_often=changes_often, profile=p
+        ),
+        "distillation": distillation_cost(a, volume, changes_often=changes_often, profile=p),
+    }
+    shape_crossovers = {
+        shape: shape_crossover(a, shape, labeled_examples=labeled_examples, changes_often=changes_often, profile=p)
+        for shape in SHAPES
+    }
+    est = TcoEstimate(
         monthly_requests=volume,
         volume_assumed=volume_assumed,
         horizon_months=a.horizon_months,
@@ -531,9 +758,15 @@ def estimate(
         hybrid_crossover_monthly_requests=hybrid_crossover,
         cheapest=min(APPROACHES, key=lambda approach: approaches[approach].total_usd),
         assumptions=a.model_dump(),
-        notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often, crossover),
+        notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often),
         profile=p,
+        rival="hybrid" if changes_often or p.knowledge_gap else "fine_tuning",
+        prices=price_basis(a),
+        same_model=same_model_comparison(a, volume, labeled_examples, changes_often, p),
+        shapes=shapes,
+        shape_crossovers=shape_crossovers,
     )
+    return est.model_copy(update={"notes": [*est.notes, crossover_statement(est)]})
 
 
 def _notes(
@@ -543,10 +776,8 @@ def _notes(
     volume_assumed: bool,
     labeled_examples: int | None,
     changes_often: bool | None,
-    crossover: int | None,
 ) -> list[str]:
     inp, out = request_tokens(a, p)
-    horizon = _months(a.horizon_months)
     notes: list[str] = []
     if volume_assumed:
         notes.append(f"Monthly volume unknown: assumed {format_volume(volume)} requests a month.")
@@ -582,12 +813,12 @@ def _notes(
     notes.append(f"Retraining: fine-tuning {cadence}, the hybrid's stable core {hybrid_cadence}.")
     if p.regulated:
         notes.append("Regulated: validation of the system (and re-validation at each retrain) included.")
-    if crossover is None:
-        notes.append("Fine-tuning never becomes cheaper: it does not cost less per request than prompting.")
-    else:
-        notes.append(
-            f"Fine-tuning costs no more than prompting over {horizon} from {format_volume(crossover)} requests a month."
-        )
+    notes.append(
+        f"Self-hosting: {a.selfhost_min_gpus:g} GPUs always on at {format_usd(a.selfhost_gpu_hourly_usd)}/GPU-hour,"
+        f" {a.selfhost_gpu_tokens_per_second:,.0f} output tokens/s per GPU at {a.selfhost_utilisation:.0%} busy,"
+        f" {format_usd(a.selfhost_upkeep_monthly_usd)}/month platform upkeep; distillation: "
+        f"{format_volume(a.distillation_examples)} teacher outputs, {a.distillation_review_share:.0%} checked by hand."
+    )
     notes.append(
         "All figures are estimates from explicit, dated assumptions (`ai-advisor tco --explain`); "
         "a config file or flags override them."
@@ -605,8 +836,110 @@ def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
 RIVAL_NAMES = {"fine_tuning": "fine-tuning", "hybrid": "the hybrid"}
 
 
+class CrossoverView(BaseModel):
+    """The one crossover a card states: which tuned approach, from what volume, and where the case sits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rival: Literal["fine_tuning", "hybrid"]
+    volume: int | None
+    monthly_requests: int
+    position: Position
+
+
+def crossover_view(est: TcoEstimate) -> CrossoverView:
+    """The estimate's one crossover: prompting vs `est.rival`, and whether the volume is below, near or above it.
+
+    "near" is below the crossover but at half of it or more; at or above it is always "above".
+    """
+    x = est.crossover_monthly_requests if est.rival == "fine_tuning" else est.hybrid_crossover_monthly_requests
+    v = est.monthly_requests
+    position: Position
+    if x is None:
+        position = "never"
+    elif est.volume_assumed:
+        position = "unknown"
+    elif v >= x:
+        position = "above"
+    elif v >= x / 2:
+        position = "near"
+    else:
+        position = "below"
+    return CrossoverView(rival=est.rival, volume=x, monthly_requests=v, position=position)
+
+
+def crossover_statement(est: TcoEstimate) -> str:
+    """The card's one sentence about the crossover; every other mention of it uses `crossover_view`'s volume."""
+    view = crossover_view(est)
+    name = RIVAL_NAMES[view.rival]
+    x = "" if view.volume is None else format_volume(view.volume)
+    v = format_volume(view.monthly_requests)
+    return {
+        "never": f"Crossover: none, {name} never becomes cheaper than prompting per request at these prices.",
+        "unknown": f"Crossover: {name} pays off above ~{x} requests/month (your volume is unknown).",
+        "below": f"Crossover: {name} only pays off above ~{x} requests/month; {v} is well below it.",
+        "near": f"Crossover: {name} only pays off above ~{x} requests/month; at {v} you are near it.",
+        "above": f"Crossover: {name} is cheaper above ~{x} requests/month; at {v} you are above it.",
+    }[view.position]
+
+
+def models_line(est: TcoEstimate) -> str:
+    """Which comparison the headline uses and why, and the second one (same model) when it differs."""
+    basis = basis_of(est)
+    if est.same_model is None:
+        reason = (
+            "a tight latency target leaves only the small model, prompted or tuned"
+            if low_latency(assumptions_of(est), est.profile)
+            else "both use the same model"
+        )
+        return f"The figures compare prompting and fine-tuning {basis.tune_model} ({reason})."
+    same = est.same_model
+    months = f"{est.horizon_months:g} months"
+    if same.tuned_total_usd < same.prompt_total_usd:
+        verdict = "fine-tuning it is still cheaper at your volume"
+    elif same.tuned_per_request_usd >= same.prompt_per_request_usd:
+        verdict = "fine-tuning the same model never saves money per request"
+    else:
+        verdict = "fine-tuning it costs more at your volume"
+    a = assumptions_of(est)
+    larger = a.prompt_price_in_per_m + a.prompt_price_out_per_m > a.ft_base_price_in_per_m + a.ft_base_price_out_per_m
+    why = (
+        "because a small model usually needs tuning to match a large one on a narrow task"
+        if larger
+        else "the models chosen for this estimate"
+    )
+    return (
+        f"Headline: prompting {basis.prompt_model} vs a tuned {basis.tune_model}, {why}. "
+        f"If {same.model} prompted already meets your quality "
+        f"bar: {format_usd(same.prompt_total_usd)} prompted vs {format_usd(same.tuned_total_usd)} fine-tuned over "
+        f"{months}; {verdict}."
+    )
+
+
+SHAPE_NAMES = {"self_hosted": "Self-hosted", "distillation": "Distillation"}
+
+
+def shape_label(est: TcoEstimate, shape: str) -> str:
+    """What a cost shape is, with its models: "self-hosted llama-3.1-8b, fine-tuned"."""
+    b = basis_of(est)
+    if shape == "self_hosted":
+        return f"self-hosted {dated(b.self_host_model, b.self_host_as_of)}, fine-tuned on your GPUs"
+    return f"distillation: {b.prompt_model} labels, fine-tuned {b.tune_model} serves"
+
+
+def shapes_line(est: TcoEstimate) -> str:
+    """The other cost shapes at the estimate's volume, each with its own crossover against prompting."""
+    parts = []
+    for shape, cost in est.shapes.items():
+        x = est.shape_crossovers.get(shape)
+        pays = f"below prompting from ~{format_volume(x)}/month" if x is not None else "never below prompting"
+        parts.append(f"{shape_label(est, shape)}: {format_usd(cost.total_usd)} ({pays})")
+    horizon = f"{est.horizon_months:g} months"
+    return f"Other cost shapes over {horizon}: " + "; ".join(parts) + "." if parts else ""
+
+
 def cost_sentence(est: TcoEstimate, rival: str = "fine_tuning") -> str:
-    """Prompting vs `rival` in words, generated from the totals and the crossover so it cannot disagree with them."""
+    """Prompting vs `rival` in words, from the totals; it states the card's one crossover only for `est.rival`."""
     name = RIVAL_NAMES[rival]
     pe, ft = est.approaches["prompt_engineering"].total_usd, est.approaches[rival].total_usd
     volume = format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
@@ -617,14 +950,9 @@ def cost_sentence(est: TcoEstimate, rival: str = "fine_tuning") -> str:
         compare = f"prompting costs {format_usd(pe)} over {months} vs {format_usd(ft)} for {name}"
     else:
         compare = f"prompting and {name} both cost {format_usd(pe)} over {months}"
-    x = est.crossover_monthly_requests if rival == "fine_tuning" else est.hybrid_crossover_monthly_requests
-    if x is None:
-        cross = f"{name} never becomes cheaper at these prices"
-    elif est.monthly_requests >= x:
-        cross = f"{name} is the cheaper one from ~{format_volume(x)} requests/month"
-    else:
-        cross = f"{name} would only pay off above ~{format_volume(x)} requests/month"
-    return f"At {volume} requests/month, {compare}; {cross}."
+    if rival != est.rival:
+        return f"At {volume} requests/month, {compare}."
+    return f"At {volume} requests/month, {compare}; {crossover_statement(est).removeprefix('Crossover: ')}"
 
 
 def _compact(value: float) -> str:

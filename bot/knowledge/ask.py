@@ -50,7 +50,7 @@ def ask(question: str, index: query.KnowledgeIndex, llm: LlmClient | None = None
         for p in passages
     ]
     with llm.turn() as usage:
-        written = llm.answer(question, [f"{c.source} § {c.section}\n{c.quote}" for c in given], offline)
+        written = llm.word_knowledge_answer(question, [f"{c.source} § {c.section}\n{c.quote}" for c in given], offline)
     if written.wording != "llm":
         return KnowledgeAnswer(offline, citations, "offline", written.templates, usage.as_dict())
     return KnowledgeAnswer(written.text, given, "llm", written.templates, usage.as_dict())

@@ -26,7 +26,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.advisor import engine
+from bot import metrics
+from bot.advisor import engine, tco
 from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
 from bot.config import Settings
@@ -355,6 +356,8 @@ class LlmClient:
                 result = self._invoke(messages, structured)
             except Exception as exc:
                 self.budget.add_tokens(sent)  # a failed request may still have been billed
+                metrics.LLM_CALLS.labels("error").inc()
+                metrics.count_tokens(sent, 0)
                 usage.failures += 1
                 self.breaker.failure()
                 log.warning(
@@ -370,6 +373,8 @@ class LlmClient:
             )
             usage.completion_tokens += received
             self.budget.add_tokens(sent + received)
+            metrics.LLM_CALLS.labels("ok").inc()
+            metrics.count_tokens(sent, received)
             return result
 
     def _invoke(self, messages: list[BaseMessage], structured: bool) -> Any:
@@ -404,6 +409,7 @@ class LlmClient:
         try:
             draft = self._call("extraction", variables, structured=True)
         except LlmUnavailable:
+            metrics.LLM_FALLBACKS.labels("unavailable").inc()
             return offline
         facts, rejected = merge_facts(offline.facts, draft, text, turn=turn, weak=offline.weak)
         if rejected:
@@ -436,12 +442,14 @@ class LlmClient:
         try:
             text = self._call(purpose, variables)
         except LlmUnavailable:
+            metrics.LLM_FALLBACKS.labels("unavailable").inc()
             return Written(fallback, "offline", used)
         sources = [variables[name] for name in grounded_in] if grounded_in is not None else variables.values()
         inputs = "\n".join(redact(v, self.redact_kinds) for v in sources)
         problem = check_output(text, inputs, template, must_mention=must_mention, max_chars=max_chars)
         if problem:
             log.warning("LLM %s output rejected: %s", template.ref, problem)
+            metrics.LLM_FALLBACKS.labels("rejected").inc()
             return Written(fallback, "offline", used)
         return Written(text, "llm", used)
 
@@ -488,7 +496,7 @@ class LlmClient:
             max_chars=1000,
         )
 
-    def answer(self, question: str, passages: list[str], fallback: str) -> Written:
+    def word_knowledge_answer(self, question: str, passages: list[str], fallback: str) -> Written:
         """A prose answer to a knowledge question from retrieved passages only, citing them as [1], [2]."""
         numbered = "\n\n".join(f"[{i}] {p}" for i, p in enumerate(passages, 1)) or "(no passages found)"
         # Numbers must come from the passages, not the question: "does it cost $5M?" must not ground "$5M".
@@ -640,6 +648,7 @@ def engine_summary(rec: engine.Recommendation) -> str:
     lines += [
         f"{span} cost of {engine.APPROACH_NAMES.get(k, k)}: ${c.total_usd:,.0f}" for k, c in rec.tco.approaches.items()
     ]
+    lines.append(tco.crossover_statement(rec.tco))  # the card's one crossover, so the wording cannot invent another
     lines += [f"Risk: {r}" for r in rec.risks[:3]]
     lines += [f"Next step: {s}" for s in rec.next_steps[:3]]
     lines += [f"Would change: {w}" for w in rec.would_change[:2]]

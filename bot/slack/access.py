@@ -22,7 +22,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.errors import AdvisorError, NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
-from bot.workflows.leads import Leads, TtlCache
+from bot.storage.store import Conversation
+from bot.workflows.interaction import TtlCache
+from bot.workflows.leads import Leads
 
 log = logging.getLogger(__name__)
 
@@ -180,16 +182,16 @@ def _is_ts(ts: str) -> bool:
 class SlackLeads:
     """The leads' workflow wired for Slack: the core rules plus the lookups they need."""
 
-    leads: Leads
+    core: Leads  # the platform-neutral rules
     access: SlackAccess
 
-    def conversation(self, conversation_id: str, team: str) -> dict[str, Any]:
+    def conversation(self, conversation_id: str, team: str) -> Conversation:
         """The stored conversation an interaction names, if it is this workspace's: NotFoundError or
         PermissionDeniedError otherwise, with the message the user sees."""
         try:
             if not conversation_id:
                 raise NotFoundError("no assessment named")
-            return self.leads.conversation(conversation_id, platform="slack", team=team)
+            return self.core.conversation(conversation_id, platform="slack", team=team)
         except NotFoundError:
             raise NotFoundError(msg.UNKNOWN_ASSESSMENT) from None
         except PermissionDeniedError:
@@ -198,7 +200,7 @@ class SlackLeads:
     def require_lead(self, user: str, refusal: str) -> None:
         """PermissionDeniedError(`refusal`) unless `user` is a lead (ADVISOR_LEADS or the leads' user group);
         LookupFailedError when the group couldn't be looked up."""
-        if user in self.leads.lead_ids:
+        if user in self.core.lead_ids:
             return
         # The same group (and cache) the core's `Leads.is_lead` asks, but "couldn't say" is kept apart from "no".
         member = self.access.in_group(user)
@@ -216,13 +218,13 @@ class SlackLeads:
         if user not in members:
             raise PermissionDeniedError(refusal)
 
-    def require_can_act(self, user: str, conv: dict[str, Any]) -> None:
+    def require_can_act(self, user: str, conv: Conversation) -> None:
         """PermissionDeniedError unless `user` may act on the assessment `conv` (a vote, Adjust answers, a quick
         answer): anyone in a public channel; in a DM only its requester; in a private channel or group DM only its
         members. LookupFailedError when Slack couldn't say (fail closed)."""
-        channel = str(conv["channel"])
+        channel = conv.channel
         if channel.startswith("D"):
-            if user != str(conv["user"]):
+            if user != conv.user:
                 raise PermissionDeniedError(msg.NOT_A_MEMBER)
             return
         private = self.access.is_private(channel)
@@ -236,12 +238,4 @@ def slack_leads(services: Services, client: WebClient) -> SlackLeads:
     """Build the leads' workflow once per app: ADVISOR_LEADS plus ADVISOR_LEADS_GROUP's members."""
     access = SlackAccess(client, group_id=services.settings.advisor_leads_group)
     group = access.group_members if access.group_id else None
-    return SlackLeads(leads=services.leads(group_members=group), access=access)
-
-
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace an interaction or command came from."""
-    team = body.get("team")
-    if isinstance(team, dict):
-        return str(team.get("id") or "")
-    return str(body.get("team_id") or team or (body.get("user") or {}).get("team_id") or "")
+    return SlackLeads(core=services.leads(group_members=group), access=access)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import metrics
 from bot.errors import InputError
 from bot.services import Services
 from bot.slack import listeners
@@ -72,6 +74,7 @@ class AdvisorApp(App):
         question round rendered once (so the first events' acks don't wait behind that work)."""
         started = time.monotonic()
         rec, questions = self.services.warm_up()
+        metrics.watch_queues(self.services.outbox, self.services.inbox)  # before any port (or /metrics) is open
         render(Reply(kind="recommendation", conversation_id="warm-up", text="", recommendation=rec))
         render(Reply(kind="questions", conversation_id="warm-up", text="warm-up", questions=questions))
         log.info("warmed up in %.0f ms", (time.monotonic() - started) * 1000)
@@ -114,12 +117,23 @@ class AdvisorApp(App):
         return left
 
 
+class _SameToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns at every start that the client passed to it
+    wins; it is the same token, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     """The Slack app for HTTP mode (requests verified with the signing secret) or Socket Mode."""
     settings = services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if secret is None and not socket_mode:
         raise InputError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode; use Socket Mode otherwise).")
+    bolt_log = logging.getLogger(f"{__name__}.bolt")  # Bolt's own records, under this module
+    if not any(isinstance(f, _SameToken) for f in bolt_log.filters):
+        bolt_log.addFilter(_SameToken())
     app = AdvisorApp(
         services,
         ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
@@ -127,7 +141,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        logger=logging.getLogger(f"{__name__}.bolt"),  # Bolt's own records, under this module
+        logger=bolt_log,
     )
     # Build the shared parts now: cached_property is not thread-safe, and requests arrive concurrently.
     _ = services.store, services.advisor, services.inbox, services.outbox

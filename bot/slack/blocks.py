@@ -27,7 +27,7 @@ from slack_sdk.models.metadata import Metadata
 from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.questions import Question
-from bot.advisor.report import tco_headline, tco_sources
+from bot.advisor.report import tco_comparison, tco_headline, tco_sources
 from bot.slack import messages as msg
 
 MAX_BLOCKS = 50
@@ -127,11 +127,9 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
                 msg.CARD_GATE.format(step=gate.step, reason=escape(gate.reason), would_change=escape(gate.would_change))
             )
         )
-    cross = rec.tco.crossover_monthly_requests
-    cross_text = (
-        msg.CARD_CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None else msg.CARD_NO_CROSSOVER
+    blocks.append(
+        section(msg.CARD_TCO.format(headline=escape(tco_headline(rec)), comparison=escape(tco_comparison(rec))))
     )
-    blocks.append(section(msg.CARD_TCO.format(headline=escape(tco_headline(rec)), crossover=cross_text)))
     blocks.append(context([escape(tco_sources(rec))]))
     if rec.risks:
         blocks.append(bullets(msg.CARD_RISKS, rec.risks))
@@ -233,13 +231,14 @@ def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
         )
         for name, cost in est.approaches.items()
     ]
-    x = est.crossover_monthly_requests
-    cross = msg.TCO_CROSSOVER.format(volume=tco.format_volume(x)) if x is not None else msg.TCO_NO_CROSSOVER
+    statement = tco.crossover_statement(est)
     return [
         section(msg.TCO_HEADER.format(volume=vol)),
         SectionBlock(fields=fields[:FIELDS_MAX]),
-        section(cross),
-        context([escape(n) for n in est.notes]),
+        section(escape(statement)),
+        section(escape(tco.models_line(est))),
+        section(escape(tco.shapes_line(est))),
+        context([escape(n) for n in est.notes if n != statement]),  # the notes end with the same statement
     ]
 
 

@@ -46,6 +46,7 @@ from bot.slack.blocks import (
     user_id,
 )
 from bot.workflows.digest import Digest, DigestItem
+from bot.workflows.interaction import DIGEST_REASON_MAX, REASON_MAX, SUMMARY_REASON_MAX
 from bot.workflows.leads import MAX_NOTE
 from bot.workflows.summary import STATUS_LABELS, ThreadSummary
 
@@ -56,8 +57,6 @@ DIGEST_PER_GROUP = 8  # items listed per approach in a digest message; the rest 
 HOME_PER_GROUP = 3
 MAX_RECENT_DECISIONS = 5
 MAX_REASONS = 3  # 👎 reasons shown per assessment (the core keeps the most recent ones)
-SUMMARY_REASON_MAX = 300  # characters of one reason in a summary
-DIGEST_REASON_MAX = 60  # ... and in a digest line, so a group's lines stay within one section
 DECISION_CALLBACK = "decision"
 REASON_CALLBACK = "feedback_reason"
 NEW_CALLBACK = "new_assessment"
@@ -224,7 +223,7 @@ def reason_modal(conversation_id: str, where: dict[str, str]) -> View:
                 block_id=REASON_BLOCK,
                 label=msg.FEEDBACK_REASON_LABEL,
                 optional=True,
-                element=PlainTextInputElement(action_id="value", multiline=True, max_length=MAX_NOTE),
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=REASON_MAX),
             ),
         ],
     )

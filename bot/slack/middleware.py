@@ -12,10 +12,11 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
+from bot import metrics
 from bot.services import Services
 from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
-from bot.slack.replies import TOP_LEVEL, Turn, queue_turn, reply_thread_of
+from bot.slack.replies import TOP_LEVEL, SlackTurn, queue_turn, reply_thread_of
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def log_requests(body: dict[str, Any], request: BoltRequest, next: Next) -> Bolt
     """One structured line per request (no secrets, no message text)."""
     event = body.get("event") or {}
     retry = request.headers.get("x-slack-retry-num") or [""]
+    metrics.EVENTS_RECEIVED.labels("slack").inc()
     log.info(
         "slack request type=%s event=%s event_id=%s command=%s action=%s retry=%s",
         body.get("type") or ("command" if "command" in body else "?"),
@@ -99,12 +101,12 @@ def ignore_noise(body: dict[str, Any], context: BoltContext, next: Next) -> Bolt
 
 
 def route_conversations(services: Services) -> Callable[..., BoltResponse | None]:
-    """Middleware that puts the conversation `Turn` into the context, or drops channel chatter."""
+    """Middleware that puts the conversation `SlackTurn` into the context, or drops channel chatter."""
 
     def route(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
         if body.get("type") != "event_callback" or (body.get("event") or {}).get("type") in OTHER_EVENTS:
             return next()
-        turn = route_event(body, context.bot_user_id, services)
+        turn = route_event(body.get("event") or {}, context.team_id or "", context.bot_user_id, services)
         if turn is None:
             return _ignored()
         if is_summary_request(turn.text):
@@ -116,14 +118,13 @@ def route_conversations(services: Services) -> Callable[..., BoltResponse | None
     return route
 
 
-def route_event(body: dict[str, Any], bot_user_id: str | None, services: Services) -> Turn | None:
-    """Which conversation an event continues, if any.
+def route_event(event: dict[str, Any], team: str, bot_user_id: str | None, services: Services) -> SlackTurn | None:
+    """Which conversation an event in workspace `team` (Bolt's `context.team_id`: the installing workspace, also
+    in a Slack Connect channel) continues, if any.
 
     Mentions start or continue the thread's conversation; DMs always talk to the advisor (each project in a
     thread of its own); replies in a channel thread continue it only when the thread already has a conversation.
     """
-    event = body.get("event") or {}
-    team = str(body.get("team_id") or event.get("team") or "")
     channel, ts, thread_ts = str(event.get("channel") or ""), str(event.get("ts") or ""), event.get("thread_ts")
     if not channel or not ts:
         return None
@@ -131,20 +132,20 @@ def route_event(body: dict[str, Any], bot_user_id: str | None, services: Service
     user = str(event["user"])
     if event.get("type") == "app_mention":
         thread = str(thread_ts or ts)
-        return Turn(ConversationKey("slack", team, channel, thread), user, text, channel, ts, thread)
+        return SlackTurn(ConversationKey("slack", team, channel, thread), user, text, channel, ts, thread)
     if event.get("channel_type") == "im":
         if thread_ts:
-            return Turn(
+            return SlackTurn(
                 ConversationKey("slack", team, channel, str(thread_ts)), user, text, channel, ts, str(thread_ts)
             )
         # A top-level DM: a description opens a thread under itself; questions and thanks are answered where they
         # are; answers and follow-ups continue the user's latest assessment in its thread.
         key = services.advisor.route_top_level(ConversationKey("slack", team, channel, ts), user, text)
         if key is None:
-            return Turn(ConversationKey("slack", team, channel, TOP_LEVEL), user, text, channel, ts, None)
+            return SlackTurn(ConversationKey("slack", team, channel, TOP_LEVEL), user, text, channel, ts, None)
         conv = services.store.find_conversation(str(key))
         reply_thread = reply_thread_of(conv) if conv is not None else key.thread
-        return Turn(key, user, text, channel, ts, reply_thread)
+        return SlackTurn(key, user, text, channel, ts, reply_thread)
     if not thread_ts:
         return None  # channel chatter
     if bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""):
@@ -152,7 +153,7 @@ def route_event(body: dict[str, Any], bot_user_id: str | None, services: Service
     key = ConversationKey("slack", team, channel, str(thread_ts))
     if services.store.find_conversation(str(key)) is None:
         return None
-    return Turn(key, user, text, channel, ts, str(thread_ts))
+    return SlackTurn(key, user, text, channel, ts, str(thread_ts))
 
 
 def dedupe(services: Services) -> Callable[..., BoltResponse | None]:
@@ -169,20 +170,23 @@ def dedupe(services: Services) -> Callable[..., BoltResponse | None]:
     def check(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
         if body.get("type") != "event_callback":
             trigger = body.get("trigger_id")
-            if trigger and not inbox.first_time(f"trigger:{trigger}"):
+            if trigger and not inbox.mark_seen(f"trigger:{trigger}"):
                 log.info("replayed request (trigger_id seen before) ignored")
+                metrics.EVENTS_DEDUPED.labels("slack").inc()
                 return _ignored()
             return next()
-        turn: Turn | None = context.get("turn")
+        turn: SlackTurn | None = context.get("turn")
         keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
         if turn is None:
-            if keys and not inbox.first_time(keys[0]):
+            if keys and not inbox.mark_seen(keys[0]):
+                metrics.EVENTS_DEDUPED.labels("slack").inc()
                 return _ignored()
             return next()
         keys.append(f"message:{turn.key.team}:{turn.channel}:{turn.ts}")
         queued = queue_turn(services, turn, keys)
         if queued is None:
             log.info("duplicate event %s (message %s in %s) ignored", body.get("event_id"), turn.ts, turn.channel)
+            metrics.EVENTS_DEDUPED.labels("slack").inc()
             return _ignored()
         context["turn"] = queued
         return next()

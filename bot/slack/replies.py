@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.advisor.questions import question_bank
 from bot.errors import AdvisorError, InputError
 from bot.services import Services
@@ -28,7 +29,9 @@ from bot.slack import messages as msg
 from bot.slack.delivery import SlackSender, no_retry
 from bot.storage.inbox import Outcome
 from bot.storage.outbox import NOTICE
+from bot.storage.store import Conversation
 from bot.workflows.conversation import ConversationKey, Reply
+from bot.workflows.interaction import QuickAnswer, quick_answer
 from bot.workflows.summary import STATUS_LABELS, stale_decision
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,7 @@ ANSWERED = "answered"  # ... as this update (kept stored, like the question roun
 
 
 @dataclass(frozen=True)
-class Turn:
+class SlackTurn:
     """One user message routed to a conversation: where it lives and where to answer."""
 
     key: ConversationKey
@@ -73,10 +76,10 @@ class Addressed:
     outgoing: Outgoing
 
 
-def reply_thread_of(conversation: dict[str, Any]) -> str | None:
+def reply_thread_of(conversation: Conversation) -> str | None:
     """The thread to answer in for a stored conversation (None: top level of a DM)."""
-    thread = conversation.get("thread")
-    return None if thread in (None, "", DM_THREAD) else str(thread)
+    thread = conversation.thread
+    return None if thread in ("", DM_THREAD) else thread
 
 
 @contextmanager
@@ -139,9 +142,7 @@ def render(reply: Reply) -> Outgoing:
             },
         )
     if reply.kind == "questions":
-        first, _, _ = reply.text.partition("\n")
-        intro = "" if first.startswith("1. ") else first
-        blocks = bk.question_blocks(intro, reply.questions, reply.conversation_id, reply.notes)
+        blocks = bk.question_blocks(reply.intro, reply.questions, reply.conversation_id, reply.notes)
         kind = "questions"
     else:
         blocks = bk.text_blocks(reply.text)
@@ -194,7 +195,7 @@ def post_reply(services: Services, client: WebClient, channel: str, thread_ts: s
 # --- turns ---
 
 
-def turn_payload(turn: Turn) -> dict[str, Any]:
+def turn_payload(turn: SlackTurn) -> dict[str, Any]:
     """What the inbox keeps of a message turn."""
     return {
         "key": dataclasses.asdict(turn.key),
@@ -206,13 +207,13 @@ def turn_payload(turn: Turn) -> dict[str, Any]:
     }
 
 
-def queue_turn(services: Services, turn: Turn, dedupe: list[str] | None = None) -> Turn | None:
+def queue_turn(services: Services, turn: SlackTurn, dedupe: list[str] | None = None) -> SlackTurn | None:
     """Write the turn to the inbox (None when a dedupe key was seen before: a redelivery)."""
     item = services.inbox.add("message", str(turn.key), turn_payload(turn), dedupe or [])
     return None if item is None else dataclasses.replace(turn, inbox_id=item)
 
 
-def run_turn(services: Services, client: WebClient, turn: Turn) -> None:
+def run_turn(services: Services, client: WebClient, turn: SlackTurn) -> None:
     """Answer one user message (writing it to the inbox first if it isn't there yet), showing progress."""
     with told_on_failure(client, turn.channel, turn.reply_thread), working(client, turn.channel, turn.ts):
         if turn.inbox_id is None and queue_turn(services, turn) is None:
@@ -220,13 +221,15 @@ def run_turn(services: Services, client: WebClient, turn: Turn) -> None:
         answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
 
 
-def queue_answer(
+def queue_quick_answer(
     services: Services,
     body: dict[str, Any],
     action: dict[str, Any],
-    find: Callable[[str], dict[str, Any]] | None = None,
-) -> tuple[int | None, dict[str, Any]]:
-    """Write a quick-answer click to the inbox; returns the item (None for a repeated click) and the conversation.
+    channel: str,
+    find: Callable[[str], Conversation] | None = None,
+) -> tuple[int | None, Conversation]:
+    """Write a quick-answer click in `channel` to the inbox; returns the item (None for a repeated click) and the
+    conversation.
 
     `find` looks the named conversation up (raising if it may not be acted on; default: by id). InputError when
     the payload doesn't name a question of a conversation in the channel it came from.
@@ -239,36 +242,38 @@ def queue_answer(
     if len(parts) < 2 or not isinstance(data, dict) or parts[1] not in question_bank():
         raise InputError(msg.ANSWER_MALFORMED)
     conv = (find or services.store.get_conversation)(str(data.get("c") or ""))
-    if data.get("v") not in [a.value for a in question_bank()[parts[1]].quick_answers]:
-        raise InputError(msg.ANSWER_NOT_OFFERED)
-    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
-    if channel != str(conv["channel"]):
+    try:
+        chosen = quick_answer(parts[1], data.get("v"))
+    except InputError:
+        raise InputError(msg.ANSWER_NOT_OFFERED) from None
+    if channel != conv.channel:
         raise InputError(msg.ANSWER_OTHER_CHANNEL)
     message = body.get("message") or {}
-    field = parts[1]
+    field = chosen.field
     # The button must be on a question message the app posted for this very assessment, asking this field:
     # naming an assessment and a channel isn't enough (a click on one assessment's question can't answer another's).
     message_ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
-    posted = _posted(services, str(conv["channel"]), message_ts, str(conv["id"]))
+    posted = _posted(services, conv.channel, message_ts, conv.id)
     if (
         posted is None
-        or posted["conversation_id"] != conv["id"]
+        or posted["conversation_id"] != conv.id
         or posted["kind"] != "questions"
         or f"q:{field}" not in _block_ids(posted["original"])
     ):
         raise InputError(msg.ANSWER_OTHER_MESSAGE)
     user = bk.user_id((body.get("user") or {}).get("id"))  # it is shown as <@user>
     payload = {
-        "conversation_id": conv["id"],
+        "conversation_id": conv.id,
         "user": user,
         "field": field,
-        "value": data.get("v"),
-        "channel": conv["channel"],
+        "value": chosen.value,
+        "label": chosen.label,
+        "channel": conv.channel,
         "reply_thread": reply_thread_of(conv),
         "message_ts": message_ts,
     }
     # One answer per question message: a double click or a second person's click is dropped.
-    item = services.inbox.add("answer", str(conv["key"]), payload, [f"answer:{conv['channel']}:{message_ts}:{field}"])
+    item = services.inbox.add("answer", conv.key, payload, [f"answer:{conv.channel}:{message_ts}:{field}"])
     return item, conv
 
 
@@ -278,9 +283,9 @@ def answer_turns(
     """Answer the conversation's unanswered turns in order, then post the replies."""
     services.inbox.drain(
         conversation_key,
-        lambda item: answer(services, item),
+        lambda item: run_item(services, item),
         lambda item: give_up(services, item),
-        lambda outcomes: commit(services, outcomes),
+        lambda outcomes: queue_replies(services, outcomes),
     )
     deliver(services, client, channel, thread_ts)
 
@@ -288,9 +293,9 @@ def answer_turns(
 def resume(services: Services, client: WebClient) -> int:
     """After a restart: answer the turns a previous process received but didn't finish; post what is due."""
     answered = services.inbox.resume(
-        lambda item: answer(services, item),
+        lambda item: run_item(services, item),
         lambda item: give_up(services, item),
-        lambda outcomes: commit(services, outcomes),
+        lambda outcomes: queue_replies(services, outcomes),
     )
     services.outbox.flush(SlackSender(no_retry(client)))
     return answered
@@ -311,7 +316,7 @@ def coherent(replies: list[Addressed]) -> list[Addressed]:
     return kept
 
 
-def commit(services: Services, outcomes: list[Outcome]) -> None:
+def queue_replies(services: Services, outcomes: list[Outcome]) -> None:
     """Queue the replies of inbox turns answered together (called inside the inbox's transaction)."""
     threads: dict[str, tuple[str, str | None]] = {}
     for reply in coherent([r for outcome in outcomes for r in outcome.replies]):
@@ -338,8 +343,9 @@ def rereview(services: Services, conversation_id: str) -> list[Outgoing]:
     return [Outgoing("message", {"text": text})]
 
 
-def answer(services: Services, item: dict[str, Any]) -> Outcome:
-    """Run one inbox turn through the advisor; the replies are queued when the inbox commits the outcome."""
+def run_item(services: Services, item: dict[str, Any]) -> Outcome:
+    """Run one inbox turn (a message or a quick answer) through the advisor; the replies are queued when the inbox
+    finishes the group (`queue_replies`)."""
     p = item["payload"]
     started = time.monotonic()
     channel, thread = str(p["channel"]), p.get("reply_thread")
@@ -348,8 +354,9 @@ def answer(services: Services, item: dict[str, Any]) -> Outcome:
     restore = False
     try:
         if item["kind"] == "answer":
-            reply = services.advisor.answer(p["conversation_id"], p["user"], p["field"], p["value"])
-            outgoing = [*_answered_update(p), render(reply)]
+            chosen = _stored_answer(p)
+            reply = services.advisor.take_quick_answer(p["conversation_id"], p["user"], chosen)
+            outgoing = [*_answered_update(p, chosen), render(reply)]
         elif p["key"]["thread"] == TOP_LEVEL:  # a DM message that belongs to no assessment (middleware routes)
             reply = services.advisor.answer_outside(p["text"])
             outgoing = [render(reply)]
@@ -362,6 +369,7 @@ def answer(services: Services, item: dict[str, Any]) -> Outcome:
     except Exception:
         log.exception("unexpected error while answering (channel=%s thread=%s)", channel, thread)
         outgoing, outcome, restore = [notice(msg.ERROR)], "error", True
+    metrics.TURNS.labels("slack", outcome).inc()
     log.info(
         "turn answered",
         extra={
@@ -383,6 +391,7 @@ def answer(services: Services, item: dict[str, Any]) -> Outcome:
 def give_up(services: Services, item: dict[str, Any]) -> Outcome:
     """A turn interrupted too many times (it may be what crashes the process): tell the user instead."""
     p = item["payload"]
+    metrics.TURNS.labels("slack", "given_up").inc()
     log.error(
         "turn given up",
         extra={
@@ -396,17 +405,24 @@ def give_up(services: Services, item: dict[str, Any]) -> Outcome:
     return Outcome([Addressed(str(p["channel"]), p.get("reply_thread"), p.get("conversation_id"), notice(msg.ERROR))])
 
 
-def _answered_update(p: dict[str, Any]) -> list[Outgoing]:
+def _stored_answer(p: dict[str, Any]) -> QuickAnswer:
+    """The quick answer an inbox item holds: checked (`quick_answer`) before it was written, so not again; an item
+    written before the label was kept is labelled from its question."""
+    question = question_bank()[p["field"]]
+    label = p.get("label") or next((a.label for a in question.quick_answers if a.value == p["value"]), p["value"])
+    return QuickAnswer(question, p["value"], str(label))
+
+
+def _answered_update(p: dict[str, Any], chosen: QuickAnswer) -> list[Outgoing]:
     """Replace the clicked question's buttons by who answered what (on the question message itself). Only the line
     is made here; the message is rebuilt from what the app posted when the reply is queued (`_rebuilt`), never
     from the blocks a payload carried."""
     if not p.get("message_ts"):
         return []
-    field = p["field"]
-    question = question_bank()[field]
-    label = next((a.label for a in question.quick_answers if a.value == p["value"]), str(p["value"]))
-    line = msg.ANSWERED.format(question=bk.escape(question.text), answer=bk.escape(label), user=bk.user_id(p["user"]))
-    return [Outgoing(ANSWERING, {"field": field, "line": line}, op="update", target_ts=str(p["message_ts"]))]
+    line = msg.ANSWERED.format(
+        question=bk.escape(chosen.question.text), answer=bk.escape(chosen.label), user=bk.user_id(p["user"])
+    )
+    return [Outgoing(ANSWERING, {"field": chosen.field, "line": line}, op="update", target_ts=str(p["message_ts"]))]
 
 
 def _rebuilt(services: Services, channel: str, answered: Outgoing) -> Outgoing | None:

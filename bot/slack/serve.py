@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -19,11 +20,13 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from bot.health import Check, may_see_detail, readiness, ready_report
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; a 40,000-character message is ~200 KB escaped
 MAX_DEPTH = 40  # JSON nesting: Slack's deepest payloads (rich text inside a view's state) stay under 15
 HTTP_THREADS = 16
@@ -128,8 +131,35 @@ def signature_valid(verifier: SignatureVerifier, body: str, timestamp: str, sign
 Readiness = Callable[[], list[Check]]
 
 
-class SlackWsgiApp:
-    """A small WSGI router: Slack requests (verified, then parsed) to Bolt, liveness and readiness checks."""
+class ProbeWsgiApp:
+    """Liveness (`/healthz`), readiness (`/readyz`) and metrics (`/metrics`); 404 for anything else. On its own,
+    it is Socket Mode's `--health-port` server."""
+
+    def __init__(self, ready: Readiness | None = None, ready_token: str | None = None) -> None:
+        self.ready_token = ready_token  # `/readyz` details for callers presenting it (or on this machine)
+        self.ready = ready
+        self.draining = False  # set on shutdown: not ready for new traffic
+
+    def readiness(self) -> tuple[int, dict[str, Any]]:
+        """`GET /readyz`: 200 when the database and the knowledge index are ready (and not shutting down)."""
+        return ready_report(self.ready() if self.ready else [], draining=self.draining)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH:
+            return _reply(start_response, 200, json.dumps({"ok": True}), {"Content-Type": "application/json"})
+        if path == METRICS_PATH:
+            return _reply(start_response, 200, metrics.exposition(), {"Content-Type": metrics.CONTENT_TYPE})
+        if path == READY_PATH:
+            status, report = self.readiness()
+            if not may_see_detail(environ, self.ready_token):
+                report = {"ok": report["ok"]}
+            return _reply(start_response, status, json.dumps(report), {"Content-Type": "application/json"})
+        return _reply(start_response, 404, "Not Found")
+
+
+class SlackWsgiApp(ProbeWsgiApp):
+    """A small WSGI router: Slack requests (verified, then parsed) to Bolt, plus the probes and metrics."""
 
     def __init__(
         self,
@@ -139,26 +169,15 @@ class SlackWsgiApp:
         ready: Readiness | None = None,
         ready_token: str | None = None,
     ) -> None:
+        super().__init__(ready, ready_token)
         self.app = app
-        self.ready_token = ready_token  # `/readyz` details for callers presenting it (or on this machine)
         self.path = path
         self.verifier = SignatureVerifier(signing_secret)
-        self.ready = ready
-        self.draining = False  # set on shutdown: not ready for new traffic
-
-    def readiness(self) -> tuple[int, dict[str, Any]]:
-        """`GET /readyz`: 200 when the database and the knowledge index are ready (and not shutting down)."""
-        return ready_report(self.ready() if self.ready else [], draining=self.draining)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH:
-            return _reply(start_response, 200, json.dumps({"ok": True}), {"Content-Type": "application/json"})
-        if path == READY_PATH:
-            status, report = self.readiness()
-            if not may_see_detail(environ, self.ready_token):
-                report = {"ok": report["ok"]}
-            return _reply(start_response, status, json.dumps(report), {"Content-Type": "application/json"})
+        if path in (HEALTH_PATH, READY_PATH, METRICS_PATH):
+            return super().__call__(environ, start_response)
         if path != self.path:
             return _reply(start_response, 404, "Not Found")
         if method != "POST":
@@ -185,12 +204,14 @@ class SlackWsgiApp:
         if not well_formed(body, content_type):
             return _reply(start_response, 400, "Bad Request")
         gate = getattr(self.app, "ack_gate", None)
+        started = time.monotonic()
         try:
             with gate.acking() if gate is not None else nullcontext():
                 resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
         except Exception:
             log.exception("bolt dispatch failed")
             resp = BoltResponse(status=500, body="")
+        metrics.observe_ack(started, resp.status)
         out_headers = {k: v[0] if isinstance(v, list) else str(v) for k, v in resp.headers.items() if v}
         return _reply(start_response, resp.status, resp.body or "", out_headers)
 
@@ -246,10 +267,8 @@ def serve_http(
     # Card building is CPU work on listener threads; a short GIL switch interval keeps acks from queueing behind it.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     _warm_up(app)  # before the port is open: no request waits behind it
-    services = getattr(app, "services", None)
-    ready = (lambda: readiness(services)) if services is not None else None
-    token = services.settings.advisor_readyz_token if services is not None else None
-    wsgi = SlackWsgiApp(app, signing_secret, ready=ready, ready_token=token.get_secret_value() if token else None)
+    ready, token = _probes(app)
+    wsgi = SlackWsgiApp(app, signing_secret, ready=ready, ready_token=token)
     server = create_server(
         wsgi,
         host=host,
@@ -278,11 +297,30 @@ def serve_http(
             _stop(app)
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
-    """Connect to Slack over Socket Mode (no public URL needed; blocks until SIGTERM or Ctrl-C)."""
+def _probes(app: App) -> tuple[Readiness | None, str | None]:
+    """The readiness checks and the `/readyz` token for an app's services."""
+    services = getattr(app, "services", None)
+    if services is None:
+        return None, None
+    token = services.settings.advisor_readyz_token
+    return (lambda: readiness(services)), (token.get_secret_value() if token else None)
+
+
+def serve_socket_mode(app: App, app_token: str, *, health: tuple[str, int] | None = None) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed; blocks until SIGTERM or Ctrl-C). With `health`
+    (host, port), `/healthz`, `/readyz` and `/metrics` are served there meanwhile."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from waitress import create_server
 
     _warm_up(app)
+    probes: ProbeWsgiApp | None = None
+    server = None
+    if health is not None:
+        ready, token = _probes(app)
+        probes = ProbeWsgiApp(ready, token)
+        server = create_server(probes, host=health[0], port=health[1], threads=2, ident="ai-advisor")
+        threading.Thread(target=server.run, name="health-port", daemon=True).start()
+        log.info("health: http://%s:%s%s, readiness: %s, metrics: %s", *health, HEALTH_PATH, READY_PATH, METRICS_PATH)
     log.info("connecting to Slack in Socket Mode")
     handler = SocketModeHandler(app, app_token)
     _start(app)
@@ -292,5 +330,9 @@ def serve_socket_mode(app: App, app_token: str) -> None:
         except (SystemExit, KeyboardInterrupt):
             pass
         finally:
+            if probes is not None:
+                probes.draining = True
             handler.close()
             _stop(app)
+            if server is not None:
+                server.close()

@@ -8,7 +8,7 @@ the replies are queued once.
 
 Turns of one conversation are answered one at a time, oldest first. Turns that arrive while one is being answered
 (two people answering at the same moment) join it: they are answered in order and committed together, so the
-adapter can say one coherent next step instead of a reply per turn (see `Commit`).
+adapter can say one coherent next step instead of a reply per turn (see `QueueReplies`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Outcome:
 
 Work = Callable[[dict[str, Any]], Outcome]
 # Queues the replies of turns answered together, oldest first (runs inside the inbox's transaction).
-Commit = Callable[[list[Outcome]], None]
+QueueReplies = Callable[[list[Outcome]], None]
 
 
 class Inbox:
@@ -84,9 +84,9 @@ class Inbox:
             )
             return int(cursor.lastrowid or 0)
 
-    def first_time(self, key: str) -> bool:
+    def mark_seen(self, key: str) -> bool:
         """Record a dedupe key (a replayed command's trigger_id, an ignored event's id) on the ack path's own
-        connection; False when it was recorded before (as `Store.first_time`)."""
+        connection; True when it is new, False when it was recorded before (as `Store.mark_seen`)."""
         with prompt_transaction(self._intake_db, self._intake_lock) as db:
             return _record_key(db, key, now())
 
@@ -99,11 +99,16 @@ class Inbox:
             row["payload"] = json.loads(row["payload"])
         return rows
 
-    def drain(self, conversation_key: str, work: Work, give_up: Work, commit: Commit) -> int:
+    def waiting(self) -> int:
+        """How many turns are not answered yet."""
+        with self.store.reading() as db:
+            return int(db.execute("select count(*) from inbox").fetchone()[0])
+
+    def drain(self, conversation_key: str, work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
         """Answer the conversation's unanswered turns in order with `work`; returns how many were answered.
 
-        `give_up` answers a turn that was interrupted too often (it must not run the advisor again); `commit`
-        queues the replies of each group of turns answered together.
+        `give_up` answers a turn that was interrupted too often (it must not run the advisor again);
+        `queue_replies` queues the replies of each group of turns answered together.
         """
         answered = 0
         with self._lock_for(conversation_key):
@@ -111,17 +116,17 @@ class Inbox:
                 pending = self.unfinished(conversation_key)
                 if not pending:
                     return answered
-                answered += self._answer_group(pending[0], work, give_up, commit)
+                answered += self._answer_group(pending[0], work, give_up, queue_replies)
 
-    def resume(self, work: Work, give_up: Work, commit: Commit) -> int:
+    def resume(self, work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
         """Answer every turn left unanswered by a previous process (conversation by conversation)."""
         keys = list(dict.fromkeys(row["conversation_key"] for row in self.unfinished()))
         if keys:
             log.info("inbox: resuming %d conversation(s) with unanswered turns", len(keys))
-        return sum(self.drain(key, work, give_up, commit) for key in keys)
+        return sum(self.drain(key, work, give_up, queue_replies) for key in keys)
 
-    def _answer_group(self, first: dict[str, Any], work: Work, give_up: Work, commit: Commit) -> int:
-        """Answer `first` and every turn of its conversation that arrives meanwhile; commit them together.
+    def _answer_group(self, first: dict[str, Any], work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
+        """Answer `first` and every turn of its conversation that arrives meanwhile; queue their replies together.
 
         Each turn is marked started with the snapshot from before the group, so a crash anywhere undoes the whole
         group, which is then answered again.
@@ -155,7 +160,7 @@ class Inbox:
             later = [r for r in self.unfinished(key) if int(r["id"]) not in done]
             item = later[0] if later and len(done) < MAX_GROUP else None
         with self.store.transaction() as db:
-            commit(outcomes)
+            queue_replies(outcomes)
             db.execute(f"delete from inbox where id in ({', '.join('?' * len(done))})", done)
         return len(done)
 

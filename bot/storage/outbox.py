@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot import metrics
 from bot.storage.sqlite import insert_row, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
@@ -214,6 +215,16 @@ class Outbox:
         with self.store.reading() as db:
             return {str(s): int(n) for s, n in db.execute("select state, count(*) from outbox group by state")}
 
+    def oldest_unsent(self) -> float | None:
+        """When the oldest message not posted yet (pending or being sent) was queued (epoch seconds), if any."""
+        with self.store.reading() as db:
+            # ids grow with created_at: the smallest comes from the (state, …) index without reading any payload
+            row = db.execute(
+                "select created_at from outbox where id = (select min(id) from outbox where state in (?, ?))",
+                [PENDING, SENDING],
+            ).fetchone()
+        return dt.datetime.fromisoformat(str(row[0])).timestamp() if row and row[0] is not None else None
+
     def next_due(self) -> float | None:
         """When the earliest pending message is due (epoch seconds), if any."""
         with self.store.reading() as db:
@@ -298,6 +309,7 @@ class Outbox:
             )
             return False
         self._sent(item, ts)
+        metrics.DELIVERIES.labels(outcome).inc()
         log.info(
             "message delivered",
             extra={
@@ -356,6 +368,7 @@ class Outbox:
                     },
                 )
         level = logging.ERROR if give_up else logging.WARNING
+        metrics.DELIVERIES.labels("dead" if give_up else "retry").inc()
         log.log(
             level,
             "message not delivered: %s",

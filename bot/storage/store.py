@@ -8,6 +8,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,75 @@ def now() -> str:
 def ago(days: float, *, at: dt.datetime | None = None) -> str:
     """The stored-timestamp form of `days` before `at` (default: now), for "older than" queries."""
     return ((at or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One assessment as stored (table `conversations`): where it lives, and where its intake dialogue stands."""
+
+    id: str
+    key: str  # the platform key (str of a ConversationKey); "…#n" once archived
+    platform: str
+    team: str  # the workspace (Slack team id, Teams tenant id)
+    channel: str
+    thread: str
+    user: str  # who started it
+    state: str = "intake"  # "intake", then "recommended" once a card was given
+    asked: list[str] = field(default_factory=list)  # fields asked (or answered without a number)
+    asked_steps: list[int] = field(default_factory=list)
+    expecting: list[str] = field(default_factory=list)  # what a short reply answers (fields, confirm/what-if entries)
+    rounds: int = 0  # question rounds asked
+    turns: int = 0  # user turns
+    version: int = 0  # the latest intake version (0: none yet)
+    approach: str | None = None  # the latest recommendation's approach
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def new(cls, key: str, *, platform: str, team: str, channel: str, thread: str, user: str) -> Conversation:
+        """A conversation not stored yet, with a fresh id (store it with `Store.insert_conversation`)."""
+        stamp = now()
+        return cls(
+            id=secrets.token_hex(6),
+            key=key,
+            platform=platform,
+            team=team,
+            channel=channel,
+            thread=thread,
+            user=user,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Conversation:
+        """A conversation from its stored row (JSON lists decoded, NULL counters as 0)."""
+        return cls(
+            id=str(row["id"]),
+            key=str(row["key"]),
+            platform=str(row.get("platform") or ""),
+            team=str(row.get("team") or ""),
+            channel=str(row.get("channel") or ""),
+            thread=str(row.get("thread") or ""),
+            user=str(row.get("user") or ""),
+            state=str(row.get("state") or "intake"),
+            asked=[str(f) for f in _json_list(row.get("asked"))],
+            asked_steps=[int(n) for n in _json_list(row.get("asked_steps"))],
+            expecting=[str(e) for e in _json_list(row.get("expecting"))],
+            rounds=int(row.get("rounds") or 0),
+            turns=int(row.get("turns") or 0),
+            version=int(row.get("version") or 0),
+            approach=row.get("approach"),
+            created_at=str(row.get("created_at") or ""),
+            updated_at=str(row.get("updated_at") or ""),
+        )
+
+
+def _json_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        decoded = json.loads(value)
+        return list(decoded) if isinstance(decoded, list) else []
+    return list(value or [])
 
 
 class Store:
@@ -76,55 +146,55 @@ class Store:
 
     # --- conversations ---
 
-    def find_conversation(self, key: str) -> dict[str, Any] | None:
+    def find_conversation(self, key: str) -> Conversation | None:
         """The conversation for a platform key, if any."""
         with self._lock:
             rows = select_rows(self.db, "select * from conversations where key = ? limit 1", [key])
-        return _decode(rows[0]) if rows else None
+        return Conversation.from_row(rows[0]) if rows else None
 
-    def get_conversation(self, conversation_id: str) -> dict[str, Any]:
+    def get_conversation(self, conversation_id: str) -> Conversation:
         """A conversation by id, or NotFoundError."""
         with self._lock:
             rows = select_rows(self.db, "select * from conversations where id = ? limit 1", [conversation_id])
         if not rows:
             raise NotFoundError(f"no assessment with id {conversation_id!r}")
-        return _decode(rows[0])
+        return Conversation.from_row(rows[0])
 
     def create_conversation(
         self, key: str, *, platform: str, team: str, channel: str, thread: str, user: str
-    ) -> dict[str, Any]:
+    ) -> Conversation:
         """Create (or return the existing) conversation for `key`."""
-        with self.transaction() as db:
+        with self.transaction():
             existing = self.find_conversation(key)
             if existing:
                 return existing
-            stamp = now()
-            insert_row(
-                db,
-                "conversations",
-                {
-                    "id": secrets.token_hex(6),
-                    "key": key,
-                    "platform": platform,
-                    "team": team,
-                    "channel": channel,
-                    "thread": thread,
-                    "user": user,
-                    "state": "intake",
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                },
-            )
-        found = self.find_conversation(key)
-        assert found is not None
-        return found
+            conv = Conversation.new(key, platform=platform, team=team, channel=channel, thread=thread, user=user)
+            self.insert_conversation(conv)
+        return conv
+
+    def insert_conversation(self, conv: Conversation) -> None:
+        """Store a new conversation (its key must be free)."""
+        row = {
+            "id": conv.id,
+            "key": conv.key,
+            "platform": conv.platform,
+            "team": conv.team,
+            "channel": conv.channel,
+            "thread": conv.thread,
+            "user": conv.user,
+            "state": conv.state,
+            "created_at": conv.created_at,
+            "updated_at": conv.updated_at,
+        }
+        with self.transaction() as db:
+            insert_row(db, "conversations", row)
 
     def archive_conversation(self, conversation_id: str) -> None:
         """Move a conversation off its platform key, so the next message there starts a new one; everything it
         holds (turns, intakes, recommendations, decisions, feedback) stays, under its id."""
         with self.transaction() as db:
             conv = self.get_conversation(conversation_id)
-            prefix = conv["key"] + "#"
+            prefix = conv.key + "#"
             archived = db.execute(
                 "select count(*) from conversations where substr(key, 1, ?) = ?", [len(prefix), prefix]
             ).fetchone()[0]
@@ -137,7 +207,7 @@ class Store:
         with self.transaction() as db:
             update_row(db, "conversations", conversation_id, encoded)
 
-    def latest_conversation(self, platform: str, team: str, channel: str, user: str) -> dict[str, Any] | None:
+    def latest_conversation(self, platform: str, team: str, channel: str, user: str) -> Conversation | None:
         """The user's most recently active conversation in a channel (or DM), leaving out archived ones (their key
         ends in `#n`, see `archive_conversation`)."""
         with self._lock:
@@ -147,15 +217,15 @@ class Store:
                 "and instr(key, '#') = 0 order by updated_at desc, rowid desc limit 1",
                 [platform, team, channel, user],
             )
-        return _decode(rows[0]) if rows else None
+        return Conversation.from_row(rows[0]) if rows else None
 
-    def conversations_for_user(self, user: str, limit: int = 10) -> list[dict[str, Any]]:
+    def conversations_for_user(self, user: str, limit: int = 10) -> list[Conversation]:
         """A user's most recent conversations."""
         with self._lock:
             rows = self.db.table("conversations").rows_where(
                 "user = ?", [user], order_by="updated_at desc", limit=limit
             )
-            return [_decode(r) for r in rows]
+            return [Conversation.from_row(r) for r in rows]
 
     # --- turns, intake versions, recommendations ---
 
@@ -176,6 +246,12 @@ class Store:
                 },
             )
         return int(n)
+
+    def turn_count(self, conversation_id: str) -> int:
+        """How many turns (user and bot) a conversation's transcript has."""
+        with self._lock:
+            row = self.db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
+        return int(row[0]) if row else 0
 
     def turns(self, conversation_id: str) -> list[dict[str, Any]]:
         """All turns of a conversation in order."""
@@ -260,8 +336,8 @@ class Store:
 
     # --- delivery semantics ---
 
-    def first_time(self, key: str) -> bool:
-        """Record `key` (an event id or message id); False if it was recorded before."""
+    def mark_seen(self, key: str) -> bool:
+        """Record `key` (an event id or message id) as seen; True when it is new, False if it was seen before."""
         with self.transaction() as db:
             return bool(
                 db.execute(
@@ -379,7 +455,7 @@ class Store:
             previous = self.decision(conversation_id)
             stamp = now()
             # The intake version the lead saw: once the answers change, the decision needs re-review.
-            version = int(self.get_conversation(conversation_id).get("version") or 0)
+            version = self.get_conversation(conversation_id).version
             row = {
                 "conversation_id": conversation_id,
                 "status": status,
@@ -638,14 +714,6 @@ def _assessment_filters(
         where.append(f"c.channel in ({', '.join('?' * len(channels))})" if channels else "0")
         params += list(channels)
     return " and ".join(where), params
-
-
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for name in ("asked", "asked_steps", "expecting"):
-        if isinstance(out.get(name), str):
-            out[name] = json.loads(out[name])
-    return out
 
 
 def _intake(row: dict[str, Any]) -> Intake:

@@ -46,6 +46,8 @@ def teams_auth(settings: Settings) -> TeamsAuth:
     """Authentication from the settings; InputError when there are no credentials and anonymous mode is off."""
     env = settings.teams_connection
     anonymous = settings.advisor_teams_anonymous
+    if settings.teams_missing:
+        raise InputError(msg.AUTH_INCOMPLETE.format(missing=", ".join(settings.teams_missing)))
     if env:
         # The SDK accepts any issuer unless told to check; the advisor checks unless told not to.
         env = {SETTINGS_PREFIX + "VALIDATE_ISSUER": "true", **env}

@@ -16,18 +16,18 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.advisor.questions import Question
-from bot.advisor.report import tco_headline, tco_sources
+from bot.advisor.report import tco_comparison, tco_headline, tco_sources
 from bot.teams import messages as msg
 from bot.workflows.forms import NUMBER_FIELDS, choices, initial_text
+from bot.workflows.interaction import REASON_MAX
 
 CARD_VERSION = "1.5"
 CARD_BUDGET = 26 * 1024  # under Teams' 28 KB message limit: the rest is the activity around the card (ids, names)
 MAX_ACTIONS = 6  # Teams shows at most six buttons in a row
-REASON, REASON_MAX = "reason", 500  # the 👎 form's input (as long as a decision note)
+REASON = "reason"  # the 👎 form's input (at most interaction.REASON_MAX characters)
 
 # Verbs of Action.Submit data; the adapter routes on them.
 ANSWER, FEEDBACK, ADJUST, ADJUST_SUBMIT, DECIDE = "answer", "feedback", "adjust", "adjust_submit", "decide"
@@ -168,11 +168,10 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
                     run(clip(msg.GATE_REASON.format(reason=gate.reason, would_change=gate.would_change), lim.chars)),
                 )
             )
-        cross = rec.tco.crossover_monthly_requests
         body += [
             heading(msg.COST_HEADING),
             line(tco_headline(rec), lim.chars * 2),
-            line(msg.CROSSOVER.format(volume=tco.format_volume(cross)) if cross is not None else msg.NO_CROSSOVER, 200),
+            line(tco_comparison(rec), lim.chars * 2),
             line(tco_sources(rec), lim.chars * 2),
         ]
         if rec.risks:

@@ -11,14 +11,13 @@ from bot.advisor.engine import APPROACH_NAMES
 from bot.teams import messages as msg
 from bot.teams.cards import CARD_VERSION, DECIDE, Limits, bullets, clip, fitted, heading, line, para, run, submit
 from bot.workflows.digest import Digest, DigestItem
+from bot.workflows.interaction import DIGEST_REASON_MAX, SUMMARY_REASON_MAX
 from bot.workflows.summary import STATUS_LABELS, ThreadSummary
 
 DECISION_STYLES = {"approved": act.ActionStyle.POSITIVE, "rejected": act.ActionStyle.DESTRUCTIVE}
 NOTE_MAX = 500
 DIGEST_GROUPS = {**APPROACH_NAMES, "in_progress": msg.IN_PROGRESS_GROUP}
 MAX_REASONS = 3  # 👎 reasons shown per assessment (the core gives the most recent ones)
-SUMMARY_REASON_MAX = 300  # characters of one reason in a summary...
-DIGEST_REASON_MAX = 60  # ...and in a digest, where each assessment gets one line of feedback
 
 
 def _bold(text: str) -> ac.TextRun:

@@ -10,22 +10,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import ChannelAccount
 from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 
 from bot.errors import NotFoundError, PermissionDeniedError
+from bot.services import Services
+from bot.storage.store import Conversation
 from bot.teams import lead_cards
 from bot.teams import messages as msg
-from bot.teams.routing import PLATFORM, Turn, key_of, tenant_of, user_of
+from bot.teams.routing import PLATFORM, TeamsTurn, key_of, tenant_of, user_of
+from bot.teams.send import replace_card, send_card, send_text
 from bot.workflows.digest import parse_period
+from bot.workflows.interaction import TtlCache
 from bot.workflows.leads import Leads
-
-if TYPE_CHECKING:
-    from bot.teams.app import TeamsAgent
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +37,15 @@ _DIGEST = re.compile(r"^\s*+digest(?:\s++(?P<period>\S++))?\s*+$", re.I)
 
 
 class TeamsLeads:
-    """The leads' commands and decision buttons for one Teams agent."""
+    """The leads' commands and decision buttons in Teams."""
 
-    def __init__(self, agent: TeamsAgent) -> None:
-        self.agent = agent
-        self.services = agent.services
-        self.core: Leads = agent.services.leads(lead_ids=agent.services.settings.teams_lead_ids)
-        # Membership answers by (chat or channel, user): the lookup is async, so not the core's TtlCache.
-        self._members: dict[tuple[str, str], tuple[float, bool]] = {}
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.core: Leads = services.leads(lead_ids=services.settings.teams_lead_ids)
+        # Membership answers by (chat or channel, user); the lookup is async, so it is put, not computed, here.
+        self._members = TtlCache(MEMBERSHIP_TTL)
 
-    async def handle_command(self, context: TurnContext, turn: Turn) -> bool:
+    async def handle_command(self, context: TurnContext, turn: TeamsTurn) -> bool:
         """Answer `summary [ID]` or `digest [period]`; False when the text is neither (the advisor takes it)."""
         if match := _SUMMARY.match(turn.text):
             await self.summary(context, turn, match.group("id"))
@@ -56,31 +55,31 @@ class TeamsLeads:
             return True
         return False
 
-    async def summary(self, context: TurnContext, turn: Turn, conversation_id: str | None) -> None:
+    async def summary(self, context: TurnContext, turn: TeamsTurn, conversation_id: str | None) -> None:
         """This reply chain's summary (anyone here may ask), or a named assessment's (leads who can see it)."""
         store = self.services.store
         if conversation_id is None:
             conv = await asyncio.to_thread(store.find_conversation, str(turn.key))
             if conv is None:
-                await self.agent.send_text(context, msg.NO_ASSESSMENT_HERE)
+                await send_text(context, msg.NO_ASSESSMENT_HERE)
                 return
         else:
             self.core.require_lead(turn.user)
             conv = await self.visible_conversation(context, conversation_id)
         card, status = await self.summary_card(context, conv)
-        await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
+        await send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
 
-    async def summary_card(self, context: TurnContext, conv: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    async def summary_card(self, context: TurnContext, conv: Conversation) -> tuple[dict[str, Any], str]:
         """The summary card of an assessment and its status, naming the requester when Teams tells who it is
         (the core audits who was shown it)."""
-        member = await self._member(context, str(conv["channel"]), str(conv["user"]))
+        member = await self._member(context, conv.channel, conv.user)
         name = member.name if member and member.name else None
         summary = await asyncio.to_thread(
-            self.core.summary, conv["id"], requester_name=name, viewer=user_of(context.activity)
+            self.core.summary, conv.id, requester_name=name, viewer=user_of(context.activity)
         )
         return lead_cards.summary_card(summary, requester_name=name), summary.status
 
-    async def digest(self, context: TurnContext, turn: Turn, period_text: str | None) -> None:
+    async def digest(self, context: TurnContext, turn: TeamsTurn, period_text: str | None) -> None:
         """A lead's digest: this channel's assessments in a channel, every chat they can see elsewhere."""
         self.core.require_lead(turn.user)
         period = parse_period(period_text)
@@ -114,7 +113,7 @@ class TeamsLeads:
             channel=channel,
         )
         name = activity.conversation.name if channel else None
-        await self.agent.send_card(context, lead_cards.digest_card(result, name), result.headline)
+        await send_card(context, lead_cards.digest_card(result, name), result.headline)
 
     async def on_decide(self, context: TurnContext, conversation_id: str, value: dict[str, Any]) -> None:
         """A decision button on a summary card: record it (leads only, audited), then refresh the card.
@@ -129,7 +128,7 @@ class TeamsLeads:
         conv = await self.visible_conversation(context, conversation_id)
         await asyncio.to_thread(
             self.core.decide,
-            conv["id"],
+            conv.id,
             user,
             str(status or ""),
             note if isinstance(note, str) else "",
@@ -137,11 +136,11 @@ class TeamsLeads:
             team=tenant_of(context.activity),
         )
         card, status = await self.summary_card(context, conv)
-        if not await self.agent.replace_card(context, context.activity.reply_to_id, card, status):
-            await self.agent.send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
-        await self.agent.send_text(context, msg.DECIDED.format(status=status, id=conv["id"]))
+        if not await replace_card(context, context.activity.reply_to_id, card, status):
+            await send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
+        await send_text(context, msg.DECIDED.format(status=status, id=conv.id))
 
-    async def visible_conversation(self, context: TurnContext, conversation_id: str) -> dict[str, Any]:
+    async def visible_conversation(self, context: TurnContext, conversation_id: str) -> Conversation:
         """A stored Teams assessment of this tenant whose chat or channel the sender is a member of."""
         try:
             conv = await asyncio.to_thread(
@@ -149,7 +148,7 @@ class TeamsLeads:
             )
         except NotFoundError:
             raise NotFoundError(msg.NO_SUCH_ASSESSMENT.format(id=conversation_id)) from None
-        if not await self.can_see(context, str(conv["channel"])):
+        if not await self.can_see(context, conv.channel):
             raise PermissionDeniedError(msg.NOT_A_MEMBER)
         return conv
 
@@ -161,11 +160,11 @@ class TeamsLeads:
         sender = activity.from_property.id if activity.from_property else None
         if not sender or channel.startswith("a:"):
             return False  # someone else's personal chat is never visible
-        hit = self._members.get((channel, sender))
-        if hit and time.monotonic() - hit[0] < MEMBERSHIP_TTL:
-            return hit[1]
+        known, visible = self._members.known((channel, sender))
+        if known:
+            return bool(visible)
         visible = await self._member(context, channel, sender) is not None
-        self._members[(channel, sender)] = (time.monotonic(), visible)
+        self._members.put((channel, sender), visible)
         return visible
 
     async def _member(self, context: TurnContext, channel: str, member: str) -> ChannelAccount | None:

@@ -17,8 +17,6 @@ STEP_LEANS = "{step}. {name} → {leans}: "
 GATE = "⛔ Step {step}: "
 GATE_REASON = "{reason}. Would change: {would_change}"
 COST_HEADING = "3-year cost"
-CROSSOVER = "Crossover: fine-tuning is cheaper above ~{volume} requests/month."
-NO_CROSSOVER = "Crossover: none at these prices."
 RISKS_HEADING = "Risks"
 NEXT_STEPS_HEADING = "Next steps"
 CASE_STUDY_HEADING = "Customer story"
@@ -111,6 +109,10 @@ AUTH_MISSING = (
     "Teams needs the bot's credentials: set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID, "
     "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET and CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID "
     "(or ADVISOR_TEAMS_ANONYMOUS=true for local testing only)."
+)
+AUTH_INCOMPLETE = (
+    "Teams has a client id but not the rest of its credentials: set {missing} "
+    "(from the bot's Entra ID app registration; `ai-advisor doctor` checks them)."
 )
 AUTH_INVALID = "The Teams connection settings (CONNECTIONS__SERVICE_CONNECTION__SETTINGS__...) are not usable: {error}"
 ANONYMOUS_WARNING = (

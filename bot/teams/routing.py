@@ -23,7 +23,7 @@ _AT_TAG = re.compile(r"</?at>", re.I)
 
 
 @dataclass(frozen=True)
-class Turn:
+class TeamsTurn:
     """One user message routed to a conversation."""
 
     key: ConversationKey
@@ -67,7 +67,7 @@ def plain_text(text: str) -> str:
     return clean(_AT_TAG.sub("", html.unescape(text))).replace("\xa0", " ").strip()
 
 
-def route(activity: Activity, *, mentioned: bool, has_conversation: bool) -> Turn | None:
+def route(activity: Activity, *, mentioned: bool, has_conversation: bool) -> TeamsTurn | None:
     """The turn for a text message, or None when it isn't addressed to the advisor.
 
     Personal chats always talk to the advisor; in channels and group chats a message starts or continues a
@@ -79,4 +79,4 @@ def route(activity: Activity, *, mentioned: bool, has_conversation: bool) -> Tur
         return None
     if not (is_personal(activity) or mentioned or has_conversation):
         return None
-    return Turn(key_of(activity), user, text)
+    return TeamsTurn(key_of(activity), user, text)

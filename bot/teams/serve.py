@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware, start_agent_process
 from pydantic import ValidationError
 
+from bot import metrics
 from bot.health import may_see_detail, readiness, ready_report
 from bot.services import Services
 from bot.teams import messages as msg
@@ -22,7 +24,8 @@ from bot.workflows.housekeeping import Housekeeper
 MESSAGES_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
-PROBES = frozenset({HEALTH_PATH, READY_PATH})  # answered without a token
+METRICS_PATH = "/metrics"
+PROBES = frozenset({HEALTH_PATH, READY_PATH, METRICS_PATH})  # answered without a token
 MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
 
 log = logging.getLogger(__name__)
@@ -56,14 +59,22 @@ def web_app(agent: TeamsAgent) -> web.Application:
     """The aiohttp application: the SDK's JWT check in front of the agent's message endpoint."""
 
     async def messages(request: web.Request) -> web.StreamResponse:
+        metrics.EVENTS_RECEIVED.labels("teams").inc()  # past the token check
+        started = time.monotonic()
         try:
             response = await start_agent_process(request, agent.app, agent.adapter)
         except ValidationError:  # valid JSON that is not an activity
-            return web.json_response({"error": msg.BAD_ACTIVITY}, status=400)
-        return response or web.Response(status=202)
+            response = web.json_response({"error": msg.BAD_ACTIVITY}, status=400)
+        response = response or web.Response(status=202)
+        metrics.observe_ack(started, response.status)
+        return response
 
     async def health(_: web.Request) -> web.StreamResponse:
         return web.json_response({"ok": True})
+
+    async def metrics_page(_: web.Request) -> web.StreamResponse:
+        body = await asyncio.to_thread(metrics.exposition)  # the queue gauges read the database
+        return web.Response(body=body, headers={hdrs.CONTENT_TYPE: metrics.CONTENT_TYPE})
 
     draining = asyncio.Event()  # set on shutdown: not ready for new traffic
 
@@ -86,6 +97,7 @@ def web_app(agent: TeamsAgent) -> web.Application:
     app.router.add_post(MESSAGES_PATH, messages)
     app.router.add_get(HEALTH_PATH, health)
     app.router.add_get(READY_PATH, ready)
+    app.router.add_get(METRICS_PATH, metrics_page)
     app.on_shutdown.append(drain)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
@@ -103,6 +115,7 @@ def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> Non
     app = build(services)
     services.warm_up()  # before the port is open: the first turns don't pay for the index and the engine
     housekeeper = Housekeeper(services).start()
+    metrics.watch_queues(services.outbox, services.inbox)
 
     async def stop_housekeeping(_: web.Application) -> None:
         housekeeper.stop(0)

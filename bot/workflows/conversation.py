@@ -17,9 +17,11 @@ from pydantic import BaseModel, Field
 from bot.advisor import confirm, engine, message_kind
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
-from bot.advisor.questions import Question, next_questions, question_bank
-from bot.errors import InputError, NotFoundError
-from bot.storage.store import Store
+from bot.advisor.questions import Question, next_questions
+from bot.errors import InputError, NotFoundError, OutdatedError
+from bot.storage.store import Conversation, Store
+from bot.workflows.interaction import QuickAnswer
+from bot.workflows.turn_writes import TurnWrites
 
 if TYPE_CHECKING:
     from bot.llm.client import LlmClient
@@ -46,14 +48,22 @@ class ConversationKey:
 
 
 class Reply(BaseModel):
-    """What the advisor says back: questions, a recommendation, or a plain message."""
+    """What the advisor says back: questions, a recommendation, or a plain message.
+
+    The parts are what adapters render (none parses `text` back): a question round is its `intro` line, the
+    `questions` (each with its quick answers) and `notes`; a recommendation is the `recommendation` card and
+    `notes`. `text` is the whole reply as plain text (the transcript's copy, and what a plain message shows);
+    `worded` says a model reworded a question round's `text` (the parts keep the deterministic questions).
+    """
 
     kind: Literal["questions", "recommendation", "message"]
     conversation_id: str
     text: str
+    intro: str = ""
     questions: list[Question] = Field(default_factory=list)
     recommendation: engine.Recommendation | None = None
     notes: list[str] = Field(default_factory=list)
+    worded: bool = False
     intake: dict[str, Any] = Field(default_factory=dict)
     recommendation_id: int | None = None
     heard: message_kind.MessageKind | None = None  # what the message was taken for (None: a button or a form)
@@ -166,21 +176,28 @@ class Advisor:
     # --- dialogue ---
 
     def handle(self, key: ConversationKey, user: str, text: str) -> Reply:
-        """Handle one user message in the conversation at `key` (created on first contact)."""
+        """Handle one user message in the conversation at `key` (created on first contact); the turn's writes are
+        stored in one transaction at its end."""
         if len(text) > 4 * MAX_TEXT:
             text = text[: 4 * MAX_TEXT]
         with self._lock(str(key)), self._llm_turn():
-            conv = self.store.find_conversation(str(key)) or self._new_conversation(key, user)
-            restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
-            said = bool(conv["turns"] or conv["version"])
-            if not (restart or new_project):
-                if said and not _WHAT_IF.match(text) and self._another_project(conv, text):
-                    return self._start_another(key, user, conv, text, text, _DIFFERENT)
-                return self._handle(conv, user, text)
-            if not said:
-                return self._handle(conv, user, text[new_project.end() :] if new_project else text)
-            rest = text[new_project.end() :].strip() if new_project else ""
-            return self._start_another(key, user, conv, text, rest, "Starting over." if restart else _NEW)
+            w = TurnWrites(self.store)
+            reply = self._handle_message(w, key, user, text)
+            w.apply()
+            return _with_recommendation_id(reply, w)
+
+    def _handle_message(self, w: TurnWrites, key: ConversationKey, user: str, text: str) -> Reply:
+        conv = self.store.find_conversation(str(key)) or self._new_conversation(w, key, user)
+        restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
+        said = bool(conv.turns or conv.version)
+        if not (restart or new_project):
+            if said and not _WHAT_IF.match(text) and self._another_project(conv, text):
+                return self._start_another(w, key, user, conv, text, text, _DIFFERENT)
+            return self._handle(w, conv, text)
+        if not said:
+            return self._handle(w, conv, text[new_project.end() :] if new_project else text)
+        rest = text[new_project.end() :].strip() if new_project else ""
+        return self._start_another(w, key, user, conv, text, rest, "Starting over." if restart else _NEW)
 
     def route_top_level(self, where: ConversationKey, user: str, text: str) -> ConversationKey | None:
         """Which assessment a top-level message belongs to, in a chat where each project gets its own thread (a
@@ -207,10 +224,13 @@ class Advisor:
         latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if latest is None or message_kind.describes_project(cleaned, len(stated)):
             return self._opened(where, user)
-        return ConversationKey(latest["platform"], latest["team"], latest["channel"], latest["thread"])
+        return ConversationKey(latest.platform, latest.team, latest.channel, latest.thread)
 
     def _opened(self, key: ConversationKey, user: str) -> ConversationKey:
-        self._new_conversation(key, user)  # returns the existing one for a redelivered message
+        # Created at once, outside any turn (returns the existing one for a redelivered message).
+        self.store.create_conversation(
+            str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
+        )
         return key
 
     def answer_outside(self, text: str) -> Reply:
@@ -226,61 +246,84 @@ class Advisor:
                 return Reply(kind="message", conversation_id="", text=HELP_TEXT, heard="command")
             return Reply(kind="message", conversation_id="", text=self.answer_topic(cleaned), heard="topic_question")
 
-    def _another_project(self, conv: dict[str, Any], text: str) -> bool:
+    def _another_project(self, conv: Conversation, text: str) -> bool:
         """Whether a message describes another project than the stored facts (most facts it shares disagree)."""
-        known = self.store.latest_intake(conv["id"]).known()
-        if not conv["version"] or len(known) < 2:
+        known = self.store.latest_intake(conv.id).known()
+        if not conv.version or len(known) < 2:
             return False
-        found = extract(text, turn=conv["turns"] + 1, today=self.today)
+        found = extract(text, turn=conv.turns + 1, today=self.today)
         stated = {f.field: f.value for f in found.facts if f.field != "use_case"}
         return message_kind.contradicts(clean_text(text), known, stated)
 
     def _start_another(
-        self, key: ConversationKey, user: str, conv: dict[str, Any], text: str, rest: str, intro: str
+        self, w: TurnWrites, key: ConversationKey, user: str, conv: Conversation, text: str, rest: str, intro: str
     ) -> Reply:
         """Archive the conversation at `key` and start a new one there, with `rest` (of the message `text`) as its
         first message. One assessment per project: the previous one is kept as it is (summaries, digests, export)."""
-        self.store.archive_conversation(conv["id"])
-        note = f"{intro} The previous assessment is kept (ID {conv['id']})."
-        fresh = self._new_conversation(key, user)
+        w.archive(conv.id)
+        note = f"{intro} The previous assessment is kept (ID {conv.id})."
+        fresh = self._new_conversation(w, key, user)
         if not rest:
-            self.store.add_turn(fresh["id"], "user", text[:MAX_TEXT])
-            return Reply(kind="message", conversation_id=fresh["id"], text=f"{note} {HELP_TEXT}", heard="command")
-        reply = self._handle(fresh, user, rest)
+            w.add_turn(fresh.id, "user", text[:MAX_TEXT])
+            return Reply(kind="message", conversation_id=fresh.id, text=f"{note} {HELP_TEXT}", heard="command")
+        reply = self._handle(w, fresh, rest)
         return reply.model_copy(update={"notes": [note, *reply.notes], "heard": "description"})
 
-    def _new_conversation(self, key: ConversationKey, user: str) -> dict[str, Any]:
-        return self.store.create_conversation(
+    def _new_conversation(self, w: TurnWrites, key: ConversationKey, user: str) -> Conversation:
+        conv = Conversation.new(
             str(key), platform=key.platform, team=key.team, channel=key.channel, thread=key.thread, user=user
         )
+        w.create(conv)
+        return conv
 
-    def answer(self, conversation_id: str, user: str, field: str, value: Any) -> Reply:
-        """Apply a quick answer (a button) to a field, then continue the conversation."""
+    def take_quick_answer(self, conversation_id: str, user: str, answer: QuickAnswer) -> Reply:
+        """Apply a quick answer (a button, checked by `interaction.quick_answer`), then continue the conversation."""
         conv = self.store.get_conversation(conversation_id)
-        if field not in question_bank():
-            raise InputError(f"unknown question {field!r}")
-        allowed = [a.value for a in question_bank()[field].quick_answers]
-        if value not in allowed:
-            raise InputError(f"{value!r} is not an answer to {FIELD_LABELS.get(field, field)}")
-        with self._lock(conv["key"]), self._llm_turn():
+        field, value = answer.field, answer.value
+        with self._lock(conv.key), self._llm_turn():
             conv = self.store.get_conversation(conversation_id)
-            self.store.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
-            fact = Fact(field, value, Provenance(source="message", turn=conv["turns"] + 1, quote="quick answer"))
-            return self._continue(conv, [fact], [], reason=f"quick answer: {field}")
+            w = TurnWrites(self.store)
+            w.add_turn(conversation_id, "user", f"[{FIELD_LABELS[field]}: {value}]")
+            fact = Fact(field, value, Provenance(source="message", turn=conv.turns + 1, quote="quick answer"))
+            reply = self._continue(w, conv, [fact], [], reason=f"quick answer: {field}")
+            w.apply()
+            return _with_recommendation_id(reply, w)
 
-    def adjust(self, conversation_id: str, user: str, values: dict[str, Any]) -> Reply:
-        """Replace intake values from an edit form; recompute and store a new recommendation."""
+    def adjust(
+        self,
+        conversation_id: str,
+        user: str,
+        values: dict[str, Any],
+        *,
+        expected_version: int | None = None,
+        then: Callable[[Reply], None] | None = None,
+    ) -> Reply:
+        """Replace intake values from an edit form; recompute and store a new recommendation.
+
+        `expected_version`: the answers' version the form was filled from; OutdatedError (nothing stored) when they
+        changed since, as the form would silently undo the newer ones. `then` runs with the reply in the same
+        transaction as the turn's writes, under the conversation's lock (an adapter queuing the card update there
+        can't be overtaken by another turn's card).
+        """
         conv = self.store.get_conversation(conversation_id)
-        with self._lock(conv["key"]), self._llm_turn():
+        with self._lock(conv.key), self._llm_turn():
+            conv = self.store.get_conversation(conversation_id)
+            if expected_version is not None and conv.version != expected_version:
+                raise OutdatedError("The answers changed since this form was opened.")
             intake = self.store.latest_intake(conversation_id)
             merged = {**intake.values.model_dump(), **values}
             validate_values(merged)  # raises InputError naming the bad field; nothing is stored
             prov = Provenance(source="edit", quote=f"edited by {user}")
             facts = [Fact(k, v, prov) for k, v in values.items() if intake.values.model_dump().get(k) != v]
             new = intake.merged(facts)
-            version = self.store.save_intake(conversation_id, new, reason=f"adjusted by {user}")
-            self.store.add_turn(conversation_id, "user", f"[adjusted: {', '.join(sorted(values))}]")
-            return self._deliver(conv, new, version, [])
+            w = TurnWrites(self.store)
+            conv, version = w.save_intake(conv, new, reason=f"adjusted by {user}")
+            w.add_turn(conversation_id, "user", f"[adjusted: {', '.join(sorted(values))}]")
+            reply = self._deliver(w, conv, new, version, [])
+            if then is not None:
+                w.then(lambda: then(_with_recommendation_id(reply, w)))
+            w.apply()
+            return _with_recommendation_id(reply, w)
 
     def explain(self, conversation_id: str) -> str:
         """Why the latest recommendation came out as it did."""
@@ -289,16 +332,17 @@ class Advisor:
             raise NotFoundError("There is no recommendation yet in this conversation.")
         return explanation_text(rec)
 
-    def _handle(self, conv: dict[str, Any], user: str, text: str) -> Reply:
-        cid = conv["id"]
+    def _handle(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
+        cid = conv.id
         if not clean_text(text) or _HELP.match(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
-        turn = self.store.add_turn(cid, "user", text[:MAX_TEXT])
-        self.store.update_conversation(cid, turns=turn)
+        turn = self.store.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
+        w.add_turn(cid, "user", text[:MAX_TEXT])
+        conv = w.update(conv, turns=turn)
         if _RESTART.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
         if message_kind.why_not_target(text):
-            return self._why_not(cid, text).model_copy(update={"heard": "follow_up"})
+            return self._why_not(w, cid, text).model_copy(update={"heard": "follow_up"})
         if _WHY.match(text):
             rec, so_far = self._so_far(cid)
             if rec is None:
@@ -314,26 +358,26 @@ class Advisor:
                     text="I need at least a short description of the feature first. " + HELP_TEXT,
                     heard="command",
                 )
-            version = conv["version"] or self.store.save_intake(cid, intake, "recommend now")
-            return self._deliver(conv, intake, version, []).model_copy(update={"heard": "command"})
-        first = not conv["version"]  # nothing stored yet: a greeting, a question or "restart" may have come first
-        supposed = _pending_what_if(conv["expecting"], turn)
+            version = conv.version
+            if not version:
+                conv, version = w.save_intake(conv, intake, "recommend now")
+            return self._deliver(w, conv, intake, version, []).model_copy(update={"heard": "command"})
+        first = not conv.version  # nothing stored yet: a greeting, a question or "restart" may have come first
+        supposed = _pending_what_if(conv.expecting, turn)
         if supposed is not None:
-            left = [e for e in conv["expecting"] if not e.startswith(_WHAT_IF_PREFIX)]
-            self.store.update_conversation(cid, expecting=left)
-            conv = self.store.get_conversation(cid)
+            conv = w.update(conv, expecting=[e for e in conv.expecting if not e.startswith(_WHAT_IF_PREFIX)])
             if _KEEP.match(text):  # "yes, keep it": the what-if's facts become the answers
-                kept = self._continue(conv, supposed, [], reason=f"turn {turn}: kept a what-if")
+                kept = self._continue(w, conv, supposed, [], reason=f"turn {turn}: kept a what-if")
                 return kept.model_copy(update={"heard": "follow_up"})
         what_if = _WHAT_IF.match(text)
         if what_if and self._so_far(cid)[0] is not None:
-            return self._what_if(conv, what_if.group("rest"), turn).model_copy(update={"heard": "follow_up"})
-        pending = confirm.pending(conv["expecting"])
-        expecting = [e for e in conv["expecting"] if not confirm.is_entry(e)] or None
+            return self._what_if(w, conv, what_if.group("rest"), turn).model_copy(update={"heard": "follow_up"})
+        pending = confirm.pending(conv.expecting)
+        expecting = [e for e in conv.expecting if not confirm.is_entry(e)] or None
         if pending is not None:
             resolved = confirm.resolve(pending, text, turn=turn)
             if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
-                confirmed = self._continue(conv, resolved, [], reason=f"turn {turn}: confirmed")
+                confirmed = self._continue(w, conv, resolved, [], reason=f"turn {turn}: confirmed")
                 return confirmed.model_copy(update={"heard": "answer"})
         found = extract(text, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
@@ -346,22 +390,21 @@ class Advisor:
         if not numbers and not found.unclear:
             kind = message_kind.classify(clean_text(text), has_facts=False)
             if kind == "topic_question" and self.answer_topic is not None:
-                return self._topic_answer(cid, clean_text(text))  # answered; an intake under way stays where it was
+                return self._topic_answer(w, cid, clean_text(text))  # answered; an intake under way stays put
             if kind == "thanks" and not stated:  # "great" can answer "how clean are the labels?"
-                return self._small_talk(conv, clean_text(text))
+                return self._small_talk(w, conv, clean_text(text))
         if not first and not expecting:
             facts = stated
         heard = _heard(first, text, self.store.latest_intake(cid).known(), facts)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
-            self.store.update_conversation(cid, asked=sorted(set(conv["asked"]) | found.addressed))
-            conv = self.store.get_conversation(cid)
-        reply = self._continue(conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+            conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
+        reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
         return reply.model_copy(update={"heard": heard})
 
-    def _what_if(self, conv: dict[str, Any], rest: str, turn: int) -> Reply:
+    def _what_if(self, w: TurnWrites, conv: Conversation, rest: str, turn: int) -> Reply:
         """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
         until the user says to keep them."""
-        cid = conv["id"]
+        cid = conv.id
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
         current, _ = self._so_far(cid)
@@ -382,28 +425,28 @@ class Advisor:
             "facts, or carry on."
         )
         entry = _WHAT_IF_PREFIX + json.dumps([[f.field, f.value, f.provenance.quote] for f in facts])
-        self.store.update_conversation(cid, expecting=[*conv["expecting"], entry])
-        self.store.add_turn(cid, "bot", text)
+        w.update(conv, expecting=[*conv.expecting, entry])
+        w.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text, recommendation=rec)
 
-    def _topic_answer(self, cid: str, question: str) -> Reply:
+    def _topic_answer(self, w: TurnWrites, cid: str, question: str) -> Reply:
         assert self.answer_topic is not None
         text = self.answer_topic(question)
-        self.store.add_turn(cid, "bot", text)
+        w.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text, heard="topic_question")
 
-    def _small_talk(self, conv: dict[str, Any], said: str) -> Reply:
-        if conv["state"] == "recommended":
+    def _small_talk(self, w: TurnWrites, conv: Conversation, said: str) -> Reply:
+        if conv.state == "recommended":
             text = (
                 'Glad it helps. Ask "why?" or "why not hybrid?" for the reasoning, correct any answer '
                 '("actually we have 20k examples"), or describe another project.'
             )
-        elif conv["version"]:
+        elif conv.version:
             text = "Thanks. Answer the questions above when you can, or say *recommend now*."
         else:
             text = _small_talk_text(said)
-        self.store.add_turn(conv["id"], "bot", text)
-        return Reply(kind="message", conversation_id=conv["id"], text=text, heard="small_talk")
+        w.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text, heard="small_talk")
 
     def _so_far(self, cid: str) -> tuple[engine.Recommendation | None, str]:
         """The latest recommendation; before the card, the one the facts known so far give (not stored), with a
@@ -416,39 +459,40 @@ class Advisor:
             return None, ""
         return engine.recommend(intake), "Not final yet (I still have questions), but from what you've said so far:\n"
 
-    def _why_not(self, cid: str, text: str) -> Reply:
+    def _why_not(self, w: TurnWrites, cid: str, text: str) -> Reply:
         rec, so_far = self._so_far(cid)
         target = message_kind.why_not_target(text)
         if rec is None or target is None:
             return Reply(kind="message", conversation_id=cid, text=_NOTHING_YET)
         reply = so_far + why_not_text(rec, target)
-        self.store.add_turn(cid, "bot", reply)
+        w.add_turn(cid, "bot", reply)
         return Reply(kind="message", conversation_id=cid, text=reply, recommendation=rec)
 
     def _continue(
         self,
-        conv: dict[str, Any],
+        w: TurnWrites,
+        conv: Conversation,
         facts: list[Fact],
         notes: list[str],
         *,
         reason: str,
         unclear: list[Unclear] | None = None,
     ) -> Reply:
-        cid = conv["id"]
+        cid = conv.id
         intake = self.store.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
-        version = conv["version"]
+        version = conv.version
         if facts or not version:
-            version = self.store.save_intake(cid, merged, reason=reason)
-        asked = list(conv["asked"]) + [e for e in conv["expecting"] if not confirm.is_entry(e)]
-        steps = list(conv["asked_steps"])
+            conv, version = w.save_intake(conv, merged, reason=reason)
+        asked = list(conv.asked) + [e for e in conv.expecting if not confirm.is_entry(e)]
+        steps = list(conv.asked_steps)
         doubt = next((u for u in unclear or [] if any(getattr(merged.values, f) is None for f in u.candidates)), None)
-        if doubt is not None and conv["rounds"] < MAX_ROUNDS + 2:
+        if doubt is not None and conv.rounds < MAX_ROUNDS + 2:
             # A number with no clear owner: ask which field it is rather than guess (one question on its own).
             question = confirm.question(doubt)
-            self.store.update_conversation(cid, asked=asked, expecting=[confirm.entry(doubt)])
+            w.update(conv, asked=asked, expecting=[confirm.entry(doubt)])
             text = question_text([question], notes, None)
-            self.store.add_turn(cid, "bot", text)
+            w.add_turn(cid, "bot", text)
             return Reply(
                 kind="questions",
                 conversation_id=cid,
@@ -457,47 +501,52 @@ class Advisor:
                 notes=notes,
                 intake=merged.known(),
             )
-        if conv["state"] == "recommended":
+        if conv.state == "recommended":
             # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
             if facts:
-                self.store.update_conversation(cid, asked=asked, expecting=[])
-                return self._deliver(conv, merged, version, notes)
+                conv = w.update(conv, asked=asked, expecting=[])
+                return self._deliver(w, conv, merged, version, notes)
             return Reply(
                 kind="message", conversation_id=cid, notes=notes, text="I didn't catch a new fact there. " + HELP_TEXT
             )
-        questions = [] if conv["rounds"] >= MAX_ROUNDS else next_questions(merged, asked, steps)
+        questions = [] if conv.rounds >= MAX_ROUNDS else next_questions(merged, asked, steps)
         if not questions:
-            self.store.update_conversation(cid, asked=asked, expecting=[])
-            return self._deliver(conv, merged, version, notes)
-        self.store.update_conversation(
-            cid,
+            conv = w.update(conv, asked=asked, expecting=[])
+            return self._deliver(w, conv, merged, version, notes)
+        w.update(
+            conv,
             asked=asked,
             asked_steps=steps + [q.step for q in questions],
             expecting=[q.field for q in questions],
-            rounds=conv["rounds"] + 1,
+            rounds=conv.rounds + 1,
         )
-        intro = _question_intro(merged, conv["rounds"], len(questions))
-        text = question_text(questions, notes, intro)
-        if self.llm:
-            text = self.llm.word_questions(text, merged).text
-        self.store.add_turn(cid, "bot", text)
+        intro = _question_intro(merged, conv.rounds, len(questions))
+        plain = question_text(questions, notes, intro)
+        text = self.llm.word_questions(plain, merged).text if self.llm else plain
+        w.add_turn(cid, "bot", text)
         return Reply(
-            kind="questions", conversation_id=cid, text=text, questions=questions, notes=notes, intake=merged.known()
+            kind="questions",
+            conversation_id=cid,
+            text=text,
+            intro=intro if text == plain else worded_intro(text),
+            questions=questions,
+            notes=notes,
+            intake=merged.known(),
+            worded=text != plain,
         )
 
-    def _deliver(self, conv: dict[str, Any], intake: Intake, version: int, notes: list[str]) -> Reply:
+    def _deliver(self, w: TurnWrites, conv: Conversation, intake: Intake, version: int, notes: list[str]) -> Reply:
         rec = self._recommend(intake)
-        rec_id = self.store.save_recommendation(conv["id"], version, rec)
-        self.store.update_conversation(conv["id"], expecting=[])
-        self.store.add_turn(conv["id"], "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
+        w.save_recommendation(conv.id, version, rec)
+        w.update(conv, expecting=[])
+        w.add_turn(conv.id, "bot", f"[recommendation: {rec.approach} {rec.confidence:.0%}]")
         return Reply(
             kind="recommendation",
-            conversation_id=conv["id"],
+            conversation_id=conv.id,
             text=rec.verdict,
             recommendation=rec,
             notes=notes,
             intake=intake.known(),
-            recommendation_id=rec_id,
         )
 
 
@@ -529,6 +578,13 @@ def _small_talk_text(said: str) -> str:
     return "You're welcome. Describe the AI feature you want to build whenever you're ready."
 
 
+def _with_recommendation_id(reply: Reply, w: TurnWrites) -> Reply:
+    """The reply with the id of the recommendation its turn stored (known once the writes are applied)."""
+    if reply.kind != "recommendation" or w.recommendation_id is None:
+        return reply
+    return reply.model_copy(update={"recommendation_id": w.recommendation_id})
+
+
 def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:
     """The facts of a what-if the user was offered to keep, if any."""
     for entry in expecting:
@@ -537,6 +593,12 @@ def _pending_what_if(expecting: list[str], turn: int) -> list[Fact] | None:
             prov = [Provenance(source="message", turn=turn, quote=str(quote)[:200]) for _, _, quote in rows]
             return [Fact(field, value, p) for (field, value, _), p in zip(rows, prov, strict=True)]
     return None
+
+
+def worded_intro(text: str) -> str:
+    """The intro line of a model-worded question round: its first line, unless that is already question 1."""
+    first = text.partition("\n")[0]
+    return "" if first.startswith("1. ") else first
 
 
 def _question_intro(intake: Intake, rounds: int, count: int) -> str:

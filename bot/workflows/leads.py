@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import InputError, PermissionDeniedError
-from bot.storage.store import Store, ago
+from bot.storage.store import Conversation, Store, ago
 from bot.workflows.digest import Digest, Period, build_digest
 from bot.workflows.summary import STATUS_LABELS, ThreadSummary, build_summary
 
@@ -24,27 +22,6 @@ if TYPE_CHECKING:
 STATUSES = tuple(STATUS_LABELS)
 MAX_NOTE = 500
 NOT_A_LEAD = "Only leads can do that. Ask an admin to add you to the advisor's leads (ADVISOR_LEADS or a leads group)."
-
-
-class TtlCache:
-    """A small thread-safe cache whose entries expire (membership and group lookups are cached briefly)."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self.clock = clock
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """The cached value for `key`, computed (outside the lock) when missing or expired."""
-        with self._lock:
-            hit = self._data.get(key)
-            if hit and self.clock() - hit[0] < self.seconds:
-                return hit[1]
-        value = compute()
-        with self._lock:
-            self._data[key] = (self.clock(), value)
-        return value
 
 
 class Leads:
@@ -74,10 +51,10 @@ class Leads:
         if not self.is_lead(user):
             raise PermissionDeniedError(NOT_A_LEAD)
 
-    def conversation(self, conversation_id: str, *, platform: str, team: str) -> dict[str, Any]:
+    def conversation(self, conversation_id: str, *, platform: str, team: str) -> Conversation:
         """A stored conversation that belongs to this platform and team (forged ids are refused)."""
         conv = self.store.get_conversation(conversation_id)
-        if conv["platform"] != platform or conv["team"] != team:
+        if conv.platform != platform or conv.team != team:
             raise PermissionDeniedError("That assessment belongs to another workspace or tenant.")
         return conv
 
@@ -106,12 +83,12 @@ class Leads:
         if status not in STATUSES:
             raise InputError(f"{status!r} is not a decision: use one of {', '.join(STATUSES)}.")
         conv = self.conversation(conversation_id, platform=platform, team=team)
-        if self.store.latest_recommendation(conv["id"]) is None:
+        if self.store.latest_recommendation(conv.id) is None:
             raise InputError("There is no recommendation to decide on yet.")
         note = " ".join((note or "").split())
         if len(note) > MAX_NOTE:
             raise InputError(f"A note can be at most {MAX_NOTE} characters.")
-        return self.store.record_decision(conv["id"], user, status, note)
+        return self.store.record_decision(conv.id, user, status, note)
 
     def digest(
         self,

@@ -33,9 +33,9 @@ def stale_decision(store: Store, conversation_id: str) -> dict[str, Any] | None:
     decided = store.decision(conversation_id)
     if not decided:
         return None
-    if not needs_review(decided.get("intake_version"), store.get_conversation(conversation_id).get("version")):
+    if not needs_review(decided.get("intake_version"), store.get_conversation(conversation_id).version):
         return None
-    return decided if store.first_time(f"rereview:{conversation_id}:{decided['updated_at']}") else None
+    return decided if store.mark_seen(f"rereview:{conversation_id}:{decided['updated_at']}") else None
 
 
 def status_label(decision: str | None, recommended: bool, stale: bool = False) -> str:
@@ -161,19 +161,19 @@ def build_summary(
     rec = store.latest_recommendation(conversation_id)
     decided = store.decision(conversation_id)
     votes = [f["value"] for f in store.feedback(conversation_id)]
-    requester = requester_name or str(conv["user"])
+    requester = requester_name or conv.user
     prose, wording, templates = offline_prose(requester, intake, rec), "offline", {}
     if llm is not None:
         written = llm.summarize(intake, rec, prose)
         prose, wording, templates = written.text, written.wording, dict(written.templates)
     return ThreadSummary(
         conversation_id=conversation_id,
-        platform=conv["platform"],
-        team=conv["team"],
-        channel=conv["channel"],
-        thread=conv["thread"],
-        requester=str(conv["user"]),
-        created_at=conv["created_at"],
+        platform=conv.platform,
+        team=conv.team,
+        channel=conv.channel,
+        thread=conv.thread,
+        requester=conv.user,
+        created_at=conv.created_at,
         use_case=intake.values.use_case,
         steps=step_summaries(intake),
         approach=rec.approach if rec else None,
@@ -183,7 +183,7 @@ def build_summary(
         crossover=rec.tco.crossover_monthly_requests if rec else None,
         risks=rec.risks[:MAX_RISKS] if rec else [],
         open_questions=open_questions(intake, rec),
-        decision=_decision(decided, conv.get("version")),
+        decision=_decision(decided, conv.version),
         feedback={"up": votes.count("up"), "down": votes.count("down")},
         feedback_reasons=store.feedback_reasons(conversation_id),
         prose=prose,

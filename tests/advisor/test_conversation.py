@@ -10,6 +10,7 @@ import pytest
 from bot.errors import InputError
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
+from bot.workflows.interaction import quick_answer
 from tests.conftest import TODAY
 
 KEY = ConversationKey("test", "T1", "C1", "100.1")
@@ -51,10 +52,10 @@ def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
     reply = advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
     field = reply.questions[0].field
     value = reply.questions[0].quick_answers[0].value
-    after = advisor.answer(reply.conversation_id, "U1", field, value)
+    after = advisor.take_quick_answer(reply.conversation_id, "U1", quick_answer(field, value))
     assert after.intake.get(field) == value or after.kind == "recommendation"
     with pytest.raises(InputError):
-        advisor.answer(reply.conversation_id, "U1", field, "not-an-option")
+        quick_answer(field, "not-an-option")
 
 
 def test_commands(advisor: Advisor) -> None:
@@ -132,7 +133,7 @@ def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
     for i in range(20):
         conv = advisor.store.find_conversation(str(ConversationKey("test", "T1", "C1", f"t{i}")))
         assert conv is not None
-        assert advisor.store.latest_intake(conv["id"]).values.labeled_examples == (i + 1) * 10_000
+        assert advisor.store.latest_intake(conv.id).values.labeled_examples == (i + 1) * 10_000
 
 
 @pytest.mark.slow
@@ -181,13 +182,13 @@ def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(
     assert reply.kind == "message" and reply.text == "From the knowledge base."
     assert asked == ["what's the difference between RAG and fine-tuning?"]
     conv = fresh_store.find_conversation(str(key))
-    assert conv is not None and not fresh_store.latest_intake(conv["id"]).known() and conv["expecting"] == []
+    assert conv is not None and not fresh_store.latest_intake(conv.id).known() and conv.expecting == []
     # During an intake, a question is answered and the pending question stays where it was.
     questions = advisor.handle(key, "u", "Should we fine-tune our ticket classifier?")
     assert questions.kind == "questions"
-    pending = fresh_store.get_conversation(conv["id"])["expecting"]
+    pending = fresh_store.get_conversation(conv.id).expecting
     advisor.handle(key, "u", "how often do fine-tuned models need retraining?")
-    assert fresh_store.get_conversation(conv["id"])["expecting"] == pending
+    assert fresh_store.get_conversation(conv.id).expecting == pending
     thanks = advisor.handle(key, "u", "thanks!")
     assert thanks.kind == "message" and "recommend now" in thanks.text
 
@@ -256,7 +257,7 @@ def test_a_turn_undone_after_it_started_a_new_project_puts_the_old_assessment_ba
     with fresh_store.transaction() as db:
         _restore(db, before)
     conv = fresh_store.find_conversation(str(key))
-    assert conv is not None and conv["id"] == old_id
+    assert conv is not None and conv.id == old_id
     assert not any(row["id"] == new_id for row in fresh_store.assessments())
 
 

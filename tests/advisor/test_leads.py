@@ -13,7 +13,8 @@ from bot.errors import InputError, NotFoundError, PermissionDeniedError
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
 from bot.workflows.digest import build_digest, export_rows, export_text, parse_period
-from bot.workflows.leads import Leads, TtlCache, retention_cutoff
+from bot.workflows.interaction import TtlCache
+from bot.workflows.leads import Leads, retention_cutoff
 from bot.workflows.summary import build_summary, summary_text
 
 FINE_TUNE = (
@@ -217,7 +218,7 @@ def test_purge_deletes_everything_about_old_conversations_and_keeps_counts(advis
         assert store.db.execute(f"select count(*) from {table} where conversation_id = ?", [old]).fetchone()[0] == 0
     with pytest.raises(NotFoundError):
         store.get_conversation(old)
-    assert store.get_conversation(fresh)["id"] == fresh
+    assert store.get_conversation(fresh).id == fresh
     assert store.purged_counts() == [{"month": "2020-03", "approach": "fine_tuning", "count": 1}]
     assert store.purge(retention_cutoff(180), keep_counts=True) == 0
 

@@ -96,6 +96,15 @@ ROUND: dict[str, float] = {
     "hybrid_retrain_every_months": 6,
     "retrain_engineering_usd": 6000,
     "revalidation_share": 0.5,
+    "selfhost_gpu_hourly_usd": 2,
+    "selfhost_gpu_tokens_per_second": 250,
+    "selfhost_utilisation": 0.5,
+    "selfhost_min_gpus": 1,
+    "selfhost_upkeep_monthly_usd": 1000,
+    "selfhost_setup_usd": 10_000,
+    "selfhost_training_gpu_hours": 10,
+    "distillation_examples": 2000,
+    "distillation_review_share": 0.5,
     "horizon_months": 10,
 }
 
@@ -352,14 +361,14 @@ def test_estimate_hand_computed() -> None:
     assert result.assumptions == pytest.approx(ROUND)
     assert cost_sentence(result) == (
         "At 1M requests/month, fine-tuning costs $115K over 10 months vs $140K for prompting; "
-        "fine-tuning is the cheaper one from ~750K requests/month."
+        "fine-tuning is cheaper above ~750K requests/month; at 1M you are above it."
     )
     # Half the volume: prompting $77,500, fine-tuning $102,500, hybrid $112,500.
     half = estimate(500_000, labeled_examples=0, assumptions=round_assumptions())
     assert half.cheapest == "prompt_engineering"
     assert cost_sentence(half) == (
         "At 500K requests/month, prompting costs $77.5K over 10 months vs $102K for fine-tuning; "
-        "fine-tuning would only pay off above ~750K requests/month."
+        "fine-tuning only pays off above ~750K requests/month; at 500K you are near it."
     )
 
 
@@ -569,6 +578,9 @@ def test_default_totals_are_sane_and_fine_tuning_wins_above_the_crossover(
 _amounts = st.floats(min_value=0, max_value=1e6)
 _share = st.floats(min_value=0, max_value=1)
 _SPECIAL = {
+    "selfhost_gpu_tokens_per_second": st.floats(min_value=1, max_value=1e5),
+    "selfhost_utilisation": st.floats(min_value=0.01, max_value=1),
+    "distillation_review_share": _share,
     "cache_hit_rate": _share,
     "cached_input_discount": _share,
     "batch_discount": _share,

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from bot.storage.store import Store
+from bot.storage.store import Conversation, Store
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import blocks_text, is_card, posts, question_fields, settle, wait_posts
@@ -48,7 +48,7 @@ def store_of(server: Server) -> Store:
     return Store(server.data_dir / "advisor.db")
 
 
-def conversation(server: Server, channel: str, thread: str) -> dict[str, object]:
+def conversation(server: Server, channel: str, thread: str) -> Conversation:
     found = store_of(server).find_conversation(f"slack:{sr.TEAM_ID}:{channel}:{thread}")
     assert found is not None, f"no assessment in {channel} thread {thread}"
     return found
@@ -61,16 +61,16 @@ def test_two_projects_in_a_dm_get_two_threads_and_two_assessments(server: Server
     second = say(slack, INVOICES, dm, channel_type="im")
     wait_posts(emulator, dm, thread=second)
     onboarding, invoices = conversation(server, dm, first), conversation(server, dm, second)
-    assert onboarding["id"] != invoices["id"]
+    assert onboarding.id != invoices.id
     store = store_of(server)
-    kept = store.latest_intake(str(onboarding["id"])).known()
+    kept = store.latest_intake(str(onboarding.id)).known()
     assert "labeled_examples" not in kept and "onboarding" in str(kept["use_case"])
-    new = store.latest_intake(str(invoices["id"])).known()
+    new = store.latest_intake(str(invoices.id)).known()
     assert new["labeled_examples"] == 150_000 and "deadline_weeks" not in new and "invoices" in str(new["use_case"])
     # a follow-up in the first thread continues the first project only
     say(slack, "recommend now", dm, channel_type="im", thread_ts=first)
     card = wait_posts(emulator, dm, 2, thread=first)[-1]
-    assert is_card(card) and card.params["metadata"]["event_payload"]["conversation_id"] == onboarding["id"]
+    assert is_card(card) and card.params["metadata"]["event_payload"]["conversation_id"] == onboarding.id
     assert "150,000" not in blocks_text(card)
 
 
@@ -93,7 +93,7 @@ def test_a_reply_fills_only_the_fields_its_words_fit(server: Server, slack: Slac
     assert question_fields(asked) == ["labeled_examples"]
     say(slack, "we have a data science team of 4. budget is roughly 300k", channel, thread_ts=ts)
     wait_posts(emulator, channel, 2, thread=ts)
-    cid = str(conversation(server, channel, ts)["id"])
+    cid = str(conversation(server, channel, ts).id)
     known = store_of(server).latest_intake(cid).known()
     assert "labeled_examples" not in known and known["budget_usd"] == 300_000
     say(slack, "those 2500 old tickets are basically labeled examples, btw", channel, thread_ts=ts)
@@ -119,9 +119,9 @@ def test_why_not_hybrid_thanks_and_restart_after_a_card(server: Server, slack: S
     settle()
     assert len(posts(emulator, channel, thread=ts)) == 4
     ids = {r["id"] for r in store_of(server).assessments()}
-    assert old in ids and conversation(server, channel, ts)["id"] != old  # the old one stays exportable
+    assert old in ids and conversation(server, channel, ts).id != old  # the old one stays exportable
     # the next description in the thread is the new assessment's use case
     say(slack, ONBOARDING, channel, thread_ts=ts)
     wait_posts(emulator, channel, 5, thread=ts)
-    new = str(conversation(server, channel, ts)["id"])
+    new = str(conversation(server, channel, ts).id)
     assert "onboarding" in str(store_of(server).latest_intake(new).known().get("use_case"))

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from bot.advisor import prices, tco
 from bot.storage.store import Store
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
@@ -57,6 +58,11 @@ def test_full_description_gets_one_card_in_the_thread(server: Server, slack: Sla
     # the cost section says which prices it used and where every assumption is explained
     shown = json.dumps(card.params["blocks"], ensure_ascii=False)
     assert "Cost assumptions:" in shown and "tco --explain" in shown
+    # ... and names the models and the price date behind the 3-year figures, with one crossover statement
+    basis = prices.price_basis(tco.default_assumptions())
+    assert f"prompting {basis.prompt_model} ({basis.prompt_as_of} prices)" in shown
+    assert f"fine-tuned {basis.tune_model} ({basis.tune_as_of} prices)" in shown
+    assert shown.count("Crossover:") == 1
     # progress shown on the user's message while working
     assert any(c.params.get("timestamp") == ts for c in emulator.calls("reactions.add"))
     settle()
@@ -277,7 +283,7 @@ def test_a_number_with_no_owner_is_confirmed_in_the_thread(server: Server, slack
     store = Store(server.data_dir / "advisor.db")
     conversation = store.find_conversation(f"slack:{sr.TEAM_ID}:{channel}:{ts}")
     assert conversation is not None
-    intake = store.latest_intake(conversation["id"])
+    intake = store.latest_intake(conversation.id)
     assert intake.values.labeled_examples == 9000
     assert "9,000" in (intake.provenance["labeled_examples"].quote or "")
 

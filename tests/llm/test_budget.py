@@ -82,9 +82,9 @@ def test_budget_survives_a_new_client_and_store(fake: FakeOpenAI, tmp_path: Path
     assert first.llm is not None and first.llm.budget.store is first.store
     first.llm.budget.today = lambda: TODAY
     with first.llm.turn():
-        assert first.llm.answer("q", ["p"], fallback="offline").wording == "llm"
+        assert first.llm.word_knowledge_answer("q", ["p"], fallback="offline").wording == "llm"
     with first.llm.turn():
-        assert first.llm.answer("q", ["p"], fallback="offline").wording == "llm"
+        assert first.llm.word_knowledge_answer("q", ["p"], fallback="offline").wording == "llm"
     first.store.close()
 
     second = Services(settings)  # a restart: new store connection, new client
@@ -136,14 +136,14 @@ def test_doctor_shows_todays_model_calls_and_a_spent_budget(fake: FakeOpenAI, tm
     assert services.llm is not None
     services.llm.budget.today = lambda: TODAY
     with services.llm.turn():
-        services.llm.answer("q", ["p"], fallback="offline")
+        services.llm.word_knowledge_answer("q", ["p"], fallback="offline")
     tokens = services.store.llm_calls(TODAY.isoformat())["tokens"]
     check = check_llm(services)
     assert check.ok and not check.warn
     assert f"today (UTC): 1 of 3 model calls, ~{tokens:,} tokens" in check.detail
     for _ in range(2):
         with services.llm.turn():
-            services.llm.answer("q", ["p"], fallback="offline")
+            services.llm.word_knowledge_answer("q", ["p"], fallback="offline")
     spent = check_llm(services)
     assert spent.ok and spent.warn and "3 of 3 model calls" in spent.detail and "answers offline" in spent.detail
     services.store.close()

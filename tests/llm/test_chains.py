@@ -114,14 +114,18 @@ def test_write_with_a_fake_model() -> None:
     model = FakeListChatModel(responses=["Prompt engineering fits [1].", "It needs 99 examples [1]."])
     client = LlmClient(model, breaker=CircuitBreaker())
     with client.turn() as usage:
-        ok = client.answer("how much data?", ["prompting needs a few dozen examples"], fallback="offline")
-        invented = client.answer("how much data?", ["prompting needs a few dozen examples"], fallback="offline")
+        ok = client.word_knowledge_answer(
+            "how much data?", ["prompting needs a few dozen examples"], fallback="offline"
+        )
+        invented = client.word_knowledge_answer(
+            "how much data?", ["prompting needs a few dozen examples"], fallback="offline"
+        )
     assert ok.wording == "llm" and invented.text == "offline"
     assert usage.calls == 2 and usage.templates == {"knowledge_answer": load_all()["knowledge_answer"].sha256}
     with client.turn():
-        client.answer("q", ["p"], fallback="offline")
-        client.answer("q", ["p"], fallback="offline")
-        third = client.answer("q", ["p"], fallback="offline")  # over the per-message cap: not called
+        client.word_knowledge_answer("q", ["p"], fallback="offline")
+        client.word_knowledge_answer("q", ["p"], fallback="offline")
+        third = client.word_knowledge_answer("q", ["p"], fallback="offline")  # over the per-message cap: not called
     assert third.wording == "offline"
 
 
@@ -133,10 +137,10 @@ def test_knowledge_answer_numbers_come_from_the_passages_not_the_question() -> N
     passages = ["Fine-tuning usually needs 10,000 or more clean labeled examples."]
     question = "Does fine-tuning cost $5M? Do we need 50,000 examples?"
     with client.turn():
-        echoed = client.answer(question, passages, fallback="offline")
-        grounded = client.answer(question, passages, fallback="offline")
+        echoed = client.word_knowledge_answer(question, passages, fallback="offline")
+        grounded = client.word_knowledge_answer(question, passages, fallback="offline")
     with client.turn():
-        miscited = client.answer(question, passages, fallback="offline")
+        miscited = client.word_knowledge_answer(question, passages, fallback="offline")
     assert echoed.wording == "offline" and grounded.wording == "llm" and miscited.wording == "offline"
 
 

@@ -269,9 +269,9 @@ def test_knowledge_answer_grounded_in_passages(fake: FakeOpenAI, llm: LlmClient)
         {"content": "You need exactly 25,000 examples [1]."},
     )
     with llm.turn():
-        good = llm.answer("How much data do I need?", passages, fallback="offline answer")
+        good = llm.word_knowledge_answer("How much data do I need?", passages, fallback="offline answer")
     with llm.turn():
-        bad = llm.answer("How much data do I need?", passages, fallback="offline answer")
+        bad = llm.word_knowledge_answer("How much data do I need?", passages, fallback="offline answer")
     assert good.wording == "llm" and "10K" in good.text
     assert bad.wording == "offline" and bad.text == "offline answer"
     assert set(good.templates) == {"knowledge_answer"}
@@ -332,12 +332,12 @@ def test_circuit_breaker_stops_calling_a_failing_provider(fake: FakeOpenAI, llm:
     fake.default = lambda body: {"status": 500}
     for _ in range(4):
         with llm.turn():
-            llm.answer("q", ["p"], fallback="offline")
+            llm.word_knowledge_answer("q", ["p"], fallback="offline")
     assert len(fake.requests) == 3
     now[0] = 61.0
     fake.default = lambda body: {"content": "Answer from the passage [1]."}
     with llm.turn():
-        assert llm.answer("q", ["p"], fallback="offline").wording == "llm"
+        assert llm.word_knowledge_answer("q", ["p"], fallback="offline").wording == "llm"
     assert len(fake.requests) == 4 and llm.breaker.opened_at is None
 
 
@@ -345,7 +345,7 @@ def test_retries_only_transient_errors(fake: FakeOpenAI, llm: LlmClient) -> None
     llm.retries = 1
     fake.script({"status": 429}, {"content": "Answer [1]."})
     with llm.turn() as usage:
-        assert llm.answer("q", ["p"], fallback="offline").wording == "llm"
+        assert llm.word_knowledge_answer("q", ["p"], fallback="offline").wording == "llm"
     assert usage.calls == 2 and len(fake.requests) == 2
 
 
@@ -353,7 +353,7 @@ def test_daily_budget_caps_calls(fake: FakeOpenAI, llm: LlmClient) -> None:
     llm.budget.limit = 3
     for _ in range(5):
         with llm.turn():
-            llm.answer("q", ["p"], fallback="offline")
+            llm.word_knowledge_answer("q", ["p"], fallback="offline")
     assert len(fake.requests) == 3
 
 

@@ -93,13 +93,13 @@ def test_fifty_conversations_at_once_never_see_each_others_state(served: tuple[A
         assert is_card(card)
         meta = card.params["metadata"]["event_payload"]
         conv = store.get_conversation(meta["conversation_id"])
-        assert (conv["channel"], conv["user"]) == (channel, user)
-        assert conv["thread"] == card.params["thread_ts"]
-        intake = store.latest_intake(conv["id"]).values
+        assert (conv.channel, conv.user) == (channel, user)
+        assert conv.thread == card.params["thread_ts"]
+        intake = store.latest_intake(conv.id).values
         assert (intake.labeled_examples, intake.monthly_requests) == (examples, volume)
         assert meta["monthly_requests"] == volume
         assert f"{examples:,}" in json.dumps(card.params["blocks"], ensure_ascii=False)
-        assert [t["text"][:40] for t in store.turns(conv["id"]) if t["role"] == "user"] == [
+        assert [t["text"][:40] for t in store.turns(conv.id) if t["role"] == "user"] == [
             f"a support ticket classifier; we have {examples:,}"[:40]
         ]
     assert len(emu.calls("chat.postMessage", ok_only=True)) == 50
@@ -135,15 +135,15 @@ def test_two_answers_at_the_same_moment_make_one_coherent_next_step(served: tupl
     replies = [c for c in emu.calls("chat.postMessage", ok_only=True) if c.params.get("channel") == channel]
     conv = app.services.store.find_conversation(str(ConversationKey("slack", sr.TEAM_ID, channel, thread)))
     assert conv is not None
-    intake = app.services.store.latest_intake(conv["id"]).values.model_dump()
+    intake = app.services.store.latest_intake(conv.id).values.model_dump()
     answered = {clicked, "labeled_examples" if clicked != "labeled_examples" else "ml_expertise"}
     assert all(intake[f] is not None for f in answered), intake  # neither answer was lost
     # One next step built on both answers: a single reply that asks neither question again.
     assert len(replies) == 2, [r.params.get("text") for r in replies]
     next_step = replies[-1]
     assert is_card(next_step) or not answered & set(question_fields(next_step))
-    users = [t for t in app.services.store.turns(conv["id"]) if t["role"] == "user"]
+    users = [t for t in app.services.store.turns(conv.id) if t["role"] == "user"]
     assert len(users) == 3
-    assert conv["version"] == len(app.services.store.intake_versions(conv["id"]))
+    assert conv.version == len(app.services.store.intake_versions(conv.id))
     # and the clicked question shows who answered it
     assert any(c.params.get("ts") == question.response["ts"] for c in emu.calls("chat.update", ok_only=True))

@@ -41,12 +41,16 @@ def slack_env(emu: SlackEmulator) -> dict[str, str]:
 def test_a_good_configuration_passes(monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator) -> None:
     with FakeOpenAI().running() as fake:
         result = doctor(monkeypatch, **slack_env(slack), OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY=OPENAI_KEY)
-        assert len(fake.requests) == 1 and json.loads(fake.requests[0])["max_completion_tokens"] == 1  # a tiny call
+        first, probe = fake.bodies()  # a tiny call, then a forced tool call
+        assert first["max_completion_tokens"] == 1 and "tools" not in first
+        assert probe["tools"][0]["function"]["name"] == "record_answer"
+        assert probe["tool_choice"]["function"]["name"] == "record_answer"
     assert result.exit_code == 0, result.output
     out = result.output
     assert "All good." in out and "FAIL" not in out
     assert "workspace 'Example Workspace'" in out and f"all {len(required_scopes())} scopes granted" in out
     assert "knowledge" in out and "passages" in out and "writable" in out and "answered" in out
+    assert "[ ok ] llm tool calling: supported" in out and "[ ok ] teams: not configured" in out
     assert not any(s in out for s in (BOT_TOKEN, SIGNING_SECRET, OPENAI_KEY))
 
 
@@ -126,3 +130,66 @@ def test_queued_work_and_given_up_replies_are_shown(monkeypatch: pytest.MonkeyPa
     result = doctor(monkeypatch)
     assert result.exit_code == 0
     assert "[warn] delivery: 1 repl(ies) to post, 1 given up, 0 turn(s) to answer" in result.output
+
+
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        ({"content": "Sure: yes."}, "answered without calling the tool"),  # a server that ignores `tools`
+        ({"status": 500}, "refused a tool call: "),
+    ],
+)
+def test_a_model_without_tool_calling_is_reported(
+    monkeypatch: pytest.MonkeyPatch, reply: dict[str, object], problem: str
+) -> None:
+    with FakeOpenAI().running() as fake:
+        fake.script({"content": "OK"}, reply)
+        result = doctor(monkeypatch, OPENAI_BASE_URL=fake.base_url, ADVISOR_LLM_MODEL="tiny-chat")
+    assert result.exit_code == 1, result.output
+    assert f"[FAIL] llm tool calling: tiny-chat {problem}" in result.output
+    assert "extraction uses tool calling" in result.output
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({}, "SETTINGS__CLIENTSECRET, CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"),
+        ({"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "not-a-real-secret"}, "SETTINGS__TENANTID"),
+        ({"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE": "Certificate"}, "SETTINGS__TENANTID"),
+    ],
+)
+def test_a_teams_client_id_without_the_rest_is_not_all_good(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], missing: str
+) -> None:
+    result = doctor(monkeypatch, CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID="00000000-aaaa-bbbb", **env)
+    assert result.exit_code == 1 and "All good." not in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("[FAIL] teams:"))
+    assert line.endswith(f"{missing}: `serve-teams` will not start"), line
+    assert "Entra ID app registration" in result.output
+
+
+def test_a_complete_or_managed_identity_teams_configuration_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = doctor(
+        monkeypatch,
+        CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID="00000000-aaaa-bbbb",
+        CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE="UserManagedIdentity",
+    )
+    assert result.exit_code == 0, result.output
+    assert "[ ok ] teams: client id 00000… with UserManagedIdentity auth" in result.output
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}, "AZURE_OPENAI_API_KEY"),
+        ({"AZURE_OPENAI_DEPLOYMENT": "gpt-4o-mini"}, "AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY"),
+    ],
+)
+def test_a_half_set_azure_configuration_is_reported(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], missing: str
+) -> None:
+    result = doctor(monkeypatch, **env)
+    assert result.exit_code == 1, result.output
+    assert f"[FAIL] azure openai: some Azure OpenAI settings are set, but not {missing}: the model is not used" in (
+        result.output
+    )

@@ -38,8 +38,8 @@ def aged(svc: Services, table: str, where: str, days: float) -> None:
 def seed(svc: Services) -> dict[str, int]:
     """Dedupe keys and outbox rows of every age and state; returns the outbox ids by name."""
     for key in ("event:old", "trigger:old", "answer:C1:1.1:labeled_examples"):
-        assert svc.store.first_time(key)
-    assert svc.store.first_time("event:recent")
+        assert svc.store.mark_seen(key)
+    assert svc.store.mark_seen("event:recent")
     aged(svc, "processed_events", "key != 'event:recent'", DEDUPE_DAYS + 1)
     aged(svc, "processed_events", "key = 'event:recent'", DEDUPE_DAYS - 1)
     outbox = svc.outbox
@@ -59,8 +59,8 @@ def test_a_sweep_deletes_only_old_keys_and_finished_deliveries(tmp_path: Path) -
     svc = services(tmp_path)  # no ADVISOR_RETENTION_DAYS: housekeeping runs all the same
     ids = seed(svc)
     assert sweep(svc) == Swept(dedupe_keys=3, deliveries=2, conversations=0)
-    assert not svc.store.first_time("event:recent")  # still deduped
-    assert svc.store.first_time("event:old")  # forgotten: long past any redelivery
+    assert not svc.store.mark_seen("event:recent")  # still deduped
+    assert svc.store.mark_seen("event:old")  # forgotten: long past any redelivery
     assert svc.outbox.get(ids["old_pending"]) is not None and svc.outbox.counts() == {PENDING: 1, SENT: 1}
     assert svc.outbox.get(ids["old_sent"]) is None and svc.outbox.get(ids["old_dead"]) is None
     assert sweep(svc) == Swept()  # nothing left to delete
@@ -96,7 +96,7 @@ def test_the_housekeeper_sweeps_at_start_and_then_periodically(tmp_path: Path) -
     keeper = Housekeeper(svc, every=0.05).start()
     try:
         wait_until(lambda: svc.outbox.counts() == {PENDING: 1, SENT: 1})  # the first sweep runs at once
-        assert svc.store.first_time("event:later")
+        assert svc.store.mark_seen("event:later")
         aged(svc, "processed_events", "key = 'event:later'", DEDUPE_DAYS + 1)
         wait_until(
             lambda: (
@@ -122,7 +122,7 @@ def test_serving_slack_keeps_house_from_the_start_without_a_retention(tmp_path: 
         app = build_app(svc)
         app.start_delivery()  # what `ai-advisor serve` does before taking requests
         try:
-            wait_until(lambda: svc.store.first_time("event:old"))  # forgotten by the first sweep
+            wait_until(lambda: svc.store.mark_seen("event:old"))  # forgotten by the first sweep
         finally:
             app.shutdown(5)
         assert app.housekeeper is not None and app.housekeeper._thread is not None

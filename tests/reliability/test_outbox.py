@@ -38,14 +38,14 @@ def test_messages_are_posted_in_order_and_cards_are_remembered(
     store: Store, outbox: Outbox, sender: FakeSender
 ) -> None:
     conv = store.create_conversation("k", platform="slack", team="T", channel="C1", thread="1.0", user="U")
-    first = outbox.enqueue("C1", "1.0", {"text": "questions"}, conversation_id=conv["id"], kind="questions")
-    card = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=conv["id"], kind="recommendation")
+    first = outbox.enqueue("C1", "1.0", {"text": "questions"}, conversation_id=conv.id, kind="questions")
+    card = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=conv.id, kind="recommendation")
     assert outbox.flush(sender) == 2
     assert [p.id for _, p in sender.posted] == [first, card]
     row = outbox.get(card)
     assert row is not None and row["state"] == SENT and row["ts"] == sender.posted[1][0]
     assert row["message"] == "{}"  # the payload (which may quote the user) is dropped once posted
-    saved = store.card(conv["id"])
+    saved = store.card(conv.id)
     assert saved is not None and (saved["channel"], saved["ts"]) == ("C1", row["ts"])
     assert outbox.flush(sender) == 0 and sender.sends == 2
 

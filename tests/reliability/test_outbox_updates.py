@@ -16,7 +16,7 @@ NEW_CARD = {"text": "card v2", "metadata": {"event_type": "advisor_recommendatio
 
 def conversation(store: Store, thread: str = "1.0") -> str:
     return str(
-        store.create_conversation(f"k{thread}", platform="slack", team="T", channel="C1", thread=thread, user="U")["id"]
+        store.create_conversation(f"k{thread}", platform="slack", team="T", channel="C1", thread=thread, user="U").id
     )
 
 

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.errors import PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
-from bot.slack.access import LookupFailedError, SlackAccess, slack_leads, team_of
+from bot.slack.access import LookupFailedError, SlackAccess, slack_leads
 from tests.slack_emulator import Fault, SlackEmulator
 
 
@@ -129,11 +129,11 @@ def test_lead_group_from_settings(emulator: SlackEmulator, client: WebClient) ->
         advisor_leads_group="SLEADS",
     )
     team = slack_leads(Services(settings), client)
-    assert team.leads.is_lead("ULEAD") and team.leads.is_lead("UGROUP") and not team.leads.is_lead("USECRET")
-    team.leads.is_lead("UNOBODY")
+    assert team.core.is_lead("ULEAD") and team.core.is_lead("UGROUP") and not team.core.is_lead("USECRET")
+    team.core.is_lead("UNOBODY")
     assert len(emulator.calls("usergroups.users.list")) == 1  # cached
     no_group = slack_leads(Services(Settings(advisor_db=":memory:")), client)  # type: ignore[arg-type]
-    assert not no_group.leads.is_lead("UGROUP")
+    assert not no_group.core.is_lead("UGROUP")
     assert no_group.access.group_members() == frozenset()
     emulator.set_usergroup("SLEADS", [])
     unknown = SlackAccess(client, group_id="SMISSING")
@@ -158,6 +158,3 @@ def test_display_names_and_teams(emulator: SlackEmulator, client: WebClient) -> 
     assert len(emulator.calls("users.info")) == 1
     emulator.fail_next("users.info", Fault.error("user_not_found"))
     assert access.display_name("U8") == "U8"
-    assert team_of({"team": {"id": "T1"}}) == "T1"
-    assert team_of({"team_id": "T2"}) == "T2"
-    assert team_of({"user": {"team_id": "T3"}}) == "T3"

@@ -95,19 +95,19 @@ def services(tmp_path: object) -> Services:
 
 def test_routing(services: Services) -> None:
     body = sr.event_body(sr.app_mention("<@UBOT> hi", channel="C1", ts="1.1"))
-    turn = route_event(body, "UBOT", services)
+    turn = route_event(body["event"], sr.TEAM_ID, "UBOT", services)
     assert turn is not None and turn.key.thread == "1.1" and turn.text == "hi" and turn.reply_thread == "1.1"
     # replies in a thread without a conversation are chatter; with one, they continue it
     reply = sr.event_body(sr.message("more", channel="C1", thread_ts="1.1"))
-    assert route_event(reply, "UBOT", services) is None
+    assert route_event(reply["event"], sr.TEAM_ID, "UBOT", services) is None
     services.advisor.handle(turn.key, "U123", "hi")
-    assert route_event(reply, "UBOT", services) is not None
-    assert route_event(sr.event_body(sr.message("x", channel="C1")), "UBOT", services) is None
+    assert route_event(reply["event"], sr.TEAM_ID, "UBOT", services) is not None
+    assert route_event(sr.message("x", channel="C1"), sr.TEAM_ID, "UBOT", services) is None
     # DMs: a description opens a thread under itself; thanks is answered at the top level, with no assessment
     event = sr.message("we want a bot that drafts replies to supplier emails", channel="D1", channel_type="im")
-    dm = route_event(sr.event_body(event), "UBOT", services)
+    dm = route_event(event, sr.TEAM_ID, "UBOT", services)
     assert dm is not None and dm.key.thread == dm.reply_thread == event["ts"]
-    thanks = route_event(sr.event_body(sr.message("thanks!", channel="D1", channel_type="im")), "UBOT", services)
+    thanks = route_event(sr.message("thanks!", channel="D1", channel_type="im"), sr.TEAM_ID, "UBOT", services)
     assert thanks is not None and thanks.reply_thread is None and thanks.key.thread == "top"
 
 

@@ -17,6 +17,7 @@ from bot.slack.listeners.leads import is_summary_request, parse_digest_args
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
 from bot.workflows.digest import DIGEST_ITEMS, build_digest, parse_period
+from bot.workflows.interaction import DIGEST_REASON_MAX, SUMMARY_REASON_MAX
 from bot.workflows.summary import build_summary
 from tests.slack.test_blocks import check_limits
 
@@ -66,11 +67,11 @@ def crowded() -> Store:
             continue  # still in intake
         rec = recs[n % 2]
         assert rec is not None
-        store.save_recommendation(conv["id"], 1, rec)
+        store.save_recommendation(conv.id, 1, rec)
         if n % 7 == 0:
-            store.record_decision(conv["id"], "ULEAD", "approved", "ok <!channel>")
+            store.record_decision(conv.id, "ULEAD", "approved", "ok <!channel>")
         if n % 5 == 0:
-            store.set_feedback(conv["id"], f"U{n}", "down", "too <@UEVIL> expensive")
+            store.set_feedback(conv.id, f"U{n}", "down", "too <@UEVIL> expensive")
     return store
 
 
@@ -218,7 +219,7 @@ def test_feedback_reasons_in_the_summary_and_the_digest() -> None:
     summary = build_summary(store, reply.conversation_id).model_copy(update={"feedback_reasons": reasons})
     text = json.dumps([b.to_dict() for b in lb.summary_blocks(summary, version=1)], ensure_ascii=False)
     assert "Why 👎" in text and "• &lt;!channel&gt; ignores our GPU budget" in text and "<!channel>" not in text
-    assert "y" * (lb.SUMMARY_REASON_MAX - 1) + "…" in text and "y" * lb.SUMMARY_REASON_MAX not in text
+    assert "y" * (SUMMARY_REASON_MAX - 1) + "…" in text and "y" * SUMMARY_REASON_MAX not in text
     assert "• too slow" in text and "fourth" not in text
     assert text.index("GPU budget") < text.index("yyy") < text.index("too slow")  # the core's order: newest first
     quiet = build_summary(store, reply.conversation_id).model_copy(update={"feedback_reasons": ["  "]})
@@ -239,7 +240,7 @@ def test_feedback_reasons_in_the_summary_and_the_digest() -> None:
         feedback_reasons=reasons,
     )
     line = lb.item_line(item, None)
-    assert "👎 why: “&lt;!channel&gt; ignores our GPU budget”; “" + "y" * (lb.DIGEST_REASON_MAX - 1) + "…”" in line
+    assert "👎 why: “&lt;!channel&gt; ignores our GPU budget”; “" + "y" * (DIGEST_REASON_MAX - 1) + "…”" in line
     assert "“too slow”" in line and "fourth" not in line and "<!channel>" not in line
     assert "why" not in lb.item_line(item.model_copy(update={"feedback_reasons": []}), None)
 

@@ -65,7 +65,7 @@ def test_a_decision_and_the_requesters_notice_are_saved_together(
     other: both are written in one transaction, so the failure rolls the decision back and the lead is told."""
     app, services, emu = served
     cid = services.advisor.handle(ConversationKey("slack", sr.TEAM_ID, "C1", "1.1"), "UREQ", FULL).conversation_id
-    version = services.store.get_conversation(cid)["version"]
+    version = services.store.get_conversation(cid).version
     meta = json.dumps({"c": cid, "v": version, "d": "", "s": "approved", "ch": "C1", "ts": "1.2"})
 
     def submission() -> dict[str, Any]:  # a new trigger_id each time (a repeated one is dropped as a replay)

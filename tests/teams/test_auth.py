@@ -87,6 +87,18 @@ def test_anonymous_mode_is_explicit_and_warned_about(
     assert any("ADVISOR_TEAMS_ANONYMOUS is on" in r.getMessage() for r in caplog.records)
 
 
+def test_cli_refuses_to_serve_with_a_client_id_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.setattr("bot.logs.configure", lambda *a, **k: None)  # keep the session's logging (and leak scan)
+    monkeypatch.setenv(f"{PREFIX}CLIENTID", "00000000-aaaa-bbbb")
+    result = CliRunner().invoke(main, ["serve-teams", "--port", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"not the rest of its credentials: set {PREFIX}CLIENTSECRET, {PREFIX}TENANTID" in result.output
+
+
 def test_cli_refuses_to_serve_without_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 

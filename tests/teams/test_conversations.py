@@ -53,8 +53,8 @@ def test_full_description_in_a_personal_chat_gets_one_card(
     cid = str(button(card, "adjust")["c"])
     assert f"summary {cid}" in text  # the card names its assessment for summaries and export
     conv = services.store.get_conversation(cid)
-    assert conv["platform"] == "teams" and conv["team"] == "tenant-0001" and conv["thread"] == "chat"
-    assert conv["user"] == DANA.aad
+    assert conv.platform == "teams" and conv.team == "tenant-0001" and conv.thread == "chat"
+    assert conv.user == DANA.aad
     stored = services.store.card(cid)
     assert stored is not None and stored == {**stored, "channel": chat.id, "ts": card_message.new_id}
     assert card_message.body.get("summary", "").startswith("Recommendation: Fine-tuning")
@@ -73,7 +73,7 @@ def test_channel_mention_thin_description_questions_then_card(
     answer = button(questions, "answer")
     cid = str(answer["c"])
     conv = services.store.get_conversation(cid)
-    assert conv["channel"] == channel.id and conv["thread"] == "1700000000001"
+    assert conv.channel == channel.id and conv.thread == "1700000000001"
     assert services.store.turns(cid)[0]["text"] == "Summarize our sales calls"  # the mention is stripped
     thread = channel.thread("1700000000001")
     card = None

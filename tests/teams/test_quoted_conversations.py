@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services import Services
+from bot.storage.store import Conversation
 from tests.teams.harness import Chat, Sent, Teams, User, card_text
 
 pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
@@ -32,7 +33,7 @@ def shown(sent: list[Sent]) -> str:
     return "\n".join(s.text + "\n" + card_text(s.card) if s.card else s.text for s in sent)
 
 
-def chat_conversation(services: Services, chat: Chat) -> dict[str, object]:
+def chat_conversation(services: Services, chat: Chat) -> Conversation:
     found = services.store.find_conversation(f"teams:tenant-0001:{chat.id}:chat")
     assert found is not None
     return found
@@ -41,10 +42,10 @@ def chat_conversation(services: Services, chat: Chat) -> dict[str, object]:
 def test_another_project_in_a_personal_chat_starts_a_new_assessment(teams: Teams, services: Services) -> None:
     chat = Chat.personal()
     teams.say(chat, SAM, HELPDESK)
-    old = str(chat_conversation(services, chat)["id"])
+    old = chat_conversation(services, chat).id
     sent = shown(teams.say(chat, SAM, "another idea: " + FRAUD))
     assert f"previous assessment is kept (ID {old})" in sent
-    new = str(chat_conversation(services, chat)["id"])
+    new = chat_conversation(services, chat).id
     assert new != old and services.store.latest_intake(new).known()["labeled_examples"] == 90_000
     assert "deadline_weeks" in services.store.latest_intake(old).known()  # the old one is intact
     assert {old, new} <= {r["id"] for r in services.store.assessments()}
@@ -55,12 +56,12 @@ def test_a_contradicting_description_starts_a_new_assessment_but_a_correction_do
 ) -> None:
     chat = Chat.personal()
     teams.say(chat, SAM, HELPDESK)
-    old = str(chat_conversation(services, chat)["id"])
+    old = chat_conversation(services, chat).id
     teams.say(chat, SAM, "actually we have 300 labeled examples")
-    assert str(chat_conversation(services, chat)["id"]) == old
+    assert chat_conversation(services, chat).id == old
     sent = shown(teams.say(chat, SAM, FRAUD))
     assert "different project" in sent and old in sent
-    assert str(chat_conversation(services, chat)["id"]) != old
+    assert chat_conversation(services, chat).id != old
     assert services.store.latest_intake(old).known()["labeled_examples"] == 300
 
 
@@ -68,7 +69,7 @@ def test_a_reply_fills_only_the_fields_its_words_fit(teams: Teams, services: Ser
     chat = Chat.personal()
     teams.say(chat, SAM, "an assistant that writes first drafts of replies to customer emails")
     teams.say(chat, SAM, "we have a data science team of 4. budget is roughly 300k")
-    cid = str(chat_conversation(services, chat)["id"])
+    cid = chat_conversation(services, chat).id
     known = services.store.latest_intake(cid).known()
     assert "labeled_examples" not in known and known["budget_usd"] == 300_000
     teams.say(chat, SAM, "those 2500 old tickets are basically labeled examples, btw")
@@ -81,7 +82,7 @@ def test_a_topic_question_and_thanks_start_no_intake(teams: Teams, services: Ser
     assert "knowledge/" in answer and "Happy to help" not in answer
     thanks = shown(teams.say(chat, SAM, "thanks, that's helpful"))
     assert "Describe" in thanks and "didn't catch" not in thanks
-    assert not services.store.latest_intake(str(chat_conversation(services, chat)["id"])).known()
+    assert not services.store.latest_intake(chat_conversation(services, chat).id).known()
 
 
 def test_why_not_hybrid_and_restart_in_a_channel_thread(teams: Teams, services: Services) -> None:
@@ -94,9 +95,9 @@ def test_why_not_hybrid_and_restart_in_a_channel_thread(teams: Teams, services: 
     old = services.store.find_conversation(key)
     assert old is not None
     restarted = shown(teams.say(thread, SAM, "restart"))
-    assert str(old["id"]) in restarted
-    assert old["id"] in {r["id"] for r in services.store.assessments()}  # still exportable
+    assert str(old.id) in restarted
+    assert old.id in {r["id"] for r in services.store.assessments()}  # still exportable
     teams.say(thread, SAM, HELPDESK)  # the next description is the new assessment's use case
     new = services.store.find_conversation(key)
-    assert new is not None and new["id"] != old["id"]
-    assert "helpdesk" in str(services.store.latest_intake(str(new["id"])).known().get("use_case"))
+    assert new is not None and new.id != old.id
+    assert "helpdesk" in str(services.store.latest_intake(str(new.id)).known().get("use_case"))

@@ -86,7 +86,7 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
 ) -> None:
     store = Store(isolated_env / "advisor.db")
-    assert store.first_time("teams:19:old:1") and store.first_time("teams:19:recent:1")
+    assert store.mark_seen("teams:19:old:1") and store.mark_seen("teams:19:recent:1")
     old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=DEDUPE_DAYS + 1)).isoformat(timespec="milliseconds")
     store.db.execute("update processed_events set created_at = ? where key = 'teams:19:old:1'", [old])
     served: dict[str, Any] = {}
@@ -114,8 +114,8 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     assert any("serving Teams" in m and "/readyz" in m for m in by_message)
     assert any(line["level"] == "WARNING" and "ADVISOR_TEAMS_ANONYMOUS" in line["message"] for line in lines)
     try:
-        wait_until(lambda: store.first_time("teams:19:old:1"))  # the housekeeping's first sweep forgot it
-        assert not store.first_time("teams:19:recent:1")
+        wait_until(lambda: store.mark_seen("teams:19:old:1"))  # the housekeeping's first sweep forgot it
+        assert not store.mark_seen("teams:19:recent:1")
     finally:
         app: web.Application = served["app"]
         asyncio.run(cleanup(app))  # what aiohttp runs at exit: stops the housekeeping

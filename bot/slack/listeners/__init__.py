@@ -6,14 +6,15 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.slack.access import SlackLeads, slack_leads
-from bot.slack.listeners import actions, commands, events, home, leads
+from bot.slack.listeners import actions, commands, events, home
+from bot.slack.listeners import leads as lead_listeners
 
 
-def register(app: App, services: Services, team: SlackLeads | None = None) -> None:
-    """Register every listener of the app (`team`: the leads' workflow, built from the app's client if not given)."""
-    team = team or slack_leads(services, app.client)
-    events.register(app, services, team)
-    commands.register(app, services, team)
-    actions.register(app, services, team)
-    leads.register(app, services, team)
-    home.register(app, services, team)
+def register(app: App, services: Services, leads: SlackLeads | None = None) -> None:
+    """Register every listener of the app (`leads`: the leads' workflow, built from the app's client if not given)."""
+    leads = leads or slack_leads(services, app.client)
+    events.register(app, services, leads)
+    commands.register(app, services, leads)
+    actions.register(app, services, leads)
+    lead_listeners.register(app, services, leads)
+    home.register(app, services, leads)

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
@@ -26,12 +26,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
-from bot.errors import AdvisorError, PermissionDeniedError
+from bot.errors import AdvisorError, OutdatedError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
-from bot.slack.access import SlackLeads, team_of
+from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import acted_on, refusal, require_channel, tell, told_privately
 from bot.slack.replies import (
     Outgoing,
@@ -39,34 +39,38 @@ from bot.slack.replies import (
     card_update,
     deliver,
     queue,
-    queue_answer,
+    queue_quick_answer,
     render,
     reply_thread_of,
     rereview,
     told_on_failure,
 )
+from bot.storage.store import Conversation
 from bot.workflows.conversation import Reply
 from bot.workflows.forms import choices as _choices
 from bot.workflows.forms import initial_text, parse_form
+from bot.workflows.interaction import VOTES, feedback_reason, vote
 
 log = logging.getLogger(__name__)
 
 ADJUST_CALLBACK = "adjust"
 
 
-def register(app: App, services: Services, team: SlackLeads) -> None:
+def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to quick answers, card buttons, the feedback reason modal and the adjust modal."""
 
     @app.action(re.compile(r"^answer:"))
-    def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_answer(
+        ack: Ack, body: dict[str, Any], context: BoltContext, action: dict[str, Any], client: WebClient
+    ) -> None:
         # Written to the inbox before the ack, so a crash right after it doesn't lose the answer.
-        def find(cid: str) -> dict[str, Any]:
-            conv = team.conversation(cid, team_of(body))
-            team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
+        def find(cid: str) -> Conversation:
+            conv = leads.conversation(cid, context.team_id or "")
+            leads.require_can_act(context.user_id or "", conv)
             return conv
 
         try:
-            item, conv = queue_answer(services, body, action, find)
+            item, conv = queue_quick_answer(services, body, action, context.channel_id or "", find)
         except AdvisorError as exc:  # unknown id, another workspace's or channel's conversation, not a question
             ack()
             tell(client, body, refusal(exc))
@@ -78,26 +82,28 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             return
         ack()
         if item is not None:
-            channel, thread = str(conv["channel"]), reply_thread_of(conv)
+            channel, thread = conv.channel, reply_thread_of(conv)
             with told_on_failure(client, channel, thread):
-                answer_turns(services, client, str(conv["key"]), channel, thread)
+                answer_turns(services, client, conv.key, channel, thread)
 
-    @app.action(re.compile(r"^feedback:(up|down)$"))
-    def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    @app.action(re.compile(rf"^feedback:({'|'.join(VOTES)})$"))
+    def on_feedback(
+        ack: Ack, body: dict[str, Any], context: BoltContext, action: dict[str, Any], client: WebClient
+    ) -> None:
         ack()
-        value = action["action_id"].split(":")[1]
-        conv = acted_on(services, team, client, body, str(action.get("value") or ""), card=True)
+        value = vote(action["action_id"].split(":")[1])
+        conv = acted_on(services, leads, client, body, context, str(action.get("value") or ""), card=True)
         if conv is None:
             return
-        user = body["user"]["id"]
-        channel, thread = str(conv["channel"]), reply_thread_of(conv)
+        user = context.user_id or ""
+        channel, thread = conv.channel, reply_thread_of(conv)
         with told_privately(client, body):
-            services.store.set_feedback(conv["id"], user, value)  # one vote per user; a new click replaces it
+            services.store.set_feedback(conv.id, user, value)  # one vote per user; a new click replaces it
             if value == "down":
                 try:  # the 👎 is stored already; the modal only adds an optional reason
                     client.views_open(
                         trigger_id=body["trigger_id"],
-                        view=lb.reason_modal(conv["id"], {"ch": channel, "ts": thread or ""}),
+                        view=lb.reason_modal(conv.id, {"ch": channel, "ts": thread or ""}),
                     )
                     return
                 except SlackApiError as exc:
@@ -105,14 +111,15 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=msg.FEEDBACK_THANKS[value])
 
     @app.view(lb.REASON_CALLBACK)
-    def on_reason_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def on_reason_submit(
+        ack: Ack, body: dict[str, Any], context: BoltContext, view: dict[str, Any], client: WebClient
+    ) -> None:
         meta = lb.decoded(view.get("private_metadata"))
         state = ((view.get("state") or {}).get("values") or {}).get(lb.REASON_BLOCK) or {}
-        reason = " ".join(str((state.get("value") or {}).get("value") or "").split())
         try:
-            conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+            conv = leads.conversation(str(meta.get("c") or ""), context.team_id or "")
             require_channel(conv, meta.get("ch"))
-            team.require_can_act(str(body["user"]["id"]), conv)
+            leads.require_can_act(context.user_id or "", conv)
         except AdvisorError as exc:
             ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(refusal(exc), 150)})
             return
@@ -120,49 +127,61 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             log.exception("feedback reason not recorded")
             ack(response_action="errors", errors={lb.REASON_BLOCK: bk.clip(msg.ERROR, 150)})
             return
-        if len(reason) > lb.MAX_NOTE:
+        try:
+            reason = feedback_reason("down", str((state.get("value") or {}).get("value") or ""))
+        except AdvisorError:
             ack(response_action="errors", errors={lb.REASON_BLOCK: msg.FEEDBACK_REASON_TOO_LONG})
             return
         ack()
         if reason:
-            user, channel, thread = body["user"]["id"], str(conv["channel"]), reply_thread_of(conv)
+            user, channel, thread = context.user_id or "", conv.channel, reply_thread_of(conv)
             with told_on_failure(client, channel, thread):
-                services.store.set_feedback(conv["id"], user, "down", reason)
+                services.store.set_feedback(conv.id, user, "down", reason)
                 client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=msg.FEEDBACK_REASON_THANKS)
 
     @app.action("adjust")
-    def on_adjust(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_adjust(
+        ack: Ack, body: dict[str, Any], context: BoltContext, action: dict[str, Any], client: WebClient
+    ) -> None:
         ack()
-        conv = acted_on(services, team, client, body, str(action.get("value") or ""), card=True)
+        conv = acted_on(services, leads, client, body, context, str(action.get("value") or ""), card=True)
         if conv is None:
             return
         with told_privately(client, body):
-            intake = services.store.latest_intake(conv["id"])
-            view = adjust_view(str(conv["id"]), intake, str(conv["channel"]), int(conv.get("version") or 0))
+            intake = services.store.latest_intake(conv.id)
+            view = adjust_view(conv.id, intake, conv.channel, conv.version)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ADJUST_CALLBACK)
-    def on_adjust_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def on_adjust_submit(
+        ack: Ack, body: dict[str, Any], context: BoltContext, view: dict[str, Any], client: WebClient
+    ) -> None:
         raw_meta = str(view.get("private_metadata") or "")
         meta = lb.decoded(raw_meta) or {"c": raw_meta}  # a modal opened before its metadata named the channel
         values, errors = parse_adjust(view.get("state", {}).get("values", {}))
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        user = bk.user_id(body["user"]["id"])  # it is shown as <@user>
+        user = bk.user_id(context.user_id)  # it is shown as <@user>
         try:
             # forged ids, other workspaces' conversations and a modal not opened from the conversation's channel
-            conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+            conv = leads.conversation(str(meta.get("c") or ""), context.team_id or "")
             require_channel(conv, meta.get("ch"))
-            team.require_can_act(user, conv)
-            cid, channel, thread = str(conv["id"]), str(conv["channel"]), reply_thread_of(conv)
-            # The card update is queued before Slack is acknowledged, under the conversation's lock: a kill after
-            # the ack loses nothing, and a turn answered meanwhile can't queue an older card after it.
-            with services.advisor.conversation_lock(str(conv["key"])):
-                if "v" in meta and str(meta["v"]) != str(services.store.get_conversation(cid).get("version") or 0):
-                    raise PermissionDeniedError(msg.ADJUST_STALE)  # filled from older answers: it would undo newer
-                reply = services.advisor.adjust(cid, user, values)
-                queue(services, channel, thread, cid, adjusted(reply, user) + rereview(services, cid))
+            leads.require_can_act(user, conv)
+            cid, channel, thread = conv.id, conv.channel, reply_thread_of(conv)
+            # The card update is queued before Slack is acknowledged, in the adjustment's own transaction (under the
+            # conversation's lock, which the advisor holds): a kill after the ack loses nothing, and a turn answered
+            # meanwhile can't queue an older card after it. A form filled from older answers would undo newer ones.
+            services.advisor.adjust(
+                cid,
+                user,
+                values,
+                expected_version=_version(meta) if "v" in meta else None,
+                then=lambda reply: _queue_adjusted(services, channel, thread, reply, user),
+            )
+        except OutdatedError:
+            ack(response_action="errors", errors={_first_block(values): bk.clip(msg.ADJUST_STALE, 150)})
+            return
         except AdvisorError as exc:
             ack(response_action="errors", errors={_first_block(values): bk.clip(str(exc), 150)})
             return
@@ -173,6 +192,24 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         ack()
         with told_on_failure(client, channel, thread):
             deliver(services, client, channel, thread)
+
+
+def _version(meta: dict[str, Any]) -> int:
+    """The answers' version an adjust form was filled from (-1, never current, when the metadata is garbled)."""
+    try:
+        return int(meta["v"])
+    except (TypeError, ValueError):
+        return -1
+
+
+def _queue_adjusted(services: Services, channel: str, thread: str | None, reply: Reply, user: str) -> None:
+    queue(
+        services,
+        channel,
+        thread,
+        reply.conversation_id,
+        adjusted(reply, user) + rereview(services, reply.conversation_id),
+    )
 
 
 def adjusted(reply: Reply, user: str) -> list[Outgoing]:

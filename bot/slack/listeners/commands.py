@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -19,7 +19,7 @@ from bot.slack import blocks as bk
 from bot.slack import messages as msg
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import respond_digest
-from bot.slack.replies import Turn, post_reply, run_turn, told_on_failure
+from bot.slack.replies import SlackTurn, post_reply, run_turn, told_on_failure
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,13 @@ def help_text(sub: str | None = None) -> str:
     return prefix + msg.HELP
 
 
-def register(app: App, services: Services, team: SlackLeads) -> None:
+def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to `/ai-advisor`."""
 
     @app.command(msg.COMMAND)
-    def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_command(
+        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
         sub, rest = parse_command(bk.unescape(str(command.get("text") or "")))
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
@@ -54,10 +56,10 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             ack()  # reading free text is work on the user's text: never before Slack is acknowledged
             respond(response_type="ephemeral", **safe_reply(lambda: tco_reply(services, rest), "cost estimate"))
         elif sub == "status":
-            ack(response_type="ephemeral", **status_reply(services, command["user_id"]))
+            ack(response_type="ephemeral", **status_reply(services, context.user_id or ""))
         elif sub == "start":
             ack()
-            start(services, client, respond, command, rest)
+            start(services, client, respond, context, rest)
         elif sub == "ask":
             if not rest:
                 ack(text=msg.ASK_USAGE, response_type="ephemeral")
@@ -66,7 +68,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             respond(**ask_reply(services, rest))
         elif sub == "digest":
             ack()  # membership lookups may take a moment: the digest follows through the response_url
-            respond_digest(services, team, command, rest, respond)
+            respond_digest(services, leads, context, rest, respond)
         else:
             ack(text=help_text(sub), response_type="ephemeral")
 
@@ -98,33 +100,31 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
     blocks = bk.tco_blocks(est)
     if "monthly_requests" not in facts:
         blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=msg.TCO_USAGE)]))
-    x = est.crossover_monthly_requests
+    x = tco.crossover_view(est).volume
     text = msg.TCO_FALLBACK_CROSSOVER.format(volume=tco.format_volume(x)) if x else msg.TCO_FALLBACK
     return {"text": text, "blocks": bk.to_dicts(blocks)}
 
 
 def status_reply(services: Services, user: str) -> dict[str, Any]:
     """The user's recent assessments, ephemerally."""
-    rows = [c for c in services.store.conversations_for_user(user) if c.get("platform") == "slack"]
+    rows = [c for c in services.store.conversations_for_user(user) if c.platform == "slack"]
     if not rows:
         return {"text": msg.STATUS_NONE}
     lines = [msg.STATUS_HEADER]
     for conv in rows:
-        state = msg.STATUS_STATE.get(conv["state"], conv["state"])
-        rec = services.store.latest_recommendation(conv["id"])
+        state = msg.STATUS_STATE.get(conv.state, conv.state)
+        rec = services.store.latest_recommendation(conv.id)
         outcome = f" · {APPROACH_NAMES[rec.approach]} ({rec.confidence:.0%})" if rec else ""
-        where = f"<#{conv['channel']}>" if str(conv["channel"]).startswith(("C", "G")) else msg.STATUS_DM
+        where = f"<#{conv.channel}>" if conv.channel.startswith(("C", "G")) else msg.STATUS_DM
         lines.append(
-            msg.STATUS_LINE.format(
-                id=conv["id"], where=where, state=state, outcome=outcome, date=str(conv["updated_at"])[:10]
-            )
+            msg.STATUS_LINE.format(id=conv.id, where=where, state=state, outcome=outcome, date=conv.updated_at[:10])
         )
     return {"text": "\n".join(lines)}
 
 
-def start(services: Services, client: WebClient, respond: Respond, command: dict[str, Any], description: str) -> None:
-    """Open a new thread in the channel for an assessment, then answer the description (if any) in it."""
-    channel, user, team = command["channel_id"], command["user_id"], command.get("team_id", "")
+def start(services: Services, client: WebClient, respond: Respond, context: BoltContext, description: str) -> None:
+    """Open a new thread in the command's channel for an assessment, then answer the description (if any) in it."""
+    channel, user, team = context.channel_id or "", context.user_id or "", context.team_id or ""
     opening = (
         msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
         if description
@@ -139,7 +139,7 @@ def start(services: Services, client: WebClient, respond: Respond, command: dict
     ts = str(posted["ts"])
     key = ConversationKey("slack", team, channel, ts)
     if description:
-        run_turn(services, client, Turn(key, user, description, channel, ts, ts))
+        run_turn(services, client, SlackTurn(key, user, description, channel, ts, ts))
         return
     with told_on_failure(client, channel, ts):
         post_reply(services, client, channel, ts, services.advisor.handle(key, user, ""))

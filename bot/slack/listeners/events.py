@@ -11,7 +11,7 @@ from bot.slack.listeners.leads import summary_for_turn
 from bot.slack.replies import run_turn
 
 
-def register(app: App, services: Services, team: SlackLeads) -> None:
+def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to `app_mention` and `message` events (the middleware routes "summary" to the thread's summary)."""
 
     gate = getattr(app, "ack_gate", None)
@@ -23,7 +23,7 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
                 gate.wait_for_acks()  # acks first: the turn is safe in the inbox meanwhile
             run_turn(services, client, turn)
         elif summary is not None:
-            summary_for_turn(services, team, client, summary)
+            summary_for_turn(services, leads, client, summary)
 
     app.event("app_mention")(on_turn)
     app.event("message")(on_turn)

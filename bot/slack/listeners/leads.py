@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -23,10 +23,12 @@ from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
-from bot.slack.access import SlackAccess, SlackLeads, team_of
-from bot.slack.replies import DM_THREAD, Outgoing, Turn, deliver, queue, reply_thread_of, told_on_failure
+from bot.slack.access import SlackAccess, SlackLeads
+from bot.slack.replies import DM_THREAD, Outgoing, SlackTurn, deliver, queue, reply_thread_of, told_on_failure
+from bot.storage.store import Conversation
 from bot.workflows.conversation import ConversationKey
 from bot.workflows.digest import parse_period
+from bot.workflows.interaction import is_stale_card
 from bot.workflows.summary import STATUS_LABELS
 
 log = logging.getLogger(__name__)
@@ -112,44 +114,45 @@ def clicked_channel(body: dict[str, Any]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def require_channel(conv: dict[str, Any], channel: Any) -> None:
+def require_channel(conv: Conversation, channel: Any) -> None:
     """PermissionDeniedError unless an interaction came from the conversation's own channel (a button on one of
     its messages, or a modal opened from one): naming a conversation isn't enough to act on it."""
-    if not channel or str(channel) != str(conv["channel"]):
+    if not channel or str(channel) != conv.channel:
         raise PermissionDeniedError(msg.OTHER_CHANNEL)
 
 
-def is_stale_card(services: Services, conv: dict[str, Any], body: dict[str, Any]) -> bool:
+def clicked_card_is_stale(services: Services, conv: Conversation, body: dict[str, Any]) -> bool:
     """Whether a card button was clicked on another message than the conversation's latest card."""
     container = body.get("container") or {}
     clicked = container.get("message_ts") if container.get("type") == "message" else None
-    card = services.store.card(str(conv["id"]))
-    return card is not None and str(card["ts"]) != str(clicked or "")
+    card = services.store.card(conv.id)
+    return is_stale_card(str(clicked or ""), str(card["ts"]) if card else None)
 
 
 def acted_on(
     services: Services,
-    team: SlackLeads,
+    leads: SlackLeads,
     client: WebClient,
     body: dict[str, Any],
+    context: BoltContext,
     conversation_id: str,
     *,
     card: bool = False,
-) -> dict[str, Any] | None:
+) -> Conversation | None:
     """The conversation a button names, or None after telling the user why not: unknown id, another
     workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
     a click on an outdated card, or a user who isn't a member of the assessment's private channel."""
     with told_privately(client, body):
-        conv = team.conversation(conversation_id, team_of(body))
+        conv = leads.conversation(conversation_id, context.team_id or "")
         require_channel(conv, clicked_channel(body))
-        team.require_can_act(str((body.get("user") or {}).get("id") or ""), conv)
-        if card and is_stale_card(services, conv, body):
+        leads.require_can_act(context.user_id or "", conv)
+        if card and clicked_card_is_stale(services, conv, body):
             raise PermissionDeniedError(msg.STALE_CARD)
         return conv
     return None
 
 
-def find_thread_conversation(services: Services, team: str, channel: str, thread: str | None) -> dict[str, Any] | None:
+def find_thread_conversation(services: Services, team: str, channel: str, thread: str | None) -> Conversation | None:
     """The assessment living in a thread (or at the top level of a DM), if any."""
     candidates = [thread] if thread else []
     if channel.startswith("D"):
@@ -161,20 +164,20 @@ def find_thread_conversation(services: Services, team: str, channel: str, thread
     return None
 
 
-def _summary_message(services: Services, team: SlackLeads, conv: dict[str, Any], viewer: str) -> dict[str, Any]:
+def _summary_message(services: Services, leads: SlackLeads, conv: Conversation, viewer: str) -> dict[str, Any]:
     """Text and blocks of a conversation's summary, with a permalink to its card (or its thread); `viewer` (who
     asked for it, or whose decision refreshed it) goes into the summary's audit entry."""
-    cid = str(conv["id"])
-    summary = team.leads.summary(cid, requester_name=team.access.display_name(str(conv["user"])), viewer=viewer)
+    cid = conv.id
+    summary = leads.core.summary(cid, requester_name=leads.access.display_name(conv.user), viewer=viewer)
     card = services.store.card(cid)
     thread = reply_thread_of(conv)
     if card is not None:
-        link = team.access.message_permalink(str(card["channel"]), str(card["ts"]))
+        link = leads.access.message_permalink(str(card["channel"]), str(card["ts"]))
     elif thread:
-        link = team.access.message_permalink(str(conv["channel"]), thread)
+        link = leads.access.message_permalink(conv.channel, thread)
     else:
-        link = team.access.permalink(str(conv["channel"]))
-    blocks = lb.summary_blocks(summary, version=conv.get("version"), permalink=link)
+        link = leads.access.permalink(conv.channel)
+    blocks = lb.summary_blocks(summary, version=conv.version, permalink=link)
     return {"text": lb.summary_text(summary), "blocks": bk.to_dicts(blocks)}
 
 
@@ -191,38 +194,38 @@ def post(
     deliver(services, client, channel, thread)
 
 
-def post_summary(services: Services, team: SlackLeads, client: WebClient, conv: dict[str, Any], viewer: str) -> None:
+def post_summary(services: Services, leads: SlackLeads, client: WebClient, conv: Conversation, viewer: str) -> None:
     """Post the summary of `conv` in its own thread (only that thread's assessment), as asked by `viewer`."""
-    channel, thread = str(conv["channel"]), reply_thread_of(conv)
+    channel, thread = conv.channel, reply_thread_of(conv)
     with told_on_failure(client, channel, thread):
-        post(services, client, channel, thread, str(conv["id"]), _summary_message(services, team, conv, viewer))
+        post(services, client, channel, thread, conv.id, _summary_message(services, leads, conv, viewer))
 
 
-def summary_for_turn(services: Services, team: SlackLeads, client: WebClient, turn: Turn) -> None:
+def summary_for_turn(services: Services, leads: SlackLeads, client: WebClient, turn: SlackTurn) -> None:
     """`@AI Advisor summary` in a thread: that thread's summary, or why there is none (once per message)."""
-    if not services.store.first_time(f"message:{turn.key.team}:{turn.channel}:{turn.ts}"):
+    if not services.store.mark_seen(f"message:{turn.key.team}:{turn.channel}:{turn.ts}"):
         return
     conv = services.store.find_conversation(str(turn.key))
     if conv is None:
         with told_on_failure(client, turn.channel, turn.reply_thread):
             post(services, client, turn.channel, turn.reply_thread, None, {"text": msg.SUMMARY_NONE})
         return
-    post_summary(services, team, client, conv, turn.user)
+    post_summary(services, leads, client, conv, turn.user)
 
 
-def _is_current(services: Services, conv: dict[str, Any], state: dict[str, Any]) -> bool:
+def _is_current(services: Services, conv: Conversation, state: dict[str, Any]) -> bool:
     """Whether the summary a lead acted on still shows the assessment's intake version and decision."""
-    decided = services.store.decision(str(conv["id"]))
-    return int(state.get("v") or 0) == int(conv.get("version") or 0) and str(state.get("d") or "") == (
+    decided = services.store.decision(conv.id)
+    return int(state.get("v") or 0) == conv.version and str(state.get("d") or "") == (
         decided["status"] if decided else ""
     )
 
 
 def _refresh(
     services: Services,
-    team: SlackLeads,
+    leads: SlackLeads,
     client: WebClient,
-    conv: dict[str, Any],
+    conv: Conversation,
     channel: str | None,
     ts: str | None,
     viewer: str,
@@ -230,67 +233,71 @@ def _refresh(
     """Update a summary message in place with the assessment's current state through the outbox (in order after
     what the thread has queued), then deliver the thread. Only in the assessment's own channel: the location
     comes from the payload, and a forged one must not overwrite other messages."""
-    cid, thread = str(conv["id"]), reply_thread_of(conv)
-    with told_on_failure(client, str(conv["channel"]), thread):
-        if channel and ts and channel == str(conv["channel"]):
-            update = Outgoing("update", _summary_message(services, team, conv, viewer), op="update", target_ts=ts)
+    cid, thread = conv.id, reply_thread_of(conv)
+    with told_on_failure(client, conv.channel, thread):
+        if channel and ts and channel == conv.channel:
+            update = Outgoing("update", _summary_message(services, leads, conv, viewer), op="update", target_ts=ts)
             queue(services, channel, thread, cid, [update])
-        deliver(services, client, str(conv["channel"]), thread)
+        deliver(services, client, conv.channel, thread)
 
 
-def register(app: App, services: Services, team: SlackLeads) -> None:
+def register(app: App, services: Services, leads: SlackLeads) -> None:
     """Listen to the summary shortcut, the decision buttons and the decision modal."""
 
     @app.shortcut(SUMMARY_SHORTCUT)
-    def on_summarize(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_summarize(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
         with told_privately(client, body):
             message = body.get("message") or {}
-            channel = str((body.get("channel") or {}).get("id") or "")
+            channel = context.channel_id or ""
             thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
-            conv = find_thread_conversation(services, team_of(body), channel, str(thread) if thread else None)
+            conv = find_thread_conversation(services, context.team_id or "", channel, str(thread) if thread else None)
             if conv is None:
                 tell(client, body, msg.SUMMARY_NONE)
                 return
-            post_summary(services, team, client, conv, str((body.get("user") or {}).get("id") or ""))
+            post_summary(services, leads, client, conv, context.user_id or "")
 
     @app.action(re.compile(r"^decision:(approved|needs_info|rejected)$"))
-    def on_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_decision(
+        ack: Ack, body: dict[str, Any], context: BoltContext, action: dict[str, Any], client: WebClient
+    ) -> None:
         ack()
         status = action["action_id"].split(":", 1)[1]
         state = lb.decoded(action.get("value"))
-        user = str(body["user"]["id"])
+        user = context.user_id or ""
         container = body.get("container") or {}
         with told_privately(client, body):
-            conv = team.conversation(str(state.get("c") or ""), team_of(body))
+            conv = leads.conversation(str(state.get("c") or ""), context.team_id or "")
             require_channel(conv, clicked_channel(body))
-            team.require_lead(user, msg.DECISION_NOT_LEAD)
-            team.require_member(user, str(conv["channel"]), msg.DECISION_NOT_MEMBER)
-            where = {"ch": str(conv["channel"]), "ts": str(container.get("message_ts") or "")}
+            leads.require_lead(user, msg.DECISION_NOT_LEAD)
+            leads.require_member(user, conv.channel, msg.DECISION_NOT_MEMBER)
+            where = {"ch": conv.channel, "ts": str(container.get("message_ts") or "")}
             if not _is_current(services, conv, state):
-                _refresh(services, team, client, conv, where["ch"], where["ts"], user)
+                _refresh(services, leads, client, conv, where["ch"], where["ts"], user)
                 tell(client, body, msg.STALE_SUMMARY)
                 return
             client.views_open(trigger_id=body["trigger_id"], view=lb.decision_modal(status, state, where))
 
     @app.view(lb.DECISION_CALLBACK)
-    def on_decision_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def on_decision_submit(
+        ack: Ack, body: dict[str, Any], context: BoltContext, view: dict[str, Any], client: WebClient
+    ) -> None:
         meta = lb.decoded(view.get("private_metadata"))
         status = str(meta.get("s") or "")
         note_state = ((view.get("state") or {}).get("values") or {}).get(lb.NOTE_BLOCK) or {}
         note = str((note_state.get("value") or {}).get("value") or "")
-        user = str(body["user"]["id"])
+        user = context.user_id or ""
 
         def refuse(text: str) -> None:
             ack(response_action="errors", errors={lb.NOTE_BLOCK: bk.clip(text, 150)})
 
         try:
-            conv = team.conversation(str(meta.get("c") or ""), team_of(body))
+            conv = leads.conversation(str(meta.get("c") or ""), context.team_id or "")
             require_channel(conv, meta.get("ch"))
-            team.require_lead(user, msg.DECISION_NOT_LEAD)
+            leads.require_lead(user, msg.DECISION_NOT_LEAD)
             if status not in STATUS_LABELS:
                 raise InputError(msg.DECISION_UNKNOWN_STATUS.format(status=bk.safe(status, 40)))
-            team.require_member(user, str(conv["channel"]), msg.DECISION_NOT_MEMBER)
+            leads.require_member(user, conv.channel, msg.DECISION_NOT_MEMBER)
             # The decision and the requester's notice are saved together, before Slack is acknowledged: a kill at
             # any point keeps both or neither. The summary is rendered after the ack (it may look names up or ask
             # the model); if the process dies before it is queued, the summary shows the old status until a lead
@@ -298,12 +305,12 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
             with services.store.transaction():
                 if not _is_current(services, conv, meta):
                     raise StaleError(msg.STALE_SUMMARY_MODAL)
-                row = team.leads.decide(str(conv["id"]), user, status, note, platform="slack", team=team_of(body))
+                row = leads.core.decide(conv.id, user, status, note, platform="slack", team=context.team_id or "")
                 queue(
                     services,
-                    str(conv["channel"]),
+                    conv.channel,
                     reply_thread_of(conv),
-                    str(conv["id"]),
+                    conv.id,
                     [Outgoing("message", {"text": decision_notice(conv, row, user)})],
                 )
         except AdvisorError as exc:
@@ -317,23 +324,23 @@ def register(app: App, services: Services, team: SlackLeads) -> None:
         with told_privately(client, body):
             _refresh(
                 services,
-                team,
+                leads,
                 client,
-                services.store.get_conversation(str(conv["id"])),
+                services.store.get_conversation(conv.id),
                 meta.get("ch"),
                 meta.get("ts"),
                 user,
             )
 
 
-def decision_notice(conv: dict[str, Any], row: dict[str, Any], lead: str) -> str:
+def decision_notice(conv: Conversation, row: dict[str, Any], lead: str) -> str:
     """What the requester is told in the thread when a lead records a decision."""
     label = STATUS_LABELS[str(row["status"])]
     if row["note"]:
         return msg.DECISION_NOTICE_NOTE.format(
-            requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead), note=bk.safe(row["note"], 2500)
+            requester=bk.user_id(conv.user), status=label, lead=bk.user_id(lead), note=bk.safe(row["note"], 2500)
         )
-    return msg.DECISION_NOTICE.format(requester=bk.user_id(conv["user"]), status=label, lead=bk.user_id(lead))
+    return msg.DECISION_NOTICE.format(requester=bk.user_id(conv.user), status=label, lead=bk.user_id(lead))
 
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
@@ -357,16 +364,16 @@ def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
     return period, channel, name
 
 
-def digest_reply(services: Services, team: SlackLeads, user: str, team_id: str, text: str) -> dict[str, Any]:
+def digest_reply(services: Services, leads: SlackLeads, user: str, team_id: str, text: str) -> dict[str, Any]:
     """`/ai-advisor digest [period] [#channel]` for a lead (a polite refusal for anyone else), ephemeral."""
     try:
         period_text, channel, name = parse_digest_args(text)
-        team.require_lead(user, msg.DIGEST_NOT_LEAD)
+        leads.require_lead(user, msg.DIGEST_NOT_LEAD)
         period = parse_period(period_text, default="7d")
-        if channel is not None and not team.access.can_see(user, channel):
+        if channel is not None and not leads.access.can_see(user, channel):
             return {"response_type": "ephemeral", "text": msg.DIGEST_HIDDEN_CHANNEL.format(channel=channel)}
-        digest = team.leads.digest(
-            user, platform="slack", team=team_id, period=period, can_see=team.access.viewer(user), channel=channel
+        digest = leads.core.digest(
+            user, platform="slack", team=team_id, period=period, can_see=leads.access.viewer(user), channel=channel
         )
     except UsageError as exc:
         return {"response_type": "ephemeral", "text": str(exc)}
@@ -374,7 +381,7 @@ def digest_reply(services: Services, team: SlackLeads, user: str, team_id: str, 
         return {"response_type": "ephemeral", "text": msg.ERROR_INPUT.format(error=exc)}
     except AdvisorError as exc:
         return {"response_type": "ephemeral", "text": str(exc)}
-    blocks = lb.digest_blocks(digest, digest_links(team.access), since=period_text or "7d", channel_name=name)
+    blocks = lb.digest_blocks(digest, digest_links(leads.access), since=period_text or "7d", channel_name=name)
     return {"response_type": "ephemeral", "text": lb.digest_text(digest), "blocks": bk.to_dicts(blocks)}
 
 
@@ -383,10 +390,10 @@ def digest_links(access: SlackAccess) -> lb.Linker:
     return lambda channel, thread: access.permalink(channel, None if thread == DM_THREAD else thread)
 
 
-def respond_digest(services: Services, team: SlackLeads, command: dict[str, Any], text: str, respond: Respond) -> None:
+def respond_digest(services: Services, leads: SlackLeads, context: BoltContext, text: str, respond: Respond) -> None:
     """Answer the digest subcommand through the command's response_url (after the ack)."""
     try:
-        reply = digest_reply(services, team, str(command["user_id"]), str(command.get("team_id") or ""), text)
+        reply = digest_reply(services, leads, context.user_id or "", context.team_id or "", text)
     except Exception:
         log.exception("digest failed")
         reply = {"response_type": "ephemeral", "text": msg.ERROR}
