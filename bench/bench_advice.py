@@ -61,7 +61,7 @@ def _timings(intakes: list[Intake], repeat: int) -> str:
                 ("recommend", recommend),
                 ("next_questions", next_questions),
             ):
-                engine._decide.cache_clear()
+                engine._plan.cache_clear()
                 start = time.perf_counter()
                 call(intake)
                 spent[name] += time.perf_counter() - start

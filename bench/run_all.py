@@ -18,6 +18,7 @@ ORDER = [
     "bench_core.py",
     "bench_reader.py",
     "bench_advice.py",
+    "bench_techniques.py",
     "bench_conversations.py",
     "bench_crossover.py",
     "bench_retrieval.py",
@@ -27,6 +28,7 @@ ORDER = [
     "bench_slack.py",
     "bench_memory.py",
     "bench_throughput.py",
+    "bench_replicas.py",
 ]
 ARGS: dict[str, list[str]] = {"bench_retrieval.py": ["--reps", "100"]}
 

@@ -14,6 +14,7 @@ import typing
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_config_path, user_data_path
 from pydantic import Field, SecretStr, field_validator
@@ -137,6 +138,10 @@ class Settings(BaseSettings):
     # "normal": a commit is on disk when the OS flushes it (a killed process loses nothing; a power cut may lose the
     # last commits); "full": every commit is fsynced first (see README, "Durability").
     advisor_db_synchronous: Literal["normal", "full"] = "normal"
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host/db: PostgreSQL for several replicas (default: the SQLite file).",
+    )
     advisor_knowledge_dirs: str = Field(
         default="", description="Extra knowledge directories, separated by os.pathsep or commas."
     )
@@ -189,6 +194,23 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """The SQLite database file (inside the data directory unless ADVISOR_DB says otherwise)."""
         return self.advisor_db or self.advisor_data_dir / "advisor.db"
+
+    @property
+    def database_target(self) -> str:
+        """Where the store lives: DATABASE_URL when it names PostgreSQL, else the SQLite file (a secret: the URL may
+        hold a password, never log it)."""
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        if url and not url.startswith(("postgresql://", "postgres://")):  # the value itself is not echoed: a password
+            raise InputError("DATABASE_URL must start with postgresql:// (unset it to use the SQLite file).")
+        return url or str(self.db_path)
+
+    @property
+    def database_label(self) -> str:
+        """The database as it may be shown: the SQLite file, or the PostgreSQL server and database (no password)."""
+        if not self.database_url:
+            return str(self.db_path)
+        parts = urlsplit(self.database_url.get_secret_value())
+        return f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
     @property
     def extra_knowledge_dirs(self) -> list[Path]:

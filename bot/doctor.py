@@ -186,12 +186,15 @@ def check_database(services: Services) -> Check:
         return ready
     try:
         with services.store.transaction() as db:
-            db.execute("insert or replace into processed_events (key, created_at) values ('doctor:write-check', '')")
+            db.execute(
+                "insert into processed_events (key, created_at) values ('doctor:write-check', '') "
+                "on conflict (key) do nothing"
+            )
             db.execute("delete from processed_events where key = 'doctor:write-check'")
     except Exception as exc:
         return fail(
             "database",
-            f"{services.settings.db_path} is not writable: {exc}",
+            f"{services.settings.database_label} is not writable: {exc}",
             "give the app write access to ADVISOR_DATA_DIR (or set ADVISOR_DB elsewhere)",
         )
     return Check("database", True, ready.detail + ", writable")

@@ -33,13 +33,13 @@ def database(services: Services) -> Check:
         return Check(
             "database",
             False,
-            f"cannot open {services.settings.db_path}: {type(exc).__name__}: {exc}",
+            f"cannot open {services.settings.database_label}: {type(exc).__name__}: {exc}",
             "check ADVISOR_DB / ADVISOR_DATA_DIR point at a writable place",
         )
     missing = [name for name, _ in MIGRATIONS if name not in applied]
     if missing:
         return Check("database", False, f"migrations not applied: {', '.join(missing)}", "restart the app")
-    return Check("database", True, f"{services.settings.db_path} ({len(applied)} migrations)")
+    return Check("database", True, f"{services.settings.database_label} ({len(applied)} migrations)")
 
 
 def knowledge(services: Services) -> Check:

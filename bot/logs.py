@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 from bot.errors import InputError
@@ -62,6 +63,12 @@ def secrets_of(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name, None)
         if value is not None and value.get_secret_value():
             out[name.upper()] = value.get_secret_value()
+    if settings.database_url is not None:  # the URL, and its password wherever it shows up alone
+        url = settings.database_url.get_secret_value()
+        out["DATABASE_URL"] = url
+        password = urlsplit(url).password
+        if password and len(password) >= 4:  # a shorter one would garble every log line it occurs in
+            out["DATABASE_URL_PASSWORD"] = password
     return out
 
 

@@ -42,7 +42,7 @@ class Services:
         """The conversation database."""
         from bot.storage.store import Store
 
-        return Store(self.settings.db_path, synchronous=self.settings.advisor_db_synchronous)
+        return Store(self.settings.database_target, synchronous=self.settings.advisor_db_synchronous)
 
     @cached_property
     def advisor(self) -> Advisor:
@@ -69,7 +69,7 @@ class Services:
         """User turns received but not answered yet (crash-safe intake, bot/storage/inbox.py)."""
         from bot.storage.inbox import Inbox
 
-        return Inbox(self.store, lock_for=self.advisor.conversation_lock)
+        return Inbox(self.store)
 
     @cached_property
     def llm(self) -> LlmClient | None:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor
-from tests import slack_emulator
+from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
 
 TODAY = dt.date(2026, 11, 27)  # a Friday; anchors "by Friday", "this quarter" in tests
@@ -54,7 +54,7 @@ def no_secret_leaks() -> Iterator[None]:
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No real token is ever seen and nothing touches the user's data or .env file."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "OPENAI_", "ADVISOR_", "AZURE_OPENAI", "CONNECTIONS__")):
+        if name.startswith(("SLACK_", "OPENAI_", "ADVISOR_", "AZURE_OPENAI", "CONNECTIONS__", "DATABASE_URL")):
             monkeypatch.delenv(name, raising=False)
     data = tmp_path / "advisor-data"
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(data))
@@ -63,6 +63,13 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.chdir(tmp_path)
     yield data
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out."""
+    for item in items:
+        if "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +82,31 @@ def no_process_unless_slow(request: pytest.FixtureRequest, monkeypatch: pytest.M
         raise AssertionError(f"{request.node.nodeid} starts a process: mark it @pytest.mark.slow")
 
     monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg.Cluster]:
+    """One throwaway PostgreSQL cluster for the session (skipped, saying why, where no server binaries exist)."""
+    reason = pg.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = pg.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: pg.Cluster) -> str:
+    """An empty, migrated PostgreSQL database of the session's cluster."""
+    return pg_cluster.database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a store lives, once per engine: a SQLite file, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "advisor.db")
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

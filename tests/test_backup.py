@@ -23,7 +23,7 @@ def _conversation(store: Store, n: int) -> str:
         f"slack:T1:C1:{n}", platform="slack", team="T1", channel="C1", thread=str(n), user="U1"
     )
     store.add_turn(conv.id, "user", f"message {n}")
-    return conv.id
+    return str(conv.id)
 
 
 def test_backup_copies_the_database_while_it_is_written_and_restores(isolated_env: Path, tmp_path: Path) -> None:

@@ -112,6 +112,19 @@ def test_a_fresh_clone_has_every_development_file_the_benchmarks_read() -> None:
     assert not missing, f"not in bench/data/eval: {missing}"
 
 
+def test_techniques_script_runs_and_no_card_cites_another_sectors_rules(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_techniques.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    cases = int(result.stdout.split("cases: ")[1].split()[0])
+    assert f"cards citing no other sector's rules: {cases}/{cases}" in result.stdout
+
+
 def test_the_conversation_corpus_is_well_formed_and_scored_per_kind() -> None:
     from bench import bench_conversations as bc
     from bot.advisor.message_kind import MESSAGE_KINDS

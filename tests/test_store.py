@@ -1,23 +1,50 @@
-"""The store: migrations, persistence, dedupe."""
+"""The store: migrations, persistence, dedupe (the tests taking `fresh_store` or `database` run on both engines)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import NotFoundError
-from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.migrations import MIGRATIONS, PG_MIGRATIONS, migrate
+from bot.storage.sqlite import insert_row
 from bot.storage.store import Store
 
 
-def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
-    names = [row["name"] for row in store.db.table("_migrations").rows]
-    assert names == [name for name, _ in MIGRATIONS]
-    assert migrate(store.db) == []
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+@pytest.fixture
+def fresh_store(database: str) -> Iterator[Store]:
+    """A store on each engine (overrides the in-memory one of tests/conftest.py)."""
+    store = Store(database)
+    yield store
+    store.close()
+
+
+def test_migrations_apply_once_in_order(fresh_store: Store) -> None:
+    names = [str(r[0]) for r in fresh_store.db.execute("select name from _migrations")]
+    assert sorted(names) == sorted(name for name, _ in MIGRATIONS)
+    assert migrate(fresh_store.db) == []
+    if fresh_store.dialect == "sqlite":
+        in_order = [str(r[0]) for r in fresh_store.db.execute("select name from _migrations order by rowid")]
+        assert in_order == [name for name, _ in MIGRATIONS]
+        assert fresh_store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_postgres_has_every_migration_under_the_same_name() -> None:
+    assert list(PG_MIGRATIONS) == [name for name, _ in MIGRATIONS]
+
+
+def test_both_engines_have_the_same_tables_and_columns(tmp_path: Path, pg_url: str) -> None:
+    sqlite, postgres = Store(tmp_path / "a.db"), Store(pg_url)
+    try:
+        lite = {t: set(sqlite.db.table(t).columns_dict) for t in sqlite.db.table_names()}  # type: ignore[union-attr]
+        pg = {t: set(postgres.db.columns(t)) for t in postgres.db.table_names()}  # type: ignore[union-attr]
+        assert lite == pg
+    finally:
+        sqlite.close()
+        postgres.close()
 
 
 def test_intake_versions_keep_values_and_provenance(fresh_store: Store) -> None:
@@ -41,16 +68,19 @@ def test_create_is_idempotent_per_key(fresh_store: Store) -> None:
         fresh_store.get_conversation("nope")
 
 
-def test_mark_seen_dedupes_across_restart(tmp_path: Path) -> None:
-    path = tmp_path / "a.db"
-    assert Store(path).mark_seen("Ev1")
-    assert not Store(path).mark_seen("Ev1")
+def test_mark_seen_dedupes_across_restart(database: str) -> None:
+    first = Store(database)
+    assert first.mark_seen("Ev1")
+    first.close()
+    again = Store(database)
+    assert not again.mark_seen("Ev1")
+    again.close()
 
 
 def test_failed_transaction_changes_nothing(fresh_store: Store) -> None:
     conv = fresh_store.create_conversation("k", platform="t", team="", channel="", thread="", user="U")
     with pytest.raises(RuntimeError), fresh_store.transaction() as db:
-        db.table("turns").insert({"conversation_id": conv.id, "n": 1, "role": "user", "text": "x"})
+        insert_row(db, "turns", {"conversation_id": conv.id, "n": 1, "role": "user", "text": "x"})
         raise RuntimeError("boom")
     assert fresh_store.turns(conv.id) == []
 
@@ -135,3 +165,45 @@ def test_the_ack_path_write_does_not_wait_for_the_store_lock(tmp_path: Path) -> 
     assert added[0] and inbox.unfinished("k")[0]["payload"] == {"t": 1}
     assert inbox.add("message", "k", {"t": 2}, ["event:1"]) is None  # the key was recorded
     store.close()
+
+
+def test_database_url_chooses_postgres_and_its_password_is_never_shown() -> None:
+    from bot.config import Settings
+    from bot.errors import InputError
+    from bot.logs import Scrubber, secrets_of
+
+    url = "postgresql://advisor:pa55-w0rd-x@db.internal:5433/advisor"
+    settings = Settings(database_url=url)  # type: ignore[arg-type]
+    assert settings.database_target == url
+    assert settings.database_label == "PostgreSQL db.internal:5433/advisor"
+    scrub = Scrubber(secrets_of(settings))
+    assert "pa55-w0rd-x" not in scrub(f"could not connect to {url}; password pa55-w0rd-x rejected")
+    assert Settings().database_target.endswith("advisor.db")  # unset: the SQLite file
+    wrong = Settings(database_url="mysql://advisor:pa55-w0rd-x@db/advisor")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="postgresql://") as refused:
+        _ = wrong.database_target
+    assert "pa55-w0rd-x" not in str(refused.value)
+
+
+def test_an_unreachable_postgres_is_one_clear_line(tmp_path: Path) -> None:
+    from bot.errors import AdvisorError
+
+    with pytest.raises(AdvisorError, match="cannot connect to PostgreSQL") as refused:
+        Store("postgresql://advisor:pa55-w0rd-x@127.0.0.1:1/advisor")  # nothing listens on port 1
+    assert "pa55-w0rd-x" not in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_latest_conversation_is_the_users_newest_unarchived_one(fresh_store: Store) -> None:
+    def create(key: str, user: str = "U1") -> str:
+        conv = fresh_store.create_conversation(key, platform="slack", team="T", channel="D1", thread=key, user=user)
+        return str(conv.id)
+
+    older, newer = create("slack:T:D1:1"), create("slack:T:D1:2")
+    create("slack:T:D1:3", user="U2")
+    fresh_store.update_conversation(newer, rounds=1)
+    latest = fresh_store.latest_conversation("slack", "T", "D1", "U1")
+    assert latest is not None and latest.id == newer
+    fresh_store.archive_conversation(newer)
+    latest = fresh_store.latest_conversation("slack", "T", "D1", "U1")
+    assert latest is not None and latest.id == older
+    assert fresh_store.latest_conversation("slack", "T", "D2", "U1") is None

@@ -9,10 +9,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import tco, workloads
+from bot.advisor import regulation, tco, workloads
+from bot.advisor import techniques as tech
 from bot.advisor.intake import FIELDS, STEP_NAMES, Approach, Intake, IntakeValues
 
 MIN_FT_EXAMPLES = 10_000  # the brief: fine-tuning usually needs 10,000+ clean labeled examples
+# Below 10,000 a narrow, stable task can still start with a parameter-efficient (LoRA) pilot when everything else
+# favours tuning: providers report gains from 50-100 examples; a pilot wants a few hundred so a held-out set remains.
+MIN_PILOT_EXAMPLES = 200
+PILOT_THRESHOLD = 0.8  # evidence from the other steps a pilot needs: it is a cheap, measured bet, not a full build
 MIN_FT_WEEKS = 4.0  # below this, fine-tuning cannot be built, evaluated and shipped in time
 # Weighted evidence needed for pure fine-tuning. Step 3 now scores the computed 3-year totals honestly (at
 # moderate volumes prompting is usually cheaper), so the bar sits lower than when cost leaned to tuning by default.
@@ -25,7 +30,7 @@ SNAPPY_MS = 1000  # p95 at or below which long prompts and a fallback call hurt
 # Facts that move the decision; how many are known drives confidence.
 DECISIVE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("latency_p95_ms",),
-    ("labeled_examples",),
+    ("labeled_examples", "reviewed_output_count"),
     ("ml_expertise", "has_fine_tuned_model"),
     ("monthly_requests",),
     ("deadline_weeks",),
@@ -126,6 +131,10 @@ class Recommendation(BaseModel):
     trade_off: str = Field(default="", description="the strongest reason against, named in the verdict")
     what_if: list[WhatIf] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    techniques: list[tech.Technique] = Field(
+        default_factory=list, description="the techniques inside the approach (LoRA pilot, distillation, routing...)"
+    )
+    regulations: list[str] = Field(default_factory=list, description="keys of the regulatory regimes that apply")
     case_studies: list[CaseStudy] = Field(default_factory=list)
     wording: Literal["offline", "llm"] = "offline"
     # LLM mode audit trail: template name -> sha256 of every prompt used, and the turn's call/token counts.
@@ -226,6 +235,10 @@ def _objective(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
         r.append(Reason(score=-0.3, text="it is a low-stakes or pilot use"))
     if v.behavior_gap:
         r.append(Reason(score=0.2, text="the gap is behaviour (a consistent format, style or narrow skill)"))
+    if v.prompt_in_production:
+        r.append(
+            Reason(score=0.0, text="a prompt already works in production: it is the baseline any change must beat")
+        )
     if v.knowledge_gap:
         r.append(
             Reason(
@@ -287,8 +300,48 @@ def _latency(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
     return [Reason(score=0.0, text=f"a p95 of {_ms(ms)} is comfortable for either approach")]
 
 
-def _data(v: IntakeValues) -> list[Reason]:
+def training_examples(v: IntakeValues) -> tuple[int | None, int | None]:
+    """(examples a tuned model could learn from, of which reviewed or logged model outputs).
+
+    Reviewed outputs of a model already in use are training data for distilling it. With no count given, a team
+    that logs a live prompted system holds about one month of its volume (said as an assumption on the card).
+    """
+    outputs = v.reviewed_output_count
+    if outputs is None and v.reviewed_outputs and v.prompt_in_production and v.monthly_requests:
+        outputs = v.monthly_requests
+    if v.reviewed_outputs is False:
+        outputs = None
+    if not outputs:
+        return v.labeled_examples, None
+    return (v.labeled_examples or 0) + outputs, outputs
+
+
+def _examples_noun(v: IntakeValues) -> str:
+    """What the count of training examples is made of, as a card says it."""
+    return "examples (labels plus reviewed outputs)" if training_examples(v)[1] else "labeled examples"
+
+
+def _data(v: IntakeValues, pilot: bool = False) -> list[Reason]:
     n, q = v.labeled_examples, v.data_quality
+    total, outputs = training_examples(v)
+    if outputs:
+        counted = "" if v.reviewed_output_count is not None else " (about one month of your logged volume)"
+        what = f"{_n(outputs)} reviewed or logged model outputs{counted} count as training data for distillation"
+        if total is not None and total >= MIN_FT_EXAMPLES and q != "poor":
+            score = 0.4 if total < 20_000 else 0.6 if total < 50_000 else 0.8
+            # The student learns the teacher's mistakes: model outputs count for less than expert labels.
+            return [Reason(score=score - 0.2, text=f"{what}, clearing the ~10,000 fine-tuning usually needs")]
+        n = total
+    if pilot and n is not None:
+        return [
+            Reason(
+                score=0.0,
+                text=(
+                    f"{_n(n)} clean examples is below the ~10,000 a robust fine-tune needs, but enough for a "
+                    f"parameter-efficient (LoRA) pilot with a held-out evaluation"
+                ),
+            )
+        ]
     if n is None and q is None:
         return [
             Reason(
@@ -318,8 +371,8 @@ def _data(v: IntakeValues) -> list[Reason]:
             Reason(
                 score=-1.0,
                 text=(
-                    f"{_n(n)} labeled examples is below the ~10,000 clean examples fine-tuning usually needs; enough "
-                    f"for few-shot prompting and an evaluation set"
+                    f"{_n(n)} {_examples_noun(v)} is below the ~10,000 clean examples fine-tuning usually needs; "
+                    f"enough for few-shot prompting and an evaluation set"
                 ),
             )
         ]
@@ -348,6 +401,9 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
         score = _clamp(math.log(ratio) / math.log(2.5))
         weight += (MAX_COST_WEIGHT - weight) * min(1.0, max(0.0, math.log10(max(ratio, 1 / ratio) / 2.5)))
         r.append(Reason(score=score, text=tco.cost_sentence(est, rival).rstrip(".")))
+        if v.cost_pressure and ratio > 1:
+            # A bill that already hurts makes the per-request saving count for more.
+            weight = min(MAX_COST_WEIGHT, weight + 0.3)
     ft_one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None:
         if v.budget_usd < ft_one_time:
@@ -451,12 +507,14 @@ def _regulation(v: IntakeValues) -> list[Reason]:
     r: list[Reason] = []
     if v.regulated:
         where = f" ({v.industry})" if v.industry else ""
+        regimes = regulation.applicable(v)
+        under = f"under {regulation.names(regimes)}" if regimes else "under your sector's rules"
         r.append(
             Reason(
                 score=-0.4,
                 text=(
                     f"regulated{where}: prompts are easier to audit and version; a fine-tuned model needs more "
-                    f"validation (e.g. model-risk or FDA guidance)"
+                    f"validation {under}"
                 ),
             )
         )
@@ -471,6 +529,13 @@ def _regulation(v: IntakeValues) -> list[Reason]:
         )
     elif v.sensitive_data is False:
         r.append(Reason(score=0.0, text="no sensitive data"))
+    if v.self_hosting:
+        r.append(
+            Reason(
+                score=0.0,
+                text="data must stay on your own infrastructure: every option runs on open-weight models you host",
+            )
+        )
     if not r:
         r.append(Reason(score=0.0, text="unknown: regulation and sensitive data favour auditable prompts"))
     return r
@@ -508,14 +573,14 @@ def _gates(v: IntakeValues, est: tco.TcoEstimate) -> list[GateSpec]:
                     0.8,
                 )
             )
-        elif v.labeled_examples is not None and v.labeled_examples < MIN_FT_EXAMPLES:
-            depth = 1 - v.labeled_examples / MIN_FT_EXAMPLES
+        elif (n := training_examples(v)[0]) is not None and n < MIN_FT_EXAMPLES:
+            depth = 1 - n / MIN_FT_EXAMPLES
             gates.append(
                 GateSpec(
                     Gate(
                         step=2,
                         name="labeled_examples",
-                        reason=f"{_n(v.labeled_examples)} labeled examples is too few to fine-tune",
+                        reason=f"{_n(n)} {_examples_noun(v)} is too few for a robust fine-tune",
                         would_change=(
                             "~10,000 clean labeled examples (collect them from the prompted system's reviewed outputs)"
                         ),
@@ -596,6 +661,8 @@ class Analysis:
     est: tco.TcoEstimate
     profile: tco.CaseProfile
     weights: dict[int, float]
+    pilot: bool = False  # fine-tuning as a LoRA pilot on fewer than 10,000 examples
+    techniques: tuple[tech.Technique, ...] = ()
 
 
 def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, words: bool = True) -> Analysis:
@@ -620,28 +687,17 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         6: (_regulation(v), ("regulated", "industry", "sensitive_data")),
     }
     weights = dict(STEP_WEIGHTS) | {3: cost_weight}
-    factors = []
-    for step, (reasons, names) in steps.items():
-        score = _step_score(step, reasons)
-        why = "; ".join(x.text for x in reasons) if words else "-"
-        factors.append(
-            Factor(
-                step=step,
-                name=STEP_NAMES[step],
-                leans=_leans(score),
-                weight=min(1.0, round(abs(score), 2)),
-                score=round(score, 3),
-                why=why[0].upper() + why[1:],
-                said=_said(v, names) if words else "",
-                reasons=reasons,
-            )
-        )
+    factors = [_factor(step, reasons, names, v, words) for step, (reasons, names) in steps.items()]
+    gates = _gates(v, est)
+    pilot = _pilot(v, gates, factors, weights)
+    if pilot:
+        gates = []
+        factors[1] = _factor(2, _data(v, pilot=True), steps[2][1], v, words)
     total = sum(weights[f.step] * f.score for f in factors)
     step1 = factors[0]
     stable_step1 = [x for x in step1.reasons if not x.flexible]
     core = total - weights[1] * step1.score + weights[1] * _step_score(1, stable_step1)
     flex_need = bool(v.changes_often) or bool(v.knowledge_gap)
-    gates = _gates(v, est)
     gate_steps = {g.gate.step for g in gates}
     rest = sum(weights[f.step] * f.score for f in factors if f.step not in gate_steps)
 
@@ -650,6 +706,8 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach, margin = "prompt_engineering", 1.0
     elif v.has_fine_tuned_model and flex_need:
         approach, margin = "hybrid", 1.0
+    elif pilot:
+        approach, margin = "fine_tuning", total - PILOT_THRESHOLD
     elif flex_need and core >= HYBRID_THRESHOLD:
         approach, margin = "hybrid", core - HYBRID_THRESHOLD
     elif not flex_need and total >= FT_THRESHOLD:
@@ -659,6 +717,8 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach, margin = "prompt_engineering", threshold - (core if flex_need else total)
     if approach == "hybrid" and flex_need:
         factors[0].leans = "hybrid"
+    if pilot and approach != "fine_tuning":
+        pilot = False
     return Analysis(
         approach=approach,
         factors=factors,
@@ -671,7 +731,65 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         est=est,
         profile=profile,
         weights=weights,
+        pilot=pilot,
+        techniques=tuple(_techniques(approach, v, pilot)),
     )
+
+
+def _factor(step: int, reasons: list[Reason], names: tuple[str, ...], v: IntakeValues, words: bool) -> Factor:
+    score = _step_score(step, reasons)
+    why = "; ".join(x.text for x in reasons) if words else "-"
+    return Factor(
+        step=step,
+        name=STEP_NAMES[step],
+        leans=_leans(score),
+        weight=min(1.0, round(abs(score), 2)),
+        score=round(score, 3),
+        why=why[0].upper() + why[1:],
+        said=_said(v, names) if words else "",
+        reasons=reasons,
+    )
+
+
+def _pilot(v: IntakeValues, gates: list[GateSpec], factors: list[Factor], weights: dict[int, float]) -> bool:
+    """A small clean set, a narrow stable task, ML skills, and everything else favouring tuning: the data gate
+    gives way to a parameter-efficient (LoRA) pilot with a held-out evaluation instead of a flat no."""
+    n = training_examples(v)[0]
+    if (
+        n is None
+        or not MIN_PILOT_EXAMPLES <= n < MIN_FT_EXAMPLES
+        or [g.gate.name for g in gates] != ["labeled_examples"]
+    ):
+        return False
+    # On a few hundred examples every wrong label shows: known-clean labels, or outputs reviewers approved.
+    if v.data_quality != "high" and not (training_examples(v)[1] and v.data_quality is None):
+        return False
+    if v.changes_often or v.knowledge_gap or v.needs == "broad_flexibility" or tech.named_sources(v.use_case):
+        return False
+    if v.ml_expertise == "none":
+        return False
+    rest = sum(weights[f.step] * f.score for f in factors if f.step != 2)
+    return rest >= PILOT_THRESHOLD
+
+
+def _techniques(approach: Approach, v: IntakeValues, pilot: bool) -> list[tech.Technique]:
+    """The techniques a specialist would name for this approach and these facts, most important first."""
+    out: list[tech.Technique] = []
+    tuned = approach in ("fine_tuning", "hybrid")
+    outputs = training_examples(v)[1]
+    distil = tuned and bool(outputs) and (v.labeled_examples or 0) < MIN_FT_EXAMPLES
+    if distil:
+        out.append("distillation")
+    if pilot:
+        out.append("peft_pilot")
+    roomy = v.latency_p95_ms is None or v.latency_p95_ms > SNAPPY_MS
+    if tuned and roomy and (v.prompt_in_production or distil):
+        out.append("routing")
+    if v.self_hosting:
+        out.append("open_weight")
+    if v.knowledge_gap or tech.named_sources(v.use_case):
+        out.append("retrieval")
+    return out
 
 
 def decide(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Approach:
@@ -679,14 +797,20 @@ def decide(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> App
 
     Memoised on the values: the question planner and the what-ifs try the same few intakes many times.
     """
+    return plan(intake, assumptions)[0]
+
+
+def plan(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> tuple[Approach, tuple[str, ...]]:
+    """The approach and the techniques inside it (memoised like `decide`)."""
     v = intake.values
-    return _decide(tuple(getattr(v, name) for name in FIELDS), assumptions)
+    return _plan(tuple(getattr(v, name) for name in FIELDS), assumptions)
 
 
 @lru_cache(maxsize=4096)
-def _decide(values: tuple[object, ...], assumptions: tco.TcoAssumptions | None) -> Approach:
+def _plan(values: tuple[object, ...], assumptions: tco.TcoAssumptions | None) -> tuple[Approach, tuple[str, ...]]:
     v = IntakeValues.model_construct(None, **dict(zip(FIELDS, values, strict=True)))
-    return analyse(v, assumptions, words=False).approach
+    an = analyse(v, assumptions, words=False)
+    return an.approach, an.techniques
 
 
 def _near_thresholds(v: IntakeValues, an: Analysis) -> list[str]:
@@ -752,6 +876,9 @@ def _confidence(v: IntakeValues, an: Analysis, open_latency: bool = False) -> tu
         threshold = "hybrid" if an.flex_need else "fine-tuning"
         side = "above" if an.approach != "prompt_engineering" else "below"
         notes.append(f"weighted evidence {an.margin:.1f} {side} the {threshold} threshold")
+        if an.pilot:
+            confidence = min(confidence, 0.75)
+            notes.append("a pilot on fewer than 10,000 examples: its held-out evaluation decides whether to scale it")
     confidence -= 0.05 * len(near)
     if near:
         notes.append("close to " + " and ".join(near))
@@ -797,6 +924,8 @@ def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> 
         gates=[g.gate for g in an.gates],
         risks=_risks(an.approach, v, an),
         next_steps=_next_steps(an.approach, v, an),
+        techniques=list(an.techniques),
+        regulations=[r.key for r in regulation.applicable(v)],
         would_change=[f"{w.text} (then {APPROACH_NAMES[w.then].lower()})" for w in what_if],
         missing=intake.missing(),
         tco=an.est,
@@ -804,7 +933,10 @@ def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> 
         trade_off=trade_off,
         what_if=what_if,
     )
-    rec.verdict = verdict_text(rec)
+    examples, outputs = training_examples(v)
+    rec.verdict = verdict_text(
+        rec, tech.verdict_lines(list(an.techniques), v, examples, outputs, tech.named_sources(v.use_case))
+    )
     return rec
 
 
@@ -926,8 +1058,7 @@ RISK_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
         ),
         (
             "Automated decisions about people: a model deciding coverage, credit, eligibility or hiring needs a "
-            "person on every adverse outcome, recorded reasons, and tests for unfair impact (e.g. EU AI Act "
-            "high-risk rules, adverse-action notices)."
+            "person on every adverse outcome, recorded reasons, and tests for unfair impact."
         ),
     ),
     (
@@ -954,7 +1085,7 @@ def _use_case_risks(v: IntakeValues) -> list[str]:
 
 def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
     a = tco.assumptions_of(an.est)
-    risks = _use_case_risks(v)
+    risks = _use_case_risks(v) + tech.risks(list(an.techniques), v)
     tuned = approach in ("fine_tuning", "hybrid")
     ms = v.latency_p95_ms
     if ms is not None and ms <= SNAPPY_MS:
@@ -976,9 +1107,11 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
                 "and test for extraction."
             )
         if v.regulated:
+            regimes = regulation.applicable(v)
+            expect = "; ".join(r.validation for r in regimes[:2]) if regimes else "your sector's model-validation rules"
             risks.append(
-                "Regulators expect validation of a trained model (model-risk guidance, FDA guidance for AI in "
-                "medical devices); budget for documentation and re-validation on each retrain."
+                f"Regulators expect validation of a trained model ({expect}); budget for documentation and "
+                f"re-validation on each retrain."
             )
         if v.data_quality == "mixed":
             risks.append(
@@ -1005,7 +1138,12 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             "Prompt injection and inconsistent outputs: keep user text delimited, validate outputs, and run the "
             "evaluation set on every prompt or model change."
         )
-        if v.sensitive_data:
+        if v.sensitive_data and v.self_hosting:
+            risks.append(
+                "Sensitive data in prompts and logs: they stay on your servers, but restrict who can read them and "
+                "set retention for the logs."
+            )
+        elif v.sensitive_data:
             risks.append(
                 "Sensitive data in prompts: redact personal data before it leaves your systems and check the "
                 "provider's retention terms."
@@ -1018,9 +1156,16 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             "then; validate every output against a schema or checklist and retry or route failures to a person."
         )
     if v.regulated and approach == "prompt_engineering":
+        regimes = regulation.applicable(v)
+        under = f" under {regulation.names(regimes)}" if regimes else ""
         risks.append(
-            "Auditability: version every prompt and log inputs and outputs so reviewers can reconstruct any answer."
+            f"Auditability{under}: version every prompt and log inputs and outputs so reviewers can reconstruct "
+            f"any answer."
         )
+    elif not v.regulated and (v.eu_personal_data or v.sensitive_data):
+        regimes = [r for r in regulation.applicable(v) if r.key in ("gdpr", "eu_ai_act", "hipaa")]
+        if regimes:
+            risks.append(f"Personal data: {regimes[0].validation}.")
     del a
     return risks[:7]
 
@@ -1042,10 +1187,20 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
     ms = v.latency_p95_ms
     roomy = ms is None or ms > SNAPPY_MS  # a fallback call or a prompted first layer fits the latency budget
     critical = bool(v.regulated) or bool(v.mission_critical)
-    steps: list[str] = []
+    examples = training_examples(v)[0]
+    steps: list[str] = tech.next_steps(list(an.techniques), v, examples, tech.named_sources(v.use_case))
+    if an.pilot:
+        every = tco.retrain_every(a, "fine_tuning", v.changes_often)
+        cadence = f"retraining every {every:g} months" if every else "retraining when drift shows"
+        steps.append(f"If the pilot wins, add examples from reviewed outputs, then plan evaluation and {cadence}.")
+        if v.sensitive_data:
+            steps.append("De-identify the training examples and test the adapter for memorized records.")
+        if v.regulated:
+            steps.append("Document the pilot for validation: data lineage, the held-out results, the change plan.")
+        return steps
     if approach == "prompt_engineering":
         steps.append(_eval_step(v))
-        if v.knowledge_gap or v.changes_often:
+        if (v.knowledge_gap or v.changes_often) and "retrieval" not in an.techniques:
             steps.append("Add retrieval over your source content so answers use current facts, and cite them.")
         if ms is not None and ms <= SNAPPY_MS:
             steps.append(
@@ -1062,7 +1217,17 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
                 "model can be trusted."
             )
         have = v.labeled_examples or 0
-        if have < MIN_FT_EXAMPLES:
+        if have < MIN_FT_EXAMPLES and v.reviewed_outputs and v.ml_expertise != "none":
+            steps.append(
+                "Keep reviewing and logging outputs: approved ones become the training set for distilling this "
+                "prompt into a small model once volume or cost makes it worth it."
+            )
+        elif MIN_PILOT_EXAMPLES <= have < MIN_FT_EXAMPLES and v.ml_expertise in ("strong", "limited"):
+            steps.append(
+                f"Ship to a small group and keep reviewed corrections; once the task is stable, a LoRA pilot on "
+                f"your {_n(have)} examples (with a held-out set) can test whether tuning beats the prompt."
+            )
+        elif have < MIN_FT_EXAMPLES:
             steps.append(
                 f"Ship to a small group, log outputs and keep reviewed corrections: they grow your {_n(have)} "
                 f"labeled examples towards the ~10,000 a fine-tune needs."
@@ -1075,15 +1240,16 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
                 f"requests/month or quality plateaus below target."
             )
     elif approach == "fine_tuning":
-        n = v.labeled_examples
+        n = examples
         held = "10–20% of your labeled data"
         if n:
             held = f"{_n(min(max(300, n // 10), 5000))} of your {_n(n)} labeled examples"
-        steps.append(
-            f"Baseline first: measure a well-prompted model on a held-out set ({held}) so the tuned model has a "
-            f"number to beat."
-        )
-        if v.data_quality != "high":
+        if "distillation" not in an.techniques:
+            steps.append(
+                f"Baseline first: measure a well-prompted model on a held-out set ({held}) so the tuned model has "
+                f"a number to beat."
+            )
+        if v.data_quality != "high" and "distillation" not in an.techniques:
             steps.append("Audit label quality on a random sample and fix the guidelines before the full run.")
         steps.append("Run a small fine-tune on a subset to confirm the gain before the full run.")
         every = tco.retrain_every(a, "fine_tuning", v.changes_often)
@@ -1095,9 +1261,9 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             steps.append(
                 "Prepare validation documentation (data lineage, test results, change-control plan) for reviewers."
             )
-        if roomy:
+        if roomy and "routing" not in an.techniques:
             steps.append("Keep a prompted fallback for inputs the model was not trained on.")
-        else:
+        elif not roomy:
             steps.append(
                 f"Serve the tuned model on dedicated capacity and load-test the p95 against the {_ms(ms or 0)} "
                 f"budget; route inputs it was not trained on to a queue, not a slow fallback."
@@ -1115,15 +1281,16 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
             f"Evaluate the combination on the held-out set; retrain only the stable core (about every {every:g} "
             f"months) and update the prompt layer as things change."
         )
-        if v.knowledge_gap:
+        if v.knowledge_gap and "retrieval" not in an.techniques:
             steps.append("Keep the retrieval index fresh and measure answer grounding, not only the tuned model.")
         if v.regulated:
             steps.append("Document both layers for validation: the tuned model and the versioned prompts.")
     return steps
 
 
-def verdict_text(rec: Recommendation) -> str:
-    """The templated one-paragraph verdict (the offline wording); cites only reasons that lean its way."""
+def verdict_text(rec: Recommendation, technique_lines: list[str] | None = None) -> str:
+    """The templated one-paragraph verdict (the offline wording); cites only reasons that lean its way, and
+    names the technique inside the approach (`technique_lines`, from `bot.advisor.techniques`)."""
     name = APPROACH_NAMES[rec.approach]
     if rec.gates:
         because = "; ".join(g.reason for g in rec.gates)
@@ -1135,7 +1302,10 @@ def verdict_text(rec: Recommendation) -> str:
         text = f"{name} fits best: {because}."
     if rec.trade_off:
         text += f" Trade-off: {rec.trade_off}."
-    if rec.gap == "knowledge" and rec.approach != "fine_tuning":
+    lines = technique_lines or []
+    for line in lines:
+        text += f" {line}."
+    if rec.gap == "knowledge" and rec.approach != "fine_tuning" and "retrieval" not in rec.techniques:
         text += " The gap is knowledge rather than behaviour, so retrieval over your content beats training."
     elif rec.gap == "behavior" and rec.approach == "fine_tuning":
         text += " The gap is behaviour (a consistent skill at volume), which is what fine-tuning is for."

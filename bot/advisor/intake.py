@@ -55,6 +55,18 @@ class IntakeValues(BaseModel):
     has_fine_tuned_model: bool | None = None
     # Step 1 (a requirement of the objective): the p95 response-time target, in milliseconds.
     latency_p95_ms: int | None = Field(default=None, ge=1, le=MAX_LATENCY_MS)
+    # Today's options beyond the brief (issue 19); additive: older intakes simply leave them unknown.
+    # Step 6: the data must stay on the team's own infrastructure (residency or a self-hosting rule).
+    self_hosting: bool | None = None
+    # Step 2: outputs of a model already in use that people reviewed or that are logged, and how many.
+    reviewed_outputs: bool | None = None
+    reviewed_output_count: int | None = Field(default=None, ge=0, le=MAX_EXAMPLES)
+    # Step 6: personal data of people in the EU (GDPR applies, and the EU AI Act).
+    eu_personal_data: bool | None = None
+    # Step 1: a prompt already works in production (a baseline, a distillation teacher, a fallback for routing).
+    prompt_in_production: bool | None = None
+    # Step 3: the running bill is a pressure (not only a priority named for the project).
+    cost_pressure: bool | None = None
 
 
 FIELDS: tuple[str, ...] = tuple(IntakeValues.model_fields)
@@ -78,15 +90,21 @@ FIELD_STEP: dict[str, int] = {
     "behavior_gap": 1,
     "has_fine_tuned_model": 5,
     "latency_p95_ms": 1,
+    "prompt_in_production": 1,
     "labeled_examples": 2,
+    "reviewed_outputs": 2,
+    "reviewed_output_count": 2,
     "data_quality": 2,
     "monthly_requests": 3,
     "budget_usd": 3,
+    "cost_pressure": 3,
     "deadline_weeks": 4,
     "ml_expertise": 5,
     "regulated": 6,
     "industry": 6,
     "sensitive_data": 6,
+    "self_hosting": 6,
+    "eu_personal_data": 6,
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -108,6 +126,12 @@ FIELD_LABELS: dict[str, str] = {
     "behavior_gap": "Needs consistent format or skill",
     "has_fine_tuned_model": "Already has a fine-tuned model",
     "latency_p95_ms": "p95 latency target (ms)",
+    "self_hosting": "Must run on own infrastructure",
+    "reviewed_outputs": "Has reviewed or logged model outputs",
+    "reviewed_output_count": "Reviewed model outputs",
+    "prompt_in_production": "A prompt already works in production",
+    "cost_pressure": "Running cost is a pressure",
+    "eu_personal_data": "Personal data of people in the EU",
 }
 
 

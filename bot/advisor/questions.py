@@ -8,11 +8,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.advisor.engine import decide
+from bot.advisor.engine import MIN_FT_EXAMPLES, MIN_PILOT_EXAMPLES, decide, plan
 from bot.advisor.intake import FIELD_STEP, Approach, Intake
+from bot.advisor.techniques import CORE_TECHNIQUES
 from bot.resources import load_yaml, prompts_dir
 
 MAX_PER_ROUND = 3
+# Facts beyond the brief's six steps (issue 19): asked only where they are relevant, and only when an answer could
+# change the approach or the technique that gets built (distillation, a LoRA pilot, open-weight hosting).
+TECHNIQUE_FIELDS = ("reviewed_output_count", "self_hosting", "prompt_in_production", "cost_pressure")
 
 
 class QuickAnswer(BaseModel):
@@ -54,10 +58,47 @@ def _askable(intake: Intake, asked: Iterable[str]) -> list[Question]:
     for q in question_bank().values():
         if q.field in asked_set or getattr(values, q.field) is not None:
             continue
-        if q.field == "data_quality" and (values.labeled_examples or 0) < 10_000:
-            continue  # quality only matters once there is enough data to train on
+        if q.field == "data_quality" and (values.labeled_examples or 0) < 10_000 and not _pilot_size(intake):
+            continue  # quality only matters once there is enough data to train on (or to pilot on)
+        if q.field in TECHNIQUE_FIELDS and not _relevant(intake, q.field):
+            continue
         out.append(q)
     return out
+
+
+def _pilot_size(intake: Intake) -> bool:
+    """Enough clean examples for a LoRA pilot, and a team and a task it could suit: then label quality matters."""
+    v = intake.values
+    return (
+        MIN_PILOT_EXAMPLES <= (v.labeled_examples or 0) < MIN_FT_EXAMPLES
+        and v.ml_expertise in ("strong", "limited")
+        and not v.changes_often
+        and not v.knowledge_gap
+    )
+
+
+def _relevant(intake: Intake, name: str) -> bool:
+    """Whether a technique fact is worth a question for this case at all."""
+    v = intake.values
+    if name == "self_hosting":  # residency rules are about personal or regulated data
+        return bool(v.sensitive_data) and bool(v.regulated or v.eu_personal_data)
+    if name == "reviewed_output_count":  # outputs to distil matter when labels are short and someone can train
+        running = v.prompt_in_production or v.reviewed_outputs or v.cost_pressure  # a live system to learn from
+        return (
+            bool(running)
+            and (v.labeled_examples or 0) < MIN_FT_EXAMPLES
+            and v.ml_expertise in ("strong", "limited")
+            and v.reviewed_outputs is not False
+        )
+    if name == "prompt_in_production":  # decides whether the logs hold a month of volume
+        return bool(v.reviewed_outputs) and v.reviewed_output_count is None
+    return v.monthly_requests is not None and v.priority is None  # cost_pressure
+
+
+def core_plan(intake: Intake) -> tuple[Approach, tuple[str, ...]]:
+    """The approach and the techniques that change what gets built."""
+    approach, techniques = plan(intake)
+    return approach, tuple(t for t in techniques if t in CORE_TECHNIQUES)
 
 
 def recommend_approach(intake: Intake) -> Approach:
@@ -118,19 +159,38 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     """
     asked_set, steps_done = set(asked), set(asked_steps)
     if is_settled(intake, asked_set):
-        return []
+        return []  # a settled approach gets its card; technique facts never cost a round of their own
     scored = []
     for order, q in enumerate(_askable(intake, asked_set)):
-        if q.step in steps_done:
+        if q.step in steps_done and q.field not in TECHNIQUE_FIELDS:
             continue
         flips, settles = _influence(intake, q, asked_set)
         if flips or settles:
             scored.append(((flips, settles, -order), q))
     scored.sort(key=lambda item: item[0], reverse=True)
     chosen: list[Question] = []
+    if not scored:
+        return []
+    scored = [item for item in scored if item[1].field not in TECHNIQUE_FIELDS or item[0][0] > 0]
     for _, q in scored:
         if len(chosen) == MAX_PER_ROUND:
             break
         if all(c.step != q.step for c in chosen) and (not chosen or _influence(intake, q, asked_set)[0] > 0):
             chosen.append(q)
+    if len(chosen) < MAX_PER_ROUND:  # a technique fact rides along rather than costing a round of its own
+        extra = _technique_question(intake, asked_set | {c.field for c in chosen}, {c.step for c in chosen})
+        chosen += [q for q in extra if q not in chosen]
     return chosen
+
+
+def _technique_question(intake: Intake, asked: set[str], round_steps: set[int]) -> list[Question]:
+    """The one technique fact (if any) whose answer changes what gets built, from a step not already in this
+    round. It may share a step with an earlier round: "how many labeled examples?" did not ask about a model's
+    reviewed outputs."""
+    current = core_plan(intake)
+    for q in _askable(intake, asked):
+        if q.field not in TECHNIQUE_FIELDS or q.step in round_steps:
+            continue
+        if any(core_plan(intake.with_values(**{q.field: a.value})) != current for a in q.quick_answers):
+            return [q]
+    return []

@@ -43,6 +43,8 @@ def assessment_json(
         "because": rec.because,
         "trade_off": rec.trade_off,
         "gap": rec.gap,
+        "techniques": rec.techniques,
+        "regulations": rec.regulations,
         "intake": {name: values[name] for name in FIELDS},
         "provenance": {k: p.model_dump(exclude_none=True) for k, p in intake.provenance.items()},
         "missing": [name for name in REQUIRED_FIELDS if values[name] is None],

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.advisor import regulation
 from bot.advisor.engine import CaseStudy as CaseStudyRef
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake
@@ -74,13 +75,21 @@ _GAP_TOPICS = {
     "behavior": "behaviour gap consistent format tone style fine-tuning",
     "both": "fine-tuning plus retrieval for fresh facts hybrid",
 }
+# The technique inside the approach, in the words of its knowledge article.
+_TECHNIQUE_TOPICS = {
+    "distillation": "distillation turning logged or reviewed outputs into training data teacher student",
+    "peft_pilot": "how many examples does a LoRA pilot need parameter-efficient tuning",
+    "routing": "routing and cascades small model first large model fallback for hard cases",
+    "open_weight": "data must never leave our network open-weight models self-hosting",
+    "retrieval": "adding fresh or proprietary knowledge with retrieval RAG",
+}
 MAX_CITATIONS = 5
 
 
 def queries_for(rec: Recommendation, intake: Intake) -> list[str]:
     """Queries whose passages support the recommendation: the approach, each leaning factor, the gap."""
     v = intake.values
-    queries = [_APPROACH_WORDS[rec.approach]]
+    queries = [_APPROACH_WORDS[rec.approach]] + [_TECHNIQUE_TOPICS[t] for t in rec.techniques[:2]]
     leaning = [f for f in rec.factors if f.leans != "neutral" and f.weight >= 0.2]
     leaning.sort(key=lambda f: -f.weight)
     for f in leaning:
@@ -89,6 +98,8 @@ def queries_for(rec: Recommendation, intake: Intake) -> list[str]:
         extra = ""
         if f.step == 6 and v.industry:
             extra = f" {v.industry}"
+        if f.step == 6:
+            extra += "".join(f" {regulation.REGIMES[k].query}" for k in rec.regulations)
         if f.step == 6 and v.sensitive_data:
             extra += " sensitive data"
         queries.append(f"{f.name}: {topic}{extra}")
@@ -167,7 +178,8 @@ def enrich(rec: Recommendation, intake: Intake, index: KnowledgeIndex) -> Recomm
         case_studies = match_case(rec, intake, cases)
         matched = {c.source for c in case_studies}
         skip = frozenset(c.source for c in cases.values() if c.source not in matched)
-        citations = index.citations(queries_for(rec, intake), skip)
+        regimes_out = frozenset(regulation.REGIMES) - set(rec.regulations)
+        citations = index.citations(queries_for(rec, intake), skip, regimes_out)
     except (sqlite3.Error, OSError) as exc:  # the recommendation stands without its sources
         log.warning("knowledge enrichment failed: %s", exc)
         return rec

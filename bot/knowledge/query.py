@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.advisor import regulation
 from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
 from bot.errors import InputError
@@ -209,23 +210,35 @@ class KnowledgeIndex(FtsIndex):
     def _read_case_files(self, generation: tuple[int, int]) -> dict[str, CaseFile]:
         return evidence.case_files(self.files())
 
-    def citations(self, queries: Sequence[str], skip: frozenset[str]) -> list[Citation]:
+    def citations(
+        self, queries: Sequence[str], skip: frozenset[str], regimes_out: frozenset[str] = frozenset()
+    ) -> list[Citation]:
         """Up to MAX_CITATIONS citations for `queries`, the best new passage of each (passages from `skip`
-        sources left out); cached, since cards that lean the same way ask the same queries."""
+        sources, and sections about the regulatory regimes in `regimes_out`, left out); cached, since cards that
+        lean the same way ask the same queries."""
         self.refresh_if_due()
         # Copies: a recommendation may be changed later, the cached set must not be.
-        return [c.model_copy() for c in self._citations(tuple(queries), skip, self.generation())]
+        return [c.model_copy() for c in self._citations(tuple(queries), skip, regimes_out, self.generation())]
 
     def _find_citations(
-        self, queries: tuple[str, ...], skip: frozenset[str], generation: tuple[int, int]
+        self,
+        queries: tuple[str, ...],
+        skip: frozenset[str],
+        regimes_out: frozenset[str],
+        generation: tuple[int, int],
     ) -> tuple[Citation, ...]:
         citations: dict[tuple[str, str], Citation] = {}
+        other_rules = [regulation.REGIMES[k].section for k in sorted(regimes_out)]
         for query in queries:
             for p in self.search(query, 3):
                 if p.source in skip:
                     continue  # a story that does not fit is not evidence
+                if any(rule.search(p.section) for rule in other_rules):
+                    continue  # an insurance card does not cite medical-device guidance
                 if (p.source, p.section) not in citations:
                     quote = best_quote(p.text, query, 200)
+                    if any(rule.search(quote) for rule in other_rules):
+                        continue  # a general passage whose best sentence is about another sector's rules
                     citations[(p.source, p.section)] = Citation(source=p.source, section=p.section, quote=quote)
                     break
             if len(citations) >= MAX_CITATIONS:

@@ -27,7 +27,7 @@ from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
 from bot import metrics
-from bot.advisor import engine, tco
+from bot.advisor import engine, tco, techniques
 from bot.advisor.extract import Extraction
 from bot.advisor.intake import FIELD_LABELS, Fact, Intake, IntakeValues, Provenance
 from bot.config import Settings
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_CALLS_PER_TURN = 2  # extraction + one piece of wording per user message
 MAX_QUESTION = 2000  # characters of a knowledge question sent to the model
-NUMERIC_FIELDS = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks")
+NUMERIC_FIELDS = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks", "reviewed_output_count")
 ALLOWED_VALUES = {
     "needs": ["deep_domain", "broad_flexibility"],
     "priority": ["speed", "cost", "accuracy", "adaptability"],
@@ -70,6 +70,24 @@ class IntakeDraft(BaseModel):
     knowledge_gap: bool | None = None
     behavior_gap: bool | None = None
     has_fine_tuned_model: bool | None = None
+    self_hosting: bool | None = Field(
+        default=None, description="True if data must stay on their own infrastructure (on-prem, own GPUs, residency)."
+    )
+    reviewed_outputs: bool | None = Field(
+        default=None, description="True if outputs of a model they already use are logged or reviewed by people."
+    )
+    reviewed_output_count: int | None = Field(
+        default=None, description="How many reviewed or logged model outputs they have, as stated (not labels)."
+    )
+    prompt_in_production: bool | None = Field(
+        default=None, description="True if a prompted model already does this task in production."
+    )
+    cost_pressure: bool | None = Field(
+        default=None, description="True if the running bill or per-request cost is a stated pressure."
+    )
+    eu_personal_data: bool | None = Field(
+        default=None, description="True if it handles personal data of people in the EU."
+    )
     # One map rather than a {value, evidence} object per field: the tool schema stays a third of the size.
     evidence: dict[str, str] = Field(
         default_factory=dict,
@@ -467,7 +485,7 @@ class LlmClient:
         usage = self._usage()
         return rec.model_copy(
             update={
-                "verdict": written.text,
+                "verdict": _with_techniques(written.text, rec, intake) if written.wording == "llm" else written.text,
                 "wording": written.wording,
                 "templates": {**rec.templates, **usage.templates, **written.templates},
                 "llm_usage": usage.as_dict(),
@@ -632,6 +650,28 @@ def facts_text(intake: Intake) -> str:
     return "\n".join(f"{FIELD_LABELS[k]}: {v}" for k, v in intake.known().items()) or "(nothing known yet)"
 
 
+# Words that show a verdict names the technique (the model may phrase it its own way).
+_TECHNIQUE_WORDS = {
+    "distillation": ("distil",),
+    "peft_pilot": ("lora", "parameter-efficient"),
+    "routing": ("rout", "cascade"),
+    "open_weight": ("open-weight", "open weight"),
+    "retrieval": ("retriev", "rag"),
+}
+
+
+def _with_techniques(text: str, rec: engine.Recommendation, intake: Intake) -> str:
+    """The model's verdict plus the engine's sentence for each technique it left unnamed."""
+    v = intake.values
+    examples, outputs = engine.training_examples(v)
+    lines = techniques.verdict_lines(rec.techniques, v, examples, outputs, techniques.named_sources(v.use_case))
+    low = text.lower()
+    for name, line in zip(rec.techniques, lines, strict=True):
+        if not any(w in low for w in _TECHNIQUE_WORDS[name]):
+            text = f"{text.rstrip()} {line}."
+    return text
+
+
 def engine_summary(rec: engine.Recommendation) -> str:
     """The engine's result as plain lines: the facts the wording may use."""
     lines = [
@@ -639,6 +679,7 @@ def engine_summary(rec: engine.Recommendation) -> str:
         f"Gap: {rec.gap}",
     ]
     lines += [f"Hard constraint: {g.reason}" for g in rec.gates]
+    lines += [f"Technique (name it): {techniques.TECHNIQUE_NAMES[t]}" for t in rec.techniques]
     # What the verdict may argue: only the reasons that lean the chosen way, and the trade-off against it.
     lines += [f"Reason for the approach: {text}" for text in rec.because]
     lines += [f"Trade-off (leans the other way): {rec.trade_off}"] if rec.trade_off else []

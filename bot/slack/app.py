@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 
 # Listener work is mostly CPU (the engine) under one GIL: more threads than cores only delays the acks.
 LISTENER_THREADS = max(2, os.cpu_count() or 2)
+# On a database shared by replicas: how often to look for turns a replica that stopped (or was killed) left
+# unanswered, and how long a turn waits before another replica may take it (a live one answers its own sooner, and
+# its acks keep priority over turn work: bot/slack/priority.py).
+ADOPT_EVERY = 1.0
+ADOPT_AFTER = 2.0
 
 
 def web_client(services: Services, *, retries: bool = True) -> WebClient:
@@ -68,6 +73,7 @@ class AdvisorApp(App):
         self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
+        self._stopping = threading.Event()
 
     def warm_up(self) -> None:
         """Before taking traffic: the shared parts built, the engine and the knowledge index warm, a card and a
@@ -88,6 +94,19 @@ class AdvisorApp(App):
         self.worker = OutboxWorker(self.services.outbox, SlackSender(client)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
+        if self.services.store.shared:
+            threading.Thread(target=self._adopt, args=(client,), name="adopt-turns", daemon=True).start()
+
+    def _adopt(self, client: WebClient) -> None:
+        """Now and then, answer turns nobody is answering: those of a replica that died mid-turn or before it began
+        (its conversation locks went with its connections). Turns a live replica holds are left to it."""
+        while not self._stopping.wait(ADOPT_EVERY):
+            try:
+                adopted = resume(self.services, client, older_than=ADOPT_AFTER)
+                if adopted:
+                    log.info("answered %d turn(s) no replica was answering", adopted)
+            except Exception:
+                log.exception("adopting unanswered turns failed (retried shortly)")
 
     def _resume(self, client: WebClient) -> None:
         try:
@@ -100,6 +119,7 @@ class AdvisorApp(App):
     def shutdown(self, timeout: float) -> int:
         """Finish in-flight turns, then post the replies that are due; returns how many are left for next time."""
         deadline = time.monotonic() + timeout
+        self._stopping.set()
         drained = threading.Event()
 
         def drain() -> None:

@@ -290,12 +290,14 @@ def answer_turns(
     deliver(services, client, channel, thread_ts)
 
 
-def resume(services: Services, client: WebClient) -> int:
-    """After a restart: answer the turns a previous process received but didn't finish; post what is due."""
+def resume(services: Services, client: WebClient, *, older_than: float = 0.0) -> int:
+    """After a restart (or, on a shared database, now and then): answer the turns nobody is answering, received or
+    started at least `older_than` seconds ago; post what is due."""
     answered = services.inbox.resume(
         lambda item: run_item(services, item),
         lambda item: give_up(services, item),
         lambda outcomes: queue_replies(services, outcomes),
+        older_than=older_than,
     )
     services.outbox.flush(SlackSender(no_retry(client)))
     return answered

@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlite_utils
-
-from bot.storage.sqlite import prompt_transaction, select_rows, update_row
-from bot.storage.store import Store, now
+from bot.storage.sqlite import Database, insert_row, prompt_transaction, select_rows, update_row
+from bot.storage.store import Store, ago, now
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +47,13 @@ QueueReplies = Callable[[list[Outcome]], None]
 class Inbox:
     """The persisted queue of received turns (table `inbox`)."""
 
-    def __init__(self, store: Store, lock_for: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         # `add` runs on the ack path: its own connection and lock, so an ack never waits for the store's lock while
         # listener threads or the outbox worker hold it (SQLite still orders the writes; each is one short commit).
         self._intake_db, self._intake_lock = store.connection()
-        if self._intake_db is not store.db:
+        if self._intake_db is not store.db and store.dialect == "sqlite":
             self._intake_db.execute("PRAGMA busy_timeout = 0")  # prompt_transaction waits, in finer steps
-        self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
-        self._guard = threading.Lock()
-        self._lock_for = lock_for or self._own_lock
-
-    def _own_lock(self, key: str) -> threading.RLock:
-        with self._guard:
-            return self._locks[key]
 
     def add(self, kind: str, conversation_key: str, payload: dict[str, Any], dedupe: Iterable[str] = ()) -> int | None:
         """Write a received turn down with its `dedupe` keys; None (no turn written) when any key was seen before.
@@ -77,12 +65,19 @@ class Inbox:
             fresh = [_record_key(db, key, stamp) for key in dedupe]
             if not all(fresh):
                 return None
-            cursor = db.execute(
-                "insert into inbox (conversation_key, kind, payload, state, attempts, created_at, updated_at) "
-                "values (?, ?, ?, 'pending', 0, ?, ?)",
-                [conversation_key, kind, json.dumps(payload), stamp, stamp],
+            return insert_row(
+                db,
+                "inbox",
+                {
+                    "conversation_key": conversation_key,
+                    "kind": kind,
+                    "payload": json.dumps(payload),
+                    "state": "pending",
+                    "attempts": 0,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
             )
-            return int(cursor.lastrowid or 0)
 
     def mark_seen(self, key: str) -> bool:
         """Record a dedupe key (a replayed command's trigger_id, an ignored event's id) on the ack path's own
@@ -111,19 +106,35 @@ class Inbox:
         `queue_replies` queues the replies of each group of turns answered together.
         """
         answered = 0
-        with self._lock_for(conversation_key):
+        with self.store.conversation_lock(conversation_key):
             while True:
                 pending = self.unfinished(conversation_key)
                 if not pending:
                     return answered
                 answered += self._answer_group(pending[0], work, give_up, queue_replies)
 
-    def resume(self, work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
-        """Answer every turn left unanswered by a previous process (conversation by conversation)."""
-        keys = list(dict.fromkeys(row["conversation_key"] for row in self.unfinished()))
-        if keys:
-            log.info("inbox: resuming %d conversation(s) with unanswered turns", len(keys))
-        return sum(self.drain(key, work, give_up, queue_replies) for key in keys)
+    def resume(self, work: Work, give_up: Work, queue_replies: QueueReplies, *, older_than: float = 0.0) -> int:
+        """Answer every turn nobody is answering: left by a previous process, or (PostgreSQL) by a replica that
+        died. A conversation whose lock someone holds is skipped: its holder answers its turns. With `older_than`
+        (seconds), only conversations with a turn received or started at least that long ago: the ones a live
+        process is about to answer are left to it."""
+        before = ago(older_than / 86400) if older_than else now()
+        with self.store.reading() as db:
+            keys = [
+                str(r[0])
+                for r in db.execute(
+                    "select conversation_key from inbox where updated_at <= ? group by 1 order by min(id)", [before]
+                )
+            ]
+        answered = 0
+        for key in keys:
+            with self.store.conversation_lock(key, wait=False) as mine:
+                if not mine:
+                    continue
+                if not answered:
+                    log.info("inbox: answering turns left unanswered (conversation %s first)", key[:12])
+                answered += self.drain(key, work, give_up, queue_replies)
+        return answered
 
     def _answer_group(self, first: dict[str, Any], work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
         """Answer `first` and every turn of its conversation that arrives meanwhile; queue their replies together.
@@ -181,30 +192,31 @@ class Inbox:
         return outcome
 
 
-def _record_key(db: sqlite_utils.Database, key: str, stamp: str) -> bool:
+def _record_key(db: Database, key: str, stamp: str) -> bool:
     """Record a dedupe key in `processed_events`; False when it was there already."""
-    return (
-        db.execute("insert or ignore into processed_events (key, created_at) values (?, ?)", [key, stamp]).rowcount == 1
+    return bool(
+        db.execute(
+            "insert into processed_events (key, created_at) values (?, ?) on conflict (key) do nothing", [key, stamp]
+        ).rowcount
+        == 1
     )
 
 
-def _snapshot(db: sqlite_utils.Database, key: str) -> dict[str, Any]:
+def _snapshot(db: Database, key: str) -> dict[str, Any]:
     rows = select_rows(db, "select * from conversations where key = ? limit 1", [key])
     if not rows:
         return {"key": key, "conversation": None}
     conv = rows[0]
     marks = {
-        t: db.execute(f"select coalesce(max(rowid), 0) from [{t}] where conversation_id = ?", [conv["id"]]).fetchone()[
-            0
-        ]
+        t: db.execute(f"select coalesce(max(id), 0) from [{t}] where conversation_id = ?", [conv["id"]]).fetchone()[0]
         for t in TURN_TABLES
     }
     return {"key": key, "conversation": conv, "marks": marks}
 
 
-def _restore(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> None:
+def _restore(db: Database, snapshot: dict[str, Any]) -> None:
     """Put a conversation back as the snapshot found it (deleting it if it did not exist then)."""
-    rows = list(db.table("conversations").rows_where("key = ?", [snapshot["key"]], limit=1))
+    rows = select_rows(db, "select * from conversations where key = ? limit 1", [snapshot["key"]])
     before = snapshot["conversation"]
     if before is not None and (not rows or rows[0]["id"] != before["id"]):
         # The turn archived the conversation and started a new project under its key: drop the new one, and the
@@ -219,8 +231,8 @@ def _restore(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> None:
     cid = rows[0]["id"]
     marks = snapshot.get("marks") or {}
     for table in TURN_TABLES:
-        db.execute(f"delete from [{table}] where conversation_id = ? and rowid > ?", [cid, marks.get(table, 0)])
+        db.execute(f"delete from [{table}] where conversation_id = ? and id > ?", [cid, marks.get(table, 0)])
     if before is None:
         db.execute("delete from conversations where id = ?", [cid])
     else:
-        db.table("conversations").update(cid, {k: v for k, v in before.items() if k != "id"})
+        update_row(db, "conversations", cid, {k: v for k, v in before.items() if k != "id"})

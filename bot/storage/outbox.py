@@ -180,17 +180,17 @@ class Outbox:
         if not ts:
             return None
         with self.store.transaction() as db:
-            post = list(
-                db.table("outbox").rows_where(
-                    "channel = ? and op = 'post' and ts = ?", [channel, ts], order_by="id desc", limit=1
-                )
+            post = select_rows(
+                db,
+                "select * from outbox where channel = ? and op = 'post' and ts = ? order by id desc limit 1",
+                [channel, ts],
             )
             if not post:
                 return None
-            latest = list(
-                db.table("outbox").rows_where(
-                    "channel = ? and op = 'update' and target_ts = ?", [channel, ts], order_by="id desc", limit=1
-                )
+            latest = select_rows(
+                db,
+                "select * from outbox where channel = ? and op = 'update' and target_ts = ? order by id desc limit 1",
+                [channel, ts],
             )
         original = json.loads(post[0]["message"])
         return {
@@ -232,13 +232,30 @@ class Outbox:
         return float(row[0]) if row and row[0] is not None else None
 
     def recover(self) -> int:
-        """After a restart: messages that were being sent when the process stopped are pending again (and maybe
-        posted already, so they are looked for first). Returns how many."""
+        """Messages that were being sent by a process that stopped are pending again (and maybe posted already, so
+        they are looked for first). Returns how many.
+
+        SQLite (one process): every message being sent, at start-up. PostgreSQL: those of replicas that are gone
+        (their advisory lock is free), so a replica calls it at start-up and now and then, and never takes over a
+        send that a live replica is making."""
+        where = "state = ?"
+        params: list[Any] = [SENDING]
+        if self.store.shared:
+            with self.store.reading() as db:
+                owners = [r[0] for r in db.execute("select distinct claimed_by from outbox where state = ?", [SENDING])]
+            dead = [int(o or 0) for o in owners if not o or not self.store.replica_alive(int(o))]
+            if not dead:
+                return 0
+            where += f" and coalesce(claimed_by, 0) in ({', '.join('?' * len(dead))})"
+            params += dead
         with self.store.transaction() as db:
             cursor = db.execute(
-                "update outbox set state = ?, unsure = 1, next_attempt_at = 0 where state = ?", [PENDING, SENDING]
+                f"update outbox set state = ?, unsure = 1, next_attempt_at = 0 where {where}", [PENDING, *params]
             )
-            return int(cursor.rowcount)
+            recovered = int(cursor.rowcount)
+        if recovered and self.store.shared:
+            log.warning("outbox: took over %d message(s) a stopped replica was sending", recovered)
+        return recovered
 
     def prune(self, older_than_days: float = 7.0) -> int:
         """Forget messages sent or given up more than `older_than_days` ago (`sent_at` is set on both)."""
@@ -257,7 +274,9 @@ class Outbox:
         The row says `unsure` from here on (a kill mid-send leaves it so); the item keeps the value from before.
         """
         with self.store.transaction() as db:
-            rows = select_rows(db, "select * from outbox where id = ?", [item_id])
+            # PostgreSQL: a row another replica is claiming right now is skipped, not waited for.
+            lock = " for update skip locked" if self.store.shared else ""
+            rows = select_rows(db, f"select * from outbox where id = ?{lock}", [item_id])
             if not rows or rows[0]["state"] != PENDING or float(rows[0]["next_attempt_at"] or 0) > time.time():
                 return None
             row = rows[0]
@@ -268,7 +287,8 @@ class Outbox:
             if earlier:
                 return None
             db.execute(
-                "update outbox set state = ?, attempts = attempts + 1, unsure = 1 where id = ?", [SENDING, item_id]
+                "update outbox set state = ?, attempts = attempts + 1, unsure = 1, claimed_by = ? where id = ?",
+                [SENDING, self.store.owner, item_id],
             )
         return OutboxItem.from_row({**row, "attempts": int(row["attempts"]) + 1})
 
@@ -342,8 +362,8 @@ class Outbox:
         delay = 0.0
         with self.store.transaction() as db:
             if give_up:
-                db.table("outbox").update(
-                    item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error, "sent_at": now()}
+                update_row(
+                    db, "outbox", item.id, {"state": DEAD, "unsure": int(unsure), "error": exc.error, "sent_at": now()}
                 )
                 # The sender decides whether the thread is told (e.g. a cosmetic update's failure is not worth it).
                 notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE else None
@@ -358,7 +378,9 @@ class Outbox:
                     if exc.retry_after is not None
                     else self.backoff(item.attempts)
                 )
-                db.table("outbox").update(
+                update_row(
+                    db,
+                    "outbox",
                     item.id,
                     {
                         "state": PENDING,
@@ -457,6 +479,8 @@ class OutboxWorker:
         while not self._stop.is_set():
             self._event.clear()
             try:
+                if self.outbox.store.shared:  # take over what a replica that died was sending
+                    self.outbox.recover()
                 self.outbox.flush(self.sender)
                 due = self.outbox.next_due()
             except Exception:  # keep delivering; the next round retries

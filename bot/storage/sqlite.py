@@ -1,4 +1,8 @@
-"""SQLite helpers shared by the conversation store and the knowledge index."""
+"""SQLite helpers shared by the conversation store and the knowledge index.
+
+The transaction and row helpers also take a `PgDatabase` (bot/storage/postgres.py): the store's SQL is written once,
+in the SQLite spelling that connection translates.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,38 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+if TYPE_CHECKING:
+    from bot.storage.postgres import PgDatabase
 
-def locked_transaction(
-    db: sqlite_utils.Database, lock: threading.RLock
-) -> AbstractContextManager[sqlite_utils.Database]:
+Database: TypeAlias = "sqlite_utils.Database | PgDatabase"
+
+
+def is_postgres(db: Database) -> bool:
+    """Whether `db` is a PostgreSQL connection."""
+    return getattr(db, "dialect", "sqlite") == "postgres"
+
+
+def locked_transaction(db: Database, lock: threading.RLock) -> AbstractContextManager[Any]:
     """Run the block atomically, and exclusively among threads holding `lock`; nested use joins the outer one."""
-    return _transaction(db, lock, lambda: db.execute("BEGIN IMMEDIATE"))
+    return _transaction(db, lock, lambda: db.execute("BEGIN" if is_postgres(db) else "BEGIN IMMEDIATE"))
 
 
 SYNCHRONOUS = ("normal", "full")
 
 
-def prompt_transaction(
-    db: sqlite_utils.Database, lock: threading.RLock, timeout: float = 30.0
-) -> AbstractContextManager[sqlite_utils.Database]:
+def prompt_transaction(db: Database, lock: threading.RLock, timeout: float = 30.0) -> AbstractContextManager[Any]:
     """As `locked_transaction`, for a connection with `busy_timeout = 0` whose writes must not linger: it waits for
     SQLite's write lock in short sleeps (0.1 ms, doubling to 1 ms) instead of SQLite's busy handler, whose sleeps
     (1, 2, 5, 10, 15 ms ...) make a write that meets another connection's 0.2 ms transaction wait several ms.
-    Hand-written because sqlite3 exposes no busy-handler hook; the schedule is the only difference."""
+    Hand-written because sqlite3 exposes no busy-handler hook; the schedule is the only difference. PostgreSQL
+    waits for row locks itself: there it is `locked_transaction`."""
+    if is_postgres(db):
+        return locked_transaction(db, lock)
 
     def begin() -> None:
         deadline, pause = time.monotonic() + timeout, 0.0001
@@ -48,12 +61,10 @@ def prompt_transaction(
 
 
 @contextmanager
-def _transaction(
-    db: sqlite_utils.Database, lock: threading.RLock, begin: Callable[[], object]
-) -> Iterator[sqlite_utils.Database]:
+def _transaction(db: Database, lock: threading.RLock, begin: Callable[[], object]) -> Iterator[Any]:
     """The block in one transaction opened by `begin`, under `lock`; nested use joins the outer transaction."""
     with lock:
-        if db.conn.in_transaction:
+        if db.in_transaction if is_postgres(db) else db.conn.in_transaction:  # type: ignore[union-attr]
             yield db
             return
         begin()
@@ -92,21 +103,23 @@ def open_database(path: str, *, synchronous: str = "normal") -> sqlite_utils.Dat
 # here are fixed, so these run one statement each. Schema work and everything else keeps using sqlite-utils.
 
 
-def select_rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+def select_rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of a query as dicts."""
     cursor = db.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
-    """Insert one row (values already in stored form); returns its rowid."""
+def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert one row (values already in stored form); returns its rowid (PostgreSQL: its generated id, or 0)."""
+    if is_postgres(db):
+        return db.insert(table, row)  # type: ignore[union-attr]
     columns = ", ".join(f"[{name}]" for name in row)
     cursor = db.execute(f"insert into [{table}] ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))
     return int(cursor.lastrowid or 0)
 
 
-def update_row(db: sqlite_utils.Database, table: str, key: Any, values: dict[str, Any], *, pk: str = "id") -> None:
+def update_row(db: Database, table: str, key: Any, values: dict[str, Any], *, pk: str = "id") -> None:
     """Update one row by primary key (NotFoundError when there is none, as sqlite-utils' `update`)."""
     sets = ", ".join(f"[{name}] = ?" for name in values)
     cursor = db.execute(f"update [{table}] set {sets} where [{pk}] = ?", [*values.values(), key])

@@ -1,4 +1,9 @@
-"""The SQLite store (sqlite-utils): conversations, turns, intake versions, recommendations, processed events."""
+"""The store: conversations, turns, intake versions, recommendations, processed events, leads' data.
+
+On a SQLite file (sqlite-utils; one process) by default, or on PostgreSQL (`DATABASE_URL=postgresql://…`) for any
+number of replicas: the same statements on both (bot/storage/postgres.py translates), the few that differ chosen by
+`self.dialect`, and each conversation's lock an advisory lock every replica sees.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime as dt
 import json
 import secrets
 import threading
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -16,11 +22,12 @@ import sqlite_utils
 
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
-from bot.errors import NotFoundError
+from bot.errors import InputError, NotFoundError
 from bot.storage.migrations import migrate
-from bot.storage.sqlite import insert_row, locked_transaction, open_database, select_rows, update_row
+from bot.storage.sqlite import Database, insert_row, locked_transaction, open_database, select_rows, update_row
 from bot.text import strip_controls
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 MAX_FEEDBACK_REASONS = 3  # shown per assessment in summaries and digests
 
 
@@ -104,24 +111,78 @@ def _json_list(value: Any) -> list[Any]:
 
 
 class Store:
-    """One database connection shared by threads; writes are serialised by a lock and run in transactions."""
+    """One database connection shared by threads; writes are serialised by a lock and run in transactions.
+
+    `path` is a SQLite file (or ":memory:") or a PostgreSQL URL (postgresql://…).
+    """
 
     def __init__(self, path: Path | str, *, synchronous: str = "normal") -> None:
         self.path = str(path)
         self.synchronous = synchronous
-        self.db = open_database(self.path, synchronous=synchronous)
-        self.db.execute("PRAGMA foreign_keys = ON")
+        self.dialect = "postgres" if self.path.startswith(POSTGRES_SCHEMES) else "sqlite"  # psycopg: only then
+        self.db: Database = self._open()
         self._lock = threading.RLock()
-        self._others: list[tuple[sqlite_utils.Database, threading.RLock]] = []
+        self._others: list[tuple[Database, threading.RLock]] = []
+        # SQLite: one process, so per-conversation locks are in-process. PostgreSQL: advisory locks every replica
+        # sees, and this process's id (held as an advisory lock for its lifetime, so others can tell it is alive).
+        self._conversation_locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+        self._conversation_guard = threading.Lock()
+        self.owner = 0
+        self._advisory: Any = None
         with self._lock:
             migrate(self.db)
+            if self.dialect == "postgres":
+                from bot.storage.postgres import LOCK_REPLICA, AdvisoryLocks
 
-    def transaction(self) -> AbstractContextManager[sqlite_utils.Database]:
+                self.owner = secrets.randbelow(2**31 - 1) + 1
+                self.db.execute("select pg_advisory_lock(?, ?)", [LOCK_REPLICA, self.owner])
+                self._advisory = AdvisoryLocks(self.path)
+
+    def _open(self) -> Database:
+        if self.dialect == "postgres":
+            try:
+                from bot.storage.postgres import PgDatabase
+            except ImportError:
+                raise InputError("DATABASE_URL needs psycopg: pip install 'ai-advisor[postgres]'") from None
+            return PgDatabase(self.path)
+        db = open_database(self.path, synchronous=self.synchronous)
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may use this database at the same time (PostgreSQL replicas)."""
+        return self.dialect == "postgres"
+
+    def conversation_lock(self, key: str, *, wait: bool = True) -> AbstractContextManager[bool]:
+        """Hold the lock that serialises turns of the conversation at `key` (re-entrant per thread): in this process
+        on SQLite, across every replica on PostgreSQL. Yields False (lock not taken) only with `wait=False` when
+        someone else holds it."""
+        if self._advisory is not None:
+            return self._advisory.hold(key, wait=wait)
+        with self._conversation_guard:
+            lock = self._conversation_locks[key]
+        return _held(lock, wait)
+
+    def replica_alive(self, owner: int) -> bool:
+        """Whether the process whose `owner` id this is still holds the database (PostgreSQL; always True on
+        SQLite, where the only process is this one)."""
+        if self.dialect != "postgres" or owner == self.owner:
+            return True
+        from bot.storage.postgres import LOCK_REPLICA
+
+        with self._lock:
+            free = bool(self.db.execute("select pg_try_advisory_lock(?, ?)", [LOCK_REPLICA, owner]).fetchone()[0])
+            if free:
+                self.db.execute("select pg_advisory_unlock(?, ?)", [LOCK_REPLICA, owner])
+        return not free
+
+    def transaction(self) -> AbstractContextManager[Any]:
         """Run the block atomically (and exclusively within this process)."""
         return locked_transaction(self.db, self._lock)
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite_utils.Database]:
+    def reading(self) -> Iterator[Any]:
         """Run read-only statements under the connection's lock, without a write transaction (which would take
         SQLite's write lock, and make the ack path's inbox writes wait, just to read)."""
         with self._lock:
@@ -129,19 +190,19 @@ class Store:
 
     def close(self) -> None:
         """Close the connection, and the ones `connection()` handed out."""
+        if self._advisory is not None:
+            self._advisory.close()
         for db, lock in self._others:
             with lock:
                 db.conn.close()
         self.db.conn.close()
 
-    def connection(self) -> tuple[sqlite_utils.Database, threading.RLock]:
+    def connection(self) -> tuple[Database, threading.RLock]:
         """A connection of its own, with its own lock, for a hot path that must not queue behind this one's lock
         (the Slack ack's inbox write). An in-memory database exists only in this connection: it is shared then."""
         if self.path == ":memory:":
             return self.db, self._lock
-        db = open_database(self.path, synchronous=self.synchronous)
-        db.execute("PRAGMA foreign_keys = ON")
-        self._others.append((db, threading.RLock()))
+        self._others.append((self._open(), threading.RLock()))
         return self._others[-1]
 
     # --- conversations ---
@@ -164,30 +225,21 @@ class Store:
         self, key: str, *, platform: str, team: str, channel: str, thread: str, user: str
     ) -> Conversation:
         """Create (or return the existing) conversation for `key`."""
-        with self.transaction():
+        with self.transaction() as db:
             existing = self.find_conversation(key)
             if existing:
                 return existing
             conv = Conversation.new(key, platform=platform, team=team, channel=channel, thread=thread, user=user)
-            self.insert_conversation(conv)
-        return conv
+            # Another replica may create it meanwhile (the key is unique): keep whichever came first.
+            _insert_or_ignore(db, "conversations", "key", _conversation_row(conv))
+        found = self.find_conversation(key)
+        assert found is not None
+        return found
 
     def insert_conversation(self, conv: Conversation) -> None:
         """Store a new conversation (its key must be free)."""
-        row = {
-            "id": conv.id,
-            "key": conv.key,
-            "platform": conv.platform,
-            "team": conv.team,
-            "channel": conv.channel,
-            "thread": conv.thread,
-            "user": conv.user,
-            "state": conv.state,
-            "created_at": conv.created_at,
-            "updated_at": conv.updated_at,
-        }
         with self.transaction() as db:
-            insert_row(db, "conversations", row)
+            insert_row(db, "conversations", _conversation_row(conv))
 
     def archive_conversation(self, conversation_id: str) -> None:
         """Move a conversation off its platform key, so the next message there starts a new one; everything it
@@ -210,11 +262,12 @@ class Store:
     def latest_conversation(self, platform: str, team: str, channel: str, user: str) -> Conversation | None:
         """The user's most recently active conversation in a channel (or DM), leaving out archived ones (their key
         ends in `#n`, see `archive_conversation`)."""
+        newest = "rowid" if self.dialect == "sqlite" else "created_at"  # ties on updated_at: the newer row
         with self._lock:
             rows = select_rows(
                 self.db,
-                "select * from conversations where platform = ? and team = ? and channel = ? and user = ? "
-                "and instr(key, '#') = 0 order by updated_at desc, rowid desc limit 1",
+                'select * from conversations where platform = ? and team = ? and channel = ? and "user" = ? '
+                f"and key not like '%#%' order by updated_at desc, {newest} desc limit 1",
                 [platform, team, channel, user],
             )
         return Conversation.from_row(rows[0]) if rows else None
@@ -222,8 +275,8 @@ class Store:
     def conversations_for_user(self, user: str, limit: int = 10) -> list[Conversation]:
         """A user's most recent conversations."""
         with self._lock:
-            rows = self.db.table("conversations").rows_where(
-                "user = ?", [user], order_by="updated_at desc", limit=limit
+            rows = select_rows(
+                self.db, 'select * from conversations where "user" = ? order by updated_at desc limit ?', [user, limit]
             )
             return [Conversation.from_row(r) for r in rows]
 
@@ -295,10 +348,8 @@ class Store:
     def intake_versions(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every intake version of a conversation, oldest first."""
         with self._lock:
-            return list(
-                self.db.table("intake_versions").rows_where(
-                    "conversation_id = ?", [conversation_id], order_by="version"
-                )
+            return select_rows(
+                self.db, "select * from intake_versions where conversation_id = ? order by version", [conversation_id]
             )
 
     def save_recommendation(self, conversation_id: str, intake_version: int, rec: Recommendation) -> int:
@@ -339,12 +390,7 @@ class Store:
     def mark_seen(self, key: str) -> bool:
         """Record `key` (an event id or message id) as seen; True when it is new, False if it was seen before."""
         with self.transaction() as db:
-            return bool(
-                db.execute(
-                    "insert or ignore into processed_events (key, created_at) values (?, ?)", [key, now()]
-                ).rowcount
-                == 1
-            )
+            return _insert_or_ignore(db, "processed_events", "key", {"key": key, "created_at": now()})
 
     def forget_processed(self, before: str) -> int:
         """Delete dedupe keys recorded before `before` (ISO time); returns how many."""
@@ -356,7 +402,9 @@ class Store:
     def feedback(self, conversation_id: str) -> list[dict[str, Any]]:
         """All feedback on a conversation, oldest first."""
         with self._lock:
-            return list(self.db.table("feedback").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
+            return select_rows(
+                self.db, "select * from feedback where conversation_id = ? order by id", [conversation_id]
+            )
 
     def set_feedback(
         self, conversation_id: str, user: str, value: str, reason: str = "", recommendation_id: int | None = None
@@ -365,13 +413,15 @@ class Store:
         reason (action "feedback": previous vote, new vote, note). Returns the previous vote, if any."""
         with self.transaction() as db:
             row = db.execute(
-                "select value from feedback where conversation_id = ? and user = ? order by id desc limit 1",
+                'select value from feedback where conversation_id = ? and "user" = ? order by id desc limit 1',
                 [conversation_id, user],
             ).fetchone()
             previous = str(row[0]) if row else None
-            db.execute("delete from feedback where conversation_id = ? and user = ?", [conversation_id, user])
+            db.execute('delete from feedback where conversation_id = ? and "user" = ?', [conversation_id, user])
             stamp = now()
-            db.table("feedback").insert(
+            insert_row(
+                db,
+                "feedback",
                 {
                     "conversation_id": conversation_id,
                     "recommendation_id": recommendation_id,
@@ -379,9 +429,11 @@ class Store:
                     "value": value,
                     "reason": strip_controls(reason),
                     "created_at": stamp,
-                }
+                },
             )
-            db.table("audit").insert(
+            insert_row(
+                db,
+                "audit",
                 {
                     "conversation_id": conversation_id,
                     "user": user,
@@ -390,7 +442,7 @@ class Store:
                     "value": value,
                     "note": strip_controls(reason),
                     "created_at": stamp,
-                }
+                },
             )
         return previous
 
@@ -414,23 +466,24 @@ class Store:
 
     def take_llm_call(self, day: str, limit: int) -> bool:
         """Count one model call on `day` ('YYYY-MM-DD', UTC) unless `limit` were already made; False then."""
+        if limit <= 0:
+            return False
         with self.transaction() as db:
-            row = db.execute("select calls from llm_calls where day = ?", [day]).fetchone()
-            if (int(row[0]) if row else 0) >= limit:
-                return False
-            db.execute(
+            # One statement, so replicas counting at the same moment never go past the limit together.
+            row = db.execute(
                 "insert into llm_calls (day, calls, tokens) values (?, 1, 0) "
-                "on conflict(day) do update set calls = calls + 1",
-                [day],
-            )
-        return True
+                "on conflict (day) do update set calls = llm_calls.calls + 1 where llm_calls.calls < ? "
+                "returning calls",
+                [day, limit],
+            ).fetchone()
+        return row is not None
 
     def add_llm_tokens(self, day: str, tokens: int) -> None:
         """Add estimated tokens (prompt + completion) to `day`'s count."""
         with self.transaction() as db:
             db.execute(
                 "insert into llm_calls (day, calls, tokens) values (?, 0, ?) "
-                "on conflict(day) do update set tokens = tokens + excluded.tokens",
+                "on conflict (day) do update set tokens = llm_calls.tokens + excluded.tokens",
                 [day, tokens],
             )
 
@@ -445,7 +498,7 @@ class Store:
     def decision(self, conversation_id: str) -> dict[str, Any] | None:
         """The current decision on a conversation, if a lead made one."""
         with self._lock:
-            rows = list(self.db.table("decisions").rows_where("conversation_id = ?", [conversation_id], limit=1))
+            rows = select_rows(self.db, "select * from decisions where conversation_id = ? limit 1", [conversation_id])
         return rows[0] if rows else None
 
     def record_decision(self, conversation_id: str, user: str, status: str, note: str) -> dict[str, Any]:
@@ -464,8 +517,16 @@ class Store:
                 "updated_at": stamp,
                 "intake_version": version,
             }
-            db.table("decisions").upsert(row, pk="conversation_id")
-            db.table("audit").insert(
+            db.execute(
+                'insert into decisions (conversation_id, status, note, "user", updated_at, intake_version) '
+                "values (?, ?, ?, ?, ?, ?) on conflict (conversation_id) do update set status = excluded.status, "
+                'note = excluded.note, "user" = excluded."user", updated_at = excluded.updated_at, '
+                "intake_version = excluded.intake_version",
+                list(row.values()),
+            )
+            insert_row(
+                db,
+                "audit",
                 {
                     "conversation_id": conversation_id,
                     "user": user,
@@ -474,14 +535,16 @@ class Store:
                     "value": status,
                     "note": note,
                     "created_at": stamp,
-                }
+                },
             )
         return row
 
     def add_audit(self, conversation_id: str, user: str, action: str, value: str, note: str = "") -> None:
         """Append an audit record (e.g. which templates a posted summary used)."""
         with self.transaction() as db:
-            db.table("audit").insert(
+            insert_row(
+                db,
+                "audit",
                 {
                     "conversation_id": conversation_id,
                     "user": user,
@@ -490,13 +553,13 @@ class Store:
                     "value": value,
                     "note": note,
                     "created_at": now(),
-                }
+                },
             )
 
     def audit(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every audit record of a conversation, oldest first."""
         with self._lock:
-            return list(self.db.table("audit").rows_where("conversation_id = ?", [conversation_id], order_by="id"))
+            return select_rows(self.db, "select * from audit where conversation_id = ? order by id", [conversation_id])
 
     def assessments(
         self,
@@ -513,7 +576,7 @@ class Store:
         """
         where, params = _assessment_filters(platform=platform, team=team, since=since, channel=channel)
         sql = f"""
-            select {_ASSESSMENT_COLUMNS} {_ASSESSMENT_FROM}
+            select {_assessment_columns(self.dialect)} {_ASSESSMENT_FROM}
             where {where}
             order by c.created_at desc, c.id
         """
@@ -558,12 +621,15 @@ class Store:
             }
             ids: list[str] = []
             for approach in counts:
+                which, value = (
+                    ("c.approach is null", []) if approach == "in_progress" else ("c.approach = ?", [approach])
+                )
                 ids += [
                     str(r[0])
                     for r in self.db.execute(
-                        f"select c.id from conversations c where {where} and c.approach is ? "
+                        f"select c.id from conversations c where {where} and {which} "
                         "order by c.created_at desc, c.id limit ?",
-                        [*params, None if approach == "in_progress" else approach, per_approach],
+                        [*params, *value, per_approach],
                     )
                 ]
         rows = self._assessments_by_id(ids)
@@ -590,8 +656,10 @@ class Store:
             ids = [
                 str(r[0])
                 for r in self.db.execute(
-                    # CROSS JOIN keeps SQLite from scanning every conversation for the (few) decided ones.
-                    "select c.id from decisions d cross join conversations c on c.id = d.conversation_id "
+                    # CROSS JOIN keeps SQLite from scanning every conversation for the (few) decided ones (PostgreSQL
+                    # plans joins itself, and takes no ON after CROSS JOIN).
+                    f"select c.id from decisions d {'join' if self.dialect == 'postgres' else 'cross join'} "
+                    "conversations c on c.id = d.conversation_id "
                     f"where {where} "
                     "order by d.updated_at desc, c.id limit ?",
                     [*params, limit],
@@ -605,7 +673,7 @@ class Store:
         if not ids:
             return []
         sql = f"""
-            select {_ASSESSMENT_COLUMNS} {_ASSESSMENT_FROM}
+            select {_assessment_columns(self.dialect)} {_ASSESSMENT_FROM}
             where c.id in ({", ".join("?" * len(ids))})
         """
         return self._assessment_rows(sql, [MAX_FEEDBACK_REASONS, *ids])
@@ -635,6 +703,8 @@ class Store:
         truncated afterwards so no copy of the deleted pages stays in it.
         """
         with self._lock:
+            if self.dialect == "postgres":  # deleted rows' space is reclaimed by (auto)vacuum
+                return self._purge(before, keep_counts=keep_counts)
             self.db.execute("PRAGMA secure_delete = ON")
             deleted = self._purge(before, keep_counts=keep_counts)
             if deleted:
@@ -648,7 +718,8 @@ class Store:
                 return 0
             db.execute("create temp table if not exists purge_ids (id text primary key)")
             db.execute("delete from purge_ids")
-            db.conn.executemany("insert into purge_ids values (?)", [(i,) for i in ids])
+            for conversation_id in ids:
+                db.execute("insert into purge_ids values (?)", [conversation_id])
             if keep_counts:
                 counted = db.execute("""
                     select substr(c.created_at, 1, 7), r.approach, count(*) from conversations c
@@ -658,12 +729,13 @@ class Store:
                 for month, approach, count in counted:
                     db.execute(
                         """insert into purged_counts (month, approach, count) values (?, ?, ?)
-                                  on conflict (month, approach) do update set count = count + excluded.count""",
+                                  on conflict (month, approach) do update
+                                  set count = purged_counts.count + excluded.count""",
                         [month, approach, count],
                     )
             # Every table that belongs to a conversation, including ones added by later migrations.
-            for table in db.table_names():
-                if table != "conversations" and "conversation_id" in db.table(table).columns_dict:
+            for table in _table_names(db):
+                if table != "conversations" and "conversation_id" in _columns(db, table):
                     db.execute(f"delete from [{table}] where conversation_id in (select id from purge_ids)")
             db.execute("delete from conversations where id in (select id from purge_ids)")
             db.execute("delete from purge_ids")
@@ -672,7 +744,7 @@ class Store:
     def purged_counts(self) -> list[dict[str, Any]]:
         """The anonymised counts kept by `purge`."""
         with self._lock:
-            return list(self.db.table("purged_counts").rows_where(order_by="month, approach"))
+            return select_rows(self.db, "select * from purged_counts order by month, approach")
 
 
 def _stripped(values: dict[str, Any]) -> dict[str, Any]:
@@ -685,17 +757,78 @@ _ASSESSMENT_FROM = """
     from conversations c
     left join recommendations r on r.id = (select max(id) from recommendations where conversation_id = c.id)
     left join decisions d on d.conversation_id = c.id"""
-# The columns of an assessment row (the first parameter is how many feedback reasons to list).
+# The columns of an assessment row (the first parameter is how many feedback reasons to list); JSON is read by the
+# database: `{crossover}` and `{reasons}` are each engine's spelling.
 _ASSESSMENT_COLUMNS = """
-    c.id, c.platform, c.team, c.channel, c.thread, c.user, c.state, c.created_at, c.updated_at,
+    c.id, c.platform, c.team, c.channel, c.thread, c."user", c.state, c.created_at, c.updated_at,
     c.version, d.intake_version as decided_version,
-    r.approach, r.confidence, json_extract(r.payload, '$.tco.crossover_monthly_requests') as crossover,
-    d.status as decision, d.user as decided_by, d.updated_at as decided_at,
+    r.approach, r.confidence, {crossover} as crossover,
+    d.status as decision, d."user" as decided_by, d.updated_at as decided_at,
     (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'up') as up,
     (select count(*) from feedback f where f.conversation_id = c.id and f.value = 'down') as down,
-    (select json_group_array(reason) from (
+    (select {reasons} from (
         select reason from feedback f where f.conversation_id = c.id and f.reason != ''
-        order by f.id desc limit ?)) as reasons"""
+        order by f.id desc limit ?) as latest) as reasons"""
+_JSON = {
+    "sqlite": {
+        "crossover": "json_extract(r.payload, '$.tco.crossover_monthly_requests')",
+        "reasons": "json_group_array(reason)",
+    },
+    "postgres": {
+        "crossover": "(r.payload::jsonb #>> '{tco,crossover_monthly_requests}')::double precision",
+        "reasons": "json_agg(reason)::text",
+    },
+}
+
+
+def _assessment_columns(dialect: str) -> str:
+    return _ASSESSMENT_COLUMNS.format(**_JSON[dialect])
+
+
+@contextmanager
+def _held(lock: threading.RLock, wait: bool) -> Iterator[bool]:
+    """Hold an in-process lock for the block (yielding False at once, with `wait=False`, when it is taken)."""
+    if not lock.acquire(blocking=wait):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+def _conversation_row(conv: Conversation) -> dict[str, Any]:
+    """A new conversation's row (the columns its first insert sets)."""
+    return {
+        "id": conv.id,
+        "key": conv.key,
+        "platform": conv.platform,
+        "team": conv.team,
+        "channel": conv.channel,
+        "thread": conv.thread,
+        "user": conv.user,
+        "state": conv.state,
+        "created_at": conv.created_at,
+        "updated_at": conv.updated_at,
+    }
+
+
+def _insert_or_ignore(db: Database, table: str, key: str, row: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same unique `key` exists; whether it was inserted."""
+    columns = ", ".join(f"[{name}]" for name in row)
+    marks = ", ".join("?" * len(row))
+    sql = f"insert into [{table}] ({columns}) values ({marks}) on conflict ([{key}]) do nothing"
+    return bool(db.execute(sql, list(row.values())).rowcount == 1)
+
+
+def _table_names(db: Database) -> list[str]:
+    return db.table_names()
+
+
+def _columns(db: Database, table: str) -> list[str]:
+    if isinstance(db, sqlite_utils.Database):
+        return list(db.table(table).columns_dict)
+    return db.columns(table)
 
 
 def _assessment_filters(
@@ -708,10 +841,10 @@ def _assessment_filters(
 ) -> tuple[str, list[Any]]:
     """The where clause (on conversations `c`) and its parameters for the given filters."""
     filters = {"c.platform = ?": platform, "c.team = ?": team, "c.created_at >= ?": since, "c.channel = ?": channel}
-    where = ["1", *(clause for clause, value in filters.items() if value is not None)]
+    where = ["1 = 1", *(clause for clause, value in filters.items() if value is not None)]
     params: list[Any] = [value for value in filters.values() if value is not None]
     if channels is not None:
-        where.append(f"c.channel in ({', '.join('?' * len(channels))})" if channels else "0")
+        where.append(f"c.channel in ({', '.join('?' * len(channels))})" if channels else "1 = 0")
         params += list(channels)
     return " and ".join(where), params
 

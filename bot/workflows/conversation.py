@@ -6,9 +6,8 @@ import contextlib
 import datetime as dt
 import json
 import re
-import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -134,15 +133,13 @@ class Advisor:
         self.answer_topic = answer_topic
         self.today = today
         self.llm = llm  # optional: better extraction and wording; the engine still decides
-        # Re-entrant: an adapter holds a conversation's lock around a whole turn (bot/storage/inbox.py) while it runs.
-        self._locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
-        self._locks_guard = threading.Lock()
 
-    def _lock(self, key: str) -> threading.RLock:
-        with self._locks_guard:
-            return self._locks[key]
+    def _lock(self, key: str) -> AbstractContextManager[bool]:
+        # Re-entrant: an adapter holds a conversation's lock around a whole turn (bot/storage/inbox.py) while it
+        # runs. The store keeps it, so every replica on a shared database sees it.
+        return self.store.conversation_lock(key)
 
-    def conversation_lock(self, key: str) -> threading.RLock:
+    def conversation_lock(self, key: str) -> AbstractContextManager[bool]:
         """The lock that serialises turns of the conversation at `key` (str of its ConversationKey)."""
         return self._lock(key)
 

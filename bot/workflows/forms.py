@@ -20,6 +20,7 @@ NUMBER_FIELDS: dict[str, type] = {
     "budget_usd": float,
     "deadline_weeks": float,
     "latency_p95_ms": int,
+    "reviewed_output_count": int,
 }
 NOT_A_NUMBER = "Enter a number, e.g. 20000 (or leave it empty)."
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}

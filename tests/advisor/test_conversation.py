@@ -72,7 +72,7 @@ def test_commands(advisor: Advisor) -> None:
 def test_correcting_an_earlier_answer_recomputes(advisor: Advisor) -> None:
     first = advisor.handle(KEY, "U1", FULL)
     assert first.recommendation and first.recommendation.approach == "fine_tuning"
-    fixed = advisor.handle(KEY, "U1", "actually we only have 2k examples")
+    fixed = advisor.handle(KEY, "U1", "actually we only have 150 examples")
     assert fixed.kind == "recommendation"
     assert fixed.recommendation and fixed.recommendation.approach == "prompt_engineering"
     versions = advisor.store.intake_versions(first.conversation_id)
@@ -266,7 +266,7 @@ def test_what_if_shows_the_changed_recommendation_and_keeps_the_answers_until_to
 ) -> None:
     key = ConversationKey("cli", "t", "c", "what-if-1")
     text = (
-        "Ticket tagging for support: 2,000 labeled tickets, an ML team of 5, 2M tickets a month, the categories "
+        "Ticket tagging for support: 150 labeled tickets, an ML team of 5, 2M tickets a month, the categories "
         "are stable, budget $400k, live in 6 months, not regulated"
     )
     card = advisor.handle(key, "u", text)
@@ -274,7 +274,7 @@ def test_what_if_shows_the_changed_recommendation_and_keeps_the_answers_until_to
     reply = advisor.handle(key, "u", "what if we had 80k labeled examples?")
     assert reply.kind == "message" and reply.recommendation is not None
     assert reply.recommendation.approach != "prompt_engineering" and "instead of" in reply.text
-    assert fresh_store.latest_intake(card.conversation_id).values.labeled_examples == 2000  # unchanged
+    assert fresh_store.latest_intake(card.conversation_id).values.labeled_examples == 150  # unchanged
     kept = advisor.handle(key, "u", "yes, keep it")
     assert kept.kind == "recommendation" and kept.intake["labeled_examples"] == 80_000
     advisor.handle(key, "u", "what if we had only 500 examples?")

@@ -39,7 +39,7 @@ def test_strong_case_fine_tunes_with_high_confidence() -> None:
 @pytest.mark.parametrize(
     ("override", "gate"),
     [
-        ({"labeled_examples": 500}, "labeled_examples"),
+        ({"labeled_examples": 150}, "labeled_examples"),  # below a LoRA pilot too
         ({"data_quality": "poor"}, "data_quality"),
         ({"ml_expertise": "none"}, "ml_expertise"),
         ({"budget_usd": 20_000}, "budget_usd"),

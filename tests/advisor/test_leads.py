@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -26,6 +27,14 @@ PROMPT = "A support assistant drafting replies; no labeled data, no ML engineers
 
 def key(channel: str, thread: str, team: str = "T1") -> ConversationKey:
     return ConversationKey("slack", team, channel, thread)
+
+
+@pytest.fixture
+def fresh_store(database: str) -> Iterator[Store]:
+    """The leads' data on each engine (overrides the in-memory store of tests/conftest.py)."""
+    store = Store(database)
+    yield store
+    store.close()
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_adjust_while_chat_update_fails_and_the_process_dies_updates_the_card_on
 
         emulator.fail_next("chat.update", *FAULTS)
         meta = json.dumps({"c": cid, "ch": channel})  # the adjust modal's metadata names the card's channel
-        submission = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "500"}}, meta)
+        submission = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "150"}}, meta)
         status, _, body = server.client.post_interactivity(sr.interactivity_form(submission))
         assert status == 200 and not body.strip(b"{} ")  # accepted: the modal closes
         emulator.wait_for("chat.update", 2, timeout=15, predicate=lambda c: c.params.get("ts") == card_ts)

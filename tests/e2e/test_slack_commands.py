@@ -131,7 +131,7 @@ def test_adjust_opens_a_modal_and_submission_updates_the_card(server: Server, sl
     assert status == 200 and json.loads(body)["response_action"] == "errors"
     assert "labeled_examples" in json.loads(body)["errors"]
     # a valid change: the card is updated in place
-    good = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "500"}}, meta)
+    good = sr.view_submission_payload("adjust", {"labeled_examples": {"value": "150"}}, meta)
     status, _, body = slack.post_interactivity(sr.interactivity_form(good))
     assert status == 200 and not body.strip(b"{} ")
     update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == card_ts)[0]

@@ -81,8 +81,8 @@ def test_adjust_updates_the_card_in_place_when_the_answer_flips_it(server: Serve
     other = submit(server, "adjust", {"labeled_examples": {"value": "500"}}, meta, team="T0002")
     assert "another workspace" in json.dumps(other["errors"])
     assert stored_counts(server, cid) == before
-    # 500 examples rules fine-tuning out: the same card is updated with a new recommendation
-    assert submit(server, "adjust", {"labeled_examples": {"value": "500"}}, meta) == {}
+    # 150 examples rules fine-tuning out: the same card is updated with a new recommendation
+    assert submit(server, "adjust", {"labeled_examples": {"value": "150"}}, meta) == {}
     update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == card_ts)[0]
     payload = update.params["metadata"]["event_payload"]
     assert payload["approach"] != "fine_tuning" and payload["conversation_id"] == cid

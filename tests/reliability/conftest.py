@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,8 +63,9 @@ class FakeSender:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store(tmp_path / "advisor.db")
+def store(database: str) -> Iterator[Store]:
+    """A store on each engine (SQLite file, PostgreSQL)."""
+    db = Store(database)
     yield db
     db.close()
 

@@ -18,6 +18,7 @@ from bot.storage.store import ago
 from bot.workflows.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, sweep
 from tests.reliability.test_outbox import wait_until
 from tests.slack_emulator import SlackEmulator
+from tests.sqlite_store import sqlite_db
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
 
@@ -73,7 +74,7 @@ def test_a_sweep_applies_the_retention_when_set(tmp_path: Path) -> None:
     with svc.store.transaction() as db:
         db.execute("update conversations set updated_at = ? where thread = '1.1'", [ago(31)])
     assert sweep(svc).conversations == 1
-    assert [r["thread"] for r in svc.store.db.table("conversations").rows] == ["2.2"]
+    assert [r["thread"] for r in sqlite_db(svc.store).table("conversations").rows] == ["2.2"]
 
 
 def test_a_failing_part_is_logged_and_the_others_still_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.slack.replies import SlackTurn, give_up, queue_replies, queue_turn, run_item
 from bot.storage.inbox import MAX_ATTEMPTS, Outcome
+from bot.storage.sqlite import select_rows
 from bot.workflows.conversation import ConversationKey
+from tests.sqlite_store import sqlite_db
 
 KEY = ConversationKey("slack", "T1", "C1", "100.1")
 
@@ -27,9 +30,13 @@ class Killed(BaseException):
     """Stands for SIGKILL: nothing after it runs, no `except Exception` sees it."""
 
 
-def services_at(path: Path) -> Services:
-    # One knowledge index for all the "processes" of a test (the data dir's parent); a database each.
-    return Services(Settings(advisor_db=path, advisor_data_dir=path.parent.parent))
+def services_at(path: Path, url: str | None = None) -> Services:
+    # One knowledge index for all the "processes" of a test (the data dir's parent); a database each (SQLite), or
+    # the PostgreSQL database at `url`.
+    settings = Settings(
+        advisor_db=path, advisor_data_dir=path.parent.parent, database_url=SecretStr(url) if url else None
+    )
+    return Services(settings)
 
 
 def turn(text: str, n: int) -> SlackTurn:
@@ -59,9 +66,9 @@ def kill_at(services: Services, n: int) -> Callable[[], bool]:
     original = store.transaction
     count = 0
 
-    def transaction() -> AbstractContextManager[sqlite_utils.Database]:
+    def transaction() -> AbstractContextManager[Any]:
         nonlocal count
-        if not store.db.conn.in_transaction:
+        if not sqlite_db(store).conn.in_transaction:
             count += 1
             if count == n:
                 raise Killed
@@ -77,7 +84,7 @@ def state(services: Services) -> dict[str, Any]:
     conv = store.find_conversation(str(KEY))
     assert conv is not None
     with store.transaction() as db:
-        rows = db.table("outbox").rows_where(order_by="id")
+        rows = select_rows(db, "select * from outbox order by id")
         outbox = [(r["kind"], json.loads(r["message"]).get("text")) for r in rows]
         recs = db.execute("select count(*) from recommendations where conversation_id = ?", [conv.id]).fetchone()[0]
     keep = ("state", "asked", "asked_steps", "expecting", "rounds", "turns", "version")
@@ -159,8 +166,9 @@ def test_a_turn_killed_between_any_two_writes_is_answered_exactly_once(tmp_path:
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    svc = services_at(tmp_path / "advisor.db")
+def services(tmp_path: Path, database: str) -> Iterator[Services]:
+    """Services on each engine."""
+    svc = services_at(tmp_path / "advisor.db", database if database.startswith("postgresql") else None)
     yield svc
     svc.store.close()
 
@@ -208,9 +216,9 @@ def test_a_failing_turn_changes_nothing_and_is_told(services: Services, monkeypa
 
 
 @pytest.mark.slow
-def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path) -> None:
-    path = tmp_path / "advisor.db"
-    services = services_at(path)
+def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path, database: str) -> None:
+    path, url = tmp_path / "advisor.db", database if database.startswith("postgresql") else None
+    services = services_at(path, url)
     queue_turn(services, turn("a chatbot for our docs", 1))
     for _ in range(MAX_ATTEMPTS):
         current = services
@@ -227,9 +235,40 @@ def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path) -> No
                 lambda outcomes: None,
             )
         current.store.close()
-        services = services_at(path)
+        services = services_at(path, url)
     assert resume(services) == 1
     assert services.store.find_conversation(str(KEY)) is None  # its partial effects were undone
     with services.store.transaction() as db:
-        rows = [(r["kind"], json.loads(r["message"])["text"]) for r in db.table("outbox").rows]
+        rows = [(r["kind"], json.loads(r["message"])["text"]) for r in select_rows(db, "select * from outbox")]
     assert rows == [("notice", msg.ERROR)] and services.inbox.unfinished() == []
+
+
+def test_resuming_leaves_fresh_turns_and_held_conversations_to_whoever_has_them(services: Services) -> None:
+    queue_turn(services, turn("a chatbot for our docs", 1))
+    inbox = services.inbox
+
+    def resume_after(seconds: float) -> int:
+        return inbox.resume(
+            lambda item: run_item(services, item),
+            lambda item: give_up(services, item),
+            lambda outcomes: queue_replies(services, outcomes),
+            older_than=seconds,
+        )
+
+    assert resume_after(60) == 0  # just received: the process that took it answers it
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with services.store.conversation_lock(str(KEY)):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert held.wait(10)
+    try:
+        assert resume(services) == 0  # someone is answering this conversation
+    finally:
+        release.set()
+        thread.join()
+    assert resume(services) == 1 and inbox.unfinished() == []

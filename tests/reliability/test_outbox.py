@@ -108,18 +108,22 @@ def test_a_later_message_never_overtakes_an_earlier_one_in_the_same_thread(outbo
     assert [p.id for _, p in sender.posted] == [other, first, second]
 
 
-def test_a_message_being_sent_when_the_process_died_is_looked_for(store: Store, sender: FakeSender) -> None:
-    outbox = Outbox(store, retry_base=0.01)
+def test_a_message_being_sent_when_the_process_died_is_looked_for(database: str, sender: FakeSender) -> None:
+    dead = Store(database)
+    outbox = Outbox(dead, retry_base=0.01)
     item = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None)
     claimed = outbox._claim(item)  # the dead process had claimed it and posted it; then it was killed
     assert claimed is not None
     sender.posted.append(("999.1", claimed))
+    dead.close()
+    store = Store(database)
     restarted = Outbox(store, retry_base=0.01)
     assert restarted.recover() == 1
     assert restarted.flush(sender) == 1
     assert sender.sends == 0 and sender.finds == 1
     row = restarted.get(item)
     assert row is not None and row["state"] == SENT and row["ts"] == "999.1"
+    store.close()
 
 
 @pytest.mark.slow

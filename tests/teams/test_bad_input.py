@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.services import Services
+from tests.sqlite_store import sqlite_db
 from tests.teams.harness import Chat, Connector, Teams, User, actions, http
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -22,7 +23,7 @@ TABLES = ("conversations", "turns", "intake_versions", "recommendations", "feedb
 
 
 def counts(services: Services) -> dict[str, int]:
-    db = services.store.db
+    db = sqlite_db(services.store)
     return {t: db.table(t).count for t in TABLES if db.table(t).exists()}
 
 

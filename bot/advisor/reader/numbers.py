@@ -300,11 +300,15 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
         return _scale_run(tokens, j, value)
     if nxt == "^" and j + 1 < len(tokens) and tokens[j + 1].kind == "num":  # "10^30": beyond any limit anyway
         exponent = min(float(tokens[j + 1].text.replace(",", "") or 0), 400.0)
+        # Capped, never infinite: later arithmetic on inf (inf * 0, inf - inf) gives NaN, which no field can hold.
         try:
-            return value**exponent, j + 2, False
+            return min(value**exponent, _BEYOND_ANY_LIMIT), j + 2, False
         except OverflowError:
-            return float("inf"), j + 2, False
+            return _BEYOND_ANY_LIMIT, j + 2, False
     return value, j, False
+
+
+_BEYOND_ANY_LIMIT = 1e30  # larger than any limit a field accepts
 
 
 def _scale_run(tokens: list[Token], j: int, value: float) -> tuple[float, int, bool]:

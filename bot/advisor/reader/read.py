@@ -30,20 +30,31 @@ LIMITS = {
     "budget_usd": MAX_BUDGET,
     "deadline_weeks": MAX_WEEKS,
     "latency_p95_ms": MAX_LATENCY_MS,
+    "reviewed_output_count": MAX_EXAMPLES,
 }
 NUMBER_FIELDS = frozenset(LIMITS)  # the fields the reader fills from numbers
 # The work budget per message: no real description has more words or numbers than this, and a hostile one must not
 # hold the interpreter for long (the reader runs on the server's threads). Beyond it, the rest is ignored and said.
 MAX_TOKENS = 2_500
 MAX_QUANTITIES = 60
-BOOLEAN_FIELDS = ("mission_critical", "regulated", "sensitive_data", "changes_often")
-FLAG_FIELDS = ("knowledge_gap", "behavior_gap", "has_fine_tuned_model")
+BOOLEAN_FIELDS = (
+    "mission_critical",
+    "regulated",
+    "sensitive_data",
+    "changes_often",
+    "self_hosting",
+    "reviewed_outputs",
+    "prompt_in_production",
+    "cost_pressure",
+)
+FLAG_FIELDS = ("knowledge_gap", "behavior_gap", "has_fine_tuned_model", "eu_personal_data")
 _NOUNS = {
     "labeled_examples": "labeled examples",
     "monthly_requests": "requests per month",
     "budget_usd": "your budget (USD)",
     "deadline_weeks": "weeks until it must be live",
     "latency_p95_ms": "response time (ms)",
+    "reviewed_output_count": "reviewed model outputs",
 }
 
 
@@ -92,6 +103,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     claims = {id(q): claims_for(tokens, q, message_words=words, others=quantities) for q in quantities}
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
     _numbers(r, quantities, claims, expecting)
+    _model_outputs(r)
     _no_labels(r)
     _dates(r, today)
     for name in BOOLEAN_FIELDS:
@@ -135,6 +147,8 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.used.update(range(q.start, q.end))
             continue
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is not None and claim.field == "labeled_examples" and _counts_outputs(r, claim):
+            claim = Claim("reviewed_output_count", claim.value, claim.strong, claim.start, claim.end)
         if claim is not None and claim.strong:
             if claim.per_unit:
                 claim = _multiplied(r, claim, quantities)
@@ -284,7 +298,7 @@ def _add_number(r: _Reading, claim: Claim, *, weak: bool = False) -> None:
         return
     if claim.field == "monthly_requests" and value < 1:
         return  # "one edit a year" is no workload
-    if claim.field in {"labeled_examples", "monthly_requests", "latency_p95_ms"}:
+    if claim.field in {"labeled_examples", "monthly_requests", "latency_p95_ms", "reviewed_output_count"}:
         value = max(1, round(value)) if claim.field == "latency_p95_ms" else round(value)
     elif claim.field == "deadline_weeks":
         value = round(value, 1)
@@ -300,6 +314,23 @@ def _quote_end(r: _Reading, start: int, end: int) -> int:
             break  # "9,000 tickets", not "9,000 tickets,"
         stop += 1
     return stop
+
+
+_OUTPUT_NOUNS = {"outputs", "output", "generations", "completions"}
+
+
+def _counts_outputs(r: _Reading, claim: Claim) -> bool:
+    """ "40k approved model outputs": a count of a model's reviewed outputs is training data for distillation, not
+    a count of labeled examples (it goes to `reviewed_output_count`)."""
+    end = _quote_end(r, claim.start, claim.end)
+    return bool({t.text for t in r.tokens[claim.start : end]} & _OUTPUT_NOUNS)
+
+
+def _model_outputs(r: _Reading) -> None:
+    """A count of reviewed outputs says that outputs exist."""
+    if r.has("reviewed_output_count"):
+        start, end = r.spans["reviewed_output_count"]
+        r.add("reviewed_outputs", True, start, end)
 
 
 def _no_labels(r: _Reading) -> None:
@@ -344,6 +375,7 @@ def _dates(r: _Reading, today: dt.date) -> None:
 
 
 _INDUSTRIES = (
+    ("medical devices", r"\b(?:medical devices?|diagnostic devices?|samd|fda[- ]cleared|fda[- ]approved|510\(k\))"),
     (
         "healthcare",
         r"\b(?:phi|hipaa|fda|patients?|clinical|medical|pathology|hospitals?|pharmacy|pharma|health ?care|"
