@@ -68,7 +68,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out."""
     for item in items:
-        if "pg_cluster" in getattr(item, "fixturenames", ()):
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database") == "postgres"
+        if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 

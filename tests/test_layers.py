@@ -33,7 +33,7 @@ PLATFORM_LIBS = ("slack_bolt", "slack_sdk", "microsoft_agents", "aiohttp", "wait
 IO_LIBS: tuple[str, ...] = (
     *PLATFORM_LIBS,
     *("sqlite3", "sqlite_utils", "openai", "langchain_core", "langchain_openai"),
-    *("httpx", "requests", "urllib", "http", "socket", "subprocess", "threading"),
+    *("httpx", "requests", "urllib.request", "http.client", "http.server", "socket", "subprocess", "threading"),
 )
 FORBIDDEN_LIBS: dict[str, tuple[str, ...]] = {
     "base": IO_LIBS,
@@ -125,10 +125,8 @@ def violation(imp: Import) -> str | None:
     if mine is None:
         return f"{where}, but {imp.module} is in no layer (add its package to LAYERS in tests/test_layers.py)"
     if not _within(imp.target, "bot"):
-        top = imp.target.split(".")[0]
-        if top in FORBIDDEN_LIBS.get(mine, ()):
-            return f"{where}: the {mine} layer must not use {top}"
-        return None
+        used = next((lib for lib in FORBIDDEN_LIBS.get(mine, ()) if _within(imp.target, lib)), None)
+        return f"{where}: the {mine} layer must not use {used}" if used else None
     theirs = layer_of(imp.target)
     if theirs is None:
         return f"{where}, which is in no layer"
@@ -171,6 +169,7 @@ PLANTED = [
     ("bot.services", "from bot.slack.app import build_app", "composition may not import adapters"),
     ("bot.storage.store", "from ..workflows import leads", "storage may not import workflows"),
     ("bot.advisor.tco", "import sqlite3", "the domain layer must not use sqlite3"),
+    ("bot.advisor.tco", "from urllib.request import urlopen", "the domain layer must not use urllib.request"),
     ("bot.workflows.leads", "from slack_sdk import WebClient", "the workflows layer must not use slack_sdk"),
     ("bot.gadgets", "import json", "bot.gadgets is in no layer"),
 ]
@@ -194,6 +193,7 @@ def test_a_wrong_way_import_is_reported_with_its_place(module: str, source: str,
         ("bot.knowledge.query", "from .index import FtsIndex"),
         ("bot.knowledge.ask", "from bot.llm.client import LlmClient"),
         ("bot.advisor.engine", "from bot.errors import InputError\nimport re"),
+        ("bot.config", "from urllib.parse import urlsplit"),
         ("bot.storage.store", "import sqlite_utils\nfrom bot.advisor.intake import Intake"),
     ],
 )
