@@ -40,6 +40,7 @@ TUNED: dict[str, Any] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("values", "regime"),
     [

@@ -58,6 +58,7 @@ def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
         quick_answer(field, "not-an-option")
 
 
+@pytest.mark.slow
 def test_commands(advisor: Advisor) -> None:
     advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
     now = advisor.handle(KEY, "U1", "recommend now")
@@ -216,6 +217,7 @@ CLAIMS = (
 )
 
 
+@pytest.mark.slow
 def test_a_new_project_starts_a_new_assessment_and_keeps_the_old_one(advisor: Advisor, fresh_store: Store) -> None:
     key = ConversationKey("slack", "T1", "D1", "dm")
     first = advisor.handle(key, "u", HR_BOT)

@@ -211,6 +211,7 @@ def _card_text(rec: Any) -> str:
     return text_card(rec, width=400) + json.dumps(to_dicts(card_blocks(rec, "C1")), ensure_ascii=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     volume=st.none() | st.integers(min_value=1_000, max_value=40_000_000),

@@ -58,6 +58,7 @@ def test_a_step_is_never_asked_twice() -> None:
     assert not {q.step for q in second} & set(steps)
 
 
+@pytest.mark.slow
 def test_asking_stops_when_every_open_question_is_exhausted() -> None:
     asked: list[str] = []
     steps: list[int] = []

@@ -132,6 +132,7 @@ def test_queued_work_and_given_up_replies_are_shown(monkeypatch: pytest.MonkeyPa
     assert "[warn] delivery: 1 repl(ies) to post, 1 given up, 0 turn(s) to answer" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("reply", "problem"),
     [
@@ -150,6 +151,7 @@ def test_a_model_without_tool_calling_is_reported(
     assert "extraction uses tool calling" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
@@ -178,6 +180,7 @@ def test_a_complete_or_managed_identity_teams_configuration_passes(monkeypatch: 
     assert "[ ok ] teams: client id 00000… with UserManagedIdentity auth" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "missing"),
     [

@@ -243,6 +243,7 @@ def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path, datab
     assert rows == [("notice", msg.ERROR)] and services.inbox.unfinished() == []
 
 
+@pytest.mark.slow
 def test_resuming_leaves_fresh_turns_and_held_conversations_to_whoever_has_them(services: Services) -> None:
     queue_turn(services, turn("a chatbot for our docs", 1))
     inbox = services.inbox

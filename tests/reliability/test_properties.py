@@ -98,6 +98,7 @@ def test_an_oversized_message_is_read_in_part_and_says_so(text: str) -> None:
     assert any(f"{MAX_TEXT:,}" in n for n in found.notes)
 
 
+@pytest.mark.slow
 @given(
     text=st.one_of(
         st.text(max_size=200),
@@ -155,6 +156,7 @@ def test_an_answered_question_message_stays_within_limits(data: st.DataObject, l
     assert not any(b.get("block_id") == f"q:{field}" for b in updated)
 
 
+@pytest.mark.slow
 @SAFE
 @given(
     volume=st.one_of(st.none(), st.integers(0, 10**12)),

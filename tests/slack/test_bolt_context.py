@@ -64,6 +64,7 @@ def adjust_submission(meta: str, *, installed_team: str | None) -> dict[str, Any
     return payload
 
 
+@pytest.mark.slow
 def test_an_adjustment_from_a_slack_connect_partner_counts_for_the_installing_workspace(
     served: tuple[AdvisorApp, Services],
 ) -> None:
@@ -80,6 +81,7 @@ def test_an_adjustment_from_a_slack_connect_partner_counts_for_the_installing_wo
     assert services.store.latest_intake(cid).values.labeled_examples == 500
 
 
+@pytest.mark.slow
 def test_an_adjustment_from_older_answers_is_refused_with_nothing_stored(served: tuple[AdvisorApp, Services]) -> None:
     app, services = served
     key = ConversationKey("slack", sr.TEAM_ID, "C1", "2.1")

@@ -94,6 +94,7 @@ def test_digest_of_500_assessments_is_truncated_with_counts(crowded: Store) -> N
     assert dumped[0]["type"] == "header" and "all time" in dumped[0]["text"]["text"]
 
 
+@pytest.mark.slow
 def test_digest_counts_and_pages_in_sql_as_the_full_list_would(crowded: Store) -> None:
     hidden = {"C0001", "C0002"}
     asked: list[str] = []

@@ -50,6 +50,7 @@ def rows(store: Store, table: str) -> int:
         return int(db.execute(f"select count(*) from [{table}]").fetchone()[0])
 
 
+@pytest.mark.slow
 def test_each_kind_of_turn_writes_in_one_transaction(store: Store) -> None:
     advisor = Advisor(store, today=TODAY)
     with counted_transactions(store) as begun:
