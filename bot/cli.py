@@ -135,6 +135,13 @@ def chat(today: dt.datetime | None) -> None:
                 click.echo(f"advisor> {terminal_text(note)}")
             click.echo(text_card(reply.recommendation))
             click.echo(f"  Assessment {reply.conversation_id} (for `ai-advisor summary {reply.conversation_id}`)")
+            chart = svc.settings.advisor_data_dir / "charts" / f"{reply.conversation_id}-{reply.recommendation_id}.png"
+            try:
+                chart.parent.mkdir(parents=True, exist_ok=True)
+                _write_chart(reply.recommendation.tco, chart)
+                click.echo(f"  Cost chart: {chart}")
+            except (OSError, click.ClickException) as exc:
+                click.echo(f"  (no cost chart: {getattr(exc, 'message', None) or exc})")
             click.echo('advisor> Ask "why?", correct an answer, or type quit.')
         else:
             shows_notes = reply.kind == "questions" and not reply.worded  # a round from its parts ends with them
@@ -239,6 +246,12 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
 @click.option("--list-models", is_flag=True, help="Print the price presets with their dates and sources.")
 @click.option("--explain", is_flag=True, help="Print every assumption with its value, source and date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+@click.option(
+    "--chart",
+    "chart_file",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    help="Also draw the cost chart (PNG): cost per approach against monthly volume, crossover marked.",
+)
 @friendly_errors
 def tco_cmd(
     monthly_requests: int | None,
@@ -254,6 +267,7 @@ def tco_cmd(
     list_models: bool,
     explain: bool,
     as_json: bool,
+    chart_file: Path | None,
 ) -> None:
     """3-year cost of prompting, fine-tuning and hybrid (and self-hosted and distillation shapes), and the crossover.
 
@@ -290,6 +304,8 @@ def tco_cmd(
         assumptions=assumptions,
         profile=profile,
     )
+    if chart_file is not None:
+        _write_chart(est, chart_file)
     if as_json:
         click.echo(est.model_dump_json(indent=2))
         return
@@ -315,6 +331,8 @@ def tco_cmd(
     for note in est.notes:
         if note != statement:  # the estimate's notes end with the same statement
             click.echo(f"note: {note}")
+    if chart_file is not None:
+        click.echo(f"Chart: {chart_file}", err=as_json)
 
 
 def _print_models(as_json: bool) -> None:
@@ -330,6 +348,16 @@ def _print_models(as_json: bool) -> None:
         click.echo(f"{row.name:<14} {row.kind:<12} {row.as_of:<8} {row.prices}")
         click.echo(f"{'':<36}fine-tuning: {row.fine_tuning}")
         click.echo(f"{'':<36}source: {row.source}" + (f" {row.url}" if row.url else ""))
+
+
+def _write_chart(est: Any, path: Path) -> None:
+    """Draw the estimate's cost chart to `path` (a clean error when it can't be written)."""
+    from bot.advisor.chart import render_png
+
+    try:
+        path.write_bytes(render_png(est))
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write the chart to {path}: {exc.strerror or exc}") from None
 
 
 def _print_assumptions(assumptions: TcoAssumptions, as_json: bool) -> None:
@@ -518,12 +546,19 @@ def _serve_slack(svc: Services, socket_mode: bool, host: str, port: int, health_
 @main.command()
 @click.option("--url", help="Your public base URL or request URL, e.g. https://advisor.example.com")
 @click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode: no request URLs needed.")
+@click.option(
+    "--least-privilege",
+    is_flag=True,
+    help="Mentions, DMs and the assistant panel only: no *:history scopes for channels, no channel message events "
+    "(set ADVISOR_SLACK_LEAST_PRIVILEGE=true too).",
+)
 @friendly_errors
-def manifest(url: str | None, socket_mode: bool) -> None:
+def manifest(url: str | None, socket_mode: bool, least_privilege: bool) -> None:
     """Print the Slack app manifest for "Create app from manifest"."""
     from bot.slack.manifest import manifest as build_manifest
 
-    click.echo(json.dumps(build_manifest(url, socket_mode=socket_mode), indent=2, ensure_ascii=False))
+    data = build_manifest(url, socket_mode=socket_mode, least_privilege=least_privilege)
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @main.command()
@@ -567,6 +602,25 @@ def summary(conversation_id: str, as_json: bool) -> None:
     svc = services()
     result = build_summary(svc.store, conversation_id, llm=svc.llm)
     click.echo(result.model_dump_json(indent=2) if as_json else strip_controls(summary_text(result)))
+
+
+@main.command()
+@click.argument("conversation_id")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+@friendly_errors
+def record(conversation_id: str, output: Path | None) -> None:
+    """A decision record (Markdown ADR) of one assessment: context, options with 3-year cost, decision, sources."""
+    from bot.workflows.record import decision_record
+
+    text = decision_record(services().store, conversation_id)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote the decision record of {conversation_id} to {output}", err=True)
 
 
 @main.command()

@@ -155,6 +155,16 @@ class Settings(BaseSettings):
     )
     advisor_log_level: str = Field(default="INFO", description="DEBUG also logs user text; INFO, WARNING, ERROR.")
     advisor_slack_timeout: int = Field(default=15, ge=1, le=120, description="Seconds per Slack Web API call.")
+    advisor_slack_least_privilege: bool = Field(
+        default=False,
+        description="Installed from `ai-advisor manifest --least-privilege`: thread replies need a mention.",
+    )
+    advisor_slack_charts: bool = Field(
+        default=True, description="Upload a cost chart (PNG) into the thread with each new card version."
+    )
+    advisor_slack_streaming: bool = Field(
+        default=True, description="Stream prose answers (chat.startStream); off: post them as one message."
+    )
     advisor_outbox_retry_base: float = Field(
         default=1.0, gt=0, le=60, description="First retry delay (seconds) of an unsent reply; it doubles each time."
     )

@@ -99,11 +99,11 @@ def check_tokens(services: Services) -> list[Check]:
     return out
 
 
-def required_scopes() -> list[str]:
-    """The bot scopes the app's manifest asks for."""
+def required_scopes(least_privilege: bool = False) -> list[str]:
+    """The bot scopes the app's manifest asks for (in least-privilege mode: that manifest's)."""
     from bot.slack.manifest import manifest
 
-    return list(manifest()["oauth_config"]["scopes"]["bot"])
+    return list(manifest(least_privilege=least_privilege)["oauth_config"]["scopes"]["bot"])
 
 
 def check_auth(services: Services) -> Check | None:
@@ -137,14 +137,15 @@ def check_auth(services: Services) -> Check | None:
     who = f"workspace {resp.get('team')!r}, bot <@{resp.get('user_id')}>"
     if raw is None:
         return Check("slack auth", True, f"{who}; Slack did not report scopes", warn=True)
-    missing = [x for x in required_scopes() if x not in granted]
+    needed = required_scopes(s.advisor_slack_least_privilege)
+    missing = [x for x in needed if x not in granted]
     if missing:
         return fail(
             "slack scopes",
             f"{who}; missing scopes: {', '.join(missing)}",
             "add them under OAuth & Permissions (or recreate from `ai-advisor manifest`) and reinstall",
         )
-    return Check("slack auth", True, f"{who}; all {len(required_scopes())} scopes granted")
+    return Check("slack auth", True, f"{who}; all {len(needed)} scopes granted")
 
 
 def check_teams(services: Services) -> Check:

@@ -31,6 +31,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "channels:read",
     "chat:write",
     "commands",
+    "files:write",
     "groups:history",
     "groups:read",
     "im:history",
@@ -41,7 +42,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
 )
 WEBHOOK_METHOD = "webhook"
 
-_JSON_FORM_FIELDS = frozenset({"attachments", "blocks", "metadata", "view", "unfurls"})
+_JSON_FORM_FIELDS = frozenset({"attachments", "blocks", "metadata", "view", "unfurls", "files", "prompts"})
 _MAX_MESSAGE_BLOCKS = 50
 _MAX_VIEW_BLOCKS = 100
 _MAX_TEXT = 40_000
@@ -208,6 +209,15 @@ def _paginate(items: Sequence[Any], params: Params, default_limit: int) -> tuple
     return list(items[offset:end]), next_cursor
 
 
+def _streamed_text(params: Params) -> str:
+    """The text a stream call adds: `markdown_text`, then its `markdown_text` chunks (slack_sdk's ChatStream)."""
+    chunks = params.get("chunks") or []
+    if not isinstance(chunks, list) or not all(isinstance(c, dict) for c in chunks):
+        raise _SlackError("invalid_chunks")
+    text = str(params.get("markdown_text") or "")
+    return text + "".join(str(c.get("text") or "") for c in chunks if c.get("type") == "markdown_text")
+
+
 def _parse_body(content_type: str, body: bytes) -> Params:
     if not body:
         return {}
@@ -282,7 +292,7 @@ class SlackEmulator:
     channels given to :meth:`set_channel`. Faulted calls never change state, except :meth:`Fault.delay`.
     """
 
-    def __init__(self, *, scopes: Sequence[str] = DEFAULT_SCOPES) -> None:
+    def __init__(self, *, scopes: Sequence[str] = DEFAULT_SCOPES, streaming: bool = False) -> None:
         self.scopes = tuple(scopes)
         self._cond = threading.Condition(threading.RLock())
         self._stopping = threading.Event()
@@ -299,6 +309,11 @@ class SlackEmulator:
         self._fault_rate: _FaultRate | None = None
         self._ts_counter = 0
         self._view_counter = 0
+        self._file_counter = 0
+        self._uploads: dict[str, Params] = {}  # file id -> {"filename", "length", "content" (once uploaded)}
+        # Off by default, as in a workspace without AI streaming: chat.startStream answers `unknown_method` and the
+        # app posts the answer as one message (the fallback every other test then exercises).
+        self.streaming_enabled = streaming
         self._handlers: dict[str, Callable[[Params], Params]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -308,6 +323,13 @@ class SlackEmulator:
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
             "assistant.threads.setStatus": self._assistant_set_status,
+            "assistant.threads.setSuggestedPrompts": self._assistant_set_suggested_prompts,
+            "assistant.threads.setTitle": self._assistant_set_title,
+            "chat.startStream": self._chat_start_stream,
+            "chat.appendStream": self._chat_append_stream,
+            "chat.stopStream": self._chat_stop_stream,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -476,6 +498,7 @@ class SlackEmulator:
             self._reactions.clear()
             self._views.clear()
             self._home_views.clear()
+            self._uploads.clear()
             self._queued.clear()
             self._fault_rate = None
 
@@ -495,6 +518,8 @@ class SlackEmulator:
             method = split.path[len("/api/") :]
         elif split.path.startswith("/hooks/"):
             method = WEBHOOK_METHOD
+        elif split.path.startswith("/upload/"):
+            return self._receive_upload(split.path[len("/upload/") :], headers, body)
         else:
             return _json_reply(404, {"ok": False, "error": "not_found"})
         params: Params = dict(parse_qsl(split.query, keep_blank_values=True))
@@ -516,6 +541,39 @@ class SlackEmulator:
             delay = fault.seconds if fault is not None else 0.0
             reply = self._answer(method, params, delay)
             return self._record(method, params, headers, fault.kind if fault else None, reply)
+
+    def _receive_upload(self, file_id: str, headers: dict[str, str], body: bytes) -> _Reply:
+        """The upload URL from files.getUploadURLExternal: takes the bytes (raw or multipart) once per file."""
+        with self._cond:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return _Reply(404, b"not found", {"Content-Type": "text/plain"})
+            content = body
+            content_type = headers.get("content-type", "")
+            if content_type.startswith("multipart/form-data"):
+                boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
+                for part in body.split(b"--" + boundary):
+                    head, sep, data = part.partition(b"\r\n\r\n")
+                    if sep and b"filename=" in head:
+                        content = data[:-2] if data.endswith(b"\r\n") else data
+                        break
+            upload["content"] = content
+            params = {"file_id": file_id, "bytes": len(content)}
+            self._calls.append(Call("upload", params, headers, time.time(), response={"ok": True}))
+            self._cond.notify_all()
+            return _Reply(200, b"OK - " + str(len(content)).encode(), {"Content-Type": "text/plain"})
+
+    def uploaded(self, file_id: str) -> bytes | None:
+        """The bytes uploaded for a file, if any."""
+        with self._cond:
+            upload = self._uploads.get(file_id)
+            return None if upload is None else upload.get("content")
+
+    def message(self, channel: str, ts: str) -> Params | None:
+        """A stored message as it is now (text, blocks, metadata, streaming state)."""
+        with self._cond:
+            found = self._messages.get(channel, {}).get(ts)
+            return None if found is None else dict(found)
 
     def _record(
         self, method: str, params: Params, headers: dict[str, str], faulted: str | None, reply: _Reply
@@ -671,6 +729,7 @@ class SlackEmulator:
         if message.get("user") != BOT_USER_ID:
             raise _SlackError("cant_update_message")
         message.update(self._message_content(params, required=False))
+        message["streaming"] = False  # the fallback for a stream that broke off: the update finishes it
         message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
         return {"channel": channel, "ts": ts, "text": message.get("text", ""), "message": dict(message)}
 
@@ -718,6 +777,116 @@ class SlackEmulator:
         if params.get("status") is None:
             raise _SlackError("invalid_arguments")
         return {}
+
+    def _assistant_set_suggested_prompts(self, params: Params) -> Params:
+        _require(params, "channel_id", "channel_not_found")
+        _require(params, "thread_ts", "invalid_arguments")
+        prompts = params.get("prompts")
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:
+            raise _SlackError("invalid_arguments")
+        if not all(isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
+            raise _SlackError("invalid_arguments")
+        return {}
+
+    def _assistant_set_title(self, params: Params) -> Params:
+        _require(params, "channel_id", "channel_not_found")
+        _require(params, "thread_ts", "invalid_arguments")
+        _require(params, "title", "invalid_arguments")
+        return {}
+
+    def _chat_start_stream(self, params: Params) -> Params:
+        if not self.streaming_enabled:
+            raise _SlackError("unknown_method")
+        channel = _require(params, "channel", "channel_not_found")
+        thread_ts = _require(params, "thread_ts", "invalid_arguments")
+        if not channel.startswith("D") and not (params.get("recipient_user_id") and params.get("recipient_team_id")):
+            raise _SlackError("missing_recipient_user_id")  # required outside DMs
+        message: Params = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": self._next_ts(),
+            "thread_ts": thread_ts,
+            "text": _streamed_text(params),
+            "streaming": True,
+        }
+        self._store_message(channel, message)
+        return {"channel": channel, "ts": message["ts"]}
+
+    def _streaming_message(self, params: Params) -> Params:
+        channel = _require(params, "channel", "channel_not_found")
+        ts = _require(params, "ts", "message_not_found")
+        message = self._messages.get(channel, {}).get(ts)
+        if message is None:
+            raise _SlackError("message_not_found")
+        if not message.get("streaming"):
+            raise _SlackError("message_not_in_streaming_state")
+        return message
+
+    def _chat_append_stream(self, params: Params) -> Params:
+        message = self._streaming_message(params)
+        message["text"] += _streamed_text(params)
+        return {"channel": params["channel"], "ts": message["ts"]}
+
+    def _chat_stop_stream(self, params: Params) -> Params:
+        message = self._streaming_message(params)
+        message["text"] += _streamed_text(params)
+        _validate_metadata(params.get("metadata"))
+        for key in ("blocks", "metadata"):
+            if params.get(key) is not None:
+                message[key] = params[key]
+        message["streaming"] = False
+        return {"channel": params["channel"], "ts": message["ts"], "message": dict(message)}
+
+    def _files_get_upload_url(self, params: Params) -> Params:
+        filename = _require(params, "filename", "invalid_arguments")
+        try:
+            length = int(_require(params, "length", "invalid_arguments"))
+        except ValueError:
+            raise _SlackError("invalid_arguments") from None
+        self._file_counter += 1
+        file_id = f"F{self._file_counter:010d}"
+        self._uploads[file_id] = {"filename": filename, "length": length, "alt_txt": params.get("alt_txt")}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, params: Params) -> Params:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise _SlackError("invalid_arguments") from None
+        if not isinstance(files, list) or not files:
+            raise _SlackError("invalid_arguments")
+        out = []
+        for entry in files:
+            upload = self._uploads.get(str(entry.get("id") if isinstance(entry, dict) else ""))
+            if upload is None or upload.get("content") is None:
+                raise _SlackError("file_not_found")
+            if len(upload["content"]) != upload["length"]:
+                raise _SlackError("file_upload_size_mismatch")
+            upload["title"] = entry.get("title")
+            upload["shared"] = {"channel": params.get("channel_id"), "thread_ts": params.get("thread_ts")}
+            out.append(
+                {"id": entry["id"], "title": entry.get("title") or upload["filename"], "name": upload["filename"]}
+            )
+        channel = params.get("channel_id")
+        if channel:
+            message: Params = {
+                "type": "message",
+                "subtype": "file_share",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "ts": self._next_ts(),
+                "text": str(params.get("initial_comment") or ""),
+                "files": out,
+            }
+            if params.get("thread_ts"):
+                message["thread_ts"] = str(params["thread_ts"])
+            self._store_message(str(channel), message)
+        return {"files": out}
 
     def _views_open(self, params: Params) -> Params:
         _require(params, "trigger_id", "invalid_trigger_id")

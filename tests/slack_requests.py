@@ -142,6 +142,29 @@ def message(
     return event
 
 
+def assistant_thread_started(
+    *, user: str = "U123", channel: str = "D123", thread_ts: str | None = None, context_channel: str | None = None
+) -> dict[str, Any]:
+    """An ``assistant_thread_started`` event (the user opened a new thread in the assistant panel)."""
+    thread_ts = thread_ts or new_ts()
+    context: dict[str, Any] = {"team_id": TEAM_ID, "enterprise_id": None}
+    if context_channel:
+        context["channel_id"] = context_channel
+    return {
+        "type": "assistant_thread_started",
+        "assistant_thread": {"user_id": user, "context": context, "channel_id": channel, "thread_ts": thread_ts},
+        "event_ts": new_ts(),
+    }
+
+
+def assistant_thread_context_changed(
+    *, user: str = "U123", channel: str = "D123", thread_ts: str, context_channel: str
+) -> dict[str, Any]:
+    """An ``assistant_thread_context_changed`` event (the user switched channels with the panel open)."""
+    event = assistant_thread_started(user=user, channel=channel, thread_ts=thread_ts, context_channel=context_channel)
+    return {**event, "type": "assistant_thread_context_changed"}
+
+
 # Slash commands and interactivity
 
 

@@ -27,6 +27,7 @@ HEAVY = (
     "msal",
     "httpx",
     "requests",
+    "matplotlib",
 )
 # Not needed to parse arguments or print help either.
 FOR_COMMANDS = (

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot import metrics
 from bot.errors import InputError
 from bot.services import Services
-from bot.slack import listeners
+from bot.slack import assistant, listeners
 from bot.slack.access import slack_leads
 from bot.slack.delivery import SlackSender
 from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
@@ -91,7 +91,8 @@ class AdvisorApp(App):
         if self.worker is not None:
             return
         client = web_client(self.services, retries=False)
-        self.worker = OutboxWorker(self.services.outbox, SlackSender(client)).start()
+        outbox = self.services.outbox
+        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
         if self.services.store.shared:
@@ -171,5 +172,8 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     app.use(route_conversations(services))
     app.use(dedupe(services))
     # One leads' workflow per app: ADVISOR_LEADS plus the ADVISOR_LEADS_GROUP members (looked up, cached briefly).
-    listeners.register(app, services, slack_leads(services, app.client))
+    team = slack_leads(services, app.client)
+    # The assistant panel: after routing and dedupe, so its turns are in the inbox like any other.
+    app.assistant(assistant.build(services, team, app.ack_gate.wait_for_acks))
+    listeners.register(app, services, team)
     return app

@@ -153,6 +153,7 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
                 button(msg.CARD_ADJUST, "adjust", conversation_id, style="primary"),
                 button("👍", "feedback:up", conversation_id),
                 button("👎", "feedback:down", conversation_id),
+                button(msg.CARD_RECORD, "record", conversation_id),
             ],
         )
     )

@@ -7,6 +7,7 @@ instead, with backoff, and looks for the message (by the `outbox_id` in its meta
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import logging
 import socket
@@ -19,6 +20,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
+from bot.slack.charts import CHART, upload_chart
+from bot.slack.records import RECORD, upload_record
+from bot.slack.streaming import STREAM_KEY, RecordStream, send_streamed
 from bot.storage.outbox import DeliveryError, OutboxItem
 
 log = logging.getLogger(__name__)
@@ -86,27 +90,59 @@ def with_outbox_id(metadata: dict[str, Any] | None, uid: str, conversation_id: s
     return {"event_type": meta["event_type"], "event_payload": payload}
 
 
-class SlackSender:
-    """Posts outbox messages with one Web API call per attempt."""
+def _shares_upload(message: dict[str, Any], uid: str) -> bool:
+    """Whether a message in the thread shares a file an outbox item uploaded (their names carry its uid)."""
+    return any(isinstance(f, dict) and uid in str(f.get("name") or "") for f in message.get("files") or [])
 
-    def __init__(self, client: WebClient) -> None:
+
+def _tagged(item: OutboxItem) -> dict[str, Any]:
+    """The message with metadata (an update only replaces metadata it is given): the outbox tag must be on it."""
+    return {
+        **item.message,
+        "metadata": item.message.get("metadata") or {"event_type": MESSAGE_EVENT, "event_payload": {}},
+    }
+
+
+class SlackSender:
+    """Posts outbox messages with one Web API call per attempt (a streamed answer: one stream)."""
+
+    def __init__(self, client: WebClient, record_stream: RecordStream | None = None) -> None:
         self.client = client
+        self.record_stream = record_stream  # the outbox's: where a streamed message started
 
     def send(self, item: OutboxItem) -> str:
         """Post (or update) the message; return its ts."""
+        if item.op == "update":
+            return self._update(item)
+        if item.kind in (CHART, RECORD):
+            try:
+                return (upload_chart if item.kind == CHART else upload_record)(self.client, item)
+            except Exception as exc:
+                raise classify(exc) from exc
+        if item.message.get(STREAM_KEY) and item.thread_ts and self.record_stream is not None:
+            metadata = with_outbox_id(item.message.get("metadata"), item.uid, item.conversation_id)
+            return send_streamed(self.client, item, metadata, self._post, self._finish, self.record_stream)
+        return self._post(item)
+
+    def _update(self, item: OutboxItem) -> str:
+        message = item.message
+        # A card's metadata (approach, confidence) changes with it; other updates keep theirs.
+        metadata = message.get("metadata")
+        try:
+            self.client.chat_update(
+                channel=item.channel,
+                ts=str(item.target_ts),
+                text=message.get("text") or "",
+                blocks=message.get("blocks"),
+                metadata=with_outbox_id(metadata, item.uid, item.conversation_id) if metadata else None,
+            )
+        except Exception as exc:
+            raise classify(exc) from exc
+        return str(item.target_ts)
+
+    def _post(self, item: OutboxItem) -> str:
         message = item.message
         try:
-            if item.op == "update":
-                # A card's metadata (approach, confidence) changes with it; other updates keep theirs.
-                metadata = message.get("metadata")
-                self.client.chat_update(
-                    channel=item.channel,
-                    ts=str(item.target_ts),
-                    text=message.get("text") or "",
-                    blocks=message.get("blocks"),
-                    metadata=with_outbox_id(metadata, item.uid, item.conversation_id) if metadata else None,
-                )
-                return str(item.target_ts)
             resp = self.client.chat_postMessage(
                 channel=item.channel,
                 thread_ts=item.thread_ts,
@@ -117,6 +153,14 @@ class SlackSender:
         except Exception as exc:
             raise classify(exc) from exc
         return str(resp["ts"])
+
+    def _finish(self, item: OutboxItem, ts: str) -> str:
+        """Complete a message whose stream broke off: the whole answer, tagged, in place of what got through."""
+        try:
+            self.client.chat_stopStream(channel=item.channel, ts=ts)
+        except Exception as exc:  # already stopped, or expired: the update below finishes it either way
+            log.debug("stream %s not stopped: %s", ts, type(exc).__name__)
+        return self._update(dataclasses.replace(item, op="update", target_ts=ts, message=_tagged(item)))
 
     def find(self, item: OutboxItem) -> str | None:
         """The ts of the message if an earlier attempt posted it (looked up in its thread, or recent history)."""
@@ -141,7 +185,7 @@ class SlackSender:
                 return None
             for message in resp.get("messages") or []:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("outbox_id") == item.uid:
+                if payload.get("outbox_id") == item.uid or _shares_upload(message, item.uid):
                     return str(message["ts"])
             cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
@@ -152,6 +196,6 @@ class SlackSender:
         """Tell the thread that a reply (or a card update) could not be delivered (never silence). Other updates
         (an answered question's buttons, a summary's status) are not worth a message: the thread already shows
         what happened."""
-        if item.op == "update" and item.kind != "recommendation":
-            return None
+        if (item.op == "update" and item.kind != "recommendation") or item.kind == CHART:
+            return None  # a chart's numbers are on the card (and in its alt text) anyway
         return {"text": bk.clip(bk.escape(msg.ERROR_SLACK.format(error=error)), bk.MESSAGE_TEXT_MAX)}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import NotFoundError
+from bot.slack.least_privilege import restrict
 
 _HERE = Path(__file__).resolve().parent
 
@@ -19,10 +20,13 @@ def manifest_path() -> Path:
     raise NotFoundError("cannot find slack/manifest.json")
 
 
-def manifest(url: str | None = None, *, socket_mode: bool = False) -> dict[str, Any]:
+def manifest(url: str | None = None, *, socket_mode: bool = False, least_privilege: bool = False) -> dict[str, Any]:
     """The manifest for "Create app from manifest": request URLs set to `url` (its /slack/events is added
-    when missing), or no URLs and Socket Mode on."""
+    when missing), or no URLs and Socket Mode on; `least_privilege`: mentions, DMs and the assistant panel only
+    (no `*:history` scopes for channels, no channel message events)."""
     data: dict[str, Any] = json.loads(manifest_path().read_text(encoding="utf-8"))
+    if least_privilege:
+        restrict(data)
     settings, commands = data["settings"], data["features"]["slash_commands"]
     if socket_mode:
         settings["socket_mode_enabled"] = True

@@ -26,7 +26,10 @@ from bot.errors import AdvisorError, InputError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
+from bot.slack.charts import CHART, chart_outgoing
 from bot.slack.delivery import SlackSender, no_retry
+from bot.slack.least_privilege import with_mention_hint
+from bot.slack.streaming import streamable
 from bot.storage.inbox import Outcome
 from bot.storage.outbox import NOTICE
 from bot.storage.store import Conversation
@@ -150,6 +153,12 @@ def render(reply: Reply) -> Outgoing:
     return Outgoing(kind, {"text": bk.clip(bk.escape(reply.text), bk.MESSAGE_TEXT_MAX), "blocks": bk.to_dicts(blocks)})
 
 
+def chart_for(services: Services, reply: Reply) -> list[Outgoing]:
+    """The cost chart upload that goes with a new card version (none for other replies, or with charts off)."""
+    message = chart_outgoing(reply) if services.settings.advisor_slack_charts else None
+    return [] if message is None else [Outgoing(CHART, message)]
+
+
 def card_update(reply: Reply) -> Outgoing:
     """A recommendation as an update of the conversation's card: the outbox finds the card when it sends the
     update (after any card post queued before it), and posts it as the card when there is none."""
@@ -180,7 +189,9 @@ def queue(
 
 def deliver(services: Services, client: WebClient, channel: str, thread_ts: str | None) -> int:
     """Post what is due in the thread now, in order; anything that fails is left to the outbox worker."""
-    return services.outbox.flush(SlackSender(no_retry(client)), channel=channel, thread_ts=thread_ts)
+    sender = SlackSender(no_retry(client), services.outbox.record_stream)
+    # Charts are drawn by the outbox worker: drawing one here would hold up the next turns.
+    return services.outbox.flush(sender, channel=channel, thread_ts=thread_ts, defer=frozenset({CHART}))
 
 
 def post_reply(services: Services, client: WebClient, channel: str, thread_ts: str | None, reply: Reply) -> str:
@@ -299,7 +310,7 @@ def resume(services: Services, client: WebClient, *, older_than: float = 0.0) ->
         lambda outcomes: queue_replies(services, outcomes),
         older_than=older_than,
     )
-    services.outbox.flush(SlackSender(no_retry(client)))
+    services.outbox.flush(SlackSender(no_retry(client), services.outbox.record_stream))
     return answered
 
 
@@ -311,7 +322,7 @@ def coherent(replies: list[Addressed]) -> list[Addressed]:
         later = {r.outgoing.kind for r in replies[i + 1 :] if r.conversation_id == reply.conversation_id}
         kind = reply.outgoing.kind
         if (kind == "questions" and later & {"questions", "recommendation"}) or (
-            kind == "recommendation" and "recommendation" in later
+            kind in ("recommendation", CHART) and kind in later
         ):
             continue
         kept.append(reply)
@@ -358,13 +369,21 @@ def run_item(services: Services, item: dict[str, Any]) -> Outcome:
         if item["kind"] == "answer":
             chosen = _stored_answer(p)
             reply = services.advisor.take_quick_answer(p["conversation_id"], p["user"], chosen)
-            outgoing = [*_answered_update(p, chosen), render(reply)]
+            if services.settings.advisor_slack_least_privilege:
+                reply = with_mention_hint(reply, channel)
+            outgoing = [*_answered_update(p, chosen), render(reply), *chart_for(services, reply)]
         elif p["key"]["thread"] == TOP_LEVEL:  # a DM message that belongs to no assessment (middleware routes)
             reply = services.advisor.answer_outside(p["text"])
             outgoing = [render(reply)]
+            if services.settings.advisor_slack_streaming:  # a knowledge answer, streamed where there is a thread
+                outgoing = [streamable(o, str(p["user"]), str(p["key"]["team"])) for o in outgoing]
         else:
             reply = services.advisor.handle(ConversationKey(**p["key"]), p["user"], p["text"])
-            outgoing = [render(reply)]
+            if services.settings.advisor_slack_least_privilege:  # follow-ups in a channel thread need a mention
+                reply = with_mention_hint(reply, channel)
+            outgoing = [render(reply), *chart_for(services, reply)]
+            if services.settings.advisor_slack_streaming:  # prose is streamed to the one who asked
+                outgoing = [streamable(o, str(p["user"]), str(p["key"]["team"])) for o in outgoing]
         conversation_id, outcome = reply.conversation_id, reply.kind
     except AdvisorError as exc:
         outgoing, outcome, restore = [notice(msg.ERROR_INPUT.format(error=exc))], "rejected", True

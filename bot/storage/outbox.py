@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 NOTICE = "notice"  # the kind of a message that tells the user another message could not be delivered
 KEPT_KINDS = frozenset({"questions", "answered"})  # kinds whose message stays stored once sent
+# Attachments (a chart to draw and upload) wait for the messages before them, but never hold up the ones after.
+UNORDERED_KINDS = ("chart",)
 
 
 class DeliveryError(Exception):
@@ -68,6 +70,7 @@ class OutboxItem:
     attempts: int  # including the one in progress
     unsure: bool  # an earlier attempt may have been accepted
     created_at: float  # epoch seconds
+    stream_ts: str | None = None  # a streamed post: the message an earlier attempt started streaming
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OutboxItem:
@@ -86,6 +89,7 @@ class OutboxItem:
             attempts=int(row["attempts"]),
             unsure=bool(row["unsure"]),
             created_at=created,
+            stream_ts=row.get("stream_ts") or None,
         )
 
 
@@ -200,6 +204,12 @@ class Outbox:
             "latest": json.loads(latest[0]["message"]) if latest else original,
         }
 
+    def record_stream(self, item_id: int, ts: str) -> None:
+        """Remember that a message started streaming at `ts` (committed at once): a retry after the stream broke
+        off finishes that message instead of posting a second copy."""
+        with self.store.transaction() as db:
+            db.execute("update outbox set stream_ts = ? where id = ?", [ts, item_id])
+
     def posting(self, conversation_id: str, kind: str) -> bool:
         """Whether a post of `kind` for the conversation is still on its way (its ts not recorded yet)."""
         with self.store.transaction() as db:
@@ -281,8 +291,9 @@ class Outbox:
                 return None
             row = rows[0]
             earlier = db.execute(
-                "select 1 from outbox where channel = ? and thread_ts = ? and id < ? and state in (?, ?) limit 1",
-                [row["channel"], row["thread_ts"], item_id, PENDING, SENDING],
+                "select 1 from outbox where channel = ? and thread_ts = ? and id < ? and state in (?, ?) "
+                f"and kind not in ({', '.join('?' * len(UNORDERED_KINDS))}) limit 1",
+                [row["channel"], row["thread_ts"], item_id, PENDING, SENDING, *UNORDERED_KINDS],
             ).fetchone()
             if earlier:
                 return None
@@ -424,26 +435,44 @@ class Outbox:
             return [int(r[0]) for r in db.execute(sql, [*params, limit])]
 
     def flush(
-        self, sender: Sender, *, channel: str | None = None, thread_ts: str | None = None, limit: int = 100
+        self,
+        sender: Sender,
+        *,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        limit: int = 100,
+        defer: frozenset[str] = frozenset(),
     ) -> int:
         """Deliver due messages (of one thread, or all) in order until none is claimable; returns how many.
 
-        A message that fails is not tried again within the same call (its retry is the worker's).
+        A message that fails is not tried again within the same call (its retry is the worker's). Messages of the
+        `defer` kinds (slow to send, e.g. a chart to draw) are left to the worker, which is woken for them.
         """
         delivered = 0
         tried: set[int] = set()
+        deferred = False
         for _ in range(limit):
             progressed = False
             for item_id in self.due(channel, thread_ts, limit):
                 if item_id in tried:
                     continue
                 tried.add(item_id)
+                if defer and self._kind(item_id) in defer:
+                    deferred = True
+                    continue
                 if self.deliver(item_id, sender):
                     delivered += 1
                     progressed = True
             if not progressed:
                 break
+        if deferred:
+            self._wake()
         return delivered
+
+    def _kind(self, item_id: int) -> str | None:
+        with self.store.reading() as db:
+            row = db.execute("select kind from outbox where id = ?", [item_id]).fetchone()
+        return str(row[0]) if row else None
 
 
 def _ms(started: float) -> float:

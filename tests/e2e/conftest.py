@@ -66,6 +66,8 @@ class Server:
             SLACK_API_URL=self.emulator.url,
             ADVISOR_DATA_DIR=str(self.data_dir),
             ADVISOR_LOG_LEVEL="INFO",
+            # Drawing a chart per card costs CPU on a shared machine; test_slack_chart.py turns it on.
+            ADVISOR_SLACK_CHARTS="false",
         )
         env.update(self.extra_env)
         self.data_dir.mkdir(parents=True, exist_ok=True)

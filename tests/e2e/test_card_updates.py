@@ -80,4 +80,5 @@ def test_adjust_while_chat_update_fails_and_the_process_dies_updates_the_card_on
     assert len(ids) == len(set(ids)) == 2  # the card and the note, each posted once
     with sqlite3.connect(server.data_dir / "advisor.db") as db:
         assert db.execute("select ts from cards where conversation_id = ?", [cid]).fetchall() == [(card_ts,)]
-        assert db.execute("select state, count(*) from outbox group by state").fetchall() == [("sent", 3)]
+        sql = "select state, count(*) from outbox where kind != 'chart' group by state"  # charts: test_slack_chart
+        assert db.execute(sql).fetchall() == [("sent", 3)]

@@ -54,7 +54,7 @@ def test_full_description_gets_one_card_in_the_thread(server: Server, slack: Sla
     kinds = [b["type"] for b in card.params["blocks"]]
     assert kinds[0] == "header" and "actions" in kinds
     actions = [e["action_id"] for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions == ["adjust", "feedback:up", "feedback:down"]
+    assert actions == ["adjust", "feedback:up", "feedback:down", "record"]
     # the cost section says which prices it used and where every assumption is explained
     shown = json.dumps(card.params["blocks"], ensure_ascii=False)
     assert "Cost assumptions:" in shown and "tco --explain" in shown

@@ -167,3 +167,21 @@ def test_prune_forgets_old_delivered_messages(store: Store, outbox: Outbox, send
     with store.transaction() as db:
         db.execute("update outbox set created_at = ?, sent_at = ?", ["2000-01-01T00:00:00.000+00:00"] * 2)
     assert outbox.prune(older_than_days=1) == 1 and outbox.counts() == {}
+
+
+def test_a_chart_waits_for_its_card_but_never_holds_up_later_replies(outbox: Outbox, sender: FakeSender) -> None:
+    card = outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None, kind="recommendation")
+    chart = outbox.enqueue("C1", "1.0", {"text": "chart"}, conversation_id=None, kind="chart")
+    reply = outbox.enqueue("C1", "1.0", {"text": "later"}, conversation_id=None)
+    # the inline flush leaves the chart to the worker; the reply after it goes out at once
+    assert outbox.flush(sender, defer=frozenset({"chart"})) == 2
+    assert [p.id for _, p in sender.posted] == [card, reply]
+    row = outbox.get(chart)
+    assert row is not None and row["state"] == PENDING
+    sender.fail(BUSY)  # the chart's first upload fails ...
+    assert outbox.flush(sender) == 0
+    reply2 = outbox.enqueue("C1", "1.0", {"text": "even later"}, conversation_id=None)
+    assert outbox.flush(sender) == 1  # ... and a newer reply does not wait for its retry
+    assert [p.id for _, p in sender.posted][-1] == reply2
+    settle(outbox, sender)
+    assert [p.id for _, p in sender.posted] == [card, reply, reply2, chart]

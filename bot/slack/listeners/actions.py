@@ -37,6 +37,7 @@ from bot.slack.replies import (
     Outgoing,
     answer_turns,
     card_update,
+    chart_for,
     deliver,
     queue,
     queue_quick_answer,
@@ -208,7 +209,7 @@ def _queue_adjusted(services: Services, channel: str, thread: str | None, reply:
         channel,
         thread,
         reply.conversation_id,
-        adjusted(reply, user) + rereview(services, reply.conversation_id),
+        adjusted(reply, user) + chart_for(services, reply) + rereview(services, reply.conversation_id),
     )
 
 
@@ -217,7 +218,8 @@ def adjusted(reply: Reply, user: str) -> list[Outgoing]:
     the advisor's reply as it is, when the answers no longer make a recommendation)."""
     if reply.kind != "recommendation" or reply.recommendation is None:
         return [render(reply)]
-    return [card_update(reply), Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=bk.user_id(user))})]
+    updated = Outgoing("message", {"text": msg.ADJUST_UPDATED.format(user=bk.user_id(user))})
+    return [card_update(reply), updated]
 
 
 def adjust_view(conversation_id: str, intake: Intake, channel: str, version: int | None = None) -> View:

@@ -1,0 +1,51 @@
+"""The cost chart: curves that agree with the estimate, alt text that states the numbers, a small real PNG."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from bot.advisor import chart, tco
+
+
+@pytest.mark.parametrize(
+    ("volume", "examples"), [(2_000_000, 50_000), (40_000, None), (0, None), (150_000_000, 200_000)]
+)
+def test_curves_pass_through_the_estimates_totals(volume: int, examples: int | None) -> None:
+    est = tco.estimate(volume, labeled_examples=examples)
+    for approach in chart.APPROACHES:
+        assert chart.total_at(est, approach, volume) == pytest.approx(est.approaches[approach].total_usd)
+    data = chart.curves(est)
+    assert data.volumes == sorted(data.volumes)
+    for mark in (volume, est.crossover_monthly_requests):
+        if mark:
+            assert data.volumes[0] < mark < data.volumes[-1]
+
+
+def test_crossover_is_where_the_curves_meet() -> None:
+    est = tco.estimate(2_000_000, labeled_examples=50_000)
+    x = est.crossover_monthly_requests
+    assert x is not None
+    assert chart.total_at(est, "fine_tuning", x * 1.2) < chart.total_at(est, "prompt_engineering", x * 1.2)
+    assert chart.total_at(est, "fine_tuning", x / 1.2) > chart.total_at(est, "prompt_engineering", x / 1.2)
+
+
+def test_alt_text_states_the_numbers() -> None:
+    est = tco.estimate(2_000_000, labeled_examples=50_000)
+    alt = chart.alt_text(est)
+    for approach in chart.APPROACHES:
+        assert tco.format_usd(est.approaches[approach].total_usd) in alt
+    assert "2M requests/month" in alt
+    assert tco.format_volume(est.crossover_monthly_requests or 0) in alt
+    never = tco.estimate(1000, assumptions=tco.load_assumptions(overrides={"ft_price_premium": 50}))
+    assert never.crossover_monthly_requests is None
+    assert "never becomes cheaper" in chart.alt_text(never)
+
+
+def test_png_is_a_small_image() -> None:
+    png = chart.render_png(tco.estimate(300_000))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (800, 450)
+    assert len(png) < chart.MAX_BYTES
