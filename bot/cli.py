@@ -352,7 +352,7 @@ def _print_models(as_json: bool) -> None:
 
 def _write_chart(est: Any, path: Path) -> None:
     """Draw the estimate's cost chart to `path` (a clean error when it can't be written)."""
-    from bot.advisor.chart import render_png
+    from bot.workflows.chart import render_png
 
     try:
         path.write_bytes(render_png(est))
