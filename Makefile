@@ -1,11 +1,12 @@
 # Two commands: `make run` (set up .venv, then chat in the terminal or serve Slack when tokens are set)
-# and `make test` (set up .venv, then lint, type-check and run the whole suite).
+# and `make test` (set up .venv, then lint, type-check and run the whole suite with coverage).
+# While working: `make test-fast` (the domain and in-process tests, no processes spawned) and `make lint`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +23,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --cov --cov-report=term
+
+# Tests marked `slow` (a process spawned, a property sweep, a whole conversation) and the e2e ones are left out.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not e2e" --ignore=tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .advisor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .advisor .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

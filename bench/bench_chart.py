@@ -1,4 +1,4 @@
-"""Cost chart benchmark: drawing the PNG (bot/advisor/chart.py) in a warm process, the first chart of a process
+"""Cost chart benchmark: drawing the PNG (bot/workflows/chart.py) in a warm process, the first chart of a process
 (matplotlib's import included), PNG sizes, and `python -c pass` as the anchor measured in the same run.
 
     .venv/bin/python bench/bench_chart.py [--runs 5] [--renders 30] [--write]
@@ -17,11 +17,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
-from bot.advisor import chart, tco
+from bot.advisor import tco
+from bot.workflows import chart
 
 TITLE = "Cost chart (PNG)"
 VOLUMES = [0, 5_000, 40_000, 300_000, 2_000_000, 20_000_000, 150_000_000]
-FIRST = "from bot.advisor import chart, tco; chart.render_png(tco.estimate(2_000_000))"
+FIRST = "from bot.advisor import tco; from bot.workflows import chart; chart.render_png(tco.estimate(2_000_000))"
 
 
 def timed(cmd: list[str]) -> float:

@@ -101,9 +101,9 @@ def main() -> int:
         services.store.close()
     head = "| part | conversations | messages | " + " | ".join(MESSAGE_KINDS) + " | all kinds | final card right |"
     out = [head, "|" + "---|" * (len(MESSAGE_KINDS) + 5)]
-    for part, n, messages, per_kind, overall, cards in rows:
+    for part, n, messages, per_kind, overall, right in rows:
         kinds = " | ".join(_cell(per_kind[k]) for k in MESSAGE_KINDS)
-        out.append(f"| {part} | {n} | {messages} | {kinds} | {_cell(overall)} | {_cell(cards)} |")
+        out.append(f"| {part} | {n} | {messages} | {kinds} | {_cell(overall)} | {_cell(right)} |")
     timings.sort()
     out += [
         "",

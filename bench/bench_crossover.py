@@ -59,8 +59,8 @@ def shape_table() -> list[str]:
     ]
     base = tco.estimate(VOLUME)
     for name in ("prompt_engineering", "fine_tuning"):
-        x = "—" if name == "prompt_engineering" else _x(base.crossover_monthly_requests)
-        rows.append(f"| {name} (API) | {x} | {tco.format_usd(base.approaches[name].total_usd)} |")
+        shown = "—" if name == "prompt_engineering" else _x(base.crossover_monthly_requests)
+        rows.append(f"| {name} (API) | {shown} | {tco.format_usd(base.approaches[name].total_usd)} |")
     for host in book.open_weight:
         a = tco.load_assumptions(overrides=prices.preset_values(self_host=host))
         est = tco.estimate(VOLUME, assumptions=a)

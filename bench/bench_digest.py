@@ -34,6 +34,7 @@ from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
 from bot.workflows.digest import build_digest, parse_period
 from tests import slack_requests as sr
+from tests.e2e.helpers import param_is
 from tests.slack_emulator import SlackEmulator
 
 TITLE = "Digest"
@@ -138,7 +139,7 @@ def over_http(db_dir: Path, reps: int) -> tuple[float, list[float], list[float],
                 acks.append(time.perf_counter() - start)
                 if status != 200:
                     raise RuntimeError(f"digest command answered {status}:\n{server.log_tail()}")
-                call = emulator.wait_for("webhook", timeout=30, predicate=lambda c, k=key: c.params.get("k") == k)[0]
+                call = emulator.wait_for("webhook", timeout=30, predicate=param_is("k", key))[0]
                 trips.append(call.at - sent)
                 blocks = len(call.params.get("blocks") or [])
         finally:

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench import harness as h  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.knowledge.ask import ask  # noqa: E402
-from bot.knowledge.retrieval import KnowledgeIndex  # noqa: E402
+from bot.knowledge.query import KnowledgeIndex  # noqa: E402
 from bot.llm.client import LlmClient  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
 from bot.storage.store import Store  # noqa: E402

@@ -177,10 +177,8 @@ def main() -> None:
             configs = [("SQLite, 1 process", 1, False), ("PostgreSQL, 1 replica", 1, True)]
             configs.append(("PostgreSQL, 2 replicas", 2, True))
             for n, (name, count, postgres) in enumerate(configs):
-                env = {"DATABASE_URL": cluster.database()} if postgres else {}
-                servers = [
-                    h.start_server(h.ADVISOR, emulator.url, root / f"run{n}-replica{r}", **env) for r in range(count)
-                ]
+                url = cluster.database() if postgres else None
+                servers = [_start(emulator.url, root / f"run{n}-replica{r}", url) for r in range(count)]
                 try:
                     for r, server in enumerate(servers):
                         warm(emulator, server, f"{n}{r}")
@@ -234,3 +232,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _start(emulator_url: str, data_dir: Path, url: str | None) -> h.Server:
+    """An `ai-advisor serve` on the PostgreSQL database at `url` (None: its own SQLite file)."""
+    if url:
+        return h.start_server(h.ADVISOR, emulator_url, data_dir, DATABASE_URL=url)
+    return h.start_server(h.ADVISOR, emulator_url, data_dir)

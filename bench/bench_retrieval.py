@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import harness as h  # noqa: E402
-from bot.knowledge.retrieval import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
+from bot.knowledge.query import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
 
 DEV_FILE = h.eval_file("dev_retrieval.jsonl")

@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,7 +54,9 @@ def measure(conversations: int) -> dict[str, Any]:
             if sql.lstrip().upper().startswith("BEGIN"):
                 begun[0] += 1
 
-        store.db.conn.set_trace_callback(trace)
+        conn = store.db.conn
+        assert isinstance(conn, sqlite3.Connection)  # a SQLite file: its statement trace counts the BEGINs
+        conn.set_trace_callback(trace)
         transactions, counted, latencies = [], [], []
         for n in range(conversations):
             key = ConversationKey("bench", "T", "C", f"{n}.1")
@@ -64,7 +67,7 @@ def measure(conversations: int) -> dict[str, Any]:
                 latencies.append(time.perf_counter() - started)
                 transactions.append(begun[0])
                 counted.append(statements[0])
-        store.db.conn.set_trace_callback(None)
+        conn.set_trace_callback(None)
         store.close()
     latencies.sort()
     return {

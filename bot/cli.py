@@ -81,10 +81,7 @@ def run(ctx: click.Context) -> None:
     """The main job: the Slack app when Slack tokens are set, otherwise a terminal conversation."""
     settings = services().settings
     if settings.slack_enabled:
-        serve_cmd = main.get_command(ctx, "serve")
-        if serve_cmd is None:
-            raise click.ClickException("Slack support is not installed in this build.")
-        ctx.invoke(serve_cmd)
+        ctx.invoke(serve)
     else:
         click.echo(
             "No Slack tokens set (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): "
@@ -355,7 +352,7 @@ def _print_models(as_json: bool) -> None:
 
 def _write_chart(est: Any, path: Path) -> None:
     """Draw the estimate's cost chart to `path` (a clean error when it can't be written)."""
-    from bot.advisor.chart import render_png
+    from bot.workflows.chart import render_png
 
     try:
         path.write_bytes(render_png(est))
@@ -405,7 +402,7 @@ def index_cmd(rebuild: bool) -> None:
 @friendly_errors
 def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
     """Search the knowledge base for QUERY and show the best passages with their sources."""
-    from bot.knowledge import retrieval
+    from bot.knowledge import query as knowledge_query
 
     knowledge = services().knowledge
     if jsonl:
@@ -414,7 +411,7 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
         )
         return
     text = " ".join(query).strip()
-    if not retrieval.query_terms(text):
+    if not knowledge_query.query_terms(text):
         raise click.UsageError("give a QUERY with a few words in it (or --jsonl to read queries on stdin)")
     passages = knowledge.search(text, k)
     if as_json:
@@ -426,7 +423,7 @@ def search(query: tuple[str, ...], k: int, as_json: bool, jsonl: bool) -> None:
         click.echo(f"No passages match {text!r}.")
     for i, p in enumerate(passages, 1):
         click.echo(f"{i}. {p.source} § {p.section}  (score {p.score:.2f})")
-        click.echo(f"   {retrieval.best_quote(p.text, text, 300)}\n")
+        click.echo(f"   {knowledge_query.best_quote(p.text, text, 300)}\n")
 
 
 @main.command()
@@ -471,7 +468,7 @@ def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
     settings = services().settings
     if getattr(settings, "database_url", None) or str(settings.db_path) == ":memory:":
         return nullcontext()  # PostgreSQL: replicas share the database and claim work with row locks
-    log = logging.getLogger("bot.cli")
+    log = logging.getLogger(__name__)
     return SingleNodeLock(settings.db_path, command).acquire(
         wait=wait, on_wait=lambda holder: log.info("waiting for %s to exit", holder.describe())
     )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.advisor.engine import Recommendation
     from bot.advisor.intake import Intake
     from bot.advisor.questions import Question
-    from bot.knowledge.retrieval import KnowledgeIndex
+    from bot.knowledge.query import KnowledgeIndex
     from bot.llm.client import LlmClient
     from bot.storage.inbox import Inbox
     from bot.storage.outbox import Outbox
@@ -83,7 +83,7 @@ class Services:
     @cached_property
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index (shipped knowledge/ plus ADVISOR_KNOWLEDGE_DIRS), refreshed on first use."""
-        from bot.knowledge.retrieval import KnowledgeIndex
+        from bot.knowledge.query import KnowledgeIndex
         from bot.resources import knowledge_dir
 
         roots = [knowledge_dir(), *self.settings.extra_knowledge_dirs]
@@ -99,17 +99,6 @@ class Services:
 
         ids = self.settings.lead_ids if lead_ids is None else lead_ids
         return Leads(self.store, lead_ids=ids, group_members=group_members, llm=self.llm)
-
-    def apply_retention(self) -> int:
-        """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted.
-
-        Serving applies it at start-up and every hour (bot/workflows/housekeeping.py)."""
-        from bot.workflows.leads import retention_cutoff
-
-        days = self.settings.advisor_retention_days
-        if days is None:
-            return 0
-        return self.store.purge(retention_cutoff(days), keep_counts=self.settings.advisor_purge_keep_counts)
 
     def warm_up(self) -> tuple[Recommendation, list[Question]]:
         """Before taking traffic, do what the first turns would otherwise do while acks wait: build the store and

@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench import harness as h
+
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,6 +21,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.mark.slow
 def test_assess_json_has_the_contract_fields(runner: CliRunner) -> None:
     text = "We have 75k annotated reports, in-house ML engineers, 1.2M reports per month, structure rarely changes"
     result = runner.invoke(main, ["assess", "--json", text])
@@ -38,6 +39,7 @@ def test_assess_json_has_the_contract_fields(runner: CliRunner) -> None:
     assert data["next_steps"] and data["risks"]
 
 
+@pytest.mark.slow
 def test_assess_jsonl_keeps_ids_and_reports_bad_lines(runner: CliRunner) -> None:
     lines = "\n".join(
         [
@@ -56,6 +58,7 @@ def test_assess_jsonl_keeps_ids_and_reports_bad_lines(runner: CliRunner) -> None
     assert out[3]["approach"] in {"fine_tuning", "hybrid"}
 
 
+@pytest.mark.slow
 def test_assess_reads_stdin_and_prints_a_card(runner: CliRunner) -> None:
     result = runner.invoke(main, ["assess", "-"], input="Pilot with zero labeled data and no ML team")
     assert result.exit_code == 0
@@ -119,6 +122,7 @@ def test_tco_bad_input_is_a_clean_error(runner: CliRunner, args: list[str]) -> N
     assert "Traceback" not in result.output and "Error" in result.output
 
 
+@pytest.mark.slow
 def test_chat_runs_a_conversation(runner: CliRunner) -> None:
     script = "We want a chatbot for HR questions\nno ML team and no labeled data\nwhy?\nquit\n"
     result = runner.invoke(main, ["chat"], input=script)
@@ -153,6 +157,7 @@ def test_the_readme_is_short_has_the_newcomer_sections_and_its_links_resolve() -
             assert (doc.parent / target).exists(), f"{doc.name} links to a missing {target}"
 
 
+@pytest.mark.slow
 def test_chat_puts_each_questions_examples_under_it_and_renders_markup(runner: CliRunner) -> None:
     script = "We classify 3M insurance claims a month, 120k labeled claims, an ML team of 6\nhelp\nquit\n"
     result = runner.invoke(main, ["chat", "--today", "2026-11-29"], input=script)
@@ -187,6 +192,7 @@ def test_chat_prints_the_charts_path_under_the_card(runner: CliRunner, tmp_path:
     assert path.is_file() and path.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_chat_new_and_another_project_keep_the_previous_assessment(runner: CliRunner) -> None:
     from bot.config import Settings
     from bot.storage.store import Store

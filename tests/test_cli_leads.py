@@ -79,6 +79,7 @@ def test_purge_deletes_old_conversations_only(stored: list[str]) -> None:
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("age", ["all", "soon", "0d"])
 def test_purge_refuses_a_bad_age_and_deletes_nothing(stored: list[str], age: str) -> None:
     result = CliRunner().invoke(main, ["purge", "--older-than", age])

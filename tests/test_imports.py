@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 # Loaded only by the commands that use them: Slack, Teams, the model, LangChain (and its LangSmith client).
 HEAVY = (
     "langchain_core",
@@ -34,7 +36,8 @@ FOR_COMMANDS = (
     "sqlite_utils",
     "yaml",
     "bot.storage.store",
-    "bot.knowledge.retrieval",
+    "bot.knowledge.index",
+    "bot.knowledge.query",
     "bot.advisor",
     "bot.services",
     "bot.config",

@@ -121,6 +121,7 @@ def _engine() -> str | None:
     return docker if ok else None
 
 
+@pytest.mark.slow  # starts a process
 def test_the_image_builds_and_runs_as_documented() -> None:
     docker = _engine()
     if docker is None:

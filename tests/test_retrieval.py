@@ -20,17 +20,9 @@ from bot.advisor import engine
 from bot.advisor.intake import Intake, IntakeValues
 from bot.cli import main
 from bot.errors import InputError
-from bot.knowledge.retrieval import (
-    ChunkError,
-    KnowledgeIndex,
-    answer,
-    chunk_markdown,
-    enrich,
-    fts_query,
-    match_case,
-    queries_for,
-    query_terms,
-)
+from bot.knowledge.chunking import ChunkError, chunk_markdown
+from bot.knowledge.evidence import enrich, match_case, queries_for
+from bot.knowledge.query import KnowledgeIndex, answer, fts_query, query_terms
 from bot.knowledge.retriever import KnowledgeRetriever
 from bot.resources import knowledge_dir
 
@@ -302,12 +294,14 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_raise(index: KnowledgeIndex, query: str) -> None:
     results = index.search(query, 5)
     assert isinstance(results, list) and len(results) <= 5
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
@@ -497,6 +491,7 @@ def _statements(index: KnowledgeIndex) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_enrich_is_cached_for_cards_that_lean_the_same_way(index: KnowledgeIndex) -> None:
     rec, intake = _rec(**TOGAL_FIT)
     first = enrich(rec, intake, index)
@@ -546,6 +541,7 @@ def test_cached_results_follow_another_process_reindexing(kdir: Path, data_dir: 
         writer.close()
 
 
+@pytest.mark.slow
 def test_advisor_assess_carries_citations(data_dir: Path) -> None:
     from bot.config import Settings
     from bot.services import Services
@@ -583,6 +579,7 @@ def _run(args: list[str], stdin: str | None = None) -> Any:
     return CliRunner().invoke(main, args, input=stdin, catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_cli_index(data_dir: Path) -> None:
     first = _run(["index"])
     assert first.exit_code == 0, first.output
@@ -612,6 +609,7 @@ def test_cli_search_json() -> None:
     assert data["results"][0]["source"].startswith("knowledge/")
 
 
+@pytest.mark.slow
 def test_cli_search_text_and_hostile() -> None:
     result = _run(["search", "-k", "1", "--", 'NEAR("audit', "*", "-x:"])
     assert result.exit_code == 0 and "§" in result.output

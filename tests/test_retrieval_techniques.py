@@ -10,7 +10,8 @@ import pytest
 
 from bot.advisor import engine, regulation
 from bot.advisor.intake import Intake, IntakeValues
-from bot.knowledge.retrieval import KnowledgeIndex, enrich
+from bot.knowledge.evidence import enrich
+from bot.knowledge.query import KnowledgeIndex
 from bot.resources import knowledge_dir
 
 
@@ -39,6 +40,7 @@ TUNED: dict[str, Any] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("values", "regime"),
     [

@@ -47,6 +47,7 @@ def test_a_secret_and_its_file_together_are_refused(tmp_path: Path, monkeypatch:
         Settings()
 
 
+@pytest.mark.slow  # starts a process
 def test_an_unreadable_secret_file_is_one_clear_line(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "token"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLACK_BOT_TOKEN_FILE": str(missing)}

@@ -272,6 +272,7 @@ def test_server_error_then_retried(emulator: SlackEmulator) -> None:
     assert len(emulator.calls("chat.postMessage", ok_only=True)) == 1
 
 
+@pytest.mark.slow
 def test_timeout_fault_makes_client_time_out(emulator: SlackEmulator) -> None:
     emulator.fail_next("chat.postMessage", Fault.timeout(0.5))
     client = WebClient(token="xoxb-test", base_url=emulator.url, timeout=cast(int, 0.1))
@@ -284,6 +285,7 @@ def test_timeout_fault_makes_client_time_out(emulator: SlackEmulator) -> None:
     assert WebClient(token="xoxb-test", base_url=emulator.url).chat_postMessage(channel="C1", text="x")["ok"]
 
 
+@pytest.mark.slow
 def test_delay_fault_applies_the_call_even_if_the_client_gives_up(emulator: SlackEmulator) -> None:
     emulator.fail_next("chat.postMessage", Fault.delay(0.5))
     slow = WebClient(token="xoxb-test", base_url=emulator.url, timeout=cast(int, 0.1))
@@ -317,6 +319,7 @@ def _faults_for(seed: int, rate: float = 0.5, calls: int = 40) -> list[str | Non
         return [c.faulted for c in emu.calls("users.info")]
 
 
+@pytest.mark.slow
 def test_fault_rate_is_deterministic_for_a_seed() -> None:
     first, again, other = _faults_for(7), _faults_for(7), _faults_for(8)
     assert first == again

@@ -85,6 +85,7 @@ def test_failed_transaction_changes_nothing(fresh_store: Store) -> None:
     assert fresh_store.turns(conv.id) == []
 
 
+@pytest.mark.slow
 def test_conversation_approach_is_backfilled_and_follows_the_latest_recommendation(tmp_path: Path) -> None:
     import sqlite_utils
 

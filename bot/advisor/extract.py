@@ -41,7 +41,6 @@ def extract(
     turn: int | None = None,
     expecting: list[str] | None = None,
     today: dt.date | None = None,
-    source: str = "message",
     opening: bool = False,
 ) -> Extraction:
     """Extract intake facts from one chat message.
@@ -53,13 +52,13 @@ def extract(
     is the use case.
     """
     cleaned = clean_text(text)
-    out = read(cleaned, turn=turn, expecting=expecting, today=today or dt.date.today(), source=source)
+    out = read(cleaned, turn=turn, expecting=expecting, today=today or dt.date.today())
     if len(text) > MAX_TEXT:
         out.notes.insert(0, f"Only the first {MAX_TEXT:,} characters of a {len(text):,}-character message were read.")
     if cleaned and (opening or turn in (None, 0, 1)) and not expecting:
         use_case = _use_case(cleaned)
         if use_case:
-            prov = Provenance(source=source, turn=turn, quote=use_case[:60])  # type: ignore[arg-type]
+            prov = Provenance(source="message", turn=turn, quote=use_case[:60])
             out.facts.append(Fact("use_case", use_case, prov))
     return out
 

@@ -101,18 +101,6 @@ def core_plan(intake: Intake) -> tuple[Approach, tuple[str, ...]]:
     return approach, tuple(t for t in techniques if t in CORE_TECHNIQUES)
 
 
-def _extreme(intake: Intake, questions: list[Question], toward: Approach) -> Intake:
-    """The intake with every open question answered as far toward `toward` as plausible."""
-    values: dict[str, Any] = {}
-    for q in questions:
-        outcomes = [(recommend_approach(intake.with_values(**{q.field: a.value})), a.value) for a in q.quick_answers]
-        favoured = [value for approach, value in outcomes if approach == toward]
-        values[q.field] = (
-            favoured[0] if favoured else q.quick_answers[-1 if toward != "prompt_engineering" else 0].value
-        )
-    return intake.with_values(**values)
-
-
 def recommend_approach(intake: Intake) -> Approach:
     """Just the approach the engine picks (used for what-if analysis)."""
     return decide(intake)

@@ -2,7 +2,7 @@
 
 Only what applies is named: an insurance card points to the NAIC model bulletin, not to FDA device guidance.
 Each regime names the `knowledge/risk/regulated-industries.md` section that explains it, so citations can be
-filtered to the regimes of the case (see `bot.knowledge.retrieval`).
+filtered to the regimes of the case (see `bot.knowledge.evidence` and `bot.knowledge.query`).
 """
 
 from __future__ import annotations

@@ -252,11 +252,6 @@ def assumption_sources() -> dict[str, str]:
     return {name: str(entry["source"]) for name, entry in _default_entries().items()}
 
 
-def assumption_notes() -> dict[str, str]:
-    """What each default means and why it was chosen, by assumption name."""
-    return {name: str(entry.get("note", "")) for name, entry in _default_entries().items()}
-
-
 class AssumptionRow(BaseModel):
     """One assumption as `tco --explain` prints it: value in use, default, source, date, URL and note."""
 

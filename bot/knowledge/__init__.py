@@ -1,1 +1,3 @@
-"""The knowledge base: its index, the retriever, query expansion and knowledge answers (`ask`)."""
+"""The knowledge base: markdown chunked (`chunking`) into an FTS5 index kept in step with the files (`index`),
+searched (`query`), the citations and case study behind a card (`evidence`), answers (`ask`) and the LangChain
+retriever (`retriever`)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.advisor.engine import Citation
-from bot.knowledge import retrieval
+from bot.knowledge import query
 
 if TYPE_CHECKING:
     from bot.llm.client import LlmClient
@@ -38,15 +38,15 @@ class KnowledgeAnswer:
         }
 
 
-def ask(question: str, index: retrieval.KnowledgeIndex, llm: LlmClient | None = None) -> KnowledgeAnswer:
+def ask(question: str, index: query.KnowledgeIndex, llm: LlmClient | None = None) -> KnowledgeAnswer:
     """Answer `question` from the knowledge base; with a model, in prose grounded in the passages (else quoted)."""
-    offline, citations = retrieval.answer(question, index)  # raises InputError for a question without words
+    offline, citations = query.answer(question, index)  # raises InputError for a question without words
     if llm is None or not citations:
         return KnowledgeAnswer(offline, citations)
     found = index.search(question, MODEL_PASSAGES)
     passages = found[:1] + [p for p in found[1:] if p.score >= MIN_RELATIVE_SCORE * found[0].score]
     given = [
-        Citation(source=p.source, section=p.section, quote=retrieval.best_quote(p.text, question, QUOTE_CHARS))
+        Citation(source=p.source, section=p.section, quote=query.best_quote(p.text, question, QUOTE_CHARS))
         for p in passages
     ]
     with llm.turn() as usage:

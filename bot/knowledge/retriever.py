@@ -1,6 +1,6 @@
 """A LangChain retriever over the knowledge index.
 
-Kept apart from `bot.knowledge.retrieval` because importing `langchain_core` costs about 0.7 s and 40 MB: only code that
+Kept apart from `bot.knowledge.query` because importing `langchain_core` costs about 0.7 s and 40 MB: only code that
 hands the knowledge base to LangChain imports this module.
 """
 
@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 
 class KnowledgeRetriever(BaseRetriever):
-    """A LangChain retriever over a `bot.knowledge.retrieval.KnowledgeIndex`."""
+    """A LangChain retriever over a `bot.knowledge.query.KnowledgeIndex`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 

@@ -276,7 +276,6 @@ class LlmClient:
         retries: int = 0,
         breaker: CircuitBreaker | None = None,
         templates: dict[str, Template] | None = None,
-        on_request: Callable[[list[BaseMessage]], None] | None = None,
         store: BudgetStore | None = None,
     ) -> None:
         self.model = model
@@ -285,7 +284,6 @@ class LlmClient:
         self.retries = retries
         self.breaker = breaker or CircuitBreaker()
         self.templates = templates or load_all()
-        self.on_request = on_request
         self._structured: Runnable[Any, Any] | None = None
 
     @classmethod
@@ -358,8 +356,6 @@ class LlmClient:
         for message in messages:
             # Redact after formatting so nothing that reaches the wire escapes it.
             message.content = redact(str(message.content), self.redact_kinds)
-        if self.on_request:
-            self.on_request(messages)
         sent = sum(estimate_tokens(str(m.content)) for m in messages)
         if structured:
             sent += _schema_tokens()

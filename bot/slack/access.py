@@ -26,7 +26,7 @@ from bot.storage.store import Conversation
 from bot.workflows.interaction import TtlCache
 from bot.workflows.leads import Leads
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 MEMBERS_TTL = 60.0  # seconds: joins and leaves show up within a minute
 NAMES_TTL = 600.0

@@ -31,7 +31,7 @@ from bot.storage.outbox import OutboxWorker
 from bot.workflows.conversation import Reply
 from bot.workflows.housekeeping import Housekeeper
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 # Listener work is mostly CPU (the engine) under one GIL: more threads than cores only delays the acks.
 LISTENER_THREADS = max(2, os.cpu_count() or 2)
@@ -152,7 +152,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if secret is None and not socket_mode:
         raise InputError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode; use Socket Mode otherwise).")
-    bolt_log = logging.getLogger("bot.slack.bolt")
+    bolt_log = logging.getLogger(f"{__name__}.bolt")  # Bolt's own records, under this module
     if not any(isinstance(f, _SameToken) for f in bolt_log.filters):
         bolt_log.addFilter(_SameToken())
     app = AdvisorApp(

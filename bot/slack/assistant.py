@@ -32,7 +32,7 @@ from bot.slack.replies import Outgoing, SlackTurn, answer_turns, deliver, queue,
 from bot.storage.assistant_threads import AssistantThreads
 from bot.workflows.record import short_use_case
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 GREETING = (
     "Hi! I help decide between fine-tuning, prompt engineering or a hybrid for an AI feature. Describe what you "
@@ -107,7 +107,7 @@ def showing(set_status: SetStatus | None, status: str) -> Iterator[None]:
 def build(services: Services, team: SlackLeads, wait_for_acks: Callable[[], object] | None = None) -> Assistant:
     """The `Assistant` middleware with the advisor's listeners (`wait_for_acks`: the app's ack gate, if any)."""
     threads = AssistantThreads(services.store)
-    assistant = Assistant(thread_context_store=ThreadContextStore(threads), logger=logging.getLogger("bot.slack"))
+    assistant = Assistant(thread_context_store=ThreadContextStore(threads), logger=logging.getLogger(__name__))
 
     @assistant.thread_started
     def started(payload: dict[str, Any], context: BoltContext, client: WebClient, set_suggested_prompts: Any) -> None:

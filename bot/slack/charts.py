@@ -24,7 +24,7 @@ TITLE = "Cost over 3 years by approach"
 def chart_outgoing(reply: Reply) -> dict[str, Any] | None:
     """The chart item's message for a card (None when the reply has no estimate): the estimate it is drawn from,
     and its alt text (which states the numbers)."""
-    from bot.advisor.chart import alt_text
+    from bot.workflows.chart import alt_text
 
     rec = reply.recommendation
     if reply.kind != "recommendation" or rec is None:
@@ -39,7 +39,7 @@ def chart_filename(uid: str) -> str:
 
 def upload_chart(client: WebClient, item: OutboxItem) -> str:
     """Draw the item's chart and upload it into its thread; returns the file's id."""
-    from bot.advisor.chart import render_png
+    from bot.workflows.chart import render_png
 
     estimate = TcoEstimate.model_validate(item.message["estimate"])
     resp = client.files_upload_v2(

@@ -25,7 +25,7 @@ from bot.slack.records import RECORD, upload_record
 from bot.slack.streaming import STREAM_KEY, RecordStream, send_streamed
 from bot.storage.outbox import DeliveryError, OutboxItem
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 MESSAGE_EVENT = "advisor_message"  # metadata event type of the advisor's messages other than the card
 # Slack errors that mean "try again" and may hide an accepted request (Slack's own retry advice).

@@ -19,11 +19,9 @@ HELP = (
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Here is what I can do:\n\n"
 
 WORKING_REACTION = "hourglass_flowing_sand"
-WORKING_STATUS = "is thinking…"
 
 START_THREAD = "<@{user}> started an AI Advisor assessment. Reply in this thread."
 START_THREAD_WITH = "<@{user}> started an AI Advisor assessment:\n>{description}"
-STARTED = "Started an assessment in <#{channel}>: answer in the thread."
 START_FAILED = "I couldn't start a thread in this channel ({error}). Invite me with `/invite @AI Advisor` first."
 
 FREE_TEXT_HINT = "Click an answer or reply in your own words in this thread. Say *recommend now* to skip."

@@ -19,14 +19,13 @@ from bot.slack.listeners.leads import is_summary_request
 from bot.slack.replies import TOP_LEVEL, SlackTurn, queue_turn, reply_thread_of
 from bot.workflows.conversation import ConversationKey
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 CONVERSATION_EVENTS = frozenset({"app_mention", "message"})
 # Other events with a listener of their own; they pass the conversation routing untouched.
 OTHER_EVENTS = frozenset({"app_home_opened", "assistant_thread_started", "assistant_thread_context_changed"})
 # Message subtypes that are still a person talking; edits, deletions, joins, bot messages etc. are ignored.
 USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 Next = Callable[[], BoltResponse | None]
 

@@ -37,7 +37,7 @@ from bot.workflows.conversation import ConversationKey, Reply
 from bot.workflows.interaction import QuickAnswer, quick_answer
 from bot.workflows.summary import STATUS_LABELS, stale_decision
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 POSTED_WAIT = 1.0  # seconds a click may wait for its question message's ts to be recorded
 DM_THREAD = "dm"  # the thread of the one conversation a DM's top-level messages shared before DMs had threads

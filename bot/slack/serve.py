@@ -38,7 +38,7 @@ CLEANUP_INTERVAL = 2
 MAX_HEADER = 64 * 1024
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bot.slack.replies import Outgoing
     from bot.storage.outbox import OutboxItem
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 STREAM_KEY = "stream"  # in a queued message: {"user": …, "team": …}, the recipient of the streamed answer
 BUFFER = 100  # characters buffered before each stream call (fewer calls, within the rate limits)

@@ -22,7 +22,7 @@ from typing import Any
 from bot.storage.sqlite import Database, insert_row, prompt_transaction, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
-log = logging.getLogger("bot.storage.inbox")
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a turn that kills the process this often is given up (told to the user), not retried forever
 MAX_GROUP = 20  # turns answered together at most (bounds the work a crash makes redo)

@@ -32,7 +32,7 @@ from bot import metrics
 from bot.storage.sqlite import insert_row, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
-log = logging.getLogger("bot.storage.outbox")
+log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 NOTICE = "notice"  # the kind of a message that tells the user another message could not be delivered

@@ -33,7 +33,7 @@ from bot.workflows import interaction
 from bot.workflows.conversation import HELP_TEXT
 from bot.workflows.forms import parse_form
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 
 
 class TeamsAgent:

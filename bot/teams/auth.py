@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.errors import InputError
 from bot.teams import messages as msg
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 
 SETTINGS_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 

@@ -27,7 +27,7 @@ from bot.workflows.digest import parse_period
 from bot.workflows.interaction import TtlCache
 from bot.workflows.leads import Leads
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 
 MEMBERSHIP_TTL = 300.0
 LOOKUPS_AT_ONCE = 8  # membership lookups in flight for one digest (the Bot Connector API rate-limits)

@@ -15,7 +15,7 @@ from bot.errors import AdvisorError
 from bot.teams import cards
 from bot.teams import messages as msg
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 
 MAX_TEXT_REPLY = 8000
 

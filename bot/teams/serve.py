@@ -28,7 +28,7 @@ METRICS_PATH = "/metrics"
 PROBES = frozenset({HEALTH_PATH, READY_PATH, METRICS_PATH})  # answered without a token
 MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
 
-log = logging.getLogger("bot.teams")
+log = logging.getLogger(__name__)
 # The SDK's JWT middleware stores the caller's claims under a plain string key; aiohttp would warn per process.
 warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="microsoft_agents")
 

@@ -3,7 +3,7 @@
 `ai-advisor serve` and `ai-advisor serve-teams` sweep at start-up and then every hour, whatever the settings:
 - dedupe keys (`processed_events`) older than DEDUPE_DAYS;
 - outbox messages sent or given up more than FINISHED_DAYS ago (messages still to be delivered are never deleted);
-- with ADVISOR_RETENTION_DAYS set, conversations not updated for that long (`Services.apply_retention`).
+- with ADVISOR_RETENTION_DAYS set, conversations not updated for that long (`apply_retention`).
 The inbox needs nothing: a turn leaves it in the transaction that queues its replies.
 """
 
@@ -12,14 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.storage.store import ago
+from bot.workflows.leads import retention_cutoff
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.config import Settings
+    from bot.storage.outbox import Outbox
+    from bot.storage.store import Store
 
-log = logging.getLogger("bot.workflows.housekeeping")
+log = logging.getLogger(__name__)
 
 DEDUPE_DAYS = 7.0
 """How long a dedupe key is kept. A key only has to outlive redeliveries of what it marks: Slack retries an event
@@ -33,6 +36,19 @@ and whoever looks into a delivery problem see the last week."""
 INTERVAL = 3600.0  # seconds between sweeps
 
 
+class Parts(Protocol):
+    """What a sweep works on (`bot.services.Services` has these; housekeeping does not import the composition)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
 @dataclass(frozen=True)
 class Swept:
     """How many rows one sweep deleted."""
@@ -42,14 +58,22 @@ class Swept:
     conversations: int = 0
 
 
-def sweep(services: Services) -> Swept:
+def apply_retention(store: Store, settings: Settings) -> int:
+    """Purge conversations older than ADVISOR_RETENTION_DAYS (if set); returns how many were deleted."""
+    days = settings.advisor_retention_days
+    if days is None:
+        return 0
+    return store.purge(retention_cutoff(days), keep_counts=settings.advisor_purge_keep_counts)
+
+
+def sweep(services: Parts) -> Swept:
     """Delete old dedupe keys and finished deliveries, and apply the retention (if set). A part that fails is
     logged and skipped; the others still run (the next sweep retries it)."""
     counts: dict[str, int] = {}
     parts = {
         "dedupe_keys": lambda: services.store.forget_processed(ago(DEDUPE_DAYS)),
         "deliveries": lambda: services.outbox.prune(FINISHED_DAYS),
-        "conversations": services.apply_retention,
+        "conversations": lambda: apply_retention(services.store, services.settings),
     }
     for name, part in parts.items():
         try:
@@ -71,7 +95,7 @@ def sweep(services: Services) -> Swept:
 class Housekeeper:
     """A daemon thread that sweeps at once and then every `every` seconds until stopped."""
 
-    def __init__(self, services: Services, every: float = INTERVAL) -> None:
+    def __init__(self, services: Parts, every: float = INTERVAL) -> None:
         self.services = services
         self.every = every
         self._stop = threading.Event()

@@ -27,6 +27,7 @@ def test_full_description_goes_straight_to_a_recommendation(advisor: Advisor) ->
     assert reply.recommendation_id is not None
 
 
+@pytest.mark.slow
 def test_thin_description_asks_then_recommends(advisor: Advisor) -> None:
     first = advisor.handle(KEY, "U1", "We want an assistant for our support team")
     assert first.kind == "questions" and first.questions
@@ -35,6 +36,7 @@ def test_thin_description_asks_then_recommends(advisor: Advisor) -> None:
     assert second.recommendation and second.recommendation.approach == "prompt_engineering"
 
 
+@pytest.mark.slow
 def test_unsure_answers_still_end_in_a_card(advisor: Advisor) -> None:
     reply = advisor.handle(KEY, "U1", "Should we fine-tune?")
     for _ in range(6):
@@ -45,6 +47,7 @@ def test_unsure_answers_still_end_in_a_card(advisor: Advisor) -> None:
     assert reply.recommendation and reply.recommendation.confidence < 0.6
 
 
+@pytest.mark.slow
 def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
     reply = advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
     field = reply.questions[0].field
@@ -55,6 +58,7 @@ def test_quick_answer_applies_a_value(advisor: Advisor) -> None:
         quick_answer(field, "not-an-option")
 
 
+@pytest.mark.slow
 def test_commands(advisor: Advisor) -> None:
     advisor.handle(KEY, "U1", "Should we fine-tune our ticket router?")
     now = advisor.handle(KEY, "U1", "recommend now")
@@ -94,6 +98,7 @@ def test_empty_and_help_messages_change_nothing(advisor: Advisor) -> None:
         advisor.assess("\x00\x01")
 
 
+@pytest.mark.slow
 def test_conversation_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     first = Advisor(Store(path), today=TODAY)
@@ -108,6 +113,7 @@ def test_conversation_survives_a_restart(tmp_path: Path) -> None:
     assert intake.values.use_case and "contract review" in intake.values.use_case
 
 
+@pytest.mark.slow
 def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
     advisor = Advisor(Store(tmp_path / "db.sqlite"), today=TODAY)
     errors: list[BaseException] = []
@@ -131,6 +137,7 @@ def test_concurrent_conversations_stay_separate(tmp_path: Path) -> None:
         assert advisor.store.latest_intake(conv.id).values.labeled_examples == (i + 1) * 10_000
 
 
+@pytest.mark.slow
 def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
     """A complete description with "we can take 5 months" gets a card; a team size is never a count of examples."""
     full = (
@@ -148,6 +155,7 @@ def test_the_reader_in_the_conversation_core(advisor: Advisor) -> None:
     assert reply.intake["ml_expertise"] == "strong" and reply.intake["budget_usd"] == 300_000
 
 
+@pytest.mark.slow
 def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> None:
     key = ConversationKey("cli", "t", "c", "reader-3")
     reply = advisor.handle(key, "u", "Routing for IT requests. We have 9,000 tickets and a budget of $90k.")
@@ -161,9 +169,15 @@ def test_an_unowned_number_is_confirmed_before_it_is_used(advisor: Advisor) -> N
     assert "monthly_requests" not in dropped.intake and "labeled_examples" not in dropped.intake
 
 
+@pytest.mark.slow
 def test_a_topic_question_is_answered_from_knowledge_without_starting_an_intake(fresh_store: Store) -> None:
     asked: list[str] = []
-    advisor = Advisor(fresh_store, today=TODAY, answer_topic=lambda q: asked.append(q) or "From the knowledge base.")
+
+    def answer_topic(question: str) -> str:
+        asked.append(question)
+        return "From the knowledge base."
+
+    advisor = Advisor(fresh_store, today=TODAY, answer_topic=answer_topic)
     key = ConversationKey("cli", "t", "c", "topic-1")
     reply = advisor.handle(key, "u", "what's the difference between RAG and fine-tuning?")
     assert reply.kind == "message" and reply.text == "From the knowledge base."
@@ -203,6 +217,7 @@ CLAIMS = (
 )
 
 
+@pytest.mark.slow
 def test_a_new_project_starts_a_new_assessment_and_keeps_the_old_one(advisor: Advisor, fresh_store: Store) -> None:
     key = ConversationKey("slack", "T1", "D1", "dm")
     first = advisor.handle(key, "u", HR_BOT)

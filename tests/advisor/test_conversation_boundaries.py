@@ -66,6 +66,7 @@ def test_a_correction_stays_in_the_same_assessment(advisor: Advisor, fix: str) -
     assert fixed.heard == "correction" and not any("different project" in n for n in fixed.notes)
 
 
+@pytest.mark.slow
 def test_every_kind_of_message_is_recognised_in_one_conversation(topical: Advisor) -> None:
     key = ConversationKey("cli", "t", "c", "kinds-1")
     said = [
@@ -84,6 +85,7 @@ def test_every_kind_of_message_is_recognised_in_one_conversation(topical: Adviso
     assert heard == [kind for _, kind in said]
 
 
+@pytest.mark.slow
 def test_a_reply_to_the_pending_question_fills_only_fields_its_words_fit(advisor: Advisor) -> None:
     key = ConversationKey("cli", "t", "c", "fit-1")
     asked = advisor.handle(key, "u", "an assistant that writes first drafts of replies to customer emails")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from click.testing import CliRunner
@@ -211,6 +211,7 @@ def _card_text(rec: Any) -> str:
     return text_card(rec, width=400) + json.dumps(to_dicts(card_blocks(rec, "C1")), ensure_ascii=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     volume=st.none() | st.integers(min_value=1_000, max_value=40_000_000),
@@ -224,7 +225,7 @@ def test_a_card_never_states_two_different_crossovers(
     labeled: int | None,
     changes_often: bool | None,
     knowledge_gap: bool | None,
-    expertise: str | None,
+    expertise: Literal["none", "limited", "strong"] | None,
 ) -> None:
     values = IntakeValues(
         monthly_requests=volume,

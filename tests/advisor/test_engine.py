@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.advisor.checks import contradictions
-from bot.advisor.engine import FT_THRESHOLD, analyse, decide, recommend
+from bot.advisor.engine import FT_THRESHOLD, Recommendation, analyse, decide, recommend
 from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.tco import cost_sentence, default_assumptions
 
@@ -25,7 +25,7 @@ STRONG_FT: dict[str, Any] = {
 }
 
 
-def rec(**values: Any):  # type: ignore[no-untyped-def]
+def rec(**values: Any) -> Recommendation:
     return recommend(Intake(values=IntakeValues(**values)))
 
 
@@ -158,6 +158,7 @@ fields = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(fields)
 def test_any_intake_gets_a_complete_explained_answer(values: dict[str, Any]) -> None:
@@ -171,6 +172,7 @@ def test_any_intake_gets_a_complete_explained_answer(values: dict[str, Any]) -> 
 # --- One source of truth for the card's words: invariants over many generated intakes -----------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(fields)
 def test_the_card_never_contradicts_itself(values: dict[str, Any]) -> None:

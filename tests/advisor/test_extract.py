@@ -135,6 +135,7 @@ def test_slack_markup_is_not_read_as_facts() -> None:
     assert values("<!channel> <@U123> we get <https://x.io|10M requests a month>") == {"monthly_requests": 10_000_000}
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=400))
 def test_any_text_gives_a_valid_intake(text: str) -> None:

@@ -61,6 +61,7 @@ def test_summary_groups_stored_facts_by_step_and_names_what_is_unknown(advisor: 
     assert "Fine-tuning" in text and "2. Data availability and quality" in text and "Status: Awaiting decision" in text
 
 
+@pytest.mark.slow
 def test_summary_of_an_intake_in_progress_lists_the_open_questions(advisor: Advisor) -> None:
     reply = advisor.handle(key("C1", "1.2"), "UREQ", "We want an assistant for our support team")
     summary = build_summary(advisor.store, reply.conversation_id)
@@ -110,6 +111,7 @@ def test_refused_decisions_change_nothing(
     assert advisor.store.decision(cid) is None and advisor.store.audit(cid) == []
 
 
+@pytest.mark.slow
 def test_decisions_need_a_recommendation_a_known_id_and_a_short_note(advisor: Advisor, leads: Leads) -> None:
     thin = advisor.handle(key("C1", "2.3"), "UREQ", "We want an assistant").conversation_id
     with pytest.raises(InputError, match="no recommendation"):
@@ -122,6 +124,7 @@ def test_decisions_need_a_recommendation_a_known_id_and_a_short_note(advisor: Ad
     assert advisor.store.audit(cid) == [] and advisor.store.audit(thin) == []
 
 
+@pytest.mark.slow
 def test_digest_groups_visible_assessments_by_approach(advisor: Advisor, leads: Leads) -> None:
     ft = advisor.handle(key("CPUB", "3.1"), "U1", FINE_TUNE).conversation_id
     advisor.handle(key("CPUB", "3.2"), "U2", PROMPT)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.advisor.intake import Intake, IntakeValues
 from bot.advisor.questions import MAX_PER_ROUND, is_settled, next_questions, question_bank, reachable
 
@@ -23,6 +25,7 @@ def test_a_gate_settles_the_answer_at_once() -> None:
     assert next_questions(intake(ml_expertise="none")) == []
 
 
+@pytest.mark.slow
 def test_an_empty_intake_asks_the_most_decisive_questions() -> None:
     qs = next_questions(intake())
     assert qs and len(qs) <= MAX_PER_ROUND
@@ -46,6 +49,7 @@ def test_a_fine_tuning_lean_asks_what_could_still_rule_it_out() -> None:
     assert next_questions(settled) == []
 
 
+@pytest.mark.slow
 def test_a_step_is_never_asked_twice() -> None:
     first = next_questions(intake())
     asked = [q.field for q in first]
@@ -54,6 +58,7 @@ def test_a_step_is_never_asked_twice() -> None:
     assert not {q.step for q in second} & set(steps)
 
 
+@pytest.mark.slow
 def test_asking_stops_when_every_open_question_is_exhausted() -> None:
     asked: list[str] = []
     steps: list[int] = []

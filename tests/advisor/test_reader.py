@@ -308,6 +308,7 @@ def _work(text: str, monkeypatch: pytest.MonkeyPatch) -> int:
     return count[0]
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(unit=st.sampled_from(["9", "9,", "1.", "$9 ", "12k examples ", "no ", "- ", "in 2 weeks ", "a ", "x9"]))
 def test_work_grows_linearly_with_the_message(unit: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.advisor.engine import Recommendation
 from bot.config import Settings
 from bot.services import Services
 from bot.workflows.conversation import Advisor, ConversationKey
@@ -14,11 +15,11 @@ from bot.workflows.conversation import Advisor, ConversationKey
 
 @pytest.fixture(scope="module")
 def advisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Advisor]:
-    services = Services(Settings(advisor_data_dir=tmp_path_factory.mktemp("advisor")))  # type: ignore[call-arg]
+    services = Services(Settings(advisor_data_dir=tmp_path_factory.mktemp("advisor")))
     yield services.advisor
 
 
-def card(advisor: Advisor, key: str, *messages: str):  # type: ignore[no-untyped-def]
+def card(advisor: Advisor, key: str, *messages: str) -> Recommendation:
     """The recommendation after the messages, answering any question with "not sure"."""
     conv = ConversationKey("test", "T", "C", key)
     reply = advisor.handle(conv, "U", messages[0])
@@ -30,10 +31,11 @@ def card(advisor: Advisor, key: str, *messages: str):  # type: ignore[no-untyped
     return reply.recommendation
 
 
-def words(rec) -> str:  # type: ignore[no-untyped-def]
+def words(rec: Recommendation) -> str:
     return "\n".join([rec.verdict, *rec.next_steps, *rec.risks, *(c.section + " " + c.quote for c in rec.citations)])
 
 
+@pytest.mark.slow
 def test_a_costly_prompted_drafter_with_approved_outputs_is_distilled(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -49,6 +51,7 @@ def test_a_costly_prompted_drafter_with_approved_outputs_is_distilled(advisor: A
     assert any(c.source == "knowledge/techniques/distillation.md" for c in rec.citations)
 
 
+@pytest.mark.slow
 def test_data_that_must_stay_inside_gets_open_weight_models(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -61,6 +64,7 @@ def test_data_that_must_stay_inside_gets_open_weight_models(advisor: Advisor) ->
     assert any(c.source == "knowledge/operations/open-weight-self-hosting.md" for c in rec.citations)
 
 
+@pytest.mark.slow
 def test_hundreds_of_clean_examples_on_a_stable_narrow_task_get_a_lora_pilot(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -74,6 +78,7 @@ def test_hundreds_of_clean_examples_on_a_stable_narrow_task_get_a_lora_pilot(adv
     assert any(c.source == "knowledge/techniques/parameter-efficient-tuning.md" for c in rec.citations)
 
 
+@pytest.mark.slow
 def test_an_insurance_claims_card_never_cites_medical_device_rules(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -86,12 +91,14 @@ def test_an_insurance_claims_card_never_cites_medical_device_rules(advisor: Advi
     assert "FDA" not in text and "Predetermined Change Control" not in text and "medical device" not in text
 
 
+@pytest.mark.slow
 def test_drafting_replies_from_the_help_centre_mentions_retrieval(advisor: Advisor) -> None:
     rec = card(advisor, "help-centre", "We'd like to auto-draft agent replies using our help-center articles.")
     assert "retrieval" in rec.techniques
     assert "retrieval (RAG)" in rec.verdict and "help-center articles" in rec.verdict
 
 
+@pytest.mark.slow
 def test_thin_input_stays_tentative(advisor: Advisor) -> None:
     rec = card(advisor, "thin", "Thinking about an AI helper for the marketing team.")
     assert rec.confidence < 0.6

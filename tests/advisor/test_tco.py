@@ -547,6 +547,7 @@ def test_format_volume(n: float, expected: str) -> None:
     assert format_volume(n) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     volume=st.integers(min_value=0, max_value=10**11),
@@ -594,6 +595,7 @@ _SPECIAL = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     values=st.fixed_dictionaries({name: _SPECIAL.get(name, _amounts) for name in ROUND}),

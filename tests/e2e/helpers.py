@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 from tests.slack_emulator import Call, SlackEmulator
 
@@ -12,6 +13,15 @@ FULL = (
     "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
     "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task"
 )
+
+
+class QuestionMessage(TypedDict):
+    """A posted question message and its first quick-answer button."""
+
+    call: Call
+    button: dict[str, Any]
+
+
 # Free-text answers for any question the advisor may ask.
 ANSWERS = {
     "labeled_examples": "none yet",
@@ -40,6 +50,16 @@ def posts(emulator: SlackEmulator, channel: str, thread: str | None = None) -> l
 def is_card(call: Call) -> bool:
     meta = call.params.get("metadata") or {}
     return isinstance(meta, dict) and meta.get("event_type") == "advisor_recommendation"
+
+
+def param_is(name: str, value: object) -> Callable[[Call], bool]:
+    """A `wait_for` predicate: the call's `name` parameter is `value`."""
+    return lambda call: call.params.get(name) == value
+
+
+def card_in(channel: str) -> Callable[[Call], bool]:
+    """A `wait_for` predicate: a card posted in `channel`."""
+    return lambda call: call.params.get("channel") == channel and is_card(call)
 
 
 def cards(emulator: SlackEmulator, channel: str, thread: str | None = None) -> list[Call]:

@@ -14,7 +14,17 @@ import pytest
 
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
-from tests.e2e.helpers import FULL, blocks_text, first_button, is_card, posts, settle, wait_posts
+from tests.e2e.helpers import (
+    FULL,
+    QuestionMessage,
+    blocks_text,
+    first_button,
+    is_card,
+    param_is,
+    posts,
+    settle,
+    wait_posts,
+)
 from tests.slack_requests import SlackClient
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +93,7 @@ def test_knowledge_search_takes_fts_metacharacters(
     assert reply.get("text") and "Traceback" not in json.dumps(reply) and "error" not in str(reply.get("text")).lower()
 
 
-def thin_conversation(server: Server, slack: SlackClient, channel: str) -> tuple[str, dict[str, object], str]:
+def thin_conversation(server: Server, slack: SlackClient, channel: str) -> tuple[str, QuestionMessage, str]:
     """A conversation waiting for answers: (thread, its question message, conversation id)."""
     event = sr.app_mention(
         f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our internal docs", channel=channel
@@ -107,7 +117,7 @@ def test_forged_quick_answers_are_refused_and_change_nothing(server: Server, sla
     emulator = server.emulator
     thread, question, cid = thin_conversation(server, slack, channel)
     button = question["button"]
-    message_ts = question["call"].response["ts"]  # type: ignore[attr-defined]
+    message_ts = question["call"].response["ts"]
     before = db(server, "select count(*) from intake_versions where conversation_id = ?", cid)
     other = "C" + uuid.uuid4().hex[:10].upper()
     forged = [
@@ -124,7 +134,7 @@ def test_forged_quick_answers_are_refused_and_change_nothing(server: Server, sla
     ]
     for user, where, action_id, value, says in forged:
         click(slack, str(action_id), str(value), where, message_ts, thread, user)
-        told = emulator.wait_for("chat.postEphemeral", predicate=lambda c, u=user: c.params.get("user") == u)[0]
+        told = emulator.wait_for("chat.postEphemeral", predicate=param_is("user", user))[0]
         assert says in told.params["text"] and "<!channel>" not in told.params["text"]
     assert db(server, "select count(*) from intake_versions where conversation_id = ?", cid) == before
     assert len(posts(emulator, channel, thread)) == 1  # nothing said in the thread
@@ -149,10 +159,10 @@ def test_replayed_command_and_click_are_processed_once(server: Server, slack: Sl
     payload = sr.block_actions_payload(
         str(button["action_id"]),
         str(button["value"]),
-        channel=channel,  # type: ignore[index]
+        channel=channel,
         message_ts=question["call"].response["ts"],
         thread_ts=thread,
-    )  # type: ignore[attr-defined]
+    )
     for _ in range(3):
         assert slack.post_interactivity(sr.interactivity_form(payload))[0] == 200
     wait_posts(emulator, channel, 2, thread=thread)

@@ -13,7 +13,7 @@ import pytest
 
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
-from tests.e2e.helpers import FULL, cards, is_card, posts, settle
+from tests.e2e.helpers import FULL, card_in, cards, param_is, posts, settle
 from tests.slack_emulator import Fault, SlackEmulator
 
 pytestmark = pytest.mark.e2e
@@ -73,9 +73,7 @@ def test_thirty_percent_faults_still_post_every_card_exactly_once(
         text = f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our HR policies"
         assert server.client.post_event(sr.event_body(sr.app_mention(text, channel=channel, ts=ts)))[0] == 200
     for channel, ts in thin.items():  # questions first, then "recommend now"
-        emulator.wait_for(
-            "chat.postMessage", ok_only=True, timeout=30, predicate=lambda c, ch=channel: c.params.get("channel") == ch
-        )
+        emulator.wait_for("chat.postMessage", ok_only=True, timeout=30, predicate=param_is("channel", channel))
         done = sr.message("recommend now", channel=channel, thread_ts=ts)
         assert server.client.post_event(sr.event_body(done))[0] == 200
     threads = {**full, **thin}
@@ -84,7 +82,7 @@ def test_thirty_percent_faults_still_post_every_card_exactly_once(
             "chat.postMessage",
             ok_only=True,
             timeout=60,
-            predicate=lambda c, ch=channel: c.params.get("channel") == ch and is_card(c),
+            predicate=card_in(channel),
         )
     settle(1.0)  # a duplicate (e.g. a re-post after a timed-out but applied post) would show up meanwhile
     emulator.set_fault_rate(0, seed=0)

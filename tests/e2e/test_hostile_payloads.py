@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
-from tests.e2e.helpers import FULL, blocks_text, first_button, settle, wait_posts
+from tests.e2e.helpers import FULL, QuestionMessage, blocks_text, first_button, settle, wait_posts
 from tests.e2e.leads_helpers import (
     LEAD,
     assess,
@@ -167,7 +167,7 @@ def test_forged_user_ids_never_reach_a_message(server: Server, channel: str) -> 
     assert not any("<!channel>" in t or "evil.example" in t for t in texts)
 
 
-def question_round(server: Server, channel: str, user: str) -> tuple[str, dict[str, object], str]:
+def question_round(server: Server, channel: str, user: str) -> tuple[str, QuestionMessage, str]:
     """A conversation waiting for answers: (thread, its question message, conversation id)."""
     event = sr.app_mention(
         f"<@{sr.BOT_USER_ID}> a chatbot that answers questions about our internal docs", channel=channel, user=user
@@ -188,17 +188,17 @@ def test_a_click_on_one_assessments_question_cannot_answer_another(server: Serve
     before = stored_counts(server, cid_b)
     button = question_a["button"]
     # Assessment B's id in a button clicked on assessment A's question message (same channel).
-    value = json.dumps({"c": cid_b, "v": json.loads(str(button["value"]))["v"]})  # type: ignore[index]
+    value = json.dumps({"c": cid_b, "v": json.loads(str(button["value"]))["v"]})
     click(
         server,
         str(button["action_id"]),
         value,
         user=user,
-        channel=channel,  # type: ignore[index]
+        channel=channel,
         message_ts=str(question_a["call"].response["ts"]),
         thread_ts=thread_a,
         block_id="q:x",
-    )  # type: ignore[attr-defined]
+    )
     assert "doesn't belong" in ephemeral(server, user).params["text"]
     assert stored_counts(server, cid_b) == before
     # A click naming a message the app never posted is refused the same way.
@@ -207,7 +207,7 @@ def test_a_click_on_one_assessments_question_cannot_answer_another(server: Serve
         str(button["action_id"]),
         str(button["value"]),
         user=user,
-        channel=channel,  # type: ignore[index]
+        channel=channel,
         message_ts=sr.new_ts(),
         thread_ts=thread_a,
         block_id="q:x",
@@ -227,9 +227,9 @@ def test_the_answered_update_is_rebuilt_from_what_was_posted(server: Server, cha
     payload = sr.block_actions_payload(
         str(button["action_id"]),
         str(button["value"]),
-        user=user,  # type: ignore[index]
+        user=user,
         channel=channel,
-        message_ts=str(call.response["ts"]),  # type: ignore[attr-defined]
+        message_ts=str(call.response["ts"]),
         thread_ts=thread,
         block_id="q:x",
     )
@@ -242,7 +242,7 @@ def test_the_answered_update_is_rebuilt_from_what_was_posted(server: Server, cha
     ]
     payload["message"]["text"] = "<!channel> pwned"
     assert server.client.post_interactivity(sr.interactivity_form(payload))[0] == 200
-    update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == call.response["ts"])[0]  # type: ignore[attr-defined]
+    update = emulator.wait_for("chat.update", predicate=lambda c: c.params.get("ts") == call.response["ts"])[0]
     shown = blocks_text(update) + str(update.params.get("text"))
     assert "pwned" not in shown and "evil" not in shown
     assert f"<@{user}>" in shown  # who answered what, on the app's own question message

@@ -17,7 +17,7 @@ import pytest
 
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
-from tests.e2e.helpers import cards, is_card, posts, settle, wait_posts
+from tests.e2e.helpers import card_in, cards, is_card, posts, settle, wait_posts
 from tests.slack_emulator import Fault, SlackEmulator
 
 pytestmark = pytest.mark.e2e
@@ -91,7 +91,7 @@ def test_two_replicas_answer_every_turn_once_and_post_each_card_once_when_one_is
                 "chat.postMessage",
                 ok_only=True,
                 timeout=30,
-                predicate=lambda c, ch=channel: c.params.get("channel") == ch and is_card(c),
+                predicate=card_in(channel),
             )
         deadline = time.monotonic() + 30
         while query(pg_url, "select count(*) from outbox where state <> 'sent'") != [(0,)]:

@@ -70,7 +70,8 @@ def test_wait_for_lock_takes_over_only_when_the_first_exits(emulator: SlackEmula
     first = Server(emulator, tmp_path / "data").start()
     log = tmp_path / "second.log"
     second = _second(emulator, first.data_dir, "--wait-for-lock", log=log)
-    port = int(second.args[second.args.index("--port") + 1])  # type: ignore[index,union-attr]
+    args = [str(a) for a in second.args]  # type: ignore[union-attr]
+    port = int(args[args.index("--port") + 1])
     try:
         deadline = time.monotonic() + 30
         while "waiting for ai-advisor serve" not in log.read_text():

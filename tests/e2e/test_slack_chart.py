@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor.chart import MAX_BYTES
+from bot.workflows.chart import MAX_BYTES
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, cards, settle, wait_posts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.llm.client import LlmClient
@@ -26,8 +27,10 @@ def fake() -> Iterator[FakeOpenAI]:
 def llm(fake: FakeOpenAI) -> LlmClient:
     """A client for the fake server with a short timeout and a secret-looking key."""
     settings = Settings(
-        openai_base_url=fake.base_url, openai_api_key="sk-test-SECRETSECRETSECRET1234", advisor_llm_timeout=0.5
-    )  # type: ignore[arg-type]
+        openai_base_url=fake.base_url,
+        openai_api_key=SecretStr("sk-test-SECRETSECRETSECRET1234"),
+        advisor_llm_timeout=0.5,
+    )
     client = LlmClient.from_settings(settings)
     assert client is not None
     return client

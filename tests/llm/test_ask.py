@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
-from bot.knowledge import retrieval
+from bot.knowledge import query
 from bot.knowledge.ask import ask
-from bot.knowledge.retrieval import KnowledgeIndex
+from bot.knowledge.query import KnowledgeIndex
 from bot.llm.templates import load_all
 from bot.resources import knowledge_dir
 from bot.services import Services
@@ -46,6 +46,7 @@ def _cli(svc: Services, *args: str) -> Any:
     return result
 
 
+@pytest.mark.slow
 def test_grounded_answer_is_used_with_numbered_sources(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
     top = index.search(QUESTION, 1)[0].source
@@ -63,6 +64,7 @@ def test_grounded_answer_is_used_with_numbered_sources(fake: FakeOpenAI, index: 
     assert "written by the model from these sources only" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "reply",
     [
@@ -75,7 +77,7 @@ def test_unusable_answers_fall_back_to_quoted_passages(
     fake: FakeOpenAI, index: KnowledgeIndex, reply: dict[str, Any]
 ) -> None:
     svc = _services(index, fake.base_url)
-    offline, citations = retrieval.answer(QUESTION, index)
+    offline, citations = query.answer(QUESTION, index)
     fake.script(reply, reply)
     out = json.loads(_cli(svc, "--json", QUESTION).output)
     assert out["wording"] == "offline" and out["answer"] == offline
@@ -95,6 +97,7 @@ def test_without_a_model_nothing_is_sent(fake: FakeOpenAI, index: KnowledgeIndex
     assert fake.requests == []
 
 
+@pytest.mark.slow
 def test_nothing_found_makes_no_model_call(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
     assert svc.llm is not None
@@ -107,9 +110,10 @@ def _context(reply: dict[str, Any]) -> str:
     return json.dumps([b for b in reply["blocks"] if b["type"] == "context"])
 
 
+@pytest.mark.slow
 def test_slack_ask_reply_in_prose_and_offline(fake: FakeOpenAI, index: KnowledgeIndex) -> None:
     svc = _services(index, fake.base_url)
-    offline, citations = retrieval.answer(QUESTION, index)
+    offline, citations = query.answer(QUESTION, index)
     fake.script({"content": GROUNDED}, {"status": 500})
     prose = ask_reply(svc, QUESTION)
     assert prose["text"] == GROUNDED and prose["response_type"] == "ephemeral"

@@ -7,7 +7,9 @@ import urllib.error
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from langchain_openai import AzureChatOpenAI
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.llm.client import LlmClient
@@ -21,14 +23,15 @@ from tests.llm.test_llm_http import FINANCE
 KEY = "azure0123456789abcdef0123456789ab"
 
 
+@pytest.mark.slow
 def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
     settings = Settings(
         azure_openai_endpoint=fake.azure_endpoint,
-        azure_openai_api_key=KEY,
+        azure_openai_api_key=SecretStr(KEY),
         azure_openai_deployment="advisor-4o",
         openai_api_version="2024-10-21",
         advisor_llm_timeout=2,
-    )  # type: ignore[arg-type]
+    )
     client = LlmClient.from_settings(settings)
     assert client is not None and isinstance(client.model, AzureChatOpenAI)
     narrative = "Prompt engineering fits: no ML staff, about 40 reports a month and 4 weeks to go."
@@ -49,12 +52,15 @@ def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
     assert fake.bodies()[0]["tools"][0]["function"]["name"] == "IntakeDraft"
 
 
+@pytest.mark.slow
 def test_azure_rejection_falls_back_offline(fake: FakeOpenAI) -> None:
     # A key the resource refuses (401) on every call: the advisor answers offline.
     fake.default = lambda body: {"status": 401}
     settings = Settings(
-        azure_openai_endpoint=fake.azure_endpoint, azure_openai_api_key=KEY, azure_openai_deployment="advisor-4o"
-    )  # type: ignore[arg-type]
+        azure_openai_endpoint=fake.azure_endpoint,
+        azure_openai_api_key=SecretStr(KEY),
+        azure_openai_deployment="advisor-4o",
+    )
     client = LlmClient.from_settings(settings)
     assert client is not None
     store = Store(":memory:")

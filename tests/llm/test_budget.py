@@ -75,8 +75,9 @@ def test_in_memory_budget_without_a_store() -> None:
     assert budget.used() == {"calls": 2, "tokens": 7}
 
 
+@pytest.mark.slow
 def test_budget_survives_a_new_client_and_store(fake: FakeOpenAI, tmp_path: Path) -> None:
-    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3, advisor_data_dir=tmp_path)  # type: ignore[arg-type]
+    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3, advisor_data_dir=tmp_path)
     first = Services(settings)
     assert first.llm is not None and first.llm.budget.store is first.store
     first.llm.budget.today = lambda: TODAY
@@ -101,6 +102,7 @@ def test_budget_survives_a_new_client_and_store(fake: FakeOpenAI, tmp_path: Path
     second.store.close()
 
 
+@pytest.mark.slow
 def test_cli_budget_spent_across_runs_answers_offline(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
     monkeypatch.setenv("ADVISOR_LLM_DAILY_CALLS", "2")
@@ -125,10 +127,11 @@ def test_bad_redaction_setting_is_a_clear_error(fake: FakeOpenAI, monkeypatch: p
         LlmClient.from_settings(Settings(openai_base_url=fake.base_url, advisor_llm_redact="bogus"))
 
 
+@pytest.mark.slow
 def test_doctor_shows_todays_model_calls_and_a_spent_budget(fake: FakeOpenAI, tmp_path: Path) -> None:
     from bot.doctor import check_llm
 
-    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3, advisor_data_dir=tmp_path)  # type: ignore[arg-type]
+    settings = Settings(openai_base_url=fake.base_url, advisor_llm_daily_calls=3, advisor_data_dir=tmp_path)
     services = Services(settings)
     assert services.llm is not None
     services.llm.budget.today = lambda: TODAY

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.advisor import engine
 from bot.advisor.intake import Fact, Provenance
@@ -18,6 +19,8 @@ from bot.services import Services
 from bot.workflows.conversation import Advisor, ConversationKey
 from tests.llm.drafts import draft
 from tests.llm.fake_openai import FakeOpenAI
+
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
 
 FINANCE = (
     "Our finance team wants a tool to draft variance commentary for monthly reports. No ML people, "
@@ -55,9 +58,9 @@ def test_azure_settings_build_azure_client() -> None:
 
     settings = Settings(
         azure_openai_endpoint="https://example.openai.azure.com",
-        azure_openai_api_key="k" * 32,
+        azure_openai_api_key=SecretStr("k" * 32),
         azure_openai_deployment="gpt-4o-mini",
-    )  # type: ignore[arg-type]
+    )
     client = LlmClient.from_settings(settings)
     assert client is not None and isinstance(client.model, AzureChatOpenAI)
 

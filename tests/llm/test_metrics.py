@@ -3,6 +3,8 @@ and the offline fallbacks (the model unavailable, or its text rejected by the gr
 
 from __future__ import annotations
 
+import pytest
+
 from bot.llm.client import LlmClient
 from bot.metrics import REGISTRY
 from tests.llm.fake_openai import FakeOpenAI
@@ -29,6 +31,7 @@ def delta(before: dict[str, float]) -> dict[str, float]:
     return {k: v - before[k] for k, v in snapshot().items()}
 
 
+@pytest.mark.slow
 def test_a_grounded_answer_counts_one_call_and_its_tokens(fake: FakeOpenAI, llm: LlmClient) -> None:
     fake.script({"content": "Usually every quarter, when the task drifts [1]."})
     before = snapshot()
@@ -42,6 +45,7 @@ def test_a_grounded_answer_counts_one_call_and_its_tokens(fake: FakeOpenAI, llm:
     assert changed["unavailable"] == 0 and changed["rejected"] == 0
 
 
+@pytest.mark.slow
 def test_a_failed_call_and_an_ungrounded_answer_fall_back_and_are_counted(fake: FakeOpenAI, llm: LlmClient) -> None:
     fake.script({"status": 500}, {"content": "Retrain every 7 weeks for $4,200 [1]."})
     before = snapshot()

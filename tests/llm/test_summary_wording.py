@@ -13,6 +13,8 @@ from bot.workflows.conversation import Advisor
 from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.test_llm_http import FINANCE
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 PERIOD = "2026-11-23 to 2026-11-29"
 STATS: dict[str, Any] = {
     "recommendations": 12,

@@ -3,6 +3,8 @@ the verdict it writes names the technique the engine chose. Served by the local 
 
 from __future__ import annotations
 
+import pytest
+
 from bot.workflows.conversation import Advisor
 from tests.llm.drafts import draft
 from tests.llm.fake_openai import FakeOpenAI
@@ -14,6 +16,7 @@ DRAFTER = (
 )
 
 
+@pytest.mark.slow
 def test_model_read_reviewed_outputs_lead_to_distillation(fake: FakeOpenAI, llm_advisor: Advisor) -> None:
     offline_rec, offline_intake, _ = Advisor(llm_advisor.store).assess(DRAFTER)
     assert offline_intake.values.reviewed_output_count is None
@@ -43,6 +46,7 @@ def test_model_read_reviewed_outputs_lead_to_distillation(fake: FakeOpenAI, llm_
     assert {"self_hosting", "reviewed_outputs", "reviewed_output_count", "prompt_in_production"} <= set(schema)
 
 
+@pytest.mark.slow
 def test_a_verdict_that_leaves_out_the_technique_gets_the_engines_sentence(
     fake: FakeOpenAI, llm_advisor: Advisor
 ) -> None:
@@ -61,6 +65,7 @@ def test_a_verdict_that_leaves_out_the_technique_gets_the_engines_sentence(
     assert "Technique (name it): LoRA pilot" in verdict_request
 
 
+@pytest.mark.slow
 def test_a_verdict_that_names_the_technique_is_kept_as_written(fake: FakeOpenAI, llm_advisor: Advisor) -> None:
     text = "Auto-draft replies to customers using our help-center articles; two developers, no ML people."
     narrative = "Prompt engineering fits: retrieve from the help-center articles at answer time and cite them."

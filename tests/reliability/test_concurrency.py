@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from slack_bolt import BoltRequest
 
 from bot.config import Settings
@@ -22,13 +23,15 @@ from tests.e2e.helpers import first_button, is_card, question_fields
 from tests.slack_emulator import Call, SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[AdvisorApp, SlackEmulator]]:
     with SlackEmulator() as emu:
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=SecretStr(BOT_TOKEN),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
             slack_api_url=emu.url,
             advisor_data_dir=tmp_path,
         )
@@ -42,7 +45,10 @@ def served(tmp_path: Path) -> Iterator[tuple[AdvisorApp, SlackEmulator]]:
 def dispatch(app: AdvisorApp, body: dict[str, Any] | str, form: bool = False) -> int:
     raw = body if isinstance(body, str) else json.dumps(body)
     kind = "application/x-www-form-urlencoded" if form else "application/json"
-    headers = {"content-type": kind, **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()}}
+    headers: dict[str, str | Sequence[str]] = {
+        "content-type": kind,
+        **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()},
+    }
     return app.dispatch(BoltRequest(body=raw, headers=headers)).status
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import urllib.error
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -80,7 +81,7 @@ def test_errors_are_classified_for_retry() -> None:
 
 
 def test_posts_carry_the_outbox_tag_and_keep_the_card_contract(emulator: SlackEmulator, sender: SlackSender) -> None:
-    card = {
+    card: dict[str, Any] = {
         "event_type": "advisor_recommendation",
         "event_payload": {"approach": "hybrid", "confidence": 0.7, "conversation_id": "c1"},
     }
@@ -123,12 +124,15 @@ def test_finding_fails_open_or_retries(emulator: SlackEmulator, sender: SlackSen
 def test_updates_change_the_message_and_a_card_update_carries_its_metadata(
     emulator: SlackEmulator, sender: SlackSender
 ) -> None:
-    card = {
+    card: dict[str, Any] = {
         "event_type": "advisor_recommendation",
         "event_payload": {"approach": "fine_tuning", "conversation_id": "c1"},
     }
     ts = sender.send(item("u-card", kind="recommendation", message={"text": "card", "metadata": card}))
-    new = {"event_type": "advisor_recommendation", "event_payload": {"approach": "hybrid", "conversation_id": "c1"}}
+    new: dict[str, Any] = {
+        "event_type": "advisor_recommendation",
+        "event_payload": {"approach": "hybrid", "conversation_id": "c1"},
+    }
     update = item(
         "u-update",
         op="update",

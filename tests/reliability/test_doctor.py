@@ -37,6 +37,7 @@ def slack_env(emu: SlackEmulator) -> dict[str, str]:
     return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": emu.url}
 
 
+@pytest.mark.slow
 def test_a_good_configuration_passes(monkeypatch: pytest.MonkeyPatch, slack: SlackEmulator) -> None:
     with FakeOpenAI().running() as fake:
         result = doctor(monkeypatch, **slack_env(slack), OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY=OPENAI_KEY)
@@ -61,6 +62,7 @@ def test_without_slack_it_is_the_terminal_app(monkeypatch: pytest.MonkeyPatch) -
     assert checks["llm"]["ok"] and "offline" in checks["llm"]["detail"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "problem", "fix"),
     [
@@ -79,6 +81,7 @@ def test_misconfigured_tokens_are_named_with_the_fix(
     assert problem in result.output and fix in result.output and "to fix." in result.output
 
 
+@pytest.mark.slow
 def test_missing_scopes_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     scopes = [s for s in required_scopes() if s not in ("reactions:write", "im:history")]
     with SlackEmulator(scopes=scopes) as emu:
@@ -90,6 +93,7 @@ def test_missing_scopes_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "reinstall" in result.output
 
 
+@pytest.mark.slow
 def test_unreachable_services_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     result = doctor(
@@ -128,6 +132,7 @@ def test_queued_work_and_given_up_replies_are_shown(monkeypatch: pytest.MonkeyPa
     assert "[warn] delivery: 1 repl(ies) to post, 1 given up, 0 turn(s) to answer" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("reply", "problem"),
     [
@@ -146,6 +151,7 @@ def test_a_model_without_tool_calling_is_reported(
     assert "extraction uses tool calling" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
@@ -174,6 +180,7 @@ def test_a_complete_or_managed_identity_teams_configuration_passes(monkeypatch: 
     assert "[ ok ] teams: client id 00000… with UserManagedIdentity auth" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "missing"),
     [

@@ -18,11 +18,12 @@ from bot.storage.store import ago
 from bot.workflows.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, sweep
 from tests.reliability.test_outbox import wait_until
 from tests.slack_emulator import SlackEmulator
+from tests.sqlite_store import sqlite_db
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
 
 def services(tmp_path: Path, **settings: Any) -> Services:
-    return Services(Settings(advisor_data_dir=tmp_path, **settings))  # type: ignore[arg-type]
+    return Services(Settings(advisor_data_dir=tmp_path, **settings))
 
 
 def aged(svc: Services, table: str, where: str, days: float) -> None:
@@ -73,7 +74,7 @@ def test_a_sweep_applies_the_retention_when_set(tmp_path: Path) -> None:
     with svc.store.transaction() as db:
         db.execute("update conversations set updated_at = ? where thread = '1.1'", [ago(31)])
     assert sweep(svc).conversations == 1
-    assert [r["thread"] for r in svc.store.db.table("conversations").rows] == ["2.2"]
+    assert [r["thread"] for r in sqlite_db(svc.store).table("conversations").rows] == ["2.2"]
 
 
 def test_a_failing_part_is_logged_and_the_others_still_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -114,6 +115,7 @@ def test_ago_is_in_the_stored_timestamp_format() -> None:
     assert ago(7, at=at) == "2026-11-20T12:00:00.000+00:00"
 
 
+@pytest.mark.slow
 def test_serving_slack_keeps_house_from_the_start_without_a_retention(tmp_path: Path) -> None:
     with SlackEmulator() as emu:
         svc = services(tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=emu.url)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.services import Services
@@ -20,6 +21,7 @@ from bot.slack.replies import SlackTurn, give_up, queue_replies, queue_turn, run
 from bot.storage.inbox import MAX_ATTEMPTS, Outcome
 from bot.storage.sqlite import select_rows
 from bot.workflows.conversation import ConversationKey
+from tests.sqlite_store import sqlite_db
 
 KEY = ConversationKey("slack", "T1", "C1", "100.1")
 
@@ -31,7 +33,9 @@ class Killed(BaseException):
 def services_at(path: Path, url: str | None = None) -> Services:
     # One knowledge index for all the "processes" of a test (the data dir's parent); a database each (SQLite), or
     # the PostgreSQL database at `url`.
-    settings = Settings(advisor_db=path, advisor_data_dir=path.parent.parent, database_url=url)  # type: ignore[call-arg]
+    settings = Settings(
+        advisor_db=path, advisor_data_dir=path.parent.parent, database_url=SecretStr(url) if url else None
+    )
     return Services(settings)
 
 
@@ -64,7 +68,7 @@ def kill_at(services: Services, n: int) -> Callable[[], bool]:
 
     def transaction() -> AbstractContextManager[Any]:
         nonlocal count
-        if not store.db.conn.in_transaction:
+        if not sqlite_db(store).conn.in_transaction:
             count += 1
             if count == n:
                 raise Killed
@@ -141,6 +145,7 @@ def run(template: Path, path: Path, last: str, kill: int | None) -> tuple[Servic
     return restarted, fired()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_a_turn_killed_between_any_two_writes_is_answered_exactly_once(tmp_path: Path, scenario: str) -> None:
     earlier, last = SCENARIOS[scenario]
@@ -177,6 +182,7 @@ def test_redeliveries_are_recognised_by_any_of_their_keys(services: Services) ->
     assert len(inbox.unfinished("k")) == 1
 
 
+@pytest.mark.slow
 def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -> None:
     for n, text in enumerate(["a chatbot for our docs", "we have no labeled data", "recommend now"]):
         queue_turn(services, turn(text, n))
@@ -190,6 +196,7 @@ def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -
     assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation", "chart"]  # the card, its chart
 
 
+@pytest.mark.slow
 def test_a_failing_turn_changes_nothing_and_is_told(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     queue_turn(services, turn("a chatbot that answers questions about our internal docs", 1))
     drain(services)
@@ -208,6 +215,7 @@ def test_a_failing_turn_changes_nothing_and_is_told(services: Services, monkeypa
     assert {k: v for k, v in after.items() if k != "outbox"} == {k: v for k, v in before.items() if k != "outbox"}
 
 
+@pytest.mark.slow
 def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path, database: str) -> None:
     path, url = tmp_path / "advisor.db", database if database.startswith("postgresql") else None
     services = services_at(path, url)
@@ -235,6 +243,7 @@ def test_a_turn_that_keeps_killing_the_process_is_given_up(tmp_path: Path, datab
     assert rows == [("notice", msg.ERROR)] and services.inbox.unfinished() == []
 
 
+@pytest.mark.slow
 def test_resuming_leaves_fresh_turns_and_held_conversations_to_whoever_has_them(services: Services) -> None:
     queue_turn(services, turn("a chatbot for our docs", 1))
     inbox = services.inbox

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import redact
-from bot.knowledge import retrieval
+from bot.knowledge import query as knowledge_query
 from bot.llm import grounding
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import parse_command
@@ -28,6 +28,8 @@ from bot.slack.middleware import sanitize, strip_mention
 from bot.teams import leads as teams_leads
 from bot.text import strip_controls
 from bot.workflows import conversation
+
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
 
 SMALL = 600  # characters of the short text
 FACTOR = 16  # the long text is this many times longer (9,600 characters: about half the per-message cap)
@@ -79,8 +81,8 @@ PATHS: dict[str, Callable[[str], Any]] = {
     "slack.parse_digest_args": _digest,
     "slack.escape": lambda t: bk.safe(bk.unescape(t), 3000),
     "conversation_and_teams_commands": _commands,
-    "retrieval.fts_query": retrieval.fts_query,
-    "retrieval.best_quote": lambda t: retrieval.best_quote(PASSAGE + t, t),
+    "query.fts_query": knowledge_query.fts_query,
+    "query.best_quote": lambda t: knowledge_query.best_quote(PASSAGE + t, t),
     "text.strip_controls": strip_controls,
 }
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.errors import InputError
@@ -18,10 +19,10 @@ from tests.tokens import APP_TOKEN, BOT_TOKEN, OPENAI_KEY, SECRETS, SIGNING_SECR
 
 def settings(level: str = "INFO") -> Settings:
     return Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-        slack_app_token=APP_TOKEN,
-        openai_api_key=OPENAI_KEY,
+        slack_bot_token=SecretStr(BOT_TOKEN),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_app_token=SecretStr(APP_TOKEN),
+        openai_api_key=SecretStr(OPENAI_KEY),
         advisor_log_level=level,
     )
 
@@ -29,7 +30,8 @@ def settings(level: str = "INFO") -> Settings:
 @pytest.fixture
 def captured() -> Iterator[tuple[io.StringIO, list[logging.Handler]]]:
     root = logging.getLogger()
-    level, stream, added = root.level, io.StringIO(), []
+    level, stream = root.level, io.StringIO()
+    added: list[logging.Handler] = []
     quiet = {name: logging.getLogger(name).level for name in QUIET}
     yield stream, added
     for handler in added:
@@ -64,7 +66,7 @@ def log_turn(log: logging.Logger) -> None:
 def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.StringIO, list[logging.Handler]]) -> None:
     stream, added = captured
     added.append(configure(settings(), stream))
-    log_turn(logging.getLogger("bot.slack"))
+    log_turn(logging.getLogger("bot.slack.replies"))
     logging.getLogger("bot.storage.outbox").warning(
         "message not delivered: %s", "ratelimited", extra={"event": "delivery", "outcome": "retry", "attempts": 2}
     )
@@ -72,7 +74,7 @@ def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.String
     assert len(lines) == 2
     first, second = parse_lines(lines)
     assert first["event"] == "turn" and first["conversation_id"] == "c1" and first["latency_ms"] == 12.5
-    assert first["outcome"] == "questions" and first["level"] == "INFO" and first["logger"] == "bot.slack"
+    assert first["outcome"] == "questions" and first["level"] == "INFO" and first["logger"] == "bot.slack.replies"
     assert "text" not in first and "Falcon" not in stream.getvalue()  # user text only at DEBUG
     assert second["message"] == "message not delivered: ratelimited" and second["attempts"] == 2
 
@@ -80,7 +82,7 @@ def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.String
 def test_debug_adds_user_text(captured: tuple[io.StringIO, list[logging.Handler]]) -> None:
     stream, added = captured
     added.append(configure(settings("debug"), stream))
-    log_turn(logging.getLogger("bot.slack"))
+    log_turn(logging.getLogger("bot.slack.replies"))
     assert parse_lines(stream.getvalue().splitlines())[0]["text"] == "our secret project Falcon"
 
 

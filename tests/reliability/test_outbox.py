@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from bot.storage.outbox import DEAD, NOTICE, PENDING, SENT, DeliveryError, Outbox, OutboxWorker
 from bot.storage.store import Store
 from tests.reliability.conftest import FakeSender
@@ -86,6 +88,7 @@ def test_a_permanent_error_gives_up_and_tells_the_thread(outbox: Outbox, sender:
     assert [(p.kind, p.message["text"]) for _, p in sender.posted] == [(NOTICE, "could not post: invalid_blocks")]
 
 
+@pytest.mark.slow
 def test_too_many_failures_give_up_once_and_a_failing_notice_does_not_chain(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(LIMITED, times=4 + 4)  # the message's 4 attempts, then the notice's 4
     outbox.enqueue("C1", "1.0", {"text": "card"}, conversation_id=None, kind="recommendation")
@@ -93,6 +96,7 @@ def test_too_many_failures_give_up_once_and_a_failing_notice_does_not_chain(outb
     assert sender.posted == [] and outbox.counts() == {DEAD: 2}
 
 
+@pytest.mark.slow
 def test_a_later_message_never_overtakes_an_earlier_one_in_the_same_thread(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(LIMITED)
     first = outbox.enqueue("C1", "1.0", {"text": "first"}, conversation_id=None)
@@ -122,6 +126,7 @@ def test_a_message_being_sent_when_the_process_died_is_looked_for(database: str,
     store.close()
 
 
+@pytest.mark.slow
 def test_many_threads_flushing_at_once_post_each_message_exactly_once(outbox: Outbox, sender: FakeSender) -> None:
     for i in range(60):
         outbox.enqueue(f"C{i % 6}", f"{i % 3}.0", {"text": f"m{i}"}, conversation_id=None)
@@ -138,6 +143,7 @@ def test_many_threads_flushing_at_once_post_each_message_exactly_once(outbox: Ou
             assert ids == sorted(ids)
 
 
+@pytest.mark.slow
 def test_worker_retries_in_the_background_and_flushes_on_stop(outbox: Outbox, sender: FakeSender) -> None:
     worker = OutboxWorker(outbox, sender, idle=0.05).start()
     try:

@@ -20,6 +20,7 @@ def conversation(store: Store, thread: str = "1.0") -> str:
     )
 
 
+@pytest.mark.slow
 def test_an_update_is_retried_after_5xx_and_429_without_looking(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(BUSY, times=2)  # a 5xx may hide an applied update: harmless, it is applied again
     sender.fail(LIMITED)

@@ -94,7 +94,12 @@ def test_a_live_replicas_send_is_left_alone_and_a_dead_ones_is_taken_over(pg_url
     assert survivor.get(item)["state"] == SENDING  # type: ignore[index]
     a.close()
     recovered: list[int] = []
-    eventually(lambda: bool(recovered.append(survivor.recover()) or sum(recovered)))
+
+    def recover() -> bool:
+        recovered.append(survivor.recover())
+        return sum(recovered) > 0
+
+    eventually(recover)
     assert sum(recovered) == 1
     row = survivor.get(item)
     assert row is not None and row["state"] == PENDING and row["unsure"] == 1  # looked for before any repost

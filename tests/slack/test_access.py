@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -83,6 +84,7 @@ def test_a_failed_lookup_fails_closed_and_is_not_cached(emulator: SlackEmulator,
     assert grouped.group_members() == {"UGROUP"}
 
 
+@pytest.mark.slow
 def test_timeouts_and_dropped_connections_fail_closed_too(emulator: SlackEmulator) -> None:
     """Not only Slack's API errors: a lookup that times out or can't connect counts as "no" (and isn't cached)."""
     slow = SlackAccess(
@@ -122,8 +124,8 @@ def test_leads_and_members_are_required_with_a_clear_reason(emulator: SlackEmula
 
 def test_lead_group_from_settings(emulator: SlackEmulator, client: WebClient) -> None:
     settings = Settings(
-        advisor_db=":memory:",
-        advisor_leads="ULEAD, UOTHER",  # type: ignore[arg-type]
+        advisor_db=Path(":memory:"),
+        advisor_leads="ULEAD, UOTHER",
         advisor_leads_group="SLEADS",
     )
     team = slack_leads(Services(settings), client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ def check_limits(blocks: list[dict[str, object]]) -> None:
             assert all(len(f["text"]) <= 2000 for f in fields)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(user_text=hostile, extra=hostile)
 def test_card_from_arbitrary_text_is_within_limits_and_escaped(user_text: str, extra: str) -> None:
@@ -57,6 +59,7 @@ def test_card_from_arbitrary_text_is_within_limits_and_escaped(user_text: str, e
     assert "<!" not in dumped and "<@" not in dumped and "<http" not in dumped
 
 
+@pytest.mark.slow
 @given(text=hostile)
 def test_escape_and_clip(text: str) -> None:
     out = bk.safe(text, 100)

@@ -4,10 +4,12 @@ a modal submitted from a Slack Connect channel names the installing workspace in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from slack_bolt import BoltRequest
 
 from bot.config import Settings
@@ -31,10 +33,10 @@ def served() -> Iterator[tuple[AdvisorApp, Services]]:
     with SlackEmulator() as emu:
         emu.set_channel("C1", members=["UREQ", "UPARTNER"])
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=SecretStr(BOT_TOKEN),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
             slack_api_url=emu.url,
-            advisor_db=":memory:",
+            advisor_db=Path(":memory:"),
         )
         services = Services(settings)
         app = build_app(services)
@@ -44,7 +46,7 @@ def served() -> Iterator[tuple[AdvisorApp, Services]]:
 
 def interact(app: AdvisorApp, payload: dict[str, Any]) -> dict[str, Any]:
     raw = sr.interactivity_form(payload)
-    headers = {
+    headers: dict[str, str | Sequence[str]] = {
         "content-type": "application/x-www-form-urlencoded",
         **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()},
     }
@@ -62,6 +64,7 @@ def adjust_submission(meta: str, *, installed_team: str | None) -> dict[str, Any
     return payload
 
 
+@pytest.mark.slow
 def test_an_adjustment_from_a_slack_connect_partner_counts_for_the_installing_workspace(
     served: tuple[AdvisorApp, Services],
 ) -> None:
@@ -78,6 +81,7 @@ def test_an_adjustment_from_a_slack_connect_partner_counts_for_the_installing_wo
     assert services.store.latest_intake(cid).values.labeled_examples == 500
 
 
+@pytest.mark.slow
 def test_an_adjustment_from_older_answers_is_refused_with_nothing_stored(served: tuple[AdvisorApp, Services]) -> None:
     app, services = served
     key = ConversationKey("slack", sr.TEAM_ID, "C1", "2.1")

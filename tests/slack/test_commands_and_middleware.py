@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from slack_bolt import App, BoltRequest
 
 from bot.config import Settings
@@ -113,22 +115,26 @@ def test_routing(services: Services) -> None:
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[App, SlackEmulator]]:
     with SlackEmulator() as emu:
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=SecretStr(BOT_TOKEN),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
             slack_api_url=emu.url,
-            advisor_db=":memory:",
+            advisor_db=Path(":memory:"),
         )
         yield build_app(Services(settings)), emu
 
 
 def _request(body: dict[str, object], retry: int | None = None) -> BoltRequest:
     raw = json.dumps(body)
-    headers = {"content-type": "application/json", **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()}}
+    headers: dict[str, str | Sequence[str]] = {
+        "content-type": "application/json",
+        **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()},
+    }
     if retry is not None:
         headers["x-slack-retry-num"] = str(retry)
     return BoltRequest(body=raw, headers=headers)
 
 
+@pytest.mark.slow
 def test_middleware_drops_duplicates_and_noise(app: tuple[App, SlackEmulator]) -> None:
     bolt, emu = app
     body = sr.event_body(sr.app_mention("<@UBOT> a chatbot for docs", channel="C9"))

@@ -75,6 +75,7 @@ def crowded() -> Store:
     return store
 
 
+@pytest.mark.slow
 def test_digest_of_500_assessments_is_truncated_with_counts(crowded: Store) -> None:
     digest = build_digest(crowded, platform="slack", team="T1", period=parse_period("all"), can_see=lambda c: True)
     assert digest.total == 502
@@ -93,6 +94,7 @@ def test_digest_of_500_assessments_is_truncated_with_counts(crowded: Store) -> N
     assert dumped[0]["type"] == "header" and "all time" in dumped[0]["text"]["text"]
 
 
+@pytest.mark.slow
 def test_digest_counts_and_pages_in_sql_as_the_full_list_would(crowded: Store) -> None:
     hidden = {"C0001", "C0002"}
     asked: list[str] = []
@@ -178,6 +180,7 @@ def test_item_line_links_and_dms() -> None:
     assert lb.item_line(item, None).startswith("`abc`")
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=hostile, note=hostile)
 @example(text="REGULATION", note="<!here>")  # reads as a regulated domain: a question comes before the card
@@ -282,6 +285,7 @@ def test_digest_counts_every_item_it_could_not_list() -> None:
     assert f"…and {20 - listed} more" in text
 
 
+@pytest.mark.slow
 def test_summary_of_an_intake_in_progress_has_no_decision_buttons() -> None:
     store = Store(":memory:")
     reply = Advisor(store).handle(ConversationKey("slack", "T1", "C1", "1.1"), "UREQ", "an assistant for support")

@@ -4,10 +4,12 @@ what is stored together, and where a click may come from."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from slack_bolt import BoltRequest
 
 from bot.config import Settings
@@ -31,10 +33,10 @@ def served() -> Iterator[tuple[AdvisorApp, Services, SlackEmulator]]:
     with SlackEmulator() as emu:
         emu.set_channel("C1", members=["UREQ", "ULEAD"])
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=SecretStr(BOT_TOKEN),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
             slack_api_url=emu.url,
-            advisor_db=":memory:",
+            advisor_db=Path(":memory:"),
             advisor_leads="ULEAD",
         )
         services = Services(settings)
@@ -46,7 +48,7 @@ def served() -> Iterator[tuple[AdvisorApp, Services, SlackEmulator]]:
 def interact(app: AdvisorApp, payload: dict[str, Any]) -> dict[str, Any]:
     """Dispatch a signed interactivity payload; the JSON the app acknowledged with ({} for a bare ack)."""
     raw = sr.interactivity_form(payload)
-    headers = {
+    headers: dict[str, str | Sequence[str]] = {
         "content-type": "application/x-www-form-urlencoded",
         **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()},
     }
@@ -55,6 +57,7 @@ def interact(app: AdvisorApp, payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(response.body) if response.body else {}
 
 
+@pytest.mark.slow
 def test_a_decision_and_the_requesters_notice_are_saved_together(
     served: tuple[AdvisorApp, Services, SlackEmulator], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,7 +115,10 @@ def test_an_app_home_that_cannot_be_built_says_so(
     monkeypatch.setattr(services.store, "conversations_for_user", broken)
     event = {"type": "app_home_opened", "user": "UREQ", "channel": "DHOME", "tab": "home", "event_ts": sr.new_ts()}
     raw = json.dumps(sr.event_body(event))
-    headers = {"content-type": "application/json", **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()}}
+    headers: dict[str, str | Sequence[str]] = {
+        "content-type": "application/json",
+        **{k.lower(): v for k, v in sr.sign(SIGNING_SECRET, raw).items()},
+    }
     assert app.dispatch(BoltRequest(body=raw, headers=headers)).status == 200
     published = emu.wait_for("views.publish", predicate=lambda c: c.params.get("user_id") == "UREQ")[0]
     text = json.dumps(published.params["view"], ensure_ascii=False)

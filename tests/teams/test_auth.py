@@ -13,6 +13,7 @@ from bot.errors import InputError
 from bot.services import Services
 from bot.teams.auth import teams_auth
 from bot.teams.serve import build
+from tests.sqlite_store import sqlite_db
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, Chat, Connector, Teams, User, http
 
@@ -53,7 +54,7 @@ def test_unsigned_requests_are_refused(
     teams = Teams(server.url, connector)
     status, sent = teams.post(teams.message(Chat.personal(), User("aad-x"), "We want a classifier"), headers)
     assert status == 401 and sent == []
-    assert services.store.db.table("conversations").count == 0
+    assert sqlite_db(services.store).table("conversations").count == 0
 
 
 def test_health_needs_no_token(secured: tuple[AgentServer, Services]) -> None:

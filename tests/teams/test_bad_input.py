@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.services import Services
+from tests.sqlite_store import sqlite_db
 from tests.teams.harness import Chat, Connector, Teams, User, actions, http
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -22,7 +23,7 @@ TABLES = ("conversations", "turns", "intake_versions", "recommendations", "feedb
 
 
 def counts(services: Services) -> dict[str, int]:
-    db = services.store.db
+    db = sqlite_db(services.store)
     return {t: db.table(t).count for t in TABLES if db.table(t).exists()}
 
 
@@ -100,6 +101,7 @@ def test_malformed_bodies_are_refused(teams: Teams, body: bytes, status: int) ->
     assert got == status
 
 
+@pytest.mark.slow
 def test_redelivered_activity_is_handled_once(teams: Teams, services: Services) -> None:
     chat = Chat.personal()
     activity = teams.message(chat, DANA, FULL)
@@ -110,6 +112,7 @@ def test_redelivered_activity_is_handled_once(teams: Teams, services: Services) 
     assert counts(services) == before
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize(
     ("data", "reply"),
@@ -135,6 +138,7 @@ def test_bad_submissions_change_nothing(
     assert len(sent) == 1 and reply in sent[0].text, [s.text for s in sent]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize("verb", ["feedback", "adjust", "adjust_submit", "answer"])
 def test_another_conversations_id_is_refused(teams: Teams, assessment: tuple[Chat, str], verb: str) -> None:

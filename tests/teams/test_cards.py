@@ -21,6 +21,8 @@ from bot.workflows.summary import Decision, StepSummary, ThreadSummary
 from tests.teams.harness import actions, card_text
 from tests.teams.schema import assert_valid_card
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 FULL = (
     "We want a support ticket classifier; we have 50k clean labeled tickets, 2M requests a month, "
     "an ML team of 5, live in 6 months, budget $300k, not regulated, stable task"

@@ -16,6 +16,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from bot.advisor.engine import APPROACH_NAMES
 from bot.cli import main
@@ -27,7 +28,7 @@ from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
 from tests.teams.harness import Chat, Sent, Teams, User
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 SECRET = "cross-platform-secret"
 SCENARIOS = [
@@ -84,8 +85,8 @@ def slack_emulator() -> Iterator[SlackEmulator]:
 def slack(slack_emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sr.SlackClient]:
     """The Bolt app in-process behind a real HTTP server, talking to the Web API emulator."""
     settings = Settings(
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,  # type: ignore[arg-type]
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_signing_secret=SecretStr(SECRET),
         slack_api_url=slack_emulator.url,
         advisor_data_dir=tmp_path_factory.mktemp("slack"),
     )

@@ -28,6 +28,7 @@ from bot.services import Services
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import TeamsAuth, teams_auth
 from bot.teams.serve import web_app
+from tests.sqlite_store import sqlite_db
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, Chat, Connector, Teams, User
 from tests.teams.test_auth import CREDENTIALS
@@ -138,9 +139,10 @@ def post(secured: tuple[AgentServer, Services], connector: Connector, bearer: st
     status, sent = teams.post(
         teams.message(Chat.personal(), User(f"aad-{uuid.uuid4().hex[:8]}"), FULL), {"Authorization": f"Bearer {bearer}"}
     )
-    return status, sent, services.store.db.table("conversations").count
+    return status, sent, sqlite_db(services.store).table("conversations").count
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["signed with another key", "for another bot", "from another issuer", "expired"])
 def test_tokens_that_fail_validation_are_refused(
     secured: tuple[AgentServer, Services],
@@ -156,17 +158,18 @@ def test_tokens_that_fail_validation_are_refused(
         "from another issuer": token(trusted, connector, iss="https://issuer.example/"),
         "expired": token(trusted, connector, iat=now - 7200, nbf=now - 7200, exp=now - 3600),
     }[case]
-    before = secured[1].store.db.table("conversations").count
+    before = sqlite_db(secured[1].store).table("conversations").count
     asked = len(key_lookups)
     status, sent, after = post(secured, connector, bearer)
     assert (status, sent, after) == (401, [], before)
     assert len(key_lookups) == asked + 1  # it got as far as the key: refused by the checks after it
 
 
+@pytest.mark.slow
 def test_a_valid_token_is_accepted(
     secured: tuple[AgentServer, Services], connector: Connector, trusted: rsa.RSAPrivateKey, key_lookups: list[str]
 ) -> None:
-    before = secured[1].store.db.table("conversations").count
+    before = sqlite_db(secured[1].store).table("conversations").count
     status, sent, after = post(secured, connector, token(trusted, connector))
     assert status in (200, 202) and after == before + 1
     cards = [s for s in sent if s.card]

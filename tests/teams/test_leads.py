@@ -11,7 +11,7 @@ from tests.teams.conftest import LEAD
 from tests.teams.harness import Chat, Connector, Sent, Teams, User, actions, card_text
 from tests.teams.schema import assert_valid_card
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 DANA = User("aad-dana-0003", "Dana")
 FULL = (

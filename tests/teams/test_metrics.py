@@ -24,6 +24,7 @@ def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+@pytest.mark.slow
 def test_metrics_count_teams_messages_redeliveries_and_turns(agent: AgentServer, teams: Teams) -> None:
     received = value("advisor_events_received_total", platform="teams")
     deduped = value("advisor_events_deduped_total", platform="teams")

@@ -10,7 +10,7 @@ from bot.services import Services
 from bot.storage.store import Conversation
 from tests.teams.harness import Chat, Sent, Teams, User, card_text
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 SAM = User("aad-sam-0013", "Sam")
 # My own wording: an IT-helpdesk bot, then a fraud-screening project that disagrees on nearly every fact.

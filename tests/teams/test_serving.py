@@ -41,6 +41,7 @@ def secured(tmp_path: Path) -> Iterator[tuple[AgentServer, Services]]:
     server.stop()
 
 
+@pytest.mark.slow
 def test_readyz_checks_the_database_and_knowledge_without_a_token(secured: tuple[AgentServer, Services]) -> None:
     server, services = secured
     status, report = http("GET", server.url + "/readyz")
@@ -80,6 +81,7 @@ def restore_logging() -> Iterator[None]:
         logging.getLogger(name).setLevel(was)
 
 
+@pytest.mark.slow
 def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
 ) -> None:
@@ -95,7 +97,9 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
         served.update(kwargs, app=app)
         # Straight to the configured JSON handler: the session's leak scan on the root logger would (rightly) flag it.
         (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "ai-advisor-json"]
-        handler.handle(logging.LogRecord("bot.teams", logging.INFO, __file__, 0, "started with %s", (secret,), None))
+        handler.handle(
+            logging.LogRecord("bot.teams.serve", logging.INFO, __file__, 0, "started with %s", (secret,), None)
+        )
 
     monkeypatch.setattr(web, "run_app", run_app)
     env = {"ADVISOR_TEAMS_ANONYMOUS": "true", **{k.upper(): v for k, v in CREDENTIALS.items()}}
@@ -106,7 +110,7 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     assert lines and len(lines) == len([x for x in result.stderr.splitlines() if x.strip()])  # only JSON lines
     by_message = {line["message"]: line for line in lines}
     started = by_message["started with [CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET]"]
-    assert started["logger"] == "bot.teams" and started["level"] == "INFO" and secret not in result.stderr
+    assert started["logger"] == "bot.teams.serve" and started["level"] == "INFO" and secret not in result.stderr
     assert any("serving Teams" in m and "/readyz" in m for m in by_message)
     assert any(line["level"] == "WARNING" and "ADVISOR_TEAMS_ANONYMOUS" in line["message"] for line in lines)
     try:
@@ -114,6 +118,11 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
         assert not store.mark_seen("teams:19:recent:1")
     finally:
         app: web.Application = served["app"]
-        for callback in app.on_cleanup:  # what aiohttp runs at exit: stops the housekeeping
-            asyncio.run(callback(app))
+        asyncio.run(cleanup(app))  # what aiohttp runs at exit: stops the housekeeping
         store.close()
+
+
+async def cleanup(app: web.Application) -> None:
+    """Run the app's cleanup callbacks, as aiohttp does when it stops."""
+    for callback in app.on_cleanup:
+        await callback(app)

@@ -15,6 +15,7 @@ from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey, Reply
 from bot.workflows.interaction import quick_answer
 from tests.conftest import TODAY
+from tests.sqlite_store import sqlite_db
 
 KEY = ConversationKey("test", "T1", "C1", "7.1")
 THIN = "We want an assistant that drafts replies for our support team"
@@ -35,11 +36,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def counted_transactions(store: Store) -> Iterator[list[str]]:
     """The write transactions the store's connection begins inside the block (SQLite's own statement trace)."""
     begun: list[str] = []
-    store.db.conn.set_trace_callback(lambda sql: begun.append(sql) if sql.strip().upper().startswith("BEGIN") else None)
+    sqlite_db(store).conn.set_trace_callback(
+        lambda sql: begun.append(sql) if sql.strip().upper().startswith("BEGIN") else None
+    )
     try:
         yield begun
     finally:
-        store.db.conn.set_trace_callback(None)
+        sqlite_db(store).conn.set_trace_callback(None)
 
 
 def rows(store: Store, table: str) -> int:
@@ -47,6 +50,7 @@ def rows(store: Store, table: str) -> int:
         return int(db.execute(f"select count(*) from [{table}]").fetchone()[0])
 
 
+@pytest.mark.slow
 def test_each_kind_of_turn_writes_in_one_transaction(store: Store) -> None:
     advisor = Advisor(store, today=TODAY)
     with counted_transactions(store) as begun:

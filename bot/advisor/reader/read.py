@@ -61,11 +61,10 @@ _NOUNS = {
 class _Reading:
     """Facts of one message as they are found, each field at most once."""
 
-    def __init__(self, text: str, tokens: list[Token], turn: int | None, source: str) -> None:
+    def __init__(self, text: str, tokens: list[Token], turn: int | None) -> None:
         self.text = text
         self.tokens = tokens
         self.turn = turn
-        self.source = source
         self.out = Extraction()
         self.used: set[int] = set()  # token indexes of numbers already owned by a fact
         self.spans: dict[str, tuple[int, int]] = {}  # where each fact was read
@@ -79,19 +78,17 @@ class _Reading:
     def add(self, name: str, value: Any, start: int, end: int, *, weak: bool = False) -> None:
         if self.has(name):
             return
-        prov = Provenance(source=self.source, turn=self.turn, quote=self.quote(start, end).strip()[:200])  # type: ignore[arg-type]
+        prov = Provenance(source="message", turn=self.turn, quote=self.quote(start, end).strip()[:200])
         self.out.facts.append(Fact(name, value, prov))
         self.spans[name] = (start, end)
         if weak:
             self.out.weak.add(name)
 
 
-def read(
-    text: str, *, turn: int | None, expecting: list[str] | None, today: dt.date, source: str = "message"
-) -> Extraction:
+def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.date) -> Extraction:
     """Facts stated in one cleaned message. `expecting` names the fields the pending question asked about."""
     tokens = tokenize(text, MAX_TOKENS)
-    r = _Reading(text, tokens, turn, source)
+    r = _Reading(text, tokens, turn)
     if not tokens:
         return r.out
     if len(tokens) > MAX_TOKENS:
@@ -274,9 +271,6 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
 
 
-_PERIODS = {"day", "week", "month", "year", "hour", "quarter", "shift", "night", "weekday", "mo", "wk", "yr"}
-
-
 def _same_noun(a: str, b: str) -> bool:
     """ "tech" and "techs", "person" and "people" name the same unit."""
     a, b = a.rstrip("s"), b.rstrip("s")
@@ -380,10 +374,6 @@ def _dates(r: _Reading, today: dt.date) -> None:
             return
 
 
-def _next_is(r: _Reading, i: int, *texts: str) -> bool:
-    return i + 1 < len(r.tokens) and r.tokens[i + 1].text in texts
-
-
 _INDUSTRIES = (
     ("medical devices", r"\b(?:medical devices?|diagnostic devices?|samd|fda[- ]cleared|fda[- ]approved|510\(k\))"),
     (
@@ -413,7 +403,7 @@ def _industry(r: _Reading) -> None:
     for name, pattern in _INDUSTRIES:
         m = re.search(pattern, low)
         if m:
-            prov = Provenance(source=r.source, turn=r.turn, quote=m.group(0))  # type: ignore[arg-type]
+            prov = Provenance(source="message", turn=r.turn, quote=m.group(0))
             r.out.facts.append(Fact("industry", name, prov))
             return
 

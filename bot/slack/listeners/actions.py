@@ -52,7 +52,7 @@ from bot.workflows.forms import choices as _choices
 from bot.workflows.forms import initial_text, parse_form
 from bot.workflows.interaction import VOTES, feedback_reason, vote
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 ADJUST_CALLBACK = "adjust"
 

@@ -22,7 +22,7 @@ from bot.slack.listeners.leads import respond_digest
 from bot.slack.replies import SlackTurn, post_reply, run_turn, told_on_failure
 from bot.workflows.conversation import ConversationKey
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 SUBCOMMANDS = ("help", "start", "ask", "tco", "status", "digest")
 

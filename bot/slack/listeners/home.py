@@ -22,7 +22,7 @@ from bot.workflows.conversation import ConversationKey
 from bot.workflows.digest import parse_period
 from bot.workflows.summary import needs_review, status_label
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 HOME_PERIOD = "30d"
 MY_LIMIT = 10

@@ -31,7 +31,7 @@ from bot.workflows.digest import parse_period
 from bot.workflows.interaction import is_stale_card
 from bot.workflows.summary import STATUS_LABELS
 
-log = logging.getLogger("bot.slack")
+log = logging.getLogger(__name__)
 
 SUMMARY_SHORTCUT = "summarize_for_leads"
 NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})  # ephemeral refused: DM instead

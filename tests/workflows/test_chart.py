@@ -6,7 +6,8 @@ import struct
 
 import pytest
 
-from bot.advisor import chart, tco
+from bot.advisor import tco
+from bot.workflows import chart
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,308 @@
+"""Searching the knowledge index: safe FTS5 queries, bm25 with a heading re-rank, cached results, quotes, citations.
+
+`KnowledgeIndex` is the index (`bot.knowledge.index`) with search on top; importing this module does not import
+LangChain (the retriever is `bot.knowledge.retriever`).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.advisor import regulation
+from bot.advisor.engine import Citation, Recommendation
+from bot.advisor.intake import Intake
+from bot.errors import InputError
+from bot.knowledge import evidence
+from bot.knowledge.evidence import MAX_CITATIONS, CaseFile
+from bot.knowledge.index import FtsIndex
+from bot.knowledge.query_expansion import expand
+from bot.redact import scrub_secrets
+
+MAX_QUERY_TERMS = 40  # a 10 KB query must not become a 2,000-term OR
+MAX_TERM_LEN = 64
+RERANK_POOL = 30  # candidates from bm25 that the heading re-rank may re-order
+HEADING_BONUS = 0.5  # a passage whose heading holds every query word gains half the top bm25 score
+SEARCH_CACHE = 512  # searches remembered per index (a card asks ~6, mostly the same ones for every card)
+CITATION_CACHE = 256  # citation sets remembered per index (one per distinct approach, leaning steps, gates, gap)
+# bm25 column weights for (title, section, tags, text): headings say what a passage is about.
+DEFAULT_WEIGHTS: tuple[float, float, float, float] = (2.0, 4.0, 1.0, 1.0)
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can cannot could did do does doing don't down during each either
+    else etc ever every few for from further get gets getting got had has have having he her here
+    hers herself him himself his how however i i'm if in into is isn't it it's its itself just kind
+    kinds let like ll me might mine more most much must my myself need needs nor not now of off
+    often on once one only or other ought our ours ourselves out over own per please rather re
+    really s same say says shall she should so some such t than that that's the their theirs them
+    themselves then there these they this those through thus to too toward under until up upon us
+    use used using ve very via vs want wants was wasn't way we were what what's when where whether
+    which while who whom whose why will with within without would yes yet you your yours yourself
+    yourselves
+    """.split()  # noqa: SIM905
+)
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A search result: a section of a knowledge file with its bm25 score (higher is better)."""
+
+    source: str
+    section: str
+    title: str
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used by `search --json` and `--jsonl`."""
+        return {"source": self.source, "section": self.section, "text": self.text, "score": self.score}
+
+
+def _content_tokens(query: str) -> Iterator[str]:
+    for match in _TOKEN.finditer(query[:20_000]):
+        token = match.group().lower()
+        if token in STOPWORDS or len(token) > MAX_TERM_LEN:
+            continue
+        if len(token) == 1 and not token.isdigit() and token.isascii():
+            continue
+        yield token.replace("'", "")
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct, lower-cased content words of a query (stopwords dropped, capped in number)."""
+    seen: dict[str, None] = {}
+    for token in _content_tokens(query):
+        seen.setdefault(token, None)
+        if len(seen) >= MAX_QUERY_TERMS:
+            break
+    return list(seen)
+
+
+def fts_query(query: str, *, phrases: bool = True, expansion: bool = True) -> str | None:
+    """A safe FTS5 MATCH expression: every term quoted, ORed; None when nothing searchable is left.
+
+    With `phrases`, adjacent content words are also ORed in as two-word phrases, so passages that keep
+    the query's word order ("fine tuning", "better fit") outrank ones that merely share its words. With
+    `expansion`, everyday words also search for the knowledge base's own ("retrained" -> "re-tune", "drift").
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    parts = [f'"{t}"' for t in (expand(terms) if expansion else terms)]
+    if phrases:
+        tokens = itertools.islice(_content_tokens(query), MAX_QUERY_TERMS * 2)
+        pairs = dict.fromkeys(f'"{a} {b}"' for a, b in itertools.pairwise(tokens) if a != b)
+        parts += list(pairs)[:MAX_QUERY_TERMS]
+    return " OR ".join(parts)
+
+
+def _norm(word: str) -> str:
+    # A crude stemmer, only for comparing query words with headings ("tuning", "tuned", "tune" -> "tun").
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@functools.lru_cache(maxsize=4096)  # headings and titles repeat on every search
+def _norm_terms(text: str) -> frozenset[str]:
+    return frozenset(_norm(t) for t in query_terms(text))
+
+
+def heading_rerank(passages: list[Passage], query: str) -> list[Passage]:
+    """Re-order by bm25 plus a bonus for the share of query words in the passage's heading and title.
+
+    FTS5's bm25 gives words found in over half the passages (here: "fine-tuning", "prompt") an idf of
+    about zero, so "When is fine-tuning the better fit?" cannot beat "When is prompt engineering the better
+    fit?" on text alone; headings say what a passage is about and settle such ties.
+    """
+    if not passages:
+        return passages
+    terms = _norm_terms(query)
+    top = max(p.score for p in passages)
+    bonus = HEADING_BONUS * max(top, 1.0)
+
+    def score(p: Passage) -> float:
+        covered = len(terms & _norm_terms(f"{p.title} {p.section}")) / len(terms) if terms else 0.0
+        return round(p.score + bonus * covered, 4)
+
+    rescored = [Passage(p.source, p.section, p.title, p.text, score(p)) for p in passages]
+    return sorted(rescored, key=lambda p: -p.score)
+
+
+class KnowledgeIndex(FtsIndex):
+    """The knowledge index with search: bm25 over FTS5, re-ranked by headings, cached per index generation."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        roots: Sequence[Path | str],
+        *,
+        stemming: bool = True,
+        phrases: bool = True,
+        expansion: bool = True,
+        rerank: bool = True,
+        weights: Sequence[float] = DEFAULT_WEIGHTS,
+        refresh_interval: float | None = 2.0,
+    ) -> None:
+        """Open (or create) the index at `path` over the markdown files under `roots`.
+
+        `refresh_interval`: searches re-check the files at most this often (None: only explicit refreshes).
+        """
+        self.phrases = phrases
+        self.expansion = expansion
+        self.rerank = rerank
+        self.weights = tuple(float(w) for w in weights)
+        if len(self.weights) != 4:
+            raise ValueError("weights are (title, section, tags, text)")
+        # Per-instance LRU caches (functools does the locking); their keys end with `generation()`.
+        self._ranked = functools.lru_cache(maxsize=SEARCH_CACHE)(self._search)
+        self._case_files = functools.lru_cache(maxsize=2)(self._read_case_files)
+        self._citations = functools.lru_cache(maxsize=CITATION_CACHE)(self._find_citations)
+        super().__init__(path, roots, stemming=stemming, refresh_interval=refresh_interval)
+
+    def search(self, query: str, k: int = 5) -> list[Passage]:
+        """The `k` best passages for free text (any text: it is sanitised, never parsed as FTS syntax)."""
+        match = fts_query(query or "", phrases=self.phrases, expansion=self.expansion)
+        if match is None or k <= 0:
+            return []
+        self.refresh_if_due()
+        return list(self._ranked(match, query, min(int(k), 100), self.generation()))
+
+    def _search(self, match: str, query: str, k: int, generation: tuple[int, int]) -> tuple[Passage, ...]:
+        """The ranked passages for an FTS5 expression (cached per instance by `_ranked`; `generation` is the key's
+        freshness part)."""
+        w = self.weights
+        sql = (
+            "SELECT c.source, c.section, c.title, c.text, "
+            f"bm25(chunks_fts, {w[0]}, {w[1]}, {w[2]}, {w[3]}) AS rank "
+            "FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? ORDER BY rank, c.source, c.position LIMIT ?"
+        )
+        rows = self.read(sql, [match, max(k, RERANK_POOL) if self.rerank else k])
+        # Whatever a knowledge file holds, nothing shaped like a secret is ever shown (or posted in Slack and Teams).
+        passages = [
+            Passage(
+                source=r[0],
+                section=scrub_secrets(r[1]),
+                title=scrub_secrets(r[2]),
+                text=scrub_secrets(r[3]),
+                score=round(-r[4], 4),
+            )
+            for r in rows
+        ]
+        return tuple(heading_rerank(passages, query)[:k] if self.rerank else passages)
+
+    def case_files(self) -> dict[str, CaseFile]:
+        """Case studies (files with `case:` in their front matter), by case key."""
+        self.refresh_if_due()
+        return dict(self._case_files(self.generation()))
+
+    def _read_case_files(self, generation: tuple[int, int]) -> dict[str, CaseFile]:
+        return evidence.case_files(self.files())
+
+    def citations(
+        self, queries: Sequence[str], skip: frozenset[str], regimes_out: frozenset[str] = frozenset()
+    ) -> list[Citation]:
+        """Up to MAX_CITATIONS citations for `queries`, the best new passage of each (passages from `skip`
+        sources, and sections about the regulatory regimes in `regimes_out`, left out); cached, since cards that
+        lean the same way ask the same queries."""
+        self.refresh_if_due()
+        # Copies: a recommendation may be changed later, the cached set must not be.
+        return [c.model_copy() for c in self._citations(tuple(queries), skip, regimes_out, self.generation())]
+
+    def _find_citations(
+        self,
+        queries: tuple[str, ...],
+        skip: frozenset[str],
+        regimes_out: frozenset[str],
+        generation: tuple[int, int],
+    ) -> tuple[Citation, ...]:
+        citations: dict[tuple[str, str], Citation] = {}
+        other_rules = [regulation.REGIMES[k].section for k in sorted(regimes_out)]
+        for query in queries:
+            for p in self.search(query, 3):
+                if p.source in skip:
+                    continue  # a story that does not fit is not evidence
+                if any(rule.search(p.section) for rule in other_rules):
+                    continue  # an insurance card does not cite medical-device guidance
+                if (p.source, p.section) not in citations:
+                    quote = best_quote(p.text, query, 200)
+                    if any(rule.search(quote) for rule in other_rules):
+                        continue  # a general passage whose best sentence is about another sector's rules
+                    citations[(p.source, p.section)] = Citation(source=p.source, section=p.section, quote=quote)
+                    break
+            if len(citations) >= MAX_CITATIONS:
+                break
+        return tuple(citations.values())
+
+    def enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
+        """`rec` with citations and matching case studies (the Advisor's `enrich` hook)."""
+        return evidence.enrich(rec, intake, self)
+
+
+def sentences(text: str) -> list[str]:
+    """Plain sentences of a passage (markdown bullets and tables flattened)."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [ln.strip() for ln in block.split("\n") if ln.strip() and not set(ln.strip()) <= set("|-: ")]
+        for line in lines:
+            line = re.sub(r"^(?:[-*+]|\d+\.)\s+", "", line).replace("**", "")
+            out += [s.strip() for s in _SENTENCE.split(line) if s.strip()]
+    return out
+
+
+def _stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word
+
+
+def best_quote(text: str, query: str, max_chars: int = 300) -> str:
+    """Whole sentences from `text` that best match `query`, within about `max_chars`."""
+    sents = sentences(text)
+    if not sents:
+        return ""
+    terms = {_stem(t) for t in query_terms(query)}
+
+    def hits(s: str) -> int:
+        return len(terms & {_stem(t) for t in query_terms(s)})
+
+    ranked = sorted(range(len(sents)), key=lambda i: (-hits(sents[i]), i))
+    chosen = [ranked[0]]
+    for i in ranked[1:]:
+        if sum(len(sents[j]) for j in chosen) + len(sents[i]) > max_chars or hits(sents[i]) == 0:
+            break
+        chosen.append(i)
+    quote = " ".join(sents[i] for i in sorted(chosen))
+    if len(quote) > max_chars * 2:
+        quote = quote[: max_chars * 2].rsplit(" ", 1)[0] + "…"
+    return quote
+
+
+def answer(question: str, index: KnowledgeIndex, *, k: int = 3) -> tuple[str, list[Citation]]:
+    """Answer from the knowledge base offline: the best one or two passages, quoted with their sources."""
+    if not query_terms(question or ""):
+        raise InputError('Ask a question with a few words in it, e.g. "how much data does fine-tuning need?"')
+    passages = index.search(question, k)
+    if not passages:
+        return (
+            "I found nothing about that in the knowledge base. Try other words, or ask about "
+            "fine-tuning, prompt engineering, costs, data, regulation or the case studies."
+        ), []
+    chosen = [passages[0]] + [
+        p for p in passages[1:2] if p.score >= 0.6 * passages[0].score and p.source != passages[0].source
+    ]
+    parts, citations = [], []
+    for p in chosen:
+        quote = best_quote(p.text, question, 400)
+        parts.append(f"{quote}\n  — {p.source} § {p.section}")
+        citations.append(Citation(source=p.source, section=p.section, quote=quote))
+    return "\n\n".join(parts), citations
