@@ -17,7 +17,7 @@ import pytest
 
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
-from tests.e2e.helpers import card_in, cards, is_card, posts, settle, wait_posts
+from tests.e2e.helpers import card_in, cards, posts, settle, wait_posts
 from tests.slack_emulator import Fault, SlackEmulator
 
 pytestmark = pytest.mark.e2e
