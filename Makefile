@@ -27,7 +27,7 @@ test: $(STAMP) lint
 
 # Tests marked `slow` (a process spawned, a property sweep, a whole conversation) and the e2e ones are left out.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not e2e" --ignore=tests/e2e
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not e2e" --ignore=tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

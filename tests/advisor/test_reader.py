@@ -341,3 +341,16 @@ def test_a_duration_in_seconds_is_not_a_deadline_and_a_deadline_is_not_latency()
 )
 def test_one_as_a_pronoun_is_not_a_count(text: str) -> None:
     assert "labeled_examples" not in extract(text).values()
+
+
+@pytest.mark.parametrize(
+    ("text", "examples"),
+    [
+        ("we've got 650 clean, double-checked examples", 650),
+        ("about 3k reviewed, labeled support tickets", 3000),
+        ("the labels are clean, we have 4 engineers", None),  # a comma that ends a clause still does
+    ],
+)
+def test_a_comma_between_adjectives_keeps_the_noun_phrase(text: str, examples: int | None) -> None:
+    found = {f.field: f.value for f in extract(text, turn=1).facts}
+    assert found.get("labeled_examples") == examples

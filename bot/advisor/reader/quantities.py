@@ -174,6 +174,8 @@ def _head(ctx: Context, skip: int) -> set[str]:
             continue
         if tok.text in _NOT_HEADS:
             continue
+        if tok.text == "," and out and out[-1].text in words("list_adjectives"):
+            continue  # a list of adjectives: "800 clean, hand-checked examples" (one clause, see tokens.py)
         if tok.kind != "word" or tok.text in {
             "a",
             "an",

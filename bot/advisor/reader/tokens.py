@@ -57,7 +57,7 @@ def tokenize(text: str, limit: int | None = None) -> list[Token]:
             continue  # quotes carry no meaning here: "a 'budget' of 5k" reads as "a budget of 5k"
         if kind == "sym" and low == "." and tokens and tokens[-1].text in _ABBREVIATIONS:
             continue
-        if tokens and _starts_clause(low, kind, tokens[-1]):
+        if tokens and _starts_clause(low, kind, tokens[-1]) and not _in_adjective_list(low, kind, tokens):
             clause += 1
         glued = kind != "sym" and (
             (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
@@ -96,6 +96,17 @@ def _merge(tokens: list[Token]) -> list[Token]:
         else:
             out.append(tok)
     return out
+
+
+def _in_adjective_list(low: str, kind: str, tokens: list[Token]) -> bool:
+    """Whether `low` continues a list of adjectives of one noun phrase ("800 clean, hand-checked examples"): then
+    the comma before it does not end a clause."""
+    from bot.advisor.reader.lexicon import lexicon  # here: the lexicon module reads its phrases with this one
+
+    if kind != "word" or len(tokens) < 2 or tokens[-1].text != ",":
+        return False
+    adjectives = lexicon()["words"]["list_adjectives"]
+    return tokens[-2].text in adjectives and low in adjectives
 
 
 def _starts_clause(low: str, kind: str, previous: Token) -> bool:
