@@ -59,20 +59,6 @@ def user_id(value: object) -> str:
     return _NOT_ID.sub("", str(value or ""))[:32]
 
 
-_MARKUP = re.compile(r"<[@#][A-Z0-9]+(?:\|[^>]{0,100})?>|<![a-z]+(?:\^[^|>]{0,100})?(?:\|[^>]{0,100})?>")
-_LINK_LABEL = re.compile(r"<(?:https?|mailto):[^|>]{0,2000}\|([^>]{0,500})>")
-_LINK = re.compile(r"<((?:https?|mailto):[^>]{0,2000})>")
-
-
-def plain_text(text: str) -> str:
-    """A message's text as the person wrote it: mentions, channel links and `<!here>` dropped, a link shown as its
-    label (or its address), then Slack's escaping undone. Markup comes first: a `<` the user typed arrives as
-    `&lt;`, so only Slack's own markup is taken out."""
-    text = _MARKUP.sub(" ", text)
-    text = _LINK_LABEL.sub(r"\1", text)
-    return unescape(_LINK.sub(r"\1", text))
-
-
 def unescape(text: str) -> str:
     """Undo Slack's escaping of message and command text (`&amp;`, `&lt;`, `&gt;`), once, on the way in: what is
     stored is what the user typed, and `escape` on the way out escapes it exactly once."""

@@ -14,7 +14,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot import metrics
 from bot.services import Services
-from bot.slack.blocks import USER_ID, plain_text
+from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
 from bot.slack.replies import TOP_LEVEL, SlackTurn, queue_turn, reply_thread_of
 from bot.workflows.conversation import ConversationKey
@@ -128,7 +128,7 @@ def route_event(event: dict[str, Any], team: str, bot_user_id: str | None, servi
     channel, ts, thread_ts = str(event.get("channel") or ""), str(event.get("ts") or ""), event.get("thread_ts")
     if not channel or not ts:
         return None
-    text = plain_text(strip_mention(str(event.get("text") or ""), bot_user_id))
+    text = unescape(strip_mention(str(event.get("text") or ""), bot_user_id))
     user = str(event["user"])
     if event.get("type") == "app_mention":
         thread = str(thread_ts or ts)

@@ -131,6 +131,10 @@ def test_huge_and_binary_text_is_read_safely() -> None:
     assert extract("\x00\x01\x02", today=TODAY).facts == []
 
 
+def test_slack_markup_is_not_read_as_facts() -> None:
+    assert values("<!channel> <@U123> we get <https://x.io|10M requests a month>") == {"monthly_requests": 10_000_000}
+
+
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=400))

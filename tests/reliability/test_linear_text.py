@@ -75,9 +75,9 @@ PATHS: dict[str, Callable[[str], Any]] = {
     "redact.scrub_secrets": redact.scrub_secrets,
     "slack.before_ack": lambda t: (
         sanitize({"event": {"text": t}}, lambda: None),
-        is_summary_request(bk.plain_text(strip_mention(t, "UBOT"))),
+        is_summary_request(bk.unescape(strip_mention(t, "UBOT"))),
     ),
-    "slack.parse_command": lambda t: parse_command(bk.plain_text(t)),
+    "slack.parse_command": lambda t: parse_command(bk.unescape(t)),
     "slack.parse_digest_args": _digest,
     "slack.escape": lambda t: bk.safe(bk.unescape(t), 3000),
     "conversation_and_teams_commands": _commands,

@@ -97,13 +97,3 @@ def test_card_says_when_a_configured_model_fell_back_to_offline_wording() -> Non
     assert "Wording produced offline" in json.dumps(bk.to_dicts(bk.card_blocks(fell_back, "c1")))
     worded = fell_back.model_copy(update={"wording": "llm"})
     assert "Wording produced offline" not in json.dumps(bk.to_dicts(bk.card_blocks(worded, "c1")))
-
-
-def test_plain_text_drops_slack_markup_before_the_core_reads_it() -> None:
-    from bot.advisor.extract import extract
-
-    text = bk.plain_text("<!channel> <@U123> we get <https://x.io|10M requests a month> &lt;b&gt; <#C42|general>")
-    assert "<@" not in text and "<!" not in text and "<#" not in text
-    assert "10M requests a month" in text and "<b>" in text  # what the user typed stays, unescaped once
-    facts = {f.field: f.value for f in extract(text, turn=2).facts}
-    assert facts == {"monthly_requests": 10_000_000}

@@ -49,7 +49,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     def on_command(
         ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
-        sub, rest = parse_command(bk.plain_text(str(command.get("text") or "")))
+        sub, rest = parse_command(bk.unescape(str(command.get("text") or "")))
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
         elif sub == "tco":
