@@ -374,7 +374,7 @@ def test_concurrent_searches(shipped_index: KnowledgeIndex) -> None:
 
 def test_retriever_contract(shipped_index: KnowledgeIndex) -> None:
     retriever = KnowledgeRetriever(index=shipped_index, k=3)
-    docs = retriever.invoke("Why is prompt engineering easier to audit?")
+    docs = retriever.invoke("how do auditors review a prompt compared with a tuned model")
     assert 0 < len(docs) <= 3
     for doc in docs:
         assert isinstance(doc, Document) and doc.page_content
@@ -559,7 +559,7 @@ def test_advisor_assess_carries_citations(data_dir: Path) -> None:
 
 
 def test_answer_quotes_passages_with_sources(shipped_index: KnowledgeIndex) -> None:
-    text, citations = answer("What kind of talent does fine-tuning require?", shipped_index)
+    text, citations = answer("which engineers would we need to hire to fine-tune a model?", shipped_index)
     assert 1 <= len(citations) <= 2
     assert citations[0].source in text and citations[0].section in text
     assert citations[0].quote and citations[0].quote[-1] in ".!?)"
@@ -601,7 +601,7 @@ def test_cli_index_reports_broken_extra_file(tmp_path: Path, monkeypatch: pytest
 
 
 def test_cli_search_json() -> None:
-    result = _run(["search", "--json", "-k", "2", "Why is prompt engineering easier to audit?"])
+    result = _run(["search", "--json", "-k", "2", "keeping an audit trail of prompt changes"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data["results"]) == 2

@@ -22,9 +22,9 @@ from tests.llm.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.slow  # see `make test-fast` in the README
 
-FINANCE = (
-    "Our finance team wants a tool to draft variance commentary for monthly reports. No ML people, "
-    "about 40 reports a month, want it before quarter close in 4 weeks."
+FINANCE = (  # written for these tests, not taken from the evaluation sets
+    "The controllers in our finance group need a tool to draft variance commentary for monthly reports. No ML "
+    "people here, about 40 reports a month, and we want it live in 4 weeks, before quarter close."
 )
 SUPPORT = (
     "We want to classify support tickets into 40 categories. We have 50,000 labeled tickets, 2 million "
