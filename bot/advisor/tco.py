@@ -528,21 +528,7 @@ def _approach_cost(
     items = one_time_cost(a, approach, labeled_examples, p)
     per_request = per_request_cost(a, approach, p)
     monthly = monthly_items(a, approach, changes_often, p, labeled_examples)
-    fixed = sum(monthly.values())
-    usage = per_request * volume
-    review = review_cost(a, volume, p)
-    one_time = sum(items.values())
-    return ApproachCost(
-        one_time_usd=one_time,
-        monthly_usd=fixed + usage + review,
-        total_usd=one_time + a.horizon_months * (fixed + usage + review),
-        per_request_usd=per_request,
-        monthly_fixed_usd=fixed,
-        monthly_usage_usd=usage,
-        monthly_review_usd=review,
-        one_time_items=items,
-        monthly_items=monthly,
-    )
+    return _assemble(a, items, monthly, per_request, per_request * volume, review_cost(a, volume, p))
 
 
 def _gpu_hours_per_request(a: TcoAssumptions, p: CaseProfile) -> float:

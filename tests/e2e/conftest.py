@@ -29,18 +29,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(client: SlackClient, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_healthy(
+    client: SlackClient, proc: subprocess.Popen[bytes], log: Path | None = None, timeout: float = 30
+) -> None:
+    """Wait until `GET /healthz` answers 200; fail with the tail of `log` when the process exits or time runs out."""
+
+    def tail() -> str:
+        return log.read_text()[-4000:] if log is not None else ""
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"ai-advisor serve exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(f"ai-advisor serve exited with {proc.returncode}:\n{tail()}")
         try:
             if client.get("/healthz")[0] == 200:
                 return
         except OSError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"ai-advisor serve did not become healthy:\n{log.read_text()[-4000:]}")
+    raise RuntimeError(f"ai-advisor serve did not become healthy:\n{tail()}")
 
 
 class Server:

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.logs import parse_lines
 from tests import processes
 from tests import slack_requests as sr
-from tests.e2e.conftest import CLI, SECRET, Server, free_port
+from tests.e2e.conftest import CLI, SECRET, Server, free_port, wait_healthy
 from tests.e2e.helpers import FULL, wait_posts
 from tests.slack_emulator import SlackEmulator
 from tests.slack_requests import SlackClient
@@ -143,15 +143,7 @@ def test_socket_mode_serves_probes_and_metrics_on_the_health_port(
         )
     probes = SlackClient(f"http://127.0.0.1:{port}", SECRET)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if probes.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+        wait_healthy(probes, proc, log, timeout=60)
         status, _, body = probes.get("/readyz")
         assert status == 200 and json.loads(body)["checks"]["database"]["ok"]
         status, _, body = probes.get("/metrics")
@@ -191,15 +183,7 @@ def test_sigterm_stops_the_socket_mode_server(held_slack: HeldConnectionsOpen, t
     )
     probes = SlackClient(f"http://127.0.0.1:{port}", SECRET)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if probes.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_healthy(probes, proc, None, timeout=60)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
@@ -236,15 +220,7 @@ def test_the_containers_command_line_serves_http_mode_with_probes_on_its_port(
     )
     client = SlackClient(f"http://127.0.0.1:{port}", SECRET)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_healthy(client, proc, None, timeout=60)
         assert client.get("/readyz")[0] == 200 and client.get("/metrics")[0] == 200
         assert (
             client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> hi", channel="CCMDLINE1")))[0] == 200
