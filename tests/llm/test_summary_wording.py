@@ -35,7 +35,7 @@ def test_grounded_summary_is_used(fake: FakeOpenAI, llm: LlmClient, offline_advi
     assert written.templates == {"summary": load_all()["summary"].sha256}
     sent = fake.bodies()[0]["messages"][1]["content"]
     facts = sent[sent.index("<facts>") : sent.index("</facts>")]
-    assert "Requests per month: 40" in facts and "Use case: Our finance team" in facts
+    assert "Requests per month: 40" in facts and "Use case: The controllers in our finance group" in facts
     assert "Approach: Prompt engineering" in sent
 
 
