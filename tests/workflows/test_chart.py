@@ -50,3 +50,17 @@ def test_png_is_a_small_image() -> None:
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (800, 450)
     assert len(png) < chart.MAX_BYTES
+
+
+def test_a_redrawn_figure_shows_what_a_fresh_one_does() -> None:
+    # The figure is reused from chart to chart: nothing of an earlier chart (its crossover, its volume mark, its
+    # scale) may stay on the next one.
+    with_crossover = tco.estimate(2_000_000, labeled_examples=50_000)
+    without = tco.estimate(1000, assumptions=tco.load_assumptions(overrides={"ft_price_premium": 50}))
+    no_volume = tco.estimate(0)
+    assert with_crossover.crossover_monthly_requests is not None and without.crossover_monthly_requests is None
+    fresh = {id(est): chart._Figure().draw(chart.curves(est)) for est in (with_crossover, without, no_volume)}
+    shared = chart._Figure()
+    for est in (with_crossover, without, no_volume, with_crossover, no_volume, without):
+        assert shared.draw(chart.curves(est)) == fresh[id(est)]
+    assert fresh[id(with_crossover)] != fresh[id(without)]
