@@ -132,8 +132,10 @@ class PhraseSet:
         """Every match in tokens[lo:hi], leftmost first, keeping the longest of overlapping matches."""
         hi = len(tokens) if hi is None else hi
         found: list[Match] = []
+        remembered = self._by_text
         for i in range(lo, hi):
-            for phrase in self.candidates(tokens[i]):
+            phrases = remembered.get(tokens[i].text)  # most words are remembered: no call per token
+            for phrase in self.candidates(tokens[i]) if phrases is None else phrases:
                 end = _match(phrase.slots, tokens, i, hi, tokens[i])
                 if end is not None:
                     found.append(Match(i, end, phrase.label))
