@@ -17,6 +17,7 @@ from bot.services import Services
 from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
 from bot.slack.replies import TOP_LEVEL, SlackTurn, queue_turn, reply_thread_of
+from bot.slack.workspace import scope_of
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def route_conversations(services: Services) -> Callable[..., BoltResponse | None
     def route(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
         if body.get("type") != "event_callback" or (body.get("event") or {}).get("type") in OTHER_EVENTS:
             return next()
-        turn = route_event(body.get("event") or {}, context.team_id or "", context.bot_user_id, services)
+        turn = route_event(body.get("event") or {}, scope_of(context), context.bot_user_id, services)
         if turn is None:
             return _ignored()
         if is_summary_request(turn.text):
