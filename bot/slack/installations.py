@@ -37,7 +37,9 @@ STATE_EXPIRES = 600  # seconds an install link's state stays usable
 def _stored(installation: Installation) -> dict[str, Any]:
     """An installation as JSON (times as epoch seconds; `Installation(**data)` reads it back)."""
     data = installation.to_dict_for_copying()
-    return {k: v.timestamp() if isinstance(v, dt.datetime) else v for k, v in data.items()}
+    times = {k: v.timestamp() for k, v in data.items() if isinstance(v, dt.datetime)}
+    # slack_sdk reads expiry times back as whole seconds only, the install time as a float
+    return {**data, **{k: v if k == "installed_at" else int(v) for k, v in times.items()}}
 
 
 class DatabaseInstallationStore(InstallationStore):

@@ -6,6 +6,7 @@ and shut down gracefully on SIGTERM or Ctrl-C: stop taking requests, finish in-f
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import signal
@@ -215,7 +216,9 @@ class SlackWsgiApp(ProbeWsgiApp):
         started = time.monotonic()
         try:
             with gate.acking() if gate is not None else nullcontext():
-                resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+                request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+                # A context of its own: the workspace a request binds (bot/slack/workspace.py) ends with it.
+                resp = contextvars.copy_context().run(self.app.dispatch, request)
         except Exception:
             log.exception("bolt dispatch failed")
             resp = BoltResponse(status=500, body="")

@@ -40,8 +40,23 @@ _bound: contextvars.ContextVar[tuple[Workspace, WebClient] | None] = contextvars
 
 
 def workspace_of(context: BoltContext) -> Workspace:
-    """The workspace of a request as Bolt resolved it (Enterprise Grid and Slack Connect aware)."""
-    return Workspace(context.team_id or None, context.enterprise_id or None)
+    """The workspace of a request (as `bind_workspace` found it; else as Bolt resolved it)."""
+    found = context.get("workspace")
+    return found if isinstance(found, Workspace) else Workspace(context.team_id or None, context.enterprise_id or None)
+
+
+def _team_in(body: dict[str, Any]) -> str | None:
+    """The workspace a payload comes from when Bolt names none: for an org-wide install, Bolt's `team_id` is None
+    (the token is the org's), but the payload still says which of the org's workspaces it is from."""
+    team = body.get("team")
+    for found in (
+        body.get("team_id"),
+        team.get("id") if isinstance(team, dict) else None,
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+    ):
+        if isinstance(found, str) and found:
+            return found
+    return None
 
 
 def scope_of(context: BoltContext) -> str:
@@ -61,13 +76,17 @@ def current_client() -> WebClient | None:
     return bound[1] if bound else None
 
 
-def bind_workspace(context: BoltContext, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:
-    """Middleware: bind the request's workspace and authorized client for everything the request runs."""
-    token = _bound.set((workspace_of(context), context.client))
-    try:
-        return next()
-    finally:
-        _bound.reset(token)
+def bind_workspace(
+    body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse | None]
+) -> BoltResponse | None:
+    """Middleware: bind the request's workspace and authorized client for everything the request runs.
+
+    Not reset on the way out: Bolt runs the listeners after the middleware chain has returned (the HTTP server
+    dispatches each request in a context of its own, and every request binds before any listener reads it)."""
+    workspace = Workspace(context.team_id or _team_in(body), context.enterprise_id or None)
+    context["workspace"] = workspace
+    _bound.set((workspace, context.client))
+    return next()
 
 
 class ContextExecutor(ThreadPoolExecutor):
