@@ -160,6 +160,10 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if secret is None and not socket_mode:
         raise InputError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode; use Socket Mode otherwise).")
+    if socket_mode and settings.slack_oauth:
+        raise InputError(
+            "OAuth mode serves its install pages over HTTP: unset SLACK_APP_TOKEN (Socket Mode) to use it."
+        )
     bolt_log = logging.getLogger(f"{__name__}.bolt")  # Bolt's own records, under this module
     if not any(isinstance(f, _SameToken) for f in bolt_log.filters):
         bolt_log.addFilter(_SameToken())
@@ -189,5 +193,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     team = slack_leads(services, app.client)
     # The assistant panel: after routing and dedupe, so its turns are in the inbox like any other.
     app.assistant(assistant.build(services, team, app.ack_gate.wait_for_acks))
+    if oauth is not None:  # app_uninstalled / tokens_revoked: the workspace's installations are deleted
+        app.enable_token_revocation_listeners()
     listeners.register(app, services, team)
     return app

@@ -36,7 +36,8 @@ _FIND_PAGES = 10
 # The client an outbox item is sent with: one bot token for every item, or (OAuth mode) its workspace's.
 ClientFor = Callable[[OutboxItem], WebClient]
 
-_clients: dict[tuple[str, str, int], WebClient] = {}
+_clients: dict[tuple[str, str, int], WebClient] = {}  # insertion-ordered: the oldest is dropped past the limit
+_CLIENTS_MAX = 256  # rotating tokens (OAuth mode) would otherwise add a client per refresh
 _clients_lock = threading.Lock()
 
 
@@ -45,6 +46,8 @@ def no_retry(client: WebClient) -> WebClient:
     key = (str(client.token), client.base_url, int(client.timeout))
     with _clients_lock:
         if key not in _clients:
+            if len(_clients) >= _CLIENTS_MAX:
+                del _clients[next(iter(_clients))]
             _clients[key] = WebClient(
                 token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
             )

@@ -21,6 +21,7 @@ import threading
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -172,7 +173,9 @@ class WorkspaceClients:
                     refreshed = self.rotator.perform_token_rotation(
                         installation=found, minutes_before_expiration=self.rotate_before_minutes
                     )
-                except Exception as exc:
+                except SlackTokenRotationError as exc:  # Slack refused the refresh token
+                    raise classify(exc.api_error) from exc
+                except Exception as exc:  # not answered: retried later
                     raise classify(exc) from exc
                 if refreshed is not None:
                     self.store.save(refreshed)

@@ -24,7 +24,15 @@ log = logging.getLogger(__name__)
 
 CONVERSATION_EVENTS = frozenset({"app_mention", "message"})
 # Other events with a listener of their own; they pass the conversation routing untouched.
-OTHER_EVENTS = frozenset({"app_home_opened", "assistant_thread_started", "assistant_thread_context_changed"})
+OTHER_EVENTS = frozenset(
+    {
+        "app_home_opened",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "app_uninstalled",  # OAuth mode: the installation is forgotten (Bolt's token revocation listeners)
+        "tokens_revoked",
+    }
+)
 # Message subtypes that are still a person talking; edits, deletions, joins, bot messages etc. are ignored.
 USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 

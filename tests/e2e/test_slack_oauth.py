@@ -5,6 +5,7 @@ tokens refreshed before use (in a request and in the outbox worker)."""
 from __future__ import annotations
 
 import http.client
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -213,3 +214,17 @@ def test_token_mode_manifest_and_oauth_manifest(tmp_path: Path) -> None:
     oauth = manifest("https://advisor.example.com/slack/events", oauth=True)
     assert oauth["settings"]["org_deploy_enabled"] is True and oauth["settings"]["token_rotation_enabled"] is True
     assert oauth["oauth_config"]["redirect_urls"] == ["https://advisor.example.com/slack/oauth_redirect"]
+
+
+def test_uninstalling_forgets_the_workspace(server: Server) -> None:
+    install(server, Grant("TUNINST01"))
+    assert rows(server, "select 1 from app_installations where team_id = 'TUNINST01'")
+    event = {"type": "app_uninstalled", "event_ts": sr.new_ts()}
+    assert server.client.post_event(sr.event_body(event, team_id="TUNINST01"))[0] == 200
+    deadline = time.monotonic() + 10
+    while rows(server, "select 1 from app_installations where team_id = 'TUNINST01'") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not rows(server, "select 1 from app_installations where team_id = 'TUNINST01'")
+    where = channel()
+    mention(server, "TUNINST01", where)
+    assert not [c for c in server.emulator.calls("chat.postMessage") if c.params.get("channel") == where]
