@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -181,6 +182,10 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
         logger=bolt_log,
         **(oauth.bolt_arguments if oauth else {}),
     )
+    if isinstance(app._authorize, InstallationStoreAuthorize):
+        # OAuth mode: Bolt asks auth.test who each request's token is; the answer (bot ids) never changes for a
+        # token, so it is cached: one Web API round trip fewer before each ack (a refreshed token is a new key).
+        app._authorize.cache_enabled = True
     # Build the shared parts now: cached_property is not thread-safe, and requests arrive concurrently.
     _ = services.store, services.advisor, services.inbox, services.outbox
     app.use(bind_workspace)

@@ -130,6 +130,8 @@ def test_two_workspaces_each_post_with_their_own_token_and_see_only_their_own_da
     card_a = card_for(server, mention(server, "TA0000001", in_a))
     card_b = card_for(server, mention(server, "TB0000001", in_b))
     assert card_a.token == token_a and card_b.token == token_b
+    card_for(server, mention(server, "TA0000001", in_a))  # a second request in A
+    assert len([c for c in emulator.calls("auth.test") if c.token == token_a]) <= 2  # install, first request
     # Every call made for a workspace's thread used that workspace's token (reactions, posts, updates).
     for call in emulator.calls():
         if call.params.get("channel") == in_a:
@@ -207,7 +209,11 @@ def test_an_expiring_token_is_refreshed_before_use(server: Server) -> None:
 
 
 def test_token_mode_manifest_and_oauth_manifest(tmp_path: Path) -> None:
+    from bot.errors import InputError
     from bot.slack.manifest import manifest
+
+    with pytest.raises(InputError, match="needs --url"):
+        manifest(oauth=True)
 
     plain = manifest("https://advisor.example.com")
     assert plain["settings"]["org_deploy_enabled"] is False and "redirect_urls" not in plain["oauth_config"]
