@@ -105,6 +105,15 @@ def check_oauth(services: Services) -> list[Check]:
     """OAuth mode: the state secret is set, and a redirect URL where Slack can reach /slack/oauth_redirect."""
     s = services.settings
     out = [Check("slack oauth", True, f"OAuth mode: client {s.slack_client_id}, tokens from the installations")]
+    if s.slack_bot_token is not None:
+        out.append(
+            Check(
+                "slack bot token",
+                True,
+                "SLACK_BOT_TOKEN is ignored in OAuth mode (each workspace's token is in the database); unset it",
+                warn=True,
+            )
+        )
     if s.slack_state_secret is None:
         out.append(
             fail(
@@ -135,7 +144,7 @@ def check_auth(services: Services) -> Check | None:
     """`auth.test` with the bot token: it works, and it has every scope the manifest asks for."""
     s = services.settings
     token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else ""
-    if not token.startswith("xoxb-"):
+    if s.slack_oauth or not token.startswith("xoxb-"):  # OAuth mode: each workspace's token is in the database
         return None
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError

@@ -59,10 +59,9 @@ def web_client(services: Services, *, retries: bool = True) -> WebClient:
         ServerErrorRetryHandler(max_retry_count=3),
         ConnectionErrorRetryHandler(max_retry_count=2),
     ]
+    bot_token = settings.slack_bot_token if not settings.slack_oauth else None
     return WebClient(
-        token=None
-        if settings.slack_oauth or settings.slack_bot_token is None
-        else settings.slack_bot_token.get_secret_value(),
+        token=bot_token.get_secret_value() if bot_token else None,
         base_url=settings.slack_api_url,
         timeout=settings.advisor_slack_timeout,
         retry_handlers=handlers if retries else [],

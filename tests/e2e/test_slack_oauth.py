@@ -10,7 +10,9 @@ import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from tests import slack_requests as sr
@@ -39,6 +41,12 @@ def server(emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) ->
     srv = Server(emulator, tmp_path_factory.mktemp("oauth"), env=env).start()
     yield srv
     srv.stop()
+
+
+def query(url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Read a PostgreSQL database a server uses."""
+    with psycopg.connect(url) as conn:
+        return list(conn.execute(sql, params))
 
 
 def _get(server: Server, path: str, cookie: str | None = None) -> tuple[int, dict[str, list[str]], str]:
@@ -234,3 +242,30 @@ def test_uninstalling_forgets_the_workspace(server: Server) -> None:
     where = channel()
     mention(server, "TUNINST01", where)
     assert not [c for c in server.emulator.calls("chat.postMessage") if c.params.get("channel") == where]
+
+
+def test_on_postgresql_each_workspace_posts_with_its_own_rotated_token(
+    emulator: SlackEmulator, tmp_path: Path, pg_url: str
+) -> None:
+    env = {
+        **OAUTH_ENV,
+        "SLACK_CLIENT_ID": emulator.client_id,
+        "SLACK_CLIENT_SECRET": emulator.client_secret,
+        "DATABASE_URL": pg_url,
+    }
+    srv = Server(emulator, tmp_path / "pg", env=env).start()
+    try:
+        plain = install(srv, Grant("TPGPLAIN1"))
+        first = install(srv, Grant("TPGROT001", rotating=True, expires_in=60))
+        in_plain, in_rotating = channel(), channel()
+        assert card_for(srv, mention(srv, "TPGPLAIN1", in_plain)).token == plain
+        emulator.fail_next("chat.postMessage", Fault.server_error(500))  # the worker posts it, refreshing first
+        card = card_for(srv, mention(srv, "TPGROT001", in_rotating))
+        assert card.token in emulator.tokens_of("TPGROT001") and card.token != first
+        assert not [c for c in emulator.calls() if c.response.get("error") == "token_expired"]
+        stored = query(pg_url, "select team_id, count(*) from app_installations group by team_id order by team_id")
+        assert dict(stored)["TPGPLAIN1"] == 1 and dict(stored)["TPGROT001"] >= 2  # the install, then refreshes
+        queued = query(pg_url, "select channel, team_id from outbox where kind = 'recommendation'")
+        assert (in_plain, "TPGPLAIN1") in queued and (in_rotating, "TPGROT001") in queued
+    finally:
+        srv.stop()
