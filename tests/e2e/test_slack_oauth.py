@@ -114,10 +114,14 @@ def channel() -> str:
     return "C" + uuid.uuid4().hex[:10].upper()
 
 
-def digest(server: Server, team: str, user: str, where: str) -> Call:
+def digest(server: Server, team: str, user: str, where: str, enterprise: str | None = None) -> Call:
+    """A lead's `/ai-advisor digest all` in a workspace (of an org installed org-wide, with `enterprise`)."""
     key = uuid.uuid4().hex
     url = server.emulator.webhook_url() + f"?k={key}"
     form = sr.slash_command_form("digest all", user_id=user, channel_id=where, team_id=team, response_url=url)
+    if enterprise:
+        fields = dict(urllib.parse.parse_qsl(form))
+        form = urllib.parse.urlencode({**fields, "enterprise_id": enterprise, "is_enterprise_install": "true"})
     assert server.client.post_command(form)[0] == 200
     return server.emulator.wait_for("webhook", timeout=15, predicate=lambda c: c.params.get("k") == key)[0]
 
@@ -197,6 +201,15 @@ def test_org_wide_install_answers_every_workspace_of_the_org(server: Server) -> 
     assert teams[in_1] == "T0RG00001/E0000001" and teams[in_2] == "T0RG00002/E0000001"
     scopes = dict(rows(server, "select channel, team from conversations where channel in (?, ?)", in_1, in_2))
     assert scopes == {in_1: "T0RG00001", in_2: "T0RG00002"}
+    # A lead in the org's second workspace, member of both channels, sees that workspace's assessments only.
+    emulator.set_channel(in_1, members=["U123", LEAD_B])
+    emulator.set_channel(in_2, members=["U123", LEAD_B])
+    seen = blocks_text(digest(server, "T0RG00002", LEAD_B, in_2, enterprise="E0000001"))
+    cid_1 = card_1.params["metadata"]["event_payload"]["conversation_id"]
+    cid_2 = card_2.params["metadata"]["event_payload"]["conversation_id"]
+    assert cid_2 in seen and cid_1 not in seen
+    lookups = [c for c in emulator.calls("conversations.members") if c.params.get("channel") == in_2]
+    assert lookups and all(c.token == org_token for c in lookups)
 
 
 def test_an_expiring_token_is_refreshed_before_use(server: Server) -> None:
