@@ -169,17 +169,37 @@ def test_an_unknown_workspace_is_not_answered(server: Server) -> None:
 
 
 def test_a_forged_or_reused_state_is_refused(server: Server) -> None:
+    emulator = server.emulator
     status, headers, _ = _get(server, "/slack/install")
     cookie = next(c.split(";")[0] for c in headers["set-cookie"] if c.startswith("slack-app-oauth-state="))
     state = cookie.split("=", 1)[1]
-    nonce = state.split(".")[0]
-    forged = f"{nonce}.{'0' * 32}"
+    forged = f"{state.split('.')[0]}.{'0' * 32}"  # the issued nonce, another signature
     code = uuid.uuid4().hex
-    server.emulator.add_oauth_code(code, Grant("TFORGED01"))
-    status, _, _ = _get(server, f"/slack/oauth_redirect?code={code}&state={forged}", f"slack-app-oauth-state={forged}")
-    assert status != 200 or not server.emulator.tokens_of("TFORGED01")
-    assert not server.emulator.tokens_of("TFORGED01")
-    assert not rows(server, "select 1 from app_installations where team_id = 'TFORGED01'")
+    emulator.add_oauth_code(code, Grant("TSTATE001"))
+    status, _, page = _get(
+        server, f"/slack/oauth_redirect?code={code}&state={forged}", f"slack-app-oauth-state={forged}"
+    )
+    assert status in (400, 401) and "Traceback" not in page
+    assert not emulator.tokens_of("TSTATE001")  # the code was never exchanged
+    # The genuine state works once (the forged attempt did not use it up) ...
+    assert _get(server, f"/slack/oauth_redirect?code={code}&state={state}", cookie)[0] == 200
+    assert len(emulator.tokens_of("TSTATE001")) == 1
+    # ... and never again; nor does a redirect without a state, or Slack saying the user cancelled.
+    again = uuid.uuid4().hex
+    emulator.add_oauth_code(again, Grant("TSTATE001"))
+    for query_string, sent_cookie in ((f"code={again}&state={state}", cookie), (f"code={again}", None)):
+        status, _, page = _get(server, f"/slack/oauth_redirect?{query_string}", sent_cookie)
+        assert status in (400, 401) and "Traceback" not in page, (query_string, status)
+    status, _, page = _get(server, "/slack/oauth_redirect?error=access_denied")
+    assert "Something Went Wrong" in page and "Traceback" not in page
+    assert len(emulator.tokens_of("TSTATE001")) == 1
+    assert len(rows(server, "select 1 from app_installations where team_id = 'TSTATE001'")) == 1
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("POST", "/slack/install", body=b"")
+        assert conn.getresponse().status == 405
+    finally:
+        conn.close()
 
 
 def test_org_wide_install_answers_every_workspace_of_the_org(server: Server) -> None:
