@@ -205,7 +205,8 @@ def queue(
 
 
 def _conversation_workspace(services: Services, conversation_id: str | None) -> Workspace | None:
-    """The workspace a stored conversation is scoped to (its org is found through the installation store)."""
+    """The workspace a stored conversation is scoped to, without its org: the last resort, for messages of turns
+    received before inbox items kept their workspace (single-workspace mode, where the bot token posts them)."""
     if not conversation_id:
         return None
     try:
