@@ -103,6 +103,21 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # OAuth mode (install in many workspaces and Enterprise Grid orgs): on when the client id and secret are set.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = Field(
+        default=None, description="Signs the OAuth `state` of install links (required in OAuth mode)."
+    )
+    slack_scopes: str | None = Field(
+        default=None, description="Bot scopes asked at install, comma-separated (default: the manifest's)."
+    )
+    slack_redirect_uri: str | None = Field(
+        default=None, description="The OAuth redirect URL, e.g. https://advisor.example.com/slack/oauth_redirect."
+    )
+    slack_token_rotation_minutes: int = Field(
+        default=120, ge=1, le=720, description="Refresh a rotating bot token this long before it expires."
+    )
 
     # Microsoft Teams: the bot's Entra ID app registration, under the names the Microsoft 365 Agents SDK reads.
     connections__service_connection__settings__clientid: str | None = None
@@ -288,11 +303,17 @@ class Settings(BaseSettings):
         return [name for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY") if not given[name]]
 
     @property
+    def slack_oauth(self) -> bool:
+        """True in OAuth mode (installs in many workspaces, tokens from the database) rather than one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def slack_enabled(self) -> bool:
-        """True when the Slack app has what it needs to run (HTTP or Socket Mode)."""
-        return self.slack_bot_token is not None and (
-            self.slack_signing_secret is not None or self.slack_app_token is not None
-        )
+        """True when the Slack app has what it needs to run (HTTP or Socket Mode; a bot token, or OAuth mode)."""
+        return (
+            self.slack_bot_token is not None
+            and (self.slack_signing_secret is not None or self.slack_app_token is not None)
+        ) or (self.slack_oauth and self.slack_signing_secret is not None)
 
     @property
     def llm_enabled(self) -> bool:
