@@ -218,7 +218,9 @@ class Settings(BaseSettings):
         if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
             raise ValueError("must be an https:// URL (http:// only for localhost), e.g. https://advisor.example.com")
         if parts.query or parts.fragment or parts.username or parts.password:
-            raise ValueError("must be a plain base URL, without credentials, query or fragment")
+            raise ValueError(
+                "must be a plain base URL such as https://advisor.example.com (no credentials, query or fragment)"
+            )
         return value.strip().rstrip("/")
 
     @cached_property

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from aiohttp import hdrs, web
+from aiohttp.helpers import content_disposition_header
 
 from bot.advisor.tco import TcoEstimate
 from bot.services import Services
 from bot.storage.links import Shared, SharedLinks
+from bot.teams import messages as msg
 from bot.teams.cards import ChartImage
 from bot.workflows.record import record_filename
 
@@ -77,9 +79,9 @@ def routes(services: Services) -> list[web.RouteDef]:
     async def lookup(request: web.Request, kind: str) -> Shared | web.Response:
         shared = await asyncio.to_thread(links.find, request.match_info["token"], kind)
         if shared is None:
-            return web.Response(status=404, text="Not found.")
+            return web.Response(status=404, text=msg.LINK_NOT_FOUND)
         if shared.expired():
-            return web.Response(status=410, text="This link has expired.")
+            return web.Response(status=410, text=msg.LINK_EXPIRED)
         return shared
 
     async def chart(request: web.Request) -> web.StreamResponse:
@@ -93,8 +95,8 @@ def routes(services: Services) -> list[web.RouteDef]:
         found = await lookup(request, RECORD)
         if isinstance(found, web.Response):
             return found
-        name = record_filename(found.conversation_id)
-        headers = _headers(found) | {hdrs.CONTENT_DISPOSITION: f'attachment; filename="{name}"'}
+        disposition = content_disposition_header("attachment", filename=record_filename(found.conversation_id))
+        headers = _headers(found) | {hdrs.CONTENT_DISPOSITION: disposition}
         return web.Response(text=found.payload, content_type="text/markdown", charset="utf-8", headers=headers)
 
     return [
@@ -106,8 +108,8 @@ def routes(services: Services) -> list[web.RouteDef]:
 def _headers(shared: Shared) -> dict[str, str]:
     left = int((shared.expires_at - dt.datetime.now(dt.UTC)).total_seconds())
     return {
-        hdrs.CACHE_CONTROL: f"private, max-age={max(0, min(MAX_AGE, left))}",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": "default-src 'none'",
+        hdrs.CACHE_CONTROL: f"private,max-age={max(0, min(MAX_AGE, left))}",
+        hdrs.X_CONTENT_TYPE_OPTIONS: "nosniff",
+        hdrs.REFERRER_POLICY: "no-referrer",
+        hdrs.CONTENT_SECURITY_POLICY: "sandbox",  # nothing in a served file may run
     }

@@ -65,7 +65,7 @@ def record_activity(conversation_id: str, markdown: str, exporter: str, download
 
 def download_card(conversation_id: str, download: Download) -> dict[str, Any]:
     """A small card with the record's download button and when the link stops working."""
-    until = download.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    until = download.expires_at.strftime(msg.RECORD_UNTIL_FORMAT)
     card = ac.AdaptiveCard(
         version=cards.CARD_VERSION,
         body=[

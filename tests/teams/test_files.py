@@ -123,7 +123,7 @@ def test_the_card_shows_the_chart_served_from_an_expiring_link(teams: Teams, ser
     status, headers, body = fetch(url)
     assert status == 200 and headers["Content-Type"] == "image/png" and body.startswith(PNG)
     assert len(body) < MAX_BYTES and headers["X-Content-Type-Options"] == "nosniff"
-    assert "private" in headers["Cache-Control"]
+    assert headers["Cache-Control"].startswith("private,max-age=") and headers["Content-Security-Policy"] == "sandbox"
     assert fetch(url)[2] == body  # shown again: the same picture
 
     expire(services, url)
