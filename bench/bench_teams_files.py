@@ -99,6 +99,8 @@ def measure(services: Services, base: str, n: int) -> str:
 
     key = ConversationKey("teams", "tenant-bench", "a:bench", "chat")
     reply = services.advisor.handle(key, "aad-bench", FULL)
+    if reply.recommendation is None:  # a question round first: skip to the card
+        reply = services.advisor.handle(key, "aad-bench", "recommend now")
     rec, cid = reply.recommendation, reply.conversation_id
     assert rec is not None
     markdown = decision_record(services.store, cid)
