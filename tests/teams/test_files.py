@@ -9,6 +9,7 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,6 +164,12 @@ def test_links_are_served_without_a_bot_token_when_the_agent_needs_one(tmp_path:
         with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 200 and response.read().startswith(PNG)
         assert http("POST", server.url + "/api/messages", {"type": "message"})[0] == 401  # the agent still isn't
+        # ... nor through a path under the links' prefixes (aiohttp routes the raw path: nothing climbs out)
+        for path in ("/charts/../api/messages", "/charts/%2e%2e/api/messages", "/records/..%2F..%2Fapi%2Fmessages"):
+            connection = HTTPConnection("127.0.0.1", server.port, timeout=60)
+            connection.request("POST", path, body=b'{"type": "message"}', headers={"Content-Type": "application/json"})
+            assert connection.getresponse().status == 404, path
+            connection.close()
     finally:
         server.stop()
 
