@@ -23,6 +23,7 @@ from bot.services import Services
 from bot.storage.links import Shared, SharedLinks
 from bot.teams import messages as msg
 from bot.teams.cards import ChartImage
+from bot.workflows.chart import alt_text, render_png
 from bot.workflows.record import record_filename
 
 CHART, RECORD = "teams_chart", "teams_record"  # link kinds
@@ -34,8 +35,6 @@ MAX_AGE = 3600  # seconds a client may cache a file (never past the link's expir
 
 def chart_image(services: Services, conversation_id: str, estimate: TcoEstimate) -> ChartImage | None:
     """A new chart link for a card (None without ADVISOR_TEAMS_PUBLIC_URL); the PNG is drawn when first fetched."""
-    from bot.workflows.chart import alt_text
-
     base = services.settings.advisor_teams_public_url
     if not base:
         return None
@@ -67,8 +66,6 @@ def record_download(services: Services, conversation_id: str, markdown: str) -> 
 @lru_cache(maxsize=16)
 def _png(estimate_json: str) -> bytes:
     """The chart of an estimate (cached: Teams clients fetch a card's image again each time it is shown)."""
-    from bot.workflows.chart import render_png
-
     return render_png(TcoEstimate.model_validate_json(estimate_json))
 
 
