@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         default=False, description="Accept Teams requests without a token (local testing only)."
     )
     advisor_teams_leads: str = Field(default="", description="Entra ID (AAD) object IDs of leads in Teams.")
+    advisor_teams_public_url: str | None = Field(
+        default=None,
+        description="https:// base URL where Teams clients reach this server (chart images, record downloads).",
+    )
+    advisor_teams_link_days: float = Field(
+        default=7.0, gt=0, le=365, description="Days a chart image or record download link keeps working."
+    )
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -214,6 +221,22 @@ class Settings(BaseSettings):
         if value is None or str(value) == ":memory:":
             return value
         return value.expanduser().absolute()
+
+    @field_validator("advisor_teams_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        # Teams clients only load card images over HTTPS; plain http is for a server on this machine (trying it out).
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+            raise ValueError("must be an https:// URL (http:// only for localhost), e.g. https://advisor.example.com")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(
+                "must be a plain base URL such as https://advisor.example.com (no credentials, query or fragment)"
+            )
+        return value.strip().rstrip("/")
 
     @cached_property
     def db_path(self) -> Path:

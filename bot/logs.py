@@ -38,7 +38,7 @@ EVENT_FIELDS = (
 )
 USER_TEXT_FIELDS = ("text",)
 # Libraries that are chatty below WARNING, and whose debug lines carry request bodies.
-QUIET = ("urllib3", "httpx", "httpcore", "openai", "waitress.queue")
+QUIET = ("urllib3", "httpx", "httpcore", "openai", "waitress.queue", "markdown_it")
 
 
 def level_of(name: str) -> int:
