@@ -77,7 +77,10 @@ _VAGUE = {
     "hundreds": 300,
     "thousands": 3000,
     "millions": 3e6,
+    "billions": 3e9,
 }
+_ORDERS = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}
+_MULTIPLES = {"tens": 10, "dozens": 12, "hundreds": 100}
 _APPROX = {
     "~",
     "about",
@@ -260,7 +263,12 @@ def _value_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | N
             scale = 12 if _at(tokens, j) == "dozen" else _SCALES[_at(tokens, j)]
             return base * scale, j + 1, vague
         return base, j, vague
-    if word in {"dozens", "hundreds", "thousands", "millions"}:
+    if word in {"tens", "dozens", "hundreds"} and _at(tokens, j + 1) == "of" and _at(tokens, j + 2) in _ORDERS:
+        # "tens of millions": an order of magnitude, read as its geometric middle (3 x 10M), like "thousands" = 3k
+        return 3 * _MULTIPLES[word] * _ORDERS[_at(tokens, j + 2)], j + 3 + (_at(tokens, j + 3) == "of"), True
+    if word == "tens" and _at(tokens, j + 1) == "of":
+        return 30.0, j + 2, True
+    if word in {"dozens", "hundreds", "thousands", "millions", "billions"}:
         return _VAGUE[word], j + 1 + (_at(tokens, j + 1) == "of"), True
     if word == "dozen":
         return 12.0 * (base or 1), j + 1, False

@@ -168,6 +168,11 @@ def words_map(name: str) -> dict[str, float]:
 
 def _head(ctx: Context, skip: int) -> set[str]:
     """The words right after the number (its head noun phrase), up to the first preposition or verb-like break."""
+    return _texts(_head_tokens(ctx, skip))
+
+
+def _head_tokens(ctx: Context, skip: int) -> list[Token]:
+    """The head noun phrase's tokens, in order."""
     out: list[Token] = []
     for tok in ctx.after[skip : skip + WINDOW]:
         if tok.text == "-":
@@ -199,7 +204,7 @@ def _head(ctx: Context, skip: int) -> set[str]:
         }:
             break
         out.append(tok)
-    return _texts(out)
+    return out
 
 
 # Words after a number that say nothing about what it counts ("15k total", "5k tops", "$20k max").
@@ -231,7 +236,12 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if _head_noun(ctx, skip) & words("staff_nouns"):
         return []
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
-        return []  # "3 times a week" is how often, not how many; "2M times a month" is a volume
+        return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
+    if _counts_classes(ctx, skip, clause_words):
+        return []  # "into 25 codes", "a 40-label taxonomy": the size of the label set, not of a data set
+    budget = _budget_before_noun(q, ctx, skip)
+    if budget is not None:
+        return [budget]
     rate = rate_factor(ctx, skip) or _rate_before(ctx)
     past = any(t.text in {"last", "this"} for t in ctx.after[:6])
     if rate is not None and past and _labeled(ctx, head, before_words):
@@ -244,7 +254,9 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return []
     claims: list[Claim] = []
     if _labeled(ctx, head, before_words):
-        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end))
+        if _hypothetical(ctx):
+            return []  # "we could label ~2k": data that does not exist yet
+        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end, per_unit=_per_class(ctx)))
     if not claims and _budget_words(clause_words, strong=True) and not _budget_veto(ctx) and not head:
         claims.append(Claim("budget_usd", q.value, True, q.start, q.end))
     weak_budget = q.value >= 1000 and not head and _budget_words(sentence_words, strong=True)
@@ -253,6 +265,85 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if not claims and _unowned(q, ctx, head):
         claims.append(Claim(UNOWNED, q.value, False, q.start, q.end))
     return claims
+
+
+_PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
+_SOFT_CLASS_NOUNS = {"labels", "label", "tags", "tag"}  # also a count of labeled items ("2k labels from QA")
+
+
+def _counts_classes(ctx: Context, skip: int, clause: set[str]) -> bool:
+    """Whether the number counts classes ("into 25 codes", "18 intents", "300 GL codes", "60 label types"), which
+    says how many answers there are, never how many examples. "Labels"/"tags" count classes only next to words
+    about a label set ("40 labels in our taxonomy"); otherwise "2k labels" is a count of labeled items."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    cut = next((n for n, w in enumerate(head) if w in _PREPOSITIONS), len(head))
+    head = head[:cut]  # "3 types of documents", "10 intents with 300 examples each"
+    if not head:
+        return False
+    noun = head[-1]
+    if noun not in words("class_nouns") and not set(noun.split("-")) & words("class_nouns"):
+        return False
+    if noun in _SOFT_CLASS_NOUNS and len(head) == 1:
+        return bool(clause & (words("class_context") - {noun}))
+    return True
+
+
+def counts_classes(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` counts classes, for a per-class count to be multiplied by ("10 intents")."""
+    ctx = _context(tokens, q)
+    return _counts_classes(ctx, 0, _texts(ctx.clause))
+
+
+def _per_class(ctx: Context) -> bool:
+    """ "500 examples per class", "300 labeled examples each": a count per class, to multiply by their number."""
+    after = [t.text for t in ctx.after[:8]]
+    if {"each", "apiece"} & set(after):
+        return True
+    return any(a == "per" and (b in words("class_nouns") or b.rstrip("s") + "s" in words("class_nouns")) for a, b in
+               itertools.pairwise(after))
+
+
+_MAKE_VERBS = {"label", "annotate", "tag", "hand-label", "get", "produce", "collect", "create", "write", "gather"}
+
+
+def _hypothetical(ctx: Context) -> bool:
+    """ "we could label ~2k", "we'd be able to annotate 500", "planning to tag 1,000": a modal or plan before a
+    verb of producing labels means the data does not exist yet."""
+    before = [t.text for t in ctx.before[-6:]]
+    for n, w in enumerate(before):
+        if w in words("hypothetical_cues") and set(before[n + 1 :]) & _MAKE_VERBS:
+            return True
+    return False
+
+
+_SET_ASIDE = {"set", "aside", "earmarked", "allocated", "budgeted", "approved", "allotted", "reserved", "signed", "off"}
+
+
+def _budget_before_noun(q: Quantity, ctx: Context, skip: int) -> Claim | None:
+    """ "a 400k budget", "80k set aside", "Finance approved 120k": a number before the word budget (or a verb of
+    setting money aside) is the budget, unless it is revenue, funding or a price."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    if _budget_veto(ctx):
+        return None
+    if head and head[0] in words("budget_nouns"):
+        return Claim("budget_usd", q.value, True, q.start, q.end)
+    if head and set(head) <= _SET_ASIDE and ("aside" in head or head[0] != "set"):
+        return Claim("budget_usd", q.value, True, q.start, q.end)
+    before = _texts(ctx.before[-2:])
+    if not head and before & {"approved", "allocated", "granted", "earmarked", "awarded", "allotted"} and q.value >= 1000:
+        return Claim("budget_usd", q.value, False, q.start, q.end)  # "finance approved 120k"
+    return None
+
+
+def _uses_per_person(q: Quantity, ctx: Context, skip: int) -> list[Claim]:
+    """ "maybe 8 times a day each", "5 times a week per person": uses per person, to multiply by their number."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    if not head or head[0] not in {"times", "x"}:
+        return []
+    rate = rate_factor(ctx, skip + 1)
+    if rate is None or not (rate[1] or {"each", "every", "per"} & _texts(ctx.before[-4:])):
+        return []
+    return [Claim("monthly_requests", q.value * rate[0], True, q.start, q.end, per_unit=True)]
 
 
 UNOWNED = "?"  # a count with no owner: a short reply fills the pending question with it, otherwise the reader asks
@@ -472,8 +563,15 @@ def _deadline_claims(
     before = [t.text for t in ctx.before[-3:]]
     after = [t.text for t in ctx.after[used : used + 3]]
     vetoes = words("duration_vetoes")
+    if "running" in before and _texts(ctx.before[-5:]) & {"be", "up", "get", "and"}:
+        vetoes = vetoes - {"running"}  # "has to be (up and) running within 4 weeks" is a go-live
     if (after and after[0] in {"of", "ago", "old", "later", "after", "back", "running"}) or set(before) & vetoes:
         return []
+    if set(before) & words("event_nouns"):
+        return []  # "a steering meeting in 2 weeks" dates the meeting, not the project
+    launch = {"live", "launch", "ship", "production", "prod", "deadline", "ready", "go-live", "running", "deliver"}
+    if clause & words("effort_verbs") and not clause & launch:
+        return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
     if set(after[:2]) & {
         "history",
         "experience",
@@ -497,6 +595,8 @@ def _deadline_claims(
         return [Claim("deadline_weeks", weeks, True, q.start, q.end)]
     if sentence & {"deadline", "timeline", "timeframe", "launch", "live", "ship", "go-live"}:
         return [Claim("deadline_weeks", weeks, True, q.start, q.end)]
+    if sentence & {"every", "each", "per", "cadence", "cycle", "cycles"}:
+        return []  # "schema changes every sprint (2 weeks)": a period, not a deadline
     if len(ctx.clause) <= used + 4 or message_words <= 5:
         return [Claim("deadline_weeks", weeks, False, q.start, q.end)]  # "18 weeks", "about half a year"
     return []

@@ -20,7 +20,15 @@ from bot.advisor.reader import cues
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
-from bot.advisor.reader.quantities import UNOWNED, UNOWNED_MONEY, Claim, claims_for, counts_units, unit_nouns
+from bot.advisor.reader.quantities import (
+    UNOWNED,
+    UNOWNED_MONEY,
+    Claim,
+    claims_for,
+    counts_classes,
+    counts_units,
+    unit_nouns,
+)
 from bot.advisor.reader.result import Extraction, Unclear
 from bot.advisor.reader.tokens import Token, tokenize
 
@@ -155,10 +163,13 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
                 if claim is None:
                     continue
             strong.setdefault(claim.field, []).append(claim)
+    vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
     for found in strong.values():
         chosen = _latest_correction(r, found)
         r.used.update(i for c in found for i in range(c.start, c.end))
-        _add_number(r, _corrected_later(r, chosen, quantities, claims) or chosen)
+        chosen = _corrected_later(r, chosen, quantities, claims) or chosen
+        # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
+        _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     for q in quantities:
         if q.negative or any(i in r.used for i in range(q.start, q.end)):
             continue
@@ -238,6 +249,8 @@ def _corrected_later(
 def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
     """A per-unit volume ("each tech does ~5 jobs a day", "40 a day per agent") times the count of those units
     said elsewhere ("45 techs"); None when no count of the same units was given (ask, don't guess)."""
+    if claim.field == "labeled_examples":
+        return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
     nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
     marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near)
@@ -267,6 +280,17 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         return None
     before = [q for q in units if q.start < claim.start]
     unit_q = before[-1] if before else units[0]
+    start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
+    return Claim(claim.field, claim.value * unit_q.value, True, start, end)
+
+
+def _per_class_total(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
+    """ "500 examples per intent, 10 intents": the per-class count times the number of classes; None (unread) when
+    the number of classes was not said, since the per-class count alone is not the data set's size."""
+    classes = [q for q in quantities if q.start != claim.start and counts_classes(r.tokens, q)]
+    if len(classes) != 1:
+        return None
+    unit_q = classes[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
 
