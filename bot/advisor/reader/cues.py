@@ -59,13 +59,19 @@ def _decide(found: list[Cue]) -> Cue | None:
 
 def _change_frequency(tokens: list[Token]) -> list[Cue]:
     """ "the rules change every sprint", "pages change weekly": a verb of change with a frequency in its clause.
-    A negated verb ("hasn't changed in years", "rarely changes") says the opposite."""
+    A negated verb ("hasn't changed in years", "rarely changes") or a slow frequency in its sentence ("updated at
+    each open enrollment, so once a year") says the opposite."""
     out: list[Cue] = []
     frequencies = phrases("change_frequency").find(tokens)
+    slow_matches = phrases("slow_change").find(tokens)
+    inside_slow = {i for m in slow_matches for i in range(m.start, m.end)}
+    fast = {tokens[f.start].sentence for f in frequencies if not inside_slow & set(range(f.start, f.end))}
+    # "every year and also many times inside the year": a faster frequency in the sentence wins
+    slow = {tokens[m.start].sentence for m in slow_matches} - fast
     for verb in phrases("change_verbs").find(tokens):
         clause = tokens[verb.start].clause
-        if negated(tokens, verb):
-            out.append(Cue(False, 2, verb.start, verb.end))
+        if negated(tokens, verb) or tokens[verb.start].sentence in slow:
+            out.append(Cue(False, 2, verb.start, verb.end))  # "updated once a year" is stable
         elif any(tokens[f.start].clause == clause for f in frequencies) or any(
             t.text in {"every", "each"} and t.clause == clause for t in tokens[verb.end : verb.end + 3]
         ):  # "changes every patch": every/each after a verb of change is a frequency, whatever it counts

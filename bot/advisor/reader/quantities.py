@@ -114,7 +114,20 @@ def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Seq
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
-    return any(_head_noun(_context(tokens, other), 0) & staff for other in earlier)
+    return any(
+        _head_noun(_context(tokens, other), 0) & staff and not _collective_between(tokens, other.end, q.start)
+        for other in earlier
+    )
+
+
+_COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
+
+
+def _collective_between(tokens: list[Token], lo: int, hi: int) -> bool:
+    """ "2,500 employees and our support team handles 9k tickets": the volume is the team's total, not per person
+    (a new subject, or too far from the count of people to be their rate)."""
+    between = tokens[lo:hi]
+    return len(between) > 6 or any(t.text in _COLLECTIVE for t in between[1:])
 
 
 def _rate_before(ctx: Context) -> tuple[float, bool] | None:
@@ -217,6 +230,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     ctx = _context(tokens, q)
     if q.negative or q.percent:
         return []
+    if _identifier(q, ctx):
+        return []
     before_words = _texts(ctx.before[-WINDOW:])
     sentence_words = _texts(ctx.sentence)
     clause_words = _texts(ctx.clause)
@@ -242,6 +257,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     budget = _budget_before_noun(q, ctx, skip)
     if budget is not None:
         return [budget]
+    if _texts(ctx.after[:6]) & _MONEY_FLOWS:
+        return []  # "2 million a year in revenue": money that is not said with a currency sign
     rate = rate_factor(ctx, skip) or _rate_before(ctx)
     past = any(t.text in {"last", "this"} for t in ctx.after[:6])
     if rate is not None and past and _labeled(ctx, head, before_words):
@@ -267,7 +284,17 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     return claims
 
 
+_MONEY_FLOWS = {"revenue", "revenues", "arr", "mrr", "gmv", "sales", "turnover", "profit", "profits", "ebitda"}
 _PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
+
+
+def _identifier(q: Quantity, ctx: Context) -> bool:
+    """ "Local Law 144", "SOC 2", "tier 1", "ticket 4411": a number right after such a word names a thing."""
+    if q.money or q.approx or not ctx.before or q.start != q.end - 1:
+        return False
+    return ctx.before[-1].text in words("identifier_words")
+
+
 _SOFT_CLASS_NOUNS = {"labels", "label", "tags", "tag"}  # also a count of labeled items ("2k labels from QA")
 
 
@@ -299,8 +326,10 @@ def _per_class(ctx: Context) -> bool:
     after = [t.text for t in ctx.after[:8]]
     if {"each", "apiece"} & set(after):
         return True
-    return any(a == "per" and (b in words("class_nouns") or b.rstrip("s") + "s" in words("class_nouns")) for a, b in
-               itertools.pairwise(after))
+    return any(
+        a == "per" and (b in words("class_nouns") or b.rstrip("s") + "s" in words("class_nouns"))
+        for a, b in itertools.pairwise(after)
+    )
 
 
 _MAKE_VERBS = {"label", "annotate", "tag", "hand-label", "get", "produce", "collect", "create", "write", "gather"}
@@ -330,7 +359,11 @@ def _budget_before_noun(q: Quantity, ctx: Context, skip: int) -> Claim | None:
     if head and set(head) <= _SET_ASIDE and ("aside" in head or head[0] != "set"):
         return Claim("budget_usd", q.value, True, q.start, q.end)
     before = _texts(ctx.before[-2:])
-    if not head and before & {"approved", "allocated", "granted", "earmarked", "awarded", "allotted"} and q.value >= 1000:
+    if (
+        not head
+        and before & {"approved", "allocated", "granted", "earmarked", "awarded", "allotted"}
+        and q.value >= 1000
+    ):
         return Claim("budget_usd", q.value, False, q.start, q.end)  # "finance approved 120k"
     return None
 
@@ -542,8 +575,8 @@ _HAVING = {
 
 
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
-    if _budget_veto(ctx):
-        return []
+    if _budget_veto(ctx) or 0 < q.value < 100:
+        return []  # revenue, a price, what is paid today; "$4 a ticket" is a unit cost, never a project budget
     factor = 1.0
     rate = rate_factor(ctx, 0)
     if rate is not None:

@@ -155,6 +155,12 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.used.update(range(q.start, q.end))
             continue
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is not None and _denied(r.tokens, q):
+            # "we don't have 10k labeled, more like 500": the denied number is not read; what replaces it is
+            r.used.update(range(q.start, q.end))
+            claim = _replacement(r, claim, q, quantities, claims)
+            if claim is None:
+                continue
         if claim is not None and claim.field == "labeled_examples" and _counts_outputs(r, claim):
             claim = Claim("reviewed_output_count", claim.value, claim.strong, claim.start, claim.end)
         if claim is not None and claim.strong:
@@ -243,6 +249,44 @@ def _corrected_later(
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             return Claim(claim.field, q.value * factor, True, q.start, q.end)
+    return None
+
+
+_DENY_VERBS = {"have", "got", "get", "need", "spend", "see", "handle", "do", "a", "an", "the", "even", "like"}
+_BOUNDS = {"more", "less", "fewer", "over", "under", "above", "below", "even", "quite", "only", "just", "much"}
+
+
+def _denied(tokens: list[Token], q: Quantity) -> bool:
+    """ "not 5,000", "we don't have 50k", "it's not 3 months": the number is said in order to be denied. Bounds
+    ("not more than 5k", "not even 500", "no fewer than 20") still state an amount."""
+    n = q.start - 1
+    while n >= 0 and q.start - n <= 3 and tokens[n].text in _DENY_VERBS - {"even"}:
+        n -= 1
+    if n < 0 or tokens[n].clause != tokens[q.start].clause:
+        return False
+    word = tokens[n].text
+    if word in _BOUNDS or not (word in {"not", "never"} or word.endswith("n't")):
+        return False
+    return not any(t.text in _BOUNDS for t in tokens[n + 1 : q.start])
+
+
+def _replacement(
+    r: _Reading, claim: Claim, q: Quantity, quantities: list[Quantity], claims: dict[int, list[Claim]]
+) -> Claim | None:
+    """The number said instead of a denied one, in the same sentence ("not 3 months, it's 6 weeks"; "not 5k a
+    day, 500"): its own reading when it has one for the same field, otherwise the denied number's unit."""
+    sentence = r.tokens[q.start].sentence
+    for other in quantities:
+        if other.start <= q.end or r.tokens[other.start].sentence != sentence or other.money != q.money:
+            continue
+        own = [c for c in claims[id(other)] if c.field in LIMITS]
+        if own and own[0].field != claim.field:
+            return None
+        if own:
+            return None  # it is read on its own
+        factor = claim.value / q.value if q.value else 1.0
+        r.used.update(range(other.start, other.end))
+        return Claim(claim.field, other.value * factor, True, other.start, other.end)
     return None
 
 
