@@ -339,10 +339,7 @@ def _hypothetical(ctx: Context) -> bool:
     """ "we could label ~2k", "we'd be able to annotate 500", "planning to tag 1,000": a modal or plan before a
     verb of producing labels means the data does not exist yet."""
     before = [t.text for t in ctx.before[-6:]]
-    for n, w in enumerate(before):
-        if w in words("hypothetical_cues") and set(before[n + 1 :]) & _MAKE_VERBS:
-            return True
-    return False
+    return any(w in words("hypothetical_cues") and set(before[n + 1 :]) & _MAKE_VERBS for n, w in enumerate(before))
 
 
 _SET_ASIDE = {"set", "aside", "earmarked", "allocated", "budgeted", "approved", "allotted", "reserved", "signed", "off"}
