@@ -121,12 +121,18 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     return Cue(value, 2, first.start, first.end)
 
 
+_JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
+
+
 def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
     """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
     here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team")."""
     if team_sizes:
         size, start, end = team_sizes[0]
         level = "none" if size == 0 else ("limited" if size < 3 else "strong")
+        sentence = tokens[start].sentence
+        if level == "strong" and any(t.sentence == sentence and t.text in _JUNIOR for t in tokens):
+            level = "limited"  # "an ML team of 3, all juniors"
         return Cue(level, 2, start, end)
     none = list(phrases("ml_none").find(tokens))
     inside_none = {i for m in none for i in range(m.start, m.end)}
