@@ -263,6 +263,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     past = any(t.text in {"last", "this"} for t in ctx.after[:6])
     if rate is not None and past and _labeled(ctx, head, before_words):
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
+    elif rate is not None and clause_words & _LABELING:
+        return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
     if rate is not None:
         factor, per_unit = rate
         per_unit = per_unit or _per_unit_before(tokens, q, ctx, others)
@@ -284,6 +286,18 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     return claims
 
 
+_OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
+_LABELING = {
+    "label",
+    "labels",
+    "labeling",
+    "labelling",
+    "annotate",
+    "annotates",
+    "annotating",
+    "annotators",
+    "labelers",
+}
 _MONEY_FLOWS = {"revenue", "revenues", "arr", "mrr", "gmv", "sales", "turnover", "profit", "profits", "ebitda"}
 _PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
 
@@ -602,6 +616,8 @@ def _deadline_claims(
     launch = {"live", "launch", "ship", "production", "prod", "deadline", "ready", "go-live", "running", "deliver"}
     if clause & words("effort_verbs") and not clause & launch:
         return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
+    if clause & _OTHER_ENDINGS and not clause & launch:
+        return []  # "our fiscal year ends in 5 months": when something else ends or starts
     if set(after[:2]) & {
         "history",
         "experience",
