@@ -356,13 +356,14 @@ def _hypothetical(ctx: Context) -> bool:
     return any(w in words("hypothetical_cues") and set(before[n + 1 :]) & _MAKE_VERBS for n, w in enumerate(before))
 
 
+_WHEN = {"last", "this", "next", "week", "month", "quarter", "year", "yesterday", "today", "already", "recently"}
 _SET_ASIDE = {"set", "aside", "earmarked", "allocated", "budgeted", "approved", "allotted", "reserved", "signed", "off"}
 
 
 def _budget_before_noun(q: Quantity, ctx: Context, skip: int) -> Claim | None:
     """ "a 400k budget", "80k set aside", "Finance approved 120k": a number before the word budget (or a verb of
     setting money aside) is the budget, unless it is revenue, funding or a price."""
-    head = [t.text for t in _head_tokens(ctx, skip)]
+    head = [t.text for t in _head_tokens(ctx, skip) if t.text not in _WHEN]
     if _budget_veto(ctx):
         return None
     if head and head[0] in words("budget_nouns"):

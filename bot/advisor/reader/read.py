@@ -165,8 +165,11 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             claim = Claim("reviewed_output_count", claim.value, claim.strong, claim.start, claim.end)
         if claim is not None and claim.strong:
             if claim.per_unit:
+                per_class = claim.field == "labeled_examples"
                 claim = _multiplied(r, claim, quantities)
                 if claim is None:
+                    if per_class:  # "300 examples per intent" alone is not the size of the data set
+                        r.used.update(range(q.start, q.end))
                     continue
             strong.setdefault(claim.field, []).append(claim)
     vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
@@ -438,6 +441,8 @@ def _dates(r: _Reading, today: dt.date) -> None:
             weeks, end = found
             if i > 0 and r.tokens[i - 1].text in {"last", "past", "since", "ago"}:
                 continue
+            if {t.text for t in r.tokens[max(0, i - 3) : i]} & {"was", "were", "had", "used"}:
+                continue  # "the deadline was Oct 1": a date that has passed or slipped
             r.add("deadline_weeks", weeks, max(0, i - 1), end)
             return
 
