@@ -243,3 +243,27 @@ def test_data_that_does_not_exist_yet_is_not_read(text: str) -> None:
 )
 def test_cues(text: str, field: str, value: Any) -> None:
     assert read(text)[field] == value
+
+
+# --- per-unit volumes and corrections across sentences -------------------------------------------------------
+
+
+def test_each_of_the_counted_units_multiplies_their_rate() -> None:
+    assert read("each of our 40 branches files about 5 reports a day")["monthly_requests"] == 6000
+
+
+def test_a_share_with_nothing_to_multiply_it_by_is_not_read_as_the_total() -> None:
+    assert "monthly_requests" not in read("every technician closes about 6 jobs a day")
+
+
+def test_a_slash_between_adjectives_is_not_a_per_unit_rate() -> None:
+    assert read("about 90 new/renewed policies per month")["monthly_requests"] == 90
+
+
+def test_a_number_in_a_later_sentence_corrects_only_when_it_says_so() -> None:
+    assert read("Volume: 500/day. Data: a spreadsheet, so we have about 20k.")["monthly_requests"] == 15_000
+    assert read("about 2k tickets a week. sorry, I meant 3k")["monthly_requests"] == pytest.approx(13_000, rel=0.01)
+
+
+def test_a_growth_goal_by_next_year_is_not_a_deadline() -> None:
+    assert "deadline_weeks" not in read("we have 2,000 users now and are hoping for 20k by next year")

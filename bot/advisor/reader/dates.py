@@ -158,7 +158,9 @@ def _period_phrase(tokens: list[Token], i: int, today: dt.date) -> tuple[float, 
     if unit == "year":
         if offset and tokens[i].text != "end":
             # "next year" is a deadline only after a word that sets one: "by next year", not "sometime next year"
-            return (52.0, j + 1) if i > 0 and tokens[i - 1].text in {"by", "before", "until", "in", "for"} else None
+            lead = i > 0 and tokens[i - 1].text in {"by", "before", "until", "in", "for"}
+            # "hoping for 10k users by next year" is a growth goal: a deadline needs words about delivering
+            return (52.0, j + 1) if lead and (_deadline_words(tokens, i) or len(tokens) <= 6) else None
         return weeks_until(today, dt.date(today.year + offset, 12, 31)), j + 1
     return None
 

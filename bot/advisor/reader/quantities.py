@@ -100,9 +100,14 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
             return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
         if tok.text in {"each", "apiece"}:
             per_unit = True
-        elif tok.text in {"per", "/"} and nxt and nxt not in periods:
-            per_unit = True  # "per agent", "/person"
+        elif tok.text == "per" and nxt and nxt not in periods:
+            per_unit = True  # "per agent"
+        elif tok.text == "/" and (nxt in _UNIT_NOUNS or nxt + "s" in _UNIT_NOUNS):
+            per_unit = True  # "/person"; but "new/amended leases" is an "or"
     return None
+
+
+_UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "seats", "store", "stores", "head"}
 
 
 def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
@@ -115,9 +120,15 @@ def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Seq
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
     return any(
-        _head_noun(_context(tokens, other), 0) & staff and not _collective_between(tokens, other.end, q.start)
+        (_head_noun(_context(tokens, other), 0) & staff or each_of(tokens, other))
+        and not _collective_between(tokens, other.end, q.start)
         for other in earlier
     )
+
+
+def each_of(tokens: list[Token], q: Quantity) -> bool:
+    """ "each of our 300 stores": the count is of units that each do the work."""
+    return any(t.text in {"each", "every"} for t in tokens[max(0, q.start - 3) : q.start])
 
 
 _COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
@@ -289,7 +300,6 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
 _LABELING = {
     "label",
-    "labels",
     "labeling",
     "labelling",
     "annotate",

@@ -26,6 +26,7 @@ from bot.advisor.reader.quantities import (
     Claim,
     claims_for,
     counts_classes,
+    each_of,
     counts_units,
     unit_nouns,
 )
@@ -165,11 +166,10 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             claim = Claim("reviewed_output_count", claim.value, claim.strong, claim.start, claim.end)
         if claim is not None and claim.strong:
             if claim.per_unit:
-                per_class = claim.field == "labeled_examples"
                 claim = _multiplied(r, claim, quantities)
                 if claim is None:
-                    if per_class:  # "300 examples per intent" alone is not the size of the data set
-                        r.used.update(range(q.start, q.end))
+                    # "300 examples per intent", "each tech does ~5 jobs a day": a share alone is not the total
+                    r.used.update(range(q.start, q.end))
                     continue
             strong.setdefault(claim.field, []).append(claim)
     vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
@@ -249,10 +249,29 @@ def _corrected_later(
         if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
             continue
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
+        if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
+            # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
+            between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
+            if not (between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}):
+                continue
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             return Claim(claim.field, q.value * factor, True, q.start, q.end)
     return None
+
+
+_SELF_CORRECTIONS = {
+    "sorry",
+    "meant",
+    "mean",
+    "actually",
+    "correction",
+    "wait",
+    "scratch",
+    "dedup",
+    "deduped",
+    "cleanup",
+}
 
 
 _DENY_VERBS = {"have", "got", "get", "need", "spend", "see", "handle", "do", "a", "an", "the", "even", "like"}
@@ -300,7 +319,9 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
     nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
-    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near)
+    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near) or any(
+        q.start < claim.start and each_of(r.tokens, q) for q in quantities
+    )
     unit = next(
         (
             b.text
