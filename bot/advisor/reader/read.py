@@ -26,8 +26,8 @@ from bot.advisor.reader.quantities import (
     Claim,
     claims_for,
     counts_classes,
-    each_of,
     counts_units,
+    each_of,
     unit_nouns,
 )
 from bot.advisor.reader.result import Extraction, Unclear
