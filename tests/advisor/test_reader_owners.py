@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from bot.advisor.extract import extract
+from bot.advisor.reader.numbers import find_quantities
+from bot.advisor.reader.tokens import tokenize
 
 TODAY = dt.date(2026, 11, 29)
 
@@ -267,3 +269,16 @@ def test_a_number_in_a_later_sentence_corrects_only_when_it_says_so() -> None:
 
 def test_a_growth_goal_by_next_year_is_not_a_deadline() -> None:
     assert "deadline_weeks" not in read("we have 2,000 users now and are hoping for 20k by next year")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12 500", 12_500), ("3 000 000", 3_000_000), ("12.500", 12_500), ("2.400.000", 2_400_000), ("2.5", 2.5)],
+)
+def test_spaces_and_dots_as_thousands_separators(text: str, value: float) -> None:
+    found = find_quantities(tokenize(text))
+    assert len(found) == 1 and found[0].value == value
+
+
+def test_a_count_before_a_hyphenated_number_is_not_joined_to_it() -> None:
+    assert [q.value for q in find_quantities(tokenize("4 300-page binders"))] == [4, 300]

@@ -282,6 +282,9 @@ def _value_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | N
 def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | None:
     tok = tokens[i]
     raw = tok.text
+    groups = raw.split(".")
+    if len(groups) > 1 and 1 <= len(groups[0]) <= 3 and groups[0][0] != "0" and all(len(g) == 3 for g in groups[1:]):
+        raw = raw.replace(".", "")  # "10.000", "1.200.000": dots as thousands separators (nobody writes 10.000 for 10)
     if "," in raw and all(len(g) == 3 for g in raw.split(",")[1:]):
         raw = raw.replace(",", "")
     elif "," in raw:
@@ -292,6 +295,12 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
     if raw.isdigit() and len(raw) == 4 and 1950 <= value <= 2100 and _at(tokens, i - 1) in _YEAR_WORDS:
         return None  # a year: "since 2019", "by 2027"
     j = i + 1
+    # "10 000", "1 200 000": spaces as thousands separators
+    while raw.isdigit() and value < 1e15 and _space_group(tokens, j) and (j > i + 1 or len(raw) <= 3):
+        value = value * 1000 + float(tokens[j].text)
+        j += 1
+    if j > i + 1:
+        return value, j, False
     nxt = _at(tokens, j)
     if tok.glued and i > 0 and tokens[i - 1].end == tok.start and tokens[i - 1].kind == "word":
         return None  # "gpt4", "b2b"
@@ -314,6 +323,15 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
         except OverflowError:
             return _BEYOND_ANY_LIMIT, j + 2, False
     return value, j, False
+
+
+def _space_group(tokens: list[Token], j: int) -> bool:
+    """Whether token j is a three-digit group one space after the previous number ("10 000")."""
+    if j >= len(tokens) or tokens[j].kind != "num" or not tokens[j].text.isdigit() or len(tokens[j].text) != 3:
+        return False
+    if tokens[j].start != tokens[j - 1].end + 1 or tokens[j - 1].kind != "num":
+        return False
+    return _at(tokens, j + 1) != "-"  # "3 500-page manuals" is three manuals
 
 
 _BEYOND_ANY_LIMIT = 1e30  # larger than any limit a field accepts
