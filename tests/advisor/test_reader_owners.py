@@ -282,3 +282,34 @@ def test_spaces_and_dots_as_thousands_separators(text: str, value: float) -> Non
 
 def test_a_count_before_a_hyphenated_number_is_not_joined_to_it() -> None:
     assert [q.value for q in find_quantities(tokenize("4 300-page binders"))] == [4, 300]
+
+
+# --- things that were, and decisions that come before the work ---------------------------------------------
+
+
+def test_a_former_budget_gives_way_to_the_current_one() -> None:
+    assert read("our previous budget was 400k, this year it's 90k")["budget_usd"] == 90_000
+
+
+def test_a_former_ml_team_is_not_the_team_there_is_now() -> None:
+    assert "ml_expertise" not in read("we had 3 ML engineers until spring but they all left")
+
+
+def test_a_short_ml_line_saying_none() -> None:
+    assert read("ML: none. budget: 15k")["ml_expertise"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "weeks"),
+    [
+        ("sign-off on the vendor decision in 3 weeks, live in 4 months", 17.3),
+        ("we have 2 years to show results", 104),
+    ],
+)
+def test_the_go_live_is_the_deadline(text: str, weeks: float) -> None:
+    assert read(text)["deadline_weeks"] == pytest.approx(weeks, abs=0.1)
+
+
+@pytest.mark.parametrize("text", ["we have 45 days to decide", "we have 6 years and about 80k emails"])
+def test_decisions_and_years_of_history_are_not_deadlines(text: str) -> None:
+    assert "deadline_weeks" not in read(text)

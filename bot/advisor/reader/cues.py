@@ -121,6 +121,17 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     return Cue(value, 2, first.start, first.end)
 
 
+_GONE = {"left", "quit", "gone", "departed", "resigned", "laid", "lost"}
+
+
+def _former(tokens: list[Token], m: Match) -> bool:
+    """Whether a mention of ML people is about people who were there before ("we had", "they left")."""
+    sentence = tokens[m.start].sentence
+    if any(t.sentence == sentence and t.text in _GONE for t in tokens[m.end : m.end + 12]):
+        return True
+    return any(t.text in {"had", "used", "former", "ex", "previous"} for t in tokens[max(0, m.start - 3) : m.start])
+
+
 _JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
 
 
@@ -141,8 +152,11 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     limited = [
         m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m, reach=8) and m.start not in inside_none
     ]
+    limited = [m for m in limited if not _former(tokens, m)]
     strong: list[Match] = []
     for m in phrases("ml_strong").find(tokens):
+        if _former(tokens, m):
+            continue  # "we had ML engineers but they left": not the team there is now
         (none if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
     pick = None
     if none and limited:

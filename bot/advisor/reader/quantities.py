@@ -282,6 +282,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
         return []
+    if _past_budget(ctx):
+        return []  # "our previous budget was 500k": not what this project has
     claims: list[Claim] = []
     if _labeled(ctx, head, before_words):
         if _hypothetical(ctx):
@@ -297,6 +299,7 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     return claims
 
 
+_DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
 _LABELING = {
     "label",
@@ -474,9 +477,14 @@ def _head_noun(ctx: Context, skip: int) -> set[str]:
     return _texts([t for t in ctx.after[skip : skip + 3] if t.text != "-"][:2])
 
 
+_GONE = {"left", "quit", "gone", "departed", "resigned", "laid", "lost"}
+
+
 def _ml_team(q: Quantity, ctx: Context, head: set[str]) -> Claim | None:
     """ "4 ML engineers", "a 7-person ML team", "2 DS folks", "ML team of 5", "data science group of ~10"."""
     ml = words("ml_people") | {"data-scientist", "data-scientists", "data-team"}
+    if _texts(ctx.before[-3:]) & {"had", "used"} or _texts(ctx.sentence) & _GONE:
+        return None  # "we had 2 ML engineers but they left": not the team there is now
     if head & ml:
         return Claim("ml_team", q.value, True, q.start, q.end)
     before = [t.text for t in ctx.before[-4:]]
@@ -596,8 +604,20 @@ _HAVING = {
 }
 
 
+def _past_budget(ctx: Context) -> bool:
+    """ "our previous budget was 500k", "last year's budget": money that was, not money there is."""
+    clause = [t.text for t in ctx.clause]
+    if not set(clause) & words("budget_cues"):
+        return False
+    if set(clause) & {"previous", "prior", "former", "old", "used"}:
+        return True
+    return any(
+        a == "last" and b in {"year", "year's", "time", "project", "project's"} for a, b in itertools.pairwise(clause)
+    )
+
+
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
-    if _budget_veto(ctx) or 0 < q.value < 100:
+    if _budget_veto(ctx) or 0 < q.value < 100 or _past_budget(ctx):
         return []  # revenue, a price, what is paid today; "$4 a ticket" is a unit cost, never a project budget
     factor = 1.0
     rate = rate_factor(ctx, 0)
@@ -629,6 +649,10 @@ def _deadline_claims(
         return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
     if clause & _OTHER_ENDINGS and not clause & launch:
         return []  # "our fiscal year ends in 5 months": when something else ends or starts
+    if clause & _DECISIONS and not clause & launch:
+        return []  # "a decision in 2 weeks", "30 days to decide": when they choose, not when it must be live
+    if weeks >= 52 and not clause & (launch | {"deadline", "timeline", "within", "by", "before", "results", "show"}):
+        return []  # "we have 5 years and 100k tickets": years are history unless said as a deadline
     if set(after[:2]) & {
         "history",
         "experience",
