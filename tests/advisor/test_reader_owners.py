@@ -313,3 +313,28 @@ def test_the_go_live_is_the_deadline(text: str, weeks: float) -> None:
 @pytest.mark.parametrize("text", ["we have 45 days to decide", "we have 6 years and about 80k emails"])
 def test_decisions_and_years_of_history_are_not_deadlines(text: str) -> None:
     assert "deadline_weeks" not in read(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("we are a small law firm", "regulated"),
+        ("our users are sensitive about tone", "sensitive_data"),
+        ("it's critical that answers come back fast", "mission_critical"),
+        ("the only key thing is price", "mission_critical"),
+    ],
+)
+def test_the_words_of_a_cue_meaning_something_else_say_nothing(text: str, field: str) -> None:
+    assert field not in read(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("if it's offline for a day nobody minds", "mission_critical", False),
+        ("the manual gets revised once in a blue moon", "changes_often", False),
+        ("it is critical that every dose is right", "mission_critical", True),
+    ],
+)
+def test_more_cues(text: str, field: str, value: Any) -> None:
+    assert read(text)[field] == value

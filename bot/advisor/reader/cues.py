@@ -40,6 +40,8 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
     """The reading of a yes/no field, or None when nothing in the message speaks to it."""
     found: list[Cue] = []
     for m in phrases(field).find(tokens):
+        if m.label == "neutral":
+            continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
         if negated(tokens, m):
