@@ -338,3 +338,18 @@ def test_the_words_of_a_cue_meaning_something_else_say_nothing(text: str, field:
 )
 def test_more_cues(text: str, field: str, value: Any) -> None:
     assert read(text)[field] == value
+
+
+def test_no_data_scientists_is_about_the_team_not_the_data() -> None:
+    got = read("IT has 25 people, no data scientists")
+    assert "labeled_examples" not in got and got["ml_expertise"] == "none"
+
+
+def test_how_long_past_work_took_is_not_a_deadline() -> None:
+    assert "deadline_weeks" not in read("a contractor hacked together a demo in 3 days")
+    assert read("we need it live in 5 weeks; the demo took 3 days")["deadline_weeks"] == 5
+
+
+def test_a_number_in_a_how_much_question_is_a_what_if() -> None:
+    assert "labeled_examples" not in read("How much would fine-tuning on 20k examples cost?")
+    assert read("how many do we need? we have 4k labeled")["labeled_examples"] == 4000

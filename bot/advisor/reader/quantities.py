@@ -241,7 +241,7 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     ctx = _context(tokens, q)
     if q.negative or q.percent:
         return []
-    if _identifier(q, ctx):
+    if _identifier(q, ctx) or _asks_how_much(ctx):
         return []
     before_words = _texts(ctx.before[-WINDOW:])
     sentence_words = _texts(ctx.sentence)
@@ -299,6 +299,7 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     return claims
 
 
+_PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
 _DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
 _LABELING = {
@@ -313,6 +314,15 @@ _LABELING = {
 }
 _MONEY_FLOWS = {"revenue", "revenues", "arr", "mrr", "gmv", "sales", "turnover", "profit", "profits", "ebitda"}
 _PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
+
+
+def _asks_how_much(ctx: Context) -> bool:
+    """ "How much would it cost to fine-tune on 50k examples?": a number in a how-much/how-many question is a
+    what-if, not a fact about the project."""
+    words_ = [t.text for t in ctx.sentence]
+    if not words_ or words_[-1] != "?":
+        return False
+    return any(a == "how" and b in {"much", "many"} for a, b in itertools.pairwise(words_))
 
 
 def _identifier(q: Quantity, ctx: Context) -> bool:
@@ -649,6 +659,8 @@ def _deadline_claims(
         return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
     if clause & _OTHER_ENDINGS and not clause & launch:
         return []  # "our fiscal year ends in 5 months": when something else ends or starts
+    if clause & _PAST_WORK and not clause & (launch | {"need", "needs", "must", "want", "wants", "should"}):
+        return []  # "our intern built a prototype in 2 days": how long something took, not a deadline
     if clause & _DECISIONS and not clause & launch:
         return []  # "a decision in 2 weeks", "30 days to decide": when they choose, not when it must be live
     if weeks >= 52 and not clause & (launch | {"deadline", "timeline", "within", "by", "before", "results", "show"}):

@@ -431,6 +431,8 @@ def _no_labels(r: _Reading) -> None:
     for m in phrases("no_labels").find(r.tokens):
         if m.end < len(r.tokens) and r.tokens[m.end].text in people:
             continue  # "no data people" is about the team
+        if any(t.text in words("ml_people") or t.text == "data-scientist" for t in r.tokens[m.start : m.end]):
+            continue  # "no data scientists" (one token) is about the team too
         count = next((f for f in r.out.facts if f.field == "labeled_examples"), None)
         if count is None:
             r.add("labeled_examples", 0, m.start, m.end)
