@@ -353,3 +353,24 @@ def test_how_long_past_work_took_is_not_a_deadline() -> None:
 def test_a_number_in_a_how_much_question_is_a_what_if() -> None:
     assert "labeled_examples" not in read("How much would fine-tuning on 20k examples cost?")
     assert read("how many do we need? we have 4k labeled")["labeled_examples"] == 4000
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("we have no tech staff at all", "ml_expertise", "none"),
+        ("our one analyst dabbles in ML", "ml_expertise", "limited"),
+        ("there's a solid ML team down the hall", "ml_expertise", "strong"),
+        ("a manager signs off on every letter", "mission_critical", False),
+        ("risk calls it high-risk", "mission_critical", True),
+        ("it touches borrowers' financial details", "sensitive_data", True),
+        ("these notes are deeply personal", "sensitive_data", True),
+        ("2,400 confirmed fraud cases", "labeled_examples", 2400),
+    ],
+)
+def test_cue_words_people_use(text: str, field: str, value: Any) -> None:
+    assert read(text)[field] == value
+
+
+def test_no_tech_debt_says_nothing_about_the_team() -> None:
+    assert "ml_expertise" not in read("we have no tech debt to speak of")
