@@ -374,3 +374,20 @@ def test_cue_words_people_use(text: str, field: str, value: Any) -> None:
 
 def test_no_tech_debt_says_nothing_about_the_team() -> None:
     assert "ml_expertise" not in read("we have no tech debt to speak of")
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("it should ship in a month and a half", "deadline_weeks", 6.5),
+        ("go-live in three and a half months", "deadline_weeks", 15.2),
+        ("4-6 weeks would be ideal", "deadline_weeks", 5),
+        ("annual volume: 120k", "monthly_requests", 10_000),
+    ],
+)
+def test_halves_targets_and_annual_volumes(text: str, field: str, value: float) -> None:
+    assert read(text)[field] == pytest.approx(value, abs=0.1)
+
+
+def test_a_year_and_a_half_of_history_is_not_a_deadline() -> None:
+    assert "deadline_weeks" not in read("we've been at this for a year and a half")

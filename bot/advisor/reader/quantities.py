@@ -76,8 +76,14 @@ def duration_weeks(q: Quantity, ctx: Context) -> tuple[float, int] | None:
     k = 0
     if after and after[0].text == "-":
         k = 1
-    if len(after) > k and after[k].text in units:
-        return q.value * units[after[k].text], k + 1
+    texts = [t.text for t in after[k : k + 5]]
+    half = ["and", "a", "half"]
+    if texts[:3] == half and len(texts) > 3 and texts[3] in units:
+        return (q.value + 0.5) * units[texts[3]], k + 4  # "two and a half months"
+    if texts and texts[0] in units:
+        if texts[1:4] == half:
+            return (q.value + 0.5) * units[texts[0]], k + 4  # "a month and a half"
+        return q.value * units[texts[0]], k + 1
     return None
 
 
@@ -146,7 +152,7 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
     periods = words_map("rate_periods")
     before = ctx.before[-4:]
     for n, tok in enumerate(before):
-        if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly"}:
+        if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "annual", "quarterly"}:
             return periods[tok.text], False
         nxt = before[n + 1].text if n + 1 < len(before) else ""
         # the period ends at most one token before the number ("per week? ~2,000")
