@@ -65,11 +65,11 @@ class MemoryRun:
     db_bytes: int
 
 
-def measure(conversations: int, users: int, checkpoints: int = 4) -> MemoryRun:
+def measure(conversations: int, users: int, checkpoints: int = 4, **env: str) -> MemoryRun:
     """Run the conversations; sample VmRSS idle, after the first card, at checkpoints, and at the end."""
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp))
+        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), **env)
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -142,10 +142,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--conversations", type=int, default=1000)
     parser.add_argument("--users", type=int, default=10, help="users in flight")
+    parser.add_argument("--no-charts", action="store_true", help="Serve with ADVISOR_SLACK_CHARTS=false.")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    result = measure(args.conversations, args.users)
+    result = measure(args.conversations, args.users, **({"ADVISOR_SLACK_CHARTS": "false"} if args.no_charts else {}))
     body = h.header(started, time.perf_counter() - t0) + "\n" + report(result, args.conversations, args.users)
     print(body)
     if args.write:
