@@ -65,11 +65,11 @@ class MemoryRun:
     db_bytes: int
 
 
-def measure(conversations: int, users: int, checkpoints: int = 4, **env: str) -> MemoryRun:
+def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True) -> MemoryRun:
     """Run the conversations; sample VmRSS idle, after the first card, at checkpoints, and at the end."""
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), **env)
+        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower())
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -104,7 +104,7 @@ def measure(conversations: int, users: int, checkpoints: int = 4, **env: str) ->
     return MemoryRun(samples, out, len(sent), elapsed, db_bytes)
 
 
-def report(r: MemoryRun, conversations: int, users: int) -> str:
+def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) -> str:
     """The table and the target check."""
     samples, out = r.samples, r.outcome
     lines = ["| when | resident (VmRSS) | peak so far (VmHWM) |", "|---|---|---|"]
@@ -120,7 +120,7 @@ def report(r: MemoryRun, conversations: int, users: int) -> str:
         )
     return (
         "\n".join(lines) + f"\n\n- {conversations:,} conversations ({r.events:,} events, {users} users in "
-        f"flight) in {r.elapsed:.0f} s; cards: {out.carded}/{out.conversations}, lost {out.lost}, duplicated "
+        f"flight, cost charts {'on' if charts else 'off'}) in {r.elapsed:.0f} s; cards: {out.carded}/{out.conversations}, lost {out.lost}, duplicated "
         f"{out.duplicated}, non-200 {out.non_200}; event→card p50 {h.ms(h.pct(out.card_times, 50))}, p99 "
         f"{h.ms(h.pct(out.card_times, 99))} (from the first message of a conversation to its card).\n"
         f"- Resident growth: {growth}; database on disk afterwards: {r.db_bytes / 1e6:.1f} MB (advisor.db "
@@ -146,8 +146,12 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    result = measure(args.conversations, args.users, **({"ADVISOR_SLACK_CHARTS": "false"} if args.no_charts else {}))
-    body = h.header(started, time.perf_counter() - t0) + "\n" + report(result, args.conversations, args.users)
+    result = measure(args.conversations, args.users, charts=not args.no_charts)
+    body = (
+        h.header(started, time.perf_counter() - t0)
+        + "\n"
+        + report(result, args.conversations, args.users, not args.no_charts)
+    )
     print(body)
     if args.write:
         h.write_section("bench_memory.py", TITLE, body)
