@@ -120,7 +120,8 @@ def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) ->
         )
     return (
         "\n".join(lines) + f"\n\n- {conversations:,} conversations ({r.events:,} events, {users} users in "
-        f"flight, cost charts {'on' if charts else 'off'}) in {r.elapsed:.0f} s; cards: {out.carded}/{out.conversations}, lost {out.lost}, duplicated "
+        f"flight, cost charts {'on' if charts else 'off'}) in {r.elapsed:.0f} s; cards: "
+        f"{out.carded}/{out.conversations}, lost {out.lost}, duplicated "
         f"{out.duplicated}, non-200 {out.non_200}; event→card p50 {h.ms(h.pct(out.card_times, 50))}, p99 "
         f"{h.ms(h.pct(out.card_times, 99))} (from the first message of a conversation to its card).\n"
         f"- Resident growth: {growth}; database on disk afterwards: {r.db_bytes / 1e6:.1f} MB (advisor.db "
