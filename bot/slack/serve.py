@@ -273,9 +273,12 @@ def _timeout(app: App) -> float:
 
 
 def _warm_up(app: App) -> None:
+    from bot.services import freeze_start_up_objects
+
     warm_up = getattr(app, "warm_up", None)
     if warm_up is not None:
         warm_up()
+    freeze_start_up_objects()
 
 
 def _start(app: App) -> None:

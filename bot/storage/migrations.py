@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import sqlite_utils
-
-from bot.storage.sqlite import Database, is_postgres
+from bot.storage.sqlite import Database, is_postgres, sqlite_utils
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bot import metrics
 from bot.health import may_see_detail, readiness, ready_report
-from bot.services import Services
+from bot.services import Services, freeze_start_up_objects
 from bot.teams import files
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
@@ -117,6 +117,7 @@ def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> Non
     """Serve Teams until interrupted (blocks), sweeping old dedupe keys (and applying the retention) meanwhile."""
     app = build(services)
     services.warm_up()  # before the port is open: the first turns don't pay for the index and the engine
+    freeze_start_up_objects()
     housekeeper = Housekeeper(services).start()
     metrics.watch_queues(services.outbox, services.inbox)
 
