@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.errors import ConnectionLost
 from bot.storage.sqlite import Database, insert_row, prompt_transaction, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
@@ -183,6 +184,8 @@ class Inbox:
         else:
             try:
                 outcome = work(item)
+            except ConnectionLost:  # not the turn's fault: it stays queued, and is undone and answered again later
+                raise
             except Exception:  # work tells the user itself; this is a bug in it: undo, and drop the turn
                 log.exception("inbox: answering turn %s failed", item["id"])
                 outcome = Outcome(restore=True)
