@@ -87,7 +87,9 @@ def test_ended_sessions_are_reconnected_and_the_next_turns_answered_once(
     emulator.fail_next("chat.postMessage", Fault.delay(2.0))
     done = sr.message("recommend now", channel=channel, thread_ts=thread)
     assert server_on_pg.client.post_event(sr.event_body(done))[0] == 200
-    emulator.wait_for("chat.postMessage", predicate=lambda c: c.params.get("channel") == channel and c.faulted)
+    emulator.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params.get("channel") == channel and c.faulted == "delay"
+    )
     assert end_every_session(pg_url) >= 1
     emulator.wait_for("chat.postMessage", ok_only=True, timeout=30, predicate=card_in(channel))
     wait_all_sent(pg_url)
