@@ -304,6 +304,9 @@ def answer_turns(
     deliver(services, client, channel, thread_ts)
 
 
+TURN_KINDS = ("message", "answer")  # Slack's inbox rows (a shared database may hold Teams' too)
+
+
 def resume(services: Services, client: WebClient, *, older_than: float = 0.0) -> int:
     """After a restart (or, on a shared database, now and then): answer the turns nobody is answering, received or
     started at least `older_than` seconds ago; post what is due."""
@@ -312,6 +315,7 @@ def resume(services: Services, client: WebClient, *, older_than: float = 0.0) ->
         lambda item: give_up(services, item),
         lambda outcomes: queue_replies(services, outcomes),
         older_than=older_than,
+        kinds=TURN_KINDS,
     )
     services.outbox.flush(SlackSender(no_retry(client), services.outbox.record_stream))
     return answered

@@ -104,6 +104,7 @@ ERROR = "Sorry, something went wrong on my side and I couldn't finish that. Plea
 ERROR_INPUT = "I couldn't use that: {error}"
 
 BAD_ACTIVITY = "The request body is not a valid activity."
+UNAVAILABLE = "The advisor cannot take messages right now; send it again shortly."
 BAD_TOKEN = "Invalid token or authentication failed."
 AUTH_MISSING = (
     "Teams needs the bot's credentials: set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID, "
