@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from microsoft_agents.activity import Activity, ConversationReference
-from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 
 from bot import metrics
 from bot.errors import AdvisorError, ConnectionLost
@@ -126,15 +126,20 @@ Deliver = Callable[[TurnContext, Reply], Awaitable[None]]
 
 
 async def reply_proactively(adapter: Any, app_id: str, replies: list[Addressed], deliver: Deliver) -> None:
-    """Send replies of turns taken over, each into its conversation (a failure is logged; the others go on)."""
+    """Send replies of turns taken over, each into its conversation, as the bot `app_id` ("" in anonymous mode); a
+    failure is logged and the others go on."""
     for addressed in replies:
         reference = ConversationReference.model_validate(addressed.reference)
 
         async def send(context: TurnContext, reply: Reply = addressed.reply) -> None:
             await deliver(context, reply)
 
+        continuation = reference.get_continuation_activity()
         try:
-            await adapter.continue_conversation(app_id, reference.get_continuation_activity(), send)
+            if app_id:
+                await adapter.continue_conversation(app_id, continuation, send)
+            else:  # anonymous mode (no app registration): nothing to sign with, as for replies in a request
+                await adapter.continue_conversation_with_claims(ClaimsIdentity(), continuation, send)
         except Exception as exc:  # the user can't be told; at least the log says so
             log.error("could not reply in Teams conversation %s: %s", reference.conversation.id, type(exc).__name__)
 
