@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import metrics
-from bot.errors import InputError
+from bot.errors import ConnectionLost, InputError
 from bot.services import Services
 from bot.slack import assistant, listeners
 from bot.slack.access import slack_leads
@@ -114,6 +114,8 @@ class AdvisorApp(App):
                 adopted = resume(self.services, client, older_than=ADOPT_AFTER)
                 if adopted:
                     log.info("answered %d turn(s) no replica was answering", adopted)
+            except ConnectionLost as exc:  # the database is away: the turns wait in the inbox until it is back
+                log.warning("adopting unanswered turns: %s", exc)
             except Exception:
                 log.exception("adopting unanswered turns failed (retried shortly)")
 

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import metrics
 from bot.advisor.questions import question_bank
-from bot.errors import AdvisorError, InputError
+from bot.errors import AdvisorError, ConnectionLost, InputError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
@@ -272,7 +272,10 @@ def run_turn(services: Services, client: WebClient, turn: SlackTurn) -> None:
     with told_on_failure(client, turn.channel, turn.reply_thread), working(client, turn.channel, turn.ts):
         if turn.inbox_id is None and queue_turn(services, turn) is None:
             return
-        answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+        try:
+            answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+        except ConnectionLost as exc:  # the turn is in the inbox: answered (by any replica) once the database is back
+            log.warning("turn deferred: %s (channel=%s thread=%s)", exc, turn.channel, turn.reply_thread)
 
 
 def queue_quick_answer(
@@ -345,6 +348,9 @@ def answer_turns(
     deliver(services, client, channel, thread_ts)
 
 
+TURN_KINDS = ("message", "answer")  # Slack's inbox rows (a shared database may hold Teams' too)
+
+
 def resume(services: Services, client: WebClient | ClientFor, *, older_than: float = 0.0) -> int:
     """After a restart (or, on a shared database, now and then): answer the turns nobody is answering, received or
     started at least `older_than` seconds ago; post what is due (`client`: the bot's, or each item's workspace's)."""
@@ -353,6 +359,7 @@ def resume(services: Services, client: WebClient | ClientFor, *, older_than: flo
         lambda item: give_up(services, item),
         lambda outcomes: queue_replies(services, outcomes),
         older_than=older_than,
+        kinds=TURN_KINDS,
     )
     sender = SlackSender(no_retry(client) if isinstance(client, WebClient) else client, services.outbox.record_stream)
     services.outbox.flush(sender)
@@ -430,6 +437,8 @@ def run_item(services: Services, item: dict[str, Any]) -> Outcome:
             if services.settings.advisor_slack_streaming:  # prose is streamed to the one who asked
                 outgoing = [streamable(o, str(p["user"]), str(p["key"]["team"])) for o in outgoing]
         conversation_id, outcome = reply.conversation_id, reply.kind
+    except ConnectionLost:  # not the turn's fault: the inbox keeps it for another attempt
+        raise
     except AdvisorError as exc:
         outgoing, outcome, restore = [notice(msg.ERROR_INPUT.format(error=exc))], "rejected", True
     except Exception:

@@ -345,8 +345,9 @@ def _probes(app: App) -> tuple[Readiness | None, str | None]:
 def serve_socket_mode(app: App, app_token: str, *, health: tuple[str, int] | None = None) -> None:
     """Connect to Slack over Socket Mode (no public URL needed; blocks until SIGTERM or Ctrl-C). With `health`
     (host, port), `/healthz`, `/readyz` and `/metrics` are served there meanwhile."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
     from waitress import create_server
+
+    from bot.slack.socket_mode import TimedSocketModeHandler
 
     _warm_up(app)
     probes: ProbeWsgiApp | None = None
@@ -358,7 +359,7 @@ def serve_socket_mode(app: App, app_token: str, *, health: tuple[str, int] | Non
         threading.Thread(target=server.run, name="health-port", daemon=True).start()
         log.info("health: http://%s:%s%s, readiness: %s, metrics: %s", *health, HEALTH_PATH, READY_PATH, METRICS_PATH)
     log.info("connecting to Slack in Socket Mode")
-    handler = SocketModeHandler(app, app_token)
+    handler = TimedSocketModeHandler(app, app_token)
     _start(app)
     with _graceful():
         try:

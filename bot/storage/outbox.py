@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot import metrics
+from bot.errors import ConnectionLost
 from bot.storage.sqlite import insert_row, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
@@ -527,6 +528,9 @@ class OutboxWorker:
                     self.outbox.recover()
                 self.outbox.flush(self.sender)
                 due = self.outbox.next_due()
+            except ConnectionLost as exc:  # the database is away: the next round (after `idle`) tries again
+                log.warning("outbox worker: %s", exc)
+                due = None
             except Exception:  # keep delivering; the next round retries
                 log.exception("outbox worker round failed")
                 due = None

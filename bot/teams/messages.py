@@ -115,6 +115,7 @@ ERROR_INPUT = "I couldn't use that: {error}"
 LINK_NOT_FOUND = "Not found."
 LINK_EXPIRED = "This link has expired: export the decision record again, or look at the latest card."
 BAD_ACTIVITY = "The request body is not a valid activity."
+UNAVAILABLE = "The advisor cannot take messages right now; send it again shortly."
 BAD_TOKEN = "Invalid token or authentication failed."
 AUTH_MISSING = (
     "Teams needs the bot's credentials: set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID, "

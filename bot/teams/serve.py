@@ -21,6 +21,8 @@ from bot.teams import files
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import teams_auth
+from bot.teams.replies import deliver
+from bot.teams.turns import NotTaken, adopt_forever
 from bot.workflows.housekeeping import Housekeeper
 
 MESSAGES_PATH = "/api/messages"
@@ -28,6 +30,7 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 PROBES = frozenset({HEALTH_PATH, READY_PATH, METRICS_PATH})  # answered without a token
+ADOPTER = web.AppKey("adopter", asyncio.Task[None])
 MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,9 @@ def web_app(agent: TeamsAgent) -> web.Application:
             response = await start_agent_process(request, agent.app, agent.adapter)
         except ValidationError:  # valid JSON that is not an activity
             response = web.json_response({"error": msg.BAD_ACTIVITY}, status=400)
+        except NotTaken as exc:  # not written down: a 503, so Teams sends it again (never a 2xx with it lost)
+            log.warning("Teams message refused: %s", exc)
+            response = web.json_response({"error": msg.UNAVAILABLE}, status=503)
         response = response or web.Response(status=202)
         metrics.observe_ack(started, response.status)
         return response
@@ -95,6 +101,27 @@ def web_app(agent: TeamsAgent) -> web.Application:
     async def drain(_: web.Application) -> None:
         draining.set()
 
+    async def start_adopting(app: web.Application) -> None:
+        # Turns a previous run (or, on PostgreSQL, a replica that died) left unanswered: answered and replied to
+        # proactively, in the background (bot/teams/turns.py).
+        task = asyncio.create_task(
+            adopt_forever(
+                agent.turns,
+                agent.adapter,
+                agent.auth.configuration.CLIENT_ID or "",
+                lambda context, reply: deliver(agent.services, context, reply),
+                draining,
+                shared=agent.services.store.shared,
+            )
+        )
+        app[ADOPTER] = task
+
+    async def stop_adopting(app: web.Application) -> None:
+        draining.set()
+        task = app.get(ADOPTER)
+        if task is not None:
+            await task
+
     app = web.Application(middlewares=[_authenticate], client_max_size=MAX_BODY)
     app.router.add_post(MESSAGES_PATH, messages)
     app.router.add_get(HEALTH_PATH, health)
@@ -102,6 +129,8 @@ def web_app(agent: TeamsAgent) -> web.Application:
     app.router.add_get(METRICS_PATH, metrics_page)
     app.router.add_routes(files.routes(agent.services))
     app.on_shutdown.append(drain)
+    app.on_startup.append(start_adopting)
+    app.on_cleanup.append(stop_adopting)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         app["agent_configuration"] = agent.auth.configuration
