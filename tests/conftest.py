@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.mark.expression import Expression
 
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor
@@ -63,6 +66,26 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.chdir(tmp_path)
     yield data
+
+
+# A module marked slow as a whole: `pytestmark = pytest.mark.slow` or a list of marks that includes it.
+_SLOW_MODULE = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.M)
+
+
+@functools.cache
+def _leaves_out_slow(markexpr: str) -> bool:
+    """Whether the `-m` expression deselects a test marked `slow` (as `make test-fast`'s does)."""
+    return bool(markexpr) and not Expression.compile(markexpr).evaluate(lambda name, **kwargs: name == "slow")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """When slow tests are deselected, a module marked slow as a whole is not even imported: none of its tests
+    would run, and importing it costs every worker the libraries it loads (the Agents SDK, LangChain, hypothesis)."""
+    if not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
+        return None
+    if _leaves_out_slow(config.option.markexpr) and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
