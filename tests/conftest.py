@@ -75,7 +75,11 @@ _SLOW_MODULE = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.M)
 @functools.cache
 def _leaves_out_slow(markexpr: str) -> bool:
     """Whether the `-m` expression deselects a test marked `slow` (as `make test-fast`'s does)."""
-    return bool(markexpr) and not Expression.compile(markexpr).evaluate(lambda name, **kwargs: name == "slow")
+
+    def only_slow(name: str, /, **kwargs: str | int | bool | None) -> bool:
+        return name == "slow"
+
+    return bool(markexpr) and not Expression.compile(markexpr).evaluate(only_slow)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
