@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import logging
 import os
 import re
@@ -74,12 +75,21 @@ _SLOW_MODULE = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.M)
 
 @functools.cache
 def _leaves_out_slow(markexpr: str) -> bool:
-    """Whether the `-m` expression deselects a test marked `slow` (as `make test-fast`'s does)."""
+    """Whether the `-m` expression deselects every test marked `slow`, whatever its other marks (as
+    `make test-fast`'s "not slow and not e2e" does; "slow or e2e" or "e2e" do not)."""
+    if not markexpr:
+        return False
+    expression = Expression.compile(markexpr)
+    others = sorted(set(re.findall(r"\b(?!(?:and|or|not)\b)[A-Za-z_]\w*", markexpr)) - {"slow"})
 
-    def only_slow(name: str, /, **kwargs: str | int | bool | None) -> bool:
-        return name == "slow"
+    def selects(marks: set[str]) -> bool:
+        def matcher(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name in marks
 
-    return bool(markexpr) and not Expression.compile(markexpr).evaluate(only_slow)
+        return expression.evaluate(matcher)
+
+    combos = itertools.product([False, True], repeat=len(others))
+    return not any(selects({"slow", *(n for n, on in zip(others, combo, strict=True) if on)}) for combo in combos)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
