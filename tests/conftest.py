@@ -8,8 +8,9 @@ import itertools
 import logging
 import os
 import re
+import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,35 @@ def fresh_store() -> Iterator[Store]:
 def advisor(fresh_store: Store) -> Advisor:
     """An advisor over an in-memory store, with dates anchored to TODAY."""
     return Advisor(fresh_store, today=TODAY)
+
+
+@pytest.fixture(scope="session")
+def built_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge base indexed once per test process: a build reads and chunks every file, which takes a
+    good part of a second, and an index over the same files (same names, sizes and mtimes) is fresh anywhere."""
+    from bot.knowledge.query import KnowledgeIndex
+    from bot.resources import knowledge_dir
+
+    path = tmp_path_factory.mktemp("knowledge") / "knowledge.db"
+    index = KnowledgeIndex(path, [knowledge_dir()])
+    index.ensure_fresh()
+    index.close()
+    return path
+
+
+@pytest.fixture
+def knowledge_into(built_knowledge: Path) -> Callable[[Path], Path]:
+    """Put a copy of the built index into a data directory, where `Services` finds it fresh and indexes nothing.
+    A copy: a test that changes its index changes only its own."""
+
+    def into(data_dir: Path) -> Path:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copyfile(built_knowledge, data_dir / "knowledge.db"))
+
+    return into
+
+
+@pytest.fixture
+def knowledge_in_data_dir(knowledge_into: Callable[[Path], Path], isolated_env: Path) -> Path:
+    """The test's own data directory (ADVISOR_DATA_DIR) with the knowledge base already indexed."""
+    return knowledge_into(isolated_env)

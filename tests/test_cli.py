@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -183,7 +184,10 @@ def test_tco_chart_to_an_unwritable_place_is_a_clean_error(runner: CliRunner, tm
     assert "Cannot write the chart" in result.output and "Traceback" not in result.output
 
 
-def test_chat_prints_the_charts_path_under_the_card(runner: CliRunner, tmp_path: Path) -> None:
+def test_chat_prints_the_charts_path_under_the_card(
+    runner: CliRunner, tmp_path: Path, knowledge_into: Callable[[Path], Path]
+) -> None:
+    knowledge_into(tmp_path)
     script = "We want a chatbot for HR questions\nno ML team and no labeled data\nrecommend now\nquit\n"
     result = runner.invoke(main, ["chat"], input=script, env={"ADVISOR_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,9 @@ FULL = (
 
 
 @pytest.fixture
-def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Services:
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_into: Callable[[Path], Path]) -> Services:
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path))
+    knowledge_into(tmp_path)
     return Services(Settings())
 
 
