@@ -12,14 +12,17 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from _pytest.mark.expression import Expression
 
-from bot.storage.store import Store
-from bot.workflows.conversation import Advisor
 from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
+
+if TYPE_CHECKING:  # imported in the fixtures: xdist's controller loads this file before it starts the workers
+    from bot.storage.store import Store
+    from bot.workflows.conversation import Advisor
 
 TODAY = dt.date(2026, 11, 27)  # a Friday; anchors "by Friday", "this quarter" in tests
 
@@ -152,6 +155,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def fresh_store() -> Iterator[Store]:
     """An in-memory store."""
+    from bot.storage.store import Store
+
     store = Store(":memory:")
     yield store
     store.close()
@@ -160,6 +165,8 @@ def fresh_store() -> Iterator[Store]:
 @pytest.fixture
 def advisor(fresh_store: Store) -> Advisor:
     """An advisor over an in-memory store, with dates anchored to TODAY."""
+    from bot.workflows.conversation import Advisor
+
     return Advisor(fresh_store, today=TODAY)
 
 
