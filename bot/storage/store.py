@@ -18,13 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import InputError, NotFoundError
 from bot.storage.migrations import migrate
-from bot.storage.sqlite import Database, insert_row, locked_transaction, open_database, select_rows, update_row
+from bot.storage.sqlite import (
+    Database,
+    insert_row,
+    locked_transaction,
+    open_database,
+    select_rows,
+    sqlite_utils,
+    update_row,
+)
 from bot.text import strip_controls
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")

@@ -25,13 +25,16 @@ from bot.storage.store import Conversation
 from bot.teams import cards
 from bot.teams import messages as msg
 from bot.teams.auth import TeamsAuth
+from bot.teams.files import record_download
 from bot.teams.leads import TeamsLeads
+from bot.teams.records import record_activity
 from bot.teams.replies import deliver
 from bot.teams.routing import is_personal, key_of, route, user_of
-from bot.teams.send import say, send_card, told_on_failure, typing
+from bot.teams.send import say, send, send_card, told_on_failure, typing
 from bot.workflows import interaction
 from bot.workflows.conversation import HELP_TEXT
 from bot.workflows.forms import parse_form
+from bot.workflows.record import decision_record
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,7 @@ class TeamsAgent:
             cards.FEEDBACK: self.on_feedback,
             cards.ADJUST: self.on_adjust,
             cards.ADJUST_SUBMIT: self.on_adjust_submit,
+            cards.EXPORT_RECORD: self.on_record,
         }
         if (verb not in handlers and verb != cards.DECIDE) or not isinstance(cid, str) or not cid:
             await say(context, msg.UNKNOWN_ACTION)
@@ -184,6 +188,19 @@ class TeamsAgent:
         await deliver(self.services, context, reply)
         name = (context.activity.from_property.name if context.activity.from_property else None) or msg.SOMEONE
         await say(context, msg.ADJUST_DONE.format(user=cards.clip(name, 80)))
+
+    async def on_record(self, context: TurnContext, conv: Conversation, _: dict[str, Any]) -> None:
+        """ "Export decision record": the assessment's ADR as it stands now, as a message with a download link.
+
+        Like Slack's record button: anyone in the conversation may export it (Teams only delivers the click to its
+        members; a personal chat has only its requester), from any of its cards, and it is always the latest record.
+        """
+        await typing(context)
+        markdown = await asyncio.to_thread(decision_record, self.services.store, conv.id)
+        download = await asyncio.to_thread(record_download, self.services, conv.id, markdown)
+        sender = context.activity.from_property
+        name = (sender.name if sender else None) or msg.SOMEONE
+        await send(context, record_activity(conv.id, markdown, name, download))
 
     async def on_error(self, context: TurnContext, error: Exception) -> None:
         """Errors the handlers didn't catch (e.g. in the SDK's routing): log them, tell the user plainly."""

@@ -1,5 +1,6 @@
-"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked), GET /healthz (liveness) and
-GET /readyz (readiness: the same checks as Slack's, bot/health.py), plus housekeeping while it runs."""
+"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked), GET /healthz (liveness),
+GET /readyz (readiness: the same checks as Slack's, bot/health.py), the chart images and record downloads behind
+unguessable links (bot/teams/files.py), plus housekeeping while it runs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pydantic import ValidationError
 
 from bot import metrics
 from bot.health import may_see_detail, readiness, ready_report
-from bot.services import Services
+from bot.services import Services, freeze_start_up_objects
+from bot.teams import files
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import teams_auth
@@ -36,7 +38,7 @@ warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="microso
 @web.middleware
 async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The SDK's JWT check on everything but the probes, failing closed if the check itself breaks."""
-    if request.path in PROBES:
+    if request.path in PROBES or request.path.startswith(files.PUBLIC_PREFIXES):
         return await handler(request)
     authorized = False
 
@@ -98,6 +100,7 @@ def web_app(agent: TeamsAgent) -> web.Application:
     app.router.add_get(HEALTH_PATH, health)
     app.router.add_get(READY_PATH, ready)
     app.router.add_get(METRICS_PATH, metrics_page)
+    app.router.add_routes(files.routes(agent.services))
     app.on_shutdown.append(drain)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
@@ -114,6 +117,7 @@ def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> Non
     """Serve Teams until interrupted (blocks), sweeping old dedupe keys (and applying the retention) meanwhile."""
     app = build(services)
     services.warm_up()  # before the port is open: the first turns don't pay for the index and the engine
+    freeze_start_up_objects()
     housekeeper = Housekeeper(services).start()
     metrics.watch_queues(services.outbox, services.inbox)
 
