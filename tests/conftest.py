@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,6 +105,17 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if _leaves_out_slow(config.option.markexpr) and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")):
         return True
     return None
+
+
+@pytest.fixture(autouse=True)
+def no_workspace_left_bound() -> Iterator[None]:
+    """A Slack request dispatched in the test's own thread binds its workspace and client for the rest of that
+    context (bot.slack.workspace.bind_workspace); unbound after each test, so a later test in the same worker never
+    talks to an earlier test's (stopped) Web API emulator."""
+    yield
+    workspace = sys.modules.get("bot.slack.workspace")
+    if workspace is not None:
+        workspace._bound.set(None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
