@@ -22,10 +22,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy
 
+# The tests keep compiled modules and pytest's rewritten test modules in __pycache__ (git-ignored) even where the
+# shell sets PYTHONDONTWRITEBYTECODE: without them every worker recompiles about 350 modules on every run.
+test: export PYTHONDONTWRITEBYTECODE :=
+test-fast: export PYTHONDONTWRITEBYTECODE :=
+
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 -q --cov --cov-report=term
 
-# Tests marked `slow` (a process spawned, a property sweep, a whole conversation) and the e2e ones are left out.
+# Tests marked `slow` (a process spawned, a property sweep, a whole conversation) and the e2e ones are left out;
+# a module marked slow as a whole is not even imported (tests/conftest.py: pytest_ignore_collect).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not e2e" --ignore=tests/e2e
 

@@ -59,11 +59,12 @@ from bot import redact
 from bot.llm import grounding
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import parse_command
+from bot.slack.markup import plain_text, unescape
 from bot.slack.listeners.leads import is_summary_request
 text = sys.stdin.read()
 start = time.perf_counter()
 grounding.UserText.of(text); grounding.numbers_in(text); redact.redact(text)
-parse_command(bk.unescape(text)); is_summary_request(text); bk.safe(text, 3000)
+parse_command(text); is_summary_request(plain_text(text)); bk.safe(unescape(text), 3000)
 print(json.dumps({"seconds": time.perf_counter() - start}))
 """
 

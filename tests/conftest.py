@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import logging
 import os
+import re
+import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from _pytest.mark.expression import Expression
 
-from bot.storage.store import Store
-from bot.workflows.conversation import Advisor
 from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
+
+if TYPE_CHECKING:  # imported in the fixtures: xdist's controller loads this file before it starts the workers
+    from bot.storage.store import Store
+    from bot.workflows.conversation import Advisor
 
 TODAY = dt.date(2026, 11, 27)  # a Friday; anchors "by Friday", "this quarter" in tests
 
@@ -63,6 +72,50 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.chdir(tmp_path)
     yield data
+
+
+# A module marked slow as a whole: `pytestmark = pytest.mark.slow` or a list of marks that includes it.
+_SLOW_MODULE = re.compile(r"^pytestmark = .*\bpytest\.mark\.slow\b", re.M)
+
+
+@functools.cache
+def _leaves_out_slow(markexpr: str) -> bool:
+    """Whether the `-m` expression deselects every test marked `slow`, whatever its other marks (as
+    `make test-fast`'s "not slow and not e2e" does; "slow or e2e" or "e2e" do not)."""
+    if not markexpr:
+        return False
+    expression = Expression.compile(markexpr)
+    others = sorted(set(re.findall(r"\b(?!(?:and|or|not)\b)[A-Za-z_]\w*", markexpr)) - {"slow"})
+
+    def selects(marks: set[str]) -> bool:
+        def matcher(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name in marks
+
+        return expression.evaluate(matcher)
+
+    combos = itertools.product([False, True], repeat=len(others))
+    return not any(selects({"slow", *(n for n, on in zip(others, combo, strict=True) if on)}) for combo in combos)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """When slow tests are deselected, a module marked slow as a whole is not even imported: none of its tests
+    would run, and importing it costs every worker the libraries it loads (the Agents SDK, LangChain, hypothesis)."""
+    if not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
+        return None
+    if _leaves_out_slow(config.option.markexpr) and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
+
+
+@pytest.fixture(autouse=True)
+def no_workspace_left_bound() -> Iterator[None]:
+    """A Slack request dispatched in the test's own thread binds its workspace and client for the rest of that
+    context (bot.slack.workspace.bind_workspace); unbound after each test, so a later test in the same worker never
+    talks to an earlier test's (stopped) Web API emulator."""
+    yield
+    workspace = sys.modules.get("bot.slack.workspace")
+    if workspace is not None:
+        workspace._bound.set(None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -114,6 +167,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def fresh_store() -> Iterator[Store]:
     """An in-memory store."""
+    from bot.storage.store import Store
+
     store = Store(":memory:")
     yield store
     store.close()
@@ -122,4 +177,38 @@ def fresh_store() -> Iterator[Store]:
 @pytest.fixture
 def advisor(fresh_store: Store) -> Advisor:
     """An advisor over an in-memory store, with dates anchored to TODAY."""
+    from bot.workflows.conversation import Advisor
+
     return Advisor(fresh_store, today=TODAY)
+
+
+@pytest.fixture(scope="session")
+def built_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge base indexed once per test process: a build reads and chunks every file, which takes a
+    good part of a second, and an index over the same files (same names, sizes and mtimes) is fresh anywhere."""
+    from bot.knowledge.query import KnowledgeIndex
+    from bot.resources import knowledge_dir
+
+    path = tmp_path_factory.mktemp("knowledge") / "knowledge.db"
+    index = KnowledgeIndex(path, [knowledge_dir()])
+    index.ensure_fresh()
+    index.close()
+    return path
+
+
+@pytest.fixture
+def knowledge_into(built_knowledge: Path) -> Callable[[Path], Path]:
+    """Put a copy of the built index into a data directory, where `Services` finds it fresh and indexes nothing.
+    A copy: a test that changes its index changes only its own."""
+
+    def into(data_dir: Path) -> Path:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copyfile(built_knowledge, data_dir / "knowledge.db"))
+
+    return into
+
+
+@pytest.fixture
+def knowledge_in_data_dir(knowledge_into: Callable[[Path], Path], isolated_env: Path) -> Path:
+    """The test's own data directory (ADVISOR_DATA_DIR) with the knowledge base already indexed."""
+    return knowledge_into(isolated_env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,7 @@ def test_chat_puts_each_questions_examples_under_it_and_renders_markup(runner: C
     assert "*recommend now*" not in result.output and "recommend now" in result.output
 
 
+@pytest.mark.slow  # renders a PNG through the whole command (matplotlib): tests/workflows/test_chart.py draws one fast
 def test_tco_chart_writes_a_png(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "cost.png"
     result = runner.invoke(main, ["tco", "--requests", "2000000", "--examples", "50000", "--chart", str(out)])
@@ -177,13 +179,18 @@ def test_tco_chart_writes_a_png(runner: CliRunner, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_tco_chart_to_an_unwritable_place_is_a_clean_error(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["tco", "--requests", "1000", "--chart", str(tmp_path / "missing" / "c.png")])
     assert result.exit_code != 0
     assert "Cannot write the chart" in result.output and "Traceback" not in result.output
 
 
-def test_chat_prints_the_charts_path_under_the_card(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_chat_prints_the_charts_path_under_the_card(
+    runner: CliRunner, tmp_path: Path, knowledge_into: Callable[[Path], Path]
+) -> None:
+    knowledge_into(tmp_path)
     script = "We want a chatbot for HR questions\nno ML team and no labeled data\nrecommend now\nquit\n"
     result = runner.invoke(main, ["chat"], input=script, env={"ADVISOR_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 0, result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,8 +24,9 @@ FULL = (
 
 
 @pytest.fixture
-def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Services:
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_into: Callable[[Path], Path]) -> Services:
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path))
+    knowledge_into(tmp_path)
     return Services(Settings())
 
 
@@ -58,9 +61,12 @@ def test_lead_decision_is_the_status(services: Services) -> None:
 
 
 def test_user_text_cannot_make_structure_or_links(services: Services) -> None:
+    # What reaches the core is plain text (an adapter took out its platform's markup): an angle-bracket link in it
+    # is something the user typed, and the record shows it as literal text, never as a Markdown autolink.
     cid = assess(services, "# a <https://evil.example|click> bot | with [links](x) " + FULL)
     text = decision_record(services.store, cid)
-    assert "<https://evil" not in text and "[links](x)" not in text
+    assert "\\<https://evil.example\\|click\\>" in text
+    assert not re.search(r"(?<!\\)<https://evil", text) and "[links](x)" not in text
     assert "\n# a" not in text
     assert escape("a|b [c](d) <e> `f` *g*") == "a\\|b \\[c\\](d) \\<e\\> \\`f\\` \\*g\\*"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from bot.resources import knowledge_dir
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeIndex]:
+def index(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[KnowledgeIndex]:
     """An index over the whole shipped knowledge base (read-only use)."""
-    idx = KnowledgeIndex(tmp_path_factory.mktemp("kb") / "knowledge.db", [knowledge_dir()], refresh_interval=None)
+    copy = shutil.copyfile(built_knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db")
+    idx = KnowledgeIndex(Path(copy), [knowledge_dir()], refresh_interval=None)
     idx.ensure_fresh()
     yield idx
     idx.close()

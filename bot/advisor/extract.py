@@ -17,19 +17,14 @@ __all__ = ["MAX_TEXT", "NUMBER_FIELDS", "Extraction", "Unclear", "clean_text", "
 
 MAX_TEXT = 20_000  # characters read from one message; the rest is ignored (and said so)
 
-# Only real Slack markup (<@U123>, <#C123|general>, <!here>, <!subteam^S1|@t>), not any text in angle brackets.
-# Each pattern is bounded ({0,100}) and anchored on "<", so the scan is linear.
-_SLACK_MARKUP = re.compile(r"<[@#][A-Z0-9]+(?:\|[^>]{0,100})?>|<![a-z]+(?:\^[^|>]{0,100})?(?:\|[^>]{0,100})?>")
-_LINK_LABEL = re.compile(r"<(?:https?|mailto):[^|>]{0,2000}\|([^>]{0,500})>")
-_LINK = re.compile(r"<((?:https?|mailto):[^>]{0,2000})>")
-
 
 def clean_text(text: str) -> str:
-    """Drop control characters, Slack mention/link markup and excess whitespace."""
+    """Drop control characters and excess whitespace, and straighten typographic quotes and dashes.
+
+    Platform markup is not the core's: each adapter turns a message into plain text before the core reads it, so
+    anything in angle brackets here is something the user typed.
+    """
     text = text[:MAX_TEXT]
-    text = _SLACK_MARKUP.sub(" ", text)
-    text = _LINK_LABEL.sub(r"\1", text)  # a link shows its label
-    text = _LINK.sub(r"\1", text)
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2014", " - ").replace("\u2013", "-")
     return re.sub(r"[ \t]+", " ", text).strip()

@@ -62,12 +62,6 @@ def user_id(value: object) -> str:
     return _NOT_ID.sub("", str(value or ""))[:32]
 
 
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of message and command text (`&amp;`, `&lt;`, `&gt;`), once, on the way in: what is
-    stored is what the user typed, and `escape` on the way out escapes it exactly once."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def clip(text: str, limit: int) -> str:
     """Shorten `text` to at most `limit` characters with an ellipsis, never cutting an escape in half."""
     if len(text) <= limit:

@@ -14,8 +14,9 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot import metrics
 from bot.services import Services
-from bot.slack.blocks import USER_ID, unescape
+from bot.slack.blocks import USER_ID
 from bot.slack.listeners.leads import is_summary_request
+from bot.slack.markup import plain_text
 from bot.slack.replies import TOP_LEVEL, SlackTurn, queue_turn, reply_thread_of
 from bot.slack.workspace import scope_of
 from bot.workflows.conversation import ConversationKey
@@ -41,13 +42,6 @@ Next = Callable[[], BoltResponse | None]
 
 def _ignored() -> BoltResponse:
     return BoltResponse(status=200, body="")
-
-
-def strip_mention(text: str, bot_user_id: str | None) -> str:
-    """The message text without mentions of the bot."""
-    if not bot_user_id:
-        return text.strip()
-    return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text).strip()
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -137,7 +131,8 @@ def route_event(event: dict[str, Any], team: str, bot_user_id: str | None, servi
     channel, ts, thread_ts = str(event.get("channel") or ""), str(event.get("ts") or ""), event.get("thread_ts")
     if not channel or not ts:
         return None
-    text = unescape(strip_mention(str(event.get("text") or ""), bot_user_id))
+    raw = str(event.get("text") or "")
+    text = plain_text(raw)  # the core reads plain text: mentions (the bot's too) and links are Slack's to undo
     user = str(event["user"])
     if event.get("type") == "app_mention":
         thread = str(thread_ts or ts)
@@ -157,7 +152,7 @@ def route_event(event: dict[str, Any], team: str, bot_user_id: str | None, servi
         return SlackTurn(key, user, text, channel, ts, reply_thread)
     if not thread_ts:
         return None  # channel chatter
-    if bot_user_id and f"<@{bot_user_id}" in str(event.get("text") or ""):
+    if bot_user_id and f"<@{bot_user_id}" in raw:
         return None  # the app_mention event for the same message handles it
     key = ConversationKey("slack", team, channel, str(thread_ts))
     if services.store.find_conversation(str(key)) is None:

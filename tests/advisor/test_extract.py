@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.advisor.extract import MAX_TEXT, extract
+from bot.advisor.extract import MAX_TEXT, clean_text, extract
 from bot.advisor.intake import Intake
 from tests.conftest import TODAY
 
@@ -131,8 +131,12 @@ def test_huge_and_binary_text_is_read_safely() -> None:
     assert extract("\x00\x01\x02", today=TODAY).facts == []
 
 
-def test_slack_markup_is_not_read_as_facts() -> None:
-    assert values("<!channel> <@U123> we get <https://x.io|10M requests a month>") == {"monthly_requests": 10_000_000}
+def test_the_core_leaves_platform_markup_to_the_adapters() -> None:
+    """The reader is platform-neutral: Slack's or Teams' markup is the adapter's to turn into plain text (see
+    tests/slack/test_markup.py), so here it is just text the user typed, kept as it is."""
+    typed = "<@U123> <#C1|general> <!here> <!subteam^S1|@ml> <https://x.io|a link> <at>Dana</at> R&amp;D"
+    assert clean_text(typed) == typed
+    assert clean_text(" tabs\tand\x00controls ") == "tabs and controls"
 
 
 @pytest.mark.slow

@@ -12,6 +12,8 @@ from bot.config import Settings
 from bot.services import Services
 from bot.workflows.conversation import Advisor, ConversationKey
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 
 @pytest.fixture(scope="module")
 def advisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Advisor]:
@@ -35,7 +37,6 @@ def words(rec: Recommendation) -> str:
     return "\n".join([rec.verdict, *rec.next_steps, *rec.risks, *(c.section + " " + c.quote for c in rec.citations)])
 
 
-@pytest.mark.slow
 def test_a_costly_prompted_drafter_with_approved_outputs_is_distilled(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -51,7 +52,6 @@ def test_a_costly_prompted_drafter_with_approved_outputs_is_distilled(advisor: A
     assert any(c.source == "knowledge/techniques/distillation.md" for c in rec.citations)
 
 
-@pytest.mark.slow
 def test_data_that_must_stay_inside_gets_open_weight_models(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -64,7 +64,6 @@ def test_data_that_must_stay_inside_gets_open_weight_models(advisor: Advisor) ->
     assert any(c.source == "knowledge/operations/open-weight-self-hosting.md" for c in rec.citations)
 
 
-@pytest.mark.slow
 def test_hundreds_of_clean_examples_on_a_stable_narrow_task_get_a_lora_pilot(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -78,7 +77,6 @@ def test_hundreds_of_clean_examples_on_a_stable_narrow_task_get_a_lora_pilot(adv
     assert any(c.source == "knowledge/techniques/parameter-efficient-tuning.md" for c in rec.citations)
 
 
-@pytest.mark.slow
 def test_an_insurance_claims_card_never_cites_medical_device_rules(advisor: Advisor) -> None:
     rec = card(
         advisor,
@@ -91,14 +89,12 @@ def test_an_insurance_claims_card_never_cites_medical_device_rules(advisor: Advi
     assert "FDA" not in text and "Predetermined Change Control" not in text and "medical device" not in text
 
 
-@pytest.mark.slow
 def test_drafting_replies_from_the_help_centre_mentions_retrieval(advisor: Advisor) -> None:
     rec = card(advisor, "help-centre", "We'd like to auto-draft agent replies using our help-center articles.")
     assert "retrieval" in rec.techniques
     assert "retrieval (RAG)" in rec.verdict and "help-center articles" in rec.verdict
 
 
-@pytest.mark.slow
 def test_thin_input_stays_tentative(advisor: Advisor) -> None:
     rec = card(advisor, "thin", "Thinking about an AI helper for the marketing team.")
     assert rec.confidence < 0.6

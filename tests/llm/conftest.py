@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.llm.client import LlmClient
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor
 from tests.conftest import TODAY
 from tests.llm.fake_openai import FakeOpenAI
+
+if TYPE_CHECKING:
+    from bot.llm.client import LlmClient
 
 
 @pytest.fixture
@@ -26,6 +29,8 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def llm(fake: FakeOpenAI) -> LlmClient:
     """A client for the fake server with a short timeout and a secret-looking key."""
+    from bot.llm.client import LlmClient  # LangChain loads only in the tests that use a model
+
     settings = Settings(
         openai_base_url=fake.base_url,
         openai_api_key=SecretStr("sk-test-SECRETSECRETSECRET1234"),

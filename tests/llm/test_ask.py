@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,9 +28,10 @@ GROUNDED = "Fine-tuning usually needs 10,000 or more clean, labeled examples [1]
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeIndex]:
+def index(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[KnowledgeIndex]:
     """The shipped knowledge base, indexed once for the module."""
-    idx = KnowledgeIndex(tmp_path_factory.mktemp("kb") / "knowledge.db", [knowledge_dir()], refresh_interval=None)
+    copy = shutil.copyfile(built_knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db")
+    idx = KnowledgeIndex(Path(copy), [knowledge_dir()], refresh_interval=None)
     idx.ensure_fresh()
     yield idx
     idx.close()

@@ -9,6 +9,8 @@ from bot.llm.client import LlmClient
 from bot.metrics import REGISTRY
 from tests.llm.fake_openai import FakeOpenAI
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 PASSAGES = ["Fine-tuned models are usually re-tuned every quarter when the task drifts."]
 
 
@@ -31,7 +33,6 @@ def delta(before: dict[str, float]) -> dict[str, float]:
     return {k: v - before[k] for k, v in snapshot().items()}
 
 
-@pytest.mark.slow
 def test_a_grounded_answer_counts_one_call_and_its_tokens(fake: FakeOpenAI, llm: LlmClient) -> None:
     fake.script({"content": "Usually every quarter, when the task drifts [1]."})
     before = snapshot()
@@ -45,7 +46,6 @@ def test_a_grounded_answer_counts_one_call_and_its_tokens(fake: FakeOpenAI, llm:
     assert changed["unavailable"] == 0 and changed["rejected"] == 0
 
 
-@pytest.mark.slow
 def test_a_failed_call_and_an_ungrounded_answer_fall_back_and_are_counted(fake: FakeOpenAI, llm: LlmClient) -> None:
     fake.script({"status": 500}, {"content": "Retrain every 7 weeks for $4,200 [1]."})
     before = snapshot()

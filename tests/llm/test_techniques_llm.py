@@ -9,6 +9,8 @@ from bot.workflows.conversation import Advisor
 from tests.llm.drafts import draft
 from tests.llm.fake_openai import FakeOpenAI
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 # Messy on purpose: the offline cues miss the live model, the reviewed drafts and the bill.
 DRAFTER = (
     "Our warranty-reply bot runs on a big frontier model. Agents signed off on about 40,000 of its drafts so far. "
@@ -16,7 +18,6 @@ DRAFTER = (
 )
 
 
-@pytest.mark.slow
 def test_model_read_reviewed_outputs_lead_to_distillation(fake: FakeOpenAI, llm_advisor: Advisor) -> None:
     offline_rec, offline_intake, _ = Advisor(llm_advisor.store).assess(DRAFTER)
     assert offline_intake.values.reviewed_output_count is None
@@ -46,7 +47,6 @@ def test_model_read_reviewed_outputs_lead_to_distillation(fake: FakeOpenAI, llm_
     assert {"self_hosting", "reviewed_outputs", "reviewed_output_count", "prompt_in_production"} <= set(schema)
 
 
-@pytest.mark.slow
 def test_a_verdict_that_leaves_out_the_technique_gets_the_engines_sentence(
     fake: FakeOpenAI, llm_advisor: Advisor
 ) -> None:
@@ -65,7 +65,6 @@ def test_a_verdict_that_leaves_out_the_technique_gets_the_engines_sentence(
     assert "Technique (name it): LoRA pilot" in verdict_request
 
 
-@pytest.mark.slow
 def test_a_verdict_that_names_the_technique_is_kept_as_written(fake: FakeOpenAI, llm_advisor: Advisor) -> None:
     text = "Auto-draft replies to customers using our help-center articles; two developers, no ML people."
     narrative = "Prompt engineering fits: retrieve from the help-center articles at answer time and cite them."

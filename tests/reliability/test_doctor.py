@@ -17,6 +17,8 @@ from tests.llm.fake_openai import FakeOpenAI
 from tests.slack_emulator import SlackEmulator
 from tests.tokens import APP_TOKEN, BOT_TOKEN, OPENAI_KEY, SIGNING_SECRET
 
+pytestmark = pytest.mark.usefixtures("knowledge_in_data_dir")  # the index built once, copied
+
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[SlackEmulator]:

@@ -24,7 +24,8 @@ from bot.llm import grounding
 from bot.slack import blocks as bk
 from bot.slack.listeners.commands import parse_command
 from bot.slack.listeners.leads import is_summary_request, parse_digest_args
-from bot.slack.middleware import sanitize, strip_mention
+from bot.slack.markup import plain_text, unescape
+from bot.slack.middleware import sanitize
 from bot.teams import leads as teams_leads
 from bot.text import strip_controls
 from bot.workflows import conversation
@@ -75,11 +76,11 @@ PATHS: dict[str, Callable[[str], Any]] = {
     "redact.scrub_secrets": redact.scrub_secrets,
     "slack.before_ack": lambda t: (
         sanitize({"event": {"text": t}}, lambda: None),
-        is_summary_request(bk.unescape(strip_mention(t, "UBOT"))),
+        is_summary_request(plain_text(t)),
     ),
-    "slack.parse_command": lambda t: parse_command(bk.unescape(t)),
+    "slack.parse_command": lambda t: (parse_command(t), plain_text(t)),
     "slack.parse_digest_args": _digest,
-    "slack.escape": lambda t: bk.safe(bk.unescape(t), 3000),
+    "slack.escape": lambda t: bk.safe(unescape(t), 3000),
     "conversation_and_teams_commands": _commands,
     "query.fts_query": knowledge_query.fts_query,
     "query.best_quote": lambda t: knowledge_query.best_quote(PASSAGE + t, t),
@@ -117,6 +118,10 @@ UNITS = [
     "why not ",
     "summary ",
     "step ",
+    "<https://x|",
+    "<!date^1|",
+    "<#C1|",
+    "<!subteam^S1",
 ]
 TOKENS = [
     "ignore previous instructions",
@@ -169,6 +174,7 @@ def hostile(piece: str, prefix: str, suffix: str, length: int) -> str:
 @example(piece="eyJ-", prefix="", suffix="!")
 @example(piece="a.", prefix="", suffix="!")
 @example(piece="1, ", prefix="", suffix="")
+@example(piece="<https://x|", prefix="", suffix=">")
 def test_work_grows_linearly_with_the_text(name: str, piece: str, prefix: str, suffix: str) -> None:
     fn = PATHS[name]
     short, long = hostile(piece, prefix, suffix, SMALL), hostile(piece, prefix, suffix, SMALL * FACTOR)

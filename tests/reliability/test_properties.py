@@ -22,6 +22,8 @@ from bot.workflows.conversation import Reply
 from tests.conftest import TODAY
 from tests.slack.test_blocks import check_limits, hostile
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 FIELDS = sorted(IntakeValues.model_fields)
 _numbers = st.sampled_from(
     [
@@ -67,7 +69,6 @@ texts = st.one_of(hostile, numeric, binary, st.text(alphabet=st.characters(codec
 SAFE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.slow
 @SAFE
 @given(
     text=texts,
@@ -88,7 +89,6 @@ def test_extraction_of_any_answer_is_a_valid_intake_with_honest_quotes(
     assert found.values() == extract(text, turn=turn, expecting=expecting or None, today=TODAY).values()
 
 
-@pytest.mark.slow
 @settings(max_examples=5, deadline=None)
 @given(text=texts)
 def test_an_oversized_message_is_read_in_part_and_says_so(text: str) -> None:
@@ -98,7 +98,6 @@ def test_an_oversized_message_is_read_in_part_and_says_so(text: str) -> None:
     assert any(f"{MAX_TEXT:,}" in n for n in found.notes)
 
 
-@pytest.mark.slow
 @given(
     text=st.one_of(
         st.text(max_size=200),
@@ -122,7 +121,6 @@ def _questions(draw: Any) -> list[Any]:
     return draw(st.lists(st.sampled_from(bank), min_size=1, max_size=len(bank), unique_by=lambda q: q.field))
 
 
-@pytest.mark.slow
 @SAFE
 @given(data=st.data(), intro=hostile, notes=st.lists(hostile, max_size=30), text=hostile)
 def test_every_reply_message_is_within_limits_and_escaped(
@@ -143,7 +141,6 @@ def test_every_reply_message_is_within_limits_and_escaped(
     assert len(told.message["text"]) <= bk.MESSAGE_TEXT_MAX and "<" not in told.message["text"]
 
 
-@pytest.mark.slow
 @SAFE
 @given(data=st.data(), line=hostile)
 def test_an_answered_question_message_stays_within_limits(data: st.DataObject, line: str) -> None:
@@ -156,7 +153,6 @@ def test_an_answered_question_message_stays_within_limits(data: st.DataObject, l
     assert not any(b.get("block_id") == f"q:{field}" for b in updated)
 
 
-@pytest.mark.slow
 @SAFE
 @given(
     volume=st.one_of(st.none(), st.integers(0, 10**12)),
@@ -171,7 +167,6 @@ def test_cost_estimates_render_for_any_volume(volume: int | None, examples: int 
 _kinds = st.sampled_from(["questions", "recommendation", "message", "notice", "update"])
 
 
-@pytest.mark.slow
 @given(kinds=st.lists(_kinds, max_size=8))
 def test_answering_together_keeps_one_next_step_and_every_message(kinds: list[str]) -> None:
     from bot.slack.replies import Outgoing

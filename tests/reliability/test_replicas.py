@@ -15,6 +15,8 @@ from bot.storage.outbox import PENDING, SENDING, SENT, Outbox
 from bot.storage.store import Store
 from tests.reliability.conftest import FakeSender
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 
 def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Wait for `condition` (a closed session's locks are released by the server shortly after the close)."""

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, cast
 
+import pytest
 from slack_bolt import App
 
 from bot import health
@@ -13,6 +14,8 @@ from bot.config import Settings
 from bot.services import Services
 from bot.slack.serve import SlackWsgiApp
 from tests.tokens import SIGNING_SECRET
+
+pytestmark = pytest.mark.usefixtures("knowledge_in_data_dir")  # the index built once, copied
 
 
 def get(wsgi: SlackWsgiApp, path: str, **environ: str) -> tuple[int, dict[str, Any]]:

@@ -21,6 +21,8 @@ from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
+pytestmark = pytest.mark.slow  # see `make test-fast` in the README
+
 FULL = (
     "support ticket classifier; 50k clean labeled tickets, 2M requests a month, an ML team of 5, "
     "live in 6 months, budget $300k, not regulated, stable task"
@@ -64,7 +66,6 @@ def adjust_submission(meta: str, *, installed_team: str | None) -> dict[str, Any
     return payload
 
 
-@pytest.mark.slow
 def test_an_adjustment_from_a_slack_connect_partner_counts_for_the_installing_workspace(
     served: tuple[AdvisorApp, Services],
 ) -> None:
@@ -81,7 +82,6 @@ def test_an_adjustment_from_a_slack_connect_partner_counts_for_the_installing_wo
     assert services.store.latest_intake(cid).values.labeled_examples == 500
 
 
-@pytest.mark.slow
 def test_an_adjustment_from_older_answers_is_refused_with_nothing_stored(served: tuple[AdvisorApp, Services]) -> None:
     app, services = served
     key = ConversationKey("slack", sr.TEAM_ID, "C1", "2.1")

@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.slack.app import build_app
 from bot.slack.listeners.actions import parse_adjust
 from bot.slack.listeners.commands import parse_command
-from bot.slack.middleware import route_event, strip_mention
+from bot.slack.middleware import route_event
 from bot.workflows.forms import parse_number
 from tests import slack_requests as sr
 from tests.slack_emulator import SlackEmulator
@@ -82,10 +82,6 @@ def test_parse_adjust_refuses_forged_dropdown_values(forged: str) -> None:
             "budget_usd": None,
         }
     ) == ({"regulated": True, "budget_usd": None}, {})
-
-
-def test_strip_mention() -> None:
-    assert strip_mention("<@UBOT> hello <@U2>", "UBOT") == "hello <@U2>"
 
 
 @pytest.fixture

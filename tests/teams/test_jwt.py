@@ -33,7 +33,7 @@ from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, Chat, Connector, Teams, User
 from tests.teams.test_auth import CREDENTIALS
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 APP_ID = CREDENTIALS["connections__service_connection__settings__clientid"]
 BOT_FRAMEWORK = "https://api.botframework.com"  # the issuer of tokens Teams' Bot Connector sends
@@ -142,7 +142,6 @@ def post(secured: tuple[AgentServer, Services], connector: Connector, bearer: st
     return status, sent, sqlite_db(services.store).table("conversations").count
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", ["signed with another key", "for another bot", "from another issuer", "expired"])
 def test_tokens_that_fail_validation_are_refused(
     secured: tuple[AgentServer, Services],
@@ -165,7 +164,6 @@ def test_tokens_that_fail_validation_are_refused(
     assert len(key_lookups) == asked + 1  # it got as far as the key: refused by the checks after it
 
 
-@pytest.mark.slow
 def test_a_valid_token_is_accepted(
     secured: tuple[AgentServer, Services], connector: Connector, trusted: rsa.RSAPrivateKey, key_lookups: list[str]
 ) -> None:

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.metrics import REGISTRY
 from tests.teams.harness import AgentServer, Chat, Teams, User
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
 
 ROBIN = User("aad-robin-0009", "Robin")
 FULL = (
@@ -24,7 +24,6 @@ def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-@pytest.mark.slow
 def test_metrics_count_teams_messages_redeliveries_and_turns(agent: AgentServer, teams: Teams) -> None:
     received = value("advisor_events_received_total", platform="teams")
     deduped = value("advisor_events_deduped_total", platform="teams")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ class BrokenIndex:
 
 
 @pytest.fixture
-def secured(tmp_path: Path) -> Iterator[tuple[AgentServer, Services]]:
+def secured(tmp_path: Path, knowledge_into: Callable[[Path], Path]) -> Iterator[tuple[AgentServer, Services]]:
+    knowledge_into(tmp_path / "data")
     services = teams_services(tmp_path / "data", **CREDENTIALS)
     server = AgentServer(build(services)).start()
     yield server, services

@@ -19,6 +19,7 @@ from bot.slack import blocks as bk
 from bot.slack import messages as msg
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import respond_digest
+from bot.slack.markup import plain_text
 from bot.slack.replies import SlackTurn, post_reply, run_turn, told_on_failure
 from bot.slack.workspace import scope_of
 from bot.workflows.conversation import ConversationKey
@@ -50,7 +51,9 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     def on_command(
         ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
-        sub, rest = parse_command(bk.unescape(str(command.get("text") or "")))
+        # The raw text first: a digest reads its `#channel` from Slack's markup; free text is read as plain text.
+        sub, raw_rest = parse_command(str(command.get("text") or ""))
+        rest = plain_text(raw_rest)
         if sub == "help":
             ack(text=help_text(), response_type="ephemeral")
         elif sub == "tco":
@@ -69,9 +72,9 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             respond(**ask_reply(services, rest))
         elif sub == "digest":
             ack()  # membership lookups may take a moment: the digest follows through the response_url
-            respond_digest(services, leads, context, rest, respond)
+            respond_digest(services, leads, context, raw_rest, respond)
         else:
-            ack(text=help_text(sub), response_type="ephemeral")
+            ack(text=help_text(plain_text(sub)), response_type="ephemeral")
 
 
 def safe_reply(build: Callable[[], dict[str, Any]], what: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from bot.slack import blocks as bk
 from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackAccess, SlackLeads
+from bot.slack.markup import unescape
 from bot.slack.replies import DM_THREAD, Outgoing, SlackTurn, deliver, queue, reply_thread_of, told_on_failure
 from bot.slack.workspace import scope_of
 from bot.storage.store import Conversation
@@ -346,7 +347,7 @@ def decision_notice(conv: Conversation, row: dict[str, Any], lead: str) -> str:
 
 def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
     """`[7d|30d|2w|all] [#channel]` in any order → (period, channel id, channel name if Slack sent it);
-    UsageError for anything else."""
+    UsageError for anything else. `text` is the raw command text: the channel is Slack's `<#C…|name>` markup."""
     period: str | None = None
     channel: str | None = None
     name: str | None = None
@@ -359,7 +360,7 @@ def parse_digest_args(text: str) -> tuple[str | None, str | None, str | None]:
         elif _CHANNEL_ID.match(word) and channel is None:
             channel = word
         elif word.startswith("#") and channel is None:
-            raise UsageError(msg.DIGEST_CHANNEL_NAME.format(name=bk.safe(word, 80)))
+            raise UsageError(msg.DIGEST_CHANNEL_NAME.format(name=bk.safe(unescape(word), 80)))
         else:
             raise UsageError(msg.DIGEST_USAGE)
     return period, channel, name
