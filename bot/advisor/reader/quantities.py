@@ -7,6 +7,7 @@ Fields read here: labeled_examples, monthly_requests, budget_usd, deadline_weeks
 
 from __future__ import annotations
 
+import calendar
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -151,6 +152,8 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
     """A rate said before the number: "daily we get ~2,500", "per week? ~2,000 requests"."""
     periods = words_map("rate_periods")
     before = ctx.before[-4:]
+    if any(t.kind == "num" for t in ctx.before[: len(ctx.before) - len(before) + 2]):
+        return None  # "250 patients a day across 3 hospitals": the rate belongs to the number before it
     for n, tok in enumerate(before):
         if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "annual", "quarterly"}:
             return periods[tok.text], False
@@ -267,6 +270,13 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return [ml]
     if _head_noun(ctx, skip) & words("staff_nouns"):
         return []
+    if _distractor_subject(ctx, skip):
+        return []  # "revenue is 40M a year", "users: 300k": never a volume or a data set
+    if _counts_people(ctx, skip):
+        # "18k customers onboard a month" may be the workload or only the audience ("2M users a month"): a weak
+        # reading, kept only when no other number speaks for the volume
+        rate = rate_factor(ctx, skip + 1) or _rate_before(ctx)
+        return [Claim("monthly_requests", q.value * rate[0], False, q.start, q.end)] if rate else []
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
         return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
     if _counts_classes(ctx, skip, clause_words):
@@ -303,6 +313,68 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if not claims and _unowned(q, ctx, head):
         claims.append(Claim(UNOWNED, q.value, False, q.start, q.end))
     return claims
+
+
+# Nouns that name what a number is when they are its subject ("revenue: 40M a year", "headcount is 300", "users:
+# 300k"): money that flows, people, audiences. A number they introduce belongs to no intake field.
+_DISTRACTOR_SUBJECTS = {
+    "revenue",
+    "revenues",
+    "arr",
+    "mrr",
+    "gmv",
+    "sales",
+    "turnover",
+    "profit",
+    "ebitda",
+    "valuation",
+    "funding",
+    "headcount",
+    "employees",
+    "staff",
+    "users",
+    "customers",
+    "subscribers",
+    "members",
+    "mau",
+    "dau",
+    "wau",
+    "patients",
+    "students",
+    "visitors",
+}
+_LINKS = {"is", "are", "was", ":", "=", "of", "at", "around", "about", "~", "roughly", "approx", "approximately", "-"}
+
+
+def _distractor_subject(ctx: Context, skip: int) -> bool:
+    """ "Revenue is 40M a year", "users: 300k", "headcount of 2,000": a number said as the value of a distractor
+    noun (with nothing after it saying it counts something else) is that distractor, whatever rate follows."""
+    if _head_tokens(ctx, skip):
+        return False  # "for revenue ops we get 5k emails": the number has a noun of its own
+    before = [t.text for t in ctx.before[-4:]]
+    for n in range(len(before) - 1, -1, -1):
+        if before[n] in _DISTRACTOR_SUBJECTS:
+            return all(
+                w in _LINKS or w in {"our", "the", "total", "annual", "monthly", "yearly"} for w in before[n + 1 :]
+            )
+    return False
+
+
+_RATE_ADJECTIVES = {"daily", "weekly", "monthly", "yearly", "annual", "active", "unique", "registered", "paying", "new"}
+
+
+def _counts_people(ctx: Context, skip: int) -> bool:
+    """ "2 million customers use our app each month", "90,000 patients a year", "600k monthly users": a count of the
+    people a product serves, even with a rate, is an audience, not a workload (their messages or tickets are).
+    Only when the people noun heads the phrase: "5k customer emails a month" counts emails."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    while head and head[0] in _RATE_ADJECTIVES:
+        head = head[1:]
+    if not head:
+        return False
+    first = head[0].rstrip("'")
+    people = words("audience_nouns") - {"stores", "locations", "branches", "offices", "countries", "markets", "brands"}
+    return first in people and (first.endswith("s") or first in {"mau", "dau", "wau"})
 
 
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
@@ -428,10 +500,21 @@ def _unowned(q: Quantity, ctx: Context, head: set[str]) -> bool:
     """A count worth asking about: not tiny, not vague, not inventory, not part of a team or a list."""
     if q.vague or q.value < 10 or (not q.value.is_integer() and q.value < 1000):
         return False
+    if _in_date(ctx):
+        return False  # "by january 15", "15 March": a day of a date, not a count
     if head & (words("inventory_nouns") | words("history_cues") | {"years", "year", "months", "percent", "times"}):
         return False
     before = {t.text for t in ctx.before[-2:]}
     return not before & {"of", "team", "group", "top", "step", "version", "v", "#", "no", "number", "than", "from"}
+
+
+_MONTH_NAMES = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr) if m} - {"may"} | {"sept"}
+
+
+def _in_date(ctx: Context) -> bool:
+    """Whether the number sits next to a month name ("january 15", "15 march", "jan. 15")."""
+    near = [t.text.rstrip(".") for t in (ctx.before[-2:] + ctx.after[:1])]
+    return bool(set(near) & _MONTH_NAMES)
 
 
 _LATENCY_UNITS = {
