@@ -120,9 +120,14 @@ _UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "
 def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
-    before = ctx.before[-5:]
-    if any(t.text in {"each", "every", "per", "x", "×", "*"} for t in before):
-        return True
+    lo = max(0, len(ctx.before) - 5)
+    for n in range(lo, len(ctx.before)):
+        if ctx.before[n].text not in {"each", "every", "per", "x", "×", "*"}:
+            continue
+        # "per" right after another number is that number's ("$0.02 per call and we make 2M calls a month");
+        # "each" after one is distributive ("1,400 stores each send one photo a day")
+        if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
+            return True
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
@@ -342,6 +347,11 @@ _DISTRACTOR_SUBJECTS = {
     "patients",
     "students",
     "visitors",
+    "raised",
+    "raising",
+    "earned",
+    "grossed",
+    "billed",
 }
 _LINKS = {"is", "are", "was", ":", "=", "of", "at", "around", "about", "~", "roughly", "approx", "approximately", "-"}
 
@@ -349,7 +359,8 @@ _LINKS = {"is", "are", "was", ":", "=", "of", "at", "around", "about", "~", "rou
 def _distractor_subject(ctx: Context, skip: int) -> bool:
     """ "Revenue is 40M a year", "users: 300k", "headcount of 2,000": a number said as the value of a distractor
     noun (with nothing after it saying it counts something else) is that distractor, whatever rate follows."""
-    if _head_tokens(ctx, skip):
+    periods = words_map("rate_periods")
+    if [t for t in _head_tokens(ctx, skip) if t.text not in _WHEN and t.text not in periods]:
         return False  # "for revenue ops we get 5k emails": the number has a noun of its own
     before = [t.text for t in ctx.before[-4:]]
     for n in range(len(before) - 1, -1, -1):

@@ -246,7 +246,18 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> Claim:
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             chosen = later
+        elif _said_as_past(r, chosen) and not _said_as_past(r, later):
+            chosen = later  # "last year we had 30k a month; this year we expect 60k": what is, not what was
     return chosen
+
+
+def _said_as_past(r: _Reading, claim: Claim) -> bool:
+    """Whether the number's clause puts it in the past ("used to get", "last year we had", "was", "previously")."""
+    clause = r.tokens[claim.start].clause
+    texts = [t.text for t in r.tokens[max(0, claim.start - 12) : claim.start] if t.clause == clause]
+    if set(texts) & {"was", "were", "previously", "formerly", "had", "used"}:
+        return True
+    return any(a == "last" and b in {"year", "month", "quarter", "week"} for a, b in itertools.pairwise(texts))
 
 
 _PAST = {"used", "was", "were", "previously", "formerly", "last", "during", "before", "back"}
