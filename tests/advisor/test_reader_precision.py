@@ -169,3 +169,25 @@ def test_the_present_value_wins_over_the_past_one(text: str, value: int) -> None
 def test_two_present_values_keep_the_first_without_a_correction() -> None:
     got = read("We get 40k chats a month and 3k emails a month.")
     assert got["monthly_requests"] == 40_000
+
+
+# --- an amount of time or matter is not a count of requests or examples -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reviewers spend about 6,000 hours a year on this.",
+        "We ingest 3 TB of logs a month.",
+        "The mill ships 80k tons a year.",
+    ],
+)
+def test_a_measure_unit_is_no_volume(text: str) -> None:
+    got = read(text)
+    assert got.get("monthly_requests") is None
+    assert got.get("labeled_examples") is None
+
+
+def test_a_measure_unit_does_not_hide_the_real_volume() -> None:
+    got = read("Agents spend 2,000 hours a month answering about 9k tickets a month.")
+    assert got["monthly_requests"] == 9_000

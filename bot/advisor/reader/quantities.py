@@ -275,6 +275,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return [ml]
     if _head_noun(ctx, skip) & words("staff_nouns"):
         return []
+    if _head_noun(ctx, skip) & words("measure_units") and not _head_noun(ctx, skip) & words("label_cues"):
+        return []  # "5,000 hours a year", "2TB of logs a month": an amount of time or matter, not a count
     if _distractor_subject(ctx, skip):
         return []  # "revenue is 40M a year", "users: 300k": never a volume or a data set
     if _counts_people(ctx, skip):
