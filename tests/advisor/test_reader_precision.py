@@ -191,3 +191,25 @@ def test_a_measure_unit_is_no_volume(text: str) -> None:
 def test_a_measure_unit_does_not_hide_the_real_volume() -> None:
     got = read("Agents spend 2,000 hours a month answering about 9k tickets a month.")
     assert got["monthly_requests"] == 9_000
+
+
+# --- money is the budget only when its own clause says so --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Budget: whatever it takes, we lose $1M a year to fraud.",
+        "Budget is open; we lost $250k to chargebacks last year.",
+    ],
+)
+def test_money_lost_is_never_a_budget(text: str) -> None:
+    assert read(text).get("budget_usd") is None
+
+
+def test_a_budget_word_in_another_clause_gives_only_a_weak_reading() -> None:
+    got = reading("On the budget side, honestly, we were thinking of $40k.")
+    assert got.values()["budget_usd"] == 40_000
+    assert "budget_usd" in got.weak
+    firm = reading("Our budget for this is $40k.")
+    assert firm.values()["budget_usd"] == 40_000 and "budget_usd" not in firm.weak

@@ -736,8 +736,11 @@ def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[st
     if rate is not None:
         factor = 36.0 * rate[0]  # a monthly (or yearly) budget over the 3-year horizon
     value = q.value * factor
-    if _budget_words(clause, strong=False) or _budget_words(sentence, strong=True):
+    if _budget_words(clause, strong=False):
         return [Claim("budget_usd", value, True, q.start, q.end)]
+    if _budget_words(sentence, strong=True):
+        # the budget word is in another clause ("Budget: whatever it takes, we lose $1M a year"): a weak reading
+        return [Claim("budget_usd", value, False, q.start, q.end)]
     if clause & _HAVING or message_words <= 4:
         return [Claim("budget_usd", value, False, q.start, q.end)]  # "$20k" on its own
     return [Claim(UNOWNED_MONEY, value, False, q.start, q.end)]  # money with no owner: ask
