@@ -213,3 +213,21 @@ def test_a_budget_word_in_another_clause_gives_only_a_weak_reading() -> None:
     assert "budget_usd" in got.weak
     firm = reading("Our budget for this is $40k.")
     assert firm.values()["budget_usd"] == 40_000 and "budget_usd" not in firm.weak
+
+
+# --- a number's own noun beats a cue borrowed from the words before it -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Our annotations span 9 regions and we have 2,400 examples.", 2_400),
+        ("The labeled part covers 14 markets, 3k samples in all.", 3_000),
+    ],
+)
+def test_a_count_with_its_own_label_noun_wins(text: str, value: int) -> None:
+    assert read(text)["labeled_examples"] == value
+
+
+def test_a_borrowed_cue_still_reads_when_nothing_competes() -> None:
+    assert read("We have labeled roughly 4,500 support tickets.")["labeled_examples"] == 4_500

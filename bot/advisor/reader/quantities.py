@@ -30,6 +30,7 @@ class Claim:
     start: int
     end: int
     per_unit: bool = False  # "each ~300 a month", "40 a day per agent": to be multiplied by a count of units
+    borrowed: bool = False  # the cue is a word before the number, not its own noun ("the labels cover 12 languages")
 
 
 @dataclass
@@ -311,7 +312,10 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if _labeled(ctx, head, before_words):
         if _hypothetical(ctx):
             return []  # "we could label ~2k": data that does not exist yet
-        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end, per_unit=_per_class(ctx)))
+        borrowed = not head & words("label_cues") and bool(before_words & words("label_cues"))
+        claims.append(
+            Claim("labeled_examples", q.value, True, q.start, q.end, per_unit=_per_class(ctx), borrowed=borrowed)
+        )
     if not claims and _budget_words(clause_words, strong=True) and not _budget_veto(ctx) and not head:
         claims.append(Claim("budget_usd", q.value, True, q.start, q.end))
     weak_budget = q.value >= 1000 and not head and _budget_words(sentence_words, strong=True)
