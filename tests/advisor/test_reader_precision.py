@@ -231,3 +231,29 @@ def test_a_count_with_its_own_label_noun_wins(text: str, value: int) -> None:
 
 def test_a_borrowed_cue_still_reads_when_nothing_competes() -> None:
     assert read("We have labeled roughly 4,500 support tickets.")["labeled_examples"] == 4_500
+
+
+# --- a yes/no field whose cues disagree is unknown, unless the message settles it ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Nothing sensitive in the specs; our payroll system holds PII but that's a separate tool.", "sensitive_data"),
+        ("The FAQ content rarely changes; the promo banner changes weekly but is out of scope.", "changes_often"),
+    ],
+)
+def test_disagreeing_cues_leave_the_field_unknown(text: str, field: str) -> None:
+    assert read(text).get(field) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Not regulated. Hmm, wait, actually lending is regulated for us.", "regulated", True),
+        ("I'd say it's critical... scratch that, it's a nice-to-have, not critical.", "mission_critical", False),
+        ("No personal data here, and no PII either.", "sensitive_data", False),
+    ],
+)
+def test_a_settled_conflict_or_a_single_reading_is_kept(text: str, field: str, value: bool) -> None:
+    assert read(text).get(field) is value
