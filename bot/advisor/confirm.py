@@ -45,6 +45,7 @@ _PICKS = {
     },
     "budget_usd": {"budget", "yes", "yep", "yeah", "correct", "right", "spend", "exactly"},
 }
+_YES = {"yes", "yep", "yeah", "yup", "correct", "right", "exactly", "sure", "indeed"}
 _NEITHER = {"neither", "none", "no", "nope", "nah", "nothing", "ignore", "irrelevant", "not"}
 
 
@@ -72,6 +73,8 @@ def question(u: Unclear) -> Question:
     value = f"{u.value:,.0f}"
     if u.candidates == ("budget_usd",):
         text = f'Is the ${value} ("{u.quote}") {_NAMES["budget_usd"]}? (yes / no)'
+    elif len(u.candidates) == 1:
+        text = f'Is the {value} ("{u.quote}") {_NAMES[u.candidates[0]]}? (yes / no)'
     else:
         options = " or ".join(_NAMES[c] for c in u.candidates)
         text = f'Is the {value} ("{u.quote}") {options}? (Or say "neither".)'
@@ -84,6 +87,8 @@ def resolve(u: Unclear, reply: str, *, turn: int | None) -> list[Fact] | None:
     if len(words) > 8:
         return None  # a longer message is read as a message
     picked = [c for c in u.candidates if words & _PICKS[c]]
+    if len(u.candidates) == 1 and words & _YES and not words & _NEITHER:
+        picked = list(u.candidates)  # "Is the 150,000 requests per month?" "yes"
     if len(picked) == 1:
         value: float | int = round(u.value) if picked[0] != "budget_usd" else u.value
         prov = Provenance(source="message", turn=turn, quote=u.quote[:200])

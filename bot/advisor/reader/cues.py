@@ -49,14 +49,27 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
         found.append(Cue(value, strength, m.start, m.end))
     if field == "changes_often":
         found.extend(_change_frequency(tokens))
-    return _decide(found)
+    return _decide(tokens, found)
 
 
-def _decide(found: list[Cue]) -> Cue | None:
+# Words that settle a conflict in favour of what follows: "oh wait, actually it's critical", "so yes, sensitive".
+_SETTLERS = {"actually", "wait", "sorry", "correction", "scratch", "so", "mean", "turns", "rethinking", "fact"}
+
+
+def _decide(tokens: list[Token], found: list[Cue]) -> Cue | None:
+    """The strongest cue; when the strongest disagree, the last only if words before it settle the conflict
+    ("not sensitive... oh wait, actually it is"), otherwise unknown ("nothing sensitive here; our HR system has
+    PII but that's separate" reads neither way)."""
     if not found:
         return None
     best = max(c.strength for c in found)
-    return [c for c in found if c.strength == best][-1]
+    top = sorted((c for c in found if c.strength == best), key=lambda c: c.start)
+    last = top[-1]
+    if all(c.value == last.value for c in top):
+        return last
+    rival = max(c.end for c in top if c.value != last.value)
+    between = {t.text for t in tokens[max(rival, last.start - 8) : last.start]}
+    return last if between & _SETTLERS else None
 
 
 def _change_frequency(tokens: list[Token]) -> list[Cue]:

@@ -7,6 +7,7 @@ Fields read here: labeled_examples, monthly_requests, budget_usd, deadline_weeks
 
 from __future__ import annotations
 
+import calendar
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Claim:
     start: int
     end: int
     per_unit: bool = False  # "each ~300 a month", "40 a day per agent": to be multiplied by a count of units
+    borrowed: bool = False  # the cue is a word before the number, not its own noun ("the labels cover 12 languages")
 
 
 @dataclass
@@ -119,9 +121,14 @@ _UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "
 def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
-    before = ctx.before[-5:]
-    if any(t.text in {"each", "every", "per", "x", "×", "*"} for t in before):
-        return True
+    lo = max(0, len(ctx.before) - 5)
+    for n in range(lo, len(ctx.before)):
+        if ctx.before[n].text not in {"each", "every", "per", "x", "×", "*"}:
+            continue
+        # "per" right after another number is that number's ("$0.02 per call and we make 2M calls a month");
+        # "each" after one is distributive ("1,400 stores each send one photo a day")
+        if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
+            return True
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
@@ -151,6 +158,8 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
     """A rate said before the number: "daily we get ~2,500", "per week? ~2,000 requests"."""
     periods = words_map("rate_periods")
     before = ctx.before[-4:]
+    if any(t.kind == "num" for t in ctx.before[: len(ctx.before) - len(before) + 2]):
+        return None  # "250 patients a day across 3 hospitals": the rate belongs to the number before it
     for n, tok in enumerate(before):
         if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "annual", "quarterly"}:
             return periods[tok.text], False
@@ -267,6 +276,15 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return [ml]
     if _head_noun(ctx, skip) & words("staff_nouns"):
         return []
+    if _head_noun(ctx, skip) & words("measure_units") and not _head_noun(ctx, skip) & words("label_cues"):
+        return []  # "5,000 hours a year", "2TB of logs a month": an amount of time or matter, not a count
+    if _distractor_subject(ctx, skip):
+        return []  # "revenue is 40M a year", "users: 300k": never a volume or a data set
+    if _counts_people(ctx, skip):
+        # "18k customers onboard a month" may be the workload or only the audience ("2M users a month"): a weak
+        # reading, kept only when no other number speaks for the volume
+        rate = rate_factor(ctx, skip + 1) or _rate_before(ctx)
+        return [Claim("monthly_requests", q.value * rate[0], False, q.start, q.end)] if rate else []
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
         return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
     if _counts_classes(ctx, skip, clause_words):
@@ -294,7 +312,10 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if _labeled(ctx, head, before_words):
         if _hypothetical(ctx):
             return []  # "we could label ~2k": data that does not exist yet
-        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end, per_unit=_per_class(ctx)))
+        borrowed = not head & words("label_cues") and bool(before_words & words("label_cues"))
+        claims.append(
+            Claim("labeled_examples", q.value, True, q.start, q.end, per_unit=_per_class(ctx), borrowed=borrowed)
+        )
     if not claims and _budget_words(clause_words, strong=True) and not _budget_veto(ctx) and not head:
         claims.append(Claim("budget_usd", q.value, True, q.start, q.end))
     weak_budget = q.value >= 1000 and not head and _budget_words(sentence_words, strong=True)
@@ -303,6 +324,74 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if not claims and _unowned(q, ctx, head):
         claims.append(Claim(UNOWNED, q.value, False, q.start, q.end))
     return claims
+
+
+# Nouns that name what a number is when they are its subject ("revenue: 40M a year", "headcount is 300", "users:
+# 300k"): money that flows, people, audiences. A number they introduce belongs to no intake field.
+_DISTRACTOR_SUBJECTS = {
+    "revenue",
+    "revenues",
+    "arr",
+    "mrr",
+    "gmv",
+    "sales",
+    "turnover",
+    "profit",
+    "ebitda",
+    "valuation",
+    "funding",
+    "headcount",
+    "employees",
+    "staff",
+    "users",
+    "customers",
+    "subscribers",
+    "members",
+    "mau",
+    "dau",
+    "wau",
+    "patients",
+    "students",
+    "visitors",
+    "raised",
+    "raising",
+    "earned",
+    "grossed",
+    "billed",
+}
+_LINKS = {"is", "are", "was", ":", "=", "of", "at", "around", "about", "~", "roughly", "approx", "approximately", "-"}
+
+
+def _distractor_subject(ctx: Context, skip: int) -> bool:
+    """ "Revenue is 40M a year", "users: 300k", "headcount of 2,000": a number said as the value of a distractor
+    noun (with nothing after it saying it counts something else) is that distractor, whatever rate follows."""
+    periods = words_map("rate_periods")
+    if [t for t in _head_tokens(ctx, skip) if t.text not in _WHEN and t.text not in periods]:
+        return False  # "for revenue ops we get 5k emails": the number has a noun of its own
+    before = [t.text for t in ctx.before[-4:]]
+    for n in range(len(before) - 1, -1, -1):
+        if before[n] in _DISTRACTOR_SUBJECTS:
+            return all(
+                w in _LINKS or w in {"our", "the", "total", "annual", "monthly", "yearly"} for w in before[n + 1 :]
+            )
+    return False
+
+
+_RATE_ADJECTIVES = {"daily", "weekly", "monthly", "yearly", "annual", "active", "unique", "registered", "paying", "new"}
+
+
+def _counts_people(ctx: Context, skip: int) -> bool:
+    """ "2 million customers use our app each month", "90,000 patients a year", "600k monthly users": a count of the
+    people a product serves, even with a rate, is an audience, not a workload (their messages or tickets are).
+    Only when the people noun heads the phrase: "5k customer emails a month" counts emails."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    while head and head[0] in _RATE_ADJECTIVES:
+        head = head[1:]
+    if not head:
+        return False
+    first = head[0].rstrip("'")
+    people = words("audience_nouns") - {"stores", "locations", "branches", "offices", "countries", "markets", "brands"}
+    return first in people and (first.endswith("s") or first in {"mau", "dau", "wau"})
 
 
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
@@ -428,10 +517,21 @@ def _unowned(q: Quantity, ctx: Context, head: set[str]) -> bool:
     """A count worth asking about: not tiny, not vague, not inventory, not part of a team or a list."""
     if q.vague or q.value < 10 or (not q.value.is_integer() and q.value < 1000):
         return False
+    if _in_date(ctx):
+        return False  # "by january 15", "15 March": a day of a date, not a count
     if head & (words("inventory_nouns") | words("history_cues") | {"years", "year", "months", "percent", "times"}):
         return False
     before = {t.text for t in ctx.before[-2:]}
     return not before & {"of", "team", "group", "top", "step", "version", "v", "#", "no", "number", "than", "from"}
+
+
+_MONTH_NAMES = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr) if m} - {"may"} | {"sept"}
+
+
+def _in_date(ctx: Context) -> bool:
+    """Whether the number sits next to a month name ("january 15", "15 march", "jan. 15")."""
+    near = [t.text.rstrip(".") for t in (ctx.before[-2:] + ctx.after[:1])]
+    return bool(set(near) & _MONTH_NAMES)
 
 
 _LATENCY_UNITS = {
@@ -640,8 +740,11 @@ def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[st
     if rate is not None:
         factor = 36.0 * rate[0]  # a monthly (or yearly) budget over the 3-year horizon
     value = q.value * factor
-    if _budget_words(clause, strong=False) or _budget_words(sentence, strong=True):
+    if _budget_words(clause, strong=False):
         return [Claim("budget_usd", value, True, q.start, q.end)]
+    if _budget_words(sentence, strong=True):
+        # the budget word is in another clause ("Budget: whatever it takes, we lose $1M a year"): a weak reading
+        return [Claim("budget_usd", value, False, q.start, q.end)]
     if clause & _HAVING or message_words <= 4:
         return [Claim("budget_usd", value, False, q.start, q.end)]  # "$20k" on its own
     return [Claim(UNOWNED_MONEY, value, False, q.start, q.end)]  # money with no owner: ask

@@ -174,22 +174,43 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             strong.setdefault(claim.field, []).append(claim)
     vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
     for found in strong.values():
-        chosen = _latest_correction(r, found)
+        own = [c for c in found if not c.borrowed]
+        # a number whose own noun says what it is beats one that borrowed a cue from the words before it
+        # ("the labels cover 12 languages and we have 900 examples": 900)
+        chosen = _latest_correction(r, own or found)
         r.used.update(i for c in found for i in range(c.start, c.end))
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
-    for q in quantities:
-        if q.negative or any(i in r.used for i in range(q.start, q.end)):
-            continue
+    left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
+    for q in left:
         for claim in claims[id(q)]:
             if claim.field in LIMITS and not r.has(claim.field):
-                _add_number(r, claim, weak=True)
+                if _contested(claim, q, left, claims):
+                    _ask_instead(r, q, claim)
+                else:
+                    _add_number(r, claim, weak=True)
                 break
             if claim.field in {UNOWNED, UNOWNED_MONEY}:
                 _unowned(r, q, claim, expecting)
                 break
 
+
+def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:
+    """Whether another number nobody owns could also fill this weak reading's field ("5,000 visitors a day but only
+    about 200 ask in chat"): two candidates and only a weak cue to choose by, so neither is stated."""
+    rivals = {claim.field, UNOWNED_MONEY if claim.field == "budget_usd" else UNOWNED}
+    return any(other is not q and any(c.field in rivals for c in claims[id(other)]) for other in left)
+
+
+def _ask_instead(r: _Reading, q: Quantity, claim: Claim) -> None:
+    """A contested weak reading becomes a confirming question when the field can be asked about; else it is left."""
+    r.used.update(range(q.start, q.end))
+    if claim.field in ASKABLE:
+        r.out.unclear.append(Unclear(r.quote(q.start, _quote_end(r, q.start, q.end)), claim.value, (claim.field,)))
+
+
+ASKABLE = ("labeled_examples", "monthly_requests", "budget_usd")  # fields a confirming question can name
 
 # Words that make a later number replace an earlier one for the same field: a correction ("sorry, I meant 15k",
 # "actually 30k", "after dedup more like 7k") or a narrowing ("but only ~2k/day get escalated", "so ~150k a year").
@@ -228,7 +249,18 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> Claim:
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             chosen = later
+        elif _said_as_past(r, chosen) and not _said_as_past(r, later):
+            chosen = later  # "last year we had 30k a month; this year we expect 60k": what is, not what was
     return chosen
+
+
+def _said_as_past(r: _Reading, claim: Claim) -> bool:
+    """Whether the number's clause puts it in the past ("used to get", "last year we had", "was", "previously")."""
+    clause = r.tokens[claim.start].clause
+    texts = [t.text for t in r.tokens[max(0, claim.start - 12) : claim.start] if t.clause == clause]
+    if set(texts) & {"was", "were", "previously", "formerly", "had", "used"}:
+        return True
+    return any(a == "last" and b in {"year", "month", "quarter", "week"} for a, b in itertools.pairwise(texts))
 
 
 _PAST = {"used", "was", "were", "previously", "formerly", "last", "during", "before", "back"}
