@@ -12,7 +12,7 @@ Each repetition starts both servers fresh and, for each app in turn, sends a bur
 ready (the first cards load whatever a warm-up missed while acks wait), then at every concurrency level both apps
 in turn (which goes first alternates by repetition). A run waits for its cards before the next starts.
 
-    .venv/bin/python bench/bench_ack.py [--events 200] [--levels 10,50] [--cold 10] [--reps 3] [--write]
+    .venv/bin/python bench/bench_ack.py [--events 200] [--levels 10,50] [--cold 10] [--reps 3] [--no-charts] [--write]
     .venv/bin/python bench/bench_ack.py --select   # re-derive CARD_IDS (slow: every description through the advisor)
 """
 
@@ -335,16 +335,39 @@ def run_load(
         if s.status == 200:
             emulator.arrival(s.thread).wait(max(0.0, deadline - time.monotonic()))
     time.sleep(1.0)
+    drained(server)
     out = h.outcome(emulator, sent, {s.thread: s.at for s in sent})
     asked = sum(1 for s in sent if not emulator.cards(s.thread) and emulator.thread_posts(s.thread))
     out.lost -= asked  # answered, with questions: not a lost card
     return Result(out, asked)
 
 
+def drained(server: h.Server, timeout: float = 600.0) -> None:
+    """Wait until the server has nothing left to do (no turn in its inbox, nothing in its outbox: the cost charts
+    follow the cards), so a run's leftovers don't load the next one. From `/metrics`; bare Bolt has none to wait for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, _, body = server.client.get("/metrics")
+        if status != 200:
+            return
+        busy = [
+            line
+            for line in body.decode().splitlines()
+            if line.startswith(("advisor_outbox_oldest_age_seconds ", "advisor_inbox_turns "))
+            and float(line.split()[-1]) > 0
+        ]
+        if not busy:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{server.kind} still busy after {timeout:.0f} s")
+
+
 Key = tuple[str, str]  # (app, "cold" or "c<level>")
 
 
-def run_all(levels: list[int], cold: int, events: int, reps: int) -> tuple[dict[Key, Pooled], list[dict[str, float]]]:
+def run_all(
+    levels: list[int], cold: int, events: int, reps: int, charts: bool = True
+) -> tuple[dict[Key, Pooled], list[dict[str, float]]]:
     """Every repetition: fresh servers, a burst right after each is ready, then every level for both apps in turn.
     Returns the pooled runs and, per repetition, the ack p99 ratio (ai-advisor / bare Bolt) of each kind of run."""
     texts = card_texts()
@@ -358,7 +381,7 @@ def run_all(levels: list[int], cold: int, events: int, reps: int) -> tuple[dict[
             for kind in order:
                 emulator = stack.enter_context(h.RecordingEmulator())
                 tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-                server = h.start_server(kind, emulator.url, tmp)
+                server = h.start_server(kind, emulator.url, tmp, ADVISOR_SLACK_CHARTS=str(charts).lower())
                 stack.callback(server.stop)
                 servers[kind] = (server, emulator)
                 print(f"  rep {rep + 1}/{reps}: {kind}: burst right after start-up, concurrency {cold}", flush=True)
@@ -428,6 +451,9 @@ def main() -> None:
     parser.add_argument("--levels", default="10,50", help="concurrency levels once warm, comma-separated")
     parser.add_argument("--cold", type=int, default=10, help="concurrency of the burst right after start-up")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (fresh servers each)")
+    parser.add_argument(
+        "--no-charts", action="store_true", help="serve without cost charts (ADVISOR_SLACK_CHARTS=false; default: on)"
+    )
     parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
     parser.add_argument("--select", action="store_true", help="print the ids for CARD_IDS and exit")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
@@ -440,10 +466,12 @@ def main() -> None:
         return
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    pooled, ratios = run_all(levels, args.cold, args.events, args.reps)
+    pooled, ratios = run_all(levels, args.cold, args.events, args.reps, charts=not args.no_charts)
     body = (
         h.header(started, time.perf_counter() - t0)
-        + f"\n{args.events} events per run, {len(card_texts())} distinct descriptions, {args.reps} repetitions "
+        + f"\n{args.events} events per run, {len(card_texts())} distinct descriptions, {args.reps} repetitions, "
+        + ("cost charts off" if args.no_charts else "cost charts on (the default)")
+        + " "
         "(fresh servers each, both apps in turn at every level); latencies pooled over the repetitions.\n\n"
         + report(pooled, ratios, levels, args.cold)
         + "\n"

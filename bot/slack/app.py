@@ -28,6 +28,7 @@ from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conve
 from bot.slack.priority import AckGate
 from bot.slack.replies import render, resume
 from bot.storage.outbox import OutboxWorker
+from bot.workflows.chart_process import ChartProcess
 from bot.workflows.conversation import Reply
 from bot.workflows.housekeeping import Housekeeper
 
@@ -73,16 +74,23 @@ class AdvisorApp(App):
         self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
+        self.charts = ChartProcess()  # charts drawn in a child process: never holding the GIL the acks need
         self._stopping = threading.Event()
 
     def warm_up(self) -> None:
         """Before taking traffic: the shared parts built, the engine and the knowledge index warm, a card and a
-        question round rendered once (so the first events' acks don't wait behind that work)."""
+        question round rendered once (so the first events' acks don't wait behind that work), and the chart process
+        started, with matplotlib imported there (meanwhile, on the other core)."""
         started = time.monotonic()
+        charts = self.charts.start()
         rec, questions = self.services.warm_up()
         metrics.watch_queues(self.services.outbox, self.services.inbox)  # before any port (or /metrics) is open
         render(Reply(kind="recommendation", conversation_id="warm-up", text="", recommendation=rec))
         render(Reply(kind="questions", conversation_id="warm-up", text="warm-up", questions=questions))
+        try:
+            charts.result()
+        except Exception:  # each chart is retried by the outbox; serving the cards must not depend on it
+            log.exception("chart process did not start (charts are retried when sent)")
         log.info("warmed up in %.0f ms", (time.monotonic() - started) * 1000)
 
     def start_delivery(self) -> None:
@@ -92,7 +100,7 @@ class AdvisorApp(App):
             return
         client = web_client(self.services, retries=False)
         outbox = self.services.outbox
-        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream)).start()
+        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream, self.charts.render)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
         if self.services.store.shared:
@@ -135,6 +143,7 @@ class AdvisorApp(App):
         left = self.worker.stop(max(0.0, deadline - time.monotonic())) if self.worker is not None else 0
         if left:
             log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
+        self.charts.close()
         return left
 
 
