@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -79,18 +79,16 @@ class AdvisorApp(App):
 
     def warm_up(self) -> None:
         """Before taking traffic: the shared parts built, the engine and the knowledge index warm, a card and a
-        question round rendered once (so the first events' acks don't wait behind that work), and the chart process
-        started, with matplotlib imported there (meanwhile, on the other core)."""
+        question round rendered once (so the first events' acks don't wait behind that work). With charts on, the
+        chart process starts too, importing matplotlib on the other core meanwhile; it is not waited for (that
+        import takes seconds): the first chart waits for it instead, in the outbox worker."""
         started = time.monotonic()
-        charts = self.charts.start()
+        if self.services.settings.advisor_slack_charts:
+            self.charts.start().add_done_callback(_chart_process_ready)
         rec, questions = self.services.warm_up()
         metrics.watch_queues(self.services.outbox, self.services.inbox)  # before any port (or /metrics) is open
         render(Reply(kind="recommendation", conversation_id="warm-up", text="", recommendation=rec))
         render(Reply(kind="questions", conversation_id="warm-up", text="warm-up", questions=questions))
-        try:
-            charts.result()
-        except Exception:  # each chart is retried by the outbox; serving the cards must not depend on it
-            log.exception("chart process did not start (charts are retried when sent)")
         log.info("warmed up in %.0f ms", (time.monotonic() - started) * 1000)
 
     def start_delivery(self) -> None:
@@ -145,6 +143,11 @@ class AdvisorApp(App):
             log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
         self.charts.close()
         return left
+
+
+def _chart_process_ready(started: Future[bytes]) -> None:
+    if started.exception() is not None:  # each chart is retried by the outbox; the cards don't depend on it
+        log.error("chart process did not start (charts are retried when sent): %r", started.exception())
 
 
 class _SameToken(logging.Filter):
