@@ -27,6 +27,7 @@ from bench import harness as h
 
 TITLE = "Memory: `serve` resident set idle and after 1,000 conversations"
 TARGET_MB = 250.0
+IDLE_TARGET_MB, AFTER_TARGET_MB = 50.0, 70.0  # issue #17: idle, and after 1,000 conversations
 TIMEOUT = 60.0
 
 
@@ -64,11 +65,11 @@ class MemoryRun:
     db_bytes: int
 
 
-def measure(conversations: int, users: int, checkpoints: int = 4) -> MemoryRun:
+def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True) -> MemoryRun:
     """Run the conversations; sample VmRSS idle, after the first card, at checkpoints, and at the end."""
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp))
+        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower())
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -103,12 +104,12 @@ def measure(conversations: int, users: int, checkpoints: int = 4) -> MemoryRun:
     return MemoryRun(samples, out, len(sent), elapsed, db_bytes)
 
 
-def report(r: MemoryRun, conversations: int, users: int) -> str:
+def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) -> str:
     """The table and the target check."""
     samples, out = r.samples, r.outcome
     lines = ["| when | resident (VmRSS) | peak so far (VmHWM) |", "|---|---|---|"]
     lines += [f"| {label} | {mb(s['VmRSS'])} | {mb(s['VmHWM'])} |" for label, s in samples]
-    final = samples[-1][1]
+    final, idle = samples[-1][1], samples[0][1]
     met = final["VmRSS"] * 1024 / 1e6 < TARGET_MB and final["VmHWM"] * 1024 / 1e6 < TARGET_MB
     warm, first_checkpoint = samples[1], samples[2] if len(samples) > 3 else samples[1]
     growth = f"{(final['VmRSS'] - warm[1]['VmRSS']) * 1024 / 1e6:+.1f} MB from the first card to the end"
@@ -119,25 +120,39 @@ def report(r: MemoryRun, conversations: int, users: int) -> str:
         )
     return (
         "\n".join(lines) + f"\n\n- {conversations:,} conversations ({r.events:,} events, {users} users in "
-        f"flight) in {r.elapsed:.0f} s; cards: {out.carded}/{out.conversations}, lost {out.lost}, duplicated "
+        f"flight, cost charts {'on' if charts else 'off'}) in {r.elapsed:.0f} s; cards: "
+        f"{out.carded}/{out.conversations}, lost {out.lost}, duplicated "
         f"{out.duplicated}, non-200 {out.non_200}; event→card p50 {h.ms(h.pct(out.card_times, 50))}, p99 "
         f"{h.ms(h.pct(out.card_times, 99))} (from the first message of a conversation to its card).\n"
         f"- Resident growth: {growth}; database on disk afterwards: {r.db_bytes / 1e6:.1f} MB (advisor.db "
         "with its WAL).\n"
         f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
         f"{'met' if met else '**not met**'}.\n"
+        f"- Targets (issue #17): idle ≤ {IDLE_TARGET_MB:.0f} MB: {_verdict(idle, IDLE_TARGET_MB)}; after "
+        f"{conversations:,} conversations ≤ {AFTER_TARGET_MB:.0f} MB: {_verdict(final, AFTER_TARGET_MB)}.\n"
     )
+
+
+def _verdict(sample: dict[str, int], limit_mb: float) -> str:
+    """VmRSS against a limit in MB (10^6 bytes), as the table shows it."""
+    got = sample["VmRSS"] * 1024 / 1e6
+    return f"{got:.1f} MB, {'met' if got <= limit_mb else '**not met**'}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--conversations", type=int, default=1000)
     parser.add_argument("--users", type=int, default=10, help="users in flight")
+    parser.add_argument("--no-charts", action="store_true", help="Serve with ADVISOR_SLACK_CHARTS=false.")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    result = measure(args.conversations, args.users)
-    body = h.header(started, time.perf_counter() - t0) + "\n" + report(result, args.conversations, args.users)
+    result = measure(args.conversations, args.users, charts=not args.no_charts)
+    body = (
+        h.header(started, time.perf_counter() - t0)
+        + "\n"
+        + report(result, args.conversations, args.users, not args.no_charts)
+    )
     print(body)
     if args.write:
         h.write_section("bench_memory.py", TITLE, body)

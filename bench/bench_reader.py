@@ -8,6 +8,11 @@ Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.m
 - bench/data/own_chat_messages*.jsonl: 120 + 150 + 150 messages written for this project by independent writers who
   saw neither the code nor the dev corpus, each scored once before any rule was shaped on it. Odd ids tuned, even
   ids held out.
+- bench/data/own_chat_messages_4.jsonl: 80 messages (varied roles, typos, hedges, numbers that are not facts,
+  questions that are not intakes) written before the reader code was read, scored on the whole set before any
+  change (0.77 read, 4.7% wrong values); then odd ids tuned, even ids held out.
+The "before" columns are `bench/data/reader_scores_before.json`: the same scores for the reader as it was before
+the understanding work (commit 1cd2011), written by this script's `--save-scores` run on that commit.
 Also: the reader's time per message, and a 20,000-character hostile message next to a normal one, same run.
 """
 
@@ -36,7 +41,10 @@ CORPORA = {
     "own_1": ROOT / "bench/data/own_chat_messages.jsonl",
     "own_2": ROOT / "bench/data/own_chat_messages_2.jsonl",
     "own_3": ROOT / "bench/data/own_chat_messages_3.jsonl",
+    "own_4": ROOT / "bench/data/own_chat_messages_4.jsonl",
 }
+BEFORE = ROOT / "bench/data/reader_scores_before.json"
+PARTS = (("all", None), ("odd (tuned)", True), ("even (held out)", False))
 HOSTILE = {
     "20,000 digits": "9" * 20_000,
     "10,000 × '1 '": "1 " * 10_000,
@@ -80,21 +88,34 @@ def line(r: dict[str, Any]) -> str:
     )
 
 
-def half(items: list[dict[str, Any]], odd: bool) -> list[dict[str, Any]]:
+def half(items: list[dict[str, Any]], odd: bool | None) -> list[dict[str, Any]]:
+    """The odd-id (tuned) or even-id (held-out) half; all items for None."""
+    if odd is None:
+        return items
     return [s for s in items if (int("".join(ch for ch in s["id"] if ch.isdigit()) or 0) % 2 == 1) == odd]
+
+
+def brief(c: dict[str, int]) -> str:
+    """Read rate / wrong rate / distractors resisted, for the "before" column."""
+    stated, traps = max(c["stated"], 1), max(c["traps"], 1)
+    return f"{c['read'] / stated:.2f} / {c['wrong'] / stated:.1%} / {c['resisted'] / traps:.2f}"
 
 
 @click.command()
 @click.option("--write", is_flag=True, help="Write the results into BENCHMARKS.md.")
-def main(write: bool) -> None:
+@click.option("--save-scores", type=click.Path(dir_okay=False), help="Also save the scores as JSON (a baseline).")
+def main(write: bool, save_scores: str | None) -> None:
     """Print the reader's scores and timings."""
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    before = json.loads(BEFORE.read_text(encoding="utf-8")) if BEFORE.exists() else {}
+    saved: dict[str, dict[str, dict[str, int]]] = {}
     out = [
         "Scores: stated facts read (numbers within 15%) | stated facts read with a wrong value | distractor "
-        "fields left unknown. Odd ids tuned on, even ids held out.",
+        "fields left unknown. Odd ids tuned on, even ids held out. Before: the same three as rates, for the reader "
+        "before the understanding work.",
         "",
-        "| corpus | part | read | wrong | distractors resisted |",
-        "|---|---|---|---|---|",
+        "| corpus | part | read | wrong | distractors resisted | before (read / wrong / resisted) |",
+        "|---|---|---|---|---|---|",
     ]
     fields_rows: list[str] = []
     times: list[float] = []
@@ -106,12 +127,13 @@ def main(write: bool) -> None:
             t = time.perf_counter()
             read[s["id"]] = extract(s["text"], today=TODAY).values()
             times.append(time.perf_counter() - t)
-        for part, subset in (
-            ("all", items),
-            ("odd (tuned)", half(items, True)),
-            ("even (held out)", half(items, False)),
-        ):
-            out.append(f"| {name} ({len(subset)}) | {part} | " + line(score(subset, read)) + " |")
+        for part, odd in PARTS:
+            subset = half(items, odd)
+            scored = score(subset, read)
+            saved.setdefault(name, {})[part] = dict(scored["c"])
+            was = before.get(name, {}).get(part)
+            was_cell = brief(collections.Counter(was)) if was else "–"
+            out.append(f"| {name} ({len(subset)}) | {part} | " + line(scored) + f" | {was_cell} |")
         per = score(items, read)["per"]
         fields_rows.append(f"| {name} | " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(per.items())) + " |")
     out += ["", "| corpus | per field (read/stated) |", "|---|---|", *fields_rows, ""]
@@ -128,6 +150,8 @@ def main(write: bool) -> None:
             extract(text, today=TODAY)
             runs.append(time.perf_counter() - t)
         out.append(f"| {label} | {len(text):,} | {h.ms(statistics.median(runs))} |")
+    if save_scores:
+        Path(save_scores).write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     body = "\n".join(out) + "\n"
     click.echo(body)
     if write:

@@ -2,8 +2,8 @@
 `python -c pass` measured in the same run.
 
 Each command runs as its own process (after one warm-up run each), taking turns with the anchor: A B A B ...; CPU
-time is the child's user + system time (`resource.getrusage(RUSAGE_CHILDREN)`), wall time from start to exit, peak
-memory the child's max RSS. Quoted: medians, and the median of the per-pair ratios to the anchor, so a machine that
+time is the child's user + system time and peak memory its max RSS (both from `os.wait4`), wall time from start to
+exit. Quoted: medians, and the median of the per-pair ratios to the anchor, so a machine that
 slows down during the run shifts both. Bytecode is compiled first (`compileall`), as an installed package has it;
 with PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise recompile its modules on every start.
 
@@ -16,7 +16,6 @@ import argparse
 import compileall
 import datetime as dt
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,14 +41,15 @@ TARGETS = {"ai-advisor --help": 0.25, "ai-advisor assess TEXT": 0.35}  # seconds
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """(wall s, CPU s, peak RSS MB) of one run of `cmd`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """(wall s, CPU s, peak RSS MB) of one run of `cmd`, from the kernel's accounting of that child (`wait4`)."""
     start = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024  # ru_maxrss is the largest child so far (KiB on Linux)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss: KiB on Linux
 
 
 def measure(runs: int, env: dict[str, str]) -> dict[str, dict[str, list[float]]]:
@@ -81,15 +81,15 @@ def report(results: dict[str, dict[str, list[float]]], runs: int) -> str:
     lines = [
         f"{runs} runs of each command, each followed by `python -c pass` (the anchor); medians (min–max).",
         "",
-        "| command | wall | CPU | anchor wall | wall ÷ anchor | CPU ÷ anchor |",
-        "|---|---|---|---|---|---|",
+        "| command | wall | CPU | anchor wall | wall ÷ anchor | CPU ÷ anchor | peak RSS |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, d in results.items():
         lines.append(
             f"| `{name}` | {med(d['wall']) * 1000:.0f} ms ({min(d['wall']) * 1000:.0f}–"
             f"{max(d['wall']) * 1000:.0f}) | {med(d['cpu']) * 1000:.0f} ms | "
             f"{med(d['anchor_wall']) * 1000:.0f} ms | {med(d['ratio_wall']):.1f}× | "
-            f"{med(d['ratio_cpu']):.1f}× |"
+            f"{med(d['ratio_cpu']):.1f}× | {med(d['peak']):.0f} MB |"
         )
     lines += ["", "Against issue #17's targets (median wall time on this machine):", ""]
     for name, limit in TARGETS.items():

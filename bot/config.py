@@ -103,6 +103,21 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # OAuth mode (install in many workspaces and Enterprise Grid orgs): on when the client id and secret are set.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = Field(
+        default=None, description="Signs the OAuth `state` of install links (required in OAuth mode)."
+    )
+    slack_scopes: str | None = Field(
+        default=None, description="Bot scopes asked at install, comma-separated (default: the manifest's)."
+    )
+    slack_redirect_uri: str | None = Field(
+        default=None, description="The OAuth redirect URL, e.g. https://advisor.example.com/slack/oauth_redirect."
+    )
+    slack_token_rotation_minutes: int = Field(
+        default=120, ge=1, le=720, description="Refresh a rotating bot token this long before it expires."
+    )
 
     # Microsoft Teams: the bot's Entra ID app registration, under the names the Microsoft 365 Agents SDK reads.
     connections__service_connection__settings__clientid: str | None = None
@@ -116,6 +131,13 @@ class Settings(BaseSettings):
         default=False, description="Accept Teams requests without a token (local testing only)."
     )
     advisor_teams_leads: str = Field(default="", description="Entra ID (AAD) object IDs of leads in Teams.")
+    advisor_teams_public_url: str | None = Field(
+        default=None,
+        description="https:// base URL where Teams clients reach this server (chart images, record downloads).",
+    )
+    advisor_teams_link_days: float = Field(
+        default=7.0, gt=0, le=365, description="Days a chart image or record download link keeps working."
+    )
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -199,6 +221,22 @@ class Settings(BaseSettings):
         if value is None or str(value) == ":memory:":
             return value
         return value.expanduser().absolute()
+
+    @field_validator("advisor_teams_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        # Teams clients only load card images over HTTPS; plain http is for a server on this machine (trying it out).
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.hostname or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+            raise ValueError("must be an https:// URL (http:// only for localhost), e.g. https://advisor.example.com")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(
+                "must be a plain base URL such as https://advisor.example.com (no credentials, query or fragment)"
+            )
+        return value.strip().rstrip("/")
 
     @cached_property
     def db_path(self) -> Path:
@@ -288,11 +326,17 @@ class Settings(BaseSettings):
         return [name for name in ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY") if not given[name]]
 
     @property
+    def slack_oauth(self) -> bool:
+        """True in OAuth mode (installs in many workspaces, tokens from the database) rather than one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def slack_enabled(self) -> bool:
-        """True when the Slack app has what it needs to run (HTTP or Socket Mode)."""
-        return self.slack_bot_token is not None and (
-            self.slack_signing_secret is not None or self.slack_app_token is not None
-        )
+        """True when the Slack app has what it needs to run (HTTP or Socket Mode; a bot token, or OAuth mode)."""
+        return (
+            self.slack_bot_token is not None
+            and (self.slack_signing_secret is not None or self.slack_app_token is not None)
+        ) or (self.slack_oauth and self.slack_signing_secret is not None)
 
     @property
     def llm_enabled(self) -> bool:

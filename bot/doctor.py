@@ -40,7 +40,9 @@ def check_tokens(services: Services) -> list[Check]:
     if not (bot or app or secret):
         return [Check("slack", True, "not configured: `ai-advisor run` starts the terminal conversation")]
     out: list[Check] = []
-    if not bot:
+    if s.slack_oauth:  # bot tokens come from the installations in the database
+        out.extend(check_oauth(services))
+    elif not bot:
         out.append(
             fail(
                 "slack bot token",
@@ -99,18 +101,50 @@ def check_tokens(services: Services) -> list[Check]:
     return out
 
 
+def check_oauth(services: Services) -> list[Check]:
+    """OAuth mode: the state secret is set, and a redirect URL where Slack can reach /slack/oauth_redirect."""
+    s = services.settings
+    out = [Check("slack oauth", True, f"OAuth mode: client {s.slack_client_id}, tokens from the installations")]
+    if s.slack_bot_token is not None:
+        out.append(
+            Check(
+                "slack bot token",
+                True,
+                "SLACK_BOT_TOKEN is ignored in OAuth mode (each workspace's token is in the database); unset it",
+                warn=True,
+            )
+        )
+    if s.slack_state_secret is None:
+        out.append(
+            fail(
+                "slack oauth state secret",
+                "SLACK_STATE_SECRET is not set",
+                "set it to a long random string (e.g. `openssl rand -hex 32`); it signs the install links",
+            )
+        )
+    if s.slack_redirect_uri and not s.slack_redirect_uri.rstrip("/").endswith("/slack/oauth_redirect"):
+        out.append(
+            fail(
+                "slack oauth redirect",
+                f"SLACK_REDIRECT_URI is {s.slack_redirect_uri!r}",
+                "end it with /slack/oauth_redirect (where `ai-advisor serve` takes Slack's redirect back)",
+            )
+        )
+    return out
+
+
 def required_scopes(least_privilege: bool = False) -> list[str]:
     """The bot scopes the app's manifest asks for (in least-privilege mode: that manifest's)."""
-    from bot.slack.manifest import manifest
+    from bot.slack.manifest import bot_scopes
 
-    return list(manifest(least_privilege=least_privilege)["oauth_config"]["scopes"]["bot"])
+    return bot_scopes(least_privilege=least_privilege)
 
 
 def check_auth(services: Services) -> Check | None:
     """`auth.test` with the bot token: it works, and it has every scope the manifest asks for."""
     s = services.settings
     token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else ""
-    if not token.startswith("xoxb-"):
+    if s.slack_oauth or not token.startswith("xoxb-"):  # OAuth mode: each workspace's token is in the database
         return None
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError

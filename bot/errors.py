@@ -19,3 +19,14 @@ class PermissionDeniedError(AdvisorError):
 
 class OutdatedError(PermissionDeniedError):
     """The user acted on something a newer version has replaced (e.g. a form filled from older answers)."""
+
+
+class StorageUnavailable(AdvisorError):
+    """The database server cannot be reached (said in one line, without the URL)."""
+
+
+class ConnectionLost(StorageUnavailable):
+    """The connection to the database server broke (PostgreSQL restart, failover, ended backend, idle timeout) or
+    cannot be made again yet. Nothing the statement belonged to was committed and the next use reconnects: work that
+    meets it is left where it is (a turn in the inbox, a reply in the outbox) for a later attempt, and the user is
+    not told it failed."""

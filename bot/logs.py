@@ -40,7 +40,7 @@ EVENT_FIELDS = (
 )
 USER_TEXT_FIELDS = ("text",)
 # Libraries that are chatty below WARNING, and whose debug lines carry request bodies.
-QUIET = ("urllib3", "httpx", "httpcore", "openai", "waitress.queue")
+QUIET = ("urllib3", "httpx", "httpcore", "openai", "waitress.queue", "markdown_it")
 
 
 def level_of(name: str) -> int:
@@ -58,6 +58,8 @@ def secrets_of(settings: Settings) -> dict[str, str]:
         "slack_bot_token",
         "slack_signing_secret",
         "slack_app_token",
+        "slack_client_secret",
+        "slack_state_secret",
         "openai_api_key",
         "azure_openai_api_key",
         "connections__service_connection__settings__clientsecret",

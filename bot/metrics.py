@@ -29,7 +29,9 @@ EVENTS_ACKED = Counter("advisor_events_acked", "Requests acknowledged to the pla
 EVENTS_DEDUPED = Counter("advisor_events_deduped", "Redeliveries and replays recognised and ignored.", ["platform"])
 ACK_SECONDS = Histogram(
     "advisor_ack_seconds",
-    "Time from a request's arrival to its acknowledgement (HTTP mode).",
+    "Time from a request's arrival to its acknowledgement, by mode: http (Slack's HTTP mode, Teams) or socket "
+    "(Slack's Socket Mode: the envelope's arrival to the acknowledgement sent on the WebSocket).",
+    ["mode"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0),
 )
 TURNS = Counter("advisor_turns", "User turns answered, by platform and outcome.", ["platform", "outcome"])
@@ -98,10 +100,10 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def observe_ack(started: float, status: int) -> None:
-    """Count one acknowledgement and its latency (`started` from time.monotonic())."""
+def observe_ack(started: float, status: int, *, mode: str = "http") -> None:
+    """Count one acknowledgement and its latency (`started` from time.monotonic()); `mode` is "http" or "socket"."""
     EVENTS_ACKED.labels(str(status)).inc()
-    ACK_SECONDS.observe(time.monotonic() - started)
+    ACK_SECONDS.labels(mode).observe(time.monotonic() - started)
 
 
 def count_tokens(prompt: int, completion: int) -> None:

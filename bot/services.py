@@ -5,6 +5,7 @@ Each part imports its modules when it is first built, so a command pays only for
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -127,3 +128,12 @@ class Services:
     def _enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         # Late-bound so building the advisor does not open the index until a recommendation needs it.
         return self.knowledge.enrich(rec, intake)
+
+
+def freeze_start_up_objects() -> None:
+    """For a serving process, after its warm-up and before traffic: collect, then move every object alive now
+    (modules, models, caches) out of the cyclic GC's reach (`gc.freeze`). Each later full collection then walks only
+    what serving allocates: a few ms instead of ~150 ms (the 2-core machine, under load), a pause every thread
+    (acks too) waits out. Frozen objects are never collected: not for a process that builds services repeatedly."""
+    gc.collect()
+    gc.freeze()

@@ -68,6 +68,28 @@ class Call:
         """Whether the emulator answered ``"ok": true``."""
         return self.response.get("ok") is True
 
+    @property
+    def token(self) -> str | None:
+        """The token the call was made with (Bearer header or ``token`` parameter)."""
+        authorization = self.headers.get("authorization", "")
+        if authorization.startswith("Bearer "):
+            return authorization[len("Bearer ") :]
+        return self.params.get("token")
+
+
+@dataclass
+class Grant:
+    """A workspace's (or an Enterprise Grid org's) installation as the emulator's OAuth side knows it."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+    is_enterprise_install: bool = False
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    rotating: bool = False  # tokens expire and come with a refresh token
+    expires_in: int = 43_200  # seconds a rotating token lives (refreshed ones too, unless `refreshed_expires_in`)
+    refreshed_expires_in: int | None = None
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -311,11 +333,18 @@ class SlackEmulator:
         self._view_counter = 0
         self._file_counter = 0
         self._uploads: dict[str, Params] = {}  # file id -> {"filename", "length", "content" (once uploaded)}
+        # OAuth: the app's credentials, codes waiting to be exchanged, and the tokens issued (with their grant and
+        # expiry, epoch seconds or None); tokens not issued here act for the default workspace (TEAM_ID).
+        self.client_id, self.client_secret = "0000000001.0000000001", "emulator-client-secret"
+        self._codes: dict[str, Grant] = {}
+        self._issued: dict[str, tuple[Grant, float | None]] = {}
+        self._refresh_tokens: dict[str, Grant] = {}
+        self._token_counter = 0
         # Off by default, as in a workspace without AI streaming: chat.startStream answers `unknown_method` and the
         # app posts the answer as one message (the fallback every other test then exercises).
         self.streaming_enabled = streaming
         self._handlers: dict[str, Callable[[Params], Params]] = {
-            "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_v2_access,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -529,8 +558,14 @@ class SlackEmulator:
             except _SlackError as exc:
                 error = _json_reply(200, {"ok": False, "error": exc.code})
                 return self._record(method, params, headers, None, error)
-            if method != WEBHOOK_METHOD:
-                auth_error = self._auth_error(headers, params)
+            if method == "oauth.v2.access":
+                auth_error = self._client_auth_error(headers, params)
+                if auth_error:
+                    return self._record(
+                        method, params, headers, None, _json_reply(200, {"ok": False, "error": auth_error})
+                    )
+            elif method != WEBHOOK_METHOD:
+                auth_error = self._auth_error(headers, params) or self._expired(headers, params)
                 if auth_error:
                     return self._record(
                         method, params, headers, None, _json_reply(200, {"ok": False, "error": auth_error})
@@ -539,7 +574,7 @@ class SlackEmulator:
             if fault is not None and fault.kind != "delay":
                 return self._record(method, params, headers, fault.kind, self._fault_reply(fault))
             delay = fault.seconds if fault is not None else 0.0
-            reply = self._answer(method, params, delay)
+            reply = self._answer(method, params, delay, self._token_of(headers, params))
             return self._record(method, params, headers, fault.kind if fault else None, reply)
 
     def _receive_upload(self, file_id: str, headers: dict[str, str], body: bytes) -> _Reply:
@@ -593,6 +628,29 @@ class SlackEmulator:
             return "invalid_auth"
         return None
 
+    def _client_auth_error(self, headers: dict[str, str], params: Params) -> str | None:
+        """oauth.v2.access authenticates the app: HTTP Basic (or form fields) with its client id and secret."""
+        authorization = headers.get("authorization", "")
+        client_id, secret = params.get("client_id"), params.get("client_secret")
+        if authorization.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(authorization[len("Basic ") :]).decode().partition(":")
+        if client_id != self.client_id:
+            return "invalid_client_id"
+        if secret != self.client_secret:
+            return "bad_client_secret"
+        return None
+
+    def _expired(self, headers: dict[str, str], params: Params) -> str | None:
+        issued = self._issued.get(self._token_of(headers, params) or "")
+        if issued is not None and issued[1] is not None and issued[1] <= time.time():
+            return "token_expired"
+        return None
+
+    @staticmethod
+    def _token_of(headers: dict[str, str], params: Params) -> str | None:
+        authorization = headers.get("authorization", "")
+        return authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else params.get("token")
+
     def _pick_fault(self, method: str) -> Fault | None:
         queue = self._queued.get(method)
         if queue:
@@ -609,12 +667,12 @@ class SlackEmulator:
             return _json_reply(429, payload, {"Retry-After": str(fault.retry_after)})
         return _json_reply(fault.status, payload, delay=fault.seconds)
 
-    def _answer(self, method: str, params: Params, delay: float) -> _Reply:
+    def _answer(self, method: str, params: Params, delay: float, token: str | None = None) -> _Reply:
         if method == WEBHOOK_METHOD:
             return _Reply(200, b"ok", {"Content-Type": "text/plain; charset=utf-8"}, delay)
         handler = self._handlers.get(method)
         try:
-            payload = handler(params) if handler else {}
+            payload = self._auth_test(token) if method == "auth.test" else handler(params) if handler else {}
         except _SlackError as exc:
             return _json_reply(200, {"ok": False, "error": exc.code}, delay=delay)
         headers = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else {}
@@ -692,7 +750,78 @@ class SlackEmulator:
 
     # Web API methods
 
-    def _auth_test(self, params: Params) -> Params:
+    # OAuth
+
+    def add_oauth_code(self, code: str, grant: Grant) -> None:
+        """Make `code` exchangeable once (oauth.v2.access) for a bot token of `grant`'s workspace or org."""
+        with self._cond:
+            self._codes[code] = grant
+
+    def tokens_of(self, team_id: str | None, enterprise_id: str | None = None) -> list[str]:
+        """The bot tokens issued for a workspace (or org-wide install: `team_id` None), oldest first."""
+        with self._cond:
+            return [
+                token
+                for token, (grant, _) in self._issued.items()
+                if grant.team_id == team_id and grant.enterprise_id == enterprise_id
+            ]
+
+    def expire(self, token: str) -> None:
+        """Make an issued token expire now (calls with it fail with `token_expired`)."""
+        with self._cond:
+            grant, _ = self._issued[token]
+            self._issued[token] = (grant, time.time())
+
+    def _issue(self, grant: Grant, expires_in: int) -> Params:
+        self._token_counter += 1
+        token = f"xoxb-{grant.team_id or grant.enterprise_id}-{self._token_counter:04d}"
+        expires_at = time.time() + expires_in if grant.rotating else None
+        self._issued[token] = (grant, expires_at)
+        answer: Params = {
+            "app_id": APP_ID,
+            "token_type": "bot",
+            "access_token": token,
+            "scope": ",".join(self.scopes),
+            "bot_user_id": grant.bot_user_id,
+            "team": {"id": grant.team_id, "name": f"Workspace {grant.team_id}"} if grant.team_id else None,
+            "enterprise": {"id": grant.enterprise_id, "name": "Org"} if grant.enterprise_id else None,
+            "is_enterprise_install": grant.is_enterprise_install,
+            "authed_user": {"id": "UINSTALLER"},
+        }
+        if grant.rotating:
+            refresh = f"xoxe-1-refresh-{self._token_counter:04d}"
+            self._refresh_tokens[refresh] = grant
+            answer.update(refresh_token=refresh, expires_in=expires_in)
+        return answer
+
+    def _oauth_v2_access(self, params: Params) -> Params:
+        if params.get("grant_type") == "refresh_token":
+            grant = self._refresh_tokens.pop(
+                str(params.get("refresh_token") or ""), None
+            )  # a refresh token is used once
+            if grant is None:
+                raise _SlackError("invalid_refresh_token")
+            return self._issue(grant, grant.refreshed_expires_in or grant.expires_in)
+        grant = self._codes.pop(str(params.get("code") or ""), None)
+        if grant is None:
+            raise _SlackError("invalid_code")
+        return self._issue(grant, grant.expires_in)
+
+    def _auth_test(self, token: str | None) -> Params:
+        """Who a token is: its grant's workspace (or org) and bot, else the default workspace."""
+        issued = self._issued.get(token or "")
+        if issued is not None:
+            grant = issued[0]
+            return {
+                "url": f"https://{(grant.team_id or grant.enterprise_id or '').lower()}.slack.com/",
+                "team": f"Workspace {grant.team_id}",
+                "user": "ai-advisor",
+                "team_id": grant.team_id,
+                "enterprise_id": grant.enterprise_id,
+                "user_id": grant.bot_user_id,
+                "bot_id": grant.bot_id,
+                "is_enterprise_install": grant.is_enterprise_install,
+            }
         return {
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
             "team": "Example Workspace",

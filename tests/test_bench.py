@@ -97,7 +97,7 @@ def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Pa
     assert result.returncode == 0, result.stderr[-3000:]
     for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT"):
         assert f"| `{command}` |" in result.stdout
-    assert "wall ÷ anchor" in result.stdout and "load average" in result.stdout
+    assert "wall ÷ anchor" in result.stdout and "peak RSS" in result.stdout and "load average" in result.stdout
 
 
 def test_a_fresh_clone_has_every_development_file_the_benchmarks_read() -> None:

@@ -28,6 +28,7 @@ HEAVY = (
     "httpx",
     "requests",
     "matplotlib",
+    "numpy",  # installed for matplotlib; sqlite-utils would import it too (bot/storage/sqlite.py hides it)
 )
 # Not needed to parse arguments or print help either.
 FOR_COMMANDS = (
@@ -96,3 +97,90 @@ def test_offline_commands_do_not_load_platforms_or_langchain(args: list[str], tm
 def test_the_langchain_retriever_is_still_there(tmp_path: Path) -> None:
     modules = _modules("from bot.knowledge.retriever import KnowledgeRetriever", tmp_path)
     assert "langchain_core" in modules
+
+
+def test_the_store_and_the_index_open_without_numpy(tmp_path: Path) -> None:
+    # What `serve` and `assess` open: sqlite-utils loads, numpy (which sqlite-utils imports when it can) does not,
+    # and numpy still imports normally afterwards.
+    code = (
+        "from bot.storage.store import Store\n"
+        "from bot.knowledge.query import KnowledgeIndex\n"
+        "from bot.resources import knowledge_dir\n"
+        "store = Store(str(__import__('pathlib').Path('data') / 'advisor.db'))\n"
+        "KnowledgeIndex(__import__('pathlib').Path('data') / 'knowledge.db', [knowledge_dir()]).ensure_fresh()\n"
+        "import sys\n"
+        "assert 'numpy' not in sys.modules, 'numpy loaded'\n"
+        "import numpy\n"
+        "assert numpy.int64(1) + 1 == 2\n"
+    )
+    modules = _modules(code, tmp_path)
+    assert "sqlite_utils" in modules
+    assert "numpy" in modules  # only because the code imported it at the end
+
+
+def test_sqlite_utils_still_works_when_numpy_was_imported_first(tmp_path: Path) -> None:
+    # Nothing is hidden then (numpy is already there): sqlite-utils keeps its numpy support, the store works.
+    code = (
+        "import numpy\n"
+        "from bot.storage.sqlite import open_database, sqlite_utils\n"
+        "db = open_database('data/x.db')\n"
+        "db['t'].insert({'id': 1, 'n': 7}, pk='id')\n"
+        "assert db.execute('select n from t').fetchone()[0] == 7\n"
+        "assert sqlite_utils.db.np is numpy  # sqlite-utils' own numpy support, untouched\n"
+    )
+    assert "sqlite_utils" in _modules(code, tmp_path)
+
+
+def test_assess_leaves_the_models_it_does_not_use_unbuilt(tmp_path: Path) -> None:
+    # defer_build: `tco --explain`/`--list-models` rows and the question bank are validated only when used.
+    code = (
+        "from bot.cli import main\n"
+        "try:\n"
+        "    main(['assess', 'We have 75k labeled reports, an ML team and 1.2M reports a month'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code\n"
+        "from bot.advisor import prices, questions, tco\n"
+        "built = [m.__name__ for m in (tco.AssumptionRow, prices.ModelRow, questions.Question) "
+        "if m.__pydantic_complete__]\n"
+        "assert not built, built\n"
+        "q = questions.Question(field='f', step=1, text='t', quick_answers=[{'label': 'a', 'value': 1}])\n"
+        "assert q.quick_answers[0].label == 'a'\n"
+        "assert tco.explain()[0].name\n"
+    )
+    assert "bot.advisor.tco" in _modules(code, tmp_path)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "__all__"), ("", ""), ("some_plugin", "some_plugin")])
+def test_the_cli_turns_pydantic_plugins_off_unless_told(given: str | None, expected: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, bot.cli; print(repr(os.environ['PYDANTIC_DISABLE_PLUGINS']))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert out.strip() == repr(expected)
+
+
+def test_a_server_freezes_what_its_warm_up_built(tmp_path: Path) -> None:
+    # After the warm-up, every object then alive is out of the cyclic GC's walk; what serving allocates later is
+    # still collected.
+    code = (
+        "import gc\n"
+        "from bot.config import Settings\n"
+        "from bot.services import Services, freeze_start_up_objects\n"
+        "Services(Settings()).warm_up()\n"
+        "freeze_start_up_objects()\n"
+        "frozen, walked = gc.get_freeze_count(), len(gc.get_objects())\n"
+        "assert frozen > 10_000 and walked < frozen // 20, (frozen, walked)\n"
+        "a = []\n"
+        "a.append(a)\n"
+        "del a\n"
+        "assert gc.collect() >= 1\n"
+    )
+    assert "bot.services" in _modules(code, tmp_path)

@@ -98,3 +98,39 @@ def test_every_setting_is_in_env_example() -> None:
     assert not missing, f"not in .env.example: {missing}"
     for secret in SECRETS:
         assert secret in example.split("<NAME>_FILE")[0], f"{secret} is not listed among the *_FILE secrets"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://advisor.example.com/", "https://advisor.example.com"),
+        ("https://advisor.example.com/teams", "https://advisor.example.com/teams"),
+        ("http://localhost:3978", "http://localhost:3978"),
+        ("http://127.0.0.1:3978/", "http://127.0.0.1:3978"),
+    ],
+)
+def test_the_teams_public_url_is_a_base_url(value: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_TEAMS_PUBLIC_URL", value)
+    assert Settings().advisor_teams_public_url == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://advisor.example.com",  # Teams clients load images over HTTPS only
+        "advisor.example.com",
+        "ftp://advisor.example.com",
+        "https://",
+        "https://advisor.example.com/?x=1",
+        "https://user:pw@advisor.example.com",
+    ],
+)
+def test_an_unusable_teams_public_url_is_refused(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.setenv("ADVISOR_TEAMS_PUBLIC_URL", value)
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "invalid setting: ADVISOR_TEAMS_PUBLIC_URL" in result.output and "https://" in result.output

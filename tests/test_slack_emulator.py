@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.signature import SignatureVerifier
 
 from tests import slack_requests as sr
-from tests.slack_emulator import BOT_ID, BOT_USER_ID, Fault, SlackEmulator
+from tests.slack_emulator import BOT_ID, BOT_USER_ID, Fault, Grant, SlackEmulator
 
 SECRET = "test-signing-secret"
 
@@ -475,3 +475,32 @@ def test_view_submission_and_shortcut_payload_shapes() -> None:
     assert submission["view"]["private_metadata"] == "meta"
     shortcut = sr.message_shortcut_payload("ask", message_ts="1.1", thread_ts="1.0")
     assert shortcut["message"]["thread_ts"] == "1.0"
+
+
+def test_oauth_codes_refresh_tokens_and_tokens_per_workspace(emulator: SlackEmulator) -> None:
+    app = WebClient(base_url=emulator.url, retry_handlers=[])
+    with pytest.raises(SlackApiError, match="bad_client_secret"):
+        app.oauth_v2_access(client_id=emulator.client_id, client_secret="wrong", code="x")
+    emulator.add_oauth_code("c1", Grant("TW1", rotating=True, expires_in=3600))
+    granted = app.oauth_v2_access(client_id=emulator.client_id, client_secret=emulator.client_secret, code="c1")
+    assert granted["team"]["id"] == "TW1" and granted["expires_in"] == 3600 and granted["refresh_token"]
+    with pytest.raises(SlackApiError, match="invalid_code"):  # a code is exchanged once
+        app.oauth_v2_access(client_id=emulator.client_id, client_secret=emulator.client_secret, code="c1")
+    token = str(granted["access_token"])
+    who = WebClient(token=token, base_url=emulator.url, retry_handlers=[]).auth_test()
+    assert who["team_id"] == "TW1" and who["user_id"] == BOT_USER_ID
+    refreshed = app.oauth_v2_access(
+        client_id=emulator.client_id,
+        client_secret=emulator.client_secret,
+        grant_type="refresh_token",
+        refresh_token=str(granted["refresh_token"]),
+    )
+    assert refreshed["access_token"] != token and emulator.tokens_of("TW1") == [token, refreshed["access_token"]]
+    emulator.expire(token)
+    with pytest.raises(SlackApiError, match="token_expired"):
+        WebClient(token=token, base_url=emulator.url, retry_handlers=[]).chat_postMessage(channel="C1", text="hi")
+    posted = WebClient(token=str(refreshed["access_token"]), base_url=emulator.url, retry_handlers=[])
+    posted.chat_postMessage(channel="C1", text="hi")
+    assert emulator.calls("chat.postMessage", ok_only=True)[-1].token == refreshed["access_token"]
+    # A token the emulator never issued is the default workspace's, as before.
+    assert WebClient(token="xoxb-any", base_url=emulator.url).auth_test()["team_id"] == "T0001"

@@ -36,17 +36,6 @@ def test_postgres_has_every_migration_under_the_same_name() -> None:
     assert list(PG_MIGRATIONS) == [name for name, _ in MIGRATIONS]
 
 
-def test_both_engines_have_the_same_tables_and_columns(tmp_path: Path, pg_url: str) -> None:
-    sqlite, postgres = Store(tmp_path / "a.db"), Store(pg_url)
-    try:
-        lite = {t: set(sqlite.db.table(t).columns_dict) for t in sqlite.db.table_names()}  # type: ignore[union-attr]
-        pg = {t: set(postgres.db.columns(t)) for t in postgres.db.table_names()}  # type: ignore[union-attr]
-        assert lite == pg
-    finally:
-        sqlite.close()
-        postgres.close()
-
-
 def test_intake_versions_keep_values_and_provenance(fresh_store: Store) -> None:
     conv = fresh_store.create_conversation("k", platform="t", team="", channel="", thread="", user="U")
     intake = Intake(

@@ -221,6 +221,8 @@ def price_basis(a: TcoAssumptions) -> PriceBasis:
 class ModelRow(BaseModel):
     """One line of `tco --list-models`."""
 
+    model_config = ConfigDict(defer_build=True)  # only `tco --list-models` builds its validator (issue #17)
+
     name: str
     kind: str
     provider: str

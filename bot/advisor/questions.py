@@ -22,7 +22,7 @@ TECHNIQUE_FIELDS = ("reviewed_output_count", "self_hosting", "prompt_in_producti
 class QuickAnswer(BaseModel):
     """A one-click answer: the button label and the value it sets."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use: `assess` asks no questions
 
     label: str
     value: Any
@@ -31,7 +31,7 @@ class QuickAnswer(BaseModel):
 class Question(BaseModel):
     """One intake question about one field."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use (serve's warm-up asks a round)
 
     field: str
     step: int

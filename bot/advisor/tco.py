@@ -255,6 +255,8 @@ def assumption_sources() -> dict[str, str]:
 class AssumptionRow(BaseModel):
     """One assumption as `tco --explain` prints it: value in use, default, source, date, URL and note."""
 
+    model_config = ConfigDict(defer_build=True)  # only `tco --explain` builds its validator (start-up, issue #17)
+
     name: str
     value: float
     default: float

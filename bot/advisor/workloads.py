@@ -7,8 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from bot.resources import load_yaml
 
 LabelTier = Literal["general", "skilled", "expert"]
 WORKLOADS_PATH = Path(__file__).with_name("workloads.yaml")
@@ -29,7 +30,7 @@ class Workload(BaseModel):
 @lru_cache(maxsize=1)
 def workloads() -> tuple[Workload, ...]:
     """The profiles from workloads.yaml, in file order."""
-    raw = yaml.safe_load(WORKLOADS_PATH.read_text(encoding="utf-8"))
+    raw = load_yaml(WORKLOADS_PATH.read_text(encoding="utf-8"))
     return tuple(Workload.model_validate(item) for item in raw)
 
 

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 import yaml
 
 from bot.knowledge.chunking import ChunkError, chunk_markdown
 from bot.resources import load_yaml
-from bot.storage.sqlite import locked_transaction, open_database
+from bot.storage.sqlite import locked_transaction, open_database, sqlite_utils
 
 log = logging.getLogger(__name__)
 

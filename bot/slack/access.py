@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.errors import AdvisorError, NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.slack import messages as msg
+from bot.slack.workspace import current, current_client
 from bot.storage.store import Conversation
 from bot.workflows.interaction import TtlCache
 from bot.workflows.leads import Leads
@@ -41,7 +42,11 @@ class LookupFailedError(AdvisorError):
 
 
 class SlackAccess:
-    """Cached Web API lookups behind the leads' access rules (one workspace per bot token)."""
+    """Cached Web API lookups behind the leads' access rules.
+
+    Lookups ask Slack with the client of the request being handled (its workspace's bot token, in OAuth mode) and
+    are cached per workspace; outside a request, with the client given here.
+    """
 
     def __init__(
         self,
@@ -51,12 +56,17 @@ class SlackAccess:
         ttl: float = MEMBERS_TTL,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self.client = client
+        self._client = client
         self.group_id = group_id or None
         extra = {"clock": clock} if clock else {}
         self._members = TtlCache(ttl, **extra)
         self._names = TtlCache(NAMES_TTL, **extra)
         self._workspace = TtlCache(NAMES_TTL, **extra)
+
+    @property
+    def client(self) -> WebClient:
+        """The Web API client for the current request's workspace (else the one given)."""
+        return current_client() or self._client
 
     def group_members(self) -> frozenset[str]:
         """Members of the leads' user group (ADVISOR_LEADS_GROUP), via `usergroups.users.list`; empty if unknown."""
@@ -147,8 +157,10 @@ class SlackAccess:
             return self.permalink(channel, ts)
 
     def _lookup(self, cache: TtlCache, key: Any, compute: Callable[[], Any]) -> Any:
+        where = current()
+        scoped = (where.scope if where else "", key)  # one workspace's answers are never another's
         try:
-            return cache.get(key, lambda: _raise_on_failure(compute))
+            return cache.get(scoped, lambda: _raise_on_failure(compute))
         except _LookupFailed:
             return None
 

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -19,14 +20,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import metrics
-from bot.errors import InputError
+from bot.errors import ConnectionLost, InputError
 from bot.services import Services
 from bot.slack import assistant, listeners
 from bot.slack.access import slack_leads
-from bot.slack.delivery import SlackSender
+from bot.slack.delivery import ClientFor, SlackSender
 from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
+from bot.slack.oauth import oauth_parts
 from bot.slack.priority import AckGate
 from bot.slack.replies import render, resume
+from bot.slack.workspace import ContextExecutor, bind_workspace
 from bot.storage.outbox import OutboxWorker
 from bot.workflows.chart_process import ChartProcess
 from bot.workflows.conversation import Reply
@@ -47,17 +50,19 @@ def web_client(services: Services, *, retries: bool = True) -> WebClient:
     """A Web API client for the bot token that retries rate limits (Retry-After), 5xx and dropped connections.
 
     `retries=False` is the outbox's client: it retries itself, without duplicates or sleeping in a listener.
+    In OAuth mode the client has no token: Bolt passes each request's token, the outbox looks up each item's.
     """
     settings = services.settings
-    if settings.slack_bot_token is None:
-        raise InputError("SLACK_BOT_TOKEN is not set.")
+    if settings.slack_bot_token is None and not settings.slack_oauth:
+        raise InputError("SLACK_BOT_TOKEN is not set (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth mode).")
     handlers = [
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=3),
         ConnectionErrorRetryHandler(max_retry_count=2),
     ]
+    bot_token = settings.slack_bot_token if not settings.slack_oauth else None
     return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=bot_token.get_secret_value() if bot_token else None,
         base_url=settings.slack_api_url,
         timeout=settings.advisor_slack_timeout,
         retry_handlers=handlers if retries else [],
@@ -67,10 +72,13 @@ def web_client(services: Services, *, retries: bool = True) -> WebClient:
 class AdvisorApp(App):
     """The Bolt app, plus what serving it needs: its listener pool, the outbox worker and housekeeping."""
 
-    def __init__(self, services: Services, executor: ThreadPoolExecutor, **kwargs: Any) -> None:
+    def __init__(
+        self, services: Services, executor: ThreadPoolExecutor, clients: ClientFor | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(listener_executor=executor, **kwargs)
         self.services = services
         self.executor = executor
+        self.clients = clients  # OAuth mode: each outbox item's workspace client (else the bot token's)
         self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
@@ -96,7 +104,7 @@ class AdvisorApp(App):
         unanswered."""
         if self.worker is not None:
             return
-        client = web_client(self.services, retries=False)
+        client: WebClient | ClientFor = self.clients or web_client(self.services, retries=False)
         outbox = self.services.outbox
         self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream, self.charts.render)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
@@ -104,7 +112,7 @@ class AdvisorApp(App):
         if self.services.store.shared:
             threading.Thread(target=self._adopt, args=(client,), name="adopt-turns", daemon=True).start()
 
-    def _adopt(self, client: WebClient) -> None:
+    def _adopt(self, client: WebClient | ClientFor) -> None:
         """Now and then, answer turns nobody is answering: those of a replica that died mid-turn or before it began
         (its conversation locks went with its connections). Turns a live replica holds are left to it."""
         while not self._stopping.wait(ADOPT_EVERY):
@@ -112,10 +120,12 @@ class AdvisorApp(App):
                 adopted = resume(self.services, client, older_than=ADOPT_AFTER)
                 if adopted:
                     log.info("answered %d turn(s) no replica was answering", adopted)
+            except ConnectionLost as exc:  # the database is away: the turns wait in the inbox until it is back
+                log.warning("adopting unanswered turns: %s", exc)
             except Exception:
                 log.exception("adopting unanswered turns failed (retried shortly)")
 
-    def _resume(self, client: WebClient) -> None:
+    def _resume(self, client: WebClient | ClientFor) -> None:
         try:
             resumed = resume(self.services, client)
             if resumed:
@@ -164,20 +174,34 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if secret is None and not socket_mode:
         raise InputError("SLACK_SIGNING_SECRET is not set (needed for HTTP mode; use Socket Mode otherwise).")
+    if socket_mode and settings.slack_oauth:
+        raise InputError(
+            "OAuth mode serves its install pages over HTTP: unset SLACK_APP_TOKEN (Socket Mode) to use it."
+        )
     bolt_log = logging.getLogger(f"{__name__}.bolt")  # Bolt's own records, under this module
     if not any(isinstance(f, _SameToken) for f in bolt_log.filters):
         bolt_log.addFilter(_SameToken())
+    client = web_client(services)
+    oauth = oauth_parts(services, client, bolt_log) if settings.slack_oauth else None
     app = AdvisorApp(
         services,
-        ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
-        client=web_client(services),
+        # Listeners run in a copy of the request's context: the workspace it is bound to (bot/slack/workspace.py).
+        ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
+        oauth.clients if oauth else None,
+        client=client,
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         logger=bolt_log,
+        **(oauth.bolt_arguments if oauth else {}),
     )
+    if isinstance(app._authorize, InstallationStoreAuthorize):
+        # OAuth mode: Bolt asks auth.test who each request's token is; the answer (bot ids) never changes for a
+        # token, so it is cached: one Web API round trip fewer before each ack (a refreshed token is a new key).
+        app._authorize.cache_enabled = True
     # Build the shared parts now: cached_property is not thread-safe, and requests arrive concurrently.
     _ = services.store, services.advisor, services.inbox, services.outbox
+    app.use(bind_workspace)
     app.use(sanitize)
     app.use(log_requests)
     app.use(ignore_noise)
@@ -187,5 +211,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     team = slack_leads(services, app.client)
     # The assistant panel: after routing and dedupe, so its turns are in the inbox like any other.
     app.assistant(assistant.build(services, team, app.ack_gate.wait_for_acks))
+    if oauth is not None:  # app_uninstalled / tokens_revoked: the workspace's installations are deleted
+        app.enable_token_revocation_listeners()
     listeners.register(app, services, team)
     return app

@@ -29,6 +29,7 @@ from bot.slack import blocks as bk
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import summary_for_turn
 from bot.slack.replies import Outgoing, SlackTurn, answer_turns, deliver, queue, queue_turn, told_on_failure
+from bot.slack.workspace import scope_of
 from bot.storage.assistant_threads import AssistantThreads
 from bot.workflows.record import short_use_case
 
@@ -115,7 +116,7 @@ def build(services: Services, team: SlackLeads, wait_for_acks: Callable[[], obje
         channel, thread_ts = str(thread.get("channel_id") or ""), str(thread.get("thread_ts") or "")
         user = str(thread.get("user_id") or context.user_id or "")
         if not threads.started(
-            channel, thread_ts, team=str(context.team_id or ""), user=user, context=thread.get("context") or {}
+            channel, thread_ts, team=scope_of(context), user=user, context=thread.get("context") or {}
         ):
             return  # seen before: greeted already
         queue(services, channel, thread_ts, None, [Outgoing("message", {"text": bk.escape(GREETING)})])

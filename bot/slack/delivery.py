@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 import urllib.error
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -32,7 +33,11 @@ MESSAGE_EVENT = "advisor_message"  # metadata event type of the advisor's messag
 _TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 _FIND_PAGES = 10
 
-_clients: dict[tuple[str, str, int], WebClient] = {}
+# The client an outbox item is sent with: one bot token for every item, or (OAuth mode) its workspace's.
+ClientFor = Callable[[OutboxItem], WebClient]
+
+_clients: dict[tuple[str, str, int], WebClient] = {}  # insertion-ordered: the oldest is dropped past the limit
+_CLIENTS_MAX = 256  # rotating tokens (OAuth mode) would otherwise add a client per refresh
 _clients_lock = threading.Lock()
 
 
@@ -41,6 +46,8 @@ def no_retry(client: WebClient) -> WebClient:
     key = (str(client.token), client.base_url, int(client.timeout))
     with _clients_lock:
         if key not in _clients:
+            if len(_clients) >= _CLIENTS_MAX:
+                del _clients[next(iter(_clients))]
             _clients[key] = WebClient(
                 token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
             )
@@ -104,29 +111,34 @@ def _tagged(item: OutboxItem) -> dict[str, Any]:
 
 
 class SlackSender:
-    """Posts outbox messages with one Web API call per attempt (a streamed answer: one stream)."""
+    """Posts outbox messages with one Web API call per attempt (a streamed answer: one stream).
+
+    `client` is the Web API client for every item, or a function giving each item's (OAuth mode: the bot token of
+    the item's workspace, looked up when it is sent; it raises DeliveryError when there is none).
+    """
 
     def __init__(
-        self, client: WebClient, record_stream: RecordStream | None = None, draw_chart: Draw | None = None
+        self, client: WebClient | ClientFor, record_stream: RecordStream | None = None, draw_chart: Draw | None = None
     ) -> None:
-        self.client = client
+        self.client_for: ClientFor = (lambda item: client) if isinstance(client, WebClient) else client
         self.record_stream = record_stream  # the outbox's: where a streamed message started
         self.draw_chart = draw_chart  # how charts are drawn (default: in the sending thread)
 
     def send(self, item: OutboxItem) -> str:
         """Post (or update) the message; return its ts."""
+        client = self.client_for(item)
         if item.op == "update":
             return self._update(item)
         if item.kind in (CHART, RECORD):
             try:
                 if item.kind == CHART:
-                    return upload_chart(self.client, item, self.draw_chart)
-                return upload_record(self.client, item)
+                    return upload_chart(client, item, self.draw_chart)
+                return upload_record(client, item)
             except Exception as exc:
                 raise classify(exc) from exc
         if item.message.get(STREAM_KEY) and item.thread_ts and self.record_stream is not None:
             metadata = with_outbox_id(item.message.get("metadata"), item.uid, item.conversation_id)
-            return send_streamed(self.client, item, metadata, self._post, self._finish, self.record_stream)
+            return send_streamed(client, item, metadata, self._post, self._finish, self.record_stream)
         return self._post(item)
 
     def _update(self, item: OutboxItem) -> str:
@@ -134,7 +146,7 @@ class SlackSender:
         # A card's metadata (approach, confidence) changes with it; other updates keep theirs.
         metadata = message.get("metadata")
         try:
-            self.client.chat_update(
+            self.client_for(item).chat_update(
                 channel=item.channel,
                 ts=str(item.target_ts),
                 text=message.get("text") or "",
@@ -148,7 +160,7 @@ class SlackSender:
     def _post(self, item: OutboxItem) -> str:
         message = item.message
         try:
-            resp = self.client.chat_postMessage(
+            resp = self.client_for(item).chat_postMessage(
                 channel=item.channel,
                 thread_ts=item.thread_ts,
                 text=message.get("text") or "",
@@ -162,7 +174,7 @@ class SlackSender:
     def _finish(self, item: OutboxItem, ts: str) -> str:
         """Complete a message whose stream broke off: the whole answer, tagged, in place of what got through."""
         try:
-            self.client.chat_stopStream(channel=item.channel, ts=ts)
+            self.client_for(item).chat_stopStream(channel=item.channel, ts=ts)
         except Exception as exc:  # already stopped, or expired: the update below finishes it either way
             log.debug("stream %s not stopped: %s", ts, type(exc).__name__)
         return self._update(dataclasses.replace(item, op="update", target_ts=ts, message=_tagged(item)))
@@ -170,14 +182,15 @@ class SlackSender:
     def find(self, item: OutboxItem) -> str | None:
         """The ts of the message if an earlier attempt posted it (looked up in its thread, or recent history)."""
         cursor: str | None = None
+        client = self.client_for(item)
         for _ in range(_FIND_PAGES):
             try:
                 if item.thread_ts:
-                    resp = self.client.conversations_replies(
+                    resp = client.conversations_replies(
                         channel=item.channel, ts=item.thread_ts, cursor=cursor, include_all_metadata=True, limit=200
                     )
                 else:  # newest first: a message posted moments ago is on the first page
-                    resp = self.client.conversations_history(
+                    resp = client.conversations_history(
                         channel=item.channel, cursor=cursor, limit=200, include_all_metadata=True
                     )
             except Exception as exc:

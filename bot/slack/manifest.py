@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.errors import NotFoundError
+from bot.errors import InputError, NotFoundError
 from bot.slack.least_privilege import restrict
 
 _HERE = Path(__file__).resolve().parent
@@ -20,13 +20,28 @@ def manifest_path() -> Path:
     raise NotFoundError("cannot find slack/manifest.json")
 
 
-def manifest(url: str | None = None, *, socket_mode: bool = False, least_privilege: bool = False) -> dict[str, Any]:
+def bot_scopes(*, least_privilege: bool = False) -> list[str]:
+    """The bot scopes the manifest asks for (of the least-privilege mode, if set)."""
+    return list(manifest(least_privilege=least_privilege)["oauth_config"]["scopes"]["bot"])
+
+
+def manifest(
+    url: str | None = None, *, socket_mode: bool = False, least_privilege: bool = False, oauth: bool = False
+) -> dict[str, Any]:
     """The manifest for "Create app from manifest": request URLs set to `url` (its /slack/events is added
     when missing), or no URLs and Socket Mode on; `least_privilege`: mentions, DMs and the assistant panel only
-    (no `*:history` scopes for channels, no channel message events)."""
+    (no `*:history` scopes for channels, no channel message events); `oauth`: installable in many workspaces and
+    org-wide in Enterprise Grid, with rotating tokens and `url`'s /slack/oauth_redirect as the redirect URL."""
     data: dict[str, Any] = json.loads(manifest_path().read_text(encoding="utf-8"))
     if least_privilege:
         restrict(data)
+    if oauth:
+        if socket_mode or not url:
+            raise InputError("an OAuth-mode manifest needs --url (the install flow is served over HTTP)")
+        data["settings"]["org_deploy_enabled"] = True
+        data["settings"]["token_rotation_enabled"] = True
+        base = url.rstrip("/").removesuffix("/slack/events")
+        data["oauth_config"]["redirect_urls"] = [base + "/slack/oauth_redirect"]
     settings, commands = data["settings"], data["features"]["slash_commands"]
     if socket_mode:
         settings["socket_mode_enabled"] = True

@@ -17,13 +17,22 @@ from bot.services import Services
 from bot.slack.blocks import USER_ID, unescape
 from bot.slack.listeners.leads import is_summary_request
 from bot.slack.replies import TOP_LEVEL, SlackTurn, queue_turn, reply_thread_of
+from bot.slack.workspace import scope_of
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger(__name__)
 
 CONVERSATION_EVENTS = frozenset({"app_mention", "message"})
 # Other events with a listener of their own; they pass the conversation routing untouched.
-OTHER_EVENTS = frozenset({"app_home_opened", "assistant_thread_started", "assistant_thread_context_changed"})
+OTHER_EVENTS = frozenset(
+    {
+        "app_home_opened",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "app_uninstalled",  # OAuth mode: the installation is forgotten (Bolt's token revocation listeners)
+        "tokens_revoked",
+    }
+)
 # Message subtypes that are still a person talking; edits, deletions, joins, bot messages etc. are ignored.
 USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
@@ -106,7 +115,7 @@ def route_conversations(services: Services) -> Callable[..., BoltResponse | None
     def route(body: dict[str, Any], context: BoltContext, next: Next) -> BoltResponse | None:
         if body.get("type") != "event_callback" or (body.get("event") or {}).get("type") in OTHER_EVENTS:
             return next()
-        turn = route_event(body.get("event") or {}, context.team_id or "", context.bot_user_id, services)
+        turn = route_event(body.get("event") or {}, scope_of(context), context.bot_user_id, services)
         if turn is None:
             return _ignored()
         if is_summary_request(turn.text):

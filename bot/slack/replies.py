@@ -22,14 +22,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot import metrics
 from bot.advisor.questions import question_bank
-from bot.errors import AdvisorError, InputError
+from bot.errors import AdvisorError, ConnectionLost, InputError
 from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
 from bot.slack.charts import CHART, chart_outgoing
-from bot.slack.delivery import SlackSender, no_retry
+from bot.slack.delivery import ClientFor, SlackSender, no_retry
 from bot.slack.least_privilege import with_mention_hint
 from bot.slack.streaming import streamable
+from bot.slack.workspace import Workspace, current
 from bot.storage.inbox import Outcome
 from bot.storage.outbox import NOTICE
 from bot.storage.store import Conversation
@@ -77,6 +78,7 @@ class Addressed:
     thread_ts: str | None
     conversation_id: str | None
     outgoing: Outgoing
+    workspace: Workspace | None = None  # where the turn came from (None: the conversation's workspace)
 
 
 def reply_thread_of(conversation: Conversation) -> str | None:
@@ -176,19 +178,59 @@ def notice(text: str) -> Outgoing:
 
 
 def queue(
-    services: Services, channel: str, thread_ts: str | None, conversation_id: str | None, outgoing: list[Outgoing]
+    services: Services,
+    channel: str,
+    thread_ts: str | None,
+    conversation_id: str | None,
+    outgoing: list[Outgoing],
+    workspace: Workspace | None = None,
 ) -> list[int]:
-    """Queue messages for the thread (inside the caller's transaction, if any)."""
+    """Queue messages for the thread (inside the caller's transaction, if any), addressed to `workspace` (default:
+    the request's, else the conversation's): the sender posts them with that workspace's bot token."""
+    where = workspace or current() or _conversation_workspace(services, conversation_id)
     return [
         services.outbox.enqueue(
-            channel, thread_ts, o.message, conversation_id=conversation_id, kind=o.kind, op=o.op, target_ts=o.target_ts
+            channel,
+            thread_ts,
+            o.message,
+            conversation_id=conversation_id,
+            kind=o.kind,
+            op=o.op,
+            target_ts=o.target_ts,
+            team_id=where.team_id if where else None,
+            enterprise_id=where.enterprise_id if where else None,
         )
         for o in outgoing
     ]
 
 
+def _conversation_workspace(services: Services, conversation_id: str | None) -> Workspace | None:
+    """The workspace a stored conversation is scoped to, without its org: the last resort, for messages of turns
+    received before inbox items kept their workspace (single-workspace mode, where the bot token posts them)."""
+    if not conversation_id:
+        return None
+    try:
+        return Workspace(services.store.get_conversation(conversation_id).team or None)
+    except AdvisorError:
+        return None
+
+
+def payload_workspace(payload: dict[str, Any]) -> Workspace | None:
+    """The workspace an inbox item was received from (items written before it was kept: None)."""
+    found = payload.get("workspace")
+    if not isinstance(found, dict):
+        return None
+    return Workspace(found.get("team_id") or None, found.get("enterprise_id") or None)
+
+
+def _workspace_payload() -> dict[str, str | None] | None:
+    where = current()
+    return None if where is None else {"team_id": where.team_id, "enterprise_id": where.enterprise_id}
+
+
 def deliver(services: Services, client: WebClient, channel: str, thread_ts: str | None) -> int:
-    """Post what is due in the thread now, in order; anything that fails is left to the outbox worker."""
+    """Post what is due in the thread now, in order, with the request's client (authorized for the thread's
+    workspace); anything that fails is left to the outbox worker."""
     sender = SlackSender(no_retry(client), services.outbox.record_stream)
     # Charts are drawn by the outbox worker: drawing one here would hold up the next turns.
     return services.outbox.flush(sender, channel=channel, thread_ts=thread_ts, defer=frozenset({CHART}))
@@ -215,6 +257,7 @@ def turn_payload(turn: SlackTurn) -> dict[str, Any]:
         "channel": turn.channel,
         "ts": turn.ts,
         "reply_thread": turn.reply_thread,
+        "workspace": _workspace_payload(),
     }
 
 
@@ -229,7 +272,10 @@ def run_turn(services: Services, client: WebClient, turn: SlackTurn) -> None:
     with told_on_failure(client, turn.channel, turn.reply_thread), working(client, turn.channel, turn.ts):
         if turn.inbox_id is None and queue_turn(services, turn) is None:
             return
-        answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+        try:
+            answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+        except ConnectionLost as exc:  # the turn is in the inbox: answered (by any replica) once the database is back
+            log.warning("turn deferred: %s (channel=%s thread=%s)", exc, turn.channel, turn.reply_thread)
 
 
 def queue_quick_answer(
@@ -282,6 +328,7 @@ def queue_quick_answer(
         "channel": conv.channel,
         "reply_thread": reply_thread_of(conv),
         "message_ts": message_ts,
+        "workspace": _workspace_payload(),
     }
     # One answer per question message: a double click or a second person's click is dropped.
     item = services.inbox.add("answer", conv.key, payload, [f"answer:{conv.channel}:{message_ts}:{field}"])
@@ -301,16 +348,21 @@ def answer_turns(
     deliver(services, client, channel, thread_ts)
 
 
-def resume(services: Services, client: WebClient, *, older_than: float = 0.0) -> int:
+TURN_KINDS = ("message", "answer")  # Slack's inbox rows (a shared database may hold Teams' too)
+
+
+def resume(services: Services, client: WebClient | ClientFor, *, older_than: float = 0.0) -> int:
     """After a restart (or, on a shared database, now and then): answer the turns nobody is answering, received or
-    started at least `older_than` seconds ago; post what is due."""
+    started at least `older_than` seconds ago; post what is due (`client`: the bot's, or each item's workspace's)."""
     answered = services.inbox.resume(
         lambda item: run_item(services, item),
         lambda item: give_up(services, item),
         lambda outcomes: queue_replies(services, outcomes),
         older_than=older_than,
+        kinds=TURN_KINDS,
     )
-    services.outbox.flush(SlackSender(no_retry(client), services.outbox.record_stream))
+    sender = SlackSender(no_retry(client) if isinstance(client, WebClient) else client, services.outbox.record_stream)
+    services.outbox.flush(sender)
     return answered
 
 
@@ -331,17 +383,17 @@ def coherent(replies: list[Addressed]) -> list[Addressed]:
 
 def queue_replies(services: Services, outcomes: list[Outcome]) -> None:
     """Queue the replies of inbox turns answered together (called inside the inbox's transaction)."""
-    threads: dict[str, tuple[str, str | None]] = {}
+    threads: dict[str, tuple[str, str | None, Workspace | None]] = {}
     for reply in coherent([r for outcome in outcomes for r in outcome.replies]):
         outgoing: Outgoing | None = reply.outgoing
         if outgoing is not None and outgoing.kind == ANSWERING:
             outgoing = _rebuilt(services, reply.channel, outgoing)
         if outgoing is not None:
-            queue(services, reply.channel, reply.thread_ts, reply.conversation_id, [outgoing])
+            queue(services, reply.channel, reply.thread_ts, reply.conversation_id, [outgoing], reply.workspace)
         if reply.conversation_id:
-            threads[reply.conversation_id] = (reply.channel, reply.thread_ts)
-    for cid, (channel, thread) in threads.items():
-        queue(services, channel, thread, cid, rereview(services, cid))
+            threads[reply.conversation_id] = (reply.channel, reply.thread_ts, reply.workspace)
+    for cid, (channel, thread, workspace) in threads.items():
+        queue(services, channel, thread, cid, rereview(services, cid), workspace)
 
 
 def rereview(services: Services, conversation_id: str) -> list[Outgoing]:
@@ -385,6 +437,8 @@ def run_item(services: Services, item: dict[str, Any]) -> Outcome:
             if services.settings.advisor_slack_streaming:  # prose is streamed to the one who asked
                 outgoing = [streamable(o, str(p["user"]), str(p["key"]["team"])) for o in outgoing]
         conversation_id, outcome = reply.conversation_id, reply.kind
+    except ConnectionLost:  # not the turn's fault: the inbox keeps it for another attempt
+        raise
     except AdvisorError as exc:
         outgoing, outcome, restore = [notice(msg.ERROR_INPUT.format(error=exc))], "rejected", True
     except Exception:
@@ -406,7 +460,8 @@ def run_item(services: Services, item: dict[str, Any]) -> Outcome:
             "text": p.get("text"),
         },
     )
-    return Outcome([Addressed(channel, thread, conversation_id or None, o) for o in outgoing], restore=restore)
+    where = payload_workspace(p)
+    return Outcome([Addressed(channel, thread, conversation_id or None, o, where) for o in outgoing], restore=restore)
 
 
 def give_up(services: Services, item: dict[str, Any]) -> Outcome:
@@ -423,7 +478,10 @@ def give_up(services: Services, item: dict[str, Any]) -> Outcome:
             "conversation_id": p.get("conversation_id"),
         },
     )
-    return Outcome([Addressed(str(p["channel"]), p.get("reply_thread"), p.get("conversation_id"), notice(msg.ERROR))])
+    where = payload_workspace(p)
+    return Outcome(
+        [Addressed(str(p["channel"]), p.get("reply_thread"), p.get("conversation_id"), notice(msg.ERROR), where)]
+    )
 
 
 def _stored_answer(p: dict[str, Any]) -> QuickAnswer:

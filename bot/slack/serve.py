@@ -6,6 +6,7 @@ and shut down gracefully on SIGTERM or Ctrl-C: stop taking requests, finish in-f
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import signal
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
@@ -43,20 +45,24 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 
 
+_REASONS = {
+    200: "OK",
+    302: "Found",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
 def _reply(
     start_response: StartResponse, status: int, body: str | bytes = b"", headers: dict[str, str] | None = None
 ) -> Iterable[bytes]:
     raw = body.encode() if isinstance(body, str) else body
-    reason = {
-        200: "OK",
-        400: "Bad Request",
-        401: "Unauthorized",
-        404: "Not Found",
-        405: "Method Not Allowed",
-        413: "Payload Too Large",
-        500: "Internal Server Error",
-        503: "Service Unavailable",
-    }.get(status, "Status")
+    reason = _REASONS.get(status, "Status")
     out = {"content-type": "text/plain; charset=utf-8"}
     out.update({k.lower(): v for k, v in (headers or {}).items()})
     out["content-length"] = str(len(raw))
@@ -179,6 +185,9 @@ class SlackWsgiApp(ProbeWsgiApp):
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         if path in (HEALTH_PATH, READY_PATH, METRICS_PATH):
             return super().__call__(environ, start_response)
+        flow = getattr(self.app, "oauth_flow", None)
+        if flow is not None and path in (flow.install_path, flow.redirect_uri_path):
+            return self._oauth(flow, environ, start_response)
         if path != self.path:
             return _reply(start_response, 404, "Not Found")
         if method != "POST":
@@ -208,13 +217,37 @@ class SlackWsgiApp(ProbeWsgiApp):
         started = time.monotonic()
         try:
             with gate.acking() if gate is not None else nullcontext():
-                resp = self.app.dispatch(BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers))
+                request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+                # A context of its own: the workspace a request binds (bot/slack/workspace.py) ends with it.
+                resp = contextvars.copy_context().run(self.app.dispatch, request)
         except Exception:
             log.exception("bolt dispatch failed")
             resp = BoltResponse(status=500, body="")
         metrics.observe_ack(started, resp.status)
         out_headers = {k: v[0] if isinstance(v, list) else str(v) for k, v in resp.headers.items() if v}
         return _reply(start_response, resp.status, resp.body or "", out_headers)
+
+    def _oauth(self, flow: OAuthFlow, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """OAuth mode: the install link (`/slack/install`) and Slack's redirect back (`/slack/oauth_redirect`).
+        Browsers come here, so nothing is signed; the redirect is checked by its `state` (issued by the install
+        page, set in a cookie, usable once) before the code is exchanged."""
+        if environ.get("REQUEST_METHOD", "GET") != "GET":
+            return _reply(start_response, 405, "Method Not Allowed", {"Allow": "GET"})
+        headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+        request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=headers)
+        try:
+            if environ.get("PATH_INFO") == flow.install_path:
+                resp = flow.handle_installation(request)
+            else:
+                resp = flow.handle_callback(request)
+        except Exception:
+            log.exception("OAuth request failed")
+            return _reply(start_response, 500, "The installation failed; please try again.")
+        out = [(k, str(v)) for k, values in resp.headers.items() for v in values]  # a Set-Cookie line per cookie
+        body = resp.body.encode() if isinstance(resp.body, str) else resp.body or b""
+        out = [(k, v) for k, v in out if k.lower() != "content-length"] + [("content-length", str(len(body)))]
+        start_response(f"{resp.status} {_REASONS.get(resp.status, 'Status')}", out)
+        return [body]
 
 
 @contextmanager
@@ -241,9 +274,12 @@ def _timeout(app: App) -> float:
 
 
 def _warm_up(app: App) -> None:
+    from bot.services import freeze_start_up_objects
+
     warm_up = getattr(app, "warm_up", None)
     if warm_up is not None:
         warm_up()
+    freeze_start_up_objects()
 
 
 def _start(app: App) -> None:
@@ -312,8 +348,9 @@ def _probes(app: App) -> tuple[Readiness | None, str | None]:
 def serve_socket_mode(app: App, app_token: str, *, health: tuple[str, int] | None = None) -> None:
     """Connect to Slack over Socket Mode (no public URL needed; blocks until SIGTERM or Ctrl-C). With `health`
     (host, port), `/healthz`, `/readyz` and `/metrics` are served there meanwhile."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
     from waitress import create_server
+
+    from bot.slack.socket_mode import TimedSocketModeHandler
 
     _warm_up(app)
     probes: ProbeWsgiApp | None = None
@@ -325,7 +362,7 @@ def serve_socket_mode(app: App, app_token: str, *, health: tuple[str, int] | Non
         threading.Thread(target=server.run, name="health-port", daemon=True).start()
         log.info("health: http://%s:%s%s, readiness: %s, metrics: %s", *health, HEALTH_PATH, READY_PATH, METRICS_PATH)
     log.info("connecting to Slack in Socket Mode")
-    handler = SocketModeHandler(app, app_token)
+    handler = TimedSocketModeHandler(app, app_token)
     _start(app)
     with _graceful():
         try:

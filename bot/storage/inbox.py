@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.errors import ConnectionLost
 from bot.storage.group_commit import GroupCommit
 from bot.storage.sqlite import Database, insert_row, prompt_transaction, select_rows, update_row
 from bot.storage.store import Store, ago, now
@@ -133,17 +134,30 @@ class Inbox:
                     return answered
                 answered += self._answer_group(pending[0], work, give_up, queue_replies)
 
-    def resume(self, work: Work, give_up: Work, queue_replies: QueueReplies, *, older_than: float = 0.0) -> int:
+    def resume(
+        self,
+        work: Work,
+        give_up: Work,
+        queue_replies: QueueReplies,
+        *,
+        older_than: float = 0.0,
+        kinds: Sequence[str] = (),
+    ) -> int:
         """Answer every turn nobody is answering: left by a previous process, or (PostgreSQL) by a replica that
         died. A conversation whose lock someone holds is skipped: its holder answers its turns. With `older_than`
         (seconds), only conversations with a turn received or started at least that long ago: the ones a live
-        process is about to answer are left to it."""
+        process is about to answer are left to it. With `kinds`, only turns of those kinds (one platform's: a
+        database may hold Slack's and Teams' turns, each answered by its own server)."""
         before = ago(older_than / 86400) if older_than else now()
+        where, params = "updated_at <= ?", [before]
+        if kinds:
+            where += f" and kind in ({', '.join('?' * len(kinds))})"
+            params += list(kinds)
         with self.store.reading() as db:
             keys = [
                 str(r[0])
                 for r in db.execute(
-                    "select conversation_key from inbox where updated_at <= ? group by 1 order by min(id)", [before]
+                    f"select conversation_key from inbox where {where} group by 1 order by min(id)", params
                 )
             ]
         answered = 0
@@ -203,6 +217,8 @@ class Inbox:
         else:
             try:
                 outcome = work(item)
+            except ConnectionLost:  # not the turn's fault: it stays queued, and is undone and answered again later
+                raise
             except Exception:  # work tells the user itself; this is a bug in it: undo, and drop the turn
                 log.exception("inbox: answering turn %s failed", item["id"])
                 outcome = Outcome(restore=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot import metrics
+from bot.errors import ConnectionLost
 from bot.storage.sqlite import insert_row, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
@@ -71,6 +72,8 @@ class OutboxItem:
     unsure: bool  # an earlier attempt may have been accepted
     created_at: float  # epoch seconds
     stream_ts: str | None = None  # a streamed post: the message an earlier attempt started streaming
+    team_id: str | None = None  # the workspace it goes to (OAuth mode: whose bot token posts it)
+    enterprise_id: str | None = None  # ... and that workspace's Enterprise Grid org, if any
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OutboxItem:
@@ -90,6 +93,8 @@ class OutboxItem:
             unsure=bool(row["unsure"]),
             created_at=created,
             stream_ts=row.get("stream_ts") or None,
+            team_id=row.get("team_id") or None,
+            enterprise_id=row.get("enterprise_id") or None,
         )
 
 
@@ -141,10 +146,13 @@ class Outbox:
         kind: str = "message",
         op: str = "post",
         target_ts: str | None = None,
+        team_id: str | None = None,
+        enterprise_id: str | None = None,
     ) -> int:
         """Queue a message (joins the caller's transaction, if any); returns its id.
 
-        An update without `target_ts` changes the conversation's card (see the module docstring).
+        An update without `target_ts` changes the conversation's card (see the module docstring). `team_id` and
+        `enterprise_id` name the workspace (and org) it goes to: the sender posts it with that installation's token.
         """
         if op not in ("post", "update"):
             raise ValueError(f"unknown outbox operation {op!r}")
@@ -168,6 +176,8 @@ class Outbox:
                     "unsure": 0,
                     "next_attempt_at": 0.0,
                     "created_at": now(),
+                    "team_id": team_id,
+                    "enterprise_id": enterprise_id,
                 },
             )
 
@@ -380,7 +390,13 @@ class Outbox:
                 notice = sender.failure_notice(item, exc.error) if item.kind != NOTICE else None
                 if notice is not None:
                     self.enqueue(
-                        item.channel, item.thread_ts, notice, conversation_id=item.conversation_id, kind=NOTICE
+                        item.channel,
+                        item.thread_ts,
+                        notice,
+                        conversation_id=item.conversation_id,
+                        kind=NOTICE,
+                        team_id=item.team_id,
+                        enterprise_id=item.enterprise_id,
                     )
             else:
                 # Retry-After when given (but never sooner than half the base delay), else exponential backoff.
@@ -512,6 +528,9 @@ class OutboxWorker:
                     self.outbox.recover()
                 self.outbox.flush(self.sender)
                 due = self.outbox.next_due()
+            except ConnectionLost as exc:  # the database is away: the next round (after `idle`) tries again
+                log.warning("outbox worker: %s", exc)
+                due = None
             except Exception:  # keep delivering; the next round retries
                 log.exception("outbox worker round failed")
                 due = None

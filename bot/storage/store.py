@@ -18,13 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from bot.advisor.engine import Recommendation
 from bot.advisor.intake import Intake, IntakeValues, Provenance
 from bot.errors import InputError, NotFoundError
 from bot.storage.migrations import migrate
-from bot.storage.sqlite import Database, insert_row, locked_transaction, open_database, select_rows, update_row
+from bot.storage.sqlite import (
+    Database,
+    insert_row,
+    locked_transaction,
+    open_database,
+    select_rows,
+    sqlite_utils,
+    update_row,
+)
 from bot.text import strip_controls
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -136,7 +142,21 @@ class Store:
 
                 self.owner = secrets.randbelow(2**31 - 1) + 1
                 self.db.execute("select pg_advisory_lock(?, ?)", [LOCK_REPLICA, self.owner])
+                self.db.on_reconnect = self._hold_replica_lock  # type: ignore[union-attr]
                 self._advisory = AdvisoryLocks(self.path)
+
+    def _hold_replica_lock(self, db: Database) -> None:
+        """After a reconnection (PostgreSQL): hold a replica lock again, under a new id. The old id's lock went with
+        the old connection, so whatever this process was sending under it (a send the break interrupted, or whose
+        `sent` the break kept from being written) is taken over as a dead replica's would be: looked for, then
+        posted only if it is not there."""
+        from bot.storage.postgres import LOCK_REPLICA
+
+        while True:
+            owner = secrets.randbelow(2**31 - 1) + 1
+            if db.execute("select pg_try_advisory_lock(?, ?)", [LOCK_REPLICA, owner]).fetchone()[0]:
+                self.owner = owner
+                return
 
     def _open(self) -> Database:
         if self.dialect == "postgres":

@@ -19,19 +19,23 @@ from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnC
 
 from bot import metrics
 from bot.advisor.intake import FIELD_LABELS, FIELDS
-from bot.errors import AdvisorError, NotFoundError
+from bot.errors import AdvisorError, ConnectionLost, NotFoundError
 from bot.services import Services
 from bot.storage.store import Conversation
 from bot.teams import cards
 from bot.teams import messages as msg
 from bot.teams.auth import TeamsAuth
+from bot.teams.files import record_download
 from bot.teams.leads import TeamsLeads
+from bot.teams.records import record_activity
 from bot.teams.replies import deliver
-from bot.teams.routing import is_personal, key_of, route, user_of
-from bot.teams.send import say, send_card, told_on_failure, typing
+from bot.teams.routing import TeamsTurn, is_personal, key_of, route, user_of
+from bot.teams.send import say, send, send_card, told_on_failure, typing
+from bot.teams.turns import NotTaken, TeamsTurns
 from bot.workflows import interaction
 from bot.workflows.conversation import HELP_TEXT
 from bot.workflows.forms import parse_form
+from bot.workflows.record import decision_record
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,7 @@ class TeamsAgent:
         self.app.activity(ActivityTypes.message)(self.on_message)
         self.app.error(self.on_error)
         self.leads = TeamsLeads(services)
+        self.turns = TeamsTurns(services)
 
     # --- handlers ---
 
@@ -85,15 +90,28 @@ class TeamsAgent:
         if not turn.text:
             await say(context, HELP_TEXT if (activity.text is not None or mentioned) else msg.NO_TEXT)
             return
-        if not await self.is_new_activity(context):
+        if self.leads.is_command(turn.text):
+            if await self.is_new_activity(context):
+                async with told_on_failure(context):
+                    await self.leads.handle_command(context, turn)
+            return
+        await self.take_turn(context, turn)
+
+    async def take_turn(self, context: TurnContext, turn: TeamsTurn) -> None:
+        """Write the message to the inbox (NotTaken, so Teams sends it again, when that fails), then answer it and
+        whatever else waits in its conversation, replying in this turn (bot/teams/turns.py)."""
+        if await asyncio.to_thread(self.turns.queue, turn, context.activity) is None:
+            metrics.EVENTS_DEDUPED.labels("teams").inc()
             return
         async with told_on_failure(context):
-            if await self.leads.handle_command(context, turn):
-                return
             await typing(context)
-            reply = await asyncio.to_thread(self.services.advisor.handle, turn.key, turn.user, turn.text)
-            metrics.TURNS.labels("teams", reply.kind).inc()
-            await deliver(self.services, context, reply)
+            try:
+                replies = await asyncio.to_thread(self.turns.answer, str(turn.key))
+            except ConnectionLost as exc:  # the turn stays in the inbox: answered once the database is back
+                log.warning("Teams turn deferred: %s", exc)
+                return
+            for addressed in replies:
+                await deliver(self.services, context, addressed.reply)
 
     async def on_submit(self, context: TurnContext) -> None:
         """An Action.Submit click: check it belongs to this conversation, then act on its verb."""
@@ -105,6 +123,7 @@ class TeamsAgent:
             cards.FEEDBACK: self.on_feedback,
             cards.ADJUST: self.on_adjust,
             cards.ADJUST_SUBMIT: self.on_adjust_submit,
+            cards.EXPORT_RECORD: self.on_record,
         }
         if (verb not in handlers and verb != cards.DECIDE) or not isinstance(cid, str) or not cid:
             await say(context, msg.UNKNOWN_ACTION)
@@ -185,12 +204,30 @@ class TeamsAgent:
         name = (context.activity.from_property.name if context.activity.from_property else None) or msg.SOMEONE
         await say(context, msg.ADJUST_DONE.format(user=cards.clip(name, 80)))
 
+    async def on_record(self, context: TurnContext, conv: Conversation, _: dict[str, Any]) -> None:
+        """ "Export decision record": the assessment's ADR as it stands now, as a message with a download link.
+
+        Like Slack's record button: anyone in the conversation may export it (Teams only delivers the click to its
+        members; a personal chat has only its requester), from any of its cards, and it is always the latest record.
+        """
+        await typing(context)
+        markdown = await asyncio.to_thread(decision_record, self.services.store, conv.id)
+        download = await asyncio.to_thread(record_download, self.services, conv.id, markdown)
+        sender = context.activity.from_property
+        name = (sender.name if sender else None) or msg.SOMEONE
+        await send(context, record_activity(conv.id, markdown, name, download))
+
     async def on_error(self, context: TurnContext, error: Exception) -> None:
-        """Errors the handlers didn't catch (e.g. in the SDK's routing): log them, tell the user plainly."""
+        """Errors the handlers didn't catch (e.g. in the SDK's routing): log them, tell the user plainly. A message
+        that could not be written down goes on up: its request must fail, so Teams sends it again."""
+        if isinstance(error, NotTaken):
+            raise error
         log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
         await say(context, msg.ERROR)
 
     async def _on_adapter_error(self, context: TurnContext, error: Exception) -> None:
+        if isinstance(error, NotTaken):
+            raise error
         log.error("Teams adapter error: %s", type(error).__name__, exc_info=error)
         await say(context, msg.ERROR)
 

@@ -31,8 +31,17 @@ REASON = "reason"  # the 👎 form's input (at most interaction.REASON_MAX chara
 
 # Verbs of Action.Submit data; the adapter routes on them.
 ANSWER, FEEDBACK, ADJUST, ADJUST_SUBMIT, DECIDE = "answer", "feedback", "adjust", "adjust_submit", "decide"
+EXPORT_RECORD = "record"
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """The cost chart of one card version: the URL Teams loads it from, and what it shows, in words."""
+
+    url: str
+    alt: str
 
 
 @dataclass(frozen=True)
@@ -123,8 +132,11 @@ def card_text(rec: Recommendation) -> str:
     return msg.CARD_FALLBACK.format(approach=APPROACH_NAMES[rec.approach], confidence=rec.confidence)
 
 
-def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequence[str] = ()) -> dict[str, Any]:
-    """The recommendation: verdict, confidence, the six steps, cost, risks, next steps, case study, sources."""
+def recommendation_card(
+    rec: Recommendation, conversation_id: str, notes: Sequence[str] = (), chart: ChartImage | None = None
+) -> dict[str, Any]:
+    """The recommendation: verdict, confidence, the six steps, cost (with the chart, when there is one), risks, next
+    steps, case study, sources."""
 
     def render(lim: Limits) -> ac.AdaptiveCard:
         name = APPROACH_NAMES[rec.approach]
@@ -174,6 +186,8 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
             line(tco_comparison(rec), lim.chars * 2),
             line(tco_sources(rec), lim.chars * 2),
         ]
+        if chart is not None:
+            body.append(ac.Image(url=chart.url, alt_text=chart.alt, size=act.ImageSize.STRETCH))
         if rec.risks:
             body += [heading(msg.RISKS_HEADING), *bullets(rec.risks, lim)]
         if rec.next_steps:
@@ -203,6 +217,7 @@ def recommendation_card(rec: Recommendation, conversation_id: str, notes: Sequen
             submit(msg.ADJUST_TITLE, {"verb": ADJUST, "c": conversation_id}, style=act.ActionStyle.POSITIVE),
             submit(msg.FEEDBACK_BUTTONS["up"], {"verb": FEEDBACK, "c": conversation_id, "v": "up"}),
             _vote_down(conversation_id),
+            submit(msg.RECORD_BUTTON, {"verb": EXPORT_RECORD, "c": conversation_id}),
         ]
         return _card(body, actions, card_text(rec))
 

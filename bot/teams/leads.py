@@ -45,6 +45,11 @@ class TeamsLeads:
         # Membership answers by (chat or channel, user); the lookup is async, so it is put, not computed, here.
         self._members = TtlCache(MEMBERSHIP_TTL)
 
+    @staticmethod
+    def is_command(text: str) -> bool:
+        """Whether a message is a leads' command (`summary [ID]`, `digest [period]`), answered in the request."""
+        return bool(_SUMMARY.match(text) or _DIGEST.match(text))
+
     async def handle_command(self, context: TurnContext, turn: TeamsTurn) -> bool:
         """Answer `summary [ID]` or `digest [period]`; False when the text is neither (the advisor takes it)."""
         if match := _SUMMARY.match(turn.text):

@@ -35,6 +35,15 @@ REREVIEW = (
     "The answers changed after a lead marked this assessment {status}, so that decision was about the earlier "
     "answers: it needs re-review. A lead can type `summary` here to decide again."
 )
+RECORD_BUTTON = "Export decision record"
+RECORD_EXPORTED = "Decision record exported by {user}:"
+RECORD_SUMMARY = "Decision record {id}"
+RECORD_TITLE = "Decision record {id} (Markdown)"
+RECORD_LINK_UNTIL = "The download link works until {until}."
+RECORD_DOWNLOAD = "Download {name}"
+RECORD_UNTIL_FORMAT = "%Y-%m-%d %H:%M UTC"
+RECORD_SHORTENED_LINK = "*The record is too long for one message: download it for the rest.*"
+RECORD_SHORTENED_CLI = "*The record is too long for one message: `ai-advisor record {id}` prints all of it.*"
 CARD_UPDATED = "I updated the recommendation card above."
 FREE_TEXT_HINT = 'Click an answer or reply in your own words. Say "recommend now" to skip.'
 QUESTIONS_FALLBACK = "A few questions before I recommend"
@@ -103,7 +112,10 @@ DIGEST_HINT = 'Type "summary ID" for one assessment\'s details and decision butt
 ERROR = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
 ERROR_INPUT = "I couldn't use that: {error}"
 
+LINK_NOT_FOUND = "Not found."
+LINK_EXPIRED = "This link has expired: export the decision record again, or look at the latest card."
 BAD_ACTIVITY = "The request body is not a valid activity."
+UNAVAILABLE = "The advisor cannot take messages right now; send it again shortly."
 BAD_TOKEN = "Invalid token or authentication failed."
 AUTH_MISSING = (
     "Teams needs the bot's credentials: set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID, "

@@ -12,6 +12,7 @@ from microsoft_agents.hosting.core import TurnContext
 from bot.services import Services
 from bot.teams import cards
 from bot.teams import messages as msg
+from bot.teams.files import chart_image
 from bot.teams.send import card_activity, replace_card, send, send_text, text_activity
 from bot.workflows.conversation import Reply
 from bot.workflows.summary import STATUS_LABELS, stale_decision
@@ -30,12 +31,12 @@ class Rendered:
         return card_activity(self.card, self.summary) if self.card is not None else text_activity(self.text)
 
 
-def render(reply: Reply) -> Rendered:
-    """The recommendation card, a question round's card (intro, questions with their quick answers, notes), or the
-    text of a plain message."""
+def render(reply: Reply, chart: cards.ChartImage | None = None) -> Rendered:
+    """The recommendation card (with its cost chart, if given), a question round's card (intro, questions with their
+    quick answers, notes), or the text of a plain message."""
     if reply.kind == "recommendation" and reply.recommendation is not None:
         rec = reply.recommendation
-        card = cards.recommendation_card(rec, reply.conversation_id, reply.notes)
+        card = cards.recommendation_card(rec, reply.conversation_id, reply.notes, chart)
         return Rendered(card, cards.card_text(rec))
     if reply.kind == "questions" and reply.questions:
         card = cards.questions_card(reply.intro, reply.questions, reply.conversation_id, reply.notes)
@@ -55,7 +56,10 @@ async def deliver(services: Services, context: TurnContext, reply: Reply) -> Non
 
 
 async def _send(services: Services, context: TurnContext, reply: Reply) -> None:
-    rendered = render(reply)
+    chart = None
+    if reply.kind == "recommendation" and reply.recommendation is not None:  # each card version links its own chart
+        chart = await asyncio.to_thread(chart_image, services, reply.conversation_id, reply.recommendation.tco)
+    rendered = render(reply, chart)
     if reply.kind != "recommendation" or rendered.card is None:
         await send(context, rendered.activity())
         return

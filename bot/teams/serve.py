@@ -1,5 +1,6 @@
-"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked), GET /healthz (liveness) and
-GET /readyz (readiness: the same checks as Slack's, bot/health.py), plus housekeeping while it runs."""
+"""Serving the Teams agent over HTTP with aiohttp: POST /api/messages (JWT-checked), GET /healthz (liveness),
+GET /readyz (readiness: the same checks as Slack's, bot/health.py), the chart images and record downloads behind
+unguessable links (bot/teams/files.py), plus housekeeping while it runs."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from pydantic import ValidationError
 
 from bot import metrics
 from bot.health import may_see_detail, readiness, ready_report
-from bot.services import Services
+from bot.services import Services, freeze_start_up_objects
+from bot.teams import files
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import teams_auth
+from bot.teams.replies import deliver
+from bot.teams.turns import NotTaken, adopt_forever
 from bot.workflows.housekeeping import Housekeeper
 
 MESSAGES_PATH = "/api/messages"
@@ -26,6 +30,7 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 PROBES = frozenset({HEALTH_PATH, READY_PATH, METRICS_PATH})  # answered without a token
+ADOPTER = web.AppKey("adopter", asyncio.Task[None])
 MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
 
 log = logging.getLogger(__name__)
@@ -36,7 +41,7 @@ warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="microso
 @web.middleware
 async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The SDK's JWT check on everything but the probes, failing closed if the check itself breaks."""
-    if request.path in PROBES:
+    if request.path in PROBES or request.path.startswith(files.PUBLIC_PREFIXES):
         return await handler(request)
     authorized = False
 
@@ -65,6 +70,9 @@ def web_app(agent: TeamsAgent) -> web.Application:
             response = await start_agent_process(request, agent.app, agent.adapter)
         except ValidationError:  # valid JSON that is not an activity
             response = web.json_response({"error": msg.BAD_ACTIVITY}, status=400)
+        except NotTaken as exc:  # not written down: a 503, so Teams sends it again (never a 2xx with it lost)
+            log.warning("Teams message refused: %s", exc)
+            response = web.json_response({"error": msg.UNAVAILABLE}, status=503)
         response = response or web.Response(status=202)
         metrics.observe_ack(started, response.status)
         return response
@@ -93,12 +101,36 @@ def web_app(agent: TeamsAgent) -> web.Application:
     async def drain(_: web.Application) -> None:
         draining.set()
 
+    async def start_adopting(app: web.Application) -> None:
+        # Turns a previous run (or, on PostgreSQL, a replica that died) left unanswered: answered and replied to
+        # proactively, in the background (bot/teams/turns.py).
+        task = asyncio.create_task(
+            adopt_forever(
+                agent.turns,
+                agent.adapter,
+                agent.auth.configuration.CLIENT_ID or "",
+                lambda context, reply: deliver(agent.services, context, reply),
+                draining,
+                shared=agent.services.store.shared,
+            )
+        )
+        app[ADOPTER] = task
+
+    async def stop_adopting(app: web.Application) -> None:
+        draining.set()
+        task = app.get(ADOPTER)
+        if task is not None:
+            await task
+
     app = web.Application(middlewares=[_authenticate], client_max_size=MAX_BODY)
     app.router.add_post(MESSAGES_PATH, messages)
     app.router.add_get(HEALTH_PATH, health)
     app.router.add_get(READY_PATH, ready)
     app.router.add_get(METRICS_PATH, metrics_page)
+    app.router.add_routes(files.routes(agent.services))
     app.on_shutdown.append(drain)
+    app.on_startup.append(start_adopting)
+    app.on_cleanup.append(stop_adopting)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         app["agent_configuration"] = agent.auth.configuration
@@ -114,6 +146,7 @@ def serve(services: Services, *, host: str = "0.0.0.0", port: int = 3978) -> Non
     """Serve Teams until interrupted (blocks), sweeping old dedupe keys (and applying the retention) meanwhile."""
     app = build(services)
     services.warm_up()  # before the port is open: the first turns don't pay for the index and the engine
+    freeze_start_up_objects()
     housekeeper = Housekeeper(services).start()
     metrics.watch_queues(services.outbox, services.inbox)
 

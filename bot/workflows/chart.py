@@ -8,6 +8,7 @@ command line and the bot start without it.
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import os
@@ -81,7 +82,13 @@ _DRAWING = threading.Lock()  # matplotlib's font cache and text layout are not t
 def render_png(est: tco.TcoEstimate) -> bytes:
     """The chart as PNG bytes (under MAX_BYTES)."""
     with _DRAWING:
-        return _render(est)
+        png = _render(est)
+    # A drawn figure is a web of reference cycles around its pixel buffer, freed only by a full collection of the
+    # cyclic GC, which comes every few charts: a serving process held ~30 MB of drawn figures. Where start-up
+    # objects are frozen (`serve`, bot/services.py) a full collection takes a few ms, so collect them right away.
+    if gc.get_freeze_count():
+        gc.collect()
+    return png
 
 
 def _render(est: tco.TcoEstimate) -> bytes:

@@ -3,7 +3,8 @@
 `ai-advisor serve` and `ai-advisor serve-teams` sweep at start-up and then every hour, whatever the settings:
 - dedupe keys (`processed_events`) older than DEDUPE_DAYS;
 - outbox messages sent or given up more than FINISHED_DAYS ago (messages still to be delivered are never deleted);
-- with ADVISOR_RETENTION_DAYS set, conversations not updated for that long (`apply_retention`).
+- with ADVISOR_RETENTION_DAYS set, conversations not updated for that long (`apply_retention`);
+- expired shared links (`shared_links`: Teams' chart images and record downloads).
 The inbox needs nothing: a turn leaves it in the transaction that queues its replies.
 """
 
@@ -14,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.storage.links import SharedLinks
 from bot.storage.store import ago
 from bot.workflows.leads import retention_cutoff
 
@@ -56,6 +58,7 @@ class Swept:
     dedupe_keys: int = 0
     deliveries: int = 0
     conversations: int = 0
+    links: int = 0
 
 
 def apply_retention(store: Store, settings: Settings) -> int:
@@ -74,6 +77,7 @@ def sweep(services: Parts) -> Swept:
         "dedupe_keys": lambda: services.store.forget_processed(ago(DEDUPE_DAYS)),
         "deliveries": lambda: services.outbox.prune(FINISHED_DAYS),
         "conversations": lambda: apply_retention(services.store, services.settings),
+        "links": lambda: SharedLinks(services.store).prune(),
     }
     for name, part in parts.items():
         try:
@@ -83,10 +87,12 @@ def sweep(services: Parts) -> Swept:
     swept = Swept(**counts)
     if any(counts.values()):
         log.info(
-            "housekeeping: deleted %d dedupe keys, %d finished deliveries, %d conversations (retention)",
+            "housekeeping: deleted %d dedupe keys, %d finished deliveries, %d conversations (retention), "
+            "%d expired links",
             swept.dedupe_keys,
             swept.deliveries,
             swept.conversations,
+            swept.links,
             extra={"event": "housekeeping"},
         )
     return swept

@@ -173,7 +173,11 @@ def test_each_fact_quotes_the_words_that_said_it() -> None:
         ("GDPR applies since users are in the EU", "regulated", True),
         ("it's just an experiment for now", "mission_critical", False),
         ("a wrong answer would cost us the account", "mission_critical", True),
-        ("if it goes wrong nobody notices, an editor fixes it", "mission_critical", True),
+        (
+            "if it goes wrong nobody notices, an editor fixes it",
+            "mission_critical",
+            False,
+        ),  # errors are caught and fixed
         ("nobody minds if the summary is a bit off, it's only a starting point", "mission_critical", False),
         ("the price list is updated weekly", "changes_often", True),
         ("our form layout never changes", "changes_often", False),

@@ -58,7 +58,8 @@ def test_metrics_count_events_acks_turns_and_deliveries(emulator: SlackEmulator,
         assert found[("advisor_events_received_total", (("platform", "slack"),))] == 2
         assert found[("advisor_events_acked_total", (("status", "200"),))] == 2
         assert found[("advisor_events_deduped_total", (("platform", "slack"),))] == 1
-        assert found[("advisor_ack_seconds_count", ())] == 2
+        assert found[("advisor_ack_seconds_count", (("mode", "http"),))] == 2
+        assert ("advisor_ack_seconds_count", (("mode", "socket"),)) not in found
         assert found[("advisor_turns_total", (("outcome", "recommendation"), ("platform", "slack")))] == 1
         assert found[("advisor_inbox_turns", ())] == 0
         assert found[("advisor_outbox_oldest_age_seconds", ())] == 0

@@ -196,3 +196,31 @@ def test_a_half_set_azure_configuration_is_reported(
     assert f"[FAIL] azure openai: some Azure OpenAI settings are set, but not {missing}: the model is not used" in (
         result.output
     )
+
+
+def test_oauth_mode_needs_its_state_secret_and_a_proper_redirect(monkeypatch: pytest.MonkeyPatch) -> None:
+    oauth = {
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "oauth-client-secret",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    result = doctor(monkeypatch, "--json", **oauth, SLACK_REDIRECT_URI="https://advisor.example.com/callback")
+    checks = {c["name"]: c for c in json.loads(result.output)["checks"]}
+    assert checks["slack oauth"]["ok"] and "slack bot token" not in checks  # no bot token expected
+    assert not checks["slack oauth state secret"]["ok"] and "openssl rand" in checks["slack oauth state secret"]["fix"]
+    assert not checks["slack oauth redirect"]["ok"] and "/slack/oauth_redirect" in checks["slack oauth redirect"]["fix"]
+    assert result.exit_code == 1
+
+
+def test_oauth_mode_with_its_settings_and_a_leftover_bot_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    oauth = {
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "oauth-client-secret",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    result = doctor(monkeypatch, "--json", **oauth, SLACK_STATE_SECRET="a-state-secret", SLACK_BOT_TOKEN=BOT_TOKEN)
+    checks = {c["name"]: c for c in json.loads(result.output)["checks"]}
+    assert checks["slack oauth"]["ok"] and "slack oauth state secret" not in checks
+    assert checks["slack bot token"]["ok"] and "ignored in OAuth mode" in checks["slack bot token"]["detail"]
+    assert "slack auth" not in checks  # the ignored token is not checked with Slack
+    assert "oauth-client-secret" not in result.output and "a-state-secret" not in result.output

@@ -78,8 +78,13 @@ def text_blocks(node: Any) -> list[str]:
 def test_recommendation_and_question_cards_from_hostile_text(base: Recommendation, text: str, n: int) -> None:
     card = cards.recommendation_card(hostile_rec(base, text, n), CID, [text] * n)
     assert_valid_card(card)
-    assert [a["type"] for a in card["actions"]] == ["Action.Submit", "Action.Submit", "Action.ShowCard"]
-    assert [a["data"]["verb"] for a in actions(card)] == ["adjust", "feedback", "feedback"]  # 👎 is in its form
+    assert [a["type"] for a in card["actions"]] == [
+        "Action.Submit",
+        "Action.Submit",
+        "Action.ShowCard",
+        "Action.Submit",
+    ]
+    assert [a["data"]["verb"] for a in actions(card)] == ["adjust", "feedback", "feedback", "record"]  # 👎: its form
     questions = cards.questions_card(text, list(question_bank().values()), CID, [text] * n)
     assert_valid_card(questions)
     assert all("\x00" not in t for t in text_blocks(card) + text_blocks(questions))

@@ -49,7 +49,7 @@ def test_full_description_in_a_personal_chat_gets_one_card(
     assert "Fine-tuning · " in text and "The six steps" in text and "3-year cost" in text
     assert "Crossover" in text and "Risks" in text and "Next steps" in text
     verbs = [a["data"]["verb"] for a in actions(card)]
-    assert verbs == ["adjust", "feedback", "feedback"]
+    assert verbs == ["adjust", "feedback", "feedback", "record"]
     cid = str(button(card, "adjust")["c"])
     assert f"summary {cid}" in text  # the card names its assessment for summaries and export
     conv = services.store.get_conversation(cid)
@@ -80,7 +80,7 @@ def test_channel_mention_thin_description_questions_then_card(
     for _ in range(6):  # answer each round with its first quick answer until the card comes
         sent = teams.click(thread, DANA, answer, reply_to=sent[0].new_id)
         message = only_card(sent)
-        if button_verbs(message.card or {}) == ["adjust", "feedback", "feedback"]:
+        if button_verbs(message.card or {}) == ["adjust", "feedback", "feedback", "record"]:
             card = message
             break
         answer = button(message.card or {}, "answer")

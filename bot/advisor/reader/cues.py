@@ -40,6 +40,8 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
     """The reading of a yes/no field, or None when nothing in the message speaks to it."""
     found: list[Cue] = []
     for m in phrases(field).find(tokens):
+        if m.label == "neutral":
+            continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
         if negated(tokens, m):
@@ -59,13 +61,19 @@ def _decide(found: list[Cue]) -> Cue | None:
 
 def _change_frequency(tokens: list[Token]) -> list[Cue]:
     """ "the rules change every sprint", "pages change weekly": a verb of change with a frequency in its clause.
-    A negated verb ("hasn't changed in years", "rarely changes") says the opposite."""
+    A negated verb ("hasn't changed in years", "rarely changes") or a slow frequency in its sentence ("updated at
+    each open enrollment, so once a year") says the opposite."""
     out: list[Cue] = []
     frequencies = phrases("change_frequency").find(tokens)
+    slow_matches = phrases("slow_change").find(tokens)
+    inside_slow = {i for m in slow_matches for i in range(m.start, m.end)}
+    fast = {tokens[f.start].sentence for f in frequencies if not inside_slow & set(range(f.start, f.end))}
+    # "every year and also many times inside the year": a faster frequency in the sentence wins
+    slow = {tokens[m.start].sentence for m in slow_matches} - fast
     for verb in phrases("change_verbs").find(tokens):
         clause = tokens[verb.start].clause
-        if negated(tokens, verb):
-            out.append(Cue(False, 2, verb.start, verb.end))
+        if negated(tokens, verb) or tokens[verb.start].sentence in slow:
+            out.append(Cue(False, 2, verb.start, verb.end))  # "updated once a year" is stable
         elif any(tokens[f.start].clause == clause for f in frequencies) or any(
             t.text in {"every", "each"} and t.clause == clause for t in tokens[verb.end : verb.end + 3]
         ):  # "changes every patch": every/each after a verb of change is a frequency, whatever it counts
@@ -115,12 +123,29 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     return Cue(value, 2, first.start, first.end)
 
 
+_GONE = {"left", "quit", "gone", "departed", "resigned", "laid", "lost"}
+
+
+def _former(tokens: list[Token], m: Match) -> bool:
+    """Whether a mention of ML people is about people who were there before ("we had", "they left")."""
+    sentence = tokens[m.start].sentence
+    if any(t.sentence == sentence and t.text in _GONE for t in tokens[m.end : m.end + 12]):
+        return True
+    return any(t.text in {"had", "used", "former", "ex", "previous"} for t in tokens[max(0, m.start - 3) : m.start])
+
+
+_JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
+
+
 def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
     """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
     here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team")."""
     if team_sizes:
         size, start, end = team_sizes[0]
         level = "none" if size == 0 else ("limited" if size < 3 else "strong")
+        sentence = tokens[start].sentence
+        if level == "strong" and any(t.sentence == sentence and t.text in _JUNIOR for t in tokens):
+            level = "limited"  # "an ML team of 3, all juniors"
         return Cue(level, 2, start, end)
     none = list(phrases("ml_none").find(tokens))
     inside_none = {i for m in none for i in range(m.start, m.end)}
@@ -129,8 +154,11 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     limited = [
         m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m, reach=8) and m.start not in inside_none
     ]
+    limited = [m for m in limited if not _former(tokens, m)]
     strong: list[Match] = []
     for m in phrases("ml_strong").find(tokens):
+        if _former(tokens, m):
+            continue  # "we had ML engineers but they left": not the team there is now
         (none if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
     pick = None
     if none and limited:

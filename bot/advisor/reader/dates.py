@@ -73,6 +73,8 @@ def deadline_date(tokens: list[Token], i: int, today: dt.date) -> tuple[float, i
     if t == "q" and nxt in {"1", "2", "3", "4"} and tokens[i + 1].start == tokens[i].end:
         t, nxt = "q" + nxt, after  # "Q1" arrives as "q" and "1"
         i += 1
+    if prev in _NAMED_BY_PERIOD or (t in _PERIOD_WORDS and _names_an_event(tokens, i)):
+        return None  # "the #1 priority this quarter", "the Q2 review": a period naming something, no deadline
     if t in _HOLIDAYS and prev in {"the", "by", "before", "until", "for"}:
         date = _next(today, *_HOLIDAYS[t])
         if nxt.isdigit() and len(nxt) == 4 and int(nxt) > date.year:  # "Christmas 2027"
@@ -119,6 +121,19 @@ def deadline_date(tokens: list[Token], i: int, today: dt.date) -> tuple[float, i
     return None
 
 
+_NAMED_BY_PERIOD = {"priority", "priorities", "goal", "goals", "focus", "okr", "okrs", "initiative", "theme"}
+_PERIOD_WORDS = {"q1", "q2", "q3", "q4", "this", "next"}
+_EVENTS = {"review", "reviews", "meeting", "planning", "offsite", "board", "results", "earnings", "report", "kickoff"}
+
+
+def _names_an_event(tokens: list[Token], i: int) -> bool:
+    """ "the Q3 review", "next week's meeting": the period word modifies an event noun right after it."""
+    after = [t.text for t in tokens[i + 1 : i + 3]]
+    if tokens[i].text in {"this", "next"}:
+        after = after[1:]  # "this quarter's review", "next week planning"
+    return bool(after) and after[0].removesuffix("'s") in _EVENTS
+
+
 def _period_phrase(tokens: list[Token], i: int, today: dt.date) -> tuple[float, int] | None:
     """ "this/next week|month|quarter|year", "end of (the|this|next)? week|month|quarter|year"."""
     j = i + 2 if tokens[i].text == "end" else i
@@ -143,7 +158,9 @@ def _period_phrase(tokens: list[Token], i: int, today: dt.date) -> tuple[float, 
     if unit == "year":
         if offset and tokens[i].text != "end":
             # "next year" is a deadline only after a word that sets one: "by next year", not "sometime next year"
-            return (52.0, j + 1) if i > 0 and tokens[i - 1].text in {"by", "before", "until", "in", "for"} else None
+            lead = i > 0 and tokens[i - 1].text in {"by", "before", "until", "in", "for"}
+            # "hoping for 10k users by next year" is a growth goal: a deadline needs words about delivering
+            return (52.0, j + 1) if lead and (_deadline_words(tokens, i) or len(tokens) <= 6) else None
         return weeks_until(today, dt.date(today.year + offset, 12, 31)), j + 1
     return None
 

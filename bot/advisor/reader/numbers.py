@@ -77,7 +77,10 @@ _VAGUE = {
     "hundreds": 300,
     "thousands": 3000,
     "millions": 3e6,
+    "billions": 3e9,
 }
+_ORDERS = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}
+_MULTIPLES = {"tens": 10, "dozens": 12, "hundreds": 100}
 _APPROX = {
     "~",
     "about",
@@ -260,7 +263,12 @@ def _value_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | N
             scale = 12 if _at(tokens, j) == "dozen" else _SCALES[_at(tokens, j)]
             return base * scale, j + 1, vague
         return base, j, vague
-    if word in {"dozens", "hundreds", "thousands", "millions"}:
+    if word in {"tens", "dozens", "hundreds"} and _at(tokens, j + 1) == "of" and _at(tokens, j + 2) in _ORDERS:
+        # "tens of millions": an order of magnitude, read as its geometric middle (3 x 10M), like "thousands" = 3k
+        return 3 * _MULTIPLES[word] * _ORDERS[_at(tokens, j + 2)], j + 3 + (_at(tokens, j + 3) == "of"), True
+    if word == "tens" and _at(tokens, j + 1) == "of":
+        return 30.0, j + 2, True
+    if word in {"dozens", "hundreds", "thousands", "millions", "billions"}:
         return _VAGUE[word], j + 1 + (_at(tokens, j + 1) == "of"), True
     if word == "dozen":
         return 12.0 * (base or 1), j + 1, False
@@ -274,6 +282,9 @@ def _value_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | N
 def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | None:
     tok = tokens[i]
     raw = tok.text
+    groups = raw.split(".")
+    if len(groups) > 1 and 1 <= len(groups[0]) <= 3 and groups[0][0] != "0" and all(len(g) == 3 for g in groups[1:]):
+        raw = raw.replace(".", "")  # "10.000", "1.200.000": dots as thousands separators (nobody writes 10.000 for 10)
     if "," in raw and all(len(g) == 3 for g in raw.split(",")[1:]):
         raw = raw.replace(",", "")
     elif "," in raw:
@@ -284,6 +295,12 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
     if raw.isdigit() and len(raw) == 4 and 1950 <= value <= 2100 and _at(tokens, i - 1) in _YEAR_WORDS:
         return None  # a year: "since 2019", "by 2027"
     j = i + 1
+    # "10 000", "1 200 000": spaces as thousands separators
+    while raw.isdigit() and value < 1e15 and _space_group(tokens, j) and (j > i + 1 or len(raw) <= 3):
+        value = value * 1000 + float(tokens[j].text)
+        j += 1
+    if j > i + 1:
+        return value, j, False
     nxt = _at(tokens, j)
     if tok.glued and i > 0 and tokens[i - 1].end == tok.start and tokens[i - 1].kind == "word":
         return None  # "gpt4", "b2b"
@@ -306,6 +323,15 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
         except OverflowError:
             return _BEYOND_ANY_LIMIT, j + 2, False
     return value, j, False
+
+
+def _space_group(tokens: list[Token], j: int) -> bool:
+    """Whether token j is a three-digit group one space after the previous number ("10 000")."""
+    if j >= len(tokens) or tokens[j].kind != "num" or not tokens[j].text.isdigit() or len(tokens[j].text) != 3:
+        return False
+    if tokens[j].start != tokens[j - 1].end + 1 or tokens[j - 1].kind != "num":
+        return False
+    return _at(tokens, j + 1) != "-"  # "3 500-page manuals" is three manuals
 
 
 _BEYOND_ANY_LIMIT = 1e30  # larger than any limit a field accepts

@@ -76,8 +76,14 @@ def duration_weeks(q: Quantity, ctx: Context) -> tuple[float, int] | None:
     k = 0
     if after and after[0].text == "-":
         k = 1
-    if len(after) > k and after[k].text in units:
-        return q.value * units[after[k].text], k + 1
+    texts = [t.text for t in after[k : k + 5]]
+    half = ["and", "a", "half"]
+    if texts[:3] == half and len(texts) > 3 and texts[3] in units:
+        return (q.value + 0.5) * units[texts[3]], k + 4  # "two and a half months"
+    if texts and texts[0] in units:
+        if texts[1:4] == half:
+            return (q.value + 0.5) * units[texts[0]], k + 4  # "a month and a half"
+        return q.value * units[texts[0]], k + 1
     return None
 
 
@@ -100,9 +106,14 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
             return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
         if tok.text in {"each", "apiece"}:
             per_unit = True
-        elif tok.text in {"per", "/"} and nxt and nxt not in periods:
-            per_unit = True  # "per agent", "/person"
+        elif tok.text == "per" and nxt and nxt not in periods:
+            per_unit = True  # "per agent"
+        elif tok.text == "/" and (nxt in _UNIT_NOUNS or nxt + "s" in _UNIT_NOUNS):
+            per_unit = True  # "/person"; but "new/amended leases" is an "or"
     return None
+
+
+_UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "seats", "store", "stores", "head"}
 
 
 def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
@@ -114,7 +125,26 @@ def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Seq
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
-    return any(_head_noun(_context(tokens, other), 0) & staff for other in earlier)
+    return any(
+        (_head_noun(_context(tokens, other), 0) & staff or each_of(tokens, other))
+        and not _collective_between(tokens, other.end, q.start)
+        for other in earlier
+    )
+
+
+def each_of(tokens: list[Token], q: Quantity) -> bool:
+    """ "each of our 300 stores": the count is of units that each do the work."""
+    return any(t.text in {"each", "every"} for t in tokens[max(0, q.start - 3) : q.start])
+
+
+_COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
+
+
+def _collective_between(tokens: list[Token], lo: int, hi: int) -> bool:
+    """ "2,500 employees and our support team handles 9k tickets": the volume is the team's total, not per person
+    (a new subject, or too far from the count of people to be their rate)."""
+    between = tokens[lo:hi]
+    return len(between) > 6 or any(t.text in _COLLECTIVE for t in between[1:])
 
 
 def _rate_before(ctx: Context) -> tuple[float, bool] | None:
@@ -122,7 +152,7 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
     periods = words_map("rate_periods")
     before = ctx.before[-4:]
     for n, tok in enumerate(before):
-        if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly"}:
+        if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "annual", "quarterly"}:
             return periods[tok.text], False
         nxt = before[n + 1].text if n + 1 < len(before) else ""
         # the period ends at most one token before the number ("per week? ~2,000")
@@ -168,6 +198,11 @@ def words_map(name: str) -> dict[str, float]:
 
 def _head(ctx: Context, skip: int) -> set[str]:
     """The words right after the number (its head noun phrase), up to the first preposition or verb-like break."""
+    return _texts(_head_tokens(ctx, skip))
+
+
+def _head_tokens(ctx: Context, skip: int) -> list[Token]:
+    """The head noun phrase's tokens, in order."""
     out: list[Token] = []
     for tok in ctx.after[skip : skip + WINDOW]:
         if tok.text == "-":
@@ -199,7 +234,7 @@ def _head(ctx: Context, skip: int) -> set[str]:
         }:
             break
         out.append(tok)
-    return _texts(out)
+    return out
 
 
 # Words after a number that say nothing about what it counts ("15k total", "5k tops", "$20k max").
@@ -211,6 +246,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     intake does not hold (revenue, head count, customers, a version, an age)."""
     ctx = _context(tokens, q)
     if q.negative or q.percent:
+        return []
+    if _identifier(q, ctx) or _asks_how_much(ctx):
         return []
     before_words = _texts(ctx.before[-WINDOW:])
     sentence_words = _texts(ctx.sentence)
@@ -231,20 +268,33 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if _head_noun(ctx, skip) & words("staff_nouns"):
         return []
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
-        return []  # "3 times a week" is how often, not how many; "2M times a month" is a volume
+        return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
+    if _counts_classes(ctx, skip, clause_words):
+        return []  # "into 25 codes", "a 40-label taxonomy": the size of the label set, not of a data set
+    budget = _budget_before_noun(q, ctx, skip)
+    if budget is not None:
+        return [budget]
+    if _texts(ctx.after[:6]) & _MONEY_FLOWS:
+        return []  # "2 million a year in revenue": money that is not said with a currency sign
     rate = rate_factor(ctx, skip) or _rate_before(ctx)
     past = any(t.text in {"last", "this"} for t in ctx.after[:6])
     if rate is not None and past and _labeled(ctx, head, before_words):
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
+    elif rate is not None and clause_words & _LABELING:
+        return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
     if rate is not None:
         factor, per_unit = rate
         per_unit = per_unit or _per_unit_before(tokens, q, ctx, others)
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
         return []
+    if _past_budget(ctx):
+        return []  # "our previous budget was 500k": not what this project has
     claims: list[Claim] = []
     if _labeled(ctx, head, before_words):
-        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end))
+        if _hypothetical(ctx):
+            return []  # "we could label ~2k": data that does not exist yet
+        claims.append(Claim("labeled_examples", q.value, True, q.start, q.end, per_unit=_per_class(ctx)))
     if not claims and _budget_words(clause_words, strong=True) and not _budget_veto(ctx) and not head:
         claims.append(Claim("budget_usd", q.value, True, q.start, q.end))
     weak_budget = q.value >= 1000 and not head and _budget_words(sentence_words, strong=True)
@@ -253,6 +303,121 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     if not claims and _unowned(q, ctx, head):
         claims.append(Claim(UNOWNED, q.value, False, q.start, q.end))
     return claims
+
+
+_PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
+_DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
+_OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
+_LABELING = {
+    "label",
+    "labeling",
+    "labelling",
+    "annotate",
+    "annotates",
+    "annotating",
+    "annotators",
+    "labelers",
+}
+_MONEY_FLOWS = {"revenue", "revenues", "arr", "mrr", "gmv", "sales", "turnover", "profit", "profits", "ebitda"}
+_PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
+
+
+def _asks_how_much(ctx: Context) -> bool:
+    """ "How much would it cost to fine-tune on 50k examples?": a number in a how-much/how-many question is a
+    what-if, not a fact about the project."""
+    words_ = [t.text for t in ctx.sentence]
+    if not words_ or words_[-1] != "?":
+        return False
+    return any(a == "how" and b in {"much", "many"} for a, b in itertools.pairwise(words_))
+
+
+def _identifier(q: Quantity, ctx: Context) -> bool:
+    """ "Local Law 144", "SOC 2", "tier 1", "ticket 4411": a number right after such a word names a thing."""
+    if q.money or q.approx or not ctx.before or q.start != q.end - 1:
+        return False
+    return ctx.before[-1].text in words("identifier_words")
+
+
+_SOFT_CLASS_NOUNS = {"labels", "label", "tags", "tag"}  # also a count of labeled items ("2k labels from QA")
+
+
+def _counts_classes(ctx: Context, skip: int, clause: set[str]) -> bool:
+    """Whether the number counts classes ("into 25 codes", "18 intents", "300 GL codes", "60 label types"), which
+    says how many answers there are, never how many examples. "Labels"/"tags" count classes only next to words
+    about a label set ("40 labels in our taxonomy"); otherwise "2k labels" is a count of labeled items."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    cut = next((n for n, w in enumerate(head) if w in _PREPOSITIONS), len(head))
+    head = head[:cut]  # "3 types of documents", "10 intents with 300 examples each"
+    if not head:
+        return False
+    noun = head[-1]
+    if noun not in words("class_nouns") and not set(noun.split("-")) & words("class_nouns"):
+        return False
+    if noun in _SOFT_CLASS_NOUNS and len(head) == 1:
+        return bool(clause & (words("class_context") - {noun}))
+    return True
+
+
+def counts_classes(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` counts classes, for a per-class count to be multiplied by ("10 intents")."""
+    ctx = _context(tokens, q)
+    return _counts_classes(ctx, 0, _texts(ctx.clause))
+
+
+def _per_class(ctx: Context) -> bool:
+    """ "500 examples per class", "300 labeled examples each": a count per class, to multiply by their number."""
+    after = [t.text for t in ctx.after[:8]]
+    if {"each", "apiece"} & set(after):
+        return True
+    return any(
+        a == "per" and (b in words("class_nouns") or b.rstrip("s") + "s" in words("class_nouns"))
+        for a, b in itertools.pairwise(after)
+    )
+
+
+_MAKE_VERBS = {"label", "annotate", "tag", "hand-label", "get", "produce", "collect", "create", "write", "gather"}
+
+
+def _hypothetical(ctx: Context) -> bool:
+    """ "we could label ~2k", "we'd be able to annotate 500", "planning to tag 1,000": a modal or plan before a
+    verb of producing labels means the data does not exist yet."""
+    before = [t.text for t in ctx.before[-6:]]
+    return any(w in words("hypothetical_cues") and set(before[n + 1 :]) & _MAKE_VERBS for n, w in enumerate(before))
+
+
+_WHEN = {"last", "this", "next", "week", "month", "quarter", "year", "yesterday", "today", "already", "recently"}
+_SET_ASIDE = {"set", "aside", "earmarked", "allocated", "budgeted", "approved", "allotted", "reserved", "signed", "off"}
+
+
+def _budget_before_noun(q: Quantity, ctx: Context, skip: int) -> Claim | None:
+    """ "a 400k budget", "80k set aside", "Finance approved 120k": a number before the word budget (or a verb of
+    setting money aside) is the budget, unless it is revenue, funding or a price."""
+    head = [t.text for t in _head_tokens(ctx, skip) if t.text not in _WHEN]
+    if _budget_veto(ctx):
+        return None
+    if head and head[0] in words("budget_nouns"):
+        return Claim("budget_usd", q.value, True, q.start, q.end)
+    if head and set(head) <= _SET_ASIDE and ("aside" in head or head[0] != "set"):
+        return Claim("budget_usd", q.value, True, q.start, q.end)
+    before = _texts(ctx.before[-2:])
+    if (
+        not head
+        and before & {"approved", "allocated", "granted", "earmarked", "awarded", "allotted"}
+        and q.value >= 1000
+    ):
+        return Claim("budget_usd", q.value, False, q.start, q.end)  # "finance approved 120k"
+    return None
+
+
+def _uses_per_person(q: Quantity, ctx: Context, skip: int) -> list[Claim]:
+    """ "maybe 8 times a day each", "5 times a week per person": uses per person, to multiply by their number."""
+    head = [t.text for t in _head_tokens(ctx, skip)]
+    if not head or head[0] not in {"times", "x"}:
+        return []
+    rate = rate_factor(ctx, skip + 1)
+    if rate is None or not (rate[1] or {"each", "every", "per"} & _texts(ctx.before[-4:])):
+        return []
+    return [Claim("monthly_requests", q.value * rate[0], True, q.start, q.end, per_unit=True)]
 
 
 UNOWNED = "?"  # a count with no owner: a short reply fills the pending question with it, otherwise the reader asks
@@ -328,9 +493,14 @@ def _head_noun(ctx: Context, skip: int) -> set[str]:
     return _texts([t for t in ctx.after[skip : skip + 3] if t.text != "-"][:2])
 
 
+_GONE = {"left", "quit", "gone", "departed", "resigned", "laid", "lost"}
+
+
 def _ml_team(q: Quantity, ctx: Context, head: set[str]) -> Claim | None:
     """ "4 ML engineers", "a 7-person ML team", "2 DS folks", "ML team of 5", "data science group of ~10"."""
     ml = words("ml_people") | {"data-scientist", "data-scientists", "data-team"}
+    if _texts(ctx.before[-3:]) & {"had", "used"} or _texts(ctx.sentence) & _GONE:
+        return None  # "we had 2 ML engineers but they left": not the team there is now
     if head & ml:
         return Claim("ml_team", q.value, True, q.start, q.end)
     before = [t.text for t in ctx.before[-4:]]
@@ -450,9 +620,21 @@ _HAVING = {
 }
 
 
+def _past_budget(ctx: Context) -> bool:
+    """ "our previous budget was 500k", "last year's budget": money that was, not money there is."""
+    clause = [t.text for t in ctx.clause]
+    if not set(clause) & words("budget_cues"):
+        return False
+    if set(clause) & {"previous", "prior", "former", "old", "used"}:
+        return True
+    return any(
+        a == "last" and b in {"year", "year's", "time", "project", "project's"} for a, b in itertools.pairwise(clause)
+    )
+
+
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
-    if _budget_veto(ctx):
-        return []
+    if _budget_veto(ctx) or 0 < q.value < 100 or _past_budget(ctx):
+        return []  # revenue, a price, what is paid today; "$4 a ticket" is a unit cost, never a project budget
     factor = 1.0
     rate = rate_factor(ctx, 0)
     if rate is not None:
@@ -472,8 +654,23 @@ def _deadline_claims(
     before = [t.text for t in ctx.before[-3:]]
     after = [t.text for t in ctx.after[used : used + 3]]
     vetoes = words("duration_vetoes")
+    if "running" in before and _texts(ctx.before[-5:]) & {"be", "up", "get", "and"}:
+        vetoes = vetoes - {"running"}  # "has to be (up and) running within 4 weeks" is a go-live
     if (after and after[0] in {"of", "ago", "old", "later", "after", "back", "running"}) or set(before) & vetoes:
         return []
+    if set(before) & words("event_nouns"):
+        return []  # "a steering meeting in 2 weeks" dates the meeting, not the project
+    launch = {"live", "launch", "ship", "production", "prod", "deadline", "ready", "go-live", "running", "deliver"}
+    if clause & words("effort_verbs") and not clause & launch:
+        return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
+    if clause & _OTHER_ENDINGS and not clause & launch:
+        return []  # "our fiscal year ends in 5 months": when something else ends or starts
+    if clause & _PAST_WORK and not clause & (launch | {"need", "needs", "must", "want", "wants", "should"}):
+        return []  # "our intern built a prototype in 2 days": how long something took, not a deadline
+    if clause & _DECISIONS and not clause & launch:
+        return []  # "a decision in 2 weeks", "30 days to decide": when they choose, not when it must be live
+    if weeks >= 52 and not clause & (launch | {"deadline", "timeline", "within", "by", "before", "results", "show"}):
+        return []  # "we have 5 years and 100k tickets": years are history unless said as a deadline
     if set(after[:2]) & {
         "history",
         "experience",
@@ -497,6 +694,8 @@ def _deadline_claims(
         return [Claim("deadline_weeks", weeks, True, q.start, q.end)]
     if sentence & {"deadline", "timeline", "timeframe", "launch", "live", "ship", "go-live"}:
         return [Claim("deadline_weeks", weeks, True, q.start, q.end)]
+    if sentence & {"every", "each", "per", "cadence", "cycle", "cycles"}:
+        return []  # "schema changes every sprint (2 weeks)": a period, not a deadline
     if len(ctx.clause) <= used + 4 or message_words <= 5:
         return [Claim("deadline_weeks", weeks, False, q.start, q.end)]  # "18 weeks", "about half a year"
     return []

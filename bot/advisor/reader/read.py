@@ -20,7 +20,16 @@ from bot.advisor.reader import cues
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
-from bot.advisor.reader.quantities import UNOWNED, UNOWNED_MONEY, Claim, claims_for, counts_units, unit_nouns
+from bot.advisor.reader.quantities import (
+    UNOWNED,
+    UNOWNED_MONEY,
+    Claim,
+    claims_for,
+    counts_classes,
+    counts_units,
+    each_of,
+    unit_nouns,
+)
 from bot.advisor.reader.result import Extraction, Unclear
 from bot.advisor.reader.tokens import Token, tokenize
 
@@ -147,18 +156,29 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.used.update(range(q.start, q.end))
             continue
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is not None and _denied(r.tokens, q):
+            # "we don't have 10k labeled, more like 500": the denied number is not read; what replaces it is
+            r.used.update(range(q.start, q.end))
+            claim = _replacement(r, claim, q, quantities, claims)
+            if claim is None:
+                continue
         if claim is not None and claim.field == "labeled_examples" and _counts_outputs(r, claim):
             claim = Claim("reviewed_output_count", claim.value, claim.strong, claim.start, claim.end)
         if claim is not None and claim.strong:
             if claim.per_unit:
                 claim = _multiplied(r, claim, quantities)
                 if claim is None:
+                    # "300 examples per intent", "each tech does ~5 jobs a day": a share alone is not the total
+                    r.used.update(range(q.start, q.end))
                     continue
             strong.setdefault(claim.field, []).append(claim)
+    vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
     for found in strong.values():
         chosen = _latest_correction(r, found)
         r.used.update(i for c in found for i in range(c.start, c.end))
-        _add_number(r, _corrected_later(r, chosen, quantities, claims) or chosen)
+        chosen = _corrected_later(r, chosen, quantities, claims) or chosen
+        # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
+        _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     for q in quantities:
         if q.negative or any(i in r.used for i in range(q.start, q.end)):
             continue
@@ -229,18 +249,79 @@ def _corrected_later(
         if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
             continue
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
+        if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
+            # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
+            between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
+            if not (between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}):
+                continue
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             return Claim(claim.field, q.value * factor, True, q.start, q.end)
     return None
 
 
+_SELF_CORRECTIONS = {
+    "sorry",
+    "meant",
+    "mean",
+    "actually",
+    "correction",
+    "wait",
+    "scratch",
+    "dedup",
+    "deduped",
+    "cleanup",
+}
+
+
+_DENY_VERBS = {"have", "got", "get", "need", "spend", "see", "handle", "do", "a", "an", "the", "even", "like"}
+_BOUNDS = {"more", "less", "fewer", "over", "under", "above", "below", "even", "quite", "only", "just", "much"}
+
+
+def _denied(tokens: list[Token], q: Quantity) -> bool:
+    """ "not 5,000", "we don't have 50k", "it's not 3 months": the number is said in order to be denied. Bounds
+    ("not more than 5k", "not even 500", "no fewer than 20") still state an amount."""
+    n = q.start - 1
+    while n >= 0 and q.start - n <= 3 and tokens[n].text in _DENY_VERBS - {"even"}:
+        n -= 1
+    if n < 0 or tokens[n].clause != tokens[q.start].clause:
+        return False
+    word = tokens[n].text
+    if word in _BOUNDS or not (word in {"not", "never"} or word.endswith("n't")):
+        return False
+    return not any(t.text in _BOUNDS for t in tokens[n + 1 : q.start])
+
+
+def _replacement(
+    r: _Reading, claim: Claim, q: Quantity, quantities: list[Quantity], claims: dict[int, list[Claim]]
+) -> Claim | None:
+    """The number said instead of a denied one, in the same sentence ("not 3 months, it's 6 weeks"; "not 5k a
+    day, 500"): its own reading when it has one for the same field, otherwise the denied number's unit."""
+    sentence = r.tokens[q.start].sentence
+    for other in quantities:
+        if other.start <= q.end or r.tokens[other.start].sentence != sentence or other.money != q.money:
+            continue
+        own = [c for c in claims[id(other)] if c.field in LIMITS]
+        if own and own[0].field != claim.field:
+            return None
+        if own:
+            return None  # it is read on its own
+        factor = claim.value / q.value if q.value else 1.0
+        r.used.update(range(other.start, other.end))
+        return Claim(claim.field, other.value * factor, True, other.start, other.end)
+    return None
+
+
 def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
     """A per-unit volume ("each tech does ~5 jobs a day", "40 a day per agent") times the count of those units
     said elsewhere ("45 techs"); None when no count of the same units was given (ask, don't guess)."""
+    if claim.field == "labeled_examples":
+        return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
     nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
-    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near)
+    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near) or any(
+        q.start < claim.start and each_of(r.tokens, q) for q in quantities
+    )
     unit = next(
         (
             b.text
@@ -267,6 +348,17 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         return None
     before = [q for q in units if q.start < claim.start]
     unit_q = before[-1] if before else units[0]
+    start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
+    return Claim(claim.field, claim.value * unit_q.value, True, start, end)
+
+
+def _per_class_total(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
+    """ "500 examples per intent, 10 intents": the per-class count times the number of classes; None (unread) when
+    the number of classes was not said, since the per-class count alone is not the data set's size."""
+    classes = [q for q in quantities if q.start != claim.start and counts_classes(r.tokens, q)]
+    if len(classes) != 1:
+        return None
+    unit_q = classes[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
 
@@ -339,6 +431,8 @@ def _no_labels(r: _Reading) -> None:
     for m in phrases("no_labels").find(r.tokens):
         if m.end < len(r.tokens) and r.tokens[m.end].text in people:
             continue  # "no data people" is about the team
+        if any(t.text in words("ml_people") or t.text == "data-scientist" for t in r.tokens[m.start : m.end]):
+            continue  # "no data scientists" (one token) is about the team too
         count = next((f for f in r.out.facts if f.field == "labeled_examples"), None)
         if count is None:
             r.add("labeled_examples", 0, m.start, m.end)
@@ -370,6 +464,8 @@ def _dates(r: _Reading, today: dt.date) -> None:
             weeks, end = found
             if i > 0 and r.tokens[i - 1].text in {"last", "past", "since", "ago"}:
                 continue
+            if {t.text for t in r.tokens[max(0, i - 3) : i]} & {"was", "were", "had", "used"}:
+                continue  # "the deadline was Oct 1": a date that has passed or slipped
             r.add("deadline_weeks", weeks, max(0, i - 1), end)
             return
 

@@ -46,6 +46,7 @@ from bot.slack.replies import (
     rereview,
     told_on_failure,
 )
+from bot.slack.workspace import scope_of
 from bot.storage.store import Conversation
 from bot.workflows.conversation import Reply
 from bot.workflows.forms import choices as _choices
@@ -66,7 +67,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     ) -> None:
         # Written to the inbox before the ack, so a crash right after it doesn't lose the answer.
         def find(cid: str) -> Conversation:
-            conv = leads.conversation(cid, context.team_id or "")
+            conv = leads.conversation(cid, scope_of(context))
             leads.require_can_act(context.user_id or "", conv)
             return conv
 
@@ -118,7 +119,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         meta = lb.decoded(view.get("private_metadata"))
         state = ((view.get("state") or {}).get("values") or {}).get(lb.REASON_BLOCK) or {}
         try:
-            conv = leads.conversation(str(meta.get("c") or ""), context.team_id or "")
+            conv = leads.conversation(str(meta.get("c") or ""), scope_of(context))
             require_channel(conv, meta.get("ch"))
             leads.require_can_act(context.user_id or "", conv)
         except AdvisorError as exc:
@@ -166,7 +167,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         user = bk.user_id(context.user_id)  # it is shown as <@user>
         try:
             # forged ids, other workspaces' conversations and a modal not opened from the conversation's channel
-            conv = leads.conversation(str(meta.get("c") or ""), context.team_id or "")
+            conv = leads.conversation(str(meta.get("c") or ""), scope_of(context))
             require_channel(conv, meta.get("ch"))
             leads.require_can_act(user, conv)
             cid, channel, thread = conv.id, conv.channel, reply_thread_of(conv)

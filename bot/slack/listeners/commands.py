@@ -20,6 +20,7 @@ from bot.slack import messages as msg
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import respond_digest
 from bot.slack.replies import SlackTurn, post_reply, run_turn, told_on_failure
+from bot.slack.workspace import scope_of
 from bot.workflows.conversation import ConversationKey
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def status_reply(services: Services, user: str) -> dict[str, Any]:
 
 def start(services: Services, client: WebClient, respond: Respond, context: BoltContext, description: str) -> None:
     """Open a new thread in the command's channel for an assessment, then answer the description (if any) in it."""
-    channel, user, team = context.channel_id or "", context.user_id or "", context.team_id or ""
+    channel, user, team = context.channel_id or "", context.user_id or "", scope_of(context)
     opening = (
         msg.START_THREAD_WITH.format(user=bk.user_id(user), description=bk.safe(description, 2500))
         if description

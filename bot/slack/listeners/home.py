@@ -18,6 +18,7 @@ from bot.slack import messages as msg
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import digest_links, told_privately
 from bot.slack.replies import SlackTurn, run_turn
+from bot.slack.workspace import scope_of
 from bot.workflows.conversation import ConversationKey
 from bot.workflows.digest import parse_period
 from bot.workflows.summary import needs_review, status_label
@@ -94,7 +95,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     def on_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not context.user_id:
             return
-        publish_home(services, leads, client, context.user_id, context.team_id or "")
+        publish_home(services, leads, client, context.user_id, scope_of(context))
 
     @app.action(lb.NEW_ACTION)
     def on_new(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -109,7 +110,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         values = (view.get("state") or {}).get("values") or {}
         description = str(((values.get(lb.DESCRIPTION_BLOCK) or {}).get("value") or {}).get("value") or "").strip()
         channel = ((values.get(lb.CHANNEL_BLOCK) or {}).get("value") or {}).get("selected_conversation")
-        user, team_id = context.user_id or "", context.team_id or ""
+        user, team_id = context.user_id or "", scope_of(context)
         if not description:
             ack(response_action="errors", errors={lb.DESCRIPTION_BLOCK: msg.NEW_EMPTY})
             return

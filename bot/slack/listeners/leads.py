@@ -25,6 +25,7 @@ from bot.slack import leads_blocks as lb
 from bot.slack import messages as msg
 from bot.slack.access import SlackAccess, SlackLeads
 from bot.slack.replies import DM_THREAD, Outgoing, SlackTurn, deliver, queue, reply_thread_of, told_on_failure
+from bot.slack.workspace import scope_of
 from bot.storage.store import Conversation
 from bot.workflows.conversation import ConversationKey
 from bot.workflows.digest import parse_period
@@ -143,7 +144,7 @@ def acted_on(
     workspace's conversation, a click that isn't on a message in the conversation's channel, or (with `card`)
     a click on an outdated card, or a user who isn't a member of the assessment's private channel."""
     with told_privately(client, body):
-        conv = leads.conversation(conversation_id, context.team_id or "")
+        conv = leads.conversation(conversation_id, scope_of(context))
         require_channel(conv, clicked_channel(body))
         leads.require_can_act(context.user_id or "", conv)
         if card and clicked_card_is_stale(services, conv, body):
@@ -251,7 +252,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             message = body.get("message") or {}
             channel = context.channel_id or ""
             thread = message.get("thread_ts") or message.get("ts") or body.get("message_ts")
-            conv = find_thread_conversation(services, context.team_id or "", channel, str(thread) if thread else None)
+            conv = find_thread_conversation(services, scope_of(context), channel, str(thread) if thread else None)
             if conv is None:
                 tell(client, body, msg.SUMMARY_NONE)
                 return
@@ -267,7 +268,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         user = context.user_id or ""
         container = body.get("container") or {}
         with told_privately(client, body):
-            conv = leads.conversation(str(state.get("c") or ""), context.team_id or "")
+            conv = leads.conversation(str(state.get("c") or ""), scope_of(context))
             require_channel(conv, clicked_channel(body))
             leads.require_lead(user, msg.DECISION_NOT_LEAD)
             leads.require_member(user, conv.channel, msg.DECISION_NOT_MEMBER)
@@ -292,7 +293,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             ack(response_action="errors", errors={lb.NOTE_BLOCK: bk.clip(text, 150)})
 
         try:
-            conv = leads.conversation(str(meta.get("c") or ""), context.team_id or "")
+            conv = leads.conversation(str(meta.get("c") or ""), scope_of(context))
             require_channel(conv, meta.get("ch"))
             leads.require_lead(user, msg.DECISION_NOT_LEAD)
             if status not in STATUS_LABELS:
@@ -305,7 +306,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             with services.store.transaction():
                 if not _is_current(services, conv, meta):
                     raise StaleError(msg.STALE_SUMMARY_MODAL)
-                row = leads.core.decide(conv.id, user, status, note, platform="slack", team=context.team_id or "")
+                row = leads.core.decide(conv.id, user, status, note, platform="slack", team=scope_of(context))
                 queue(
                     services,
                     conv.channel,
@@ -393,7 +394,7 @@ def digest_links(access: SlackAccess) -> lb.Linker:
 def respond_digest(services: Services, leads: SlackLeads, context: BoltContext, text: str, respond: Respond) -> None:
     """Answer the digest subcommand through the command's response_url (after the ack)."""
     try:
-        reply = digest_reply(services, leads, context.user_id or "", context.team_id or "", text)
+        reply = digest_reply(services, leads, context.user_id or "", scope_of(context), text)
     except Exception:
         log.exception("digest failed")
         reply = {"response_type": "ephemeral", "text": msg.ERROR}
