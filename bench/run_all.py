@@ -26,6 +26,7 @@ ORDER = [
     "bench_digest.py",
     "bench_scaling.py",
     "bench_slack.py",
+    "bench_ack.py",
     "bench_memory.py",
     "bench_throughput.py",
     "bench_replicas.py",

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import queue
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -130,6 +132,36 @@ def configure(settings: Settings, stream: TextIO | None = None) -> logging.Handl
     for name in QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     return handler
+
+
+class _Handoff(QueueHandler):
+    """Hands records over as they are: the writing thread formats (and scrubs) them."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+def write_in_background() -> Callable[[], None]:
+    """While serving: records go to a thread that formats, scrubs and writes them, so a request being acknowledged
+    never waits for the log stream or for the handler's lock (held by whichever thread writes); returns the function
+    that writes what is left and puts the handler back. A SIGKILL loses the lines not written yet (a few ms' worth)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
+    if handler is None:
+        return lambda: None
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    front = _Handoff(records)
+    listener = QueueListener(records, handler)
+    listener.start()
+    root.addHandler(front)
+    root.removeHandler(handler)
+
+    def stop() -> None:
+        root.addHandler(handler)
+        root.removeHandler(front)
+        listener.stop()
+
+    return stop
 
 
 def parse_lines(lines: Iterable[str]) -> list[dict[str, Any]]:

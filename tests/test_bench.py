@@ -168,3 +168,10 @@ def test_every_complete_description_gets_a_card_at_once_and_the_partial_one_ques
     partial = advisor.handle(ConversationKey("slack", "T", "C", "partial"), "U", h.PARTIAL_TEXT)
     assert partial.kind == "questions"
     store.close()
+
+
+def test_the_ack_benchmark_sends_descriptions_that_exist_in_the_corpora() -> None:
+    from bench import bench_ack
+
+    texts = bench_ack.card_texts()
+    assert len(texts) == len(set(bench_ack.CARD_IDS)) > 100  # every listed id is in bench/data, none twice

@@ -7,6 +7,7 @@ item's outbox id, and a retry after a failure that may have gone through looks f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -37,15 +38,19 @@ def chart_filename(uid: str) -> str:
     return f"cost-chart-{uid}.png"
 
 
-def upload_chart(client: WebClient, item: OutboxItem) -> str:
-    """Draw the item's chart and upload it into its thread; returns the file's id."""
+Draw = Callable[[TcoEstimate], bytes]  # estimate -> PNG: `render_png`, or a `ChartProcess`'s `render`
+
+
+def upload_chart(client: WebClient, item: OutboxItem, draw: Draw | None = None) -> str:
+    """Draw the item's chart (with `draw`, by default in this thread) and upload it into its thread; returns the
+    file's id."""
     from bot.workflows.chart import render_png
 
     estimate = TcoEstimate.model_validate(item.message["estimate"])
     resp = client.files_upload_v2(
         channel=item.channel,
         thread_ts=item.thread_ts,
-        content=render_png(estimate),
+        content=(draw or render_png)(estimate),
         filename=chart_filename(item.uid),
         title=TITLE,
         alt_txt=str(item.message.get("text") or "")[:ALT_MAX],

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
-from bot.slack.charts import CHART, upload_chart
+from bot.slack.charts import CHART, Draw, upload_chart
 from bot.slack.records import RECORD, upload_record
 from bot.slack.streaming import STREAM_KEY, RecordStream, send_streamed
 from bot.storage.outbox import DeliveryError, OutboxItem
@@ -117,9 +117,12 @@ class SlackSender:
     the item's workspace, looked up when it is sent; it raises DeliveryError when there is none).
     """
 
-    def __init__(self, client: WebClient | ClientFor, record_stream: RecordStream | None = None) -> None:
+    def __init__(
+        self, client: WebClient | ClientFor, record_stream: RecordStream | None = None, draw_chart: Draw | None = None
+    ) -> None:
         self.client_for: ClientFor = (lambda item: client) if isinstance(client, WebClient) else client
         self.record_stream = record_stream  # the outbox's: where a streamed message started
+        self.draw_chart = draw_chart  # how charts are drawn (default: in the sending thread)
 
     def send(self, item: OutboxItem) -> str:
         """Post (or update) the message; return its ts."""
@@ -128,7 +131,9 @@ class SlackSender:
             return self._update(item)
         if item.kind in (CHART, RECORD):
             try:
-                return (upload_chart if item.kind == CHART else upload_record)(client, item)
+                if item.kind == CHART:
+                    return upload_chart(client, item, self.draw_chart)
+                return upload_record(client, item)
             except Exception as exc:
                 raise classify(exc) from exc
         if item.message.get(STREAM_KEY) and item.thread_ts and self.record_stream is not None:

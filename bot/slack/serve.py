@@ -24,6 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
 from bot.health import Check, may_see_detail, readiness, ready_report
+from bot.logs import write_in_background
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -321,6 +322,7 @@ def serve_http(
         clear_untrusted_proxy_headers=False,
     )
     _start(app)
+    stop_logging = write_in_background()  # an ack never waits for the log stream (bot/logs.py)
     log.info(
         "serving Slack at http://%s:%s%s (health: %s, readiness: %s)", host, port, EVENTS_PATH, HEALTH_PATH, READY_PATH
     )
@@ -331,6 +333,7 @@ def serve_http(
             wsgi.draining = True
             server.close()
             _stop(app)
+            stop_logging()
 
 
 def _probes(app: App) -> tuple[Readiness | None, str | None]:

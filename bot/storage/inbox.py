@@ -17,13 +17,15 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.errors import ConnectionLost
+from bot.storage.group_commit import GroupCommit
 from bot.storage.sqlite import Database, insert_row, prompt_transaction, select_rows, update_row
 from bot.storage.store import Store, ago, now
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 3  # a turn that kills the process this often is given up (told to the user), not retried forever
 MAX_GROUP = 20  # turns answered together at most (bounds the work a crash makes redo)
@@ -55,6 +57,20 @@ class Inbox:
         self._intake_db, self._intake_lock = store.connection()
         if self._intake_db is not store.db and store.dialect == "sqlite":
             self._intake_db.execute("PRAGMA busy_timeout = 0")  # prompt_transaction waits, in finer steps
+        # Concurrent acks commit together (bot/storage/group_commit.py). Not on a connection shared with the store:
+        # there, a write could join a transaction another thread has open and be acknowledged before it commits.
+        self._intake = (
+            GroupCommit(lambda: prompt_transaction(self._intake_db, self._intake_lock))
+            if self._intake_db is not store.db
+            else None
+        )
+
+    def _write(self, write: Callable[[Database], T]) -> T:
+        """Run `write` on the ack path's connection in a transaction (with other acks' writes, when it has its own)."""
+        if self._intake is not None:
+            return self._intake.run(write)
+        with prompt_transaction(self._intake_db, self._intake_lock) as db:
+            return write(db)
 
     def add(self, kind: str, conversation_key: str, payload: dict[str, Any], dedupe: Iterable[str] = ()) -> int | None:
         """Write a received turn down with its `dedupe` keys; None (no turn written) when any key was seen before.
@@ -62,8 +78,10 @@ class Inbox:
         The keys are recorded either way, so a redelivery under a new event id is recognised next time too.
         """
         stamp = now()
-        with prompt_transaction(self._intake_db, self._intake_lock) as db:
-            fresh = [_record_key(db, key, stamp) for key in dedupe]
+        keys = list(dedupe)
+
+        def write(db: Database) -> int | None:
+            fresh = [_record_key(db, key, stamp) for key in keys]
             if not all(fresh):
                 return None
             return insert_row(
@@ -80,11 +98,13 @@ class Inbox:
                 },
             )
 
+        return self._write(write)
+
     def mark_seen(self, key: str) -> bool:
         """Record a dedupe key (a replayed command's trigger_id, an ignored event's id) on the ack path's own
         connection; True when it is new, False when it was recorded before (as `Store.mark_seen`)."""
-        with prompt_transaction(self._intake_db, self._intake_lock) as db:
-            return _record_key(db, key, now())
+        stamp = now()
+        return self._write(lambda db: _record_key(db, key, stamp))
 
     def unfinished(self, conversation_key: str | None = None) -> list[dict[str, Any]]:
         """Turns not answered yet, oldest first (of one conversation, or all)."""
