@@ -177,6 +177,12 @@ class Settings(BaseSettings):
     )
     advisor_log_level: str = Field(default="INFO", description="DEBUG also logs user text; INFO, WARNING, ERROR.")
     advisor_slack_timeout: int = Field(default=15, ge=1, le=120, description="Seconds per Slack Web API call.")
+    advisor_slack_progress_after: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description="Seconds a turn runs before the ⏳ reaction shows on the user's message (0: at once).",
+    )
     advisor_slack_least_privilege: bool = Field(
         default=False,
         description="Installed from `ai-advisor manifest --least-privilege`: thread replies need a mention.",

@@ -179,9 +179,7 @@ class Intake(BaseModel):
 
     def with_values(self, **values: Any) -> Intake:
         """A copy with some values replaced (provenance: default); used for what-if analysis."""
-        data = self.values.model_dump()
-        data.update(values)
-        return Intake.model_construct(values=IntakeValues.model_construct(**data), provenance=self.provenance)
+        return self.model_copy(update={"values": self.values.model_copy(update=values)})
 
 
 def validate_values(data: dict[str, Any]) -> IntakeValues:

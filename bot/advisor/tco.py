@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
@@ -818,7 +819,13 @@ def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
     """The assumptions an estimate was computed with; names it predates (an older stored estimate) take the
     current defaults, and names since retired are dropped."""
     known = {k: v for k, v in est.assumptions.items() if k in TcoAssumptions.model_fields}
-    return TcoAssumptions.model_construct(None, **{**default_assumptions().model_dump(), **known})
+    return TcoAssumptions.model_construct(None, **{**_default_values(), **known})
+
+
+@lru_cache(maxsize=1)
+def _default_values() -> Mapping[str, Any]:
+    """The defaults as plain values (read-only): a card reads an estimate's assumptions several times."""
+    return MappingProxyType(default_assumptions().model_dump())
 
 
 RIVAL_NAMES = {"fine_tuning": "fine-tuning", "hybrid": "the hybrid"}

@@ -1,7 +1,8 @@
 """Block Kit for the Slack app: the recommendation card, question rounds, TCO and status replies.
 
-Everything is built with `slack_sdk.models.blocks`, whose validators enforce Block Kit's limits when a block is
-serialised; every string that can carry user text is escaped and clipped to the limit first.
+Everything is built with `slack_sdk.models.blocks`; every string that can carry user text is escaped and clipped
+to its Block Kit limit when the block is built. `to_dicts` serialises them as slack_sdk does, minus its validators
+at every level (the tests check the two agree, validators and all).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from slack_sdk.models.basic_objects import EMPTY_ALLOWED_TYPE_AND_PROPERTY_LIST as _EMPTY_ALLOWED
+from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -255,5 +258,38 @@ def answered_blocks(original: Sequence[dict[str, Any]], field: str, line: str) -
 
 
 def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    """Serialise (and so validate) blocks."""
-    return [b.to_dict() for b in blocks]
+    """Serialise blocks: exactly what slack_sdk's `to_dict` gives, without re-running its validators.
+
+    `to_dict` runs every validator of an object (found by reflection) and then serialises it, again for each nested
+    object; that was half of what rendering a card cost. The limits those validators check are kept where the
+    blocks are built (every string is clipped to its limit), and tests/slack/test_blocks.py checks that this gives
+    what `to_dict`, validators and all, gives for cards, question rounds and messages, hostile text included.
+    """
+    return [_plain(b) for b in blocks]
+
+
+def _plain(obj: JsonObject) -> dict[str, Any]:
+    if type(obj).to_dict is not JsonObject.to_dict:  # an object with its own serialisation (e.g. an Option)
+        return obj.to_dict()
+    kind = getattr(obj, "type", None)
+    out: dict[str, Any] = {}
+    for key in sorted(obj.attributes):
+        value = obj.get_object_attribute(key)
+        if value is None or (_sized(value) and not value and {"type": kind, "property": key} not in _EMPTY_ALLOWED):
+            continue
+        out[key] = _plain_value(value)
+    return out
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, JsonObject):
+        return _plain(value)
+    if callable(getattr(value, "to_dict", None)):
+        return {k: _plain_value(v) for k, v in value.to_dict().items()}
+    return value
+
+
+def _sized(value: Any) -> bool:
+    return getattr(value, "__len__", None) is not None

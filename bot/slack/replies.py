@@ -29,6 +29,7 @@ from bot.slack import messages as msg
 from bot.slack.charts import CHART, chart_outgoing
 from bot.slack.delivery import ClientFor, SlackSender, no_retry
 from bot.slack.least_privilege import with_mention_hint
+from bot.slack.progress import progress_reactions
 from bot.slack.streaming import streamable
 from bot.slack.workspace import Workspace, current
 from bot.storage.inbox import Outcome
@@ -108,27 +109,6 @@ def _say(client: WebClient, channel: str, thread_ts: str | None, text: str) -> N
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=bk.clip(bk.escape(text), 3000))
     except Exception as exc:  # the user can't be told; at least the log says so
         log.error("could not tell the user about a failure in %s: %s", channel, type(exc).__name__)
-
-
-@contextmanager
-def working(client: WebClient, channel: str, ts: str) -> Iterator[None]:
-    """Show progress with a reaction on the user's message while the block runs (best effort, never waits on a
-    rate limit)."""
-    quick = no_retry(client)
-    added = False
-    try:
-        quick.reactions_add(channel=channel, timestamp=ts, name=msg.WORKING_REACTION)
-        added = True
-    except Exception as exc:
-        log.debug("progress reaction not added: %s", type(exc).__name__)
-    try:
-        yield
-    finally:
-        if added:
-            try:
-                quick.reactions_remove(channel=channel, timestamp=ts, name=msg.WORKING_REACTION)
-            except Exception as exc:
-                log.debug("progress reaction not removed: %s", type(exc).__name__)
 
 
 # --- rendering ---
@@ -268,8 +248,10 @@ def queue_turn(services: Services, turn: SlackTurn, dedupe: list[str] | None = N
 
 
 def run_turn(services: Services, client: WebClient, turn: SlackTurn) -> None:
-    """Answer one user message (writing it to the inbox first if it isn't there yet), showing progress."""
-    with told_on_failure(client, turn.channel, turn.reply_thread), working(client, turn.channel, turn.ts):
+    """Answer one user message (writing it to the inbox first if it isn't there yet), showing progress when it
+    takes a while."""
+    progress = progress_reactions(services.settings.advisor_slack_progress_after)
+    with told_on_failure(client, turn.channel, turn.reply_thread), progress.showing(client, turn.channel, turn.ts):
         if turn.inbox_id is None and queue_turn(services, turn) is None:
             return
         try:

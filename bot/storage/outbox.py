@@ -440,15 +440,15 @@ class Outbox:
         delay = min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
         return delay * (0.5 + random.random() / 2)
 
-    def due(self, channel: str | None = None, thread_ts: str | None = None, limit: int = 100) -> list[int]:
-        """Ids of pending messages that are due, oldest first (optionally of one thread)."""
+    def due(self, channel: str | None = None, thread_ts: str | None = None, limit: int = 100) -> list[tuple[int, str]]:
+        """(id, kind) of the pending messages that are due, oldest first (optionally of one thread)."""
         where, params = ["state = ?", "next_attempt_at <= ?"], [PENDING, time.time()]
         if channel is not None:
             where += ["channel = ?", "thread_ts = ?"]
             params += [channel, thread_ts or ""]
         with self.store.reading() as db:
-            sql = f"select id from outbox where {' and '.join(where)} order by id limit ?"
-            return [int(r[0]) for r in db.execute(sql, [*params, limit])]
+            sql = f"select id, kind from outbox where {' and '.join(where)} order by id limit ?"
+            return [(int(r[0]), str(r[1])) for r in db.execute(sql, [*params, limit])]
 
     def flush(
         self,
@@ -469,11 +469,11 @@ class Outbox:
         deferred = False
         for _ in range(limit):
             progressed = False
-            for item_id in self.due(channel, thread_ts, limit):
+            for item_id, kind in self.due(channel, thread_ts, limit):
                 if item_id in tried:
                     continue
                 tried.add(item_id)
-                if defer and self._kind(item_id) in defer:
+                if kind in defer:
                     deferred = True
                     continue
                 if self.deliver(item_id, sender):
@@ -484,11 +484,6 @@ class Outbox:
         if deferred:
             self._wake()
         return delivered
-
-    def _kind(self, item_id: int) -> str | None:
-        with self.store.reading() as db:
-            row = db.execute("select kind from outbox where id = ?", [item_id]).fetchone()
-        return str(row[0]) if row else None
 
 
 def _ms(started: float) -> float:

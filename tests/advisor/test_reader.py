@@ -358,3 +358,22 @@ def test_one_as_a_pronoun_is_not_a_count(text: str) -> None:
 def test_a_comma_between_adjectives_keeps_the_noun_phrase(text: str, examples: int | None) -> None:
     found = {f.field: f.value for f in extract(text, turn=1).facts}
     assert found.get("labeled_examples") == examples
+
+
+def test_phrase_candidates_are_remembered_per_word_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    phrases = lexicon_module.PhraseSet(
+        [
+            lexicon_module.compile_phrase("labeled data", "a"),
+            lexicon_module.compile_phrase("label* ... examples", "b"),
+            lexicon_module.compile_phrase("clean? tickets", "c"),
+        ]
+    )
+    monkeypatch.setattr(lexicon_module, "MAX_REMEMBERED", 3)
+    tokens = tokenize("labeled examples of clean tickets; expert-labeled tickets labeled again")
+    first = [[p.label for p in phrases.candidates(t)] for t in tokens]
+    again = [[p.label for p in phrases.candidates(t)] for t in tokens]  # from memory, or worked out again
+    assert first == again
+    assert first[0] == first[6] == ["c", "a", "b"]  # "expert-labeled" by its part "labeled"
+    assert len(phrases._by_text) <= 3
+    found = [(m.label, m.start, m.end) for m in phrases.find(tokens)]
+    assert ("b", 0, 2) in found and ("c", 3, 5) in found

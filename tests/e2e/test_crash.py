@@ -35,7 +35,9 @@ def outbox_ids(emulator: SlackEmulator, channel: str) -> list[str]:
 def test_kill_9_mid_conversation_resumes_with_every_answer_and_one_card(
     emulator: SlackEmulator, tmp_path: Path
 ) -> None:
-    server = Server(emulator, tmp_path / "serve", env={"ADVISOR_OUTBOX_RETRY_BASE": "0.2"}).start()
+    # The ⏳ at once (not only for a turn that runs on): holding it holds the turn before its answer (step 2).
+    env = {"ADVISOR_OUTBOX_RETRY_BASE": "0.2", "ADVISOR_SLACK_PROGRESS_AFTER": "0"}
+    server = Server(emulator, tmp_path / "serve", env=env).start()
     channel, thread = "CKILL" + tmp_path.name[-5:].upper().replace("_", "0"), sr.new_ts()
     try:
         mention = sr.app_mention(

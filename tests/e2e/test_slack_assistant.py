@@ -13,6 +13,7 @@ from bot.storage.store import Store
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, is_card, posts, settle, wait_posts
+from tests.slack_emulator import Fault
 from tests.slack_requests import SlackClient
 
 pytestmark = pytest.mark.e2e
@@ -122,7 +123,8 @@ def test_plain_dm_thread_still_uses_the_reaction(server: Server, slack: SlackCli
     channel = dm()
     top = say(slack, channel, "", "hello")  # a top-level DM: no assistant thread
     wait_posts(server.emulator, channel)
+    server.emulator.fail_next("chat.postMessage", Fault.delay(2.0))  # the turn runs on: progress shows
     ts = say(slack, channel, top, FULL)  # a reply in a DM thread that is no assistant thread
     wait_posts(server.emulator, channel, thread=top)
-    assert any(c.params.get("timestamp") == ts for c in server.emulator.calls("reactions.add"))
+    server.emulator.wait_for("reactions.add", predicate=lambda c: c.params.get("timestamp") == ts)
     assert not calls_in(server, "assistant.threads.setStatus", channel)

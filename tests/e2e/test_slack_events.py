@@ -63,8 +63,24 @@ def test_full_description_gets_one_card_in_the_thread(server: Server, slack: Sla
     assert f"prompting {basis.prompt_model} ({basis.prompt_as_of} prices)" in shown
     assert f"fine-tuned {basis.tune_model} ({basis.tune_as_of} prices)" in shown
     assert shown.count("Crossover:") == 1
-    # progress shown on the user's message while working
-    assert any(c.params.get("timestamp") == ts for c in emulator.calls("reactions.add"))
+    settle()
+    assert len(posts(emulator, channel)) == 1
+    # a ⏳ shows only on a turn that runs on (below), and never stays once it is answered
+    marks = [c.method for c in emulator.calls() if c.method.startswith("reactions.") and c.params["timestamp"] == ts]
+    assert marks in ([], ["reactions.add", "reactions.remove"])
+
+
+def test_a_turn_that_runs_on_shows_progress_until_its_card_is_posted(
+    server: Server, slack: SlackClient, channel: str
+) -> None:
+    emulator = server.emulator
+    emulator.fail_next("chat.postMessage", Fault.delay(2.0))  # Slack slow to take the card: the turn runs on
+    ts = mention(slack, FULL, channel)
+    emulator.wait_for("reactions.add", predicate=lambda c: c.params.get("timestamp") == ts)
+    assert is_card(wait_posts(emulator, channel, thread=ts)[0])
+    emulator.wait_for("reactions.remove", predicate=lambda c: c.params.get("timestamp") == ts)
+    added = next(c for c in emulator.calls("reactions.add") if c.params.get("timestamp") == ts)
+    assert added.params["name"] == "hourglass_flowing_sand" and added.params["channel"] == channel
     settle()
     assert len(posts(emulator, channel)) == 1
 

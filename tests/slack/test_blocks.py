@@ -53,7 +53,9 @@ def test_card_from_arbitrary_text_is_within_limits_and_escaped(user_text: str, e
             "case_studies": [CaseStudy(name=user_text or "n", source="s", takeaway=extra * 100)],
         }
     )
-    blocks = bk.to_dicts(bk.card_blocks(rec, reply.conversation_id, [user_text] * 20))
+    card = bk.card_blocks(rec, reply.conversation_id, [user_text] * 20)
+    blocks = bk.to_dicts(card)
+    assert blocks == [b.to_dict() for b in card]  # what slack_sdk gives, its validators run
     check_limits(blocks)
     dumped = json.dumps(blocks, ensure_ascii=False)
     assert "<!" not in dumped and "<@" not in dumped and "<http" not in dumped
@@ -97,3 +99,21 @@ def test_card_says_when_a_configured_model_fell_back_to_offline_wording() -> Non
     assert "Wording produced offline" in json.dumps(bk.to_dicts(bk.card_blocks(fell_back, "c1")))
     worded = fell_back.model_copy(update={"wording": "llm"})
     assert "Wording produced offline" not in json.dumps(bk.to_dicts(bk.card_blocks(worded, "c1")))
+
+
+def test_blocks_serialise_as_slack_sdk_does_validators_and_all() -> None:
+    # bk.to_dicts skips slack_sdk's validators: what it gives must be what `to_dict` (which runs them) gives.
+    advisor = Advisor(Store(":memory:"))
+    thin = advisor.handle(ConversationKey("slack", "T", "C", "1"), "U", "a chatbot for our docs <!here> & more")
+    full = advisor.handle(ConversationKey("slack", "T", "C", "2"), "U", FULL)
+    assert thin.questions and full.recommendation is not None
+    rounds = [
+        bk.card_blocks(full.recommendation, full.conversation_id, ["a note <@U1>", ""]),
+        bk.question_blocks("intro <!here>", thin.questions, thin.conversation_id, ["note"]),
+        bk.question_blocks("", thin.questions, thin.conversation_id),
+        bk.text_blocks("plain & <simple>"),
+        bk.tco_blocks(full.recommendation.tco),
+    ]
+    for blocks in rounds:
+        assert bk.to_dicts(blocks) == [b.to_dict() for b in blocks]
+    assert bk.to_dicts([]) == []

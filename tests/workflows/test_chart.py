@@ -53,21 +53,31 @@ def test_png_is_a_small_image() -> None:
     assert len(png) < chart.MAX_BYTES
 
 
-def test_a_serving_process_frees_each_drawn_figure_at_once() -> None:
-    # In `serve` (start-up objects frozen) a drawn figure's reference cycles are collected as it is drawn: nothing
-    # is left for the cyclic GC. In a one-shot command nothing is collected (it would walk the whole heap).
+def test_a_serving_process_frees_each_drawn_chart_at_once() -> None:
+    # In `serve` (start-up objects frozen) what a chart leaves for the cyclic GC is collected as it is drawn.
     est = tco.estimate(2_000_000, labeled_examples=50_000)
-    chart.render_png(est)  # matplotlib imported, its caches filled
+    chart.render_png(est)  # matplotlib imported, its caches filled, the figure built
     gc.collect()
     gc.disable()
+    gc.freeze()
     try:
+        chart.render_png(tco.estimate(40_000))
         chart.render_png(est)
-        assert gc.collect() > 0  # not frozen: the figure waits for the GC
-        gc.freeze()
-        try:
-            chart.render_png(est)
-            assert gc.collect() == 0
-        finally:
-            gc.unfreeze()
+        assert gc.collect() == 0
     finally:
+        gc.unfreeze()
         gc.enable()
+
+
+def test_a_redrawn_figure_shows_what_a_fresh_one_does() -> None:
+    # The figure is reused from chart to chart: nothing of an earlier chart (its crossover, its volume mark, its
+    # scale) may stay on the next one.
+    with_crossover = tco.estimate(2_000_000, labeled_examples=50_000)
+    without = tco.estimate(1000, assumptions=tco.load_assumptions(overrides={"ft_price_premium": 50}))
+    no_volume = tco.estimate(0)
+    assert with_crossover.crossover_monthly_requests is not None and without.crossover_monthly_requests is None
+    fresh = {id(est): chart._Figure().draw(chart.curves(est)) for est in (with_crossover, without, no_volume)}
+    shared = chart._Figure()
+    for est in (with_crossover, without, no_volume, with_crossover, no_volume, without):
+        assert shared.draw(chart.curves(est)) == fresh[id(est)]
+    assert fresh[id(with_crossover)] != fresh[id(without)]

@@ -17,6 +17,7 @@ from bot.advisor.reader.tokens import Token
 from bot.resources import load_yaml
 
 MAX_GAP = 4
+MAX_REMEMBERED = 20_000  # words whose candidate phrases a phrase set keeps
 NEGATORS = frozenset(
     {
         "no",
@@ -101,6 +102,7 @@ class PhraseSet:
         self._by_word: dict[str, list[Phrase]] = defaultdict(list)
         self._by_prefix: list[tuple[str, Phrase]] = []
         self._anywhere: list[Phrase] = []
+        self._by_text: dict[str, tuple[Phrase, ...]] = {}
         for phrase in phrases:
             first = phrase.slots[0]
             if first.optional or first.gap:
@@ -110,20 +112,30 @@ class PhraseSet:
                 self._by_word[w].append(phrase)
             self._by_prefix.extend((p, phrase) for p in first.prefixes)
 
-    def candidates(self, tok: Token) -> list[Phrase]:
+    def candidates(self, tok: Token) -> tuple[Phrase, ...]:
         """Phrases whose first slot could match `tok`."""
-        out = list(self._anywhere)
-        for text in tok.forms:
-            out.extend(self._by_word.get(text, ()))
-            out.extend(phrase for p, phrase in self._by_prefix if text.startswith(p))
-        return out
+        found = self._by_text.get(tok.text)
+        if found is None:
+            out = list(self._anywhere)
+            for text in tok.forms:
+                out.extend(self._by_word.get(text, ()))
+                out.extend(phrase for p, phrase in self._by_prefix if text.startswith(p))
+            found = tuple(out)
+            # Remembered per word (they depend on its text alone): every set is searched at every token of a
+            # message, and trying each prefix there was half of what reading a message cost. Bounded: user text.
+            if len(self._by_text) >= MAX_REMEMBERED:
+                self._by_text.clear()
+            self._by_text[tok.text] = found
+        return found
 
     def find(self, tokens: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
         """Every match in tokens[lo:hi], leftmost first, keeping the longest of overlapping matches."""
         hi = len(tokens) if hi is None else hi
         found: list[Match] = []
+        remembered = self._by_text
         for i in range(lo, hi):
-            for phrase in self.candidates(tokens[i]):
+            phrases = remembered.get(tokens[i].text)  # most words are remembered: no call per token
+            for phrase in self.candidates(tokens[i]) if phrases is None else phrases:
                 end = _match(phrase.slots, tokens, i, hi, tokens[i])
                 if end is not None:
                     found.append(Match(i, end, phrase.label))
