@@ -100,7 +100,7 @@ class AdvisorApp(App):
             return
         client: WebClient | ClientFor = self.clients or web_client(self.services, retries=False)
         outbox = self.services.outbox
-        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream)).start()
+        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream, self.services.charts)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
         if self.services.store.shared:
@@ -143,6 +143,7 @@ class AdvisorApp(App):
         if self.housekeeper is not None:
             self.housekeeper.stop(0)
         left = self.worker.stop(max(0.0, deadline - time.monotonic())) if self.worker is not None else 0
+        self.services.stop_charts(max(0.0, deadline - time.monotonic()))  # after the outbox: it may draw one
         if left:
             log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
         return left

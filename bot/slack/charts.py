@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.advisor.tco import TcoEstimate
 from bot.slack import blocks as bk
 from bot.storage.outbox import OutboxItem
+from bot.workflows.chart_worker import Draw
 from bot.workflows.conversation import Reply
 
 CHART = "chart"  # the outbox kind of a chart upload
@@ -37,15 +38,15 @@ def chart_filename(uid: str) -> str:
     return f"cost-chart-{uid}.png"
 
 
-def upload_chart(client: WebClient, item: OutboxItem) -> str:
-    """Draw the item's chart and upload it into its thread; returns the file's id."""
-    from bot.workflows.chart import render_png
-
+def upload_chart(client: WebClient, item: OutboxItem, draw: Draw) -> str:
+    """Draw the item's chart (with `draw`: in a worker process when serving) and upload it into its thread; returns
+    the file's id."""
     estimate = TcoEstimate.model_validate(item.message["estimate"])
+    png = draw(estimate)
     resp = client.files_upload_v2(
         channel=item.channel,
         thread_ts=item.thread_ts,
-        content=render_png(estimate),
+        content=png,
         filename=chart_filename(item.uid),
         title=TITLE,
         alt_txt=str(item.message.get("text") or "")[:ALT_MAX],
