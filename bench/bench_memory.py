@@ -12,6 +12,7 @@ are counted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
+from bot.workflows.chart_worker import IDLE_SECONDS
 
 TITLE = "Memory: `serve` resident set idle and after 1,000 conversations"
 TARGET_MB = 250.0
@@ -54,6 +56,41 @@ def converse(server: h.Server, emulator: h.RecordingEmulator, i: int) -> list[h.
     return sent
 
 
+class WorkerWatch:
+    """Samples the server's child processes (its chart worker) every POLL seconds: each one's peak resident set
+    (VmHWM, read while it lives: the kernel drops it at exit)."""
+
+    POLL = 0.2
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peaks: dict[int, int] = {}  # child pid -> VmHWM in KiB
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-watch", daemon=True)
+
+    def start(self) -> WorkerWatch:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.POLL):
+            for child in h.children(self.pid):
+                with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # exited since it was listed
+                    self.peaks[child] = max(self.peaks.get(child, 0), h.proc_status(child).get("VmHWM", 0))
+
+    def resident(self) -> int:
+        """The children's resident set now, in KiB (0 when no worker runs)."""
+        total = 0
+        for child in h.children(self.pid):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                total += h.proc_status(child).get("VmRSS", 0)
+        return total
+
+
 @dataclass
 class MemoryRun:
     """Samples of (label, VmRSS/VmHWM in KiB) and what the conversations produced."""
@@ -63,6 +100,8 @@ class MemoryRun:
     events: int
     elapsed: float
     db_bytes: int
+    worker_peaks: dict[int, int]  # chart worker pid -> its peak VmHWM (KiB)
+    worker_end: int  # the workers' VmRSS (KiB) at the last sample
 
 
 def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True) -> MemoryRun:
@@ -70,6 +109,7 @@ def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: boo
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
         server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower())
+        watch = WorkerWatch(server.pid).start()
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -97,11 +137,13 @@ def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: boo
                 first_sent.setdefault(s.thread, s.at)
             emulator.wait_cards(first_sent, TIMEOUT, settle=2.0)
             samples.append((f"after {conversations:,} conversations", h.proc_status(server.pid)))
+            worker_end = watch.resident()
             db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("advisor.db*"))
             out = h.outcome(emulator, sent, first_sent)
         finally:
+            watch.stop()
             server.stop()
-    return MemoryRun(samples, out, len(sent), elapsed, db_bytes)
+    return MemoryRun(samples, out, len(sent), elapsed, db_bytes, watch.peaks, worker_end)
 
 
 def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) -> str:
@@ -128,8 +170,22 @@ def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) ->
         "with its WAL).\n"
         f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
         f"{'met' if met else '**not met**'}.\n"
+        f"- {_workers(r)}\n"
         f"- Targets (issue #17): idle ≤ {IDLE_TARGET_MB:.0f} MB: {_verdict(idle, IDLE_TARGET_MB)}; after "
         f"{conversations:,} conversations ≤ {AFTER_TARGET_MB:.0f} MB: {_verdict(final, AFTER_TARGET_MB)}.\n"
+    )
+
+
+def _workers(r: MemoryRun) -> str:
+    """The chart worker's line: the server's own figures above leave it out."""
+    if not r.worker_peaks:
+        return "Chart worker: none ran (charts off, or drawn in the serving process)."
+    peak = max(r.worker_peaks.values())
+    final = r.samples[-1][1]["VmRSS"]
+    return (
+        f"Chart worker (a child process, not in the table): {len(r.worker_peaks)} started, peak resident "
+        f"(VmHWM) {mb(peak)}; resident at the end {mb(r.worker_end)}, server and worker together "
+        f"{mb(final + r.worker_end)}. Idle for {IDLE_SECONDS:.0f} s, it exits and its memory goes back."
     )
 
 

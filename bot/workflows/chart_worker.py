@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 60.0
 RENDER_TIMEOUT = 20.0  # a chart takes tens of ms; this long means the worker is stuck
 START_TIMEOUT = 60.0  # a new interpreter importing matplotlib on a loaded 2-core machine
+EXIT_GRACE = 5.0  # seconds an idle worker gets to exit when asked, before it is killed
 
 Draw = Callable[[TcoEstimate], bytes]
 T = TypeVar("T")
@@ -143,11 +145,20 @@ class ChartWorker:
             raise ChartError("the chart worker died") from None
 
     def _retire(self) -> None:
-        """Shut the pool down and wait for its worker to exit (the caller holds `_busy`). A worker still starting
-        (no pid yet: it can't be killed) is not waited for: it exits once started."""
+        """Shut the pool down and see its worker gone: asked to exit, killed if it hasn't within EXIT_GRACE (a
+        stuck worker would never read the request). A worker still starting (no pid yet) is not waited for: it exits
+        once started."""
         pool, pid, self._pool, self._pid = self._pool, self._pid, None, None
-        if pool is not None:
-            pool.shutdown(wait=pid is not None, cancel_futures=True)
+        if pool is None:
+            return
+        pool.shutdown(wait=False, cancel_futures=True)
+        if pid is None:
+            return
+        if not _gone(pid, EXIT_GRACE):
+            log.warning("the chart worker did not exit when asked: killing it")
+            _kill(pid)
+            _gone(pid, EXIT_GRACE)
+        pool.shutdown(wait=True)  # the pool's own thread reaps the worker and ends
 
     def _retire_idle(self, pool: ProcessPoolExecutor) -> None:
         # A chart being drawn holds the lock and sets a new timer when done: nothing to do then.
@@ -159,6 +170,19 @@ class ChartWorker:
                 self._retire()
         finally:
             self._busy.release()
+
+
+def _gone(pid: int, within: float) -> bool:
+    """Whether the process has exited (and been reaped by the pool), polling for up to `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
 
 
 def _kill(pid: int) -> None:

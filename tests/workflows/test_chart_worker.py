@@ -155,3 +155,11 @@ def test_close_kills_a_worker_stuck_on_a_chart() -> None:
     thread.join(60)
     assert not thread.is_alive() and len(failures) == 1 and isinstance(failures[0], ChartError)
     assert worker.pid is None and not running(first)
+
+
+def test_close_kills_an_idle_worker_that_does_not_exit_when_asked() -> None:
+    worker = ChartWorker(timeout=30)
+    first = started(worker)
+    os.kill(first, signal.SIGSTOP)  # it can't read the request to exit
+    worker.close(5)
+    assert worker.pid is None and not running(first)
