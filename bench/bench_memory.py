@@ -57,14 +57,16 @@ def converse(server: h.Server, emulator: h.RecordingEmulator, i: int) -> list[h.
 
 
 class WorkerWatch:
-    """Samples the server's child processes (its chart worker) every POLL seconds: each one's peak resident set
-    (VmHWM, read while it lives: the kernel drops it at exit)."""
+    """Samples the server's child processes every POLL seconds: each one's peak resident set (VmHWM, read while it
+    lives: the kernel drops it at exit). They are the chart worker(s) and multiprocessing's resource tracker (a
+    helper process it starts with the first worker and keeps for the server's life)."""
 
     POLL = 0.2
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peaks: dict[int, int] = {}  # child pid -> VmHWM in KiB
+        self.trackers: set[int] = set()  # which of them are the resource tracker
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="worker-watch", daemon=True)
 
@@ -81,14 +83,20 @@ class WorkerWatch:
             for child in h.children(self.pid):
                 with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # exited since it was listed
                     self.peaks[child] = max(self.peaks.get(child, 0), h.proc_status(child).get("VmHWM", 0))
+                    if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                        self.trackers.add(child)
 
-    def resident(self) -> int:
-        """The children's resident set now, in KiB (0 when no worker runs)."""
-        total = 0
+    def resident(self) -> tuple[int, int]:
+        """The chart workers' and the resource tracker's resident set now, in KiB."""
+        workers = tracker = 0
         for child in h.children(self.pid):
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-                total += h.proc_status(child).get("VmRSS", 0)
-        return total
+                rss = h.proc_status(child).get("VmRSS", 0)
+                if child in self.trackers:
+                    tracker += rss
+                else:
+                    workers += rss
+        return workers, tracker
 
 
 @dataclass
@@ -101,7 +109,7 @@ class MemoryRun:
     elapsed: float
     db_bytes: int
     worker_peaks: dict[int, int]  # chart worker pid -> its peak VmHWM (KiB)
-    worker_end: int  # the workers' VmRSS (KiB) at the last sample
+    worker_end: tuple[int, int]  # the workers' and the resource tracker's VmRSS (KiB) at the last sample
 
 
 def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True) -> MemoryRun:
@@ -143,7 +151,8 @@ def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: boo
         finally:
             watch.stop()
             server.stop()
-    return MemoryRun(samples, out, len(sent), elapsed, db_bytes, watch.peaks, worker_end)
+    workers = {pid: peak for pid, peak in watch.peaks.items() if pid not in watch.trackers}
+    return MemoryRun(samples, out, len(sent), elapsed, db_bytes, workers, worker_end)
 
 
 def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) -> str:
@@ -182,10 +191,12 @@ def _workers(r: MemoryRun) -> str:
         return "Chart worker: none ran (charts off, or drawn in the serving process)."
     peak = max(r.worker_peaks.values())
     final = r.samples[-1][1]["VmRSS"]
+    workers, tracker = r.worker_end
     return (
         f"Chart worker (a child process, not in the table): {len(r.worker_peaks)} started, peak resident "
-        f"(VmHWM) {mb(peak)}; resident at the end {mb(r.worker_end)}, server and worker together "
-        f"{mb(final + r.worker_end)}. Idle for {IDLE_SECONDS:.0f} s, it exits and its memory goes back."
+        f"(VmHWM) {mb(peak)}, {mb(workers)} at the end; multiprocessing's resource tracker (a child kept for the "
+        f"server's life) {mb(tracker)}; server and children together at the end {mb(final + workers + tracker)}. "
+        f"Idle for {IDLE_SECONDS:.0f} s, the worker exits and its memory goes back (the tracker stays)."
     )
 
 
