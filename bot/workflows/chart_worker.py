@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 60.0
 RENDER_TIMEOUT = 20.0  # a chart takes tens of ms; this long means the worker is stuck
 START_TIMEOUT = 60.0  # a new interpreter importing matplotlib on a loaded 2-core machine
+PARENT_CHECK = 1.0  # seconds between a worker's checks that its server is still alive
 EXIT_GRACE = 5.0  # seconds an idle worker gets to exit when asked, before it is killed
 
 Draw = Callable[[TcoEstimate], bytes]
@@ -53,9 +54,21 @@ def draw_in_process(est: TcoEstimate) -> bytes:
 
 
 def _start_worker() -> int:
+    return os.getpid()
+
+
+def _init_worker(server: int) -> None:
     # Ctrl-C reaches the whole process group: the server stops the worker itself, so it never sees SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return os.getpid()
+    # A server killed outright (SIGKILL, OOM) can't stop its worker, and the pool's worker does not notice: the
+    # worker exits by itself once its parent is gone (it is re-parented).
+    threading.Thread(target=_exit_with, args=(server,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(server: int) -> None:
+    while os.getppid() == server:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
 
 
 def _draw(estimate_json: str) -> bytes:
@@ -123,7 +136,12 @@ class ChartWorker:
         return self._start().submit(_draw, est.model_dump_json())
 
     def _start(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        )
         self._pool = pool
         self._pid = self._result(pool.submit(_start_worker), self.start_timeout)
         log.info("chart worker started (pid %s)", self._pid)

@@ -199,3 +199,17 @@ def test_stopping_the_server_stops_its_chart_worker(emulator: SlackEmulator, tmp
     state = Path(f"/proc/{worker}/stat")
     # Gone (or a zombie its dead parent left for init to reap) the moment the server has exited: stopped, not orphaned.
     assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_killed_server_leaves_no_worker_behind(emulator: SlackEmulator, tmp_path: Path) -> None:
+    srv = Server(emulator, tmp_path / "serve", {"ADVISOR_SLACK_CHARTS": "true"}).start()
+    try:
+        channel = "C" + uuid.uuid4().hex[:10].upper()
+        mention(srv.client, channel)
+        wait_share(emulator, channel)
+        worker = chart_worker(srv)
+    finally:
+        srv.kill()  # SIGKILL: no shutdown runs, the worker is orphaned ...
+    state = Path(f"/proc/{worker}/stat")
+    # ... and exits by itself once it sees its server gone
+    eventually(lambda: not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z", "worker exits")
