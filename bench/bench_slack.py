@@ -78,9 +78,23 @@ def run_users(server: h.Server, emulator: h.RecordingEmulator, tag: str, users: 
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (all its threads), from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds a process has used so far, its children included (the chart worker): its own
+    threads', its reaped children's (cutime, cstime) and its live or not yet reaped children's, from /proc."""
+    fields = _stat(pid)
+    ticks = sum(int(f) for f in fields[11:15])
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = _stat(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(child[1]) == pid:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (state first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 @dataclass

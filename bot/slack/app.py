@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -31,7 +31,6 @@ from bot.slack.priority import AckGate
 from bot.slack.replies import render, resume
 from bot.slack.workspace import ContextExecutor, bind_workspace
 from bot.storage.outbox import OutboxWorker
-from bot.workflows.chart_process import ChartProcess
 from bot.workflows.conversation import Reply
 from bot.workflows.housekeeping import Housekeeper
 
@@ -82,17 +81,13 @@ class AdvisorApp(App):
         self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
-        self.charts = ChartProcess()  # charts drawn in a child process: never holding the GIL the acks need
         self._stopping = threading.Event()
 
     def warm_up(self) -> None:
         """Before taking traffic: the shared parts built, the engine and the knowledge index warm, a card and a
-        question round rendered once (so the first events' acks don't wait behind that work). With charts on, the
-        chart process starts too, importing matplotlib on the other core meanwhile; it is not waited for (that
-        import takes seconds): the first chart waits for it instead, in the outbox worker."""
+        question round rendered once (so the first events' acks don't wait behind that work). Charts are drawn in a
+        worker process started by the first chart (bot/workflows/chart_worker.py)."""
         started = time.monotonic()
-        if self.services.settings.advisor_slack_charts:
-            self.charts.start().add_done_callback(_chart_process_ready)
         rec, questions = self.services.warm_up()
         metrics.watch_queues(self.services.outbox, self.services.inbox)  # before any port (or /metrics) is open
         render(Reply(kind="recommendation", conversation_id="warm-up", text="", recommendation=rec))
@@ -106,7 +101,7 @@ class AdvisorApp(App):
             return
         client: WebClient | ClientFor = self.clients or web_client(self.services, retries=False)
         outbox = self.services.outbox
-        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream, self.charts.render)).start()
+        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream, self.services.charts)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
         if self.services.store.shared:
@@ -149,15 +144,10 @@ class AdvisorApp(App):
         if self.housekeeper is not None:
             self.housekeeper.stop(0)
         left = self.worker.stop(max(0.0, deadline - time.monotonic())) if self.worker is not None else 0
+        self.services.stop_charts(max(0.0, deadline - time.monotonic()))  # after the outbox: it may draw one
         if left:
             log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
-        self.charts.close()
         return left
-
-
-def _chart_process_ready(started: Future[bytes]) -> None:
-    if started.exception() is not None:  # each chart is retried by the outbox; the cards don't depend on it
-        log.error("chart process did not start (charts are retried when sent): %r", started.exception())
 
 
 class _SameToken(logging.Filter):

@@ -7,7 +7,6 @@ item's outbox id, and a retry after a failure that may have gone through looks f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,6 +14,7 @@ from slack_sdk import WebClient
 from bot.advisor.tco import TcoEstimate
 from bot.slack import blocks as bk
 from bot.storage.outbox import OutboxItem
+from bot.workflows.chart_worker import Draw
 from bot.workflows.conversation import Reply
 
 CHART = "chart"  # the outbox kind of a chart upload
@@ -38,19 +38,15 @@ def chart_filename(uid: str) -> str:
     return f"cost-chart-{uid}.png"
 
 
-Draw = Callable[[TcoEstimate], bytes]  # estimate -> PNG: `render_png`, or a `ChartProcess`'s `render`
-
-
-def upload_chart(client: WebClient, item: OutboxItem, draw: Draw | None = None) -> str:
-    """Draw the item's chart (with `draw`, by default in this thread) and upload it into its thread; returns the
-    file's id."""
-    from bot.workflows.chart import render_png
-
+def upload_chart(client: WebClient, item: OutboxItem, draw: Draw) -> str:
+    """Draw the item's chart (with `draw`: in a worker process when serving) and upload it into its thread; returns
+    the file's id."""
     estimate = TcoEstimate.model_validate(item.message["estimate"])
+    png = draw(estimate)
     resp = client.files_upload_v2(
         channel=item.channel,
         thread_ts=item.thread_ts,
-        content=(draw or render_png)(estimate),
+        content=png,
         filename=chart_filename(item.uid),
         title=TITLE,
         alt_txt=str(item.message.get("text") or "")[:ALT_MAX],

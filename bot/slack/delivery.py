@@ -21,10 +21,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as bk
 from bot.slack import messages as msg
-from bot.slack.charts import CHART, Draw, upload_chart
+from bot.slack.charts import CHART, upload_chart
 from bot.slack.records import RECORD, upload_record
 from bot.slack.streaming import STREAM_KEY, RecordStream, send_streamed
 from bot.storage.outbox import DeliveryError, OutboxItem
+from bot.workflows.chart_worker import ChartError, Draw, draw_in_process
 
 log = logging.getLogger(__name__)
 
@@ -118,21 +119,29 @@ class SlackSender:
     """
 
     def __init__(
-        self, client: WebClient | ClientFor, record_stream: RecordStream | None = None, draw_chart: Draw | None = None
+        self,
+        client: WebClient | ClientFor,
+        record_stream: RecordStream | None = None,
+        draw_chart: Draw = draw_in_process,
     ) -> None:
         self.client_for: ClientFor = (lambda item: client) if isinstance(client, WebClient) else client
         self.record_stream = record_stream  # the outbox's: where a streamed message started
-        self.draw_chart = draw_chart  # how charts are drawn (default: in the sending thread)
+        self.draw_chart = draw_chart  # a server's: in its chart worker process
 
     def send(self, item: OutboxItem) -> str:
         """Post (or update) the message; return its ts."""
         client = self.client_for(item)
         if item.op == "update":
             return self._update(item)
-        if item.kind in (CHART, RECORD):
+        if item.kind == CHART:
             try:
-                if item.kind == CHART:
-                    return upload_chart(client, item, self.draw_chart)
+                return upload_chart(client, item, self.draw_chart)
+            except ChartError as exc:  # not drawn, so nothing was uploaded: retried without looking first
+                raise DeliveryError(f"chart: {exc}", retryable=True) from exc
+            except Exception as exc:
+                raise classify(exc) from exc
+        if item.kind == RECORD:
+            try:
                 return upload_record(client, item)
             except Exception as exc:
                 raise classify(exc) from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,8 +24,11 @@ from bot.services import Services
 from bot.storage.links import Shared, SharedLinks
 from bot.teams import messages as msg
 from bot.teams.cards import ChartImage
-from bot.workflows.chart import alt_text, render_png
+from bot.workflows.chart import alt_text
+from bot.workflows.chart_worker import ChartError
 from bot.workflows.record import record_filename
+
+log = logging.getLogger(__name__)
 
 CHART, RECORD = "teams_chart", "teams_record"  # link kinds
 CHARTS_PATH, RECORDS_PATH = "/charts/", "/records/"
@@ -63,15 +67,14 @@ def record_download(services: Services, conversation_id: str, markdown: str) -> 
     return Download(f"{base}{RECORDS_PATH}{link.token}.md", link.expires_at)
 
 
-@lru_cache(maxsize=16)
-def _png(estimate_json: str) -> bytes:
-    """The chart of an estimate (cached: Teams clients fetch a card's image again each time it is shown)."""
-    return render_png(TcoEstimate.model_validate_json(estimate_json))
-
-
 def routes(services: Services) -> list[web.RouteDef]:
     """GET /charts/<token>.png and GET /records/<token>.md."""
     links = SharedLinks(services.store)
+
+    @lru_cache(maxsize=16)
+    def png_of(estimate_json: str) -> bytes:
+        # Cached: Teams clients fetch a card's image again each time it is shown. A failure is not cached.
+        return services.charts(TcoEstimate.model_validate_json(estimate_json))
 
     async def lookup(request: web.Request, kind: str) -> Shared | web.Response:
         shared = await asyncio.to_thread(links.find, request.match_info["token"], kind)
@@ -85,7 +88,11 @@ def routes(services: Services) -> list[web.RouteDef]:
         found = await lookup(request, CHART)
         if isinstance(found, web.Response):
             return found
-        png = await asyncio.to_thread(_png, found.payload)
+        try:
+            png = await asyncio.to_thread(png_of, found.payload)
+        except ChartError as exc:
+            log.warning("chart not drawn: %s", exc)
+            return web.Response(status=503, text=msg.CHART_FAILED, headers={hdrs.RETRY_AFTER: "5"})
         return web.Response(body=png, content_type="image/png", headers=_headers(found))
 
     async def record(request: web.Request) -> web.StreamResponse:

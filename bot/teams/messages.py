@@ -114,6 +114,7 @@ ERROR_INPUT = "I couldn't use that: {error}"
 
 LINK_NOT_FOUND = "Not found."
 LINK_EXPIRED = "This link has expired: export the decision record again, or look at the latest card."
+CHART_FAILED = "The chart could not be drawn just now; try again in a moment."
 BAD_ACTIVITY = "The request body is not a valid activity."
 UNAVAILABLE = "The advisor cannot take messages right now; send it again shortly."
 BAD_TOKEN = "Invalid token or authentication failed."

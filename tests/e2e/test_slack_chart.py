@@ -4,7 +4,11 @@ stating the numbers; a failed upload is retried, and one that went through unsee
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,3 +118,98 @@ def test_share_that_went_through_unseen_is_not_repeated(server: Server, slack: S
     assert len(shares(emulator, channel)) == 1
     thread = emulator.calls("conversations.replies")
     assert any(c.params.get("ts") == ts for c in thread)
+
+
+def children(pid: int) -> list[int]:
+    """The running processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def loaded(pid: int, library: str) -> bool:
+    """Whether the process has mapped files of a library (its compiled modules) into memory."""
+    return f"/{library}/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def chart_worker(server: Server) -> int:
+    """The server's chart worker: its one child process, which has matplotlib loaded."""
+    assert server.proc is not None
+    (pid,) = [c for c in children(server.proc.pid) if loaded(c, "matplotlib")]
+    return pid
+
+
+def eventually(check: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    """Poll until `check` holds (the limit only keeps a broken run from hanging; nothing asserts a duration)."""
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_the_chart_is_drawn_by_a_worker_process_the_server_never_loads_matplotlib(
+    server: Server, slack: SlackClient, channel: str
+) -> None:
+    mention(slack, channel)
+    wait_share(server.emulator, channel)
+    assert server.proc is not None
+    worker = chart_worker(server)
+    assert worker != server.proc.pid
+    assert not loaded(server.proc.pid, "matplotlib") and not loaded(server.proc.pid, "numpy")
+    assert loaded(worker, "numpy")
+
+
+def test_a_worker_killed_mid_chart_still_gives_one_card_and_one_chart(
+    server: Server, slack: SlackClient, channel: str
+) -> None:
+    emulator = server.emulator
+    other_channel = "C" + uuid.uuid4().hex[:10].upper()
+    mention(slack, other_channel)
+    wait_share(emulator, other_channel)  # a worker is running
+    first = chart_worker(server)
+    os.kill(first, signal.SIGSTOP)  # it can't draw: the next chart waits on it ...
+    try:
+        ts = mention(slack, channel)
+        wait_posts(emulator, channel, thread=ts)
+    finally:
+        os.kill(first, signal.SIGKILL)  # ... until it is killed
+    share = wait_share(emulator, channel)
+    png = emulator.uploaded(file_id(share))
+    assert png is not None and png.startswith(b"\x89PNG")
+    settle()
+    assert len(shares(emulator, channel)) == 1 and len(cards(emulator, channel)) == 1
+    assert chart_worker(server) != first  # a new worker drew it
+
+
+def test_stopping_the_server_stops_its_chart_worker(emulator: SlackEmulator, tmp_path: Path) -> None:
+    srv = Server(emulator, tmp_path / "serve", {"ADVISOR_SLACK_CHARTS": "true"}).start()
+    try:
+        channel = "C" + uuid.uuid4().hex[:10].upper()
+        mention(srv.client, channel)
+        wait_share(emulator, channel)
+        worker = chart_worker(srv)
+    finally:
+        srv.stop()  # SIGTERM, and wait for the server to exit
+    state = Path(f"/proc/{worker}/stat")
+    # Gone (or a zombie its dead parent left for init to reap) the moment the server has exited: stopped, not orphaned.
+    assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_killed_server_leaves_no_worker_behind(emulator: SlackEmulator, tmp_path: Path) -> None:
+    srv = Server(emulator, tmp_path / "serve", {"ADVISOR_SLACK_CHARTS": "true"}).start()
+    try:
+        channel = "C" + uuid.uuid4().hex[:10].upper()
+        mention(srv.client, channel)
+        wait_share(emulator, channel)
+        worker = chart_worker(srv)
+    finally:
+        srv.kill()  # SIGKILL: no shutdown runs, the worker is orphaned ...
+    state = Path(f"/proc/{worker}/stat")
+    # ... and exits by itself once it sees its server gone
+    eventually(lambda: not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z", "worker exits")
