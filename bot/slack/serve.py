@@ -355,24 +355,30 @@ def serve_socket_mode(app: App, app_token: str, *, health: tuple[str, int] | Non
     _warm_up(app)
     probes: ProbeWsgiApp | None = None
     server = None
-    if health is not None:
-        ready, token = _probes(app)
-        probes = ProbeWsgiApp(ready, token)
-        server = create_server(probes, host=health[0], port=health[1], threads=2, ident="ai-advisor")
-        threading.Thread(target=server.run, name="health-port", daemon=True).start()
-        log.info("health: http://%s:%s%s, readiness: %s, metrics: %s", *health, HEALTH_PATH, READY_PATH, METRICS_PATH)
-    log.info("connecting to Slack in Socket Mode")
-    handler = TimedSocketModeHandler(app, app_token)
-    _start(app)
+    handler: TimedSocketModeHandler | None = None
+    # SIGTERM is graceful from before the health port opens: an orchestrator that saw /healthz answer may stop the
+    # process at once, even while it is still connecting to Slack.
     with _graceful():
         try:
+            if health is not None:
+                ready, token = _probes(app)
+                probes = ProbeWsgiApp(ready, token)
+                server = create_server(probes, host=health[0], port=health[1], threads=2, ident="ai-advisor")
+                threading.Thread(target=server.run, name="health-port", daemon=True).start()
+                log.info(
+                    "health: http://%s:%s%s, readiness: %s, metrics: %s", *health, HEALTH_PATH, READY_PATH, METRICS_PATH
+                )
+            log.info("connecting to Slack in Socket Mode")
+            handler = TimedSocketModeHandler(app, app_token)
+            _start(app)
             handler.start()
         except (SystemExit, KeyboardInterrupt):
             pass
         finally:
             if probes is not None:
                 probes.draining = True
-            handler.close()
+            if handler is not None:
+                handler.close()
             _stop(app)
             if server is not None:
                 server.close()
