@@ -215,7 +215,10 @@ class Store:
         for db, lock in self._others:
             with lock:
                 db.conn.close()
-        self.db.conn.close()
+        # Under the lock: a thread still using the connection (a worker that outlived its stop timeout) then gets
+        # sqlite3's "closed database" error, instead of the connection closing under a running statement (a crash).
+        with self._lock:
+            self.db.conn.close()
 
     def connection(self) -> tuple[Database, threading.RLock]:
         """A connection of its own, with its own lock, for a hot path that must not queue behind this one's lock
