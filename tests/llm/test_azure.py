@@ -34,7 +34,8 @@ def test_azure_extraction_and_verdict_over_http(fake: FakeOpenAI) -> None:
     assert client is not None and isinstance(client.model, AzureChatOpenAI)
     narrative = "Prompt engineering fits: no ML staff, about 40 reports a month and 4 weeks to go."
     fake.script(
-        {"tool": draft(needs=("deep_domain", "variance commentary for monthly reports"))}, {"content": narrative}
+        {"tool": draft(needs=("deep_domain", "budget-versus-actual gaps in our monthly reports"))},
+        {"content": narrative},
     )
     store = Store(":memory:")
     rec, intake, _ = Advisor(store, today=TODAY, llm=client).assess(FINANCE)

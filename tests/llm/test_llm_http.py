@@ -23,8 +23,9 @@ from tests.llm.fake_openai import FakeOpenAI
 pytestmark = pytest.mark.slow  # see `make test-fast` in the README
 
 FINANCE = (  # written for these tests, not taken from the evaluation sets
-    "The controllers in our finance group need a tool to draft variance commentary for monthly reports. No ML "
-    "people here, about 40 reports a month, and we want it live in 4 weeks, before quarter close."
+    "The controllers in our finance group want an assistant that writes the explanations of budget-versus-actual gaps "
+    "in our monthly reports. No ML people here, we put out about 40 reports a month, and it has to be live "
+    "in 4 weeks, before the quarter closes."
 )
 SUPPORT = (
     "We want to classify support tickets into 40 categories. We have 50,000 labeled tickets, 2 million "
@@ -76,8 +77,11 @@ def test_extraction_merged_by_rules(fake: FakeOpenAI, llm_advisor: Advisor, offl
                     monthly_requests=(400, "about 40 reports a month"),  # the user typed 40: the typed number wins
                     labeled_examples=(5000, "No ML people"),  # never said: an invented number is rejected
                     data_quality=("excellent", "No ML people"),  # outside the allowed set: rejected
-                    needs=("deep_domain", "draft variance commentary"),  # a gap the offline rules left: accepted
-                    mission_critical=(False, "a tool to draft variance commentary"),
+                    needs=(
+                        "deep_domain",
+                        "writes the explanations of budget-versus-actual gaps",
+                    ),  # a gap the offline rules left: accepted
+                    mission_critical=(False, "an assistant that writes the explanations"),
                 ),
                 "approach": "fine_tuning",  # not an intake field: ignored
             }
@@ -90,7 +94,9 @@ def test_extraction_merged_by_rules(fake: FakeOpenAI, llm_advisor: Advisor, offl
     assert values.labeled_examples is None
     assert values.data_quality is None
     assert values.needs == "deep_domain" and intake.provenance["needs"].source == "llm"
-    assert intake.provenance["needs"].quote == "draft variance commentary"  # the evidence is the provenance
+    assert (
+        intake.provenance["needs"].quote == "writes the explanations of budget-versus-actual gaps"
+    )  # the evidence is the provenance
     assert values.mission_critical is False and intake.provenance["mission_critical"].source == "llm"
     for name, value in offline_intake.known().items():
         assert intake.known()[name] == value
@@ -202,7 +208,10 @@ def test_numbers_are_not_borrowed_across_fields(
                 labeled_examples=(40, "about 40 reports a month"),  # 40 is the monthly volume
                 budget_usd=(1200, "about 40 reports a month"),  # 40 x 30: a rate applied to a budget
                 deadline_weeks=(40, "about 40 reports a month"),
-                needs=("deep_domain", "draft variance commentary"),  # a real reading still goes through
+                needs=(
+                    "deep_domain",
+                    "writes the explanations of budget-versus-actual gaps",
+                ),  # a real reading still goes through
             )
         }
     )
@@ -474,7 +483,7 @@ def test_cli_assess_uses_the_model(fake: FakeOpenAI, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
     fake.script(
-        {"tool": draft(needs=("deep_domain", "variance commentary for monthly reports"))},
+        {"tool": draft(needs=("deep_domain", "budget-versus-actual gaps in our monthly reports"))},
         {"content": "Prompt engineering fits: 40 reports a month."},
     )
     result = CliRunner().invoke(main, ["assess", "--json", FINANCE])
