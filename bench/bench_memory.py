@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
 from bot.workflows.chart_worker import IDLE_SECONDS
+from tests import processes
 
 TITLE = "Memory: `serve` resident set idle and after 1,000 conversations"
 TARGET_MB = 250.0
@@ -80,7 +81,7 @@ class WorkerWatch:
 
     def _run(self) -> None:
         while not self._stop.wait(self.POLL):
-            for child in h.children(self.pid):
+            for child in processes.children(self.pid):
                 with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # exited since it was listed
                     self.peaks[child] = max(self.peaks.get(child, 0), h.proc_status(child).get("VmHWM", 0))
                     if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes():
@@ -89,7 +90,7 @@ class WorkerWatch:
     def resident(self) -> tuple[int, int]:
         """The chart workers' and the resource tracker's resident set now, in KiB."""
         workers = tracker = 0
-        for child in h.children(self.pid):
+        for child in processes.children(self.pid):
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):
                 rss = h.proc_status(child).get("VmRSS", 0)
                 if child in self.trackers:

@@ -157,19 +157,6 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
-def children(pid: int) -> list[int]:
-    """The live (not zombie) child processes of `pid`, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
 # --- the Web API emulator, recording posts per thread --------------------------------------------------------------
 
 Thread = tuple[str, str]  # (channel, thread ts)

@@ -17,6 +17,7 @@ from bot.workflows.chart import MAX_BYTES
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, cards, settle, wait_posts
+from tests.processes import children
 from tests.slack_emulator import Call, Fault, SlackEmulator
 from tests.slack_requests import SlackClient
 
@@ -118,19 +119,6 @@ def test_share_that_went_through_unseen_is_not_repeated(server: Server, slack: S
     assert len(shares(emulator, channel)) == 1
     thread = emulator.calls("conversations.replies")
     assert any(c.params.get("ts") == ts for c in thread)
-
-
-def children(pid: int) -> list[int]:
-    """The running processes whose parent is `pid` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 def loaded(pid: int, library: str) -> bool:
