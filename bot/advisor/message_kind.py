@@ -16,30 +16,24 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
+from bot.advisor import message_form as form
 from bot.advisor.intake import Approach
 
-Kind = Literal["topic_question", "thanks", "why_not", "other"]
+Kind = Literal["topic_question", "thanks", "why_not", "about_advice", "other"]
 MessageKind = Literal["description", "answer", "correction", "topic_question", "follow_up", "small_talk", "command"]
 MESSAGE_KINDS: tuple[MessageKind, ...] = get_args(MessageKind)
 
-_QUESTION_START = re.compile(
-    r"^\s*+(?:what|whats|what's|how|when|which|who|where|is|are|can|could|does|do|should|would|will|explain|"
-    r"tell me|any|difference)\b",
-    re.I,
-)
 # Words that make a question about the asker's own project, not about the topic.
 _OWN = re.compile(r"\b(?:our|we|we're|we've|my|us|i|i'm|i've|mine|ours)\b", re.I)
 _GREETING = re.compile(
     r"^\W*+(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?:\s++(?:there|all|team|everyone|again))?\W*+$",
     re.I,
 )
-_THANKS = re.compile(
-    r"^\W*+(?:thanks?|thank you|thx|ty|cheers|great|perfect|cool|nice|awesome|got it|ok|okay|makes sense|"
-    r"that's helpful|that helps|helpful|understood|sounds good|will do)\b[\w\s,.!'’-]{0,40}$",
-    re.I,
-)
+# A short message that opens with thanks ("thanks, I'll pass it on") is thanks even when the rest isn't filler.
+_THANKS_FIRST = re.compile(r"^\W*+(?:thanks?|thank you|thx|ty|ta|cheers|many thanks|much appreciated)\b", re.I)
 _WHY_NOT = re.compile(r"^\W*+why\s++not\s++(?:just\s++|a\s++|an\s++)?(?P<x>hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning", "prompt": "prompt_engineering"}
+_APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 # A message that fixes an earlier answer rather than describing something new.
 _CORRECTION = re.compile(
     r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|update|btw|by the way|oops|"
@@ -58,18 +52,29 @@ _PROJECT = re.compile(
 
 
 def classify(text: str, *, has_facts: bool) -> Kind:
-    """The kind of a cleaned message; `has_facts` says whether the reader found any fact in it."""
+    """The kind of a cleaned message; `has_facts` says whether the reader found any fact in it.
+
+    "thanks" is any small talk (thanks, praise, acknowledgement, a refusal, a greeting, emoji); "about_advice" a
+    question that can only be about what was just said ("how come?", "why would we need more?"); "topic_question"
+    a question with a subject of its own that isn't about the asker's project ("what's LoRA?")."""
     if _WHY_NOT.match(text):
         return "why_not"
     if has_facts:
         return "other"
-    words = text.split()
-    if (_THANKS.match(text) or _GREETING.match(text)) and len(words) <= 8 and not names_a_task(text):
+    if is_small_talk(text) and not names_a_task(text):
         return "thanks"
-    asks = text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
-    if asks and not _OWN.search(text) and len(words) >= 3:
+    if form.about_the_advice(text):
+        return "about_advice"
+    if form.is_question(text) and not _OWN.search(text) and form.subject_words(text):
         return "topic_question"
     return "other"
+
+
+def is_small_talk(text: str) -> bool:
+    """Thanks, praise, an acknowledgement, a refusal, a greeting or emoji, and nothing more."""
+    if _GREETING.match(text) or form.is_acknowledgement(text) or form.is_refusal(text) or form.thanks(text):
+        return True
+    return bool(_THANKS_FIRST.match(text)) and len(text.split()) <= 8 and not form.is_question(text)
 
 
 def why_not_target(text: str) -> Approach | None:
@@ -77,8 +82,17 @@ def why_not_target(text: str) -> Approach | None:
     m = _WHY_NOT.match(text)
     if m is None:
         return None
-    word = m.group("x").lower()
-    return next(a for prefix, a in _APPROACH_WORDS.items() if word.startswith(prefix))
+    return _approach(m.group("x"))
+
+
+def approach_named(text: str) -> Approach | None:
+    """The one approach a message names ("would hybrid be better here?" → hybrid), or None for none or several."""
+    named = {_approach(m.group(0)) for m in _APPROACH.finditer(text)}
+    return named.pop() if len(named) == 1 else None
+
+
+def _approach(word: str) -> Approach:
+    return next(a for prefix, a in _APPROACH_WORDS.items() if word.lower().startswith(prefix))
 
 
 def is_greeting(text: str) -> bool:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import confirm, engine, message_kind
+from bot.advisor import confirm, engine, message_form, message_kind
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
-from bot.advisor.questions import Question, next_questions
+from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError, OutdatedError
 from bot.storage.store import Conversation, Store
 from bot.workflows.interaction import QuickAnswer
@@ -77,26 +77,20 @@ _NEW_PROJECT = re.compile(
     r"assessment|one)|(?:on\s++)?a\s++different\s++note|switching\s++gears)\b[\s:;,.!-]*+",
     re.I,
 )
-_NOW = re.compile(
-    r"^\s*+(?:recommend(?: now)?|just recommend|skip(?: questions)?|that's all|that is all|"
-    r"go ahead|done|give me (?:the|a) recommendation)\s*+(?:[.!]\s*+)?$",
-    re.I,
-)
 _WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$", re.I)
-_WHAT_IF = re.compile(
-    r"^\W*+(?:what\s++if|what\s++about\s++if|suppose|hypothetically,?)\s++(?P<rest>.++)$", re.I | re.S
-)
 _KEEP = re.compile(
     r"^\W*+(?:yes|yep|yeah|keep(?:\s++it|\s++that|\s++those)?|use\s++(?:it|that|those)|apply(?:\s++it)?|"
     r"do\s++it|go\s++with\s++(?:it|that))\b",
     re.I,
 )
+# After a what-if: declining to keep its facts ("no", "nah, leave it").
+_DECLINE = re.compile(r"^\W*+(?:no|nope|nah|don't|do\s++not|leave\s++it|keep\s++(?:mine|the\s++old))\b", re.I)
+_UNCHANGED = "OK, your answers stay as they were."
 _NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature first."
 _NEW = "A new project: a new assessment."
 _DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
 _WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
 _HELP = re.compile(r"^\s*+(?:help|\?|what can you do\??)\s*+$", re.I)
-_UNSURE = re.compile(r"\b(?:don't know|do not know|not sure|no idea|unsure|unknown|dunno|skip|n/a|tbd|pass)\b", re.I)
 
 HELP_TEXT = (
     "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "
@@ -188,7 +182,8 @@ class Advisor:
         restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
         said = bool(conv.turns or conv.version)
         if not (restart or new_project):
-            if said and not _WHAT_IF.match(text) and self._another_project(conv, text):
+            supposes = message_form.supposition(text, states_facts=True) is not None
+            if said and not supposes and self._another_project(conv, text):
                 return self._start_another(w, key, user, conv, text, text, _DIFFERENT)
             return self._handle(w, conv, text)
         if not said:
@@ -341,24 +336,10 @@ class Advisor:
         if message_kind.why_not_target(text):
             return self._why_not(w, cid, text).model_copy(update={"heard": "follow_up"})
         if _WHY.match(text):
-            rec, so_far = self._so_far(cid)
-            if rec is None:
-                return Reply(kind="message", conversation_id=cid, text=_NOTHING_YET, heard="follow_up")
-            why = so_far + explanation_text(rec)
-            return Reply(kind="message", conversation_id=cid, text=why, recommendation=rec, heard="follow_up")
-        if _NOW.match(text):
-            intake = self.store.latest_intake(cid)
-            if not intake.known():
-                return Reply(
-                    kind="message",
-                    conversation_id=cid,
-                    text="I need at least a short description of the feature first. " + HELP_TEXT,
-                    heard="command",
-                )
-            version = conv.version
-            if not version:
-                conv, version = w.save_intake(conv, intake, "recommend now")
-            return self._deliver(w, conv, intake, version, []).model_copy(update={"heard": "command"})
+            return self._follow_up(w, conv, clean_text(text))
+        before = message_form.recommend_now(clean_text(text))
+        if before is not None:  # "skip the rest, just tell me"; what comes before the request is read first
+            return self._recommend_now(w, conv, before, turn).model_copy(update={"heard": "command"})
         first = not conv.version  # nothing stored yet: a greeting, a question or "restart" may have come first
         supposed = _pending_what_if(conv.expecting, turn)
         if supposed is not None:
@@ -366,37 +347,100 @@ class Advisor:
             if _KEEP.match(text):  # "yes, keep it": the what-if's facts become the answers
                 kept = self._continue(w, conv, supposed, [], reason=f"turn {turn}: kept a what-if")
                 return kept.model_copy(update={"heard": "follow_up"})
-        what_if = _WHAT_IF.match(text)
-        if what_if and self._so_far(cid)[0] is not None:
-            return self._what_if(w, conv, what_if.group("rest"), turn).model_copy(update={"heard": "follow_up"})
+            if message_form.is_refusal(text) or _DECLINE.match(text):  # "no, leave it": nothing changes
+                w.add_turn(cid, "bot", _UNCHANGED)
+                return Reply(kind="message", conversation_id=cid, text=_UNCHANGED, heard="small_talk")
+        what_if = message_form.supposition(text, states_facts=False)
+        if what_if is not None and self._so_far(cid)[0] is not None:
+            return self._what_if(w, conv, what_if, turn).model_copy(update={"heard": "follow_up"})
         pending = confirm.pending(conv.expecting)
         expecting = [e for e in conv.expecting if not confirm.is_entry(e)] or None
         if pending is not None:
             resolved = confirm.resolve(pending, text, turn=turn)
             if resolved is not None:  # "labeled examples", "per month", "neither": the number's owner, or none
                 confirmed = self._continue(w, conv, resolved, [], reason=f"turn {turn}: confirmed")
-                return confirmed.model_copy(update={"heard": "answer"})
+                declined = message_form.is_refusal(text)  # "no, leave it": the number is dropped, as for "neither"
+                return confirmed.model_copy(update={"heard": "small_talk" if declined else "answer"})
         found = extract(text, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
+        cleaned = clean_text(text)
+        known = self.store.latest_intake(cid).known()
+        if conv.state == "recommended" and stated and message_form.is_question(cleaned):
+            # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
+            weak = message_form.supposition(cleaned, states_facts=True)
+            if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
+                tried = self._what_if(w, conv, weak if weak is not None else text, turn)
+                return tried.model_copy(update={"heard": "follow_up"})
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
         if not numbers and not found.unclear:
-            kind = message_kind.classify(clean_text(text), has_facts=False)
+            kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "topic_question" and self.answer_topic is not None:
-                return self._topic_answer(w, cid, clean_text(text))  # answered; an intake under way stays put
-            if kind == "thanks" and not stated:  # "great" can answer "how clean are the labels?"
-                return self._small_talk(w, conv, clean_text(text))
+                return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
+            # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
+            if kind == "thanks" and (not stated or message_form.is_refusal(cleaned)):
+                return self._small_talk(w, conv, cleaned)
+            if not stated and not found.addressed and _asks_about_advice(kind, cleaned, first):
+                return self._follow_up(w, conv, cleaned)
         if not first and not expecting:
             facts = stated
-        heard = _heard(first, text, self.store.latest_intake(cid).known(), facts)
+        heard = _heard(first, text, known, facts)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
         reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
         return reply.model_copy(update={"heard": heard})
+
+    def _recommend_now(self, w: TurnWrites, conv: Conversation, before: str, turn: int) -> Reply:
+        """ "Recommend now" (in any wording): the card from what is known, with the facts of whatever the message
+        said before the request ("we have about 5k labels, just tell me")."""
+        cid = conv.id
+        facts: list[Fact] = []
+        if before:
+            expecting = [e for e in conv.expecting if not confirm.is_entry(e) and not e.startswith(_WHAT_IF_PREFIX)]
+            found = extract(before, turn=turn, expecting=expecting or None, today=self.today, opening=not conv.version)
+            if self.llm:
+                found = self.llm.extract(before, found, turn=turn, expecting=expecting or None)
+            facts = found.facts if not conv.version else [f for f in found.facts if f.field != "use_case"]
+        intake = self.store.latest_intake(cid)
+        merged = intake.merged(facts) if facts else intake
+        if not merged.known():
+            text = "I need at least a short description of the feature first. " + HELP_TEXT
+            return Reply(kind="message", conversation_id=cid, text=text)
+        version = conv.version
+        if facts or not version:
+            conv, version = w.save_intake(conv, merged, "recommend now")
+        return self._deliver(w, conv, merged, version, [])
+
+    def _follow_up(self, w: TurnWrites, conv: Conversation, said: str) -> Reply:
+        """A question about the advice ("why?", "how come?", "should we go with it then?"): the reasoning, or the
+        comparison with the approach it names; before the card, from what is known so far."""
+        rec, so_far = self._so_far(conv.id)
+        if rec is None:
+            text = _NOTHING_YET
+        else:
+            other = message_kind.approach_named(said)
+            text = so_far + (why_not_text(rec, other) if other else explanation_text(rec))
+        reask = self._reask(conv)
+        text = f"{text}\n\n{reask}" if reask else text
+        w.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text, recommendation=rec, heard="follow_up")
+
+    def _reask(self, conv: Conversation) -> str:
+        """The open intake questions, asked again after a message that answered none of them ("" when none)."""
+        if conv.state == "recommended":
+            return ""
+        bank = question_bank()
+        open_questions = [bank[e].text for e in conv.expecting if e in bank]
+        if not open_questions:
+            return ""
+        if len(open_questions) == 1:
+            return f"Back to my question, when you're ready: {open_questions[0]} (Or say *recommend now*.)"
+        listed = "\n".join(f"{i}. {q}" for i, q in enumerate(open_questions, 1))
+        return f"Back to my questions, when you're ready (or say *recommend now*):\n{listed}"
 
     def _what_if(self, w: TurnWrites, conv: Conversation, rest: str, turn: int) -> Reply:
         """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
@@ -426,18 +470,23 @@ class Advisor:
         w.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text, recommendation=rec)
 
-    def _topic_answer(self, w: TurnWrites, cid: str, question: str) -> Reply:
+    def _topic_answer(self, w: TurnWrites, conv: Conversation, question: str) -> Reply:
         assert self.answer_topic is not None
         text = self.answer_topic(question)
-        w.add_turn(cid, "bot", text)
-        return Reply(kind="message", conversation_id=cid, text=text, heard="topic_question")
+        reask = self._reask(conv)
+        text = f"{text}\n\n{reask}" if reask else text
+        w.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text, heard="topic_question")
 
     def _small_talk(self, w: TurnWrites, conv: Conversation, said: str) -> Reply:
+        reask = self._reask(conv)
         if conv.state == "recommended":
             text = (
                 'Glad it helps. Ask "why?" or "why not hybrid?" for the reasoning, correct any answer '
                 '("actually we have 20k examples"), or describe another project.'
             )
+        elif reask:
+            text = ("OK. " if message_form.is_refusal(said) else "Thanks. ") + reask
         elif conv.version:
             text = "Thanks. Answer the questions above when you can, or say *recommend now*."
         else:
@@ -553,9 +602,18 @@ def _heard(first: bool, text: str, known: dict[str, Any], facts: list[Fact]) -> 
     if first:
         return "description"
     stated = {f.field: f.value for f in facts if f.field != "use_case"}
-    if message_kind.is_correction(clean_text(text)) or message_kind.differing(known, stated)[1]:
+    cleaned = clean_text(text)
+    if message_form.is_question(cleaned):  # a question never corrects: "about 5k?" is a hesitant answer
+        return "answer"
+    if message_kind.is_correction(cleaned) or message_kind.differing(known, stated)[1]:
         return "correction"
     return "answer"
+
+
+def _asks_about_advice(kind: message_kind.Kind, cleaned: str, first: bool) -> bool:
+    """Whether a message that gave no fact is a question about the advice: one that can only be ("how come?"),
+    or, once something is known, any question that isn't about the topic ("should we go with it then?")."""
+    return kind == "about_advice" or (kind == "other" and not first and message_form.is_question(cleaned))
 
 
 def _outside(text: str, cleaned: str) -> str | None:

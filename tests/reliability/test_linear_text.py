@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import redact
+from bot.advisor import message_form, message_kind
 from bot.knowledge import query as knowledge_query
 from bot.llm import grounding
 from bot.slack import blocks as bk
@@ -51,13 +52,21 @@ def _commands(text: str) -> Any:
         p.match(text)
         for p in (
             conversation._RESTART,
-            conversation._NOW,
             conversation._WHY,
             conversation._HELP,
             teams_leads._SUMMARY,
             teams_leads._DIGEST,
         )
-    ] + [conversation._UNSURE.search(text)]
+    ]
+
+
+def _message_form(text: str) -> Any:
+    return (
+        message_form.recommend_now(text),
+        message_form.supposition(text, states_facts=True),
+        message_form.is_unsure(text),
+        message_kind.classify(text, has_facts=False),
+    )
 
 
 def _user_text(text: str) -> Any:
@@ -82,6 +91,7 @@ PATHS: dict[str, Callable[[str], Any]] = {
     "slack.parse_digest_args": _digest,
     "slack.escape": lambda t: bk.safe(unescape(t), 3000),
     "conversation_and_teams_commands": _commands,
+    "message_form": _message_form,
     "query.fts_query": knowledge_query.fts_query,
     "query.best_quote": lambda t: knowledge_query.best_quote(PASSAGE + t, t),
     "text.strip_controls": strip_controls,
@@ -116,6 +126,12 @@ UNITS = [
     "\x1b[",
     "token ",
     "why not ",
+    "skip, ",
+    "ok just ",
+    "thanks ",
+    "what if ",
+    "and if we ",
+    "👍",
     "summary ",
     "step ",
     "<https://x|",
@@ -137,6 +153,10 @@ TOKENS = [
     "7d",
     "restart",
     "why",
+    "how come",
+    "just tell me",
+    "brilliant",
+    "leave it",
     "KEY=value",
     "password:",
     "xoxb-1-2",

@@ -1,0 +1,254 @@
+"""The form of a message, from general vocabularies rather than from whole phrasings.
+
+A message is read as tokens and covered by cue phrases from `message_cues.yaml`: it is an acknowledgement when
+every word is thanks, praise, an acknowledgement or filler ("brilliant, ta", "ok cool 👍"); a refusal when it
+declines ("nah, leave it"); a question by its punctuation or its first word; a question *about the advice* when
+it asks why or has no subject of its own ("how come?", "what do you mean?"); a request to recommend now by what
+its verb does (finish, skip the rest, give me the verdict); and a what-if by its conditional ("and if we only had
+…?", "would it change if …?"). Pure and deterministic; `message_kind` and the conversation core decide with it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.resources import load_yaml
+
+Phrases = frozenset[tuple[str, ...]]
+
+_TOKEN = re.compile(r":[a-z0-9_+\-]+:|[a-z0-9]+(?:['/\-][a-z0-9]+)*'?|[^\w\s]", re.I)
+_CLAUSE = re.compile(r"[,;:.!?\n]+|\s[-–]\s")
+_QUESTION_START = re.compile(
+    r"^(?:(?:and|but|so|ok|okay|hmm|also|then)\s++)*(?:what|whats|what's|how|when|which|who|where|why|is|are|can|"
+    r"could|does|do|did|should|would|will|explain|tell me|any|difference|isn't|aren't|doesn't|wouldn't|shouldn't|"
+    r"if)\b",
+    re.I,
+)
+# Conditionals that make a what-if whatever follows ("what if …", "and if …", "suppose …"), and those that do only
+# when the message also states a fact ("what about 2k?", "if we had 2k?"; "what about LoRA?" is about the topic).
+_SUPPOSE = re.compile(
+    r"^\W*+(?:(?:and|but|so|ok|okay|hmm|then|also|right)\W++)*+(?:what\s++(?:about\s++|would\s++happen\s++)?if|"
+    r"how\s++about\s++if|and\s++if|but\s++if|suppose|supposing|hypothetically|imagine|assuming|assume|let's\s++say|"
+    r"lets\s++say)\b[\s,:]*+|^\W*+(?:(?:and|but|so|then|ok|okay)\W++)++(?:even\s++|only\s++)?if\b[\s,:]*+",
+    re.I,
+)
+_SUPPOSE_WEAK = re.compile(
+    r"^\W*+(?:(?:and|but|so|ok|okay|hmm|then|also)\W++)*+(?:(?:what|how)\s++about|if|say|with|in\s++case|and\s++with|"
+    r"but\s++with|even\s++with)\b[\s,:]*+",
+    re.I,
+)
+# "…, would that change it?", "would you still say prompting if we had 100k labels?": a conditional inside a question.
+_IF_INSIDE = re.compile(
+    r"\b(?:if|once|assuming|supposing)\s++(?:we|we'd|we're|i|i'd|our|there|they|it|the\s++team|you)\b|"
+    r"\b(?:would|does|will|could|might)\s++(?:it|that|this|anything|the\s++(?:answer|recommendation|verdict|result))"
+    r"\s++(?:still\s++)?(?:change|be\s++different|differ|flip|hold)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Cues:
+    thanks: Phrases
+    small_talk: Phrases  # thanks, praise, acknowledgements
+    refuse: Phrases
+    filler: Phrases
+    unsure: Phrases
+    why: Phrases
+    pointing: Phrases
+    function: Phrases
+    command: re.Pattern[str]
+
+
+def _phrases(words: list[str]) -> Phrases:
+    return frozenset(tuple(_words(w)) for w in words)
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first, so "wrap it up" is tried before "wrap"; spaces match any run of spaces.
+    return "|".join(re.escape(w).replace(r"\ ", r"\s++") for w in sorted(words, key=len, reverse=True))
+
+
+def _command_pattern(spec: dict[str, list[str]]) -> re.Pattern[str]:
+    give, objects = _alternation(spec["give"]), _alternation(spec["objects"])
+    skip, targets = _alternation(spec["skip"]), _alternation(spec["skip_targets"])
+    lead, tail = _alternation(spec["lead"]), _alternation(spec["tail"])
+    det = r"(?:\s++(?:the|your|ur|a|an|my|our))?(?:\s++(?:final|overall|actual|full))?"
+    act = (
+        rf"(?:{give})(?:\s++(?:me|us))?(?:{det}\s++(?:{objects}))?"  # "just tell me", "give me the verdict"
+        rf"|skip(?:\s++(?:{targets}))?|(?:{skip})\s++(?:{targets})"  # "skip", "skip the rest", "cut to the chase"
+        rf"|{_alternation(spec['finish'])}"  # "wrap it up", "enough questions", "what do you recommend"
+    )
+    return re.compile(rf"(?:(?:{lead})\s++)*+(?:{act})(?:\s++(?:{tail}))*+", re.I)
+
+
+@lru_cache(maxsize=1)
+def _cues() -> _Cues:
+    raw = load_yaml(Path(__file__).with_name("message_cues.yaml").read_text(encoding="utf-8"))
+    return _Cues(
+        thanks=_phrases(raw["thanks"]),
+        small_talk=_phrases(raw["thanks"] + raw["praise"] + raw["acknowledge"]),
+        refuse=_phrases(raw["refuse"]),
+        filler=_phrases(raw["filler"]),
+        unsure=_phrases(raw["unsure"]),
+        why=_phrases(raw["why"]),
+        pointing=_phrases(raw["pointing"]),
+        function=_phrases(raw["function"]),
+        command=_command_pattern(raw["command"]),
+    )
+
+
+def _is_symbol(ch: str) -> bool:
+    # Emoji and pictographs (So), their modifiers, variation selectors and joiners.
+    return unicodedata.category(ch) in ("So", "Sk", "Mn", "Cf", "Cs")
+
+
+def _words(text: str) -> list[str]:
+    """Lowercase word tokens and Slack emoji shortcodes; each emoji character is the token "<emoji>"; other
+    punctuation is dropped."""
+    out = []
+    for tok in _TOKEN.findall(text.replace("\u2019", "'").lower()):
+        if tok[0].isalnum() or (tok.startswith(":") and len(tok) > 2):
+            out.append("<emoji>" if tok.startswith(":") else tok.strip("'"))
+        elif _is_symbol(tok):
+            out.append("<emoji>")
+    return [w for w in out if w]
+
+
+def _covered(words: list[str], phrases: Phrases) -> set[int]:
+    """Indices of the words some phrase covers (longest phrase first at each place)."""
+    longest = max((len(p) for p in phrases), default=0)
+    hit: set[int] = set()
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            if tuple(words[i : i + n]) in phrases:
+                hit.update(range(i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    return hit
+
+
+def is_question(text: str) -> bool:
+    """True when the message asks something: it ends with a question mark, or a clause starts with a question word
+    ("what's LoRA", "how come", "and if we …")."""
+    if text.rstrip().endswith("?"):
+        return True
+    return any(_QUESTION_START.match(c.strip()) for c in _CLAUSE.split(text) if c.strip())
+
+
+def _only(words: list[str], cues: Phrases, allowed: Phrases) -> bool:
+    """Some word is one of `cues` and every other word is a cue, one of `allowed`, or filler."""
+    c = _cues()
+    hit = _covered(words, cues)
+    rest = _covered(words, allowed | c.filler)
+    return bool(hit) and all(i in hit or i in rest for i in range(len(words)))
+
+
+def is_acknowledgement(text: str, *, max_words: int = 10) -> bool:
+    """Thanks, praise or an acknowledgement and nothing more ("ta", "brilliant, thanks", "ok cool", "👍 🙏"), in
+    at most `max_words` words; never a question."""
+    words = _words(text)
+    if not words or len(words) > max_words or is_question(text):
+        return False
+    c = _cues()
+    return _only(words, c.small_talk | frozenset({("<emoji>",)}), frozenset())
+
+
+def thanks(text: str, *, max_words: int = 6) -> bool:
+    """A short message that thanks, whatever else its few words say ("sound, thanks", "ta muchly"); never a
+    question."""
+    words = _words(text)
+    return 0 < len(words) <= max_words and not is_question(text) and bool(_covered(words, _cues().thanks))
+
+
+def is_refusal(text: str) -> bool:
+    """Declining an offer or dropping a subject ("no thanks", "nah, leave it", "never mind"), with nothing more
+    than thanks or filler beside it; never a question."""
+    words = _words(text)
+    if not words or len(words) > 10 or is_question(text):
+        return False
+    c = _cues()
+    return _only(words, c.refuse, c.small_talk)
+
+
+def is_unsure(text: str) -> bool:
+    """A short reply saying the user doesn't know ("not sure", "no idea tbh", "dunno yet")."""
+    words = _words(text)
+    return 0 < len(words) <= 10 and bool(_covered(words, _cues().unsure))
+
+
+def asks_why(text: str) -> bool:
+    """True when the message asks for reasons ("why?", "how come?", "what's the reasoning?", "explain")."""
+    words = _words(text)
+    return bool(_covered(words, _cues().why)) and (is_question(text) or len(words) <= 3)
+
+
+def subject_words(text: str) -> list[str]:
+    """The words of a message that say what it is about: not question words, pronouns, pointers back at the
+    advice, reasons-words or filler ("what's LoRA?" → ["lora"]; "how come?" → [])."""
+    words = _words(text)
+    c = _cues()
+    skip = _covered(words, c.function | c.pointing | c.why | c.filler)
+    return [w for i, w in enumerate(words) if i not in skip and w != "<emoji>"]
+
+
+def points_back(text: str) -> bool:
+    """True when the message speaks of the asker's own project or the advice given ("we", "our", "here", "your
+    recommendation", "then")."""
+    return bool(_covered(_words(text), _cues().pointing))
+
+
+def about_the_advice(text: str) -> bool:
+    """A question that can only be about what was just said: it asks why about the advice or the asker's project,
+    or it has no subject of its own ("how come?", "why would we need more?", "what do you mean?")."""
+    if not is_question(text) and not asks_why(text):
+        return False
+    subject = subject_words(text)
+    return not subject or (asks_why(text) and points_back(text))
+
+
+def recommend_now(text: str) -> str | None:
+    """When the message asks for the recommendation now ("skip the rest, just tell me", "enough questions",
+    "ok give me the verdict"), the text before the request (often "", or what the user still wanted to say);
+    None otherwise. The request must be the message's last clauses."""
+    pattern = _cues().command
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n]+", text)]
+    start = None
+    for begin, end in reversed(clauses):
+        part = " ".join(text[begin:end].split())
+        if pattern.fullmatch(part):
+            start = begin
+        elif not _is_filler(part):  # "…, thanks" after the request
+            break
+    if start is None:
+        return None
+    return text[:start].strip(" ,;:.!?\n")
+
+
+def _is_filler(part: str) -> bool:
+    words = _words(part)
+    c = _cues()
+    return not words or (len(_covered(words, c.filler | c.small_talk)) == len(words) and len(words) <= 2)
+
+
+def supposition(text: str, *, states_facts: bool) -> str | None:
+    """The supposed part of a what-if ("and if we only had 2k?" → "we only had 2k?"), or None when the message
+    isn't one. Some conditionals make a what-if only when the message states a fact (`states_facts`): "what about
+    2k labels?" is one, "what about LoRA?" asks about the topic."""
+    m = _SUPPOSE.match(text)
+    if m is not None:
+        return text[m.end() :]
+    if not states_facts:
+        return None
+    m = _SUPPOSE_WEAK.match(text)
+    if m is not None:
+        return text[m.end() :]
+    if is_question(text) and _IF_INSIDE.search(text):
+        return text
+    return None
