@@ -24,9 +24,12 @@ _TOKEN = re.compile(r":[a-z0-9_+\-]+:|[a-z0-9]+(?:['/\-][a-z0-9]+)*'?|[^\w\s]", 
 _CLAUSE = re.compile(r"[,;:.!?\n]+|\s[-–]\s")
 _QUESTION_START = re.compile(
     r"^(?:(?:and|but|so|ok|okay|hmm|also|then)\s++)*(?:what|whats|what's|how|when|which|who|where|why|is|are|can|"
-    r"could|does|do|did|should|would|will|explain|tell me|any|difference|isn't|aren't|doesn't|wouldn't|shouldn't|"
-    r"if)\b",
+    r"could|does|do|did|should|would|will|explain|tell me|any|difference|isn't|aren't|doesn't|wouldn't|shouldn't)"
+    r"\b",
     re.I,
+)
+_LINKED_QUESTION = re.compile(
+    r"^(?:and|but|so|also)\s++(?:what|how|why|which|when|where|who|is|are|can|could|does)\b", re.I
 )
 # Conditionals that make a what-if whatever follows ("what if …", "and if …", "suppose …"), and those that do only
 # when the message also states a fact ("what about 2k?", "if we had 2k?"; "what about LoRA?" is about the topic).
@@ -78,11 +81,13 @@ def _command_pattern(spec: dict[str, list[str]]) -> re.Pattern[str]:
     lead, tail = _alternation(spec["lead"]), _alternation(spec["tail"])
     det = r"(?:\s++(?:the|your|ur|a|an|my|our))?(?:\s++(?:final|overall|actual|full))?"
     act = (
-        rf"(?:{give})(?:\s++(?:me|us))?(?:{det}\s++(?:{objects}))?"  # "just tell me", "give me the verdict"
+        # "just tell me", "give me the verdict", "show the result"
+        rf"(?:{give})(?:\s++(?:me|us)(?:{det}\s++(?:{objects}))?|{det}\s++(?:{objects}))"
         rf"|skip(?:\s++(?:{targets}))?|(?:{skip})\s++(?:{targets})"  # "skip", "skip the rest", "cut to the chase"
         rf"|{_alternation(spec['finish'])}"  # "wrap it up", "enough questions", "what do you recommend"
     )
-    return re.compile(rf"(?:(?:{lead})\s++)*+(?:{act})(?:\s++(?:{tail}))*+", re.I)
+    one = rf"(?:(?:{lead})\s++)*+(?:{act})(?:\s++(?:{tail}))*+"
+    return re.compile(rf"{one}(?:\s++(?:and|then|&)\s++{one})*+", re.I)  # "stop asking and decide"
 
 
 @lru_cache(maxsize=1)
@@ -135,11 +140,14 @@ def _covered(words: list[str], phrases: Phrases) -> set[int]:
 
 
 def is_question(text: str) -> bool:
-    """True when the message asks something: it ends with a question mark, or a clause starts with a question word
-    ("what's LoRA", "how come", "and if we …")."""
+    """True when the message asks something: it ends with a question mark, it starts with a question word ("what's
+    LoRA", "how come"), or a later clause does after "but"/"and"/"so" ("great, but how does it scale")."""
     if text.rstrip().endswith("?"):
         return True
-    return any(_QUESTION_START.match(c.strip()) for c in _CLAUSE.split(text) if c.strip())
+    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+    if clauses and _QUESTION_START.match(clauses[0]):
+        return True
+    return any(_LINKED_QUESTION.match(c) for c in clauses[1:])
 
 
 def _only(words: list[str], cues: Phrases, allowed: Phrases) -> bool:
@@ -224,8 +232,10 @@ def recommend_now(text: str) -> str | None:
         part = " ".join(text[begin:end].split())
         if pattern.fullmatch(part):
             start = begin
-        elif not _is_filler(part):  # "…, thanks" after the request
+        elif not _is_filler(part):
             break
+        elif start is not None:  # "ok then, …" before the request is part of it; "…, thanks" after it too
+            start = begin
     if start is None:
         return None
     return text[:start].strip(" ,;:.!?\n")
@@ -239,16 +249,17 @@ def _is_filler(part: str) -> bool:
 
 def supposition(text: str, *, states_facts: bool) -> str | None:
     """The supposed part of a what-if ("and if we only had 2k?" → "we only had 2k?"), or None when the message
-    isn't one. Some conditionals make a what-if only when the message states a fact (`states_facts`): "what about
-    2k labels?" is one, "what about LoRA?" asks about the topic."""
+    isn't one. Some conditionals make a what-if only in a question that states a fact (`states_facts`): "what
+    about 2k labels?" is one, "what about LoRA?" asks about the topic and "if we get funding, the budget is 200k"
+    states a plan."""
     m = _SUPPOSE.match(text)
     if m is not None:
         return text[m.end() :]
-    if not states_facts:
+    if not states_facts or not is_question(text):
         return None
     m = _SUPPOSE_WEAK.match(text)
     if m is not None:
         return text[m.end() :]
-    if is_question(text) and _IF_INSIDE.search(text):
+    if _IF_INSIDE.search(text):
         return text
     return None

@@ -379,6 +379,8 @@ class Advisor:
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
         if not numbers and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
+            if kind == "other" and conv.state != "recommended" and message_form.is_question(cleaned) and not stated:
+                kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
             if kind == "topic_question" and self.answer_topic is not None:
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
