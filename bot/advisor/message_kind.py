@@ -31,7 +31,11 @@ _GREETING = re.compile(
 )
 # A short message that opens with thanks ("thanks, I'll pass it on") is thanks even when the rest isn't filler.
 _THANKS_FIRST = re.compile(r"^\W*+(?:thanks?|thank you|thx|ty|ta|cheers|many thanks|much appreciated)\b", re.I)
-_WHY_NOT = re.compile(r"^\W*+why\s++not\s++(?:just\s++|a\s++|an\s++)?(?P<x>hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
+_WHY_NOT = re.compile(
+    r"^\W*+(?:(?:so|and|but|ok|okay|then|hmm|right|wait|hang\s++on)\W++)*+"  # "so why not …", "hang on, why not …"
+    r"why\s++not\s++(?:just\s++|a\s++|an\s++)?(?P<x>hybrid|fine[- ]?tun\w*|prompt\w*)",
+    re.I,
+)
 _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning", "prompt": "prompt_engineering"}
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 # A message that fixes an earlier answer rather than describing something new.
