@@ -9,7 +9,11 @@ changed after running it. Each conversation runs through the conversation core (
 Teams and the terminal use it) with the offline knowledge answers, on a fresh store; the message kind is the one the
 core says it acted on (`Reply.heard`).
 
-Usage: python bench/bench_conversations.py [--write]
+`conversations_fresh.jsonl` was written by someone who never saw the code and was run as it came, once with the code
+before the change it measures and once after (`--baseline DIR` plays every part with another checkout's code too,
+in a separate process, e.g. `git worktree add /tmp/base main`).
+
+Usage: python bench/bench_conversations.py [--baseline DIR] [--write]
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,16 +30,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+CODE = Path(os.environ.get("BENCH_CODE_ROOT") or ROOT)  # whose `bot` package plays the conversations
+sys.path.insert(0, str(CODE))
 
-from bench import harness as h
-from bot.advisor.message_kind import MESSAGE_KINDS
-from bot.config import Settings
-from bot.services import Services
-from bot.workflows.conversation import Advisor, ConversationKey
+from bot.advisor.message_kind import MESSAGE_KINDS  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.services import Services  # noqa: E402
+from bot.workflows.conversation import Advisor, ConversationKey  # noqa: E402
 
-DATA = Path(__file__).with_name("data")
-PARTS = {"tuned": DATA / "conversations_tuned.jsonl", "held out": DATA / "conversations_held_out.jsonl"}
+DATA = ROOT / "bench" / "data"
+PARTS = {
+    "tuned": DATA / "conversations_tuned.jsonl",
+    "held out": DATA / "conversations_held_out.jsonl",
+    "fresh, never tuned": DATA / "conversations_fresh.jsonl",
+}
 TODAY = dt.date(2026, 11, 27)
 
 
@@ -73,49 +84,94 @@ def _cell(pair: tuple[int, int]) -> str:
     return f"{hit}/{total} = {hit / total:.2f}" if total else "–"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
-    args = parser.parse_args()
-    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    rows, misses, timings = [], [], []
+def play_all() -> dict[str, Any]:
+    """Every part's conversations played by this process's code, on a fresh store: per part the results (as
+    `run` gives them, by conversation id), and the seconds per message of each conversation."""
+    played: dict[str, Any] = {"parts": {}, "timings": []}
     with tempfile.TemporaryDirectory() as tmp:
         services = Services(Settings(advisor_data_dir=Path(tmp)))
         advisor = services.advisor
         advisor.today = TODAY
         for part, path in ((p, f) for p, f in PARTS.items() if f.exists()):
-            conversations = load(path)
-            results = []
-            for conv in conversations:
+            results = {}
+            for conv in load(path):
                 t = time.perf_counter()
-                results.append((conv, run(advisor, conv)))
-                timings.append((time.perf_counter() - t) / len(conv["turns"]))
+                results[conv["id"]] = run(advisor, conv)
+                played["timings"].append((time.perf_counter() - t) / len(conv["turns"]))
+            played["parts"][part] = results
+        services.store.close()
+    return played
+
+
+def played_by(code: Path) -> dict[str, Any]:
+    """`play_all` in a fresh process importing the checkout at `code`."""
+    env = {**os.environ, "BENCH_CODE_ROOT": str(code)}
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--play-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=code,
+    )
+    return dict(json.loads(out.stdout.splitlines()[-1]))
+
+
+def report(codes: dict[str, dict[str, Any]]) -> str:
+    """The table (a row per part and code), the time per message of this checkout, and its misses."""
+    head = (
+        "| part | code | conversations | messages | " + " | ".join(MESSAGE_KINDS) + " | all kinds | final card right |"
+    )
+    out = [head, "|" + "---|" * (len(MESSAGE_KINDS) + 6)]
+    misses = []
+    for part, path in ((p, f) for p, f in PARTS.items() if f.exists()):
+        conversations = load(path)
+        for code, played in codes.items():
+            results = [(conv, played["parts"][part][conv["id"]]) for conv in conversations]
             per_kind, cards, total = score(results)
             messages = sum(n for _, n in per_kind.values())
             hits = sum(k for k, _ in per_kind.values())
-            rows.append((part, len(conversations), messages, per_kind, (hits, messages), (cards, total)))
+            kinds = " | ".join(_cell(per_kind[k]) for k in MESSAGE_KINDS)
+            out.append(
+                f"| {part} | {code} | {len(conversations)} | {messages} | {kinds} | {_cell((hits, messages))} | "
+                f"{_cell((cards, total))} |"
+            )
+            if code != "this checkout":
+                continue
             for conv, got in results:
                 misses += [(part, conv["id"], e, g, said) for e, g, said in got["kinds"] if e != g]
                 if got["approach"] != conv["approach"]:
                     misses.append((part, conv["id"], f"card {conv['approach']}", f"card {got['approach']}", ""))
-        services.store.close()
-    head = "| part | conversations | messages | " + " | ".join(MESSAGE_KINDS) + " | all kinds | final card right |"
-    out = [head, "|" + "---|" * (len(MESSAGE_KINDS) + 5)]
-    for part, n, messages, per_kind, overall, right in rows:
-        kinds = " | ".join(_cell(per_kind[k]) for k in MESSAGE_KINDS)
-        out.append(f"| {part} | {n} | {messages} | {kinds} | {_cell(overall)} | {_cell(right)} |")
-    timings.sort()
+    timings = sorted(codes["this checkout"]["timings"])
     out += [
         "",
-        "Time per message (conversation core, offline wording, SQLite in a temp dir): "
-        f"p50 {h.ms(timings[len(timings) // 2])}, max {h.ms(timings[-1])}.",
+        "Time per message (this checkout; conversation core, offline wording, SQLite in a temp dir): "
+        f"p50 {1000 * timings[len(timings) // 2]:.1f} ms, max {1000 * timings[-1]:.0f} ms.",
     ]
     if misses:
-        out += ["", "Misses (expected → heard):", ""]
+        out += ["", "Misses of this checkout (expected → heard):", ""]
         out += [
             f"- {part} `{cid}`: {e} → {g}" + (f" ({said[:70]!r})" if said else "") for part, cid, e, g, said in misses
         ]
-    body = "\n".join(out) + "\n"
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--baseline", type=Path, help="another checkout whose code plays the same conversations")
+    parser.add_argument("--play-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
+    args = parser.parse_args()
+    if args.play_only:
+        print(json.dumps(play_all()))
+        return 0
+    from bench import harness as h
+
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    codes = {"this checkout": played_by(ROOT)}
+    if args.baseline:
+        codes[f"baseline ({args.baseline.name})"] = played_by(args.baseline.resolve())
+    body = report(codes)
     print(body)
     if args.write:
         h.write_section(
