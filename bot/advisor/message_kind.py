@@ -23,10 +23,16 @@ Kind = Literal["topic_question", "thanks", "why_not", "about_advice", "other"]
 MessageKind = Literal["description", "answer", "correction", "topic_question", "follow_up", "small_talk", "command"]
 MESSAGE_KINDS: tuple[MessageKind, ...] = get_args(MessageKind)
 
-# Words that make a question about the asker's own project, not about the topic.
-_OWN = re.compile(r"\b(?:our|we|we're|we've|my|us|i|i'm|i've|mine|ours)\b", re.I)
+# Words that make a question about the asker's own project, not about the topic: "we", and a modal pointing at
+# the case in hand ("how long would it take?", "would that work?").
+_OWN = re.compile(
+    r"\b(?:our|we|we're|we've|my|us|i|i'm|i've|mine|ours)\b|\b(?:would|will)\s++(?:it|that|this|they)\b|"
+    r"\b(?:it|that)(?:'d|'ll)\b",
+    re.I,
+)
 _GREETING = re.compile(
-    r"^\W*+(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?:\s++(?:there|all|team|everyone|again))?\W*+$",
+    r"^\W*+(?:hi|hello|hey|heya|hiya|howdy|yo|greetings|morning|afternoon|evening|good\s++(?:morning|afternoon|"
+    r"evening|day))(?:\s++(?:there|all|team|everyone|again|folks|bot|y'all|yall))?\W*+$",
     re.I,
 )
 # A short message that opens with thanks ("thanks, I'll pass it on") is thanks even when the rest isn't filler.
@@ -36,12 +42,14 @@ _WHY_NOT = re.compile(
     r"why\s++not\s++(?:just\s++|a\s++|an\s++)?(?P<x>hybrid|fine[- ]?tun\w*|prompt\w*)",
     re.I,
 )
+_WHY_NOT_OTHER = re.compile(r"^\W*+(?:(?:so|and|but|ok|okay|then|hmm|right|wait)\W++)*+why\s++not\b", re.I)
 _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning", "prompt": "prompt_engineering"}
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 # A message that fixes an earlier answer rather than describing something new.
 _CORRECTION = re.compile(
     r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|update|btw|by the way|oops|"
-    r"my mistake|my bad|to be precise|more like|rather than|not \S+ but|instead of|i misspoke|wrong)\b",
+    r"my mistake|my bad|to be precise|more like|rather than|not \S+ but|instead of|i misspoke|wrong|make that|"
+    r"change (?:that|it) to|should have said|let me correct|on second thought|typo|i misread|no wait)\b",
     re.I,
 )
 # Words that say what is being built: a task, a kind of system, or the intent to build one.
@@ -63,6 +71,8 @@ def classify(text: str, *, has_facts: bool) -> Kind:
     a question with a subject of its own that isn't about the asker's project ("what's LoRA?")."""
     if _WHY_NOT.match(text):
         return "why_not"
+    if _WHY_NOT_OTHER.match(text):  # "why not just use RAG?": a comparison with the advice, whatever it names
+        return "about_advice"
     if has_facts:
         return "other"
     if is_small_talk(text) and not names_a_task(text):

@@ -70,7 +70,12 @@ class Reply(BaseModel):
 
 # Whole-message commands. Possessive quantifiers (`*+`) never give back what they matched, so a long run of spaces
 # or newlines after a command word is scanned once, not once per split between two adjacent `\s*` (quadratic).
-_RESTART = re.compile(r"^\s*+(?:restart|start over|reset|new|new assessment)\s*+(?:[.!]\s*+)?$", re.I)
+_RESTART = re.compile(
+    r"^\s*+(?:(?:ok|okay|so|please|pls|can\s++we|could\s++we|let's|lets|i\s++want\s++to|i'd\s++like\s++to)\s++)*+"
+    r"(?:restart|start\s++(?:over|again|afresh|from\s++scratch)|reset|begin\s++again|new|new\s++assessment)"
+    r"(?:\s++(?:please|pls|then))?\s*+(?:[.!?]\s*+)?$",
+    re.I,
+)
 # A message that starts another project in the same thread: "different project: …", "new idea - …".
 _NEW_PROJECT = re.compile(
     r"^\W*+(?:(?:a\s++)?(?:new|different|another|separate|second|other)\s++(?:project|idea|use[- ]case|feature|"
@@ -90,7 +95,11 @@ _NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature fi
 _NEW = "A new project: a new assessment."
 _DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
 _WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
-_HELP = re.compile(r"^\s*+(?:help|\?|what can you do\??)\s*+$", re.I)
+_HELP = re.compile(
+    r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
+    r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?))\s*+[?!.]?\s*+$",
+    re.I,
+)
 
 HELP_TEXT = (
     "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "

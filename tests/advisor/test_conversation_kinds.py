@@ -137,3 +137,18 @@ def test_a_refusal_of_a_confirming_question_drops_the_number(advisor: Advisor) -
     reply = advisor.handle(key, "u", "no thanks, leave it")
     assert reply.heard == "small_talk"
     assert "labeled_examples" not in reply.intake and "monthly_requests" not in reply.intake
+
+
+@pytest.mark.parametrize("said", ["let's start over", "can we start again?", "reset please"])
+def test_restart_in_other_words(advisor: Advisor, fresh_store: Store, said: str) -> None:
+    key = ConversationKey("cli", "t", "c", f"restart-{said}")
+    first = advisor.handle(key, "u", THIN)
+    reply = advisor.handle(key, "u", said)
+    assert reply.heard == "command" and reply.conversation_id != first.conversation_id
+    assert fresh_store.latest_intake(first.conversation_id).known()  # the previous assessment is kept
+
+
+@pytest.mark.parametrize("said", ["help me", "what can I ask?", "how do I use this?"])
+def test_help_in_other_words(advisor: Advisor, said: str) -> None:
+    reply = advisor.handle(ConversationKey("cli", "t", "c", f"help-{said}"), "u", said)
+    assert reply.heard == "command" and "Describe the AI feature" in reply.text

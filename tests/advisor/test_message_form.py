@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.advisor import message_form as form
-from bot.advisor.message_kind import approach_named, classify
+from bot.advisor.message_kind import approach_named, classify, is_correction
 
 
 @pytest.mark.parametrize(
@@ -183,3 +183,34 @@ def test_any_text_has_a_form(text: str) -> None:
     rest = form.supposition(text, states_facts=True)
     assert rest is None or text.endswith(rest)
     assert classify(text, has_facts=False) in ("topic_question", "thanks", "why_not", "about_advice", "other")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("why not just use RAG?", "about_advice"),  # a comparison with the advice, whatever it names
+        ("so why not hybrid?", "why_not"),
+        ("how confident are you?", "about_advice"),
+        ("how long would it take?", "other"),  # about the case in hand, not the topic: the dialogue decides
+        ("how long does a fine-tune take?", "topic_question"),
+        ("morning!", "thanks"),
+        ("hey bot", "thanks"),
+        ("ok bye", "thanks"),
+        ("hey, we need a bot for invoices", "other"),
+    ],
+)
+def test_more_forms(text: str, kind: str) -> None:
+    assert classify(text, has_facts=False) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "correction"),
+    [
+        ("make that 4 engineers", True),
+        ("on second thought, 10 weeks", True),
+        ("typo, 2k not 20k", True),
+        ("we have 4 engineers", False),
+    ],
+)
+def test_correction_cues(text: str, correction: bool) -> None:
+    assert is_correction(text) is correction
