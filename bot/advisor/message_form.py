@@ -64,6 +64,7 @@ class _Cues:
     pointing: Phrases
     function: Phrases
     command: re.Pattern[str]
+    generic: Phrases
 
 
 def _phrases(words: list[str]) -> Phrases:
@@ -103,6 +104,7 @@ def _cues() -> _Cues:
         pointing=_phrases(raw["pointing"]),
         function=_phrases(raw["function"]),
         command=_command_pattern(raw["command"]),
+        generic=_phrases(raw["generic"]),
     )
 
 
@@ -168,6 +170,20 @@ def is_acknowledgement(text: str, *, max_words: int = 10) -> bool:
     return _only(words, c.small_talk | frozenset({("<emoji>",)}), frozenset())
 
 
+def without_preamble(text: str) -> str:
+    """The message without the thanks or greeting it opens with ("thanks! we also want …" → "we also want …"), so
+    its first sentence is what it is about; the whole text when it is nothing else."""
+    c = _cues()
+    allowed = c.small_talk | c.filler | frozenset({("<emoji>",), ("hi",), ("hello",), ("hey",), ("morning",)})
+    rest = text
+    while m := re.match(r"[^,;:.!?\n]*+[,;:.!?\n]++\s*+", rest):
+        words = _words(m.group(0))
+        if not words or len(_covered(words, allowed)) < len(words):
+            break
+        rest = rest[m.end() :]
+    return rest if rest.strip() else text
+
+
 def thanks(text: str, *, max_words: int = 6) -> bool:
     """A short message that thanks, whatever else its few words say ("sound, thanks", "ta muchly"); never a
     question."""
@@ -204,6 +220,13 @@ def subject_words(text: str) -> list[str]:
     c = _cues()
     skip = _covered(words, c.function | c.pointing | c.why | c.filler)
     return [w for i, w in enumerate(words) if i not in skip and w != "<emoji>"]
+
+
+def topic_words(text: str) -> set[str]:
+    """What a description is about, to compare two of them: its subject words of four letters or more, without
+    the words any project uses ("build", "bot", "team"), plural "s" dropped."""
+    generic = _cues().generic
+    return {w.rstrip("s") for w in subject_words(text) if len(w) > 3 and (w,) not in generic}
 
 
 def points_back(text: str) -> bool:

@@ -63,6 +63,16 @@ _PROJECT = re.compile(
 )
 
 
+# One more system, introduced with a word that says it is another ("also", "another", "one more", "second").
+_VERB = r"(?:want|need|like|would\s++like|have|plan|got|are\s++(?:building|planning|looking\s++at))"
+_INTRODUCES = re.compile(
+    rf"\b(?:we|i|they)(?:'d|'re|'ve)?\s++(?:(?:also|now|too)\s++{_VERB}\s++(?:to\s++(?:build|make|add|try)\s++)?"
+    rf"(?:a|an)|(?:also\s++)?{_VERB}\s++(?:to\s++(?:build|make|add|try)\s++)?(?:another|one\s++more|a\s++second|"
+    r"a\s++separate))\b|^\W*+another\s++(?:one|bot|assistant|tool|model|classifier|project|idea|use\s++case)\b",
+    re.I,
+)
+
+
 def classify(text: str, *, has_facts: bool) -> Kind:
     """The kind of a cleaned message; `has_facts` says whether the reader found any fact in it.
 
@@ -79,8 +89,8 @@ def classify(text: str, *, has_facts: bool) -> Kind:
         return "thanks"
     if form.about_the_advice(text):
         return "about_advice"
-    if form.is_question(text) and not _OWN.search(text) and form.subject_words(text):
-        return "topic_question"
+    if form.is_question(text) and not _OWN.search(text) and not names_a_task(text) and form.subject_words(text):
+        return "topic_question"  # "is fine-tuning worth it for routing claims?" asks about a project
     return "other"
 
 
@@ -130,6 +140,17 @@ def describes_project(text: str, facts: int) -> bool:
     if is_correction(text) or len(text.split()) < 6:
         return False
     return names_a_task(text) or facts >= 3
+
+
+def introduces_project(text: str, use_case: object) -> bool:
+    """True when a message introduces one more system to assess ("we also need a classifier for …", "another
+    one: a bot that …") whose words share at most one subject word with the stored use case; a fix, a question or
+    a message about the same subject never does."""
+    if is_correction(text) or form.is_question(text) or not _INTRODUCES.search(text):
+        return False
+    if not isinstance(use_case, str):
+        return True
+    return len(form.topic_words(text) & form.topic_words(use_case)) <= 1
 
 
 def differing(known: Mapping[str, Any], stated: Mapping[str, Any]) -> tuple[list[str], list[str]]:

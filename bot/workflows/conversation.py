@@ -78,8 +78,10 @@ _RESTART = re.compile(
 )
 # A message that starts another project in the same thread: "different project: …", "new idea - …".
 _NEW_PROJECT = re.compile(
-    r"^\W*+(?:(?:a\s++)?(?:new|different|another|separate|second|other)\s++(?:project|idea|use[- ]case|feature|"
-    r"assessment|one)|(?:on\s++)?a\s++different\s++note|switching\s++gears)\b[\s:;,.!-]*+",
+    r"^\W*+(?:(?:thanks|thank\s++you|cheers|ok|okay|cool|great|right|alright|so|now|next|also|and|oh)\W++)*+"  # "ok, "
+    r"(?:(?:a\s++|one\s++more\s++|the\s++next\s++)?(?:new|different|another|separate|second|other|next)\s++"
+    r"(?:project|idea|use[- ]case|feature|assessment|one)|(?:on\s++)?a\s++different\s++note|switching\s++gears|"
+    r"(?:now\s++)?(?:for\s++)?something\s++(?:completely\s++|totally\s++|quite\s++)?different)\b[\s:;,.!-]*+",
     re.I,
 )
 _WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$", re.I)
@@ -193,7 +195,7 @@ class Advisor:
         if not (restart or new_project):
             supposes = message_form.supposition(text, states_facts=True) is not None
             if said and not supposes and self._another_project(conv, text):
-                return self._start_another(w, key, user, conv, text, text, _DIFFERENT)
+                return self._start_another(w, key, user, conv, text, message_form.without_preamble(text), _DIFFERENT)
             return self._handle(w, conv, text)
         if not said:
             return self._handle(w, conv, text[new_project.end() :] if new_project else text)
@@ -252,6 +254,8 @@ class Advisor:
         known = self.store.latest_intake(conv.id).known()
         if not conv.version or len(known) < 2:
             return False
+        if conv.state == "recommended" and message_kind.introduces_project(clean_text(text), known.get("use_case")):
+            return True
         found = extract(text, turn=conv.turns + 1, today=self.today)
         stated = {f.field: f.value for f in found.facts if f.field != "use_case"}
         return message_kind.contradicts(clean_text(text), known, stated)
@@ -370,7 +374,9 @@ class Advisor:
                 confirmed = self._continue(w, conv, resolved, [], reason=f"turn {turn}: confirmed")
                 declined = message_form.is_refusal(text)  # "no, leave it": the number is dropped, as for "neither"
                 return confirmed.model_copy(update={"heard": "small_talk" if declined else "answer"})
-        found = extract(text, turn=turn, expecting=expecting, today=self.today, opening=first)
+        # "hi! we want a bot that …": the greeting is not the use case
+        read = message_form.without_preamble(text) if first else text
+        found = extract(read, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         facts = found.facts
@@ -388,7 +394,7 @@ class Advisor:
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
         if not numbers and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
-            if kind == "other" and conv.state != "recommended" and message_form.is_question(cleaned) and not stated:
+            if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
             if kind == "topic_question" and self.answer_topic is not None:
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
@@ -619,6 +625,12 @@ def _heard(first: bool, text: str, known: dict[str, Any], facts: list[Fact]) -> 
     if message_kind.is_correction(cleaned) or message_kind.differing(known, stated)[1]:
         return "correction"
     return "answer"
+
+
+def _asks_topic(cleaned: str) -> bool:
+    """Whether a question that isn't about the topic by its words still asks about it (no card to ask about yet):
+    "can we use our FAQ for that?" does, "should we fine-tune a ticket router?" describes a project."""
+    return message_form.is_question(cleaned) and not message_kind.names_a_task(cleaned)
 
 
 def _asks_about_advice(kind: message_kind.Kind, cleaned: str, first: bool) -> bool:

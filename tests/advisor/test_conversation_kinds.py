@@ -152,3 +152,15 @@ def test_restart_in_other_words(advisor: Advisor, fresh_store: Store, said: str)
 def test_help_in_other_words(advisor: Advisor, said: str) -> None:
     reply = advisor.handle(ConversationKey("cli", "t", "c", f"help-{said}"), "u", said)
     assert reply.heard == "command" and "Describe the AI feature" in reply.text
+
+
+def test_one_more_project_after_the_card_gets_its_own_assessment(advisor: Advisor, fresh_store: Store) -> None:
+    key, card = _card(advisor, "another")
+    reply = advisor.handle(
+        key, "u", "thanks! we also want a chatbot that answers staff questions about the pension plan"
+    )
+    assert reply.heard == "description" and reply.conversation_id != card.conversation_id
+    assert "pension" in str(reply.intake.get("use_case"))
+    assert fresh_store.latest_intake(card.conversation_id).values.labeled_examples == 60_000  # kept as it was
+    same = advisor.handle(key, "u", "we also need it to answer in Spanish")
+    assert same.conversation_id == reply.conversation_id

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.advisor import message_form as form
-from bot.advisor.message_kind import approach_named, classify, is_correction
+from bot.advisor.message_kind import approach_named, classify, introduces_project, is_correction
 
 
 @pytest.mark.parametrize(
@@ -214,3 +214,34 @@ def test_more_forms(text: str, kind: str) -> None:
 )
 def test_correction_cues(text: str, correction: bool) -> None:
     assert is_correction(text) is correction
+
+
+USE_CASE = "We want to sort warranty claims into 30 claim types"
+
+
+@pytest.mark.parametrize(
+    ("text", "another"),
+    [
+        ("we also want a chatbot that answers questions about our pension scheme", True),
+        ("another one: a tool that drafts release notes from commits", True),
+        ("we now need an assistant that writes product descriptions", True),
+        ("we also need it to sort claims by language", False),  # "it": the same system
+        ("we need a model that copes with twice the volume", False),  # nothing says it is another one
+        ("we'd also like a second classifier for warranty claims by urgency", False),  # the same subject
+        ("actually we also want another bot", False),  # says it corrects
+        ("could we also have another bot for HR?", False),  # a question
+    ],
+)
+def test_one_more_project_in_the_same_thread(text: str, another: bool) -> None:
+    assert introduces_project(text, USE_CASE) is another
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("is fine-tuning worth it for routing insurance claims?", "other"),  # names a task: a project
+        ("is fine-tuning worth it at all?", "topic_question"),
+    ],
+)
+def test_a_question_that_names_a_task_is_about_a_project(text: str, kind: str) -> None:
+    assert classify(text, has_facts=False) == kind
