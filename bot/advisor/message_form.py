@@ -28,6 +28,13 @@ _QUESTION_START = re.compile(
     r"\b",
     re.I,
 )
+# "what is fine-tuning?", "explain prompting": asks what a word means, even one the advice uses.
+_DEFINE = re.compile(
+    r"^\W*+(?:(?:so|and|ok|okay|but)\W++)*+(?:what(?:'s|\s++is|\s++are)|whats|what\s++exactly\s++is|explain|define|"
+    r"describe)\s++(?:a\s++|an\s++)?[\w\s-]{1,40}?\s*+\??\s*+$",
+    re.I,
+)
+_APPROACH_TERM = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 _LINKED_QUESTION = re.compile(
     r"^(?:and|but|so|also)\s++(?:what|how|why|which|when|where|who|is|are|can|could|does)\b", re.I
 )
@@ -62,6 +69,7 @@ class _Cues:
     unsure: Phrases
     why: Phrases
     pointing: Phrases
+    approaches: Phrases
     function: Phrases
     command: re.Pattern[str]
     generic: Phrases
@@ -102,6 +110,7 @@ def _cues() -> _Cues:
         unsure=_phrases(raw["unsure"]),
         why=_phrases(raw["why"]),
         pointing=_phrases(raw["pointing"]),
+        approaches=_phrases(raw["approaches"]),
         function=_phrases(raw["function"]),
         command=_command_pattern(raw["command"]),
         generic=_phrases(raw["generic"]),
@@ -218,7 +227,7 @@ def subject_words(text: str) -> list[str]:
     advice, reasons-words or filler ("what's LoRA?" → ["lora"]; "how come?" → [])."""
     words = _words(text)
     c = _cues()
-    skip = _covered(words, c.function | c.pointing | c.why | c.filler)
+    skip = _covered(words, c.function | c.pointing | c.approaches | c.why | c.filler)
     return [w for i, w in enumerate(words) if i not in skip and w != "<emoji>"]
 
 
@@ -235,10 +244,16 @@ def points_back(text: str) -> bool:
     return bool(_covered(_words(text), _cues().pointing))
 
 
+def defines_term(text: str) -> bool:
+    """True when the message asks what a term means ("what's LoRA?", "what is fine-tuning?", "explain prompting"),
+    even a term the advice uses; "what is it?" and "what are the next steps?" point back at the advice instead."""
+    return bool(_DEFINE.match(text)) and bool(subject_words(text) or _APPROACH_TERM.search(text))
+
+
 def about_the_advice(text: str) -> bool:
     """A question that can only be about what was just said: it asks why about the advice or the asker's project,
     or it has no subject of its own ("how come?", "why would we need more?", "what do you mean?")."""
-    if not is_question(text) and not asks_why(text):
+    if (not is_question(text) and not asks_why(text)) or defines_term(text):
         return False
     subject = subject_words(text)
     return not subject or (asks_why(text) and points_back(text))

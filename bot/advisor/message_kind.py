@@ -89,8 +89,10 @@ def classify(text: str, *, has_facts: bool) -> Kind:
         return "thanks"
     if form.about_the_advice(text):
         return "about_advice"
-    if form.is_question(text) and not _OWN.search(text) and not names_a_task(text) and form.subject_words(text):
-        return "topic_question"  # "is fine-tuning worth it for routing claims?" asks about a project
+    # "is fine-tuning worth it for routing claims?" names a task: it asks about a project
+    topical = form.defines_term(text) or (form.subject_words(text) and not names_a_task(text))
+    if form.is_question(text) and not _OWN.search(text) and topical:
+        return "topic_question"
     return "other"
 
 

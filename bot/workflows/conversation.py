@@ -72,7 +72,8 @@ class Reply(BaseModel):
 # or newlines after a command word is scanned once, not once per split between two adjacent `\s*` (quadratic).
 _RESTART = re.compile(
     r"^\s*+(?:(?:ok|okay|so|please|pls|can\s++we|could\s++we|let's|lets|i\s++want\s++to|i'd\s++like\s++to)\s++)*+"
-    r"(?:restart|start\s++(?:over|again|afresh|from\s++scratch)|reset|begin\s++again|new|new\s++assessment)"
+    r"(?:restart|start\s++(?:over|again|afresh|anew|fresh|from\s++scratch)|reset|begin\s++again|new|new\s++assessment|"
+    r"from\s++the\s++top|forget\s++(?:everything|all\s++(?:of\s++)?(?:that|this))|clear\s++(?:everything|it\s++all))"
     r"(?:\s++(?:please|pls|then))?\s*+(?:[.!?]\s*+)?$",
     re.I,
 )

@@ -139,7 +139,7 @@ def test_a_refusal_of_a_confirming_question_drops_the_number(advisor: Advisor) -
     assert "labeled_examples" not in reply.intake and "monthly_requests" not in reply.intake
 
 
-@pytest.mark.parametrize("said", ["let's start over", "can we start again?", "reset please"])
+@pytest.mark.parametrize("said", ["let's start over", "can we start again?", "reset please", "start fresh"])
 def test_restart_in_other_words(advisor: Advisor, fresh_store: Store, said: str) -> None:
     key = ConversationKey("cli", "t", "c", f"restart-{said}")
     first = advisor.handle(key, "u", THIN)

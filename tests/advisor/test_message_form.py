@@ -245,3 +245,27 @@ def test_one_more_project_in_the_same_thread(text: str, another: bool) -> None:
 )
 def test_a_question_that_names_a_task_is_about_a_project(text: str, kind: str) -> None:
     assert classify(text, has_facts=False) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("what's the TCO?", "about_advice"),  # the card's own figures
+        ("what are the next steps?", "about_advice"),
+        ("could you elaborate?", "about_advice"),
+        ("so prompting then?", "about_advice"),
+        ("what is it?", "about_advice"),
+        ("what is prompting?", "topic_question"),  # asks what a word means, even one the advice uses
+        ("explain hybrid", "topic_question"),
+        ("what is retrieval augmented generation?", "topic_question"),
+        ("can you explain when hybrid beats prompting?", "topic_question"),  # approaches don't point back
+        ("hmm", "thanks"),
+    ],
+)
+def test_questions_about_the_card_and_about_terms(text: str, kind: str) -> None:
+    assert classify(text, has_facts=False) == kind
+
+
+@pytest.mark.parametrize("text", ["that's all I know", "give me your best guess", "ok, go with what you have"])
+def test_finishing_the_intake_in_other_words(text: str) -> None:
+    assert form.recommend_now(text) == ""
