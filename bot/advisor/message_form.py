@@ -72,6 +72,7 @@ class _Cues:
     approaches: Phrases
     function: Phrases
     command: re.Pattern[str]
+    command_alone: re.Pattern[str]
     generic: Phrases
 
 
@@ -84,10 +85,15 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s++") for w in sorted(words, key=len, reverse=True))
 
 
-def _command_pattern(spec: dict[str, list[str]]) -> re.Pattern[str]:
+def _command_pattern(spec: dict[str, list[str]], *, alone: bool = False) -> re.Pattern[str]:
+    """The request to recommend now, as lead words, acts and tail words; `alone`: only the finishing words that
+    are a request on their own ("done", "that's all")."""
+    lead, tail = _alternation(spec["lead"]), _alternation(spec["tail"])
+    if alone:
+        one = rf"(?:(?:{lead})\s++)*+(?:{_alternation(spec['alone'])})(?:\s++(?:{tail}))*+"
+        return re.compile(one, re.I)
     give, objects = _alternation(spec["give"]), _alternation(spec["objects"])
     skip, targets = _alternation(spec["skip"]), _alternation(spec["skip_targets"])
-    lead, tail = _alternation(spec["lead"]), _alternation(spec["tail"])
     det = r"(?:\s++(?:the|your|ur|a|an|my|our))?(?:\s++(?:final|overall|actual|full))?"
     act = (
         # "just tell me", "give me the verdict", "show the result"
@@ -113,6 +119,7 @@ def _cues() -> _Cues:
         approaches=_phrases(raw["approaches"]),
         function=_phrases(raw["function"]),
         command=_command_pattern(raw["command"]),
+        command_alone=_command_pattern(raw["command"], alone=True),
         generic=_phrases(raw["generic"]),
     )
 
@@ -263,20 +270,21 @@ def recommend_now(text: str) -> str | None:
     """When the message asks for the recommendation now ("skip the rest, just tell me", "enough questions",
     "ok give me the verdict"), the text before the request (often "", or what the user still wanted to say);
     None otherwise. The request must be the message's last clauses."""
-    pattern = _cues().command
+    c = _cues()
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n]+", text)]
-    start = None
+    start, alone = None, True
     for begin, end in reversed(clauses):
         part = " ".join(text[begin:end].split())
-        if pattern.fullmatch(part):
-            start = begin
+        if c.command.fullmatch(part) or c.command_alone.fullmatch(part):
+            start, alone = begin, alone and not c.command.fullmatch(part)
         elif not _is_filler(part):
             break
         elif start is not None:  # "ok then, …" before the request is part of it; "…, thanks" after it too
             start = begin
     if start is None:
         return None
-    return text[:start].strip(" ,;:.!?\n")
+    before = text[:start].strip(" ,;:.!?\n")
+    return None if before and alone else before
 
 
 def _is_filler(part: str) -> bool:

@@ -269,3 +269,17 @@ def test_questions_about_the_card_and_about_terms(text: str, kind: str) -> None:
 @pytest.mark.parametrize("text", ["that's all I know", "give me your best guess", "ok, go with what you have"])
 def test_finishing_the_intake_in_other_words(text: str) -> None:
     assert form.recommend_now(text) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "before"),
+    [
+        ("that's it", ""),
+        ("ok, that's all, thanks", ""),
+        ("just 2 engineers, that's all", None),  # after a fact it means "only that"
+        ("a couple of devs, that's it", None),
+        ("no idea, that's all I know", "no idea"),  # says there is nothing more to tell
+    ],
+)
+def test_finishing_words_that_only_ask_on_their_own(text: str, before: str | None) -> None:
+    assert form.recommend_now(text) == before
