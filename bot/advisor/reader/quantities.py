@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from bot.advisor.reader.frames import PAST_FIELDS, frame
 from bot.advisor.reader.lexicon import is_negator, words
 from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
@@ -118,7 +119,14 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
 _UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "seats", "store", "stores", "head"}
 
 
-def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
+# More a month than one person does by hand (about 65 a working day): a count said after a head count without
+# "each"/"per" is then the group's total ("600 employees ask 2,500 questions a month"), not one person's share.
+HUMAN_MONTHLY = 2_000
+
+
+def _per_unit_before(
+    tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity], *, monthly: float
+) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
     lo = max(0, len(ctx.before) - 5)
@@ -129,6 +137,8 @@ def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Seq
         # "each" after one is distributive ("1,400 stores each send one photo a day")
         if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
             return True
+    if monthly > HUMAN_MONTHLY:
+        return False
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
@@ -252,7 +262,16 @@ _NOT_HEADS = {"total", "tops", "max", "maximum", "overall", "all-in", "or", "so"
 
 def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: Sequence[Quantity] = ()) -> list[Claim]:
     """Every field that could own quantity `q`, strongest first. Empty when the number belongs to something the
-    intake does not hold (revenue, head count, customers, a version, an age)."""
+    intake does not hold (revenue, head count, customers, a version, an age), or is said in a frame that states
+    no fact about this project (a question, a supposition, another party's; an amount "years ago")."""
+    claims = _claims(tokens, q, message_words=message_words, others=others)
+    said_in = frame(tokens, q) if claims else None
+    if said_in == "past":
+        return [c for c in claims if c.field not in PAST_FIELDS and c.field != UNOWNED_MONEY]
+    return [] if said_in else claims
+
+
+def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Sequence[Quantity]) -> list[Claim]:
     ctx = _context(tokens, q)
     if q.negative or q.percent:
         return []
@@ -302,7 +321,7 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
     if rate is not None:
         factor, per_unit = rate
-        per_unit = per_unit or _per_unit_before(tokens, q, ctx, others)
+        per_unit = per_unit or _per_unit_before(tokens, q, ctx, others, monthly=q.value * factor)
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
         return []
@@ -422,9 +441,31 @@ def _asks_how_much(ctx: Context) -> bool:
 
 def _identifier(q: Quantity, ctx: Context) -> bool:
     """ "Local Law 144", "SOC 2", "tier 1", "ticket 4411": a number right after such a word names a thing."""
-    if q.money or q.approx or not ctx.before or q.start != q.end - 1:
+    if q.money or q.approx or q.start != q.end - 1:
         return False
-    return ctx.before[-1].text in words("identifier_words")
+    if _list_mark(q, ctx):
+        return True
+    return bool(ctx.before) and ctx.before[-1].text in words("identifier_words")
+
+
+def _list_mark(q: Quantity, ctx: Context) -> bool:
+    """ "1) 18k requests 2) 4,000 labeled", "(2) 4,000 labeled": a small whole number closed by a parenthesis that
+    no "(" opened (or alone in parentheses, opening a statement) numbers an item of a list."""
+    if not q.value.is_integer() or q.value > 50 or not ctx.after or ctx.after[0].text != ")":
+        return False
+    at = next(n for n, t in enumerate(ctx.sentence) if t is ctx.after[0]) - 1  # the number's place in the sentence
+    if at > 0 and ctx.sentence[at - 1].text == "(":
+        nxt = ctx.sentence[at + 2] if at + 2 < len(ctx.sentence) else None
+        return (nxt is not None and nxt.kind == "num") or at == 1
+    depth = 0
+    for t in reversed(ctx.sentence[:at]):
+        if t.text == ")":
+            depth += 1
+        elif t.text == "(":
+            if depth == 0:
+                return False  # "(about 20)": the parenthesis closes an aside around the number
+            depth -= 1
+    return True
 
 
 _SOFT_CLASS_NOUNS = {"labels", "label", "tags", "tag"}  # also a count of labeled items ("2k labels from QA")

@@ -1,0 +1,127 @@
+"""The frame a number is said in: a question, a supposition, another party's or an earlier time's. A number in
+such a frame states no fact about this project, whatever its words say it counts.
+
+Frames are read from the sentence's structure, not from its phrasing: where the question or condition opens
+relative to the number's clause, and whether the subject the number belongs to is someone else or something past.
+"""
+
+from __future__ import annotations
+
+from bot.advisor.reader.numbers import Quantity
+from bot.advisor.reader.tokens import Token
+
+# Words that open a yes/no or wh- question when they start a clause ("would 3k be enough?", "is 2 weeks enough?").
+_OPENERS = {
+    "would",
+    "could",
+    "can",
+    "will",
+    "should",
+    "shall",
+    "might",
+    "is",
+    "are",
+    "does",
+    "do",
+    "did",
+    "what",
+    "how",
+    "which",
+    "isn't",
+    "aren't",
+    "wouldn't",
+    "doesn't",
+    "won't",
+    "couldn't",
+}
+# Words that open a supposition: the clause after them describes a world that is not (yet) the case.
+_SUPPOSE = {"if", "suppose", "supposing", "assuming", "assume", "imagine", "hypothetically", "unless"}
+# Another party or an earlier undertaking: "our competitor", "the other team", "our last project".
+_OTHER_ALONE = {"competitor", "competitors", "competitor's", "rival", "rivals", "competition"}
+_OTHER_ADJECTIVES = {"other", "another", "previous", "prior", "last", "old", "former", "sister", "earlier"}
+_OTHER_NOUNS = {
+    "team",
+    "teams",
+    "project",
+    "projects",
+    "company",
+    "companies",
+    "department",
+    "departments",
+    "org",
+    "group",
+    "division",
+    "vendor",
+    "vendors",
+    "vendor's",
+    "job",
+    "employer",
+    "attempt",
+    "attempts",
+    "product",
+    "products",
+    "startup",
+    "client",
+    "project's",
+    "team's",
+}
+_AGO = {"ago"}
+# A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
+# 2M a day, but we only see 4k").
+_CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile", "ours"}
+PAST_FIELDS = frozenset({"monthly_requests", "budget_usd", "deadline_weeks"})  # labels made then still exist
+
+
+def frame(tokens: list[Token], q: Quantity) -> str | None:
+    """ "question", "supposed", "other" (another party's or project's), "past" (said as "N years ago"), or None
+    when the number is said as a plain statement about this project."""
+    first = tokens[q.start]
+    clause_start = q.start
+    while clause_start > 0 and tokens[clause_start - 1].clause == first.clause:
+        clause_start -= 1
+    sentence_start = clause_start
+    while sentence_start > 0 and tokens[sentence_start - 1].sentence == first.sentence:
+        sentence_start -= 1
+    opening = _opening(tokens, clause_start, q.start)
+    if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start : q.start]):
+        return "supposed"
+    if opening in _OPENERS and _ends_in_question(tokens, q.end, first.sentence):
+        return "question"
+    before = tokens[max(sentence_start, q.start - 40) : q.start]
+    cut = max((n + 1 for n, t in enumerate(before) if t.text in _CONTRAST), default=0)
+    before = before[cut:]
+    if _other_party(before):
+        return "other"
+    if any(t.text in _AGO for t in before):
+        return "past"
+    return None
+
+
+def _opening(tokens: list[Token], start: int, stop: int) -> str:
+    """The first word of the clause (after list marks and "so"/"and"), or "" when the clause starts with the number."""
+    for t in tokens[start:stop]:
+        if t.kind == "word" and t.text not in {"so", "and", "ok", "okay", "also", "but", "then"}:
+            return t.text
+        if t.kind == "num":
+            return ""
+    return ""
+
+
+def _ends_in_question(tokens: list[Token], start: int, sentence: int) -> bool:
+    """Whether the number's sentence ends with a question mark."""
+    for t in tokens[start : start + 60]:
+        if t.sentence != sentence:
+            return False
+        if t.text == "?":
+            return True
+    return False
+
+
+def _other_party(before: list[Token]) -> bool:
+    """Whether the words before the number name another party or an earlier project as their subject."""
+    for n, t in enumerate(before):
+        if t.text in _OTHER_ALONE:
+            return True
+        if t.text in _OTHER_ADJECTIVES and any(u.text in _OTHER_NOUNS for u in before[n + 1 : n + 3]):
+            return True
+    return False
