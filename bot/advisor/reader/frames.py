@@ -70,6 +70,10 @@ _AGO = {"ago"}
 # 2M a day, but we only see 4k").
 _CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile", "ours"}
 PAST_FIELDS = frozenset({"monthly_requests", "budget_usd", "deadline_weeks"})  # labels made then still exist
+# A count said as what is needed or advised ("they need at least 20k", "a minimum of 500") is not what is had.
+_NEED = {"need", "needs", "needed", "require", "requires", "required", "recommend", "recommends", "recommended"}
+_NEED |= {"suggest", "suggests", "suggested", "minimum", "min"}
+_NEED_FILLERS = {"at", "least", "about", "around", "roughly", "~", "like", "maybe", "a", "of", "more", "than", "over"}
 
 
 def frame(tokens: list[Token], q: Quantity) -> str | None:
@@ -95,6 +99,15 @@ def frame(tokens: list[Token], q: Quantity) -> str | None:
     if any(t.text in _AGO for t in before):
         return "past"
     return None
+
+
+def wanted(tokens: list[Token], q: Quantity) -> bool:
+    """Whether the number is said as an amount needed or advised: "need at least 20k", "recommends 1,000", "a
+    minimum of 500" (for a count of examples: the data asked for, not the data there is)."""
+    n = q.start - 1
+    while n >= 0 and q.start - n <= 4 and tokens[n].text in _NEED_FILLERS:
+        n -= 1
+    return n >= 0 and q.start - n <= 4 and tokens[n].text in _NEED and tokens[n].clause == tokens[q.start].clause
 
 
 def _opening(tokens: list[Token], start: int, stop: int) -> str:

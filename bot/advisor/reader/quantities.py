@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from bot.advisor.reader.frames import PAST_FIELDS, frame
+from bot.advisor.reader.frames import PAST_FIELDS, frame, wanted
 from bot.advisor.reader.lexicon import is_negator, words
 from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
@@ -268,6 +268,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     said_in = frame(tokens, q) if claims else None
     if said_in == "past":
         return [c for c in claims if c.field not in PAST_FIELDS and c.field != UNOWNED_MONEY]
+    if said_in is None and claims[:1] and claims[0].field in {"labeled_examples", UNOWNED} and wanted(tokens, q):
+        return []
     return [] if said_in else claims
 
 
@@ -659,7 +661,7 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     if head & cues:
         return True
     if before_words & (cues - {"examples", "example", "samples", "sample", "pairs"}):
-        return not any(is_negator(t) for t in ctx.before[-2:])
+        return not any(is_negator(t) for t in ctx.before[-2:]) and not _budget_nearer(ctx.before[-WINDOW:], cues)
     after = ctx.after[:10]
     texts = [t.text for t in after]
     # Items paired with their outputs: "tickets with the agent's reply", "emails w/ their category".
@@ -700,6 +702,13 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
             return not any(is_negator(t) for t in until_and[max(0, n - 2) : n])
     # Outputs people wrote: "1,200 solutions written by teachers".
     return any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and))
+
+
+def _budget_nearer(before: list[Token], cues: set[str]) -> bool:
+    """Whether a budget noun sits between the last label cue and the number ("the approved budget is 40k"): the
+    number is the value of the nearer noun."""
+    last_label = max((n for n, t in enumerate(before) if _texts([t]) & cues), default=-1)
+    return any(t.text in words("budget_nouns") for t in before[last_label + 1 :])
 
 
 _AUTHORED = {"written", "created", "drafted", "authored", "prepared", "picked", "selected", "chosen", "curated"}
