@@ -68,7 +68,7 @@ _OTHER_NOUNS = {
 _AGO = {"ago"}
 # A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
 # 2M a day, but we only see 4k").
-_CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile", "ours"}
+_CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile"}
 PAST_FIELDS = frozenset({"monthly_requests", "budget_usd", "deadline_weeks"})  # labels made then still exist
 # A count said as what is needed or advised ("they need at least 20k", "a minimum of 500") is not what is had.
 _NEED = {"need", "needs", "needed", "require", "requires", "required", "recommend", "recommends", "recommended"}

@@ -704,7 +704,7 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     return any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and))
 
 
-def _budget_nearer(before: list[Token], cues: set[str]) -> bool:
+def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:
     """Whether a budget noun sits between the last label cue and the number ("the approved budget is 40k"): the
     number is the value of the nearer noun."""
     last_label = max((n for n, t in enumerate(before) if _texts([t]) & cues), default=-1)
