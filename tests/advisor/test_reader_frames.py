@@ -188,3 +188,43 @@ def test_a_total_after_a_head_count_is_not_multiplied() -> None:
 def test_a_plausible_share_is_still_multiplied() -> None:
     assert read("Our 20 nurses each write 4 discharge notes a day.")["monthly_requests"] == 2400
     assert read("each of our 15 agents answers 40 chats a day")["monthly_requests"] == 18000
+
+
+# --- money said without a sign ----------------------------------------------------------------------------
+
+
+def test_a_bare_number_after_a_verb_of_paying_is_money_not_volume() -> None:
+    got = read("The current tool costs 3k a month; we want something better.")
+    assert got.get("monthly_requests") != 3000
+    got = read("We already spend 20k a year on the API.")
+    assert "monthly_requests" not in got
+
+
+def test_the_value_of_a_budget_noun_is_money_not_volume() -> None:
+    got = read("We want to spend under 40k; the company's annual IT budget is 3M.")
+    assert got["budget_usd"] == 40000
+    assert "monthly_requests" not in got
+    assert read("The budget for the new assistant is 45k.")["budget_usd"] == 45000
+
+
+def test_a_count_with_its_own_noun_after_a_verb_of_paying_is_still_a_count() -> None:
+    assert read("We pay 30 agents to answer 7k chats a month.")["monthly_requests"] == 7000
+
+
+# --- a share of a count -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("About 40% of our 5k contracts are annotated.", "labeled_examples", 2000),
+        ("Half of the 12k chats have been tagged by agents.", "labeled_examples", 6000),
+        ("Only 20% of our 30k emails a month need a drafted reply.", "monthly_requests", 6000),
+    ],
+)
+def test_a_share_of_a_count_is_the_share(text: str, field: str, value: int) -> None:
+    assert read(text)[field] == value
+
+
+def test_a_percentage_elsewhere_scales_nothing() -> None:
+    assert read("We have 5k labeled contracts and accuracy is 80% of what we need.")["labeled_examples"] == 5000

@@ -8,6 +8,7 @@ Fields read here: labeled_examples, monthly_requests, budget_usd, deadline_weeks
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -270,7 +271,34 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return [c for c in claims if c.field not in PAST_FIELDS and c.field != UNOWNED_MONEY]
     if said_in is None and claims[:1] and claims[0].field in {"labeled_examples", UNOWNED} and wanted(tokens, q):
         return []
-    return [] if said_in else claims
+    if said_in:
+        return []
+    share = share_of(tokens, q, others)
+    if share is None:
+        return claims
+    return [
+        dataclasses.replace(c, value=c.value * share) if c.field in {"labeled_examples", "monthly_requests"} else c
+        for c in claims
+    ]
+
+
+_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
+_OF_DETERMINERS = {"our", "the", "those", "these", "all", "my", "its", "their", "them", "this"}
+
+
+def share_of(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> float | None:
+    """The share said right before a count of it: "60% of our 10k tickets" (0.6), "half of the 8k emails" (0.5),
+    or None. The count then stands for the share, which is what is labeled or handled."""
+    n = q.start - 1
+    while n >= 0 and tokens[n].text in _OF_DETERMINERS:
+        n -= 1
+    if n < 1 or tokens[n].text != "of" or tokens[n].clause != tokens[q.start].clause:
+        return None
+    word = tokens[n - 1].text
+    if word in _FRACTIONS:
+        return _FRACTIONS[word]
+    pct = next((o for o in others if o.percent and o.end == n), None)
+    return pct.value / 100 if pct is not None and 0 < pct.value <= 100 else None
 
 
 def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Sequence[Quantity]) -> list[Claim]:
@@ -290,7 +318,7 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return _deadline_claims(q, ctx, duration, clause_words, sentence_words, message_words)
     skip = 1 if ctx.after and ctx.after[0].text == "-" else 0  # "a 7-person team"
     head = _head(ctx, skip)
-    money = q.money or bool(head & {"usd", "dollars", "bucks", "eur", "euros", "gbp"})
+    money = q.money or bool(head & {"usd", "dollars", "bucks", "eur", "euros", "gbp"}) or _said_as_money(ctx, head)
     if money:
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
@@ -702,6 +730,31 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
             return not any(is_negator(t) for t in until_and[max(0, n - 2) : n])
     # Outputs people wrote: "1,200 solutions written by teachers".
     return any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and))
+
+
+_MONEY_VERBS = {"costs", "cost", "costing", "pay", "paying", "paid", "pays", "spend", "spending", "spent", "spends"}
+_MONEY_VERBS |= {"charge", "charges", "charged", "priced", "price"}
+_MONEY_FILLERS = {"us", "about", "around", "roughly", "~", "like", "maybe", "approx", "approximately", "is", "of", "="}
+_MONEY_FILLERS |= {":", "was", "at", "be", "will", "would", "only", "just", "under", "below", "max"}
+
+
+def _said_as_money(ctx: Context, head: set[str]) -> bool:
+    """A bare number that is the object of a verb of paying ("the tool costs 2k a month", "we spent 200k") or the
+    value of a budget noun ("our annual budget is 2M"): money, even without a currency sign; never a volume."""
+    if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"}:
+        return False  # "we pay 40 agents", "budget covers 3 annotators": the number has a noun of its own
+    before = ctx.before[-4:]
+    for n in range(len(before) - 1, -1, -1):
+        t = before[n]
+        if t.text in _MONEY_VERBS or t.text in words("budget_nouns"):
+            return True
+        if t.text in {"is", "was", ":", "="}:
+            # "budget for the new one is 5k": the subject of the link is a budget noun a few words back
+            subject = ctx.before[max(0, len(ctx.before) - len(before) + n - 6) : len(ctx.before) - len(before) + n]
+            return any(u.text in words("budget_nouns") for u in subject)
+        if t.text not in _MONEY_FILLERS:
+            return False
+    return False
 
 
 def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:
