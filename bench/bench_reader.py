@@ -141,7 +141,7 @@ def main(write: bool, save_scores: str | None, only: tuple[str, ...]) -> None:
             t = time.perf_counter()
             read[s["id"]] = extract(s["text"], today=TODAY).values()
             times.append(time.perf_counter() - t)
-        parts = PARTS
+        parts: tuple[tuple[str, bool | None], ...] = PARTS
         if name in HELD_OUT or name in TUNED:
             parts = (("all (held out)" if name in HELD_OUT else "all (tuned)", None),)
         for part, odd in parts:
