@@ -228,3 +228,33 @@ def test_a_share_of_a_count_is_the_share(text: str, field: str, value: int) -> N
 
 def test_a_percentage_elsewhere_scales_nothing() -> None:
     assert read("We have 5k labeled contracts and accuracy is 80% of what we need.")["labeled_examples"] == 5000
+
+
+# --- yes/no and choice cues in the same frames ------------------------------------------------------------
+
+
+def test_another_partys_team_or_stakes_are_not_ours() -> None:
+    got = read("Another group in the company has strong ML engineers, but our team has nobody who knows ML.")
+    assert got["ml_expertise"] == "none"
+    assert "mission_critical" not in read("For our competitor the chatbot is mission critical.")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("What if the tax rules change every month?", "changes_often"),
+        ("Would the answer change if the records were sensitive?", "sensitive_data"),
+        ("We have 6k labeled emails, would that do if the labels are noisy?", "data_quality"),
+    ],
+)
+def test_a_supposed_cue_states_nothing(text: str, field: str) -> None:
+    assert field not in read(text)
+
+
+def test_a_condition_naming_a_failure_still_states_the_stakes() -> None:
+    assert read("if it routes a claim wrong the insurer pays twice")["mission_critical"] is True
+    assert read("if the summary tool is down for a day nobody cares")["mission_critical"] is False
+
+
+def test_a_questions_presupposition_is_kept() -> None:
+    assert read("Does it matter that nobody on the team knows ML?")["ml_expertise"] == "none"

@@ -66,6 +66,20 @@ _OTHER_NOUNS = {
     "team's",
 }
 _AGO = {"ago"}
+# A condition that names a failure ("if it gets an answer wrong", "if it goes down") states the stakes.
+_FAILURES = {"wrong", "fail", "fails", "failed", "failure", "breaks", "break", "down", "mistake", "mistakes", "error"}
+_FAILURES |= {
+    "errors",
+    "miss",
+    "misses",
+    "missed",
+    "outage",
+    "crashes",
+    "crash",
+    "hallucinates",
+    "wrongly",
+    "incorrect",
+}
 # A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
 # 2M a day, but we only see 4k").
 _CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile"}
@@ -79,19 +93,37 @@ _NEED_FILLERS = {"at", "least", "about", "around", "roughly", "~", "like", "mayb
 def frame(tokens: list[Token], q: Quantity) -> str | None:
     """ "question", "supposed", "other" (another party's or project's), "past" (said as "N years ago"), or None
     when the number is said as a plain statement about this project."""
-    first = tokens[q.start]
-    clause_start = q.start
+    return frame_at(tokens, q.start, q.end)
+
+
+def stated(tokens: list[Token], start: int, end: int) -> bool:
+    """Whether a cue phrase at tokens[start:end] is said about this project: not inside a supposition ("if the
+    data were sensitive") nor about another party ("the other team has strong ML people"). A question's cue is
+    kept: "does it matter that we have no ML people?" presupposes what it names. So is a cue that is itself a
+    condition ("if it gets an answer wrong we get sued"): what would follow a failure is a fact about the stakes."""
+    said_in = frame_at(tokens, start, end)
+    if said_in == "supposed":
+        clause = tokens[start].clause
+        condition = [t for t in tokens[max(0, start - 12) : end] if t.clause == clause]
+        return any(t.text in _FAILURES for t in condition)
+    return said_in != "other"
+
+
+def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
+    """The frame of the words tokens[start:end] (see `frame`)."""
+    first = tokens[start]
+    clause_start = start
     while clause_start > 0 and tokens[clause_start - 1].clause == first.clause:
         clause_start -= 1
     sentence_start = clause_start
     while sentence_start > 0 and tokens[sentence_start - 1].sentence == first.sentence:
         sentence_start -= 1
-    opening = _opening(tokens, clause_start, q.start)
-    if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start : q.start]):
+    opening = _opening(tokens, clause_start, start)
+    if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
         return "supposed"
-    if opening in _OPENERS and _ends_in_question(tokens, q.end, first.sentence):
+    if opening in _OPENERS and _ends_in_question(tokens, end, first.sentence):
         return "question"
-    before = tokens[max(sentence_start, q.start - 40) : q.start]
+    before = tokens[max(sentence_start, start - 40) : start]
     cut = max((n + 1 for n, t in enumerate(before) if t.text in _CONTRAST), default=0)
     before = before[cut:]
     if _other_party(before):
