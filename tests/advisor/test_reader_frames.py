@@ -258,3 +258,20 @@ def test_a_condition_naming_a_failure_still_states_the_stakes() -> None:
 
 def test_a_questions_presupposition_is_kept() -> None:
     assert read("Does it matter that nobody on the team knows ML?")["ml_expertise"] == "none"
+
+
+# --- phrase edges -----------------------------------------------------------------------------------------
+
+
+def test_a_preposition_ends_a_numbers_noun_phrase() -> None:
+    assert read("Budget is 900k over three years.")["budget_usd"] == 900000
+
+
+def test_per_period_before_a_colon_is_a_rate_not_a_unit() -> None:
+    assert read("Tickets per week: 2k support tickets.")["monthly_requests"] == 8667
+    assert read("Per agent per day: 30 chats, and we have 8 agents.")["monthly_requests"] == 7200
+
+
+def test_a_fronted_period_binds_across_subject_and_verb() -> None:
+    assert read("Every week we receive 1,200 invoices.")["monthly_requests"] == 5200
+    assert "monthly_requests" not in read("Every week our 3 annotators label 200 examples.")

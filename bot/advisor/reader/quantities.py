@@ -134,6 +134,9 @@ def _per_unit_before(
     for n in range(lo, len(ctx.before)):
         if ctx.before[n].text not in {"each", "every", "per", "x", "×", "*"}:
             continue
+        nxt = ctx.before[n + 1].text if n + 1 < len(ctx.before) else ""
+        if nxt in words_map("rate_periods") and len(nxt) > 1:
+            continue  # "volume per month: 300k" names the period, not a unit to multiply by
         # "per" right after another number is that number's ("$0.02 per call and we make 2M calls a month");
         # "each" after one is distributive ("1,400 stores each send one photo a day")
         if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
@@ -175,11 +178,15 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
         if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "annual", "quarterly"}:
             return periods[tok.text], False
         nxt = before[n + 1].text if n + 1 < len(before) else ""
-        # the period ends at most one token before the number ("per week? ~2,000")
-        ends_near = n + 2 >= len(before) - 1
+        # the period ends at most one token before the number ("per week? ~2,000"), or only a subject and a verb
+        # of receiving stand between ("every month we get 3k")
+        ends_near = n + 2 >= len(before) - 1 or all(t.text in _SUBJECT_VERB for t in before[n + 2 :])
         if tok.text in {"per", "every", "each", "a"} and nxt in periods and len(nxt) > 1 and ends_near:
             return periods[nxt], False
     return None
+
+
+_SUBJECT_VERB = {"we", "i", "they", "get", "see", "handle", "receive", "process", "do", "about", "around", "~"}
 
 
 def _each_after(toks: list[Token]) -> bool:
@@ -251,12 +258,15 @@ def _head_tokens(ctx: Context, skip: int) -> list[Token]:
             "at",
             "on",
             "by",
+            *_PHRASE_ENDS,
         }:
             break
         out.append(tok)
     return out
 
 
+# Prepositions that end a number's noun phrase: "1.2 mil over two years" has no head noun.
+_PHRASE_ENDS = {"over", "across", "through", "within", "until", "during", "after", "before", "since", "via"}
 # Words after a number that say nothing about what it counts ("15k total", "5k tops", "$20k max").
 _NOT_HEADS = {"total", "tops", "max", "maximum", "overall", "all-in", "or", "so", "ish", "plus", "k", "m"}
 
