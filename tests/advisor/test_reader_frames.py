@@ -275,3 +275,15 @@ def test_per_period_before_a_colon_is_a_rate_not_a_unit() -> None:
 def test_a_fronted_period_binds_across_subject_and_verb() -> None:
     assert read("Every week we receive 1,200 invoices.")["monthly_requests"] == 5200
     assert "monthly_requests" not in read("Every week our 3 annotators label 200 examples.")
+
+
+def test_a_peak_rate_is_no_monthly_volume() -> None:
+    assert "monthly_requests" not in read("At peak we expect about 3,000 lookups an hour.")
+    assert read("Up to 400 chats a minute at peak, about 1.5M chats a month.")["monthly_requests"] == 1500000
+
+
+def test_a_number_said_as_what_was_approved_is_money() -> None:
+    got = read("40k is what the CFO approved for this.")
+    assert got.get("budget_usd") == 40000
+    assert "labeled_examples" not in got
+    assert read("2,000 is the number of claims QA approved.").get("budget_usd") is None

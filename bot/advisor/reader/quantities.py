@@ -186,6 +186,7 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
     return None
 
 
+_PEAK = {"peak", "peaks", "burst", "bursts", "spike", "spikes", "busiest"}
 _SUBJECT_VERB = {"we", "i", "they", "get", "see", "handle", "receive", "process", "do", "about", "around", "~"}
 
 
@@ -266,7 +267,20 @@ def _head_tokens(ctx: Context, skip: int) -> list[Token]:
 
 
 # Prepositions that end a number's noun phrase: "1.2 mil over two years" has no head noun.
-_PHRASE_ENDS = {"over", "across", "through", "within", "until", "during", "after", "before", "since", "via"}
+_PHRASE_ENDS = {
+    "over",
+    "across",
+    "through",
+    "within",
+    "until",
+    "during",
+    "after",
+    "before",
+    "since",
+    "via",
+    "is",
+    "was",
+}
 # Words after a number that say nothing about what it counts ("15k total", "5k tops", "$20k max").
 _NOT_HEADS = {"total", "tops", "max", "maximum", "overall", "all-in", "or", "so", "ish", "plus", "k", "m"}
 
@@ -359,6 +373,8 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
     elif rate is not None and clause_words & _LABELING:
         return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
+    if rate is not None and clause_words & _PEAK:
+        return []  # "2,000 an hour at peak" is a throughput to plan for, not the month's volume
     if rate is not None:
         factor, per_unit = rate
         per_unit = per_unit or _per_unit_before(tokens, q, ctx, others, monthly=q.value * factor)
@@ -734,7 +750,10 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     following = ctx.following[:2]
     if following and _texts(following[:1]) & (verbs | {"labeled", "labelled", "annotated", "tagged", "categorized"}):
         return True  # "4,000 tickets, categorized by agents": the next clause says how they were labeled
+    cleft = [t.text for t in until_and[:2]] in (["is", "what"], ["was", "what"])
     for n, tok in enumerate(until_and[:8]):
+        if cleft and tok.text in words("budget_cues"):
+            continue  # "50k is what finance approved": the number is what was approved, money rather than labels
         if _texts([tok]) & (verbs | cues):
             # "20k emails that nobody's labeled" is not a count of labeled examples
             return not any(is_negator(t) for t in until_and[max(0, n - 2) : n])
