@@ -67,19 +67,9 @@ _OTHER_NOUNS = {
 }
 _AGO = {"ago"}
 # A condition that names a failure ("if it gets an answer wrong", "if it goes down") states the stakes.
-_FAILURES = {"wrong", "fail", "fails", "failed", "failure", "breaks", "break", "down", "mistake", "mistakes", "error"}
-_FAILURES |= {
-    "errors",
-    "miss",
-    "misses",
-    "missed",
-    "outage",
-    "crashes",
-    "crash",
-    "hallucinates",
-    "wrongly",
-    "incorrect",
-}
+_FAILURES = {"wrong", "wrongly", "incorrect", "fail", "fails", "failed", "failure", "break", "breaks", "broken"}
+_FAILURES |= {"down", "offline", "unavailable", "outage", "outages", "crash", "crashes", "mistake", "mistakes"}
+_FAILURES |= {"error", "errors", "miss", "misses", "missed", "hallucinates", "glitch", "glitches", "buggy", "slow"}
 # A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
 # 2M a day, but we only see 4k").
 _CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile"}
