@@ -287,3 +287,31 @@ def test_a_number_said_as_what_was_approved_is_money() -> None:
     assert got.get("budget_usd") == 40000
     assert "labeled_examples" not in got
     assert read("2,000 is the number of claims QA approved.").get("budget_usd") is None
+
+
+# --- bullets, changes, prices ------------------------------------------------------------------------------
+
+
+def test_a_bullet_dash_is_no_minus_sign() -> None:
+    got = read("Our setup:\n- 9k labeled docs\n- 40k docs per month\n- budget 70k")
+    assert got == {"labeled_examples": 9000, "monthly_requests": 40000, "budget_usd": 70000}
+    assert "monthly_requests" not in read("readings of -20 a month")
+
+
+def test_where_a_planned_change_goes_is_no_fact() -> None:
+    got = read("We hope to scale from 4k to 40k bookings a month next year.")
+    assert got.get("monthly_requests") not in {22000, 40000}
+
+
+def test_a_change_that_happened_ends_at_what_is() -> None:
+    assert read("Traffic grew from 6k to 9k chats a month this year.")["monthly_requests"] == 9000
+
+
+def test_a_price_paid_or_charged_is_not_a_budget() -> None:
+    got = read("Our old agency charged 12k a month for this work.")
+    assert "budget_usd" not in got
+    assert read("We spent 300k on the data platform; for this assistant the budget is 45k.")["budget_usd"] == 45000
+
+
+def test_a_euro_amount_in_words_is_money() -> None:
+    assert read("Budget at most 15 thousand euro.")["budget_usd"] == 15000

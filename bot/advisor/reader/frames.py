@@ -7,6 +7,8 @@ relative to the number's clause, and whether the subject the number belongs to i
 
 from __future__ import annotations
 
+import itertools
+
 from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
 
@@ -70,6 +72,8 @@ _AGO = {"ago"}
 _FAILURES = {"wrong", "wrongly", "incorrect", "fail", "fails", "failed", "failure", "break", "breaks", "broken"}
 _FAILURES |= {"down", "offline", "unavailable", "outage", "outages", "crash", "crashes", "mistake", "mistakes"}
 _FAILURES |= {"error", "errors", "miss", "misses", "missed", "hallucinates", "glitch", "glitches", "buggy", "slow"}
+_CHANGED = {"went", "grew", "grown", "gone", "jumped", "increased", "rose", "risen", "climbed", "doubled", "tripled"}
+_CHANGED |= {"dropped", "fell", "fallen", "decreased", "shrank", "moved", "changed", "has", "have", "had"}
 # A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
 # 2M a day, but we only see 4k").
 _CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile"}
@@ -81,8 +85,9 @@ _NEED_FILLERS = {"at", "least", "about", "around", "roughly", "~", "like", "mayb
 
 
 def frame(tokens: list[Token], q: Quantity) -> str | None:
-    """ "question", "supposed", "other" (another party's or project's), "past" (said as "N years ago"), or None
-    when the number is said as a plain statement about this project."""
+    """ "question", "supposed", "target" (where a change goes: "from 5k to 50k"), "other" (another party's or
+    project's), "past" (said as "N years ago"), or None when the number is said as a plain statement about this
+    project."""
     return frame_at(tokens, q.start, q.end)
 
 
@@ -113,6 +118,8 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
         return "supposed"
     if opening in _OPENERS and _ends_in_question(tokens, end, first.sentence):
         return "question"
+    if _change_target(tokens, clause_start, start):
+        return "target"
     before = tokens[max(sentence_start, start - 40) : start]
     cut = max((n + 1 for n, t in enumerate(before) if t.text in _CONTRAST), default=0)
     before = before[cut:]
@@ -130,6 +137,19 @@ def wanted(tokens: list[Token], q: Quantity) -> bool:
     while n >= 0 and q.start - n <= 4 and tokens[n].text in _NEED_FILLERS:
         n -= 1
     return n >= 0 and q.start - n <= 4 and tokens[n].text in _NEED and tokens[n].clause == tokens[q.start].clause
+
+
+def _change_target(tokens: list[Token], clause_start: int, start: int) -> bool:
+    """Whether the number is where a change goes ("from 5k to 50k a month", "up from 40k to 70k"): a target or a
+    forecast, not what is; the "from" number is what is."""
+    n = start - 1
+    while n > clause_start and tokens[n].text in {"about", "around", "roughly", "~", "maybe", "like"}:
+        n -= 1
+    if n <= clause_start or tokens[n].text != "to":
+        return False
+    if any(t.text in _CHANGED for t in tokens[clause_start:n]):
+        return False  # "volume went from 8k to 12k": a change that happened ends at what is
+    return any(a.text == "from" and b.kind == "num" for a, b in itertools.pairwise(tokens[clause_start:n]))
 
 
 def _opening(tokens: list[Token], start: int, stop: int) -> str:

@@ -342,7 +342,11 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return _deadline_claims(q, ctx, duration, clause_words, sentence_words, message_words)
     skip = 1 if ctx.after and ctx.after[0].text == "-" else 0  # "a 7-person team"
     head = _head(ctx, skip)
-    money = q.money or bool(head & {"usd", "dollars", "bucks", "eur", "euros", "gbp"}) or _said_as_money(ctx, head)
+    money = (
+        q.money
+        or bool(head & {"usd", "dollars", "dollar", "bucks", "eur", "euros", "euro", "gbp"})
+        or _said_as_money(ctx, head)
+    )
     if money:
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
@@ -808,6 +812,9 @@ def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
     return bool(words_seen & cues)
 
 
+_PAID_OR_CHARGED = {"charged", "charges", "charging", "paid", "spent", "billed", "invoiced", "priced"}
+
+
 def _budget_veto(ctx: Context) -> bool:
     """Money that is not the project's to spend: revenue, funding, prices, and what is paid today ("we spend
     $8k a month on the API", "it costs us $3 a ticket")."""
@@ -815,6 +822,8 @@ def _budget_veto(ctx: Context) -> bool:
     if near & words("budget_vetoes"):
         return True
     before = [t.text for t in ctx.before]
+    if before[-3:] and set(before[-3:]) & _PAID_OR_CHARGED:
+        return True  # "the vendor charged 8k a month", "we spent 200k on the CRM": a price paid, not a budget
     for k, w in enumerate(before):
         paying = w in {"spend", "spending", "spends", "cost", "costs", "pay", "paying"}
         if (
