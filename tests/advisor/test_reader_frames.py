@@ -315,3 +315,8 @@ def test_a_price_paid_or_charged_is_not_a_budget() -> None:
 
 def test_a_euro_amount_in_words_is_money() -> None:
     assert read("Budget at most 15 thousand euro.")["budget_usd"] == 15000
+
+
+def test_how_long_something_takes_is_no_deadline() -> None:
+    assert "deadline_weeks" not in read("We'd like to launch soon; onboarding a new hire takes 5 weeks.")
+    assert read("It takes 7 weeks to go live, and that is our plan.")["deadline_weeks"] == 7

@@ -473,6 +473,7 @@ def _counts_people(ctx: Context, skip: int) -> bool:
     return first in people and (first.endswith("s") or first in {"mau", "dau", "wau"})
 
 
+_LASTS = {"takes", "take", "taking", "lasts", "lasted", "lasting", "runs", "ran"}
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
 _DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
@@ -909,6 +910,8 @@ def _deadline_claims(
         return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
     if clause & _OTHER_ENDINGS and not clause & launch:
         return []  # "our fiscal year ends in 5 months": when something else ends or starts
+    if clause & _LASTS and not clause & launch:
+        return []  # "onboarding a new agent takes 6 weeks": how long something lasts, not when this is due
     if clause & _PAST_WORK and not clause & (launch | {"need", "needs", "must", "want", "wants", "should"}):
         return []  # "our intern built a prototype in 2 days": how long something took, not a deadline
     if clause & _DECISIONS and not clause & launch:
