@@ -67,6 +67,7 @@ _OTHER_NOUNS = {
     "project's",
     "team's",
 }
+REACH = 40  # tokens looked at before a number for its frame (as far as its own cues reach)
 _AGO = {"ago"}
 # A condition that names a failure ("if it gets an answer wrong", "if it goes down") states the stakes.
 _FAILURES = {"wrong", "wrongly", "incorrect", "fail", "fails", "failed", "failure", "break", "breaks", "broken"}
@@ -107,11 +108,12 @@ def stated(tokens: list[Token], start: int, end: int) -> bool:
 def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     """The frame of the words tokens[start:end] (see `frame`)."""
     first = tokens[start]
+    floor = max(0, start - REACH)  # a message that is one endless sentence costs linear time, not quadratic
     clause_start = start
-    while clause_start > 0 and tokens[clause_start - 1].clause == first.clause:
+    while clause_start > floor and tokens[clause_start - 1].clause == first.clause:
         clause_start -= 1
     sentence_start = clause_start
-    while sentence_start > 0 and tokens[sentence_start - 1].sentence == first.sentence:
+    while sentence_start > floor and tokens[sentence_start - 1].sentence == first.sentence:
         sentence_start -= 1
     opening = _opening(tokens, clause_start, start)
     if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
@@ -120,7 +122,7 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
         return "question"
     if _change_target(tokens, clause_start, start):
         return "target"
-    before = tokens[max(sentence_start, start - 40) : start]
+    before = tokens[sentence_start:start]
     cut = max((n + 1 for n, t in enumerate(before) if t.text in _CONTRAST), default=0)
     before = before[cut:]
     if _other_party(before):
@@ -164,7 +166,7 @@ def _opening(tokens: list[Token], start: int, stop: int) -> str:
 
 def _ends_in_question(tokens: list[Token], start: int, sentence: int) -> bool:
     """Whether the number's sentence ends with a question mark."""
-    for t in tokens[start : start + 60]:
+    for t in tokens[start : start + REACH]:
         if t.sentence != sentence:
             return False
         if t.text == "?":
