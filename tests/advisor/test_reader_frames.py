@@ -320,3 +320,28 @@ def test_a_euro_amount_in_words_is_money() -> None:
 def test_how_long_something_takes_is_no_deadline() -> None:
     assert "deadline_weeks" not in read("We'd like to launch soon; onboarding a new hire takes 5 weeks.")
     assert read("It takes 7 weeks to go live, and that is our plan.")["deadline_weeks"] == 7
+
+
+# --- what the counted items have or had done to them -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We kept 3,000 support chats and they're all tagged by topic.", 3000),
+        ("We have 4,000 invoices, but only 900 have a cost centre code.", 900),
+        ("About 2,500 answers were checked by our pharmacists.", 2500),
+        ("Our 7k receipts are each labeled with a merchant category.", 7000),
+    ],
+)
+def test_items_that_have_their_labels_are_labeled(text: str, value: int) -> None:
+    assert read(text)["labeled_examples"] == value
+
+
+def test_items_said_to_lack_labels_are_not_a_labeled_count() -> None:
+    assert read("We have 6k emails and they're not labeled.").get("labeled_examples") != 6000
+    assert read("We store 9k tickets and they arrive daily.").get("labeled_examples") is None
+
+
+def test_each_after_a_count_is_still_per_class() -> None:
+    assert read("12 categories, 150 labeled examples each.")["labeled_examples"] == 1800

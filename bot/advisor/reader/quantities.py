@@ -555,11 +555,16 @@ def counts_classes(tokens: list[Token], q: Quantity) -> bool:
     return _counts_classes(ctx, 0, _texts(ctx.clause))
 
 
+_DISTRIBUTIVE_BEFORE = {"are", "were", "is", "was", "have", "has", "been", "all", "they", "we"}
+
+
 def _per_class(ctx: Context) -> bool:
     """ "500 examples per class", "300 labeled examples each": a count per class, to multiply by their number."""
     after = [t.text for t in ctx.after[:8]]
-    if {"each", "apiece"} & set(after):
-        return True
+    for n, w in enumerate(after):
+        # "are each tagged with a category" distributes a verb over the items; "300 examples each" is per class
+        if w in {"each", "apiece"} and not (n and after[n - 1] in _DISTRIBUTIVE_BEFORE):
+            return True
     return any(
         a == "per" and (b in words("class_nouns") or b.rstrip("s") + "s" in words("class_nouns"))
         for a, b in itertools.pairwise(after)
@@ -728,6 +733,8 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
         if t in {"where", "whose"} and set(texts[n + 1 : n + 9]) & words("output_nouns"):
             return True  # "emails where the adjuster's routing decision is recorded"
         paired = t == "with" or (t == "w" and n + 1 < len(texts) and texts[n + 1] == "/")
+        # "600 have a reason code", "all 40k ones have a tag": the items have their outputs
+        paired = paired or (t in {"have", "has"} and n + 1 < len(texts) and texts[n + 1] in {"a", "an", "the", "their"})
         if paired and set(texts[n + 1 : n + 6]) & words("output_nouns"):
             return True
     verbs = {
@@ -763,7 +770,24 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
             # "20k emails that nobody's labeled" is not a count of labeled examples
             return not any(is_negator(t) for t in until_and[max(0, n - 2) : n])
     # Outputs people wrote: "1,200 solutions written by teachers".
-    return any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and))
+    if any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and)):
+        return True
+    return _labeled_by_reference(after[len(until_and) :], verbs | cues)
+
+
+_BACK_REFERENCES = {"they", "they're", "theyre", "all", "each", "most", "these", "those", "which"}
+
+
+def _labeled_by_reference(rest: list[Token], label_words: set[str]) -> bool:
+    """ "5k tickets and they're all labeled", "3k emails, all of which are tagged": a pronoun after "and" that
+    points back to the counted items, with a label verb of its own (not negated)."""
+    if len(rest) < 3 or rest[0].text not in {"and", "plus"} or rest[1].text not in _BACK_REFERENCES:
+        return False
+    tail = rest[2:6]
+    for n, tok in enumerate(tail):
+        if _texts([tok]) & label_words:
+            return not any(is_negator(t) for t in [rest[1], *tail[:n]])
+    return False
 
 
 _MONEY_VERBS = {"costs", "cost", "costing", "pay", "paying", "paid", "pays", "spend", "spending", "spent", "spends"}
@@ -799,6 +823,7 @@ def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool
 
 
 _AUTHORED = {"written", "created", "drafted", "authored", "prepared", "picked", "selected", "chosen", "curated"}
+_AUTHORED |= {"checked", "double-checked", "edited", "translated", "proofread", "validated", "verified", "corrected"}
 
 
 def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
