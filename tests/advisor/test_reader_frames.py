@@ -345,3 +345,7 @@ def test_items_said_to_lack_labels_are_not_a_labeled_count() -> None:
 
 def test_each_after_a_count_is_still_per_class() -> None:
     assert read("12 categories, 150 labeled examples each.")["labeled_examples"] == 1800
+
+
+def test_we_can_take_a_duration_is_an_allowance() -> None:
+    assert read("We can take 4 months for this.")["deadline_weeks"] == pytest.approx(17.3, abs=0.1)

@@ -473,7 +473,7 @@ def _counts_people(ctx: Context, skip: int) -> bool:
     return first in people and (first.endswith("s") or first in {"mau", "dau", "wau"})
 
 
-_LASTS = {"takes", "take", "taking", "lasts", "lasted", "lasting", "runs", "ran"}
+_LASTS = {"takes", "lasts", "lasted", "lasting", "runs", "ran"}  # "we can take 5 months" is an allowance
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
 _DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
