@@ -68,6 +68,7 @@ def test_a_reply_whose_sender_is_killed_before_teams_takes_it_is_posted_once(
     first = TeamsReplica(tmp_path / "first", env).start()
     # PostgreSQL: a second replica already runs and takes the reply over; SQLite: the same node restarts.
     other = TeamsReplica(tmp_path / "second", env).start() if shared else None
+    replicas = [first, *([other] if other else [])]
     chat = Chat.personal()
     try:
         released = connector.hold()  # the reply reaches the connector, which never takes it
@@ -81,7 +82,10 @@ def test_a_reply_whose_sender_is_killed_before_teams_takes_it_is_posted_once(
         first.kill()
         released.set()
         posting.join(10)
-        survivor = other or TeamsReplica(tmp_path / "first", env).start()
+        if other is None:
+            replicas.append(TeamsReplica(tmp_path / "first", env))
+            replicas[-1].start()
+        survivor = replicas[-1]
 
         sent = wait_replies(connector, chat, 1)
         assert sent[0].card is not None and sent[0].text == ""  # the question round's card, sent proactively
@@ -91,9 +95,8 @@ def test_a_reply_whose_sender_is_killed_before_teams_takes_it_is_posted_once(
         assert outbox_rows(database) == [("questions", "sent", None, 2, "teams")]
         assert survivor.proc is not None and survivor.proc.poll() is None
     finally:
-        first.stop()
-        if other is not None:
-            other.stop()
+        for replica in replicas:
+            replica.stop()
 
 
 def test_busy_teams_is_retried_and_the_waiting_reply_is_counted(
