@@ -184,6 +184,11 @@ class Store:
             lock = self._conversation_locks[key]
         return _held(lock, wait)
 
+    def named_lock(self, name: str) -> AbstractContextManager[bool]:
+        """Hold a lock by name for the block, as `conversation_lock` does (in this process on SQLite, across every
+        replica on PostgreSQL); for work other than a conversation's turns (e.g. refreshing a token)."""
+        return self.conversation_lock(name)
+
     def replica_alive(self, owner: int) -> bool:
         """Whether the process whose `owner` id this is still holds the database (PostgreSQL; always True on
         SQLite, where the only process is this one)."""
