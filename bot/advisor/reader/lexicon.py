@@ -60,11 +60,8 @@ class Slot:
     def accepts(self, tok: Token) -> bool:
         """Whether `tok` fills this slot (a hyphenated word also by any of its parts)."""
         words, prefixes = self.words, self.prefixes
-        for text in tok.forms:
-            # str.startswith takes the tuple itself: one call instead of a generator over the prefixes
-            if text in words or (prefixes and text.startswith(prefixes)):
-                return True
-        return False
+        # str.startswith takes the tuple itself: one call instead of a generator over the prefixes
+        return any(text in words or (bool(prefixes) and text.startswith(prefixes)) for text in tok.forms)
 
 
 @dataclass(frozen=True)
