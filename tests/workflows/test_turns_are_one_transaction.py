@@ -134,7 +134,7 @@ def test_a_turn_changes_its_conversation_row_with_one_update(store: Store) -> No
     advisor = Advisor(store, today=TODAY)
     with statements(store) as ran:
         reply = advisor.handle(KEY, "U1", FULL)
-    assert reply.kind == "recommendation"
+    assert reply.kind == "recommendation" and reply.recommendation is not None
     assert len([s for s in ran if s.startswith("update [conversations]")]) == 1
     assert not [s for s in ran if "from turns" in s or "from intake_versions where conversation_id = ? order" in s]
     conv = store.get_conversation(reply.conversation_id)
