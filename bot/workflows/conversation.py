@@ -333,7 +333,7 @@ class Advisor:
         cid = conv.id
         if not clean_text(text) or _HELP.match(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
-        turn = self.store.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
+        turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
         conv = w.update(conv, turns=turn)
         if _RESTART.match(text):  # nothing said yet: nothing to keep
@@ -347,7 +347,7 @@ class Advisor:
             why = so_far + explanation_text(rec)
             return Reply(kind="message", conversation_id=cid, text=why, recommendation=rec, heard="follow_up")
         if _NOW.match(text):
-            intake = self.store.latest_intake(cid)
+            intake = w.latest_intake(cid)
             if not intake.known():
                 return Reply(
                     kind="message",
@@ -392,7 +392,7 @@ class Advisor:
                 return self._small_talk(w, conv, clean_text(text))
         if not first and not expecting:
             facts = stated
-        heard = _heard(first, text, self.store.latest_intake(cid).known(), facts)
+        heard = _heard(first, text, w.latest_intake(cid).known(), facts)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
         reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
@@ -408,7 +408,7 @@ class Advisor:
         if not facts or current is None:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
-        supposed = self.store.latest_intake(cid).merged(facts)
+        supposed = w.latest_intake(cid).merged(facts)
         rec = engine.recommend(supposed)
         said = "; ".join(f"{FIELD_LABELS[f.field].lower()}: {f.provenance.quote}" for f in facts)
         name, before = engine.APPROACH_NAMES[rec.approach], engine.APPROACH_NAMES[current.approach]
@@ -476,7 +476,7 @@ class Advisor:
         unclear: list[Unclear] | None = None,
     ) -> Reply:
         cid = conv.id
-        intake = self.store.latest_intake(cid)
+        intake = w.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
         version = conv.version
         if facts or not version:
