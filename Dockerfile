@@ -9,7 +9,8 @@ COPY bot ./bot
 COPY prompts ./prompts
 COPY knowledge ./knowledge
 COPY slack ./slack
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# With the postgres extra: the same image runs on SQLite or, with DATABASE_URL, on PostgreSQL (deploy/, compose.yaml).
+RUN pip wheel --no-cache-dir --wheel-dir /wheels '.[postgres]'
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
@@ -19,7 +20,7 @@ RUN groupadd --system --gid 10001 advisor \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin advisor \
     && mkdir /data && chown 10001:10001 /data
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-index --find-links /wheels 'ai-advisor[postgres]' && rm -rf /wheels
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]

@@ -4,8 +4,11 @@ location and secrets are what docs/production.md says. The image is built only w
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,10 @@ import pytest
 import yaml
 
 from bot.config import Settings, secret_names
+from tests import slack_requests as sr
+from tests.e2e.helpers import FULL, is_card
+from tests.slack_emulator import SlackEmulator
+from tests.slack_requests import SlackClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "docs" / "production.md").read_text(encoding="utf-8")
@@ -121,16 +128,61 @@ def _engine() -> str | None:
     return docker if ok else None
 
 
-@pytest.mark.slow  # starts a process
-def test_the_image_builds_and_runs_as_documented() -> None:
+def test_the_image_carries_the_postgresql_driver() -> None:
+    # The same image runs on SQLite or, with DATABASE_URL, on PostgreSQL (compose.yaml, deploy/): without the
+    # extra it refused every PostgreSQL start ("DATABASE_URL needs psycopg"), found by running the built image.
+    build, final = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("\nFROM ")[-2:]
+    assert "pip wheel --no-cache-dir --wheel-dir /wheels '.[postgres]'" in build
+    assert "--no-index --find-links /wheels 'ai-advisor[postgres]'" in final
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ready(client: SlackClient) -> bool:
+    try:
+        return client.get("/readyz")[0] == 200
+    except OSError:  # not listening yet
+        return False
+
+
+@pytest.mark.slow  # builds an image and starts a container
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_the_image_builds_and_answers_a_signed_event_as_documented(engine: str, request: pytest.FixtureRequest) -> None:
     docker = _engine()
     if docker is None:
         pytest.skip("no usable container engine here (`docker info` fails or docker is not installed)")
     tag = "ai-advisor:test-packaging"
-    subprocess.run([docker, "build", "-q", "-t", tag, str(ROOT)], check=True, timeout=1800)
+    subprocess.run([docker, "build", "-q", "-t", tag, str(ROOT)], check=True, timeout=1800, capture_output=True)
     inspect = json.loads(subprocess.run([docker, "image", "inspect", tag], capture_output=True, check=True).stdout)
     config = inspect[0]["Config"]
     assert config["User"] == f"{UID}:{UID}" and config["Entrypoint"] == ["ai-advisor"]
     assert config["Healthcheck"]["Test"][0] == "CMD"
     out = subprocess.run([docker, "run", "--rm", tag, "--version"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "version" in out.stdout
+    driver = [docker, "run", "--rm", "--entrypoint", "python", tag, "-c", "import psycopg, psycopg_pool"]
+    assert subprocess.run(driver, capture_output=True, timeout=120).returncode == 0
+    # The default command, as the docs run it, on the host's network beside a local Slack Web API emulator.
+    secret, port, name = "packaging-test-secret", _free_port(), f"advisor-packaging-{os.getpid()}"
+    with SlackEmulator() as emulator:
+        env = {"SLACK_BOT_TOKEN": "xoxb-packaging", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": emulator.url}
+        if engine == "postgres":  # the session's throwaway cluster listens on the host's loopback
+            env["DATABASE_URL"] = request.getfixturevalue("pg_url")
+        run = [docker, "run", "-d", "--name", name, "--network", "host"]
+        run += [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
+        subprocess.run([*run, tag, "serve", "--port", str(port), "--health-port", str(port)], check=True, timeout=60)
+        try:
+            client = SlackClient(f"http://127.0.0.1:{port}", secret)
+            deadline = time.monotonic() + 60
+            while not _ready(client):
+                assert time.monotonic() < deadline, "the container never became ready"
+                time.sleep(0.5)
+            assert client.post_event(sr.event_body(sr.app_mention(f"<@{sr.BOT_USER_ID}> {FULL}")))[0] == 200
+            emulator.wait_for("chat.postMessage", 1, 30, ok_only=True, predicate=is_card)
+            user = subprocess.run([docker, "exec", name, "id", "-u"], capture_output=True, text=True, check=True)
+            assert user.stdout.strip() == str(UID)
+        finally:
+            subprocess.run([docker, "rm", "-f", name], capture_output=True, timeout=60)

@@ -818,8 +818,16 @@ def _notes(
 def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
     """The assumptions an estimate was computed with; names it predates (an older stored estimate) take the
     current defaults, and names since retired are dropped."""
-    known = {k: v for k, v in est.assumptions.items() if k in TcoAssumptions.model_fields}
+    names = _assumption_names()
+    known = {k: v for k, v in est.assumptions.items() if k in names}
     return TcoAssumptions.model_construct(None, **{**_default_values(), **known})
+
+
+@lru_cache(maxsize=1)
+def _assumption_names() -> frozenset[str]:
+    # `TcoAssumptions.model_fields` is a property that builds its answer on every access: once per key above, it
+    # was most of what reading an estimate's assumptions cost (a card reads them several times).
+    return frozenset(TcoAssumptions.model_fields)
 
 
 @lru_cache(maxsize=1)

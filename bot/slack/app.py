@@ -25,7 +25,7 @@ from bot.services import Services
 from bot.slack import assistant, listeners
 from bot.slack.access import slack_leads
 from bot.slack.delivery import ClientFor, SlackSender
-from bot.slack.middleware import dedupe, ignore_noise, log_requests, route_conversations, sanitize
+from bot.slack.middleware import dedupe, ignore_noise, in_order, log_requests, route_conversations, sanitize
 from bot.slack.oauth import oauth_parts
 from bot.slack.priority import AckGate
 from bot.slack.replies import render, resume
@@ -191,12 +191,9 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
         app._authorize.cache_enabled = True
     # Build the shared parts now: cached_property is not thread-safe, and requests arrive concurrently.
     _ = services.store, services.advisor, services.inbox, services.outbox
-    app.use(bind_workspace)
-    app.use(sanitize)
-    app.use(log_requests)
-    app.use(ignore_noise)
-    app.use(route_conversations(services))
-    app.use(dedupe(services))
+    app.use(
+        in_order(bind_workspace, sanitize, log_requests, ignore_noise, route_conversations(services), dedupe(services))
+    )
     # One leads' workflow per app: ADVISOR_LEADS plus the ADVISOR_LEADS_GROUP members (looked up, cached briefly).
     team = slack_leads(services, app.client)
     # The assistant panel: after routing and dedupe, so its turns are in the inbox like any other.

@@ -118,6 +118,8 @@ class SlackSender:
     the item's workspace, looked up when it is sent; it raises DeliveryError when there is none).
     """
 
+    platform = "slack"
+
     def __init__(
         self,
         client: WebClient | ClientFor,

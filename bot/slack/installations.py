@@ -8,6 +8,10 @@ database), nor go through the project's migrations. So the interfaces are implem
 Messages are posted later, outside Bolt's request (the outbox worker, restarts): `WorkspaceClients` finds the
 installation of an outbox row's workspace at send time and refreshes its bot token first when it is about to
 expire (token rotation, `oauth.v2.access` with `grant_type=refresh_token`), saving the new one.
+
+Slack's refresh tokens are used once: two replicas (or a request and the outbox worker) refreshing the same token
+at once would get one new token and one `invalid_refresh_token`. Every refresh, Bolt's in requests and the outbox's,
+goes through `SingleFlightRotator`, which refreshes under the installation's lock and re-reads it first.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-import threading
+import time
 from typing import Any
 
 from slack_sdk import WebClient
@@ -141,14 +145,67 @@ class SignedStateStore(OAuthStateStore):
         return self.states.consume(nonce)
 
 
+def _expiring(installation: Installation, minutes: int) -> bool:
+    """Whether a rotating token of the installation expires within `minutes` (as slack_sdk's rotator decides)."""
+    soon = time.time() + minutes * 60
+    bot = installation.bot_refresh_token is not None and (installation.bot_token_expires_at or 0) <= soon
+    user = installation.user_refresh_token is not None and (installation.user_token_expires_at or 0) <= soon
+    return bot or user
+
+
+class SingleFlightRotator(TokenRotator):
+    """slack_sdk's `TokenRotator` that refreshes an installation once however many processes ask at the same time.
+
+    A token that does not expire soon is returned as is (None: nothing to do) without any lock. Otherwise, under the
+    installation's refresh lock (bot/storage/installations.py): the stored installation is read again; if it
+    still expires soon it is refreshed and saved before the lock is let go (the next holder must see it), else
+    another process refreshed it meanwhile and its installation is returned (saving it again adds nothing).
+    """
+
+    def __init__(self, store: DatabaseInstallationStore, *, client_id: str, client_secret: str, client: WebClient):
+        super().__init__(client_id=client_id, client_secret=client_secret, client=client)
+        self.store = store
+
+    def perform_token_rotation(
+        self, *, installation: Installation, minutes_before_expiration: int = 120
+    ) -> Installation | None:
+        """The refreshed installation (already saved), the one another process refreshed meanwhile, or None when
+        the tokens are good for longer than `minutes_before_expiration`."""
+        if not _expiring(installation, minutes_before_expiration):
+            return None
+        org_wide = bool(installation.is_enterprise_install)
+        team_id = None if org_wide else installation.team_id
+        with self.store.rows.refreshing(
+            self.store.client_id, enterprise_id=installation.enterprise_id, team_id=team_id
+        ):
+            current = self.store.find_installation(
+                enterprise_id=installation.enterprise_id,
+                team_id=team_id,
+                user_id=installation.user_id,
+                is_enterprise_install=org_wide,
+            )
+            if current is None:  # uninstalled meanwhile
+                return None
+            if not _expiring(current, minutes_before_expiration):
+                return current if current.bot_token != installation.bot_token else None
+            refreshed = super().perform_token_rotation(
+                installation=current, minutes_before_expiration=minutes_before_expiration
+            )
+            if refreshed is not None:
+                self.store.save(refreshed)
+                log.info("bot token refreshed (team=%s enterprise=%s)", team_id, installation.enterprise_id)
+            return refreshed
+
+
 class WorkspaceClients:
     """Web API clients (without retry handlers: the outbox retries) for each installed workspace's bot token,
-    refreshed before use when the token rotates and expires within `rotate_before_minutes`."""
+    refreshed (once across replicas, by `rotator`) before use when the token rotates and expires within
+    `rotate_before_minutes`."""
 
     def __init__(
         self,
         store: DatabaseInstallationStore,
-        rotator: TokenRotator,
+        rotator: SingleFlightRotator,
         *,
         base_url: str,
         timeout: int,
@@ -159,26 +216,24 @@ class WorkspaceClients:
         self.base_url = base_url
         self.timeout = timeout
         self.rotate_before_minutes = rotate_before_minutes
-        self._lock = threading.Lock()  # one refresh at a time in this process (the token it returns is saved)
 
     def client(self, team_id: str | None, enterprise_id: str | None) -> WebClient:
         """A client for the workspace's current bot token; DeliveryError when it isn't installed (for good) or
         the refresh failed (retried later)."""
-        with self._lock:
-            found = self.store.find_installation(enterprise_id=enterprise_id, team_id=team_id)
-            if found is None or not found.bot_token:
-                raise DeliveryError("not_installed", retryable=False)
-            if found.bot_refresh_token:
-                try:
-                    refreshed = self.rotator.perform_token_rotation(
-                        installation=found, minutes_before_expiration=self.rotate_before_minutes
-                    )
-                except SlackTokenRotationError as exc:  # Slack refused the refresh token
-                    raise classify(exc.api_error) from exc
-                except Exception as exc:  # not answered: retried later
-                    raise classify(exc) from exc
-                if refreshed is not None:
-                    self.store.save(refreshed)
-                    log.info("bot token refreshed (team=%s enterprise=%s)", team_id, enterprise_id)
-                    found = refreshed
+        found = self.store.find_installation(enterprise_id=enterprise_id, team_id=team_id)
+        if found is None or not found.bot_token:
+            raise DeliveryError("not_installed", retryable=False)
+        if found.bot_refresh_token:
+            try:
+                refreshed = self.rotator.perform_token_rotation(
+                    installation=found, minutes_before_expiration=self.rotate_before_minutes
+                )
+            except SlackTokenRotationError as exc:  # Slack refused the refresh token
+                raise classify(exc.api_error) from exc
+            except DeliveryError:
+                raise
+            except Exception as exc:  # not answered (or the database is away): retried later
+                raise classify(exc) from exc
+            if refreshed is not None:
+                found = refreshed
         return WebClient(token=found.bot_token, base_url=self.base_url, timeout=self.timeout, retry_handlers=[])

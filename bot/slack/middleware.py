@@ -5,6 +5,7 @@ Listeners can rely on `context["turn"]` for conversation events; nothing else re
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import Callable
@@ -38,6 +39,43 @@ OTHER_EVENTS = frozenset(
 USER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 Next = Callable[[], BoltResponse | None]
+Middleware = Callable[..., BoltResponse | None]
+# What a middleware run by `in_order` may ask for (by parameter name), as Bolt names them.
+STEP_ARGUMENTS = frozenset({"body", "request", "context", "next"})
+
+
+def in_order(*steps: Middleware) -> Middleware:
+    """One global middleware that runs `steps` in order, with Bolt's semantics: each step gets the arguments its
+    parameters name and its own `next`; a step that returns without calling `next` ends the chain with what it
+    returned (Bolt answers 404 to a None then, as it would for the step alone).
+
+    Why not one `app.use` each: Bolt builds every middleware's arguments (client, say, respond, …) on every request,
+    and for six middlewares that was about a third of an ack's CPU under the profiler."""
+    compiled: list[tuple[Middleware, tuple[str, ...]]] = []
+    for step in steps:
+        names = tuple(inspect.signature(step).parameters)
+        unknown = set(names) - STEP_ARGUMENTS
+        if unknown:
+            raise ValueError(
+                f"middleware {step.__name__} asks for {sorted(unknown)}; in_order passes {sorted(STEP_ARGUMENTS)}"
+            )
+        compiled.append((step, names))
+
+    def run(body: dict[str, Any], request: BoltRequest, context: BoltContext, next: Next) -> BoltResponse | None:
+        for step, names in compiled:
+            called = False
+
+            def step_next() -> None:
+                nonlocal called
+                called = True
+
+            given = {"body": body, "request": request, "context": context, "next": step_next}
+            returned = step(**{name: given[name] for name in names})
+            if not called:
+                return returned
+        return next()
+
+    return run
 
 
 def _ignored() -> BoltResponse:

@@ -13,14 +13,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.errors import InputError
 from bot.services import Services
 from bot.slack.delivery import ClientFor
-from bot.slack.installations import DatabaseInstallationStore, SignedStateStore, WorkspaceClients
+from bot.slack.installations import DatabaseInstallationStore, SignedStateStore, SingleFlightRotator, WorkspaceClients
 from bot.slack.manifest import bot_scopes
 from bot.storage.installations import Installations, OAuthStates
 from bot.storage.outbox import OutboxItem
@@ -67,7 +67,7 @@ def oauth_parts(services: Services, client: WebClient, logger: logging.Logger) -
         token_rotation_expiration_minutes=s.slack_token_rotation_minutes,
         logger=logger,
     )
-    rotator = TokenRotator(client_id=s.slack_client_id, client_secret=secret, client=client)
+    rotator = SingleFlightRotator(store, client_id=s.slack_client_id, client_secret=secret, client=client)
     clients = WorkspaceClients(
         store,
         rotator,
@@ -79,6 +79,22 @@ def oauth_parts(services: Services, client: WebClient, logger: logging.Logger) -
     def client_for(item: OutboxItem) -> WebClient:
         return clients.client(item.team_id, item.enterprise_id)
 
-    # Passing the store to the app too makes Bolt build its authorize with the app's client (and so its API URL)
-    # for token refreshes; OAuthSettings' own would call slack.com.
-    return OAuthParts({"oauth_settings": settings, "installation_store": store}, client_for)
+    authorize = bolt_authorize(store, rotator, logger, s.slack_token_rotation_minutes)
+    return OAuthParts({"oauth_settings": settings, "installation_store": store, "authorize": authorize}, client_for)
+
+
+def bolt_authorize(
+    store: DatabaseInstallationStore, rotator: SingleFlightRotator, logger: logging.Logger, rotate_before_minutes: int
+) -> InstallationStoreAuthorize:
+    """Bolt's own authorize (each request's workspace token), with the single-flight rotator in place of the one it
+    makes: a replica refreshing a token in a request must not race another's refresh. The rotator refreshes through
+    the app's client, so its API URL (OAuthSettings' own authorize would call slack.com)."""
+    authorize = InstallationStoreAuthorize(
+        logger=logger,
+        installation_store=store,
+        client_id=rotator.client_id,
+        client_secret=rotator.client_secret,
+        token_rotation_expiration_minutes=rotate_before_minutes,
+    )
+    authorize.token_rotator = rotator
+    return authorize

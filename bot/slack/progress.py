@@ -66,16 +66,26 @@ class ProgressReactions:
 
     def _schedule(self, mark: _Mark) -> None:
         with self._changed:
-            heapq.heappush(self._due, (time.monotonic() + self.delay, next(self._order), mark))
+            entry = (time.monotonic() + self.delay, next(self._order), mark)
+            heapq.heappush(self._due, entry)
             if self._timer is None:
                 self._timer = threading.Thread(target=self._run, name="progress-reactions", daemon=True)
                 self._timer.start()
-            self._changed.notify()
+            # The timer sleeps until the earliest deadline: only a new earliest one needs to wake it (with one delay
+            # for every turn, that is only when nothing was waiting). A wake-up per turn was a thread switch per card.
+            if self._due[0] is entry:
+                self._changed.notify()
 
     def _run(self) -> None:
         while True:
             with self._changed:
-                while not self._due or self._due[0][0] > time.monotonic():
+                while True:
+                    # Turns that ended before their deadline (nearly all) leave at once, without a wake-up each.
+                    # `ended` is read without the mark's lock: a stale False only means `_add` checks it again.
+                    while self._due and self._due[0][2].ended:
+                        heapq.heappop(self._due)
+                    if self._due and self._due[0][0] <= time.monotonic():
+                        break
                     self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
                 mark = heapq.heappop(self._due)[2]
             self._add(mark)

@@ -4,13 +4,15 @@ Platform-neutral rows: the Slack adapter maps them to slack_sdk's `InstallationS
 (bot/slack/installations.py). An installation is kept as the JSON the adapter gives (its tokens included: the
 database holds them as Slack's own stores do), keyed by enterprise, workspace and installing user; ids Slack
 leaves out (no enterprise, or no workspace for an org-wide install) are stored as "" so they compare with `=`.
-Every save is a new row (the history of installs and token refreshes); the newest row wins.
+Every save is a new row (the history of installs and token refreshes); the newest row wins. A refresh takes the
+installation's refresh lock (`refreshing`), so replicas refresh one token once (bot/slack/installations.py).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 from bot.storage.sqlite import insert_row, select_rows
@@ -33,21 +35,40 @@ class Installations:
         is_enterprise_install: bool,
         data: dict[str, Any],
     ) -> None:
-        """Record an installation (or a refreshed one) as the newest for its workspace or org."""
+        """Record an installation (or a refreshed one) as the newest for its workspace or org; the same data saved
+        again (a refresh another process stored, handed back to slack_sdk, which saves it too) adds no row."""
+        row = {
+            "client_id": client_id,
+            "enterprise_id": enterprise_id or "",
+            "team_id": "" if is_enterprise_install else team_id or "",
+            "user_id": user_id or "",
+            "is_enterprise_install": int(is_enterprise_install),
+            "data": json.dumps(data, ensure_ascii=False),
+            "installed_at": now(),
+        }
         with self.store.transaction() as db:
-            insert_row(
+            newest = select_rows(
                 db,
-                "app_installations",
-                {
-                    "client_id": client_id,
-                    "enterprise_id": enterprise_id or "",
-                    "team_id": "" if is_enterprise_install else team_id or "",
-                    "user_id": user_id or "",
-                    "is_enterprise_install": int(is_enterprise_install),
-                    "data": json.dumps(data, ensure_ascii=False),
-                    "installed_at": now(),
-                },
+                "select data from app_installations where client_id = ? and enterprise_id = ? and team_id = ? "
+                "and user_id = ? order by id desc limit 1",
+                [row["client_id"], row["enterprise_id"], row["team_id"], row["user_id"]],
             )
+            if newest and newest[0]["data"] == row["data"]:
+                return
+            insert_row(db, "app_installations", row)
+
+    def refreshing(
+        self, client_id: str, *, enterprise_id: str | None, team_id: str | None
+    ) -> AbstractContextManager[bool]:
+        """Hold the refresh lock of a workspace's (an org-wide install: `team_id` None) installation for the block.
+
+        Single-flight token refresh: the holder re-reads the installation, refreshes it only if it still expires
+        soon (else another holder just did), and saves the new one before letting go. On PostgreSQL it is an
+        advisory lock on the installation's key that every replica sees (a killed holder's goes with its
+        connection). SQLite has one process (bot/storage/single_node.py), so an in-process lock is enough there,
+        and the save is a BEGIN IMMEDIATE transaction of its own.
+        """
+        return self.store.named_lock(f"installation:{client_id}:{enterprise_id or ''}:{team_id or ''}")
 
     def latest(
         self, client_id: str, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None

@@ -7,6 +7,9 @@ a background worker and after a restart. Before re-posting a message whose earli
 timeout, a 5xx, a process killed while sending), the sender looks for the message's `uid` in the thread, so each
 message is posted exactly once. The platform-specific part (posting, finding, error notices) is a `Sender`.
 
+Rows say which `platform` delivers them: Slack's and Teams' servers may share a database, and each one's worker
+delivers (and recovers after a crash) only its own platform's rows; the queue itself knows nothing about either.
+
 An item is a post or an update of an existing message. Updates are idempotent, so a failed one is simply retried
 (nothing to look for first). They keep their place in the thread's order, so an update never overtakes the post it
 changes. An update of a conversation's card names no message (`target_ts` None): the card's current ts is looked up
@@ -74,6 +77,7 @@ class OutboxItem:
     stream_ts: str | None = None  # a streamed post: the message an earlier attempt started streaming
     team_id: str | None = None  # the workspace it goes to (OAuth mode: whose bot token posts it)
     enterprise_id: str | None = None  # ... and that workspace's Enterprise Grid org, if any
+    platform: str = "slack"  # whose sender delivers it
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OutboxItem:
@@ -95,11 +99,14 @@ class OutboxItem:
             stream_ts=row.get("stream_ts") or None,
             team_id=row.get("team_id") or None,
             enterprise_id=row.get("enterprise_id") or None,
+            platform=str(row.get("platform") or "slack"),
         )
 
 
 class Sender(Protocol):
-    """The platform side of delivery."""
+    """The platform side of delivery: it delivers the rows queued for its `platform`."""
+
+    platform: str
 
     def send(self, item: OutboxItem) -> str:
         """Post or update the message; return its platform id (Slack: ts). Raise DeliveryError on failure."""
@@ -148,11 +155,13 @@ class Outbox:
         target_ts: str | None = None,
         team_id: str | None = None,
         enterprise_id: str | None = None,
+        platform: str = "slack",
     ) -> int:
         """Queue a message (joins the caller's transaction, if any); returns its id.
 
         An update without `target_ts` changes the conversation's card (see the module docstring). `team_id` and
         `enterprise_id` name the workspace (and org) it goes to: the sender posts it with that installation's token.
+        `platform` names the sender that delivers it.
         """
         if op not in ("post", "update"):
             raise ValueError(f"unknown outbox operation {op!r}")
@@ -178,6 +187,7 @@ class Outbox:
                     "created_at": now(),
                     "team_id": team_id,
                     "enterprise_id": enterprise_id,
+                    "platform": platform,
                 },
             )
 
@@ -230,10 +240,12 @@ class Outbox:
             ).fetchone()
         return row is not None
 
-    def counts(self) -> dict[str, int]:
-        """How many messages are in each state."""
+    def counts(self, platform: str | None = None) -> dict[str, int]:
+        """How many messages (of every platform, or of one) are in each state."""
+        where, params = ("where platform = ?", [platform]) if platform else ("", [])
         with self.store.reading() as db:
-            return {str(s): int(n) for s, n in db.execute("select state, count(*) from outbox group by state")}
+            sql = f"select state, count(*) from outbox {where} group by state"
+            return {str(s): int(n) for s, n in db.execute(sql, params)}
 
     def oldest_unsent(self) -> float | None:
         """When the oldest message not posted yet (pending or being sent) was queued (epoch seconds), if any."""
@@ -245,24 +257,31 @@ class Outbox:
             ).fetchone()
         return dt.datetime.fromisoformat(str(row[0])).timestamp() if row and row[0] is not None else None
 
-    def next_due(self) -> float | None:
-        """When the earliest pending message is due (epoch seconds), if any."""
+    def next_due(self, platform: str = "slack") -> float | None:
+        """When the earliest pending message of `platform` is due (epoch seconds), if any."""
         with self.store.reading() as db:
-            row = db.execute("select min(next_attempt_at) from outbox where state = ?", [PENDING]).fetchone()
+            row = db.execute(
+                "select min(next_attempt_at) from outbox where state = ? and platform = ?", [PENDING, platform]
+            ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
-    def recover(self) -> int:
-        """Messages that were being sent by a process that stopped are pending again (and maybe posted already, so
-        they are looked for first). Returns how many.
+    def recover(self, platform: str = "slack") -> int:
+        """Messages of `platform` that were being sent by a process that stopped are pending again (and maybe
+        posted already, so they are looked for first). Returns how many.
 
         SQLite (one process): every message being sent, at start-up. PostgreSQL: those of replicas that are gone
         (their advisory lock is free), so a replica calls it at start-up and now and then, and never takes over a
         send that a live replica is making."""
-        where = "state = ?"
-        params: list[Any] = [SENDING]
+        where = "state = ? and platform = ?"
+        params: list[Any] = [SENDING, platform]
         if self.store.shared:
             with self.store.reading() as db:
-                owners = [r[0] for r in db.execute("select distinct claimed_by from outbox where state = ?", [SENDING])]
+                owners = [
+                    r[0]
+                    for r in db.execute(
+                        "select distinct claimed_by from outbox where state = ? and platform = ?", [SENDING, platform]
+                    )
+                ]
             dead = [int(o or 0) for o in owners if not o or not self.store.replica_alive(int(o))]
             if not dead:
                 return 0
@@ -288,8 +307,9 @@ class Outbox:
 
     # --- delivering ---
 
-    def _claim(self, item_id: int) -> OutboxItem | None:
-        """Mark a due message as being sent, unless another thread has it or an earlier one in its thread waits.
+    def _claim(self, item_id: int, platform: str = "slack") -> OutboxItem | None:
+        """Mark a due message of `platform` as being sent, unless another thread has it or an earlier one in its
+        thread waits.
 
         The row says `unsure` from here on (a kill mid-send leaves it so); the item keeps the value from before.
         """
@@ -297,7 +317,12 @@ class Outbox:
             # PostgreSQL: a row another replica is claiming right now is skipped, not waited for.
             lock = " for update skip locked" if self.store.shared else ""
             rows = select_rows(db, f"select * from outbox where id = ?{lock}", [item_id])
-            if not rows or rows[0]["state"] != PENDING or float(rows[0]["next_attempt_at"] or 0) > time.time():
+            if (
+                not rows
+                or rows[0]["state"] != PENDING
+                or rows[0]["platform"] != platform
+                or float(rows[0]["next_attempt_at"] or 0) > time.time()
+            ):
                 return None
             row = rows[0]
             earlier = db.execute(
@@ -325,7 +350,7 @@ class Outbox:
 
     def deliver(self, item_id: int, sender: Sender) -> bool:
         """Attempt one queued message; True when it is delivered (now or by an earlier attempt)."""
-        item = self._claim(item_id)
+        item = self._claim(item_id, sender.platform)
         if item is None:
             return False
         was_unsure = item.unsure
@@ -397,6 +422,7 @@ class Outbox:
                         kind=NOTICE,
                         team_id=item.team_id,
                         enterprise_id=item.enterprise_id,
+                        platform=item.platform,
                     )
             else:
                 # Retry-After when given (but never sooner than half the base delay), else exponential backoff.
@@ -440,9 +466,11 @@ class Outbox:
         delay = min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
         return delay * (0.5 + random.random() / 2)
 
-    def due(self, channel: str | None = None, thread_ts: str | None = None, limit: int = 100) -> list[tuple[int, str]]:
-        """(id, kind) of the pending messages that are due, oldest first (optionally of one thread)."""
-        where, params = ["state = ?", "next_attempt_at <= ?"], [PENDING, time.time()]
+    def due(
+        self, channel: str | None = None, thread_ts: str | None = None, limit: int = 100, *, platform: str = "slack"
+    ) -> list[tuple[int, str]]:
+        """(id, kind) of the pending messages of `platform` that are due, oldest first (optionally of one thread)."""
+        where, params = ["state = ?", "next_attempt_at <= ?", "platform = ?"], [PENDING, time.time(), platform]
         if channel is not None:
             where += ["channel = ?", "thread_ts = ?"]
             params += [channel, thread_ts or ""]
@@ -459,7 +487,8 @@ class Outbox:
         limit: int = 100,
         defer: frozenset[str] = frozenset(),
     ) -> int:
-        """Deliver due messages (of one thread, or all) in order until none is claimable; returns how many.
+        """Deliver due messages of the sender's platform (of one thread, or all) in order until none is claimable;
+        returns how many.
 
         A message that fails is not tried again within the same call (its retry is the worker's). Messages of the
         `defer` kinds (slow to send, e.g. a chart to draw) are left to the worker, which is woken for them.
@@ -469,7 +498,7 @@ class Outbox:
         deferred = False
         for _ in range(limit):
             progressed = False
-            for item_id, kind in self.due(channel, thread_ts, limit):
+            for item_id, kind in self.due(channel, thread_ts, limit, platform=sender.platform):
                 if item_id in tried:
                     continue
                 tried.add(item_id)
@@ -504,10 +533,10 @@ class OutboxWorker:
 
     def start(self) -> OutboxWorker:
         """Requeue what a previous process left mid-send, then deliver in the background."""
-        recovered = self.outbox.recover()
+        recovered = self.outbox.recover(self.sender.platform)
         if recovered:
             log.info("outbox: %d message(s) interrupted while sending will be checked and retried", recovered)
-        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"outbox-worker-{self.sender.platform}", daemon=True)
         self._thread.start()
         return self
 
@@ -520,9 +549,9 @@ class OutboxWorker:
             self._event.clear()
             try:
                 if self.outbox.store.shared:  # take over what a replica that died was sending
-                    self.outbox.recover()
+                    self.outbox.recover(self.sender.platform)
                 self.outbox.flush(self.sender)
-                due = self.outbox.next_due()
+                due = self.outbox.next_due(self.sender.platform)
             except ConnectionLost as exc:  # the database is away: the next round (after `idle`) tries again
                 log.warning("outbox worker: %s", exc)
                 due = None
@@ -542,11 +571,11 @@ class OutboxWorker:
         while time.time() < deadline:
             try:
                 self.outbox.flush(self.sender)
-                due = self.outbox.next_due()
+                due = self.outbox.next_due(self.sender.platform)
             except Exception:
                 log.exception("outbox flush at shutdown failed")
                 break
             if due is None or due > deadline:
                 break
             time.sleep(min(0.05, max(0.0, due - time.time())) or 0.01)
-        return self.outbox.counts().get(PENDING, 0)
+        return self.outbox.counts(self.sender.platform).get(PENDING, 0)

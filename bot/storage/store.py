@@ -184,6 +184,11 @@ class Store:
             lock = self._conversation_locks[key]
         return _held(lock, wait)
 
+    def named_lock(self, name: str) -> AbstractContextManager[bool]:
+        """Hold a lock by name for the block, as `conversation_lock` does (in this process on SQLite, across every
+        replica on PostgreSQL); for work other than a conversation's turns (e.g. refreshing a token)."""
+        return self.conversation_lock(name)
+
     def replica_alive(self, owner: int) -> bool:
         """Whether the process whose `owner` id this is still holds the database (PostgreSQL; always True on
         SQLite, where the only process is this one)."""
@@ -305,11 +310,13 @@ class Store:
 
     # --- turns, intake versions, recommendations ---
 
-    def add_turn(self, conversation_id: str, role: str, text: str) -> int:
-        """Append a turn; returns its number within the conversation (1-based)."""
+    def add_turn(self, conversation_id: str, role: str, text: str, *, n: int | None = None) -> int:
+        """Append a turn; returns its number within the conversation (1-based). `n`: that number, when the caller
+        knows it (it counted the turns under the conversation's lock); else the stored turns are counted."""
         with self.transaction() as db:
-            row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
-            n = int(row[0]) + 1 if row else 1
+            if n is None:
+                row = db.execute("select count(*) from turns where conversation_id = ?", [conversation_id]).fetchone()
+                n = int(row[0]) + 1 if row else 1
             insert_row(
                 db,
                 "turns",
@@ -334,8 +341,9 @@ class Store:
         with self._lock:
             return select_rows(self.db, "select * from turns where conversation_id = ? order by n", [conversation_id])
 
-    def save_intake(self, conversation_id: str, intake: Intake, reason: str) -> int:
-        """Store a new intake version; returns the version number."""
+    def save_intake(self, conversation_id: str, intake: Intake, reason: str, *, touch: bool = True) -> int:
+        """Store a new intake version; returns the version number. The conversation's `version` is set too, unless
+        `touch` is False (the caller sets it in the same transaction, with its other changes to the row)."""
         with self.transaction() as db:
             row = db.execute(
                 "select coalesce(max(version), 0) from intake_versions where conversation_id = ?", [conversation_id]
@@ -353,7 +361,8 @@ class Store:
                     "created_at": now(),
                 },
             )
-            update_row(db, "conversations", conversation_id, {"version": version, "updated_at": now()})
+            if touch:
+                update_row(db, "conversations", conversation_id, {"version": version, "updated_at": now()})
         return version
 
     def latest_intake(self, conversation_id: str) -> Intake:
@@ -375,8 +384,11 @@ class Store:
                 self.db, "select * from intake_versions where conversation_id = ? order by version", [conversation_id]
             )
 
-    def save_recommendation(self, conversation_id: str, intake_version: int, rec: Recommendation) -> int:
-        """Store a recommendation; returns its id."""
+    def save_recommendation(
+        self, conversation_id: str, intake_version: int, rec: Recommendation, *, touch: bool = True
+    ) -> int:
+        """Store a recommendation; returns its id. The conversation's `state` and `approach` are set too, unless
+        `touch` is False (the caller sets them in the same transaction, with its other changes to the row)."""
         with self.transaction() as db:
             rec_id = insert_row(
                 db,
@@ -390,12 +402,13 @@ class Store:
                     "created_at": now(),
                 },
             )
-            update_row(
-                db,
-                "conversations",
-                conversation_id,
-                {"state": "recommended", "approach": rec.approach, "updated_at": now()},
-            )
+            if touch:
+                update_row(
+                    db,
+                    "conversations",
+                    conversation_id,
+                    {"state": "recommended", "approach": rec.approach, "updated_at": now()},
+                )
         return rec_id
 
     def latest_recommendation(self, conversation_id: str) -> Recommendation | None:

@@ -3,8 +3,9 @@
 Messages (personal chats, channel @mentions, replies in a reply chain that has a conversation) go to
 `Advisor.handle`; Action.Submit buttons go to `Advisor.take_quick_answer`/`Advisor.adjust`, the feedback store, or
 the leads' workflow (`bot.teams.leads`), checked by the rules both platforms share (`bot.workflows.interaction`).
-Replies are rendered and sent by `bot.teams.replies` and `bot.teams.send`. The core is synchronous, so it runs in
-worker threads.
+The advisor's replies are queued in the outbox and sent from there (`bot.teams.delivery`), rendered by
+`bot.teams.replies`; other answers (help, thanks, errors) are sent directly (`bot.teams.send`). The core is
+synchronous, so it runs in worker threads.
 """
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ from bot.advisor.intake import FIELD_LABELS, FIELDS
 from bot.errors import AdvisorError, ConnectionLost, NotFoundError
 from bot.services import Services
 from bot.storage.store import Conversation
-from bot.teams import cards
+from bot.teams import cards, delivery
 from bot.teams import messages as msg
 from bot.teams.auth import TeamsAuth
+from bot.teams.delivery import TeamsSender, in_turn, reference_of, text_reply
 from bot.teams.files import record_download
 from bot.teams.leads import TeamsLeads
 from bot.teams.records import record_activity
-from bot.teams.replies import deliver
 from bot.teams.routing import TeamsTurn, is_personal, key_of, route, user_of
 from bot.teams.send import say, send, send_card, told_on_failure, typing
 from bot.teams.turns import NotTaken, TeamsTurns
 from bot.workflows import interaction
-from bot.workflows.conversation import HELP_TEXT
+from bot.workflows.conversation import HELP_TEXT, Reply
 from bot.workflows.forms import parse_form
 from bot.workflows.record import decision_record
 
@@ -106,12 +107,32 @@ class TeamsAgent:
         async with told_on_failure(context):
             await typing(context)
             try:
-                replies = await asyncio.to_thread(self.turns.answer, str(turn.key))
+                await asyncio.to_thread(self.turns.answer, str(turn.key))
             except ConnectionLost as exc:  # the turn stays in the inbox: answered once the database is back
                 log.warning("Teams turn deferred: %s", exc)
                 return
-            for addressed in replies:
-                await deliver(self.services, context, addressed.reply)
+            await self.send_queued(context)
+
+    async def send_queued(self, context: TurnContext) -> None:
+        """Send what the outbox holds for this conversation, now, in this turn.
+
+        Deliberately the outbox's own path (claim, send with this request's context, mark sent), not a direct send
+        beside it: a row is then never sent both here and by the worker, one that fails here is retried by the
+        worker with backoff (proactively), and replies still arrive in the turn as Teams expects (in expectReplies
+        mode, in the response itself). Rows behind an earlier one still waiting for its retry are left to the
+        worker, in order.
+        """
+        sender = TeamsSender(self.services, asyncio.get_running_loop(), in_turn(context))
+        conversation = str(context.activity.conversation.id)
+        try:
+            await asyncio.to_thread(self.services.outbox.flush, sender, channel=conversation, thread_ts=None)
+        except ConnectionLost as exc:  # the rows stay queued: the worker sends them once the database is back
+            log.warning("Teams replies deferred: %s", exc)
+
+    async def reply(self, context: TurnContext, replies: list[Reply]) -> None:
+        """Queue replies to a click (with the lead's re-review notice, when due), then send them in this turn."""
+        await asyncio.to_thread(delivery.queue, self.services, reference_of(context), replies)
+        await self.send_queued(context)
 
     async def on_submit(self, context: TurnContext) -> None:
         """An Action.Submit click: check it belongs to this conversation, then act on its verb."""
@@ -160,7 +181,7 @@ class TeamsAgent:
         await typing(context)
         user = user_of(context.activity)
         reply = await asyncio.to_thread(self.services.advisor.take_quick_answer, conv.id, user, chosen)
-        await deliver(self.services, context, reply)
+        await self.reply(context, [reply])
 
     async def on_feedback(self, context: TurnContext, conv: Conversation, value: dict[str, Any]) -> None:
         """👍/👎 (with an optional reason) on the card: one vote per user (a new click replaces it), audited."""
@@ -200,9 +221,8 @@ class TeamsAgent:
             return
         await typing(context)
         reply = await asyncio.to_thread(self.services.advisor.adjust, conv.id, user_of(context.activity), values)
-        await deliver(self.services, context, reply)
         name = (context.activity.from_property.name if context.activity.from_property else None) or msg.SOMEONE
-        await say(context, msg.ADJUST_DONE.format(user=cards.clip(name, 80)))
+        await self.reply(context, [reply, text_reply(msg.ADJUST_DONE.format(user=cards.clip(name, 80)), conv.id)])
 
     async def on_record(self, context: TurnContext, conv: Conversation, _: dict[str, Any]) -> None:
         """ "Export decision record": the assessment's ADR as it stands now, as a message with a download link.

@@ -111,6 +111,7 @@ DIGEST_HINT = 'Type "summary ID" for one assessment\'s details and decision butt
 
 ERROR = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
 ERROR_INPUT = "I couldn't use that: {error}"
+UNDELIVERED = "Sorry, one of my replies could not be delivered here ({error}). Please ask again."
 
 LINK_NOT_FOUND = "Not found."
 LINK_EXPIRED = "This link has expired: export the decision record again, or look at the latest card."

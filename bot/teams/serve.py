@@ -17,11 +17,12 @@ from pydantic import ValidationError
 from bot import metrics
 from bot.health import may_see_detail, readiness, ready_report
 from bot.services import Services, freeze_start_up_objects
+from bot.storage.outbox import OutboxWorker
 from bot.teams import files
 from bot.teams import messages as msg
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import teams_auth
-from bot.teams.replies import deliver
+from bot.teams.delivery import TeamsSender, proactive
 from bot.teams.turns import NotTaken, adopt_forever
 from bot.workflows.housekeeping import Housekeeper
 
@@ -31,6 +32,7 @@ READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 PROBES = frozenset({HEALTH_PATH, READY_PATH, METRICS_PATH})  # answered without a token
 ADOPTER = web.AppKey("adopter", asyncio.Task[None])
+WORKER = web.AppKey("worker", OutboxWorker)
 MAX_BODY = 1_000_000  # an activity is a few KB; Teams' own message limit is 28 KB
 
 log = logging.getLogger(__name__)
@@ -101,26 +103,29 @@ def web_app(agent: TeamsAgent) -> web.Application:
     async def drain(_: web.Application) -> None:
         draining.set()
 
-    async def start_adopting(app: web.Application) -> None:
-        # Turns a previous run (or, on PostgreSQL, a replica that died) left unanswered: answered and replied to
-        # proactively, in the background (bot/teams/turns.py).
-        task = asyncio.create_task(
-            adopt_forever(
-                agent.turns,
-                agent.adapter,
-                agent.auth.configuration.CLIENT_ID or "",
-                lambda context, reply: deliver(agent.services, context, reply),
-                draining,
-                shared=agent.services.store.shared,
-            )
-        )
+    async def start_delivering(app: web.Application) -> None:
+        # Replies a request could not send (Teams busy, the process gone) are sent proactively by the outbox worker,
+        # with retries; turns a previous run (or, on PostgreSQL, a replica that died) left unanswered are answered
+        # in the background and their replies queued for it (bot/teams/turns.py, bot/teams/delivery.py).
+        services = agent.services
+        within = proactive(agent.adapter, agent.auth.configuration.CLIENT_ID or "")
+        sender = TeamsSender(services, asyncio.get_running_loop(), within)
+        worker = OutboxWorker(services.outbox, sender)
+        app[WORKER] = await asyncio.to_thread(worker.start)
+        task = asyncio.create_task(adopt_forever(agent.turns, worker.kick, draining, shared=services.store.shared))
         app[ADOPTER] = task
 
-    async def stop_adopting(app: web.Application) -> None:
+    async def stop_delivering(app: web.Application) -> None:
         draining.set()
         task = app.get(ADOPTER)
         if task is not None:
             await task
+        worker = app.get(WORKER)
+        if worker is not None:  # what is due is still sent, within the shutdown timeout (the loop runs meanwhile)
+            timeout = float(agent.services.settings.advisor_shutdown_timeout)
+            left = await asyncio.to_thread(worker.stop, timeout)
+            if left:
+                log.warning("%d Teams reply(s) left queued at shutdown: sent after the next start", left)
 
     async def stop_charts(_: web.Application) -> None:
         services = agent.services
@@ -133,8 +138,8 @@ def web_app(agent: TeamsAgent) -> web.Application:
     app.router.add_get(METRICS_PATH, metrics_page)
     app.router.add_routes(files.routes(agent.services))
     app.on_shutdown.append(drain)
-    app.on_startup.append(start_adopting)
-    app.on_cleanup.append(stop_adopting)
+    app.on_startup.append(start_delivering)
+    app.on_cleanup.append(stop_delivering)
     app.on_cleanup.append(stop_charts)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)

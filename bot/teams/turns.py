@@ -1,11 +1,13 @@
 """Durable Teams turns: a typed message is written to the inbox (with its conversation reference) before Teams gets
 its answer, then answered from there, as Slack's turns are (bot/storage/inbox.py).
 
-The request that brought the message answers it and replies in the turn. If that process dies first (a replica
-killed mid-turn, a crash, a lost database connection), the turn stays in the inbox: on PostgreSQL another replica
-takes it over (its conversation lock went with the dead process's connections) and replies proactively through the
-stored conversation reference; on SQLite the next start does. A turn cut short part-way is undone from its snapshot
-and answered again, so it counts once.
+Answering a turn queues its replies in the outbox in the same transaction that removes the turn from the inbox
+(bot/teams/delivery.py), so neither the turn nor its replies can be lost in between. The request that brought the
+message answers it and sends the replies in the turn. If that process dies first (a replica killed mid-turn, a
+crash, a lost database connection), the turn stays in the inbox: on PostgreSQL another replica takes it over (its
+conversation lock went with the dead process's connections), on SQLite the next start does, and the replies are
+then sent proactively by the outbox worker through the stored conversation reference. A turn cut short part-way is
+undone from its snapshot and answered again, so it counts once.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from microsoft_agents.activity import Activity, ConversationReference
-from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
+from microsoft_agents.activity import Activity
 
 from bot import metrics
 from bot.errors import AdvisorError, ConnectionLost
 from bot.services import Services
 from bot.storage.inbox import Outcome
+from bot.teams import delivery
 from bot.teams import messages as msg
+from bot.teams.delivery import text_reply
 from bot.teams.routing import TeamsTurn
 from bot.workflows.conversation import ConversationKey, Reply
 
@@ -42,8 +45,8 @@ class NotTaken(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Addressed:
-    """A reply and the conversation it goes to (the stored reference: a taken-over turn has no request to reply
-    in)."""
+    """A reply and the conversation it goes to (the stored reference: the outbox may send it proactively, outside
+    any request)."""
 
     reference: dict[str, Any]
     reply: Reply
@@ -60,11 +63,6 @@ def payload(turn: TeamsTurn, activity: Activity) -> dict[str, Any]:
     }
 
 
-def text_reply(text: str, conversation_id: str = "") -> Reply:
-    """A plain message (an error told to the user)."""
-    return Reply(kind="message", conversation_id=conversation_id, text=text)
-
-
 class TeamsTurns:
     """Writes Teams turns to the inbox and answers them (in the request, or taken over)."""
 
@@ -79,18 +77,22 @@ class TeamsTurns:
         except Exception as exc:
             raise NotTaken(str(exc) or type(exc).__name__) from exc
 
-    def answer(self, conversation_key: str) -> list[Addressed]:
-        """Answer the conversation's waiting turns, oldest first; returns their replies (the inbox has let go of
-        the turns by then)."""
-        replies: list[Addressed] = []
-        self.services.inbox.drain(conversation_key, self._work, self._give_up, _collect(replies))
-        return replies
+    def answer(self, conversation_key: str) -> int:
+        """Answer the conversation's waiting turns, oldest first, queueing their replies; returns how many."""
+        return self.services.inbox.drain(conversation_key, self._work, self._give_up, self._queue_replies)
 
-    def adopt(self, older_than: float) -> list[Addressed]:
-        """Answer every turn nobody is answering, waiting at least `older_than` seconds; returns their replies."""
-        replies: list[Addressed] = []
-        self.services.inbox.resume(self._work, self._give_up, _collect(replies), older_than=older_than, kinds=(KIND,))
-        return replies
+    def adopt(self, older_than: float) -> int:
+        """Answer every turn nobody is answering, waiting at least `older_than` seconds; returns how many."""
+        return self.services.inbox.resume(
+            self._work, self._give_up, self._queue_replies, older_than=older_than, kinds=(KIND,)
+        )
+
+    def _queue_replies(self, outcomes: list[Outcome]) -> None:
+        """Queue the replies of turns answered together (inside the transaction that removes them from the inbox),
+        each to its own conversation, in order."""
+        for outcome in outcomes:
+            for addressed in outcome.replies:
+                delivery.queue(self.services, addressed.reference, [addressed.reply])
 
     def _work(self, item: dict[str, Any]) -> Outcome:
         p = item["payload"]
@@ -115,47 +117,17 @@ class TeamsTurns:
         return Outcome([Addressed(item["payload"]["reference"], text_reply(msg.ERROR))])
 
 
-def _collect(into: list[Addressed]) -> Callable[[list[Outcome]], None]:
-    def collect(outcomes: list[Outcome]) -> None:
-        into.extend(r for outcome in outcomes for r in outcome.replies)
-
-    return collect
-
-
-Deliver = Callable[[TurnContext, Reply], Awaitable[None]]
-
-
-async def reply_proactively(adapter: Any, app_id: str, replies: list[Addressed], deliver: Deliver) -> None:
-    """Send replies of turns taken over, each into its conversation, as the bot `app_id` ("" in anonymous mode); a
-    failure is logged and the others go on."""
-    for addressed in replies:
-        reference = ConversationReference.model_validate(addressed.reference)
-
-        async def send(context: TurnContext, reply: Reply = addressed.reply) -> None:
-            await deliver(context, reply)
-
-        continuation = reference.get_continuation_activity()
-        try:
-            if app_id:
-                await adapter.continue_conversation(app_id, continuation, send)
-            else:  # anonymous mode (no app registration): nothing to sign with, as for replies in a request
-                await adapter.continue_conversation_with_claims(ClaimsIdentity(), continuation, send)
-        except Exception as exc:  # the user can't be told; at least the log says so
-            log.error("could not reply in Teams conversation %s: %s", reference.conversation.id, type(exc).__name__)
-
-
-async def adopt_forever(
-    turns: TeamsTurns, adapter: Any, app_id: str, deliver: Deliver, stop: asyncio.Event, *, shared: bool
-) -> None:
+async def adopt_forever(turns: TeamsTurns, kick: Callable[[], None], stop: asyncio.Event, *, shared: bool) -> None:
     """At start, answer the turns a previous run left; then (on a database replicas share) now and then those a
-    replica that died left, until `stop` is set."""
+    replica that died left, until `stop` is set. Their replies are queued; `kick` wakes the sender that sends
+    them."""
     older_than = 0.0
     while not stop.is_set():
         try:
-            replies = await asyncio.to_thread(turns.adopt, older_than)
-            if replies:
-                log.info("answered %d Teams turn(s) nobody was answering", len(replies))
-            await reply_proactively(adapter, app_id, replies, deliver)
+            answered = await asyncio.to_thread(turns.adopt, older_than)
+            if answered:
+                log.info("answered %d Teams turn(s) nobody was answering", answered)
+                kick()
         except ConnectionLost as exc:
             log.warning("adopting Teams turns: %s", exc)
         except Exception:

@@ -342,7 +342,7 @@ class Advisor:
         cid = conv.id
         if not clean_text(text) or _HELP.match(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
-        turn = self.store.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
+        turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
         conv = w.update(conv, turns=turn)
         if _RESTART.match(text):  # nothing said yet: nothing to keep
@@ -383,7 +383,7 @@ class Advisor:
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
         cleaned = clean_text(text)
-        known = self.store.latest_intake(cid).known()
+        known = w.latest_intake(cid).known()
         if conv.state == "recommended" and stated and message_form.is_question(cleaned):
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
@@ -423,7 +423,7 @@ class Advisor:
             if self.llm:
                 found = self.llm.extract(before, found, turn=turn, expecting=expecting or None)
             facts = found.facts if not conv.version else [f for f in found.facts if f.field != "use_case"]
-        intake = self.store.latest_intake(cid)
+        intake = w.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
         if not merged.known():
             text = "I need at least a short description of the feature first. " + HELP_TEXT
@@ -470,7 +470,7 @@ class Advisor:
         if not facts or current is None:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
-        supposed = self.store.latest_intake(cid).merged(facts)
+        supposed = w.latest_intake(cid).merged(facts)
         rec = engine.recommend(supposed)
         said = "; ".join(f"{FIELD_LABELS[f.field].lower()}: {f.provenance.quote}" for f in facts)
         name, before = engine.APPROACH_NAMES[rec.approach], engine.APPROACH_NAMES[current.approach]
@@ -543,7 +543,7 @@ class Advisor:
         unclear: list[Unclear] | None = None,
     ) -> Reply:
         cid = conv.id
-        intake = self.store.latest_intake(cid)
+        intake = w.latest_intake(cid)
         merged = intake.merged(facts) if facts else intake
         version = conv.version
         if facts or not version:

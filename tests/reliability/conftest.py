@@ -18,6 +18,8 @@ class FakeSender:
     A failure with `accepted=True` stores the message first (the platform took it, the answer was lost).
     """
 
+    platform = "slack"
+
     def __init__(self) -> None:
         self.posted: list[tuple[str, OutboxItem]] = []  # (ts, item) for every message the platform took
         self.updated: list[tuple[str, OutboxItem]] = []  # (ts of the message changed, item) for every update

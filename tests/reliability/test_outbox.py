@@ -189,3 +189,33 @@ def test_a_chart_waits_for_its_card_but_never_holds_up_later_replies(outbox: Out
         db.execute("update outbox set next_attempt_at = 0 where id = ?", [chart])
     settle(outbox, sender)
     assert [p.id for _, p in sender.posted] == [card, reply, reply2, chart]
+
+
+class OtherPlatform(FakeSender):
+    """A second platform's sender on the same database (as Teams' is beside Slack's)."""
+
+    platform = "teams"
+
+
+def test_each_platform_delivers_and_recovers_only_its_own_messages(database: str) -> None:
+    store = Store(database)
+    outbox = Outbox(store, retry_base=0.01)
+    slack, teams = FakeSender(), OtherPlatform()
+    ours = outbox.enqueue("C1", "1.0", {"text": "for slack"}, conversation_id=None)
+    theirs = outbox.enqueue("a:chat", None, {"text": "for teams"}, conversation_id=None, platform="teams")
+    assert outbox.flush(slack) == 1 and [p.id for _, p in slack.posted] == [ours]
+    assert outbox.deliver(theirs, slack) is False  # never claimed by the wrong sender
+    assert outbox.next_due("slack") is None and outbox.next_due("teams") is not None
+    assert outbox.counts() == {SENT: 1, PENDING: 1}  # the depth /metrics reports counts every platform
+    assert outbox.counts("teams") == {PENDING: 1}
+    claimed = outbox._claim(theirs, "teams")  # a Teams process claimed it, then died
+    assert claimed is not None and claimed.platform == "teams"
+    store.close()
+    store = Store(database)
+    restarted = Outbox(store, retry_base=0.01)
+    assert restarted.recover("slack") == 0  # a Slack process starting never takes Teams' sends over
+    assert restarted.recover("teams") == 1
+    assert restarted.flush(teams) == 1 and [p.id for _, p in teams.posted] == [theirs]
+    row = restarted.get(theirs)
+    assert row is not None and row["state"] == SENT and row["platform"] == "teams"
+    store.close()

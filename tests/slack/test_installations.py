@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
-from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot.slack.installations import DatabaseInstallationStore, SignedStateStore, WorkspaceClients
+from bot.slack.installations import DatabaseInstallationStore, SignedStateStore, SingleFlightRotator, WorkspaceClients
+from bot.slack.oauth import bolt_authorize
 from bot.storage.installations import Installations, OAuthStates
 from bot.storage.outbox import DeliveryError
 from bot.storage.store import Store
-from tests.slack_emulator import Grant, SlackEmulator
+from tests.slack_emulator import Fault, Grant, SlackEmulator
 
 CLIENT = "111.222"
 
@@ -96,7 +99,9 @@ def test_states_are_signed_single_use_and_expire(store: Store) -> None:
 def _clients(emulator: SlackEmulator, store: Store) -> tuple[WorkspaceClients, DatabaseInstallationStore]:
     installs = DatabaseInstallationStore(Installations(store), emulator.client_id)
     api = WebClient(base_url=emulator.url, retry_handlers=[])
-    rotator = TokenRotator(client_id=emulator.client_id, client_secret=emulator.client_secret, client=api)
+    rotator = SingleFlightRotator(
+        installs, client_id=emulator.client_id, client_secret=emulator.client_secret, client=api
+    )
     return WorkspaceClients(installs, rotator, base_url=emulator.url, timeout=5, rotate_before_minutes=120), installs
 
 
@@ -152,3 +157,60 @@ def test_no_installation_or_a_failed_refresh_is_a_delivery_error(store: Store) -
         with pytest.raises(DeliveryError) as refused:
             clients.client("TBAD", None)
         assert refused.value.error == "invalid_refresh_token"
+
+
+def _refreshes(emulator: SlackEmulator) -> list[object]:
+    return [c for c in emulator.calls("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+
+
+@pytest.fixture
+def replica_stores(database: str) -> Iterator[list[Store]]:
+    """The stores of two processes refreshing at once: on PostgreSQL, two replicas (each its own connections and
+    advisory locks); on SQLite, where one process holds the database, that process's one store, used twice."""
+    stores = [Store(database), Store(database)] if database.startswith("postgresql") else [Store(database)] * 2
+    yield stores
+    for store in set(stores):
+        store.close()
+
+
+def test_replicas_refreshing_one_token_at_once_ask_slack_once_and_share_its_answer(
+    replica_stores: list[Store],
+) -> None:
+    with SlackEmulator() as emulator:
+        replicas = [_clients(emulator, store)[0] for store in replica_stores]
+        installs = _clients(emulator, replica_stores[0])[1]
+        first = _install(emulator, installs, Grant("TRACE", rotating=True, expires_in=60, refreshed_expires_in=43_200))
+        # The first refresh is slow to answer: the other replica asks for the token meanwhile. Unguarded, it would
+        # refresh too, with the refresh token Slack has just used up (invalid_refresh_token).
+        emulator.fail_next("oauth.v2.access", Fault.delay(1.0))
+        with ThreadPoolExecutor(2) as pool:
+            tokens = list(pool.map(lambda clients: clients.client("TRACE", None).token, replicas))
+        assert len(_refreshes(emulator)) == 1
+        assert tokens[0] == tokens[1] != first and tokens[0] in emulator.tokens_of("TRACE")
+        stored = installs.find_bot(enterprise_id=None, team_id="TRACE")
+        assert stored is not None and stored.bot_token == tokens[0]
+        with replica_stores[0].reading() as db:  # the install and one refresh: handing it back saved nothing new
+            assert db.execute("select count(*) from app_installations").fetchone()[0] == 2
+
+
+def test_a_request_and_the_outbox_refreshing_at_once_ask_slack_once(replica_stores: list[Store]) -> None:
+    with SlackEmulator() as emulator:
+        outbox_clients, installs = _clients(emulator, replica_stores[0])
+        in_requests = _clients(emulator, replica_stores[1])[0]
+        authorize = bolt_authorize(in_requests.store, in_requests.rotator, logging.getLogger("bolt"), 120)
+        first = _install(emulator, installs, Grant("TMIX", rotating=True, expires_in=60, refreshed_expires_in=43_200))
+        emulator.fail_next("oauth.v2.access", Fault.delay(1.0))
+
+        def in_a_request() -> str | None:
+            context = BoltContext({"client": WebClient(base_url=emulator.url, retry_handlers=[])})
+            result = authorize(context=context, enterprise_id=None, team_id="TMIX", user_id="UINSTALLER")
+            return result.bot_token if result is not None else None
+
+        def in_the_outbox() -> str | None:
+            return outbox_clients.client("TMIX", None).token
+
+        calls: list[Callable[[], str | None]] = [in_a_request, in_the_outbox]
+        with ThreadPoolExecutor(2) as pool:
+            tokens = list(pool.map(lambda call: call(), calls))
+        assert len(_refreshes(emulator)) == 1
+        assert tokens[0] == tokens[1] != first

@@ -1,7 +1,9 @@
 """Test harness for the Teams agent over real HTTP.
 
 - `Connector`: a small Bot Connector API on localhost (http.server) that records what the agent sends to the
-  activity's serviceUrl (new messages, replies, updates, typing) and answers membership lookups.
+  activity's serviceUrl (new messages, replies, updates, typing) and answers membership lookups. It can refuse the
+  next messages (`refuse`: 429 with Retry-After, 503, 403...) or hold them unanswered (`hold`), as a busy or
+  unreachable Teams would.
 - `AgentServer`: the agent's aiohttp application served on localhost from a background event loop.
 - `Teams`: builds Teams-shaped activities (personal chat, channel @mention, Action.Submit) and posts them.
 
@@ -11,6 +13,7 @@ The SDK processes a turn before answering the POST, so every reply is recorded w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -68,8 +71,24 @@ class Connector:
     members: set[tuple[str, str]] = field(default_factory=set)  # (conversation, member id)
     names: dict[str, str] = field(default_factory=dict)  # member id -> display name
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refused: list[Sent] = field(default_factory=list)  # messages answered with a scripted failure (not taken)
+    _faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    _held: threading.Event | None = None
+    holding: threading.Event = field(default_factory=threading.Event)  # set while a message is held
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
+
+    def refuse(self, status: int, *, times: int = 1, retry_after: float | None = None) -> None:
+        """Answer the next `times` new messages (POSTs of type message) with `status`, taking none of them."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self.lock:
+            self._faults += [(status, headers)] * times
+
+    def hold(self) -> threading.Event:
+        """Hold the next new message unanswered until the returned event is set; it is then dropped (never taken),
+        as if the sender died before Teams got it. `holding` is set once a message is held."""
+        self._held = threading.Event()
+        return self._held
 
     @property
     def url(self) -> str:
@@ -93,13 +112,16 @@ class Connector:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 return dict(json.loads(raw)) if raw else {}
 
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
+            def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(OSError):  # the agent is gone (a held message whose sender was killed)
+                    self.wfile.write(data)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -113,8 +135,27 @@ class Connector:
             self._server.shutdown()
             self._server.server_close()
 
-    def handle(self, method: str, raw_path: str, body: dict[str, Any], auth: str | None) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, raw_path: str, body: dict[str, Any], auth: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         path = unquote(urlsplit(raw_path).path).removeprefix("/teams")
+        m = _ACTIVITIES.match(path)
+        if m is not None and method == "POST" and body.get("type") == "message":
+            with self.lock:
+                held, self._held = self._held, None
+            if held is not None:
+                self.holding.set()
+                held.wait(120)
+                return 503, {"error": {"code": "ServiceUnavailable", "message": "held, then dropped"}}, {}
+            with self.lock:
+                fault = self._faults.pop(0) if self._faults else None
+                if fault is not None:
+                    self.refused.append(Sent(method, m["conv"], m["id"], body, auth))
+            if fault is not None:
+                return fault[0], {"error": {"code": f"Http{fault[0]}", "message": "scripted failure"}}, fault[1]
+        return (*self._handle(method, path, body, auth), {})
+
+    def _handle(self, method: str, path: str, body: dict[str, Any], auth: str | None) -> tuple[int, dict[str, Any]]:
         if method == "GET" and (m := _MEMBER.match(path)):
             if (m["conv"], m["member"]) in self.members:
                 return 200, {"id": m["member"], "name": self.names.get(m["member"], "Member")}

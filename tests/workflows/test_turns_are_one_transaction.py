@@ -115,3 +115,43 @@ def test_an_adjustments_follow_up_runs_in_its_transaction(store: Store) -> None:
     seen: list[Reply] = []
     reply = advisor.adjust(cid, "U1", {"budget_usd": 5_000}, expected_version=version, then=seen.append)
     assert seen == [reply] and store.get_conversation(cid).version == version + 1
+
+
+@contextmanager
+def statements(store: Store) -> Iterator[list[str]]:
+    """Every statement the store's connection runs inside the block, whitespace collapsed."""
+    ran: list[str] = []
+    sqlite_db(store).conn.set_trace_callback(lambda sql: ran.append(" ".join(sql.split())))
+    try:
+        yield ran
+    finally:
+        sqlite_db(store).conn.set_trace_callback(None)
+
+
+def test_a_turn_changes_its_conversation_row_with_one_update(store: Store) -> None:
+    # The row's changes (turns, asked, expecting, version, state, approach) are collected and written once; a
+    # conversation the turn creates is not read back (nothing of it is stored yet).
+    advisor = Advisor(store, today=TODAY)
+    with statements(store) as ran:
+        reply = advisor.handle(KEY, "U1", FULL)
+    assert reply.kind == "recommendation" and reply.recommendation is not None
+    assert len([s for s in ran if s.startswith("update [conversations]")]) == 1
+    assert not [s for s in ran if "from turns" in s or "from intake_versions where conversation_id = ? order" in s]
+    conv = store.get_conversation(reply.conversation_id)
+    assert (conv.version, conv.state, conv.approach, conv.turns) == (1, "recommended", reply.recommendation.approach, 1)
+    assert [t["n"] for t in store.turns(conv.id)] == [1, 2]
+    with statements(store) as ran:  # a later turn counts the stored turns once and numbers its own after them
+        advisor.handle(KEY, "U1", "actually we have 20k labeled examples")
+    assert len([s for s in ran if s.startswith("select count(*) from turns")]) == 1
+    assert len([s for s in ran if s.startswith("update [conversations]")]) == 1
+    assert [t["n"] for t in store.turns(conv.id)] == [1, 2, 3, 4]
+    assert store.get_conversation(conv.id).version == 2
+
+
+def test_a_new_project_archives_the_old_row_before_writing_the_new_one(store: Store) -> None:
+    # The archived conversation keeps its columns; the new one (same key) is inserted before its row is updated.
+    advisor = Advisor(store, today=TODAY)
+    old = advisor.handle(KEY, "U1", THIN).conversation_id
+    new = advisor.handle(KEY, "U1", "new project: " + FULL).conversation_id
+    assert new != old and store.find_conversation(str(KEY)).id == new  # type: ignore[union-attr]
+    assert store.get_conversation(new).state == "recommended" and store.get_conversation(old).state != "recommended"

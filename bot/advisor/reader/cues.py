@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.advisor.reader.frames import stated
 from bot.advisor.reader.lexicon import Match, is_negator, phrases
 from bot.advisor.reader.tokens import Token
 
@@ -40,7 +41,7 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
     """The reading of a yes/no field, or None when nothing in the message speaks to it."""
     found: list[Cue] = []
     for m in phrases(field).find(tokens):
-        if m.label == "neutral":
+        if m.label == "neutral" or not stated(tokens, m.start, m.end):
             continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
@@ -84,6 +85,8 @@ def _change_frequency(tokens: list[Token]) -> list[Cue]:
     # "every year and also many times inside the year": a faster frequency in the sentence wins
     slow = {tokens[m.start].sentence for m in slow_matches} - fast
     for verb in phrases("change_verbs").find(tokens):
+        if not stated(tokens, verb.start, verb.end):
+            continue  # "what if the rules change every month?"
         clause = tokens[verb.start].clause
         if negated(tokens, verb) or tokens[verb.start].sentence in slow:
             out.append(Cue(False, 2, verb.start, verb.end))  # "updated once a year" is stable
@@ -96,14 +99,18 @@ def _change_frequency(tokens: list[Token]) -> list[Cue]:
 
 def choice(tokens: list[Token], field: str) -> Cue | None:
     """The reading of a choice field (needs, priority) from its cue phrases; negated cues are ignored."""
-    found = [Cue(m.label, 2, m.start, m.end) for m in phrases(field).find(tokens) if not negated(tokens, m)]
+    found = [
+        Cue(m.label, 2, m.start, m.end)
+        for m in phrases(field).find(tokens)
+        if not negated(tokens, m) and stated(tokens, m.start, m.end)
+    ]
     return found[0] if found else None
 
 
 def flag(tokens: list[Token], field: str) -> Cue | None:
     """A fact that is only ever said positively (knowledge_gap, behavior_gap, has_fine_tuned_model)."""
     for m in phrases(field).find(tokens):
-        if not negated(tokens, m):
+        if not negated(tokens, m) and stated(tokens, m.start, m.end):
             return Cue(True, 2, m.start, m.end)
     return None
 
@@ -115,7 +122,7 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     about_data = data_sentences | {tokens[m.start].sentence for m in phrases("data_nouns").find(tokens)}
     seen: list[Cue] = []
     for m in phrases("data_quality").find(tokens):
-        if tokens[m.start].sentence not in about_data or negated(tokens, m):
+        if tokens[m.start].sentence not in about_data or negated(tokens, m) or not stated(tokens, m.start, m.end):
             continue
         label = m.label
         if tokens[m.start].text in {"%", "percent"} and m.start > 0 and tokens[m.start - 1].kind == "num":
@@ -160,17 +167,19 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         if level == "strong" and any(t.sentence == sentence and t.text in _JUNIOR for t in tokens):
             level = "limited"  # "an ML team of 3, all juniors"
         return Cue(level, 2, start, end)
-    none = list(phrases("ml_none").find(tokens))
+    none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end)]
     inside_none = {i for m in none for i in range(m.start, m.end)}
     # "we'd have to hire an ML engineer": the engineer is part of saying there is none
     # "nobody on our team has ever built a model": a subject's negation reaches further than a modifier's
     limited = [
-        m for m in phrases("ml_limited").find(tokens) if not negated(tokens, m, reach=8) and m.start not in inside_none
+        m
+        for m in phrases("ml_limited").find(tokens)
+        if not negated(tokens, m, reach=8) and m.start not in inside_none and stated(tokens, m.start, m.end)
     ]
     limited = [m for m in limited if not _former(tokens, m)]
     strong: list[Match] = []
     for m in phrases("ml_strong").find(tokens):
-        if _former(tokens, m):
+        if _former(tokens, m) or not stated(tokens, m.start, m.end):
             continue  # "we had ML engineers but they left": not the team there is now
         (none if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
     pick = None

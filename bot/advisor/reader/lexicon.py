@@ -59,7 +59,9 @@ class Slot:
 
     def accepts(self, tok: Token) -> bool:
         """Whether `tok` fills this slot (a hyphenated word also by any of its parts)."""
-        return any(text in self.words or any(text.startswith(p) for p in self.prefixes) for text in tok.forms)
+        words, prefixes = self.words, self.prefixes
+        # str.startswith takes the tuple itself: one call instead of a generator over the prefixes
+        return any(text in words or (bool(prefixes) and text.startswith(prefixes)) for text in tok.forms)
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,8 @@ _CURRENCY = {
     "dollars": "USD",
     "bucks": "USD",
     "euros": "EUR",
+    "euro": "EUR",
+    "dollar": "USD",
     "pounds": "GBP",
 }
 _RANGE_JOINERS = {"-", "–", "to", "or"}
@@ -183,7 +185,13 @@ def _quantity_at(tokens: list[Token], i: int) -> Quantity | None:
         elif t in {"$", "€", "£"}:
             money = True
             i += 1
-        elif t == "-" and i + 1 < len(tokens) and tokens[i + 1].kind == "num" and not _is_num_end(tokens, i - 1):
+        elif (
+            t == "-"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].kind == "num"
+            and tokens[i].end == tokens[i + 1].start  # "- 15k labeled" is a bullet or a dash, "-15" a minus
+            and not _is_num_end(tokens, i - 1)
+        ):
             negative = True
             i += 1
         else:
@@ -195,7 +203,10 @@ def _quantity_at(tokens: list[Token], i: int) -> Quantity | None:
     if value is None:
         return None
     # A narrow range "4-5 weeks", "10-15k", "between 3 and 5": the midpoint.
-    if _at(tokens, j) in _RANGE_JOINERS or (_at(tokens, j) == "and" and _at(tokens, start - 1) == "between"):
+    change = _at(tokens, start - 1) == "from" and _at(tokens, j) == "to"  # "from 5k to 50k" is a change, not a range
+    if not change and (
+        _at(tokens, j) in _RANGE_JOINERS or (_at(tokens, j) == "and" and _at(tokens, start - 1) == "between")
+    ):
         second = _value_at(tokens, j + 1)
         high, k, vague_high = second if second is not None else (None, j, True)
         if high is not None and not vague_high:

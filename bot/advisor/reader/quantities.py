@@ -8,11 +8,13 @@ Fields read here: labeled_examples, monthly_requests, budget_usd, deadline_weeks
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from bot.advisor.reader.frames import PAST_FIELDS, frame, wanted
 from bot.advisor.reader.lexicon import is_negator, words
 from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
@@ -118,17 +120,29 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
 _UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "seats", "store", "stores", "head"}
 
 
-def _per_unit_before(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> bool:
+# More a month than one person does by hand (about 65 a working day): a count said after a head count without
+# "each"/"per" is then the group's total ("600 employees ask 2,500 questions a month"), not one person's share.
+HUMAN_MONTHLY = 2_000
+
+
+def _per_unit_before(
+    tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity], *, monthly: float
+) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
     lo = max(0, len(ctx.before) - 5)
     for n in range(lo, len(ctx.before)):
         if ctx.before[n].text not in {"each", "every", "per", "x", "×", "*"}:
             continue
+        nxt = ctx.before[n + 1].text if n + 1 < len(ctx.before) else ""
+        if nxt in words_map("rate_periods") and len(nxt) > 1:
+            continue  # "volume per month: 300k" names the period, not a unit to multiply by
         # "per" right after another number is that number's ("$0.02 per call and we make 2M calls a month");
         # "each" after one is distributive ("1,400 stores each send one photo a day")
         if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
             return True
+    if monthly > HUMAN_MONTHLY:
+        return False
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
@@ -164,11 +178,16 @@ def _rate_before(ctx: Context) -> tuple[float, bool] | None:
         if tok.text in {"daily", "weekly", "monthly", "yearly", "annually", "hourly", "annual", "quarterly"}:
             return periods[tok.text], False
         nxt = before[n + 1].text if n + 1 < len(before) else ""
-        # the period ends at most one token before the number ("per week? ~2,000")
-        ends_near = n + 2 >= len(before) - 1
+        # the period ends at most one token before the number ("per week? ~2,000"), or only a subject and a verb
+        # of receiving stand between ("every month we get 3k")
+        ends_near = n + 2 >= len(before) - 1 or all(t.text in _SUBJECT_VERB for t in before[n + 2 :])
         if tok.text in {"per", "every", "each", "a"} and nxt in periods and len(nxt) > 1 and ends_near:
             return periods[nxt], False
     return None
+
+
+_PEAK = {"peak", "peaks", "burst", "bursts", "spike", "spikes", "busiest"}
+_SUBJECT_VERB = {"we", "i", "they", "get", "see", "handle", "receive", "process", "do", "about", "around", "~"}
 
 
 def _each_after(toks: list[Token]) -> bool:
@@ -240,19 +259,73 @@ def _head_tokens(ctx: Context, skip: int) -> list[Token]:
             "at",
             "on",
             "by",
+            *_PHRASE_ENDS,
         }:
             break
         out.append(tok)
     return out
 
 
+# Prepositions that end a number's noun phrase: "1.2 mil over two years" has no head noun.
+_PHRASE_ENDS = {
+    "over",
+    "across",
+    "through",
+    "within",
+    "until",
+    "during",
+    "after",
+    "before",
+    "since",
+    "via",
+    "is",
+    "was",
+}
 # Words after a number that say nothing about what it counts ("15k total", "5k tops", "$20k max").
 _NOT_HEADS = {"total", "tops", "max", "maximum", "overall", "all-in", "or", "so", "ish", "plus", "k", "m"}
 
 
 def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: Sequence[Quantity] = ()) -> list[Claim]:
     """Every field that could own quantity `q`, strongest first. Empty when the number belongs to something the
-    intake does not hold (revenue, head count, customers, a version, an age)."""
+    intake does not hold (revenue, head count, customers, a version, an age), or is said in a frame that states
+    no fact about this project (a question, a supposition, another party's; an amount "years ago")."""
+    claims = _claims(tokens, q, message_words=message_words, others=others)
+    said_in = frame(tokens, q) if claims else None
+    if said_in == "past":
+        return [c for c in claims if c.field not in PAST_FIELDS and c.field != UNOWNED_MONEY]
+    if said_in is None and claims[:1] and claims[0].field in {"labeled_examples", UNOWNED} and wanted(tokens, q):
+        return []
+    if said_in:
+        return []
+    share = share_of(tokens, q, others)
+    if share is None:
+        return claims
+    return [
+        dataclasses.replace(c, value=c.value * share) if c.field in {"labeled_examples", "monthly_requests"} else c
+        for c in claims
+    ]
+
+
+_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
+_OF_DETERMINERS = {"our", "the", "those", "these", "all", "my", "its", "their", "them", "this"}
+
+
+def share_of(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> float | None:
+    """The share said right before a count of it: "60% of our 10k tickets" (0.6), "half of the 8k emails" (0.5),
+    or None. The count then stands for the share, which is what is labeled or handled."""
+    n = q.start - 1
+    while n >= 0 and tokens[n].text in _OF_DETERMINERS:
+        n -= 1
+    if n < 1 or tokens[n].text != "of" or tokens[n].clause != tokens[q.start].clause:
+        return None
+    word = tokens[n - 1].text
+    if word in _FRACTIONS:
+        return _FRACTIONS[word]
+    pct = next((o for o in others if o.percent and o.end == n), None)
+    return pct.value / 100 if pct is not None and 0 < pct.value <= 100 else None
+
+
+def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Sequence[Quantity]) -> list[Claim]:
     ctx = _context(tokens, q)
     if q.negative or q.percent:
         return []
@@ -269,7 +342,11 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return _deadline_claims(q, ctx, duration, clause_words, sentence_words, message_words)
     skip = 1 if ctx.after and ctx.after[0].text == "-" else 0  # "a 7-person team"
     head = _head(ctx, skip)
-    money = q.money or bool(head & {"usd", "dollars", "bucks", "eur", "euros", "gbp"})
+    money = (
+        q.money
+        or bool(head & {"usd", "dollars", "dollar", "bucks", "eur", "euros", "euro", "gbp"})
+        or _said_as_money(ctx, head)
+    )
     if money:
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
@@ -300,9 +377,11 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
     elif rate is not None and clause_words & _LABELING:
         return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
+    if rate is not None and clause_words & _PEAK:
+        return []  # "2,000 an hour at peak" is a throughput to plan for, not the month's volume
     if rate is not None:
         factor, per_unit = rate
-        per_unit = per_unit or _per_unit_before(tokens, q, ctx, others)
+        per_unit = per_unit or _per_unit_before(tokens, q, ctx, others, monthly=q.value * factor)
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
         return []
@@ -394,6 +473,7 @@ def _counts_people(ctx: Context, skip: int) -> bool:
     return first in people and (first.endswith("s") or first in {"mau", "dau", "wau"})
 
 
+_LASTS = {"takes", "lasts", "lasted", "lasting", "runs", "ran"}  # "we can take 5 months" is an allowance
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
 _DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
@@ -422,9 +502,31 @@ def _asks_how_much(ctx: Context) -> bool:
 
 def _identifier(q: Quantity, ctx: Context) -> bool:
     """ "Local Law 144", "SOC 2", "tier 1", "ticket 4411": a number right after such a word names a thing."""
-    if q.money or q.approx or not ctx.before or q.start != q.end - 1:
+    if q.money or q.approx or q.start != q.end - 1:
         return False
-    return ctx.before[-1].text in words("identifier_words")
+    if _list_mark(q, ctx):
+        return True
+    return bool(ctx.before) and ctx.before[-1].text in words("identifier_words")
+
+
+def _list_mark(q: Quantity, ctx: Context) -> bool:
+    """ "1) 18k requests 2) 4,000 labeled", "(2) 4,000 labeled": a small whole number closed by a parenthesis that
+    no "(" opened (or alone in parentheses, opening a statement) numbers an item of a list."""
+    if not q.value.is_integer() or q.value > 50 or not ctx.after or ctx.after[0].text != ")":
+        return False
+    at = next(n for n, t in enumerate(ctx.sentence) if t is ctx.after[0]) - 1  # the number's place in the sentence
+    if at > 0 and ctx.sentence[at - 1].text == "(":
+        nxt = ctx.sentence[at + 2] if at + 2 < len(ctx.sentence) else None
+        return (nxt is not None and nxt.kind == "num") or at == 1
+    depth = 0
+    for t in reversed(ctx.sentence[:at]):
+        if t.text == ")":
+            depth += 1
+        elif t.text == "(":
+            if depth == 0:
+                return False  # "(about 20)": the parenthesis closes an aside around the number
+            depth -= 1
+    return True
 
 
 _SOFT_CLASS_NOUNS = {"labels", "label", "tags", "tag"}  # also a count of labeled items ("2k labels from QA")
@@ -453,11 +555,16 @@ def counts_classes(tokens: list[Token], q: Quantity) -> bool:
     return _counts_classes(ctx, 0, _texts(ctx.clause))
 
 
+_DISTRIBUTIVE_BEFORE = {"are", "were", "is", "was", "have", "has", "been", "all", "they", "we"}
+
+
 def _per_class(ctx: Context) -> bool:
     """ "500 examples per class", "300 labeled examples each": a count per class, to multiply by their number."""
     after = [t.text for t in ctx.after[:8]]
-    if {"each", "apiece"} & set(after):
-        return True
+    for n, w in enumerate(after):
+        # "are each tagged with a category" distributes a verb over the items; "300 examples each" is per class
+        if w in {"each", "apiece"} and not (n and after[n - 1] in _DISTRIBUTIVE_BEFORE):
+            return True
     return any(
         a == "per" and (b in words("class_nouns") or b.rstrip("s") + "s" in words("class_nouns"))
         for a, b in itertools.pairwise(after)
@@ -618,7 +725,7 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     if head & cues:
         return True
     if before_words & (cues - {"examples", "example", "samples", "sample", "pairs"}):
-        return not any(is_negator(t) for t in ctx.before[-2:])
+        return not any(is_negator(t) for t in ctx.before[-2:]) and not _budget_nearer(ctx.before[-WINDOW:], cues)
     after = ctx.after[:10]
     texts = [t.text for t in after]
     # Items paired with their outputs: "tickets with the agent's reply", "emails w/ their category".
@@ -626,6 +733,8 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
         if t in {"where", "whose"} and set(texts[n + 1 : n + 9]) & words("output_nouns"):
             return True  # "emails where the adjuster's routing decision is recorded"
         paired = t == "with" or (t == "w" and n + 1 < len(texts) and texts[n + 1] == "/")
+        # "600 have a reason code", "all 40k ones have a tag": the items have their outputs
+        paired = paired or (t in {"have", "has"} and n + 1 < len(texts) and texts[n + 1] in {"a", "an", "the", "their"})
         if paired and set(texts[n + 1 : n + 6]) & words("output_nouns"):
             return True
     verbs = {
@@ -653,15 +762,68 @@ def _labeled(ctx: Context, head: set[str], before_words: set[str]) -> bool:
     following = ctx.following[:2]
     if following and _texts(following[:1]) & (verbs | {"labeled", "labelled", "annotated", "tagged", "categorized"}):
         return True  # "4,000 tickets, categorized by agents": the next clause says how they were labeled
+    cleft = [t.text for t in until_and[:2]] in (["is", "what"], ["was", "what"])
     for n, tok in enumerate(until_and[:8]):
+        if cleft and tok.text in words("budget_cues"):
+            continue  # "50k is what finance approved": the number is what was approved, money rather than labels
         if _texts([tok]) & (verbs | cues):
             # "20k emails that nobody's labeled" is not a count of labeled examples
             return not any(is_negator(t) for t in until_and[max(0, n - 2) : n])
     # Outputs people wrote: "1,200 solutions written by teachers".
-    return any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and))
+    if any(a.text in _AUTHORED and b.text == "by" for a, b in itertools.pairwise(until_and)):
+        return True
+    return _labeled_by_reference(after[len(until_and) :], verbs | cues)
+
+
+_BACK_REFERENCES = {"they", "they're", "theyre", "all", "each", "most", "these", "those", "which"}
+
+
+def _labeled_by_reference(rest: list[Token], label_words: set[str]) -> bool:
+    """ "5k tickets and they're all labeled", "3k emails, all of which are tagged": a pronoun after "and" that
+    points back to the counted items, with a label verb of its own (not negated)."""
+    if len(rest) < 3 or rest[0].text not in {"and", "plus"} or rest[1].text not in _BACK_REFERENCES:
+        return False
+    tail = rest[2:6]
+    for n, tok in enumerate(tail):
+        if _texts([tok]) & label_words:
+            return not any(is_negator(t) for t in [rest[1], *tail[:n]])
+    return False
+
+
+_MONEY_VERBS = {"costs", "cost", "costing", "pay", "paying", "paid", "pays", "spend", "spending", "spent", "spends"}
+_MONEY_VERBS |= {"charge", "charges", "charged", "priced", "price"}
+_MONEY_FILLERS = {"us", "about", "around", "roughly", "~", "like", "maybe", "approx", "approximately", "is", "of", "="}
+_MONEY_FILLERS |= {":", "was", "at", "be", "will", "would", "only", "just", "under", "below", "max"}
+
+
+def _said_as_money(ctx: Context, head: set[str]) -> bool:
+    """A bare number that is the object of a verb of paying ("the tool costs 2k a month", "we spent 200k") or the
+    value of a budget noun ("our annual budget is 2M"): money, even without a currency sign; never a volume."""
+    if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"}:
+        return False  # "we pay 40 agents", "budget covers 3 annotators": the number has a noun of its own
+    before = ctx.before[-4:]
+    for n in range(len(before) - 1, -1, -1):
+        t = before[n]
+        if t.text in _MONEY_VERBS or t.text in words("budget_nouns"):
+            return True
+        if t.text in {"is", "was", ":", "="}:
+            # "budget for the new one is 5k": the subject of the link is a budget noun a few words back
+            subject = ctx.before[max(0, len(ctx.before) - len(before) + n - 6) : len(ctx.before) - len(before) + n]
+            return any(u.text in words("budget_nouns") for u in subject)
+        if t.text not in _MONEY_FILLERS:
+            return False
+    return False
+
+
+def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:
+    """Whether a budget noun sits between the last label cue and the number ("the approved budget is 40k"): the
+    number is the value of the nearer noun."""
+    last_label = max((n for n, t in enumerate(before) if _texts([t]) & cues), default=-1)
+    return any(t.text in words("budget_nouns") for t in before[last_label + 1 :])
 
 
 _AUTHORED = {"written", "created", "drafted", "authored", "prepared", "picked", "selected", "chosen", "curated"}
+_AUTHORED |= {"checked", "double-checked", "edited", "translated", "proofread", "validated", "verified", "corrected"}
 
 
 def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
@@ -676,6 +838,9 @@ def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
     return bool(words_seen & cues)
 
 
+_PAID_OR_CHARGED = {"charged", "charges", "charging", "paid", "spent", "billed", "invoiced", "priced"}
+
+
 def _budget_veto(ctx: Context) -> bool:
     """Money that is not the project's to spend: revenue, funding, prices, and what is paid today ("we spend
     $8k a month on the API", "it costs us $3 a ticket")."""
@@ -683,6 +848,8 @@ def _budget_veto(ctx: Context) -> bool:
     if near & words("budget_vetoes"):
         return True
     before = [t.text for t in ctx.before]
+    if before[-3:] and set(before[-3:]) & _PAID_OR_CHARGED:
+        return True  # "the vendor charged 8k a month", "we spent 200k on the CRM": a price paid, not a budget
     for k, w in enumerate(before):
         paying = w in {"spend", "spending", "spends", "cost", "costs", "pay", "paying"}
         if (
@@ -768,6 +935,8 @@ def _deadline_claims(
         return []  # "we could label 2k examples in a couple weeks": how long the work takes, not when it is due
     if clause & _OTHER_ENDINGS and not clause & launch:
         return []  # "our fiscal year ends in 5 months": when something else ends or starts
+    if clause & _LASTS and not clause & launch:
+        return []  # "onboarding a new agent takes 6 weeks": how long something lasts, not when this is due
     if clause & _PAST_WORK and not clause & (launch | {"need", "needs", "must", "want", "wants", "should"}):
         return []  # "our intern built a prototype in 2 days": how long something took, not a deadline
     if clause & _DECISIONS and not clause & launch:

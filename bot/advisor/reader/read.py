@@ -18,6 +18,7 @@ from typing import Any
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import cues
 from bot.advisor.reader.dates import deadline_date
+from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.quantities import (
@@ -362,7 +363,8 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         ),
         None,
     )
-    units = [q for q in quantities if q.start != claim.start and counts_units(r.tokens, q)]
+    # a count said in a supposition or of another party's units multiplies nothing ("assuming we hit 100k users")
+    units = [q for q in quantities if q.start != claim.start and counts_units(r.tokens, q) and not frame(r.tokens, q)]
     if unit is not None:
         units = [q for q in units if any(_same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
     elif marked:  # "4,000 clients, each ~300 a month": the nearest count said before it

@@ -1,0 +1,184 @@
+"""The frame a number is said in: a question, a supposition, another party's or an earlier time's. A number in
+such a frame states no fact about this project, whatever its words say it counts.
+
+Frames are read from the sentence's structure, not from its phrasing: where the question or condition opens
+relative to the number's clause, and whether the subject the number belongs to is someone else or something past.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.advisor.reader.numbers import Quantity
+from bot.advisor.reader.tokens import Token
+
+# Words that open a yes/no or wh- question when they start a clause ("would 3k be enough?", "is 2 weeks enough?").
+_OPENERS = {
+    "would",
+    "could",
+    "can",
+    "will",
+    "should",
+    "shall",
+    "might",
+    "is",
+    "are",
+    "does",
+    "do",
+    "did",
+    "what",
+    "how",
+    "which",
+    "isn't",
+    "aren't",
+    "wouldn't",
+    "doesn't",
+    "won't",
+    "couldn't",
+}
+# Words that open a supposition: the clause after them describes a world that is not (yet) the case.
+_SUPPOSE = {"if", "suppose", "supposing", "assuming", "assume", "imagine", "hypothetically", "unless"}
+# Another party or an earlier undertaking: "our competitor", "the other team", "our last project".
+_OTHER_ALONE = {"competitor", "competitors", "competitor's", "rival", "rivals", "competition"}
+_OTHER_ADJECTIVES = {"other", "another", "previous", "prior", "last", "old", "former", "sister", "earlier"}
+_OTHER_NOUNS = {
+    "team",
+    "teams",
+    "project",
+    "projects",
+    "company",
+    "companies",
+    "department",
+    "departments",
+    "org",
+    "group",
+    "division",
+    "vendor",
+    "vendors",
+    "vendor's",
+    "job",
+    "employer",
+    "attempt",
+    "attempts",
+    "product",
+    "products",
+    "startup",
+    "client",
+    "project's",
+    "team's",
+}
+REACH = 40  # tokens looked at before a number for its frame (as far as its own cues reach)
+_AGO = {"ago"}
+# A condition that names a failure ("if it gets an answer wrong", "if it goes down") states the stakes.
+_FAILURES = {"wrong", "wrongly", "incorrect", "fail", "fails", "failed", "failure", "break", "breaks", "broken"}
+_FAILURES |= {"down", "offline", "unavailable", "outage", "outages", "crash", "crashes", "mistake", "mistakes"}
+_FAILURES |= {"error", "errors", "miss", "misses", "missed", "hallucinates", "glitch", "glitches", "buggy", "slow"}
+_CHANGED = {"went", "grew", "grown", "gone", "jumped", "increased", "rose", "risen", "climbed", "doubled", "tripled"}
+_CHANGED |= {"dropped", "fell", "fallen", "decreased", "shrank", "moved", "changed", "has", "have", "had"}
+# A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
+# 2M a day, but we only see 4k").
+_CONTRAST = {"but", "however", "though", "although", "whereas", "while", "now", "unlike", "meanwhile"}
+PAST_FIELDS = frozenset({"monthly_requests", "budget_usd", "deadline_weeks"})  # labels made then still exist
+# A count said as what is needed or advised ("they need at least 20k", "a minimum of 500") is not what is had.
+_NEED = {"need", "needs", "needed", "require", "requires", "required", "recommend", "recommends", "recommended"}
+_NEED |= {"suggest", "suggests", "suggested", "minimum", "min"}
+_NEED_FILLERS = {"at", "least", "about", "around", "roughly", "~", "like", "maybe", "a", "of", "more", "than", "over"}
+
+
+def frame(tokens: list[Token], q: Quantity) -> str | None:
+    """ "question", "supposed", "target" (where a change goes: "from 5k to 50k"), "other" (another party's or
+    project's), "past" (said as "N years ago"), or None when the number is said as a plain statement about this
+    project."""
+    return frame_at(tokens, q.start, q.end)
+
+
+def stated(tokens: list[Token], start: int, end: int) -> bool:
+    """Whether a cue phrase at tokens[start:end] is said about this project: not inside a supposition ("if the
+    data were sensitive") nor about another party ("the other team has strong ML people"). A question's cue is
+    kept: "does it matter that we have no ML people?" presupposes what it names. So is a cue that is itself a
+    condition ("if it gets an answer wrong we get sued"): what would follow a failure is a fact about the stakes."""
+    said_in = frame_at(tokens, start, end)
+    if said_in == "supposed":
+        clause = tokens[start].clause
+        condition = [t for t in tokens[max(0, start - 12) : end] if t.clause == clause]
+        return any(t.text in _FAILURES for t in condition)
+    return said_in != "other"
+
+
+def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
+    """The frame of the words tokens[start:end] (see `frame`)."""
+    first = tokens[start]
+    floor = max(0, start - REACH)  # a message that is one endless sentence costs linear time, not quadratic
+    clause_start = start
+    while clause_start > floor and tokens[clause_start - 1].clause == first.clause:
+        clause_start -= 1
+    sentence_start = clause_start
+    while sentence_start > floor and tokens[sentence_start - 1].sentence == first.sentence:
+        sentence_start -= 1
+    opening = _opening(tokens, clause_start, start)
+    if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
+        return "supposed"
+    if opening in _OPENERS and _ends_in_question(tokens, end, first.sentence):
+        return "question"
+    if _change_target(tokens, clause_start, start):
+        return "target"
+    before = tokens[sentence_start:start]
+    cut = max((n + 1 for n, t in enumerate(before) if t.text in _CONTRAST), default=0)
+    before = before[cut:]
+    if _other_party(before):
+        return "other"
+    if any(t.text in _AGO for t in before):
+        return "past"
+    return None
+
+
+def wanted(tokens: list[Token], q: Quantity) -> bool:
+    """Whether the number is said as an amount needed or advised: "need at least 20k", "recommends 1,000", "a
+    minimum of 500" (for a count of examples: the data asked for, not the data there is)."""
+    n = q.start - 1
+    while n >= 0 and q.start - n <= 4 and tokens[n].text in _NEED_FILLERS:
+        n -= 1
+    return n >= 0 and q.start - n <= 4 and tokens[n].text in _NEED and tokens[n].clause == tokens[q.start].clause
+
+
+def _change_target(tokens: list[Token], clause_start: int, start: int) -> bool:
+    """Whether the number is where a change goes ("from 5k to 50k a month", "up from 40k to 70k"): a target or a
+    forecast, not what is; the "from" number is what is."""
+    n = start - 1
+    while n > clause_start and tokens[n].text in {"about", "around", "roughly", "~", "maybe", "like"}:
+        n -= 1
+    if n <= clause_start or tokens[n].text != "to":
+        return False
+    if any(t.text in _CHANGED for t in tokens[clause_start:n]):
+        return False  # "volume went from 8k to 12k": a change that happened ends at what is
+    return any(a.text == "from" and b.kind == "num" for a, b in itertools.pairwise(tokens[clause_start:n]))
+
+
+def _opening(tokens: list[Token], start: int, stop: int) -> str:
+    """The first word of the clause (after list marks and "so"/"and"), or "" when the clause starts with the number."""
+    for t in tokens[start:stop]:
+        if t.kind == "word" and t.text not in {"so", "and", "ok", "okay", "also", "but", "then"}:
+            return t.text
+        if t.kind == "num":
+            return ""
+    return ""
+
+
+def _ends_in_question(tokens: list[Token], start: int, sentence: int) -> bool:
+    """Whether the number's sentence ends with a question mark."""
+    for t in tokens[start : start + REACH]:
+        if t.sentence != sentence:
+            return False
+        if t.text == "?":
+            return True
+    return False
+
+
+def _other_party(before: list[Token]) -> bool:
+    """Whether the words before the number name another party or an earlier project as their subject."""
+    for n, t in enumerate(before):
+        if t.text in _OTHER_ALONE:
+            return True
+        if t.text in _OTHER_ADJECTIVES and any(u.text in _OTHER_NOUNS for u in before[n + 1 : n + 3]):
+            return True
+    return False
