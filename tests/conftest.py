@@ -59,6 +59,20 @@ def no_secret_leaks() -> Iterator[None]:
     assert not LEAKS.found, "test secrets leaked:\n" + "\n".join(LEAKS.found[:20])
 
 
+_TEST_DIRS = itertools.count()
+
+
+@pytest.fixture
+def tmp_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pytest's `tmp_path`, cheaper: a new directory for each test under the run's base directory (kept and cleaned
+    up with it, as pytest's are). Every test gets one (`isolated_env`); pytest numbers each by listing all the earlier
+    ones and repoints a symlink to it, over a millisecond a test where a `mkdir` is a tenth of one."""
+    name = re.sub(r"\W", "_", request.node.name)[:30]
+    path = tmp_path_factory.getbasetemp() / "tests" / f"{next(_TEST_DIRS)}-{name}"
+    path.mkdir(mode=0o700, parents=True)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No real token is ever seen and nothing touches the user's data or .env file."""
