@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -424,14 +423,13 @@ def report(pooled: dict[Key, Pooled], ratios: list[dict[str, float]], levels: li
             )
     lines = []
     for run in runs:
-        mid = statistics.median(r[run] for r in ratios)
-        advisor, bare = (h.pct(pooled[(kind, run)].acks, 99) for kind in (h.ADVISOR, h.BARE))
-        verdict = "met" if round(mid, 2) <= TARGET_RATIO else "**not met**"
+        ratio = h.p99_ratio((r[run] for r in ratios), pooled[(h.ADVISOR, run)].acks, pooled[(h.BARE, run)].acks)
+        verdict = "met" if ratio.met(TARGET_RATIO) else "**not met**"
         target = f"target ≤ {TARGET_RATIO}×" if run != "cold" else "no target; shown for the start-up cost"
         lines.append(
-            f"- concurrency {_run_name(run, cold)}: ack p99 {h.ms(advisor)} vs bare Bolt {h.ms(bare)}; ratio median "
-            f"{mid:.2f}× over {len(ratios)} repetition(s), pooled {advisor / bare:.2f}× ({target})"
-            + (f": {verdict}" if run != "cold" else "")
+            f"- concurrency {_run_name(run, cold)}: ack p99 {h.ms(ratio.advisor)} vs bare Bolt {h.ms(ratio.bare)}; "
+            f"ratio median {ratio.median:.2f}× over {len(ratio.per_rep)} repetition(s), pooled {ratio.pooled:.2f}× "
+            f"({target})" + (f": {verdict}" if run != "cold" else "")
         )
     advisor_runs = [p for (kind, _), p in pooled.items() if kind == h.ADVISOR]
     lost, dup, non_200, asked = (

@@ -211,15 +211,13 @@ def verdicts(results: Results, ratios: list[dict[int, float]], levels: list[int]
     user's event→card, and no lost or duplicated cards in any run."""
     lines = []
     for level in (c for c in (10, 50) if c in levels):
-        per_rep = [r[level] for r in ratios]
-        mid = statistics.median(per_rep)
-        advisor, bare = (h.pct(results[(kind, "burst", level)].acks, 99) for kind in (h.ADVISOR, h.BARE))
-        pooled = advisor / bare
+        acks = (results[(kind, "burst", level)].acks for kind in (h.ADVISOR, h.BARE))
+        ratio = h.p99_ratio((r[level] for r in ratios), *acks)
         lines.append(
-            f"- ack p99 / bare Bolt's at concurrency {level}: median {mid:.2f}× over {len(per_rep)} "
-            f"repetition(s) ({', '.join(f'{r:.2f}' for r in per_rep)}; pooled p99s {pooled:.2f}×; "
+            f"- ack p99 / bare Bolt's at concurrency {level}: median {ratio.median:.2f}× over {len(ratio.per_rep)} "
+            f"repetition(s) ({', '.join(f'{r:.2f}' for r in ratio.per_rep)}; pooled p99s {ratio.pooled:.2f}×; "
             "target ≤ 1.5×, judged on the median): "
-            f"{'met' if round(mid, 2) <= 1.5 else '**not met**'}"
+            f"{'met' if ratio.met(1.5) else '**not met**'}"
         )
     for c, limit in TARGETS.items():
         if c in levels:

@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import threading
@@ -135,6 +136,33 @@ def pct(values: Sequence[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(len(ordered) * p / 100) - 1))]
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """ai-advisor's ack p99 over bare Bolt's for one kind of run: per repetition (the two ran side by side), their
+    median (what the targets judge: it holds when the machine's speed drifts between repetitions), and pooled."""
+
+    per_rep: list[float]
+    advisor: float  # the pooled p99s, in seconds
+    bare: float
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.per_rep)
+
+    @property
+    def pooled(self) -> float:
+        return self.advisor / self.bare
+
+    def met(self, target: float) -> bool:
+        """Whether the median is within `target`, at the two decimals shown."""
+        return round(self.median, 2) <= target
+
+
+def p99_ratio(per_rep: Iterable[float], advisor_acks: Sequence[float], bare_acks: Sequence[float]) -> Ratio:
+    """The `Ratio` of one kind of run, from its per-repetition ratios and both apps' pooled acknowledgement times."""
+    return Ratio(list(per_rep), pct(advisor_acks, 99), pct(bare_acks, 99))
 
 
 def ms(seconds: float) -> str:

@@ -91,6 +91,9 @@ class Grant:
     refreshed_expires_in: int | None = None
 
 
+DEFAULT_GRANT = Grant(TEAM_ID)  # the workspace of the bot token every emulator accepts (tests/tokens.py)
+
+
 @dataclass(frozen=True)
 class Fault:
     """A fault to inject into one call. Build with the class methods."""
@@ -808,29 +811,25 @@ class SlackEmulator:
         return self._issue(grant, grant.expires_in)
 
     def _auth_test(self, token: str | None) -> Params:
-        """Who a token is: its grant's workspace (or org) and bot, else the default workspace."""
+        """Who a token is: its grant's workspace (or org) and bot; any other token is the default workspace's bot."""
         issued = self._issued.get(token or "")
-        if issued is not None:
+        if issued is None:
+            grant, domain, name = DEFAULT_GRANT, TEAM_DOMAIN, "Example Workspace"
+        else:
             grant = issued[0]
-            return {
-                "url": f"https://{(grant.team_id or grant.enterprise_id or '').lower()}.slack.com/",
-                "team": f"Workspace {grant.team_id}",
-                "user": "ai-advisor",
-                "team_id": grant.team_id,
-                "enterprise_id": grant.enterprise_id,
-                "user_id": grant.bot_user_id,
-                "bot_id": grant.bot_id,
-                "is_enterprise_install": grant.is_enterprise_install,
-            }
-        return {
-            "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": "Example Workspace",
+            domain, name = (grant.team_id or grant.enterprise_id or "").lower(), f"Workspace {grant.team_id}"
+        answer: Params = {
+            "url": f"https://{domain}.slack.com/",
+            "team": name,
             "user": "ai-advisor",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "is_enterprise_install": False,
+            "team_id": grant.team_id,
+            "user_id": grant.bot_user_id,
+            "bot_id": grant.bot_id,
+            "is_enterprise_install": grant.is_enterprise_install,
         }
+        if issued is not None:  # a grant's answer names its org (None outside Enterprise Grid), as Slack's does
+            answer["enterprise_id"] = grant.enterprise_id
+        return answer
 
     def _chat_post_message(self, params: Params) -> Params:
         channel = _require(params, "channel", "channel_not_found")

@@ -13,8 +13,8 @@ from bot.storage.store import Store
 
 
 @pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    store = Store(database)
+def store(migrated_database: str) -> Iterator[Store]:
+    store = Store(migrated_database)
     yield store
     store.close()
 

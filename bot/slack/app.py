@@ -74,7 +74,9 @@ class AdvisorApp(App):
     def __init__(
         self, services: Services, executor: ThreadPoolExecutor, clients: ClientFor | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(listener_executor=executor, **kwargs)
+        # Unnamed, Bolt names the app (and its loggers) after the caller's file, found with inspect.stack(), which
+        # reads the source lines of every frame on the stack: the name it would find is given instead.
+        super().__init__(listener_executor=executor, **{"name": "app.py", **kwargs})
         self.services = services
         self.executor = executor
         self.clients = clients  # OAuth mode: each outbox item's workspace client (else the bot token's)

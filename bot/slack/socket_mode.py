@@ -30,3 +30,10 @@ class TimedSocketModeHandler(SocketModeHandler):
             response = run_bolt_app(self.app, req)
             send_response(client, req, response, time.time())
         metrics.observe_ack(started, response.status, mode="socket")
+
+    def close(self) -> None:
+        """Close as Bolt's handler does, without waiting out the message processor's poll: it blocks up to a second
+        on its queue before it looks at `closed` again, so a None (which it skips) is queued to wake it."""
+        self.client.closed = True
+        self.client.message_queue.put(None)
+        super().close()

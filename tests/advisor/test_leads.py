@@ -30,9 +30,9 @@ def key(channel: str, thread: str, team: str = "T1") -> ConversationKey:
 
 
 @pytest.fixture
-def fresh_store(database: str) -> Iterator[Store]:
+def fresh_store(migrated_database: str) -> Iterator[Store]:
     """The leads' data on each engine (overrides the in-memory store of tests/conftest.py)."""
-    store = Store(database)
+    store = Store(migrated_database)
     yield store
     store.close()
 

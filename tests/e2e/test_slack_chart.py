@@ -17,7 +17,7 @@ from bot.workflows.chart import MAX_BYTES
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, cards, settle, wait_posts
-from tests.processes import children
+from tests.processes import alive, children
 from tests.slack_emulator import Call, Fault, SlackEmulator
 from tests.slack_requests import SlackClient
 
@@ -175,29 +175,27 @@ def test_a_worker_killed_mid_chart_still_gives_one_card_and_one_chart(
     assert chart_worker(server) != first  # a new worker drew it
 
 
-def test_stopping_the_server_stops_its_chart_worker(emulator: SlackEmulator, tmp_path: Path) -> None:
+def drawn_a_chart(emulator: SlackEmulator, tmp_path: Path) -> tuple[Server, int]:
+    """A server of the test's own that has drawn a chart, and its chart worker (the server is stopped on failure)."""
     srv = Server(emulator, tmp_path / "serve", {"ADVISOR_SLACK_CHARTS": "true"}).start()
     try:
         channel = "C" + uuid.uuid4().hex[:10].upper()
         mention(srv.client, channel)
         wait_share(emulator, channel)
-        worker = chart_worker(srv)
-    finally:
-        srv.stop()  # SIGTERM, and wait for the server to exit
-    state = Path(f"/proc/{worker}/stat")
+        return srv, chart_worker(srv)
+    except BaseException:
+        srv.stop()
+        raise
+
+
+def test_stopping_the_server_stops_its_chart_worker(emulator: SlackEmulator, tmp_path: Path) -> None:
+    srv, worker = drawn_a_chart(emulator, tmp_path)
+    srv.stop()  # SIGTERM, and wait for the server to exit
     # Gone (or a zombie its dead parent left for init to reap) the moment the server has exited: stopped, not orphaned.
-    assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    assert not alive(worker)
 
 
 def test_a_killed_server_leaves_no_worker_behind(emulator: SlackEmulator, tmp_path: Path) -> None:
-    srv = Server(emulator, tmp_path / "serve", {"ADVISOR_SLACK_CHARTS": "true"}).start()
-    try:
-        channel = "C" + uuid.uuid4().hex[:10].upper()
-        mention(srv.client, channel)
-        wait_share(emulator, channel)
-        worker = chart_worker(srv)
-    finally:
-        srv.kill()  # SIGKILL: no shutdown runs, the worker is orphaned ...
-    state = Path(f"/proc/{worker}/stat")
-    # ... and exits by itself once it sees its server gone
-    eventually(lambda: not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z", "worker exits")
+    srv, worker = drawn_a_chart(emulator, tmp_path)
+    srv.kill()  # SIGKILL: no shutdown runs, the worker is orphaned ...
+    eventually(lambda: not alive(worker), "worker exits")  # ... and exits by itself once it sees its server gone

@@ -65,9 +65,9 @@ class FakeSender:
 
 
 @pytest.fixture
-def store(database: str) -> Iterator[Store]:
+def store(migrated_database: str) -> Iterator[Store]:
     """A store on each engine (SQLite file, PostgreSQL)."""
-    db = Store(database)
+    db = Store(migrated_database)
     yield db
     db.close()
 

@@ -23,8 +23,8 @@ CLIENT = "111.222"
 
 
 @pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    found = Store(database)
+def store(migrated_database: str) -> Iterator[Store]:
+    found = Store(migrated_database)
     yield found
     found.close()
 

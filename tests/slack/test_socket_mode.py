@@ -45,7 +45,7 @@ def handler() -> Iterator[tuple[TimedSocketModeHandler, list[dict[str, Any]]]]:
         try:
             yield handler, sent
         finally:
-            handler.client.close()
+            handler.close()
             app.executor.shutdown(wait=True)
 
 

@@ -336,13 +336,13 @@ class Teams:
         return sent
 
 
-def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every Action.Submit in a card (card-level and in ActionSets), in order."""
+def elements(card: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Every element of a card whose `type` is `kind` (however deeply nested), in document order."""
     found: list[dict[str, Any]] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "Action.Submit":
+            if node.get("type") == kind:
                 found.append(node)
             for value in node.values():
                 walk(value)
@@ -352,6 +352,11 @@ def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk(card)
     return found
+
+
+def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every Action.Submit in a card (card-level and in ActionSets), in order."""
+    return elements(card, "Action.Submit")
 
 
 def card_text(card: dict[str, Any]) -> str:

@@ -32,7 +32,7 @@ from bot.workflows.conversation import Advisor
 from bot.workflows.housekeeping import sweep
 from bot.workflows.record import decision_record
 from tests.teams.conftest import teams_services
-from tests.teams.harness import AgentServer, Chat, Connector, Sent, Teams, User, actions, card_text, http
+from tests.teams.harness import AgentServer, Chat, Connector, Sent, Teams, User, actions, card_text, elements, http
 from tests.teams.schema import TEAMS_LIMIT, assert_valid_card
 from tests.teams.test_auth import CREDENTIALS
 from tests.teams.test_cards import FULL as CARD_FULL
@@ -80,23 +80,6 @@ def card_of(sent: list[Sent]) -> Sent:
     return found[0]
 
 
-def images(card: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Image":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
-
-
 def verb(card: dict[str, Any], name: str) -> dict[str, Any]:
     return next(dict(a["data"]) for a in actions(card) if a["data"].get("verb") == name)
 
@@ -117,7 +100,7 @@ def test_the_card_shows_the_chart_served_from_an_expiring_link(teams: Teams, ser
     card = sent.card or {}
     assert_valid_card(card, sent.body)  # version 1.5, schema-valid, and the activity as sent is under 28 KB
     assert card["version"] == "1.5" and len(json.dumps(sent.body)) < TEAMS_LIMIT
-    (image,) = images(card)
+    (image,) = elements(card, "Image")
     url = str(image["url"])
     assert url.startswith(PUBLIC + "/charts/") and url.endswith(".png")  # the configured base, without its slash
     cid = str(verb(card, "adjust")["c"])
@@ -144,12 +127,12 @@ def test_a_chart_the_worker_cannot_draw_is_a_503_and_drawn_when_asked_again(
     teams: Teams, services: Services, fetch: Any
 ) -> None:
     text = FULL.replace("2M requests", "3M requests")  # an estimate no other test's image was drawn (and cached) for
-    url = str(images(card_of(teams.say(Chat.personal(), DANA, text)).card or {})[0]["url"])
+    url = str(elements(card_of(teams.say(Chat.personal(), DANA, text)).card or {}, "Image")[0]["url"])
     worker = services.charts
     assert isinstance(worker, ChartWorker)
     assert fetch(url)[0] == 200 and worker.pid is not None  # warm (the first chart starts the worker)
     text = FULL.replace("2M requests", "4M requests")  # a new estimate again: its image is not cached
-    url = str(images(card_of(teams.say(Chat.personal(), DANA, text)).card or {})[0]["url"])
+    url = str(elements(card_of(teams.say(Chat.personal(), DANA, text)).card or {}, "Image")[0]["url"])
     hung, worker.timeout = worker.pid, 1
     os.kill(hung, signal.SIGSTOP)  # the worker can't answer: killed at the timeout
     try:
@@ -163,7 +146,7 @@ def test_a_chart_the_worker_cannot_draw_is_a_503_and_drawn_when_asked_again(
 
 def test_guessed_forged_and_malformed_links_are_not_found(teams: Teams, fetch: Any) -> None:
     card = card_of(teams.say(Chat.personal(), DANA, FULL)).card or {}
-    real = str(images(card)[0]["url"])
+    real = str(elements(card, "Image")[0]["url"])
     token = urlsplit(real).path.rsplit("/", 1)[1].removesuffix(".png")
     guesses = [
         f"{PUBLIC}/charts/{secrets.token_urlsafe(32)}.png",  # the right shape, but not a link
@@ -295,7 +278,7 @@ def test_without_a_public_url_no_image_and_the_record_without_a_link(plain_teams
     chat = Chat.personal()
     sent = card_of(plain_teams.say(chat, DANA, FULL))
     card = sent.card or {}
-    assert images(card) == [] and "3-year cost" in card_text(card)
+    assert elements(card, "Image") == [] and "3-year cost" in card_text(card)
     assert_valid_card(card, sent.body)
     (reply,) = plain_teams.click(chat, DANA, verb(card, "record"))
     assert reply.card is None and not reply.body.get("attachments")
@@ -323,4 +306,4 @@ def test_the_chart_fits_on_a_card_from_hostile_text() -> None:
     for text in ("x" * 100_000, "\ud800" * 3000, "<at>😀</at>" * 2000):
         card = cards.recommendation_card(hostile_rec(rec, text, 60), "0123456789ab", [text] * 60, chart)
         assert_valid_card(card)
-        assert images(card) == [{"type": "Image", "url": chart.url, "altText": chart.alt, "size": "stretch"}]
+        assert elements(card, "Image") == [{"type": "Image", "url": chart.url, "altText": chart.alt, "size": "stretch"}]
