@@ -44,6 +44,8 @@ PARTS = {
     "tuned": DATA / "conversations_tuned.jsonl",
     "held out": DATA / "conversations_held_out.jsonl",
     "fresh, never tuned": DATA / "conversations_fresh.jsonl",
+    # Written by a second writer who never saw the code, after the message-kind work was done; played once.
+    "fresh 2, never tuned": DATA / "conversations_fresh_2.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 
