@@ -146,11 +146,11 @@ def _per_unit_before(
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
-    return any(
-        (_head_noun(_context(tokens, other), 0) & staff or each_of(tokens, other))
-        and not _collective_between(tokens, other.end, q.start)
-        for other in earlier
-    )
+    for other in earlier:
+        own = _head_noun(_context(tokens, other), 0)
+        if (own & staff or each_of(tokens, other)) and not _collective_between(tokens, other.end, q.start, own):
+            return True
+    return False
 
 
 def each_of(tokens: list[Token], q: Quantity) -> bool:
@@ -161,11 +161,12 @@ def each_of(tokens: list[Token], q: Quantity) -> bool:
 _COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
 
 
-def _collective_between(tokens: list[Token], lo: int, hi: int) -> bool:
+def _collective_between(tokens: list[Token], lo: int, hi: int, own: frozenset[str] | set[str] = frozenset()) -> bool:
     """ "2,500 employees and our support team handles 9k tickets": the volume is the team's total, not per person
-    (a new subject, or too far from the count of people to be their rate)."""
+    (a new subject, or too far from the count of people to be their rate). The count's own noun ("each of our 4
+    teams files 120") is no new subject."""
     between = tokens[lo:hi]
-    return len(between) > 6 or any(t.text in _COLLECTIVE for t in between[1:])
+    return len(between) > 6 or any(t.text in _COLLECTIVE and t.text not in own for t in between[1:])
 
 
 def _rate_before(ctx: Context) -> tuple[float, bool] | None:
@@ -204,7 +205,7 @@ def counts_units(tokens: list[Token], q: Quantity) -> bool:
     ctx = _context(tokens, q)
     if ctx.after and ctx.after[0].text in {"x", "×", "*"}:
         return True
-    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
+    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns") | words("group_nouns")
     return bool(_head_noun(ctx, 0) & nouns) and duration_weeks(q, ctx) is None and not q.money
 
 
@@ -362,6 +363,11 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         # reading, kept only when no other number speaks for the volume
         rate = rate_factor(ctx, skip + 1) or _rate_before(ctx)
         return [Claim("monthly_requests", q.value * rate[0], False, q.start, q.end)] if rate else []
+    if _cycles_of_another(tokens, q, others):
+        return []  # "3 shifts a day" after "40 alerts per shift": how often the cycle comes, not a volume
+    cycle = _cycle_rate(tokens, q, ctx, others)
+    if cycle is not None:
+        return [Claim("monthly_requests", q.value * cycle, True, q.start, q.end)]
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
         return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
     if _counts_classes(ctx, skip, clause_words):
@@ -602,6 +608,66 @@ def _budget_before_noun(q: Quantity, ctx: Context, skip: int) -> Claim | None:
         and q.value >= 1000
     ):
         return Claim("budget_usd", q.value, False, q.start, q.end)  # "finance approved 120k"
+    return None
+
+
+_PER = {"per", "a", "an", "every", "each"}
+_EACH = {"per", "every", "each"}
+
+
+def _per_cycle(tokens: list[Token], q: Quantity) -> str | None:
+    """The cycle a count is said per ("40 alerts per shift" -> "shift"): a noun that is no time period and no
+    person or group (those are units a per-unit rate multiplies by their count)."""
+    ctx = _context(tokens, q)
+    skip = words_map("rate_periods").keys() | words("staff_nouns") | words("audience_nouns") | words("group_nouns")
+    before = [t.text for t in ctx.before[-5:]]  # "each shift logs 60": the cycle said before the count
+    for pairs, marks in (
+        (itertools.pairwise(t.text for t in ctx.after[:6]), _PER),
+        (itertools.pairwise(before), _EACH),
+    ):
+        for a, b in pairs:
+            if a in marks and b.isalpha() and len(b) > 2 and b not in skip and b.rstrip("s") not in skip:
+                return b
+    return None
+
+
+def _same_word(a: str, b: str) -> bool:
+    """ "shift" and "shifts", "batch" and "batches" name the same thing."""
+
+    def stem(w: str) -> str:
+        return w[:-2] if w.endswith(("ches", "shes", "ses", "xes")) else w.rstrip("s")
+
+    return stem(a) == stem(b)
+
+
+def _cycles_of_another(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> bool:
+    """Whether `q` counts the cycles another count is said per ("40 alerts per shift, 3 shifts a day": 3)."""
+    ctx = _context(tokens, q)
+    if rate_factor(ctx, 0) is None:
+        return False  # "75k scored claims" after "scored every claim": cycles come at a rate
+    nouns = _head_noun(ctx, 0)
+    return any(
+        o is not q
+        and not o.money  # "$0.02 per call and we make 2M calls a month": a price per call, not a count
+        and (cycle := _per_cycle(tokens, o)) is not None
+        and any(_same_word(cycle, n) for n in nouns)
+        for o in others
+    )
+
+
+def _cycle_rate(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> float | None:
+    """Cycles a month for a count said per cycle, from the cycles' own rate said elsewhere ("40 alerts per shift,
+    3 shifts a day" -> 90 shifts a month); None when the cycles' rate was not said (then the count is unowned)."""
+    cycle = _per_cycle(tokens, q)
+    if cycle is None or rate_factor(ctx, 0) is not None:
+        return None
+    for o in others:
+        o_ctx = _context(tokens, o)
+        if o is q or not any(_same_word(cycle, n) for n in _head_noun(o_ctx, 0)):
+            continue
+        rate = rate_factor(o_ctx, 0)
+        if rate is not None:
+            return o.value * rate[0]
     return None
 
 

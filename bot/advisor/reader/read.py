@@ -279,8 +279,9 @@ def _corrected_later(
     for q in quantities:
         if q.start <= claim.end or q.money != first.money or any(i in r.used for i in range(q.start, q.end)):
             continue
-        if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
-            continue
+        own = [c for c in claims[id(q)] if c.field in LIMITS or c.field == "ml_team"]
+        if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
+            continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
         if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
             # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
@@ -289,8 +290,19 @@ def _corrected_later(
                 continue
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
-            return Claim(claim.field, q.value * factor, True, q.start, q.end)
+            # a weak reading of the same field carries its own unit ("budget is 50k - sorry, I meant 15k")
+            value = own[0].value if own else q.value * factor
+            return Claim(claim.field, value, True, q.start, q.end)
     return None
+
+
+TEAM_SIZE = 1_000  # more people than this are a crowd the product serves ("only 40k people open the chat")
+
+
+def _counts_workers(r: _Reading, q: Quantity) -> bool:
+    """Whether `q` counts people or groups who do the work ("three ppl on support", "4 teams"): never a volume."""
+    nouns = unit_nouns(r.tokens, q)
+    return q.value < TEAM_SIZE and bool(nouns & (words("staff_nouns") | words("group_nouns")))
 
 
 _SELF_CORRECTIONS = {
