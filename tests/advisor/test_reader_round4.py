@@ -112,3 +112,59 @@ def test_a_labeled_set_after_every_item_is_no_cycle() -> None:
 
 def test_a_price_per_item_makes_no_cycle() -> None:
     assert read("each lookup costs $0.01 per query and we run 900k queries a month")["monthly_requests"] == 900_000
+
+
+# --- a period corrected without a new number -----------------------------------------------------------------
+
+
+def test_a_corrected_period_keeps_the_number() -> None:
+    assert read("we see 500 orders a week, no wait, a day")["monthly_requests"] == 15_000
+
+
+def test_a_second_number_is_no_period_correction() -> None:
+    assert read("we see 500 orders a week, so about 2,100 a month")["monthly_requests"] == pytest.approx(
+        2_100, rel=0.05
+    )
+
+
+def test_a_period_without_a_correction_changes_nothing() -> None:
+    assert read("we see 500 orders a week, and reports go out a day later")["monthly_requests"] == pytest.approx(
+        2_167, rel=0.02
+    )
+
+
+# --- "in the month" ---------------------------------------------------------------------------------------------
+
+
+def test_in_the_month_is_a_rate() -> None:
+    assert read("Approx. 700 quotes in the month, all by email.")["monthly_requests"] == 700
+
+
+def test_in_the_month_after_an_event_is_no_rate() -> None:
+    assert read("we answered 700 quotes in the month after the fair").get("monthly_requests") != 700
+
+
+# --- yes/no and expertise cues -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["we screen card transactions for fraud", "PCI-DSS is in scope for us", "it reads payment statements"]
+)
+def test_card_and_payment_data_is_sensitive(text: str) -> None:
+    assert read(text)["sensitive_data"] is True
+
+
+def test_no_card_data_is_not_sensitive() -> None:
+    assert read("no card transactions touch this tool").get("sensitive_data") is not True
+
+
+def test_a_little_scripting_and_no_real_ml_is_limited() -> None:
+    assert read("our ops crew is two people who know a little python, no real ML")["ml_expertise"] == "limited"
+
+
+def test_no_real_ml_alone_is_none() -> None:
+    assert read("honestly there's no real ML know-how here")["ml_expertise"] == "none"
+
+
+def test_knowing_python_well_is_not_a_hedge() -> None:
+    assert read("our devs know python well but have no ML people")["ml_expertise"] == "none"

@@ -106,7 +106,11 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
             if nxt in {"active", "unique", "recurring"}:
                 return None  # "300k monthly active users" is an audience, not a volume
             return periods[tok.text], per_unit or _each_after(after[n + 1 : n + 3])
-        if tok.text in joiners and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
+        # "400 requests in the month" says a rate like "a month"; "the" alone ("the month after") does not
+        in_the = tok.text == "the" and n > 0 and after[n - 1].text in {"in", "per"} and len(nxt) > 2
+        if in_the and n + 2 < len(after) and after[n + 2].text in {"after", "before", "of", "since", "when"}:
+            return None  # "in the month after launch": one stretch of time, not a rate
+        if (tok.text in joiners or in_the) and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
             return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
         if tok.text in {"each", "apiece"}:
             per_unit = True

@@ -30,6 +30,7 @@ from bot.advisor.reader.quantities import (
     counts_units,
     each_of,
     unit_nouns,
+    words_map,
 )
 from bot.advisor.reader.result import Extraction, Unclear
 from bot.advisor.reader.tokens import Token, tokenize
@@ -181,6 +182,7 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
         chosen = _latest_correction(r, own or found)
         r.used.update(i for c in found for i in range(c.start, c.end))
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
+        chosen = _period_corrected(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
@@ -294,6 +296,29 @@ def _corrected_later(
             value = own[0].value if own else q.value * factor
             return Claim(claim.field, value, True, q.start, q.end)
     return None
+
+
+def _period_corrected(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim:
+    """A volume whose period the user corrects right after it, with no new number ("3k a week, no wait, per
+    day"): the same number over the corrected period."""
+    first = next((q for q in quantities if q.start == claim.start), None)
+    periods = words_map("rate_periods")
+    if claim.field != "monthly_requests" or first is None or not first.value:
+        return claim
+    if not any(math.isclose(claim.value / first.value, f, rel_tol=1e-3) for f in periods.values()):
+        return claim  # a multiplied share: its period is not the number's alone
+    after = r.tokens[claim.end : claim.end + 10]
+    corrected = False
+    for n, tok in enumerate(after):
+        if tok.kind == "num" or tok.sentence != r.tokens[claim.start].sentence:
+            return claim
+        corrected = corrected or tok.text in _SELF_CORRECTIONS or tok.text == "no"
+        nxt = after[n + 1].text if n + 1 < len(after) else ""
+        if corrected and tok.text in {"per", "a", "an", "every", "each", "/"} and nxt in periods and len(nxt) > 1:
+            return Claim(claim.field, first.value * periods[nxt], True, claim.start, claim.end)
+        if corrected and tok.text in {"daily", "weekly", "monthly", "yearly", "hourly"}:
+            return Claim(claim.field, first.value * periods[tok.text], True, claim.start, claim.end)
+    return claim
 
 
 TEAM_SIZE = 1_000  # more people than this are a crowd the product serves ("only 40k people open the chat")
