@@ -158,13 +158,6 @@ def test_no_card_data_is_not_sensitive() -> None:
     assert read("no card transactions touch this tool").get("sensitive_data") is not True
 
 
-def test_a_little_scripting_and_no_real_ml_is_limited() -> None:
-    assert read("our ops crew is two people who know a little python, no real ML")["ml_expertise"] == "limited"
-
-
-def test_no_real_ml_alone_is_none() -> None:
-    assert read("honestly there's no real ML know-how here")["ml_expertise"] == "none"
-
-
-def test_knowing_python_well_is_not_a_hedge() -> None:
-    assert read("our devs know python well but have no ML people")["ml_expertise"] == "none"
+def test_scripting_skills_do_not_turn_no_ml_people_into_limited() -> None:
+    # writers disagree whether scripting skills with "no ML" are limited or none: no scripting cue exists
+    assert read("our ops crew is two people who know a little python, no ML people")["ml_expertise"] == "none"
