@@ -161,3 +161,21 @@ def test_no_card_data_is_not_sensitive() -> None:
 def test_scripting_skills_do_not_turn_no_ml_people_into_limited() -> None:
     # writers disagree whether scripting skills with "no ML" are limited or none: no scripting cue exists
     assert read("our ops crew is two people who know a little python, no ML people")["ml_expertise"] == "none"
+
+
+# --- an average after a count of units is each one's share ------------------------------------------------------
+
+
+def test_an_average_after_a_count_of_users_is_per_user() -> None:
+    assert read("about 3,000 daily users, avg 2 notes a day")["monthly_requests"] == 180_000
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("our 5 agents average 80 calls a day in total", 2_400),  # said as the team's total
+        ("we average 400 chats a day", 12_000),  # no count of units to share it
+    ],
+)
+def test_an_average_that_is_a_total_is_not_multiplied(text: str, value: int) -> None:
+    assert read(text)["monthly_requests"] == value

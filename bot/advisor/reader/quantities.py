@@ -147,6 +147,8 @@ def _per_unit_before(
             return True
     if monthly > HUMAN_MONTHLY:
         return False
+    if _averaged(tokens, q, others):
+        return True
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
@@ -155,6 +157,20 @@ def _per_unit_before(
         if (own & staff or each_of(tokens, other)) and not _collective_between(tokens, other.end, q.start, own):
             return True
     return False
+
+
+AVERAGE = {"avg", "average", "averages", "averaging", "averaged"}
+
+
+def _averaged(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> bool:
+    """ "~2,000 DAU, avg 1 entry a day": an average said right after a count of people or units in the same
+    sentence is each one's share."""
+    if not {t.text for t in tokens[max(0, q.start - 2) : q.start]} & AVERAGE:
+        return False
+    sentence = tokens[q.start].sentence
+    if any(t.sentence == sentence and t.text in {"total", "combined", "altogether", "overall"} for t in tokens):
+        return False  # "our 6 agents average 900 a day in total"
+    return any(o.start < q.start and tokens[o.start].sentence == sentence and counts_units(tokens, o) for o in others)
 
 
 def each_of(tokens: list[Token], q: Quantity) -> bool:

@@ -22,6 +22,7 @@ from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.quantities import (
+    AVERAGE,
     UNOWNED,
     UNOWNED_MONEY,
     Claim,
@@ -389,7 +390,7 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
     nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
-    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near) or any(
+    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} | AVERAGE for t in near) or any(
         q.start < claim.start and each_of(r.tokens, q) for q in quantities
     )
     unit = next(
