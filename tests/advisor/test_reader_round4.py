@@ -179,3 +179,29 @@ def test_an_average_after_a_count_of_users_is_per_user() -> None:
 )
 def test_an_average_that_is_a_total_is_not_multiplied(text: str, value: int) -> None:
     assert read(text)["monthly_requests"] == value
+
+
+# --- a bare number said against a framed one -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("The consultant says we'd need at least 30k labeled examples. We have 6k.", "labeled_examples", 6_000),
+        ("what if usage climbs to 2M requests a month next year? today it's about 200k.", "monthly_requests", 200_000),
+        ("Would 50k labeled rows be enough? Right now we've got 8k.", "labeled_examples", 8_000),
+    ],
+)
+def test_a_bare_number_against_a_framed_one_states_it(text: str, field: str, value: int) -> None:
+    assert read(text)[field] == value
+
+
+def test_a_bare_number_without_saying_it_is_what_there_is_stays_unread() -> None:
+    got = read("would 30k labeled examples be enough? maybe 6k more later.")
+    assert got.get("labeled_examples") is None
+
+
+def test_the_framed_number_itself_is_still_not_read() -> None:
+    got = read("if we had 40k labeled tickets it would be easy. We have 3k.")
+    assert got["labeled_examples"] == 3_000
+    assert got["labeled_examples"] != 40_000

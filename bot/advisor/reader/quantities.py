@@ -318,6 +318,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return []
     if said_in:
         return []
+    if claims[:1] and claims[0].field == UNOWNED:
+        claims = _contrasted(tokens, q, others, message_words) or claims
     share = share_of(tokens, q, others)
     if share is None:
         return claims
@@ -325,6 +327,29 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         dataclasses.replace(c, value=c.value * share) if c.field in {"labeled_examples", "monthly_requests"} else c
         for c in claims
     ]
+
+
+_NOW = {"have", "got", "now", "currently", "today", "actually", "really", "reality"}
+
+
+def _contrasted(tokens: list[Token], q: Quantity, others: Sequence[Quantity], message_words: int) -> list[Claim]:
+    """A bare number said against a framed one just before it ("they need at least 20k labeled examples. We have
+    4k."; "what if we hit 1M requests a month? right now it's 150k"): the framed number names what it counts and its
+    unit, the bare one states it. Only when the bare number's clause says it is what there is now."""
+    ctx = _context(tokens, q)
+    if _head_noun(ctx, 0) - {".", ",", ";", "!"} or not _texts(ctx.clause) & _NOW:
+        return []
+    sentence = tokens[q.start].sentence
+    earlier = [o for o in others if o.end <= q.start and sentence - tokens[o.start].sentence <= 1]
+    if not earlier:
+        return []
+    p = earlier[-1]
+    if not (frame(tokens, p) or wanted(tokens, p)) or not p.value or p.money != q.money:
+        return []
+    said = [c for c in _claims(tokens, p, message_words=message_words, others=others) if c.strong]
+    if not said or said[0].field not in {"labeled_examples", "monthly_requests", "budget_usd"}:
+        return []
+    return [Claim(said[0].field, q.value * said[0].value / p.value, True, q.start, q.end)]
 
 
 _FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
