@@ -11,7 +11,9 @@ Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.m
 - bench/data/own_chat_messages_5.jsonl: a fresh set written by someone who never saw the code, added after the
   round-2 precision work was done and scored once on the whole set; no rule was shaped on any of it.
 - bench/data/own_chat_messages_6.jsonl: 80 messages by a writer who never saw the code, added at the start of
-  round 3 and scored on the whole set only (once with the reader before round 3, once after); never tuned on.
+  round 3 and scored on the whole set only in round 3; from round 4 its odd ids are tuned, its even ids held out.
+- bench/data/own_chat_messages_7.jsonl: 80 messages by a writer who never saw the code, added during round 4 and
+  scored on the whole set only (once with the reader before round 4, once after); never tuned on.
 - bench/data/own_chat_messages_r3.jsonl: 40 messages written for round 3 (another voice: bullet lists, hypotheticals,
   questions, other projects, numbers in words, euros) labeled before the round's code changes; tuned on whole.
 - bench/data/own_chat_messages_4.jsonl: 80 messages (varied roles, typos, hedges, numbers that are not facts,
@@ -51,8 +53,9 @@ CORPORA = {
     "own_5": ROOT / "bench/data/own_chat_messages_5.jsonl",
     "own_6": ROOT / "bench/data/own_chat_messages_6.jsonl",
     "own_r3": ROOT / "bench/data/own_chat_messages_r3.jsonl",
+    "own_7": ROOT / "bench/data/own_chat_messages_7.jsonl",
 }
-HELD_OUT = {"own_5", "own_6"}  # never tuned on: scored on the whole set only
+HELD_OUT = {"own_5", "own_7"}  # never tuned on: scored on the whole set only
 TUNED = {"own_r3"}  # written for round 3 and tuned on whole: scored on the whole set only
 BEFORE = ROOT / "bench/data/reader_scores_before.json"
 PARTS = (("all", None), ("odd (tuned)", True), ("even (held out)", False))

@@ -106,7 +106,11 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
             if nxt in {"active", "unique", "recurring"}:
                 return None  # "300k monthly active users" is an audience, not a volume
             return periods[tok.text], per_unit or _each_after(after[n + 1 : n + 3])
-        if tok.text in joiners and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
+        # "400 requests in the month" says a rate like "a month"; "the" alone ("the month after") does not
+        in_the = tok.text == "the" and n > 0 and after[n - 1].text in {"in", "per"} and len(nxt) > 2
+        if in_the and n + 2 < len(after) and after[n + 2].text in {"after", "before", "of", "since", "when"}:
+            return None  # "in the month after launch": one stretch of time, not a rate
+        if (tok.text in joiners or in_the) and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
             return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
         if tok.text in {"each", "apiece"}:
             per_unit = True
@@ -143,14 +147,30 @@ def _per_unit_before(
             return True
     if monthly > HUMAN_MONTHLY:
         return False
+    if _averaged(tokens, q, others):
+        return True
     staff = words("staff_nouns")
     clause = tokens[q.start].clause
     earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
-    return any(
-        (_head_noun(_context(tokens, other), 0) & staff or each_of(tokens, other))
-        and not _collective_between(tokens, other.end, q.start)
-        for other in earlier
-    )
+    for other in earlier:
+        own = _head_noun(_context(tokens, other), 0)
+        if (own & staff or each_of(tokens, other)) and not _collective_between(tokens, other.end, q.start, own):
+            return True
+    return False
+
+
+AVERAGE = {"avg", "average", "averages", "averaging", "averaged"}
+
+
+def _averaged(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> bool:
+    """ "~2,000 DAU, avg 1 entry a day": an average said right after a count of people or units in the same
+    sentence is each one's share."""
+    if not {t.text for t in tokens[max(0, q.start - 2) : q.start]} & AVERAGE:
+        return False
+    sentence = tokens[q.start].sentence
+    if any(t.sentence == sentence and t.text in {"total", "combined", "altogether", "overall"} for t in tokens):
+        return False  # "our 6 agents average 900 a day in total"
+    return any(o.start < q.start and tokens[o.start].sentence == sentence and counts_units(tokens, o) for o in others)
 
 
 def each_of(tokens: list[Token], q: Quantity) -> bool:
@@ -161,11 +181,12 @@ def each_of(tokens: list[Token], q: Quantity) -> bool:
 _COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
 
 
-def _collective_between(tokens: list[Token], lo: int, hi: int) -> bool:
+def _collective_between(tokens: list[Token], lo: int, hi: int, own: frozenset[str] | set[str] = frozenset()) -> bool:
     """ "2,500 employees and our support team handles 9k tickets": the volume is the team's total, not per person
-    (a new subject, or too far from the count of people to be their rate)."""
+    (a new subject, or too far from the count of people to be their rate). The count's own noun ("each of our 4
+    teams files 120") is no new subject."""
     between = tokens[lo:hi]
-    return len(between) > 6 or any(t.text in _COLLECTIVE for t in between[1:])
+    return len(between) > 6 or any(t.text in _COLLECTIVE and t.text not in own for t in between[1:])
 
 
 def _rate_before(ctx: Context) -> tuple[float, bool] | None:
@@ -204,7 +225,7 @@ def counts_units(tokens: list[Token], q: Quantity) -> bool:
     ctx = _context(tokens, q)
     if ctx.after and ctx.after[0].text in {"x", "×", "*"}:
         return True
-    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
+    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns") | words("group_nouns")
     return bool(_head_noun(ctx, 0) & nouns) and duration_weeks(q, ctx) is None and not q.money
 
 
@@ -297,6 +318,8 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         return []
     if said_in:
         return []
+    if claims[:1] and claims[0].field == UNOWNED:
+        claims = _contrasted(tokens, q, others, message_words) or claims
     share = share_of(tokens, q, others)
     if share is None:
         return claims
@@ -304,6 +327,29 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
         dataclasses.replace(c, value=c.value * share) if c.field in {"labeled_examples", "monthly_requests"} else c
         for c in claims
     ]
+
+
+_NOW = {"have", "got", "now", "currently", "today", "actually", "really", "reality"}
+
+
+def _contrasted(tokens: list[Token], q: Quantity, others: Sequence[Quantity], message_words: int) -> list[Claim]:
+    """A bare number said against a framed one just before it ("they need at least 20k labeled examples. We have
+    4k."; "what if we hit 1M requests a month? right now it's 150k"): the framed number names what it counts and its
+    unit, the bare one states it. Only when the bare number's clause says it is what there is now."""
+    ctx = _context(tokens, q)
+    if _head_noun(ctx, 0) - {".", ",", ";", "!"} or not _texts(ctx.clause) & _NOW:
+        return []
+    sentence = tokens[q.start].sentence
+    earlier = [o for o in others if o.end <= q.start and sentence - tokens[o.start].sentence <= 1]
+    if not earlier:
+        return []
+    p = earlier[-1]
+    if not (frame(tokens, p) or wanted(tokens, p)) or not p.value or p.money != q.money:
+        return []
+    said = [c for c in _claims(tokens, p, message_words=message_words, others=others) if c.strong]
+    if not said or said[0].field not in {"labeled_examples", "monthly_requests", "budget_usd"}:
+        return []
+    return [Claim(said[0].field, q.value * said[0].value / p.value, True, q.start, q.end)]
 
 
 _FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
@@ -362,6 +408,11 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         # reading, kept only when no other number speaks for the volume
         rate = rate_factor(ctx, skip + 1) or _rate_before(ctx)
         return [Claim("monthly_requests", q.value * rate[0], False, q.start, q.end)] if rate else []
+    if _cycles_of_another(tokens, q, others):
+        return []  # "3 shifts a day" after "40 alerts per shift": how often the cycle comes, not a volume
+    cycle = _cycle_rate(tokens, q, ctx, others)
+    if cycle is not None:
+        return [Claim("monthly_requests", q.value * cycle, True, q.start, q.end)]
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
         return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
     if _counts_classes(ctx, skip, clause_words):
@@ -602,6 +653,66 @@ def _budget_before_noun(q: Quantity, ctx: Context, skip: int) -> Claim | None:
         and q.value >= 1000
     ):
         return Claim("budget_usd", q.value, False, q.start, q.end)  # "finance approved 120k"
+    return None
+
+
+_PER = {"per", "a", "an", "every", "each"}
+_EACH = {"per", "every", "each"}
+
+
+def _per_cycle(tokens: list[Token], q: Quantity) -> str | None:
+    """The cycle a count is said per ("40 alerts per shift" -> "shift"): a noun that is no time period and no
+    person or group (those are units a per-unit rate multiplies by their count)."""
+    ctx = _context(tokens, q)
+    skip = words_map("rate_periods").keys() | words("staff_nouns") | words("audience_nouns") | words("group_nouns")
+    before = [t.text for t in ctx.before[-5:]]  # "each shift logs 60": the cycle said before the count
+    for pairs, marks in (
+        (itertools.pairwise(t.text for t in ctx.after[:6]), _PER),
+        (itertools.pairwise(before), _EACH),
+    ):
+        for a, b in pairs:
+            if a in marks and b.isalpha() and len(b) > 2 and b not in skip and b.rstrip("s") not in skip:
+                return b
+    return None
+
+
+def _same_word(a: str, b: str) -> bool:
+    """ "shift" and "shifts", "batch" and "batches" name the same thing."""
+
+    def stem(w: str) -> str:
+        return w[:-2] if w.endswith(("ches", "shes", "ses", "xes")) else w.rstrip("s")
+
+    return stem(a) == stem(b)
+
+
+def _cycles_of_another(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> bool:
+    """Whether `q` counts the cycles another count is said per ("40 alerts per shift, 3 shifts a day": 3)."""
+    ctx = _context(tokens, q)
+    if rate_factor(ctx, 0) is None:
+        return False  # "75k scored claims" after "scored every claim": cycles come at a rate
+    nouns = _head_noun(ctx, 0)
+    return any(
+        o is not q
+        and not o.money  # "$0.02 per call and we make 2M calls a month": a price per call, not a count
+        and (cycle := _per_cycle(tokens, o)) is not None
+        and any(_same_word(cycle, n) for n in nouns)
+        for o in others
+    )
+
+
+def _cycle_rate(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence[Quantity]) -> float | None:
+    """Cycles a month for a count said per cycle, from the cycles' own rate said elsewhere ("40 alerts per shift,
+    3 shifts a day" -> 90 shifts a month); None when the cycles' rate was not said (then the count is unowned)."""
+    cycle = _per_cycle(tokens, q)
+    if cycle is None or rate_factor(ctx, 0) is not None:
+        return None
+    for o in others:
+        o_ctx = _context(tokens, o)
+        if o is q or not any(_same_word(cycle, n) for n in _head_noun(o_ctx, 0)):
+            continue
+        rate = rate_factor(o_ctx, 0)
+        if rate is not None:
+            return o.value * rate[0]
     return None
 
 

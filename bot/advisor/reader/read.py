@@ -22,6 +22,7 @@ from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.quantities import (
+    AVERAGE,
     UNOWNED,
     UNOWNED_MONEY,
     Claim,
@@ -30,6 +31,7 @@ from bot.advisor.reader.quantities import (
     counts_units,
     each_of,
     unit_nouns,
+    words_map,
 )
 from bot.advisor.reader.result import Extraction, Unclear
 from bot.advisor.reader.tokens import Token, tokenize
@@ -181,6 +183,7 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
         chosen = _latest_correction(r, own or found)
         r.used.update(i for c in found for i in range(c.start, c.end))
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
+        chosen = _period_corrected(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
@@ -279,8 +282,9 @@ def _corrected_later(
     for q in quantities:
         if q.start <= claim.end or q.money != first.money or any(i in r.used for i in range(q.start, q.end)):
             continue
-        if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
-            continue
+        own = [c for c in claims[id(q)] if c.field in LIMITS or c.field == "ml_team"]
+        if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
+            continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
         if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
             # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
@@ -289,8 +293,42 @@ def _corrected_later(
                 continue
         if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
-            return Claim(claim.field, q.value * factor, True, q.start, q.end)
+            # a weak reading of the same field carries its own unit ("budget is 50k - sorry, I meant 15k")
+            value = own[0].value if own else q.value * factor
+            return Claim(claim.field, value, True, q.start, q.end)
     return None
+
+
+def _period_corrected(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim:
+    """A volume whose period the user corrects right after it, with no new number ("3k a week, no wait, per
+    day"): the same number over the corrected period."""
+    first = next((q for q in quantities if q.start == claim.start), None)
+    periods = words_map("rate_periods")
+    if claim.field != "monthly_requests" or first is None or not first.value:
+        return claim
+    if not any(math.isclose(claim.value / first.value, f, rel_tol=1e-3) for f in periods.values()):
+        return claim  # a multiplied share: its period is not the number's alone
+    after = r.tokens[claim.end : claim.end + 10]
+    corrected = False
+    for n, tok in enumerate(after):
+        if tok.kind == "num" or tok.sentence != r.tokens[claim.start].sentence:
+            return claim
+        corrected = corrected or tok.text in _SELF_CORRECTIONS or tok.text == "no"
+        nxt = after[n + 1].text if n + 1 < len(after) else ""
+        if corrected and tok.text in {"per", "a", "an", "every", "each", "/"} and nxt in periods and len(nxt) > 1:
+            return Claim(claim.field, first.value * periods[nxt], True, claim.start, claim.end)
+        if corrected and tok.text in {"daily", "weekly", "monthly", "yearly", "hourly"}:
+            return Claim(claim.field, first.value * periods[tok.text], True, claim.start, claim.end)
+    return claim
+
+
+TEAM_SIZE = 1_000  # more people than this are a crowd the product serves ("only 40k people open the chat")
+
+
+def _counts_workers(r: _Reading, q: Quantity) -> bool:
+    """Whether `q` counts people or groups who do the work ("three ppl on support", "4 teams"): never a volume."""
+    nouns = unit_nouns(r.tokens, q)
+    return q.value < TEAM_SIZE and bool(nouns & (words("staff_nouns") | words("group_nouns")))
 
 
 _SELF_CORRECTIONS = {
@@ -352,7 +390,7 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
     nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
-    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} for t in near) or any(
+    marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} | AVERAGE for t in near) or any(
         q.start < claim.start and each_of(r.tokens, q) for q in quantities
     )
     unit = next(

@@ -59,6 +59,8 @@ def tokenize(text: str, limit: int | None = None) -> list[Token]:
             continue
         if tokens and _starts_clause(low, kind, tokens[-1]) and not _in_adjective_list(low, kind, tokens):
             clause += 1
+        elif tokens and tokens[-1].text == "-" and _spaced_dash(text, tokens, low, kind):
+            clause += 1  # "50k - sorry, I meant 15k": a dash between spaces breaks the clause like an em dash
         glued = kind != "sym" and (
             (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
         )
@@ -107,6 +109,19 @@ def _in_adjective_list(low: str, kind: str, tokens: list[Token]) -> bool:
         return False
     adjectives = lexicon()["words"]["list_adjectives"]
     return tokens[-2].text in adjectives and low in adjectives
+
+
+def _spaced_dash(text: str, tokens: list[Token], low: str, kind: str) -> bool:
+    """Whether the hyphen just read stands alone between spaces as a dash (the cleaner writes em dashes so), not as
+    a range between two amounts ("4 - 5 months", "$40k - $60k") or a bullet at a line's start."""
+    dash = tokens[-1]
+    if not (dash.start > 0 and dash.end < len(text) and text[dash.start - 1] == " " and text[dash.end] == " "):
+        return False
+    if len(tokens) < 2 or tokens[-2].sentence != dash.sentence:
+        return False  # a bullet
+    before = tokens[-2] if tokens[-2].kind == "num" or len(tokens) < 3 else tokens[-3]
+    amount_next = kind == "num" or low in {"$", "€", "£", "~"}
+    return not (amount_next and before.kind == "num")
 
 
 def _starts_clause(low: str, kind: str, previous: Token) -> bool:
