@@ -37,7 +37,7 @@ _DEFINE = re.compile(
 # Openers that set a message aside from the dialogue without saying what it is ("sorry, side question: …", "btw …",
 # "unrelated but …"): what follows them decides whether it asks.
 _ASIDE = re.compile(
-    r"^\W*+(?:(?:sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|quick\s++(?:question|q)|random\s++question|"
+    r"^\W*+(?:(?:sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|quick\s++(?:question|q|one)|random\s++question|"
     r"unrelated(?:\s++question)?|off[- ]topic|one\s++more\s++thing|oh|also|ok|okay|so|and|but|hmm|cool|nice|"
     r"different\s++question|another\s++question)\b[\s,;:.!-]*+)++",
     re.I,
@@ -121,8 +121,8 @@ def _command_pattern(spec: dict[str, list[str]], *, alone: bool = False) -> re.P
     act = (
         # "just tell me", "give me the verdict", "show the result"
         rf"(?:{give})(?:\s++(?:me|us)(?:{det}\s++(?:{objects}))?|{det}\s++(?:{objects}))"
-        rf"|skip(?:\s++(?:{targets}))?|(?:{skip})\s++(?:{targets})"
-        rf"|(?:{skip})\s++(?:the|these|your|all|all\s++the)\s++\w+\s++questions"  # "skip the 20 questions"  # "skip", "skip the rest", "cut to the chase"
+        rf"|skip(?:\s++(?:{targets}))?|(?:{skip})\s++(?:{targets})"  # "skip", "skip the rest", "cut to the chase"
+        rf"|(?:{skip})\s++(?:the|these|your|all|all\s++the)\s++\w+\s++questions"  # "skip the 20 questions"
         rf"|{_alternation(spec['finish'])}"  # "wrap it up", "enough questions", "what do you recommend"
     )
     one = rf"(?:(?:{lead})\s++)*+(?:{act})(?:\s++(?:{tail}))*+"

@@ -148,9 +148,9 @@ def describes_project(text: str, facts: int) -> bool:
 
 
 def introduces_new(rest: str) -> bool:
-    """Whether the words after "new project" describe it: they name a task, or run to a sentence ("new project
-    pls, diff team" doesn't; "new project: a bot that drafts replies" does)."""
-    return names_a_task(rest) or len(form.subject_words(rest)) >= 3
+    """Whether the words after "new project" describe it: they name a task, or run to a sentence of six words or
+    more ("new project pls, diff team" doesn't; "new project: a bot that drafts replies" does)."""
+    return names_a_task(rest) or len(rest.split()) >= 6
 
 
 def introduces_project(text: str, use_case: object) -> bool:
