@@ -82,7 +82,7 @@ def test_an_aside_question_during_the_intake_is_answered_and_changes_nothing(
 
 
 def test_an_apology_before_a_fix_stays_a_correction(topical: Advisor) -> None:
-    key, card = _card(topical, "sorry-fix")
+    key, _ = _card(topical, "sorry-fix")
     reply = topical.handle(key, "u", "sorry, it's 6k labeled claims not 60k")
     assert reply.heard == "correction" and reply.intake["labeled_examples"] == 6000
 
