@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,19 @@ def rows(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
 
 
+def wait_card_moved(server: Server, cid: str, old_ts: str | None, timeout: float = 15.0) -> str:
+    """Wait until the served database records the conversation's card somewhere other than `old_ts`; returns its ts.
+    The emulator sees a card a moment before the outbox records where it was posted, and only then do summaries link
+    it and clicks on the previous card count as stale."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = rows(server, "select ts from cards where conversation_id = ?", cid)
+        if found and found[0][0] != old_ts:
+            return str(found[0][0])
+        assert time.monotonic() < deadline, "the new card was never recorded"
+        time.sleep(0.02)
+
+
 def stored_counts(server: Server, cid: str) -> dict[str, int]:
     """What an interaction could change about an assessment (summaries are audited as reads, so they don't count)."""
     tables = ("intake_versions", "recommendations", "feedback", "decisions")
@@ -60,7 +74,10 @@ def assess(
     card = server.emulator.wait_for(
         "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == ts and is_card(c)
     )[0]
-    return ts, str(card.response["ts"]), str(card.params["metadata"]["event_payload"]["conversation_id"])
+    cid = str(card.params["metadata"]["event_payload"]["conversation_id"])
+    if (server.data_dir / "advisor.db").exists():  # SQLite: wait until the card is recorded, as users see it
+        assert wait_card_moved(server, cid, None) == str(card.response["ts"])
+    return ts, str(card.response["ts"]), cid
 
 
 def click(

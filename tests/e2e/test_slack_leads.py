@@ -36,6 +36,7 @@ from tests.e2e.leads_helpers import (
     submit,
     summary_of,
     uid,
+    wait_card_moved,
 )
 from tests.slack_emulator import Fault, SlackEmulator
 
@@ -182,6 +183,7 @@ def test_feedback_is_one_vote_per_user_with_an_optional_reason(server: Server, c
         sr.event_body(sr.message("actually we only have 300 labeled examples", channel=channel, thread_ts=thread))
     )
     emulator.wait_for("chat.postMessage", 2, predicate=lambda c: c.params.get("thread_ts") == thread and is_card(c))
+    wait_card_moved(server, cid, card_ts)
     before = stored_counts(server, cid)
     stale = uid()
     click(server, "feedback:up", cid, user=stale, channel=channel, message_ts=card_ts, thread_ts=thread)
