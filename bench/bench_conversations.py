@@ -43,9 +43,9 @@ DATA = ROOT / "bench" / "data"
 PARTS = {
     "tuned": DATA / "conversations_tuned.jsonl",
     "held out": DATA / "conversations_held_out.jsonl",
-    "fresh, never tuned": DATA / "conversations_fresh.jsonl",
+    "fresh (tuned on in round 2)": DATA / "conversations_fresh.jsonl",
     # Written by a second writer who never saw the code, after the message-kind work was done; played once.
-    "fresh 2, never tuned": DATA / "conversations_fresh_2.jsonl",
+    "fresh 2 (tuned on in round 2)": DATA / "conversations_fresh_2.jsonl",
     # A third writer who never saw the code, after the round-2 forms were built on the two fresh sets; played once.
     "fresh 3, never tuned": DATA / "conversations_fresh_3.jsonl",
 }
