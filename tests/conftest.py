@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from _pytest.mark.expression import Expression
+from _pytest.nodeid import NodeId
 
 from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
@@ -132,13 +133,27 @@ def no_workspace_left_bound() -> Iterator[None]:
         workspace._bound.set(None)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out.
+    Under `--dist loadgroup`, a test marked `xdist_group` gets its group in its node id (see `_grouped`)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database") == "postgres"
         if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+        if config.getvalue("loadgroup"):  # set on xdist's workers only
+            _grouped(item)
+
+
+def _grouped(item: pytest.Item) -> None:
+    """What pytest-xdist 3.8 does for `--dist loadgroup`, done for pytest 9: the `xdist_group` name appended to the
+    node id (`…::test_x@teams`), which the controller schedules by. xdist sets `item._nodeid`, which pytest 9 no
+    longer reads (the id is `item._id`), so its groups were silently ignored; and its hook runs before the marks
+    this conftest and tests/teams/conftest.py add."""
+    marks = item.iter_markers("xdist_group")
+    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+    if names and "@" not in item.nodeid:
+        item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
 @pytest.fixture(autouse=True)

@@ -8,22 +8,24 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from aiohttp import web
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.logs import QUIET, parse_lines
 from bot.services import Services
 from bot.storage.store import Store
-from bot.teams.serve import build
 from bot.workflows.housekeeping import DEDUPE_DAYS
 from tests.reliability.test_outbox import wait_until
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, http
+from tests.teams.lazy import build
 from tests.teams.test_auth import CREDENTIALS
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
