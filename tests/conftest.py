@@ -152,8 +152,9 @@ def _grouped(item: pytest.Item) -> None:
     this conftest and tests/teams/conftest.py add."""
     marks = item.iter_markers("xdist_group")
     names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
-    if names and "@" not in item.nodeid:
-        item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+    group = "@" + "_".join(names)
+    if names and not item.nodeid.endswith(group):  # "@" alone is no sign: a parameter may hold one
+        item._id = NodeId.parse(item.nodeid + group)
 
 
 @pytest.fixture(autouse=True)
