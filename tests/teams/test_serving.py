@@ -88,6 +88,8 @@ def restore_logging() -> Iterator[None]:
 def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
 ) -> None:
+    from aiohttp import web  # here, not at the top: see tests/teams/lazy.py
+
     store = Store(isolated_env / "advisor.db")
     assert store.mark_seen("teams:19:old:1") and store.mark_seen("teams:19:recent:1")
     old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=DEDUPE_DAYS + 1)).isoformat(timespec="milliseconds")
