@@ -46,6 +46,8 @@ PARTS = {
     "fresh, never tuned": DATA / "conversations_fresh.jsonl",
     # Written by a second writer who never saw the code, after the message-kind work was done; played once.
     "fresh 2, never tuned": DATA / "conversations_fresh_2.jsonl",
+    # A third writer who never saw the code, after the round-2 forms were built on the two fresh sets; played once.
+    "fresh 3, never tuned": DATA / "conversations_fresh_3.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 

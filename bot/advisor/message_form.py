@@ -34,6 +34,29 @@ _DEFINE = re.compile(
     r"describe)\s++(?:a\s++|an\s++)?[\w\s-]{1,40}?\s*+\??\s*+$",
     re.I,
 )
+# Openers that set a message aside from the dialogue without saying what it is ("sorry, side question: …", "btw …",
+# "unrelated but …"): what follows them decides whether it asks.
+_ASIDE = re.compile(
+    r"^\W*+(?:(?:sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|quick\s++(?:question|q|one)|random\s++question|"
+    r"unrelated(?:\s++question)?|off[- ]topic|one\s++more\s++thing|oh|also|ok|okay|so|and|but|hmm|cool|nice|"
+    r"different\s++question|another\s++question)\b[\s,;:.!-]*+)++",
+    re.I,
+)
+# The advisor addressed as the one who decides ("would you …", "you'd say …", "your call", "what would make you …",
+# "change your mind"); "can you explain …" and "could you tell me …" ask it for the topic instead.
+_ADDRESSED = re.compile(
+    r"\b(?:you'd|youd|you\s++would|your|yours|(?:would|will|do|did|should)\s++(?:you|u)|make\s++(?:you|u)|"
+    r"(?:you|u)\s++(?:think|reckon|say|recommend|suggest|go|pick|choose|prefer|still))\b",
+    re.I,
+)
+# Asking for the card as a file or elsewhere: "export this as a pdf", "can u export the card to #channel".
+_EXPORT = re.compile(
+    r"^\W*+(?:(?:ok|okay|cool|great|thanks|nice|so|and|also|then|now|please|pls|plz|just|can\s++(?:you|u)|"
+    r"could\s++(?:you|u)|would\s++(?:you|u)|will\s++(?:you|u)|kindly)\W++)*+"
+    r"(?:export|download|(?:send|save|share|give)\s++(?:\S+\s++){0,4}?(?:as|in|to)\s++(?:a\s++)?"
+    r"(?:pdf|doc|docx|word|file|markdown|md|slide|slides|deck))\b",
+    re.I,
+)
 _APPROACH_TERM = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 _LINKED_QUESTION = re.compile(
     r"^(?:and|but|so|also)\s++(?:what|how|why|which|when|where|who|is|are|can|could|does)\b", re.I
@@ -99,6 +122,7 @@ def _command_pattern(spec: dict[str, list[str]], *, alone: bool = False) -> re.P
         # "just tell me", "give me the verdict", "show the result"
         rf"(?:{give})(?:\s++(?:me|us)(?:{det}\s++(?:{objects}))?|{det}\s++(?:{objects}))"
         rf"|skip(?:\s++(?:{targets}))?|(?:{skip})\s++(?:{targets})"  # "skip", "skip the rest", "cut to the chase"
+        rf"|(?:{skip})\s++(?:the|these|your|all|all\s++the)\s++\w+\s++questions"  # "skip the 20 questions"
         rf"|{_alternation(spec['finish'])}"  # "wrap it up", "enough questions", "what do you recommend"
     )
     one = rf"(?:(?:{lead})\s++)*+(?:{act})(?:\s++(?:{tail}))*+"
@@ -162,7 +186,8 @@ def is_question(text: str) -> bool:
     LoRA", "how come"), or a later clause does after "but"/"and"/"so" ("great, but how does it scale")."""
     if text.rstrip().endswith("?"):
         return True
-    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+    rest = _ASIDE.sub("", text, count=1)  # "sorry, side question: can a …": the words after the opener ask
+    clauses = [c.strip() for c in _CLAUSE.split(rest) if c.strip()]
     if clauses and _QUESTION_START.match(clauses[0]):
         return True
     return any(_LINKED_QUESTION.match(c) for c in clauses[1:])
@@ -254,7 +279,30 @@ def points_back(text: str) -> bool:
 def defines_term(text: str) -> bool:
     """True when the message asks what a term means ("what's LoRA?", "what is fine-tuning?", "explain prompting"),
     even a term the advice uses; "what is it?" and "what are the next steps?" point back at the advice instead."""
-    return bool(_DEFINE.match(text)) and bool(subject_words(text) or _APPROACH_TERM.search(text))
+    return defining_clause(text) is not None
+
+
+def defining_clause(text: str) -> str | None:
+    """The clause of a message that asks what a term means ("btw what is LoRA exactly, my lead keeps mentioning it"
+    → "what is LoRA exactly"), after any opener; None when none does."""
+    if _DEFINE.match(text):
+        return text if subject_words(text) or _APPROACH_TERM.search(text) else None
+    clauses = [c.strip() for c in _CLAUSE.split(_ASIDE.sub("", text, count=1)) if c.strip()]
+    if not clauses or not _DEFINE.match(clauses[0]):
+        return None
+    return clauses[0] if subject_words(clauses[0]) or _APPROACH_TERM.search(clauses[0]) else None
+
+
+def addresses_advisor(text: str) -> bool:
+    """True when a question speaks to the advisor as the one deciding ("would you go full fine-tune?", "so you'd
+    say skip prompting?", "what would change your mind?"); "can you explain LoRA?" asks it about the topic."""
+    return is_question(text) and bool(_ADDRESSED.search(text))
+
+
+def asks_export(text: str) -> bool:
+    """True when the message asks for the card as a file or somewhere else ("export this as a pdf for my board",
+    "cool, export the card to #ai-projects"); "can I export a fine-tuned model?" asks about the topic."""
+    return bool(_EXPORT.match(text))
 
 
 def about_the_advice(text: str) -> bool:
@@ -272,6 +320,8 @@ def recommend_now(text: str) -> str | None:
     None otherwise. The request must be the message's last clauses."""
     c = _cues()
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n]+", text)]
+    while len(clauses) > 1 and _ASIDE_AFTER.match(last := text[slice(*clauses[-1])]) and not _FACT_NUMBER.search(last):
+        clauses.pop()  # "…, i have a meeting in 5": why the user is in a hurry, not what they ask
     start, alone = None, True
     for begin, end in reversed(clauses):
         part = " ".join(text[begin:end].split())
@@ -285,6 +335,16 @@ def recommend_now(text: str) -> str | None:
         return None
     before = text[:start].strip(" ,;:.!?\n")
     return None if before and alone else before
+
+
+# A short clause after a request saying why the user wants it now ("i have a meeting in 5", "gotta run").
+_ASIDE_AFTER = re.compile(
+    r"^\s*+(?:i\s++have|i've\s++got|ive\s++got|i\s++got|i'm|im|i\s++am|gotta|got\s++to|need\s++to|have\s++to|"
+    r"running|in\s++a\s++(?:rush|hurry)|short\s++on\s++time|busy|late|boss|meeting)\b(?:\s++\S+){0,6}\s*+$",
+    re.I,
+)
+
+_FACT_NUMBER = re.compile(r"(?<!\bin\s)\b\d")  # "in 5" (minutes) is a hurry; "a team of 5" is a fact
 
 
 def _is_filler(part: str) -> bool:

@@ -89,6 +89,9 @@ def classify(text: str, *, has_facts: bool) -> Kind:
         return "thanks"
     if form.about_the_advice(text):
         return "about_advice"
+    clause = form.defining_clause(text)  # "btw what is LoRA exactly, my lead keeps mentioning it"
+    if clause is not None and form.is_question(text) and not _OWN.search(clause):
+        return "topic_question"
     # "is fine-tuning worth it for routing claims?" names a task: it asks about a project
     topical = form.defines_term(text) or (form.subject_words(text) and not names_a_task(text))
     if form.is_question(text) and not _OWN.search(text) and topical:
@@ -142,6 +145,12 @@ def describes_project(text: str, facts: int) -> bool:
     if is_correction(text) or len(text.split()) < 6:
         return False
     return names_a_task(text) or facts >= 3
+
+
+def introduces_new(rest: str) -> bool:
+    """Whether the words after "new project" describe it: they name a task, or run to a sentence of six words or
+    more ("new project pls, diff team" doesn't; "new project: a bot that drafts replies" does)."""
+    return names_a_task(rest) or len(rest.split()) >= 6
 
 
 def introduces_project(text: str, use_case: object) -> bool:

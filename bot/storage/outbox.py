@@ -156,12 +156,15 @@ class Outbox:
         team_id: str | None = None,
         enterprise_id: str | None = None,
         platform: str = "slack",
+        hold: float = 0.0,
     ) -> int:
         """Queue a message (joins the caller's transaction, if any); returns its id.
 
         An update without `target_ts` changes the conversation's card (see the module docstring). `team_id` and
         `enterprise_id` name the workspace (and org) it goes to: the sender posts it with that installation's token.
-        `platform` names the sender that delivers it.
+        `platform` names the sender that delivers it. `hold` keeps it from the worker for that many seconds, for a
+        request that sends it itself (`flush(..., fresh=True)`); the worker takes it only if that request fails
+        or dies.
         """
         if op not in ("post", "update"):
             raise ValueError(f"unknown outbox operation {op!r}")
@@ -183,7 +186,7 @@ class Outbox:
                     "state": PENDING,
                     "attempts": 0,
                     "unsure": 0,
-                    "next_attempt_at": 0.0,
+                    "next_attempt_at": time.time() + hold if hold > 0 else 0.0,
                     "created_at": now(),
                     "team_id": team_id,
                     "enterprise_id": enterprise_id,
@@ -307,9 +310,9 @@ class Outbox:
 
     # --- delivering ---
 
-    def _claim(self, item_id: int, platform: str = "slack") -> OutboxItem | None:
+    def _claim(self, item_id: int, platform: str = "slack", *, fresh: bool = False) -> OutboxItem | None:
         """Mark a due message of `platform` as being sent, unless another thread has it or an earlier one in its
-        thread waits.
+        thread waits. `fresh`: a message never tried yet is due even while held (see `enqueue`).
 
         The row says `unsure` from here on (a kill mid-send leaves it so); the item keeps the value from before.
         """
@@ -321,7 +324,7 @@ class Outbox:
                 not rows
                 or rows[0]["state"] != PENDING
                 or rows[0]["platform"] != platform
-                or float(rows[0]["next_attempt_at"] or 0) > time.time()
+                or (float(rows[0]["next_attempt_at"] or 0) > time.time() and not (fresh and not rows[0]["attempts"]))
             ):
                 return None
             row = rows[0]
@@ -348,9 +351,10 @@ class Outbox:
             return dataclasses.replace(item, op="post")
         return dataclasses.replace(item, channel=str(card["channel"]), target_ts=str(card["ts"]))
 
-    def deliver(self, item_id: int, sender: Sender) -> bool:
-        """Attempt one queued message; True when it is delivered (now or by an earlier attempt)."""
-        item = self._claim(item_id, sender.platform)
+    def deliver(self, item_id: int, sender: Sender, *, fresh: bool = False) -> bool:
+        """Attempt one queued message; True when it is delivered (now or by an earlier attempt). `fresh`: as for
+        `_claim`."""
+        item = self._claim(item_id, sender.platform, fresh=fresh)
         if item is None:
             return False
         was_unsure = item.unsure
@@ -467,10 +471,18 @@ class Outbox:
         return delay * (0.5 + random.random() / 2)
 
     def due(
-        self, channel: str | None = None, thread_ts: str | None = None, limit: int = 100, *, platform: str = "slack"
+        self,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        limit: int = 100,
+        *,
+        platform: str = "slack",
+        fresh: bool = False,
     ) -> list[tuple[int, str]]:
-        """(id, kind) of the pending messages of `platform` that are due, oldest first (optionally of one thread)."""
-        where, params = ["state = ?", "next_attempt_at <= ?", "platform = ?"], [PENDING, time.time(), platform]
+        """(id, kind) of the pending messages of `platform` that are due, oldest first (optionally of one thread);
+        with `fresh`, also those never tried that are held for the request that queued them."""
+        due = "(next_attempt_at <= ? or attempts = 0)" if fresh else "next_attempt_at <= ?"
+        where, params = ["state = ?", due, "platform = ?"], [PENDING, time.time(), platform]
         if channel is not None:
             where += ["channel = ?", "thread_ts = ?"]
             params += [channel, thread_ts or ""]
@@ -486,26 +498,28 @@ class Outbox:
         thread_ts: str | None = None,
         limit: int = 100,
         defer: frozenset[str] = frozenset(),
+        fresh: bool = False,
     ) -> int:
         """Deliver due messages of the sender's platform (of one thread, or all) in order until none is claimable;
         returns how many.
 
         A message that fails is not tried again within the same call (its retry is the worker's). Messages of the
         `defer` kinds (slow to send, e.g. a chart to draw) are left to the worker, which is woken for them.
+        `fresh`: the caller is the request that queued them with a `hold`, so held messages are its to send.
         """
         delivered = 0
         tried: set[int] = set()
         deferred = False
         for _ in range(limit):
             progressed = False
-            for item_id, kind in self.due(channel, thread_ts, limit, platform=sender.platform):
+            for item_id, kind in self.due(channel, thread_ts, limit, platform=sender.platform, fresh=fresh):
                 if item_id in tried:
                     continue
                 tried.add(item_id)
                 if kind in defer:
                     deferred = True
                     continue
-                if self.deliver(item_id, sender):
+                if self.deliver(item_id, sender, fresh=fresh):
                     delivered += 1
                     progressed = True
             if not progressed:

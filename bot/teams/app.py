@@ -11,6 +11,7 @@ synchronous, so it runs in worker threads.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -125,13 +126,17 @@ class TeamsAgent:
         sender = TeamsSender(self.services, asyncio.get_running_loop(), in_turn(context))
         conversation = str(context.activity.conversation.id)
         try:
-            await asyncio.to_thread(self.services.outbox.flush, sender, channel=conversation, thread_ts=None)
+            await asyncio.to_thread(
+                self.services.outbox.flush, sender, channel=conversation, thread_ts=None, fresh=True
+            )
         except ConnectionLost as exc:  # the rows stay queued: the worker sends them once the database is back
             log.warning("Teams replies deferred: %s", exc)
 
     async def reply(self, context: TurnContext, replies: list[Reply]) -> None:
         """Queue replies to a click (with the lead's re-review notice, when due), then send them in this turn."""
-        await asyncio.to_thread(delivery.queue, self.services, reference_of(context), replies)
+        await asyncio.to_thread(
+            functools.partial(delivery.queue, hold=delivery.IN_TURN_HOLD), self.services, reference_of(context), replies
+        )
         await self.send_queued(context)
 
     async def on_submit(self, context: TurnContext) -> None:

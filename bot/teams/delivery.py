@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "teams"  # the outbox rows Teams' sender delivers
 SEND_TIMEOUT = 60.0  # seconds one attempt may take before it counts as a lost connection
+# How long replies queued by a live request are its own to send in the turn (Teams expects them there; in
+# expectReplies mode they travel in the HTTP response): the worker, woken by any commit, would otherwise sometimes
+# claim them first and send them proactively. Past it, the worker sends what the request could not.
+IN_TURN_HOLD = 10.0
 _RETRYABLE_4XX = frozenset({408, 429})
 
 # Runs `send` with a TurnContext of the conversation a reference names; returns the posted activity's id.
@@ -55,26 +59,28 @@ def reference_of(context: TurnContext) -> dict[str, Any]:
     return reference.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def queue(services: Services, reference: dict[str, Any], replies: list[Reply]) -> list[int]:
+def queue(services: Services, reference: dict[str, Any], replies: list[Reply], *, hold: float = 0.0) -> list[int]:
     """Queue replies for the conversation `reference` names (joins the caller's transaction, if any), each
-    conversation's followed by the lead's re-review notice when the answers changed after their decision."""
+    conversation's followed by the lead's re-review notice when the answers changed after their decision. `hold`:
+    the request answering now sends them itself (`Outbox.enqueue`); the worker gets them only after that."""
     channel = str(reference["conversation"]["id"])
     ids: list[int] = []
     conversations: list[str] = []
     with services.store.transaction():
         for reply in replies:
-            ids.append(_enqueue(services, channel, reference, reply))
+            ids.append(_enqueue(services, channel, reference, reply, hold))
             if reply.conversation_id and reply.conversation_id not in conversations:
                 conversations.append(reply.conversation_id)
         for cid in conversations:
             decided = stale_decision(services.store, cid)
             if decided is not None:
                 label = STATUS_LABELS.get(str(decided["status"]), str(decided["status"]))
-                ids.append(_enqueue(services, channel, reference, text_reply(msg.REREVIEW.format(status=label), cid)))
+                notice = text_reply(msg.REREVIEW.format(status=label), cid)
+                ids.append(_enqueue(services, channel, reference, notice, hold))
     return ids
 
 
-def _enqueue(services: Services, channel: str, reference: dict[str, Any], reply: Reply) -> int:
+def _enqueue(services: Services, channel: str, reference: dict[str, Any], reply: Reply, hold: float) -> int:
     return services.outbox.enqueue(
         channel,
         None,
@@ -82,6 +88,7 @@ def _enqueue(services: Services, channel: str, reference: dict[str, Any], reply:
         conversation_id=reply.conversation_id or None,
         kind=reply.kind,
         platform=PLATFORM,
+        hold=hold,
     )
 
 

@@ -79,7 +79,7 @@ class TeamsTurns:
 
     def answer(self, conversation_key: str) -> int:
         """Answer the conversation's waiting turns, oldest first, queueing their replies; returns how many."""
-        return self.services.inbox.drain(conversation_key, self._work, self._give_up, self._queue_replies)
+        return self.services.inbox.drain(conversation_key, self._work, self._give_up, self._queue_held)
 
     def adopt(self, older_than: float) -> int:
         """Answer every turn nobody is answering, waiting at least `older_than` seconds; returns how many."""
@@ -87,12 +87,16 @@ class TeamsTurns:
             self._work, self._give_up, self._queue_replies, older_than=older_than, kinds=(KIND,)
         )
 
-    def _queue_replies(self, outcomes: list[Outcome]) -> None:
+    def _queue_replies(self, outcomes: list[Outcome], hold: float = 0.0) -> None:
         """Queue the replies of turns answered together (inside the transaction that removes them from the inbox),
         each to its own conversation, in order."""
         for outcome in outcomes:
             for addressed in outcome.replies:
-                delivery.queue(self.services, addressed.reference, [addressed.reply])
+                delivery.queue(self.services, addressed.reference, [addressed.reply], hold=hold)
+
+    def _queue_held(self, outcomes: list[Outcome]) -> None:
+        """`_queue_replies` for turns answered in their own request, which then sends the replies itself."""
+        self._queue_replies(outcomes, hold=delivery.IN_TURN_HOLD)
 
     def _work(self, item: dict[str, Any]) -> Outcome:
         p = item["payload"]

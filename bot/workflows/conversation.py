@@ -70,19 +70,30 @@ class Reply(BaseModel):
 
 # Whole-message commands. Possessive quantifiers (`*+`) never give back what they matched, so a long run of spaces
 # or newlines after a command word is scanned once, not once per split between two adjacent `\s*` (quadratic).
+# Words that open a change of mind before a command: "ugh actually start over", "actually scrap that, new project".
+_RETHINK = (
+    r"(?:(?:ugh|argh|hmm|oh|no|wait|sorry|actually|ok|okay|so|right|alright|scrap\s++that|scratch\s++that|"
+    r"forget\s++that|never\s++mind|nvm)\W++)*+"
+)
 _RESTART = re.compile(
-    r"^\s*+(?:(?:ok|okay|so|please|pls|can\s++we|could\s++we|let's|lets|i\s++want\s++to|i'd\s++like\s++to)\s++)*+"
+    r"^\W*+" + _RETHINK + r"(?:(?:ok|okay|so|please|pls|can\s++we|could\s++we|let's|lets|i\s++want\s++to|"
+    r"i'd\s++like\s++to)\s++)*+"
     r"(?:restart|start\s++(?:over|again|afresh|anew|fresh|from\s++scratch)|reset|begin\s++again|new|new\s++assessment|"
     r"from\s++the\s++top|forget\s++(?:everything|all\s++(?:of\s++)?(?:that|this))|clear\s++(?:everything|it\s++all))"
-    r"(?:\s++(?:please|pls|then))?\s*+(?:[.!?]\s*+)?$",
+    r"(?:\s++(?:please|pls|then))?\s*+(?:[.!?]\s*+)?"
+    r"(?:[,;:.!-]\s*+(?:let\s++me|i'll|i\s++will|i'm\s++going\s++to|i\s++want\s++to)\b[^\n?]*+)?$",  # "…, let me …"
     re.I,
 )
 # A message that starts another project in the same thread: "different project: …", "new idea - …".
 _NEW_PROJECT = re.compile(
-    r"^\W*+(?:(?:thanks|thank\s++you|cheers|ok|okay|cool|great|right|alright|so|now|next|also|and|oh)\W++)*+"  # "ok, "
-    r"(?:(?:a\s++|one\s++more\s++|the\s++next\s++)?(?:new|different|another|separate|second|other|next)\s++"
-    r"(?:project|idea|use[- ]case|feature|assessment|one)|(?:on\s++)?a\s++different\s++note|switching\s++gears|"
-    r"(?:now\s++)?(?:for\s++)?something\s++(?:completely\s++|totally\s++|quite\s++)?different)\b[\s:;,.!-]*+",
+    r"^\W*+(?:(?:thanks|thank\s++you|cheers|ok|okay|cool|great|nice|right|alright|so|now|next|also|and|oh)\W++)*+"
+    + _RETHINK
+    + r"(?:(?:a\s++|one\s++more\s++|the\s++next\s++|a\s++completely\s++|a\s++totally\s++|totally\s++|"
+    r"completely\s++)?(?:new|different|another|separate|second|other|next|diff|unrelated)\s++"
+    r"(?:project|idea|use[- ]case|feature|assessment|one|thing|topic)|"
+    r"(?:on\s++)?a\s++different\s++note|switching\s++gears|change\s++of\s++topic|unrelated|"
+    r"(?:now\s++)?(?:for\s++)?something\s++(?:completely\s++|totally\s++|quite\s++)?different)\b"
+    r"(?:\s++(?:now|then|pls|please|plz))*+[\s:;,.!-]*+",
     re.I,
 )
 _WHY = re.compile(r"^\s*+(?:why\??|why not\b[^\n]*+|explain(?: (?:it|that|why))?\??|how did you decide\??)\s*+$", re.I)
@@ -97,6 +108,15 @@ _UNCHANGED = "OK, your answers stay as they were."
 _NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature first."
 _NEW = "A new project: a new assessment."
 _DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
+_NOTHING_TO_EXPORT = (
+    "There is no recommendation to export yet. Tell me about the feature first, or say *recommend now*."
+)
+_EXPORT_TEXT = (
+    "I can't attach files here. The card's *Export decision record* button (an action on the card in Teams) posts "
+    "the decision record as Markdown, ready to paste or print to PDF; `ai-advisor record {id}` writes the same "
+    "record from the terminal, and `ai-advisor summary {id}` the leads' summary. To share the card, forward or "
+    "link this message."
+)
 _WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
 _HELP = re.compile(
     r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
@@ -192,6 +212,8 @@ class Advisor:
     def _handle_message(self, w: TurnWrites, key: ConversationKey, user: str, text: str) -> Reply:
         conv = self.store.find_conversation(str(key)) or self._new_conversation(w, key, user)
         restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
+        if new_project and message_form.is_question(text[new_project.end() :]):
+            new_project = None  # "unrelated, but what's LoRA?": a question set aside, not another project
         said = bool(conv.turns or conv.version)
         if not (restart or new_project):
             supposes = message_form.supposition(text, states_facts=True) is not None
@@ -201,6 +223,8 @@ class Advisor:
         if not said:
             return self._handle(w, conv, text[new_project.end() :] if new_project else text)
         rest = text[new_project.end() :].strip() if new_project else ""
+        if not message_kind.introduces_new(rest):  # "new project pls, diff team": the description comes next
+            rest = ""
         return self._start_another(w, key, user, conv, text, rest, "Starting over." if restart else _NEW)
 
     def route_top_level(self, where: ConversationKey, user: str, text: str) -> ConversationKey | None:
@@ -351,6 +375,8 @@ class Advisor:
             return self._why_not(w, cid, text).model_copy(update={"heard": "follow_up"})
         if _WHY.match(text):
             return self._follow_up(w, conv, clean_text(text))
+        if message_form.asks_export(clean_text(text)):
+            return self._export(w, conv)
         before = message_form.recommend_now(clean_text(text))
         if before is not None:  # "skip the rest, just tell me"; what comes before the request is read first
             return self._recommend_now(w, conv, before, turn).model_copy(update={"heard": "command"})
@@ -397,6 +423,8 @@ class Advisor:
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
+            if kind == "topic_question" and conv.state == "recommended" and message_form.addresses_advisor(cleaned):
+                kind = "about_advice"  # after the card, "would you go full fine-tune?" asks about the advice
             if kind == "topic_question" and self.answer_topic is not None:
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
@@ -406,11 +434,22 @@ class Advisor:
                 return self._follow_up(w, conv, cleaned)
         if not first and not expecting:
             facts = stated
-        heard = _heard(first, text, known, facts)
+        heard = _heard(first, text, known, facts, expecting or [])
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
         reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
         return reply.model_copy(update={"heard": heard})
+
+    def _export(self, w: TurnWrites, conv: Conversation) -> Reply:
+        """ "Export this as a pdf": the core sends no files, so the reply says where the card's exports are."""
+        rec = self.store.latest_recommendation(conv.id)
+        text = (
+            _NOTHING_TO_EXPORT
+            if rec is None
+            else _EXPORT_TEXT.format(id=conv.id) + (f"\n\n{self._reask(conv)}" if self._reask(conv) else "")
+        )
+        w.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text, heard="command")
 
     def _recommend_now(self, w: TurnWrites, conv: Conversation, before: str, turn: int) -> Reply:
         """ "Recommend now" (in any wording): the card from what is known, with the facts of whatever the message
@@ -614,16 +653,23 @@ class Advisor:
         )
 
 
-def _heard(first: bool, text: str, known: dict[str, Any], facts: list[Fact]) -> message_kind.MessageKind:
+def _heard(
+    first: bool, text: str, known: dict[str, Any], facts: list[Fact], expecting: list[str]
+) -> message_kind.MessageKind:
     """What a message read for facts was: the first words of a project, a fix of something known (or said as
-    one), or an answer (to the pending question, or a fact added after the card)."""
+    one), or an answer (to the pending question, or a fact added after the card). A message that answers a pending
+    question is an answer even when it also restates a known fact differently; it corrects only when it says so."""
     if first:
         return "description"
     stated = {f.field: f.value for f in facts if f.field != "use_case"}
     cleaned = clean_text(text)
     if message_form.is_question(cleaned):  # a question never corrects: "about 5k?" is a hesitant answer
         return "answer"
-    if message_kind.is_correction(cleaned) or message_kind.differing(known, stated)[1]:
+    if message_kind.is_correction(cleaned):
+        return "correction"
+    if set(stated) & set(expecting):
+        return "answer"
+    if message_kind.differing(known, stated)[1]:
         return "correction"
     return "answer"
 

@@ -53,14 +53,31 @@ def test_messages_are_posted_in_order_and_cards_are_remembered(
 def test_a_failed_post_waits_for_its_backoff_then_posts_once(outbox: Outbox, sender: FakeSender) -> None:
     sender.fail(LIMITED)
     item = outbox.enqueue("C1", "1.0", {"text": "hi"}, conversation_id=None)
+    before = time.time()
     assert outbox.flush(sender) == 0
     row = outbox.get(item)
     assert row is not None and row["state"] == PENDING and row["attempts"] == 1 and row["error"] == "ratelimited"
-    assert row["next_attempt_at"] >= time.time() + 0.02  # Retry-After is honoured
+    assert row["next_attempt_at"] >= before + 0.05  # Retry-After is honoured
     assert outbox.flush(sender) == 0 and sender.sends == 1  # not due yet
     settle(outbox, sender)
     assert sender.sends == 2 and len(sender.posted) == 1
     assert sender.finds == 0  # a 429 means Slack didn't take it: no need to look before re-posting
+
+
+def test_a_held_message_is_the_requests_to_send_and_the_workers_only_after_a_failure(
+    outbox: Outbox, sender: FakeSender
+) -> None:
+    held = outbox.enqueue("C1", "1.0", {"text": "in the turn"}, conversation_id=None, hold=60)
+    assert outbox.due() == [] and outbox.flush(sender) == 0 and sender.sends == 0  # not the worker's
+    assert outbox.due(fresh=True) == [(held, "message")]
+    assert outbox.flush(sender, fresh=True) == 1 and [p.id for _, p in sender.posted] == [held]
+    # A held message the request failed to send follows its backoff like any other, for the worker.
+    failing = outbox.enqueue("C1", "1.0", {"text": "again"}, conversation_id=None, hold=60)
+    sender.fail(LIMITED)
+    assert outbox.flush(sender, fresh=True) == 0
+    assert outbox.flush(sender, fresh=True) == 0  # tried once: no longer the request's to send at once
+    settle(outbox, sender)
+    assert [p.id for _, p in sender.posted] == [held, failing] and sender.sends == 3
 
 
 def test_an_accepted_post_whose_answer_was_lost_is_found_not_reposted(outbox: Outbox, sender: FakeSender) -> None:
