@@ -31,10 +31,9 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 -q --cov --cov-report=term
 
 # Tests marked `slow` (a process spawned, a property sweep, a whole conversation) and the e2e ones are left out;
-# a module marked slow as a whole is not even imported (tests/conftest.py: pytest_ignore_collect). `loadgroup`: the
-# tests marked `xdist_group` (the Teams tests, the chart drawings) run on one worker, so only it imports their libraries.
+# a module marked slow as a whole is not even imported (tests/conftest.py: pytest_ignore_collect).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow and not e2e" --ignore=tests/e2e
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not e2e" --ignore=tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

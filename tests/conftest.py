@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from _pytest.mark.expression import Expression
-from _pytest.nodeid import NodeId
 
 from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
@@ -133,28 +132,13 @@ def no_workspace_left_bound() -> Iterator[None]:
         workspace._bound.set(None)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out.
-    Under `--dist loadgroup`, a test marked `xdist_group` gets its group in its node id (see `_grouped`)."""
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database") == "postgres"
         if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-        if config.getvalue("loadgroup"):  # set on xdist's workers only
-            _grouped(item)
-
-
-def _grouped(item: pytest.Item) -> None:
-    """What pytest-xdist 3.8 does for `--dist loadgroup`, done for pytest 9: the `xdist_group` name appended to the
-    node id (`…::test_x@teams`), which the controller schedules by. xdist sets `item._nodeid`, which pytest 9 no
-    longer reads (the id is `item._id`), so its groups were silently ignored; and its hook runs before the marks
-    this conftest and tests/teams/conftest.py add."""
-    marks = item.iter_markers("xdist_group")
-    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
-    group = "@" + "_".join(names)
-    if names and not item.nodeid.endswith(group):  # "@" alone is no sign: a parameter may hold one
-        item._id = NodeId.parse(item.nodeid + group)
 
 
 @pytest.fixture(autouse=True)

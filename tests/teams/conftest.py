@@ -1,9 +1,4 @@
-"""Fixtures: the Teams agent in-process behind aiohttp, replying to a local Bot Connector emulator.
-
-The Agents SDK and aiohttp (about a second to import) are imported by the tests that use them, not at the top of
-a module here: both xdist workers collect every module, and only the one that runs the `teams` group (see
-`pytest_collection_modifyitems`, and `--dist loadgroup` in `make test-fast`) then imports them.
-"""
+"""Fixtures: the Teams agent in-process behind aiohttp, replying to a local Bot Connector emulator."""
 
 from __future__ import annotations
 
@@ -14,10 +9,8 @@ import pytest
 
 from bot.config import Settings
 from bot.services import Services
+from bot.teams.serve import build
 from tests.teams.harness import AgentServer, Connector, Teams, User
-from tests.teams.lazy import build
-
-_HERE = Path(__file__).parent
 
 LEAD = User("aad-lead-0001", "Lee Lead")
 
@@ -49,11 +42,3 @@ def agent(services: Services) -> Iterator[AgentServer]:
 @pytest.fixture
 def teams(agent: AgentServer, connector: Connector) -> Teams:
     return Teams(agent.url, connector)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The Teams tests run on one xdist worker (under `--dist loadgroup`): the other never imports the SDK."""
-    group = pytest.mark.xdist_group("teams")
-    for item in items:
-        if item.path.is_relative_to(_HERE):
-            item.add_marker(group)

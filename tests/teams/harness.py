@@ -23,11 +23,10 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-if TYPE_CHECKING:  # imported where a server starts: a module importing this one only for `User` does not pay it
-    from aiohttp import web
+from aiohttp import web
 
 TENANT = "tenant-0001"
 BOT_ID = "28:advisor-bot"
@@ -189,8 +188,6 @@ class AgentServer:
     """An aiohttp application served on localhost from its own event loop thread."""
 
     def __init__(self, app: web.Application) -> None:
-        from aiohttp import web
-
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -203,8 +200,6 @@ class AgentServer:
         return self
 
     async def _start(self) -> None:
-        from aiohttp import web
-
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()

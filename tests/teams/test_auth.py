@@ -11,10 +11,11 @@ import pytest
 from bot.config import Settings
 from bot.errors import InputError
 from bot.services import Services
+from bot.teams.auth import teams_auth
+from bot.teams.serve import build
 from tests.sqlite_store import sqlite_db
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, Chat, Connector, Teams, User, http
-from tests.teams.lazy import build, teams_auth
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 

@@ -19,9 +19,7 @@ from tests import pg
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, Chat, Connector, Teams, User
 
-# Both tests are slow (a whole conversation; a PostgreSQL cluster): marked once, the module is not even imported by
-# `make test-fast` (tests/conftest.py: pytest_ignore_collect).
-pytestmark = [pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"), pytest.mark.slow]
+pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
 KIM = User("aad-kim-0031", "Kim")
 OPENING = "an assistant that summarises our weekly sales calls"
@@ -42,6 +40,7 @@ def queued_without_answer(services: Services, teams: Teams, chat: Chat) -> None:
     assert TeamsTurns(services).queue(turn, activity) is not None
 
 
+@pytest.mark.slow
 def test_a_turn_left_in_the_inbox_is_answered_at_start_and_replied_to_proactively(
     tmp_path: Path, connector: Connector
 ) -> None:

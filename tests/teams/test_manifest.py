@@ -13,6 +13,8 @@ import pytest
 from jsonschema.exceptions import best_match
 from jsonschema.validators import Draft4Validator
 
+from bot.teams.leads import _DIGEST, _SUMMARY
+
 TEAMS = Path(__file__).resolve().parents[2] / "teams"
 # The official schema of the manifest version we use (MIT, github.com/OfficeDev/microsoft-teams-app-schema, tag v1.17).
 SCHEMA = Path(__file__).resolve().parent / "data" / "MicrosoftTeams.v1.17.schema.json"
@@ -66,8 +68,6 @@ def test_channel_and_group_chat_replies_need_no_mention() -> None:
 
 
 def test_manifest_fields() -> None:
-    from bot.teams.leads import _DIGEST, _SUMMARY  # here, not at the top: see tests/teams/lazy.py
-
     data = manifest()
     assert data["manifestVersion"] == "1.17" and GUID.match(data["id"])
     assert len(data["name"]["short"]) <= 30 and len(data["name"]["full"]) <= 100

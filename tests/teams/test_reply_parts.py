@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.advisor.questions import question_bank
 from bot.teams import messages as msg
+from bot.teams.replies import render
 from bot.workflows.conversation import Reply
 from tests.teams.harness import actions, card_text
 from tests.teams.schema import assert_valid_card
@@ -11,8 +12,6 @@ from tests.workflows.replies import CID, INTRO, NOTE, question_round
 
 
 def test_a_question_round_is_a_card_of_its_parts() -> None:
-    from bot.teams.replies import render  # here, not at the top: see tests/teams/lazy.py
-
     out = render(question_round())
     assert out.card is not None and out.summary == INTRO
     assert_valid_card(out.card)
@@ -27,16 +26,12 @@ def test_a_question_round_is_a_card_of_its_parts() -> None:
 
 
 def test_a_round_without_an_intro_falls_back_to_a_neutral_notification() -> None:
-    from bot.teams.replies import render
-
     out = render(question_round(intro=""))
     assert out.card is not None and out.summary == msg.QUESTIONS_FALLBACK
     assert not card_text(out.card).startswith(INTRO)
 
 
 def test_a_message_is_plain_text() -> None:
-    from bot.teams.replies import render
-
     out = render(Reply(kind="message", conversation_id=CID, text="Starting over."))
     assert out.card is None and out.text == "Starting over."
     assert out.activity().text == "Starting over."

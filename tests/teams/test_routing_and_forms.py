@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from microsoft_agents.activity import Activity
 
+from bot.teams.routing import key_of, route, user_of
 from bot.workflows.forms import choices, parse_form, parse_number
-
-if TYPE_CHECKING:
-    from microsoft_agents.activity import Activity
 
 
 def activity(conversation: dict[str, Any], **fields: Any) -> Activity:
-    from microsoft_agents.activity import Activity  # here, not at the top: see tests/teams/lazy.py
-
     return Activity.model_validate(
         {
             "type": "message",
@@ -39,22 +36,16 @@ def activity(conversation: dict[str, Any], **fields: Any) -> Activity:
     ],
 )
 def test_key_is_tenant_conversation_and_reply_chain(conversation: dict[str, Any], channel: str, thread: str) -> None:
-    from bot.teams.routing import key_of
-
     key = key_of(activity(conversation))
     assert (key.platform, key.team, key.channel, key.thread) == ("teams", "t1", channel, thread)
 
 
 def test_tenant_falls_back_to_channel_data_and_user_to_the_teams_id() -> None:
-    from bot.teams.routing import key_of, user_of
-
     a = activity({"id": "a:1"}, channelData={"tenant": {"id": "t2"}}, **{"from": {"id": "29:x"}})
     assert key_of(a).team == "t2" and user_of(a) == "29:x"
 
 
 def test_route_rules() -> None:
-    from bot.teams.routing import route
-
     channel = {"id": "19:c@thread.tacv2;messageid=5", "conversationType": "channel", "tenantId": "t"}
     chatter = activity(channel, text="hello\x00 there\ud800")
     assert route(chatter, mentioned=False, has_conversation=False) is None

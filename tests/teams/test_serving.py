@@ -8,24 +8,22 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from aiohttp import web
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.logs import QUIET, parse_lines
 from bot.services import Services
 from bot.storage.store import Store
+from bot.teams.serve import build
 from bot.workflows.housekeeping import DEDUPE_DAYS
 from tests.reliability.test_outbox import wait_until
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, http
-from tests.teams.lazy import build
 from tests.teams.test_auth import CREDENTIALS
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
@@ -88,8 +86,6 @@ def restore_logging() -> Iterator[None]:
 def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
 ) -> None:
-    from aiohttp import web  # here, not at the top: see tests/teams/lazy.py
-
     store = Store(isolated_env / "advisor.db")
     assert store.mark_seen("teams:19:old:1") and store.mark_seen("teams:19:recent:1")
     old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=DEDUPE_DAYS + 1)).isoformat(timespec="milliseconds")

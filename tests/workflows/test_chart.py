@@ -10,10 +10,6 @@ import pytest
 from bot.advisor import tco
 from bot.workflows import chart
 
-# One worker draws every chart here (under `make test-fast`'s `--dist loadgroup`): matplotlib, imported when the first
-# PNG is drawn, is imported by that worker alone.
-pytestmark = pytest.mark.xdist_group("chart")
-
 
 @pytest.mark.parametrize(
     ("volume", "examples"), [(2_000_000, 50_000), (40_000, None), (0, None), (150_000_000, 200_000)]
