@@ -181,8 +181,9 @@ def test_replicas_refreshing_one_token_at_once_ask_slack_once_and_share_its_answ
         installs = _clients(emulator, replica_stores[0])[1]
         first = _install(emulator, installs, Grant("TRACE", rotating=True, expires_in=60, refreshed_expires_in=43_200))
         # The first refresh is slow to answer: the other replica asks for the token meanwhile. Unguarded, it would
-        # refresh too, with the refresh token Slack has just used up (invalid_refresh_token).
-        emulator.fail_next("oauth.v2.access", Fault.delay(1.0))
+        # refresh too, with the refresh token Slack has just used up (invalid_refresh_token). A quarter of a second
+        # is ample for the other thread to ask: with the refresh lock made a no-op both tests fail (3 runs of 3).
+        emulator.fail_next("oauth.v2.access", Fault.delay(0.25))
         with ThreadPoolExecutor(2) as pool:
             tokens = list(pool.map(lambda clients: clients.client("TRACE", None).token, replicas))
         assert len(_refreshes(emulator)) == 1
@@ -199,7 +200,7 @@ def test_a_request_and_the_outbox_refreshing_at_once_ask_slack_once(replica_stor
         in_requests = _clients(emulator, replica_stores[1])[0]
         authorize = bolt_authorize(in_requests.store, in_requests.rotator, logging.getLogger("bolt"), 120)
         first = _install(emulator, installs, Grant("TMIX", rotating=True, expires_in=60, refreshed_expires_in=43_200))
-        emulator.fail_next("oauth.v2.access", Fault.delay(1.0))
+        emulator.fail_next("oauth.v2.access", Fault.delay(0.25))
 
         def in_a_request() -> str | None:
             context = BoltContext({"client": WebClient(base_url=emulator.url, retry_handlers=[])})
