@@ -7,7 +7,6 @@ import pytest
 
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
-from tests.conftest import TODAY
 
 # A hiring-assistant project, then a fraud-screening one: different in nearly every fact.
 RECRUITING = (
@@ -18,12 +17,6 @@ FRAUD = (
     "We want to flag fraudulent expense reports: 90k reviewed reports with labels, 4 data scientists, about "
     "2 million reports a month, live in 9 months"
 )
-
-
-@pytest.fixture
-def topical(fresh_store: Store) -> Advisor:
-    """An advisor whose topic answers are recognisable (the knowledge layer is tested on its own)."""
-    return Advisor(fresh_store, today=TODAY, answer_topic=lambda q: f"[knowledge answer to: {q}]")
 
 
 def test_a_description_that_contradicts_the_known_facts_starts_another_assessment(

@@ -7,34 +7,10 @@ from __future__ import annotations
 import pytest
 
 from bot.storage.store import Store
-from bot.workflows.conversation import Advisor, ConversationKey, Reply
-from tests.conftest import TODAY
-
-THIN = "We want a bot that drafts answers to supplier invoice disputes for our accounts payable team"
-FULL = (
-    "We want to sort incoming warranty claims into 30 types: 60k labeled claims reviewed by two people, "
-    "an ML team of 4, about 400k claims a month, budget $500k, live in 8 months, not regulated, "
-    "the claim types are stable"
-)
-
-
-@pytest.fixture
-def topical(fresh_store: Store) -> Advisor:
-    """An advisor whose topic answers are recognisable (the knowledge layer is tested on its own)."""
-    return Advisor(fresh_store, today=TODAY, answer_topic=lambda q: f"[knowledge answer to: {q}]")
-
-
-def _state(store: Store, reply: Reply) -> tuple[int, list[str], dict[str, object]]:
-    conv = store.get_conversation(reply.conversation_id)
-    return conv.version, list(conv.expecting), store.latest_intake(conv.id).known()
-
-
-def _card(advisor: Advisor, thread: str) -> tuple[ConversationKey, Reply]:
-    key = ConversationKey("cli", "t", "c", thread)
-    card = advisor.handle(key, "u", FULL)
-    card = card if card.kind == "recommendation" else advisor.handle(key, "u", "recommend now")
-    assert card.kind == "recommendation"
-    return key, card
+from bot.workflows.conversation import Advisor, ConversationKey
+from tests.advisor.conversation_helpers import THIN
+from tests.advisor.conversation_helpers import card as _card
+from tests.advisor.conversation_helpers import state as _state
 
 
 @pytest.mark.parametrize(
