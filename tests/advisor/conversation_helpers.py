@@ -1,5 +1,5 @@
-"""Shared by the conversation-kind tests: two descriptions written for them, an advisor whose topic answers are
-recognisable, and small readers of what a turn stored."""
+"""Shared by the conversation-kind tests: two descriptions written for them and small readers of what a turn
+stored (the `topical` advisor fixture is in tests/advisor/conftest.py)."""
 
 from __future__ import annotations
 
