@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, blocks_text, is_card
+from tests.polling import eventually
 from tests.slack_emulator import Call, SlackEmulator
 
 LEAD, GROUP_LEAD, GROUP = "ULEAD", "UGLEAD", "SLEADS"
@@ -40,13 +40,12 @@ def wait_card_moved(server: Server, cid: str, old_ts: str | None, timeout: float
     """Wait until the served database records the conversation's card somewhere other than `old_ts`; returns its ts.
     The emulator sees a card a moment before the outbox records where it was posted, and only then do summaries link
     it and clicks on the previous card count as stale."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = rows(server, "select ts from cards where conversation_id = ?", cid)
-        if found and found[0][0] != old_ts:
-            return str(found[0][0])
-        assert time.monotonic() < deadline, "the new card was never recorded"
-        time.sleep(0.02)
+
+    def recorded() -> list[tuple[Any, ...]]:
+        return rows(server, "select ts from cards where conversation_id = ?", cid)
+
+    eventually(lambda: recorded() not in ([], [(old_ts,)]), "the new card was never recorded", timeout, 0.02)
+    return str(recorded()[0][0])
 
 
 def stored_counts(server: Server, cid: str) -> dict[str, int]:

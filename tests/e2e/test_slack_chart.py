@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bot.workflows.chart import MAX_BYTES
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, cards, settle, wait_posts
+from tests.polling import eventually
 from tests.processes import alive, children
 from tests.slack_emulator import Call, Fault, SlackEmulator
 from tests.slack_requests import SlackClient
@@ -131,14 +131,6 @@ def chart_worker(server: Server) -> int:
     assert server.proc is not None
     (pid,) = [c for c in children(server.proc.pid) if loaded(c, "matplotlib")]
     return pid
-
-
-def eventually(check: Callable[[], bool], what: str, limit: float = 60.0) -> None:
-    """Poll until `check` holds (the limit only keeps a broken run from hanging; nothing asserts a duration)."""
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
 
 
 def test_the_chart_is_drawn_by_a_worker_process_the_server_never_loads_matplotlib(

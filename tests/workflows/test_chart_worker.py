@@ -7,8 +7,7 @@ import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from bot.advisor import tco
 from bot.workflows import chart
 from bot.workflows.chart_worker import ChartError, ChartWorker
+from tests.polling import eventually
 
 pytestmark = pytest.mark.slow  # each worker is a new interpreter importing matplotlib
 
@@ -33,14 +33,6 @@ def running(pid: int) -> bool:
 
 def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-def eventually(check: Callable[[], bool], what: str, limit: float = 60.0) -> None:
-    """Poll until `check` holds (the limit only keeps a broken run from hanging; nothing asserts a duration)."""
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -1,0 +1,14 @@
+"""Waiting in tests for something another thread or process does."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def eventually(check: Callable[[], bool], what: str, limit: float = 60.0, interval: float = 0.05) -> None:
+    """Poll until `check` holds (the limit only keeps a broken run from hanging; nothing asserts a duration)."""
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(interval)
