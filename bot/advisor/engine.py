@@ -24,6 +24,11 @@ MIN_FT_WEEKS = 4.0  # below this, fine-tuning cannot be built, evaluated and shi
 # moderate volumes prompting is usually cheaper), so the bar sits lower than when cost leaned to tuning by default.
 FT_THRESHOLD = 1.2
 HYBRID_THRESHOLD = 0.8  # weaker evidence suffices when prompting keeps the flexible part
+# A hybrid on a judgement call: part of the task changes, and a stable part is plainly worth tuning (10,000+
+# usable examples, people who can tune, a skill rather than only facts), while the rest of the evidence is lukewarm
+# (usually step 3 at moderate volume). It needs the stable part's evidence not to lean against tuning.
+CORE_FLOOR = 0.0
+JUDGEMENT_CAP = 0.7  # an approach chosen on a judgement call (hybrid or not) never claims more confidence than this
 STEP_WEIGHTS = {1: 1.0, 2: 1.0, 3: 1.0, 4: 0.8, 5: 1.0, 6: 0.8}
 MAX_COST_WEIGHT = 1.6  # step 3 counts up to this much when one approach costs many times the other
 FULL_EVIDENCE = 6  # decisive groups known for full evidence
@@ -137,6 +142,9 @@ class Recommendation(BaseModel):
     )
     regulations: list[str] = Field(default_factory=list, description="keys of the regulatory regimes that apply")
     case_studies: list[CaseStudy] = Field(default_factory=list)
+    hybrid_form: tech.HybridForm | None = Field(
+        default=None, description="which hybrid, when the approach is hybrid: prompt_layer, retrieval or cascade"
+    )
     wording: Literal["offline", "llm"] = "offline"
     # LLM mode audit trail: template name -> sha256 of every prompt used, and the turn's call/token counts.
     templates: dict[str, str] = Field(default_factory=dict)
@@ -196,7 +204,10 @@ def profile_for(v: IntakeValues) -> tco.CaseProfile:
     """The cost profile of an intake: kind of work and its tokens, label tier, retrieval, review, latency."""
     work = workloads.classify(v.use_case)
     tier: workloads.LabelTier = "expert" if v.regulated else (work.label_tier if work else "skilled")
+    cascade = _cascade_shape(v)
     return tco.CaseProfile(
+        hybrid_shape="cascade" if cascade else "split",
+        distilled=cascade and bool(training_examples(v)[1]),
         workload=work.name if work else "unknown",
         input_tokens=work.input if work else None,
         output_tokens=work.output if work else None,
@@ -206,6 +217,13 @@ def profile_for(v: IntakeValues) -> tco.CaseProfile:
         critical=bool(v.mission_critical) or bool(v.regulated),
         latency_p95_ms=v.latency_p95_ms,
     )
+
+
+def _cascade_shape(v: IntakeValues) -> bool:
+    """A prompted system already answers in production (or its reviewed outputs exist) and nothing needs a
+    prompt layer: the hybrid worth pricing is a cascade that keeps that prompt as the fallback."""
+    flexible = bool(v.changes_often) or bool(v.knowledge_gap)
+    return not flexible and (bool(v.prompt_in_production) or bool(training_examples(v)[1]))
 
 
 def _objective(v: IntakeValues, a: tco.TcoAssumptions) -> list[Reason]:
@@ -664,6 +682,8 @@ class Analysis:
     weights: dict[int, float]
     pilot: bool = False  # fine-tuning as a LoRA pilot on fewer than 10,000 examples
     techniques: tuple[tech.Technique, ...] = ()
+    form: tech.HybridForm | None = None  # which hybrid, when the approach is hybrid
+    judgement: bool = False  # a hybrid on a judgement call (stable core, lukewarm rest): confidence is capped
 
 
 def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, words: bool = True) -> Analysis:
@@ -703,6 +723,7 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
     rest = sum(weights[f.step] * f.score for f in factors if f.step not in gate_steps)
 
     approach: Approach
+    judgement = False
     if gates:
         approach, margin = "prompt_engineering", 1.0
     elif v.has_fine_tuned_model and flex_need:
@@ -711,15 +732,23 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach, margin = "fine_tuning", total - PILOT_THRESHOLD
     elif flex_need and core >= HYBRID_THRESHOLD:
         approach, margin = "hybrid", core - HYBRID_THRESHOLD
+    elif flex_need and stable_core(v) and core >= CORE_FLOOR:
+        approach, margin, judgement = "hybrid", core - CORE_FLOOR, True
     elif not flex_need and total >= FT_THRESHOLD:
         approach, margin = "fine_tuning", total - FT_THRESHOLD
     else:
         threshold = HYBRID_THRESHOLD if flex_need else FT_THRESHOLD
         approach, margin = "prompt_engineering", threshold - (core if flex_need else total)
+    if approach == "fine_tuning" and not pilot and profile.hybrid_shape == "cascade" and _roomy(v):
+        # The prompted model stays in service for the hard cases: that is a hybrid, served as a cascade.
+        approach = "hybrid"
     if approach == "hybrid" and flex_need:
         factors[0].leans = "hybrid"
     if pilot and approach != "fine_tuning":
         pilot = False
+    form = hybrid_form(v, profile) if approach == "hybrid" else None
+    if approach == "prompt_engineering" and not gates and flex_need and stable_core(v):
+        judgement = True  # a stable part worth tuning exists: the hybrid is the close alternative
     return Analysis(
         approach=approach,
         factors=factors,
@@ -734,7 +763,38 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         weights=weights,
         pilot=pilot,
         techniques=tuple(_techniques(approach, v, pilot)),
+        form=form,
+        judgement=judgement,
     )
+
+
+def _roomy(v: IntakeValues) -> bool:
+    """The latency budget leaves room for a second (fallback) call or a prompted layer."""
+    return v.latency_p95_ms is None or v.latency_p95_ms > SNAPPY_MS
+
+
+def stable_core(v: IntakeValues) -> bool:
+    """A part plainly worth tuning: 10,000+ usable examples, people who can own a tuned model, and a skill (a
+    format, a voice, a classification) rather than only facts that change, which retrieval serves better."""
+    n = training_examples(v)[0]
+    if n is None or n < MIN_FT_EXAMPLES or v.data_quality == "poor":
+        return False
+    # Hosted tuning services run the training: a team with limited ML skills can own a tuned core, at a stretch.
+    if v.ml_expertise not in ("strong", "limited") and not v.has_fine_tuned_model:
+        return False
+    if v.needs == "broad_flexibility":
+        return False
+    return not (v.knowledge_gap and v.behavior_gap is False)
+
+
+def hybrid_form(v: IntakeValues, profile: tco.CaseProfile) -> tech.HybridForm:
+    """Which hybrid the facts describe: a cascade around a prompt already in service, a tuned core with retrieval
+    when answers need changing facts, otherwise a tuned core with a prompt layer for the rules that change."""
+    if profile.hybrid_shape == "cascade":
+        return "cascade"
+    if v.knowledge_gap or tech.named_sources(v.use_case):
+        return "retrieval"
+    return "prompt_layer"
 
 
 def _factor(step: int, reasons: list[Reason], names: tuple[str, ...], v: IntakeValues, words: bool) -> Factor:
@@ -878,11 +938,25 @@ def _confidence(v: IntakeValues, an: Analysis, open_latency: bool = False) -> tu
         strength = min(1.0, an.margin / 1.0)
         confidence = 0.3 + 0.3 * ev + 0.3 * strength * ev - 0.15 * min(1.0, _opposing(an) / 2.0)
         threshold = "hybrid" if an.flex_need else "fine-tuning"
+        if an.judgement and an.approach == "hybrid":
+            threshold = "stable-core"
         side = "above" if an.approach != "prompt_engineering" else "below"
         notes.append(f"weighted evidence {an.margin:.1f} {side} the {threshold} threshold")
         if an.pilot:
             confidence = min(confidence, 0.75)
             notes.append("a pilot on fewer than 10,000 examples: its held-out evaluation decides whether to scale it")
+        if an.judgement and an.approach == "hybrid":
+            confidence = min(confidence, JUDGEMENT_CAP)
+            notes.append(
+                "a judgement call: the stable part is worth tuning, but the rest of the case (often the cost at "
+                "this volume) would also support prompting alone"
+            )
+        elif an.judgement:
+            confidence = min(confidence, JUDGEMENT_CAP)
+            notes.append(
+                "a judgement call: part of the task is stable and has the data to tune, so a hybrid is the close "
+                "alternative once prompting shows where it falls short"
+            )
     confidence -= 0.05 * len(near)
     if near:
         notes.append("close to " + " and ".join(near))
@@ -929,6 +1003,7 @@ def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> 
         risks=_risks(an.approach, v, an),
         next_steps=_next_steps(an.approach, v, an),
         techniques=list(an.techniques),
+        hybrid_form=an.form,
         regulations=[r.key for r in regulation.applicable(v)],
         would_change=[f"{w.text} (then {APPROACH_NAMES[w.then].lower()})" for w in what_if],
         missing=intake.missing(),
@@ -938,9 +1013,11 @@ def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> 
         what_if=what_if,
     )
     examples, outputs = training_examples(v)
-    rec.verdict = verdict_text(
-        rec, tech.verdict_lines(list(an.techniques), v, examples, outputs, tech.named_sources(v.use_case))
-    )
+    sources = tech.named_sources(v.use_case)
+    lines = tech.verdict_lines(list(an.techniques), v, examples, outputs, sources)
+    if an.form:
+        lines = [tech.form_line(an.form, v, examples, sources), *lines]
+    rec.verdict = verdict_text(rec, lines)
     return rec
 
 
@@ -1273,17 +1350,16 @@ def _next_steps(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
                 f"budget; route inputs it was not trained on to a queue, not a slow fallback."
             )
     else:
-        steps.append(
-            "Split the work: fine-tune on the stable core; keep templates, rules and fresh facts in the prompt "
-            "or retrieval."
-        )
+        form = an.form or "prompt_layer"
+        steps += tech.form_steps(form, v, examples, tech.named_sources(v.use_case))
         steps.append(_eval_step(v))
-        if roomy:
+        if roomy and form != "cascade":
             steps.append("Ship the prompted layer first on a base model while the fine-tune is prepared and evaluated.")
         every = tco.retrain_every(a, "hybrid", v.changes_often)
+        layer = "the fallback prompt" if form == "cascade" else "the prompt layer"
         steps.append(
-            f"Evaluate the combination on the held-out set; retrain only the stable core (about every {every:g} "
-            f"months) and update the prompt layer as things change."
+            f"Evaluate the combination on the held-out set; retrain only the tuned model (about every {every:g} "
+            f"months) and update {layer} as things change."
         )
         if v.knowledge_gap and "retrieval" not in an.techniques:
             steps.append("Keep the retrieval index fresh and measure answer grounding, not only the tuned model.")
@@ -1313,7 +1389,7 @@ def verdict_text(rec: Recommendation, technique_lines: list[str] | None = None) 
         text += " The gap is knowledge rather than behaviour, so retrieval over your content beats training."
     elif rec.gap == "behavior" and rec.approach == "fine_tuning":
         text += " The gap is behaviour (a consistent skill at volume), which is what fine-tuning is for."
-    elif rec.gap == "both" and rec.approach == "hybrid":
+    elif rec.gap == "both" and rec.approach == "hybrid" and not rec.hybrid_form:
         text += " Tune for the stable behaviour; prompt and retrieve for what changes."
     if rec.would_change:
         text += f" What would change this: {rec.would_change[0]}."

@@ -32,6 +32,7 @@ MIN_SAVING_USD = 1e-12  # a per-request saving below this (float dust) never pay
 HOURS_PER_MONTH = 730
 SHAPES = ("self_hosted", "distillation")
 Position = Literal["never", "unknown", "below", "near", "above"]
+HybridShape = Literal["split", "cascade"]
 
 
 class TcoAssumptions(BaseModel):
@@ -52,6 +53,9 @@ class TcoAssumptions(BaseModel):
     few_shot_tokens: float = Field(ge=0, description="Instructions and examples prompting adds per request.")
     retrieval_context_tokens: float = Field(ge=0, description="Retrieved passages per request (knowledge gap).")
     hybrid_context_tokens: float = Field(ge=0, description="Dynamic context the hybrid adds without retrieval.")
+    cascade_fallback_share: float = Field(
+        ge=0, le=1, description="Share of requests a cascade hybrid sends on to the large prompted model (0-1)."
+    )
     # Fine-tuned model and its training
     ft_base_price_in_per_m: float = Field(ge=0, description="Base model of the fine-tune: USD per M input tokens.")
     ft_base_price_out_per_m: float = Field(ge=0, description="Base model of the fine-tune: USD per M output tokens.")
@@ -141,6 +145,14 @@ class CaseProfile(BaseModel):
     regulated: bool = False
     critical: bool = Field(default=False, description="Mission-critical or regulated: more outputs reviewed.")
     latency_p95_ms: int | None = Field(default=None, ge=0)
+    hybrid_shape: HybridShape = Field(
+        default="split",
+        description=(
+            "The hybrid priced: split (a tuned core plus a prompt or retrieval layer on every request) or cascade "
+            "(a small tuned model answers most requests, the large prompted model the rest)."
+        ),
+    )
+    distilled: bool = Field(default=False, description="The cascade's small model learns from the prompted model.")
 
 
 class ApproachCost(BaseModel):
@@ -376,6 +388,11 @@ def low_latency(a: TcoAssumptions, p: CaseProfile = NO_PROFILE) -> bool:
 def per_request_cost(a: TcoAssumptions, approach: str, p: CaseProfile = NO_PROFILE) -> float:
     """Token cost of one request, in USD."""
     _check_approach(approach)
+    if approach == "hybrid" and p.hybrid_shape == "cascade":
+        # Every request goes to the small tuned model; the fallback share is paid a second time, prompted.
+        return per_request_cost(a, "fine_tuning", p) + a.cascade_fallback_share * per_request_cost(
+            a, "prompt_engineering", p
+        )
     inp, out = request_tokens(a, p)
     retrieved = a.retrieval_context_tokens if p.knowledge_gap else 0.0
     if approach == "prompt_engineering":
@@ -432,6 +449,10 @@ def one_time_cost(
             items["validation"] = a.model_validation_usd
         if approach == "hybrid":
             items["prompt_engineering"] = a.hybrid_prompt_engineering_usd
+        if approach == "hybrid" and p.distilled:
+            # The student learns from the prompted model's logged outputs: a reviewed sample instead of labels.
+            items.pop("data_labeling")
+            items["output_review"] = a.distillation_examples * a.distillation_review_share * per_label
     if p.knowledge_gap and approach != "fine_tuning":
         items["retrieval"] = a.retrieval_build_usd
     return items
@@ -749,7 +770,7 @@ def estimate(
         assumptions=a.model_dump(),
         notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often),
         profile=p,
-        rival="hybrid" if changes_often or p.knowledge_gap else "fine_tuning",
+        rival="hybrid" if changes_often or p.knowledge_gap or p.hybrid_shape == "cascade" else "fine_tuning",
         prices=price_basis(a),
         same_model=same_model_comparison(a, volume, labeled_examples, changes_often, p),
         shapes=shapes,
@@ -802,6 +823,17 @@ def _notes(
     notes.append(f"Retraining: fine-tuning {cadence}, the hybrid's stable core {hybrid_cadence}.")
     if p.regulated:
         notes.append("Regulated: validation of the system (and re-validation at each retrain) included.")
+    if p.hybrid_shape == "cascade":
+        notes.append(
+            f"The hybrid is priced as a cascade: every request goes to the small tuned model and "
+            f"{a.cascade_fallback_share:.0%} go on to the large prompted model (paying for both calls)"
+            + (
+                f"; it learns from the prompted model's logged outputs, {a.distillation_review_share:.0%} of "
+                f"{format_volume(a.distillation_examples)} checked by hand, instead of new labels."
+                if p.distilled
+                else "."
+            )
+        )
     notes.append(
         f"Self-hosting: {a.selfhost_min_gpus:g} GPUs always on at {format_usd(a.selfhost_gpu_hourly_usd)}/GPU-hour,"
         f" {a.selfhost_gpu_tokens_per_second:,.0f} output tokens/s per GPU at {a.selfhost_utilisation:.0%} busy,"

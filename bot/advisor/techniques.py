@@ -11,6 +11,15 @@ from typing import Literal
 from bot.advisor.intake import IntakeValues
 
 Technique = Literal["peft_pilot", "distillation", "routing", "open_weight", "retrieval"]
+# Which hybrid: a tuned core with a prompt layer for the rules that change, a tuned core for the stable format and
+# voice with retrieval for changing content, or a cascade (a small tuned model answers the bulk, the large prompted
+# model the hard or rare cases).
+HybridForm = Literal["prompt_layer", "retrieval", "cascade"]
+HYBRID_FORM_NAMES: dict[str, str] = {
+    "prompt_layer": "a tuned core with a prompt layer for what changes",
+    "retrieval": "a tuned core with retrieval for changing content",
+    "cascade": "a cascade: a small tuned model for the bulk, the large prompted model for the rest",
+}
 TECHNIQUES: tuple[Technique, ...] = ("distillation", "peft_pilot", "routing", "open_weight", "retrieval")
 # The ones that change what gets built (and so are worth a question); routing and retrieval refine it.
 CORE_TECHNIQUES: frozenset[str] = frozenset({"distillation", "peft_pilot", "open_weight"})
@@ -162,3 +171,53 @@ def risks(techniques: list[Technique], v: IntakeValues) -> list[str]:
             "(some restrict commercial use or use of outputs); budget the engineering upkeep."
         )
     return out
+
+
+def form_line(form: HybridForm, v: IntakeValues, examples: int | None, sources: str | None) -> str:
+    """The verdict's sentence naming which hybrid it is and why that split (no final full stop)."""
+    data = f"your {_n(examples)} examples" if examples else "your examples"
+    if form == "cascade":
+        bill = " (the volume the bill comes from)" if v.cost_pressure or v.monthly_requests else ""
+        return (
+            f"The hybrid here is a cascade: a small model tuned on {data} answers the bulk of the requests{bill}, "
+            f"and the prompted large model you run today stays in service for the hard, rare or low-confidence "
+            f"ones, so quality on the long tail does not depend on the small model"
+        )
+    if form == "retrieval":
+        where = f"your {sources}" if sources else "your current content"
+        line = (
+            f"The hybrid here is a tuned core with retrieval: fine-tune on {data} for what stays stable (the "
+            f"format, the voice, the domain skill), and retrieve the changing content from {where} at answer time, "
+            f"so an update is a re-index, not a retrain"
+        )
+    else:
+        line = (
+            f"The hybrid here is a tuned core with a prompt layer: fine-tune on {data} for the stable skill (the "
+            f"classification, extraction, format or voice), and keep the rules that change in a versioned prompt "
+            f"(or a prompted step that takes the tuned model's output), so a change is a prompt edit, not a retrain"
+        )
+    if v.regulated:
+        line += (
+            "; in a regulated setting the tuned core is validated once as a fixed model and the prompted layer, "
+            "which states the current rules, is versioned and logged for audit"
+        )
+    return line
+
+
+def form_steps(form: HybridForm, v: IntakeValues, examples: int | None, sources: str | None) -> list[str]:
+    """The first next steps of a hybrid of this form: how to split the work."""
+    if form == "cascade":
+        return [
+            "Keep the current prompt as the reference: score it on a frozen held-out set, then train the small "
+            "model on the approved outputs and compare both on that set before sending it any traffic.",
+            "Start the cascade in shadow mode (the small model answers, the large one still replies), then raise "
+            "the share the small model keeps as its measured accuracy allows.",
+        ]
+    changing = f"your {sources}" if sources and form == "retrieval" else "the changing content"
+    split = (
+        f"Split the work: fine-tune on the stable core; serve {changing} through retrieval at answer time."
+        if form == "retrieval"
+        else "Split the work: fine-tune on the stable core (what the labels teach); keep the rules, templates and "
+        "per-client or per-market variations in a versioned prompt, or a prompted step after the tuned model."
+    )
+    return [split]

@@ -45,7 +45,8 @@ def test_reviewed_outputs_are_asked_when_they_could_open_distillation() -> None:
     i = intake(**SHORT_OF_LABELS)
     assert core_plan(i)[0] == "prompt_engineering"
     assert "reviewed_output_count" in fields(next_questions(i, asked=["labeled_examples"], asked_steps=[2]))
-    assert core_plan(i.with_values(reviewed_output_count=30_000)) == ("fine_tuning", ("distillation",))
+    # Distilled, with the live prompt kept for the hard cases: a cascade hybrid.
+    assert core_plan(i.with_values(reviewed_output_count=30_000)) == ("hybrid", ("distillation",))
 
 
 def test_reviewed_outputs_are_not_asked_without_anyone_to_train() -> None:

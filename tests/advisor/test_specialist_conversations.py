@@ -45,7 +45,7 @@ def test_a_costly_prompted_drafter_with_approved_outputs_is_distilled(advisor: A
         "around 20 million letters a month the bill is six figures. Nothing is hand-labeled, yet we log every "
         "output and our reviewers approve most of them. There are ML engineers on staff.",
     )
-    assert rec.approach == "fine_tuning"
+    assert (rec.approach, rec.hybrid_form) == ("hybrid", "cascade")  # the prompted writer stays as the fallback
     assert rec.techniques[0] == "distillation"
     text = words(rec)
     assert "distil" in rec.verdict.lower() and "teacher" in text

@@ -103,7 +103,8 @@ DRAFTER: dict[str, Any] = {
 
 def test_reviewed_outputs_of_a_live_prompt_are_training_data_for_distillation() -> None:
     r = rec(**DRAFTER)
-    assert r.approach == "fine_tuning"
+    # The student takes the bulk and the prompted teacher stays for the rest: a hybrid, served as a cascade.
+    assert (r.approach, r.hybrid_form) == ("hybrid", "cascade")
     assert r.techniques[0] == "distillation"
     assert "distillation" in r.verdict.lower() and "held-out evaluation" in r.verdict
     assert any("teacher" in x and "mistakes" in x for x in r.risks)  # its own quality caveat
@@ -151,12 +152,12 @@ def test_a_live_prompt_behind_a_tuned_model_is_routing_when_latency_allows() -> 
         "prompt_in_production": True,
     }
     r = rec(**strong)
-    assert r.approach == "fine_tuning" and "routing" in r.techniques
+    assert r.approach == "hybrid" and r.hybrid_form == "cascade" and "routing" in r.techniques
     assert "cascade" in r.verdict and any(s.startswith("Route:") for s in r.next_steps)
     tight = rec(**(strong | {"latency_p95_ms": 150}))
-    assert "routing" not in tight.techniques  # no time for a second model on the hot path
+    assert tight.approach == "fine_tuning" and "routing" not in tight.techniques  # no time for a second model
     unprompted = rec(**(strong | {"prompt_in_production": None}))
-    assert "routing" not in unprompted.techniques
+    assert unprompted.approach == "fine_tuning" and "routing" not in unprompted.techniques
 
 
 # --- self-hosting ----------------------------------------------------------------------------------------------
