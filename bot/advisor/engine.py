@@ -525,12 +525,13 @@ def _expertise(v: IntakeValues) -> list[Reason]:
 def _regulation(v: IntakeValues) -> list[Reason]:
     r: list[Reason] = []
     if v.regulated:
+        # The validation a tuned model needs is priced in step 3; this is the rest: prompts are easier to audit.
         where = f" ({v.industry})" if v.industry else ""
         regimes = regulation.applicable(v)
         under = f"under {regulation.names(regimes)}" if regimes else "under your sector's rules"
         r.append(
             Reason(
-                score=-0.4,
+                score=-0.3,
                 text=(
                     f"regulated{where}: prompts are easier to audit and version; a fine-tuned model needs more "
                     f"validation {under}"
