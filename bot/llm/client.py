@@ -669,6 +669,9 @@ def _with_techniques(text: str, rec: engine.Recommendation, intake: Intake) -> s
     for name, line in zip(rec.techniques, lines, strict=True):
         if not any(w in low for w in _TECHNIQUE_WORDS[name]):
             text = f"{text.rstrip()} {line}."
+    if rec.hybrid_form and "the hybrid here is" not in low:
+        sources = techniques.named_sources(v.use_case)
+        text = f"{text.rstrip()} {techniques.form_line(rec.hybrid_form, v, examples, sources)}."
     return text
 
 
@@ -680,6 +683,8 @@ def engine_summary(rec: engine.Recommendation) -> str:
     ]
     lines += [f"Hard constraint: {g.reason}" for g in rec.gates]
     lines += [f"Technique (name it): {techniques.TECHNIQUE_NAMES[t]}" for t in rec.techniques]
+    if rec.hybrid_form:
+        lines.append(f"Hybrid form (name it): {techniques.HYBRID_FORM_NAMES[rec.hybrid_form]}")
     # What the verdict may argue: only the reasons that lean the chosen way, and the trade-off against it.
     lines += [f"Reason for the approach: {text}" for text in rec.because]
     lines += [f"Trade-off (leans the other way): {rec.trade_off}"] if rec.trade_off else []
