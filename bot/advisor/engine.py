@@ -719,7 +719,11 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
     step1 = factors[0]
     stable_step1 = [x for x in step1.reasons if not x.flexible]
     core = total - weights[1] * step1.score + weights[1] * _step_score(1, stable_step1)
-    flex_need = bool(v.changes_often) or bool(v.knowledge_gap)
+    # A prompt layer or a retrieval round-trip on every request does not fit a p95 that needs dedicated serving:
+    # there the changing part is handled by retraining often, so the case is judged as tuning against prompting.
+    flex_need = (bool(v.changes_often) or bool(v.knowledge_gap)) and not (
+        v.latency_p95_ms is not None and v.latency_p95_ms <= a.low_latency_ms and not v.has_fine_tuned_model
+    )
     gate_steps = {g.gate.step for g in gates}
     rest = sum(weights[f.step] * f.score for f in factors if f.step not in gate_steps)
 
@@ -731,7 +735,7 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach, margin = "hybrid", 1.0
     elif pilot:
         approach, margin = "fine_tuning", total - PILOT_THRESHOLD
-    elif flex_need and core >= HYBRID_THRESHOLD:
+    elif flex_need and core >= HYBRID_THRESHOLD and not facts_only(v):
         approach, margin = "hybrid", core - HYBRID_THRESHOLD
     elif flex_need and stable_core(v) and core >= CORE_FLOOR:
         approach, margin, judgement = "hybrid", core - CORE_FLOOR, True
@@ -785,7 +789,12 @@ def stable_core(v: IntakeValues) -> bool:
         return False
     if v.needs == "broad_flexibility":
         return False
-    return not (v.knowledge_gap and v.behavior_gap is False)
+    return not facts_only(v)
+
+
+def facts_only(v: IntakeValues) -> bool:
+    """The gap is knowledge and the user said it is not behaviour: nothing stable to tune, retrieval's job."""
+    return bool(v.knowledge_gap) and v.behavior_gap is False
 
 
 def hybrid_form(v: IntakeValues, profile: tco.CaseProfile) -> tech.HybridForm:

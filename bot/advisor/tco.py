@@ -770,13 +770,22 @@ def estimate(
         assumptions=a.model_dump(),
         notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often),
         profile=p,
-        rival="hybrid" if changes_often or p.knowledge_gap or p.hybrid_shape == "cascade" else "fine_tuning",
+        rival=_rival(a, p, changes_often),
         prices=price_basis(a),
         same_model=same_model_comparison(a, volume, labeled_examples, changes_often, p),
         shapes=shapes,
         shape_crossovers=shape_crossovers,
     )
     return est.model_copy(update={"notes": [*est.notes, crossover_statement(est)]})
+
+
+def _rival(a: TcoAssumptions, p: CaseProfile, changes_often: bool | None) -> Literal["fine_tuning", "hybrid"]:
+    """The tuned option prompting is compared with: the hybrid when part of the task changes (only its stable core
+    is retrained) or a prompt in service would stay as a cascade's fallback; fine-tuning otherwise, and always under
+    a p95 that needs dedicated serving, which leaves no room for a prompt layer or retrieval on each request."""
+    if low_latency(a, p):
+        return "fine_tuning"
+    return "hybrid" if changes_often or p.knowledge_gap or p.hybrid_shape == "cascade" else "fine_tuning"
 
 
 def _notes(
