@@ -29,6 +29,8 @@ from bot.advisor.questions import next_questions
 
 DEFAULT_FILE = Path(__file__).with_name("advice_cases.jsonl")
 DEV_FILE = h.eval_file("dev_scenarios.jsonl")
+# The tuning half of an independent ML specialist's cases (text, labeled facts, approach, why, clear/judgement).
+SPECIALIST_FILE = Path(__file__).parent / "data" / "specialist_odd.jsonl"
 BINS = ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
@@ -72,10 +74,58 @@ def _timings(intakes: list[Intake], repeat: int) -> str:
     )
 
 
+def _fact_read(got: Any, expected: Any) -> bool:
+    """A labeled fact counts as read when equal, or within 15% for a number (the eval corpus's rule)."""
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        return isinstance(got, int | float) and not isinstance(got, bool) and abs(got - expected) <= 0.15 * expected
+    return bool(got == expected)
+
+
+def specialist_lines(path: Path) -> list[str]:
+    """The specialist's cases end to end (the reader on the text) and on the labeled facts alone, so a miss is
+    split into the reader's (right on the facts, wrong from the text) and the engine's (wrong on the facts)."""
+    cases = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    e2e = facts = read = labeled = 0
+    by_kind: dict[str, list[bool]] = {}
+    judged: list[tuple[str, float, bool]] = []
+    misses: list[str] = []
+    for case in cases:
+        got = extract(case["text"]).values()
+        through = recommend(Intake(values=IntakeValues(**got)))
+        on_facts = recommend(Intake(values=IntakeValues(**case["facts"])))
+        e2e += through.approach == case["approach"]
+        facts += on_facts.approach == case["approach"]
+        by_kind.setdefault(case["confidence"], []).append(through.approach == case["approach"])
+        judged.append((case["confidence"], through.confidence, through.approach == case["approach"]))
+        wrong = sorted(k for k, v in case["facts"].items() if not _fact_read(got.get(k), v))
+        read += len(case["facts"]) - len(wrong)
+        labeled += len(case["facts"])
+        if through.approach != case["approach"] or on_facts.approach != case["approach"]:
+            who = "reader" if on_facts.approach == case["approach"] else "engine on the labeled facts"
+            misses.append(
+                f"{case['id']} ({case['confidence']}): expected {case['approach']}; text → {through.approach} at "
+                f"{through.confidence:.2f}, facts → {on_facts.approach} at {on_facts.confidence:.2f} [{who}]"
+                + (f"; facts misread: {', '.join(wrong)}" if wrong else "")
+            )
+    n = len(cases)
+    kinds = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items()))
+    mean = {k: sum(c for kk, c, _ in judged if kk == k) / max(1, sum(kk == k for kk, _, _ in judged)) for k in by_kind}
+    high_judgement = sum(1 for k, c, _ in judged if k != "clear" and c >= 0.8)
+    return [
+        f"specialist ({path.name}, {n} cases): end to end {e2e}/{n}, on the labeled facts {facts}/{n}; "
+        f"end to end by the specialist's call: {kinds}",
+        f"  labeled facts read from the text: {read}/{labeled}; mean confidence (end to end): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(mean.items()))
+        + f"; judgement calls stated at 0.8 or more: {high_judgement}",
+        *(f"  specialist miss: {m}" for m in misses),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--dev", type=Path, default=DEV_FILE, help="the development scenarios (text), if present")
+    parser.add_argument("--specialist", type=Path, default=SPECIALIST_FILE, help="the specialist's cases, if present")
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over the cases")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = parser.parse_args()
@@ -117,6 +167,8 @@ def main() -> None:
             f"dev scenarios ({args.dev.name}): approach {dev_ok}/{len(dev)}, confidence rule "
             f"{dev_rule}/{len(dev)}, contradictions {dev_problems}"
         ]
+    if args.specialist.exists():
+        dev_lines += specialist_lines(args.specialist)
     timing = _timings([Intake(values=IntakeValues(**c["intake"])) for c in cases], args.repeat)
     table, ece, brier = reliability(rows)
     hidden_table, hidden_ece, hidden_brier = reliability(hidden)
@@ -146,7 +198,10 @@ def main() -> None:
         body = (
             h.header(started, time.perf_counter() - t0) + f"- Data: `{args.file.name}`, {n} complete cases "
             "with the specialist's approach written before the first run; intakes built directly from the "
-            "case values\n\n```\n" + "\n".join(lines) + "\n```\n\nReliability (stated confidence vs how often "
+            f"case values; `{args.specialist.name}`, an independent specialist's tuning half, through the reader "
+            "and on its labeled facts\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n\nReliability (stated confidence vs how often "
             "the approach was right), complete cases:\n\n" + "\n".join(table) + "\n\nThe same cases with one "
             "decisive group of facts hidden (label: the fully informed pick):\n\n" + "\n".join(hidden_table) + "\n"
         )
