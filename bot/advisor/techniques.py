@@ -208,10 +208,8 @@ def form_steps(form: HybridForm, v: IntakeValues, examples: int | None, sources:
     """The first next steps of a hybrid of this form: how to split the work."""
     if form == "cascade":
         return [
-            "Keep the current prompt as the reference: score it on a frozen held-out set, then train the small "
-            "model on the approved outputs and compare both on that set before sending it any traffic.",
-            "Start the cascade in shadow mode (the small model answers, the large one still replies), then raise "
-            "the share the small model keeps as its measured accuracy allows.",
+            "Start the cascade in shadow mode (the small model answers, the large prompted one still replies), "
+            "then raise the share the small model keeps as its measured accuracy on the held-out set allows."
         ]
     changing = f"your {sources}" if sources and form == "retrieval" else "the changing content"
     split = (
