@@ -44,6 +44,7 @@ def assessment_json(
         "trade_off": rec.trade_off,
         "gap": rec.gap,
         "techniques": rec.techniques,
+        "hybrid_form": rec.hybrid_form,
         "regulations": rec.regulations,
         "intake": {name: values[name] for name in FIELDS},
         "provenance": {k: p.model_dump(exclude_none=True) for k, p in intake.provenance.items()},
