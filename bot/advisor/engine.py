@@ -749,6 +749,8 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
         approach = "hybrid"
     if approach == "hybrid" and flex_need:
         factors[0].leans = "hybrid"
+    elif approach == "hybrid" and factors[2].leans == "fine_tuning":
+        factors[2].leans = "hybrid"  # the cost step compared prompting with the cascade, and the cascade won
     if pilot and approach != "fine_tuning":
         pilot = False
     form = hybrid_form(v, profile) if approach == "hybrid" else None
@@ -1178,6 +1180,11 @@ def _risks(approach: Approach, v: IntakeValues, an: Analysis) -> list[str]:
     a = tco.assumptions_of(an.est)
     risks = _use_case_risks(v) + tech.risks(list(an.techniques), v)
     tuned = approach in ("fine_tuning", "hybrid")
+    if approach == "hybrid" and an.form in ("prompt_layer", "retrieval"):
+        risks.append(
+            "Two layers out of step: a prompt or index change can contradict what the tuned core learned; run the "
+            "evaluation set on the combination at every change, not on each layer alone."
+        )
     ms = v.latency_p95_ms
     if ms is not None and ms <= SNAPPY_MS:
         if approach == "prompt_engineering":

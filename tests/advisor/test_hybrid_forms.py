@@ -50,6 +50,8 @@ def test_a_stable_core_with_changing_rules_is_a_prompt_layer_hybrid_on_a_judgeme
     assert "The hybrid here is a tuned core with a prompt layer" in r.verdict
     assert "prompt edit, not a retrain" in r.verdict
     assert r.next_steps[0].startswith("Split the work")
+    assert any(x.startswith("Two layers out of step") for x in r.risks)
+    assert r.factors[0].leans == "hybrid"
     assert r.confidence <= JUDGEMENT_CAP and "judgement call" in r.confidence_reason
 
 
@@ -146,6 +148,8 @@ def test_distilling_a_live_prompt_under_cost_pressure_is_a_cascade_hybrid() -> N
     assert "The hybrid here is a cascade" in r.verdict
     assert any("shadow mode" in s for s in r.next_steps)
     assert not r.next_steps[0].startswith("Split the work")
+    assert r.factors[2].leans == "hybrid"  # at this volume the cascade costs less than prompting
+    assert not any(x.startswith("Two layers out of step") for x in r.risks)
 
 
 def test_the_cascade_is_priced_as_a_cascade() -> None:
