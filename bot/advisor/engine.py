@@ -26,8 +26,9 @@ FT_THRESHOLD = 1.2
 HYBRID_THRESHOLD = 0.8  # weaker evidence suffices when prompting keeps the flexible part
 # A hybrid on a judgement call: part of the task changes, and a stable part is plainly worth tuning (10,000+
 # usable examples, people who can tune, a skill rather than only facts), while the rest of the evidence is lukewarm
-# (usually step 3 at moderate volume). It needs the stable part's evidence not to lean against tuning.
-CORE_FLOOR = 0.0
+# (usually step 3 at moderate volume). It needs the stable part's evidence to lean, if only a little, to tuning
+# (set between the specialist's tuning cases: hybrids at 0.3, a prompting case whose labels go stale at -0.05).
+CORE_FLOOR = 0.15
 JUDGEMENT_CAP = 0.7  # an approach chosen on a judgement call (hybrid or not) never claims more confidence than this
 STEP_WEIGHTS = {1: 1.0, 2: 1.0, 3: 1.0, 4: 0.8, 5: 1.0, 6: 0.8}
 MAX_COST_WEIGHT = 1.6  # step 3 counts up to this much when one approach costs many times the other
