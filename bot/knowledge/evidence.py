@@ -91,7 +91,8 @@ def queries_for(rec: Recommendation, intake: Intake) -> list[str]:
     v = intake.values
     queries = [_APPROACH_WORDS[rec.approach]] + [_TECHNIQUE_TOPICS[t] for t in rec.techniques[:2]]
     leaning = [f for f in rec.factors if f.leans != "neutral" and f.weight >= 0.2]
-    leaning.sort(key=lambda f: -f.weight)
+    # A regime that applies is always cited, however little step 6 leans: it goes first among the factors.
+    leaning.sort(key=lambda f: (not (f.step == 6 and rec.regulations), -f.weight))
     for f in leaning:
         direction = "fine_tuning" if f.score > 0 else "prompt_engineering"
         topic = _STEP_TOPICS.get((f.step, f.leans)) or _STEP_TOPICS.get((f.step, direction), f.name)
