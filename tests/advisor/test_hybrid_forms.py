@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.advisor import tco
 from bot.advisor.engine import JUDGEMENT_CAP, Recommendation, analyse, recommend, stable_core
@@ -212,3 +214,20 @@ def test_a_changing_task_under_a_tight_p95_is_tuned_and_retrained_not_layered() 
     assert r.approach == "fine_tuning" and r.hybrid_form is None
     assert any("retraining every" in s for s in r.next_steps)
     assert rec(**(fast | {"latency_p95_ms": 3000})).approach == "hybrid"  # room for a prompt layer
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    share=st.floats(min_value=0, max_value=1),
+    volume=st.integers(min_value=0, max_value=50_000_000),
+    distilled=st.booleans(),
+)
+def test_a_cascade_costs_the_tuned_model_plus_its_fallback_share(share: float, volume: int, distilled: bool) -> None:
+    a = tco.default_assumptions().with_overrides(cascade_fallback_share=share)
+    p = tco.CaseProfile(hybrid_shape="cascade", distilled=distilled)
+    est = tco.estimate(volume, labeled_examples=2_000, assumptions=a, profile=p)
+    tuned, prompted = (est.approaches[k].per_request_usd for k in ("fine_tuning", "prompt_engineering"))
+    cascade = est.approaches["hybrid"]
+    assert tuned <= cascade.per_request_usd <= tuned + prompted + 1e-15
+    assert ("data_labeling" in cascade.one_time_items) is not distilled  # distilled: reviewed outputs, no labels
+    assert cascade.total_usd == pytest.approx(cascade.one_time_usd + est.horizon_months * cascade.monthly_usd, rel=1e-9)
