@@ -216,8 +216,10 @@ def test_each_platform_delivers_and_recovers_only_its_own_messages(database: str
     assert outbox.flush(slack) == 1 and [p.id for _, p in slack.posted] == [ours]
     assert outbox.deliver(theirs, slack) is False  # never claimed by the wrong sender
     assert outbox.next_due("slack") is None and outbox.next_due("teams") is not None
-    assert outbox.counts() == {SENT: 1, PENDING: 1}  # the depth /metrics reports counts every platform
+    assert outbox.counts() == {SENT: 1, PENDING: 1}  # every platform's
     assert outbox.counts("teams") == {PENDING: 1}
+    assert outbox.counts_by_platform() == {("slack", SENT): 1, ("teams", PENDING): 1}  # what /metrics reports
+    assert outbox.oldest_unsent("slack") is None and outbox.oldest_unsent("teams") == outbox.oldest_unsent()
     claimed = outbox._claim(theirs, "teams")  # a Teams process claimed it, then died
     assert claimed is not None and claimed.platform == "teams"
     store.close()
