@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
-from bot.advisor.reader import cues
+from bot.advisor.reader import compete, cues
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -80,6 +80,7 @@ class _Reading:
         self.out = Extraction()
         self.used: set[int] = set()  # token indexes of numbers already owned by a fact
         self.spans: dict[str, tuple[int, int]] = {}  # where each fact was read
+        self.doubted: set[str] = set()  # fields whose readings disagree: asked about, never filled by a weaker one
 
     def has(self, name: str) -> bool:
         return any(f.field == name for f in self.out.facts)
@@ -180,8 +181,17 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
         own = [c for c in found if not c.borrowed]
         # a number whose own noun says what it is beats one that borrowed a cue from the words before it
         # ("the labels cover 12 languages and we have 900 examples": 900)
-        chosen = _latest_correction(r, own or found)
+        chosen, settled = _latest_correction(r, own or found)
         r.used.update(i for c in found for i in range(c.start, c.end))
+        if not settled:
+            readings = own or found
+            ends = [_quote_end(r, c.start, c.end) for c in readings]
+            doubt = compete.contest(r.tokens, readings, chosen, ends)
+            if doubt is not None:
+                r.doubted.add(doubt.field)
+                _ask_instead(r, doubt)
+                continue
+            chosen = compete.standing(r.tokens, readings, chosen, ends)
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
@@ -189,9 +199,12 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
     for q in left:
         for claim in claims[id(q)]:
+            if claim.field in r.doubted:
+                r.used.update(range(q.start, q.end))
+                break
             if claim.field in LIMITS and not r.has(claim.field):
                 if _contested(claim, q, left, claims):
-                    _ask_instead(r, q, claim)
+                    _ask_instead(r, claim)
                 else:
                     _add_number(r, claim, weak=True)
                 break
@@ -207,14 +220,15 @@ def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int
     return any(other is not q and any(c.field in rivals for c in claims[id(other)]) for other in left)
 
 
-def _ask_instead(r: _Reading, q: Quantity, claim: Claim) -> None:
-    """A contested weak reading becomes a confirming question when the field can be asked about; else it is left."""
-    r.used.update(range(q.start, q.end))
+def _ask_instead(r: _Reading, claim: Claim) -> None:
+    """A contested reading becomes a confirming question when the field can be asked about; else it is left."""
+    r.used.update(range(claim.start, claim.end))
     if claim.field in ASKABLE:
-        r.out.unclear.append(Unclear(r.quote(q.start, _quote_end(r, q.start, q.end)), claim.value, (claim.field,)))
+        quote = r.quote(claim.start, _quote_end(r, claim.start, claim.end))
+        r.out.unclear.append(Unclear(quote, _rounded(claim.field, claim.value), (claim.field,)))
 
 
-ASKABLE = ("labeled_examples", "monthly_requests", "budget_usd")  # fields a confirming question can name
+ASKABLE = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks")  # fields a question can name
 
 # Words that make a later number replace an earlier one for the same field: a correction ("sorry, I meant 15k",
 # "actually 30k", "after dedup more like 7k") or a narrowing ("but only ~2k/day get escalated", "so ~150k a year").
@@ -245,17 +259,22 @@ _CORRECTIONS = {
 }
 
 
-def _latest_correction(r: _Reading, found: list[Claim]) -> Claim:
+def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
     """The first reading of a field, unless the user corrected it later in the message ("4 weeks... they pushed it,
-    now it's 8 weeks"): then the correction."""
-    chosen = found[0]
+    now it's 8 weeks"): then the correction. The flag says whether words settled the choice (a correction, a
+    value said as past) rather than the order alone."""
+    chosen, settled = found[0], len(found) == 1
     for later in found[1:]:
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
-        if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
-            chosen = later
+        # "about 1k labeled - no wait, checked the sheet, it's 1,650": a self-correction anywhere between the two
+        between = {t.text for t in r.tokens[chosen.end : later.start]} if later.start - chosen.end <= 20 else set()
+        if ((cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST) or between & _SELF_CORRECTIONS:
+            chosen, settled = later, True
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
-            chosen = later  # "last year we had 30k a month; this year we expect 60k": what is, not what was
-    return chosen
+            chosen, settled = later, True  # "last year we had 30k a month; this year we expect 60k": what is
+        elif _said_as_past(r, later) and not _said_as_past(r, chosen):
+            settled = True  # "700 a week (was 300 a week last year)": what was yields to what is
+    return chosen, settled
 
 
 def _said_as_past(r: _Reading, claim: Claim) -> bool:
@@ -470,6 +489,13 @@ def _add_number(r: _Reading, claim: Claim, *, weak: bool = False) -> None:
     r.used.update(range(claim.start, claim.end))
 
 
+def _rounded(field: str, value: float) -> float:
+    """A value as the field keeps it (whole counts, weeks to a tenth, dollars as said)."""
+    if field in {"labeled_examples", "monthly_requests", "reviewed_output_count"}:
+        return round(value)
+    return round(value, 1) if field == "deadline_weeks" else value
+
+
 def _quote_end(r: _Reading, start: int, end: int) -> int:
     """A number's quote runs on to the words that say what it counts ("20k labeled examples")."""
     stop = end
@@ -526,7 +552,7 @@ def _no_labels(r: _Reading) -> None:
 
 def _dates(r: _Reading, today: dt.date) -> None:
     """Deadlines said as dates or periods, when no number of weeks was given."""
-    if r.has("deadline_weeks"):
+    if r.has("deadline_weeks") or "deadline_weeks" in r.doubted:
         return
     for i, tok in enumerate(r.tokens):
         if i in r.used or tok.kind != "word":

@@ -1,0 +1,71 @@
+"""Competing readings of one number field: two numbers in a message that each read as the same field with values
+that disagree ("Project A has a budget of $40k ... project B: budget $120k"; "demo in 2 weeks, production in ~9").
+
+The order the numbers were said in is no evidence of which one is this project's value, so the reader does not
+choose by it. A reading whose own words say it is not this project's value (an audience or traffic count for a
+volume, unlabeled items for a count of labels, an organisation's whole budget for a project's) yields to one that
+does not; a range's two ends are one reading; when two readings still disagree after that, neither is stated and
+the conversation asks about one of them (see `confirm.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.advisor.reader.lexicon import words
+from bot.advisor.reader.quantities import Claim
+from bot.advisor.reader.tokens import Token
+
+TOLERANCE = 0.15  # two values closer than this (relative) are the same reading said twice
+# Words right before a budget that make it the whole organisation's or programme's, not this project's.
+_WHOLE = {"total", "whole", "entire", "overall", "operating", "department", "dept", "dept's", "department's"}
+_WHOLE |= {"company", "company's", "org", "org's", "program", "programme", "annual", "corporate", "it"}
+_UNLABELED = {"unlabeled", "unlabelled", "unannotated", "untagged", "raw", "unreviewed"}
+_TRAFFIC = {"pageviews", "page-views", "views", "impressions", "downloads", "visits", "hits", "streams", "plays"}
+_RANGE_JOINERS = {"-", "to", "–", "and", "or"}
+
+
+def disagree(a: float, b: float) -> bool:
+    """Whether two values of a field are different readings, not one value said twice."""
+    return abs(a - b) > TOLERANCE * max(abs(a), abs(b), 1)
+
+
+def demoted(tokens: list[Token], claim: Claim, quote_end: int) -> bool:
+    """Whether the reading's own words say it is not this project's value: "10M pageviews a month" (traffic to a
+    site, not requests to a model), "9,000 unlabeled ones", "the whole department's budget is $2M"."""
+    own = {t.text for t in tokens[claim.end : quote_end + 1]}
+    before = [t for t in tokens[max(0, claim.start - 5) : claim.start] if t.clause == tokens[claim.start].clause]
+    near = {t.text for t in before}
+    if claim.field == "monthly_requests":
+        return bool(own & (words("audience_nouns") | _TRAFFIC))
+    if claim.field == "labeled_examples":
+        return bool((own | near) & _UNLABELED)
+    if claim.field == "budget_usd":
+        return bool(near & _WHOLE)
+    return False
+
+
+def same_range(tokens: list[Token], a: Claim, b: Claim) -> bool:
+    """Whether two readings are the ends of one range ("$30k-$40k", "between 4 and 6 weeks")."""
+    lo, hi = (a, b) if a.start < b.start else (b, a)
+    between = [t for t in tokens[lo.end : hi.start] if t.text not in {"$", "€", "£", "~", "about", "around"}]
+    return len(between) <= 2 and any(t.text in _RANGE_JOINERS for t in between)
+
+
+def contest(tokens: list[Token], found: Sequence[Claim], chosen: Claim, quote_ends: Sequence[int]) -> Claim | None:
+    """The reading to ask about when the field's readings still disagree once weaker ones yield, or None when
+    there is no contest (then `standing` says which reading is the field's value)."""
+    ends = dict(zip((id(c) for c in found), quote_ends, strict=True))
+    left = [c for c in found if not demoted(tokens, c, ends[id(c)])] or list(found)
+    pick = chosen if chosen in left else left[0]
+    rivals = [c for c in left if c is not pick and disagree(c.value, pick.value) and not same_range(tokens, c, pick)]
+    # the later of two disagreeing readings is more often the one that stands (a correction, "this time", "#2")
+    return max([pick, *rivals], key=lambda c: c.start) if rivals else None
+
+
+def standing(tokens: list[Token], found: Sequence[Claim], chosen: Claim, quote_ends: Sequence[int]) -> Claim:
+    """The reading that stands when there is no contest: `chosen`, unless its own words demote it and another's
+    do not."""
+    ends = dict(zip((id(c) for c in found), quote_ends, strict=True))
+    left = [c for c in found if not demoted(tokens, c, ends[id(c)])]
+    return chosen if not left or chosen in left else left[0]
