@@ -157,6 +157,27 @@ def _former(tokens: list[Token], m: Match) -> bool:
 _JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
 
 
+# Words that say the ML people counted are experienced: the count alone says little about a small team.
+_SEASONED = {"senior", "strong", "experienced", "seasoned", "veteran", "phd", "ph-d", "shipped", "background"}
+_SEASONED |= {"research", "principal", "staff", "expert", "experts"}
+SEASONED_REACH = 12  # words around the count that can describe its people (a relative clause, a parenthesis)
+
+
+def _seasoned(tokens: list[Token], start: int, end: int) -> bool:
+    """Whether words around a small ML head count, in its sentence and not negated, say its people are
+    experienced ("2 strong ML ppl", "one data scientist who has shipped models", "2 NLP engineers with a clinical
+    NLP background", "our CTO did ML research ... and 2 more ML engs")."""
+    sentence = tokens[start].sentence
+    lo, hi = max(0, start - SEASONED_REACH), min(len(tokens), end + SEASONED_REACH)
+    for k in range(lo, hi):
+        tok = tokens[k]
+        if tok.sentence != sentence or not set(tok.parts) & _SEASONED:
+            continue
+        if not any(is_negator(t) for t in tokens[max(lo, k - 3) : k] if t.clause == tok.clause):
+            return True
+    return False
+
+
 def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
     """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
     here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team")."""
@@ -166,6 +187,8 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         sentence = tokens[start].sentence
         if level == "strong" and any(t.sentence == sentence and t.text in _JUNIOR for t in tokens):
             level = "limited"  # "an ML team of 3, all juniors"
+        elif level == "limited" and _seasoned(tokens, start, end):
+            level = "strong"  # "2 senior ML engineers who've shipped models": few, but experienced
         return Cue(level, 2, start, end)
     none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end)]
     inside_none = {i for m in none for i in range(m.start, m.end)}

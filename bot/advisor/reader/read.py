@@ -81,6 +81,7 @@ class _Reading:
         self.used: set[int] = set()  # token indexes of numbers already owned by a fact
         self.spans: dict[str, tuple[int, int]] = {}  # where each fact was read
         self.doubted: set[str] = set()  # fields whose readings disagree: asked about, never filled by a weaker one
+        self.asked: dict[int, Unclear] = {}  # where each number asked about starts
 
     def has(self, name: str) -> bool:
         return any(f.field == name for f in self.out.facts)
@@ -226,6 +227,7 @@ def _ask_instead(r: _Reading, claim: Claim) -> None:
     if claim.field in ASKABLE:
         quote = r.quote(claim.start, _quote_end(r, claim.start, claim.end))
         r.out.unclear.append(Unclear(quote, _rounded(claim.field, claim.value), (claim.field,)))
+        r.asked[claim.start] = r.out.unclear[-1]
 
 
 ASKABLE = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks")  # fields a question can name
@@ -564,8 +566,45 @@ def _dates(r: _Reading, today: dt.date) -> None:
                 continue
             if {t.text for t in r.tokens[max(0, i - 3) : i]} & {"was", "were", "had", "used"}:
                 continue  # "the deadline was Oct 1": a date that has passed or slipped
-            r.add("deadline_weeks", weeks, max(0, i - 1), end)
+            exact = _restated(r, weeks, i, end, today)
+            if exact is not None:
+                r.add("deadline_weeks", exact[0], max(0, exact[1] - 1), exact[2])
             return
+
+
+def _restated(r: _Reading, weeks: float, i: int, end: int, today: dt.date) -> tuple[float, int, int] | None:
+    """A date said again more exactly later in its sentence: "before summer, so roughly 12 weeks", "before the
+    spring semester, so mid-January", "before the fall term, which starts in 7 weeks". The later reading is the one
+    the writer chose to make exact, so it stands when the two agree within a season; when they disagree by more,
+    they compete (a demo's date and the launch's, or a season the writer counts from another day) and the later
+    one is asked about: None."""
+    sentence = r.tokens[i].sentence
+    k = end
+    while k < len(r.tokens) and r.tokens[k].sentence == sentence:
+        later: tuple[float, int] | None = None
+        asked = r.asked.get(k)
+        if asked is not None and asked.candidates == ("deadline_weeks",) and asked in r.out.unclear:
+            r.out.unclear.remove(asked)  # a duration already in doubt: the date and it agree or compete, below
+            later = asked.value, k + len(asked.quote.split())
+        elif r.tokens[k].kind == "num" and k not in r.used:
+            unit = r.tokens[k + 1].text if k + 1 < len(r.tokens) else ""
+            q = next((q for q in find_quantities(r.tokens[k : k + 2]) if q.start == 0), None)
+            if q is not None and unit in _WEEKS_PER:
+                later = q.value * _WEEKS_PER[unit], k + 2
+        elif r.tokens[k].kind == "word":
+            later = deadline_date(r.tokens, k, today)
+        if later is not None and later[0] > 0:
+            if abs(later[0] - weeks) <= SEASON_WEEKS:
+                return round(later[0], 1), k, later[1]
+            r.doubted.add("deadline_weeks")
+            r.out.unclear.append(Unclear(r.quote(k, later[1]), round(later[0], 1), ("deadline_weeks",)))
+            return None
+        k += 1
+    return weeks, i, end
+
+
+SEASON_WEEKS = 13
+_WEEKS_PER = {"weeks": 1.0, "week": 1.0, "wks": 1.0, "wk": 1.0, "months": 4.3333, "month": 4.3333, "mos": 4.3333}
 
 
 _INDUSTRIES = (
