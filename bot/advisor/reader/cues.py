@@ -128,6 +128,8 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         if tokens[m.start].text in {"%", "percent"} and m.start > 0 and tokens[m.start - 1].kind == "num":
             share = float(tokens[m.start - 1].text.replace(",", "") or 0)
             label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
+        if label == "mixed" and _intensified(tokens, m):
+            label = "poor"  # "super inconsistent", "really patchy": a partial defect said at full strength
         seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
         return None
@@ -141,6 +143,16 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+_INTENSIFIERS = {"super", "very", "really", "totally", "completely", "extremely", "wildly", "hugely", "incredibly"}
+_INTENSIFIERS |= {"so", "insanely", "crazy", "horribly", "terribly", "massively", "hopelessly"}
+_PARTIAL = {"inconsistent", "inconsistently", "patchy", "spotty", "uneven"}  # defects that leave some labels right
+
+
+def _intensified(tokens: list[Token], m: Match) -> bool:
+    """Whether a word of partial defect is said at full strength ("super inconsistent")."""
+    return tokens[m.start].text in _PARTIAL and m.start > 0 and tokens[m.start - 1].text in _INTENSIFIERS
 
 
 _GONE = {"left", "quit", "gone", "departed", "resigned", "laid", "lost"}
