@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.advisor.reader.frames import stated
+from bot.advisor.reader.frames import FAILURES, stated
 from bot.advisor.reader.lexicon import Match, is_negator, phrases
 from bot.advisor.reader.tokens import Token
 
@@ -27,14 +27,24 @@ class Cue:
 
 
 def negated(tokens: list[Token], m: Match, reach: int = NEGATION_REACH) -> bool:
-    """Whether a negator in the same clause, at most `reach` words before the cue, negates it."""
+    """Whether a negator in the same clause, at most `reach` words before the cue, negates it. "Cannot" before a
+    failure ("we cannot get this wrong", "can't miss one") forbids the failure: a demand, not a denial."""
     clause = tokens[m.start].clause
     for k in range(m.start - 1, max(-1, m.start - 1 - reach), -1):
         if tokens[k].clause != clause:
             return False
         if is_negator(tokens[k]) or tokens[k].text in {"rarely", "seldom", "barely"}:
-            return True
+            return not _forbids_failure(tokens, k, m)
     return False
+
+
+_CANNOT = {"cannot", "can't", "cant", "mustn't", "shouldn't"}
+
+
+def _forbids_failure(tokens: list[Token], k: int, m: Match) -> bool:
+    """Whether the negator at `k` is a "cannot" whose cue names a failure: "we cannot get this wrong"."""
+    modal = tokens[k].text in _CANNOT or (tokens[k].text == "not" and k > 0 and tokens[k - 1].text in {"can", "must"})
+    return modal and any(set(t.parts) & FAILURES for t in tokens[m.start : m.end])
 
 
 def boolean(tokens: list[Token], field: str) -> Cue | None:
