@@ -18,10 +18,11 @@ from bot.advisor.reader.tokens import Token
 
 TOLERANCE = 0.15  # two values closer than this (relative) are the same reading said twice
 # Words right before a budget that make it the whole organisation's or programme's, not this project's.
-_WHOLE = {"total", "whole", "entire", "overall", "operating", "department", "dept", "dept's", "department's"}
-_WHOLE |= {"company", "company's", "org", "org's", "program", "programme", "annual", "corporate", "it"}
+_WHOLE = {"whole", "entire", "overall", "operating", "department", "dept", "dept's", "department's"}
+_WHOLE |= {"company", "company's", "org", "org's", "program", "programme", "corporate"}
 _UNLABELED = {"unlabeled", "unlabelled", "unannotated", "untagged", "raw", "unreviewed"}
-_TRAFFIC = {"pageviews", "page-views", "views", "impressions", "downloads", "visits", "hits", "streams", "plays"}
+_TRAFFIC = {"pageviews", "page-views", "impressions", "downloads"}  # traffic to a site, not to the model
+_AFTER_NOUN = {"a", "an", "per", "every", "each", "who", "that", "use", "using", "and", "or", "in", "on", "across"}
 _RANGE_JOINERS = {"-", "to", "–", "and", "or"}
 
 
@@ -34,10 +35,15 @@ def demoted(tokens: list[Token], claim: Claim, quote_end: int) -> bool:
     """Whether the reading's own words say it is not this project's value: "10M pageviews a month" (traffic to a
     site, not requests to a model), "9,000 unlabeled ones", "the whole department's budget is $2M"."""
     own = {t.text for t in tokens[claim.end : quote_end + 1]}
+    phrase = [t for t in tokens[claim.end : quote_end + 2] if t.clause == tokens[claim.start].clause]
+    # the noun the count ends on: "40,000 patients a year" counts patients, "60k customer letters" counts letters
+    head = phrase[0].text if phrase and phrase[0].kind == "word" else ""
+    if len(phrase) > 1 and phrase[1].kind == "word" and phrase[1].text not in _AFTER_NOUN:
+        head = ""
     before = [t for t in tokens[max(0, claim.start - 5) : claim.start] if t.clause == tokens[claim.start].clause]
     near = {t.text for t in before}
     if claim.field == "monthly_requests":
-        return bool(own & (words("audience_nouns") | _TRAFFIC))
+        return head in words("audience_nouns") | _TRAFFIC
     if claim.field == "labeled_examples":
         return bool((own | near) & _UNLABELED)
     if claim.field == "budget_usd":

@@ -193,6 +193,11 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
                 _ask_instead(r, doubt)
                 continue
             chosen = compete.standing(r.tokens, readings, chosen, ends)
+        if compete.demoted(r.tokens, chosen, _quote_end(r, chosen.start, chosen.end)):
+            # its own words say it may not be this project's value ("the department's budget is $11M"): ask
+            r.doubted.add(chosen.field)
+            _ask_instead(r, chosen)
+            continue
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
