@@ -31,9 +31,35 @@ def disagree(a: float, b: float) -> bool:
     return abs(a - b) > TOLERANCE * max(abs(a), abs(b), 1)
 
 
-def demoted(tokens: list[Token], claim: Claim, quote_end: int) -> bool:
+# Words that turn a message to the project it asks about, after talking about another: "New project: ...", "this
+# time it's ...", "for this project specifically", "what I'm asking about is ...", "(the one I care about)".
+_NEW_THINGS = {"project", "thing", "one", "use", "ask", "tool", "bot", "idea", "initiative", "request"}
+_THIS_THINGS = {"time", "one", "project", "initiative"}
+
+
+def project_switch(tokens: list[Token]) -> int | None:
+    """Where the message turns to the project it is about after speaking of another (a past one, a sister one, a
+    whole programme), or None. Numbers said before the turn belong to the other."""
+    for k, tok in enumerate(tokens[:-1]):
+        nxt = tokens[k + 1].text
+        after = {t.text for t in tokens[k + 1 : k + 3]}
+        if tok.text in {"new", "different"} and after & _NEW_THINGS and k > 0:
+            return k
+        if tok.text in {"this", "this-specific"} and nxt in _THIS_THINGS | {"specific"} and k > 0:
+            return k
+        if tok.text == "asking" and nxt == "about" and {t.text for t in tokens[max(0, k - 2) : k]} & {"i'm", "am"}:
+            return k
+        if tok.text == "care" and nxt == "about" and k > 1 and tokens[k - 1].text == "i" and tokens[k - 2].text == "one":
+            return k
+    return None
+
+
+def demoted(tokens: list[Token], claim: Claim, quote_end: int, switch: int | None = None) -> bool:
     """Whether the reading's own words say it is not this project's value: "10M pageviews a month" (traffic to a
-    site, not requests to a model), "9,000 unlabeled ones", "the whole department's budget is $2M"."""
+    site, not requests to a model), "9,000 unlabeled ones", "the whole department's budget is $2M", or a number
+    said before the message turned to the project it asks about ("last year we did X for $200k. New project: ...")."""
+    if switch is not None and claim.start < switch and tokens[claim.start].clause != tokens[switch].clause:
+        return True
     own = {t.text for t in tokens[claim.end : quote_end + 1]}
     phrase = [t for t in tokens[claim.end : quote_end + 2] if t.clause == tokens[claim.start].clause]
     # the noun the count ends on: "40,000 patients a year" counts patients, "60k customer letters" counts letters
@@ -58,20 +84,24 @@ def same_range(tokens: list[Token], a: Claim, b: Claim) -> bool:
     return len(between) <= 2 and any(t.text in _RANGE_JOINERS for t in between)
 
 
-def contest(tokens: list[Token], found: Sequence[Claim], chosen: Claim, quote_ends: Sequence[int]) -> Claim | None:
+def contest(
+    tokens: list[Token], found: Sequence[Claim], chosen: Claim, quote_ends: Sequence[int], switch: int | None = None
+) -> Claim | None:
     """The reading to ask about when the field's readings still disagree once weaker ones yield, or None when
     there is no contest (then `standing` says which reading is the field's value)."""
     ends = dict(zip((id(c) for c in found), quote_ends, strict=True))
-    left = [c for c in found if not demoted(tokens, c, ends[id(c)])] or list(found)
+    left = [c for c in found if not demoted(tokens, c, ends[id(c)], switch)] or list(found)
     pick = chosen if chosen in left else left[0]
     rivals = [c for c in left if c is not pick and disagree(c.value, pick.value) and not same_range(tokens, c, pick)]
     # the later of two disagreeing readings is more often the one that stands (a correction, "this time", "#2")
     return max([pick, *rivals], key=lambda c: c.start) if rivals else None
 
 
-def standing(tokens: list[Token], found: Sequence[Claim], chosen: Claim, quote_ends: Sequence[int]) -> Claim:
+def standing(
+    tokens: list[Token], found: Sequence[Claim], chosen: Claim, quote_ends: Sequence[int], switch: int | None = None
+) -> Claim:
     """The reading that stands when there is no contest: `chosen`, unless its own words demote it and another's
     do not."""
     ends = dict(zip((id(c) for c in found), quote_ends, strict=True))
-    left = [c for c in found if not demoted(tokens, c, ends[id(c)])]
+    left = [c for c in found if not demoted(tokens, c, ends[id(c)], switch)]
     return chosen if not left or chosen in left else left[0]

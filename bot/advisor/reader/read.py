@@ -82,6 +82,7 @@ class _Reading:
         self.spans: dict[str, tuple[int, int]] = {}  # where each fact was read
         self.doubted: set[str] = set()  # fields whose readings disagree: asked about, never filled by a weaker one
         self.asked: dict[int, Unclear] = {}  # where each number asked about starts
+        self.switch = compete.project_switch(tokens)  # where the message turns to its project from another
 
     def has(self, name: str) -> bool:
         return any(f.field == name for f in self.out.facts)
@@ -187,13 +188,13 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
         if not settled:
             readings = own or found
             ends = [_quote_end(r, c.start, c.end) for c in readings]
-            doubt = compete.contest(r.tokens, readings, chosen, ends)
+            doubt = compete.contest(r.tokens, readings, chosen, ends, r.switch)
             if doubt is not None:
                 r.doubted.add(doubt.field)
                 _ask_instead(r, doubt)
                 continue
-            chosen = compete.standing(r.tokens, readings, chosen, ends)
-        if compete.demoted(r.tokens, chosen, _quote_end(r, chosen.start, chosen.end)):
+            chosen = compete.standing(r.tokens, readings, chosen, ends, r.switch)
+        if compete.demoted(r.tokens, chosen, _quote_end(r, chosen.start, chosen.end), r.switch):
             # its own words say it may not be this project's value ("the department's budget is $11M"): ask
             r.doubted.add(chosen.field)
             _ask_instead(r, chosen)
