@@ -416,7 +416,7 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     if claim.field == "labeled_examples":
         return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
-    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
+    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns") | words("group_nouns")
     marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} | AVERAGE for t in near) or any(
         q.start < claim.start and each_of(r.tokens, q) for q in quantities
     )
