@@ -43,7 +43,11 @@ def asked(text: str) -> list[tuple[float, tuple[str, ...]]]:
 @pytest.mark.parametrize(
     ("text", "field", "later"),
     [
-        ("The pilot got a budget of $15k and closes in 2 weeks. The rollout gets a budget of $60k.", "budget_usd", 60_000),
+        (
+            "The pilot got a budget of $15k and closes in 2 weeks. The rollout gets a budget of $60k.",
+            "budget_usd",
+            60_000,
+        ),
         ("Stakeholders see a demo in 3 weeks, and it goes to production in about 10 weeks.", "deadline_weeks", 10),
         ("Tool one handles 2,000 tickets/mo. Tool two handles ~700 tickets/mo.", "monthly_requests", 700),
     ],
@@ -249,3 +253,18 @@ def test_a_year_after_a_word_of_when_is_no_amount(text: str) -> None:
     out = reading(text)
     assert not {"budget_usd", "monthly_requests", "labeled_examples"} & set(out.values())
     assert not out.unclear
+
+
+def test_a_year_with_a_possessive_is_no_amount() -> None:
+    out = reading("That target was 2023's plan.")
+    assert not out.unclear and "monthly_requests" not in out.values()
+
+
+def test_a_later_number_corrects_an_earlier_one_across_a_distant_actually() -> None:
+    text = "We handle roughly 60,000 forms a year. Oh actually that was the old figure, now it is closer to 90k."
+    assert read(text)["monthly_requests"] == pytest.approx(7_500, rel=0.02)
+
+
+def test_a_later_number_without_a_correction_does_not_replace_the_first() -> None:
+    text = "We handle roughly 60,000 forms a year. The archive holds 90k."
+    assert read(text)["monthly_requests"] == pytest.approx(5_000, rel=0.02)

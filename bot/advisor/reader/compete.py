@@ -49,7 +49,13 @@ def project_switch(tokens: list[Token]) -> int | None:
             return k
         if tok.text == "asking" and nxt == "about" and {t.text for t in tokens[max(0, k - 2) : k]} & {"i'm", "am"}:
             return k
-        if tok.text == "care" and nxt == "about" and k > 1 and tokens[k - 1].text == "i" and tokens[k - 2].text == "one":
+        if (
+            tok.text == "care"
+            and nxt == "about"
+            and k > 1
+            and tokens[k - 1].text == "i"
+            and tokens[k - 2].text == "one"
+        ):
             return k
     return None
 

@@ -750,11 +750,13 @@ _YEAR_WORDS = {"founded", "since", "in", "est", "established", "started", "incor
 
 
 def _calendar_year(tokens: list[Token], q: Quantity, ctx: Context) -> bool:
-    """ "founded 2009", "since 2015", "in 2022": a plain four-digit number after a word of when names a year."""
+    """ "founded 2009", "since 2015", "in 2022", "2024's number": a plain four-digit number after a word of when,
+    or with a possessive, names a year."""
     text = tokens[q.start].text
     if q.money or q.end - q.start != 1 or len(text) != 4 or not text.isdigit() or not 1900 <= q.value <= 2100:
         return False
-    return bool(ctx.before) and ctx.before[-1].text in _YEAR_WORDS
+    possessive = bool(ctx.after) and ctx.after[0].text in {"'s", "s"} and ctx.after[0].start == tokens[q.start].end + 1
+    return possessive or (bool(ctx.before) and ctx.before[-1].text in _YEAR_WORDS)
 
 
 def _in_date(ctx: Context) -> bool:

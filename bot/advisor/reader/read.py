@@ -313,12 +313,14 @@ def _corrected_later(
         if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
             continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
+        between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
         if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
             # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
-            between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
             if not (between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}):
                 continue
-        if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
+        # "180k a year. hmm actually that was last year's, this year it's closer to 240k": a self-correction
+        # anywhere between the two numbers
+        if (cue & _CORRECTIONS or {"more", "like"} <= cue or between & _SELF_CORRECTIONS) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             # a weak reading of the same field carries its own unit ("budget is 50k - sorry, I meant 15k")
             value = own[0].value if own else q.value * factor
