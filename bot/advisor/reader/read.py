@@ -314,10 +314,9 @@ def _corrected_later(
             continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
         between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
-        if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
-            # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
-            if not (between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}):
-                continue
+        explicit = between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}
+        if r.tokens[q.start].sentence != r.tokens[claim.start].sentence and not explicit:
+            continue  # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
         # "180k a year. hmm actually that was last year's, this year it's closer to 240k": a self-correction
         # anywhere between the two numbers
         if (cue & _CORRECTIONS or {"more", "like"} <= cue or between & _SELF_CORRECTIONS) and not cue & _PAST:
