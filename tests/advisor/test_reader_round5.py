@@ -268,3 +268,9 @@ def test_a_later_number_corrects_an_earlier_one_across_a_distant_actually() -> N
 def test_a_later_number_without_a_correction_does_not_replace_the_first() -> None:
     text = "We handle roughly 60,000 forms a year. The archive holds 90k."
     assert read(text)["monthly_requests"] == pytest.approx(5_000, rel=0.02)
+
+
+def test_a_count_nobody_owns_does_not_contest_a_weak_deadline() -> None:
+    out = reading("Sorting claims into 12 reasons, 40k labeled claims, 8 months.")
+    assert out.values()["deadline_weeks"] == pytest.approx(34.7, abs=0.2)
+    assert all("deadline_weeks" not in u.candidates for u in out.unclear)

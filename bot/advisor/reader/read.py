@@ -223,7 +223,9 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
 def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:
     """Whether another number nobody owns could also fill this weak reading's field ("5,000 visitors a day but only
     about 200 ask in chat"): two candidates and only a weak cue to choose by, so neither is stated."""
-    rivals = {claim.field, UNOWNED_MONEY if claim.field == "budget_usd" else UNOWNED}
+    # a number nobody owns could be a count or money, never a duration: a weak deadline has only deadline rivals
+    unowned = {"budget_usd": UNOWNED_MONEY, "labeled_examples": UNOWNED, "monthly_requests": UNOWNED}
+    rivals = {claim.field, unowned.get(claim.field, claim.field)}
     return any(other is not q and any(c.field in rivals for c in claims[id(other)]) for other in left)
 
 
