@@ -274,3 +274,11 @@ def test_a_count_nobody_owns_does_not_contest_a_weak_deadline() -> None:
     out = reading("Sorting claims into 12 reasons, 40k labeled claims, 8 months.")
     assert out.values()["deadline_weeks"] == pytest.approx(34.7, abs=0.2)
     assert all("deadline_weeks" not in u.candidates for u in out.unclear)
+
+
+def test_two_weak_readings_of_a_field_raise_one_question_about_the_later() -> None:
+    assert asked("2 weeks? hmm, 2 months. I misremembered.") == [(8.7, ("deadline_weeks",))]
+
+
+def test_nothing_is_asked_about_a_reading_that_rounds_to_nothing() -> None:
+    assert all(u.value > 0 for u in reading("Two things on our plate, one of them urgent.").unclear)

@@ -204,6 +204,7 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
+    asked: dict[str, Unclear] = {}  # the question a contested weak reading raised, per field
     for q in left:
         for claim in claims[id(q)]:
             if claim.field in r.doubted:
@@ -211,7 +212,13 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
                 break
             if claim.field in LIMITS and not r.has(claim.field):
                 if _contested(claim, q, left, claims):
+                    # one question per field: about the later of two weak readings ("3 weeks? no, 3 months")
+                    if claim.field in asked:
+                        r.out.unclear.remove(asked.pop(claim.field))
+                    before = len(r.out.unclear)
                     _ask_instead(r, claim)
+                    if len(r.out.unclear) > before:
+                        asked[claim.field] = r.out.unclear[-1]
                 else:
                     _add_number(r, claim, weak=True)
                 break
@@ -232,9 +239,12 @@ def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int
 def _ask_instead(r: _Reading, claim: Claim) -> None:
     """A contested reading becomes a confirming question when the field can be asked about; else it is left."""
     r.used.update(range(claim.start, claim.end))
+    value = _rounded(claim.field, claim.value)
+    if not 0 < value <= LIMITS[claim.field]:
+        return  # nothing to ask about: "Is the 0 ...?" or "$3,600,000,000 your budget?" helps no one
     if claim.field in ASKABLE:
         quote = r.quote(claim.start, _quote_end(r, claim.start, claim.end))
-        r.out.unclear.append(Unclear(quote, _rounded(claim.field, claim.value), (claim.field,)))
+        r.out.unclear.append(Unclear(quote, value, (claim.field,)))
         r.asked[claim.start] = r.out.unclear[-1]
 
 
