@@ -282,3 +282,8 @@ def test_two_weak_readings_of_a_field_raise_one_question_about_the_later() -> No
 
 def test_nothing_is_asked_about_a_reading_that_rounds_to_nothing() -> None:
     assert all(u.value > 0 for u in reading("Two things on our plate, one of them urgent.").unclear)
+
+
+def test_wanting_a_new_tool_is_no_turn_to_another_project() -> None:
+    got = read("We have 20k labeled tickets and 3k new ones a month. We want a new bot to route them.")
+    assert got["labeled_examples"] == 20_000 and got["monthly_requests"] == 3_000

@@ -33,8 +33,8 @@ def disagree(a: float, b: float) -> bool:
 
 # Words that turn a message to the project it asks about, after talking about another: "New project: ...", "this
 # time it's ...", "for this project specifically", "what I'm asking about is ...", "(the one I care about)".
-_NEW_THINGS = {"project", "thing", "one", "use", "ask", "tool", "bot", "idea", "initiative", "request"}
-_THIS_THINGS = {"time", "one", "project", "initiative"}
+_NEW_THINGS = {"project", "thing", "one", "use", "ask", "initiative", "request"}
+_THIS_THINGS = {"time", "one", "project", "initiative", "specific"}
 
 
 def project_switch(tokens: list[Token]) -> int | None:
@@ -43,9 +43,11 @@ def project_switch(tokens: list[Token]) -> int | None:
     for k, tok in enumerate(tokens[:-1]):
         nxt = tokens[k + 1].text
         after = {t.text for t in tokens[k + 1 : k + 3]}
-        if tok.text in {"new", "different"} and after & _NEW_THINGS and k > 0:
+        opens = k == 0 or tokens[k - 1].sentence != tok.sentence or tokens[k - 1].text in {":", "the", "-"}
+        # "New project: ...", "the new thing", "a different use case" (not "we want a new bot", which starts one)
+        if ((tok.text == "new" and opens) or tok.text == "different") and after & _NEW_THINGS and k > 0:
             return k
-        if tok.text in {"this", "this-specific"} and nxt in _THIS_THINGS | {"specific"} and k > 0:
+        if tok.text == "this" and nxt in _THIS_THINGS and k > 0:
             return k
         if tok.text == "asking" and nxt == "about" and {t.text for t in tokens[max(0, k - 2) : k]} & {"i'm", "am"}:
             return k
