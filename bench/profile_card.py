@@ -6,7 +6,10 @@ and the thread time spent in the main steps of a turn (each step wrapped and tim
 steps nest: the advisor's turn includes the reader and the engine). `--cprofile N` prints cProfile's top N
 functions of the listener thread (thread time; the profiler itself slows every call down several times).
 
-    .venv/bin/python bench/profile_card.py [--cards 300] [--no-charts] [--cprofile 40]
+With `--burst C`, the conversations arrive as `bench_ack.py` sends them instead (a new connection per event, C in
+flight, from a driver process), so the per-card figures include what concurrency adds (waiting, switching).
+
+    .venv/bin/python bench/profile_card.py [--cards 300] [--no-charts] [--cprofile 40] [--burst 10]
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=300, help="conversations (one card each), one at a time")
     parser.add_argument("--no-charts", action="store_true", help="ADVISOR_SLACK_CHARTS=false (no chart uploads)")
     parser.add_argument("--cprofile", type=int, default=0, help="print cProfile's top N functions of the turns")
+    parser.add_argument("--burst", type=int, default=0, help="C events in flight (a connection each), not one user")
     args = parser.parse_args()
     emulator = h.RecordingEmulator().__enter__()
     data = Path(tempfile.mkdtemp(prefix="profile-card-"))
@@ -152,7 +156,12 @@ def main() -> None:
         steps.spent.clear()
         steps.profile = cProfile.Profile(time.thread_time) if args.cprofile else None
         before = thread_cpu()
-        out = run_users(server, emulator, "P", 1, args.cards)
+        if args.burst:
+            from bench.bench_ack import card_texts, run_load
+
+            out = run_load(server, emulator, "P", card_texts(), args.cards, args.burst).outcome
+        else:
+            out = run_users(server, emulator, "P", 1, args.cards)
         after = thread_cpu()
         logging.shutdown()
     cards = max(1, out.carded)

@@ -12,7 +12,7 @@ quick answers and knowledge answers work in the panel as they do in channels.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.services import Services
 from bot.slack import blocks as bk
 from bot.slack.access import SlackLeads
 from bot.slack.listeners.leads import summary_for_turn
+from bot.slack.priority import AckGate
 from bot.slack.replies import Outgoing, SlackTurn, answer_turns, deliver, queue, queue_turn, told_on_failure
 from bot.slack.workspace import scope_of
 from bot.storage.assistant_threads import AssistantThreads
@@ -105,8 +106,8 @@ def showing(set_status: SetStatus | None, status: str) -> Iterator[None]:
             log.debug("assistant status not cleared: %s", type(exc).__name__)
 
 
-def build(services: Services, team: SlackLeads, wait_for_acks: Callable[[], object] | None = None) -> Assistant:
-    """The `Assistant` middleware with the advisor's listeners (`wait_for_acks`: the app's ack gate, if any)."""
+def build(services: Services, team: SlackLeads, gate: AckGate | None = None) -> Assistant:
+    """The `Assistant` middleware with the advisor's listeners (`gate`: the app's ack gate, if any)."""
     threads = AssistantThreads(services.store)
     assistant = Assistant(thread_context_store=ThreadContextStore(threads), logger=logging.getLogger(__name__))
 
@@ -146,12 +147,11 @@ def build(services: Services, team: SlackLeads, wait_for_acks: Callable[[], obje
             if summary is not None:
                 summary_for_turn(services, team, client, summary)
             return
-        if wait_for_acks is not None:
-            wait_for_acks()  # acks first: the turn is safe in the inbox meanwhile
         with told_on_failure(client, turn.channel, turn.reply_thread), showing(set_status, status_for(turn.text)):
             if turn.inbox_id is None and queue_turn(services, turn) is None:
                 return
-            answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+            # acks first (`gate`): the turn is safe in the inbox meanwhile
+            answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread, gate)
         name_thread(services, threads, turn, set_title)
 
     return assistant
