@@ -666,18 +666,31 @@ class Analysis:
     techniques: tuple[tech.Technique, ...] = ()
 
 
+@lru_cache(maxsize=64)
+def _estimate(
+    monthly_requests: int | None,
+    labeled_examples: int | None,
+    changes_often: bool | None,
+    assumptions: tco.TcoAssumptions,
+    profile: tco.CaseProfile,
+) -> tco.TcoEstimate:
+    """`tco.estimate`, memoised on its inputs (the estimate is frozen): most of the ~25 intakes the question planner
+    and the what-ifs try per turn differ in facts that don't change the cost, and the estimate was ~2/3 of each."""
+    return tco.estimate(
+        monthly_requests,
+        labeled_examples=labeled_examples,
+        changes_often=changes_often,
+        assumptions=assumptions,
+        profile=profile,
+    )
+
+
 def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, words: bool = True) -> Analysis:
     """Score the six steps, apply the hard gates and pick the approach (no what-ifs; `words=False` also skips
     the per-step summaries, for the many what-if calls)."""
     a = tco.default_assumptions() if assumptions is None else assumptions
     profile = profile_for(v)
-    est = tco.estimate(
-        v.monthly_requests,
-        labeled_examples=v.labeled_examples,
-        changes_often=v.changes_often,
-        assumptions=a,
-        profile=profile,
-    )
+    est = _estimate(v.monthly_requests, v.labeled_examples, v.changes_often, a, profile)
     cost_reasons, cost_weight = _cost(v, est)
     steps: dict[int, tuple[list[Reason], tuple[str, ...]]] = {
         1: (_objective(v, a), ("use_case", "mission_critical", "needs", "priority", "changes_often", "latency_p95_ms")),
