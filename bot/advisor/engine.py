@@ -688,6 +688,9 @@ def _costs_only(
         approaches=tco.approach_costs(assumptions, volume, labeled_examples, changes_often, profile),
         rival=tco.rival_of(changes_often, profile),
         profile=profile,
+        # given, not defaulted: model_construct inspects each default factory's signature on every call
+        shapes={},
+        shape_crossovers={},
     )
 
 
