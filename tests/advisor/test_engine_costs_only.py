@@ -55,7 +55,7 @@ def test_the_planners_decision_is_the_cards(values: dict[str, Any]) -> None:
 
 
 def test_the_known_cases_decide_alike_with_and_without_the_full_estimate() -> None:
-    cases = [
+    cases: list[dict[str, Any]] = [
         {},
         {"monthly_requests": 5_000_000, "labeled_examples": 80_000, "ml_expertise": "strong"},
         {"monthly_requests": 2_000, "changes_often": True},
