@@ -708,7 +708,7 @@ def _costs_only(
         volume_assumed=monthly_requests is None,
         horizon_months=assumptions.horizon_months,
         approaches=tco.approach_costs(assumptions, volume, labeled_examples, changes_often, profile),
-        rival=tco.rival_of(assumptions, changes_often, profile),
+        rival=tco.rival_of(changes_often, profile),
         profile=profile,
         # given, not defaulted: model_construct inspects each default factory's signature on every call
         shapes={},
@@ -752,11 +752,9 @@ def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, w
     step1 = factors[0]
     stable_step1 = [x for x in step1.reasons if not x.flexible]
     core = total - weights[1] * step1.score + weights[1] * _step_score(1, stable_step1)
-    # A prompt layer or a retrieval round-trip on every request does not fit a p95 that needs dedicated serving:
-    # there the changing part is handled by retraining often, so the case is judged as tuning against prompting.
-    flex_need = (bool(v.changes_often) or bool(v.knowledge_gap)) and not (
-        v.latency_p95_ms is not None and v.latency_p95_ms <= a.low_latency_ms and not v.has_fine_tuned_model
-    )
+    # A tight p95 does not rule the hybrid out: the small tuned model that meets it can take the changing part
+    # (today's menu, the current policy) in its own prompt.
+    flex_need = bool(v.changes_often) or bool(v.knowledge_gap)
     gate_steps = {g.gate.step for g in gates}
     rest = sum(weights[f.step] * f.score for f in factors if f.step not in gate_steps)
 

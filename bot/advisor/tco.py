@@ -769,7 +769,7 @@ def estimate(
         assumptions=a.model_dump(),
         notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often),
         profile=p,
-        rival=rival_of(a, changes_often, p),
+        rival=rival_of(changes_often, p),
         prices=price_basis(a),
         same_model=same_model_comparison(a, volume, labeled_examples, changes_often, p),
         shapes=shapes,
@@ -790,13 +790,10 @@ def approach_costs(
     }
 
 
-def rival_of(a: TcoAssumptions, changes_often: bool | None, p: CaseProfile) -> Literal["fine_tuning", "hybrid"]:
+def rival_of(changes_often: bool | None, p: CaseProfile) -> Literal["fine_tuning", "hybrid"]:
     """The tuned option prompting is compared with: the hybrid when part of the task changes (only its stable core
     is retrained) or needs fresh facts, or when a prompt in service would stay as a cascade's fallback;
-    fine-tuning otherwise, and always under a p95 that needs dedicated serving, which leaves no room for a prompt
-    layer or retrieval on each request."""
-    if low_latency(a, p):
-        return "fine_tuning"
+    fine-tuning otherwise."""
     return "hybrid" if changes_often or p.knowledge_gap or p.hybrid_shape == "cascade" else "fine_tuning"
 
 

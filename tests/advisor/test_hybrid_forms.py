@@ -199,7 +199,9 @@ def test_when_only_facts_change_even_strong_evidence_is_retrieval_not_a_hybrid()
     assert rec(**(strong | {"behavior_gap": True})).approach == "hybrid"  # a stable skill as well: hybrid
 
 
-def test_a_changing_task_under_a_tight_p95_is_tuned_and_retrained_not_layered() -> None:
+def test_a_changing_task_under_a_tight_p95_stays_a_hybrid_in_the_small_tuned_model() -> None:
+    # The small tuned model that meets the p95 takes the changing part (today's word list) in its own prompt:
+    # latency decides how the hybrid is served, not whether the changing part may stay out of the weights.
     fast = {
         "use_case": "filter abusive chat messages in real time",
         "labeled_examples": 400_000,
@@ -211,9 +213,9 @@ def test_a_changing_task_under_a_tight_p95_is_tuned_and_retrained_not_layered() 
         "latency_p95_ms": 80,
     }
     r = rec(**fast)
-    assert r.approach == "fine_tuning" and r.hybrid_form is None
-    assert any("retraining every" in s for s in r.next_steps)
-    assert rec(**(fast | {"latency_p95_ms": 3000})).approach == "hybrid"  # room for a prompt layer
+    assert r.approach == "hybrid" and r.hybrid_form is not None
+    assert rec(**(fast | {"latency_p95_ms": 3000})).approach == "hybrid"
+    assert rec(**(fast | {"changes_often": False})).approach == "fine_tuning"  # nothing changes: plain tuning
 
 
 @settings(max_examples=60, deadline=None)
