@@ -47,9 +47,11 @@ _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 # A message that fixes an earlier answer rather than describing something new.
 _CORRECTION = re.compile(
-    r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|update|btw|by the way|oops|"
+    r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|btw|by the way|oops|"
     r"my mistake|my bad|to be precise|more like|rather than|not \S+ but|instead of|i misspoke|wrong|make that|"
-    r"change (?:that|it) to|should have said|let me correct|on second thought|typo|i misread|no wait)\b",
+    r"change (?:that|it) to|should have said|let me correct|on second thought|typo|i misread|no wait|"
+    r"\d[\d.,]*+\s*+[kmb]?\s*+,?\s*+not\s++(?:~\s*+)?\d[\d.,]*+\s*+[kmb]?)\b|"
+    r"^\W*+(?:update|quick\s++update)\b",  # "update: …", not "they update it weekly"
     re.I,
 )
 # Words that say what is being built: a task, a kind of system, or the intent to build one.

@@ -416,6 +416,10 @@ class Advisor:
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
                 tried = self._what_if(w, conv, weak if weak is not None else text, turn)
                 return tried.model_copy(update={"heard": "follow_up"})
+            new = [f for f in stated if f.field in NUMBER_FIELDS and f.field not in known]
+            if not new and not found.unclear and message_form.about_the_case(cleaned):
+                # "ok and the fine tuned model would really be cheaper?": its words are what it asks about
+                return self._follow_up(w, conv, cleaned)
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
@@ -423,8 +427,8 @@ class Advisor:
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
-            if kind == "topic_question" and conv.state == "recommended" and message_form.addresses_advisor(cleaned):
-                kind = "about_advice"  # after the card, "would you go full fine-tune?" asks about the advice
+            if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
+                kind = "about_advice"  # after the card, "so no fine-tuning then?" asks about the advice
             if kind == "topic_question" and self.answer_topic is not None:
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
@@ -434,7 +438,7 @@ class Advisor:
                 return self._follow_up(w, conv, cleaned)
         if not first and not expecting:
             facts = stated
-        heard = _heard(first, text, known, facts, expecting or [])
+        heard = _heard(first, text)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
         reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
@@ -653,25 +657,17 @@ class Advisor:
         )
 
 
-def _heard(
-    first: bool, text: str, known: dict[str, Any], facts: list[Fact], expecting: list[str]
-) -> message_kind.MessageKind:
-    """What a message read for facts was: the first words of a project, a fix of something known (or said as
-    one), or an answer (to the pending question, or a fact added after the card). A message that answers a pending
-    question is an answer even when it also restates a known fact differently; it corrects only when it says so."""
+def _heard(first: bool, text: str) -> message_kind.MessageKind:
+    """What a message read for facts was: the first words of a project, a fix of something said before, or an
+    answer (to the pending question, to one asked earlier, or a fact added after the card). A message corrects only
+    when it says so ("sorry, 2k not 20k", "actually …"): a new value said plainly ("but the rules change daily")
+    adds to what was said, as people answer a question asked a while ago."""
     if first:
         return "description"
-    stated = {f.field: f.value for f in facts if f.field != "use_case"}
     cleaned = clean_text(text)
     if message_form.is_question(cleaned):  # a question never corrects: "about 5k?" is a hesitant answer
         return "answer"
-    if message_kind.is_correction(cleaned):
-        return "correction"
-    if set(stated) & set(expecting):
-        return "answer"
-    if message_kind.differing(known, stated)[1]:
-        return "correction"
-    return "answer"
+    return "correction" if message_kind.is_correction(cleaned) else "answer"
 
 
 def _asks_topic(cleaned: str) -> bool:
