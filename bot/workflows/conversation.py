@@ -75,15 +75,25 @@ _RETHINK = (
     r"(?:(?:ugh|argh|hmm|oh|no|wait|sorry|actually|ok|okay|so|right|alright|scrap\s++that|scratch\s++that|"
     r"forget\s++that|never\s++mind|nvm)\W++)*+"
 )
-_RESTART = re.compile(
+_RESTART_LEAD = (
     r"^\W*+" + _RETHINK + r"(?:(?:ok|okay|so|please|pls|can\s++we|could\s++we|let's|lets|i\s++want\s++to|"
     r"i'd\s++like\s++to)\s++)*+"
-    r"(?:restart|start\s++(?:over|again|afresh|anew|fresh|from\s++scratch)|reset|begin\s++again|new|new\s++assessment|"
+)
+# Words that restart whatever follows them; "new" and "reset" only on their own ("reset: password resets are …").
+_RESTART_ACT = (
+    r"(?:restart|start\s++(?:over|again|afresh|anew|fresh|from\s++scratch)|begin\s++again|new\s++assessment|"
     r"from\s++the\s++top|forget\s++(?:everything|all\s++(?:of\s++)?(?:that|this))|clear\s++(?:everything|it\s++all))"
-    r"(?:\s++(?:please|pls|then))?\s*+(?:[.!?]\s*+)?"
+    r"(?:\s++(?:please|pls|then))?"
+)
+_RESTART_WORDS = _RESTART_LEAD + r"(?:" + _RESTART_ACT + r"|(?:new|reset)(?:\s++(?:please|pls|then))?)"
+_RESTART = re.compile(
+    _RESTART_WORDS + r"\s*+(?:[.!?]\s*+)?"
     r"(?:[,;:.!-]\s*+(?:let\s++me|i'll|i\s++will|i'm\s++going\s++to|i\s++want\s++to)\b[^\n?]*+)?$",  # "…, let me …"
     re.I,
 )
+# A restart and more in one message ("start over - we need a tool that …", "scrap that, start over: different
+# project, …"): what follows the separator is the new project when it describes one.
+_RESTART_THEN = re.compile(_RESTART_LEAD + _RESTART_ACT + r"(?:\s*+[,;:.!?]++|\s++[-\u2013\u2014]\s)\s*+", re.I)
 # A message that starts another project in the same thread: "different project: …", "new idea - …".
 _NEW_PROJECT = re.compile(
     r"^\W*+(?:(?:thanks|thank\s++you|cheers|ok|okay|cool|great|nice|right|alright|so|now|next|also|and|oh)\W++)*+"
@@ -212,6 +222,13 @@ class Advisor:
     def _handle_message(self, w: TurnWrites, key: ConversationKey, user: str, text: str) -> Reply:
         conv = self.store.find_conversation(str(key)) or self._new_conversation(w, key, user)
         restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
+        told = _restart_and_description(text) if not (restart or new_project) else None
+        if told is not None:  # "start over - we need a tool that …": reset, then assess the new description
+            if not (conv.turns or conv.version):
+                return self._handle(w, conv, told)
+            return self._start_another(w, key, user, conv, text, told, "Starting over.")
+        if not new_project:  # "scrap that, start over - different project my boss cares about": a restart
+            restart = restart or _RESTART_THEN.match(text)
         if new_project and message_form.is_question(text[new_project.end() :]):
             new_project = None  # "unrelated, but what's LoRA?": a question set aside, not another project
         said = bool(conv.turns or conv.version)
@@ -241,7 +258,7 @@ class Advisor:
         cleaned = clean_text(text)
         if _outside(text, cleaned) is not None:
             return None
-        if _NEW_PROJECT.match(text):
+        if _NEW_PROJECT.match(text) or _restart_and_description(text) is not None:
             return self._opened(where, user)
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
@@ -369,7 +386,7 @@ class Advisor:
         turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
         conv = w.update(conv, turns=turn)
-        if _RESTART.match(text):  # nothing said yet: nothing to keep
+        if _RESTART.match(text) or _RESTART_THEN.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
         if message_kind.why_not_target(text):
             return self._why_not(w, cid, text).model_copy(update={"heard": "follow_up"})
@@ -378,6 +395,8 @@ class Advisor:
         if message_form.asks_export(clean_text(text)):
             return self._export(w, conv)
         before = message_form.recommend_now(clean_text(text))
+        if before and not conv.version and message_form.is_question(clean_text(text)[len(before) :]):
+            before = None  # "we need a bot that …, what should we do?": a description asking for the advice
         if before is not None:  # "skip the rest, just tell me"; what comes before the request is read first
             return self._recommend_now(w, conv, before, turn).model_copy(update={"heard": "command"})
         first = not conv.version  # nothing stored yet: a greeting, a question or "restart" may have come first
@@ -682,10 +701,25 @@ def _asks_about_advice(kind: message_kind.Kind, cleaned: str, first: bool) -> bo
     return kind == "about_advice" or (kind == "other" and not first and message_form.is_question(cleaned))
 
 
+def _restart_and_description(text: str) -> str | None:
+    """The new project's description in a restart that gives one ("actually scrap that, start over - we need a
+    tool that …" → "we need a tool that …"), without a "different project" opener before it; None when the message
+    isn't a restart or the words after it only comment on it ("start over - different project my boss cares
+    about")."""
+    head = _RESTART_THEN.match(text)
+    if head is None:
+        return None
+    rest = text[head.end() :].strip()
+    opener = _NEW_PROJECT.match(rest)
+    rest = rest[opener.end() :].strip() if opener else rest
+    return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
+
+
 def _outside(text: str, cleaned: str) -> str | None:
     """The answer to a top-level command that needs no assessment: help, or a bare "new project"."""
     new_project = _NEW_PROJECT.match(text)
-    if _RESTART.match(text) or (new_project is not None and not text[new_project.end() :].strip()):
+    restart = _RESTART.match(text) or (_RESTART_THEN.match(text) and _restart_and_description(text) is None)
+    if restart or (new_project is not None and not text[new_project.end() :].strip()):
         return "Send me the new project's description: each project gets its own thread. " + HELP_TEXT
     if not cleaned or _HELP.match(text):
         return HELP_TEXT
