@@ -365,6 +365,19 @@ def about_the_case(text: str) -> bool:
     return bool(addresses_advisor(text) or points_back(text) or _LINKED.match(text) or _CONDITIONAL.search(text))
 
 
+def asks_first(text: str) -> bool:
+    """Whether a message opens by asking ("ok and the tuned model would be cheaper?", "doesn't it …?") rather than
+    by stating something it then asks about ("we have 3 ML engineers, do we need more?")."""
+    rest = _ASIDE.sub("", normal(without_preamble(text)), count=1)
+    first = next((c.strip() for c in _CLAUSE.split(rest) if c.strip()), "")
+    return bool(
+        _QUESTION_START.match(first)
+        or _LINKED.match(text)
+        or _CONDITIONAL.match(first)
+        or not _CLAUSE.search(rest[:-1])
+    )
+
+
 def asks_export(text: str) -> bool:
     """True when the message asks for the card as a file or somewhere else ("export this as a pdf for my board",
     "cool, export the card to #ai-projects"); "can I export a fine-tuned model?" asks about the topic."""

@@ -435,8 +435,9 @@ class Advisor:
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
                 tried = self._what_if(w, conv, weak if weak is not None else text, turn)
                 return tried.model_copy(update={"heard": "follow_up"})
-            new = [f for f in stated if f.field in NUMBER_FIELDS and f.field not in known]
-            if not new and not found.unclear and message_form.about_the_case(cleaned):
+            new = [f for f in stated if f.field not in known]
+            asks = not new or (message_form.asks_first(cleaned) and not any(f.field in NUMBER_FIELDS for f in new))
+            if asks and not found.unclear and message_form.about_the_case(cleaned):
                 # "ok and the fine tuned model would really be cheaper?": its words are what it asks about
                 return self._follow_up(w, conv, cleaned)
         # A question that states no number of its own is about the topic even when it names things ("RAG",
@@ -458,9 +459,16 @@ class Advisor:
         if not first and not expecting:
             facts = stated
         heard = _heard(first, text)
+        side = _side_question(cleaned) if stated and self.answer_topic is not None else None
+        answered = self.answer_topic(side) if side is not None and self.answer_topic is not None else None
+        if answered is not None:  # "about 3k labeled emails. what's LoRA btw?": the answer is kept, then the question
+            w.add_turn(cid, "bot", answered)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
         reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+        if answered is not None:
+            update = {"notes": [answered, *reply.notes], "text": f"{answered}\n\n{reply.text}"}
+            reply = reply.model_copy(update=update)
         return reply.model_copy(update={"heard": heard})
 
     def _export(self, w: TurnWrites, conv: Conversation) -> Reply:
@@ -687,6 +695,24 @@ def _heard(first: bool, text: str) -> message_kind.MessageKind:
     if message_form.is_question(cleaned):  # a question never corrects: "about 5k?" is a hesitant answer
         return "answer"
     return "correction" if message_kind.is_correction(cleaned) else "answer"
+
+
+_CLAUSES = re.compile(
+    r"(?<=[.!?;])\s++|\n|,\s*+(?=(?:btw|by\s++the\s++way|also|and|but|oh|side\s++q\w*|quick\s++q\w*)\b)"
+)
+
+
+def _side_question(cleaned: str) -> str | None:
+    """The question about the topic asked beside an answer ("about 3k labeled emails. what's LoRA btw?" → "what's
+    LoRA btw?"): a sentence or clause after the first that asks about the topic and states no fact of its own;
+    None when there is none ("we have 3k, is that enough?" asks about the advice, which the reply gives)."""
+    parts = [p.strip() for p in _CLAUSES.split(cleaned) if p and p.strip()]
+    for part in parts[1:]:
+        if not message_form.is_question(part) or any(f.field in NUMBER_FIELDS for f in extract(part).facts):
+            continue
+        if message_kind.classify(part, has_facts=False) == "topic_question":
+            return part
+    return None
 
 
 def _asks_topic(cleaned: str) -> bool:
