@@ -12,12 +12,15 @@ fine-tune?").
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 from bot.advisor import message_form as form
 from bot.advisor.intake import Approach
+from bot.advisor.reader.numbers import find_quantities
+from bot.advisor.reader.tokens import tokenize
 
 Kind = Literal["topic_question", "thanks", "why_not", "about_advice", "other"]
 MessageKind = Literal["description", "answer", "correction", "topic_question", "follow_up", "small_talk", "command"]
@@ -181,6 +184,27 @@ def contradicts(text: str, known: Mapping[str, Any], stated: Mapping[str, Any]) 
         return False
     shared, changed = differing(known, stated)
     return len(changed) >= 2 and 2 * len(changed) > len(shared)
+
+
+def replaced(text: str, known: Mapping[str, Any]) -> list[tuple[float, float, str]]:
+    """The numbers a correction puts in place of stored ones, as (new value, old value, field): "2k not 20k" with
+    20,000 stored labeled examples gives (2000, 20000, "labeled_examples"); the field is the one whose stored value
+    is the number the message negates ("3M tagged articles, not 300k", "500, not 5000")."""
+    tokens = tokenize(text)
+    found = find_quantities(tokens)
+    out = []
+    for new, old in itertools.pairwise(found):
+        between = [t.text.lower() for t in tokens[new.end : old.start] if t.text not in (",", "~", "-")]
+        if not between or between[-1] != "not" or len(between) > 4:
+            continue
+        owner = next((f for f, v in known.items() if f != "use_case" and _number(v) and _same(v, old.value)), None)
+        if owner is not None:
+            out.append((new.value, old.value, owner))
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _same(a: Any, b: Any) -> bool:

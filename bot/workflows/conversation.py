@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from bot.advisor import confirm, engine, message_form, message_kind
-from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
+from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Extraction, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError, OutdatedError
@@ -425,10 +425,12 @@ class Advisor:
         found = extract(read, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
-        facts = found.facts
-        stated = [f for f in facts if f.field != "use_case"]
         cleaned = clean_text(text)
         known = w.latest_intake(cid).known()
+        if found.unclear and message_kind.is_correction(cleaned):
+            _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
+        facts = found.facts
+        stated = [f for f in facts if f.field != "use_case"]
         if conv.state == "recommended" and stated and message_form.is_question(cleaned):
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
@@ -700,6 +702,23 @@ def _heard(first: bool, text: str) -> message_kind.MessageKind:
 _CLAUSES = re.compile(
     r"(?<=[.!?;])\s++|\n|,\s*+(?=(?:btw|by\s++the\s++way|also|and|but|oh|side\s++q\w*|quick\s++q\w*)\b)"
 )
+
+
+def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, str]], turn: int) -> None:
+    """A correction's numbers whose owner the reader left open, owned by the stored value they replace: after 20k
+    labeled examples, "sorry, it's 2k not 20k" sets 2,000 labeled examples instead of asking what 2k is, and the
+    negated 20k asks nothing either (changes `found` in place)."""
+    unclear = []
+    for u in found.unclear:
+        new = next((r for r in replaced if r[2] in u.candidates and abs(r[0] - u.value) < 1e-9), None)
+        old = next((r for r in replaced if r[2] in u.candidates and abs(r[1] - u.value) < 1e-9), None)
+        if new is not None:
+            value: float | int = u.value if new[2] == "budget_usd" else round(u.value)
+            prov = Provenance(source="message", turn=turn, quote=u.quote[:200])
+            found.facts = [f for f in found.facts if f.field != new[2]] + [Fact(new[2], value, prov)]
+        elif old is None:
+            unclear.append(u)
+    found.unclear = unclear
 
 
 def _side_question(cleaned: str) -> str | None:
