@@ -169,6 +169,33 @@ def introduces_project(text: str, use_case: object) -> bool:
     return len(form.topic_words(text) & form.topic_words(use_case)) <= 1
 
 
+# The start of a description: the intent to build ("we need …", "i'd like …") or the thing itself ("a classifier
+# that …", "an assistant for …"), after any filler; and words that point back at the project so far.
+_OPENS = re.compile(
+    r"^\W*+(?:(?:ok|okay|so|now|also|and|next|then|hi|hey|right|alright)\W++)*+"
+    r"(?:(?:we|i)(?:'re|'d|'ve|\s++are|\s++would|\s++also|\s++now)*+\s++(?:want|need|like|plan|"
+    r"(?:are\s++)?(?:building|looking))\b|(?:a|an)\s++(?:[\w-]+\s++){0,3}(?:bot|chatbot|assistant|copilot|"
+    r"classifier|agent|tool|pipeline|system|model|app|service)\b)",
+    re.I,
+)
+_BACK = re.compile(
+    r"\b(?:it|its|it's|this|that|these|those|same|too|as\s++well|the\s++(?:bot|tool|model|assistant))\b", re.I
+)
+
+
+def opens_another(text: str, use_case: object) -> bool:
+    """True when a message opens with the description of a different system from the stored use case ("a
+    classifier that sorts invoices into 30 categories, …" while drafting support replies is under way): its first
+    sentence starts like a description, names a task, doesn't point back at the project so far ("it should also
+    …", "the bot too") and shares at most one subject word with the use case. Never a fix or a question."""
+    if not isinstance(use_case, str) or is_correction(text) or form.is_question(text):
+        return False
+    first = re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
+    if not _OPENS.match(first) or not names_a_task(first) or _BACK.search(first):
+        return False
+    return len(form.topic_words(first) & form.topic_words(use_case)) <= 1
+
+
 def differing(known: Mapping[str, Any], stated: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The fields both the stored facts and a message state, and those of them whose values disagree (numbers that
     differ by more than half, any other value that isn't equal). The use case is text, never compared."""

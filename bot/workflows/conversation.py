@@ -294,6 +294,8 @@ class Advisor:
     def _another_project(self, conv: Conversation, text: str) -> bool:
         """Whether a message describes another project than the stored facts (most facts it shares disagree)."""
         known = self.store.latest_intake(conv.id).known()
+        if conv.version and message_kind.opens_another(clean_text(text), known.get("use_case")):
+            return True  # "a classifier that sorts invoices …" while drafting support replies was under way
         if not conv.version or len(known) < 2:
             return False
         if conv.state == "recommended" and message_kind.introduces_project(clean_text(text), known.get("use_case")):
