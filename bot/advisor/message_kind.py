@@ -196,6 +196,54 @@ def opens_another(text: str, use_case: object) -> bool:
     return len(form.topic_words(first) & form.topic_words(use_case)) <= 1
 
 
+# A change said relative to a stored number ("if volume triples", "with half the budget", "10x the data").
+_SCALE_WORDS = {
+    "double": 2.0,
+    "doubles": 2.0,
+    "doubled": 2.0,
+    "twice": 2.0,
+    "triple": 3.0,
+    "triples": 3.0,
+    "tripled": 3.0,
+    "quadruple": 4.0,
+    "quadruples": 4.0,
+    "quadrupled": 4.0,
+    "half": 0.5,
+    "halves": 0.5,
+    "halved": 0.5,
+    "halve": 0.5,
+}
+_SCALE = r"(?:double[sd]?|twice|triple[sd]?|quadruple[sd]?|half|halve[sd]?|\d+(?:\.\d+)?\s*+(?:x|times))"
+_TIMES = re.compile(r"(\d+(?:\.\d+)?)\s*+(?:x|times)\b", re.I)
+_SCALED_FIELD = {
+    "monthly_requests": r"volume|requests|traffic|load|usage|calls|queries|messages|tickets",
+    "labeled_examples": r"data|examples|labels|labeled\s++data|dataset|training\s++data|labelled\s++data",
+    "budget_usd": r"budget|spend|funding",
+    "deadline_weeks": r"deadline|timeline|runway",
+}
+
+
+def scaled(text: str, known: Mapping[str, Any]) -> dict[str, float]:
+    """The stored numbers a message changes by a factor ("and if volume triples?" with 40k requests a month →
+    {"monthly_requests": 120000}); only fields with a stored number, the factor within a few words of the field."""
+    out = {}
+    for field, words in _SCALED_FIELD.items():
+        value = known.get(field)
+        if value is None or not _number(value):
+            continue
+        near = rf"\b(?:{_SCALE}\W++(?:\w+\W++){{0,3}}?(?:{words})|(?:{words})\W++(?:\w+\W++){{0,3}}?{_SCALE})\b"
+        m = re.search(near, text, re.I)
+        if m is not None:
+            times = _TIMES.search(m.group(0))
+            factor = float(times.group(1)) if times else _factor(m.group(0))
+            out[field] = float(value) * factor
+    return out
+
+
+def _factor(phrase: str) -> float:
+    return next((f for w, f in _SCALE_WORDS.items() if re.search(rf"\b{w}\b", phrase, re.I)), 1.0)
+
+
 def differing(known: Mapping[str, Any], stated: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The fields both the stored facts and a message state, and those of them whose values disagree (numbers that
     differ by more than half, any other value that isn't equal). The use case is text, never compared."""

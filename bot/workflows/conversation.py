@@ -541,6 +541,19 @@ class Advisor:
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
         current, _ = self._so_far(cid)
+        if not facts and current is not None:  # "and if volume triples?": a factor on a stored number
+            scaled = message_kind.scaled(clean_text(rest), w.latest_intake(cid).known())
+            said = clean_text(rest).rstrip("?. ")[:50]
+            facts = [
+                Fact(
+                    f,
+                    v if f in ("budget_usd", "deadline_weeks") else round(v),
+                    Provenance(source="message", turn=turn, quote=f"{said} ({v:,.0f})"),
+                )
+                for f, v in scaled.items()
+            ]
+        if not facts and current is not None:  # "and with a bigger team?": nothing to compute, so the reasoning
+            return self._follow_up(w, conv, clean_text(rest))
         if not facts or current is None:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
