@@ -178,9 +178,8 @@ _OPENS = re.compile(
     r"classifier|agent|tool|pipeline|system|model|app|service)\b)",
     re.I,
 )
-_BACK = re.compile(
-    r"\b(?:it|its|it's|this|that|these|those|same|too|as\s++well|the\s++(?:bot|tool|model|assistant))\b", re.I
-)
+# ("that" is left out: "a classifier that …" opens a description)
+_BACK = re.compile(r"\b(?:it|its|it's|this|same|too|as\s++well|the\s++(?:bot|tool|model|assistant))\b", re.I)
 
 
 def opens_another(text: str, use_case: object) -> bool:

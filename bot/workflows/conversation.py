@@ -429,7 +429,7 @@ class Advisor:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
         cleaned = clean_text(text)
         known = w.latest_intake(cid).known()
-        if found.unclear and message_kind.is_correction(cleaned):
+        if message_kind.is_correction(cleaned):
             _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
@@ -720,20 +720,23 @@ _CLAUSES = re.compile(
 
 
 def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, str]], turn: int) -> None:
-    """A correction's numbers whose owner the reader left open, owned by the stored value they replace: after 20k
-    labeled examples, "sorry, it's 2k not 20k" sets 2,000 labeled examples instead of asking what 2k is, and the
-    negated 20k asks nothing either (changes `found` in place)."""
-    unclear = []
-    for u in found.unclear:
-        new = next((r for r in replaced if r[2] in u.candidates and abs(r[0] - u.value) < 1e-9), None)
-        old = next((r for r in replaced if r[2] in u.candidates and abs(r[1] - u.value) < 1e-9), None)
-        if new is not None:
-            value: float | int = u.value if new[2] == "budget_usd" else round(u.value)
-            prov = Provenance(source="message", turn=turn, quote=u.quote[:200])
-            found.facts = [f for f in found.facts if f.field != new[2]] + [Fact(new[2], value, prov)]
-        elif old is None:
-            unclear.append(u)
-    found.unclear = unclear
+    """A correction's numbers owned by the stored value they replace: after 20k labeled examples, "sorry, it's 2k
+    not 20k" sets 2,000 labeled examples, whether the reader left 2k without an owner or gave it to a pending
+    question, and the negated 20k asks nothing and fills nothing (changes `found` in place)."""
+    for new, old, owner in replaced:
+        quote = next((u.quote for u in found.unclear if abs(u.value - new) < 1e-9), None)
+        moved = [f for f in found.facts if _number_fact(f, new) or _number_fact(f, old)]
+        if quote is None and not moved:
+            continue
+        quote = quote or str(moved[0].provenance.quote or "")
+        value: float | int = new if owner == "budget_usd" else round(new)
+        prov = Provenance(source="message", turn=turn, quote=quote[:200])
+        found.facts = [f for f in found.facts if f.field != owner and f not in moved] + [Fact(owner, value, prov)]
+        found.unclear = [u for u in found.unclear if all(abs(u.value - v) >= 1e-9 for v in (new, old))]
+
+
+def _number_fact(fact: Fact, value: float) -> bool:
+    return fact.field in NUMBER_FIELDS and isinstance(fact.value, int | float) and abs(fact.value - value) < 1e-9
 
 
 def _side_question(cleaned: str) -> str | None:
