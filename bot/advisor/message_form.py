@@ -342,6 +342,13 @@ _CONDITIONAL = re.compile(
     r"^\W*+(?:doesn't|isn't|aren't|don't|won't|wasn't|can't)\b",
     re.I,
 )
+# "is that still true if …?", "how does this compare to RAG?", "any risks with this approach?": pointing at what was
+# just said ("that" only where it can't open a relative clause: "a model that …" points nowhere).
+_DEMONSTRATIVE = re.compile(
+    r"\bthis\b|\b(?:is|does|would|will|was|with|about|of|than|like)\s++that\b|\bthat\s++(?:approach|option|plan|"
+    r"setup|one|route|path|choice|answer|advice)\b|\bthat\W*$",
+    re.I,
+)
 # "can you explain …", "could you tell me …": asking the advisor about the topic, not about its advice.
 _EXPLAIN = re.compile(
     r"\b(?:can|could|would|will)\s++(?:you|u)\s++(?:please\s++)?(?:explain|tell\s++me|describe|define|"
@@ -362,7 +369,13 @@ def about_the_case(text: str) -> bool:
     text = normal(without_preamble(text))
     if not is_question(text) or defines_term(text) or _SET_ASIDE.match(text) or _EXPLAIN.search(text):
         return False
-    return bool(addresses_advisor(text) or points_back(text) or _LINKED.match(text) or _CONDITIONAL.search(text))
+    return bool(
+        addresses_advisor(text)
+        or points_back(text)
+        or _LINKED.match(text)
+        or _CONDITIONAL.search(text)
+        or _DEMONSTRATIVE.search(text)
+    )
 
 
 def asks_first(text: str) -> bool:

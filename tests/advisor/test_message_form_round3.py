@@ -136,3 +136,23 @@ def test_a_factor_on_a_stored_number_is_a_change() -> None:
     assert message_kind.scaled("what if we had 10x the labeled data", known) == {"labeled_examples": 20_000}
     assert message_kind.scaled("and with a bigger team?", known) == {}
     assert message_kind.scaled("if the deadline doubles", known) == {}  # no deadline stored
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("is that still true if the types change monthly?", True),
+        ("how does this compare to plain retrieval?", True),
+        ("is there a model that does this out of the box?", True),  # "this": the case in hand
+        ("is there a model that handles Dutch well?", False),  # "that" opening a clause points nowhere
+    ],
+)
+def test_a_demonstrative_points_at_the_advice(text: str, about: bool) -> None:
+    assert form.about_the_case(text) is about
+
+
+@pytest.mark.parametrize(
+    "text", ["nah just tell me straight", "lets just see the recommendation", "show me what u got"]
+)
+def test_more_ways_of_asking_for_the_card(text: str) -> None:
+    assert form.recommend_now(text) == ""
