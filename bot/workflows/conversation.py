@@ -262,11 +262,13 @@ class Advisor:
             return self._opened(where, user)
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
+        latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
+            if kind == "topic_question" and latest is not None and latest.state == "recommended":
+                kind = "about_advice" if message_form.about_the_case(cleaned) else kind  # "so no fine-tuning then?"
             if (kind == "topic_question" and self.answer_topic is not None) or (kind == "thanks" and not stated):
                 return None
-        latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if latest is None or message_kind.describes_project(cleaned, len(stated)):
             return self._opened(where, user)
         return ConversationKey(latest.platform, latest.team, latest.channel, latest.thread)

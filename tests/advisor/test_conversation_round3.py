@@ -159,3 +159,15 @@ def test_a_change_said_as_a_factor_is_tried_not_stored(topical: Advisor, fresh_s
     reply = topical.handle(key, "u", "and if volume triples?")
     assert reply.heard == "follow_up" and "1,200,000" in reply.text and "keep it" in reply.text
     assert _state(fresh_store, card)[2] == before[2]
+
+
+def test_in_a_dm_a_top_level_question_tied_to_the_card_continues_it(topical: Advisor) -> None:
+    dm = ConversationKey("slack", "T1", "D7", "")
+    first = ConversationKey(dm.platform, dm.team, dm.channel, "1.1")
+    _, card = _card(topical, "dm-card")  # another user's thread: not this DM
+    topical.handle(first, "U1", THIN)
+    reply = topical.handle(first, "U1", "recommend now")
+    assert reply.kind == "recommendation" and card.conversation_id != reply.conversation_id
+    at = ConversationKey(dm.platform, dm.team, dm.channel, "2.2")
+    assert topical.route_top_level(at, "U1", "so no fine-tuning then?") == first
+    assert topical.route_top_level(at, "U1", "does fine-tuning reduce hallucinations?") is None
