@@ -60,8 +60,9 @@ _EXPORT = re.compile(
     re.I,
 )
 _APPROACH_TERM = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
-# A sentence ending with a question mark inside a message ("so basically both? ok how would …").
-_ASKED = re.compile(r"([^.!?\n]+)\?+\s")
+# Sentence ends; a message is split on them once, left to right (a pattern searched from every position would
+# rescan a long sentence once per character).
+_SENTENCE_END = re.compile(r"([.!?\n]++)")
 _GREETED = re.compile(r"^\W*+(?:hey|hi|hello|yo|hiya|heya)\b\W*+", re.I)
 _LINKED_QUESTION = re.compile(
     r"^(?:and|but|so|also|ok|okay|then|hmm)\s++(?:what|how|why|which|when|where|who|is|are|can|could|does)\b", re.I
@@ -202,13 +203,20 @@ def _covered(words: list[str], phrases: Phrases) -> set[int]:
 def is_question(text: str) -> bool:
     """True when the message asks something: a sentence ends with a question mark, it starts with a question word
     ("what's LoRA", "how come"), or a later clause does after "but"/"and"/"so" ("great, but how does it scale")."""
-    if text.rstrip().endswith("?") or any(_asks(s) for s in _ASKED.findall(text)):
+    if text.rstrip().endswith("?") or ("?" in text and any(_asks(s) for s in _asked_sentences(text))):
         return True
     rest = _ASIDE.sub("", text, count=1)  # "sorry, side question: can a …": the words after the opener ask
     clauses = [c.strip() for c in _CLAUSE.split(rest) if c.strip()]
     if clauses and _QUESTION_START.match(clauses[0]):
         return True
     return any(_LINKED_QUESTION.match(c) for c in clauses[1:])
+
+
+def _asked_sentences(text: str) -> list[str]:
+    """The sentences of a message that end with a question mark before more text ("so basically both? ok how …"
+    → ["so basically both"])."""
+    parts = _SENTENCE_END.split(text)
+    return [parts[i] for i in range(0, len(parts) - 2, 2) if "?" in parts[i + 1] and parts[i + 2][:1].isspace()]
 
 
 def _asks(sentence: str) -> bool:

@@ -745,8 +745,8 @@ def _side_question(cleaned: str) -> str | None:
     """The question about the topic asked beside an answer ("about 3k labeled emails. what's LoRA btw?" → "what's
     LoRA btw?"): a sentence or clause after the first that asks about the topic and states no fact of its own;
     None when there is none ("we have 3k, is that enough?" asks about the advice, which the reply gives)."""
-    parts = [p.strip() for p in _CLAUSES.split(cleaned) if p and p.strip()]
-    for part in parts[1:]:
+    parts = [p.strip() for p in _CLAUSES.split(cleaned[:2000]) if p and p.strip()]
+    for part in parts[1:12]:  # an aside sits in a short message; a long one is read for its facts only
         if not message_form.is_question(part) or any(f.field in NUMBER_FIELDS for f in extract(part).facts):
             continue
         if message_kind.classify(part, has_facts=False) == "topic_question":

@@ -156,3 +156,9 @@ def test_a_demonstrative_points_at_the_advice(text: str, about: bool) -> None:
 )
 def test_more_ways_of_asking_for_the_card(text: str) -> None:
     assert form.recommend_now(text) == ""
+
+
+def test_sentences_asking_mid_message_are_found_in_one_pass() -> None:
+    assert form.is_question("so a mix? ok how do the parts fit")
+    assert not form.is_question("labels? about 300")
+    assert not form.is_question("9" * 5000)  # no question mark: nothing to split
