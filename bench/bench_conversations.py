@@ -46,8 +46,9 @@ PARTS = {
     "fresh (tuned on in round 2)": DATA / "conversations_fresh.jsonl",
     # Written by a second writer who never saw the code, after the message-kind work was done; played once.
     "fresh 2 (tuned on in round 2)": DATA / "conversations_fresh_2.jsonl",
-    # A third writer who never saw the code, after the round-2 forms were built on the two fresh sets; played once.
-    "fresh 3, never tuned": DATA / "conversations_fresh_3.jsonl",
+    # A third writer who never saw the code, after the round-2 forms were built on the two fresh sets; played once
+    # as it came (99/115 kinds), then tuned on in round 3 with the first two.
+    "fresh 3 (tuned on in round 3)": DATA / "conversations_fresh_3.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 

@@ -49,6 +49,8 @@ _ADDRESSED = re.compile(
     r"(?:you|u)\s++(?:think|reckon|say|recommend|suggest|go|pick|choose|prefer|still))\b",
     re.I,
 )
+# "what would have to be true for you to recommend …", "is there anything that would make you …".
+_FOR_YOU = re.compile(r"\b(?:for|make|get)\s++(?:you|u)\s++to\b", re.I)
 # Asking for the card as a file or elsewhere: "export this as a pdf", "can u export the card to #channel".
 _EXPORT = re.compile(
     r"^\W*+(?:(?:ok|okay|cool|great|thanks|nice|so|and|also|then|now|please|pls|plz|just|can\s++(?:you|u)|"
@@ -58,8 +60,12 @@ _EXPORT = re.compile(
     re.I,
 )
 _APPROACH_TERM = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
+# Sentence ends; a message is split on them once, left to right (a pattern searched from every position would
+# rescan a long sentence once per character).
+_SENTENCE_END = re.compile(r"([.!?\n]++)")
+_GREETED = re.compile(r"^\W*+(?:hey|hi|hello|yo|hiya|heya)\b\W*+", re.I)
 _LINKED_QUESTION = re.compile(
-    r"^(?:and|but|so|also)\s++(?:what|how|why|which|when|where|who|is|are|can|could|does)\b", re.I
+    r"^(?:and|but|so|also|ok|okay|then|hmm)\s++(?:what|how|why|which|when|where|who|is|are|can|could|does)\b", re.I
 )
 # Conditionals that make a what-if whatever follows ("what if …", "and if …", "suppose …"), and those that do only
 # when the message also states a fact ("what about 2k?", "if we had 2k?"; "what about LoRA?" is about the topic).
@@ -97,6 +103,7 @@ class _Cues:
     command: re.Pattern[str]
     command_alone: re.Pattern[str]
     generic: Phrases
+    slang: dict[str, str]
 
 
 def _phrases(words: list[str]) -> Phrases:
@@ -126,7 +133,8 @@ def _command_pattern(spec: dict[str, list[str]], *, alone: bool = False) -> re.P
         rf"|{_alternation(spec['finish'])}"  # "wrap it up", "enough questions", "what do you recommend"
     )
     one = rf"(?:(?:{lead})\s++)*+(?:{act})(?:\s++(?:{tail}))*+"
-    return re.compile(rf"{one}(?:\s++(?:and|then|&)\s++{one})*+", re.I)  # "stop asking and decide"
+    # "stop asking and decide", "skip the rest just tell me": requests in a row, joined or not
+    return re.compile(rf"{one}(?:\s++(?:(?:and|then|&)\s++)?{one})*+", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -145,7 +153,18 @@ def _cues() -> _Cues:
         command=_command_pattern(raw["command"]),
         command_alone=_command_pattern(raw["command"], alone=True),
         generic=_phrases(raw["generic"]),
+        slang={str(k).lower(): str(v) for k, v in raw["slang"].items()},
     )
+
+
+_WORD = re.compile(r"(?<![\w'])[a-z]+(?![\w'])", re.I)
+
+
+def normal(text: str) -> str:
+    """The message with chat spellings written out, for deciding its form ("gimme the rec" → "give me the rec",
+    "what would change ur mind?" → "… your mind?"); the reader still reads what was written."""
+    slang = _cues().slang
+    return _WORD.sub(lambda m: slang.get(m.group(0).lower(), m.group(0)), text)
 
 
 def _is_symbol(ch: str) -> bool:
@@ -182,15 +201,29 @@ def _covered(words: list[str], phrases: Phrases) -> set[int]:
 
 
 def is_question(text: str) -> bool:
-    """True when the message asks something: it ends with a question mark, it starts with a question word ("what's
-    LoRA", "how come"), or a later clause does after "but"/"and"/"so" ("great, but how does it scale")."""
-    if text.rstrip().endswith("?"):
+    """True when the message asks something: a sentence ends with a question mark, it starts with a question word
+    ("what's LoRA", "how come"), or a later clause does after "but"/"and"/"so" ("great, but how does it scale")."""
+    if text.rstrip().endswith("?") or ("?" in text and any(_asks(s) for s in _asked_sentences(text))):
         return True
     rest = _ASIDE.sub("", text, count=1)  # "sorry, side question: can a …": the words after the opener ask
     clauses = [c.strip() for c in _CLAUSE.split(rest) if c.strip()]
     if clauses and _QUESTION_START.match(clauses[0]):
         return True
     return any(_LINKED_QUESTION.match(c) for c in clauses[1:])
+
+
+def _asked_sentences(text: str) -> list[str]:
+    """The sentences of a message that end with a question mark before more text ("so basically both? ok how …"
+    → ["so basically both"])."""
+    parts = _SENTENCE_END.split(text)
+    return [parts[i] for i in range(0, len(parts) - 2, 2) if "?" in parts[i + 1] and parts[i + 2][:1].isspace()]
+
+
+def _asks(sentence: str) -> bool:
+    """Whether a sentence that ends with a question mark mid-message asks: it opens with a question word, or runs
+    to four words or more; "ML ppl? no not really" and "data? like 15" echo the question asked before answering."""
+    rest = _ASIDE.sub("", _GREETED.sub("", sentence.strip()), count=1)
+    return bool(_QUESTION_START.match(rest)) or len(_words(rest)) >= 4
 
 
 def _only(words: list[str], cues: Phrases, allowed: Phrases) -> bool:
@@ -296,7 +329,74 @@ def defining_clause(text: str) -> str | None:
 def addresses_advisor(text: str) -> bool:
     """True when a question speaks to the advisor as the one deciding ("would you go full fine-tune?", "so you'd
     say skip prompting?", "what would change your mind?"); "can you explain LoRA?" asks it about the topic."""
-    return is_question(text) and bool(_ADDRESSED.search(text))
+    text = normal(text)
+    return is_question(text) and bool(_ADDRESSED.search(text) or _FOR_YOU.search(text))
+
+
+# Openers that set a question aside from the advice just given ("btw", "side question:", "unrelated but"): what
+# follows is about the topic unless it says otherwise.
+_SET_ASIDE = re.compile(
+    r"^\W*+(?:(?:ok|okay|oh|also|and|hmm)\W++)*+(?:sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|"
+    r"quick\s++(?:question|q)|random\s++question|unrelated|off[- ]topic|different\s++question|another\s++question|"
+    r"general\s++question|out\s++of\s++curiosity|just\s++curious|curious)\b",
+    re.I,
+)
+# A question tied to the turn before it: opened by a connective ("so …?", "and with …?", "hmm and …?", "ok and
+# …?"); a question in the conditional ("what would …", "would it …", "couldn't we …"); or a negative question
+# pushing back ("doesn't fine-tuning …?", "isn't that …?").
+_LINKED = re.compile(r"^\W*+(?:(?:ok|okay|hmm|hm|right|wait|k|alright)\W++)*+(?:so|and|then|but)\b", re.I)
+_CONDITIONAL = re.compile(
+    r"\b(?:would|wouldn't|could|couldn't|should|shouldn't|might|'d)\b|\w'd\b|"
+    r"^\W*+(?:doesn't|isn't|aren't|don't|won't|wasn't|can't)\b",
+    re.I,
+)
+# "is that still true if …?", "how does this compare to RAG?", "any risks with this approach?": pointing at what was
+# just said ("that" only where it can't open a relative clause: "a model that …" points nowhere).
+_DEMONSTRATIVE = re.compile(
+    r"\bthis\b|\b(?:is|does|would|will|was|with|about|of|than|like)\s++that\b|\bthat\s++(?:approach|option|plan|"
+    r"setup|one|route|path|choice|answer|advice)\b|\bthat\W*$",
+    re.I,
+)
+# "can you explain …", "could you tell me …": asking the advisor about the topic, not about its advice.
+_EXPLAIN = re.compile(
+    r"\b(?:can|could|would|will)\s++(?:you|u)\s++(?:please\s++)?(?:explain|tell\s++me|describe|define|"
+    r"give\s++me\s++an?\s++(?:overview|intro|example))\b",
+    re.I,
+)
+
+
+def about_the_case(text: str) -> bool:
+    """After a card: whether a question asks about the advice or the asker's case rather than the topic in general.
+
+    It does when it addresses the advisor ("what would change ur mind?"), points back ("what would push this toward
+    …?", "for us"), is tied to the turn before by a connective ("so no fine-tuning then?", "and with a bigger
+    team?"), or is in the conditional or pushes back ("what would the split look like?", "doesn't fine-tuning keep
+    the data more private?"). A definition, a question set aside ("btw, …", "side question: …") or a request to
+    explain the topic ("can you explain when …?") stays about the topic, as does a plain question in the present
+    ("does fine-tuning help with hallucinations?")."""
+    text = normal(without_preamble(text))
+    if not is_question(text) or defines_term(text) or _SET_ASIDE.match(text) or _EXPLAIN.search(text):
+        return False
+    return bool(
+        addresses_advisor(text)
+        or points_back(text)
+        or _LINKED.match(text)
+        or _CONDITIONAL.search(text)
+        or _DEMONSTRATIVE.search(text)
+    )
+
+
+def asks_first(text: str) -> bool:
+    """Whether a message opens by asking ("ok and the tuned model would be cheaper?", "doesn't it …?") rather than
+    by stating something it then asks about ("we have 3 ML engineers, do we need more?")."""
+    rest = _ASIDE.sub("", normal(without_preamble(text)), count=1)
+    first = next((c.strip() for c in _CLAUSE.split(rest) if c.strip()), "")
+    return bool(
+        _QUESTION_START.match(first)
+        or _LINKED.match(text)
+        or _CONDITIONAL.match(first)
+        or not _CLAUSE.search(rest[:-1])
+    )
 
 
 def asks_export(text: str) -> bool:
@@ -324,7 +424,7 @@ def recommend_now(text: str) -> str | None:
         clauses.pop()  # "…, i have a meeting in 5": why the user is in a hurry, not what they ask
     start, alone = None, True
     for begin, end in reversed(clauses):
-        part = " ".join(text[begin:end].split())
+        part = " ".join(normal(text[begin:end]).split())
         if c.command.fullmatch(part) or c.command_alone.fullmatch(part):
             start, alone = begin, alone and not c.command.fullmatch(part)
         elif not _is_filler(part):

@@ -12,12 +12,15 @@ fine-tune?").
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 from bot.advisor import message_form as form
 from bot.advisor.intake import Approach
+from bot.advisor.reader.numbers import find_quantities
+from bot.advisor.reader.tokens import tokenize
 
 Kind = Literal["topic_question", "thanks", "why_not", "about_advice", "other"]
 MessageKind = Literal["description", "answer", "correction", "topic_question", "follow_up", "small_talk", "command"]
@@ -47,9 +50,11 @@ _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 # A message that fixes an earlier answer rather than describing something new.
 _CORRECTION = re.compile(
-    r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|update|btw|by the way|oops|"
+    r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|btw|by the way|oops|"
     r"my mistake|my bad|to be precise|more like|rather than|not \S+ but|instead of|i misspoke|wrong|make that|"
-    r"change (?:that|it) to|should have said|let me correct|on second thought|typo|i misread|no wait)\b",
+    r"change (?:that|it) to|should have said|let me correct|on second thought|typo|i misread|no wait|"
+    r"\d[\d.,]*+\s*+[kmb]?\s*+,?\s*+not\s++(?:~\s*+)?\d[\d.,]*+\s*+[kmb]?)\b|"
+    r"^\W*+(?:update|quick\s++update)\b",  # "update: …", not "they update it weekly"
     re.I,
 )
 # Words that say what is being built: a task, a kind of system, or the intent to build one.
@@ -164,6 +169,80 @@ def introduces_project(text: str, use_case: object) -> bool:
     return len(form.topic_words(text) & form.topic_words(use_case)) <= 1
 
 
+# The start of a description: the intent to build ("we need …", "i'd like …") or the thing itself ("a classifier
+# that …", "an assistant for …"), after any filler; and words that point back at the project so far.
+_OPENS = re.compile(
+    r"^\W*+(?:(?:ok|okay|so|now|also|and|next|then|hi|hey|right|alright)\W++)*+"
+    r"(?:(?:we|i)(?:'re|'d|'ve|\s++are|\s++would|\s++also|\s++now)*+\s++(?:want|need|like|plan|"
+    r"(?:are\s++)?(?:building|looking))\b|(?:a|an)\s++(?:[\w-]+\s++){0,3}(?:bot|chatbot|assistant|copilot|"
+    r"classifier|agent|tool|pipeline|system|model|app|service)\b)",
+    re.I,
+)
+# ("that" is left out: "a classifier that …" opens a description)
+_BACK = re.compile(r"\b(?:it|its|it's|this|same|too|as\s++well|the\s++(?:bot|tool|model|assistant))\b", re.I)
+
+
+def opens_another(text: str, use_case: object) -> bool:
+    """True when a message opens with the description of a different system from the stored use case ("a
+    classifier that sorts invoices into 30 categories, …" while drafting support replies is under way): its first
+    sentence starts like a description, names a task, doesn't point back at the project so far ("it should also
+    …", "the bot too") and shares at most one subject word with the use case. Never a fix or a question."""
+    if not isinstance(use_case, str) or is_correction(text) or form.is_question(text):
+        return False
+    first = re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
+    if not _OPENS.match(first) or not names_a_task(first) or _BACK.search(first):
+        return False
+    return len(form.topic_words(first) & form.topic_words(use_case)) <= 1
+
+
+# A change said relative to a stored number ("if volume triples", "with half the budget", "10x the data").
+_SCALE_WORDS = {
+    "double": 2.0,
+    "doubles": 2.0,
+    "doubled": 2.0,
+    "twice": 2.0,
+    "triple": 3.0,
+    "triples": 3.0,
+    "tripled": 3.0,
+    "quadruple": 4.0,
+    "quadruples": 4.0,
+    "quadrupled": 4.0,
+    "half": 0.5,
+    "halves": 0.5,
+    "halved": 0.5,
+    "halve": 0.5,
+}
+_SCALE = r"(?:double[sd]?|twice|triple[sd]?|quadruple[sd]?|half|halve[sd]?|\d+(?:\.\d+)?\s*+(?:x|times))"
+_TIMES = re.compile(r"(\d+(?:\.\d+)?)\s*+(?:x|times)\b", re.I)
+_SCALED_FIELD = {
+    "monthly_requests": r"volume|requests|traffic|load|usage|calls|queries|messages|tickets",
+    "labeled_examples": r"data|examples|labels|labeled\s++data|dataset|training\s++data|labelled\s++data",
+    "budget_usd": r"budget|spend|funding",
+    "deadline_weeks": r"deadline|timeline|runway",
+}
+
+
+def scaled(text: str, known: Mapping[str, Any]) -> dict[str, float]:
+    """The stored numbers a message changes by a factor ("and if volume triples?" with 40k requests a month →
+    {"monthly_requests": 120000}); only fields with a stored number, the factor within a few words of the field."""
+    out = {}
+    for field, words in _SCALED_FIELD.items():
+        value = known.get(field)
+        if value is None or not _number(value):
+            continue
+        near = rf"\b(?:{_SCALE}\W++(?:\w+\W++){{0,3}}?(?:{words})|(?:{words})\W++(?:\w+\W++){{0,3}}?{_SCALE})\b"
+        m = re.search(near, text, re.I)
+        if m is not None:
+            times = _TIMES.search(m.group(0))
+            factor = float(times.group(1)) if times else _factor(m.group(0))
+            out[field] = float(value) * factor
+    return out
+
+
+def _factor(phrase: str) -> float:
+    return next((f for w, f in _SCALE_WORDS.items() if re.search(rf"\b{w}\b", phrase, re.I)), 1.0)
+
+
 def differing(known: Mapping[str, Any], stated: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The fields both the stored facts and a message state, and those of them whose values disagree (numbers that
     differ by more than half, any other value that isn't equal). The use case is text, never compared."""
@@ -179,6 +258,27 @@ def contradicts(text: str, known: Mapping[str, Any], stated: Mapping[str, Any]) 
         return False
     shared, changed = differing(known, stated)
     return len(changed) >= 2 and 2 * len(changed) > len(shared)
+
+
+def replaced(text: str, known: Mapping[str, Any]) -> list[tuple[float, float, str]]:
+    """The numbers a correction puts in place of stored ones, as (new value, old value, field): "2k not 20k" with
+    20,000 stored labeled examples gives (2000, 20000, "labeled_examples"); the field is the one whose stored value
+    is the number the message negates ("3M tagged articles, not 300k", "500, not 5000")."""
+    tokens = tokenize(text)
+    found = find_quantities(tokens)
+    out = []
+    for new, old in itertools.pairwise(found):
+        between = [t.text.lower() for t in tokens[new.end : old.start] if t.text not in (",", "~", "-")]
+        if not between or between[-1] != "not" or len(between) > 4:
+            continue
+        owner = next((f for f, v in known.items() if f != "use_case" and _number(v) and _same(v, old.value)), None)
+        if owner is not None:
+            out.append((new.value, old.value, owner))
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from bot.advisor import confirm, engine, message_form, message_kind
-from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Unclear, clean_text, extract
+from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Extraction, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.errors import InputError, NotFoundError, OutdatedError
@@ -75,15 +75,25 @@ _RETHINK = (
     r"(?:(?:ugh|argh|hmm|oh|no|wait|sorry|actually|ok|okay|so|right|alright|scrap\s++that|scratch\s++that|"
     r"forget\s++that|never\s++mind|nvm)\W++)*+"
 )
-_RESTART = re.compile(
+_RESTART_LEAD = (
     r"^\W*+" + _RETHINK + r"(?:(?:ok|okay|so|please|pls|can\s++we|could\s++we|let's|lets|i\s++want\s++to|"
     r"i'd\s++like\s++to)\s++)*+"
-    r"(?:restart|start\s++(?:over|again|afresh|anew|fresh|from\s++scratch)|reset|begin\s++again|new|new\s++assessment|"
+)
+# Words that restart whatever follows them; "new" and "reset" only on their own ("reset: password resets are …").
+_RESTART_ACT = (
+    r"(?:restart|start\s++(?:over|again|afresh|anew|fresh|from\s++scratch)|begin\s++again|new\s++assessment|"
     r"from\s++the\s++top|forget\s++(?:everything|all\s++(?:of\s++)?(?:that|this))|clear\s++(?:everything|it\s++all))"
-    r"(?:\s++(?:please|pls|then))?\s*+(?:[.!?]\s*+)?"
+    r"(?:\s++(?:please|pls|then))?"
+)
+_RESTART_WORDS = _RESTART_LEAD + r"(?:" + _RESTART_ACT + r"|(?:new|reset)(?:\s++(?:please|pls|then))?)"
+_RESTART = re.compile(
+    _RESTART_WORDS + r"\s*+(?:[.!?]\s*+)?"
     r"(?:[,;:.!-]\s*+(?:let\s++me|i'll|i\s++will|i'm\s++going\s++to|i\s++want\s++to)\b[^\n?]*+)?$",  # "…, let me …"
     re.I,
 )
+# A restart and more in one message ("start over - we need a tool that …", "scrap that, start over: different
+# project, …"): what follows the separator is the new project when it describes one.
+_RESTART_THEN = re.compile(_RESTART_LEAD + _RESTART_ACT + r"(?:\s*+[,;:.!?]++|\s++[-\u2013\u2014]\s)\s*+", re.I)
 # A message that starts another project in the same thread: "different project: …", "new idea - …".
 _NEW_PROJECT = re.compile(
     r"^\W*+(?:(?:thanks|thank\s++you|cheers|ok|okay|cool|great|nice|right|alright|so|now|next|also|and|oh)\W++)*+"
@@ -212,6 +222,13 @@ class Advisor:
     def _handle_message(self, w: TurnWrites, key: ConversationKey, user: str, text: str) -> Reply:
         conv = self.store.find_conversation(str(key)) or self._new_conversation(w, key, user)
         restart, new_project = _RESTART.match(text), _NEW_PROJECT.match(text)
+        told = _restart_and_description(text) if not (restart or new_project) else None
+        if told is not None:  # "start over - we need a tool that …": reset, then assess the new description
+            if not (conv.turns or conv.version):
+                return self._handle(w, conv, told)
+            return self._start_another(w, key, user, conv, text, told, "Starting over.")
+        if not new_project:  # "scrap that, start over - different project my boss cares about": a restart
+            restart = restart or _RESTART_THEN.match(text)
         if new_project and message_form.is_question(text[new_project.end() :]):
             new_project = None  # "unrelated, but what's LoRA?": a question set aside, not another project
         said = bool(conv.turns or conv.version)
@@ -241,15 +258,17 @@ class Advisor:
         cleaned = clean_text(text)
         if _outside(text, cleaned) is not None:
             return None
-        if _NEW_PROJECT.match(text):
+        if _NEW_PROJECT.match(text) or _restart_and_description(text) is not None:
             return self._opened(where, user)
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
+        latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
+            if kind == "topic_question" and latest is not None and latest.state == "recommended":
+                kind = "about_advice" if message_form.about_the_case(cleaned) else kind  # "so no fine-tuning then?"
             if (kind == "topic_question" and self.answer_topic is not None) or (kind == "thanks" and not stated):
                 return None
-        latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
         if latest is None or message_kind.describes_project(cleaned, len(stated)):
             return self._opened(where, user)
         return ConversationKey(latest.platform, latest.team, latest.channel, latest.thread)
@@ -277,6 +296,8 @@ class Advisor:
     def _another_project(self, conv: Conversation, text: str) -> bool:
         """Whether a message describes another project than the stored facts (most facts it shares disagree)."""
         known = self.store.latest_intake(conv.id).known()
+        if conv.version and message_kind.opens_another(clean_text(text), known.get("use_case")):
+            return True  # "a classifier that sorts invoices …" while drafting support replies was under way
         if not conv.version or len(known) < 2:
             return False
         if conv.state == "recommended" and message_kind.introduces_project(clean_text(text), known.get("use_case")):
@@ -369,7 +390,7 @@ class Advisor:
         turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
         conv = w.update(conv, turns=turn)
-        if _RESTART.match(text):  # nothing said yet: nothing to keep
+        if _RESTART.match(text) or _RESTART_THEN.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
         if message_kind.why_not_target(text):
             return self._why_not(w, cid, text).model_copy(update={"heard": "follow_up"})
@@ -378,6 +399,8 @@ class Advisor:
         if message_form.asks_export(clean_text(text)):
             return self._export(w, conv)
         before = message_form.recommend_now(clean_text(text))
+        if before and not conv.version and message_form.is_question(clean_text(text)[len(before) :]):
+            before = None  # "we need a bot that …, what should we do?": a description asking for the advice
         if before is not None:  # "skip the rest, just tell me"; what comes before the request is read first
             return self._recommend_now(w, conv, before, turn).model_copy(update={"heard": "command"})
         first = not conv.version  # nothing stored yet: a greeting, a question or "restart" may have come first
@@ -406,16 +429,23 @@ class Advisor:
         found = extract(read, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(text, found, turn=turn, expecting=expecting)
-        facts = found.facts
-        stated = [f for f in facts if f.field != "use_case"]
         cleaned = clean_text(text)
         known = w.latest_intake(cid).known()
+        if message_kind.is_correction(cleaned):
+            _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
+        facts = found.facts
+        stated = [f for f in facts if f.field != "use_case"]
         if conv.state == "recommended" and stated and message_form.is_question(cleaned):
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
                 tried = self._what_if(w, conv, weak if weak is not None else text, turn)
                 return tried.model_copy(update={"heard": "follow_up"})
+            new = [f for f in stated if f.field not in known]
+            asks = not new or (message_form.asks_first(cleaned) and not any(f.field in NUMBER_FIELDS for f in new))
+            if asks and not found.unclear and message_form.about_the_case(cleaned):
+                # "ok and the fine tuned model would really be cheaper?": its words are what it asks about
+                return self._follow_up(w, conv, cleaned)
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
@@ -423,8 +453,8 @@ class Advisor:
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
-            if kind == "topic_question" and conv.state == "recommended" and message_form.addresses_advisor(cleaned):
-                kind = "about_advice"  # after the card, "would you go full fine-tune?" asks about the advice
+            if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
+                kind = "about_advice"  # after the card, "so no fine-tuning then?" asks about the advice
             if kind == "topic_question" and self.answer_topic is not None:
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
@@ -434,10 +464,17 @@ class Advisor:
                 return self._follow_up(w, conv, cleaned)
         if not first and not expecting:
             facts = stated
-        heard = _heard(first, text, known, facts, expecting or [])
+        heard = _heard(first, text)
+        side = _side_question(cleaned) if stated and self.answer_topic is not None else None
+        answered = self.answer_topic(side) if side is not None and self.answer_topic is not None else None
+        if answered is not None:  # "about 3k labeled emails. what's LoRA btw?": the answer is kept, then the question
+            w.add_turn(cid, "bot", answered)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
             conv = w.update(conv, asked=sorted(set(conv.asked) | found.addressed))
         reply = self._continue(w, conv, facts, found.notes, reason=f"turn {turn}", unclear=found.unclear)
+        if answered is not None:
+            update = {"notes": [answered, *reply.notes], "text": f"{answered}\n\n{reply.text}"}
+            reply = reply.model_copy(update=update)
         return reply.model_copy(update={"heard": heard})
 
     def _export(self, w: TurnWrites, conv: Conversation) -> Reply:
@@ -506,6 +543,19 @@ class Advisor:
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
         current, _ = self._so_far(cid)
+        if not facts and current is not None:  # "and if volume triples?": a factor on a stored number
+            scaled = message_kind.scaled(clean_text(rest), w.latest_intake(cid).known())
+            said = clean_text(rest).rstrip("?. ")[:50]
+            facts = [
+                Fact(
+                    f,
+                    v if f in ("budget_usd", "deadline_weeks") else round(v),
+                    Provenance(source="message", turn=turn, quote=f"{said} ({v:,.0f})"),
+                )
+                for f, v in scaled.items()
+            ]
+        if not facts and current is not None:  # "and with a bigger team?": nothing to compute, so the reasoning
+            return self._follow_up(w, conv, clean_text(rest))
         if not facts or current is None:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
@@ -653,25 +703,55 @@ class Advisor:
         )
 
 
-def _heard(
-    first: bool, text: str, known: dict[str, Any], facts: list[Fact], expecting: list[str]
-) -> message_kind.MessageKind:
-    """What a message read for facts was: the first words of a project, a fix of something known (or said as
-    one), or an answer (to the pending question, or a fact added after the card). A message that answers a pending
-    question is an answer even when it also restates a known fact differently; it corrects only when it says so."""
+def _heard(first: bool, text: str) -> message_kind.MessageKind:
+    """What a message read for facts was: the first words of a project, a fix of something said before, or an
+    answer (to the pending question, to one asked earlier, or a fact added after the card). A message corrects only
+    when it says so ("sorry, 2k not 20k", "actually …"): a new value said plainly ("but the rules change daily")
+    adds to what was said, as people answer a question asked a while ago."""
     if first:
         return "description"
-    stated = {f.field: f.value for f in facts if f.field != "use_case"}
     cleaned = clean_text(text)
     if message_form.is_question(cleaned):  # a question never corrects: "about 5k?" is a hesitant answer
         return "answer"
-    if message_kind.is_correction(cleaned):
-        return "correction"
-    if set(stated) & set(expecting):
-        return "answer"
-    if message_kind.differing(known, stated)[1]:
-        return "correction"
-    return "answer"
+    return "correction" if message_kind.is_correction(cleaned) else "answer"
+
+
+_CLAUSES = re.compile(
+    r"(?<=[.!?;])\s++|\n|,\s*+(?=(?:btw|by\s++the\s++way|also|and|but|oh|side\s++q\w*|quick\s++q\w*)\b)"
+)
+
+
+def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, str]], turn: int) -> None:
+    """A correction's numbers owned by the stored value they replace: after 20k labeled examples, "sorry, it's 2k
+    not 20k" sets 2,000 labeled examples, whether the reader left 2k without an owner or gave it to a pending
+    question, and the negated 20k asks nothing and fills nothing (changes `found` in place)."""
+    for new, old, owner in replaced:
+        quote = next((u.quote for u in found.unclear if abs(u.value - new) < 1e-9), None)
+        moved = [f for f in found.facts if _number_fact(f, new) or _number_fact(f, old)]
+        if quote is None and not moved:
+            continue
+        quote = quote or str(moved[0].provenance.quote or "")
+        value: float | int = new if owner == "budget_usd" else round(new)
+        prov = Provenance(source="message", turn=turn, quote=quote[:200])
+        found.facts = [f for f in found.facts if f.field != owner and f not in moved] + [Fact(owner, value, prov)]
+        found.unclear = [u for u in found.unclear if all(abs(u.value - v) >= 1e-9 for v in (new, old))]
+
+
+def _number_fact(fact: Fact, value: float) -> bool:
+    return fact.field in NUMBER_FIELDS and isinstance(fact.value, int | float) and abs(fact.value - value) < 1e-9
+
+
+def _side_question(cleaned: str) -> str | None:
+    """The question about the topic asked beside an answer ("about 3k labeled emails. what's LoRA btw?" → "what's
+    LoRA btw?"): a sentence or clause after the first that asks about the topic and states no fact of its own;
+    None when there is none ("we have 3k, is that enough?" asks about the advice, which the reply gives)."""
+    parts = [p.strip() for p in _CLAUSES.split(cleaned[:2000]) if p and p.strip()]
+    for part in parts[1:12]:  # an aside sits in a short message; a long one is read for its facts only
+        if not message_form.is_question(part) or any(f.field in NUMBER_FIELDS for f in extract(part).facts):
+            continue
+        if message_kind.classify(part, has_facts=False) == "topic_question":
+            return part
+    return None
 
 
 def _asks_topic(cleaned: str) -> bool:
@@ -686,10 +766,25 @@ def _asks_about_advice(kind: message_kind.Kind, cleaned: str, first: bool) -> bo
     return kind == "about_advice" or (kind == "other" and not first and message_form.is_question(cleaned))
 
 
+def _restart_and_description(text: str) -> str | None:
+    """The new project's description in a restart that gives one ("actually scrap that, start over - we need a
+    tool that …" → "we need a tool that …"), without a "different project" opener before it; None when the message
+    isn't a restart or the words after it only comment on it ("start over - different project my boss cares
+    about")."""
+    head = _RESTART_THEN.match(text)
+    if head is None:
+        return None
+    rest = text[head.end() :].strip()
+    opener = _NEW_PROJECT.match(rest)
+    rest = rest[opener.end() :].strip() if opener else rest
+    return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
+
+
 def _outside(text: str, cleaned: str) -> str | None:
     """The answer to a top-level command that needs no assessment: help, or a bare "new project"."""
     new_project = _NEW_PROJECT.match(text)
-    if _RESTART.match(text) or (new_project is not None and not text[new_project.end() :].strip()):
+    restart = _RESTART.match(text) or (_RESTART_THEN.match(text) and _restart_and_description(text) is None)
+    if restart or (new_project is not None and not text[new_project.end() :].strip()):
         return "Send me the new project's description: each project gets its own thread. " + HELP_TEXT
     if not cleaned or _HELP.match(text):
         return HELP_TEXT
