@@ -49,6 +49,9 @@ PARTS = {
     # A third writer who never saw the code, after the round-2 forms were built on the two fresh sets; played once
     # as it came (99/115 kinds), then tuned on in round 3 with the first two.
     "fresh 3 (tuned on in round 3)": DATA / "conversations_fresh_3.jsonl",
+    # A fourth writer who never saw the code; kept sealed through round 3 and scored once before and once after
+    # it (see the prose), then one general fix for a miss it showed.
+    "fresh 4 (scored sealed, then one fix)": DATA / "conversations_fresh_4.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 

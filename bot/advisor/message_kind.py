@@ -58,9 +58,15 @@ _CORRECTION = re.compile(
     re.I,
 )
 # Words that say what is being built: a task, a kind of system, or the intent to build one.
+# What follows "we want/need …" when it says when or points back, not what: "we want [it] before summer", "we
+# need it by March" answer the deadline question; they describe no system.
+_NOT_WHEN = (
+    r"(?!\s++(?:it|this|that|them|one|before|by|in|within|until|till|asap|soon|next|end|early|late|ready|live|"
+    r"done|launched|[0-9]))"
+)
 _PROJECT = re.compile(
-    r"\b(?:(?:we|i)\s++(?:want|need|plan|would like|'d like|are (?:building|planning|looking)|'re (?:building|"
-    r"planning|looking)|am building|'m building)|build(?:ing)?\s++(?:a|an|our)|"
+    r"\b(?:(?:we|i)\s++(?:(?:want|need|plan|would like|'d like)" + _NOT_WHEN + "|are (?:building|planning|looking)|"
+    r"'re (?:building|planning|looking)|am building|'m building)|build(?:ing)?\s++(?:a|an|our)|"
     r"(?:bot|chatbot|assistant|copilot|classifier|agent|tool|pipeline|system|feature|app|model)\s++(?:that|to|"
     r"for|which)|classif\w*|categori[sz]\w*|summari[sz]\w*|extract\w*|draft\w*|generat\w*|triag\w*|rout(?:e|es|ing)|"
     r"tag(?:s|ging)?|detect\w*|translat\w*|automat\w*|answer\w*\s++(?:\w+\s++){0,3}questions|chatbot|copilot)\b",
@@ -173,8 +179,8 @@ def introduces_project(text: str, use_case: object) -> bool:
 # that …", "an assistant for …"), after any filler; and words that point back at the project so far.
 _OPENS = re.compile(
     r"^\W*+(?:(?:ok|okay|so|now|also|and|next|then|hi|hey|right|alright)\W++)*+"
-    r"(?:(?:we|i)(?:'re|'d|'ve|\s++are|\s++would|\s++also|\s++now)*+\s++(?:want|need|like|plan|"
-    r"(?:are\s++)?(?:building|looking))\b|(?:a|an)\s++(?:[\w-]+\s++){0,3}(?:bot|chatbot|assistant|copilot|"
+    r"(?:(?:we|i)(?:'re|'d|'ve|\s++are|\s++would|\s++also|\s++now)*+\s++(?:(?:want|need|like|plan)\b" + _NOT_WHEN
+    + r"|(?:are\s++)?(?:building|looking))\b|(?:a|an)\s++(?:[\w-]+\s++){0,3}(?:bot|chatbot|assistant|copilot|"
     r"classifier|agent|tool|pipeline|system|model|app|service)\b)",
     re.I,
 )

@@ -122,6 +122,9 @@ def test_the_number_a_correction_replaces_names_its_field() -> None:
         ("we've got 2M aligned sentence pairs from human translations", False),  # data, not a description
         ("sorry, we want a classifier for invoices", False),  # says it fixes
         ("we want a bot that drafts replies to supplier emails faster", False),  # the same subject
+        ("we need before the audit, so six weeks tops", False),  # says when, not what
+        ("we'd like one live by the end of Q1", False),
+        ("i want in 2 months max", False),
     ],
 )
 def test_a_message_opens_another_project(text: str, another: bool) -> None:
