@@ -23,8 +23,11 @@ from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
 
 if TYPE_CHECKING:  # imported in the fixtures: xdist's controller loads this file before it starts the workers
+    from xdist.remote import Producer
+
     from bot.storage.store import Store
     from bot.workflows.conversation import Advisor
+    from tests.scheduling import GroupedLoadScheduling
 
 TODAY = dt.date(2026, 11, 27)  # a Friday; anchors "by Friday", "this quarter" in tests
 
@@ -120,6 +123,17 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if _leaves_out_slow(config.option.markexpr) and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")):
         return True
     return None
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> GroupedLoadScheduling | None:
+    """`-n`'s `load` scheduling, but the tests that import LangChain or matplotlib each go to one process, so the
+    other does not import them too (tests/scheduling.py)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.scheduling import GroupedLoadScheduling
+
+    return GroupedLoadScheduling(config, log)
 
 
 @pytest.hookimpl(wrapper=True)
