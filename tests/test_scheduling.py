@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from xdist.remote import Producer
 
 from tests.scheduling import GroupedLoadScheduling, group_of
 
@@ -35,7 +36,7 @@ class Worker:
 def run(collection: list[str], workers: list[Worker]) -> dict[str, list[str]]:
     """Schedule `collection` over `workers`, each finishing its oldest pending test in turn; what each ran."""
     config = SimpleNamespace(getvalue=lambda name: [f"{len(workers)}*popen"], getoption=lambda name: None)
-    sched = GroupedLoadScheduling(cast(pytest.Config, config))
+    sched = GroupedLoadScheduling(cast(pytest.Config, config), Producer("test", enabled=False))
     nodes = [cast(Any, w) for w in workers]
     for node in nodes:
         sched.add_node(node)
