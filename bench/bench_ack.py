@@ -478,7 +478,7 @@ def drained(server: h.Server, timeout: float = 600.0) -> None:
         busy = [
             line
             for line in body.decode().splitlines()
-            if line.startswith(("advisor_outbox_oldest_age_seconds ", "advisor_inbox_turns "))
+            if line.startswith(("advisor_outbox_oldest_age_seconds", "advisor_inbox_turns "))
             and float(line.split()[-1]) > 0
         ]
         if not busy:

@@ -4,9 +4,13 @@ Not a benchmark with a BENCHMARKS.md section of its own: it explains the "server
 It prints, per card, the CPU time of each of the server's threads (from /proc, so everything a thread does counts)
 and the thread time spent in the main steps of a turn (each step wrapped and timed with `time.thread_time`; the
 steps nest: the advisor's turn includes the reader and the engine). `--cprofile N` prints cProfile's top N
-functions of the listener thread (thread time; the profiler itself slows every call down several times).
+functions of one step (`--profiled`: the turn, the ack or the advisor; thread time; the profiler itself slows every
+call down several times; with `--burst`, profile the advisor or the ack: turns overlap while they post).
 
-    .venv/bin/python bench/profile_card.py [--cards 300] [--no-charts] [--cprofile 40]
+With `--burst C`, the conversations arrive as `bench_ack.py` sends them instead (a new connection per event, C in
+flight, from a driver process), so the per-card figures include what concurrency adds (waiting, switching).
+
+    .venv/bin/python bench/profile_card.py [--cards 300] [--no-charts] [--cprofile 40] [--burst 10]
 """
 
 from __future__ import annotations
@@ -79,8 +83,8 @@ class Steps:
         setattr(owner, attr, timed)
 
 
-def instrument(steps: Steps) -> None:
-    """Wrap the steps of a turn where they are looked up at run time."""
+def instrument(steps: Steps, profiled: str = "turn") -> None:
+    """Wrap the steps of a turn where they are looked up at run time (cProfile on the `profiled` one)."""
     import slack_sdk
 
     from bot.advisor import engine
@@ -90,11 +94,11 @@ def instrument(steps: Steps) -> None:
     from bot.storage import inbox, outbox
     from bot.workflows import conversation, turn_writes
 
-    steps.wrap(serve.SlackWsgiApp, "__call__", "ack (request thread)")
-    steps.wrap(replies, "run_turn", "turn (listener thread)", profiled=True)
+    steps.wrap(serve.SlackWsgiApp, "__call__", "ack (request thread)", profiled=profiled == "ack")
+    steps.wrap(replies, "run_turn", "turn (listener thread)", profiled=profiled == "turn")
     events.run_turn = replies.run_turn  # the listener's own reference
     steps.wrap(inbox.Inbox, "drain", "  answering the inbox turn")
-    steps.wrap(conversation.Advisor, "handle", "    advisor (reader, engine, store)")
+    steps.wrap(conversation.Advisor, "handle", "    advisor (reader, engine, store)", profiled=profiled == "advisor")
     steps.wrap(conversation, "extract", "      reader")
     steps.wrap(engine, "recommend", "      engine")
     steps.wrap(query.KnowledgeIndex, "enrich", "      citations")
@@ -120,6 +124,10 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=300, help="conversations (one card each), one at a time")
     parser.add_argument("--no-charts", action="store_true", help="ADVISOR_SLACK_CHARTS=false (no chart uploads)")
     parser.add_argument("--cprofile", type=int, default=0, help="print cProfile's top N functions of the turns")
+    parser.add_argument(
+        "--profiled", choices=("turn", "ack", "advisor"), default="turn", help="the step --cprofile profiles"
+    )
+    parser.add_argument("--burst", type=int, default=0, help="C events in flight (a connection each), not one user")
     args = parser.parse_args()
     emulator = h.RecordingEmulator().__enter__()
     data = Path(tempfile.mkdtemp(prefix="profile-card-"))
@@ -138,7 +146,7 @@ def main() -> None:
     with (data / "serve.log").open("w") as log_file:
         configure(services.settings, log_file)  # JSON lines, as `serve` writes them (to a file here)
         steps = Steps()
-        instrument(steps)
+        instrument(steps, args.profiled)
         app = build_app(services)
         port = h.free_port()
         threading.Thread(
@@ -152,7 +160,12 @@ def main() -> None:
         steps.spent.clear()
         steps.profile = cProfile.Profile(time.thread_time) if args.cprofile else None
         before = thread_cpu()
-        out = run_users(server, emulator, "P", 1, args.cards)
+        if args.burst:
+            from bench.bench_ack import card_texts, run_load
+
+            out = run_load(server, emulator, "P", card_texts(), args.cards, args.burst).outcome
+        else:
+            out = run_users(server, emulator, "P", 1, args.cards)
         after = thread_cpu()
         logging.shutdown()
     cards = max(1, out.carded)

@@ -305,6 +305,26 @@ def check_tool_calling(services: Services) -> Check:
     return Check("llm tool calling", True, "supported (used to read facts out of messages)")
 
 
+def check_secret_lengths(services: Services) -> Check | None:
+    """A warning for configured secrets too short to be real credentials (nor to be scrubbed from the logs)."""
+    from bot.logs import MIN_SCRUBBED, SECRET_SETTINGS
+
+    short = []
+    for name in SECRET_SETTINGS:
+        value = getattr(services.settings, name, None)
+        if value is not None and 0 < len(value.get_secret_value()) < MIN_SCRUBBED:
+            short.append(name.upper())
+    if not short:
+        return None
+    return Check(
+        "secrets",
+        True,
+        f"{', '.join(short)} shorter than {MIN_SCRUBBED} characters: not a real credential, and not scrubbed from "
+        "the logs by value (it would garble every line)",
+        warn=True,
+    )
+
+
 def check_logging(services: Services) -> Check:
     """ADVISOR_LOG_LEVEL names a level."""
     from bot.logs import level_of
@@ -334,6 +354,9 @@ def check_queues(services: Services) -> Check:
 def run_checks(services: Services) -> list[Check]:
     """Every check, in the order they are printed."""
     checks = [*check_tokens(services)]
+    short = check_secret_lengths(services)
+    if short is not None:
+        checks.append(short)
     auth = check_auth(services)
     if auth is not None:
         checks.append(auth)

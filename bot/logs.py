@@ -51,21 +51,29 @@ def level_of(name: str) -> int:
     return int(logging.getLevelName(upper))
 
 
+# A secret shorter than this is not replaced by value: it would garble every log line its characters occur in
+# (a one-character secret replaces that character everywhere). `ai-advisor doctor` warns about such secrets.
+MIN_SCRUBBED = 8
+
+
+SECRET_SETTINGS = (
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+    "slack_client_secret",
+    "slack_state_secret",
+    "openai_api_key",
+    "azure_openai_api_key",
+    "connections__service_connection__settings__clientsecret",
+)
+
+
 def secrets_of(settings: Settings) -> dict[str, str]:
-    """The configured secret values by setting name (empty ones left out)."""
+    """The configured secret values by setting name (empty and too short ones left out)."""
     out: dict[str, str] = {}
-    for name in (
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_app_token",
-        "slack_client_secret",
-        "slack_state_secret",
-        "openai_api_key",
-        "azure_openai_api_key",
-        "connections__service_connection__settings__clientsecret",
-    ):
+    for name in SECRET_SETTINGS:
         value = getattr(settings, name, None)
-        if value is not None and value.get_secret_value():
+        if value is not None and len(value.get_secret_value()) >= MIN_SCRUBBED:
             out[name.upper()] = value.get_secret_value()
     if settings.database_url is not None:  # the URL, and its password wherever it shows up alone
         url = settings.database_url.get_secret_value()

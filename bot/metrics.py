@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 REGISTRY = CollectorRegistry()
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
+PLATFORMS = ("slack", "teams")  # whose replies the outbox holds
+
 EVENTS_RECEIVED = Counter(
     "advisor_events_received", "Signed platform requests taken in (events, commands, actions).", ["platform"]
 )
@@ -68,16 +70,25 @@ class QueueCollector(Collector):
         self.inbox = inbox
 
     def collect(self) -> Iterator[Metric]:
-        depth = GaugeMetricFamily("advisor_outbox_messages", "Outbox messages by state.", labels=["state"])
-        for state, count in sorted(self.outbox.counts().items()):
-            depth.add_metric([state], count)
-        yield depth
-        oldest = self.outbox.oldest_unsent()
-        yield GaugeMetricFamily(
-            "advisor_outbox_oldest_age_seconds",
-            "Age of the oldest message not posted yet (0 when none is waiting).",
-            value=max(0.0, time.time() - oldest) if oldest is not None else 0.0,
+        depth = GaugeMetricFamily(
+            "advisor_outbox_messages", "Outbox messages by platform and state.", labels=["platform", "state"]
         )
+        counts = self.outbox.counts_by_platform()
+        for platform in PLATFORMS:  # every platform's pending series exists, so an alert on it never goes stale
+            counts.setdefault((platform, "pending"), 0)
+        for (platform, state), count in sorted(counts.items()):
+            depth.add_metric([platform, state], count)
+        yield depth
+        age = GaugeMetricFamily(
+            "advisor_outbox_oldest_age_seconds",
+            "Age of the oldest message not posted yet, by platform (0 when none is waiting).",
+            labels=["platform"],
+        )
+        now = time.time()
+        for platform in PLATFORMS:
+            oldest = self.outbox.oldest_unsent(platform)
+            age.add_metric([platform], max(0.0, now - oldest) if oldest is not None else 0.0)
+        yield age
         yield GaugeMetricFamily(
             "advisor_inbox_turns", "User turns received and not answered yet.", value=self.inbox.waiting()
         )

@@ -1,5 +1,6 @@
-"""Confirming questions for numbers the reader would not guess an owner for ("Is the 12,000 the number of labeled
-examples, or requests per month?"), and reading the reply to one."""
+"""Confirming questions for numbers the reader would not state on its own evidence: a number with no owner ("Is
+the 12,000 the number of labeled examples, or requests per month?") or one of two readings of a field that
+disagree ("Is "due in 4 months" (about 17 weeks from now) your deadline?"), and reading the reply to one."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ _NAMES = {
     "labeled_examples": "the number of labeled examples",
     "monthly_requests": "requests per month",
     "budget_usd": "your budget for this project",
+    "deadline_weeks": "your deadline for this project",
 }
 # Words in a reply that pick each field; "neither"-like words drop the number.
 _PICKS = {
@@ -44,6 +46,7 @@ _PICKS = {
         "per",
     },
     "budget_usd": {"budget", "yes", "yep", "yeah", "correct", "right", "spend", "exactly"},
+    "deadline_weeks": {"deadline", "yes", "yep", "yeah", "correct", "right", "exactly", "live", "launch"},
 }
 _YES = {"yes", "yep", "yeah", "yup", "correct", "right", "exactly", "sure", "indeed"}
 _NEITHER = {"neither", "none", "no", "nope", "nah", "nothing", "ignore", "irrelevant", "not"}
@@ -71,7 +74,9 @@ def pending(expecting: list[str]) -> Unclear | None:
 def question(u: Unclear) -> Question:
     """The confirming question; it has no quick answers, so every platform asks it the same way in words."""
     value = f"{u.value:,.0f}"
-    if u.candidates == ("budget_usd",):
+    if u.candidates == ("deadline_weeks",):
+        text = f'Is "{u.quote}" (about {u.value:g} weeks from now) {_NAMES["deadline_weeks"]}? (yes / no)'
+    elif u.candidates == ("budget_usd",):
         text = f'Is the ${value} ("{u.quote}") {_NAMES["budget_usd"]}? (yes / no)'
     elif len(u.candidates) == 1:
         text = f'Is the {value} ("{u.quote}") {_NAMES[u.candidates[0]]}? (yes / no)'
@@ -90,7 +95,7 @@ def resolve(u: Unclear, reply: str, *, turn: int | None) -> list[Fact] | None:
     if len(u.candidates) == 1 and words & _YES and not words & _NEITHER:
         picked = list(u.candidates)  # "Is the 150,000 requests per month?" "yes"
     if len(picked) == 1:
-        value: float | int = round(u.value) if picked[0] != "budget_usd" else u.value
+        value: float | int = u.value if picked[0] in {"budget_usd", "deadline_weeks"} else round(u.value)
         prov = Provenance(source="message", turn=turn, quote=u.quote[:200])
         return [Fact(picked[0], value, prov)]
     if words & _NEITHER and not picked:

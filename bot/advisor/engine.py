@@ -387,8 +387,9 @@ def _data(v: IntakeValues, pilot: bool = False) -> list[Reason]:
     return [Reason(score=score, text=text)]
 
 
-def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
-    """Step 3 from the computed totals; returns the reasons and the step's weight (more when the gap is large).
+def _cost(v: IntakeValues, est: tco.TcoEstimate, words: bool = True) -> tuple[list[Reason], float]:
+    """Step 3 from the computed totals; returns the reasons and the step's weight (more when the gap is large;
+    `words=False`: the cost comparison's reason without its sentence, which needs the crossovers).
 
     When part of the task changes, the tuned option is the hybrid (only its stable core is retrained), so the
     comparison is prompting vs the hybrid; otherwise prompting vs fine-tuning.
@@ -401,7 +402,7 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
         ratio = pe / ft  # > 1: the tuned option is cheaper
         score = _clamp(math.log(ratio) / math.log(2.5))
         weight += (MAX_COST_WEIGHT - weight) * min(1.0, max(0.0, math.log10(max(ratio, 1 / ratio) / 2.5)))
-        r.append(Reason(score=score, text=tco.cost_sentence(est, rival).rstrip(".")))
+        r.append(Reason(score=score, text=tco.cost_sentence(est, rival).rstrip(".") if words else "-"))
         if v.cost_pressure and ratio > 1:
             # A bill that already hurts makes the per-request saving count for more.
             weight = min(MAX_COST_WEIGHT, weight + 0.3)
@@ -444,7 +445,8 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate) -> tuple[list[Reason], float]:
         else:
             r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget covers either approach"))
     if v.monthly_requests is None:
-        r.append(Reason(score=0.0, text="unknown volume; " + tco.crossover_statement(est).removeprefix("Crossover: ")))
+        unknown = "unknown volume; " + tco.crossover_statement(est).removeprefix("Crossover: ") if words else "-"
+        r.append(Reason(score=0.0, text=unknown))
     return r, weight
 
 
@@ -666,19 +668,49 @@ class Analysis:
     techniques: tuple[tech.Technique, ...] = ()
 
 
+@lru_cache(maxsize=256)
+def _costs_only(
+    monthly_requests: int | None,
+    labeled_examples: int | None,
+    changes_often: bool | None,
+    assumptions: tco.TcoAssumptions,
+    profile: tco.CaseProfile,
+) -> tco.TcoEstimate:
+    """For `analyse(words=False)`: an estimate holding only what the decision reads (every approach's cost, the
+    rival, the volume and the horizon), a third of a full one's work; its other fields are unset (the question
+    planner and the what-ifs keep only the approach and the techniques). Memoised: most of the ~25 intakes they
+    try per turn differ in facts that don't change the cost."""
+    volume = tco.ASSUMED_VOLUME if monthly_requests is None else monthly_requests
+    return tco.TcoEstimate.model_construct(
+        monthly_requests=volume,
+        volume_assumed=monthly_requests is None,
+        horizon_months=assumptions.horizon_months,
+        approaches=tco.approach_costs(assumptions, volume, labeled_examples, changes_often, profile),
+        rival=tco.rival_of(changes_often, profile),
+        profile=profile,
+        # given, not defaulted: model_construct inspects each default factory's signature on every call
+        shapes={},
+        shape_crossovers={},
+    )
+
+
 def analyse(v: IntakeValues, assumptions: tco.TcoAssumptions | None = None, *, words: bool = True) -> Analysis:
     """Score the six steps, apply the hard gates and pick the approach (no what-ifs; `words=False` also skips
     the per-step summaries, for the many what-if calls)."""
     a = tco.default_assumptions() if assumptions is None else assumptions
     profile = profile_for(v)
-    est = tco.estimate(
-        v.monthly_requests,
-        labeled_examples=v.labeled_examples,
-        changes_often=v.changes_often,
-        assumptions=a,
-        profile=profile,
+    est = (
+        tco.estimate(
+            v.monthly_requests,
+            labeled_examples=v.labeled_examples,
+            changes_often=v.changes_often,
+            assumptions=a,
+            profile=profile,
+        )
+        if words
+        else _costs_only(v.monthly_requests, v.labeled_examples, v.changes_often, a, profile)
     )
-    cost_reasons, cost_weight = _cost(v, est)
+    cost_reasons, cost_weight = _cost(v, est, words)
     steps: dict[int, tuple[list[Reason], tuple[str, ...]]] = {
         1: (_objective(v, a), ("use_case", "mission_critical", "needs", "priority", "changes_often", "latency_p95_ms")),
         2: (_data(v), ("labeled_examples", "data_quality")),

@@ -171,6 +171,9 @@ class SameModelComparison(BaseModel):
     tuned_per_request_usd: float
 
 
+ASSUMED_VOLUME = 100_000  # requests a month an estimate assumes when the volume is unknown
+
+
 class TcoEstimate(BaseModel):
     """The TCO of every approach at one monthly volume, the crossover volumes and how they were reached."""
 
@@ -709,7 +712,7 @@ def estimate(
     labeled_examples: int | None = None,
     changes_often: bool | None = None,
     assumptions: TcoAssumptions | None = None,
-    assumed_volume: int = 100_000,
+    assumed_volume: int = ASSUMED_VOLUME,
     profile: CaseProfile | None = None,
 ) -> TcoEstimate:
     """Monthly and horizon cost of every approach, the crossover volumes and notes on what was assumed."""
@@ -717,11 +720,7 @@ def estimate(
     p = NO_PROFILE if profile is None else profile
     volume_assumed = monthly_requests is None
     volume = assumed_volume if monthly_requests is None else monthly_requests
-    if volume < 0:
-        raise InputError(f"The monthly request volume must be 0 or more, got {volume}.")
-    approaches: dict[str, ApproachCost] = {
-        approach: _approach_cost(a, approach, volume, labeled_examples, changes_often, p) for approach in APPROACHES
-    }
+    approaches = approach_costs(a, volume, labeled_examples, changes_often, p)
     crossover = crossover_monthly_requests(
         a, "fine_tuning", labeled_examples=labeled_examples, changes_often=changes_often, profile=p
     )
@@ -749,13 +748,30 @@ def estimate(
         assumptions=a.model_dump(),
         notes=_notes(a, p, volume, volume_assumed, labeled_examples, changes_often),
         profile=p,
-        rival="hybrid" if changes_often or p.knowledge_gap else "fine_tuning",
+        rival=rival_of(changes_often, p),
         prices=price_basis(a),
         same_model=same_model_comparison(a, volume, labeled_examples, changes_often, p),
         shapes=shapes,
         shape_crossovers=shape_crossovers,
     )
     return est.model_copy(update={"notes": [*est.notes, crossover_statement(est)]})
+
+
+def approach_costs(
+    a: TcoAssumptions, volume: int, labeled_examples: int | None, changes_often: bool | None, p: CaseProfile
+) -> dict[str, ApproachCost]:
+    """The cost of every approach at `volume` requests a month: what the decision weighs, without the crossovers,
+    shapes and notes an estimate adds."""
+    if volume < 0:
+        raise InputError(f"The monthly request volume must be 0 or more, got {volume}.")
+    return {
+        approach: _approach_cost(a, approach, volume, labeled_examples, changes_often, p) for approach in APPROACHES
+    }
+
+
+def rival_of(changes_often: bool | None, p: CaseProfile) -> Literal["fine_tuning", "hybrid"]:
+    """The tuned approach compared with prompting: the hybrid when part of the task changes or needs fresh facts."""
+    return "hybrid" if changes_often or p.knowledge_gap else "fine_tuning"
 
 
 def _notes(

@@ -80,7 +80,9 @@ class AdvisorApp(App):
         self.services = services
         self.executor = executor
         self.clients = clients  # OAuth mode: each outbox item's workspace client (else the bot token's)
-        self.ack_gate = AckGate()  # turns start once the requests in flight are acknowledged (bot/slack/priority.py)
+        # Turns start once the requests in flight are acknowledged, one at a time unless they mostly wait for a model
+        # (bot/slack/priority.py).
+        self.ack_gate = AckGate(turns_at_once=None if services.settings.llm_enabled else 1)
         self.worker: OutboxWorker | None = None
         self.housekeeper: Housekeeper | None = None
         self._stopping = threading.Event()
@@ -199,7 +201,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AdvisorApp:
     # One leads' workflow per app: ADVISOR_LEADS plus the ADVISOR_LEADS_GROUP members (looked up, cached briefly).
     team = slack_leads(services, app.client)
     # The assistant panel: after routing and dedupe, so its turns are in the inbox like any other.
-    app.assistant(assistant.build(services, team, app.ack_gate.wait_for_acks))
+    app.assistant(assistant.build(services, team, app.ack_gate))
     if oauth is not None:  # app_uninstalled / tokens_revoked: the workspace's installations are deleted
         app.enable_token_revocation_listeners()
     listeners.register(app, services, team)

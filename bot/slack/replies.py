@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.slack import messages as msg
 from bot.slack.charts import CHART, chart_outgoing
 from bot.slack.delivery import ClientFor, SlackSender, no_retry
 from bot.slack.least_privilege import with_mention_hint
+from bot.slack.priority import AckGate
 from bot.slack.progress import progress_reactions
 from bot.slack.streaming import streamable
 from bot.slack.workspace import Workspace, current
@@ -247,15 +248,15 @@ def queue_turn(services: Services, turn: SlackTurn, dedupe: list[str] | None = N
     return None if item is None else dataclasses.replace(turn, inbox_id=item)
 
 
-def run_turn(services: Services, client: WebClient, turn: SlackTurn) -> None:
+def run_turn(services: Services, client: WebClient, turn: SlackTurn, gate: AckGate | None = None) -> None:
     """Answer one user message (writing it to the inbox first if it isn't there yet), showing progress when it
-    takes a while."""
+    takes a while (`gate`: the app's, which schedules the turn's work behind the acks)."""
     progress = progress_reactions(services.settings.advisor_slack_progress_after)
     with told_on_failure(client, turn.channel, turn.reply_thread), progress.showing(client, turn.channel, turn.ts):
         if turn.inbox_id is None and queue_turn(services, turn) is None:
             return
         try:
-            answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread)
+            answer_turns(services, client, str(turn.key), turn.channel, turn.reply_thread, gate)
         except ConnectionLost as exc:  # the turn is in the inbox: answered (by any replica) once the database is back
             log.warning("turn deferred: %s (channel=%s thread=%s)", exc, turn.channel, turn.reply_thread)
 
@@ -318,12 +319,24 @@ def queue_quick_answer(
 
 
 def answer_turns(
-    services: Services, client: WebClient, conversation_key: str, channel: str, thread_ts: str | None
+    services: Services,
+    client: WebClient,
+    conversation_key: str,
+    channel: str,
+    thread_ts: str | None,
+    gate: AckGate | None = None,
 ) -> None:
-    """Answer the conversation's unanswered turns in order, then post the replies."""
+    """Answer the conversation's unanswered turns in order, then post the replies (`gate`: the app's; each turn's
+    work waits for the acks in flight and a free slot, bot/slack/priority.py; the posting does not)."""
+    answering = gate.answering if gate is not None else nullcontext
+
+    def work(item: dict[str, Any]) -> Outcome:
+        with answering():
+            return run_item(services, item)
+
     services.inbox.drain(
         conversation_key,
-        lambda item: run_item(services, item),
+        work,
         lambda item: give_up(services, item),
         lambda outcomes: queue_replies(services, outcomes),
     )

@@ -182,28 +182,21 @@ class Inbox:
                 log.warning("inbox: turn %s was interrupted; undoing its partial effects", first["id"])
                 _restore(db, json.loads(first["snapshot"]))
             group_snapshot = _snapshot(db, key)
+            # The first turn starts from the group's snapshot: marked started in the same transaction.
+            attempts = _mark_started(db, first, group_snapshot)
+        before = group_snapshot
         outcomes: list[Outcome] = []
         done: list[int] = []
         item: dict[str, Any] | None = first
         while item is not None:
-            with self.store.transaction() as db:
-                before = _snapshot(db, key)
-                attempts = int(item["attempts"]) + 1
-                update_row(
-                    db,
-                    "inbox",
-                    item["id"],
-                    {
-                        "state": "started",
-                        "snapshot": json.dumps(group_snapshot),
-                        "attempts": attempts,
-                        "updated_at": now(),
-                    },
-                )
             outcomes.append(self._run({**item, "attempts": attempts}, work, give_up, before))
             done.append(int(item["id"]))
             later = [r for r in self.unfinished(key) if int(r["id"]) not in done]
             item = later[0] if later and len(done) < MAX_GROUP else None
+            if item is not None:
+                with self.store.transaction() as db:
+                    before = _snapshot(db, key)
+                    attempts = _mark_started(db, item, group_snapshot)
         with self.store.transaction() as db:
             queue_replies(outcomes)
             db.execute(f"delete from inbox where id in ({', '.join('?' * len(done))})", done)
@@ -238,16 +231,31 @@ def _record_key(db: Database, key: str, stamp: str) -> bool:
     )
 
 
+def _mark_started(db: Database, item: dict[str, Any], group_snapshot: dict[str, Any]) -> int:
+    """Mark a turn started, with the snapshot a crash puts its group back to; returns its attempts so far."""
+    attempts = int(item["attempts"]) + 1
+    update_row(
+        db,
+        "inbox",
+        item["id"],
+        {"state": "started", "snapshot": json.dumps(group_snapshot), "attempts": attempts, "updated_at": now()},
+    )
+    return attempts
+
+
+# The newest row of each of TURN_TABLES of a conversation, in one statement.
+_MARKS = "select " + ", ".join(
+    f"(select coalesce(max(id), 0) from [{t}] where conversation_id = ?)" for t in TURN_TABLES
+)
+
+
 def _snapshot(db: Database, key: str) -> dict[str, Any]:
     rows = select_rows(db, "select * from conversations where key = ? limit 1", [key])
     if not rows:
         return {"key": key, "conversation": None}
     conv = rows[0]
-    marks = {
-        t: db.execute(f"select coalesce(max(id), 0) from [{t}] where conversation_id = ?", [conv["id"]]).fetchone()[0]
-        for t in TURN_TABLES
-    }
-    return {"key": key, "conversation": conv, "marks": marks}
+    newest = db.execute(_MARKS, [conv["id"]] * len(TURN_TABLES)).fetchone()
+    return {"key": key, "conversation": conv, "marks": dict(zip(TURN_TABLES, newest, strict=True))}
 
 
 def _restore(db: Database, snapshot: dict[str, Any]) -> None:

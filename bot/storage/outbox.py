@@ -250,13 +250,21 @@ class Outbox:
             sql = f"select state, count(*) from outbox {where} group by state"
             return {str(s): int(n) for s, n in db.execute(sql, params)}
 
-    def oldest_unsent(self) -> float | None:
-        """When the oldest message not posted yet (pending or being sent) was queued (epoch seconds), if any."""
+    def counts_by_platform(self) -> dict[tuple[str, str], int]:
+        """How many messages are in each state, by (platform, state)."""
+        with self.store.reading() as db:
+            rows = db.execute("select platform, state, count(*) from outbox group by platform, state")
+            return {(str(p or "slack"), str(s)): int(n) for p, s, n in rows}
+
+    def oldest_unsent(self, platform: str | None = None) -> float | None:
+        """When the oldest message not posted yet (pending or being sent), of every platform or of one, was queued
+        (epoch seconds), if any."""
+        where, params = ("and platform = ?", [platform]) if platform else ("", [])
         with self.store.reading() as db:
             # ids grow with created_at: the smallest comes from the (state, …) index without reading any payload
             row = db.execute(
-                "select created_at from outbox where id = (select min(id) from outbox where state in (?, ?))",
-                [PENDING, SENDING],
+                f"select created_at from outbox where id = (select min(id) from outbox where state in (?, ?) {where})",
+                [PENDING, SENDING, *params],
             ).fetchone()
         return dt.datetime.fromisoformat(str(row[0])).timestamp() if row and row[0] is not None else None
 

@@ -27,7 +27,7 @@ from bot.storage.store import Conversation
 from bot.teams import cards, delivery
 from bot.teams import messages as msg
 from bot.teams.auth import TeamsAuth
-from bot.teams.delivery import TeamsSender, in_turn, reference_of, text_reply
+from bot.teams.delivery import reference_of, text_reply
 from bot.teams.files import record_download
 from bot.teams.leads import TeamsLeads
 from bot.teams.records import record_activity
@@ -112,32 +112,14 @@ class TeamsAgent:
             except ConnectionLost as exc:  # the turn stays in the inbox: answered once the database is back
                 log.warning("Teams turn deferred: %s", exc)
                 return
-            await self.send_queued(context)
-
-    async def send_queued(self, context: TurnContext) -> None:
-        """Send what the outbox holds for this conversation, now, in this turn.
-
-        Deliberately the outbox's own path (claim, send with this request's context, mark sent), not a direct send
-        beside it: a row is then never sent both here and by the worker, one that fails here is retried by the
-        worker with backoff (proactively), and replies still arrive in the turn as Teams expects (in expectReplies
-        mode, in the response itself). Rows behind an earlier one still waiting for its retry are left to the
-        worker, in order.
-        """
-        sender = TeamsSender(self.services, asyncio.get_running_loop(), in_turn(context))
-        conversation = str(context.activity.conversation.id)
-        try:
-            await asyncio.to_thread(
-                self.services.outbox.flush, sender, channel=conversation, thread_ts=None, fresh=True
-            )
-        except ConnectionLost as exc:  # the rows stay queued: the worker sends them once the database is back
-            log.warning("Teams replies deferred: %s", exc)
+            await delivery.send_queued(self.services, context)
 
     async def reply(self, context: TurnContext, replies: list[Reply]) -> None:
         """Queue replies to a click (with the lead's re-review notice, when due), then send them in this turn."""
         await asyncio.to_thread(
             functools.partial(delivery.queue, hold=delivery.IN_TURN_HOLD), self.services, reference_of(context), replies
         )
-        await self.send_queued(context)
+        await delivery.send_queued(self.services, context)
 
     async def on_submit(self, context: TurnContext) -> None:
         """An Action.Submit click: check it belongs to this conversation, then act on its verb."""

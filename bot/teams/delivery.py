@@ -1,8 +1,9 @@
 """Teams' side of crash-safe delivery (bot/storage/outbox.py): the advisor's replies are queued as outbox rows and
 sent from there, in the request that brought the message or, later, proactively.
 
-A row holds the reply (the advisor's `Reply`, rendered when it is sent) and the conversation reference to send it
-to (service URL, conversation and tenant ids, bot and user accounts: never a secret). The card's cost chart link is
+A row holds the reply (the advisor's `Reply`, rendered when it is sent, or a leads' card or text already made: a
+summary, a digest, a decision's refreshed summary) and the conversation reference to send it to (service URL,
+conversation and tenant ids, bot and user accounts: never a secret). The card's cost chart link is
 made when the card is sent, so the database never holds a working link (only its hash, bot/storage/links.py).
 
 Teams has no idempotency key and a bot cannot read a conversation's history, so a send cannot be looked for
@@ -25,6 +26,7 @@ import aiohttp
 from microsoft_agents.activity import ConversationReference
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 
+from bot.errors import ConnectionLost
 from bot.services import Services
 from bot.storage.outbox import DeliveryError, OutboxItem
 from bot.teams import messages as msg
@@ -90,6 +92,60 @@ def _enqueue(services: Services, channel: str, reference: dict[str, Any], reply:
         platform=PLATFORM,
         hold=hold,
     )
+
+
+def queue_card(
+    services: Services,
+    reference: dict[str, Any],
+    card: dict[str, Any],
+    summary: str,
+    *,
+    conversation_id: str = "",
+    replace: str | None = None,
+    hold: float = 0.0,
+) -> int:
+    """Queue a card made outside the advisor's replies (the leads' summary and digest cards). `replace`: the posted
+    card it updates in place (a fresh card is posted if Teams won't edit that one)."""
+    made = {"card": card, "summary": summary, "replace": replace}
+    return _enqueue_made(services, reference, made, conversation_id, "update" if replace else "message", hold)
+
+
+def queue_text(
+    services: Services, reference: dict[str, Any], text: str, *, conversation_id: str = "", hold: float = 0.0
+) -> int:
+    """Queue a plain message made outside the advisor's replies (a leads' notice)."""
+    return _enqueue_made(services, reference, {"text": text}, conversation_id, "message", hold)
+
+
+def _enqueue_made(
+    services: Services, reference: dict[str, Any], made: dict[str, Any], conversation_id: str, kind: str, hold: float
+) -> int:
+    return services.outbox.enqueue(
+        str(reference["conversation"]["id"]),
+        None,
+        {"reference": reference, "made": made},
+        conversation_id=conversation_id or None,
+        kind=kind,
+        platform=PLATFORM,
+        hold=hold,
+    )
+
+
+async def send_queued(services: Services, context: TurnContext) -> None:
+    """Send what the outbox holds for this conversation, now, in this turn.
+
+    Deliberately the outbox's own path (claim, send with this request's context, mark sent), not a direct send
+    beside it: a row is then never sent both here and by the worker, one that fails here is retried by the
+    worker with backoff (proactively), and replies still arrive in the turn as Teams expects (in expectReplies
+    mode, in the response itself). Rows behind an earlier one still waiting for its retry are left to the
+    worker, in order.
+    """
+    sender = TeamsSender(services, asyncio.get_running_loop(), in_turn(context))
+    conversation = str(context.activity.conversation.id)
+    try:
+        await asyncio.to_thread(services.outbox.flush, sender, channel=conversation, thread_ts=None, fresh=True)
+    except ConnectionLost as exc:  # the rows stay queued: the worker sends them once the database is back
+        log.warning("Teams replies deferred: %s", exc)
 
 
 def classify(exc: BaseException) -> DeliveryError:
@@ -169,6 +225,8 @@ class TeamsSender:
     def send(self, item: OutboxItem) -> str:
         """Post the reply; a recommendation replaces the conversation's card in place when there is one (and says
         so). Returns the posted (or replaced) activity's id ("" when the channel gave none)."""
+        if "made" in item.message:
+            return self._send_made(item, item.message["made"])
         reply = Reply.model_validate(item.message["reply"])
         chart = None
         if reply.kind == "recommendation" and reply.recommendation is not None:  # each card version links its own
@@ -194,6 +252,25 @@ class TeamsSender:
                     await send(context, text_activity(msg.CARD_UPDATED))
                     return target
             return await send(context, rendered.activity()) or ""
+
+        return self._run(item, deliver)
+
+    def _send_made(self, item: OutboxItem, made: dict[str, Any]) -> str:
+        """A card or text made by the caller; a card with `replace` updates that posted card in place."""
+        card, target = made.get("card"), made.get("replace")
+
+        async def deliver(context: TurnContext) -> str:
+            if card is None:
+                return await send(context, text_activity(str(made.get("text") or ""))) or ""
+            if target:
+                try:
+                    await context.update_activity(card_activity(card, str(made["summary"]), activity_id=target))
+                    return str(target)
+                except Exception as exc:
+                    if classify(exc).retryable:  # Teams is busy: the row is retried, never a second card
+                        raise
+                    log.info("card %s could not be updated (%s); posting it again", target, type(exc).__name__)
+            return await send(context, card_activity(card, str(made["summary"]))) or ""
 
         return self._run(item, deliver)
 

@@ -8,6 +8,7 @@ or channel an assessment lives in, asked of the Bot Connector API and cached bri
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from typing import Any
@@ -19,10 +20,9 @@ from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 from bot.errors import NotFoundError, PermissionDeniedError
 from bot.services import Services
 from bot.storage.store import Conversation
-from bot.teams import lead_cards
+from bot.teams import delivery, lead_cards
 from bot.teams import messages as msg
 from bot.teams.routing import PLATFORM, TeamsTurn, key_of, tenant_of, user_of
-from bot.teams.send import replace_card, send_card, send_text
 from bot.workflows.digest import parse_period
 from bot.workflows.interaction import TtlCache
 from bot.workflows.leads import Leads
@@ -66,13 +66,13 @@ class TeamsLeads:
         if conversation_id is None:
             conv = await asyncio.to_thread(store.find_conversation, str(turn.key))
             if conv is None:
-                await send_text(context, msg.NO_ASSESSMENT_HERE)
+                await self._send(context, text=msg.NO_ASSESSMENT_HERE)
                 return
         else:
             self.core.require_lead(turn.user)
             conv = await self.visible_conversation(context, conversation_id)
         card, status = await self.summary_card(context, conv)
-        await send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
+        await self._send(context, card, msg.SUMMARY_NOTIFICATION.format(status=status), conversation_id=conv.id)
 
     async def summary_card(self, context: TurnContext, conv: Conversation) -> tuple[dict[str, Any], str]:
         """The summary card of an assessment and its status, naming the requester when Teams tells who it is
@@ -118,7 +118,7 @@ class TeamsLeads:
             channel=channel,
         )
         name = activity.conversation.name if channel else None
-        await send_card(context, lead_cards.digest_card(result, name), result.headline)
+        await self._send(context, lead_cards.digest_card(result, name), result.headline)
 
     async def on_decide(self, context: TurnContext, conversation_id: str, value: dict[str, Any]) -> None:
         """A decision button on a summary card: record it (leads only, audited), then refresh the card.
@@ -141,9 +141,41 @@ class TeamsLeads:
             team=tenant_of(context.activity),
         )
         card, status = await self.summary_card(context, conv)
-        if not await replace_card(context, context.activity.reply_to_id, card, status):
-            await send_card(context, card, msg.SUMMARY_NOTIFICATION.format(status=status))
-        await send_text(context, msg.DECIDED.format(status=status, id=conv.id))
+        reference = delivery.reference_of(context)
+
+        def queue() -> None:  # the refreshed summary and the notice, in order, in one transaction
+            hold = delivery.IN_TURN_HOLD
+            with self.services.store.transaction():
+                summary = msg.SUMMARY_NOTIFICATION.format(status=status)
+                replace = context.activity.reply_to_id or None
+                delivery.queue_card(
+                    self.services, reference, card, summary, conversation_id=conv.id, replace=replace, hold=hold
+                )
+                notice = msg.DECIDED.format(status=status, id=conv.id)
+                delivery.queue_text(self.services, reference, notice, conversation_id=conv.id, hold=hold)
+
+        await asyncio.to_thread(queue)
+        await delivery.send_queued(self.services, context)
+
+    async def _send(
+        self,
+        context: TurnContext,
+        card: dict[str, Any] | None = None,
+        summary: str = "",
+        *,
+        text: str = "",
+        conversation_id: str = "",
+    ) -> None:
+        """Queue a card (or a text) for this conversation and send it in this turn: through the outbox, so what
+        Teams doesn't take now is retried (bot/teams/delivery.py)."""
+        reference, hold = delivery.reference_of(context), delivery.IN_TURN_HOLD
+        if card is not None:
+            queued = functools.partial(delivery.queue_card, conversation_id=conversation_id, hold=hold)
+            await asyncio.to_thread(queued, self.services, reference, card, summary)
+        else:
+            queued = functools.partial(delivery.queue_text, conversation_id=conversation_id, hold=hold)
+            await asyncio.to_thread(queued, self.services, reference, text)
+        await delivery.send_queued(self.services, context)
 
     async def visible_conversation(self, context: TurnContext, conversation_id: str) -> Conversation:
         """A stored Teams assessment of this tenant whose chat or channel the sender is a member of."""

@@ -1,4 +1,5 @@
-"""Sending to Teams: plain functions over a `TurnContext` (text, cards, card replacement, typing, failures told)."""
+"""Sending to Teams directly: plain functions over a `TurnContext` (text, cards, typing, failures told). Replies that
+must not be lost go through the outbox instead (bot/teams/delivery.py)."""
 
 from __future__ import annotations
 
@@ -67,11 +68,6 @@ async def typing(context: TurnContext) -> None:
         log.debug("typing indicator not sent: %s", exc)
 
 
-async def send_text(context: TurnContext, text: str) -> None:
-    """A plain-text reply in the conversation."""
-    await context.send_activity(text_activity(text))
-
-
 async def send_card(context: TurnContext, card: dict[str, Any], summary: str) -> str | None:
     """Post a card in the conversation; returns the posted message's activity id."""
     return await send(context, card_activity(card, summary))
@@ -81,15 +77,3 @@ async def send(context: TurnContext, activity: Activity) -> str | None:
     """Post a message in the conversation; returns its activity id."""
     sent = await context.send_activity(activity)
     return str(sent.id) if sent and sent.id else None
-
-
-async def replace_card(context: TurnContext, activity_id: str | None, card: dict[str, Any], summary: str) -> bool:
-    """Replace a posted card in this conversation (update activity); False if there is none or Teams refuses."""
-    if not activity_id:
-        return False
-    try:
-        await context.update_activity(card_activity(card, summary, activity_id=activity_id))
-        return True
-    except Exception as exc:  # deleted or too old to edit: the caller posts a fresh card instead
-        log.info("card %s could not be updated (%s)", activity_id, type(exc).__name__)
-        return False

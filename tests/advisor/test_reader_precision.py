@@ -166,9 +166,11 @@ def test_the_present_value_wins_over_the_past_one(text: str, value: int) -> None
     assert read(text)["monthly_requests"] == pytest.approx(value, rel=0.02)
 
 
-def test_two_present_values_keep_the_first_without_a_correction() -> None:
-    got = read("We get 40k chats a month and 3k emails a month.")
-    assert got["monthly_requests"] == 40_000
+def test_two_present_values_are_asked_about_not_chosen_by_order() -> None:
+    # round 5: order is no evidence; the field stays unknown and the later reading is asked about
+    out = extract("We get 40k chats a month and 3k emails a month.", today=TODAY)
+    assert "monthly_requests" not in out.values()
+    assert [(u.value, u.candidates) for u in out.unclear] == [(3_000, ("monthly_requests",))]
 
 
 # --- an amount of time or matter is not a count of requests or examples -----------------------------------

@@ -62,8 +62,10 @@ def test_metrics_count_events_acks_turns_and_deliveries(emulator: SlackEmulator,
         assert ("advisor_ack_seconds_count", (("mode", "socket"),)) not in found
         assert found[("advisor_turns_total", (("outcome", "recommendation"), ("platform", "slack")))] == 1
         assert found[("advisor_inbox_turns", ())] == 0
-        assert found[("advisor_outbox_oldest_age_seconds", ())] == 0
-        assert found[("advisor_outbox_messages", (("state", "sent"),))] >= 1
+        assert found[("advisor_outbox_oldest_age_seconds", (("platform", "slack"),))] == 0
+        assert found[("advisor_outbox_oldest_age_seconds", (("platform", "teams"),))] == 0
+        assert found[("advisor_outbox_messages", (("platform", "slack"), ("state", "sent")))] >= 1
+        assert found[("advisor_outbox_messages", (("platform", "teams"), ("state", "pending")))] == 0
         assert ("advisor_llm_calls_total", (("outcome", "ok"),)) not in found  # offline: no model call
     finally:
         server.stop()

@@ -114,9 +114,13 @@ def test_busy_teams_is_retried_and_the_waiting_reply_is_counted(
         wait_for(lambda: len(connector.refused) == 2, "the worker retried after the 503")
         with urllib.request.urlopen(replica.url + "/metrics", timeout=30) as response:
             families = {f.name: f for f in text_string_to_metric_families(response.read().decode())}
-        depth = {s.labels.get("state"): s.value for s in families["advisor_outbox_messages"].samples}
-        assert depth.get("pending") == 1.0  # the Teams reply waiting out its Retry-After is counted
-        assert any(s.value >= 0 for s in families["advisor_outbox_oldest_age_seconds"].samples)
+        depth = {
+            (s.labels["platform"], s.labels["state"]): s.value for s in families["advisor_outbox_messages"].samples
+        }
+        assert depth[("teams", "pending")] == 1.0  # the Teams reply waiting out its Retry-After is counted, as Teams'
+        assert depth[("slack", "pending")] == 0.0
+        age = {s.labels["platform"]: s.value for s in families["advisor_outbox_oldest_age_seconds"].samples}
+        assert age["teams"] > 0 and age["slack"] == 0
 
         replies = wait_replies(connector, chat, 1)
         assert replies[0].card is not None

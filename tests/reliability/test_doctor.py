@@ -64,6 +64,23 @@ def test_without_slack_it_is_the_terminal_app(monkeypatch: pytest.MonkeyPatch) -
     assert checks["llm"]["ok"] and "offline" in checks["llm"]["detail"]
 
 
+def test_a_secret_too_short_to_be_real_is_a_warning_and_does_not_garble_the_logs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.config import Settings
+    from bot.logs import Scrubber, secrets_of
+
+    result = doctor(monkeypatch, "--json", SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="s3")
+    checks = {c["name"]: c for c in json.loads(result.output)["checks"]}
+    assert checks["secrets"]["warn"] and "SLACK_SIGNING_SECRET shorter than 8" in checks["secrets"]["detail"]
+    assert "s3" not in checks["secrets"]["detail"]
+    scrub = Scrubber(secrets_of(Settings(slack_signing_secret="s3", slack_bot_token=BOT_TOKEN)))  # type: ignore[arg-type]
+    assert scrub("posted 3 cards in thread s3") == "posted 3 cards in thread s3"  # not "[SLACK_SIGNING_SECRET]"
+    assert scrub(f"token {BOT_TOKEN} refused") == "token [SLACK_BOT_TOKEN] refused"
+    healthy = doctor(monkeypatch, "--json", SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    assert "secrets" not in {c["name"] for c in json.loads(healthy.output)["checks"]}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "problem", "fix"),

@@ -16,7 +16,7 @@ from bot.slack.app import build_app
 from bot.storage.outbox import DEAD, PENDING, SENT
 from bot.storage.store import ago
 from bot.workflows.housekeeping import DEDUPE_DAYS, FINISHED_DAYS, Housekeeper, Swept, sweep
-from tests.reliability.test_outbox import wait_until
+from tests.polling import eventually
 from tests.slack_emulator import SlackEmulator
 from tests.sqlite_store import sqlite_db
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
@@ -96,14 +96,15 @@ def test_the_housekeeper_sweeps_at_start_and_then_periodically(tmp_path: Path) -
     seed(svc)
     keeper = Housekeeper(svc, every=0.05).start()
     try:
-        wait_until(lambda: svc.outbox.counts() == {PENDING: 1, SENT: 1})  # the first sweep runs at once
+        eventually(lambda: svc.outbox.counts() == {PENDING: 1, SENT: 1}, "the first sweep, at once")
         assert svc.store.mark_seen("event:later")
         aged(svc, "processed_events", "key = 'event:later'", DEDUPE_DAYS + 1)
-        wait_until(
+        eventually(
             lambda: (
                 svc.store.db.execute("select count(*) from processed_events where key = 'event:later'").fetchone()[0]
                 == 0
-            )
+            ),
+            "a later sweep forgot the aged event",
         )
     finally:
         keeper.stop()
@@ -123,7 +124,7 @@ def test_serving_slack_keeps_house_from_the_start_without_a_retention(tmp_path: 
         app = build_app(svc)
         app.start_delivery()  # what `ai-advisor serve` does before taking requests
         try:
-            wait_until(lambda: svc.store.mark_seen("event:old"))  # forgotten by the first sweep
+            eventually(lambda: svc.store.mark_seen("event:old"), "forgotten by the first sweep")
         finally:
             app.shutdown(5)
         assert app.housekeeper is not None and app.housekeeper._thread is not None

@@ -9,19 +9,11 @@ import pytest
 
 from bot.storage.outbox import DEAD, NOTICE, PENDING, SENT, DeliveryError, Outbox, OutboxWorker
 from bot.storage.store import Store
+from tests.polling import eventually
 from tests.reliability.conftest import FakeSender
 
 BUSY = DeliveryError("internal_error", retryable=True, maybe_sent=True)
 LIMITED = DeliveryError("ratelimited", retryable=True, retry_after=0.05)
-
-
-def wait_until(predicate: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
 
 
 def settle(outbox: Outbox, sender: FakeSender, rounds: int = 100) -> None:
@@ -167,11 +159,12 @@ def test_worker_retries_in_the_background_and_flushes_on_stop(outbox: Outbox, se
         sender.fail(BUSY)
         outbox.enqueue("C1", "1.0", {"text": "hi"}, conversation_id=None)
         worker.kick()
-        wait_until(lambda: len(sender.posted) == 1)
+        eventually(lambda: len(sender.posted) == 1, "the reply was posted", interval=0.01)
         sender.fail(DeliveryError("ratelimited", retryable=True, retry_after=0.2))
         outbox.enqueue("C1", "1.0", {"text": "due during shutdown"}, conversation_id=None)
         worker.kick()
-        wait_until(lambda: sender.sends == 3)  # failed once; due again in 0.2 s, i.e. during the shutdown
+        # failed once; due again in 0.2 s, i.e. during the shutdown
+        eventually(lambda: sender.sends == 3, "three sends", interval=0.01)
     finally:
         left = worker.stop(timeout=5)
     assert left == 0 and len(sender.posted) == 2
@@ -223,8 +216,10 @@ def test_each_platform_delivers_and_recovers_only_its_own_messages(database: str
     assert outbox.flush(slack) == 1 and [p.id for _, p in slack.posted] == [ours]
     assert outbox.deliver(theirs, slack) is False  # never claimed by the wrong sender
     assert outbox.next_due("slack") is None and outbox.next_due("teams") is not None
-    assert outbox.counts() == {SENT: 1, PENDING: 1}  # the depth /metrics reports counts every platform
+    assert outbox.counts() == {SENT: 1, PENDING: 1}  # every platform's
     assert outbox.counts("teams") == {PENDING: 1}
+    assert outbox.counts_by_platform() == {("slack", SENT): 1, ("teams", PENDING): 1}  # what /metrics reports
+    assert outbox.oldest_unsent("slack") is None and outbox.oldest_unsent("teams") == outbox.oldest_unsent()
     claimed = outbox._claim(theirs, "teams")  # a Teams process claimed it, then died
     assert claimed is not None and claimed.platform == "teams"
     store.close()

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from bot.storage.outbox import PENDING, SENDING, SENT, Outbox
 from bot.storage.store import Store
+from tests.polling import eventually
 from tests.reliability.conftest import FakeSender
 
 pytestmark = pytest.mark.slow  # see `make test-fast` in the README
-
-
-def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait for `condition` (a closed session's locks are released by the server shortly after the close)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -60,7 +53,7 @@ def test_a_replica_is_alive_until_its_connections_are_gone(pg_url: str) -> None:
     a, b = Store(pg_url), Store(pg_url)
     assert b.replica_alive(a.owner) and a.replica_alive(b.owner)
     a.close()  # as PostgreSQL sees a killed process: its sessions end (the server notices in a moment)
-    eventually(lambda: not b.replica_alive(a.owner))
+    eventually(lambda: not b.replica_alive(a.owner), "the server released the closed session's locks")
     b.close()
 
 
@@ -101,7 +94,7 @@ def test_a_live_replicas_send_is_left_alone_and_a_dead_ones_is_taken_over(pg_url
         recovered.append(survivor.recover())
         return sum(recovered) > 0
 
-    eventually(recover)
+    eventually(recover, "recovered")
     assert sum(recovered) == 1
     row = survivor.get(item)
     assert row is not None and row["state"] == PENDING and row["unsure"] == 1  # looked for before any repost

@@ -41,3 +41,57 @@ def test_a_waiting_turn_is_released_when_the_last_ack_is_sent() -> None:
     requester.join()
     waiter.join()
     assert released == [True]
+
+
+def test_turns_answer_one_at_a_time_and_the_next_starts_when_the_first_is_done() -> None:
+    gate = AckGate(max_wait=30)
+    inside, leave = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with gate.answering():
+            order.append("first in")
+            inside.set()
+            leave.wait(30)
+            order.append("first out")
+
+    def second() -> None:
+        with gate.answering():
+            order.append("second in")
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert inside.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.05)
+    assert two.is_alive()  # holds no slot while the first turn works
+    leave.set()
+    one.join()
+    two.join()
+    assert order == ["first in", "first out", "second in"]
+
+
+def test_without_a_limit_turns_answer_side_by_side() -> None:
+    gate = AckGate(max_wait=30, turns_at_once=None)
+    with gate.answering(), gate.answering():  # a second turn enters while the first is inside
+        pass
+
+
+def test_a_turn_that_fails_gives_its_slot_back() -> None:
+    gate = AckGate(max_wait=30)
+    try:
+        with gate.answering():
+            raise RuntimeError("the turn failed")
+    except RuntimeError:
+        pass
+    entered = threading.Event()
+
+    def next_turn() -> None:
+        with gate.answering():
+            entered.set()
+
+    other = threading.Thread(target=next_turn)
+    other.start()
+    other.join(30)
+    assert entered.is_set()

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.services import Services
+from tests.polling import eventually
 from tests.teams.conftest import LEAD
 from tests.teams.harness import Chat, Connector, Sent, Teams, User, actions, card_text
 from tests.teams.schema import assert_valid_card
@@ -70,6 +71,27 @@ def test_summary_and_decisions_in_the_thread(teams: Teams, services: Services) -
     bogus = teams.click(thread, LEAD, decide(cid, "yolo"), reply_to=summary.new_id)
     assert "not a decision" in bogus[0].text
     assert len(decisions(services, cid)) == 2 and services.store.decision(cid)["status"] == "approved"  # type: ignore[index]
+
+
+def test_a_summary_teams_refuses_is_retried_and_arrives_once(
+    teams: Teams, connector: Connector, services: Services
+) -> None:
+    thread, cid = assess_in(teams, Chat.channel("Billing"), "1800000000401")
+    connector.refuse(503)  # the summary's send in the request
+    mark = len(connector.calls)
+    sent = teams.say(thread, DANA, "summary", mention=True)
+    assert [s for s in sent if s.type == "message"] == []  # nothing in the turn, and no error message either
+    refused = [s for s in connector.refused if s.conversation == thread.id]
+    assert len(refused) == 1 and "Assessment summary" in card_text(refused[0].card or {})
+
+    def arrived() -> list[Sent]:
+        return [s for s in connector.since(mark) if s.conversation == thread.id and s.card is not None]
+
+    eventually(lambda: bool(arrived()), "the outbox worker sent the summary after the 503")
+    summary = card_of(arrived())
+    assert cid in card_text(summary.card or {}) and summary.method == "POST"
+    assert services.outbox.counts("teams").get("pending", 0) == 0
+    assert [s for s in connector.since(mark) if s.conversation == thread.id and s.card is None] == []  # no error
 
 
 def test_summary_without_an_assessment_says_so(teams: Teams) -> None:

@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.storage.store import Store
 from bot.teams.serve import build
 from bot.workflows.housekeeping import DEDUPE_DAYS
-from tests.reliability.test_outbox import wait_until
+from tests.polling import eventually
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, http
 from tests.teams.test_auth import CREDENTIALS
@@ -115,7 +115,7 @@ def test_serve_teams_logs_json_lines_and_deletes_old_dedupe_keys(
     assert any("serving Teams" in m and "/readyz" in m for m in by_message)
     assert any(line["level"] == "WARNING" and "ADVISOR_TEAMS_ANONYMOUS" in line["message"] for line in lines)
     try:
-        wait_until(lambda: store.mark_seen("teams:19:old:1"))  # the housekeeping's first sweep forgot it
+        eventually(lambda: store.mark_seen("teams:19:old:1"), "the housekeeping's first sweep forgot it")
         assert not store.mark_seen("teams:19:recent:1")
     finally:
         app: web.Application = served["app"]

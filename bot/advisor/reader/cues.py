@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.advisor.reader.frames import stated
+from bot.advisor.reader.frames import FAILURES, stated
 from bot.advisor.reader.lexicon import Match, is_negator, phrases
 from bot.advisor.reader.tokens import Token
 
@@ -27,14 +27,24 @@ class Cue:
 
 
 def negated(tokens: list[Token], m: Match, reach: int = NEGATION_REACH) -> bool:
-    """Whether a negator in the same clause, at most `reach` words before the cue, negates it."""
+    """Whether a negator in the same clause, at most `reach` words before the cue, negates it. "Cannot" before a
+    failure ("we cannot get this wrong", "can't miss one") forbids the failure: a demand, not a denial."""
     clause = tokens[m.start].clause
     for k in range(m.start - 1, max(-1, m.start - 1 - reach), -1):
         if tokens[k].clause != clause:
             return False
         if is_negator(tokens[k]) or tokens[k].text in {"rarely", "seldom", "barely"}:
-            return True
+            return not _forbids_failure(tokens, k, m)
     return False
+
+
+_CANNOT = {"cannot", "can't", "cant", "mustn't", "shouldn't"}
+
+
+def _forbids_failure(tokens: list[Token], k: int, m: Match) -> bool:
+    """Whether the negator at `k` is a "cannot" whose cue names a failure: "we cannot get this wrong"."""
+    modal = tokens[k].text in _CANNOT or (tokens[k].text == "not" and k > 0 and tokens[k - 1].text in {"can", "must"})
+    return modal and any(set(t.parts) & FAILURES for t in tokens[m.start : m.end])
 
 
 def boolean(tokens: list[Token], field: str) -> Cue | None:
@@ -128,6 +138,8 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         if tokens[m.start].text in {"%", "percent"} and m.start > 0 and tokens[m.start - 1].kind == "num":
             share = float(tokens[m.start - 1].text.replace(",", "") or 0)
             label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
+        if label == "mixed" and _intensified(tokens, m):
+            label = "poor"  # "super inconsistent", "really patchy": a partial defect said at full strength
         seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
         return None
@@ -141,6 +153,16 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+_INTENSIFIERS = {"super", "very", "really", "totally", "completely", "extremely", "wildly", "hugely", "incredibly"}
+_INTENSIFIERS |= {"so", "insanely", "crazy", "horribly", "terribly", "massively", "hopelessly"}
+_PARTIAL = {"inconsistent", "inconsistently", "patchy", "spotty", "uneven"}  # defects that leave some labels right
+
+
+def _intensified(tokens: list[Token], m: Match) -> bool:
+    """Whether a word of partial defect is said at full strength ("super inconsistent")."""
+    return tokens[m.start].text in _PARTIAL and m.start > 0 and tokens[m.start - 1].text in _INTENSIFIERS
 
 
 _GONE = {"left", "quit", "gone", "departed", "resigned", "laid", "lost"}
@@ -157,6 +179,27 @@ def _former(tokens: list[Token], m: Match) -> bool:
 _JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
 
 
+# Words that say the ML people counted are experienced: the count alone says little about a small team.
+_SEASONED = {"senior", "strong", "experienced", "seasoned", "veteran", "phd", "ph-d", "shipped", "background"}
+_SEASONED |= {"research", "principal", "staff", "expert", "experts"}
+SEASONED_REACH = 12  # words around the count that can describe its people (a relative clause, a parenthesis)
+
+
+def _seasoned(tokens: list[Token], start: int, end: int) -> bool:
+    """Whether words around a small ML head count, in its sentence and not negated, say its people are
+    experienced ("2 strong ML ppl", "one data scientist who has shipped models", "2 NLP engineers with a clinical
+    NLP background", "our CTO did ML research ... and 2 more ML engs")."""
+    sentence = tokens[start].sentence
+    lo, hi = max(0, start - SEASONED_REACH), min(len(tokens), end + SEASONED_REACH)
+    for k in range(lo, hi):
+        tok = tokens[k]
+        if tok.sentence != sentence or not set(tok.parts) & _SEASONED:
+            continue
+        if not any(is_negator(t) for t in tokens[max(lo, k - 3) : k] if t.clause == tok.clause):
+            return True
+    return False
+
+
 def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
     """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
     here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team")."""
@@ -166,6 +209,8 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         sentence = tokens[start].sentence
         if level == "strong" and any(t.sentence == sentence and t.text in _JUNIOR for t in tokens):
             level = "limited"  # "an ML team of 3, all juniors"
+        elif level == "limited" and _seasoned(tokens, start, end):
+            level = "strong"  # "2 senior ML engineers who've shipped models": few, but experienced
         return Cue(level, 2, start, end)
     none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end)]
     inside_none = {i for m in none for i in range(m.start, m.end)}

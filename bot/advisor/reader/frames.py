@@ -70,9 +70,9 @@ _OTHER_NOUNS = {
 REACH = 40  # tokens looked at before a number for its frame (as far as its own cues reach)
 _AGO = {"ago"}
 # A condition that names a failure ("if it gets an answer wrong", "if it goes down") states the stakes.
-_FAILURES = {"wrong", "wrongly", "incorrect", "fail", "fails", "failed", "failure", "break", "breaks", "broken"}
-_FAILURES |= {"down", "offline", "unavailable", "outage", "outages", "crash", "crashes", "mistake", "mistakes"}
-_FAILURES |= {"error", "errors", "miss", "misses", "missed", "hallucinates", "glitch", "glitches", "buggy", "slow"}
+FAILURES = {"wrong", "wrongly", "incorrect", "fail", "fails", "failed", "failure", "break", "breaks", "broken"}
+FAILURES |= {"down", "offline", "unavailable", "outage", "outages", "crash", "crashes", "mistake", "mistakes"}
+FAILURES |= {"error", "errors", "miss", "misses", "missed", "hallucinates", "glitch", "glitches", "buggy", "slow"}
 _CHANGED = {"went", "grew", "grown", "gone", "jumped", "increased", "rose", "risen", "climbed", "doubled", "tripled"}
 _CHANGED |= {"dropped", "fell", "fallen", "decreased", "shrank", "moved", "changed", "has", "have", "had"}
 # A contrast between the frame's cue and the number hands the sentence back to this project ("our competitor does
@@ -97,12 +97,35 @@ def stated(tokens: list[Token], start: int, end: int) -> bool:
     data were sensitive") nor about another party ("the other team has strong ML people"). A question's cue is
     kept: "does it matter that we have no ML people?" presupposes what it names. So is a cue that is itself a
     condition ("if it gets an answer wrong we get sued"): what would follow a failure is a fact about the stakes."""
+    if _mentioned(tokens, start, end) or _hedged_question(tokens, start):
+        return False
     said_in = frame_at(tokens, start, end)
     if said_in == "supposed":
         clause = tokens[start].clause
         condition = [t for t in tokens[max(0, start - 12) : end] if t.clause == clause]
-        return any(t.text in _FAILURES for t in condition)
+        return any(t.text in FAILURES for t in condition)
     return said_in != "other"
+
+
+def _mentioned(tokens: list[Token], start: int, end: int) -> bool:
+    """Whether a cue is a term quoted in a question: "what counts as 'mission critical'?" asks about the word; it
+    says nothing about the project."""
+    return all(t.quoted for t in tokens[start:end]) and _ends_in_question(tokens, end, tokens[start].sentence)
+
+
+_HEDGES = {("i", "think"), ("i", "guess"), ("i", "believe"), ("not", "sure"), ("i", "assume")}
+
+
+def _hedged_question(tokens: list[Token], start: int) -> bool:
+    """Whether the cue's sentence is a guess the writer asks to have checked: "it's animals so no HIPAA i think?"
+    (a statement hedged and ending in a question mark states neither way)."""
+    sentence = tokens[start].sentence
+    lo = start
+    while lo > max(0, start - REACH) and tokens[lo - 1].sentence == sentence:
+        lo -= 1
+    words = [t.text for t in tokens[lo : start + REACH] if t.sentence == sentence]
+    hedged = any(pair in _HEDGES for pair in itertools.pairwise(words))
+    return hedged and _ends_in_question(tokens, start, sentence)
 
 
 def frame_at(tokens: list[Token], start: int, end: int) -> str | None:

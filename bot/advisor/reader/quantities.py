@@ -375,7 +375,7 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
     ctx = _context(tokens, q)
     if q.negative or q.percent:
         return []
-    if _identifier(q, ctx) or _asks_how_much(ctx):
+    if _identifier(q, ctx) or _asks_how_much(ctx) or _calendar_year(tokens, q, ctx):
         return []
     before_words = _texts(ctx.before[-WINDOW:])
     sentence_words = _texts(ctx.sentence)
@@ -744,6 +744,19 @@ def _unowned(q: Quantity, ctx: Context, head: set[str]) -> bool:
 
 
 _MONTH_NAMES = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr) if m} - {"may"} | {"sept"}
+
+
+_YEAR_WORDS = {"founded", "since", "in", "est", "established", "started", "incorporated", "launched", "from", "of"}
+
+
+def _calendar_year(tokens: list[Token], q: Quantity, ctx: Context) -> bool:
+    """ "founded 2009", "since 2015", "in 2022", "2024's number": a plain four-digit number after a word of when,
+    or with a possessive, names a year."""
+    text = tokens[q.start].text
+    if q.money or q.end - q.start != 1 or len(text) != 4 or not text.isdigit() or not 1900 <= q.value <= 2100:
+        return False
+    possessive = bool(ctx.after) and ctx.after[0].text in {"'s", "s"} and ctx.after[0].start == tokens[q.start].end + 1
+    return possessive or (bool(ctx.before) and ctx.before[-1].text in _YEAR_WORDS)
 
 
 def _in_date(ctx: Context) -> bool:

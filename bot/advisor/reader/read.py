@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
-from bot.advisor.reader import cues
+from bot.advisor.reader import compete, cues
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -80,6 +80,9 @@ class _Reading:
         self.out = Extraction()
         self.used: set[int] = set()  # token indexes of numbers already owned by a fact
         self.spans: dict[str, tuple[int, int]] = {}  # where each fact was read
+        self.doubted: set[str] = set()  # fields whose readings disagree: asked about, never filled by a weaker one
+        self.asked: dict[int, Unclear] = {}  # where each number asked about starts
+        self.switch = compete.project_switch(tokens)  # where the message turns to its project from another
 
     def has(self, name: str) -> bool:
         return any(f.field == name for f in self.out.facts)
@@ -180,18 +183,42 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
         own = [c for c in found if not c.borrowed]
         # a number whose own noun says what it is beats one that borrowed a cue from the words before it
         # ("the labels cover 12 languages and we have 900 examples": 900)
-        chosen = _latest_correction(r, own or found)
+        chosen, settled = _latest_correction(r, own or found)
         r.used.update(i for c in found for i in range(c.start, c.end))
+        if not settled:
+            readings = own or found
+            ends = [_quote_end(r, c.start, c.end) for c in readings]
+            doubt = compete.contest(r.tokens, readings, chosen, ends, r.switch)
+            if doubt is not None:
+                r.doubted.add(doubt.field)
+                _ask_instead(r, doubt)
+                continue
+            chosen = compete.standing(r.tokens, readings, chosen, ends, r.switch)
+        if compete.demoted(r.tokens, chosen, _quote_end(r, chosen.start, chosen.end), r.switch):
+            # its own words say it may not be this project's value ("the department's budget is $11M"): ask
+            r.doubted.add(chosen.field)
+            _ask_instead(r, chosen)
+            continue
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
+    asked: dict[str, Unclear] = {}  # the question a contested weak reading raised, per field
     for q in left:
         for claim in claims[id(q)]:
+            if claim.field in r.doubted:
+                r.used.update(range(q.start, q.end))
+                break
             if claim.field in LIMITS and not r.has(claim.field):
                 if _contested(claim, q, left, claims):
-                    _ask_instead(r, q, claim)
+                    # one question per field: about the later of two weak readings ("3 weeks? no, 3 months")
+                    if claim.field in asked:
+                        r.out.unclear.remove(asked.pop(claim.field))
+                    before = len(r.out.unclear)
+                    _ask_instead(r, claim)
+                    if len(r.out.unclear) > before:
+                        asked[claim.field] = r.out.unclear[-1]
                 else:
                     _add_number(r, claim, weak=True)
                 break
@@ -203,18 +230,25 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
 def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:
     """Whether another number nobody owns could also fill this weak reading's field ("5,000 visitors a day but only
     about 200 ask in chat"): two candidates and only a weak cue to choose by, so neither is stated."""
-    rivals = {claim.field, UNOWNED_MONEY if claim.field == "budget_usd" else UNOWNED}
+    # a number nobody owns could be a count or money, never a duration: a weak deadline has only deadline rivals
+    unowned = {"budget_usd": UNOWNED_MONEY, "labeled_examples": UNOWNED, "monthly_requests": UNOWNED}
+    rivals = {claim.field, unowned.get(claim.field, claim.field)}
     return any(other is not q and any(c.field in rivals for c in claims[id(other)]) for other in left)
 
 
-def _ask_instead(r: _Reading, q: Quantity, claim: Claim) -> None:
-    """A contested weak reading becomes a confirming question when the field can be asked about; else it is left."""
-    r.used.update(range(q.start, q.end))
+def _ask_instead(r: _Reading, claim: Claim) -> None:
+    """A contested reading becomes a confirming question when the field can be asked about; else it is left."""
+    r.used.update(range(claim.start, claim.end))
+    value = _rounded(claim.field, claim.value)
+    if not 0 < value <= LIMITS[claim.field]:
+        return  # nothing to ask about: "Is the 0 ...?" or "$3,600,000,000 your budget?" helps no one
     if claim.field in ASKABLE:
-        r.out.unclear.append(Unclear(r.quote(q.start, _quote_end(r, q.start, q.end)), claim.value, (claim.field,)))
+        quote = r.quote(claim.start, _quote_end(r, claim.start, claim.end))
+        r.out.unclear.append(Unclear(quote, value, (claim.field,)))
+        r.asked[claim.start] = r.out.unclear[-1]
 
 
-ASKABLE = ("labeled_examples", "monthly_requests", "budget_usd")  # fields a confirming question can name
+ASKABLE = ("labeled_examples", "monthly_requests", "budget_usd", "deadline_weeks")  # fields a question can name
 
 # Words that make a later number replace an earlier one for the same field: a correction ("sorry, I meant 15k",
 # "actually 30k", "after dedup more like 7k") or a narrowing ("but only ~2k/day get escalated", "so ~150k a year").
@@ -245,17 +279,22 @@ _CORRECTIONS = {
 }
 
 
-def _latest_correction(r: _Reading, found: list[Claim]) -> Claim:
+def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
     """The first reading of a field, unless the user corrected it later in the message ("4 weeks... they pushed it,
-    now it's 8 weeks"): then the correction."""
-    chosen = found[0]
+    now it's 8 weeks"): then the correction. The flag says whether words settled the choice (a correction, a
+    value said as past) rather than the order alone."""
+    chosen, settled = found[0], len(found) == 1
     for later in found[1:]:
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
-        if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
-            chosen = later
+        # "about 1k labeled - no wait, checked the sheet, it's 1,650": a self-correction anywhere between the two
+        between = {t.text for t in r.tokens[chosen.end : later.start]} if later.start - chosen.end <= 20 else set()
+        if ((cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST) or between & _SELF_CORRECTIONS:
+            chosen, settled = later, True
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
-            chosen = later  # "last year we had 30k a month; this year we expect 60k": what is, not what was
-    return chosen
+            chosen, settled = later, True  # "last year we had 30k a month; this year we expect 60k": what is
+        elif _said_as_past(r, later) and not _said_as_past(r, chosen):
+            settled = True  # "700 a week (was 300 a week last year)": what was yields to what is
+    return chosen, settled
 
 
 def _said_as_past(r: _Reading, claim: Claim) -> bool:
@@ -286,12 +325,13 @@ def _corrected_later(
         if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
             continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
-        if r.tokens[q.start].sentence != r.tokens[claim.start].sentence:
-            # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
-            between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
-            if not (between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}):
-                continue
-        if (cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST:
+        between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
+        explicit = between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}
+        if r.tokens[q.start].sentence != r.tokens[claim.start].sentence and not explicit:
+            continue  # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
+        # "180k a year. hmm actually that was last year's, this year it's closer to 240k": a self-correction
+        # anywhere between the two numbers
+        if (cue & _CORRECTIONS or {"more", "like"} <= cue or between & _SELF_CORRECTIONS) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             # a weak reading of the same field carries its own unit ("budget is 50k - sorry, I meant 15k")
             value = own[0].value if own else q.value * factor
@@ -389,7 +429,7 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     if claim.field == "labeled_examples":
         return _per_class_total(r, claim, quantities)
     near = r.tokens[max(0, claim.start - 5) : claim.end + 8]
-    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns")
+    nouns = words("staff_nouns") | words("audience_nouns") | words("inventory_nouns") | words("group_nouns")
     marked = any(t.text in {"each", "every", "per", "apiece", "x", "×"} | AVERAGE for t in near) or any(
         q.start < claim.start and each_of(r.tokens, q) for q in quantities
     )
@@ -470,6 +510,13 @@ def _add_number(r: _Reading, claim: Claim, *, weak: bool = False) -> None:
     r.used.update(range(claim.start, claim.end))
 
 
+def _rounded(field: str, value: float) -> float:
+    """A value as the field keeps it (whole counts, weeks to a tenth, dollars as said)."""
+    if field in {"labeled_examples", "monthly_requests", "reviewed_output_count"}:
+        return round(value)
+    return round(value, 1) if field == "deadline_weeks" else value
+
+
 def _quote_end(r: _Reading, start: int, end: int) -> int:
     """A number's quote runs on to the words that say what it counts ("20k labeled examples")."""
     stop = end
@@ -526,7 +573,7 @@ def _no_labels(r: _Reading) -> None:
 
 def _dates(r: _Reading, today: dt.date) -> None:
     """Deadlines said as dates or periods, when no number of weeks was given."""
-    if r.has("deadline_weeks"):
+    if r.has("deadline_weeks") or "deadline_weeks" in r.doubted:
         return
     for i, tok in enumerate(r.tokens):
         if i in r.used or tok.kind != "word":
@@ -538,8 +585,45 @@ def _dates(r: _Reading, today: dt.date) -> None:
                 continue
             if {t.text for t in r.tokens[max(0, i - 3) : i]} & {"was", "were", "had", "used"}:
                 continue  # "the deadline was Oct 1": a date that has passed or slipped
-            r.add("deadline_weeks", weeks, max(0, i - 1), end)
+            exact = _restated(r, weeks, i, end, today)
+            if exact is not None:
+                r.add("deadline_weeks", exact[0], max(0, exact[1] - 1), exact[2])
             return
+
+
+def _restated(r: _Reading, weeks: float, i: int, end: int, today: dt.date) -> tuple[float, int, int] | None:
+    """A date said again more exactly later in its sentence: "before summer, so roughly 12 weeks", "before the
+    spring semester, so mid-January", "before the fall term, which starts in 7 weeks". The later reading is the one
+    the writer chose to make exact, so it stands when the two agree within a season; when they disagree by more,
+    they compete (a demo's date and the launch's, or a season the writer counts from another day) and the later
+    one is asked about: None."""
+    sentence = r.tokens[i].sentence
+    k = end
+    while k < len(r.tokens) and r.tokens[k].sentence == sentence:
+        later: tuple[float, int] | None = None
+        asked = r.asked.get(k)
+        if asked is not None and asked.candidates == ("deadline_weeks",) and asked in r.out.unclear:
+            r.out.unclear.remove(asked)  # a duration already in doubt: the date and it agree or compete, below
+            later = asked.value, k + len(asked.quote.split())
+        elif r.tokens[k].kind == "num" and k not in r.used:
+            unit = r.tokens[k + 1].text if k + 1 < len(r.tokens) else ""
+            q = next((q for q in find_quantities(r.tokens[k : k + 2]) if q.start == 0), None)
+            if q is not None and unit in _WEEKS_PER:
+                later = q.value * _WEEKS_PER[unit], k + 2
+        elif r.tokens[k].kind == "word":
+            later = deadline_date(r.tokens, k, today)
+        if later is not None and later[0] > 0:
+            if abs(later[0] - weeks) <= SEASON_WEEKS:
+                return round(later[0], 1), k, later[1]
+            r.doubted.add("deadline_weeks")
+            r.out.unclear.append(Unclear(r.quote(k, later[1]), round(later[0], 1), ("deadline_weeks",)))
+            return None
+        k += 1
+    return weeks, i, end
+
+
+SEASON_WEEKS = 13
+_WEEKS_PER = {"weeks": 1.0, "week": 1.0, "wks": 1.0, "wk": 1.0, "months": 4.3333, "month": 4.3333, "mos": 4.3333}
 
 
 _INDUSTRIES = (

@@ -32,6 +32,7 @@ class Token:
     clause: int
     sentence: int
     glued: bool = False  # a number with letters stuck to it ("3PL", "gpt-4o") or letters stuck to a number
+    quoted: bool = False  # between quote marks: a term mentioned ("what does 'regulated' mean?"), maybe not used
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -49,12 +50,17 @@ def tokenize(text: str, limit: int | None = None) -> list[Token]:
     (and one more, so a caller can tell the text was longer)."""
     tokens: list[Token] = []
     clause = sentence = 0
+    quoting = False
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "sym"
         low = m.group().lower()
         start, end = m.span()
         if kind == "sym" and low in _QUOTES:
-            continue  # quotes carry no meaning here: "a 'budget' of 5k" reads as "a budget of 5k"
+            # quotes join no words ("a 'budget' of 5k" reads as "a budget of 5k"), but mark what they enclose
+            quoting = _quote_opens(text, start, end) if not quoting else not _quote_closes(text, start)
+            continue
+        if quoting and "\n" in text[tokens[-1].end if tokens else 0 : start]:
+            quoting = False  # an unclosed quote ends with its line
         if kind == "sym" and low == "." and tokens and tokens[-1].text in _ABBREVIATIONS:
             continue
         if tokens and _starts_clause(low, kind, tokens[-1]) and not _in_adjective_list(low, kind, tokens):
@@ -64,13 +70,25 @@ def tokenize(text: str, limit: int | None = None) -> list[Token]:
         glued = kind != "sym" and (
             (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
         )
-        tokens.append(Token(low, kind, start, end, clause, sentence, glued))
+        tokens.append(Token(low, kind, start, end, clause, sentence, glued, quoting))
         if limit is not None and len(tokens) > limit:
             break
         if (kind == "sym" and low in _SENTENCE_END) or (end < len(text) and text[end] == "\n"):
             sentence += 1
             clause += 1
     return _merge(tokens)
+
+
+def _quote_opens(text: str, start: int, end: int) -> bool:
+    """Whether a quote mark opens a quotation: after a space, a bracket or the start, and before a letter or digit
+    (not the apostrophe of "users' data")."""
+    before = text[start - 1] if start else " "
+    return (before.isspace() or before in "([{") and end < len(text) and text[end].isalnum()
+
+
+def _quote_closes(text: str, start: int) -> bool:
+    """Whether a quote mark closes the open quotation: right after a word, a number or a sentence mark."""
+    return start > 0 and (text[start - 1].isalnum() or text[start - 1] in ".?!,")
 
 
 # Two-word terms read as one token, so cue lists can name them ("data science" -> "data-science").
@@ -94,7 +112,7 @@ def _merge(tokens: list[Token]) -> list[Token]:
         prev = out[-1] if out else None
         merged = _MERGES.get((prev.text, tok.text)) if prev and prev.clause == tok.clause else None
         if prev and merged:
-            out[-1] = Token(merged, "word", prev.start, tok.end, prev.clause, prev.sentence)
+            out[-1] = Token(merged, "word", prev.start, tok.end, prev.clause, prev.sentence, quoted=prev.quoted)
         else:
             out.append(tok)
     return out

@@ -86,7 +86,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
         if item is not None:
             channel, thread = conv.channel, reply_thread_of(conv)
             with told_on_failure(client, channel, thread):
-                answer_turns(services, client, conv.key, channel, thread)
+                answer_turns(services, client, conv.key, channel, thread, getattr(app, "ack_gate", None))
 
     @app.action(re.compile(rf"^feedback:({'|'.join(VOTES)})$"))
     def on_feedback(

@@ -19,9 +19,7 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
     def on_turn(context: BoltContext, client: WebClient) -> None:
         turn, summary = context.get("turn"), context.get("summary")
         if turn is not None:
-            if gate is not None:
-                gate.wait_for_acks()  # acks first: the turn is safe in the inbox meanwhile
-            run_turn(services, client, turn)
+            run_turn(services, client, turn, gate)  # acks first: the turn is safe in the inbox meanwhile
         elif summary is not None:
             summary_for_turn(services, leads, client, summary)
 

@@ -135,7 +135,6 @@ def register(app: App, services: Services, leads: SlackLeads) -> None:
             return
         ack()
         where, ts = str(posted["channel"]), str(posted["ts"])
-        run_turn(
-            services, client, SlackTurn(ConversationKey("slack", team_id, where, ts), user, description, where, ts, ts)
-        )
+        turn = SlackTurn(ConversationKey("slack", team_id, where, ts), user, description, where, ts, ts)
+        run_turn(services, client, turn, getattr(app, "ack_gate", None))
         publish_home(services, leads, client, user, team_id)
