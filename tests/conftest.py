@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import itertools
 import logging
 import os
@@ -22,8 +23,11 @@ from tests import pg, slack_emulator
 from tests.leaks import LEAKS, LogScan, check_call
 
 if TYPE_CHECKING:  # imported in the fixtures: xdist's controller loads this file before it starts the workers
+    from xdist.remote import Producer
+
     from bot.storage.store import Store
     from bot.workflows.conversation import Advisor
+    from tests.scheduling import GroupedLoadScheduling
 
 TODAY = dt.date(2026, 11, 27)  # a Friday; anchors "by Friday", "this quarter" in tests
 
@@ -119,6 +123,40 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if _leaves_out_slow(config.option.markexpr) and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")):
         return True
     return None
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> GroupedLoadScheduling | None:
+    """`-n`'s `load` scheduling, but the tests that import LangChain or matplotlib each go to one process, so the
+    other does not import them too (tests/scheduling.py)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.scheduling import GroupedLoadScheduling
+
+    return GroupedLoadScheduling(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
+    """What collection makes (every module and library the tests import, every parametrized case) lives until the
+    run ends. The cyclic GC is off while it is made (its full collections would walk it again and again for no
+    garbage), then it is frozen (`gc.freeze`, as `ai-advisor serve` freezes its warm-up): each full collection during
+    the tests walks only what the tests made, not the few hundred thousand objects of the libraries."""
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run is over and reported (pytest's own last collection, which reports objects that could not be
+    finalized cleanly, has run): everything left is frozen, so the interpreter's exit does not walk it all with the
+    cyclic GC, about a second for each test process. Open files were closed by their tests; memory goes with the
+    process."""
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,13 @@ FINE_TUNE = (
 ESCAPES = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eevil\x00\r"
 
 
-@pytest.fixture
-def hostile() -> str:
+@pytest.fixture(scope="module")
+def hostile_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """An assessment whose use case, feedback reason and decision note carry terminal escapes; one reason is
-    written straight into the table, as a row stored before stripping existed would be."""
-    store = Store(Settings().db_path)
+    written straight into the table, as a row stored before stripping existed would be. Written once for the
+    module into a database of its own."""
+    path = tmp_path_factory.mktemp("hostile") / "advisor.db"
+    store = Store(path)
     advisor = Advisor(store)
     cid = advisor.handle(ConversationKey("slack", "T1", "C1", "1.0"), "U1", f"{ESCAPES} {FINE_TUNE}").conversation_id
     advisor.adjust(cid, "U1", {"use_case": f"tickets {ESCAPES} triage"})
@@ -38,7 +41,18 @@ def hostile() -> str:
         "(?, 'U3', 'down', ?, '2030-01-01')",
         [cid, f"legacy {ESCAPES} row"],
     )
-    store.close()
+    store.close()  # the last connection: its WAL is checkpointed into the file, which is then all there is to copy
+    return path, cid
+
+
+@pytest.fixture
+def hostile(hostile_database: tuple[Path, str]) -> str:
+    """That assessment in the database the CLI opens (ADVISOR_DATA_DIR is the test's directory), a copy of the
+    module's: its id."""
+    path, cid = hostile_database
+    target = Settings().db_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
     return cid
 
 

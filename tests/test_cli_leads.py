@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ FINE_TUNE = (
 )
 
 
-@pytest.fixture
-def stored() -> list[str]:
-    """Two assessments in the database the CLI opens (ADVISOR_DATA_DIR points at the test's directory)."""
-    store = Store(Settings().db_path)
+@pytest.fixture(scope="module")
+def stored_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """Two assessments (two whole conversations), written once for the module into a database of their own."""
+    path = tmp_path_factory.mktemp("leads") / "advisor.db"
+    store = Store(path)
     advisor = Advisor(store)
     ids = [
         advisor.handle(ConversationKey("slack", "T1", "C1", f"{i}.0"), "U1", FINE_TUNE).conversation_id
@@ -35,7 +37,18 @@ def stored() -> list[str]:
         "created_at = '2020-01-01T00:00:00.000+00:00' where id = ?",
         [ids[0]],
     )
-    store.close()
+    store.close()  # the last connection: its WAL is checkpointed into the file, which is then all there is to copy
+    return path, ids
+
+
+@pytest.fixture
+def stored(stored_database: tuple[Path, list[str]]) -> list[str]:
+    """The two assessments in the database the CLI opens (ADVISOR_DATA_DIR is the test's directory): a copy of the
+    module's, so a test that purges changes only its own."""
+    path, ids = stored_database
+    target = Settings().db_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
     return ids
 
 

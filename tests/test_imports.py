@@ -94,6 +94,17 @@ def test_offline_commands_do_not_load_platforms_or_langchain(args: list[str], tm
     assert _loaded(modules, HEAVY) == []
 
 
+def test_the_llm_modules_load_langchain_only_when_a_prompt_is_built(tmp_path: Path) -> None:
+    # Naming the client or a template costs nothing; the prompts, when built, are still LangChain's.
+    assert _loaded(_modules("import bot.llm.client, bot.llm.templates", tmp_path), HEAVY) == []
+    code = (
+        "from langchain_core.prompts import ChatPromptTemplate\n"
+        "from bot.llm.templates import load_all\n"
+        "assert all(isinstance(t.prompt, ChatPromptTemplate) for t in load_all().values())"
+    )
+    assert "langchain_core.prompts" in _modules(code, tmp_path)
+
+
 def test_the_langchain_retriever_is_still_there(tmp_path: Path) -> None:
     modules = _modules("from bot.knowledge.retriever import KnowledgeRetriever", tmp_path)
     assert "langchain_core" in modules

@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from langchain_core.documents import Document
 
 from bot.advisor import engine
 from bot.advisor.intake import Intake, IntakeValues
@@ -23,7 +22,6 @@ from bot.errors import InputError
 from bot.knowledge.chunking import ChunkError, chunk_markdown
 from bot.knowledge.evidence import enrich, match_case, queries_for
 from bot.knowledge.query import KnowledgeIndex, answer, fts_query, query_terms
-from bot.knowledge.retriever import KnowledgeRetriever
 from bot.resources import knowledge_dir
 
 SHIPPED = knowledge_dir()
@@ -373,6 +371,11 @@ def test_concurrent_searches(shipped_index: KnowledgeIndex) -> None:
 
 
 def test_retriever_contract(shipped_index: KnowledgeIndex) -> None:
+    # Imported here: LangChain loads only in the test process that runs this test.
+    from langchain_core.documents import Document
+
+    from bot.knowledge.retriever import KnowledgeRetriever
+
     retriever = KnowledgeRetriever(index=shipped_index, k=3)
     docs = retriever.invoke("how do auditors review a prompt compared with a tuned model")
     assert 0 < len(docs) <= 3

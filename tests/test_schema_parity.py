@@ -16,6 +16,8 @@ import pytest
 
 from bot.storage.store import Store
 
+pytestmark = pytest.mark.slow  # every test here needs the PostgreSQL cluster (processes); psycopg loads only then
+
 # Declared types as sqlite-utils writes them → PostgreSQL's, both → one name.
 SQLITE_TYPES = {"TEXT": "text", "INTEGER": "integer", "FLOAT": "real", "REAL": "real"}
 PG_TYPES = {"text": "text", "integer": "integer", "bigint": "integer", "double precision": "real"}

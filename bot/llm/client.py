@@ -19,11 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
 from bot import metrics
@@ -35,6 +32,11 @@ from bot.errors import InputError
 from bot.llm.grounding import UserText, numbers_in, stated_number, ungrounded_numbers
 from bot.llm.templates import Template, load_all
 from bot.redact import KINDS, parse_kinds, redact
+
+if TYPE_CHECKING:  # LangChain loads with the first template (bot.llm.templates), not with this module
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+    from langchain_core.runnables import Runnable
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,14 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from langchain_core.prompts import ChatPromptTemplate
 
 from bot.resources import prompts_dir
+
+if TYPE_CHECKING:
+    from langchain_core.prompts import ChatPromptTemplate
 
 PURPOSES: tuple[str, ...] = (
     "extraction",
@@ -46,6 +49,10 @@ class Template:
 
 def load_template(path: Path) -> Template:
     """Load one template file; fail loudly when declared and used variables differ."""
+    # Imported here: LangChain (about a second to import) loads when a model's prompts are built, not with every
+    # module that names a template.
+    from langchain_core.prompts import ChatPromptTemplate
+
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from bot.llm.client import CircuitBreaker, IntakeDraft, LlmClient, data, merge_facts
 from bot.llm.grounding import UserText, addresses_assistant, numbers_in, stated_number, ungrounded_numbers
 from bot.llm.templates import load_all
 from bot.redact import redact
 from tests.llm.drafts import draft
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+
+def fake_model(*responses: str) -> FakeListChatModel:
+    """LangChain's chat model that answers `responses` in turn. Imported here: LangChain loads (about a second) only
+    in the tests that build a model, not in every test process that collects this module."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    return FakeListChatModel(responses=list(responses))
 
 
 def test_numbers_are_normalised() -> None:
@@ -111,7 +123,7 @@ def test_a_number_must_be_stated_in_its_evidence(field: str, value: float, quote
 
 
 def test_write_with_a_fake_model() -> None:
-    model = FakeListChatModel(responses=["Prompt engineering fits [1].", "It needs 99 examples [1]."])
+    model = fake_model("Prompt engineering fits [1].", "It needs 99 examples [1].")
     client = LlmClient(model, breaker=CircuitBreaker())
     with client.turn() as usage:
         ok = client.word_knowledge_answer(
@@ -130,9 +142,7 @@ def test_write_with_a_fake_model() -> None:
 
 
 def test_knowledge_answer_numbers_come_from_the_passages_not_the_question() -> None:
-    model = FakeListChatModel(
-        responses=["Yes, fine-tuning costs $5M [1].", "No: about 10,000 examples [1].", "See passage [2]."]
-    )
+    model = fake_model("Yes, fine-tuning costs $5M [1].", "No: about 10,000 examples [1].", "See passage [2].")
     client = LlmClient(model, breaker=CircuitBreaker())
     passages = ["Fine-tuning usually needs 10,000 or more clean labeled examples."]
     question = "Does fine-tuning cost $5M? Do we need 50,000 examples?"
