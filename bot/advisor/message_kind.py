@@ -179,7 +179,8 @@ def introduces_project(text: str, use_case: object) -> bool:
 # that …", "an assistant for …"), after any filler; and words that point back at the project so far.
 _OPENS = re.compile(
     r"^\W*+(?:(?:ok|okay|so|now|also|and|next|then|hi|hey|right|alright)\W++)*+"
-    r"(?:(?:we|i)(?:'re|'d|'ve|\s++are|\s++would|\s++also|\s++now)*+\s++(?:(?:want|need|like|plan)\b" + _NOT_WHEN
+    r"(?:(?:we|i)(?:'re|'d|'ve|\s++are|\s++would|\s++also|\s++now)*+\s++(?:(?:want|need|like|plan)\b"
+    + _NOT_WHEN
     + r"|(?:are\s++)?(?:building|looking))\b|(?:a|an)\s++(?:[\w-]+\s++){0,3}(?:bot|chatbot|assistant|copilot|"
     r"classifier|agent|tool|pipeline|system|model|app|service)\b)",
     re.I,
