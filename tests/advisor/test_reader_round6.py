@@ -87,3 +87,71 @@ def test_groups_that_own_models_read_strong(text: str) -> None:
 )
 def test_plans_other_departments_and_head_counts_say_nothing_about_skill(text: str) -> None:
     assert skill(text) is None
+
+
+def fact(text: str, field: str) -> object:
+    """One field the reader takes from one message."""
+    return extract(text, today=dt.date(2026, 11, 29)).values().get(field)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have 3,000 contracts our paralegals labeled very carefully.",
+        "About 8k essays graded by two readers each.",
+        "Our 5k tickets were tagged with double review.",
+        "The 2,000 claims were coded by certified coders.",
+        "We labeled 900 calls and agreement was really high.",
+        "12k segments of professional quality translations, labeled by staff.",
+    ],
+)
+def test_how_labels_were_made_reads_high_quality(text: str) -> None:
+    assert fact(text, "data_quality") == "high"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("The 4k labeled scans are awful, half of them blurry.", "poor"),
+        ("We tagged 6,000 orders; label quality is medium.", "mixed"),
+    ],
+)
+def test_plain_words_for_bad_and_middling_labels(text: str, level: str) -> None:
+    assert fact(text, "data_quality") == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We want to be careful with patient data; 2,000 visits a month.",
+        "Our reviewers check every reply before it goes out.",
+    ],
+)
+def test_care_outside_labels_is_not_label_quality(text: str) -> None:
+    assert fact(text, "data_quality") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have years of call recordings but no labeled footage or transcripts.",
+        "Labeled data: none so far.",
+        "We don't have any tagged outcomes.",
+        "About 4,000 survey answers, never coded.",
+        "We have labelled none of the photos.",
+        "Thousands of reviews and zero tags on them.",
+    ],
+)
+def test_labels_said_to_be_absent_read_zero(text: str) -> None:
+    assert fact(text, "labeled_examples") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have 1,200 labeled rows and never tagged the rest.",
+        "We have 2,500 labeled emails.",
+    ],
+)
+def test_unlabeled_rest_and_plain_counts_are_not_read_as_no_labels(text: str) -> None:
+    assert fact(text, "labeled_examples") != 0
