@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.advisor.reader.frames import FAILURES, stated
-from bot.advisor.reader.lexicon import Match, is_negator, phrases
+from bot.advisor.reader.lexicon import Match, is_negator, phrases, words
 from bot.advisor.reader.tokens import Token
 
 NEGATION_REACH = 4  # words before a cue that a negator can reach
@@ -200,9 +200,43 @@ def _seasoned(tokens: list[Token], start: int, end: int) -> bool:
     return False
 
 
+_HIRING = {"hire", "hiring", "recruit", "recruiting", "recruitment", "headcount", "req", "backfill"}
+
+
+def _planned(tokens: list[Token], start: int) -> bool:
+    """Whether ML people are mentioned as a hiring plan ("we're hiring 2 ML engineers"): a plan is not a skill."""
+    clause = tokens[start].clause
+    return any(t.clause == clause and t.text in _HIRING for t in tokens[max(0, start - 6) : start])
+
+
+_SCOPES = {"team", "department", "dept", "side", "unit", "office", "floor"}
+_WHOLE = {"the", "our", "my", "this", "that", "here", "house", "company", "org", "organisation", "organization"}
+_WHOLE |= {"business", "firm", "shop", "staff", "board", "payroll", "team", "side", "office", "building"}
+_FUNCTIONS = {"sales", "marketing", "hr", "finance", "legal", "support", "ops", "operations", "accounting"}
+_FUNCTIONS |= {"procurement", "admin", "billing", "compliance", "recruiting", "facilities"}
+_TECH_SCOPES = {"tech", "technical", "it", "engineering", "eng", "dev", "data", "product", "platform"}
+
+
+def _elsewhere(tokens: list[Token], m: Match) -> bool:
+    """Whether a statement of no skills is limited to another part of the organisation ("nobody technical on the
+    HR team"): it says nothing about who could own a model."""
+    after = [t for t in tokens[m.end : m.end + 5] if t.clause == tokens[m.start].clause]
+    words_after = [t.text for t in after]
+    if not words_after or words_after[0] not in {"on", "in", "at"}:
+        return False
+    end = next((k for k, w in enumerate(words_after) if k and w in _SCOPES), None)
+    if end is None:  # "in sales", but not "at all", "at the plant" or "in the agency"
+        return bool(set(words_after[1:3]) & _FUNCTIONS)
+    named = set(words_after[1:end]) - _WHOLE
+    return bool(named) and not named & (_TECH_SCOPES | words("ml_people"))
+
+
 def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
     """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
-    here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team")."""
+    here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team").
+    Skills next to ML ("an analyst who knows some Python") read limited unless a statement of none is made;
+    hiring plans say nothing about the skills there are."""
+    team_sizes = [t for t in team_sizes if not _planned(tokens, t[1])]
     if team_sizes:
         size, start, end = team_sizes[0]
         level = "none" if size == 0 else ("limited" if size < 3 else "strong")
@@ -212,8 +246,13 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         elif level == "limited" and _seasoned(tokens, start, end):
             level = "strong"  # "2 senior ML engineers who've shipped models": few, but experienced
         return Cue(level, 2, start, end)
-    none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end)]
+    none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end) and not _elsewhere(tokens, m)]
     inside_none = {i for m in none for i in range(m.start, m.end)}
+    adjacent = [
+        m
+        for m in phrases("ml_adjacent").find(tokens)
+        if not negated(tokens, m) and m.start not in inside_none and stated(tokens, m.start, m.end)
+    ]
     # "we'd have to hire an ML engineer": the engineer is part of saying there is none
     # "nobody on our team has ever built a model": a subject's negation reaches further than a modifier's
     limited = [
@@ -221,12 +260,16 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         for m in phrases("ml_limited").find(tokens)
         if not negated(tokens, m, reach=8) and m.start not in inside_none and stated(tokens, m.start, m.end)
     ]
-    limited = [m for m in limited if not _former(tokens, m)]
+    limited = [m for m in limited if not _former(tokens, m) and not _planned(tokens, m.start)]
     strong: list[Match] = []
+    denied: list[Match] = []
     for m in phrases("ml_strong").find(tokens):
-        if _former(tokens, m) or not stated(tokens, m.start, m.end):
+        if _former(tokens, m) or _planned(tokens, m.start) or not stated(tokens, m.start, m.end):
             continue  # "we had ML engineers but they left": not the team there is now
-        (none if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
+        (denied if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
+    if not none:
+        limited += adjacent  # "knows a bit of Python; no ML people" is none, "... no ML team" stays limited
+    none += denied
     pick = None
     if none and limited:
         pick = ("limited", limited[0])

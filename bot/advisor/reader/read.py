@@ -544,6 +544,9 @@ def _model_outputs(r: _Reading) -> None:
         r.add("reviewed_outputs", True, start, end)
 
 
+_REST = {"rest", "remaining", "remainder", "others", "other"}  # "1,200 labeled, the rest never tagged": a subset
+
+
 def _no_labels(r: _Reading) -> None:
     """ "no labeled data", "nothing annotated", "none of it is tagged": zero labeled examples."""
     people = words("staff_nouns") | words("ml_roles")
@@ -559,7 +562,9 @@ def _no_labels(r: _Reading) -> None:
         if not count.value:
             return
         said = r.quote(m.start, m.end)
-        if m.start > r.spans["labeled_examples"][0]:  # "10k examples, but none of them are labeled": the later wins
+        clause = r.tokens[m.start].clause
+        rest = any(t.clause == clause and t.text in _REST for t in r.tokens[m.start : m.end + 6])
+        if m.start > r.spans["labeled_examples"][0] and not rest:  # "10k examples, but none are labeled"
             r.out.facts.remove(count)
             del r.spans["labeled_examples"]
             r.add("labeled_examples", 0, m.start, m.end)
