@@ -25,8 +25,8 @@ Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.m
   saw the code, kept sealed by the lead through rounds 5 and 6 and scored with the reader before round 5 (own_10 was
   written after round 5 merged, and scored on round 5's base by checkout), after round 5 and after round 6; nobody
   who changed the reader read them. Held out: scored on the whole set only.
-From round 5 every set above (and dev_paraphrases) but own_8 and own_10 is tuning data: the error analysis read all of them; held-out
-figures come from sets the lead keeps sealed.
+From round 5 every set above (and dev_paraphrases) but own_8 and own_10 is tuning data: the error analysis read all
+of them; held-out figures come from sets the lead keeps sealed.
 The "before" columns are `bench/data/reader_scores_before.json`: the same scores for the reader as it was before
 the understanding work (commit 1cd2011), written by this script's `--save-scores` run on that commit.
 Also: the reader's time per message, and a 20,000-character hostile message next to a normal one, same run.

@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,28 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import harness as h
 from bench.bench_ack import card_texts, run_load
 from bench.bench_slack import cpu_seconds
-
-
-def start(name: str, tree: Path, charts: bool, stack: contextlib.ExitStack) -> tuple[h.Server, h.RecordingEmulator]:
-    """`serve` from `tree` (its `bot` package first on the path), warmed up with one small run."""
-    emulator = stack.enter_context(h.RecordingEmulator())
-    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"compare-ack-{name}-")))
-    env = h.server_env(emulator.url, data, ADVISOR_SLACK_CHARTS=str(charts).lower())
-    env["PYTHONPATH"] = str(tree)
-    port = h.free_port()
-    log = data / "serve.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=data,
-        )
-    server = h.Server(name, proc, h.SlackClient(f"http://127.0.0.1:{port}", h.SECRET, timeout=60), log)
-    stack.callback(server.stop)
-    h.wait_ready(server, 60)
-    return server, emulator
 
 
 def main() -> None:
@@ -67,7 +44,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {n: [] for n in trees}
     bad = 0
     with contextlib.ExitStack() as stack:
-        servers = {n: start(n, t, args.charts, stack) for n, t in trees.items()}
+        servers = {n: h.serve_tree(n, t, stack, charts=args.charts) for n, t in trees.items()}
         emulator = stack.enter_context(h.RecordingEmulator())
         bare_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="compare-ack-bare-")))
         bare = h.start_server(h.BARE, emulator.url, bare_dir)

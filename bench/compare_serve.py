@@ -16,9 +16,7 @@ import argparse
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,24 +26,8 @@ from bench.bench_slack import cpu_seconds, run_users
 
 
 def start(name: str, tree: Path, stack: contextlib.ExitStack) -> tuple[h.Server, h.RecordingEmulator]:
-    """`serve` from `tree` (its `bot` package first on the path), charts off, warmed up with 20 conversations."""
-    emulator = stack.enter_context(h.RecordingEmulator())
-    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"compare-{name}-")))
-    env = h.server_env(emulator.url, data, ADVISOR_SLACK_CHARTS="false")
-    env["PYTHONPATH"] = str(tree)  # its `bot` before this checkout's (the virtualenv's editable install)
-    port = h.free_port()
-    log = data / "serve.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=data,
-        )
-    server = h.Server(name, proc, h.SlackClient(f"http://127.0.0.1:{port}", h.SECRET, timeout=60), log)
-    stack.callback(server.stop)
-    h.wait_ready(server, 60)
+    """`serve` from `tree`, charts off, warmed up with 20 conversations."""
+    server, emulator = h.serve_tree(name, tree, stack)
     run_users(server, emulator, "WARM", 1, 20)
     return server, emulator
 

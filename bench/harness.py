@@ -7,6 +7,7 @@ bench/bare_bolt.py) against the local Web API emulator from the tests; events ar
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -16,6 +17,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -432,3 +434,28 @@ def outcome(emulator: RecordingEmulator, sent: list[Sent], first_sent: dict[Thre
         out.duplicated += len(cards) - 1
         out.card_times.append(cards[0].at - at)
     return out
+
+
+def serve_tree(
+    name: str, tree: Path, stack: contextlib.ExitStack, *, charts: bool = False
+) -> tuple[Server, RecordingEmulator]:
+    """`serve` from another checkout `tree` (its `bot` package first on the path, before this checkout's editable
+    install) beside its own Slack emulator and data directory, ready; stopped when `stack` closes."""
+    emulator = stack.enter_context(RecordingEmulator())
+    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"compare-{name}-")))
+    env = server_env(emulator.url, data, ADVISOR_SLACK_CHARTS=str(charts).lower())
+    env["PYTHONPATH"] = str(tree)
+    port = free_port()
+    log = data / "serve.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=data,
+        )
+    server = Server(name, proc, SlackClient(f"http://127.0.0.1:{port}", SECRET, timeout=60), log)
+    stack.callback(server.stop)
+    wait_ready(server, 60)
+    return server, emulator
