@@ -254,7 +254,7 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         if not negated(tokens, m) and m.start not in inside_none and stated(tokens, m.start, m.end)
     ]
     # "we'd have to hire an ML engineer": the engineer is part of saying there is none
-    # "nobody on our team has ever built a model": a subject's negation reaches further than a modifier's
+    # "none of us ever trained one": a subject's negation reaches further than a modifier's
     limited = [
         m
         for m in phrases("ml_limited").find(tokens)
