@@ -112,12 +112,18 @@ def test_busy_teams_is_retried_and_the_waiting_reply_is_counted(
         assert status in (200, 202) and sent == []  # Teams got nothing in the turn, and no error message either
 
         wait_for(lambda: len(connector.refused) == 2, "the worker retried after the 503")
-        with urllib.request.urlopen(replica.url + "/metrics", timeout=30) as response:
-            families = {f.name: f for f in text_string_to_metric_families(response.read().decode())}
+        families: dict[str, Any] = {}
+
+        def scraped_waiting() -> bool:  # the refused send is marked pending again a moment after the 429
+            with urllib.request.urlopen(replica.url + "/metrics", timeout=30) as response:
+                families.update({f.name: f for f in text_string_to_metric_families(response.read().decode())})
+            samples = families["advisor_outbox_messages"].samples
+            return any(s.labels == {"platform": "teams", "state": "pending"} and s.value == 1.0 for s in samples)
+
+        wait_for(scraped_waiting, "the Teams reply waiting out its Retry-After is counted, as Teams'")
         depth = {
             (s.labels["platform"], s.labels["state"]): s.value for s in families["advisor_outbox_messages"].samples
         }
-        assert depth[("teams", "pending")] == 1.0  # the Teams reply waiting out its Retry-After is counted, as Teams'
         assert depth[("slack", "pending")] == 0.0
         age = {s.labels["platform"]: s.value for s in families["advisor_outbox_oldest_age_seconds"].samples}
         assert age["teams"] > 0 and age["slack"] == 0
