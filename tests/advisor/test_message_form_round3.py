@@ -53,6 +53,10 @@ def test_a_general_question_set_aside_or_a_definition_is_not_about_the_case(text
         ("skip the rest just tell me what to do", ""),
         ("lemme see ur verdict pls", None),  # "see" is not a way of asking to be given it
         ("we have 4k labels, gimme the verdict", "we have 4k labels"),
+        ("can we skip the qs pls", ""),  # "qs": questions
+        ("just tell me what you'd pick bro", ""),  # a form of address after the request
+        ("the rest of the qs are about data, right?", None),
+        ("we get like 3 qs a day from dealers", None),
     ],
 )
 def test_chat_spellings_and_requests_in_a_row_ask_for_the_card(text: str, before: str | None) -> None:
