@@ -65,12 +65,11 @@ def queue(services: Services, reference: dict[str, Any], replies: list[Reply], *
     """Queue replies for the conversation `reference` names (joins the caller's transaction, if any), each
     conversation's followed by the lead's re-review notice when the answers changed after their decision. `hold`:
     the request answering now sends them itself (`Outbox.enqueue`); the worker gets them only after that."""
-    channel = str(reference["conversation"]["id"])
     ids: list[int] = []
     conversations: list[str] = []
     with services.store.transaction():
         for reply in replies:
-            ids.append(_enqueue(services, channel, reference, reply, hold))
+            ids.append(_enqueue_reply(services, reference, reply, hold))
             if reply.conversation_id and reply.conversation_id not in conversations:
                 conversations.append(reply.conversation_id)
         for cid in conversations:
@@ -78,20 +77,28 @@ def queue(services: Services, reference: dict[str, Any], replies: list[Reply], *
             if decided is not None:
                 label = STATUS_LABELS.get(str(decided["status"]), str(decided["status"]))
                 notice = text_reply(msg.REREVIEW.format(status=label), cid)
-                ids.append(_enqueue(services, channel, reference, notice, hold))
+                ids.append(_enqueue_reply(services, reference, notice, hold))
     return ids
 
 
-def _enqueue(services: Services, channel: str, reference: dict[str, Any], reply: Reply, hold: float) -> int:
+def _enqueue(
+    services: Services, reference: dict[str, Any], body: dict[str, Any], conversation_id: str, kind: str, hold: float
+) -> int:
+    """One row for the conversation `reference` names: `body` is {"reply": …} (the advisor's) or {"made": …}."""
     return services.outbox.enqueue(
-        channel,
+        str(reference["conversation"]["id"]),
         None,
-        {"reference": reference, "reply": reply.model_dump(mode="json")},
-        conversation_id=reply.conversation_id or None,
-        kind=reply.kind,
+        {"reference": reference, **body},
+        conversation_id=conversation_id or None,
+        kind=kind,
         platform=PLATFORM,
         hold=hold,
     )
+
+
+def _enqueue_reply(services: Services, reference: dict[str, Any], reply: Reply, hold: float) -> int:
+    body = {"reply": reply.model_dump(mode="json")}
+    return _enqueue(services, reference, body, reply.conversation_id, reply.kind, hold)
 
 
 def queue_card(
@@ -107,28 +114,15 @@ def queue_card(
     """Queue a card made outside the advisor's replies (the leads' summary and digest cards). `replace`: the posted
     card it updates in place (a fresh card is posted if Teams won't edit that one)."""
     made = {"card": card, "summary": summary, "replace": replace}
-    return _enqueue_made(services, reference, made, conversation_id, "update" if replace else "message", hold)
+    kind = "update" if replace else "message"
+    return _enqueue(services, reference, {"made": made}, conversation_id, kind, hold)
 
 
 def queue_text(
     services: Services, reference: dict[str, Any], text: str, *, conversation_id: str = "", hold: float = 0.0
 ) -> int:
     """Queue a plain message made outside the advisor's replies (a leads' notice)."""
-    return _enqueue_made(services, reference, {"text": text}, conversation_id, "message", hold)
-
-
-def _enqueue_made(
-    services: Services, reference: dict[str, Any], made: dict[str, Any], conversation_id: str, kind: str, hold: float
-) -> int:
-    return services.outbox.enqueue(
-        str(reference["conversation"]["id"]),
-        None,
-        {"reference": reference, "made": made},
-        conversation_id=conversation_id or None,
-        kind=kind,
-        platform=PLATFORM,
-        hold=hold,
-    )
+    return _enqueue(services, reference, {"made": {"text": text}}, conversation_id, "message", hold)
 
 
 async def send_queued(services: Services, context: TurnContext) -> None:

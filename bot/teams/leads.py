@@ -8,7 +8,6 @@ or channel an assessment lives in, asked of the Bot Connector API and cached bri
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 from typing import Any
@@ -169,12 +168,15 @@ class TeamsLeads:
         """Queue a card (or a text) for this conversation and send it in this turn: through the outbox, so what
         Teams doesn't take now is retried (bot/teams/delivery.py)."""
         reference, hold = delivery.reference_of(context), delivery.IN_TURN_HOLD
-        if card is not None:
-            queued = functools.partial(delivery.queue_card, conversation_id=conversation_id, hold=hold)
-            await asyncio.to_thread(queued, self.services, reference, card, summary)
-        else:
-            queued = functools.partial(delivery.queue_text, conversation_id=conversation_id, hold=hold)
-            await asyncio.to_thread(queued, self.services, reference, text)
+
+        def queue() -> int:
+            if card is not None:
+                return delivery.queue_card(
+                    self.services, reference, card, summary, conversation_id=conversation_id, hold=hold
+                )
+            return delivery.queue_text(self.services, reference, text, conversation_id=conversation_id, hold=hold)
+
+        await asyncio.to_thread(queue)
         await delivery.send_queued(self.services, context)
 
     async def visible_conversation(self, context: TurnContext, conversation_id: str) -> Conversation:
