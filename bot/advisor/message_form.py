@@ -36,10 +36,14 @@ _DEFINE = re.compile(
 )
 # Openers that set a message aside from the dialogue without saying what it is ("sorry, side question: …", "btw …",
 # "unrelated but …"): what follows them decides whether it asks.
+# The words of such openers, shared with `_SET_ASIDE` below.
+_ASIDE_WORDS = (
+    r"sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|random\s++question|off[- ]topic|different\s++question|"
+    r"another\s++question"
+)
 _ASIDE = re.compile(
-    r"^\W*+(?:(?:sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|quick\s++(?:question|q|one)|random\s++question|"
-    r"unrelated(?:\s++question)?|off[- ]topic|one\s++more\s++thing|oh|also|ok|okay|so|and|but|hmm|cool|nice|"
-    r"different\s++question|another\s++question)\b[\s,;:.!-]*+)++",
+    r"^\W*+(?:(?:" + _ASIDE_WORDS + r"|quick\s++(?:question|q|one)|unrelated(?:\s++question)?|one\s++more\s++thing|"
+    r"oh|also|ok|okay|so|and|but|hmm|cool|nice)\b[\s,;:.!-]*+)++",
     re.I,
 )
 # The advisor addressed as the one who decides ("would you …", "you'd say …", "your call", "what would make you …",
@@ -336,8 +340,7 @@ def addresses_advisor(text: str) -> bool:
 # Openers that set a question aside from the advice just given ("btw", "side question:", "unrelated but"): what
 # follows is about the topic unless it says otherwise.
 _SET_ASIDE = re.compile(
-    r"^\W*+(?:(?:ok|okay|oh|also|and|hmm)\W++)*+(?:sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|"
-    r"quick\s++(?:question|q)|random\s++question|unrelated|off[- ]topic|different\s++question|another\s++question|"
+    r"^\W*+(?:(?:ok|okay|oh|also|and|hmm)\W++)*+(?:" + _ASIDE_WORDS + r"|quick\s++(?:question|q)|unrelated|"
     r"general\s++question|out\s++of\s++curiosity|just\s++curious|curious)\b",
     re.I,
 )
