@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.polling import SERVER_POLL_S
+
 TEAM_ID = "T0001"
 TEAM_DOMAIN = "example"
 BOT_USER_ID = "UBOT"
@@ -382,7 +384,7 @@ class SlackEmulator:
             self._stopping.clear()
             self._server = _Server(self)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+                target=self._server.serve_forever, kwargs={"poll_interval": SERVER_POLL_S}, daemon=True
             )
             self._thread.start()
         return self

@@ -156,6 +156,7 @@ def violation(imp: Import) -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_every_import_under_bot_points_down_the_layers() -> None:
     problems = [v for imp in bot_imports() if (v := violation(imp))]
     assert not problems, "imports pointing the wrong way:\n" + "\n".join(problems)

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.signature import SignatureVerifier
 
 from tests import slack_requests as sr
+from tests.polling import SERVER_POLL_S
 from tests.slack_emulator import BOT_ID, BOT_USER_ID, Fault, Grant, SlackEmulator
 
 SECRET = "test-signing-secret"
@@ -421,7 +422,7 @@ def bolt(emulator: SlackEmulator) -> Iterator[sr.SlackClient]:
         client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text="approved")
 
     server = _BoltServer(app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SERVER_POLL_S}, daemon=True)
     thread.start()
     try:
         yield sr.SlackClient(f"http://127.0.0.1:{server.server_address[1]}", SECRET)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.advisor.engine import MIN_FT_EXAMPLES, MIN_PILOT_EXAMPLES, decide, plan
+from bot.advisor.engine import MIN_FT_EXAMPLES, MIN_PILOT_EXAMPLES, decide, decide_changed, plan
 from bot.advisor.intake import FIELD_STEP, Approach, Intake
 from bot.advisor.techniques import CORE_TECHNIQUES
 from bot.resources import load_yaml, prompts_dir
@@ -108,16 +108,20 @@ def recommend_approach(intake: Intake) -> Approach:
 
 def reachable(intake: Intake, asked: Iterable[str] = ()) -> set[Approach]:
     """Approaches the open questions could still lead to (single answers, and joint extremes)."""
-    open_qs = _askable(intake, asked)
-    found = {recommend_approach(intake)}
+    return set(_approaches(intake, _askable(intake, asked)))
+
+
+def _approaches(intake: Intake, open_qs: list[Question]) -> Iterator[Approach]:
+    """The approach now, then the ones the joint extremes and every single answer lead to (repeats included),
+    the extremes first: they are the likeliest to differ, and `is_settled` stops at the first that does."""
+    yield recommend_approach(intake)
+    ft = _ft_extreme(intake, open_qs)
+    yield recommend_approach(ft)
+    if any(q.field == "changes_often" for q in open_qs):
+        yield recommend_approach(ft.with_values(changes_often=True))
     for q in open_qs:
         for a in q.quick_answers:
-            found.add(recommend_approach(intake.with_values(**{q.field: a.value})))
-    ft = _ft_extreme(intake, open_qs)
-    found.add(recommend_approach(ft))
-    if "changes_often" in {q.field for q in open_qs}:
-        found.add(recommend_approach(ft.with_values(changes_often=True)))
-    return found
+            yield decide_changed(intake, {q.field: a.value})
 
 
 def _ft_extreme(intake: Intake, questions: list[Question]) -> Intake:
@@ -140,15 +144,20 @@ def _ft_extreme(intake: Intake, questions: list[Question]) -> Intake:
 
 def is_settled(intake: Intake, asked: Iterable[str] = ()) -> bool:
     """True when no plausible answer to the remaining questions would flip the approach."""
-    return len(reachable(intake, asked)) == 1
+    approaches = _approaches(intake, _askable(intake, asked))
+    current = next(approaches)
+    return all(a == current for a in approaches)
 
 
-def _influence(intake: Intake, q: Question, asked: set[str]) -> tuple[float, float]:
-    current = recommend_approach(intake)
-    flips = sum(recommend_approach(intake.with_values(**{q.field: a.value})) != current for a in q.quick_answers)
-    settles = sum(is_settled(intake.with_values(**{q.field: a.value}), asked | {q.field}) for a in q.quick_answers)
-    n = len(q.quick_answers)
-    return flips / n, settles / n
+def _flips(intake: Intake, q: Question, current: Approach) -> float:
+    """The share of the question's answers that change the approach on their own."""
+    return sum(decide_changed(intake, {q.field: a.value}) != current for a in q.quick_answers) / len(q.quick_answers)
+
+
+def _settles(intake: Intake, q: Question, asked: set[str]) -> float:
+    """The share of the question's answers after which nothing left to ask could change the approach."""
+    settled = (is_settled(intake.with_values(**{q.field: a.value}), asked | {q.field}) for a in q.quick_answers)
+    return sum(settled) / len(q.quick_answers)
 
 
 def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Iterable[int] = ()) -> list[Question]:
@@ -160,11 +169,20 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     asked_set, steps_done = set(asked), set(asked_steps)
     if is_settled(intake, asked_set):
         return []  # a settled approach gets its card; technique facts never cost a round of their own
+    current = recommend_approach(intake)
+    open_qs = [
+        (order, q)
+        for order, q in enumerate(_askable(intake, asked_set))
+        if q.step not in steps_done or q.field in TECHNIQUE_FIELDS
+    ]
+    flips_of = {q.field: _flips(intake, q, current) for _, q in open_qs}
+    any_flips = any(flips_of.values())
     scored = []
-    for order, q in enumerate(_askable(intake, asked_set)):
-        if q.step in steps_done and q.field not in TECHNIQUE_FIELDS:
-            continue
-        flips, settles = _influence(intake, q, asked_set)
+    for order, q in open_qs:
+        flips = flips_of[q.field]
+        if any_flips and not flips:
+            continue  # never chosen: the first pick flips the approach, and every later pick must too
+        settles = _settles(intake, q, asked_set)  # the costly part: a whole planning pass per answer
         if flips or settles:
             scored.append(((flips, settles, -order), q))
     scored.sort(key=lambda item: item[0], reverse=True)
@@ -172,10 +190,10 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     if not scored:
         return []
     scored = [item for item in scored if item[1].field not in TECHNIQUE_FIELDS or item[0][0] > 0]
-    for _, q in scored:
+    for (flips, _, _), q in scored:
         if len(chosen) == MAX_PER_ROUND:
             break
-        if all(c.step != q.step for c in chosen) and (not chosen or _influence(intake, q, asked_set)[0] > 0):
+        if all(c.step != q.step for c in chosen) and (not chosen or flips > 0):
             chosen.append(q)
     if len(chosen) < MAX_PER_ROUND:  # a technique fact rides along rather than costing a round of its own
         extra = _technique_question(intake, asked_set | {c.field for c in chosen}, {c.step for c in chosen})

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.polling import SERVER_POLL_S
+
 Item = dict[str, Any]
 AZURE_PATH = re.compile(r"/openai/deployments/([^/]+)/chat/completions")
 
@@ -72,7 +74,7 @@ class FakeOpenAI:
     @contextmanager
     def running(self) -> Iterator[FakeOpenAI]:
         """Serve in a background thread for the duration of the block."""
-        thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread = threading.Thread(target=self.server.serve_forever, args=(SERVER_POLL_S,), daemon=True)
         thread.start()
         try:
             yield self

@@ -122,6 +122,7 @@ def test_a_number_must_be_stated_in_its_evidence(field: str, value: float, quote
     assert stated_number(field, value, quote) == typed
 
 
+@pytest.mark.slow
 def test_write_with_a_fake_model() -> None:
     model = fake_model("Prompt engineering fits [1].", "It needs 99 examples [1].")
     client = LlmClient(model, breaker=CircuitBreaker())

@@ -173,6 +173,7 @@ def replica_stores(database: str) -> Iterator[list[Store]]:
         store.close()
 
 
+@pytest.mark.slow
 def test_replicas_refreshing_one_token_at_once_ask_slack_once_and_share_its_answer(
     replica_stores: list[Store],
 ) -> None:
@@ -194,6 +195,7 @@ def test_replicas_refreshing_one_token_at_once_ask_slack_once_and_share_its_answ
             assert db.execute("select count(*) from app_installations").fetchone()[0] == 2
 
 
+@pytest.mark.slow
 def test_a_request_and_the_outbox_refreshing_at_once_ask_slack_once(replica_stores: list[Store]) -> None:
     with SlackEmulator() as emulator:
         outbox_clients, installs = _clients(emulator, replica_stores[0])

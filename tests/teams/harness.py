@@ -28,6 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
+from tests.polling import SERVER_POLL_S
+
 TENANT = "tenant-0001"
 BOT_ID = "28:advisor-bot"
 BOT_NAME = "AI Advisor"
@@ -127,7 +129,7 @@ class Connector:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(SERVER_POLL_S,), daemon=True).start()
         return self
 
     def stop(self) -> None:

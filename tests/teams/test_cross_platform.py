@@ -25,6 +25,7 @@ from bot.services import Services
 from bot.slack.app import build_app
 from bot.slack.serve import SlackWsgiApp
 from tests import slack_requests as sr
+from tests.polling import SERVER_POLL_S
 from tests.slack_emulator import SlackEmulator
 from tests.teams.harness import Chat, Sent, Teams, User
 
@@ -97,7 +98,7 @@ def slack(slack_emulator: SlackEmulator, tmp_path_factory: pytest.TempPathFactor
         server_class=_ThreadingWSGIServer,
         handler_class=_Quiet,
     )
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(SERVER_POLL_S,), daemon=True).start()
     yield sr.SlackClient(f"http://127.0.0.1:{server.server_address[1]}", SECRET)
     server.shutdown()
     server.server_close()

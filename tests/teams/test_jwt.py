@@ -28,6 +28,7 @@ from bot.services import Services
 from bot.teams.app import TeamsAgent
 from bot.teams.auth import TeamsAuth, teams_auth
 from bot.teams.serve import web_app
+from tests.polling import SERVER_POLL_S
 from tests.sqlite_store import sqlite_db
 from tests.teams.conftest import teams_services
 from tests.teams.harness import AgentServer, Chat, Connector, Teams, User
@@ -68,7 +69,7 @@ class Jwks:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(SERVER_POLL_S,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/discovery/keys"
 
 

@@ -45,6 +45,7 @@ def test_alt_text_states_the_numbers() -> None:
     assert "never becomes cheaper" in chart.alt_text(never)
 
 
+@pytest.mark.slow
 def test_png_is_a_small_image() -> None:
     png = chart.render_png(tco.estimate(300_000))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
@@ -53,6 +54,7 @@ def test_png_is_a_small_image() -> None:
     assert len(png) < chart.MAX_BYTES
 
 
+@pytest.mark.slow
 def test_a_redrawn_figure_shows_what_a_fresh_one_does() -> None:
     # The figure is reused from chart to chart: nothing of an earlier chart (its crossover, its volume mark, its
     # scale) may stay on the next one.
@@ -68,6 +70,7 @@ def test_a_redrawn_figure_shows_what_a_fresh_one_does() -> None:
     assert fresh[id(with_crossover)] != fresh[id(without)]
 
 
+@pytest.mark.slow
 def test_drawing_a_chart_leaves_nothing_for_the_cyclic_gc() -> None:
     # A serving process draws a chart per card: a figure left for the cyclic GC (a web of reference cycles around
     # its pixel buffer) would pile up between full collections. The one figure is redrawn: nothing is left.
