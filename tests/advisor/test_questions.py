@@ -91,3 +91,23 @@ def test_the_latency_target_is_asked_when_it_could_flip_the_answer() -> None:
     # once answered, it is not asked again, and a gated case never asks it
     assert "latency_p95_ms" not in [q.field for q in next_questions(borderline, ["latency_p95_ms"], [1])]
     assert next_questions(intake(ml_expertise="none")) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"ml_expertise": "none"},
+        {"labeled_examples": 50_000, "ml_expertise": "strong"},
+        {"labeled_examples": 50_000, "ml_expertise": "strong", "monthly_requests": 5_000_000, "changes_often": False},
+        {"labeled_examples": 800, "ml_expertise": "limited", "data_quality": "high"},
+        {"changes_often": True, "labeled_examples": 30_000, "ml_expertise": "strong"},
+        {"regulated": True, "sensitive_data": True, "deadline_weeks": 3},
+    ],
+)
+def test_settled_means_one_reachable_approach(values: dict[str, Any]) -> None:
+    # is_settled stops at the first approach that differs; reachable collects them all: the two must agree
+    case = intake(**values)
+    assert is_settled(case) == (len(reachable(case)) == 1)
+    assert is_settled(case, ["deadline_weeks"]) == (len(reachable(case, ["deadline_weeks"])) == 1)
+    assert (next_questions(case) == []) or not is_settled(case)
