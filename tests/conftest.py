@@ -171,11 +171,13 @@ def no_workspace_left_bound() -> Iterator[None]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test on the PostgreSQL cluster (which runs as its own processes) is slow: `make test-fast` leaves it out."""
+    """A test on the PostgreSQL cluster (which runs as its own processes) and a property sweep (hypothesis: a
+    hundred generated cases or more) are slow: `make test-fast` leaves them out."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database") == "postgres"
-        if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
+        sweep = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        if on_postgres or sweep or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +48,6 @@ def decision(values: dict[str, Any], *, words: bool) -> tuple[Any, ...]:
     )
 
 
-@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(facts)
 def test_the_planners_decision_is_the_cards(values: dict[str, Any]) -> None:

@@ -218,7 +218,6 @@ def test_a_changing_task_under_a_tight_p95_stays_a_hybrid_in_the_small_tuned_mod
     assert rec(**(fast | {"changes_often": False})).approach == "fine_tuning"  # nothing changes: plain tuning
 
 
-@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     share=st.floats(min_value=0, max_value=1),

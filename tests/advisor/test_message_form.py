@@ -175,7 +175,6 @@ def test_the_one_approach_a_message_names(text: str, approach: str | None) -> No
     assert approach_named(text) == approach
 
 
-@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_has_a_form(text: str) -> None:
