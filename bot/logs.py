@@ -13,8 +13,9 @@ import json
 import logging
 import queue
 import sys
+import threading
 from collections.abc import Callable, Iterable
-from logging.handlers import QueueHandler, QueueListener
+from logging.handlers import QueueHandler
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -149,25 +150,64 @@ class _Handoff(QueueHandler):
         return record
 
 
-def write_in_background() -> Callable[[], None]:
+# How long the writing thread lets records gather after the first one before writing them all: every wake-up of a
+# thread costs the serving process CPU (a card logs three records some ms apart), and a log line is not urgent.
+LINGER = 0.05  # seconds
+
+
+class _BatchWriter:
+    """The thread that writes handed-over records: it wakes for the first record, waits `linger` for more, then
+    writes everything queued (in order), so a burst of records costs one wake-up instead of one each."""
+
+    _STOP = object()
+
+    def __init__(self, records: queue.SimpleQueue[Any], handler: logging.Handler, linger: float) -> None:
+        self.records, self.handler, self.linger = records, handler, linger
+        self.stopping = threading.Event()  # cuts a linger short: shutting down writes at once
+        self.thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.records.get()]
+            if batch[0] is not self._STOP:
+                self.stopping.wait(self.linger)
+            while True:
+                try:
+                    batch.append(self.records.get_nowait())
+                except queue.Empty:
+                    break
+            for record in batch:
+                if record is self._STOP:
+                    return
+                self.handler.handle(record)
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread."""
+        self.stopping.set()
+        self.records.put(self._STOP)
+        self.thread.join()
+
+
+def write_in_background(linger: float = LINGER) -> Callable[[], None]:
     """While serving: records go to a thread that formats, scrubs and writes them, so a request being acknowledged
     never waits for the log stream or for the handler's lock (held by whichever thread writes); returns the function
-    that writes what is left and puts the handler back. A SIGKILL loses the lines not written yet (a few ms' worth)."""
+    that writes what is left and puts the handler back. The thread writes what gathered within `linger` seconds
+    of a first record at once; a SIGKILL loses the lines not written yet (up to `linger`'s worth)."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
     if handler is None:
         return lambda: None
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    records: queue.SimpleQueue[Any] = queue.SimpleQueue()
     front = _Handoff(records)
-    listener = QueueListener(records, handler)
-    listener.start()
+    writer = _BatchWriter(records, handler, linger)
+    writer.thread.start()
     root.addHandler(front)
     root.removeHandler(handler)
 
     def stop() -> None:
         root.addHandler(handler)
         root.removeHandler(front)
-        listener.stop()
+        writer.stop()
 
     return stop
 
