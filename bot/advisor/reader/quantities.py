@@ -66,10 +66,9 @@ def _context(tokens: list[Token], q: Quantity) -> Context:
 
 
 def _texts(toks: list[Token]) -> set[str]:
-    out: set[str] = set()
-    for t in toks:
-        out.add(t.text)
-        out.update(t.parts)
+    out = {t.text for t in toks}
+    for text in [text for text in out if "-" in text]:
+        out.update(text.split("-"))  # a hyphenated word's parts (Token.parts)
     return out
 
 
