@@ -13,9 +13,8 @@ import json
 import logging
 import queue
 import sys
-import threading
 from collections.abc import Callable, Iterable
-from logging.handlers import QueueHandler
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -153,39 +152,41 @@ class _Handoff(QueueHandler):
 # How long the writing thread lets records gather after the first one before writing them all: every wake-up of a
 # thread costs the serving process CPU (a card logs three records some ms apart), and a log line is not urgent.
 LINGER = 0.05  # seconds
+_END = getattr(QueueListener, "_sentinel", None)  # what QueueListener.stop() queues for its thread to end on
 
 
-class _BatchWriter:
+class _BatchListener(QueueListener):
     """The thread that writes handed-over records: it wakes for the first record, waits `linger` for more, then
     writes everything queued (in order), so a burst of records costs one wake-up instead of one each."""
 
-    _STOP = object()
-
     def __init__(self, records: queue.SimpleQueue[Any], handler: logging.Handler, linger: float) -> None:
-        self.records, self.handler, self.linger = records, handler, linger
-        self.stopping = threading.Event()  # cuts a linger short: shutting down writes at once
-        self.thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+        super().__init__(records, handler)
+        self.linger = linger
+        self._stopping: queue.SimpleQueue[bool] = queue.SimpleQueue()  # a stop cuts a linger short
 
-    def _run(self) -> None:
+    def _monitor(self) -> None:
         while True:
-            batch = [self.records.get()]
-            if batch[0] is not self._STOP:
-                self.stopping.wait(self.linger)
+            batch = [self.dequeue(True)]
+            if batch[0] is not _END:
+                try:
+                    self._stopping.get(timeout=self.linger)
+                    self._stopping.put(True)  # stopping: no later batch lingers either
+                except queue.Empty:
+                    pass
             while True:
                 try:
-                    batch.append(self.records.get_nowait())
+                    batch.append(self.dequeue(False))
                 except queue.Empty:
                     break
             for record in batch:
-                if record is self._STOP:
+                if record is _END:
                     return
-                self.handler.handle(record)
+                self.handle(record)
 
     def stop(self) -> None:
         """Write what is queued, then end the thread."""
-        self.stopping.set()
-        self.records.put(self._STOP)
-        self.thread.join()
+        self._stopping.put(True)
+        super().stop()
 
 
 def write_in_background(linger: float = LINGER) -> Callable[[], None]:
@@ -199,8 +200,8 @@ def write_in_background(linger: float = LINGER) -> Callable[[], None]:
         return lambda: None
     records: queue.SimpleQueue[Any] = queue.SimpleQueue()
     front = _Handoff(records)
-    writer = _BatchWriter(records, handler, linger)
-    writer.thread.start()
+    writer = _BatchListener(records, handler, linger)
+    writer.start()
     root.addHandler(front)
     root.removeHandler(handler)
 
