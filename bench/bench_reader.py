@@ -1,6 +1,6 @@
 """Fact reading benchmark: how well the offline reader understands chat messages, per field and per half.
 
-    .venv/bin/python bench/bench_reader.py [--write]
+    .venv/bin/python bench/bench_reader.py [--write] [--readings FILE]
 
 Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.md describes):
 - dev_paraphrases.jsonl: 150 messages written independently of the project. Odd ids were read while building the
@@ -35,6 +35,7 @@ Also: the reader's time per message, and a 20,000-character hostile message next
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import json
 import statistics
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -120,6 +122,23 @@ def line(r: dict[str, Any]) -> str:
     )
 
 
+def canonical(value: Any) -> Any:
+    """A reading as plain JSON values, sets sorted (their order changes with the hash seed from run to run)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):
+        return canonical(value.model_dump())
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((canonical(v) for v in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def half(items: list[dict[str, Any]], odd: bool | None) -> list[dict[str, Any]]:
     """The odd-id (tuned) or even-id (held-out) half; all items for None."""
     if odd is None:
@@ -137,7 +156,13 @@ def brief(c: dict[str, int]) -> str:
 @click.option("--write", is_flag=True, help="Write the results into BENCHMARKS.md.")
 @click.option("--save-scores", type=click.Path(dir_okay=False), help="Also save the scores as JSON (a baseline).")
 @click.option("--only", multiple=True, help="Score only these corpora (e.g. --only own_5).")
-def main(write: bool, save_scores: str | None, only: tuple[str, ...]) -> None:
+@click.option(
+    "--readings",
+    type=click.Path(dir_okay=False),
+    help="Also write every message's whole reading (facts, provenance, unclear numbers, notes), one JSON line each, "
+    "to diff two checkouts: a speed-up must leave this file byte for byte the same.",
+)
+def main(write: bool, save_scores: str | None, only: tuple[str, ...], readings: str | None) -> None:
     """Print the reader's scores and timings."""
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     before = json.loads(BEFORE.read_text(encoding="utf-8")) if BEFORE.exists() else {}
@@ -153,6 +178,7 @@ def main(write: bool, save_scores: str | None, only: tuple[str, ...]) -> None:
     ]
     fields_rows: list[str] = []
     times: list[float] = []
+    lines: list[str] = []
     extract("warm up: load the lexicon", today=TODAY)
     for name, path in CORPORA.items():
         if only and name not in only:
@@ -161,8 +187,11 @@ def main(write: bool, save_scores: str | None, only: tuple[str, ...]) -> None:
         read: dict[str, dict[str, Any]] = {}
         for s in items:
             t = time.perf_counter()
-            read[s["id"]] = extract(s["text"], today=TODAY).values()
+            found = extract(s["text"], today=TODAY)
             times.append(time.perf_counter() - t)
+            read[s["id"]] = found.values()
+            if readings:
+                lines.append(json.dumps({"corpus": name, "id": s["id"], "reading": canonical(found)}, sort_keys=True))
         parts: tuple[tuple[str, bool | None], ...] = PARTS
         if name in WHOLE:
             parts = ((WHOLE[name], None),)
@@ -189,6 +218,8 @@ def main(write: bool, save_scores: str | None, only: tuple[str, ...]) -> None:
             extract(text, today=TODAY)
             runs.append(time.perf_counter() - t)
         out.append(f"| {label} | {len(text):,} | {h.ms(statistics.median(runs))} |")
+    if readings:
+        Path(readings).write_text("\n".join(lines) + "\n", encoding="utf-8")
     if save_scores:
         Path(save_scores).write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     body = "\n".join(out) + "\n"

@@ -4,8 +4,9 @@ Not a benchmark with a BENCHMARKS.md section of its own: it explains the "server
 It prints, per card, the CPU time of each of the server's threads (from /proc, so everything a thread does counts)
 and the thread time spent in the main steps of a turn (each step wrapped and timed with `time.thread_time`; the
 steps nest: the advisor's turn includes the reader and the engine). `--cprofile N` prints cProfile's top N
-functions of one step (`--profiled`: the turn, the ack or the advisor; thread time; the profiler itself slows every
-call down several times; with `--burst`, profile the advisor or the ack: turns overlap while they post).
+functions of one step (`--profiled`: the turn, the ack, the advisor or the posting; thread time; the profiler
+itself slows every call down several times; with `--burst`, profile the advisor or the ack: turns overlap while
+they post).
 
 With `--burst C`, the conversations arrive as `bench_ack.py` sends them instead (a new connection per event, C in
 flight, from a driver process), so the per-card figures include what concurrency adds (waiting, switching).
@@ -105,7 +106,7 @@ def instrument(steps: Steps, profiled: str = "turn") -> None:
     steps.wrap(turn_writes.TurnWrites, "apply", "      the turn's writes")
     steps.wrap(replies, "render", "    Block Kit")
     steps.wrap(outbox.Outbox, "enqueue", "    queueing replies")
-    steps.wrap(outbox.Outbox, "flush", "  posting (outbox)")
+    steps.wrap(outbox.Outbox, "flush", "  posting (outbox)", profiled=profiled == "posting")
     steps.wrap(delivery.SlackSender, "_post", "    chat.postMessage")
     steps.wrap(slack_sdk.WebClient, "reactions_add", "reactions.add")
     steps.wrap(slack_sdk.WebClient, "reactions_remove", "reactions.remove")
@@ -125,7 +126,7 @@ def main() -> None:
     parser.add_argument("--no-charts", action="store_true", help="ADVISOR_SLACK_CHARTS=false (no chart uploads)")
     parser.add_argument("--cprofile", type=int, default=0, help="print cProfile's top N functions of the turns")
     parser.add_argument(
-        "--profiled", choices=("turn", "ack", "advisor"), default="turn", help="the step --cprofile profiles"
+        "--profiled", choices=("turn", "ack", "advisor", "posting"), default="turn", help="the step --cprofile profiles"
     )
     parser.add_argument("--burst", type=int, default=0, help="C events in flight (a connection each), not one user")
     args = parser.parse_args()

@@ -149,25 +149,66 @@ class _Handoff(QueueHandler):
         return record
 
 
-def write_in_background() -> Callable[[], None]:
+# How long the writing thread lets records gather after the first one before writing them all: every wake-up of a
+# thread costs the serving process CPU (a card logs three records some ms apart), and a log line is not urgent.
+LINGER = 0.05  # seconds
+_END = getattr(QueueListener, "_sentinel", None)  # what QueueListener.stop() queues for its thread to end on
+
+
+class _BatchListener(QueueListener):
+    """The thread that writes handed-over records: it wakes for the first record, waits `linger` for more, then
+    writes everything queued (in order), so a burst of records costs one wake-up instead of one each."""
+
+    def __init__(self, records: queue.SimpleQueue[Any], handler: logging.Handler, linger: float) -> None:
+        super().__init__(records, handler)
+        self.linger = linger
+        self._stopping: queue.SimpleQueue[bool] = queue.SimpleQueue()  # a stop cuts a linger short
+
+    def _monitor(self) -> None:
+        while True:
+            batch = [self.dequeue(True)]
+            if batch[0] is not _END:
+                try:
+                    self._stopping.get(timeout=self.linger)
+                    self._stopping.put(True)  # stopping: no later batch lingers either
+                except queue.Empty:
+                    pass
+            while True:
+                try:
+                    batch.append(self.dequeue(False))
+                except queue.Empty:
+                    break
+            for record in batch:
+                if record is _END:
+                    return
+                self.handle(record)
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread."""
+        self._stopping.put(True)
+        super().stop()
+
+
+def write_in_background(linger: float = LINGER) -> Callable[[], None]:
     """While serving: records go to a thread that formats, scrubs and writes them, so a request being acknowledged
     never waits for the log stream or for the handler's lock (held by whichever thread writes); returns the function
-    that writes what is left and puts the handler back. A SIGKILL loses the lines not written yet (a few ms' worth)."""
+    that writes what is left and puts the handler back. The thread writes what gathered within `linger` seconds
+    of a first record at once; a SIGKILL loses the lines not written yet (up to `linger`'s worth)."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
     if handler is None:
         return lambda: None
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    records: queue.SimpleQueue[Any] = queue.SimpleQueue()
     front = _Handoff(records)
-    listener = QueueListener(records, handler)
-    listener.start()
+    writer = _BatchListener(records, handler, linger)
+    writer.start()
     root.addHandler(front)
     root.removeHandler(handler)
 
     def stop() -> None:
         root.addHandler(handler)
         root.removeHandler(front)
-        listener.stop()
+        writer.stop()
 
     return stop
 

@@ -25,7 +25,8 @@ def clean_text(text: str) -> str:
     anything in angle brackets here is something the user typed.
     """
     text = text[:MAX_TEXT]
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    if not text.replace("\n", "").replace("\t", "").isprintable():  # else the loop below changes nothing
+        text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2014", " - ").replace("\u2013", "-")
     return re.sub(r"[ \t]+", " ", text).strip()
 

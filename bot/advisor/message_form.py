@@ -188,14 +188,20 @@ def _words(text: str) -> list[str]:
     return [w for w in out if w]
 
 
+@lru_cache(maxsize=64)
+def _lengths(phrases: Phrases) -> tuple[int, ...]:
+    """The lengths of the phrases, longest first (a set's: only these can match, so no other is tried)."""
+    return tuple(sorted({len(p) for p in phrases if p}, reverse=True))
+
+
 def _covered(words: list[str], phrases: Phrases) -> set[int]:
     """Indices of the words some phrase covers (longest phrase first at each place)."""
-    longest = max((len(p) for p in phrases), default=0)
+    lengths = _lengths(phrases)
     hit: set[int] = set()
     i = 0
     while i < len(words):
-        for n in range(min(longest, len(words) - i), 0, -1):
-            if tuple(words[i : i + n]) in phrases:
+        for n in lengths:
+            if n <= len(words) - i and tuple(words[i : i + n]) in phrases:
                 hit.update(range(i, i + n))
                 i += n
                 break

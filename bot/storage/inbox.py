@@ -132,7 +132,12 @@ class Inbox:
                 pending = self.unfinished(conversation_key)
                 if not pending:
                     return answered
-                answered += self._answer_group(pending[0], work, give_up, queue_replies)
+                done, more = self._answer_group(pending[0], work, give_up, queue_replies)
+                answered += done
+                # A group ends when its last look found no turn left (then a turn written since is its own
+                # caller's to answer: that caller waits for this lock, then reads the inbox) or at MAX_GROUP.
+                if not more:
+                    return answered
 
     def resume(
         self,
@@ -170,8 +175,11 @@ class Inbox:
                 answered += self.drain(key, work, give_up, queue_replies)
         return answered
 
-    def _answer_group(self, first: dict[str, Any], work: Work, give_up: Work, queue_replies: QueueReplies) -> int:
+    def _answer_group(
+        self, first: dict[str, Any], work: Work, give_up: Work, queue_replies: QueueReplies
+    ) -> tuple[int, bool]:
         """Answer `first` and every turn of its conversation that arrives meanwhile; queue their replies together.
+        Returns how many were answered, and whether turns were left waiting (the group was full).
 
         Each turn is marked started with the snapshot from before the group, so a crash anywhere undoes the whole
         group, which is then answered again.
@@ -188,11 +196,13 @@ class Inbox:
         outcomes: list[Outcome] = []
         done: list[int] = []
         item: dict[str, Any] | None = first
+        more = False
         while item is not None:
             outcomes.append(self._run({**item, "attempts": attempts}, work, give_up, before))
             done.append(int(item["id"]))
             later = [r for r in self.unfinished(key) if int(r["id"]) not in done]
             item = later[0] if later and len(done) < MAX_GROUP else None
+            more = bool(later) and item is None
             if item is not None:
                 with self.store.transaction() as db:
                     before = _snapshot(db, key)
@@ -200,7 +210,7 @@ class Inbox:
         with self.store.transaction() as db:
             queue_replies(outcomes)
             db.execute(f"delete from inbox where id in ({', '.join('?' * len(done))})", done)
-        return len(done)
+        return len(done), more
 
     def _run(self, item: dict[str, Any], work: Work, give_up: Work, before: dict[str, Any]) -> Outcome:
         """One turn's outcome; a failed turn's partial effects are undone at once (the group goes on)."""

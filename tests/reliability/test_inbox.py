@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.slack.replies import SlackTurn, give_up, queue_replies, queue_turn, run_item
-from bot.storage.inbox import MAX_ATTEMPTS, Outcome
+from bot.storage.inbox import MAX_ATTEMPTS, MAX_GROUP, Outcome
 from bot.storage.sqlite import select_rows
 from bot.workflows.conversation import ConversationKey
 from tests.sqlite_store import sqlite_db
@@ -195,6 +195,19 @@ def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -
     assert services.inbox.unfinished() == []
     # answered together: one next step (the card), not a stale question round before it
     assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation", "chart"]  # the card, its chart
+
+
+def test_more_turns_than_a_group_holds_are_all_answered_by_one_drain(services: Services) -> None:
+    # A group stops at MAX_GROUP turns; the drain goes on with the next group instead of leaving the rest waiting
+    # (it stops looking only when a group's last look found nothing left).
+    count = MAX_GROUP + 3
+    for n in range(count):
+        queue_turn(services, turn("a chatbot for our docs" if n == 0 else f"thanks {n}", n))
+    assert drain(services) == count
+    assert services.inbox.unfinished() == []
+    conv = services.store.find_conversation(str(KEY))
+    assert conv is not None
+    assert len([t for t in services.store.turns(conv.id) if t["role"] == "user"]) == count
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.errors import InputError
-from bot.logs import QUIET, configure, level_of, parse_lines
+from bot.logs import QUIET, configure, level_of, parse_lines, write_in_background
 from tests.leaks import Leaks, LogScan, check_call
 from tests.tokens import APP_TOKEN, BOT_TOKEN, OPENAI_KEY, SECRETS, SIGNING_SECRET
 
@@ -77,6 +77,22 @@ def test_one_json_line_per_event_with_the_event_fields(captured: tuple[io.String
     assert first["outcome"] == "questions" and first["level"] == "INFO" and first["logger"] == "bot.slack.replies"
     assert "text" not in first and "Falcon" not in stream.getvalue()  # user text only at DEBUG
     assert second["message"] == "message not delivered: ratelimited" and second["attempts"] == 2
+
+
+def test_the_background_writer_batches_records_and_writes_them_all_in_order_when_stopped(
+    captured: tuple[io.StringIO, list[logging.Handler]],
+) -> None:
+    stream, added = captured
+    added.append(configure(settings(), stream))
+    stop = write_in_background(linger=600)  # a linger longer than the test: only stopping writes them
+    log = logging.getLogger("bot.slack.replies")
+    for n in range(5):
+        log.info("turn answered", extra={"event": "turn", "attempts": n})
+    assert stream.getvalue() == ""  # gathered, not written one by one
+    stop()
+    assert [line["attempts"] for line in parse_lines(stream.getvalue().splitlines())] == [0, 1, 2, 3, 4]
+    log.info("after", extra={"event": "turn", "attempts": 5})  # the handler is back: written at once
+    assert parse_lines(stream.getvalue().splitlines())[-1]["attempts"] == 5
 
 
 def test_debug_adds_user_text(captured: tuple[io.StringIO, list[logging.Handler]]) -> None:

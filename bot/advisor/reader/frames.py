@@ -120,8 +120,8 @@ def _hedged_question(tokens: list[Token], start: int) -> bool:
     """Whether the cue's sentence is a guess the writer asks to have checked: "it's animals so no HIPAA i think?"
     (a statement hedged and ending in a question mark states neither way)."""
     sentence = tokens[start].sentence
-    lo = start
-    while lo > max(0, start - REACH) and tokens[lo - 1].sentence == sentence:
+    lo, floor = start, max(0, start - REACH)
+    while lo > floor and tokens[lo - 1].sentence == sentence:
         lo -= 1
     words = [t.text for t in tokens[lo : start + REACH] if t.sentence == sentence]
     hedged = any(pair in _HEDGES for pair in itertools.pairwise(words))

@@ -8,8 +8,11 @@ the number of positions tried per token is bounded by the phrases' length, so ma
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from bot.resources import load_yaml
 
 MAX_GAP = 4
 MAX_REMEMBERED = 20_000  # words whose candidate phrases a phrase set keeps
+_TEXT = attrgetter("text")
 NEGATORS = frozenset(
     {
         "no",
@@ -60,8 +64,11 @@ class Slot:
     def accepts(self, tok: Token) -> bool:
         """Whether `tok` fills this slot (a hyphenated word also by any of its parts)."""
         words, prefixes = self.words, self.prefixes
-        # str.startswith takes the tuple itself: one call instead of a generator over the prefixes
-        return any(text in words or (bool(prefixes) and text.startswith(prefixes)) for text in tok.forms)
+        text = tok.text
+        # str.startswith takes the tuple itself (and an empty one matches nothing): one call per form
+        if "-" not in text:  # most words: their only form is the text
+            return text in words or text.startswith(prefixes)
+        return any(form in words or form.startswith(prefixes) for form in tok.forms)
 
 
 @dataclass(frozen=True)
@@ -118,30 +125,42 @@ class PhraseSet:
         """Phrases whose first slot could match `tok`."""
         found = self._by_text.get(tok.text)
         if found is None:
-            out = list(self._anywhere)
-            for text in tok.forms:
-                out.extend(self._by_word.get(text, ()))
-                out.extend(phrase for p, phrase in self._by_prefix if text.startswith(p))
-            found = tuple(out)
-            # Remembered per word (they depend on its text alone): every set is searched at every token of a
-            # message, and trying each prefix there was half of what reading a message cost. Bounded: user text.
-            if len(self._by_text) >= MAX_REMEMBERED:
-                self._by_text.clear()
-            self._by_text[tok.text] = found
+            self._remember([tok.text])
+            found = self._by_text[tok.text]
         return found
+
+    def _remember(self, texts: Iterable[str]) -> None:
+        """Work out (and keep) the candidates of words not seen yet. Remembered per word (they depend on its text
+        alone): every set is searched at every token of a message, and trying each prefix there was half of what
+        reading a message cost. Bounded: user text."""
+        missing = set(texts).difference(self._by_text)
+        if len(self._by_text) + len(missing) > MAX_REMEMBERED:
+            self._by_text.clear()
+            missing = set(texts)
+        for text in missing:
+            out = list(self._anywhere)
+            for form in (text, *text.split("-")) if "-" in text else (text,):  # Token.forms
+                out.extend(self._by_word.get(form, ()))
+                out.extend(phrase for p, phrase in self._by_prefix if form.startswith(p))
+            self._by_text[text] = tuple(out)
 
     def find(self, tokens: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
         """Every match in tokens[lo:hi], leftmost first, keeping the longest of overlapping matches."""
         hi = len(tokens) if hi is None else hi
-        found: list[Match] = []
+        texts = list(map(_TEXT, tokens[lo:hi]))
         remembered = self._by_text
-        for i in range(lo, hi):
-            phrases = remembered.get(tokens[i].text)  # most words are remembered: no call per token
-            for phrase in self.candidates(tokens[i]) if phrases is None else phrases:
-                end = _match(phrase.slots, tokens, i, hi, tokens[i])
+        if not all(map(remembered.__contains__, texts)):
+            self._remember(texts)
+        found: list[Match] = []
+        # Only the positions with candidates are visited (most words start no phrase of a set): the skipping
+        # happens in C, which matters as ~25 sets are searched over every token of each message.
+        for i in compress(range(lo, hi), map(remembered.__getitem__, texts)):
+            first = tokens[i]
+            for phrase in remembered[first.text]:
+                end = _match(phrase.slots, tokens, i, hi, first)
                 if end is not None:
                     found.append(Match(i, end, phrase.label))
-        return _filter_spans(found)
+        return _filter_spans(found) if found else found
 
 
 def _match(slots: tuple[Slot, ...], tokens: list[Token], i: int, hi: int, first: Token) -> int | None:

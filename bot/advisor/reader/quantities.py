@@ -51,11 +51,11 @@ REACH = 40  # tokens looked at on each side, so a message that is one long sente
 
 def _context(tokens: list[Token], q: Quantity) -> Context:
     first, last = tokens[q.start], tokens[q.end - 1]
-    lo = q.start
-    while lo > max(0, q.start - REACH) and tokens[lo - 1].sentence == first.sentence:
+    lo, floor = q.start, max(0, q.start - REACH)
+    while lo > floor and tokens[lo - 1].sentence == first.sentence:
         lo -= 1
-    hi = q.end
-    while hi < min(len(tokens), q.end + REACH) and tokens[hi].sentence == last.sentence:
+    hi, ceiling = q.end, min(len(tokens), q.end + REACH)
+    while hi < ceiling and tokens[hi].sentence == last.sentence:
         hi += 1
     after = [t for t in tokens[q.end : hi] if t.clause == last.clause]
     before = [t for t in tokens[lo : q.start] if t.clause == first.clause]
@@ -66,10 +66,9 @@ def _context(tokens: list[Token], q: Quantity) -> Context:
 
 
 def _texts(toks: list[Token]) -> set[str]:
-    out: set[str] = set()
-    for t in toks:
-        out.add(t.text)
-        out.update(t.parts)
+    out = {t.text for t in toks}
+    for text in [text for text in out if "-" in text]:
+        out.update(text.split("-"))  # a hyphenated word's parts (Token.parts)
     return out
 
 
