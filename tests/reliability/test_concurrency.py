@@ -20,6 +20,7 @@ from bot.slack.app import AdvisorApp, build_app
 from bot.workflows.conversation import ConversationKey
 from tests import slack_requests as sr
 from tests.e2e.helpers import first_button, is_card, question_fields
+from tests.polling import eventually
 from tests.slack_emulator import Call, SlackEmulator
 from tests.tokens import BOT_TOKEN, SIGNING_SECRET
 
@@ -126,14 +127,20 @@ def test_two_answers_at_the_same_moment_make_one_coherent_next_step(served: tupl
         user="U2",
     )
     payload["message"]["blocks"] = question.params["blocks"]
-    in_parallel(
-        lambda: dispatch(app, sr.event_body(sr.message(typed, channel=channel, thread_ts=thread, user="U1"))),
-        lambda: dispatch(app, sr.interactivity_form(payload), form=True),
-    )
+    key = str(ConversationKey("slack", sr.TEAM_ID, channel, thread))
+    # "At the same moment" means both answers are acknowledged before either is answered. Left to the scheduler,
+    # the first turn sometimes starts before the second answer lands (then each gets a reply of its own), so the
+    # conversation's lock is held until both are in the inbox, as a turn still running would hold it.
+    with app.services.store.conversation_lock(key):
+        in_parallel(
+            lambda: dispatch(app, sr.event_body(sr.message(typed, channel=channel, thread_ts=thread, user="U1"))),
+            lambda: dispatch(app, sr.interactivity_form(payload), form=True),
+        )
+        eventually(lambda: len(app.services.inbox.unfinished(key)) == 2, "both answers acknowledged")
     posts(emu, channel, 2)
     time.sleep(0.5)  # room for a wrong second reply to show up
     replies = [c for c in emu.calls("chat.postMessage", ok_only=True) if c.params.get("channel") == channel]
-    conv = app.services.store.find_conversation(str(ConversationKey("slack", sr.TEAM_ID, channel, thread)))
+    conv = app.services.store.find_conversation(key)
     assert conv is not None
     intake = app.services.store.latest_intake(conv.id).values.model_dump()
     answered = {clicked, "labeled_examples" if clicked != "labeled_examples" else "ml_expertise"}
