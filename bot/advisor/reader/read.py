@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import compete, cues
+from bot.advisor.reader.changes import change_after
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -153,6 +154,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
 def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]], expecting: list[str]) -> None:
     """Give each quantity to its strongest claim; unowned ones to the pending question or to `unclear`."""
     strong: dict[str, list[Claim]] = {}
+    changes = _changes(r, quantities, claims)
     for q in quantities:
         if q.negative:
             r.out.notes.append(f'Ignored a negative number ("{q.span(r.tokens, r.text)}").')
@@ -199,6 +201,14 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.doubted.add(chosen.field)
             _ask_instead(r, chosen)
             continue
+        changed, upto = changes.get((chosen.start, chosen.end), (chosen.value, chosen.end))
+        if changed is None:
+            r.doubted.add(chosen.field)  # "the 80k might get cut in half": what it will be is not known
+            _ask_instead(r, chosen)
+            continue
+        if upto > chosen.end:
+            r.used.update(range(chosen.end, upto))
+            chosen = Claim(chosen.field, changed, True, chosen.start, upto)
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
@@ -225,6 +235,38 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             if claim.field in {UNOWNED, UNOWNED_MONEY}:
                 _unowned(r, q, claim, expecting)
                 break
+
+
+CHANGEABLE = ("budget_usd", "labeled_examples", "monthly_requests")
+
+
+def _changes(
+    r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]
+) -> dict[tuple[int, int], tuple[float | None, int]]:
+    """Changes said right after a strongly read number ("budget was 80k, now cut in half", "it got cut to 25k"), by
+    the span of the reading they change: the value after the change (None when the change is only supposed) and
+    where its words end. A new value said after "to" is that reading's, never one of its own."""
+    found: dict[tuple[int, int], tuple[float | None, int]] = {}
+    for q in quantities:
+        claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is None or not claim.strong or claim.field not in CHANGEABLE or claim.per_unit:
+            continue
+        change = change_after(r.tokens, q.end, quantities)
+        if change is None:
+            continue
+        value = claim.value * (change.factor or 1.0)
+        if change.target is not None:
+            t = change.target
+            own = [c for c in claims[id(t)] if c.field == claim.field]
+            if own:
+                value = own[0].value  # "cut to 40k a month" carries its own unit
+            elif claim.field == "budget_usd" or not q.value:
+                value = t.value
+            else:
+                value = t.value * claim.value / q.value  # "20k tickets a month, cut to 15k": the base's unit
+            claims[id(t)] = []
+        found[(claim.start, claim.end)] = (None if change.doubt else value, change.end)
+    return found
 
 
 def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:
@@ -319,7 +361,12 @@ def _corrected_later(
         return None
     factor = claim.value / first.value
     for q in quantities:
-        if q.start <= claim.end or q.money != first.money or any(i in r.used for i in range(q.start, q.end)):
+        if (
+            q.start <= claim.end
+            or q.money != first.money
+            or q.percent
+            or any(i in r.used for i in range(q.start, q.end))
+        ):
             continue
         own = [c for c in claims[id(q)] if c.field in LIMITS or c.field == "ml_team"]
         if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
