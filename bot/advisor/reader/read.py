@@ -22,6 +22,7 @@ from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
+from bot.advisor.reader.parts import joined
 from bot.advisor.reader.quantities import (
     AVERAGE,
     UNOWNED,
@@ -154,6 +155,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
 def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]], expecting: list[str]) -> None:
     """Give each quantity to its strongest claim; unowned ones to the pending question or to `unclear`."""
     strong: dict[str, list[Claim]] = {}
+    _sums(r, quantities, claims)
     changes = _changes(r, quantities, claims)
     for q in quantities:
         if q.negative:
@@ -235,6 +237,27 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             if claim.field in {UNOWNED, UNOWNED_MONEY}:
                 _unowned(r, q, claim, expecting)
                 break
+
+
+def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]) -> None:
+    """Two parts of one count joined by "+" become one reading of their sum: "30k tagged emails + 5k tagged chats"
+    (both labeled data), "20k tickets + 4k reviews a month" (the rate said once covers both). Otherwise each part
+    is read, or not, on its own."""
+    for first, second in itertools.pairwise(quantities):
+        if not joined(r.tokens, first, second):
+            continue
+        claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
+        if claim is None or not claim.strong or claim.per_unit:
+            continue
+        mine = [c for c in claims[id(first)] if c.field in LIMITS or c.field == "ml_team"]
+        if claim.field == "labeled_examples" and [(c.field, c.strong) for c in mine] == [("labeled_examples", True)]:
+            total = mine[0].value + claim.value
+        elif claim.field == "monthly_requests" and not mine and second.value:
+            total = first.value * claim.value / second.value + claim.value  # the second part's rate, said once
+        else:
+            continue
+        claims[id(first)] = []
+        claims[id(second)] = [Claim(claim.field, total, True, first.start, claim.end)]
 
 
 CHANGEABLE = ("budget_usd", "labeled_examples", "monthly_requests")
