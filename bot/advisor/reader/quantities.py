@@ -179,6 +179,8 @@ def each_of(tokens: list[Token], q: Quantity) -> bool:
 
 
 _COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
+# The speaker as a new subject ("~2,500 employees and I'd guess 300 questions a week"): an estimate of the whole.
+_COLLECTIVE |= {"i", "i'd", "i'm", "i'll", "we'd", "we're", "we've", "we'll"}
 
 
 def _collective_between(tokens: list[Token], lo: int, hi: int, own: frozenset[str] | set[str] = frozenset()) -> bool:
@@ -186,6 +188,7 @@ def _collective_between(tokens: list[Token], lo: int, hi: int, own: frozenset[st
     (a new subject, or too far from the count of people to be their rate). The count's own noun ("each of our 4
     teams files 120") is no new subject."""
     between = tokens[lo:hi]
+    own = set(own) & (words("staff_nouns") | words("group_nouns"))  # a head noun's run may reach "and", "we"
     return len(between) > 6 or any(t.text in _COLLECTIVE and t.text not in own for t in between[1:])
 
 

@@ -513,7 +513,22 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     )
     # a count said in a supposition or of another party's units multiplies nothing ("assuming we hit 100k users")
     units = [q for q in quantities if q.start != claim.start and counts_units(r.tokens, q) and not frame(r.tokens, q)]
-    if unit is not None:
+    named = _unit_named(near)
+    counted = [
+        q
+        for q in quantities
+        if named is not None
+        and q.start != claim.start
+        and not q.money
+        and not q.percent
+        and not frame(r.tokens, q)
+        and any(_same_noun(named, w) for w in unit_nouns(r.tokens, q))
+    ]
+    if unit is None and counted:
+        # "3 shifts ... each shift makes ~1,100": the unit is named and counted, so that count multiplies, never the
+        # nearest count of something else ("25k images")
+        units = counted
+    elif unit is not None:
         units = [q for q in units if any(_same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
     elif marked:  # "4,000 clients, each ~300 a month": the nearest count said before it
         units = [q for q in units if q.start < claim.start]
@@ -532,6 +547,15 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     unit_q = before[-1] if before else units[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
+
+
+def _unit_named(near: list[Token]) -> str | None:
+    """The word after "each" / "every" that names what the share is per ("each shift"), if it is not a period."""
+    periods = words_map("rate_periods")
+    for a, b in itertools.pairwise(near):
+        if a.text in {"each", "every"} and b.kind == "word" and b.text not in periods and b.text not in {"of", "one"}:
+            return b.text
+    return None
 
 
 def _per_class_total(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
