@@ -118,6 +118,10 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
         del quantities[MAX_QUANTITIES:]
         r.out.notes.append(f"Only the first {MAX_QUANTITIES} numbers of this message were read.")
     claims = {id(q): claims_for(tokens, q, message_words=words, others=quantities) for q in quantities}
+    for q in quantities:
+        term = q.end < len(tokens) and tokens[q.end].quoted  # the quote goes on over words: a term
+        if all(t.quoted for t in tokens[q.start : q.end]) and term:
+            claims[id(q)] = []  # "when you say 'few labeled examples'": a number mentioned, not stated
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
@@ -166,6 +170,8 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.used.update(range(q.start, q.end))
             continue
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is not None and claim.field == "labeled_examples" and _none_labeled(r.tokens, q):
+            claim = Claim(claim.field, 0.0, True, q.start, q.end)  # "none of our 14,000 tickets are labeled"
         if claim is not None and _denied(r.tokens, q):
             # "we don't have 10k labeled, more like 500": the denied number is not read; what replaces it is
             r.used.update(range(q.start, q.end))
@@ -185,6 +191,8 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
     vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
     for found in strong.values():
         own = [c for c in found if not c.borrowed]
+        if own and any(_self_corrected(r, own[0], c) for c in found if c.borrowed):
+            own = []  # "zero labeled. Correction: our intern tagged about 150": the correction is read
         # a number whose own noun says what it is beats one that borrowed a cue from the words before it
         # ("the labels cover 12 languages and we have 900 examples": 900)
         chosen, settled = _latest_correction(r, own or found)
@@ -350,6 +358,8 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
     value said as past) rather than the order alone."""
     chosen, settled = found[0], len(found) == 1
     for later in found[1:]:
+        if {t.text for t in r.tokens[max(0, later.start - 2) : later.start]} & _PART_OF:
+            continue  # "900 notes ... so the first 400 are inconsistent": a part of the count, not a correction
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
         # "about 1k labeled - no wait, checked the sheet, it's 1,650": a self-correction anywhere between the two
         between = {t.text for t in r.tokens[chosen.end : later.start]} if later.start - chosen.end <= 20 else set()
@@ -360,6 +370,16 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
         elif _said_as_past(r, later) and not _said_as_past(r, chosen):
             settled = True  # "700 a week (was 300 a week last year)": what was yields to what is
     return chosen, settled
+
+
+_PART_OF = {"first", "last", "remaining", "other", "rest"}  # "the first 400", "the other 300": part of a whole
+
+
+def _self_corrected(r: _Reading, earlier: Claim, later: Claim) -> bool:
+    """Whether a self-correction ("correction:", "sorry", "wait") stands between two readings of one field."""
+    if later.start <= earlier.end or later.start - earlier.end > 20:
+        return False
+    return bool({t.text for t in r.tokens[earlier.end : later.start]} & _SELF_CORRECTIONS)
 
 
 def _said_as_past(r: _Reading, claim: Claim) -> bool:
@@ -394,6 +414,8 @@ def _corrected_later(
         own = [c for c in claims[id(q)] if c.field in LIMITS or c.field == "ml_team"]
         if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
             continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
+        if {t.text for t in r.tokens[max(0, q.start - 2) : q.start]} & _PART_OF:
+            continue  # "so the first 400 are inconsistent": a part of the count, not a new count
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
         between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
         explicit = between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}
@@ -471,6 +493,27 @@ def _denied(tokens: list[Token], q: Quantity) -> bool:
     if word in _BOUNDS or not (word in {"not", "never"} or word.endswith("n't")):
         return False
     return not any(t.text in _BOUNDS for t in tokens[n + 1 : q.start])
+
+
+_DETERMINERS = {"our", "the", "these", "those", "their", "its", "my", "your", "his", "her"}
+_BE = {"are", "is", "were", "was", "have", "has", "been", "got", "get"}
+
+
+def _none_labeled(tokens: list[Token], q: Quantity) -> bool:
+    """ "none of our 14,000 tickets are labeled": "none of" before the count and the label word said of it (after a
+    verb), so nothing is labeled. "None of our 14k labeled tickets have PII" says nothing about how many are."""
+    n = q.start - 1
+    while n >= 0 and tokens[n].text in _DETERMINERS:
+        n -= 1
+    if n < 1 or tokens[n].text != "of" or tokens[n - 1].text not in {"none", "neither"}:
+        return False
+    clause = tokens[q.start].clause
+    after = [t for t in tokens[q.end : q.end + 8] if t.clause == clause]
+    labels = words("label_cues")
+    for k, t in enumerate(after):
+        if t.text in labels or any(p in labels for p in t.parts):
+            return any(a.text in _BE or a.text.endswith("n't") for a in after[:k])
+    return False
 
 
 def _replacement(
