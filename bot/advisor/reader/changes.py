@@ -1,15 +1,15 @@
-"""Changes said to a number right after it: "budget was 80k, now cut in half", "it got cut to 25k", "then doubled".
+"""Changes said right after a number: "budget was 80k, now cut in half", "it got cut to 25k", "then doubled".
 
-A change applies to the number before it only when nothing but linking words stand between the two (so the change
-is said of that number), and only when it is a change that happened: a supposition ("might get cut in half") leaves
-the value in doubt, and a comparison ("down 20% from last year") describes the number said, it does not change it.
+A change applies to the number before it only when it is said in a later clause and nothing but the number's own
+words and linking words stand between the two (so the change is said of that number), and only when it is a change
+that happened: a supposition ("might get cut in half") leaves the value in doubt, and a comparison ("down 20% from
+last year") describes the number said, it does not change it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.advisor.reader.lexicon import words
 from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
 
@@ -51,6 +51,9 @@ _LINKS = {
     "gets",
     "get",
     "been",
+    "be",
+    "being",
+    "getting",
     "was",
     "were",
     "is",
@@ -89,7 +92,6 @@ def change_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> C
     """The change said of the number that ends at token `end`, if the words right after it say one."""
     sentence, clause = tokens[end - 1].sentence, tokens[end - 1].clause
     by_start = {q.start: q for q in quantities}
-    own = _own_words()
     supposed = False
     for i in range(end, min(len(tokens), end + REACH)):
         tok = tokens[i]
@@ -101,9 +103,11 @@ def change_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> C
         verb = tok.text in _TIMES or tok.text in _DOWN or tok.text in _UP
         if verb and tok.text == "up" and i + 1 < len(tokens) and tokens[i + 1].text == "to":
             return None  # "30k, up to 50k if needed" is a bound, not a change
+        if verb and tok.clause == clause:
+            return None  # "budget is 25k and our volume doubled": a change in the number's own clause is another's
         if not verb:
-            # the number's own words ("20k tickets a month, now doubled"), then only linking words
-            if tok.text not in _LINKS and not (tok.clause == clause and tok.text in own):
+            # the number's own words ("20k tagged images a month, now halved"), then only linking words
+            if tok.text not in _LINKS and tok.clause != clause:
                 return None
             continue
         change = _said(tokens, i, by_start)
@@ -113,17 +117,6 @@ def change_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> C
             return None  # a comparison describes the number said
         return Change(change.end, change.factor, change.target, doubt=supposed)
     return None
-
-
-def _own_words() -> set[str]:
-    """Words that say what a number counts and over what period: they belong to the number, not to a new subject."""
-    return (
-        set(words("rate_periods"))
-        | set(words("rate_joiners"))
-        | set(words("label_cues"))
-        | set(words("budget_nouns"))
-        | {"usd", "dollars", "eur", "euros", "total", "of", "for", "in", "k", "m"}
-    )
 
 
 def _said(tokens: list[Token], i: int, by_start: dict[int, Quantity]) -> Change | None:

@@ -252,10 +252,10 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
     (both labeled data), "20k tickets + 4k reviews a month" (the rate said once covers both). Otherwise each part
     is read, or not, on its own."""
     for first, second in itertools.pairwise(quantities):
-        if not joined(r.tokens, first, second):
-            continue
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.per_unit:
+            continue
+        if not joined(r.tokens, first, second, labeled=claim.field == "labeled_examples"):
             continue
         mine = [c for c in claims[id(first)] if c.field in LIMITS or c.field == "ml_team"]
         if claim.field == "labeled_examples" and [(c.field, c.strong) for c in mine] == [("labeled_examples", True)]:

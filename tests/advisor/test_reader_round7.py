@@ -1,0 +1,192 @@
+"""Round 7 of the reader: mechanisms that keep wrong values out on text nobody tuned on.
+
+Sentences are written for these tests; each mechanism has cases that must read and cases that must not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bot.advisor.extract import extract
+
+TODAY = dt.date(2026, 11, 29)
+
+
+def facts(text: str) -> dict[str, Any]:
+    """Every value the reader takes from one message."""
+    return extract(text, today=TODAY).values()
+
+
+def asked(text: str) -> list[float]:
+    """The values of the numbers the reader asks about instead of stating."""
+    return [u.value for u in extract(text, today=TODAY).unclear]
+
+
+# --- a change said right after a number ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Our budget was 60k, now cut in half.", "budget_usd", 30_000),
+        ("At first the budget was $90,000 but finance has since cut it by a third.", "budget_usd", 60_000),
+        ("the budget was 50k, then procurement cut it by 20%", "budget_usd", 40_000),
+        ("Budget was $70k but it got cut to $45k in October.", "budget_usd", 45_000),
+        ("Spend was 20k. It has since been doubled.", "budget_usd", 40_000),
+        ("about 6,000 tagged images, halved after we dropped the blurry ones", "labeled_examples", 3_000),
+    ],
+)
+def test_a_change_said_of_the_number_applies_to_it(text: str, field: str, value: float) -> None:
+    got = facts(text).get(field)
+    assert got is not None and abs(got - value) <= 0.01 * value
+
+
+def test_a_change_to_a_new_amount_takes_the_number_after_to_and_reads_it_nowhere_else() -> None:
+    got = facts("Budget was 40k but leadership trimmed it to 28k last month.")
+    assert got.get("budget_usd") == 28_000
+    assert "monthly_requests" not in got  # "28k last month" is the new budget, not a volume
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        # a comparison describes the number said; it changes nothing
+        ("We handle 12k chats a month, down 20% from last year.", "monthly_requests", 12_000),
+        ("volume is 30k/mo, doubled since 2024", "monthly_requests", 30_000),
+        # a bound is not a change
+        ("budget is 30k, up to 50k if the pilot works", "budget_usd", 30_000),
+        # the change is said of another subject
+        ("Budget is 25k and our ticket volume doubled recently.", "budget_usd", 25_000),
+        ("We had roughly 8k labeled claims, then the backlog review doubled.", "labeled_examples", 8_000),
+    ],
+)
+def test_comparisons_bounds_and_other_subjects_change_nothing(text: str, field: str, value: float) -> None:
+    assert facts(text).get(field) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Budget is 80k but it might get cut in half.", "we have a $50k budget, though it may be slashed by 30% in Q2"],
+)
+def test_a_supposed_change_states_no_budget_and_asks(text: str) -> None:
+    assert "budget_usd" not in facts(text)
+    assert asked(text)
+
+
+# --- a count in two parts ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("we have 30k tagged emails + 5k tagged chats", "labeled_examples", 35_000),
+        ("about 20k labeled tickets plus 3k labeled calls", "labeled_examples", 23_000),
+        ("it reads ~12k invoices + 3k credit notes a month", "monthly_requests", 15_000),
+    ],
+)
+def test_two_parts_of_one_count_are_added(text: str, field: str, value: float) -> None:
+    assert facts(text).get(field) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("we have 40 agents + 5k chats a month", "monthly_requests", 5_000),  # people are no part of a volume
+        ("12k labeled tickets + 300 a month new ones", "labeled_examples", 12_000),  # another field
+        ("12 categories + 4k labeled examples", "labeled_examples", 4_000),  # a count of classes
+    ],
+)
+def test_parts_of_other_kinds_are_not_added(text: str, field: str, value: float) -> None:
+    assert facts(text).get(field) == value
+
+
+def test_unlabeled_and_labeled_parts_are_not_added() -> None:
+    got = facts("we have 30k raw emails + 5k tagged chats")
+    assert got.get("labeled_examples") != 35_000
+
+
+# --- shares and units ------------------------------------------------------------------------------------------
+
+
+def test_a_share_per_named_unit_multiplies_by_the_count_of_that_unit() -> None:
+    text = "We keep 40 thousand photos. The plant runs 2 lines, each line checks around 1,500 parts per day."
+    assert facts(text).get("monthly_requests") == 2 * 1_500 * 30
+
+
+def test_a_share_per_unit_with_no_count_of_it_keeps_the_old_reading() -> None:
+    assert facts("4,000 clients, each sends ~300 a month").get("monthly_requests") == 1_200_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're about 3,000 staff and I'd guess 200 questions a week reach HR",
+        "around 900 employees, I'm guessing 400 requests a week",
+    ],
+)
+def test_the_speakers_estimate_after_a_head_count_is_the_total(text: str) -> None:
+    got = facts(text).get("monthly_requests")
+    assert got is not None and got < 2_000
+
+
+def test_people_doing_the_work_still_multiply() -> None:
+    assert facts("our 10 nurses write 4 notes a day").get("monthly_requests") == 10 * 4 * 30
+
+
+# --- labeled data: none of, corrections, parts, mentions ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "None of our 14,000 tickets are labeled.",
+        "none of the 3k contracts have been annotated",
+        "Neither of the 2 datasets is tagged.",
+    ],
+)
+def test_none_of_the_count_labeled_is_zero(text: str) -> None:
+    assert facts(text).get("labeled_examples") == 0
+
+
+def test_none_of_a_labeled_count_says_something_else() -> None:
+    assert facts("None of our 9k labeled tickets mention refunds.").get("labeled_examples") == 9_000
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("No labeled data at all. Correction: the ops team tagged about 250 in spring.", 250),
+        ("We have zero labeled examples - sorry, support annotated roughly 600 last quarter.", 600),
+    ],
+)
+def test_a_self_correction_replaces_a_stated_count(text: str, value: int) -> None:
+    assert facts(text).get("labeled_examples") == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we labeled 1,200 records so far, the rules changed midway so the first 500 are shaky",
+        "2,000 annotated transcripts; the other 800 are still waiting for review",
+    ],
+)
+def test_a_part_of_a_count_does_not_replace_it(text: str) -> None:
+    assert facts(text).get("labeled_examples") not in {500, 800}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What counts as 'a few hundred examples' in your guide? We have maybe 900.",
+        'when the docs say "thousands of labeled rows", is that a hard floor?',
+    ],
+)
+def test_a_number_in_a_quoted_term_is_a_mention(text: str) -> None:
+    assert facts(text).get("labeled_examples") not in {300, 2_000, 3_000, 200}
+
+
+def test_a_quoted_number_alone_is_still_read() -> None:
+    assert facts('we have "20k" labeled tickets').get("labeled_examples") == 20_000
