@@ -190,3 +190,41 @@ def test_a_number_in_a_quoted_term_is_a_mention(text: str) -> None:
 
 def test_a_quoted_number_alone_is_still_read() -> None:
     assert facts('we have "20k" labeled tickets').get("labeled_examples") == 20_000
+
+
+# --- supposed failures and what follows from them ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If the tagger is down for a day the warehouse doesn't stop, we'd sort by hand.",
+        "Drivers get a bit grumpy if the estimate is off, but nothing breaks.",
+        "if it fails nobody notices for a week honestly",
+    ],
+)
+def test_a_failure_whose_consequence_is_negated_is_not_read_as_critical(text: str) -> None:
+    assert facts(text).get("mission_critical") is not True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if it breaks we can't ship orders",
+        "If the model is wrong, a patient could get the wrong dose.",
+    ],
+)
+def test_a_failure_with_a_grave_consequence_is_still_critical(text: str) -> None:
+    assert facts(text).get("mission_critical") is True
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We're a toy maker; one bad answer to a child would be a nightmare.", True),
+        ("toy company here, the assistant must be safe, a lawsuit would sink us", True),
+        ("it's a toy project, just for fun", False),
+    ],
+)
+def test_toys_as_a_business_are_not_a_toy_project(text: str, value: bool) -> None:
+    assert facts(text).get("mission_critical") is value

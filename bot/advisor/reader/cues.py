@@ -57,10 +57,26 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
         strength = 1 if m.label.endswith("_weak") else 2
         if negated(tokens, m):
             value = not value
+        if tokens[m.start].text == "if" and _consequence_negated(tokens, m.end):
+            continue  # "if it goes down the line doesn't stop" / "we can't ship": which, the words don't say
         found.append(Cue(value, strength, m.start, m.end))
     if field == "changes_often":
         found.extend(_change_frequency(tokens))
     return _decide(tokens, found)
+
+
+CONSEQUENCE_REACH = 8  # words after a supposed failure that say what follows from it
+
+
+def _consequence_negated(tokens: list[Token], end: int) -> bool:
+    """Whether what follows a supposed failure ("if this goes down ...") is negated: "the line doesn't stop" makes
+    the failure harmless, "nobody gets paid" makes it grave: a negated consequence alone does not tell which. A lost
+    ability ("we can't ship") is grave."""
+    sentence = tokens[end - 1].sentence
+    after = [t for t in tokens[end : end + CONSEQUENCE_REACH] if t.sentence == sentence]
+    if any(t.text in {"can't", "cannot", "cant", "couldn't", "unable"} for t in after):
+        return False  # "if it breaks we can't ship": losing an ability is the harm itself
+    return any(is_negator(t) or t.text in {"nothing", "nobody", "noone"} for t in after)
 
 
 # Words that settle a conflict in favour of what follows: "oh wait, actually it's critical", "so yes, sensitive".
