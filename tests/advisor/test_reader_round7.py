@@ -228,3 +228,28 @@ def test_a_failure_with_a_grave_consequence_is_still_critical(text: str) -> None
 )
 def test_toys_as_a_business_are_not_a_toy_project(text: str, value: bool) -> None:
     assert facts(text).get("mission_critical") is value
+
+
+# --- a team's size corrected ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("we have 1 ML engineer - wait no, we just hired two more, so 3 now", "strong"),
+        ("4 ML engineers, sorry, 2 - the others moved to platform", "limited"),
+    ],
+)
+def test_a_corrected_team_size_replaces_the_first(text: str, value: str) -> None:
+    assert facts(text).get("ml_expertise") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("2 ML engineers, actually we're hiring 3 more next year", "limited"),  # an increment, planned
+        ("we have 3 data scientists, so 20k labeled examples should be plenty", "strong"),  # a number of its own
+    ],
+)
+def test_increments_and_other_numbers_do_not_correct_a_team_size(text: str, value: str) -> None:
+    assert facts(text).get("ml_expertise") == value

@@ -123,6 +123,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
         if all(t.quoted for t in tokens[q.start : q.end]) and term:
             claims[id(q)] = []  # "when you say 'few labeled examples'": a number mentioned, not stated
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
+    team_sizes = _team_corrected(tokens, quantities, claims, team_sizes)
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
     _no_labels(r)
@@ -154,6 +155,33 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     if expecting:
         _short_answer(r, expecting, words)
     return r.out
+
+
+_INCREMENTS = {"more", "extra", "additional", "fewer", "less", "new"}
+
+
+def _team_corrected(
+    tokens: list[Token], quantities: list[Quantity], claims: dict[int, list[Claim]], sizes: list[tuple[float, int, int]]
+) -> list[tuple[float, int, int]]:
+    """The team's size as corrected right after it: "1 ML engineer - wait no, we just hired two more, so 3 now". A
+    bare number after a self-correction replaces the count; an increment ("two more") is not the team's size."""
+    if not sizes:
+        return sizes
+    _, start, end = sizes[0]
+    for q in quantities:
+        if q.start < end or q.money or q.percent or q.start - end > 20:
+            continue
+        if tokens[q.start].sentence > tokens[end - 1].sentence + 1:
+            break
+        if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
+            break  # a number of its own: whatever follows is not about the team
+        if q.end < len(tokens) and tokens[q.end].text in _INCREMENTS:
+            continue
+        between = {t.text for t in tokens[end : q.start]}
+        if between & (_SELF_CORRECTIONS | {"well"}):
+            return [(q.value, start, q.end), *sizes[1:]]
+        break
+    return sizes
 
 
 def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]], expecting: list[str]) -> None:
