@@ -253,3 +253,29 @@ def test_a_corrected_team_size_replaces_the_first(text: str, value: str) -> None
 )
 def test_increments_and_other_numbers_do_not_correct_a_team_size(text: str, value: str) -> None:
     assert facts(text).get("ml_expertise") == value
+
+
+# --- a share pointed to as the project's scope ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("we process 200k invoices a month and about 10% need a human look, that's what the bot would handle", 20_000),
+        ("20k tickets a month, 30% are refunds, which is what I care about", 6_000),
+    ],
+)
+def test_a_share_pointed_to_as_the_scope_is_the_volume(text: str, value: int) -> None:
+    assert facts(text).get("monthly_requests") == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we get 80k emails a month; roughly 5% are complaints",
+        "50k chats a month and 20% are in Spanish, those are the ones we worry about less",
+        "we get 80k calls a month, 15% are Spanish, not sure what to do with those",
+    ],
+)
+def test_a_share_without_a_pointer_changes_nothing(text: str) -> None:
+    assert facts(text).get("monthly_requests") in {80_000, 50_000}

@@ -249,6 +249,7 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             chosen = Claim(chosen.field, changed, True, chosen.start, upto)
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
+        chosen = _scoped_share(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
@@ -408,6 +409,36 @@ def _self_corrected(r: _Reading, earlier: Claim, later: Claim) -> bool:
     if later.start <= earlier.end or later.start - earlier.end > 20:
         return False
     return bool({t.text for t in r.tokens[earlier.end : later.start]} & _SELF_CORRECTIONS)
+
+
+_POINTERS = {"that", "that's", "thats", "those", "these", "which", "only"}
+SHARE_REACH = 14  # tokens from a volume to the share said of it
+
+
+def _scoped_share(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim:
+    """A volume whose share is then pointed to as what the project handles ("500k txns/mo overall, ~1% get
+    flagged, that 1% is what we'd run it on"; "200k invoices a month, about 10% need a human look, that's what the
+    bot would do"): the share of the volume. A share said without that pointer changes nothing."""
+    if claim.field != "monthly_requests":
+        return claim
+    sentence = r.tokens[claim.start].sentence
+    for q in quantities:
+        if q.start < claim.end:
+            continue
+        if q.start - claim.end > SHARE_REACH or r.tokens[q.start].sentence > sentence + 1:
+            return claim
+        if not q.percent:
+            return claim  # another number first: the share, if any, is of something else
+        if not 0 < q.value < 100:
+            return claim
+        after = [t for t in r.tokens[q.end : q.end + 12] if t.sentence == r.tokens[q.start].sentence]
+        texts = [t.text for t in after]
+        pointed = any(a in _POINTERS and "what" in texts[k + 1 : k + 5] for k, a in enumerate(texts))
+        if pointed:
+            r.used.update(range(q.start, q.end))
+            return Claim(claim.field, claim.value * q.value / 100, True, claim.start, claim.end)
+        return claim
+    return claim
 
 
 def _said_as_past(r: _Reading, claim: Claim) -> bool:
