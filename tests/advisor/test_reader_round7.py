@@ -279,3 +279,30 @@ def test_a_share_pointed_to_as_the_scope_is_the_volume(text: str, value: int) ->
 )
 def test_a_share_without_a_pointer_changes_nothing(text: str) -> None:
     assert facts(text).get("monthly_requests") in {80_000, 50_000}
+
+
+# --- numbers that are not this project's field ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["our team of 6 labeled 4k tickets", "a crew of 9 tagged about 4,000 photos last spring"],
+)
+def test_a_group_of_people_is_no_count_of_labels(text: str) -> None:
+    assert facts(text).get("labeled_examples") == 4_000
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Our old system got 5k queries a day back in 2022.", "monthly_requests"),
+        ("two years ago we had a budget of 100k for a chatbot", "budget_usd"),
+        ("the previous vendor setup cost us $40k", "budget_usd"),
+    ],
+)
+def test_flows_and_money_of_the_past_are_not_stated(text: str, field: str) -> None:
+    assert field not in facts(text)
+
+
+def test_labeled_data_from_an_old_system_is_still_data() -> None:
+    assert facts("we have 20k labeled tickets from our old system").get("labeled_examples") == 20_000

@@ -400,8 +400,8 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
         return [ml]
-    if _head_noun(ctx, skip) & words("staff_nouns"):
-        return []
+    if _head_noun(ctx, skip) & words("staff_nouns") or _group_of(ctx):
+        return []  # "6 annotators", "our team of 6 labeled 4k tickets": a head count
     if _head_noun(ctx, skip) & words("measure_units") and not _head_noun(ctx, skip) & words("label_cues"):
         return []  # "5,000 hours a year", "2TB of logs a month": an amount of time or matter, not a count
     if _distractor_subject(ctx, skip):
@@ -493,6 +493,15 @@ _DISTRACTOR_SUBJECTS = {
     "billed",
 }
 _LINKS = {"is", "are", "was", ":", "=", "of", "at", "around", "about", "~", "roughly", "approx", "approximately", "-"}
+
+
+_GROUPS = {"team", "teams", "group", "crew", "squad", "staff", "department", "dept", "pool", "panel"}
+
+
+def _group_of(ctx: Context) -> bool:
+    """ "a team of 6", "our crew of 12": the number counts a group's members (an ML team is read before this)."""
+    before = [t.text for t in ctx.before[-3:]]
+    return len(before) >= 2 and before[-1] == "of" and before[-2] in _GROUPS
 
 
 def _distractor_subject(ctx: Context, skip: int) -> bool:
