@@ -306,3 +306,25 @@ def test_flows_and_money_of_the_past_are_not_stated(text: str, field: str) -> No
 
 def test_labeled_data_from_an_old_system_is_still_data() -> None:
     assert facts("we have 20k labeled tickets from our old system").get("labeled_examples") == 20_000
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Say we got to 100k requests a month, would the API still be cheaper?", "monthly_requests"),
+        ("let's say the budget is 20k, what then?", "budget_usd"),
+    ],
+)
+def test_say_opening_a_clause_supposes(text: str, field: str) -> None:
+    assert field not in facts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("As for labeled data, I'd say roughly 900 examples.", "labeled_examples", 900),
+        ("say 40k tickets a month", "monthly_requests", 40_000),
+    ],
+)
+def test_say_as_an_estimate_still_states(text: str, field: str, value: int) -> None:
+    assert facts(text).get(field) == value
