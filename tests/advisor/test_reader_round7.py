@@ -328,3 +328,17 @@ def test_say_opening_a_clause_supposes(text: str, field: str) -> None:
 )
 def test_say_as_an_estimate_still_states(text: str, field: str, value: int) -> None:
     assert facts(text).get(field) == value
+
+
+@pytest.mark.parametrize(
+    "text", ["Finance said no budget approved until Q2.", "we get budget approval in January", "funding lands in March"]
+)
+def test_a_date_of_money_is_no_deadline(text: str) -> None:
+    assert "deadline_weeks" not in facts(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["budget is 20k and we need it by March", "funding comes in March, we need it live by March too"]
+)
+def test_a_date_the_work_is_due_is_still_a_deadline(text: str) -> None:
+    assert facts(text).get("deadline_weeks") is not None

@@ -786,10 +786,24 @@ def _dates(r: _Reading, today: dt.date) -> None:
                 continue
             if {t.text for t in r.tokens[max(0, i - 3) : i]} & {"was", "were", "had", "used"}:
                 continue  # "the deadline was Oct 1": a date that has passed or slipped
+            if _dates_money(r.tokens, i):
+                continue  # "no budget approved until Q4": when the money comes, not when the project is due
             exact = _restated(r, weeks, i, end, today)
             if exact is not None:
                 r.add("deadline_weeks", exact[0], max(0, exact[1] - 1), exact[2])
             return
+
+
+_MONEY_EVENTS = {"budget", "budgets", "funding", "funds", "money", "approval", "approved", "sign-off", "financing"}
+_DUE = {"deadline", "live", "launch", "ready", "ship", "shipped", "done", "need", "needs", "needed", "due", "deliver"}
+
+
+def _dates_money(tokens: list[Token], i: int) -> bool:
+    """Whether the date at `i` dates money rather than the work: its clause speaks of a budget or its approval and
+    not of the project being due ("no budget approved until Q4", "funding comes in March")."""
+    clause = tokens[i].clause
+    words_in = {t.text for t in tokens[max(0, i - 12) : i + 4] if t.clause == clause}
+    return bool(words_in & _MONEY_EVENTS) and not words_in & _DUE
 
 
 def _restated(r: _Reading, weeks: float, i: int, end: int, today: dt.date) -> tuple[float, int, int] | None:
