@@ -342,3 +342,34 @@ def test_a_date_of_money_is_no_deadline(text: str) -> None:
 )
 def test_a_date_the_work_is_due_is_still_a_deadline(text: str) -> None:
     assert facts(text).get("deadline_weeks") is not None
+
+
+# --- skills said as done, ease with the hard part ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no ML team but 2 analysts who've done some NLP",
+        "no data scientists, but our devs have done a little machine learning",
+        "we've done some ML before, nothing serious",
+    ],
+)
+def test_some_practice_said_as_done_is_limited(text: str) -> None:
+    assert facts(text).get("ml_expertise") == "limited"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I used to be an ML engineer, so I'm comfortable fine-tuning", "we're confident training our own models"],
+)
+def test_ease_with_fine_tuning_is_strong(text: str) -> None:
+    assert facts(text).get("ml_expertise") == "strong"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("nobody here has done any ML", "none"), ("we're not comfortable fine-tuning anything", None)],
+)
+def test_no_practice_is_none_and_unease_says_nothing(text: str, value: str | None) -> None:
+    assert facts(text).get("ml_expertise") == value

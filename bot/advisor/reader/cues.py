@@ -192,6 +192,7 @@ def _former(tokens: list[Token], m: Match) -> bool:
     return any(t.text in {"had", "used", "former", "ex", "previous"} for t in tokens[max(0, m.start - 3) : m.start])
 
 
+_EASE = {"comfortable", "confident", "experienced", "fluent"}
 _JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
 
 
@@ -282,6 +283,8 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     for m in phrases("ml_strong").find(tokens):
         if _former(tokens, m) or _planned(tokens, m.start) or not stated(tokens, m.start, m.end):
             continue  # "we had ML engineers but they left": not the team there is now
+        if negated(tokens, m) and tokens[m.start].text in _EASE:
+            continue  # "not comfortable fine-tuning": unease, not a statement that no one has the skill
         (denied if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
     if not none:
         limited += adjacent  # "knows a bit of Python; no ML people" is none, "... no ML team" stays limited
