@@ -373,3 +373,31 @@ def test_ease_with_fine_tuning_is_strong(text: str) -> None:
 )
 def test_no_practice_is_none_and_unease_says_nothing(text: str, value: str | None) -> None:
     assert facts(text).get("ml_expertise") == value
+
+
+# --- a cue said as a form's label and answered ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Regulated? Nope. It's an internal tool for the canteen.", "regulated", False),
+        ("regulated? not really", "regulated", False),
+        ("Sensitive data: yes, salaries and home addresses.", "sensitive_data", True),
+        ("PII? none, it's product specs only", "sensitive_data", False),
+    ],
+)
+def test_a_label_answered_takes_the_answer(text: str, field: str, value: bool) -> None:
+    assert facts(text).get(field) is value
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("Is it regulated? No idea honestly.", "regulated"), ("mission critical? not sure yet", "mission_critical")],
+)
+def test_a_label_asked_and_not_known_states_nothing(text: str, field: str) -> None:
+    assert field not in facts(text)
+
+
+def test_a_label_colon_inside_a_sentence_is_no_form() -> None:
+    assert facts("We're regulated: no way around it, the state insurance board audits us.").get("regulated") is True

@@ -57,12 +57,46 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
         strength = 1 if m.label.endswith("_weak") else 2
         if negated(tokens, m):
             value = not value
+        answer = _label_answer(tokens, m.start, m.end)
+        if answer == "unsure":
+            continue  # "is it regulated? no idea": asked and not known
+        if answer is not None:
+            # "Regulated? No." / "Sensitive data: yes": a form's label answered, the answer decides
+            found.append(Cue((answer == "yes") == value, 2, m.start, m.end))
+            continue
         if tokens[m.start].text == "if" and _consequence_negated(tokens, m.end):
             continue  # "if it goes down the line doesn't stop" / "we can't ship": which, the words don't say
         found.append(Cue(value, strength, m.start, m.end))
     if field == "changes_often":
         found.extend(_change_frequency(tokens))
     return _decide(tokens, found)
+
+
+_YES = {"yes", "yep", "yeah", "yup", "y", "definitely", "absolutely", "certainly", "correct", "true"}
+_NO = {"no", "nope", "nah", "n", "none", "never", "false"}
+_UNSURE = {("no", "idea"), ("not", "sure"), ("not", "certain"), ("no", "clue"), ("dunno",), ("idk",), ("unsure",)}
+_ANSWER_FILLERS = {"also", "and", "-", "–", "—", ":", "well", "again", "so", "ok", "okay"}
+
+
+def _label_answer(tokens: list[Token], start: int, end: int) -> str | None:
+    """The answer given to a cue said as a question or a form's label ("Regulated? No.", "Sensitive data: yes",
+    "is it regulated? no idea"): "yes", "no" or "unsure", or None when none follows. Yes and no count only for a
+    bare label (the cue is all its sentence says); not knowing counts after any question."""
+    if end >= len(tokens) or tokens[end].text not in {"?", ":"}:
+        return None
+    nxt = [t.text for t in tokens[end + 1 : end + 6] if t.text not in _ANSWER_FILLERS][:2]
+    if any(tuple(nxt[: len(u)]) == u for u in _UNSURE) and tokens[end].text == "?":
+        return "unsure"
+    lo = start
+    while lo > 0 and tokens[lo - 1].sentence == tokens[start].sentence and tokens[lo - 1].kind == "sym":
+        lo -= 1
+    if (lo > 0 and tokens[lo - 1].sentence == tokens[start].sentence) or not nxt:
+        return None  # words before the cue in its sentence: not a label
+    if nxt[0] in _YES:
+        return "yes"
+    if nxt[0] in _NO or (nxt[0] == "not" and nxt[1:] in (["really"], ["at"], ["much"], ["quite"])):
+        return "no"
+    return None
 
 
 CONSEQUENCE_REACH = 8  # words after a supposed failure that say what follows from it
