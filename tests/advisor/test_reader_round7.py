@@ -401,3 +401,23 @@ def test_a_label_asked_and_not_known_states_nothing(text: str, field: str) -> No
 
 def test_a_label_colon_inside_a_sentence_is_no_form() -> None:
     assert facts("We're regulated: no way around it, the state insurance board audits us.").get("regulated") is True
+
+
+# --- restatements ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we get about 10k tickets a month, well, more like 8k", "roughly 10k emails a month - more like 8k honestly"],
+)
+def test_more_like_after_a_volume_corrects_it(text: str) -> None:
+    assert facts(text).get("monthly_requests") == 8_000
+
+
+def test_a_season_s_value_is_no_correction() -> None:
+    assert facts("we have 10k tickets a month, more like 30k in December").get("monthly_requests") == 10_000
+
+
+def test_update_as_a_verb_corrects_nothing() -> None:
+    text = "small FAQ bot, ~300 questions/month, policies update maybe once a year"
+    assert facts(text).get("monthly_requests") == 300

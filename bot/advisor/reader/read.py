@@ -392,7 +392,8 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
         # "about 1k labeled - no wait, checked the sheet, it's 1,650": a self-correction anywhere between the two
         between = {t.text for t in r.tokens[chosen.end : later.start]} if later.start - chosen.end <= 20 else set()
-        if ((cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST) or between & _SELF_CORRECTIONS:
+        said = cue | {r.tokens[later.start].text}  # "more like 8k": the reading starts at "like"
+        if ((cue & _CORRECTIONS or {"more", "like"} <= said) and not cue & _PAST) or between & _SELF_CORRECTIONS:
             chosen, settled = later, True
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
             chosen, settled = later, True  # "last year we had 30k a month; this year we expect 60k": what is
@@ -482,7 +483,11 @@ def _corrected_later(
             continue  # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
         # "180k a year. hmm actually that was last year's, this year it's closer to 240k": a self-correction
         # anywhere between the two numbers
-        if (cue & _CORRECTIONS or {"more", "like"} <= cue or between & _SELF_CORRECTIONS) and not cue & _PAST:
+        if _seasonal(r.tokens, q.end):
+            continue  # "10k a month, more like 30k in December": a season's value, not a correction
+        # "more like 8k": the quantity starts at its approximation word
+        said = cue | {r.tokens[q.start].text}
+        if (cue & _CORRECTIONS or {"more", "like"} <= said or between & _SELF_CORRECTIONS) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             # a weak reading of the same field carries its own unit ("budget is 50k - sorry, I meant 15k")
             value = own[0].value if own else q.value * factor
@@ -520,6 +525,17 @@ def _counts_workers(r: _Reading, q: Quantity) -> bool:
     """Whether `q` counts people or groups who do the work ("three ppl on support", "4 teams"): never a volume."""
     nouns = unit_nouns(r.tokens, q)
     return q.value < TEAM_SIZE and bool(nouns & (words("staff_nouns") | words("group_nouns")))
+
+
+_SEASONS = {"peak", "peaks", "busy", "busiest", "during", "season", "seasonal", "holidays", "summer", "winter"}
+_SEASONS |= {"spring", "autumn", "fall", "january", "february", "march", "april", "june", "july", "august"}
+_SEASONS |= {"september", "october", "november", "december", "weekends", "mondays", "christmas", "q4", "q1"}
+
+
+def _seasonal(tokens: list[Token], end: int) -> bool:
+    """Whether the words right after a number limit it to a season or a peak ("30k in December", "at peak")."""
+    clause = tokens[end - 1].clause
+    return any(t.text in _SEASONS for t in tokens[end : end + 4] if t.clause == clause)
 
 
 _SELF_CORRECTIONS = {
