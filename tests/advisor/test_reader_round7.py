@@ -421,3 +421,34 @@ def test_a_season_s_value_is_no_correction() -> None:
 def test_update_as_a_verb_corrects_nothing() -> None:
     text = "small FAQ bot, ~300 questions/month, policies update maybe once a year"
     assert facts(text).get("monthly_requests") == 300
+
+
+# --- rates that are not the system's volume ----------------------------------------------------------------------
+
+
+def test_the_article_of_a_volumes_rate_is_no_deadline() -> None:
+    got = facts("About 600 contracts come in a month.")
+    assert got.get("monthly_requests") == 600 and "deadline_weeks" not in got
+
+
+def test_a_month_said_again_for_the_deadline_is_still_read() -> None:
+    assert facts("we get 600 contracts a month and need it live in a month").get("deadline_weeks") == 4.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We've got 2 people who can label part-time, maybe 100 a day",
+        "one intern could annotate on Fridays, about 150 a week",
+    ],
+)
+def test_a_bare_rate_after_a_labeling_ability_is_no_volume(text: str) -> None:
+    assert "monthly_requests" not in facts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("we could label some, and we get 400 tickets a day", 12_000), ("we labeled 2k, we get 100 a day", 3_000)],
+)
+def test_a_volume_after_labeling_words_is_still_read(text: str, value: int) -> None:
+    assert facts(text).get("monthly_requests") == value

@@ -431,6 +431,8 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
     elif rate is not None and clause_words & _LABELING:
         return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
+    elif rate is not None and not _head_noun(ctx, skip) - _RATE_WORDS and _pace_before(tokens, q):
+        return []  # "2 people who can label part-time, maybe 100 a day": a bare rate after a labeling ability
     if rate is not None and clause_words & _PEAK:
         return []  # "2,000 an hour at peak" is a throughput to plan for, not the month's volume
     if rate is not None:
@@ -550,6 +552,23 @@ _LABELING = {
     "annotators",
     "labelers",
 }
+_ABLE = {"can", "could", "would", "will", "able", "to", "might"}
+_RATE_WORDS = {"a", "an", "per", "/", "each", "every", "day", "week", "month", "year", "hour", ",", ".", "daily"}
+
+
+def _pace_before(tokens: list[Token], q: Quantity) -> bool:
+    """Whether an earlier clause of the number's sentence speaks of who can label ("someone who could annotate"):
+    a bare rate after it is how fast labels can be made."""
+    sentence = tokens[q.start].sentence
+    lo = q.start
+    while lo > 0 and tokens[lo - 1].sentence == sentence and q.start - lo < 20:
+        lo -= 1
+    before = tokens[lo : q.start]
+    return any(
+        t.text in _LABELING and any(b.text in _ABLE for b in before[max(0, k - 2) : k]) for k, t in enumerate(before)
+    )
+
+
 _MONEY_FLOWS = {"revenue", "revenues", "arr", "mrr", "gmv", "sales", "turnover", "profit", "profits", "ebitda"}
 _PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
 

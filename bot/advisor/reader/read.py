@@ -118,6 +118,11 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
         del quantities[MAX_QUANTITIES:]
         r.out.notes.append(f"Only the first {MAX_QUANTITIES} numbers of this message were read.")
     claims = {id(q): claims_for(tokens, q, message_words=words, others=quantities) for q in quantities}
+    for p, q in itertools.pairwise(quantities):
+        rate = any(c.field == "monthly_requests" for c in claims[id(p)])
+        near = q.start - p.end <= 4 and tokens[q.start].clause == tokens[p.start].clause
+        if rate and near and tokens[q.start].text in {"a", "an"}:
+            claims[id(q)] = []  # "600 contracts come in a month": the volume's rate, not a month to the deadline
     for q in quantities:
         term = q.end < len(tokens) and tokens[q.end].quoted  # the quote goes on over words: a term
         if all(t.quoted for t in tokens[q.start : q.end]) and term:
