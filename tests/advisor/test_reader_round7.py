@@ -452,3 +452,11 @@ def test_a_bare_rate_after_a_labeling_ability_is_no_volume(text: str) -> None:
 )
 def test_a_volume_after_labeling_words_is_still_read(text: str, value: int) -> None:
     assert facts(text).get("monthly_requests") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [("we'd use a contractor for the ML part", None), ("we're a general contractor with 40 sites", "construction")],
+)
+def test_hiring_a_contractor_is_no_industry(text: str, industry: str | None) -> None:
+    assert facts(text).get("industry") == industry

@@ -878,7 +878,8 @@ _INDUSTRIES = (
     ("legal", r"\b(?:law firm|legal|patents?|litigation|attorneys?|lawyers?)\b"),
     ("government", r"\b(?:government|public sector|federal|municipal)\b"),
     ("aviation", r"\b(?:airline|aviation|aircraft|faa)\b"),
-    ("construction", r"\b(?:construction|contractors?|building estimat\w*)\b"),
+    # "general contractors" build; "we'd use a contractor" hires help for anything
+    ("construction", r"\b(?:construction|general contractors?|subcontractors?|building estimat\w*)\b"),
     ("retail", r"\b(?:retail\w*|e-?commerce|webshop|storefront|skus?)\b"),
     ("telecommunications", r"\b(?:telecom\w*|carrier)\b"),
     ("human resources", r"\b(?:recruiting|recruiters?|hr|human resources)\b"),
