@@ -460,3 +460,29 @@ def test_a_volume_after_labeling_words_is_still_read(text: str, value: int) -> N
 )
 def test_hiring_a_contractor_is_no_industry(text: str, industry: str | None) -> None:
     assert facts(text).get("industry") == industry
+
+
+# --- a cue denied by its own predicate -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("compliance isn't a concern here, it's internal marketing copy", "regulated"),
+        ("regulation is not an issue for this one", "regulated"),
+        ("PII is not involved at all, it's sensor readings", "sensitive_data"),
+        ("none of the tickets contain PII", "sensitive_data"),
+        ("None of our 14k labeled tickets have PII", "sensitive_data"),
+    ],
+)
+def test_a_general_cue_denied_after_it_reads_false(text: str, field: str) -> None:
+    assert facts(text).get(field) is False
+
+
+def test_one_named_rule_denied_says_nothing_of_the_others() -> None:
+    assert facts("GDPR doesn't apply but HIPAA does").get("regulated") is True
+    assert "regulated" not in facts("HIPAA doesn't apply to us, it's a vet practice")
+
+
+def test_a_predicate_that_is_not_about_presence_denies_nothing() -> None:
+    assert facts("PII isn't stored, but it's in the prompts").get("sensitive_data") is True

@@ -55,7 +55,10 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
             continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
-        if negated(tokens, m):
+        after = _denied_after(tokens, m)
+        if after and not {t.text for t in tokens[m.start : m.end]} & _GENERAL:
+            continue  # "GDPR doesn't apply (but HIPAA does)": one named rule denied says nothing of the others
+        if negated(tokens, m) or after or _none_subject(tokens, m):
             value = not value
         answer = _label_answer(tokens, m.start, m.end)
         if answer == "unsure":
@@ -96,7 +99,45 @@ def _label_answer(tokens: list[Token], start: int, end: int) -> str | None:
         return "yes"
     if nxt[0] in _NO or (nxt[0] == "not" and nxt[1:] in (["really"], ["at"], ["much"], ["quite"])):
         return "no"
+    if nxt[0] == "not" and set(nxt[1:]) & _RELEVANCE:  # "personal data? not involved"
+        return "no"
     return None
+
+
+# What a cue's own predicate can deny of it: "HIPAA doesn't apply", "PII is not involved", "isn't a concern".
+_RELEVANCE = {"apply", "applies", "applicable", "matter", "matters", "relevant", "involved", "included", "present"}
+_RELEVANCE |= {"concern", "issue", "factor", "needed", "required", "scope", "problem", "thing", "relevant", "there"}
+# Cue words that name the whole field, not one named rule or kind of data among others.
+_GENERAL = {"regulated", "regulation", "regulations", "regulatory", "compliance", "compliant", "sensitive"}
+_GENERAL |= {"pii", "personal", "private", "confidential", "customer", "mission", "critical", "stakes"}
+DENIAL_REACH = 5  # words after a cue in which its predicate is denied
+
+
+def _denied_after(tokens: list[Token], m: Match) -> bool:
+    """Whether the cue is the subject of a denied predicate: "HIPAA doesn't apply to us", "PII is not involved",
+    "compliance isn't a concern here". The negator comes after the cue, and a word of relevance right after it."""
+    clause = tokens[m.start].clause
+    after = [t for t in tokens[m.end : m.end + DENIAL_REACH] if t.clause == clause]
+    for k, t in enumerate(after):
+        if t.kind == "num":
+            return False
+        if (is_negator(t) or t.text == "not") and {a.text for a in after[k + 1 : k + 3]} & _RELEVANCE:
+            return True
+    return False
+
+
+_NONE_SUBJECTS = {"none", "neither", "nothing"}
+
+
+def _none_subject(tokens: list[Token], m: Match) -> bool:
+    """Whether the cue's clause opens with "none of" / "neither of" / "nothing": "none of the tickets contain PII"
+    denies the cue as far as the clause reaches."""
+    clause = tokens[m.start].clause
+    k = m.start
+    while k > 0 and tokens[k - 1].clause == clause and m.start - k < 12:
+        k -= 1
+    words_ = [t.text for t in tokens[k : m.start] if t.kind == "word" and t.text not in {"and", "but", "so"}]
+    return bool(words_) and words_[0] in _NONE_SUBJECTS
 
 
 CONSEQUENCE_REACH = 8  # words after a supposed failure that say what follows from it
