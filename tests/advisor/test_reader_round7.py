@@ -486,3 +486,8 @@ def test_one_named_rule_denied_says_nothing_of_the_others() -> None:
 
 def test_a_predicate_that_is_not_about_presence_denies_nothing() -> None:
     assert facts("PII isn't stored, but it's in the prompts").get("sensitive_data") is True
+
+
+def test_a_quote_never_closed_hides_no_numbers() -> None:
+    got = facts("`0 ticket triage; 50k clean labeled tickets, 2M requests a month, budget $300k")
+    assert got.get("labeled_examples") == 50_000 and got.get("budget_usd") == 300_000

@@ -124,8 +124,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
         if rate and near and tokens[q.start].text in {"a", "an"}:
             claims[id(q)] = []  # "600 contracts come in a month": the volume's rate, not a month to the deadline
     for q in quantities:
-        term = q.end < len(tokens) and tokens[q.end].quoted  # the quote goes on over words: a term
-        if all(t.quoted for t in tokens[q.start : q.end]) and term:
+        if _quoted_term(tokens, q):
             claims[id(q)] = []  # "when you say 'few labeled examples'": a number mentioned, not stated
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
     team_sizes = _team_corrected(tokens, quantities, claims, team_sizes)
@@ -160,6 +159,22 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     if expecting:
         _short_answer(r, expecting, words)
     return r.out
+
+
+TERM_WORDS = 8  # a quoted term is short; a longer quoted run (or a quote never closed) is what the user says
+
+
+def _quoted_term(tokens: list[Token], q: Quantity) -> bool:
+    """Whether the number is inside a short quoted term that goes on over words ("'few labeled examples'"), a
+    term mentioned rather than a count stated. A lone quoted number ("we have "20k" labeled") is still said."""
+    if not all(t.quoted for t in tokens[q.start : q.end]) or q.end >= len(tokens) or not tokens[q.end].quoted:
+        return False
+    lo, hi = q.start, q.end
+    while lo > 0 and tokens[lo - 1].quoted:
+        lo -= 1
+    while hi < len(tokens) and tokens[hi].quoted:
+        hi += 1
+    return hi < len(tokens) and hi - lo <= TERM_WORDS
 
 
 _INCREMENTS = {"more", "extra", "additional", "fewer", "less", "new"}
