@@ -10,6 +10,7 @@ the conversation asks about one of them (see `confirm.py`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from bot.advisor.reader.lexicon import words
@@ -76,6 +77,8 @@ def demoted(tokens: list[Token], claim: Claim, quote_end: int, switch: int | Non
         head = ""
     before = [t for t in tokens[max(0, claim.start - 5) : claim.start] if t.clause == tokens[claim.start].clause]
     near = {t.text for t in before}
+    if claim.field in {"monthly_requests", "budget_usd"} and _of_the_past(tokens, claim):
+        return True  # "our old system got 5k queries a day back in 2022": what was, not what this project has
     if claim.field == "monthly_requests":
         return head in words("audience_nouns") | _TRAFFIC
     if claim.field == "labeled_examples":
@@ -83,6 +86,28 @@ def demoted(tokens: list[Token], claim: Claim, quote_end: int, switch: int | Non
     if claim.field == "budget_usd":
         return bool(near & _WHOLE)
     return False
+
+
+_FORMER = {"old", "previous", "former", "legacy", "prior", "last"}
+_FORMER_THINGS = {"system", "project", "vendor", "tool", "pilot", "bot", "chatbot", "model", "setup", "attempt"}
+_FORMER_THINGS |= {"platform", "solution", "process", "provider", "contract", "poc"}
+
+
+def _of_the_past(tokens: list[Token], claim: Claim) -> bool:
+    """Whether the number's clause places it in a time or a thing that is over: "back in 2022", "two years ago",
+    "the old system", "our previous vendor". (Labeled data from then is still data; flows and money are not.)"""
+    clause, sentence = tokens[claim.start].clause, tokens[claim.start].sentence
+    lo = claim.start
+    while lo > 0 and tokens[lo - 1].clause == clause and claim.start - lo < 20:
+        lo -= 1
+    hi = claim.end
+    while hi < len(tokens) and tokens[hi].clause == clause and tokens[hi].sentence == sentence and hi - claim.end < 20:
+        hi += 1
+    texts = [t.text for t in tokens[lo:hi]]
+    if "ago" in texts or any(a == "back" and b in {"in", "then", "when"} for a, b in itertools.pairwise(texts)):
+        return True
+    before = texts[: claim.start - lo]
+    return any(a in _FORMER and b in _FORMER_THINGS for a, b in itertools.pairwise(before))
 
 
 def same_range(tokens: list[Token], a: Claim, b: Claim) -> bool:

@@ -55,12 +55,103 @@ def boolean(tokens: list[Token], field: str) -> Cue | None:
             continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
-        if negated(tokens, m):
+        after = _denied_after(tokens, m)
+        if after and not {t.text for t in tokens[m.start : m.end]} & _GENERAL:
+            continue  # "GDPR doesn't apply (but HIPAA does)": one named rule denied says nothing of the others
+        if negated(tokens, m) or after or _none_subject(tokens, m):
             value = not value
+        answer = _label_answer(tokens, m.start, m.end)
+        if answer == "unsure":
+            continue  # "is it regulated? no idea": asked and not known
+        if answer is not None:
+            # "Regulated? No." / "Sensitive data: yes": a form's label answered, the answer decides
+            found.append(Cue((answer == "yes") == value, 2, m.start, m.end))
+            continue
+        if tokens[m.start].text == "if" and _consequence_negated(tokens, m.end):
+            continue  # "if it goes down the line doesn't stop" / "we can't ship": which, the words don't say
         found.append(Cue(value, strength, m.start, m.end))
     if field == "changes_often":
         found.extend(_change_frequency(tokens))
     return _decide(tokens, found)
+
+
+_YES = {"yes", "yep", "yeah", "yup", "y", "definitely", "absolutely", "certainly", "correct", "true"}
+_NO = {"no", "nope", "nah", "n", "none", "never", "false"}
+_UNSURE = {("no", "idea"), ("not", "sure"), ("not", "certain"), ("no", "clue"), ("dunno",), ("idk",), ("unsure",)}
+_ANSWER_FILLERS = {"also", "and", "-", "–", "—", ":", "well", "again", "so", "ok", "okay"}
+
+
+def _label_answer(tokens: list[Token], start: int, end: int) -> str | None:
+    """The answer given to a cue said as a question or a form's label ("Regulated? No.", "Sensitive data: yes",
+    "is it regulated? no idea"): "yes", "no" or "unsure", or None when none follows. Yes and no count only for a
+    bare label (the cue is all its sentence says); not knowing counts after any question."""
+    if end >= len(tokens) or tokens[end].text not in {"?", ":"}:
+        return None
+    nxt = [t.text for t in tokens[end + 1 : end + 6] if t.text not in _ANSWER_FILLERS][:2]
+    if any(tuple(nxt[: len(u)]) == u for u in _UNSURE) and tokens[end].text == "?":
+        return "unsure"
+    lo = start
+    while lo > 0 and tokens[lo - 1].sentence == tokens[start].sentence and tokens[lo - 1].kind == "sym":
+        lo -= 1
+    if (lo > 0 and tokens[lo - 1].sentence == tokens[start].sentence) or not nxt:
+        return None  # words before the cue in its sentence: not a label
+    if nxt[0] in _YES:
+        return "yes"
+    if nxt[0] in _NO or (nxt[0] == "not" and nxt[1:] in (["really"], ["at"], ["much"], ["quite"])):
+        return "no"
+    if nxt[0] == "not" and set(nxt[1:]) & _RELEVANCE:  # "personal data? not involved"
+        return "no"
+    return None
+
+
+# What a cue's own predicate can deny of it: "HIPAA doesn't apply", "PII is not involved", "isn't a concern".
+_RELEVANCE = {"apply", "applies", "applicable", "matter", "matters", "relevant", "involved", "included", "present"}
+_RELEVANCE |= {"concern", "issue", "factor", "needed", "required", "scope", "problem", "thing", "relevant", "there"}
+# Cue words that name the whole field, not one named rule or kind of data among others.
+_GENERAL = {"regulated", "regulation", "regulations", "regulatory", "compliance", "compliant", "sensitive"}
+_GENERAL |= {"pii", "personal", "private", "confidential", "customer", "mission", "critical", "stakes"}
+DENIAL_REACH = 5  # words after a cue in which its predicate is denied
+
+
+def _denied_after(tokens: list[Token], m: Match) -> bool:
+    """Whether the cue is the subject of a denied predicate: "HIPAA doesn't apply to us", "PII is not involved",
+    "compliance isn't a concern here". The negator comes after the cue, and a word of relevance right after it."""
+    clause = tokens[m.start].clause
+    after = [t for t in tokens[m.end : m.end + DENIAL_REACH] if t.clause == clause]
+    for k, t in enumerate(after):
+        if t.kind == "num":
+            return False
+        if (is_negator(t) or t.text == "not") and {a.text for a in after[k + 1 : k + 3]} & _RELEVANCE:
+            return True
+    return False
+
+
+_NONE_SUBJECTS = {"none", "neither", "nothing"}
+
+
+def _none_subject(tokens: list[Token], m: Match) -> bool:
+    """Whether the cue's clause opens with "none of" / "neither of" / "nothing": "none of the tickets contain PII"
+    denies the cue as far as the clause reaches."""
+    clause = tokens[m.start].clause
+    k = m.start
+    while k > 0 and tokens[k - 1].clause == clause and m.start - k < 12:
+        k -= 1
+    words_ = [t.text for t in tokens[k : m.start] if t.kind == "word" and t.text not in {"and", "but", "so"}]
+    return bool(words_) and words_[0] in _NONE_SUBJECTS
+
+
+CONSEQUENCE_REACH = 8  # words after a supposed failure that say what follows from it
+
+
+def _consequence_negated(tokens: list[Token], end: int) -> bool:
+    """Whether what follows a supposed failure ("if this goes down ...") is negated: "the line doesn't stop" makes
+    the failure harmless, "nobody gets paid" makes it grave: a negated consequence alone does not tell which. A lost
+    ability ("we can't ship") is grave."""
+    sentence = tokens[end - 1].sentence
+    after = [t for t in tokens[end : end + CONSEQUENCE_REACH] if t.sentence == sentence]
+    if any(t.text in {"can't", "cannot", "cant", "couldn't", "unable"} for t in after):
+        return False  # "if it breaks we can't ship": losing an ability is the harm itself
+    return any(is_negator(t) or t.text in {"nothing", "nobody", "noone"} for t in after)
 
 
 # Words that settle a conflict in favour of what follows: "oh wait, actually it's critical", "so yes, sensitive".
@@ -176,6 +267,7 @@ def _former(tokens: list[Token], m: Match) -> bool:
     return any(t.text in {"had", "used", "former", "ex", "previous"} for t in tokens[max(0, m.start - 3) : m.start])
 
 
+_EASE = {"comfortable", "confident", "experienced", "fluent"}
 _JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "beginners", "learning", "new-grads"}
 
 
@@ -266,6 +358,8 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     for m in phrases("ml_strong").find(tokens):
         if _former(tokens, m) or _planned(tokens, m.start) or not stated(tokens, m.start, m.end):
             continue  # "we had ML engineers but they left": not the team there is now
+        if negated(tokens, m) and tokens[m.start].text in _EASE:
+            continue  # "not comfortable fine-tuning": unease, not a statement that no one has the skill
         (denied if negated(tokens, m) else strong).append(m)  # "no in-house ML team" says there is none
     if not none:
         limited += adjacent  # "knows a bit of Python; no ML people" is none, "... no ML team" stays limited

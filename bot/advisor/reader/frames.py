@@ -141,6 +141,8 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     opening = _opening(tokens, clause_start, start)
     if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
         return "supposed"
+    if _say_opens(tokens, clause_start, start):
+        return "supposed"
     if opening in _OPENERS and _ends_in_question(tokens, end, first.sentence):
         return "question"
     if _change_target(tokens, clause_start, start):
@@ -175,6 +177,18 @@ def _change_target(tokens: list[Token], clause_start: int, start: int) -> bool:
     if any(t.text in _CHANGED for t in tokens[clause_start:n]):
         return False  # "volume went from 8k to 12k": a change that happened ends at what is
     return any(a.text == "from" and b.kind == "num" for a, b in itertools.pairwise(tokens[clause_start:n]))
+
+
+_SUBJECTS = {"we", "it", "they", "volume", "the", "our", "that", "you"}
+
+
+def _say_opens(tokens: list[Token], start: int, stop: int) -> bool:
+    """ "Say we got to 100k a month, ...", "let's say the budget is 20k": "say" opening a clause with a subject after
+    it supposes; "I'd say roughly 900" (a subject before it) states."""
+    words = [t.text for t in tokens[start:stop] if t.kind == "word"][:3]
+    if words[:2] == ["let's", "say"] or words[:3] == ["let", "us", "say"]:
+        return True
+    return len(words) >= 2 and words[0] == "say" and words[1] in _SUBJECTS
 
 
 def _opening(tokens: list[Token], start: int, stop: int) -> str:

@@ -178,6 +178,8 @@ def each_of(tokens: list[Token], q: Quantity) -> bool:
 
 
 _COLLECTIVE = {"and", "team", "teams", "department", "dept", "group", "org", "company", "we", "our", "total", "overall"}
+# The speaker as a new subject ("~2,500 employees and I'd guess 300 questions a week"): an estimate of the whole.
+_COLLECTIVE |= {"i", "i'd", "i'm", "i'll", "we'd", "we're", "we've", "we'll"}
 
 
 def _collective_between(tokens: list[Token], lo: int, hi: int, own: frozenset[str] | set[str] = frozenset()) -> bool:
@@ -185,6 +187,7 @@ def _collective_between(tokens: list[Token], lo: int, hi: int, own: frozenset[st
     (a new subject, or too far from the count of people to be their rate). The count's own noun ("each of our 4
     teams files 120") is no new subject."""
     between = tokens[lo:hi]
+    own = set(own) & (words("staff_nouns") | words("group_nouns"))  # a head noun's run may reach "and", "we"
     return len(between) > 6 or any(t.text in _COLLECTIVE and t.text not in own for t in between[1:])
 
 
@@ -396,8 +399,8 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
         return [ml]
-    if _head_noun(ctx, skip) & words("staff_nouns"):
-        return []
+    if _head_noun(ctx, skip) & words("staff_nouns") or _group_of(ctx):
+        return []  # "6 annotators", "our team of 6 labeled 4k tickets": a head count
     if _head_noun(ctx, skip) & words("measure_units") and not _head_noun(ctx, skip) & words("label_cues"):
         return []  # "5,000 hours a year", "2TB of logs a month": an amount of time or matter, not a count
     if _distractor_subject(ctx, skip):
@@ -427,6 +430,8 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         rate = None  # "20k images annotated last quarter" is a data set, not a volume
     elif rate is not None and clause_words & _LABELING:
         return []  # "annotators who label about 200 a week": the labeling pace, not the system's volume
+    elif rate is not None and not _head_noun(ctx, skip) - _RATE_WORDS and _pace_before(tokens, q):
+        return []  # "2 people who can label part-time, maybe 100 a day": a bare rate after a labeling ability
     if rate is not None and clause_words & _PEAK:
         return []  # "2,000 an hour at peak" is a throughput to plan for, not the month's volume
     if rate is not None:
@@ -491,6 +496,15 @@ _DISTRACTOR_SUBJECTS = {
 _LINKS = {"is", "are", "was", ":", "=", "of", "at", "around", "about", "~", "roughly", "approx", "approximately", "-"}
 
 
+_GROUPS = {"team", "teams", "group", "crew", "squad", "staff", "department", "dept", "pool", "panel"}
+
+
+def _group_of(ctx: Context) -> bool:
+    """ "a team of 6", "our crew of 12": the number counts a group's members (an ML team is read before this)."""
+    before = [t.text for t in ctx.before[-3:]]
+    return len(before) >= 2 and before[-1] == "of" and before[-2] in _GROUPS
+
+
 def _distractor_subject(ctx: Context, skip: int) -> bool:
     """ "Revenue is 40M a year", "users: 300k", "headcount of 2,000": a number said as the value of a distractor
     noun (with nothing after it saying it counts something else) is that distractor, whatever rate follows."""
@@ -537,6 +551,23 @@ _LABELING = {
     "annotators",
     "labelers",
 }
+_ABLE = {"can", "could", "would", "will", "able", "to", "might"}
+_RATE_WORDS = {"a", "an", "per", "/", "each", "every", "day", "week", "month", "year", "hour", ",", ".", "daily"}
+
+
+def _pace_before(tokens: list[Token], q: Quantity) -> bool:
+    """Whether an earlier clause of the number's sentence speaks of who can label ("someone who could annotate"):
+    a bare rate after it is how fast labels can be made."""
+    sentence = tokens[q.start].sentence
+    lo = q.start
+    while lo > 0 and tokens[lo - 1].sentence == sentence and q.start - lo < 20:
+        lo -= 1
+    before = tokens[lo : q.start]
+    return any(
+        t.text in _LABELING and any(b.text in _ABLE for b in before[max(0, k - 2) : k]) for k, t in enumerate(before)
+    )
+
+
 _MONEY_FLOWS = {"revenue", "revenues", "arr", "mrr", "gmv", "sales", "turnover", "profit", "profits", "ebitda"}
 _PREPOSITIONS = {"of", "with", "w", "about", "across", "into", "like", "over", "under", "than", "as", "is", "are"}
 

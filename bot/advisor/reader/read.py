@@ -17,10 +17,12 @@ from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import compete, cues
+from bot.advisor.reader.changes import change_after
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
+from bot.advisor.reader.parts import joined
 from bot.advisor.reader.quantities import (
     AVERAGE,
     UNOWNED,
@@ -116,7 +118,16 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
         del quantities[MAX_QUANTITIES:]
         r.out.notes.append(f"Only the first {MAX_QUANTITIES} numbers of this message were read.")
     claims = {id(q): claims_for(tokens, q, message_words=words, others=quantities) for q in quantities}
+    for p, q in itertools.pairwise(quantities):
+        rate = any(c.field == "monthly_requests" for c in claims[id(p)])
+        near = q.start - p.end <= 4 and tokens[q.start].clause == tokens[p.start].clause
+        if rate and near and tokens[q.start].text in {"a", "an"}:
+            claims[id(q)] = []  # "600 contracts come in a month": the volume's rate, not a month to the deadline
+    for q in quantities:
+        if _quoted_term(tokens, q):
+            claims[id(q)] = []  # "when you say 'few labeled examples'": a number mentioned, not stated
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
+    team_sizes = _team_corrected(tokens, quantities, claims, team_sizes)
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
     _no_labels(r)
@@ -150,9 +161,54 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     return r.out
 
 
+TERM_WORDS = 8  # a quoted term is short; a longer quoted run (or a quote never closed) is what the user says
+
+
+def _quoted_term(tokens: list[Token], q: Quantity) -> bool:
+    """Whether the number is inside a short quoted term that goes on over words ("'few labeled examples'"), a
+    term mentioned rather than a count stated. A lone quoted number ("we have "20k" labeled") is still said."""
+    if not all(t.quoted for t in tokens[q.start : q.end]) or q.end >= len(tokens) or not tokens[q.end].quoted:
+        return False
+    lo, hi = q.start, q.end
+    while lo > 0 and tokens[lo - 1].quoted:
+        lo -= 1
+    while hi < len(tokens) and tokens[hi].quoted:
+        hi += 1
+    return hi < len(tokens) and hi - lo <= TERM_WORDS
+
+
+_INCREMENTS = {"more", "extra", "additional", "fewer", "less", "new"}
+
+
+def _team_corrected(
+    tokens: list[Token], quantities: list[Quantity], claims: dict[int, list[Claim]], sizes: list[tuple[float, int, int]]
+) -> list[tuple[float, int, int]]:
+    """The team's size as corrected right after it: "1 ML engineer - wait no, we just hired two more, so 3 now". A
+    bare number after a self-correction replaces the count; an increment ("two more") is not the team's size."""
+    if not sizes:
+        return sizes
+    _, start, end = sizes[0]
+    for q in quantities:
+        if q.start < end or q.money or q.percent or q.start - end > 20:
+            continue
+        if tokens[q.start].sentence > tokens[end - 1].sentence + 1:
+            break
+        if any(c.field in LIMITS or c.field == "ml_team" for c in claims[id(q)]):
+            break  # a number of its own: whatever follows is not about the team
+        if q.end < len(tokens) and tokens[q.end].text in _INCREMENTS:
+            continue
+        between = {t.text for t in tokens[end : q.start]}
+        if between & (_SELF_CORRECTIONS | {"well"}):
+            return [(q.value, start, q.end), *sizes[1:]]
+        break
+    return sizes
+
+
 def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]], expecting: list[str]) -> None:
     """Give each quantity to its strongest claim; unowned ones to the pending question or to `unclear`."""
     strong: dict[str, list[Claim]] = {}
+    _sums(r, quantities, claims)
+    changes = _changes(r, quantities, claims)
     for q in quantities:
         if q.negative:
             r.out.notes.append(f'Ignored a negative number ("{q.span(r.tokens, r.text)}").')
@@ -162,6 +218,8 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.used.update(range(q.start, q.end))
             continue
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is not None and claim.field == "labeled_examples" and _none_labeled(r.tokens, q):
+            claim = Claim(claim.field, 0.0, True, q.start, q.end)  # "none of our 14,000 tickets are labeled"
         if claim is not None and _denied(r.tokens, q):
             # "we don't have 10k labeled, more like 500": the denied number is not read; what replaces it is
             r.used.update(range(q.start, q.end))
@@ -181,6 +239,8 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
     vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
     for found in strong.values():
         own = [c for c in found if not c.borrowed]
+        if own and any(_self_corrected(r, own[0], c) for c in found if c.borrowed):
+            own = []  # "zero labeled. Correction: our intern tagged about 150": the correction is read
         # a number whose own noun says what it is beats one that borrowed a cue from the words before it
         # ("the labels cover 12 languages and we have 900 examples": 900)
         chosen, settled = _latest_correction(r, own or found)
@@ -199,8 +259,17 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.doubted.add(chosen.field)
             _ask_instead(r, chosen)
             continue
+        changed, upto = changes.get((chosen.start, chosen.end), (chosen.value, chosen.end))
+        if changed is None:
+            r.doubted.add(chosen.field)  # "the 80k might get cut in half": what it will be is not known
+            _ask_instead(r, chosen)
+            continue
+        if upto > chosen.end:
+            r.used.update(range(chosen.end, upto))
+            chosen = Claim(chosen.field, changed, True, chosen.start, upto)
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
+        chosen = _scoped_share(r, chosen, quantities)
         # an order of magnitude ("tens of thousands") is read, but only as an estimate a model reading may replace
         _add_number(r, chosen, weak=any(i in vague for i in range(chosen.start, chosen.end)))
     left = [q for q in quantities if not q.negative and not any(i in r.used for i in range(q.start, q.end))]
@@ -225,6 +294,59 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             if claim.field in {UNOWNED, UNOWNED_MONEY}:
                 _unowned(r, q, claim, expecting)
                 break
+
+
+def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]) -> None:
+    """Two parts of one count joined by "+" become one reading of their sum: "30k tagged emails + 5k tagged chats"
+    (both labeled data), "20k tickets + 4k reviews a month" (the rate said once covers both). Otherwise each part
+    is read, or not, on its own."""
+    for first, second in itertools.pairwise(quantities):
+        claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
+        if claim is None or not claim.strong or claim.per_unit:
+            continue
+        if not joined(r.tokens, first, second, labeled=claim.field == "labeled_examples"):
+            continue
+        mine = [c for c in claims[id(first)] if c.field in LIMITS or c.field == "ml_team"]
+        if claim.field == "labeled_examples" and [(c.field, c.strong) for c in mine] == [("labeled_examples", True)]:
+            total = mine[0].value + claim.value
+        elif claim.field == "monthly_requests" and not mine and second.value:
+            total = first.value * claim.value / second.value + claim.value  # the second part's rate, said once
+        else:
+            continue
+        claims[id(first)] = []
+        claims[id(second)] = [Claim(claim.field, total, True, first.start, claim.end)]
+
+
+CHANGEABLE = ("budget_usd", "labeled_examples", "monthly_requests")
+
+
+def _changes(
+    r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]
+) -> dict[tuple[int, int], tuple[float | None, int]]:
+    """Changes said right after a strongly read number ("budget was 80k, now cut in half", "it got cut to 25k"), by
+    the span of the reading they change: the value after the change (None when the change is only supposed) and
+    where its words end. A new value said after "to" is that reading's, never one of its own."""
+    found: dict[tuple[int, int], tuple[float | None, int]] = {}
+    for q in quantities:
+        claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
+        if claim is None or not claim.strong or claim.field not in CHANGEABLE or claim.per_unit:
+            continue
+        change = change_after(r.tokens, q.end, quantities)
+        if change is None:
+            continue
+        value = claim.value * (change.factor or 1.0)
+        if change.target is not None:
+            t = change.target
+            own = [c for c in claims[id(t)] if c.field == claim.field]
+            if own:
+                value = own[0].value  # "cut to 40k a month" carries its own unit
+            elif claim.field == "budget_usd" or not q.value:
+                value = t.value
+            else:
+                value = t.value * claim.value / q.value  # "20k tickets a month, cut to 15k": the base's unit
+            claims[id(t)] = []
+        found[(claim.start, claim.end)] = (None if change.doubt else value, change.end)
+    return found
 
 
 def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:
@@ -285,16 +407,59 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
     value said as past) rather than the order alone."""
     chosen, settled = found[0], len(found) == 1
     for later in found[1:]:
+        if {t.text for t in r.tokens[max(0, later.start - 2) : later.start]} & _PART_OF:
+            continue  # "900 notes ... so the first 400 are inconsistent": a part of the count, not a correction
         cue = {t.text for t in r.tokens[max(chosen.end, later.start - 5) : later.start]}
         # "about 1k labeled - no wait, checked the sheet, it's 1,650": a self-correction anywhere between the two
         between = {t.text for t in r.tokens[chosen.end : later.start]} if later.start - chosen.end <= 20 else set()
-        if ((cue & _CORRECTIONS or {"more", "like"} <= cue) and not cue & _PAST) or between & _SELF_CORRECTIONS:
+        said = cue | {r.tokens[later.start].text}  # "more like 8k": the reading starts at "like"
+        if ((cue & _CORRECTIONS or {"more", "like"} <= said) and not cue & _PAST) or between & _SELF_CORRECTIONS:
             chosen, settled = later, True
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
             chosen, settled = later, True  # "last year we had 30k a month; this year we expect 60k": what is
         elif _said_as_past(r, later) and not _said_as_past(r, chosen):
             settled = True  # "700 a week (was 300 a week last year)": what was yields to what is
     return chosen, settled
+
+
+_PART_OF = {"first", "last", "remaining", "other", "rest"}  # "the first 400", "the other 300": part of a whole
+
+
+def _self_corrected(r: _Reading, earlier: Claim, later: Claim) -> bool:
+    """Whether a self-correction ("correction:", "sorry", "wait") stands between two readings of one field."""
+    if later.start <= earlier.end or later.start - earlier.end > 20:
+        return False
+    return bool({t.text for t in r.tokens[earlier.end : later.start]} & _SELF_CORRECTIONS)
+
+
+_POINTERS = {"that", "that's", "thats", "those", "these", "which", "only"}
+SHARE_REACH = 14  # tokens from a volume to the share said of it
+
+
+def _scoped_share(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim:
+    """A volume whose share is then pointed to as what the project handles ("500k txns/mo overall, ~1% get
+    flagged, that 1% is what we'd run it on"; "200k invoices a month, about 10% need a human look, that's what the
+    bot would do"): the share of the volume. A share said without that pointer changes nothing."""
+    if claim.field != "monthly_requests":
+        return claim
+    sentence = r.tokens[claim.start].sentence
+    for q in quantities:
+        if q.start < claim.end:
+            continue
+        if q.start - claim.end > SHARE_REACH or r.tokens[q.start].sentence > sentence + 1:
+            return claim
+        if not q.percent:
+            return claim  # another number first: the share, if any, is of something else
+        if not 0 < q.value < 100:
+            return claim
+        after = [t for t in r.tokens[q.end : q.end + 12] if t.sentence == r.tokens[q.start].sentence]
+        texts = [t.text for t in after]
+        pointed = any(a in _POINTERS and "what" in texts[k + 1 : k + 5] for k, a in enumerate(texts))
+        if pointed:
+            r.used.update(range(q.start, q.end))
+            return Claim(claim.field, claim.value * q.value / 100, True, claim.start, claim.end)
+        return claim
+    return claim
 
 
 def _said_as_past(r: _Reading, claim: Claim) -> bool:
@@ -319,11 +484,18 @@ def _corrected_later(
         return None
     factor = claim.value / first.value
     for q in quantities:
-        if q.start <= claim.end or q.money != first.money or any(i in r.used for i in range(q.start, q.end)):
+        if (
+            q.start <= claim.end
+            or q.money != first.money
+            or q.percent
+            or any(i in r.used for i in range(q.start, q.end))
+        ):
             continue
         own = [c for c in claims[id(q)] if c.field in LIMITS or c.field == "ml_team"]
         if any(c.field != claim.field or c.strong for c in own) or _counts_workers(r, q):
             continue  # it is read on its own, or counts who does the work ("and only three ppl on support")
+        if {t.text for t in r.tokens[max(0, q.start - 2) : q.start]} & _PART_OF:
+            continue  # "so the first 400 are inconsistent": a part of the count, not a new count
         cue = {t.text for t in r.tokens[max(claim.end, q.start - 5) : q.start]}
         between = {t.text for t in r.tokens[claim.end : q.start]} if q.start - claim.end <= 20 else set()
         explicit = between & _SELF_CORRECTIONS or {"more", "like"} <= cue | {r.tokens[q.start].text}
@@ -331,7 +503,11 @@ def _corrected_later(
             continue  # in a later sentence only an explicit "sorry, I meant" / "actually" / "more like" corrects
         # "180k a year. hmm actually that was last year's, this year it's closer to 240k": a self-correction
         # anywhere between the two numbers
-        if (cue & _CORRECTIONS or {"more", "like"} <= cue or between & _SELF_CORRECTIONS) and not cue & _PAST:
+        if _seasonal(r.tokens, q.end):
+            continue  # "10k a month, more like 30k in December": a season's value, not a correction
+        # "more like 8k": the quantity starts at its approximation word
+        said = cue | {r.tokens[q.start].text}
+        if (cue & _CORRECTIONS or {"more", "like"} <= said or between & _SELF_CORRECTIONS) and not cue & _PAST:
             r.used.update(range(q.start, q.end))
             # a weak reading of the same field carries its own unit ("budget is 50k - sorry, I meant 15k")
             value = own[0].value if own else q.value * factor
@@ -371,6 +547,17 @@ def _counts_workers(r: _Reading, q: Quantity) -> bool:
     return q.value < TEAM_SIZE and bool(nouns & (words("staff_nouns") | words("group_nouns")))
 
 
+_SEASONS = {"peak", "peaks", "busy", "busiest", "during", "season", "seasonal", "holidays", "summer", "winter"}
+_SEASONS |= {"spring", "autumn", "fall", "january", "february", "march", "april", "june", "july", "august"}
+_SEASONS |= {"september", "october", "november", "december", "weekends", "mondays", "christmas", "q4", "q1"}
+
+
+def _seasonal(tokens: list[Token], end: int) -> bool:
+    """Whether the words right after a number limit it to a season or a peak ("30k in December", "at peak")."""
+    clause = tokens[end - 1].clause
+    return any(t.text in _SEASONS for t in tokens[end : end + 4] if t.clause == clause)
+
+
 _SELF_CORRECTIONS = {
     "sorry",
     "meant",
@@ -401,6 +588,27 @@ def _denied(tokens: list[Token], q: Quantity) -> bool:
     if word in _BOUNDS or not (word in {"not", "never"} or word.endswith("n't")):
         return False
     return not any(t.text in _BOUNDS for t in tokens[n + 1 : q.start])
+
+
+_DETERMINERS = {"our", "the", "these", "those", "their", "its", "my", "your", "his", "her"}
+_BE = {"are", "is", "were", "was", "have", "has", "been", "got", "get"}
+
+
+def _none_labeled(tokens: list[Token], q: Quantity) -> bool:
+    """ "none of our 14,000 tickets are labeled": "none of" before the count and the label word said of it (after a
+    verb), so nothing is labeled. "None of our 14k labeled tickets have PII" says nothing about how many are."""
+    n = q.start - 1
+    while n >= 0 and tokens[n].text in _DETERMINERS:
+        n -= 1
+    if n < 1 or tokens[n].text != "of" or tokens[n - 1].text not in {"none", "neither"}:
+        return False
+    clause = tokens[q.start].clause
+    after = [t for t in tokens[q.end : q.end + 8] if t.clause == clause]
+    labels = words("label_cues")
+    for k, t in enumerate(after):
+        if t.text in labels or any(p in labels for p in t.parts):
+            return any(a.text in _BE or a.text.endswith("n't") for a in after[:k])
+    return False
 
 
 def _replacement(
@@ -443,7 +651,22 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     )
     # a count said in a supposition or of another party's units multiplies nothing ("assuming we hit 100k users")
     units = [q for q in quantities if q.start != claim.start and counts_units(r.tokens, q) and not frame(r.tokens, q)]
-    if unit is not None:
+    named = _unit_named(near)
+    counted = [
+        q
+        for q in quantities
+        if named is not None
+        and q.start != claim.start
+        and not q.money
+        and not q.percent
+        and not frame(r.tokens, q)
+        and any(_same_noun(named, w) for w in unit_nouns(r.tokens, q))
+    ]
+    if unit is None and counted:
+        # "3 shifts ... each shift makes ~1,100": the unit is named and counted, so that count multiplies, never the
+        # nearest count of something else ("25k images")
+        units = counted
+    elif unit is not None:
         units = [q for q in units if any(_same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
     elif marked:  # "4,000 clients, each ~300 a month": the nearest count said before it
         units = [q for q in units if q.start < claim.start]
@@ -462,6 +685,15 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
     unit_q = before[-1] if before else units[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
+
+
+def _unit_named(near: list[Token]) -> str | None:
+    """The word after "each" / "every" that names what the share is per ("each shift"), if it is not a period."""
+    periods = words_map("rate_periods")
+    for a, b in itertools.pairwise(near):
+        if a.text in {"each", "every"} and b.kind == "word" and b.text not in periods and b.text not in {"of", "one"}:
+            return b.text
+    return None
 
 
 def _per_class_total(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim | None:
@@ -590,10 +822,24 @@ def _dates(r: _Reading, today: dt.date) -> None:
                 continue
             if {t.text for t in r.tokens[max(0, i - 3) : i]} & {"was", "were", "had", "used"}:
                 continue  # "the deadline was Oct 1": a date that has passed or slipped
+            if _dates_money(r.tokens, i):
+                continue  # "no budget approved until Q4": when the money comes, not when the project is due
             exact = _restated(r, weeks, i, end, today)
             if exact is not None:
                 r.add("deadline_weeks", exact[0], max(0, exact[1] - 1), exact[2])
             return
+
+
+_MONEY_EVENTS = {"budget", "budgets", "funding", "funds", "money", "approval", "approved", "sign-off", "financing"}
+_DUE = {"deadline", "live", "launch", "ready", "ship", "shipped", "done", "need", "needs", "needed", "due", "deliver"}
+
+
+def _dates_money(tokens: list[Token], i: int) -> bool:
+    """Whether the date at `i` dates money rather than the work: its clause speaks of a budget or its approval and
+    not of the project being due ("no budget approved until Q4", "funding comes in March")."""
+    clause = tokens[i].clause
+    words_in = {t.text for t in tokens[max(0, i - 12) : i + 4] if t.clause == clause}
+    return bool(words_in & _MONEY_EVENTS) and not words_in & _DUE
 
 
 def _restated(r: _Reading, weeks: float, i: int, end: int, today: dt.date) -> tuple[float, int, int] | None:
@@ -647,7 +893,8 @@ _INDUSTRIES = (
     ("legal", r"\b(?:law firm|legal|patents?|litigation|attorneys?|lawyers?)\b"),
     ("government", r"\b(?:government|public sector|federal|municipal)\b"),
     ("aviation", r"\b(?:airline|aviation|aircraft|faa)\b"),
-    ("construction", r"\b(?:construction|contractors?|building estimat\w*)\b"),
+    # "general contractors" build; "we'd use a contractor" hires help for anything
+    ("construction", r"\b(?:construction|general contractors?|subcontractors?|building estimat\w*)\b"),
     ("retail", r"\b(?:retail\w*|e-?commerce|webshop|storefront|skus?)\b"),
     ("telecommunications", r"\b(?:telecom\w*|carrier)\b"),
     ("human resources", r"\b(?:recruiting|recruiters?|hr|human resources)\b"),

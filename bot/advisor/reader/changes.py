@@ -1,0 +1,145 @@
+"""Changes said right after a number: "budget was 80k, now cut in half", "it got cut to 25k", "then doubled".
+
+A change applies to the number before it only when it is said in a later clause and nothing but the number's own
+words and linking words stand between the two (so the change is said of that number), and only when it is a change
+that happened: a supposition ("might get cut in half") leaves the value in doubt, and a comparison ("down 20% from
+last year") describes the number said, it does not change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.advisor.reader.numbers import Quantity
+from bot.advisor.reader.tokens import Token
+
+_TIMES = {"halved": 0.5, "doubled": 2.0, "tripled": 3.0, "quadrupled": 4.0}
+_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25}
+_DOWN = {"cut", "cuts", "reduced", "lowered", "slashed", "dropped", "drops", "decreased", "trimmed", "shrunk", "down"}
+_UP = {"raised", "increased", "bumped", "upped", "grew", "rose", "up", "expanded", "boosted"}
+# What may stand between a number and the change said of it: pronouns, auxiliaries, connectives, time adverbs and
+# who made the change ("80k, but finance has since cut it to 50k"). Any other word may start another subject.
+_LINKS = {
+    ",",
+    "-",
+    "—",
+    "–",
+    ".",
+    "...",
+    "but",
+    "and",
+    "then",
+    "now",
+    "since",
+    "recently",
+    "just",
+    "already",
+    "though",
+    "tho",
+    "however",
+    "so",
+    "it",
+    "it's",
+    "its",
+    "that",
+    "which",
+    "this",
+    "has",
+    "have",
+    "had",
+    "got",
+    "gets",
+    "get",
+    "been",
+    "be",
+    "being",
+    "getting",
+    "was",
+    "were",
+    "is",
+    "we",
+    "they",
+    "finance",
+    "leadership",
+    "management",
+    "mgmt",
+    "the",
+    "board",
+    "cfo",
+    "ceo",
+    "vp",
+    "boss",
+    "procurement",
+}
+# A change that is only supposed ("if it gets cut in half", "might be halved"): the value is in doubt, not changed.
+_SUPPOSED = {"if", "might", "may", "could", "would", "maybe", "possibly", "probably", "likely", "unless", "should"}
+# "down 20% from last year", "doubled since 2023", "up 3x vs Q1": the number said is the value after the change.
+_COMPARED = {"from", "since", "than", "vs", "versus", "compared", "over", "yoy", "on", "year-over-year"}
+REACH = 10  # tokens between a number and its change, at most
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change said of one number: a factor, or a new value (the quantity said after "to"); `doubt` when supposed."""
+
+    end: int  # where the change's words end
+    factor: float | None = None
+    target: Quantity | None = None
+    doubt: bool = False
+
+
+def change_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> Change | None:
+    """The change said of the number that ends at token `end`, if the words right after it say one."""
+    sentence, clause = tokens[end - 1].sentence, tokens[end - 1].clause
+    by_start = {q.start: q for q in quantities}
+    supposed = False
+    for i in range(end, min(len(tokens), end + REACH)):
+        tok = tokens[i]
+        if tok.sentence > sentence + 1 or tok.kind == "num":
+            return None
+        if tok.text in _SUPPOSED:
+            supposed = True
+            continue
+        verb = tok.text in _TIMES or tok.text in _DOWN or tok.text in _UP
+        if verb and tok.text == "up" and i + 1 < len(tokens) and tokens[i + 1].text == "to":
+            return None  # "30k, up to 50k if needed" is a bound, not a change
+        if verb and tok.clause == clause:
+            return None  # "budget is 25k and our volume doubled": a change in the number's own clause is another's
+        if not verb:
+            # the number's own words ("20k tagged images a month, now halved"), then only linking words
+            if tok.text not in _LINKS and tok.clause != clause:
+                return None
+            continue
+        change = _said(tokens, i, by_start)
+        if change is None:
+            return None
+        if change.end < len(tokens) and tokens[change.end].text in _COMPARED:
+            return None  # a comparison describes the number said
+        return Change(change.end, change.factor, change.target, doubt=supposed)
+    return None
+
+
+def _said(tokens: list[Token], i: int, by_start: dict[int, Quantity]) -> Change | None:
+    """The change that starts with the verb at `i`: "halved", "cut in half", "cut by 20%", "down 20%", "cut to 25k"."""
+    verb = tokens[i].text
+    if verb in _TIMES:
+        return Change(i + 1, factor=_TIMES[verb])
+    down = verb in _DOWN
+    j = i + 1
+    if j < len(tokens) and tokens[j].text in {"back", "it", "that", "this"}:
+        j += 1  # "cut it in half", "cut back to 40k"
+    word = tokens[j].text if j < len(tokens) else ""
+    nxt = tokens[j + 1].text if j + 1 < len(tokens) else ""
+    if word in {"in", "by"} and nxt == "half":
+        return Change(j + 2, factor=0.5)
+    if word == "by" and nxt in {"a", "one"} and j + 2 < len(tokens) and tokens[j + 2].text in _FRACTIONS:
+        share = _FRACTIONS[tokens[j + 2].text]
+        return Change(j + 3, factor=1 - share if down else 1 + share)
+    if word == "by":
+        j += 1
+    q = by_start.get(j)
+    if q is not None and q.percent and 0 < q.value < 100:
+        return Change(q.end, factor=(1 - q.value / 100) if down else (1 + q.value / 100))
+    if word == "to" and (q := by_start.get(j + 1)) is not None and not q.percent:
+        return Change(q.end, target=q)
+    return None
