@@ -25,8 +25,11 @@ Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.m
   saw the code, kept sealed by the lead through rounds 5 and 6 and scored with the reader before round 5 (own_10 was
   written after round 5 merged, and scored on round 5's base by checkout), after round 5 and after round 6; nobody
   who changed the reader read them. Held out: scored on the whole set only.
-From round 5 every set above (and dev_paraphrases) but own_8 and own_10 is tuning data: the error analysis read all
-of them; held-out figures come from sets the lead keeps sealed.
+- bench/data/own_chat_messages_11.jsonl: 80 messages by a writer who never saw the code, asked for the kinds of
+  sentence round 7 worked on (changes said of a number, counts in two parts, corrections, head counts and revenue
+  that are not the field); kept sealed by the lead during round 7 and scored before and after it. Held out.
+From round 5 every set above (and dev_paraphrases) but own_8, own_10 and own_11 is tuning data: the error analysis
+read all of them; held-out figures come from sets the lead keeps sealed.
 The "before" columns are `bench/data/reader_scores_before.json`: the same scores for the reader as it was before
 the understanding work (commit 1cd2011), written by this script's `--save-scores` run on that commit.
 Also: the reader's time per message, and a 20,000-character hostile message next to a normal one, same run.
@@ -67,6 +70,7 @@ CORPORA = {
     "own_9": ROOT / "bench/data/own_chat_messages_9.jsonl",
     "own_8": ROOT / "bench/data/own_chat_messages_8.jsonl",
     "own_10": ROOT / "bench/data/own_chat_messages_10.jsonl",
+    "own_11": ROOT / "bench/data/own_chat_messages_11.jsonl",
 }
 # Sets scored on the whole set only, with what they are now.
 WHOLE = {
@@ -76,6 +80,7 @@ WHOLE = {
     "own_9": "all (sealed in round 5, then tuned)",
     "own_8": "all (held out)",
     "own_10": "all (held out)",
+    "own_11": "all (held out)",
 }
 BEFORE = ROOT / "bench/data/reader_scores_before.json"
 PARTS = (("all", None), ("odd (tuned)", True), ("even (held out)", False))
