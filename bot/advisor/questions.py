@@ -164,7 +164,7 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     """The next decisive question(s), most decisive first; empty when the recommendation is settled.
 
     A question is decisive if one of its plausible answers flips the approach on its own, or settles it.
-    At most one question per step per conversation, and at most two per round, from different steps.
+    At most one question per step per conversation, and at most MAX_PER_ROUND per round, from different steps.
     """
     asked_set, steps_done = set(asked), set(asked_steps)
     if is_settled(intake, asked_set):
