@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import compete, cues
-from bot.advisor.reader.changes import change_after
+from bot.advisor.reader.changes import Change, change_after, change_before
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -264,9 +264,9 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.doubted.add(chosen.field)  # "the 80k might get cut in half": what it will be is not known
             _ask_instead(r, chosen)
             continue
-        if upto > chosen.end:
+        if upto > chosen.end or changed != chosen.value:
             r.used.update(range(chosen.end, upto))
-            chosen = Claim(chosen.field, changed, True, chosen.start, upto)
+            chosen = Claim(chosen.field, changed, True, chosen.start, max(upto, chosen.end))
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
         chosen = _scoped_share(r, chosen, quantities)
@@ -327,11 +327,16 @@ def _changes(
     the span of the reading they change: the value after the change (None when the change is only supposed) and
     where its words end. A new value said after "to" is that reading's, never one of its own."""
     found: dict[tuple[int, int], tuple[float | None, int]] = {}
+    value: float | None
     for q in quantities:
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.field not in CHANGEABLE or claim.per_unit:
             continue
         change = change_after(r.tokens, q.end, quantities)
+        if change is None:
+            change = change_before(r.tokens, q.start, quantities)
+            if change is not None and not _base_fits(claim, change, claims):
+                change = None
         if change is None:
             continue
         value = claim.value * (change.factor or 1.0)
@@ -345,8 +350,29 @@ def _changes(
             else:
                 value = t.value * claim.value / q.value  # "20k tickets a month, cut to 15k": the base's unit
             claims[id(t)] = []
+        if change.amount is not None:
+            a = change.amount
+            if a.money and not q.money and claim.field != "budget_usd":
+                continue  # "20k tickets, cut by $5k": not the same kind of thing
+            value = claim.value - a.value if change.down else claim.value + a.value
+            claims[id(a)] = []
+            if value <= 0:
+                value = None  # "30k, they cut 40k off": the roles do not add up, so ask
         found[(claim.start, claim.end)] = (None if change.doubt else value, change.end)
     return found
+
+
+def _base_fits(claim: Claim, change: Change, claims: dict[int, list[Claim]]) -> bool:
+    """Whether a change said before its base ("down to 40k from 80k") may change this reading: a budget always; a
+    count only when the new value follows the base ("went from 4k to 6k") or says its own field ("cut to 14k a month
+    from 20k"): a count's base read with a period ("to 25k from 50k last week") has a unit the change may not share."""
+    if claim.field == "budget_usd":
+        return True
+    t = change.target
+    if t is None:
+        return False
+    # "went from 4k to 6k": the new value after the base shares its unit
+    return t.start > claim.start or any(c.field == claim.field and c.strong for c in claims[id(t)])
 
 
 def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:

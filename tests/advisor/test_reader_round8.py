@@ -1,0 +1,98 @@
+"""Round 8 of the reader: number mechanisms stated over roles (a base, a change, a result; a first value and its
+correction; parts and their total), so they hold in any reasonable word order and stay silent when a role is missing.
+
+Sentences are written for these tests; each mechanism has cases that must read and cases that must not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bot.advisor.extract import extract
+
+TODAY = dt.date(2026, 11, 29)
+
+
+def facts(text: str) -> dict[str, Any]:
+    """Every value the reader takes from one message."""
+    return extract(text, today=TODAY).values()
+
+
+def asked(text: str) -> list[float]:
+    """The values of the numbers the reader asks about instead of stating."""
+    return [u.value for u in extract(text, today=TODAY).unclear]
+
+
+# --- a change said before its base ("from") ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Our budget got cut in half from 80k.", "budget_usd", 40_000),
+        ("The budget was halved from $80k.", "budget_usd", 40_000),
+        ("Finance halved our budget from the original 120k.", "budget_usd", 60_000),
+        ("we had budget cut by 25% from 40k, ugh", "budget_usd", 30_000),
+        ("Budget is down to 40k from 80k.", "budget_usd", 40_000),
+        ("budget slashed to 30k from 60k", "budget_usd", 30_000),
+        ("Our budget went from 80k to 40k.", "budget_usd", 40_000),
+        ("The budget increased from 20k to 35k after the demo.", "budget_usd", 35_000),
+        ("our budget jumped from $10k to $18k", "budget_usd", 18_000),
+        ("Annotated examples went from 4k to 6k once the interns joined.", "labeled_examples", 6_000),
+        ("We label 3k tickets a month; volume grew from 10k to 14k a month.", "monthly_requests", 14_000),
+    ],
+)
+def test_a_change_before_its_base_gives_the_result(text: str, field: str, value: float) -> None:
+    assert facts(text)[field] == pytest.approx(value, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The budget may be cut in half from 60k next quarter.",  # supposed: what it will be is not known
+        "If it gets halved from 60k we're in trouble.",
+        "The budget got cut in half.",  # no base: nothing to compute
+    ],
+)
+def test_a_supposed_or_baseless_change_before_a_number_states_no_budget(text: str) -> None:
+    assert "budget_usd" not in facts(text)
+
+
+def test_a_comparison_with_a_past_year_keeps_the_number_said() -> None:
+    assert facts("Our budget of 80k is down 20% from last year.").get("budget_usd") in (None, 80_000)
+    assert facts("Budget is 45k, down 10% from 50k last year.")["budget_usd"] == 45_000
+
+
+def test_another_things_move_does_not_change_the_budget() -> None:
+    assert facts("Budget is 50k. Headcount went from 10 to 12.")["budget_usd"] == 50_000
+    assert facts("Revenue went from 2M to 3M and the budget is 50k.").get("budget_usd") in (None, 50_000)
+
+
+# --- an amount taken off or added ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("Budget was 50k, they trimmed 10k off.", "budget_usd", 40_000),
+        ("budget $50k but finance cut it by $10k", "budget_usd", 40_000),
+        ("we had a 70k budget; they shaved $15k off it", "budget_usd", 55_000),
+        ("the budget: 30k, they took 5k off for licences", "budget_usd", 25_000),
+        ("We get 20k tickets a month, now up by 5k.", "monthly_requests", 25_000),
+    ],
+)
+def test_an_amount_taken_off_or_added_changes_the_base(text: str, field: str, value: float) -> None:
+    assert facts(text)[field] == pytest.approx(value, rel=0.01)
+
+
+def test_an_amount_larger_than_the_base_is_asked_about_not_read() -> None:
+    read = facts("our 90k budget, cut by 100k")
+    assert "budget_usd" not in read
+    assert 90_000 in asked("our 90k budget, cut by 100k")
+
+
+def test_an_amount_spent_is_not_a_change_of_the_budget() -> None:
+    assert facts("Budget is 20k; we spent 5k off the books.")["budget_usd"] == 20_000
