@@ -96,3 +96,46 @@ def test_an_amount_larger_than_the_base_is_asked_about_not_read() -> None:
 
 def test_an_amount_spent_is_not_a_change_of_the_budget() -> None:
     assert facts("Budget is 20k; we spent 5k off the books.")["budget_usd"] == 20_000
+
+
+# --- money asked for and money granted ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Budget: we asked for 150k, finance approved 90k.", 90_000),
+        ("We requested 150k but got approved for 90k.", 90_000),
+        ("Leadership approved 60k; we'd asked for 100k.", 60_000),
+        ("They signed off on 70k after we requested 90k for the project.", 70_000),
+        ("we asked for $200k, they gave us $120k", 120_000),
+        ("The ask was €60k; what we were granted is €45k.", 45_000),
+        ("The 200k budget we asked for became 120k.", 120_000),
+        ("We got 60% of the 100k budget we asked for.", 60_000),
+        ("We have a 90k budget. hmm, no, 90k is what we requested; what got signed off is 70k.", 70_000),
+    ],
+)
+def test_the_amount_granted_is_the_budget_not_the_ask(text: str, value: float) -> None:
+    assert facts(text)["budget_usd"] == value
+
+
+def test_an_amount_only_asked_for_is_asked_about() -> None:
+    assert "budget_usd" not in facts("We asked for 100k budget.")
+    assert asked("We asked for 100k budget.") == [100_000]
+    assert "budget_usd" not in facts("We got 20k tickets last month; we requested 30k in budget.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We asked for 10 engineers and got 4; budget is 50k.",  # people asked for, not money
+        "We asked for 3 months and got 6 weeks, budget 30k.",
+    ],
+)
+def test_asks_of_other_things_leave_the_budget_alone(text: str) -> None:
+    assert facts(text)["budget_usd"] in (50_000, 30_000)
+
+
+def test_a_count_granted_is_not_a_budget() -> None:
+    read = facts("We got 20k tickets last month; we requested 30k in budget.")
+    assert read["monthly_requests"] == 20_000

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
-from bot.advisor.reader import compete, cues
+from bot.advisor.reader import asks, compete, cues
 from bot.advisor.reader.changes import Change, change_after, change_before
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
@@ -208,6 +208,7 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
     """Give each quantity to its strongest claim; unowned ones to the pending question or to `unclear`."""
     strong: dict[str, list[Claim]] = {}
     _sums(r, quantities, claims)
+    _asked_and_granted(r, quantities, claims)
     changes = _changes(r, quantities, claims)
     for q in quantities:
         if q.negative:
@@ -315,6 +316,51 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
             continue
         claims[id(first)] = []
         claims[id(second)] = [Claim(claim.field, total, True, first.start, claim.end)]
+
+
+def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]) -> None:
+    """A message that says both an amount asked for and one granted: the granted amount is the budget ("we asked
+    for 150k, finance approved 90k"; "got 60% of the 100k we asked for" is 60k), the ask is no reading at all."""
+    found = asks.roles(r.tokens, quantities)
+    granted: list[Claim] = []
+    for n, role in found.items():
+        q = quantities[n]
+        if role == "ask":
+            if not _money(q, claims, bare=True):
+                return  # an ask of something else ("we requested 5k labeled examples", "asked for 10 engineers")
+            continue
+        value: float | None = q.value
+        if q.percent:
+            base = asks.share_of(r.tokens, q, quantities)
+            value = q.value / 100 * base.value if base is not None and 0 < q.value <= 100 else None
+        elif not _money(q, claims, bare=role == "granted"):
+            continue  # "approved 3k labeled examples", "got 20k tickets": a count, not money granted
+        if value is not None:
+            granted.append(Claim("budget_usd", value, True, q.start, q.end))
+    asked = [quantities[n] for n, role in found.items() if role == "ask"]
+    if not granted:
+        for q in asked:  # only asked for ("we asked for 100k"): what is available is not known, so ask
+            claims[id(q)] = [Claim(UNOWNED_MONEY, q.value, False, q.start, q.end)]
+        return
+    if len({c.value for c in granted}) != 1:
+        return  # two different amounts granted: the roles do not settle the budget
+    for q in asked:
+        claims[id(q)] = []
+        r.used.update(range(q.start, q.end))
+    for c in granted:
+        claims[id(next(q for q in quantities if q.start == c.start))] = [c]
+
+
+def _money(q: Quantity, claims: dict[int, list[Claim]], *, bare: bool = False) -> bool:
+    """Whether an amount is money by its own signs or readings, and nothing but money; with `bare`, a number with
+    no owner of its own counts too when it is as large as money asked for or approved is ("approved 70k")."""
+    fields = {c.field for c in claims[id(q)]}
+    if bare and fields == {UNOWNED} and not q.money and q.value >= BARE_MONEY:
+        return True
+    return not fields - {"budget_usd", UNOWNED_MONEY} and (q.money or bool(fields))
+
+
+BARE_MONEY = 1000  # "requested 2 GPUs": a small bare number asked for is not money
 
 
 CHANGEABLE = ("budget_usd", "labeled_examples", "monthly_requests")
