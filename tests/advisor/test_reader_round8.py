@@ -139,3 +139,35 @@ def test_asks_of_other_things_leave_the_budget_alone(text: str) -> None:
 def test_a_count_granted_is_not_a_budget() -> None:
     read = facts("We got 20k tickets last month; we requested 30k in budget.")
     assert read["monthly_requests"] == 20_000
+
+
+# --- what is left after a subtraction -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("The €20k budget minus the 8k already spent on hardware.", "budget_usd", 12_000),
+        ("We have 12k labeled tickets minus about 2k duplicates.", "labeled_examples", 10_000),
+    ],
+)
+def test_a_said_subtraction_leaves_the_remainder(text: str, field: str, value: float) -> None:
+    assert facts(text)[field] == value
+
+
+def test_an_amount_taken_off_is_never_read_as_the_field() -> None:
+    assert facts("budget 30k minus $5k for licences").get("budget_usd") != 5_000
+
+
+def test_a_subtraction_of_an_unknown_amount_asks() -> None:
+    text = "Budget: $25k minus what we already paid the vendor."
+    assert "budget_usd" not in facts(text)
+    assert asked(text) == [25_000]
+
+
+def test_less_than_is_a_comparison_not_a_subtraction() -> None:
+    assert facts("budget is 40k, less than we hoped")["budget_usd"] == 40_000
+
+
+def test_a_subtraction_larger_than_its_base_is_not_read() -> None:
+    assert "labeled_examples" not in facts("we have 9000 labeled examples minus 12000 bad ones")

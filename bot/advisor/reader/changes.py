@@ -223,3 +223,40 @@ def _supposed(tokens: list[Token], verb: int) -> bool:
             return True
         i -= 1
     return False
+
+
+_MINUS = {"minus", "less"}
+_NOUN_WORDS = 3  # words of the base's own noun phrase before "minus" ("the 20k pot minus"), at most
+
+
+def remainder_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> Change | None:
+    """A subtraction said right after the number that ends at `end`: "the 20k pot minus the 8k already spent" (the
+    8k taken off), "30k, less 10% for contingency". Only "minus" or "less" says it; the amount taken off must be the
+    same kind of number (money from money, a count from a count)."""
+    base = next((q for q in quantities if q.end == end), None)
+    if base is None:
+        return None
+    i = end
+    while i < len(tokens) and i - end < _NOUN_WORDS and tokens[i].kind == "word" and tokens[i].text not in _MINUS:
+        i += 1
+    if i >= len(tokens) or tokens[i].text not in _MINUS or tokens[i].clause != tokens[end - 1].clause:
+        return None
+    j = i + 1
+    while j < len(tokens) and tokens[j].text in {"the", "our"}:
+        j += 1
+    if j < len(tokens) and tokens[j].text in {"what", "whatever"}:
+        return Change(j + 1, doubt=True)  # "25k minus what we already paid": what is left is not known
+    q = next((o for o in quantities if j <= o.start <= j + 1), None)  # "minus about 2k"
+    if q is None or q.negative or q.vague:
+        return None
+    if q.percent:
+        return Change(q.end, factor=1 - q.value / 100) if 0 < q.value < 100 else None
+    return Change(q.end, amount=q, down=True)  # the reading checks it is the same kind ("20k tickets minus $5k")
+
+
+def subtracted(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` is said as an amount taken off: right after "minus" or "less" (and "the", "our")."""
+    i = q.start - 1
+    while i >= 0 and tokens[i].text in {"the", "our", "about", "~"}:
+        i -= 1
+    return i >= 0 and tokens[i].text in _MINUS
