@@ -171,3 +171,36 @@ def test_less_than_is_a_comparison_not_a_subtraction() -> None:
 
 def test_a_subtraction_larger_than_its_base_is_not_read() -> None:
     assert "labeled_examples" not in facts("we have 9000 labeled examples minus 12000 bad ones")
+
+
+# --- labeled parts listed with "and" or commas --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We have 30k labeled emails and 5k labeled chats.", 35_000),
+        ("We have 30k labeled emails, 5k labeled chats.", 35_000),
+        ("about 2k annotated invoices, 500 annotated receipts and 300 annotated contracts", 2_800),
+    ],
+)
+def test_listed_parts_that_each_say_labeled_are_summed(text: str, value: float) -> None:
+    assert facts(text)["labeled_examples"] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We have 30k emails and 5k labeled chats.", 5_000),  # only the chats are labeled
+        ("We have 30k labeled emails and 5k chats.", 30_000),
+        ("we have 4k labeled tickets and 12 labeled categories", 4_000),  # classes are not examples
+        ("We have 10k labeled reviews and 2k unlabeled reviews.", 10_000),
+        ("8k labeled examples and 3 ML engineers", 8_000),
+    ],
+)
+def test_a_part_that_is_not_labeled_data_is_not_added(text: str, value: float) -> None:
+    assert facts(text)["labeled_examples"] == value
+
+
+def test_rates_listed_with_and_are_not_summed() -> None:
+    assert facts("We get 20k emails a month and 4k chats a month.").get("monthly_requests") != 24_000

@@ -303,11 +303,13 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
     is read, or not, on its own."""
     for first, second in itertools.pairwise(quantities):
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
-        if claim is None or not claim.strong or claim.per_unit:
-            continue
+        if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
+            continue  # a borrowed cue ("labeled: 30k emails and 5k chats") does not say each part is labeled
         if not joined(r.tokens, first, second, labeled=claim.field == "labeled_examples"):
             continue
         mine = [c for c in claims[id(first)] if c.field in LIMITS or c.field == "ml_team"]
+        if any(_counts_outputs(r, c) for c in (*mine, claim)):
+            continue  # "9k labeled tickets and 50k reviewed outputs": a model's outputs are another field
         if claim.field == "labeled_examples" and [(c.field, c.strong) for c in mine] == [("labeled_examples", True)]:
             total = mine[0].value + claim.value
         elif claim.field == "monthly_requests" and not mine and second.value:
