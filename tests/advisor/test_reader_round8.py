@@ -204,3 +204,24 @@ def test_a_part_that_is_not_labeled_data_is_not_added(text: str, value: float) -
 
 def test_rates_listed_with_and_are_not_summed() -> None:
     assert facts("We get 20k emails a month and 4k chats a month.").get("monthly_requests") != 24_000
+
+
+# --- a value compared with, a change with no result ----------------------------------------------------------------
+
+
+def test_the_value_compared_with_is_never_read() -> None:
+    assert facts("budget is 60k, down from 80k")["budget_usd"] == 60_000
+    read = facts("Budget is now 60k, up from 40k last year.")
+    assert read.get("budget_usd") in (None, 60_000)
+    assert "monthly_requests" not in read  # "40k last year" is an old budget, not a yearly volume
+
+
+def test_a_change_from_a_base_with_no_result_asks() -> None:
+    text = "The budget was reduced from 100k."
+    assert "budget_usd" not in facts(text)
+    assert asked(text) == [100_000]
+
+
+def test_a_change_said_with_both_base_and_result_takes_the_result() -> None:
+    assert facts("Budget got cut by half from 80k to 40k")["budget_usd"] == 40_000
+    assert facts("the budget rose 10% from 50k")["budget_usd"] == pytest.approx(55_000)

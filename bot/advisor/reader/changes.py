@@ -197,6 +197,8 @@ def change_before(tokens: list[Token], start: int, quantities: list[Quantity]) -
         if t is not None and not t.percent and t.money == base.money:
             return Change(t.end, target=t, doubt=_supposed(tokens, f - 1))
         return None
+    if moved and verb not in {"up", "down"} and tokens[f - 1].clause == tokens[start].clause:
+        return Change(base.end, doubt=True)  # "the budget was reduced from 100k": to what is not said
     for i in range(max(0, f - BEFORE), f):
         tok = tokens[i]
         if tok.sentence != tokens[f].sentence or not (tok.text in _TIMES or tok.text in _DOWN or tok.text in _UP):
@@ -260,3 +262,13 @@ def subtracted(tokens: list[Token], q: Quantity) -> bool:
     while i >= 0 and tokens[i].text in {"the", "our", "about", "~"}:
         i -= 1
     return i >= 0 and tokens[i].text in _MINUS
+
+
+def former(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` is the earlier value a number is compared with: "60k, up from 40k last year", "down from 80k"."""
+    i = q.start - 1
+    while i >= 0 and tokens[i].text in _BASE_WORDS:
+        i -= 1
+    if i < 1 or tokens[i].text != "from" or tokens[i - 1].text not in {"up", "down"}:
+        return False
+    return not (q.end < len(tokens) and tokens[q.end].text == "to")

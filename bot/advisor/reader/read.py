@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import asks, compete, cues
-from bot.advisor.reader.changes import Change, change_after, change_before, remainder_after, subtracted
+from bot.advisor.reader.changes import Change, change_after, change_before, former, remainder_after, subtracted
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -377,8 +377,10 @@ def _changes(
     found: dict[tuple[int, int], tuple[float | None, int]] = {}
     value: float | None
     for q in quantities:
-        if subtracted(r.tokens, q):
-            claims[id(q)] = []  # "30k minus $5k for licences": an amount taken off is never a reading of its own
+        if subtracted(r.tokens, q) or former(r.tokens, q):
+            # "30k minus $5k for licences", "60k, up from 40k last year": an amount taken off or compared with is
+            # never a reading of its own
+            claims[id(q)] = []
             r.used.update(range(q.start, q.end))
     for q in quantities:
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
