@@ -235,13 +235,12 @@ def remainder_after(tokens: list[Token], end: int, quantities: list[Quantity]) -
     """A subtraction said right after the number that ends at `end`: "the 20k pot minus the 8k already spent" (the
     8k taken off), "30k, less 10% for contingency". Only "minus" or "less" says it; the amount taken off must be the
     same kind of number (money from money, a count from a count)."""
-    base = next((q for q in quantities if q.end == end), None)
-    if base is None:
-        return None
     i = end
     while i < len(tokens) and i - end < _NOUN_WORDS and tokens[i].kind == "word" and tokens[i].text not in _MINUS:
         i += 1
     if i >= len(tokens) or tokens[i].text not in _MINUS or tokens[i].clause != tokens[end - 1].clause:
+        return None
+    if next((q for q in quantities if q.end == end), None) is None:
         return None
     j = i + 1
     while j < len(tokens) and tokens[j].text in {"the", "our"}:
