@@ -225,3 +225,23 @@ def test_a_change_from_a_base_with_no_result_asks() -> None:
 def test_a_change_said_with_both_base_and_result_takes_the_result() -> None:
     assert facts("Budget got cut by half from 80k to 40k")["budget_usd"] == 40_000
     assert facts("the budget rose 10% from 50k")["budget_usd"] == pytest.approx(55_000)
+
+
+# --- a price or a wage beside the budget --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The license costs 12k a year and the budget is 40k.", 40_000),
+        ("A contractor would cost 90k, and our budget is 30k.", 30_000),
+        ("An ML engineer costs us 150k a year; budget for this is 40k.", 40_000),
+    ],
+)
+def test_the_price_of_a_thing_or_a_person_is_not_the_budget(text: str, value: float) -> None:
+    assert facts(text)["budget_usd"] == value
+
+
+def test_what_the_project_may_cost_is_still_a_budget() -> None:
+    assert facts("the whole project can cost at most 25k")["budget_usd"] == 25_000
+    assert "budget_usd" not in facts("The license costs 12k a year.")
