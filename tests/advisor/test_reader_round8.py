@@ -245,3 +245,28 @@ def test_the_price_of_a_thing_or_a_person_is_not_the_budget(text: str, value: fl
 def test_what_the_project_may_cost_is_still_a_budget() -> None:
     assert facts("the whole project can cost at most 25k")["budget_usd"] == 25_000
     assert "budget_usd" not in facts("The license costs 12k a year.")
+
+
+# --- owning up to a wrong number is no verdict on the labels -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "labeled examples: 5k. wait, that's wrong, it's 8k",
+        "we have 5k labeled examples, I was wrong earlier about 3k",
+    ],
+)
+def test_a_writer_correcting_a_number_says_nothing_of_label_quality(text: str) -> None:
+    assert "data_quality" not in facts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have 5k labels; that's wrong data in half the cases.",
+        "5k labeled emails but the labels are wrong half the time",
+    ],
+)
+def test_labels_said_to_be_wrong_are_still_poor(text: str) -> None:
+    assert facts(text)["data_quality"] == "poor"
