@@ -202,7 +202,30 @@ def test_a_part_that_is_not_labeled_data_is_not_added(text: str, value: float) -
     assert facts(text)["labeled_examples"] == value
 
 
-def test_rates_listed_with_and_are_not_summed() -> None:
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We get 20k emails and 4k chats a month.", 24_000),
+        ("about 20k emails, 4k chats and 1k calls a month", 25_000),
+    ],
+)
+def test_parts_listed_under_one_rate_are_summed(text: str, value: float) -> None:
+    assert facts(text)["monthly_requests"] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("We have 40 FAQ entries and maybe 10 questions a day.", 1_500),  # what exists is not part of what flows
+        ("we have 20k customers and 4k tickets a month", 24_000),  # people are not items
+        ("20k emails and 4k of them a month are spam", 24_000),  # "of them" is a share, not a part
+    ],
+)
+def test_a_listed_count_that_is_not_a_part_is_not_added(text: str, total: float) -> None:
+    assert facts(text).get("monthly_requests") != total
+
+
+def test_rates_each_said_are_not_summed() -> None:
     assert facts("We get 20k emails a month and 4k chats a month.").get("monthly_requests") != 24_000
 
 

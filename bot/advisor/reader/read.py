@@ -305,7 +305,8 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
             continue  # a borrowed cue ("labeled: 30k emails and 5k chats") does not say each part is labeled
-        if not joined(r.tokens, first, second, labeled=claim.field == "labeled_examples"):
+        labeled = claim.field == "labeled_examples"
+        if not joined(r.tokens, first, second, labeled=labeled, rate=claim.field == "monthly_requests"):
             continue
         mine = [c for c in claims[id(first)] if c.field in LIMITS or c.field == "ml_team"]
         if any(_counts_outputs(r, c) for c in (*mine, claim)):
@@ -313,11 +314,27 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
         if claim.field == "labeled_examples" and [(c.field, c.strong) for c in mine] == [("labeled_examples", True)]:
             total = mine[0].value + claim.value
         elif claim.field == "monthly_requests" and not mine and second.value:
-            total = first.value * claim.value / second.value + claim.value  # the second part's rate, said once
+            factor = claim.value / second.value  # the second part's rate, said once, covers every part listed
+            total = first.value * factor + claim.value
+            k = quantities.index(first)
+            while (
+                k > 0
+                and not _owned(claims[id(quantities[k - 1])])
+                and joined(r.tokens, quantities[k - 1], quantities[k], listed=True)
+            ):
+                k -= 1  # "20k emails, 4k chats and 1k calls a month"
+                total += quantities[k].value * factor
+                claims[id(quantities[k])] = []
+            first = quantities[k]
         else:
             continue
         claims[id(first)] = []
         claims[id(second)] = [Claim(claim.field, total, True, first.start, claim.end)]
+
+
+def _owned(found: list[Claim]) -> bool:
+    """Whether a number already has a reading of a field (or a team size) of its own."""
+    return any(c.field in LIMITS or c.field == "ml_team" for c in found)
 
 
 def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]) -> None:
