@@ -8,6 +8,7 @@ last year") describes the number said, it does not change it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from bot.advisor.reader.numbers import Quantity
@@ -15,7 +16,22 @@ from bot.advisor.reader.tokens import Token
 
 _TIMES = {"halved": 0.5, "doubled": 2.0, "tripled": 3.0, "quadrupled": 4.0}
 _FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25}
-_DOWN = {"cut", "cuts", "reduced", "lowered", "slashed", "dropped", "drops", "decreased", "trimmed", "shrunk", "down"}
+_DOWN = {
+    "cut",
+    "cuts",
+    "reduced",
+    "lowered",
+    "slashed",
+    "dropped",
+    "drops",
+    "decreased",
+    "trimmed",
+    "shrunk",
+    "down",
+    "shaved",
+    "knocked",
+    "took",
+}
 _UP = {"raised", "increased", "bumped", "upped", "grew", "rose", "up", "expanded", "boosted"}
 # What may stand between a number and the change said of it: pronouns, auxiliaries, connectives, time adverbs and
 # who made the change ("80k, but finance has since cut it to 50k"). Any other word may start another subject.
@@ -86,6 +102,8 @@ class Change:
     factor: float | None = None
     target: Quantity | None = None
     doubt: bool = False
+    amount: Quantity | None = None  # an amount taken off or added ("trimmed 10k off", "raised by 5k")
+    down: bool = False  # the amount is taken off
 
 
 def change_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> Change | None:
@@ -115,7 +133,7 @@ def change_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> C
             return None
         if change.end < len(tokens) and tokens[change.end].text in _COMPARED:
             return None  # a comparison describes the number said
-        return Change(change.end, change.factor, change.target, doubt=supposed)
+        return dataclasses.replace(change, doubt=supposed)
     return None
 
 
@@ -135,11 +153,121 @@ def _said(tokens: list[Token], i: int, by_start: dict[int, Quantity]) -> Change 
     if word == "by" and nxt in {"a", "one"} and j + 2 < len(tokens) and tokens[j + 2].text in _FRACTIONS:
         share = _FRACTIONS[tokens[j + 2].text]
         return Change(j + 3, factor=1 - share if down else 1 + share)
-    if word == "by":
+    by = word == "by"
+    if by:
         j += 1
     q = by_start.get(j)
     if q is not None and q.percent and 0 < q.value < 100:
         return Change(q.end, factor=(1 - q.value / 100) if down else (1 + q.value / 100))
+    if q is not None and not q.percent and q.value > 0:
+        # an amount said as the change's size: "cut by 10k", "trimmed 10k off" (not "cut 10k tickets", a count)
+        off = q.end < len(tokens) and tokens[q.end].text == "off"
+        if by or (off and down):
+            return Change(q.end + off, amount=q, down=down)
     if word == "to" and (q := by_start.get(j + 1)) is not None and not q.percent:
         return Change(q.end, target=q)
     return None
+
+
+# A change said before its base, which "from" introduces: "cut in half from 80k", "down to 40k from 80k",
+# "went from 80k to 40k". Verbs that only say the number moved count here too.
+_MOVED = {"went", "gone", "moved", "changed", "fell", "fallen", "shrank", "jumped", "climbed", "grown", "risen"}
+_BASE_WORDS = {"the", "our", "original", "initial", "originally", "initially", "requested", "planned"}
+_OBJECT = {"our", "the", "its", "it", "this", "that", "budget", "spend"}
+BEFORE = 8  # tokens of a change's words before "from", at most
+
+
+def change_before(tokens: list[Token], start: int, quantities: list[Quantity]) -> Change | None:
+    """The change said of the number that starts at token `start` when it is the base after "from": "halved from
+    80k", "cut by 20% from the 50k", "down to 40k from 80k", "dropped from 80k to 40k". A comparison of the number
+    ("up 20% from last year" has no number for a base) never reaches here; a supposed change is in doubt."""
+    f = start - 1
+    while f >= 0 and tokens[f].text in _BASE_WORDS:
+        f -= 1
+    if f < 1 or tokens[f].text != "from":
+        return None
+    by_start = {q.start: q for q in quantities}
+    by_end = {q.end: q for q in quantities}
+    base = by_start[start]
+    verb = tokens[f - 1].text
+    moved = verb in _MOVED or verb in _DOWN or verb in _UP
+    if moved and base.end + 1 < len(tokens) and tokens[base.end].text == "to":
+        # "went from 80k to 40k": the new value follows the base
+        t = by_start.get(base.end + 1)
+        if t is not None and not t.percent and t.money == base.money:
+            return Change(t.end, target=t, doubt=_supposed(tokens, f - 1))
+        return None
+    if moved and verb not in {"up", "down"} and tokens[f - 1].clause == tokens[start].clause:
+        return Change(base.end, doubt=True)  # "the budget was reduced from 100k": to what is not said
+    for i in range(max(0, f - BEFORE), f):
+        tok = tokens[i]
+        if tok.sentence != tokens[f].sentence or not (tok.text in _TIMES or tok.text in _DOWN or tok.text in _UP):
+            continue
+        if any(t.kind == "num" for t in tokens[i:f]) and by_end.get(f) is None:
+            continue
+        change = _said(tokens, i, by_start)
+        if change is None or any(t.text not in _OBJECT for t in tokens[change.end : f]):
+            continue  # "halved our budget from 120k": only what was changed may stand before "from"
+        if change.target is not None and (change.target.percent or change.target.money != base.money):
+            return None
+        if change.amount is not None and change.amount.money != base.money:
+            return None
+        return dataclasses.replace(change, end=base.end, doubt=_supposed(tokens, i))
+    return None
+
+
+def _supposed(tokens: list[Token], verb: int) -> bool:
+    """Whether the change whose verb is at `verb` is only supposed: a word of doubt earlier in its clause."""
+    clause = tokens[verb].clause
+    i = verb - 1
+    while i >= 0 and tokens[i].clause == clause:
+        if tokens[i].text in _SUPPOSED:
+            return True
+        i -= 1
+    return False
+
+
+_MINUS = {"minus", "less"}
+_NOUN_WORDS = 3  # words of the base's own noun phrase before "minus" ("the 20k pot minus"), at most
+
+
+def remainder_after(tokens: list[Token], end: int, quantities: list[Quantity]) -> Change | None:
+    """A subtraction said right after the number that ends at `end`: "the 20k pot minus the 8k already spent" (the
+    8k taken off), "30k, less 10% for contingency". Only "minus" or "less" says it; the amount taken off must be the
+    same kind of number (money from money, a count from a count)."""
+    i = end
+    while i < len(tokens) and i - end < _NOUN_WORDS and tokens[i].kind == "word" and tokens[i].text not in _MINUS:
+        i += 1
+    if i >= len(tokens) or tokens[i].text not in _MINUS or tokens[i].clause != tokens[end - 1].clause:
+        return None
+    if next((q for q in quantities if q.end == end), None) is None:
+        return None
+    j = i + 1
+    while j < len(tokens) and tokens[j].text in {"the", "our"}:
+        j += 1
+    if j < len(tokens) and tokens[j].text in {"what", "whatever"}:
+        return Change(j + 1, doubt=True)  # "25k minus what we already paid": what is left is not known
+    q = next((o for o in quantities if j <= o.start <= j + 1), None)  # "minus about 2k"
+    if q is None or q.negative or q.vague:
+        return None
+    if q.percent:
+        return Change(q.end, factor=1 - q.value / 100) if 0 < q.value < 100 else None
+    return Change(q.end, amount=q, down=True)  # the reading checks it is the same kind ("20k tickets minus $5k")
+
+
+def subtracted(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` is said as an amount taken off: right after "minus" or "less" (and "the", "our")."""
+    i = q.start - 1
+    while i >= 0 and tokens[i].text in {"the", "our", "about", "~"}:
+        i -= 1
+    return i >= 0 and tokens[i].text in _MINUS
+
+
+def former(tokens: list[Token], q: Quantity) -> bool:
+    """Whether `q` is the earlier value a number is compared with: "60k, up from 40k last year", "down from 80k"."""
+    i = q.start - 1
+    while i >= 0 and tokens[i].text in _BASE_WORDS:
+        i -= 1
+    if i < 1 or tokens[i].text != "from" or tokens[i - 1].text not in {"up", "down"}:
+        return False
+    return not (q.end < len(tokens) and tokens[q.end].text == "to")

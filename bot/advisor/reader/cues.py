@@ -225,6 +225,8 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     for m in phrases("data_quality").find(tokens):
         if tokens[m.start].sentence not in about_data or negated(tokens, m) or not stated(tokens, m.start, m.end):
             continue
+        if _owns_up(tokens, m.start):
+            continue  # "5k. wait, that's wrong, it's 8k": the writer corrects a number, not a verdict on labels
         label = m.label
         if tokens[m.start].text in {"%", "percent"} and m.start > 0 and tokens[m.start - 1].kind == "num":
             share = float(tokens[m.start - 1].text.replace(",", "") or 0)
@@ -244,6 +246,26 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+_OWNING_UP = (("that's",), ("thats",), ("that", "was"), ("that", "is"), ("i", "was"), ("i'm",), ("i", "said"))
+
+
+_OWNING_UP_NEXT = {"it's", "its", "it", "actually", "sorry", "earlier", "before", "above", "about"}
+
+
+def _owns_up(tokens: list[Token], start: int) -> bool:
+    """Whether "wrong" is the writer saying a number they gave was wrong ("that's wrong", "I was wrong"): the words
+    right before it own the mistake and a number comes before them in the message."""
+    if tokens[start].text not in {"wrong", "incorrect"}:
+        return False
+    words = tuple(t.text for t in tokens[max(0, start - 2) : start])
+    if not any(words[-len(w) :] == w for w in _OWNING_UP):
+        return False
+    after = tokens[start + 1] if start + 1 < len(tokens) else None
+    if after is not None and after.kind == "word" and after.text not in _OWNING_UP_NEXT:
+        return False  # "that's wrong data": a verdict on something named after it
+    return any(t.kind == "num" for t in tokens[max(0, start - 12) : start])
 
 
 _INTENSIFIERS = {"super", "very", "really", "totally", "completely", "extremely", "wildly", "hugely", "incredibly"}

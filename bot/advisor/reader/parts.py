@@ -1,6 +1,7 @@
 """Counts said in two parts that belong together: "30k tagged emails + 5k tagged chats", "20k tickets + 4k reviews a
-month". Only "+" or "plus" joins them (an "and" may start another subject), and only when both parts count things of
-the same field: labeled data on both sides, or items under one rate said after the second part.
+month". "+" or "plus" joins them; "and" or a comma only parts that each say they are labeled data (otherwise an "and"
+may start another subject); and only when both parts count things of the same field: labeled data on both sides, or
+items under one rate said after the second part.
 """
 
 from __future__ import annotations
@@ -10,22 +11,57 @@ from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
 
 _JOINERS = {"+", "plus"}
+_LISTED = {"and", ","}
 NOUN_WORDS = 4  # words of the first part's noun phrase before the joiner, at most
 
 
-def joined(tokens: list[Token], first: Quantity, second: Quantity, *, labeled: bool = False) -> bool:
+def joined(
+    tokens: list[Token],
+    first: Quantity,
+    second: Quantity,
+    *,
+    labeled: bool = False,
+    rate: bool = False,
+    listed: bool = False,
+) -> bool:
     """Whether `second` is added to `first`: the first part's noun phrase, then "+" or "plus", then the second;
-    for `labeled` data, the first part's own words must say it is labeled too."""
+    for `labeled` data, the first part's own words must say it is labeled too. With `rate` (the second part's rate
+    is said once, after its own noun) an "and" or a comma lists the parts too: "20k emails and 4k chats a month";
+    `listed` allows them for an earlier part of such a list ("20k emails, 4k chats and 1k calls a month")."""
     if first.money != second.money or first.percent or second.percent or first.negative or second.negative:
         return False
     between = tokens[first.end : second.start]
-    if not between or between[-1].text not in _JOINERS or len(between) > NOUN_WORDS + 1:
+    # labeled parts may also be listed ("30k labeled emails and 5k labeled chats", "…, 5k labeled chats")
+    joiners = _JOINERS | _LISTED if labeled or listed or (rate and _rate_follows(tokens, second)) else _JOINERS
+    n = 2 if len(between) > 1 and [t.text for t in between[-2:]] == [",", "and"] else 1
+    if not between or between[-1].text not in joiners or len(between) > NOUN_WORDS + n:
         return False
-    noun = between[:-1]
+    noun = between[:-n]
+    if not noun and between[-1].text in _LISTED:
+        return False  # "30k and 5k labeled": the first part says nothing of its own
     if any(t.kind != "word" or t.clause != tokens[first.start].clause for t in noun):
         return False
     # people, audiences, amounts of matter and classes are never added to a count of items
+    if between[-1].text in _LISTED and len(noun) > 2:
+        return False  # a listed part is a count and its noun ("20k emails"), not a clause
+    if between[-1].text in _LISTED and not labeled and {t.text for t in noun} & words("inventory_nouns"):
+        return False  # "40 FAQ entries and 10 questions a day": what exists is not a part of what flows
     if labeled and not any(t.text in words("label_cues") or set(t.parts) & words("label_cues") for t in noun):
         return False  # "30k raw emails + 5k tagged chats": only the second part is labeled
     others = words("staff_nouns") | words("audience_nouns") | words("measure_units") | words("group_nouns")
     return not {t.text for t in noun} & (others | words("class_nouns"))
+
+
+_RATE_WORDS = {"a", "per", "/", "each", "every", "an"}
+
+
+def _rate_follows(tokens: list[Token], second: Quantity) -> bool:
+    """Whether the second part is only its count, a noun of one or two words, then its rate ("4k chats a month");
+    "4k of them a month" or "4k are spam" is something else."""
+    for k in range(second.end, min(len(tokens), second.end + 3)):
+        tok = tokens[k]
+        if tok.text in _RATE_WORDS:
+            return k > second.end
+        if tok.kind != "word" or tok.text in {"of", "are", "is", "were", "was"}:
+            return False
+    return False

@@ -1012,6 +1012,46 @@ def _budget_veto(ctx: Context) -> bool:
             and before[k - 1] in {"we", "currently", "already", "we're", "now", "it", "this", "that", "which", "they"}
         ):
             return True
+    return _priced(before)
+
+
+# Things a price or a wage is said of: "the license costs 12k a year", "an ML engineer would cost 150k".
+_PRICED = {
+    "license",
+    "licence",
+    "licenses",
+    "licences",
+    "subscription",
+    "seat",
+    "seats",
+    "tool",
+    "vendor",
+    "contractor",
+    "contractors",
+    "consultant",
+    "consultants",
+    "engineer",
+    "engineers",
+    "hire",
+    "annotator",
+    "annotators",
+    "platform",
+    "plan",
+    "tier",
+    "gpu",
+    "gpus",
+    "server",
+    "hosting",
+}
+
+
+def _priced(before: list[str]) -> bool:
+    """Whether the number is the price of a thing or the wage of a person said just before it: "the license costs
+    12k a year", "a contractor would cost 90k" (a price, not what the project may spend)."""
+    for k in range(max(0, len(before) - 4), len(before)):
+        if before[k] in {"cost", "costs", "costing"}:
+            subject = before[max(0, k - 3) : k]
+            return bool(set(subject) & (_PRICED | words("staff_nouns")))
     return False
 
 

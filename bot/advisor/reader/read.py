@@ -16,8 +16,8 @@ import re
 from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
-from bot.advisor.reader import compete, cues
-from bot.advisor.reader.changes import change_after
+from bot.advisor.reader import asks, compete, cues
+from bot.advisor.reader.changes import Change, change_after, change_before, former, remainder_after, subtracted
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -208,6 +208,7 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
     """Give each quantity to its strongest claim; unowned ones to the pending question or to `unclear`."""
     strong: dict[str, list[Claim]] = {}
     _sums(r, quantities, claims)
+    _asked_and_granted(r, quantities, claims)
     changes = _changes(r, quantities, claims)
     for q in quantities:
         if q.negative:
@@ -264,9 +265,9 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
             r.doubted.add(chosen.field)  # "the 80k might get cut in half": what it will be is not known
             _ask_instead(r, chosen)
             continue
-        if upto > chosen.end:
+        if upto > chosen.end or changed != chosen.value:
             r.used.update(range(chosen.end, upto))
-            chosen = Claim(chosen.field, changed, True, chosen.start, upto)
+            chosen = Claim(chosen.field, changed, True, chosen.start, max(upto, chosen.end))
         chosen = _corrected_later(r, chosen, quantities, claims) or chosen
         chosen = _period_corrected(r, chosen, quantities)
         chosen = _scoped_share(r, chosen, quantities)
@@ -302,19 +303,83 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
     is read, or not, on its own."""
     for first, second in itertools.pairwise(quantities):
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
-        if claim is None or not claim.strong or claim.per_unit:
-            continue
-        if not joined(r.tokens, first, second, labeled=claim.field == "labeled_examples"):
+        if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
+            continue  # a borrowed cue ("labeled: 30k emails and 5k chats") does not say each part is labeled
+        labeled = claim.field == "labeled_examples"
+        if not joined(r.tokens, first, second, labeled=labeled, rate=claim.field == "monthly_requests"):
             continue
         mine = [c for c in claims[id(first)] if c.field in LIMITS or c.field == "ml_team"]
+        if any(_counts_outputs(r, c) for c in (*mine, claim)):
+            continue  # "9k labeled tickets and 50k reviewed outputs": a model's outputs are another field
         if claim.field == "labeled_examples" and [(c.field, c.strong) for c in mine] == [("labeled_examples", True)]:
             total = mine[0].value + claim.value
         elif claim.field == "monthly_requests" and not mine and second.value:
-            total = first.value * claim.value / second.value + claim.value  # the second part's rate, said once
+            factor = claim.value / second.value  # the second part's rate, said once, covers every part listed
+            total = first.value * factor + claim.value
+            k = quantities.index(first)
+            while (
+                k > 0
+                and not _owned(claims[id(quantities[k - 1])])
+                and joined(r.tokens, quantities[k - 1], quantities[k], listed=True)
+            ):
+                k -= 1  # "20k emails, 4k chats and 1k calls a month"
+                total += quantities[k].value * factor
+                claims[id(quantities[k])] = []
+            first = quantities[k]
         else:
             continue
         claims[id(first)] = []
         claims[id(second)] = [Claim(claim.field, total, True, first.start, claim.end)]
+
+
+def _owned(found: list[Claim]) -> bool:
+    """Whether a number already has a reading of a field (or a team size) of its own."""
+    return any(c.field in LIMITS or c.field == "ml_team" for c in found)
+
+
+def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]]) -> None:
+    """A message that says both an amount asked for and one granted: the granted amount is the budget ("we asked
+    for 150k, finance approved 90k"; "got 60% of the 100k we asked for" is 60k), the ask is no reading at all."""
+    found = asks.roles(r.tokens, quantities)
+    granted: list[Claim] = []
+    for n, role in found.items():
+        q = quantities[n]
+        if role == "ask":
+            if not _money(q, claims, bare=True):
+                return  # an ask of something else ("we requested 5k labeled examples", "asked for 10 engineers")
+            continue
+        value: float | None = q.value
+        if q.percent:
+            base = asks.share_of(r.tokens, q, quantities)
+            value = q.value / 100 * base.value if base is not None and 0 < q.value <= 100 else None
+        elif not _money(q, claims, bare=role == "granted"):
+            continue  # "approved 3k labeled examples", "got 20k tickets": a count, not money granted
+        if value is not None:
+            granted.append(Claim("budget_usd", value, True, q.start, q.end))
+    asked = [quantities[n] for n, role in found.items() if role == "ask"]
+    if not granted:
+        for q in asked:  # only asked for ("we asked for 100k"): what is available is not known, so ask
+            claims[id(q)] = [Claim(UNOWNED_MONEY, q.value, False, q.start, q.end)]
+        return
+    if len({c.value for c in granted}) != 1:
+        return  # two different amounts granted: the roles do not settle the budget
+    for q in asked:
+        claims[id(q)] = []
+        r.used.update(range(q.start, q.end))
+    for c in granted:
+        claims[id(next(q for q in quantities if q.start == c.start))] = [c]
+
+
+def _money(q: Quantity, claims: dict[int, list[Claim]], *, bare: bool = False) -> bool:
+    """Whether an amount is money by its own signs or readings, and nothing but money; with `bare`, a number with
+    no owner of its own counts too when it is as large as money asked for or approved is ("approved 70k")."""
+    fields = {c.field for c in claims[id(q)]}
+    if bare and fields == {UNOWNED} and not q.money and q.value >= BARE_MONEY:
+        return True
+    return not fields - {"budget_usd", UNOWNED_MONEY} and (q.money or bool(fields))
+
+
+BARE_MONEY = 1000  # "requested 2 GPUs": a small bare number asked for is not money
 
 
 CHANGEABLE = ("budget_usd", "labeled_examples", "monthly_requests")
@@ -327,11 +392,22 @@ def _changes(
     the span of the reading they change: the value after the change (None when the change is only supposed) and
     where its words end. A new value said after "to" is that reading's, never one of its own."""
     found: dict[tuple[int, int], tuple[float | None, int]] = {}
+    value: float | None
+    for q in quantities:
+        if subtracted(r.tokens, q) or former(r.tokens, q):
+            # "30k minus $5k for licences", "60k, up from 40k last year": an amount taken off or compared with is
+            # never a reading of its own
+            claims[id(q)] = []
+            r.used.update(range(q.start, q.end))
     for q in quantities:
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.field not in CHANGEABLE or claim.per_unit:
             continue
-        change = change_after(r.tokens, q.end, quantities)
+        change = change_after(r.tokens, q.end, quantities) or remainder_after(r.tokens, q.end, quantities)
+        if change is None:
+            change = change_before(r.tokens, q.start, quantities)
+            if change is not None and not _base_fits(claim, change, claims):
+                change = None
         if change is None:
             continue
         value = claim.value * (change.factor or 1.0)
@@ -345,8 +421,29 @@ def _changes(
             else:
                 value = t.value * claim.value / q.value  # "20k tickets a month, cut to 15k": the base's unit
             claims[id(t)] = []
+        if change.amount is not None:
+            a = change.amount
+            if a.money and not q.money and claim.field != "budget_usd":
+                continue  # "20k tickets, cut by $5k": not the same kind of thing
+            value = claim.value - a.value if change.down else claim.value + a.value
+            claims[id(a)] = []
+            if value <= 0:
+                value = None  # "30k, they cut 40k off": the roles do not add up, so ask
         found[(claim.start, claim.end)] = (None if change.doubt else value, change.end)
     return found
+
+
+def _base_fits(claim: Claim, change: Change, claims: dict[int, list[Claim]]) -> bool:
+    """Whether a change said before its base ("down to 40k from 80k") may change this reading: a budget always; a
+    count only when the new value follows the base ("went from 4k to 6k") or says its own field ("cut to 14k a month
+    from 20k"): a count's base read with a period ("to 25k from 50k last week") has a unit the change may not share."""
+    if claim.field == "budget_usd":
+        return True
+    t = change.target
+    if t is None:
+        return False
+    # "went from 4k to 6k": the new value after the base shares its unit
+    return t.start > claim.start or any(c.field == claim.field and c.strong for c in claims[id(t)])
 
 
 def _contested(claim: Claim, q: Quantity, left: list[Quantity], claims: dict[int, list[Claim]]) -> bool:
