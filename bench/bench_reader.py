@@ -28,8 +28,11 @@ Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.m
 - bench/data/own_chat_messages_11.jsonl: 80 messages by a writer who never saw the code, asked for the kinds of
   sentence round 7 worked on (changes said of a number, counts in two parts, corrections, head counts and revenue
   that are not the field); kept sealed by the lead during round 7 and scored before and after it. Held out.
-From round 5 every set above (and dev_paraphrases) but own_8, own_10 and own_11 is tuning data: the error analysis
-read all of them; held-out figures come from sets the lead keeps sealed.
+- bench/data/own_chat_messages_12.jsonl: 80 messages by a writer who never saw the code, asked for numbers that
+  change in any word order, corrections, remainders and counts in parts; kept sealed by the lead during round 8 and
+  scored before and after it. Held out.
+From round 5 every set above (and dev_paraphrases) but own_8, own_10, own_11 and own_12 is tuning data: the error
+analysis read all of them; held-out figures come from sets the lead keeps sealed.
 The "before" columns are `bench/data/reader_scores_before.json`: the same scores for the reader as it was before
 the understanding work (commit 1cd2011), written by this script's `--save-scores` run on that commit.
 Also: the reader's time per message, and a 20,000-character hostile message next to a normal one, same run.
@@ -71,6 +74,7 @@ CORPORA = {
     "own_8": ROOT / "bench/data/own_chat_messages_8.jsonl",
     "own_10": ROOT / "bench/data/own_chat_messages_10.jsonl",
     "own_11": ROOT / "bench/data/own_chat_messages_11.jsonl",
+    "own_12": ROOT / "bench/data/own_chat_messages_12.jsonl",
 }
 # Sets scored on the whole set only, with what they are now.
 WHOLE = {
@@ -81,6 +85,7 @@ WHOLE = {
     "own_8": "all (held out)",
     "own_10": "all (held out)",
     "own_11": "all (held out)",
+    "own_12": "all (held out)",
 }
 BEFORE = ROOT / "bench/data/reader_scores_before.json"
 PARTS = (("all", None), ("odd (tuned)", True), ("even (held out)", False))
