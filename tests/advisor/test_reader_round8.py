@@ -6,25 +6,9 @@ Sentences are written for these tests; each mechanism has cases that must read a
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
 
-from bot.advisor.extract import extract
-
-TODAY = dt.date(2026, 11, 29)
-
-
-def facts(text: str) -> dict[str, Any]:
-    """Every value the reader takes from one message."""
-    return extract(text, today=TODAY).values()
-
-
-def asked(text: str) -> list[float]:
-    """The values of the numbers the reader asks about instead of stating."""
-    return [u.value for u in extract(text, today=TODAY).unclear]
-
+from tests.advisor.reading import asked, facts
 
 # --- a change said before its base ("from") ----------------------------------------------------------------------
 
