@@ -115,16 +115,16 @@ def _approaches(intake: Intake, open_qs: list[Question]) -> Iterator[Approach]:
     """The approach now, then the ones the joint extremes and every single answer lead to (repeats included),
     the extremes first: they are the likeliest to differ, and `is_settled` stops at the first that does."""
     yield recommend_approach(intake)
-    ft = _ft_extreme(intake, open_qs)
-    yield recommend_approach(ft)
-    if any(q.field == "changes_often" for q in open_qs):
-        yield recommend_approach(ft.with_values(changes_often=True))
+    ft = _ft_extreme(open_qs)
+    yield decide_changed(intake, ft)
+    if "changes_often" in ft:
+        yield decide_changed(intake, {**ft, "changes_often": True})
     for q in open_qs:
         for a in q.quick_answers:
             yield decide_changed(intake, {q.field: a.value})
 
 
-def _ft_extreme(intake: Intake, questions: list[Question]) -> Intake:
+def _ft_extreme(questions: list[Question]) -> dict[str, Any]:
     # Most FT-leaning plausible answer per field; the bank lists quick answers from prompt-leaning to FT-leaning
     # for numbers, so the last is the FT extreme, except where a "false"/"none" value favours tuning.
     best = {
@@ -139,7 +139,7 @@ def _ft_extreme(intake: Intake, questions: list[Question]) -> Intake:
         "needs": "deep_domain",
         "latency_p95_ms": 200,
     }
-    return intake.with_values(**{q.field: best[q.field] for q in questions if q.field in best})
+    return {q.field: best[q.field] for q in questions if q.field in best}
 
 
 def is_settled(intake: Intake, asked: Iterable[str] = ()) -> bool:
