@@ -5,7 +5,6 @@ cannot be written down (the database is down) gets a 503, so Teams sends it agai
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
 
 KIM = User("aad-kim-0031", "Kim")
 OPENING = "an assistant that summarises our weekly sales calls"
-
-
-@pytest.fixture
-def connector() -> Iterator[Connector]:
-    emu = Connector().start()
-    yield emu
-    emu.stop()
 
 
 def queued_without_answer(services: Services, teams: Teams, chat: Chat) -> None:
