@@ -141,6 +141,8 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     opening = _opening(tokens, clause_start, start)
     if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
         return "supposed"
+    if _aside_of_supposition(tokens, clause_start, floor):
+        return "supposed"  # "if we get budget approved (maybe 50k?)": a parenthesis goes on with its clause
     if _say_opens(tokens, clause_start, start):
         return "supposed"
     if opening in _OPENERS and _ends_in_question(tokens, end, first.sentence):
@@ -155,6 +157,26 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     if any(t.text in _AGO for t in before):
         return "past"
     return None
+
+
+ASIDE_WORDS = 1  # a parenthesis that only adds to its clause: "(maybe 50k?)", "(about 2k)" (a unit not counted)
+
+
+def _aside_of_supposition(tokens: list[Token], clause_start: int, floor: int) -> bool:
+    """Whether the clause opens a parenthesis inside a clause that supposes ("if we get it approved (maybe
+    50k?)"): what a short parenthesis adds is part of the supposition."""
+    if clause_start - 2 < floor or tokens[clause_start - 1].text != "(":
+        return False
+    inside = list(itertools.takewhile(lambda t: t.clause == tokens[clause_start].clause, tokens[clause_start:]))
+    pairs = itertools.pairwise([tokens[clause_start - 1], *inside])
+    said = [b for a, b in pairs if b.kind == "word" and a.kind != "num"]  # "50k": the unit is no word of its own
+    if len(said) > ASIDE_WORDS:
+        return False  # "if it helps (budget is 40k)": a statement of its own, not a word added to the condition
+    outer = tokens[clause_start - 2].clause
+    k = clause_start - 2
+    while k > floor and tokens[k - 1].clause == outer:
+        k -= 1
+    return any(t.text in _SUPPOSE for t in tokens[k : clause_start - 1])
 
 
 def wanted(tokens: list[Token], q: Quantity) -> bool:

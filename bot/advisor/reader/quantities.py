@@ -313,6 +313,11 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     intake does not hold (revenue, head count, customers, a version, an age), or is said in a frame that states
     no fact about this project (a question, a supposition, another party's; an amount "years ago")."""
     claims = _claims(tokens, q, message_words=message_words, others=others)
+    budget = next((c for c in claims if c.field == "budget_usd"), None)
+    if budget is not None and _sought(_context(tokens, q), budget.strong):
+        # "we're applying for a $10k grant", "maybe 20k, but nothing's approved": ask, never state
+        asked = Claim(UNOWNED_MONEY, budget.value, False, budget.start, budget.end)
+        claims = [asked if c.field == "budget_usd" else c for c in claims]
     said_in = frame(tokens, q) if claims else None
     if said_in == "past":
         return [c for c in claims if c.field not in PAST_FIELDS and c.field != UNOWNED_MONEY]
@@ -1012,7 +1017,42 @@ def _budget_veto(ctx: Context) -> bool:
             and before[k - 1] in {"we", "currently", "already", "we're", "now", "it", "this", "that", "which", "they"}
         ):
             return True
-    return _priced(before)
+    return _priced(before) or _past_price(before)
+
+
+# What was made or bought for money said after "for": "an agency built us a model for $90k" (a price once paid).
+_MADE = {"built", "bought", "purchased", "commissioned", "developed", "delivered", "implemented", "licensed"}
+_MADE |= {"sold", "made", "outsourced", "contracted"}
+_BEING = {"be", "been", "being", "get", "gets", "got", "getting", "is", "are"}  # "needs to be built for 50k"
+
+
+def _past_price(before: list[str]) -> bool:
+    """Whether the amount is the price of something made or bought before, said with "for" after a past verb in its
+    clause ("an agency built us a parser in 2020 for $40k"): what was paid then, not what this project may spend."""
+    if len(before) < 2 or "for" not in before[-3:]:
+        return False
+    return any(w in _MADE and not (k and before[k - 1] in _BEING) for k, w in enumerate(before))
+
+
+# Money the writer is still seeking: "we're applying for a $10k grant", "hoping for 20k from the board".
+_SOUGHT = {"applying", "apply", "applied", "hoping", "hope", "seeking", "pending", "pursuing", "chasing"}
+SOUGHT_REACH = 6  # words before the amount in its clause
+
+
+def _sought(ctx: Context, strong: bool) -> bool:
+    """Whether the amount is money sought but not granted: a verb of seeking it in its clause before it, or, for an
+    amount its own words do not call the budget, its sentence saying nothing is approved yet ("maybe 20k, but
+    nothing's approved"; "budget maybe 30k, not confirmed yet" is still the budget, said with a hedge)."""
+    if _texts(ctx.before[-SOUGHT_REACH:]) & _SOUGHT:
+        return True
+    if strong:
+        return False
+    words_ = [t.text for t in ctx.sentence]
+    return any(a in _UNAPPROVED_SUBJECTS and b in _UNAPPROVED for a, b in itertools.pairwise(words_))
+
+
+_UNAPPROVED_SUBJECTS = {"nothing's", "nothing", "not", "isn't", "hasn't", "wasn't", "aren't", "unapproved"}
+_UNAPPROVED = {"approved", "committed", "signed", "confirmed", "final", "finalized", "finalised", "granted", "secured"}
 
 
 # Things a price or a wage is said of: "the license costs 12k a year", "an ML engineer would cost 150k".

@@ -19,7 +19,7 @@ from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQ
 from bot.advisor.reader import asks, compete, cues
 from bot.advisor.reader.changes import Change, change_after, change_before, former, remainder_after, subtracted
 from bot.advisor.reader.dates import deadline_date
-from bot.advisor.reader.frames import frame
+from bot.advisor.reader.frames import frame, stated
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.parts import joined
@@ -131,6 +131,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
     _no_labels(r)
+    _unset_budget(r)
     _dates(r, today)
     for name in BOOLEAN_FIELDS:
         cue = cues.boolean(tokens, name)
@@ -874,6 +875,27 @@ def _model_outputs(r: _Reading) -> None:
 
 
 _REST = {"rest", "remaining", "remainder", "others", "other"}  # "1,200 labeled, the rest never tagged": a subset
+
+
+def _unset_budget(r: _Reading) -> None:
+    """ "no budget yet", "budget not approved" said beside an amount in another clause: the message says this
+    project's budget is not set, so the amount is someone else's, an earlier one or a hope. It is asked about
+    ("no budget yet, we're applying for a 10k grant"), never stated; an amount in the same clause is the budget the
+    words qualify ("budget of 30k, not approved yet" is asked too, by `quantities._sought`)."""
+    fact = next((f for f in r.out.facts if f.field == "budget_usd"), None)
+    if fact is None:
+        return
+    clause = r.tokens[r.spans["budget_usd"][0]].clause
+    for m in phrases("addressed").find(r.tokens):
+        if m.label != "budget_usd" or r.tokens[m.start].clause == clause or not stated(r.tokens, m.start, m.end):
+            continue
+        r.out.facts.remove(fact)
+        del r.spans["budget_usd"]
+        r.out.weak.discard("budget_usd")
+        r.doubted.add("budget_usd")
+        if 0 < fact.value <= LIMITS["budget_usd"]:
+            r.out.unclear.append(Unclear(fact.provenance.quote, fact.value, ("budget_usd",)))
+        return
 
 
 def _no_labels(r: _Reading) -> None:
