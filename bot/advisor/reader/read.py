@@ -885,7 +885,8 @@ def _unset_budget(r: _Reading) -> None:
     fact = next((f for f in r.out.facts if f.field == "budget_usd"), None)
     if fact is None:
         return
-    clause = r.tokens[r.spans["budget_usd"][0]].clause
+    start, end = r.spans["budget_usd"]
+    clause = r.tokens[start].clause
     for m in phrases("addressed").find(r.tokens):
         if m.label != "budget_usd" or r.tokens[m.start].clause == clause or not stated(r.tokens, m.start, m.end):
             continue
@@ -894,7 +895,7 @@ def _unset_budget(r: _Reading) -> None:
         r.out.weak.discard("budget_usd")
         r.doubted.add("budget_usd")
         if 0 < fact.value <= LIMITS["budget_usd"]:
-            r.out.unclear.append(Unclear(fact.provenance.quote, fact.value, ("budget_usd",)))
+            r.out.unclear.append(Unclear(r.quote(start, end), fact.value, ("budget_usd",)))
         return
 
 
