@@ -237,6 +237,8 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
             label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
         if label == "mixed" and _intensified(tokens, m):
             label = "poor"  # "super inconsistent", "really patchy": a partial defect said at full strength
+        elif label == "poor" and _partial(tokens, m.start):
+            label = "mixed"  # "everything before 2022 is sloppy", "a fair chunk, maybe 10%, are wrong": a part
         seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
         return None
@@ -250,6 +252,30 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+# Words that scope a defect to a part of the data: "a fair chunk are wrong", "some of them are junk".
+_PARTS = {"chunk", "portion", "fraction", "part", "subset", "some", "minority", "bunch", "few", "handful"}
+_UNTIL = {"before", "prior", "pre", "until", "till", "pre-"}  # "everything before 2023 is sloppy"
+PART_REACH = 12  # words before a defect in its sentence that can scope it
+PART_SHARE = 30  # a share of the data at most this large is a part ("10-15% are wrong"); more is the whole's quality
+
+
+def _partial(tokens: list[Token], start: int) -> bool:
+    """Whether the words before a defect in its sentence say it is of a part of the data: a part noun ("a fair
+    chunk"), a time before which the labels were made ("everything before 2022"), or a small share ("10-15%")."""
+    sentence = tokens[start].sentence
+    before = [t for t in tokens[max(0, start - PART_REACH) : start] if t.sentence == sentence]
+    for n, t in enumerate(before):
+        if t.text in _PARTS and not any(is_negator(u) for u in before[max(0, n - 2) : n]):
+            return True
+        nxt = before[n + 1] if n + 1 < len(before) else None
+        if t.text in _UNTIL and nxt is not None and nxt.kind == "num":
+            return True
+        if t.text in {"%", "percent"} and n and before[n - 1].kind == "num":
+            share = float(before[n - 1].text.replace(",", "") or 0)
+            return 0 < share <= PART_SHARE
+    return False
 
 
 PEOPLE_REACH = 6  # words before a quality word in which the noun it describes is looked for
