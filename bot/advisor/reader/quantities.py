@@ -545,6 +545,8 @@ def _counts_people(ctx: Context, skip: int) -> bool:
 _LASTS = {"takes", "lasts", "lasted", "lasting", "runs", "ran"}  # "we can take 5 months" is an allowance
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
 _DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
+# The writer's own next message: "I'll get back to you in a couple weeks", "will circle back in a month".
+_REPLY_VERBS = {"get", "getting", "circle", "report", "hear", "come", "reply", "respond", "follow", "touch", "ping"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
 _LABELING = {
     "label",
@@ -1175,6 +1177,8 @@ def _deadline_claims(
         return []  # "our intern built a prototype in 2 days": how long something took, not a deadline
     if clause & _DECISIONS and not clause & launch:
         return []  # "a decision in 2 weeks", "30 days to decide": when they choose, not when it must be live
+    if clause & {"back", "up", "base"} & _texts(ctx.before) and clause & _REPLY_VERBS and not clause & launch:
+        return []  # "I'll get back to you in a couple weeks": when the writer replies, not when this is due
     if weeks >= 52 and not clause & (launch | {"deadline", "timeline", "within", "by", "before", "results", "show"}):
         return []  # "we have 5 years and 100k tickets": years are history unless said as a deadline
     if set(after[:2]) & {

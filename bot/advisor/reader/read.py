@@ -131,8 +131,9 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
     _no_labels(r)
-    _unset_budget(r)
     _dates(r, today)
+    for name in ("budget_usd", "deadline_weeks"):
+        _unset(r, name)
     for name in BOOLEAN_FIELDS:
         cue = cues.boolean(tokens, name)
         if cue is not None:
@@ -877,26 +878,39 @@ def _model_outputs(r: _Reading) -> None:
 _REST = {"rest", "remaining", "remainder", "others", "other"}  # "1,200 labeled, the rest never tagged": a subset
 
 
-def _unset_budget(r: _Reading) -> None:
-    """ "no budget yet", "budget not approved" said beside an amount in another clause: the message says this
-    project's budget is not set, so the amount is someone else's, an earlier one or a hope. It is asked about
-    ("no budget yet, we're applying for a 10k grant"), never stated; an amount in the same clause is the budget the
-    words qualify ("budget of 30k, not approved yet" is asked too, by `quantities._sought`)."""
-    fact = next((f for f in r.out.facts if f.field == "budget_usd"), None)
+_UNCOMMITTED = {"committed", "confirmed", "fixed", "set", "decided", "final", "finalized", "finalised", "approved"}
+
+
+def _unset(r: _Reading, name: str) -> None:
+    """ "no budget yet", "no hard date" said beside an amount or a date in another clause: the message says this
+    project's value is not set, so the number is someone else's, an earlier one or a wish ("no budget yet, we're
+    applying for a 10k grant"; "by the summer, but honestly no hard date"). So is a weak reading in a sentence that
+    says nothing is committed ("we're thinking 6 weeks but nothing's committed"). It is asked about, never stated.
+    A number in the same clause as the words is what they qualify ("budget of 30k, not approved yet")."""
+    fact = next((f for f in r.out.facts if f.field == name), None)
     if fact is None:
         return
-    start, end = r.spans["budget_usd"]
-    clause = r.tokens[start].clause
-    for m in phrases("addressed").find(r.tokens):
-        if m.label != "budget_usd" or r.tokens[m.start].clause == clause or not stated(r.tokens, m.start, m.end):
-            continue
-        r.out.facts.remove(fact)
-        del r.spans["budget_usd"]
-        r.out.weak.discard("budget_usd")
-        r.doubted.add("budget_usd")
-        if 0 < fact.value <= LIMITS["budget_usd"]:
-            r.out.unclear.append(Unclear(r.quote(start, end), fact.value, ("budget_usd",)))
+    start, end = r.spans[name]
+    clause, sentence = r.tokens[start].clause, r.tokens[start].sentence
+    unset = any(
+        m.label == name
+        and r.tokens[m.start].clause != clause
+        and any(is_negator(t) for t in r.tokens[m.start : m.end])  # "no hard date", not "timeline is flexible"
+        and not (r.switch is not None and m.start < r.switch <= start)  # said of the project before the turn
+        and stated(r.tokens, m.start, m.end)
+        for m in phrases("addressed").find(r.tokens)
+    )
+    if not unset and name in r.out.weak:
+        said = [t.text for t in r.tokens if t.sentence == sentence]
+        unset = any(a in {"nothing's", "nothing"} and b in _UNCOMMITTED for a, b in itertools.pairwise(said))
+    if not unset:
         return
+    r.out.facts.remove(fact)
+    del r.spans[name]
+    r.out.weak.discard(name)
+    r.doubted.add(name)
+    if 0 < fact.value <= LIMITS[name]:
+        r.out.unclear.append(Unclear(r.quote(start, end), fact.value, (name,)))
 
 
 def _no_labels(r: _Reading) -> None:
