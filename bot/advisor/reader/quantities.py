@@ -1022,6 +1022,14 @@ def _budget_veto(ctx: Context) -> bool:
     return _priced(before) or _past_price(before)
 
 
+def _left_of(ctx: Context) -> bool:
+    """ "what's left of the 15k", "the rest of our 20k": the number is the base of a remainder."""
+    before = [t.text for t in ctx.before[-4:]]
+    while before and before[-1] in {"the", "our", "my", "this", "that", "a"}:
+        before.pop()
+    return len(before) >= 2 and before[-1] == "of" and before[-2] in {"left", "remaining", "remains", "rest"}
+
+
 # What was made or bought for money said after "for": "an agency built us a model for $90k" (a price once paid).
 _MADE = {"built", "bought", "purchased", "commissioned", "developed", "delivered", "implemented", "licensed"}
 _MADE |= {"sold", "made", "outsourced", "contracted"}
@@ -1136,10 +1144,17 @@ def _past_budget(ctx: Context) -> bool:
 
 
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
+    if _left_of(ctx) and _budget_words(sentence, strong=True) and not _past_budget(ctx):
+        # "budget: whatever's left of the $15k after we pay for X": the base of what is left (the payment after
+        # it is what is taken off, not a veto of the base)
+        return [Claim("budget_usd", q.value, True, q.start, q.end)]
     if _budget_veto(ctx) or 0 < q.value < 100 or _past_budget(ctx):
         return []  # revenue, a price, what is paid today; "$4 a ticket" is a unit cost, never a project budget
     factor = 1.0
     rate = rate_factor(ctx, 0)
+    after = [t.text for t in ctx.after[:4]]
+    if rate is not None and "this" in after and "per" not in after and "a" not in after:
+        rate = None  # "€40k for this year": the money there is this year, not a yearly rate over the horizon
     if rate is not None:
         factor = 36.0 * rate[0]  # a monthly (or yearly) budget over the 3-year horizon
     value = q.value * factor

@@ -17,7 +17,15 @@ from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import asks, compete, cues
-from bot.advisor.reader.changes import Change, change_after, change_before, former, remainder_after, subtracted
+from bot.advisor.reader.changes import (
+    Change,
+    change_after,
+    change_before,
+    former,
+    left_after,
+    remainder_after,
+    subtracted,
+)
 from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame, stated
 from bot.advisor.reader.lexicon import is_negator, phrases, words
@@ -405,7 +413,11 @@ def _changes(
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.field not in CHANGEABLE or claim.per_unit:
             continue
-        change = change_after(r.tokens, q.end, quantities) or remainder_after(r.tokens, q.end, quantities)
+        change = (
+            change_after(r.tokens, q.end, quantities)
+            or remainder_after(r.tokens, q.end, quantities)
+            or left_after(r.tokens, q.start, q.end, quantities)
+        )
         if change is None:
             change = change_before(r.tokens, q.start, quantities)
             if change is not None and not _base_fits(claim, change, claims):
@@ -497,6 +509,10 @@ _CORRECTIONS = {
     "cleaning",
     "mean",
     "make",
+    # what is meant in practice, after a figure someone else gave: "my VP said 'under 100k', realistically 60-80k"
+    "realistically",
+    "practically",
+    "realistic",
 }
 
 
