@@ -133,6 +133,9 @@ def _per_unit_before(
 ) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
+    said = [t.text for t in ctx.before[-2:] if t.text not in {"~", "about", "around", "roughly", "approx"}]
+    if said[-1:] == ["="]:
+        return False  # "14 shops x ~40 products = ~560 a day": the result said is the total
     lo = max(0, len(ctx.before) - 5)
     for n in range(lo, len(ctx.before)):
         if ctx.before[n].text not in {"each", "every", "per", "x", "×", "*"}:
@@ -144,13 +147,18 @@ def _per_unit_before(
         # "each" after one is distributive ("1,400 stores each send one photo a day")
         if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
             return True
+    clause = tokens[q.start].clause
+    earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
+    each = [o for o in earlier if each_of(tokens, o)]
+    if any(not _collective_between(tokens, o.end, q.start, _own_phrase(tokens, o)) for o in each):
+        return True  # "each of our 4 regional teams processes 500 a week": said per team, however large
     if monthly > HUMAN_MONTHLY:
         return False
+    if subject_unit(tokens, q, others) is not None:
+        return True  # "~120 agents. Agents take 45 calls a day": the subject is the units counted before
     if _averaged(tokens, q, others):
         return True
     staff = words("staff_nouns")
-    clause = tokens[q.start].clause
-    earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
     for other in earlier:
         own = _head_noun(_context(tokens, other), 0)
         if (own & staff or each_of(tokens, other)) and not _collective_between(tokens, other.end, q.start, own):
@@ -159,6 +167,49 @@ def _per_unit_before(
 
 
 AVERAGE = {"avg", "average", "averages", "averaging", "averaged"}
+
+
+def _own_phrase(tokens: list[Token], q: Quantity) -> set[str]:
+    """All the words of a count's noun phrase ("4 regional AP teams" -> regional, ap, teams)."""
+    return _texts(_head_tokens(_context(tokens, q), 0))
+
+
+_JOINED_SUBJECT = {"and", "&", "+", "plus", "with", "of", ",", "together", "or", "/"}
+_TOTALS = {"total", "combined", "altogether", "overall", "together"}
+_SUBJECT_SKIP = {"the", "our", "my", "all", "most", "avg", "average", "on", "usually", "typically", "about", "~"}
+
+
+def subject_unit(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> Quantity | None:
+    """The count of units a rate is each one's share of, when its clause opens with those units as the subject
+    ("~120 agents ... Agents take avg 45 calls a shift"): a plural noun of people or places, with no number of its
+    own, counted earlier in the message (by the same noun). None otherwise."""
+    clause = tokens[q.start].clause
+    lo = q.start
+    while lo > 0 and tokens[lo - 1].clause == clause and q.start - lo < 6:
+        lo -= 1
+    opening = [t for t in tokens[lo : q.start] if t.text not in _SUBJECT_SKIP]
+    if not opening or opening[0].kind != "word" or (lo > 0 and tokens[lo - 1].kind == "num"):
+        return None
+    noun = opening[0].text
+    units = words("staff_nouns") | words("audience_nouns") | words("group_nouns")
+    if noun not in units or not noun.endswith("s") or len(opening) < 2 or opening[1].text in _JOINED_SUBJECT:
+        return None  # "the agents and the bot handle 3k": a joint subject's total
+    if any(t.sentence == tokens[q.start].sentence and t.text in _TOTALS for t in tokens[lo : q.end + 8]):
+        return None  # "agents handle 2k a week in total"
+    counted = [
+        o
+        for o in others
+        if o.end <= lo and not o.money and not o.percent and any(same_noun(noun, w) for w in unit_nouns(tokens, o))
+    ]
+    return counted[-1] if counted else None
+
+
+def same_noun(a: str, b: str) -> bool:
+    """ "tech" and "techs", "person" and "people" name the same unit."""
+    a, b = a.rstrip("s"), b.rstrip("s")
+    return (
+        a == b or {a, b} == {"person", "people"} or (len(a) > 3 and b.startswith(a)) or (len(b) > 3 and a.startswith(b))
+    )
 
 
 def _averaged(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> bool:
@@ -419,7 +470,9 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return []  # "3 shifts a day" after "40 alerts per shift": how often the cycle comes, not a volume
     cycle = _cycle_rate(tokens, q, ctx, others)
     if cycle is not None:
-        return [Claim("monthly_requests", q.value * cycle, True, q.start, q.end)]
+        # "Agents take 45 calls a shift": each agent's share, when no more than one person does by hand
+        per_unit = q.value * cycle <= HUMAN_MONTHLY and subject_unit(tokens, q, others) is not None
+        return [Claim("monthly_requests", q.value * cycle, True, q.start, q.end, per_unit=per_unit)]
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
         return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
     if _counts_classes(ctx, skip, clause_words):

@@ -40,6 +40,8 @@ from bot.advisor.reader.quantities import (
     counts_classes,
     counts_units,
     each_of,
+    same_noun,
+    subject_unit,
     unit_nouns,
     words_map,
 )
@@ -775,15 +777,18 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         and not q.money
         and not q.percent
         and not frame(r.tokens, q)
-        and any(_same_noun(named, w) for w in unit_nouns(r.tokens, q))
+        and any(same_noun(named, w) for w in unit_nouns(r.tokens, q))
     ]
     if unit is None and counted:
         # "3 shifts ... each shift makes ~1,100": the unit is named and counted, so that count multiplies, never the
         # nearest count of something else ("25k images")
         units = counted
     elif unit is not None:
-        units = [q for q in units if any(_same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
+        units = [q for q in units if any(same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
     elif marked:  # "4,000 clients, each ~300 a month": the nearest count said before it
+        clause = r.tokens[claim.start].clause
+        # "each of our 4 regional AP teams processes 500": the count "each of" names, whatever its noun
+        units += [q for q in quantities if each_of(r.tokens, q) and r.tokens[q.start].clause == clause]
         units = [q for q in units if q.start < claim.start]
     else:  # "our 12 nurses write 5 notes a shift": only people doing the work, in the same clause
         clause = r.tokens[claim.start].clause
@@ -794,6 +799,10 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
             and r.tokens[q.start].clause == clause
             and unit_nouns(r.tokens, q) & words("staff_nouns")
         ]
+    subject = next((q for q in quantities if q.start == claim.start), None)
+    counted_subject = subject_unit(r.tokens, subject, quantities) if subject is not None else None
+    if counted_subject is not None:
+        units = [counted_subject]  # "~120 agents ... Agents take 45 calls a shift": the subject's count
     if not units:
         return None
     before = [q for q in units if q.start < claim.start]
@@ -820,14 +829,6 @@ def _per_class_total(r: _Reading, claim: Claim, quantities: list[Quantity]) -> C
     unit_q = classes[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
-
-
-def _same_noun(a: str, b: str) -> bool:
-    """ "tech" and "techs", "person" and "people" name the same unit."""
-    a, b = a.rstrip("s"), b.rstrip("s")
-    return (
-        a == b or {a, b} == {"person", "people"} or (len(a) > 3 and b.startswith(a)) or (len(b) > 3 and a.startswith(b))
-    )
 
 
 def _unowned(r: _Reading, q: Quantity, claim: Claim, expecting: list[str]) -> None:
