@@ -65,3 +65,35 @@ def _rate_follows(tokens: list[Token], second: Quantity) -> bool:
         if tok.kind != "word" or tok.text in {"of", "are", "is", "were", "was"}:
             return False
     return False
+
+
+_ALL = {"all", "both"}
+_LABELED = {"labeled", "labelled", "annotated", "tagged", "hand-labeled", "hand-labelled", "classified", "reviewed"}
+_FILLERS = {"of", "them", "those", "these", "are", "were", "have", "been", "is"}
+
+
+def labeled_together(tokens: list[Token], first: Quantity, second: Quantity) -> bool:
+    """Whether two counts listed with "and" are said to be labeled together by a distributive word after the second
+    ("3k defect images and 40k good ones, all labeled by our inspectors", "... both annotated"): every part is
+    labeled, so their sum is the labeled count. Each part is a count and a short noun of its own."""
+    if first.money or second.money or first.percent or second.percent or first.negative or second.negative:
+        return False
+    between = tokens[first.end : second.start]
+    if not between or between[-1].text != "and" or not 1 <= len(between) - 1 <= NOUN_WORDS:
+        return False
+    if any(t.kind != "word" for t in between[:-1]):
+        return False
+    k = second.end
+    while k < len(tokens) and k - second.end < NOUN_WORDS and tokens[k].kind == "word":
+        k += 1
+    if k == second.end or k >= len(tokens) or tokens[k].text != ",":
+        return False
+    rest = [t for t in tokens[k + 1 : k + 6] if t.sentence == tokens[second.start].sentence]
+    if not rest or rest[0].text not in _ALL:
+        return False
+    for t in rest[1:]:
+        if t.text in _LABELED:
+            return True
+        if t.text not in _FILLERS:
+            return False
+    return False

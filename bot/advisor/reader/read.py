@@ -30,7 +30,7 @@ from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame, stated
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
-from bot.advisor.reader.parts import joined
+from bot.advisor.reader.parts import joined, labeled_together
 from bot.advisor.reader.quantities import (
     AVERAGE,
     UNOWNED,
@@ -314,6 +314,13 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
     (both labeled data), "20k tickets + 4k reviews a month" (the rate said once covers both). Otherwise each part
     is read, or not, on its own."""
     for first, second in itertools.pairwise(quantities):
+        if labeled_together(r.tokens, first, second) and not any(
+            c.field in {"monthly_requests", "budget_usd", "ml_team"} for c in claims[id(first)] + claims[id(second)]
+        ):
+            # "3k defect images and 40k good ones, all labeled": the distributive word says each part is labeled
+            claims[id(first)] = []
+            claims[id(second)] = [Claim("labeled_examples", first.value + second.value, True, first.start, second.end)]
+            continue
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
             continue  # a borrowed cue ("labeled: 30k emails and 5k chats") does not say each part is labeled
@@ -946,7 +953,8 @@ def _no_labels(r: _Reading) -> None:
             return
         said = r.quote(m.start, m.end)
         clause = r.tokens[m.start].clause
-        rest = any(t.clause == clause and t.text in _REST for t in r.tokens[m.start : m.end + 6])
+        # "1,200 labeled, the rest never tagged", "the rest is unlabeled": the words of a remainder on either side
+        rest = any(t.clause == clause and t.text in _REST for t in r.tokens[max(0, m.start - 3) : m.end + 6])
         if m.start > r.spans["labeled_examples"][0] and not rest:  # "10k examples, but none are labeled"
             r.out.facts.remove(count)
             del r.spans["labeled_examples"]
