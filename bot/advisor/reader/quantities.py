@@ -1015,6 +1015,8 @@ def _said_as_money(ctx: Context, head: set[str]) -> bool:
     value of a budget noun ("our annual budget is 2M"): money, even without a currency sign; never a volume."""
     if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"}:
         return False  # "we pay 40 agents", "budget covers 3 annotators": the number has a noun of its own
+    if _share_for_this(ctx):
+        return True  # "$300k total grant, maybe 40k for this part": this project's share of money said before
     before = ctx.before[-4:]
     for n in range(len(before) - 1, -1, -1):
         t = before[n]
@@ -1027,6 +1029,21 @@ def _said_as_money(ctx: Context, head: set[str]) -> bool:
         if t.text not in _MONEY_FILLERS:
             return False
     return False
+
+
+THIS_PART = {"part", "project", "piece", "one", "bit", "use-case", "thing", "pilot", "phase", "poc", "initiative"}
+_CURRENCY = {"$", "€", "£", "usd", "eur", "gbp", "dollars", "euros", "pounds", "k$"}
+
+
+def _share_for_this(ctx: Context) -> bool:
+    """Whether a bare number is this project's share of money said just before it in its sentence: "for this part"
+    (or project, piece, one) right after it, and an amount with a currency or a budget word earlier."""
+    after = [t.text for t in ctx.after[:3]]
+    if len(after) < 3 or after[0] != "for" or after[1] != "this" or after[2] not in THIS_PART:
+        return False
+    first = ctx.clause[0] if ctx.clause else None
+    earlier = [t for t in ctx.sentence if first is not None and t.start < first.start]
+    return any(t.text in _CURRENCY or t.text in words("budget_nouns") for t in earlier)
 
 
 def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:
@@ -1211,7 +1228,7 @@ def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[st
     if rate is not None:
         factor = 36.0 * rate[0]  # a monthly (or yearly) budget over the 3-year horizon
     value = q.value * factor
-    if _budget_words(clause, strong=False):
+    if _budget_words(clause, strong=False) or _share_for_this(ctx):
         return [Claim("budget_usd", value, True, q.start, q.end)]
     if _budget_words(sentence, strong=True):
         # the budget word is in another clause ("Budget: whatever it takes, we lose $1M a year"): a weak reading

@@ -33,6 +33,7 @@ from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.parts import joined, labeled_together
 from bot.advisor.reader.quantities import (
     AVERAGE,
+    THIS_PART,
     UNOWNED,
     UNOWNED_MONEY,
     Claim,
@@ -525,6 +526,12 @@ _CORRECTIONS = {
 }
 
 
+def _for_this_part(r: _Reading, claim: Claim) -> bool:
+    """Whether an amount is said as this project's share: "40k for this part", "20k for this pilot"."""
+    after = [t.text for t in r.tokens[claim.end : claim.end + 3]]
+    return len(after) == 3 and after[:2] == ["for", "this"] and after[2] in THIS_PART
+
+
 def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
     """The first reading of a field, unless the user corrected it later in the message ("4 weeks... they pushed it,
     now it's 8 weeks"): then the correction. The flag says whether words settled the choice (a correction, a
@@ -539,6 +546,8 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
         said = cue | {r.tokens[later.start].text}  # "more like 8k": the reading starts at "like"
         if ((cue & _CORRECTIONS or {"more", "like"} <= said) and not cue & _PAST) or between & _SELF_CORRECTIONS:
             chosen, settled = later, True
+        elif later.field == "budget_usd" and _for_this_part(r, later):
+            chosen, settled = later, True  # "$300k total grant, maybe 40k for this part": this project's share
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
             chosen, settled = later, True  # "last year we had 30k a month; this year we expect 60k": what is
         elif _said_as_past(r, later) and not _said_as_past(r, chosen):
