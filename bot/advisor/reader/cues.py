@@ -291,6 +291,8 @@ def _said_of_people(tokens: list[Token], m: Match, data_at: set[int]) -> bool:
     engineers"), or the nearest noun before it in its sentence is ("two data scientists, pretty good ones"),
     with no word about data in between."""
     sentence = tokens[m.start].sentence
+    if tokens[m.start].text in _BUILDERS:
+        return True  # "data scientist is pretty good" (one token, which also has the form "data")
     after = [t for t in tokens[m.end : m.end + 2] if t.sentence == sentence]
     if m.end in data_at or (after and after[0].text in {"ones", "one"} and m.end + 1 in data_at):
         return False  # "very good quality", "clean labeled ones": the noun after it is the data

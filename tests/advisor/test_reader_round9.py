@@ -1,0 +1,271 @@
+"""Round 9 of the reader: skills said as experience, money that is not granted, dates beside "no hard date", defects
+of a part of the data, rates per unit by role, and totals with their parts.
+
+Sentences are written for these tests (varied order, register, typos, non-native English); each mechanism has cases
+that must read and cases that must stay silent or ask.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.advisor.reading import asked, facts
+
+# --- ML expertise said as experience ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our two data scientists have trained and deployed several CNNs already.",
+        "we got 2 ML engineers, they productionized a fraud model last spring",
+        "Team of 2 MLEs, both solid.",
+        "one cofounder did NLP at Amazon for 7 years",
+        "our analytics lead spent 10 yrs at a bank building credit models, plus one MLE under him",
+        "ML-wise: strong. we run our own ranking models",
+        "the platform group is really strong in machine learning",
+        "We have one data scientist, she is very solid and built our churn model.",
+        "we've got an ML guy who did his PhD on computer vision",
+        "3 researchers who train transformers daily",
+        "our risk team has solid ML chops",
+        "2 engineers with years building models in production",
+    ],
+)
+def test_experience_makes_a_small_team_strong(text: str) -> None:
+    assert facts(text)["ml_expertise"] == "strong"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we have 2 ML engineers, both junior",
+        "one data scientist, fresh out of a bootcamp",
+        "2 ML engineers who have never deployed a model",
+        "one of our analysts does ML as a hobby",
+        "our marketing guy has played around with ML a little",
+        "The stats group knows regression but isn't really an ML team.",
+    ],
+)
+def test_little_or_untested_experience_stays_limited(text: str) -> None:
+    assert facts(text)["ml_expertise"] == "limited"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "none of us are technical, honestly",
+        "Nobody here codes.",
+        "our staff is not techy at all",
+        "no internal tech folks, just ops",
+        "We dont have any person who know machine learning.",
+        "our IT team makes websites, they never did ML",
+    ],
+)
+def test_no_one_with_the_skill_reads_none(text: str) -> None:
+    assert facts(text)["ml_expertise"] == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we have 5k labeled tickets and 2 solid ML engineers",
+        "3k annotated chats. Our data scientist is pretty good.",
+        "we have 2 data scientists, pretty good ones, and 4k labeled emails",
+    ],
+)
+def test_a_good_word_about_people_is_not_label_quality(text: str) -> None:
+    assert "data_quality" not in facts(text)
+
+
+def test_a_good_word_about_the_labels_still_is() -> None:
+    assert facts("4k tickets labeled by agents, pretty solid")["data_quality"] == "high"
+    assert facts("2k labeled examples, our ML engineer says they're pretty good")["data_quality"] == "high"
+    assert facts("600 contracts annotated by lawyers (very good quality)")["data_quality"] == "high"
+
+
+# --- money that is not granted -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("No budget yet - we're applying for a $25k innovation grant.", 25_000),
+        ("we are hoping for 30k from the board next quarter", 30_000),
+        ("If the demo goes well my director may find more money, maybe 15k, but nothing's approved.", 15_000),
+        ("we have 25k, not approved yet", 25_000),
+        ("two projects: the chatbot, budget was 20k, already live; the new one has no budget yet.", 20_000),
+    ],
+)
+def test_money_sought_or_unset_is_asked_about_not_stated(text: str, value: float) -> None:
+    assert "budget_usd" not in facts(text)
+    assert value in asked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "an outside agency built us a classifier for $70k in 2021 and it never worked",
+        "Last year a consultancy developed a chatbot for 45k.",
+        "if we get the budget approved (maybe 40k?) would fine-tuning be possible?",
+    ],
+)
+def test_a_past_price_or_a_supposed_amount_is_no_budget(text: str) -> None:
+    assert "budget_usd" not in facts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("budget is 40k but not approved yet", 40_000),  # the budget's own words, hedged: still the budget
+        ("budget maybe 30k, my boss hasn't confirmed", 30_000),
+        ("We got a grant of 50k for this.", 50_000),
+        ("it needs to be built for under $50k", 50_000),
+        ("if it helps (budget is 40k) we can start in January", 40_000),
+    ],
+)
+def test_a_budget_said_with_its_own_words_stays(text: str, value: float) -> None:
+    assert facts(text)["budget_usd"] == pytest.approx(value, rel=0.01)
+
+
+# --- dates beside "no hard date" ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "would be nice to have it by spring, but honestly no hard deadline",
+        "We're thinking 8 weeks but nothing's committed.",
+        "No rush. The committee meets in the autumn.",
+    ],
+)
+def test_a_date_beside_no_deadline_is_asked_about(text: str) -> None:
+    assert "deadline_weeks" not in facts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll get back to you in a couple of weeks.",
+        "let me circle back in a month after I talk to legal",
+        "will report back in 2 weeks",
+    ],
+)
+def test_the_writers_reply_time_is_no_deadline(text: str) -> None:
+    assert "deadline_weeks" not in facts(text)
+
+
+def test_a_flexible_timeline_with_a_number_or_a_deadline_after_a_reply_time_is_read() -> None:
+    assert facts("Timeline is flexible, maybe 6 months.")["deadline_weeks"] == pytest.approx(26, rel=0.05)
+    assert facts("I'll follow up in 2 weeks; we need it live in 10 weeks")["deadline_weeks"] == 10
+    assert facts("we need to get it up and running in 3 weeks")["deadline_weeks"] == 3
+
+
+# --- a defect of a part of the data ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have 30k tagged emails, but everything before 2021 is sloppy.",
+        "80k labeled invoices, though a fair chunk of them are wrong",
+        "about 10% of our 12k labels are wrong",
+        "50k annotated rows, some of them are garbage",
+    ],
+)
+def test_a_defect_of_a_part_is_mixed(text: str) -> None:
+    assert facts(text)["data_quality"] == "mixed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5k labels and they are sloppy",
+        "our 8k labeled tickets, about 40% are wrong",
+        "5k labels, not some but all of them are garbage",
+    ],
+)
+def test_a_defect_of_the_whole_stays_poor(text: str) -> None:
+    assert facts(text)["data_quality"] == "poor"
+
+
+# --- rates per unit by role --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Each of our 3 regional claims teams handles about 400 claims a week.", 3 * 400 * 4.33),
+        ("We run a help desk with ~60 agents. Agents answer avg 30 chats a shift, one shift a day.", 60 * 30 * 30),
+        ("We have 20 agents. Agents handle about 30 chats a day each.", 20 * 30 * 30),
+        ("per store per item every day: 10 stores x 50 items = 500 forecasts a day", 500 * 30),
+    ],
+)
+def test_a_rate_per_unit_is_multiplied_by_its_units(text: str, value: float) -> None:
+    assert facts(text)["monthly_requests"] == pytest.approx(value, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We have 20 agents. The agents and the bot handle 3k chats a day.", 90_000),  # a joint subject
+        ("We have 20 agents. Agents handle 3k chats a day.", 90_000),  # more than one person does by hand
+        ("our 5 agents handle 2k tickets a week in total", 2_000 * 4.33),
+        ("We have 40 agents. Customers send 3k emails a day.", 90_000),  # another subject
+    ],
+)
+def test_a_total_is_not_multiplied(text: str, value: float) -> None:
+    assert facts(text)["monthly_requests"] == pytest.approx(value, rel=0.02)
+
+
+# --- totals and their parts ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("budget: whatever's left of the $20k after we pay for the new CRM ($8k).", 12_000),
+        ("Budget is what remains of our 50k after the licences, 12k.", 38_000),
+        ("money: $500k total grant, maybe 60k for this part", 60_000),
+        ("the budget is 80k total, 30k for this pilot", 30_000),
+        ("Budget is €40k for this year.", 40_000),
+        ("budget: the VP said 'under 100k', realistically 60-70k", 65_000),
+    ],
+)
+def test_the_budget_is_the_share_or_remainder_said(text: str, value: float) -> None:
+    assert facts(text)["budget_usd"] == pytest.approx(value, rel=0.02)
+
+
+def test_a_remainder_with_nothing_taken_off_is_asked() -> None:
+    text = "the budget is what's left of the 30k after the agency is paid"
+    assert "budget_usd" not in facts(text)
+    assert 30_000 in asked(text)
+
+
+def test_a_monthly_budget_is_still_a_rate() -> None:
+    assert facts("budget is 5k a month")["budget_usd"] == pytest.approx(180_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Labeled photos: around 2k cracked parts and 30k fine ones, all labeled by our inspectors.", 32_000),
+        ("we have 4k emails and 600 chats, both annotated by agents", 4_600),
+        ("We have 700 nurse-flagged notes, the rest is unlabeled.", 700),
+        ("we have 3k tagged tickets, the rest are not labeled", 3_000),
+    ],
+)
+def test_labeled_parts_said_together(text: str, value: float) -> None:
+    assert facts(text)["labeled_examples"] == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we have 4k emails and 600 chats, all from last year",
+        "we're thinking of paying annotators to label 15k examples",
+        "we want to hire a vendor to annotate 8k images",
+    ],
+)
+def test_parts_not_said_to_be_labeled_or_labels_only_planned_are_not_read(text: str) -> None:
+    assert facts(text).get("labeled_examples") in (None, 0)
+    assert facts(text).get("labeled_examples") != 4_600
