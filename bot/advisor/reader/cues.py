@@ -257,6 +257,7 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
 # Words that scope a defect to a part of the data: "a fair chunk are wrong", "some of them are junk".
 _PARTS = {"chunk", "portion", "fraction", "part", "subset", "some", "minority", "bunch", "few", "handful"}
 _UNTIL = {"before", "prior", "pre", "until", "till", "pre-"}  # "everything before 2023 is sloppy"
+_HEDGES = {"about", "maybe", "roughly", "around", "approximately", "approx", "~", "perhaps", "like", "nearly"}
 PART_REACH = 12  # words before a defect in its sentence that can scope it
 PART_SHARE = 30  # a share of the data at most this large is a part ("10-15% are wrong"); more is the whole's quality
 
@@ -265,8 +266,10 @@ def _partial(tokens: list[Token], start: int) -> bool:
     """Whether the words before a defect in its sentence say it is of a part of the data: a part noun ("a fair
     chunk"), a time before which the labels were made ("everything before 2022"), or a small share ("10-15%")."""
     sentence = tokens[start].sentence
-    before = [t for t in tokens[max(0, start - PART_REACH) : start] if t.sentence == sentence]
+    before = [t for t in tokens[max(0, start - PART_REACH) : start + 1] if t.sentence == sentence]
     for n, t in enumerate(before):
+        if t.text == "half" and n and before[n - 1].text in _HEDGES:
+            return True  # "about half of those labels are outdated": a rough share, not all; "half are wrong" is poor
         if t.text in _PARTS and not any(is_negator(u) for u in before[max(0, n - 2) : n]):
             return True
         nxt = before[n + 1] if n + 1 < len(before) else None

@@ -11,6 +11,7 @@ from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
 
 _JOINERS = {"+", "plus"}
+_ANOTHER = {"another", "also", "then"}  # "and another 3k": a part added to the one before
 _LISTED = {"and", ","}
 NOUN_WORDS = 4  # words of the first part's noun phrase before the joiner, at most
 
@@ -33,6 +34,8 @@ def joined(
     between = tokens[first.end : second.start]
     # labeled parts may also be listed ("30k labeled emails and 5k labeled chats", "…, 5k labeled chats")
     joiners = _JOINERS | _LISTED if labeled or listed or (rate and _rate_follows(tokens, second)) else _JOINERS
+    if len(between) > 1 and between[-1].text in _ANOTHER:
+        between = between[:-1]  # "8k annotated chats and another 3k annotated calls": "another" adds the part
     n = 2 if len(between) > 1 and [t.text for t in between[-2:]] == [",", "and"] else 1
     if not between or between[-1].text not in joiners or len(between) > NOUN_WORDS + n:
         return False
@@ -42,8 +45,8 @@ def joined(
     if any(t.kind != "word" or t.clause != tokens[first.start].clause for t in noun):
         return False
     # people, audiences, amounts of matter and classes are never added to a count of items
-    if between[-1].text in _LISTED and len(noun) > 2:
-        return False  # a listed part is a count and its noun ("20k emails"), not a clause
+    if between[-1].text in _LISTED and len(noun) > (3 if labeled else 2):
+        return False  # a listed part is a count and its noun ("20k emails", "8k annotated chat logs"), not a clause
     if between[-1].text in _LISTED and not labeled and {t.text for t in noun} & words("inventory_nouns"):
         return False  # "40 FAQ entries and 10 questions a day": what exists is not a part of what flows
     if labeled and not any(t.text in words("label_cues") or set(t.parts) & words("label_cues") for t in noun):

@@ -455,7 +455,7 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
         return [ml]
-    if _head_noun(ctx, skip) & words("staff_nouns") or _group_of(ctx):
+    if (_head_noun(ctx, skip) & words("staff_nouns") and not _labelers_after(ctx, skip)) or _group_of(ctx):
         return []  # "6 annotators", "our team of 6 labeled 4k tickets": a head count
     if _head_noun(ctx, skip) & words("measure_units") and not _head_noun(ctx, skip) & words("label_cues"):
         return []  # "5,000 hours a year", "2TB of logs a month": an amount of time or matter, not a count
@@ -907,6 +907,22 @@ def _latency_ms(q: Quantity, ctx: Context, clause: set[str]) -> float | None:
     if not clause & _LATENCY_CUES:
         return None
     return q.value * _LATENCY_UNITS[unit]
+
+
+_PERSON_ADJECTIVES = {"senior", "junior", "lead", "full-time", "part-time", "external", "internal", "expert"}
+_PERSON_ADJECTIVES |= {"experienced", "trained", "certified", "new", "contract", "freelance", "offshore", "in-house"}
+
+
+def _labelers_after(ctx: Context, skip: int) -> bool:
+    """ "8,000 images inspectors labeled": the people after the count's own noun are who labeled the items (a
+    relative clause), not what the number counts."""
+    after = [t for t in ctx.after[skip : skip + 4] if t.text != "-"]
+    return (
+        len(after) >= 3
+        and after[0].text not in words("staff_nouns") | _PERSON_ADJECTIVES
+        and after[1].text in words("staff_nouns")
+        and after[2].text in words("label_cues")
+    )
 
 
 def _head_noun(ctx: Context, skip: int) -> set[str]:
