@@ -269,3 +269,37 @@ def test_labeled_parts_said_together(text: str, value: float) -> None:
 def test_parts_not_said_to_be_labeled_or_labels_only_planned_are_not_read(text: str) -> None:
     assert facts(text).get("labeled_examples") in (None, 0)
     assert facts(text).get("labeled_examples") != 4_600
+
+
+# --- labeled data by more words ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Our fraud analysts dispositioned roughly 40k cases over two years.", 40_000),
+        ("We have 90 thousand loans with their result (repaid or not).", 90_000),
+        ("we did annotate errors on ~900 invoices for an audit", 900),
+        ("we have 5k labeled emails and another 2k labeled chats", 7_000),
+        ("We have 3,000 scans radiologists labeled by finding.", 3_000),
+    ],
+)
+def test_labeled_data_said_in_other_words(text: str, value: float) -> None:
+    assert facts(text)["labeled_examples"] == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "each label was reviewed by two inspectors",
+        "we have 2 senior reviewers labeled as leads",
+        "our 4 investigators handle the cases",
+    ],
+)
+def test_a_count_of_people_is_no_labeled_data(text: str) -> None:
+    assert facts(text).get("labeled_examples") is None
+
+
+def test_about_half_bad_is_mixed_and_half_bad_is_poor() -> None:
+    assert facts("12k labeled notes, but about half of those labels are outdated")["data_quality"] == "mixed"
+    assert facts("12k labeled notes and half the labels are wrong")["data_quality"] == "poor"
