@@ -303,3 +303,32 @@ def test_a_count_of_people_is_no_labeled_data(text: str) -> None:
 def test_about_half_bad_is_mixed_and_half_bad_is_poor() -> None:
     assert facts("12k labeled notes, but about half of those labels are outdated")["data_quality"] == "mixed"
     assert facts("12k labeled notes and half the labels are wrong")["data_quality"] == "poor"
+
+
+# --- label quality in more words -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We have 900 tickets with label, but quality of labels is not so good, many mistakes.", "poor"),
+        ("annotated set of 3K forms, annotation was done by temps and quality is hit and miss", "mixed"),
+        ("we've got 40k messages labeled by moderators; agreement between mods is like 65%, so meh", "mixed"),
+        ("about 4k complaints labeled by our team but the labels is not very consistent", "mixed"),
+        ("20 yrs of inspection records but the old ones were scanned badly, tons of missing fields", "poor"),
+        ("our editors marked 10k clips, marks are usually accurate to the second", "high"),
+    ],
+)
+def test_label_quality_said_in_other_words(text: str, value: str) -> None:
+    assert facts(text)["data_quality"] == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A wrong answer would hurt us, so a human always reviews.",  # reviewing outputs is no label quality
+        "we sent out 500 discount codes and many were wrong",  # codes that are not labels
+    ],
+)
+def test_words_near_other_things_are_no_label_quality(text: str) -> None:
+    assert "data_quality" not in facts(text)
