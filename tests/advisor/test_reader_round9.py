@@ -332,3 +332,37 @@ def test_label_quality_said_in_other_words(text: str, value: str) -> None:
 )
 def test_words_near_other_things_are_no_label_quality(text: str) -> None:
     assert "data_quality" not in facts(text)
+
+
+# --- stakes said as consequences -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If the model misses a fraud case we're in serious trouble with the regulator.",
+        "if it misroutes an emergency that's a real safety problem",
+        "It can't go down during tax season, it's core to our operations.",
+        "a missed flag is a compliance violation, so it really can't fail",
+        "honestly if it misses one we are in big trouble",
+    ],
+)
+def test_a_grave_consequence_is_mission_critical(text: str) -> None:
+    assert facts(text)["mission_critical"] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not a life-or-death thing, just convenience",
+        "no real risk here, if a caption is meh nobody dies",
+        "if the forecast is off we waste a bit of stock, no biggie",
+        "If it misses something the regular human review still catches it - advisory only.",
+    ],
+)
+def test_a_harmless_failure_is_not_mission_critical(text: str) -> None:
+    assert facts(text)["mission_critical"] is False
+
+
+def test_a_forbidden_failure_without_stakes_words_still_reads_the_stakes() -> None:
+    assert facts("we cannot get this wrong")["mission_critical"] is True
