@@ -366,3 +366,29 @@ def test_a_harmless_failure_is_not_mission_critical(text: str) -> None:
 
 def test_a_forbidden_failure_without_stakes_words_still_reads_the_stakes() -> None:
     assert facts("we cannot get this wrong")["mission_critical"] is True
+
+
+# --- rates in other words --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("we publish 30ish posts a day", 900),
+        ("Around 300 documents by month.", 300),
+        ("we get 50 claims by day", 1_500),
+    ],
+)
+def test_a_rate_said_with_ish_or_by(text: str, value: float) -> None:
+    assert facts(text)["monthly_requests"] == pytest.approx(value, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we need 500 examples by month 3",
+        "300 tickets by month end would be the goal",
+    ],
+)
+def test_by_a_named_month_is_no_rate(text: str) -> None:
+    assert facts(text).get("monthly_requests") not in (500, 300)

@@ -323,6 +323,8 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
             return value, j, False  # "200ms", "2s": the unit is read by the caller
         if nxt in {"x"}:
             return None
+        if nxt == "ish":
+            return value, j + 1, False  # "40ish articles": the suffix is read with the number
         return None if tokens[j].kind == "word" else (value, j, False)
     if nxt in _SCALE_WORDS or nxt in {"k", "m", "mm", "bn"}:
         return _scale_run(tokens, j, value)

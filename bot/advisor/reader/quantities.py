@@ -111,6 +111,9 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
             return None  # "in the month after launch": one stretch of time, not a rate
         if (tok.text in joiners or in_the) and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
             return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
+        by_period = tok.text == "by" and nxt in _BY_PERIODS  # "400 documents by month" (a rate in other words)
+        if by_period and (n + 2 >= len(after) or (after[n + 2].text not in _BY_NOT and after[n + 2].kind != "num")):
+            return periods[nxt], per_unit
         if tok.text in {"each", "apiece"}:
             per_unit = True
         elif tok.text == "per" and nxt and nxt not in periods:
@@ -120,6 +123,8 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
     return None
 
 
+_BY_PERIODS = {"day", "week", "month", "year", "hour"}  # "by month", but not "by month end", "by month 3"
+_BY_NOT = {"end", "-", "'s", "of", "start"}
 _UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "seats", "store", "stores", "head"}
 
 
