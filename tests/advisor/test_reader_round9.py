@@ -392,3 +392,41 @@ def test_a_rate_said_with_ish_or_by(text: str, value: float) -> None:
 )
 def test_by_a_named_month_is_no_rate(text: str) -> None:
     assert facts(text).get("monthly_requests") not in (500, 300)
+
+
+# --- yes/no fields in more words -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("the state commission regulates us", "regulated", True),
+        ("21 CFR Part 11 applies to every record", "regulated", True),
+        ("Solvency II capital numbers depend on this", "regulated", True),
+        ("Customer account data is involved.", "sensitive_data", True),
+        ("the letters are pretty private (addresses, income)", "sensitive_data", True),
+        ("billing info shows up in most chats", "sensitive_data", True),
+        ("the catalogue gets reworked all the time", "changes_often", True),
+        ("style rules vary per client, constantly", "changes_often", True),
+        ("the policy keeps getting revised", "changes_often", True),
+        ("every project is a new rulebook for us", "changes_often", True),
+        ("the rules get revised a few times a year, not that often", "changes_often", False),
+    ],
+)
+def test_yes_no_fields_in_other_words(text: str, field: str, value: bool) -> None:
+    assert facts(text)[field] is value
+
+
+def test_a_code_title_is_no_count() -> None:
+    assert asked("21 CFR Part 11 applies.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("the contracts are confidential but hold no personal data", "sensitive_data"),
+        ("we might be regulated?? not sure", "regulated"),
+    ],
+)
+def test_a_denied_or_doubted_cue_is_not_read_as_yes(text: str, field: str) -> None:
+    assert facts(text).get(field) is not True

@@ -114,6 +114,7 @@ def _mentioned(tokens: list[Token], start: int, end: int) -> bool:
 
 
 _HEDGES = {("i", "think"), ("i", "guess"), ("i", "believe"), ("not", "sure"), ("i", "assume")}
+_AFTERTHOUGHTS = {("no", "idea"), ("not", "certain"), ("no", "clue")}
 
 
 def _hedged_question(tokens: list[Token], start: int) -> bool:
@@ -124,7 +125,12 @@ def _hedged_question(tokens: list[Token], start: int) -> bool:
     while lo > floor and tokens[lo - 1].sentence == sentence:
         lo -= 1
     words = [t.text for t in tokens[lo : start + REACH] if t.sentence == sentence]
-    hedged = any(pair in _HEDGES for pair in itertools.pairwise(words))
+    # "NERC might apply?? not sure tbh": the hedge may open the next sentence, right after the question
+    later = [t for t in tokens[start : start + REACH] if t.sentence > sentence and t.kind == "word"]
+    nxt = [t.text for t in later if t.sentence == later[0].sentence][:3] if later else []
+    hedged = any(pair in _HEDGES for pair in itertools.pairwise(words)) or any(
+        pair in _HEDGES | _AFTERTHOUGHTS for pair in itertools.pairwise(nxt)
+    )
     return hedged and _ends_in_question(tokens, start, sentence)
 
 

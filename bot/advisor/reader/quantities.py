@@ -652,7 +652,12 @@ def _identifier(q: Quantity, ctx: Context) -> bool:
         return False
     if _list_mark(q, ctx):
         return True
+    if ctx.after and ctx.after[0].text in _CODE_TITLES:
+        return True  # "21 CFR Part 11": the title of a code of rules, not a count
     return bool(ctx.before) and ctx.before[-1].text in words("identifier_words")
+
+
+_CODE_TITLES = {"cfr", "usc", "u.s.c", "c.f.r"}
 
 
 def _list_mark(q: Quantity, ctx: Context) -> bool:
