@@ -430,3 +430,31 @@ def test_a_code_title_is_no_count() -> None:
 )
 def test_a_denied_or_doubted_cue_is_not_read_as_yes(text: str, field: str) -> None:
     assert facts(text).get(field) is not True
+
+
+# --- a question about a field states nothing of it -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("do we need to worry about GDPR if the bot only answers opening hours?", "regulated"),
+        ("if it goes offline for a day, is that critical?", "mission_critical"),
+        ("would our data count as sensitive if it's only first names?", "sensitive_data"),
+    ],
+)
+def test_a_question_about_the_field_is_not_an_answer(text: str, field: str) -> None:
+    assert field not in facts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Is it regulated? Yes, HIPAA.", "regulated"),  # asked and answered
+        ("is it critical? if it breaks we lose money", "mission_critical"),  # the answer in the next sentence
+        ("does it matter that we have patient data?", "sensitive_data"),  # presupposed
+        ("would fine-tuning work for our mission-critical triage?", "mission_critical"),
+    ],
+)
+def test_a_question_that_presupposes_or_is_answered_still_reads(text: str, field: str) -> None:
+    assert facts(text)[field] is True

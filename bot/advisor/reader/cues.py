@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.advisor.reader.frames import FAILURES, stated
+from bot.advisor.reader.frames import FAILURES, asked_about, stated
 from bot.advisor.reader.lexicon import Match, is_negator, phrases, words
 from bot.advisor.reader.tokens import Token
 
@@ -50,9 +50,18 @@ def _forbids_failure(tokens: list[Token], k: int, m: Match) -> bool:
 def boolean(tokens: list[Token], field: str) -> Cue | None:
     """The reading of a yes/no field, or None when nothing in the message speaks to it."""
     found: list[Cue] = []
-    for m in phrases(field).find(tokens):
+    matches = phrases(field).find(tokens)
+    # "if it goes down for an hour, is that critical?": a sentence that asks about the field states nothing of it
+    questioned = {
+        tokens[m.start].sentence
+        for m in matches
+        if m.label != "neutral" and asked_about(tokens, m.start) and _label_answer(tokens, m.start, m.end) is None
+    }
+    for m in matches:
         if m.label == "neutral" or not stated(tokens, m.start, m.end):
             continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
+        if tokens[m.start].sentence in questioned:
+            continue  # "do I need to worry about HIPAA if it only books appointments?": asked, not said
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
         after = _denied_after(tokens, m)

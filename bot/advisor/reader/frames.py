@@ -107,6 +107,34 @@ def stated(tokens: list[Token], start: int, end: int) -> bool:
     return said_in != "other"
 
 
+# Verbs of a question that asks whether a cue holds: "do I need to worry about HIPAA?", "is that critical?".
+_ASKING = {"worry", "need", "needs", "apply", "applies", "matter", "matters", "count", "counts", "considered", "mean"}
+_ASKING |= {"qualify", "qualifies", "relevant", "care"}
+ASKED_REACH = 6  # words between the question's opening and the cue
+
+
+def asked_about(tokens: list[Token], start: int) -> bool:
+    """Whether the cue is what a question asks about: the question opens its clause close before the cue ("is that
+    critical?", "would this count as regulated?", "do I need to worry about HIPAA if ...?"), with no "that" between
+    (a "that" clause is presupposed: "does it matter that we have no ML people?")."""
+    first = tokens[start]
+    if not _ends_in_question(tokens, start, first.sentence):
+        return False
+    lo = start
+    while lo > 0 and tokens[lo - 1].sentence == first.sentence and start - lo < ASKED_REACH:
+        lo -= 1
+    before = [t.text for t in tokens[lo : start + 1] if t.clause == first.clause or t.text in _OPENERS]
+    opens = [n for n, w in enumerate(before) if w in _OPENERS]
+    if not opens:
+        return False
+    asked = before[opens[0] :]
+    if "that" in asked[1:-1] and set(asked) & {"matter", "matters"}:
+        return False  # "does it matter that we have patient data?" presupposes the data
+    # "is that critical?", "are we regulated?": the cue is the predicate the question asks about
+    predicate = asked[0] in {"is", "are", "isn't", "aren't"} and len(asked) <= 3
+    return predicate or bool(set(asked) & _ASKING)
+
+
 def _mentioned(tokens: list[Token], start: int, end: int) -> bool:
     """Whether a cue is a term quoted in a question: "what counts as 'mission critical'?" asks about the word; it
     says nothing about the project."""
