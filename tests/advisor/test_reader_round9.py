@@ -458,3 +458,18 @@ def test_a_question_about_the_field_is_not_an_answer(text: str, field: str) -> N
 )
 def test_a_question_that_presupposes_or_is_answered_still_reads(text: str, field: str) -> None:
     assert facts(text)[field] is True
+
+
+# --- a second estimate said in short ---------------------------------------------------------------------------------
+
+
+def test_a_short_second_estimate_takes_the_first_ones_scale() -> None:
+    assert 6_500 in asked("the annotated set? about 6,000, maybe 6.5")  # asked about at its real size, not 6.5
+    assert facts("The graded set? about 6,000, maybe 6.5 - scored by teachers")["labeled_examples"] == 6_500
+    assert 4_500 not in asked("we get 20k emails a month, maybe 25")  # a whole number keeps its own value
+    assert facts("we have 12k labeled tickets, maybe 15")["labeled_examples"] == 12_000
+
+
+def test_a_decimal_far_from_the_first_number_is_left_alone() -> None:
+    assert facts("about 3,000 labeled, or 3.5 if you count the new batch")["labeled_examples"] == 3_000
+    assert facts("2,000 labeled; v4.5 of the model")["labeled_examples"] == 2_000
