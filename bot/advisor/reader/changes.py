@@ -255,6 +255,38 @@ def remainder_after(tokens: list[Token], end: int, quantities: list[Quantity]) -
     return Change(q.end, amount=q, down=True)  # the reading checks it is the same kind ("20k tickets minus $5k")
 
 
+_LEFT_OF = {"left", "remaining", "remains", "rest"}  # "what's left of the 15k", "the rest of our 20k"
+_DETERMINERS = {"the", "our", "my", "this", "that", "a"}
+LEFT_REACH = 14  # words after the base in its sentence in which "after ..." and the amount taken off are said
+
+
+def left_of(tokens: list[Token], start: int) -> bool:
+    """Whether the number starting at `start` is the base of a remainder: "what's left of the $15k", "the rest of
+    our 20k" (what is left is the base less what the sentence goes on to say is taken off)."""
+    i = start - 1
+    while i >= 0 and tokens[i].text in _DETERMINERS:
+        i -= 1
+    return i >= 1 and tokens[i].text == "of" and tokens[i - 1].text in _LEFT_OF
+
+
+def left_after(tokens: list[Token], start: int, end: int, quantities: list[Quantity]) -> Change | None:
+    """What is left of a base said before what takes from it: "whatever's left of the $15k after we pay for the
+    new phone system ($6k)" (15k less 6k). The amount taken off is the first one after "after" in the sentence,
+    and must be money when the base is; with none, what is left is not known (asked)."""
+    if not left_of(tokens, start):
+        return None
+    sentence = tokens[end - 1].sentence
+    base = next((q for q in quantities if q.start == start), None)
+    span = [k for k in range(end, min(len(tokens), end + LEFT_REACH)) if tokens[k].sentence == sentence]
+    after = next((k for k in span if tokens[k].text == "after"), None)
+    if base is None or after is None:
+        return None
+    taken = next((q for q in quantities if after < q.start <= span[-1]), None)
+    if taken is None or taken.negative or taken.vague or taken.percent or taken.money != base.money:
+        return Change(span[-1] + 1, doubt=True)  # "what's left of the 30k after the agency is paid": ask
+    return Change(taken.end, amount=taken, down=True)
+
+
 def subtracted(tokens: list[Token], q: Quantity) -> bool:
     """Whether `q` is said as an amount taken off: right after "minus" or "less" (and "the", "our")."""
     i = q.start - 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.advisor.reader.frames import FAILURES, stated
+from bot.advisor.reader.frames import FAILURES, asked_about, stated
 from bot.advisor.reader.lexicon import Match, is_negator, phrases, words
 from bot.advisor.reader.tokens import Token
 
@@ -50,9 +50,18 @@ def _forbids_failure(tokens: list[Token], k: int, m: Match) -> bool:
 def boolean(tokens: list[Token], field: str) -> Cue | None:
     """The reading of a yes/no field, or None when nothing in the message speaks to it."""
     found: list[Cue] = []
-    for m in phrases(field).find(tokens):
+    matches = phrases(field).find(tokens)
+    # "if it goes down for an hour, is that critical?": a sentence that asks about the field states nothing of it
+    questioned = {
+        tokens[m.start].sentence
+        for m in matches
+        if m.label != "neutral" and asked_about(tokens, m.start) and _label_answer(tokens, m.start, m.end) is None
+    }
+    for m in matches:
         if m.label == "neutral" or not stated(tokens, m.start, m.end):
             continue  # "law firm", "sensitive to timing": the words of a cue, meaning something else
+        if tokens[m.start].sentence in questioned:
+            continue  # "do I need to worry about HIPAA if it only books appointments?": asked, not said
         value = m.label.startswith("true")
         strength = 1 if m.label.endswith("_weak") else 2
         after = _denied_after(tokens, m)
@@ -220,11 +229,15 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
     """Label quality, read only in sentences that talk about data or labels. Conflicting cues ("70% solid, the
     rest noisy") or a cue of mixed quality read as mixed; a negated cue says nothing ("never audited").
     `data_sentences` are sentences already known to be about the data (where a count of examples was read)."""
-    about_data = data_sentences | {tokens[m.start].sentence for m in phrases("data_nouns").find(tokens)}
+    nouns = phrases("data_nouns").find(tokens)
+    about_data = data_sentences | {tokens[m.start].sentence for m in nouns}
+    data_at = {i for m in nouns for i in range(m.start, m.end)}
     seen: list[Cue] = []
     for m in phrases("data_quality").find(tokens):
         if tokens[m.start].sentence not in about_data or negated(tokens, m) or not stated(tokens, m.start, m.end):
             continue
+        if _said_of_people(tokens, m, data_at):
+            continue  # "2 solid ML engineers", "a data scientist who's pretty good": people, not labels
         if _owns_up(tokens, m.start):
             continue  # "5k. wait, that's wrong, it's 8k": the writer corrects a number, not a verdict on labels
         label = m.label
@@ -233,6 +246,8 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
             label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
         if label == "mixed" and _intensified(tokens, m):
             label = "poor"  # "super inconsistent", "really patchy": a partial defect said at full strength
+        elif label == "poor" and _partial(tokens, m.start):
+            label = "mixed"  # "everything before 2022 is sloppy", "a fair chunk, maybe 10%, are wrong": a part
         seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
         return None
@@ -246,6 +261,63 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+# Words that scope a defect to a part of the data: "a fair chunk are wrong", "some of them are junk".
+_PARTS = {"chunk", "portion", "fraction", "part", "subset", "some", "minority", "bunch", "few", "handful"}
+_UNTIL = {"before", "prior", "pre", "until", "till", "pre-"}  # "everything before 2023 is sloppy"
+_HEDGES = {"about", "maybe", "roughly", "around", "approximately", "approx", "~", "perhaps", "like", "nearly"}
+PART_REACH = 12  # words before a defect in its sentence that can scope it
+PART_SHARE = 30  # a share of the data at most this large is a part ("10-15% are wrong"); more is the whole's quality
+
+
+def _partial(tokens: list[Token], start: int) -> bool:
+    """Whether the words before a defect in its sentence say it is of a part of the data: a part noun ("a fair
+    chunk"), a time before which the labels were made ("everything before 2022"), or a small share ("10-15%")."""
+    sentence = tokens[start].sentence
+    before = [t for t in tokens[max(0, start - PART_REACH) : start + 1] if t.sentence == sentence]
+    for n, t in enumerate(before):
+        if t.text == "half" and n and before[n - 1].text in _HEDGES:
+            return True  # "about half of those labels are outdated": a rough share, not all; "half are wrong" is poor
+        if t.text in _PARTS and not any(is_negator(u) for u in before[max(0, n - 2) : n]):
+            return True
+        nxt = before[n + 1] if n + 1 < len(before) else None
+        if t.text in _UNTIL and nxt is not None and nxt.kind == "num":
+            return True
+        if t.text in {"%", "percent"} and n and before[n - 1].kind == "num":
+            share = float(before[n - 1].text.replace(",", "") or 0)
+            return 0 < share <= PART_SHARE
+    return False
+
+
+PEOPLE_REACH = 6  # words before a quality word in which the noun it describes is looked for
+# People who would build the model (not those who label: "labeled by agents, pretty solid" is about the labels).
+_BUILDERS = {"ml", "ds", "mle", "mles", "data-scientist", "data-scientists", "engineer", "engineers", "scientist"}
+_BUILDERS |= {"scientists", "researcher", "researchers", "guy", "gal", "cto", "devs", "developers"}
+_BUILDERS |= {"developer", "dev", "postdocs", "postdoc", "cofounder", "co-founder", "founder"}
+_REFERS = {"they", "they're", "theyre", "it", "it's", "its", "these", "those", "labels", "data"}
+
+
+def _said_of_people(tokens: list[Token], m: Match, data_at: set[int]) -> bool:
+    """Whether a quality word describes people rather than data: the noun right after it is a person ("solid ML
+    engineers"), or the nearest noun before it in its sentence is ("two data scientists, pretty good ones"),
+    with no word about data in between."""
+    sentence = tokens[m.start].sentence
+    if tokens[m.start].text in _BUILDERS:
+        return True  # "data scientist is pretty good" (one token, which also has the form "data")
+    after = [t for t in tokens[m.end : m.end + 2] if t.sentence == sentence]
+    if m.end in data_at or (after and after[0].text in {"ones", "one"} and m.end + 1 in data_at):
+        return False  # "very good quality", "clean labeled ones": the noun after it is the data
+    if after and after[0].text in _BUILDERS:
+        return True
+    for k in range(m.start - 1, max(-1, m.start - PEOPLE_REACH - 1), -1):
+        if tokens[k].sentence != sentence or tokens[k].text in _REFERS:
+            return False  # "our ML engineer says they're pretty good": the pronoun names the labels
+        if tokens[k].text in _BUILDERS:  # before the data test: "data-scientists" also has the form "data"
+            return True
+        if k in data_at:
+            return False
+    return False
 
 
 _OWNING_UP = (("that's",), ("thats",), ("that", "was"), ("that", "is"), ("i", "was"), ("i'm",), ("i", "said"))
@@ -295,7 +367,10 @@ _JUNIOR = {"junior", "juniors", "interns", "intern", "grads", "inexperienced", "
 
 # Words that say the ML people counted are experienced: the count alone says little about a small team.
 _SEASONED = {"senior", "strong", "experienced", "seasoned", "veteran", "phd", "ph-d", "shipped", "background"}
-_SEASONED |= {"research", "principal", "staff", "expert", "experts"}
+_SEASONED |= {"research", "principal", "staff", "expert", "experts", "solid"}
+_SEASONED |= {"productionized", "productionised"}
+# Phrases that name one ML person: the count is small, so words about that person decide (as for a counted team).
+_ONE = {"a", "an", "one", "single", "lone", "sole"}
 SEASONED_REACH = 12  # words around the count that can describe its people (a relative clause, a parenthesis)
 
 
@@ -312,6 +387,21 @@ def _seasoned(tokens: list[Token], start: int, end: int) -> bool:
         if not any(is_negator(t) for t in tokens[max(lo, k - 3) : k] if t.clause == tok.clause):
             return True
     return False
+
+
+def _stated_skill(tokens: list[Token], m: Match) -> bool:
+    """Whether a phrase of experience is said of people there now, as a fact (not denied, past or planned)."""
+    return stated(tokens, m.start, m.end) and not negated(tokens, m) and not _former(tokens, m)
+
+
+def _one_seasoned(tokens: list[Token], m: Match) -> bool:
+    """Whether a limited reading names one ML person ("a data scientist", "an ML guy") whom the words around say
+    is experienced: one person, like a small counted team, is strong when seasoned."""
+    if tokens[m.start].text not in _ONE or not any(t.text in words("ml_people") for t in tokens[m.start : m.end]):
+        return False
+    return _seasoned(tokens, m.start, m.end) or any(
+        _stated_skill(tokens, s) for s in phrases("ml_seasoned").find(tokens)
+    )
 
 
 _HIRING = {"hire", "hiring", "recruit", "recruiting", "recruitment", "headcount", "req", "backfill"}
@@ -351,13 +441,14 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     Skills next to ML ("an analyst who knows some Python") read limited unless a statement of none is made;
     hiring plans say nothing about the skills there are."""
     team_sizes = [t for t in team_sizes if not _planned(tokens, t[1])]
+    seasoned = [m for m in phrases("ml_seasoned").find(tokens) if _stated_skill(tokens, m)]
     if team_sizes:
         size, start, end = team_sizes[0]
         level = "none" if size == 0 else ("limited" if size < 3 else "strong")
         sentence = tokens[start].sentence
         if level == "strong" and any(t.sentence == sentence and t.text in _JUNIOR for t in tokens):
             level = "limited"  # "an ML team of 3, all juniors"
-        elif level == "limited" and _seasoned(tokens, start, end):
+        elif level == "limited" and (seasoned or _seasoned(tokens, start, end)):
             level = "strong"  # "2 senior ML engineers who've shipped models": few, but experienced
         return Cue(level, 2, start, end)
     none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end) and not _elsewhere(tokens, m)]
@@ -377,7 +468,7 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
     limited = [m for m in limited if not _former(tokens, m) and not _planned(tokens, m.start)]
     strong: list[Match] = []
     denied: list[Match] = []
-    for m in phrases("ml_strong").find(tokens):
+    for m in phrases("ml_strong").find(tokens) + phrases("ml_seasoned").find(tokens):
         if _former(tokens, m) or _planned(tokens, m.start) or not stated(tokens, m.start, m.end):
             continue  # "we had ML engineers but they left": not the team there is now
         if negated(tokens, m) and tokens[m.start].text in _EASE:
@@ -393,6 +484,8 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
         pick = ("strong", strong[0])
     elif limited:
         pick = ("limited", limited[0])
+        if _one_seasoned(tokens, limited[0]):
+            pick = ("strong", limited[0])  # "a data scientist on staff who's pretty solid": one, but experienced
     elif none:
         pick = ("none", none[0])
     return Cue(pick[0], 2, pick[1].start, pick[1].end) if pick else None

@@ -107,6 +107,34 @@ def stated(tokens: list[Token], start: int, end: int) -> bool:
     return said_in != "other"
 
 
+# Verbs of a question that asks whether a cue holds: "do I need to worry about HIPAA?", "is that critical?".
+_ASKING = {"worry", "need", "needs", "apply", "applies", "matter", "matters", "count", "counts", "considered", "mean"}
+_ASKING |= {"qualify", "qualifies", "relevant", "care"}
+ASKED_REACH = 6  # words between the question's opening and the cue
+
+
+def asked_about(tokens: list[Token], start: int) -> bool:
+    """Whether the cue is what a question asks about: the question opens its clause close before the cue ("is that
+    critical?", "would this count as regulated?", "do I need to worry about HIPAA if ...?"), with no "that" between
+    (a "that" clause is presupposed: "does it matter that we have no ML people?")."""
+    first = tokens[start]
+    if not _ends_in_question(tokens, start, first.sentence):
+        return False
+    lo = start
+    while lo > 0 and tokens[lo - 1].sentence == first.sentence and start - lo < ASKED_REACH:
+        lo -= 1
+    before = [t.text for t in tokens[lo : start + 1] if t.clause == first.clause or t.text in _OPENERS]
+    opens = [n for n, w in enumerate(before) if w in _OPENERS]
+    if not opens:
+        return False
+    asked = before[opens[0] :]
+    if "that" in asked[1:-1] and set(asked) & {"matter", "matters"}:
+        return False  # "does it matter that we have patient data?" presupposes the data
+    # "is that critical?", "are we regulated?": the cue is the predicate the question asks about
+    predicate = asked[0] in {"is", "are", "isn't", "aren't"} and len(asked) <= 3
+    return predicate or bool(set(asked) & _ASKING)
+
+
 def _mentioned(tokens: list[Token], start: int, end: int) -> bool:
     """Whether a cue is a term quoted in a question: "what counts as 'mission critical'?" asks about the word; it
     says nothing about the project."""
@@ -114,6 +142,7 @@ def _mentioned(tokens: list[Token], start: int, end: int) -> bool:
 
 
 _HEDGES = {("i", "think"), ("i", "guess"), ("i", "believe"), ("not", "sure"), ("i", "assume")}
+_AFTERTHOUGHTS = {("no", "idea"), ("not", "certain"), ("no", "clue")}
 
 
 def _hedged_question(tokens: list[Token], start: int) -> bool:
@@ -124,7 +153,12 @@ def _hedged_question(tokens: list[Token], start: int) -> bool:
     while lo > floor and tokens[lo - 1].sentence == sentence:
         lo -= 1
     words = [t.text for t in tokens[lo : start + REACH] if t.sentence == sentence]
-    hedged = any(pair in _HEDGES for pair in itertools.pairwise(words))
+    # "NERC might apply?? not sure tbh": the hedge may open the next sentence, right after the question
+    later = [t for t in tokens[start : start + REACH] if t.sentence > sentence and t.kind == "word"]
+    nxt = [t.text for t in later if t.sentence == later[0].sentence][:3] if later else []
+    hedged = any(pair in _HEDGES for pair in itertools.pairwise(words)) or any(
+        pair in _HEDGES | _AFTERTHOUGHTS for pair in itertools.pairwise(nxt)
+    )
     return hedged and _ends_in_question(tokens, start, sentence)
 
 
@@ -141,6 +175,8 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     opening = _opening(tokens, clause_start, start)
     if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
         return "supposed"
+    if _aside_of_supposition(tokens, clause_start, floor):
+        return "supposed"  # "if we get budget approved (maybe 50k?)": a parenthesis goes on with its clause
     if _say_opens(tokens, clause_start, start):
         return "supposed"
     if opening in _OPENERS and _ends_in_question(tokens, end, first.sentence):
@@ -155,6 +191,26 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     if any(t.text in _AGO for t in before):
         return "past"
     return None
+
+
+ASIDE_WORDS = 1  # a parenthesis that only adds to its clause: "(maybe 50k?)", "(about 2k)" (a unit not counted)
+
+
+def _aside_of_supposition(tokens: list[Token], clause_start: int, floor: int) -> bool:
+    """Whether the clause opens a parenthesis inside a clause that supposes ("if we get it approved (maybe
+    50k?)"): what a short parenthesis adds is part of the supposition."""
+    if clause_start - 2 < floor or tokens[clause_start - 1].text != "(":
+        return False
+    inside = list(itertools.takewhile(lambda t: t.clause == tokens[clause_start].clause, tokens[clause_start:]))
+    pairs = itertools.pairwise([tokens[clause_start - 1], *inside])
+    said = [b for a, b in pairs if b.kind == "word" and a.kind != "num"]  # "50k": the unit is no word of its own
+    if len(said) > ASIDE_WORDS:
+        return False  # "if it helps (budget is 40k)": a statement of its own, not a word added to the condition
+    outer = tokens[clause_start - 2].clause
+    k = clause_start - 2
+    while k > floor and tokens[k - 1].clause == outer:
+        k -= 1
+    return any(t.text in _SUPPOSE for t in tokens[k : clause_start - 1])
 
 
 def wanted(tokens: list[Token], q: Quantity) -> bool:

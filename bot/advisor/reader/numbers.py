@@ -12,6 +12,8 @@ Duckling's shape (small rules composed over tokens) in about a hundred lines.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 from bot.advisor.reader.tokens import Token
@@ -168,9 +170,30 @@ def find_quantities(tokens: list[Token]) -> list[Quantity]:
         if q is None:
             i += 1
             continue
-        found.append(q)
+        found.append(_shortened(tokens, found[-1] if found else None, q))
         i = q.end
     return found
+
+
+# Words between a number and a second estimate of it: "about 4,000, maybe 4.5", "12k or 13".
+_ALTERNATIVE = {",", "maybe", "or", "perhaps", "possibly", "probably", "prob", "~", "like", "closer", "to", "more"}
+
+
+def _shortened(tokens: list[Token], prev: Quantity | None, q: Quantity) -> Quantity:
+    """A second estimate said in short right after a number ("about 4,000, maybe 4.5" is 4,500): a small decimal
+    with only words of alternative between takes the first number's scale when that puts it near the first."""
+    if prev is None or prev.value < 1000 or q.money != prev.money or q.percent or prev.percent or q.negative:
+        return q
+    if not 0 < q.value < 100 or q.value.is_integer():
+        return q  # "4.5" after "4,000"; a whole "15" may count something else
+    between = [t.text for t in tokens[prev.end : q.start]]
+    if not between or not set(between) <= _ALTERNATIVE or not set(between) & {",", "or"}:
+        return q
+    scale = 10 ** round(math.log10(prev.value / q.value))
+    value = q.value * scale
+    if not prev.value / 2 <= value <= prev.value * 2:
+        return q
+    return dataclasses.replace(q, value=value, approx=True)
 
 
 def _quantity_at(tokens: list[Token], i: int) -> Quantity | None:
@@ -323,6 +346,8 @@ def _digits_at(tokens: list[Token], i: int) -> tuple[float | None, int, bool] | 
             return value, j, False  # "200ms", "2s": the unit is read by the caller
         if nxt in {"x"}:
             return None
+        if nxt == "ish":
+            return value, j + 1, False  # "40ish articles": the suffix is read with the number
         return None if tokens[j].kind == "word" else (value, j, False)
     if nxt in _SCALE_WORDS or nxt in {"k", "m", "mm", "bn"}:
         return _scale_run(tokens, j, value)

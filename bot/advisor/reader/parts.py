@@ -11,6 +11,7 @@ from bot.advisor.reader.numbers import Quantity
 from bot.advisor.reader.tokens import Token
 
 _JOINERS = {"+", "plus"}
+_ANOTHER = {"another", "also", "then"}  # "and another 3k": a part added to the one before
 _LISTED = {"and", ","}
 NOUN_WORDS = 4  # words of the first part's noun phrase before the joiner, at most
 
@@ -33,6 +34,8 @@ def joined(
     between = tokens[first.end : second.start]
     # labeled parts may also be listed ("30k labeled emails and 5k labeled chats", "…, 5k labeled chats")
     joiners = _JOINERS | _LISTED if labeled or listed or (rate and _rate_follows(tokens, second)) else _JOINERS
+    if len(between) > 1 and between[-1].text in _ANOTHER:
+        between = between[:-1]  # "8k annotated chats and another 3k annotated calls": "another" adds the part
     n = 2 if len(between) > 1 and [t.text for t in between[-2:]] == [",", "and"] else 1
     if not between or between[-1].text not in joiners or len(between) > NOUN_WORDS + n:
         return False
@@ -42,8 +45,8 @@ def joined(
     if any(t.kind != "word" or t.clause != tokens[first.start].clause for t in noun):
         return False
     # people, audiences, amounts of matter and classes are never added to a count of items
-    if between[-1].text in _LISTED and len(noun) > 2:
-        return False  # a listed part is a count and its noun ("20k emails"), not a clause
+    if between[-1].text in _LISTED and len(noun) > (3 if labeled else 2):
+        return False  # a listed part is a count and its noun ("20k emails", "8k annotated chat logs"), not a clause
     if between[-1].text in _LISTED and not labeled and {t.text for t in noun} & words("inventory_nouns"):
         return False  # "40 FAQ entries and 10 questions a day": what exists is not a part of what flows
     if labeled and not any(t.text in words("label_cues") or set(t.parts) & words("label_cues") for t in noun):
@@ -63,5 +66,37 @@ def _rate_follows(tokens: list[Token], second: Quantity) -> bool:
         if tok.text in _RATE_WORDS:
             return k > second.end
         if tok.kind != "word" or tok.text in {"of", "are", "is", "were", "was"}:
+            return False
+    return False
+
+
+_ALL = {"all", "both"}
+_LABELED = {"labeled", "labelled", "annotated", "tagged", "hand-labeled", "hand-labelled", "classified", "reviewed"}
+_FILLERS = {"of", "them", "those", "these", "are", "were", "have", "been", "is"}
+
+
+def labeled_together(tokens: list[Token], first: Quantity, second: Quantity) -> bool:
+    """Whether two counts listed with "and" are said to be labeled together by a distributive word after the second
+    ("3k defect images and 40k good ones, all labeled by our inspectors", "... both annotated"): every part is
+    labeled, so their sum is the labeled count. Each part is a count and a short noun of its own."""
+    if first.money or second.money or first.percent or second.percent or first.negative or second.negative:
+        return False
+    between = tokens[first.end : second.start]
+    if not between or between[-1].text != "and" or not 1 <= len(between) - 1 <= NOUN_WORDS:
+        return False
+    if any(t.kind != "word" for t in between[:-1]):
+        return False
+    k = second.end
+    while k < len(tokens) and k - second.end < NOUN_WORDS and tokens[k].kind == "word":
+        k += 1
+    if k == second.end or k >= len(tokens) or tokens[k].text != ",":
+        return False
+    rest = [t for t in tokens[k + 1 : k + 6] if t.sentence == tokens[second.start].sentence]
+    if not rest or rest[0].text not in _ALL:
+        return False
+    for t in rest[1:]:
+        if t.text in _LABELED:
+            return True
+        if t.text not in _FILLERS:
             return False
     return False

@@ -111,6 +111,9 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
             return None  # "in the month after launch": one stretch of time, not a rate
         if (tok.text in joiners or in_the) and nxt in periods and (len(nxt) > 1 or tok.text == "/"):
             return periods[nxt], per_unit or _each_after(after[n + 2 : n + 4])
+        by_period = tok.text == "by" and nxt in _BY_PERIODS  # "400 documents by month" (a rate in other words)
+        if by_period and (n + 2 >= len(after) or (after[n + 2].text not in _BY_NOT and after[n + 2].kind != "num")):
+            return periods[nxt], per_unit
         if tok.text in {"each", "apiece"}:
             per_unit = True
         elif tok.text == "per" and nxt and nxt not in periods:
@@ -120,6 +123,8 @@ def rate_factor(ctx: Context, skip: int = 0) -> tuple[float, bool] | None:
     return None
 
 
+_BY_PERIODS = {"day", "week", "month", "year", "hour"}  # "by month", but not "by month end", "by month 3"
+_BY_NOT = {"end", "-", "'s", "of", "start"}
 _UNIT_NOUNS = {"person", "people", "agent", "agents", "user", "users", "seat", "seats", "store", "stores", "head"}
 
 
@@ -133,6 +138,9 @@ def _per_unit_before(
 ) -> bool:
     """ "each SDR sends ~50 a day", "every agent handles 40", "25 analysts x 50 a day", "our 12 nurses write 5 a
     shift": the rate is per unit of something counted elsewhere."""
+    said = [t.text for t in ctx.before[-2:] if t.text not in {"~", "about", "around", "roughly", "approx"}]
+    if said[-1:] == ["="]:
+        return False  # "14 shops x ~40 products = ~560 a day": the result said is the total
     lo = max(0, len(ctx.before) - 5)
     for n in range(lo, len(ctx.before)):
         if ctx.before[n].text not in {"each", "every", "per", "x", "×", "*"}:
@@ -144,13 +152,18 @@ def _per_unit_before(
         # "each" after one is distributive ("1,400 stores each send one photo a day")
         if ctx.before[n].text != "per" or not any(t.kind == "num" for t in ctx.before[max(0, n - 3) : n]):
             return True
+    clause = tokens[q.start].clause
+    earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
+    each = [o for o in earlier if each_of(tokens, o)]
+    if any(not _collective_between(tokens, o.end, q.start, _own_phrase(tokens, o)) for o in each):
+        return True  # "each of our 4 regional teams processes 500 a week": said per team, however large
     if monthly > HUMAN_MONTHLY:
         return False
+    if subject_unit(tokens, q, others) is not None:
+        return True  # "~120 agents. Agents take 45 calls a day": the subject is the units counted before
     if _averaged(tokens, q, others):
         return True
     staff = words("staff_nouns")
-    clause = tokens[q.start].clause
-    earlier = [o for o in others if o.start < q.start and tokens[o.start].clause == clause]
     for other in earlier:
         own = _head_noun(_context(tokens, other), 0)
         if (own & staff or each_of(tokens, other)) and not _collective_between(tokens, other.end, q.start, own):
@@ -159,6 +172,49 @@ def _per_unit_before(
 
 
 AVERAGE = {"avg", "average", "averages", "averaging", "averaged"}
+
+
+def _own_phrase(tokens: list[Token], q: Quantity) -> set[str]:
+    """All the words of a count's noun phrase ("4 regional AP teams" -> regional, ap, teams)."""
+    return _texts(_head_tokens(_context(tokens, q), 0))
+
+
+_JOINED_SUBJECT = {"and", "&", "+", "plus", "with", "of", ",", "together", "or", "/"}
+_TOTALS = {"total", "combined", "altogether", "overall", "together"}
+_SUBJECT_SKIP = {"the", "our", "my", "all", "most", "avg", "average", "on", "usually", "typically", "about", "~"}
+
+
+def subject_unit(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> Quantity | None:
+    """The count of units a rate is each one's share of, when its clause opens with those units as the subject
+    ("~120 agents ... Agents take avg 45 calls a shift"): a plural noun of people or places, with no number of its
+    own, counted earlier in the message (by the same noun). None otherwise."""
+    clause = tokens[q.start].clause
+    lo = q.start
+    while lo > 0 and tokens[lo - 1].clause == clause and q.start - lo < 6:
+        lo -= 1
+    opening = [t for t in tokens[lo : q.start] if t.text not in _SUBJECT_SKIP]
+    if not opening or opening[0].kind != "word" or (lo > 0 and tokens[lo - 1].kind == "num"):
+        return None
+    noun = opening[0].text
+    units = words("staff_nouns") | words("audience_nouns") | words("group_nouns")
+    if noun not in units or not noun.endswith("s") or len(opening) < 2 or opening[1].text in _JOINED_SUBJECT:
+        return None  # "the agents and the bot handle 3k": a joint subject's total
+    if any(t.sentence == tokens[q.start].sentence and t.text in _TOTALS for t in tokens[lo : q.end + 8]):
+        return None  # "agents handle 2k a week in total"
+    counted = [
+        o
+        for o in others
+        if o.end <= lo and not o.money and not o.percent and any(same_noun(noun, w) for w in unit_nouns(tokens, o))
+    ]
+    return counted[-1] if counted else None
+
+
+def same_noun(a: str, b: str) -> bool:
+    """ "tech" and "techs", "person" and "people" name the same unit."""
+    a, b = a.rstrip("s"), b.rstrip("s")
+    return (
+        a == b or {a, b} == {"person", "people"} or (len(a) > 3 and b.startswith(a)) or (len(b) > 3 and a.startswith(b))
+    )
 
 
 def _averaged(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> bool:
@@ -313,6 +369,11 @@ def claims_for(tokens: list[Token], q: Quantity, *, message_words: int, others: 
     intake does not hold (revenue, head count, customers, a version, an age), or is said in a frame that states
     no fact about this project (a question, a supposition, another party's; an amount "years ago")."""
     claims = _claims(tokens, q, message_words=message_words, others=others)
+    budget = next((c for c in claims if c.field == "budget_usd"), None)
+    if budget is not None and _sought(_context(tokens, q), budget.strong):
+        # "we're applying for a $10k grant", "maybe 20k, but nothing's approved": ask, never state
+        asked = Claim(UNOWNED_MONEY, budget.value, False, budget.start, budget.end)
+        claims = [asked if c.field == "budget_usd" else c for c in claims]
     said_in = frame(tokens, q) if claims else None
     if said_in == "past":
         return [c for c in claims if c.field not in PAST_FIELDS and c.field != UNOWNED_MONEY]
@@ -399,7 +460,7 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return _budget_claims(q, ctx, clause_words, sentence_words, message_words)
     if ml := _ml_team(q, ctx, head):
         return [ml]
-    if _head_noun(ctx, skip) & words("staff_nouns") or _group_of(ctx):
+    if (_head_noun(ctx, skip) & words("staff_nouns") and not _labelers_after(ctx, skip)) or _group_of(ctx):
         return []  # "6 annotators", "our team of 6 labeled 4k tickets": a head count
     if _head_noun(ctx, skip) & words("measure_units") and not _head_noun(ctx, skip) & words("label_cues"):
         return []  # "5,000 hours a year", "2TB of logs a month": an amount of time or matter, not a count
@@ -414,7 +475,9 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return []  # "3 shifts a day" after "40 alerts per shift": how often the cycle comes, not a volume
     cycle = _cycle_rate(tokens, q, ctx, others)
     if cycle is not None:
-        return [Claim("monthly_requests", q.value * cycle, True, q.start, q.end)]
+        # "Agents take 45 calls a shift": each agent's share, when no more than one person does by hand
+        per_unit = q.value * cycle <= HUMAN_MONTHLY and subject_unit(tokens, q, others) is not None
+        return [Claim("monthly_requests", q.value * cycle, True, q.start, q.end, per_unit=per_unit)]
     if _head_noun(ctx, skip) & words("frequency_nouns") and q.value < 100:
         return _uses_per_person(q, ctx, skip)  # "3 times a week" is how often, not how many
     if _counts_classes(ctx, skip, clause_words):
@@ -540,6 +603,8 @@ def _counts_people(ctx: Context, skip: int) -> bool:
 _LASTS = {"takes", "lasts", "lasted", "lasting", "runs", "ran"}  # "we can take 5 months" is an allowance
 _PAST_WORK = {"built", "made", "did", "wrote", "finished", "created", "tried", "developed", "hacked", "shipped", "took"}
 _DECISIONS = {"decide", "decision", "decisions", "approval", "approve", "choose", "evaluate", "evaluation", "pick"}
+# The writer's own next message: "I'll get back to you in a couple weeks", "will circle back in a month".
+_REPLY_VERBS = {"get", "getting", "circle", "report", "hear", "come", "reply", "respond", "follow", "touch", "ping"}
 _OTHER_ENDINGS = {"ends", "end", "expires", "expire", "renews", "starts", "begins", "closes", "retires", "retire"}
 _LABELING = {
     "label",
@@ -587,7 +652,12 @@ def _identifier(q: Quantity, ctx: Context) -> bool:
         return False
     if _list_mark(q, ctx):
         return True
+    if ctx.after and ctx.after[0].text in _CODE_TITLES:
+        return True  # "21 CFR Part 11": the title of a code of rules, not a count
     return bool(ctx.before) and ctx.before[-1].text in words("identifier_words")
+
+
+_CODE_TITLES = {"cfr", "usc", "u.s.c", "c.f.r"}
 
 
 def _list_mark(q: Quantity, ctx: Context) -> bool:
@@ -849,6 +919,22 @@ def _latency_ms(q: Quantity, ctx: Context, clause: set[str]) -> float | None:
     return q.value * _LATENCY_UNITS[unit]
 
 
+_PERSON_ADJECTIVES = {"senior", "junior", "lead", "full-time", "part-time", "external", "internal", "expert"}
+_PERSON_ADJECTIVES |= {"experienced", "trained", "certified", "new", "contract", "freelance", "offshore", "in-house"}
+
+
+def _labelers_after(ctx: Context, skip: int) -> bool:
+    """ "8,000 images inspectors labeled": the people after the count's own noun are who labeled the items (a
+    relative clause), not what the number counts."""
+    after = [t for t in ctx.after[skip : skip + 4] if t.text != "-"]
+    return (
+        len(after) >= 3
+        and after[0].text not in words("staff_nouns") | _PERSON_ADJECTIVES
+        and after[1].text in words("staff_nouns")
+        and after[2].text in words("label_cues")
+    )
+
+
 def _head_noun(ctx: Context, skip: int) -> set[str]:
     """The first two words after the number: where a count of people or of times names what it counts."""
     return _texts([t for t in ctx.after[skip : skip + 3] if t.text != "-"][:2])
@@ -955,6 +1041,8 @@ def _said_as_money(ctx: Context, head: set[str]) -> bool:
     value of a budget noun ("our annual budget is 2M"): money, even without a currency sign; never a volume."""
     if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"}:
         return False  # "we pay 40 agents", "budget covers 3 annotators": the number has a noun of its own
+    if _share_for_this(ctx):
+        return True  # "$300k total grant, maybe 40k for this part": this project's share of money said before
     before = ctx.before[-4:]
     for n in range(len(before) - 1, -1, -1):
         t = before[n]
@@ -967,6 +1055,21 @@ def _said_as_money(ctx: Context, head: set[str]) -> bool:
         if t.text not in _MONEY_FILLERS:
             return False
     return False
+
+
+THIS_PART = {"part", "project", "piece", "one", "bit", "use-case", "thing", "pilot", "phase", "poc", "initiative"}
+_CURRENCY = {"$", "€", "£", "usd", "eur", "gbp", "dollars", "euros", "pounds", "k$"}
+
+
+def _share_for_this(ctx: Context) -> bool:
+    """Whether a bare number is this project's share of money said just before it in its sentence: "for this part"
+    (or project, piece, one) right after it, and an amount with a currency or a budget word earlier."""
+    after = [t.text for t in ctx.after[:3]]
+    if len(after) < 3 or after[0] != "for" or after[1] != "this" or after[2] not in THIS_PART:
+        return False
+    first = ctx.clause[0] if ctx.clause else None
+    earlier = [t for t in ctx.sentence if first is not None and t.start < first.start]
+    return any(t.text in _CURRENCY or t.text in words("budget_nouns") for t in earlier)
 
 
 def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:
@@ -1012,7 +1115,50 @@ def _budget_veto(ctx: Context) -> bool:
             and before[k - 1] in {"we", "currently", "already", "we're", "now", "it", "this", "that", "which", "they"}
         ):
             return True
-    return _priced(before)
+    return _priced(before) or _past_price(before)
+
+
+def _left_of(ctx: Context) -> bool:
+    """ "what's left of the 15k", "the rest of our 20k": the number is the base of a remainder."""
+    before = [t.text for t in ctx.before[-4:]]
+    while before and before[-1] in {"the", "our", "my", "this", "that", "a"}:
+        before.pop()
+    return len(before) >= 2 and before[-1] == "of" and before[-2] in {"left", "remaining", "remains", "rest"}
+
+
+# What was made or bought for money said after "for": "an agency built us a model for $90k" (a price once paid).
+_MADE = {"built", "bought", "purchased", "commissioned", "developed", "delivered", "implemented", "licensed"}
+_MADE |= {"sold", "made", "outsourced", "contracted"}
+_BEING = {"be", "been", "being", "get", "gets", "got", "getting", "is", "are"}  # "needs to be built for 50k"
+
+
+def _past_price(before: list[str]) -> bool:
+    """Whether the amount is the price of something made or bought before, said with "for" after a past verb in its
+    clause ("an agency built us a parser in 2020 for $40k"): what was paid then, not what this project may spend."""
+    if len(before) < 2 or "for" not in before[-3:]:
+        return False
+    return any(w in _MADE and not (k and before[k - 1] in _BEING) for k, w in enumerate(before))
+
+
+# Money the writer is still seeking: "we're applying for a $10k grant", "hoping for 20k from the board".
+_SOUGHT = {"applying", "apply", "applied", "hoping", "hope", "seeking", "pending", "pursuing", "chasing"}
+SOUGHT_REACH = 6  # words before the amount in its clause
+
+
+def _sought(ctx: Context, strong: bool) -> bool:
+    """Whether the amount is money sought but not granted: a verb of seeking it in its clause before it, or, for an
+    amount its own words do not call the budget, its sentence saying nothing is approved yet ("maybe 20k, but
+    nothing's approved"; "budget maybe 30k, not confirmed yet" is still the budget, said with a hedge)."""
+    if _texts(ctx.before[-SOUGHT_REACH:]) & _SOUGHT:
+        return True
+    if strong:
+        return False
+    words_ = [t.text for t in ctx.sentence]
+    return any(a in _UNAPPROVED_SUBJECTS and b in _UNAPPROVED for a, b in itertools.pairwise(words_))
+
+
+_UNAPPROVED_SUBJECTS = {"nothing's", "nothing", "not", "isn't", "hasn't", "wasn't", "aren't", "unapproved"}
+_UNAPPROVED = {"approved", "committed", "signed", "confirmed", "final", "finalized", "finalised", "granted", "secured"}
 
 
 # Things a price or a wage is said of: "the license costs 12k a year", "an ML engineer would cost 150k".
@@ -1094,14 +1240,21 @@ def _past_budget(ctx: Context) -> bool:
 
 
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
+    if _left_of(ctx) and _budget_words(sentence, strong=True) and not _past_budget(ctx):
+        # "budget: whatever's left of the $15k after we pay for X": the base of what is left (the payment after
+        # it is what is taken off, not a veto of the base)
+        return [Claim("budget_usd", q.value, True, q.start, q.end)]
     if _budget_veto(ctx) or 0 < q.value < 100 or _past_budget(ctx):
         return []  # revenue, a price, what is paid today; "$4 a ticket" is a unit cost, never a project budget
     factor = 1.0
     rate = rate_factor(ctx, 0)
+    after = [t.text for t in ctx.after[:4]]
+    if rate is not None and "this" in after and "per" not in after and "a" not in after:
+        rate = None  # "€40k for this year": the money there is this year, not a yearly rate over the horizon
     if rate is not None:
         factor = 36.0 * rate[0]  # a monthly (or yearly) budget over the 3-year horizon
     value = q.value * factor
-    if _budget_words(clause, strong=False):
+    if _budget_words(clause, strong=False) or _share_for_this(ctx):
         return [Claim("budget_usd", value, True, q.start, q.end)]
     if _budget_words(sentence, strong=True):
         # the budget word is in another clause ("Budget: whatever it takes, we lose $1M a year"): a weak reading
@@ -1135,6 +1288,8 @@ def _deadline_claims(
         return []  # "our intern built a prototype in 2 days": how long something took, not a deadline
     if clause & _DECISIONS and not clause & launch:
         return []  # "a decision in 2 weeks", "30 days to decide": when they choose, not when it must be live
+    if clause & {"back", "up", "base"} & _texts(ctx.before) and clause & _REPLY_VERBS and not clause & launch:
+        return []  # "I'll get back to you in a couple weeks": when the writer replies, not when this is due
     if weeks >= 52 and not clause & (launch | {"deadline", "timeline", "within", "by", "before", "results", "show"}):
         return []  # "we have 5 years and 100k tickets": years are history unless said as a deadline
     if set(after[:2]) & {

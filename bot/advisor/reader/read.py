@@ -17,14 +17,23 @@ from typing import Any
 
 from bot.advisor.intake import MAX_BUDGET, MAX_EXAMPLES, MAX_LATENCY_MS, MAX_REQUESTS, MAX_WEEKS, Fact, Provenance
 from bot.advisor.reader import asks, compete, cues
-from bot.advisor.reader.changes import Change, change_after, change_before, former, remainder_after, subtracted
+from bot.advisor.reader.changes import (
+    Change,
+    change_after,
+    change_before,
+    former,
+    left_after,
+    remainder_after,
+    subtracted,
+)
 from bot.advisor.reader.dates import deadline_date
-from bot.advisor.reader.frames import frame
+from bot.advisor.reader.frames import frame, stated
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
-from bot.advisor.reader.parts import joined
+from bot.advisor.reader.parts import joined, labeled_together
 from bot.advisor.reader.quantities import (
     AVERAGE,
+    THIS_PART,
     UNOWNED,
     UNOWNED_MONEY,
     Claim,
@@ -32,6 +41,8 @@ from bot.advisor.reader.quantities import (
     counts_classes,
     counts_units,
     each_of,
+    same_noun,
+    subject_unit,
     unit_nouns,
     words_map,
 )
@@ -132,6 +143,8 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     _model_outputs(r)
     _no_labels(r)
     _dates(r, today)
+    for name in ("budget_usd", "deadline_weeks"):
+        _unset(r, name)
     for name in BOOLEAN_FIELDS:
         cue = cues.boolean(tokens, name)
         if cue is not None:
@@ -302,6 +315,13 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
     (both labeled data), "20k tickets + 4k reviews a month" (the rate said once covers both). Otherwise each part
     is read, or not, on its own."""
     for first, second in itertools.pairwise(quantities):
+        if labeled_together(r.tokens, first, second) and not any(
+            c.field in {"monthly_requests", "budget_usd", "ml_team"} for c in claims[id(first)] + claims[id(second)]
+        ):
+            # "3k defect images and 40k good ones, all labeled": the distributive word says each part is labeled
+            claims[id(first)] = []
+            claims[id(second)] = [Claim("labeled_examples", first.value + second.value, True, first.start, second.end)]
+            continue
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
             continue  # a borrowed cue ("labeled: 30k emails and 5k chats") does not say each part is labeled
@@ -403,7 +423,11 @@ def _changes(
         claim = next((c for c in claims[id(q)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.field not in CHANGEABLE or claim.per_unit:
             continue
-        change = change_after(r.tokens, q.end, quantities) or remainder_after(r.tokens, q.end, quantities)
+        change = (
+            change_after(r.tokens, q.end, quantities)
+            or remainder_after(r.tokens, q.end, quantities)
+            or left_after(r.tokens, q.start, q.end, quantities)
+        )
         if change is None:
             change = change_before(r.tokens, q.start, quantities)
             if change is not None and not _base_fits(claim, change, claims):
@@ -495,7 +519,17 @@ _CORRECTIONS = {
     "cleaning",
     "mean",
     "make",
+    # what is meant in practice, after a figure someone else gave: "my VP said 'under 100k', realistically 60-80k"
+    "realistically",
+    "practically",
+    "realistic",
 }
+
+
+def _for_this_part(r: _Reading, claim: Claim) -> bool:
+    """Whether an amount is said as this project's share: "40k for this part", "20k for this pilot"."""
+    after = [t.text for t in r.tokens[claim.end : claim.end + 3]]
+    return len(after) == 3 and after[:2] == ["for", "this"] and after[2] in THIS_PART
 
 
 def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
@@ -512,6 +546,8 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
         said = cue | {r.tokens[later.start].text}  # "more like 8k": the reading starts at "like"
         if ((cue & _CORRECTIONS or {"more", "like"} <= said) and not cue & _PAST) or between & _SELF_CORRECTIONS:
             chosen, settled = later, True
+        elif later.field == "budget_usd" and _for_this_part(r, later):
+            chosen, settled = later, True  # "$300k total grant, maybe 40k for this part": this project's share
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
             chosen, settled = later, True  # "last year we had 30k a month; this year we expect 60k": what is
         elif _said_as_past(r, later) and not _said_as_past(r, chosen):
@@ -757,15 +793,18 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         and not q.money
         and not q.percent
         and not frame(r.tokens, q)
-        and any(_same_noun(named, w) for w in unit_nouns(r.tokens, q))
+        and any(same_noun(named, w) for w in unit_nouns(r.tokens, q))
     ]
     if unit is None and counted:
         # "3 shifts ... each shift makes ~1,100": the unit is named and counted, so that count multiplies, never the
         # nearest count of something else ("25k images")
         units = counted
     elif unit is not None:
-        units = [q for q in units if any(_same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
+        units = [q for q in units if any(same_noun(unit, w) for w in unit_nouns(r.tokens, q))]
     elif marked:  # "4,000 clients, each ~300 a month": the nearest count said before it
+        clause = r.tokens[claim.start].clause
+        # "each of our 4 regional AP teams processes 500": the count "each of" names, whatever its noun
+        units += [q for q in quantities if each_of(r.tokens, q) and r.tokens[q.start].clause == clause]
         units = [q for q in units if q.start < claim.start]
     else:  # "our 12 nurses write 5 notes a shift": only people doing the work, in the same clause
         clause = r.tokens[claim.start].clause
@@ -776,6 +815,10 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
             and r.tokens[q.start].clause == clause
             and unit_nouns(r.tokens, q) & words("staff_nouns")
         ]
+    subject = next((q for q in quantities if q.start == claim.start), None)
+    counted_subject = subject_unit(r.tokens, subject, quantities) if subject is not None else None
+    if counted_subject is not None:
+        units = [counted_subject]  # "~120 agents ... Agents take 45 calls a shift": the subject's count
     if not units:
         return None
     before = [q for q in units if q.start < claim.start]
@@ -802,14 +845,6 @@ def _per_class_total(r: _Reading, claim: Claim, quantities: list[Quantity]) -> C
     unit_q = classes[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
     return Claim(claim.field, claim.value * unit_q.value, True, start, end)
-
-
-def _same_noun(a: str, b: str) -> bool:
-    """ "tech" and "techs", "person" and "people" name the same unit."""
-    a, b = a.rstrip("s"), b.rstrip("s")
-    return (
-        a == b or {a, b} == {"person", "people"} or (len(a) > 3 and b.startswith(a)) or (len(b) > 3 and a.startswith(b))
-    )
 
 
 def _unowned(r: _Reading, q: Quantity, claim: Claim, expecting: list[str]) -> None:
@@ -876,6 +911,41 @@ def _model_outputs(r: _Reading) -> None:
 _REST = {"rest", "remaining", "remainder", "others", "other"}  # "1,200 labeled, the rest never tagged": a subset
 
 
+_UNCOMMITTED = {"committed", "confirmed", "fixed", "set", "decided", "final", "finalized", "finalised", "approved"}
+
+
+def _unset(r: _Reading, name: str) -> None:
+    """ "no budget yet", "no hard date" said beside an amount or a date in another clause: the message says this
+    project's value is not set, so the number is someone else's, an earlier one or a wish ("no budget yet, we're
+    applying for a 10k grant"; "by the summer, but honestly no hard date"). So is a weak reading in a sentence that
+    says nothing is committed ("we're thinking 6 weeks but nothing's committed"). It is asked about, never stated.
+    A number in the same clause as the words is what they qualify ("budget of 30k, not approved yet")."""
+    fact = next((f for f in r.out.facts if f.field == name), None)
+    if fact is None:
+        return
+    start, end = r.spans[name]
+    clause, sentence = r.tokens[start].clause, r.tokens[start].sentence
+    unset = any(
+        m.label == name
+        and r.tokens[m.start].clause != clause
+        and any(is_negator(t) for t in r.tokens[m.start : m.end])  # "no hard date", not "timeline is flexible"
+        and not (r.switch is not None and m.start < r.switch <= start)  # said of the project before the turn
+        and stated(r.tokens, m.start, m.end)
+        for m in phrases("addressed").find(r.tokens)
+    )
+    if not unset and name in r.out.weak:
+        said = [t.text for t in r.tokens if t.sentence == sentence]
+        unset = any(a in {"nothing's", "nothing"} and b in _UNCOMMITTED for a, b in itertools.pairwise(said))
+    if not unset:
+        return
+    r.out.facts.remove(fact)
+    del r.spans[name]
+    r.out.weak.discard(name)
+    r.doubted.add(name)
+    if 0 < fact.value <= LIMITS[name]:
+        r.out.unclear.append(Unclear(r.quote(start, end), fact.value, (name,)))
+
+
 def _no_labels(r: _Reading) -> None:
     """ "no labeled data", "nothing annotated", "none of it is tagged": zero labeled examples."""
     people = words("staff_nouns") | words("ml_roles")
@@ -892,7 +962,8 @@ def _no_labels(r: _Reading) -> None:
             return
         said = r.quote(m.start, m.end)
         clause = r.tokens[m.start].clause
-        rest = any(t.clause == clause and t.text in _REST for t in r.tokens[m.start : m.end + 6])
+        # "1,200 labeled, the rest never tagged", "the rest is unlabeled": the words of a remainder on either side
+        rest = any(t.clause == clause and t.text in _REST for t in r.tokens[max(0, m.start - 3) : m.end + 6])
         if m.start > r.spans["labeled_examples"][0] and not rest:  # "10k examples, but none are labeled"
             r.out.facts.remove(count)
             del r.spans["labeled_examples"]
