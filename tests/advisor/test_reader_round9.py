@@ -217,6 +217,19 @@ def test_a_total_is_not_multiplied(text: str, value: float) -> None:
     assert facts(text)["monthly_requests"] == pytest.approx(value, rel=0.02)
 
 
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [
+        ("We have 200 agents. Agents write about 300 new listings a month.", 200 * 300),
+        ("Roughly 80 nurses on staff; nurses file 150 incident notes a month.", 80 * 150),
+    ],
+)
+def test_a_rate_whose_only_unit_is_the_subject_is_asked_about(text: str, product: float) -> None:
+    # each one's share or the group's total? Nothing says which: the product is asked about, not read
+    assert "monthly_requests" not in facts(text)
+    assert asked(text) == [pytest.approx(product)]
+
+
 # --- totals and their parts ----------------------------------------------------------------------------------------
 
 

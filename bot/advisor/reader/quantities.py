@@ -33,6 +33,9 @@ class Claim:
     end: int
     per_unit: bool = False  # "each ~300 a month", "40 a day per agent": to be multiplied by a count of units
     borrowed: bool = False  # the cue is a word before the number, not its own noun ("the labels cover 12 languages")
+    # multiplied only because the clause's subject names units counted before ("300 agents ... agents write 250 a
+    # month"): each one's share or the group's total? Nothing says which, so the product is asked about, not read
+    guessed: bool = False
 
 
 @dataclass

@@ -249,6 +249,10 @@ def _numbers(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Cla
                     # "300 examples per intent", "each tech does ~5 jobs a day": a share alone is not the total
                     r.used.update(range(q.start, q.end))
                     continue
+                if claim.guessed:
+                    r.doubted.add(claim.field)
+                    _ask_instead(r, claim)
+                    continue
             strong.setdefault(claim.field, []).append(claim)
     vague = {i for q in quantities if q.vague for i in range(q.start, q.end)}
     for found in strong.values():
@@ -817,14 +821,16 @@ def _multiplied(r: _Reading, claim: Claim, quantities: list[Quantity]) -> Claim 
         ]
     subject = next((q for q in quantities if q.start == claim.start), None)
     counted_subject = subject_unit(r.tokens, subject, quantities) if subject is not None else None
+    guessed = False
     if counted_subject is not None:
         units = [counted_subject]  # "~120 agents ... Agents take 45 calls a shift": the subject's count
+        guessed = not marked and unit is None and not counted
     if not units:
         return None
     before = [q for q in units if q.start < claim.start]
     unit_q = before[-1] if before else units[0]
     start, end = min(unit_q.start, claim.start), max(unit_q.end, claim.end)
-    return Claim(claim.field, claim.value * unit_q.value, True, start, end)
+    return Claim(claim.field, claim.value * unit_q.value, True, start, end, guessed=guessed)
 
 
 def _unit_named(near: list[Token]) -> str | None:
