@@ -435,6 +435,21 @@ def _elsewhere(tokens: list[Token], m: Match) -> bool:
     return bool(named) and not named & (_TECH_SCOPES | words("ml_people"))
 
 
+def _team_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
+    """A counted team's words around its number ("2 ML engineers", "ML team of 5"), so what the user said is
+    quoted back whole, not as a bare "2"."""
+    team = words("ml_people") | words("ml_roles") | {"data-scientist", "data-scientists", "data-team", "senior"}
+    clause = tokens[start].clause
+    while end < len(tokens) and end - start < 5 and tokens[end].clause == clause and tokens[end].text in team:
+        end += 1
+    lo = start
+    if lo > 0 and tokens[lo - 1].text in {"of", "is", "are", ":", "="}:
+        lo -= 1
+        while lo > 0 and start - lo < 5 and tokens[lo - 1].clause == clause and tokens[lo - 1].text in team:
+            lo -= 1
+    return (lo if lo < start - 1 else start), end
+
+
 def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) -> Cue | None:
     """ML expertise from a counted team ("4 ML engineers", "ML team of 5"), or from cue phrases: none ("nobody
     here knows ML"), limited ("one DS", "built a couple of models but no ML engineers"), strong ("our ML team").
@@ -450,7 +465,7 @@ def ml_expertise(tokens: list[Token], team_sizes: list[tuple[float, int, int]]) 
             level = "limited"  # "an ML team of 3, all juniors"
         elif level == "limited" and (seasoned or _seasoned(tokens, start, end)):
             level = "strong"  # "2 senior ML engineers who've shipped models": few, but experienced
-        return Cue(level, 2, start, end)
+        return Cue(level, 2, *_team_span(tokens, start, end))
     none = [m for m in phrases("ml_none").find(tokens) if stated(tokens, m.start, m.end) and not _elsewhere(tokens, m)]
     inside_none = {i for m in none for i in range(m.start, m.end)}
     adjacent = [
