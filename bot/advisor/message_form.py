@@ -478,3 +478,24 @@ def supposition(text: str, *, states_facts: bool) -> str | None:
     if _IF_INSIDE.search(text):
         return text
     return None
+
+
+def words(text: str) -> list[str]:
+    """The message's lowercase word tokens (emoji as "<emoji>"), as the cue phrases are matched against them."""
+    return _words(text)
+
+
+def covered(tokens: list[str], phrases: Phrases) -> set[int]:
+    """Indices of `tokens` some phrase of `phrases` covers (longest first at each place)."""
+    return _covered(tokens, phrases)
+
+
+def cue_phrases(raw: list[str]) -> Phrases:
+    """Cue phrases from a list of words and phrases in `message_cues.yaml`'s spelling."""
+    return _phrases(raw)
+
+
+def filler_words() -> Phrases:
+    """Words that stand beside a cue without saying anything more (thanks, acknowledgements and filler)."""
+    c = _cues()
+    return c.filler | c.small_talk

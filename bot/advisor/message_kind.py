@@ -38,7 +38,8 @@ _GREETING = re.compile(
     r"evening|day))(?:\s++(?:there|all|team|everyone|again|folks|bot|y'all|yall))?\W*+$",
     re.I,
 )
-# A short message that opens with thanks ("thanks, I'll pass it on") is thanks even when the rest isn't filler.
+# A short message that opens with thanks ("thanks, I'll pass it on", "thank you so much!! this helps a lot with my
+# writeup") is thanks even when the rest isn't filler; a fact or a task in it is read first (`classify`).
 _THANKS_FIRST = re.compile(r"^\W*+(?:thanks?|thank you|thx|ty|ta|cheers|many thanks|much appreciated)\b", re.I)
 _WHY_NOT = re.compile(
     r"^\W*+(?:(?:so|and|but|ok|okay|then|hmm|right|wait|hang\s++on)\W++)*+"  # "so why not …", "hang on, why not …"
@@ -114,7 +115,7 @@ def is_small_talk(text: str) -> bool:
     """Thanks, praise, an acknowledgement, a refusal, a greeting or emoji, and nothing more."""
     if _GREETING.match(text) or form.is_acknowledgement(text) or form.is_refusal(text) or form.thanks(text):
         return True
-    return bool(_THANKS_FIRST.match(text)) and len(text.split()) <= 8 and not form.is_question(text)
+    return bool(_THANKS_FIRST.match(text)) and len(text.split()) <= 16 and not form.is_question(text)
 
 
 def why_not_target(text: str) -> Approach | None:
@@ -286,6 +287,14 @@ def replaced(text: str, known: Mapping[str, Any]) -> list[tuple[float, float, st
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """Whether two stored values are the same number within rounding ("20k" and 20,000; 19,500 and 20,000)."""
+    if not _number(a) or not _number(b):
+        return False
+    low, high = sorted((abs(float(a)), abs(float(b))))
+    return high <= 1.05 * low if low else high == 0
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -1,0 +1,119 @@
+"""What a message points at besides the facts it states.
+
+Something said before ("same as above", "like I said, 20k": a restatement, not a new fact), the card it disputes
+("that's not right, …"), another team's or project's numbers ("the fraud team next door has 2M labeled examples",
+not this project's), and the separate questions one message asks ("why fine-tuning? and what would it cost?").
+Cue words are in `message_cues.yaml` (`refer_back`, `dispute`, `other_party`); pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.advisor import message_form as form
+from bot.resources import load_yaml
+
+
+@dataclass(frozen=True)
+class _Refs:
+    refer_back: form.Phrases
+    dispute: form.Phrases
+    other: form.Phrases
+    party: form.Phrases
+    disown: form.Phrases
+
+
+@lru_cache(maxsize=1)
+def _refs() -> _Refs:
+    raw = load_yaml(Path(__file__).with_name("message_cues.yaml").read_text(encoding="utf-8"))
+    party = raw["other_party"]
+    return _Refs(
+        refer_back=form.cue_phrases(raw["refer_back"]),
+        dispute=form.cue_phrases(raw["dispute"]),
+        other=form.cue_phrases(party["other"]),
+        party=form.cue_phrases(party["party"]),
+        disown=form.cue_phrases(party["disown"]),
+    )
+
+
+_CLAUSE_END = re.compile(r"[,;:.!?\n]+|\s[-\u2013\u2014]\s")
+
+
+def refers_back(text: str) -> bool:
+    """True when the message points at something said before instead of saying it again ("same as above", "like I
+    said, 20k", "as I mentioned earlier")."""
+    return bool(form.covered(form.words(text), _refs().refer_back))
+
+
+def disputes(text: str) -> bool:
+    """True when the message opens by disagreeing ("that's not right, …", "hmm no, we only have …", "I don't think
+    so: …"): its first clause is a dispute and filler only, so "no rush, …" and "no labels at all" (a "no" that
+    goes with a noun) are not."""
+    first = next((c for c in _CLAUSE_END.split(text) if c.strip()), "")
+    tokens = form.words(first)
+    hit = form.covered(tokens, _refs().dispute)
+    rest = form.covered(tokens, form.filler_words())
+    return bool(hit) and all(i in hit or i in rest for i in range(len(tokens)))
+
+
+# Clauses: sentences, lines, and the parts around "but", "while", "whereas" (a contrast often sets another team's
+# numbers beside the asker's: "another team has 50k labels, we have none").
+_CLAUSES = re.compile(r"(?<=[.!?;])\s++|\n++|,\s*+|\s++(?=(?:but|while|whereas)\b)", re.I)
+
+
+def _mentions_other_party(tokens: list[str]) -> bool:
+    r = _refs()
+    party = form.covered(tokens, r.party)
+    other = form.covered(tokens, r.other)
+    return any(abs(i - j) <= 3 for i in party for j in other) or bool(form.covered(tokens, r.disown))
+
+
+def foreign_clauses(text: str, use_case: object) -> list[str]:
+    """The clauses of a message said about another team or project than the one assessed ("the fraud team next door
+    has 2M labeled examples, but that's not us" → both clauses; "another team has 50k labels" → that clause). A
+    clause that only disowns ("that's not us") takes the one before it along. None when the project itself is
+    another team's (its description names one: a lead asking on behalf of it)."""
+    if isinstance(use_case, str) and _mentions_other_party(form.words(use_case)):
+        return []
+    r = _refs()
+    parts = [p for p in _CLAUSES.split(text) if p and p.strip()]
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        tokens = form.words(part)
+        if not _mentions_other_party(tokens):
+            continue
+        disowning = bool(form.covered(tokens, r.disown)) and not any(ch.isdigit() for ch in part)
+        if disowning and i > 0 and parts[i - 1] not in out:
+            out.append(parts[i - 1])  # "…, but that's not us": the clause before is the other one's
+        out.append(part)
+    return out
+
+
+def without(text: str, clauses: list[str]) -> str:
+    """The message with `clauses` taken out (each once), for reading only what is left."""
+    for clause in clauses:
+        text = text.replace(clause, " ", 1)
+    return " ".join(text.split()).strip(" ,;:.-")
+
+
+_QUESTION_SPLIT = re.compile(r"(?<=\?)\s++")
+
+
+def questions(text: str) -> list[str]:
+    """The separate questions of a message that asks two or more ("why fine-tuning? and what would it cost over
+    three years?" → both), each with its question mark; [] when it asks one or states anything beside its
+    questions. A question with no subject of its own after another ("what if we had 2k? would that change it?")
+    goes on with the one before it and is not counted apart."""
+    parts = [p.strip() for p in _QUESTION_SPLIT.split(text.strip()) if p.strip()]
+    if len(parts) < 2 or not all(form.is_question(p) for p in parts):
+        return []
+    joined: list[str] = []
+    for part in parts:
+        if joined and not form.subject_words(part):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return joined if len(joined) >= 2 else []
