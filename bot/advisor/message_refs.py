@@ -24,6 +24,7 @@ class _Refs:
     other: form.Phrases
     party: form.Phrases
     disown: form.Phrases
+    behalf: form.Phrases
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +37,7 @@ def _refs() -> _Refs:
         other=form.cue_phrases(party["other"]),
         party=form.cue_phrases(party["party"]),
         disown=form.cue_phrases(party["disown"]),
+        behalf=form.cue_phrases(party["behalf"]),
     )
 
 
@@ -59,6 +61,24 @@ def disputes(text: str) -> bool:
     return bool(hit) and all(i in hit or i in rest for i in range(len(tokens)))
 
 
+_LEADING_CLAUSE = re.compile(r"[^,;:.!?\n\u2013\u2014-]*+(?:[,;:.!?\n\u2013\u2014]++|-+\s|$)\s*+")
+
+
+def after_dispute(text: str) -> str:
+    """The message after the clauses it opens with to disagree ("wait, that's wrong - we do have ML engineers" →
+    "we do have ML engineers"), so the words of the dispute are not read as facts ("wrong" is no verdict on the
+    data); the whole message when it doesn't open with one or says nothing after it."""
+    rest, disputed = text, False
+    while rest and (m := _LEADING_CLAUSE.match(rest)) and m.end() > 0:
+        tokens = form.words(m.group(0))
+        hit = form.covered(tokens, _refs().dispute)
+        filler = form.covered(tokens, form.filler_words())
+        if not all(i in hit or i in filler for i in range(len(tokens))):
+            break
+        disputed, rest = disputed or bool(hit), rest[m.end() :]
+    return rest if disputed and rest.strip() else text
+
+
 # Clauses: sentences, lines, and the parts around "but", "while", "whereas" (a contrast often sets another team's
 # numbers beside the asker's: "another team has 50k labels, we have none").
 _CLAUSES = re.compile(r"(?<=[.!?;])\s++|\n++|,\s*+|\s++(?=(?:but|while|whereas)\b)", re.I)
@@ -75,10 +95,13 @@ def foreign_clauses(text: str, use_case: object) -> list[str]:
     """The clauses of a message said about another team or project than the one assessed ("the fraud team next door
     has 2M labeled examples, but that's not us" → both clauses; "another team has 50k labels" → that clause). A
     clause that only disowns ("that's not us") takes the one before it along. None when the project itself is
-    another team's (its description names one: a lead asking on behalf of it)."""
-    if isinstance(use_case, str) and _mentions_other_party(form.words(use_case)):
-        return []
+    another team's (its description names one, or is asked for someone else: "asking on behalf of the claims
+    team", "I lead the data group; HR asked me …")."""
     r = _refs()
+    if isinstance(use_case, str):
+        said = form.words(use_case)
+        if _mentions_other_party(said) or form.covered(said, r.behalf):
+            return []
     parts = [p for p in _CLAUSES.split(text) if p and p.strip()]
     out: list[str] = []
     for i, part in enumerate(parts):

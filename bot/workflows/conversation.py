@@ -451,6 +451,8 @@ class Advisor:
         # "the fraud team next door has 2M labeled examples": another project's numbers are not read
         foreign = [] if first else message_refs.foreign_clauses(read, known.get("use_case"))
         read = message_refs.without(read, foreign) if foreign else read
+        if conv.state == "recommended" and not expecting:  # "wait, that's wrong - …": only what follows is read
+            read = message_refs.after_dispute(read)
         if foreign and not clean_text(read):
             return self._set_aside(w, conv, foreign)
         found = extract(read, turn=turn, expecting=expecting, today=self.today, opening=first)
