@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import confirm, engine, message_form, message_kind, message_refs
+from bot.advisor import confirm, dialogue, engine, message_form, message_kind, message_refs
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Extraction, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
@@ -131,7 +131,7 @@ _EXPORT_TEXT = (
     "record from the terminal, and `ai-advisor summary {id}` the leads' summary. To share the card, forward or "
     "link this message."
 )
-_WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
+_WHAT_IF_PREFIX = dialogue.WHAT_IF_PREFIX  # an expected-field entry holding a what-if's facts until kept
 _HELP = re.compile(
     r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
     r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?))\s*+[?!.]?\s*+$",
@@ -437,6 +437,7 @@ class Advisor:
         what_if = message_form.supposition(text, states_facts=False)
         if what_if is not None and self._so_far(cid)[0] is not None:
             return self._what_if(w, conv, what_if, turn).model_copy(update={"heard": "follow_up"})
+        state = _stage(conv)
         pending = confirm.pending(conv.expecting)
         expecting = [e for e in conv.expecting if not confirm.is_entry(e)] or None
         if pending is not None:
@@ -451,10 +452,10 @@ class Advisor:
         # "the fraud team next door has 2M labeled examples": another project's numbers are not read
         foreign = [] if first else message_refs.foreign_clauses(read, known.get("use_case"))
         read = message_refs.without(read, foreign) if foreign else read
-        if conv.state == "recommended" and not expecting:  # "wait, that's wrong - …": only what follows is read
+        if dialogue.disputes_card(state):  # "wait, that's wrong - …": only what follows is read
             read = message_refs.after_dispute(read)
         if foreign and not clean_text(read):
-            return self._set_aside(w, conv, foreign)
+            return self._set_aside(w, conv, state, foreign)
         found = extract(read, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
             found = self.llm.extract(read, found, turn=turn, expecting=expecting)
@@ -465,7 +466,7 @@ class Advisor:
             # "like I said, 20k", "same as above": what is restated is not new; nothing said before is re-asked
             _drop_restated(found, known)
             if not [f for f in found.facts if f.field != "use_case"] and not found.unclear and not found.addressed:
-                return self._restated(w, conv, known, cleaned)
+                return self._restated(w, conv, state, known, cleaned)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
         if conv.state == "recommended" and stated and message_form.is_question(cleaned):
@@ -499,7 +500,7 @@ class Advisor:
             facts = stated
         # After the card, with nothing asked, "that's not right, …" or "hmm no, …" that changes a stored fact
         # corrects it; a fact not stored before ("no ML people") adds to the card.
-        disputed = conv.state == "recommended" and not expecting and message_refs.disputes(cleaned)
+        disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
         changes = disputed and message_kind.differing(known, {f.field: f.value for f in stated})[1]
         heard = "correction" if changes else _heard(first, text)
         side = _side_question(cleaned) if stated and self.answer_topic is not None else None
@@ -573,15 +574,15 @@ class Advisor:
         heard: message_kind.MessageKind = "topic_question" if set(plans) == {"topic"} else "follow_up"
         return Reply(kind="message", conversation_id=conv.id, text=text, recommendation=rec, heard=heard)
 
-    def _set_aside(self, w: TurnWrites, conv: Conversation, foreign: list[str]) -> Reply:
+    def _set_aside(self, w: TurnWrites, conv: Conversation, state: dialogue.Dialogue, foreign: list[str]) -> Reply:
         """A message only about another team's or project's numbers: nothing is stored, and the reply says so."""
-        reask = self._reask(conv)
-        card = "The card stays as it was." if conv.state == "recommended" else ""
-        text = " ".join(p for p in (_left_out(foreign), card, reask) if p)
+        text = f"{_left_out(foreign)} {dialogue.unchanged_tail(state, _open_questions(conv))}"
         w.add_turn(conv.id, "bot", text)
         return Reply(kind="message", conversation_id=conv.id, text=text, heard="answer")
 
-    def _restated(self, w: TurnWrites, conv: Conversation, known: dict[str, Any], said: str) -> Reply:
+    def _restated(
+        self, w: TurnWrites, conv: Conversation, state: dialogue.Dialogue, known: dict[str, Any], said: str
+    ) -> Reply:
         """A reply that points back ("same as above", "like I said, 20k") and says nothing new: nothing changes,
         what it restates is named when a stored number matches it, and the open questions stay open."""
         numbers = [q.value for q in find_quantities(tokenize(said))]
@@ -594,12 +595,7 @@ class Advisor:
             text = f"I have that already ({'; '.join(matched)}), so nothing changed."
         else:
             text = "I can't tell which earlier answer that points to, so nothing changed."
-        bank = question_bank()
-        open_questions = [bank[e].text for e in conv.expecting if e in bank]
-        if open_questions:
-            text += " Still open: " + " ".join(open_questions) + " (Or say *recommend now*.)"
-        elif conv.state == "recommended":
-            text += ' The card stands; correct a fact with its new value, e.g. "actually we have 5k examples".'
+        text += " " + dialogue.unchanged_tail(state, _open_questions(conv))
         w.add_turn(conv.id, "bot", text)
         return Reply(kind="message", conversation_id=conv.id, text=text, heard="answer")
 
@@ -794,9 +790,9 @@ class Advisor:
                 assert remade.recommendation is not None
                 change = changes_note(intake, merged, was, remade.recommendation)
                 return remade.model_copy(update={"notes": [change, *notes]}) if change else remade
-            return Reply(
-                kind="message", conversation_id=cid, notes=notes, text="I didn't catch a new fact there. " + HELP_TEXT
-            )
+            carded = dialogue.Dialogue("carded")
+            text = "I didn't catch a new fact there. " + dialogue.unchanged_tail(carded, [])
+            return Reply(kind="message", conversation_id=cid, notes=notes, text=text)
         questions = [] if conv.rounds >= MAX_ROUNDS else next_questions(merged, asked, steps)
         if not questions:
             conv = w.update(conv, asked=asked, expecting=[])
@@ -870,6 +866,17 @@ def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, st
         prov = Provenance(source="message", turn=turn, quote=quote[:200])
         found.facts = [f for f in found.facts if f.field != owner and f not in moved] + [Fact(owner, value, prov)]
         found.unclear = [u for u in found.unclear if all(abs(u.value - v) >= 1e-9 for v in (new, old))]
+
+
+def _stage(conv: Conversation) -> dialogue.Dialogue:
+    """Where the conversation stands before the message is read."""
+    return dialogue.where(stored=bool(conv.version), carded=conv.state == "recommended", expecting=conv.expecting)
+
+
+def _open_questions(conv: Conversation) -> list[str]:
+    """The intake questions asked and not answered yet, as asked."""
+    bank = question_bank()
+    return [bank[e].text for e in conv.expecting if e in bank]
 
 
 def _drop_restated(found: Extraction, known: dict[str, Any]) -> None:
