@@ -230,20 +230,31 @@ _SCALED_FIELD = {
 }
 
 
+# Parts of a what-if that change one thing each: "if the budget doubles and the deadline halves" scales each
+# field by the factor in its own part, never by its neighbour's.
+_CHANGE_PARTS = re.compile(r"\s++(?:and|but|while|plus)\s++|[,;]\s*+", re.I)
+
+
 def scaled(text: str, known: Mapping[str, Any]) -> dict[str, float]:
     """The stored numbers a message changes by a factor ("and if volume triples?" with 40k requests a month →
     {"monthly_requests": 120000}); only fields with a stored number, the factor within a few words of the field."""
-    out = {}
-    for field, words in _SCALED_FIELD.items():
-        value = known.get(field)
-        if value is None or not _number(value):
-            continue
-        near = rf"\b(?:{_SCALE}\W++(?:\w+\W++){{0,3}}?(?:{words})|(?:{words})\W++(?:\w+\W++){{0,3}}?{_SCALE})\b"
-        m = re.search(near, text, re.I)
-        if m is not None:
-            times = _TIMES.search(m.group(0))
-            factor = float(times.group(1)) if times else _factor(m.group(0))
-            out[field] = float(value) * factor
+    return {field: value for field, (value, _) in scaled_words(text, known).items()}
+
+
+def scaled_words(text: str, known: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
+    """As `scaled`, with the words that say each change ("volume triples")."""
+    out: dict[str, tuple[float, str]] = {}
+    for part in _CHANGE_PARTS.split(text):
+        for field, words in _SCALED_FIELD.items():
+            value = known.get(field)
+            if field in out or value is None or not _number(value):
+                continue
+            near = rf"\b(?:{_SCALE}\W++(?:\w+\W++){{0,3}}?(?:{words})|(?:{words})\W++(?:\w+\W++){{0,3}}?{_SCALE})\b"
+            m = re.search(near, part, re.I)
+            if m is not None:
+                times = _TIMES.search(m.group(0))
+                factor = float(times.group(1)) if times else _factor(m.group(0))
+                out[field] = (float(value) * factor, m.group(0))
     return out
 
 

@@ -51,23 +51,25 @@ def refers_back(text: str) -> bool:
 
 
 def disputes(text: str) -> bool:
-    """True when the message opens by disagreeing ("that's not right, …", "hmm no, we only have …", "I don't think
-    so: …"): its first clause is a dispute and filler only, so "no rush, …" and "no labels at all" (a "no" that
+    """True when the message opens by disagreeing ("that's not right, …", "hmm, no. we only have …", "I don't think
+    so: …"): its first clauses are a dispute and filler only, so "no rush, …" and "no labels at all" (a "no" that
     goes with a noun) are not."""
-    first = next((c for c in _CLAUSE_END.split(text) if c.strip()), "")
-    tokens = form.words(first)
-    hit = form.covered(tokens, _refs().dispute)
-    rest = form.covered(tokens, form.filler_words())
-    return bool(hit) and all(i in hit or i in rest for i in range(len(tokens)))
-
-
-_LEADING_CLAUSE = re.compile(r"[^,;:.!?\n\u2013\u2014-]*+(?:[,;:.!?\n\u2013\u2014]++|-+\s|$)\s*+")
+    return _dispute_prefix(text)[0]
 
 
 def after_dispute(text: str) -> str:
     """The message after the clauses it opens with to disagree ("wait, that's wrong - we do have ML engineers" →
     "we do have ML engineers"), so the words of the dispute are not read as facts ("wrong" is no verdict on the
     data); the whole message when it doesn't open with one or says nothing after it."""
+    disputed, rest = _dispute_prefix(text)
+    return rest if disputed and rest.strip() else text
+
+
+_LEADING_CLAUSE = re.compile(r"[^,;:.!?\n\u2013\u2014-]*+(?:[,;:.!?\n\u2013\u2014]++|-+\s|$)\s*+")
+
+
+def _dispute_prefix(text: str) -> tuple[bool, str]:
+    """Whether the message's leading clauses of dispute and filler words hold a dispute, and the text after them."""
     rest, disputed = text, False
     while rest and (m := _LEADING_CLAUSE.match(rest)) and m.end() > 0:
         tokens = form.words(m.group(0))
@@ -76,7 +78,7 @@ def after_dispute(text: str) -> str:
         if not all(i in hit or i in filler for i in range(len(tokens))):
             break
         disputed, rest = disputed or bool(hit), rest[m.end() :]
-    return rest if disputed and rest.strip() else text
+    return disputed, rest
 
 
 # Clauses: sentences, lines, and the parts around "but", "while", "whereas" (a contrast often sets another team's
@@ -123,6 +125,7 @@ def without(text: str, clauses: list[str]) -> str:
 
 
 _QUESTION_SPLIT = re.compile(r"(?<=\?)\s++")
+_LIST_MARK = re.compile(r"^\s*+(?:\(?\d{1,2}[.)]|[-*\u2022])\s++")  # "1. why …?", "2) …", "- …", "• …"
 
 
 def questions(text: str) -> list[str]:
@@ -130,7 +133,7 @@ def questions(text: str) -> list[str]:
     three years?" → both), each with its question mark; [] when it asks one or states anything beside its
     questions. A question with no subject of its own after another ("what if we had 2k? would that change it?")
     goes on with the one before it and is not counted apart."""
-    parts = [p.strip() for p in _QUESTION_SPLIT.split(text.strip()) if p.strip()]
+    parts = [_LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(text.strip()) if p.strip()]
     if len(parts) < 2 or not all(form.is_question(p) for p in parts):
         return []
     joined: list[str] = []

@@ -119,6 +119,10 @@ _KEEP = re.compile(
 # After a what-if: declining to keep its facts ("no", "nah, leave it").
 _DECLINE = re.compile(r"^\W*+(?:no|nope|nah|don't|do\s++not|leave\s++it|keep\s++(?:mine|the\s++old))\b", re.I)
 _UNCHANGED = "OK, your answers stay as they were."
+_WHICH_FACT = (
+    'Which fact did I get wrong? Tell me its right value ("we have 5k labeled examples, not 50k", "the rules '
+    "change monthly\") and I'll re-make the card; the card stands until then."
+)
 _NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature first."
 _NEW = "A new project: a new assessment."
 _DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
@@ -501,6 +505,9 @@ class Advisor:
         # After the card, with nothing asked, "that's not right, …" or "hmm no, …" that changes a stored fact
         # corrects it; a fact not stored before ("no ML people") adds to the card.
         disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
+        if disputed and not stated and not found.unclear:  # "that's not right": which fact, then?
+            w.add_turn(cid, "bot", _WHICH_FACT)
+            return Reply(kind="message", conversation_id=cid, text=_WHICH_FACT, heard="correction")
         changes = disputed and message_kind.differing(known, {f.field: f.value for f in stated})[1]
         heard = "correction" if changes else _heard(first, text)
         side = _side_question(cleaned) if stated and self.answer_topic is not None else None
@@ -667,19 +674,15 @@ class Advisor:
         current, _ = self._so_far(cid)
         if current is not None:  # "and if volume triples?": a factor on a stored number, beside any fact stated
             given = {f.field for f in facts}
-            scaled = {
-                f: v
-                for f, v in message_kind.scaled(clean_text(rest), w.latest_intake(cid).known()).items()
-                if f not in given
-            }
-            said = clean_text(rest).rstrip("?. ")[:50]
+            changes = message_kind.scaled_words(clean_text(rest), w.latest_intake(cid).known())
             facts += [
                 Fact(
                     f,
                     v if f in ("budget_usd", "deadline_weeks") else round(v),
-                    Provenance(source="message", turn=turn, quote=f"{v:,.0f}" if given else f"{said} ({v:,.0f})"),
+                    Provenance(source="message", turn=turn, quote=f"{words} ({v:,.0f})"),
                 )
-                for f, v in scaled.items()
+                for f, (v, words) in changes.items()
+                if f not in given
             ]
         if not facts and current is not None:  # "and with a bigger team?": nothing to compute, so the reasoning
             return self._follow_up(w, conv, clean_text(rest))

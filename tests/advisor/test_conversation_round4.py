@@ -63,7 +63,7 @@ def test_a_what_if_with_two_facts_tries_both_and_keeps_both_on_request(topical: 
 def test_a_what_if_may_scale_one_number_and_state_another(topical: Advisor, fresh_store: Store) -> None:
     key, card = _card(topical, "scale-and-state")
     reply = topical.handle(key, "u", "and if volume halves and the budget is 50k?")
-    assert "requests per month: 200,000" in reply.text and "budget" in reply.text
+    assert "volume halves (200,000)" in reply.text and "budget" in reply.text
     assert _state(fresh_store, card)[2]["monthly_requests"] == 400000
 
 
@@ -244,3 +244,31 @@ def test_thanks_after_the_card_is_small_talk(topical: Advisor, fresh_store: Stor
 def test_both_after_the_card_points_at_the_approaches(topical: Advisor) -> None:
     key, _ = _card(topical, "both")
     assert topical.handle(key, "u", "what's the catch with doing both?").heard == "follow_up"
+
+
+def test_a_dispute_without_a_fact_asks_which_fact_and_keeps_the_card(topical: Advisor, fresh_store: Store) -> None:
+    key, card = _card(topical, "dispute-bare")
+    before = _state(fresh_store, card)
+    reply = topical.handle(key, "u", "hmm, that's not right")
+    assert reply.heard == "correction" and reply.text.startswith("Which fact did I get wrong?")
+    assert _state(fresh_store, reply) == before
+
+
+def test_no_before_the_card_answers_the_question(topical: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "no-answers")
+    topical.handle(key, "u", THIN + ". About 5k labeled disputes")
+    reply = topical.handle(key, "u", "no, nobody on the team does ML")
+    assert reply.heard == "answer" and reply.intake["ml_expertise"] == "none"
+
+
+def test_two_factors_scale_each_its_own_number(topical: Advisor, fresh_store: Store) -> None:
+    key, card = _card(topical, "two-factors")
+    reply = topical.handle(key, "u", "what if the budget doubles and the volume halves?")
+    assert "budget doubles (1,000,000)" in reply.text and "volume halves (200,000)" in reply.text
+    assert _state(fresh_store, card) == _state(fresh_store, reply)
+
+
+def test_numbered_questions_are_answered_each(topical: Advisor) -> None:
+    key, _ = _card(topical, "numbered")
+    reply = topical.handle(key, "u", "1. why fine tuning?\n2. what is LoRA?")
+    assert "*why fine tuning?*" in reply.text and "[knowledge answer to: what is LoRA?]" in reply.text
