@@ -81,7 +81,7 @@ def test_a_dispute_with_a_new_fact_remakes_the_card_and_says_what_changed(topica
 def test_a_changed_number_names_its_old_and_new_value_and_the_approach(topical: Advisor) -> None:
     key, card = _card(topical, "dispute-number")
     assert card.recommendation is not None
-    reply = topical.handle(key, "u", "nope, we have no ML engineers anymore")
+    reply = topical.handle(key, "u", "that's wrong, we have no ML engineers anymore")
     assert reply.heard == "correction"
     assert "ml expertise strong → none" in reply.notes[0]
     assert reply.recommendation is not None and reply.recommendation.approach != card.recommendation.approach
@@ -94,7 +94,7 @@ def test_the_words_of_a_dispute_are_not_read_as_facts(topical: Advisor) -> None:
     assert reply.intake["ml_expertise"] == "none" and reply.intake["data_quality"] == "high"
 
 
-@pytest.mark.parametrize("said", ["no rush, next year is fine", "no ML people on our side anymore"])
+@pytest.mark.parametrize("said", ["no rush, next year is fine", "no ML people on our side anymore", "nope"])
 def test_a_no_that_goes_with_a_noun_after_the_card_is_no_correction(topical: Advisor, said: str) -> None:
     key, _ = _card(topical, f"no-noun-{said}")
     assert topical.handle(key, "u", said).heard != "correction"

@@ -35,8 +35,8 @@ def test_not_pointing_back(text: str) -> None:
     "text",
     [
         "that's not right, the rules change every month",
-        "hmm no, we only have 3k labeled rows",
-        "nope. two engineers, not four",
+        "hmm, that's not right. we only have 3k labeled rows",
+        "wrong. two engineers, not four",
         "I don't think so: no ML team here",
         "that's wrong - budget is 40k",
     ],
@@ -47,15 +47,23 @@ def test_disputes(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["no rush, sometime next year", "no labels at all", "no ML people", "we have no budget", "not regulated"],
+    [
+        "no rush, sometime next year",
+        "no labels at all",
+        "no ML people",
+        "we have no budget",
+        "not regulated",
+        "nope",  # a bare no answers something asked before more often than it disputes
+        "nah, the transcripts are scrubbed already",
+    ],
 )
-def test_a_no_that_goes_with_a_noun_is_no_dispute(text: str) -> None:
+def test_a_no_is_no_dispute(text: str) -> None:
     assert not refs.disputes(text)
 
 
 def test_only_what_follows_a_dispute_is_read() -> None:
     assert refs.after_dispute("wait, that's wrong - we do have 3 ML engineers") == "we do have 3 ML engineers"
-    assert refs.after_dispute("hmm no. the volume is 5k a month") == "the volume is 5k a month"
+    assert refs.after_dispute("hmm, not true. the volume is 5k a month") == "the volume is 5k a month"
     assert refs.after_dispute("no rush, Q3 is fine") == "no rush, Q3 is fine"
     assert refs.after_dispute("nope") == "nope"  # nothing after it: the message stays whole
 
