@@ -124,6 +124,7 @@ def without(text: str, clauses: list[str]) -> str:
     return " ".join(text.split()).strip(" ,;:.-")
 
 
+_APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 _QUESTION_SPLIT = re.compile(r"(?<=\?)\s++")
 _LIST_MARK = re.compile(r"^\s*+(?:\(?\d{1,2}[.)]|[-*\u2022])\s++")  # "1. why …?", "2) …", "- …", "• …"
 
@@ -138,7 +139,8 @@ def questions(text: str) -> list[str]:
         return []
     joined: list[str] = []
     for part in parts:
-        if joined and not form.subject_words(part):
+        # "would that change it?" goes on with the question before; "why not hybrid?" and "why?" ask on their own
+        if joined and not form.subject_words(part) and not form.asks_why(part) and not _APPROACH.search(part):
             joined[-1] = f"{joined[-1]} {part}"
         else:
             joined.append(part)

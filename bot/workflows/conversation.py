@@ -404,6 +404,24 @@ class Advisor:
         return explanation_text(rec)
 
     def _handle(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
+        reply = self._handle_one(w, conv, text)
+        several = message_refs.questions(clean_text(text))
+        if not several or f"*{several[0].strip()}*" in reply.text:
+            return reply
+        # Several questions read as one message (one of them states a fact): say which were not answered apart (a
+        # question about the topic beside a fact is answered with it: `_side_question`).
+        side = _side_question(clean_text(text)) if self.answer_topic is not None else None
+        left = [q for q in several[1:] if side is None or (side not in q and q not in side)]
+        if not left:
+            return reply
+        rest = "; ".join(f"“{q}”" for q in left)
+        note = f"Your message asked {len(several)} questions and I read it as one; ask {rest} on its own if needed."
+        update: dict[str, Any] = {"notes": [*reply.notes, note]}
+        if reply.kind == "message":
+            update["text"] = f"{reply.text}\n\n{note}"
+        return reply.model_copy(update=update)
+
+    def _handle_one(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
         cid = conv.id
         if not clean_text(text) or _asks_for_help(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
@@ -537,9 +555,14 @@ class Advisor:
         if message_form.supposition(cleaned, states_facts=False) is not None:
             return "what_if" if has_advice else None
         found = extract(cleaned, turn=turn, today=self.today)
-        if [f for f in found.facts if f.field != "use_case"] or found.unclear:
-            weak = message_form.supposition(cleaned, states_facts=True)
-            return "what_if" if weak is not None and has_advice else None
+        stated = {f.field: f.value for f in found.facts if f.field != "use_case"}
+        if stated or found.unclear:
+            # as on its own: a supposition, or after the card a question whose facts differ from the stored ones,
+            # is tried; a question that adds a fact is read with the whole message (the fact is stored)
+            weak = message_form.supposition(cleaned, states_facts=True) is not None
+            known = self.store.latest_intake(conv.id).known()
+            differs = conv.state == "recommended" and bool(message_kind.differing(known, stated)[1])
+            return "what_if" if has_advice and (weak or differs) else None
         kind = message_kind.classify(cleaned, has_facts=False)
         if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
             kind = "about_advice"

@@ -272,3 +272,18 @@ def test_numbered_questions_are_answered_each(topical: Advisor) -> None:
     key, _ = _card(topical, "numbered")
     reply = topical.handle(key, "u", "1. why fine tuning?\n2. what is LoRA?")
     assert "*why fine tuning?*" in reply.text and "[knowledge answer to: what is LoRA?]" in reply.text
+
+
+def test_a_why_not_after_another_question_is_answered_apart(topical: Advisor) -> None:
+    key, _ = _card(topical, "why-not-apart")
+    reply = topical.handle(key, "u", "would a smaller team change it? and why not hybrid?")
+    assert "*and why not hybrid?*" in reply.text and "Why not hybrid" in reply.text
+
+
+def test_questions_read_as_one_say_which_were_not_answered_apart(topical: Advisor, fresh_store: Store) -> None:
+    key = ConversationKey("cli", "t", "c", "read-as-one")
+    topical.handle(key, "u", THIN)
+    assert topical.handle(key, "u", "recommend now").kind == "recommendation"
+    reply = topical.handle(key, "u", "we also have 3 ML engineers, is that enough? would a hybrid be better?")
+    assert reply.kind == "recommendation" and reply.intake["ml_expertise"] == "strong"  # stored, card re-made
+    assert any(n.startswith("Your message asked 2 questions") and "would a hybrid be better?" in n for n in reply.notes)
