@@ -22,7 +22,9 @@ class _Refs:
     refer_back: form.Phrases
     dispute: form.Phrases
     other: form.Phrases
+    project: form.Phrases
     party: form.Phrases
+    own: form.Phrases
     disown: form.Phrases
     behalf: form.Phrases
 
@@ -35,7 +37,9 @@ def _refs() -> _Refs:
         refer_back=form.cue_phrases(raw["refer_back"]),
         dispute=form.cue_phrases(raw["dispute"]),
         other=form.cue_phrases(party["other"]),
+        project=form.cue_phrases(party["project"]),
         party=form.cue_phrases(party["party"]),
+        own=form.cue_phrases(["we", "we're", "we've", "we'd", "our", "ours", "us", "i", "i'm", "i've", "my"]),
         disown=form.cue_phrases(party["disown"]),
         behalf=form.cue_phrases(party["behalf"]),
     )
@@ -86,11 +90,15 @@ def _dispute_prefix(text: str) -> tuple[bool, str]:
 _CLAUSES = re.compile(r"(?<=[.!?;])\s++|\n++|,\s*+|\s++(?=(?:but|while|whereas)\b)", re.I)
 
 
+def _near_other(tokens: list[str], nouns: form.Phrases) -> bool:
+    """Whether one of `nouns` has an `other` word within three words of it ("the fraud team next door")."""
+    found, other = form.covered(tokens, nouns), form.covered(tokens, _refs().other)
+    return any(abs(i - j) <= 3 for i in found for j in other)
+
+
 def _mentions_other_party(tokens: list[str]) -> bool:
     r = _refs()
-    party = form.covered(tokens, r.party)
-    other = form.covered(tokens, r.other)
-    return any(abs(i - j) <= 3 for i in party for j in other) or bool(form.covered(tokens, r.disown))
+    return _near_other(tokens, r.project | r.party) or bool(form.covered(tokens, r.disown))
 
 
 def foreign_clauses(text: str, use_case: object) -> list[str]:
@@ -105,10 +113,15 @@ def foreign_clauses(text: str, use_case: object) -> list[str]:
         if _mentions_other_party(said) or form.covered(said, r.behalf):
             return []
     parts = [p for p in _CLAUSES.split(text) if p and p.strip()]
+    words = [form.words(p) for p in parts]
+    disowned = any(form.covered(w, r.disown) for w in words)
     out: list[str] = []
     for i, part in enumerate(parts):
-        tokens = form.words(part)
-        if not _mentions_other_party(tokens):
+        tokens = words[i]
+        # another team is set against this project's: "…, we have none", or disowned ("but that's not us")
+        contrast = disowned or any(form.covered(w, r.own) for j, w in enumerate(words) if j != i)
+        other_team = _near_other(tokens, r.party) and contrast and not form.covered(tokens, r.own)
+        if not (_near_other(tokens, r.project) or other_team or form.covered(tokens, r.disown)):
             continue
         disowning = bool(form.covered(tokens, r.disown)) and not any(ch.isdigit() for ch in part)
         if disowning and i > 0 and parts[i - 1] not in out:

@@ -87,7 +87,15 @@ def test_another_teams_numbers_are_taken_out(text: str, left: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["their ML team is 3 people", "the claims team has 80k coded claims", "we have 2k labels, the team is small"],
+    [
+        "their ML team is 3 people",
+        "the claims team has 80k coded claims",
+        "we have 2k labels, the team is small",
+        "another department labels the data for us; 20k so far",  # a team that works for this project
+        "the other team members are 2 data scientists",
+        "we have another team of 3 ML engineers",
+        "we run it in a separate system with 100k calls a month",
+    ],
 )
 def test_the_projects_own_team_is_not_another(text: str) -> None:
     assert refs.foreign_clauses(text, USE_CASE) == []
