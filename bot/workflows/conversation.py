@@ -283,6 +283,9 @@ class Advisor:
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
         latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
+        if latest is not None and message_refs.questions(cleaned):
+            # "why fine-tuning? and what's LoRA?": answered each in the latest assessment, which the first may be about
+            return ConversationKey(latest.platform, latest.team, latest.channel, latest.thread)
         if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "topic_question" and latest is not None and latest.state == "recommended":

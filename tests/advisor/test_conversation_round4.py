@@ -287,3 +287,15 @@ def test_questions_read_as_one_say_which_were_not_answered_apart(topical: Adviso
     reply = topical.handle(key, "u", "we also have 3 ML engineers, is that enough? would a hybrid be better?")
     assert reply.kind == "recommendation" and reply.intake["ml_expertise"] == "strong"  # stored, card re-made
     assert any(n.startswith("Your message asked 2 questions") and "would a hybrid be better?" in n for n in reply.notes)
+
+
+def test_two_top_level_questions_in_a_dm_go_to_the_latest_assessment(topical: Advisor) -> None:
+    dm = ConversationKey("slack", "T1", "D7", "1.1")
+    _, card = _card(topical, "unused")  # another chat's card does not count
+    assert card.kind == "recommendation"
+    assert topical.route_top_level(dm, "U1", "why fine-tuning? and what's LoRA?") is None  # nothing here yet
+    first = topical.route_top_level(dm, "U1", THIN)
+    assert first == dm
+    topical.handle(dm, "U1", THIN)
+    later = ConversationKey("slack", "T1", "D7", "2.2")
+    assert topical.route_top_level(later, "U1", "why fine-tuning? and what's LoRA?") == dm
