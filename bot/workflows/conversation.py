@@ -487,7 +487,7 @@ class Advisor:
         cleaned = clean_text(text)
         if message_kind.is_correction(cleaned):
             _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
-        if not first and message_refs.refers_back(cleaned):
+        if not first and message_refs.refers_back(cleaned) and not message_kind.is_correction(cleaned):
             # "like I said, 20k", "same as above": what is restated is not new; nothing said before is re-asked
             _drop_restated(found, known)
             if not [f for f in found.facts if f.field != "use_case"] and not found.unclear and not found.addressed:

@@ -299,3 +299,10 @@ def test_two_top_level_questions_in_a_dm_go_to_the_latest_assessment(topical: Ad
     topical.handle(dm, "U1", THIN)
     later = ConversationKey("slack", "T1", "D7", "2.2")
     assert topical.route_top_level(later, "U1", "why fine-tuning? and what's LoRA?") == dm
+
+
+def test_a_correction_of_what_was_said_earlier_is_a_correction(topical: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "said-earlier")
+    topical.handle(key, "u", THIN + ". About 20k labeled disputes")
+    reply = topical.handle(key, "u", "a correction to what I said earlier: it's 2k labeled disputes, not 20k")
+    assert reply.heard == "correction" and reply.intake["labeled_examples"] == 2000
