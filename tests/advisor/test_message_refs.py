@@ -78,6 +78,7 @@ USE_CASE = "We want a bot that drafts replies to warehouse damage claims"
         ("another team has 40k labeled claims, we have none", "we have none"),
         ("our sister project does 3M requests a month. we do about 20k", "we do about 20k"),
         ("a different department has an ML team of 8; we have one analyst", "we have one analyst"),
+        ("fwiw the marketing team's chatbot does 2M messages a month, unrelated", ""),
     ],
 )
 def test_another_teams_numbers_are_taken_out(text: str, left: str) -> None:
