@@ -152,8 +152,10 @@ def questions(text: str) -> list[str]:
         return []
     joined: list[str] = []
     for part in parts:
-        # "would that change it?" goes on with the question before; "why not hybrid?" and "why?" ask on their own
-        if joined and not form.subject_words(part) and not form.asks_why(part) and not _APPROACH.search(part):
+        # "would that change it?" goes on with the question before; "why not hybrid?", "why?" and "which would you
+        # pick?" ask on their own
+        alone = form.asks_why(part) or _APPROACH.search(part) or form.addresses_advisor(part)
+        if joined and not form.subject_words(part) and not alone:
             joined[-1] = f"{joined[-1]} {part}"
         else:
             joined.append(part)

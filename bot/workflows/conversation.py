@@ -487,6 +487,10 @@ class Advisor:
         cleaned = clean_text(text)
         if message_kind.is_correction(cleaned):
             _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
+        if foreign:  # "the 3k is for another product line, for ours about 800": 800 takes the 3k's place
+            _owned_by_old_value(found, _disowned(foreign, found, known), turn)
+        # "the 3k - is that enough?": a number equal to a stored one points at it; whose it is is not asked
+        found.unclear = [u for u in found.unclear if not _stored_number(known, u.value)]
         if not first and message_refs.refers_back(cleaned) and not message_kind.is_correction(cleaned):
             # "like I said, 20k", "same as above": what is restated is not new; nothing said before is re-asked
             _drop_restated(found, known)
@@ -921,6 +925,23 @@ def _drop_restated(found: Extraction, known: dict[str, Any]) -> None:
 
     found.facts = [f for f in found.facts if not restated(f)]
     found.unclear = [u for u in found.unclear if not any(message_kind.same_number(v, u.value) for v in numbers)]
+
+
+def _stored_number(known: dict[str, Any], value: float) -> bool:
+    return any(f in NUMBER_FIELDS and message_kind.same_number(v, value) for f, v in known.items())
+
+
+def _disowned(foreign: list[str], found: Extraction, known: dict[str, Any]) -> list[tuple[float, float, str]]:
+    """A stored number the message says belongs to another team or project, and the one number it gives in its
+    place (as `message_kind.replaced` gives them: (new, old, field)); [] unless there is exactly one of each."""
+    said = [q.value for part in foreign for q in find_quantities(tokenize(part))]
+    owners = [
+        (f, v) for f, v in known.items() if f in NUMBER_FIELDS and any(message_kind.same_number(v, n) for n in said)
+    ]
+    if len(owners) != 1 or len(found.unclear) != 1:
+        return []
+    field, old = owners[0]
+    return [(found.unclear[0].value, float(old), field)]
 
 
 def _left_out(foreign: list[str]) -> str:

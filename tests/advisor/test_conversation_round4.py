@@ -306,3 +306,40 @@ def test_a_correction_of_what_was_said_earlier_is_a_correction(topical: Advisor)
     topical.handle(key, "u", THIN + ". About 20k labeled disputes")
     reply = topical.handle(key, "u", "a correction to what I said earlier: it's 2k labeled disputes, not 20k")
     assert reply.heard == "correction" and reply.intake["labeled_examples"] == 2000
+
+
+LEGAL = "we want an assistant that summarises court rulings for our lawyers"
+
+
+def _legal_card(advisor: Advisor, thread: str) -> ConversationKey:
+    key = ConversationKey("cli", "t", "c", thread)
+    advisor.handle(key, "u", LEGAL)
+    given = advisor.handle(key, "u", "we got maybe 3k summaries our lawyers wrote, decent quality")
+    assert given.intake["labeled_examples"] == 3000
+    if given.kind != "recommendation":
+        assert advisor.handle(key, "u", "recommend now").kind == "recommendation"
+    return key
+
+
+def test_a_stored_number_said_again_is_not_asked_about(topical: Advisor, fresh_store: Store) -> None:
+    key = _legal_card(topical, "the-3k")
+    before = fresh_store.latest_intake(fresh_store.find_conversation(str(key)).id).known()  # type: ignore[union-attr]
+    reply = topical.handle(key, "u", "ok so the 3k - is that enough or should we label more?")
+    assert reply.kind == "message" and reply.heard == "follow_up"  # no "is the 3,000 labeled examples or …?"
+    assert fresh_store.latest_intake(reply.conversation_id).known() == before
+
+
+def test_a_stored_number_disowned_is_replaced_by_the_one_given(topical: Advisor) -> None:
+    key = _legal_card(topical, "disowned")
+    reply = topical.handle(key, "u", "hold on, the 3k is for another product line; for rulings we have about 800")
+    assert reply.intake["labeled_examples"] == 800
+    assert any("labeled examples 3,000 → 800" in n for n in reply.notes)
+
+
+def test_a_question_to_the_advisor_after_a_topic_question_is_asked_apart(topical: Advisor) -> None:
+    key, _ = _card(topical, "pick-here")
+    reply = topical.handle(
+        key, "u", "what's the difference between LoRA and full fine-tuning? and which would you pick?"
+    )
+    assert "[knowledge answer to: what's the difference between LoRA and full fine-tuning?]" in reply.text
+    assert "*and which would you pick?*" in reply.text
