@@ -72,13 +72,17 @@ def after_dispute(text: str) -> str:
 _LEADING_CLAUSE = re.compile(r"[^,;:.!?\n\u2013\u2014-]*+(?:[,;:.!?\n\u2013\u2014]++|-+\s|$)\s*+")
 
 
+# Words that may stand beside a dispute without saying more ("I'm not sure that's right", "honestly, that's wrong").
+_DISPUTE_FILLER = form.cue_phrases(["i'm", "im", "honestly", "well", "actually", "really", "but", "um", "uh"])
+
+
 def _dispute_prefix(text: str) -> tuple[bool, str]:
     """Whether the message's leading clauses of dispute and filler words hold a dispute, and the text after them."""
     rest, disputed = text, False
     while rest and (m := _LEADING_CLAUSE.match(rest)) and m.end() > 0:
         tokens = form.words(m.group(0))
         hit = form.covered(tokens, _refs().dispute)
-        filler = form.covered(tokens, form.filler_words())
+        filler = form.covered(tokens, form.filler_words() | _DISPUTE_FILLER)
         if not all(i in hit or i in filler for i in range(len(tokens))):
             break
         disputed, rest = disputed or bool(hit), rest[m.end() :]

@@ -498,7 +498,9 @@ class Advisor:
                 return self._restated(w, conv, state, known, cleaned)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
-        if conv.state == "recommended" and stated and message_form.is_question(cleaned):
+        # After the card, with nothing asked, "that's not right, …", "are you sure? …" disputes it: its facts assert.
+        disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
+        if conv.state == "recommended" and stated and message_form.is_question(cleaned) and not disputed:
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
@@ -527,9 +529,7 @@ class Advisor:
                 return self._follow_up(w, conv, cleaned)
         if not first and not expecting:
             facts = stated
-        # After the card, with nothing asked, "that's not right, …" or "hmm no, …" that changes a stored fact
-        # corrects it; a fact not stored before ("no ML people") adds to the card.
-        disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
+        # A dispute that changes a stored fact corrects it; a fact not stored before ("no ML people") adds to the card.
         if disputed and not stated and not found.unclear:  # "that's not right": which fact, then?
             w.add_turn(cid, "bot", _WHICH_FACT)
             return Reply(kind="message", conversation_id=cid, text=_WHICH_FACT, heard="correction")

@@ -343,3 +343,17 @@ def test_a_question_to_the_advisor_after_a_topic_question_is_asked_apart(topical
     )
     assert "[knowledge answer to: what's the difference between LoRA and full fine-tuning?]" in reply.text
     assert "*and which would you pick?*" in reply.text
+
+
+def test_are_you_sure_with_a_fact_corrects_and_alone_asks_for_the_reasoning(topical: Advisor) -> None:
+    key, _ = _card(topical, "are-you-sure")
+    alone = topical.handle(key, "u", "are you sure?")
+    assert alone.heard == "follow_up" and alone.kind == "message"
+    reply = topical.handle(key, "u", "are you sure? we only have 3k labeled claims")
+    assert reply.heard == "correction" and reply.intake["labeled_examples"] == 3000  # stored, not tried
+
+
+def test_a_question_with_a_fact_after_the_card_is_still_tried(topical: Advisor, fresh_store: Store) -> None:
+    key, card = _card(topical, "still-tried")
+    reply = topical.handle(key, "u", "and with only 3k labeled claims?")
+    assert reply.heard == "follow_up" and _state(fresh_store, reply) == _state(fresh_store, card)

@@ -39,6 +39,8 @@ def test_not_pointing_back(text: str) -> None:
         "wrong. two engineers, not four",
         "I don't think so: no ML team here",
         "that's wrong - budget is 40k",
+        "are you sure? we have no ML team",
+        "I'm not sure that's right, the rules change weekly",
     ],
 )
 def test_disputes(text: str) -> None:
