@@ -357,3 +357,9 @@ def test_a_question_with_a_fact_after_the_card_is_still_tried(topical: Advisor, 
     key, card = _card(topical, "still-tried")
     reply = topical.handle(key, "u", "and with only 3k labeled claims?")
     assert reply.heard == "follow_up" and _state(fresh_store, reply) == _state(fresh_store, card)
+
+
+def test_help_with_a_question_at_the_top_of_a_dm_belongs_to_no_assessment(topical: Advisor) -> None:
+    dm = ConversationKey("slack", "T1", "D8", "1.1")
+    assert topical.route_top_level(dm, "U1", "help pls, what am i supposed to tell you?") is None
+    assert topical.answer_outside("help pls, what am i supposed to tell you?").heard == "command"
