@@ -50,8 +50,8 @@ PARTS = {
     # as it came (99/115 kinds), then tuned on in round 3 with the first two.
     "fresh 3 (tuned on in round 3)": DATA / "conversations_fresh_3.jsonl",
     # A fourth writer who never saw the code; kept sealed through round 3 and scored once before and once after
-    # it (see the prose), then tuned on (two general fixes).
-    "fresh 4 (scored sealed, then tuned)": DATA / "conversations_fresh_4.jsonl",
+    # it (see the prose), then tuned on (two general fixes) and in round 4 with the other three.
+    "fresh 4 (tuned on in round 4)": DATA / "conversations_fresh_4.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 

@@ -328,10 +328,11 @@ def defines_term(text: str) -> bool:
 def defining_clause(text: str) -> str | None:
     """The clause of a message that asks what a term means ("btw what is LoRA exactly, my lead keeps mentioning it"
     → "what is LoRA exactly"), after any opener; None when none does."""
+    # "what's the catch with doing both?", "what's our budget then?": pointing back, so no term is defined
     if _DEFINE.match(text):
-        return text if subject_words(text) or _APPROACH_TERM.search(text) else None
+        return text if (subject_words(text) or _APPROACH_TERM.search(text)) and not points_back(text) else None
     clauses = [c.strip() for c in _CLAUSE.split(_ASIDE.sub("", text, count=1)) if c.strip()]
-    if not clauses or not _DEFINE.match(clauses[0]):
+    if not clauses or not _DEFINE.match(clauses[0]) or points_back(clauses[0]):
         return None
     return clauses[0] if subject_words(clauses[0]) or _APPROACH_TERM.search(clauses[0]) else None
 
@@ -478,3 +479,24 @@ def supposition(text: str, *, states_facts: bool) -> str | None:
     if _IF_INSIDE.search(text):
         return text
     return None
+
+
+def words(text: str) -> list[str]:
+    """The message's lowercase word tokens (emoji as "<emoji>"), as the cue phrases are matched against them."""
+    return _words(text)
+
+
+def covered(tokens: list[str], phrases: Phrases) -> set[int]:
+    """Indices of `tokens` some phrase of `phrases` covers (longest first at each place)."""
+    return _covered(tokens, phrases)
+
+
+def cue_phrases(raw: list[str]) -> Phrases:
+    """Cue phrases from a list of words and phrases in `message_cues.yaml`'s spelling."""
+    return _phrases(raw)
+
+
+def filler_words() -> Phrases:
+    """Words that stand beside a cue without saying anything more (thanks, acknowledgements and filler)."""
+    c = _cues()
+    return c.filler | c.small_talk

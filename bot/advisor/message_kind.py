@@ -38,7 +38,8 @@ _GREETING = re.compile(
     r"evening|day))(?:\s++(?:there|all|team|everyone|again|folks|bot|y'all|yall))?\W*+$",
     re.I,
 )
-# A short message that opens with thanks ("thanks, I'll pass it on") is thanks even when the rest isn't filler.
+# A short message that opens with thanks ("thanks, I'll pass it on", "thank you so much!! this helps a lot with my
+# writeup") is thanks even when the rest isn't filler; a fact or a task in it is read first (`classify`).
 _THANKS_FIRST = re.compile(r"^\W*+(?:thanks?|thank you|thx|ty|ta|cheers|many thanks|much appreciated)\b", re.I)
 _WHY_NOT = re.compile(
     r"^\W*+(?:(?:so|and|but|ok|okay|then|hmm|right|wait|hang\s++on)\W++)*+"  # "so why not …", "hang on, why not …"
@@ -114,7 +115,7 @@ def is_small_talk(text: str) -> bool:
     """Thanks, praise, an acknowledgement, a refusal, a greeting or emoji, and nothing more."""
     if _GREETING.match(text) or form.is_acknowledgement(text) or form.is_refusal(text) or form.thanks(text):
         return True
-    return bool(_THANKS_FIRST.match(text)) and len(text.split()) <= 8 and not form.is_question(text)
+    return bool(_THANKS_FIRST.match(text)) and len(text.split()) <= 16 and not form.is_question(text)
 
 
 def why_not_target(text: str) -> Approach | None:
@@ -229,20 +230,31 @@ _SCALED_FIELD = {
 }
 
 
+# Parts of a what-if that change one thing each: "if the budget doubles and the deadline halves" scales each
+# field by the factor in its own part, never by its neighbour's.
+_CHANGE_PARTS = re.compile(r"\s++(?:and|but|while|plus)\s++|[,;]\s*+", re.I)
+
+
 def scaled(text: str, known: Mapping[str, Any]) -> dict[str, float]:
     """The stored numbers a message changes by a factor ("and if volume triples?" with 40k requests a month →
     {"monthly_requests": 120000}); only fields with a stored number, the factor within a few words of the field."""
-    out = {}
-    for field, words in _SCALED_FIELD.items():
-        value = known.get(field)
-        if value is None or not _number(value):
-            continue
-        near = rf"\b(?:{_SCALE}\W++(?:\w+\W++){{0,3}}?(?:{words})|(?:{words})\W++(?:\w+\W++){{0,3}}?{_SCALE})\b"
-        m = re.search(near, text, re.I)
-        if m is not None:
-            times = _TIMES.search(m.group(0))
-            factor = float(times.group(1)) if times else _factor(m.group(0))
-            out[field] = float(value) * factor
+    return {field: value for field, (value, _) in scaled_words(text, known).items()}
+
+
+def scaled_words(text: str, known: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
+    """As `scaled`, with the words that say each change ("volume triples")."""
+    out: dict[str, tuple[float, str]] = {}
+    for part in _CHANGE_PARTS.split(text):
+        for field, words in _SCALED_FIELD.items():
+            value = known.get(field)
+            if field in out or value is None or not _number(value):
+                continue
+            near = rf"\b(?:{_SCALE}\W++(?:\w+\W++){{0,3}}?(?:{words})|(?:{words})\W++(?:\w+\W++){{0,3}}?{_SCALE})\b"
+            m = re.search(near, part, re.I)
+            if m is not None:
+                times = _TIMES.search(m.group(0))
+                factor = float(times.group(1)) if times else _factor(m.group(0))
+                out[field] = (float(value) * factor, m.group(0))
     return out
 
 
@@ -286,6 +298,14 @@ def replaced(text: str, known: Mapping[str, Any]) -> list[tuple[float, float, st
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """Whether two stored values are the same number within rounding ("20k" and 20,000; 19,500 and 20,000)."""
+    if not _number(a) or not _number(b):
+        return False
+    low, high = sorted((abs(float(a)), abs(float(b))))
+    return high <= 1.05 * low if low else high == 0
 
 
 def _same(a: Any, b: Any) -> bool:

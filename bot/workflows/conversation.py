@@ -13,13 +13,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import confirm, engine, message_form, message_kind
+from bot.advisor import confirm, dialogue, engine, message_form, message_kind, message_refs
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Extraction, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
+from bot.advisor.reader.numbers import find_quantities
+from bot.advisor.reader.tokens import tokenize
 from bot.errors import InputError, NotFoundError, OutdatedError
 from bot.storage.store import Conversation, Store
+from bot.workflows.card_changes import changes_note
 from bot.workflows.interaction import QuickAnswer
+from bot.workflows.summary import display
 from bot.workflows.turn_writes import TurnWrites
 
 if TYPE_CHECKING:
@@ -115,6 +119,10 @@ _KEEP = re.compile(
 # After a what-if: declining to keep its facts ("no", "nah, leave it").
 _DECLINE = re.compile(r"^\W*+(?:no|nope|nah|don't|do\s++not|leave\s++it|keep\s++(?:mine|the\s++old))\b", re.I)
 _UNCHANGED = "OK, your answers stay as they were."
+_WHICH_FACT = (
+    'Which fact did I get wrong? Tell me its right value ("we have 5k labeled examples, not 50k", "the rules '
+    "change monthly\") and I'll re-make the card; the card stands until then."
+)
 _NOTHING_YET = "I haven't recommended anything yet. Tell me about the feature first."
 _NEW = "A new project: a new assessment."
 _DIFFERENT = "This describes a different project from the one so far, so it gets a new assessment."
@@ -127,10 +135,19 @@ _EXPORT_TEXT = (
     "record from the terminal, and `ai-advisor summary {id}` the leads' summary. To share the card, forward or "
     "link this message."
 )
-_WHAT_IF_PREFIX = "whatif:"  # an expected-field entry holding a what-if's facts until the user keeps them
+_WHAT_IF_PREFIX = dialogue.WHAT_IF_PREFIX  # an expected-field entry holding a what-if's facts until kept
 _HELP = re.compile(
     r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
     r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?))\s*+[?!.]?\s*+$",
+    re.I,
+)
+
+# "help pls, what do i even tell it": a call for help with a question about the bot after it (`_asks_for_help`).
+_HELP_OPENER = re.compile(r"^\W*+help(?:\s++(?:me|us|please|pls|plz))*+\s*+[,.!:;-]+\s*+", re.I)
+# "she wants me to assess a different thing instead: drafting …": the project under way is replaced by the one after.
+_REPLACED_BY = re.compile(
+    r"\b(?:a|an|another|the)?\s*+(?:different|new|other|separate)\s++(?:project|thing|one|use[- ]case|idea|"
+    r"feature|assessment)\s++instead\b[\s:;,.!-]*+",
     re.I,
 )
 
@@ -232,6 +249,9 @@ class Advisor:
         if new_project and message_form.is_question(text[new_project.end() :]):
             new_project = None  # "unrelated, but what's LoRA?": a question set aside, not another project
         said = bool(conv.turns or conv.version)
+        replacing = _replacement(text) if said and not (restart or new_project) else None
+        if replacing is not None:  # "this one is on hold, assess a different thing instead: …"
+            return self._start_another(w, key, user, conv, text, replacing, _NEW)
         if not (restart or new_project):
             supposes = message_form.supposition(text, states_facts=True) is not None
             if said and not supposes and self._another_project(conv, text):
@@ -263,6 +283,9 @@ class Advisor:
         found = extract(text, turn=1, today=self.today)
         stated = [f for f in found.facts if f.field != "use_case"]
         latest = self.store.latest_conversation(where.platform, where.team, where.channel, user)
+        if latest is not None and message_refs.questions(cleaned):
+            # "why fine-tuning? and what's LoRA?": answered each in the latest assessment, which the first may be about
+            return ConversationKey(latest.platform, latest.team, latest.channel, latest.thread)
         if not any(f.field in NUMBER_FIELDS for f in stated) and not found.unclear:
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "topic_question" and latest is not None and latest.state == "recommended":
@@ -384,14 +407,37 @@ class Advisor:
         return explanation_text(rec)
 
     def _handle(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
+        reply = self._handle_one(w, conv, text)
+        several = message_refs.questions(clean_text(text))
+        if not several or f"*{several[0].strip()}*" in reply.text:
+            return reply
+        # Several questions read as one message (one of them states a fact): say which were not answered apart (a
+        # question about the topic beside a fact is answered with it: `_side_question`).
+        side = _side_question(clean_text(text)) if self.answer_topic is not None else None
+        left = [q for q in several[1:] if side is None or (side not in q and q not in side)]
+        if not left:
+            return reply
+        rest = "; ".join(f"“{q}”" for q in left)
+        note = f"Your message asked {len(several)} questions and I read it as one; ask {rest} on its own if needed."
+        update: dict[str, Any] = {"notes": [*reply.notes, note]}
+        if reply.kind == "message":
+            update["text"] = f"{reply.text}\n\n{note}"
+        return reply.model_copy(update=update)
+
+    def _handle_one(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
         cid = conv.id
-        if not clean_text(text) or _HELP.match(text):
+        if not clean_text(text) or _asks_for_help(text):
             return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
         turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
         conv = w.update(conv, turns=turn)
         if _RESTART.match(text) or _RESTART_THEN.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
+        several = message_refs.questions(clean_text(text))
+        if several:  # "why fine-tuning? and what would it cost?": each question answered in turn
+            answered_all = self._several_questions(w, conv, several, turn)
+            if answered_all is not None:
+                return answered_all
         if message_kind.why_not_target(text):
             return self._why_not(w, cid, text).model_copy(update={"heard": "follow_up"})
         if _WHY.match(text):
@@ -416,6 +462,7 @@ class Advisor:
         what_if = message_form.supposition(text, states_facts=False)
         if what_if is not None and self._so_far(cid)[0] is not None:
             return self._what_if(w, conv, what_if, turn).model_copy(update={"heard": "follow_up"})
+        state = _stage(conv)
         pending = confirm.pending(conv.expecting)
         expecting = [e for e in conv.expecting if not confirm.is_entry(e)] or None
         if pending is not None:
@@ -426,16 +473,34 @@ class Advisor:
                 return confirmed.model_copy(update={"heard": "small_talk" if declined else "answer"})
         # "hi! we want a bot that …": the greeting is not the use case
         read = message_form.without_preamble(text) if first else text
+        known = w.latest_intake(cid).known()
+        # "the fraud team next door has 2M labeled examples": another project's numbers are not read
+        foreign = [] if first else message_refs.foreign_clauses(read, known.get("use_case"))
+        read = message_refs.without(read, foreign) if foreign else read
+        if dialogue.disputes_card(state):  # "wait, that's wrong - …": only what follows is read
+            read = message_refs.after_dispute(read)
+        if foreign and not clean_text(read):
+            return self._set_aside(w, conv, state, foreign)
         found = extract(read, turn=turn, expecting=expecting, today=self.today, opening=first)
         if self.llm:
-            found = self.llm.extract(text, found, turn=turn, expecting=expecting)
+            found = self.llm.extract(read, found, turn=turn, expecting=expecting)
         cleaned = clean_text(text)
-        known = w.latest_intake(cid).known()
         if message_kind.is_correction(cleaned):
             _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
+        if foreign:  # "the 3k is for another product line, for ours about 800": 800 takes the 3k's place
+            _owned_by_old_value(found, _disowned(foreign, found, known), turn)
+        # "the 3k - is that enough?": a number equal to a stored one points at it; whose it is is not asked
+        found.unclear = [u for u in found.unclear if not _stored_number(known, u.value)]
+        if not first and message_refs.refers_back(cleaned) and not message_kind.is_correction(cleaned):
+            # "like I said, 20k", "same as above": what is restated is not new; nothing said before is re-asked
+            _drop_restated(found, known)
+            if not [f for f in found.facts if f.field != "use_case"] and not found.unclear and not found.addressed:
+                return self._restated(w, conv, state, known, cleaned)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
-        if conv.state == "recommended" and stated and message_form.is_question(cleaned):
+        # After the card, with nothing asked, "that's not right, …", "are you sure? …" disputes it: its facts assert.
+        disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
+        if conv.state == "recommended" and stated and message_form.is_question(cleaned) and not disputed:
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
@@ -464,7 +529,12 @@ class Advisor:
                 return self._follow_up(w, conv, cleaned)
         if not first and not expecting:
             facts = stated
-        heard = _heard(first, text)
+        # A dispute that changes a stored fact corrects it; a fact not stored before ("no ML people") adds to the card.
+        if disputed and not stated and not found.unclear:  # "that's not right": which fact, then?
+            w.add_turn(cid, "bot", _WHICH_FACT)
+            return Reply(kind="message", conversation_id=cid, text=_WHICH_FACT, heard="correction")
+        changes = disputed and message_kind.differing(known, {f.field: f.value for f in stated})[1]
+        heard = "correction" if changes else _heard(first, text)
         side = _side_question(cleaned) if stated and self.answer_topic is not None else None
         answered = self.answer_topic(side) if side is not None and self.answer_topic is not None else None
         if answered is not None:  # "about 3k labeled emails. what's LoRA btw?": the answer is kept, then the question
@@ -475,7 +545,96 @@ class Advisor:
         if answered is not None:
             update = {"notes": [answered, *reply.notes], "text": f"{answered}\n\n{reply.text}"}
             reply = reply.model_copy(update=update)
+        if foreign:
+            reply = reply.model_copy(update={"notes": [_left_out(foreign), *reply.notes]})
         return reply.model_copy(update={"heard": heard})
+
+    def _question_plan(self, conv: Conversation, part: str, turn: int) -> str | None:
+        """How one of several questions in a message is answered: "why_not", "what_if", "follow_up" or "topic";
+        None when it states a fact or is nothing the dialogue can answer on its own (then the whole message is
+        read as one)."""
+        cleaned = clean_text(part)
+        has_advice = self._so_far(conv.id)[0] is not None
+        if message_kind.why_not_target(cleaned):
+            return "why_not"
+        if _WHY.match(cleaned):
+            return "follow_up"
+        if message_form.supposition(cleaned, states_facts=False) is not None:
+            return "what_if" if has_advice else None
+        found = extract(cleaned, turn=turn, today=self.today)
+        stated = {f.field: f.value for f in found.facts if f.field != "use_case"}
+        if stated or found.unclear:
+            # as on its own: a supposition, or after the card a question whose facts differ from the stored ones,
+            # is tried; a question that adds a fact is read with the whole message (the fact is stored)
+            weak = message_form.supposition(cleaned, states_facts=True) is not None
+            known = self.store.latest_intake(conv.id).known()
+            differs = conv.state == "recommended" and bool(message_kind.differing(known, stated)[1])
+            return "what_if" if has_advice and (weak or differs) else None
+        kind = message_kind.classify(cleaned, has_facts=False)
+        if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
+            kind = "about_advice"
+        if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned):
+            kind = "topic_question"
+        if kind == "topic_question":
+            return "topic" if self.answer_topic is not None else None
+        if kind in ("about_advice", "why_not") or (kind == "other" and message_form.is_question(cleaned)):
+            return "follow_up"
+        return None
+
+    def _several_questions(self, w: TurnWrites, conv: Conversation, parts: list[str], turn: int) -> Reply | None:
+        """A message asking two or more questions ("why fine-tuning? and what would it cost?"): each answered
+        under its own words, the open intake questions asked once at the end; None when one of them can't be
+        answered as a question (it states a fact), so the message is read as a whole."""
+        plans = [self._question_plan(conv, part, turn) for part in parts]
+        if any(plan is None for plan in plans):
+            return None
+        answers: list[tuple[str, Reply]] = []
+        for part, plan in zip(parts, plans, strict=True):
+            cleaned = clean_text(part)
+            if plan == "why_not":
+                reply = self._why_not(w, conv.id, cleaned)
+            elif plan == "what_if":
+                supposed = message_form.supposition(cleaned, states_facts=True)
+                reply = self._what_if(w, conv, supposed if supposed is not None else cleaned, turn)
+            elif plan == "topic":
+                reply = self._topic_answer(w, conv, cleaned, reask_open=False)
+            else:
+                reply = self._follow_up(w, conv, cleaned, reask_open=False)
+            answers.append((part, reply))
+        asked_for: dict[str, list[str]] = {}  # one answer, under every question it answers
+        for part, reply in answers:
+            asked_for.setdefault(reply.text, []).append(f"*{part.strip()}*")
+        blocks = [f"{' · '.join(heads)}\n{answer}" for answer, heads in asked_for.items()]
+        reask = self._reask(conv)
+        text = "\n\n".join(blocks + ([reask] if reask else []))
+        rec = next((r.recommendation for _, r in reversed(answers) if r.recommendation is not None), None)
+        heard: message_kind.MessageKind = "topic_question" if set(plans) == {"topic"} else "follow_up"
+        return Reply(kind="message", conversation_id=conv.id, text=text, recommendation=rec, heard=heard)
+
+    def _set_aside(self, w: TurnWrites, conv: Conversation, state: dialogue.Dialogue, foreign: list[str]) -> Reply:
+        """A message only about another team's or project's numbers: nothing is stored, and the reply says so."""
+        text = f"{_left_out(foreign)} {dialogue.unchanged_tail(state, _open_questions(conv))}"
+        w.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text, heard="answer")
+
+    def _restated(
+        self, w: TurnWrites, conv: Conversation, state: dialogue.Dialogue, known: dict[str, Any], said: str
+    ) -> Reply:
+        """A reply that points back ("same as above", "like I said, 20k") and says nothing new: nothing changes,
+        what it restates is named when a stored number matches it, and the open questions stay open."""
+        numbers = [q.value for q in find_quantities(tokenize(said))]
+        matched = [
+            f"{FIELD_LABELS[f].lower()} {display(v)}"
+            for f, v in known.items()
+            if f in NUMBER_FIELDS and any(message_kind.same_number(v, n) for n in numbers)
+        ]
+        if matched:
+            text = f"I have that already ({'; '.join(matched)}), so nothing changed."
+        else:
+            text = "I can't tell which earlier answer that points to, so nothing changed."
+        text += " " + dialogue.unchanged_tail(state, _open_questions(conv))
+        w.add_turn(conv.id, "bot", text)
+        return Reply(kind="message", conversation_id=conv.id, text=text, heard="answer")
 
     def _export(self, w: TurnWrites, conv: Conversation) -> Reply:
         """ "Export this as a pdf": the core sends no files, so the reply says where the card's exports are."""
@@ -509,16 +668,16 @@ class Advisor:
             conv, version = w.save_intake(conv, merged, "recommend now")
         return self._deliver(w, conv, merged, version, [])
 
-    def _follow_up(self, w: TurnWrites, conv: Conversation, said: str) -> Reply:
+    def _follow_up(self, w: TurnWrites, conv: Conversation, said: str, *, reask_open: bool = True) -> Reply:
         """A question about the advice ("why?", "how come?", "should we go with it then?"): the reasoning, or the
         comparison with the approach it names; before the card, from what is known so far."""
         rec, so_far = self._so_far(conv.id)
         if rec is None:
             text = _NOTHING_YET
         else:
-            other = message_kind.approach_named(said)
-            text = so_far + (why_not_text(rec, other) if other else explanation_text(rec))
-        reask = self._reask(conv)
+            other = message_kind.approach_named(said)  # "why fine-tuning?" about the card's own: the reasoning
+            text = so_far + (why_not_text(rec, other) if other and other != rec.approach else explanation_text(rec))
+        reask = self._reask(conv) if reask_open else ""
         text = f"{text}\n\n{reask}" if reask else text
         w.add_turn(conv.id, "bot", text)
         return Reply(kind="message", conversation_id=conv.id, text=text, recommendation=rec, heard="follow_up")
@@ -543,16 +702,17 @@ class Advisor:
         found = extract(rest, turn=turn, today=self.today)
         facts = [f for f in found.facts if f.field != "use_case"]
         current, _ = self._so_far(cid)
-        if not facts and current is not None:  # "and if volume triples?": a factor on a stored number
-            scaled = message_kind.scaled(clean_text(rest), w.latest_intake(cid).known())
-            said = clean_text(rest).rstrip("?. ")[:50]
-            facts = [
+        if current is not None:  # "and if volume triples?": a factor on a stored number, beside any fact stated
+            given = {f.field for f in facts}
+            changes = message_kind.scaled_words(clean_text(rest), w.latest_intake(cid).known())
+            facts += [
                 Fact(
                     f,
                     v if f in ("budget_usd", "deadline_weeks") else round(v),
-                    Provenance(source="message", turn=turn, quote=f"{said} ({v:,.0f})"),
+                    Provenance(source="message", turn=turn, quote=f"{words} ({v:,.0f})"),
                 )
-                for f, v in scaled.items()
+                for f, (v, words) in changes.items()
+                if f not in given
             ]
         if not facts and current is not None:  # "and with a bigger team?": nothing to compute, so the reasoning
             return self._follow_up(w, conv, clean_text(rest))
@@ -577,10 +737,10 @@ class Advisor:
         w.add_turn(cid, "bot", text)
         return Reply(kind="message", conversation_id=cid, text=text, recommendation=rec)
 
-    def _topic_answer(self, w: TurnWrites, conv: Conversation, question: str) -> Reply:
+    def _topic_answer(self, w: TurnWrites, conv: Conversation, question: str, *, reask_open: bool = True) -> Reply:
         assert self.answer_topic is not None
         text = self.answer_topic(question)
-        reask = self._reask(conv)
+        reask = self._reask(conv) if reask_open else ""
         text = f"{text}\n\n{reask}" if reask else text
         w.add_turn(conv.id, "bot", text)
         return Reply(kind="message", conversation_id=conv.id, text=text, heard="topic_question")
@@ -658,10 +818,14 @@ class Advisor:
             # After the card, any new fact recomputes it (e.g. "actually we have 20k examples").
             if facts:
                 conv = w.update(conv, asked=asked, expecting=[])
-                return self._deliver(w, conv, merged, version, notes)
-            return Reply(
-                kind="message", conversation_id=cid, notes=notes, text="I didn't catch a new fact there. " + HELP_TEXT
-            )
+                was = self.store.latest_recommendation(cid)
+                remade = self._deliver(w, conv, merged, version, notes)
+                assert remade.recommendation is not None
+                change = changes_note(intake, merged, was, remade.recommendation)
+                return remade.model_copy(update={"notes": [change, *notes]}) if change else remade
+            carded = dialogue.Dialogue("carded")
+            text = "I didn't catch a new fact there. " + dialogue.unchanged_tail(carded, [])
+            return Reply(kind="message", conversation_id=cid, notes=notes, text=text)
         questions = [] if conv.rounds >= MAX_ROUNDS else next_questions(merged, asked, steps)
         if not questions:
             conv = w.update(conv, asked=asked, expecting=[])
@@ -737,6 +901,55 @@ def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, st
         found.unclear = [u for u in found.unclear if all(abs(u.value - v) >= 1e-9 for v in (new, old))]
 
 
+def _stage(conv: Conversation) -> dialogue.Dialogue:
+    """Where the conversation stands before the message is read."""
+    return dialogue.where(stored=bool(conv.version), carded=conv.state == "recommended", expecting=conv.expecting)
+
+
+def _open_questions(conv: Conversation) -> list[str]:
+    """The intake questions asked and not answered yet, as asked."""
+    bank = question_bank()
+    return [bank[e].text for e in conv.expecting if e in bank]
+
+
+def _drop_restated(found: Extraction, known: dict[str, Any]) -> None:
+    """Facts a reply pointing back restates ("like I said, 20k" with 20,000 labeled examples stored) are not new:
+    a fact equal to its stored value, or a number equal to any stored number, is dropped (changes `found` in
+    place); the use case is never re-read from it."""
+    numbers = [v for f, v in known.items() if f in NUMBER_FIELDS]
+
+    def restated(fact: Fact) -> bool:
+        if fact.field == "use_case" or known.get(fact.field) == fact.value:
+            return True
+        return fact.field in NUMBER_FIELDS and any(message_kind.same_number(v, fact.value) for v in numbers)
+
+    found.facts = [f for f in found.facts if not restated(f)]
+    found.unclear = [u for u in found.unclear if not any(message_kind.same_number(v, u.value) for v in numbers)]
+
+
+def _stored_number(known: dict[str, Any], value: float) -> bool:
+    return any(f in NUMBER_FIELDS and message_kind.same_number(v, value) for f, v in known.items())
+
+
+def _disowned(foreign: list[str], found: Extraction, known: dict[str, Any]) -> list[tuple[float, float, str]]:
+    """A stored number the message says belongs to another team or project, and the one number it gives in its
+    place (as `message_kind.replaced` gives them: (new, old, field)); [] unless there is exactly one of each."""
+    said = [q.value for part in foreign for q in find_quantities(tokenize(part))]
+    owners = [
+        (f, v) for f, v in known.items() if f in NUMBER_FIELDS and any(message_kind.same_number(v, n) for n in said)
+    ]
+    if len(owners) != 1 or len(found.unclear) != 1:
+        return []
+    field, old = owners[0]
+    return [(found.unclear[0].value, float(old), field)]
+
+
+def _left_out(foreign: list[str]) -> str:
+    """The note for numbers said about another team or project."""
+    quoted = "; ".join(f"“{clean_text(p)[:80]}”" for p in foreign if clean_text(p))
+    return f"Left out, as it is about another team or project: {quoted}."
+
+
 def _number_fact(fact: Fact, value: float) -> bool:
     return fact.field in NUMBER_FIELDS and isinstance(fact.value, int | float) and abs(fact.value - value) < 1e-9
 
@@ -780,13 +993,39 @@ def _restart_and_description(text: str) -> str | None:
     return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
 
 
+def _asks_for_help(text: str) -> bool:
+    """Help asked for: "help", "what can you do?", or a call for help followed by a question that states nothing
+    and names no task ("help pls, what do i even tell it"); "help: we need a bot that …" describes a project."""
+    if _HELP.match(text):
+        return True
+    opener = _HELP_OPENER.match(text)
+    rest = text[opener.end() :] if opener else ""
+    return (
+        bool(rest)
+        and message_form.is_question(rest)
+        and not message_kind.names_a_task(rest)
+        and not any(ch.isdigit() for ch in rest)
+    )
+
+
+def _replacement(text: str) -> str | None:
+    """The description of the project that replaces the one under way ("… assess a different thing instead:
+    drafting outage notices …" → "drafting outage notices …"); None when the words after "instead" name no task or
+    the message asks."""
+    m = _REPLACED_BY.search(text)
+    if m is None or message_form.is_question(text):
+        return None
+    rest = text[m.end() :].strip()
+    return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
+
+
 def _outside(text: str, cleaned: str) -> str | None:
     """The answer to a top-level command that needs no assessment: help, or a bare "new project"."""
     new_project = _NEW_PROJECT.match(text)
     restart = _RESTART.match(text) or (_RESTART_THEN.match(text) and _restart_and_description(text) is None)
     if restart or (new_project is not None and not text[new_project.end() :].strip()):
         return "Send me the new project's description: each project gets its own thread. " + HELP_TEXT
-    if not cleaned or _HELP.match(text):
+    if not cleaned or _asks_for_help(text):
         return HELP_TEXT
     return None
 
