@@ -1,8 +1,12 @@
-"""Retrieval benchmark: recall@3 and warm-index query latency, for several BM25 (FTS5) variants side by side.
+"""Retrieval benchmark: recall@3 and warm-index query latency, for several BM25 (FTS5) variants side by side, and
+what the user sees from a topic question: is the first quoted passage the right one, does the answer hold the fact.
 
     .venv/bin/python bench/bench_retrieval.py [--file ../shared/eval/dev_retrieval.jsonl] [--reps 50] [--write]
 
-A hit: one of the question's expected phrases appears in the top-3 passages (heading or text).
+A hit: one of the question's expected phrases appears in the top-3 passages (heading or text). The stricter topic
+score (bench/data/topic_questions_own.jsonl) asks `query.answer` itself: top-1 = its first citation is one of the
+question's `best` passages; phrase = an expected phrase is in the answer's text. For a question the knowledge base
+cannot answer (`best` empty), both count only when the answer quotes nothing and says so.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import harness as h  # noqa: E402
-from bot.knowledge.query import DEFAULT_WEIGHTS, KnowledgeIndex, Passage  # noqa: E402
+from bot.knowledge.query import DEFAULT_WEIGHTS, KnowledgeIndex, Passage, answer  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
 
 DEV_FILE = h.eval_file("dev_retrieval.jsonl")
+TOPIC_FILE = ROOT / "bench" / "data" / "topic_questions_own.jsonl"
 K = 3
 
 # Questions written for this benchmark (not the dev set) so variants are compared on more than six items.
@@ -102,6 +107,31 @@ def first_rank(index: KnowledgeIndex, item: dict[str, Any]) -> int | None:
     return None
 
 
+def topic_item(index: KnowledgeIndex, item: dict[str, Any]) -> tuple[bool, bool]:
+    """(top-1 right, answer holds a phrase) for one topic question, from what `answer` returns."""
+    text, citations = answer(item["q"], index)
+    if not item["best"]:  # nothing in the knowledge base answers it: right only when nothing is quoted
+        return not citations, not citations
+    first = f"{citations[0].source} § {citations[0].section}" if citations else None
+    held = bool(citations) and any(ph.lower() in text.lower() for ph in item["phrases"])
+    return first in item["best"], held
+
+
+def topic_score(index: KnowledgeIndex, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Top-1 and phrase-in-answer shares for the tuned and the held-out questions, refusals and wrong answers."""
+    out: dict[str, Any] = {}
+    for split in ("tuned", "held_out"):
+        part = [it for it in items if it["split"] == split]
+        scores = [topic_item(index, it) for it in part]
+        out[split] = (sum(t for t, _ in scores) / len(part), sum(p for _, p in scores) / len(part))
+        out[f"{split}_misses"] = [it["id"] for it, (t, _) in zip(part, scores, strict=True) if not t]
+    none = [it for it in items if not it["best"]]
+    out["said_none"] = sum(not answer(it["q"], index)[1] for it in none), len(none)
+    some = [it for it in items if it["best"]]
+    out["refused"] = sum(not answer(it["q"], index)[1] for it in some)
+    return out
+
+
 def evaluate(index: KnowledgeIndex, items: list[dict[str, Any]], reps: int) -> dict[str, Any]:
     """recall@3, MRR@10, misses, and latency percentiles over `reps` warm passes."""
     hits = [is_hit(index.search(it["q"], K), it["any"]) for it in items]
@@ -138,6 +168,17 @@ def main(file: Path, reps: int, write: bool) -> None:
     """Print a markdown table comparing retrieval variants."""
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     dev = load(file)
+    topic = load(TOPIC_FILE)
+    n_held = sum(it["split"] == "held_out" for it in topic)
+    seen = [
+        "",
+        f"What the user sees: {TOPIC_FILE.name}, {len(topic)} questions ({len(topic) - n_held} tuned on, {n_held} "
+        f"held out: every third), {sum(not it['best'] for it in topic)} of them with no answer in the knowledge base",
+        "",
+        "| Variant | tuned top-1 | tuned answer holds phrase | held-out top-1 | held-out answer holds phrase "
+        "| no-answer said | answerable refused |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines = [
         f"SQLite {sqlite3.sqlite_version}. Dev set: {file.name} ({len(dev)} questions); own set: "
         f"{len(OWN_QUESTIONS)} questions; k={K}; latency over {reps} warm passes",
@@ -173,7 +214,15 @@ def main(file: Path, reps: int, write: bool) -> None:
                 f"{o['mrr']:.2f} | {e['recall']:.2f} | {e['mrr']:.2f} | {d['p50']:.2f} | {d['p95']:.2f} |"
             )
             click.echo(lines[-1])
+            t = topic_score(index, topic)
+            seen.append(
+                f"| {v.name} | {t['tuned'][0]:.2f} | {t['tuned'][1]:.2f} | {t['held_out'][0]:.2f} | "
+                f"{t['held_out'][1]:.2f} | {t['said_none'][0]}/{t['said_none'][1]} | {t['refused']} |"
+            )
+            click.echo(seen[-1])
+            click.echo(f"  top-1 misses: tuned {t['tuned_misses']}; held out {t['held_out_misses']}", err=True)
             index.close()
+    lines += seen
     if write:
         h.write_section(
             "bench_retrieval.py",
