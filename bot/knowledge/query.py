@@ -24,17 +24,18 @@ from bot.knowledge.evidence import MAX_CITATIONS, CaseFile
 from bot.knowledge.index import FtsIndex
 from bot.knowledge.intent import question_kinds
 from bot.knowledge.query_expansion import expand, neighbours
-from bot.knowledge.ranking import Candidate, Term, coverage, rerank
+from bot.knowledge.ranking import Candidate, HeadingWords, Term, coverage, idf, rerank, stem
 from bot.knowledge.wording import is_filler, rewrite
 from bot.redact import scrub_secrets
 
 MAX_QUERY_TERMS = 40  # a 10 KB query must not become a 2,000-term OR
 MAX_TERM_LEN = 64
 RERANK_POOL = 30  # candidates from bm25 that the heading re-rank may re-order
-EXPAND_MAX_SHARE = 0.05  # only words in at most this share of passages get thesaurus neighbours (see `_expandable`)
+EXPAND_MAX_SHARE = 0.05  # only words in at most this share of passages get thesaurus neighbours (see `_term`)
 # The offline answer quotes a passage only when it holds at least this idf-weighted share of the question's words:
 # "how much does a parking spot cost?" shares "cost" with the cost passages and nothing else.
-MIN_COVERAGE = 0.45
+MIN_COVERAGE = 0.35
+ANSWER_CHARS = 500  # about this much of each quoted passage in the offline answer
 TERM_CACHE = 2048  # query words remembered per index (their passages and headings)
 SEARCH_CACHE = 512  # searches remembered per index (a card asks ~6, mostly the same ones for every card)
 CITATION_CACHE = 256  # citation sets remembered per index (one per distinct approach, leaning steps, gates, gap)
@@ -155,8 +156,10 @@ class KnowledgeIndex(FtsIndex):
             raise ValueError("weights are (title, section, tags, text)")
         # Per-instance LRU caches (functools does the locking); their keys end with `generation()`.
         self._ranked = functools.lru_cache(maxsize=SEARCH_CACHE)(self._search)
-        self._terms = functools.lru_cache(maxsize=TERM_CACHE)(self._term)
+        self._term_cache: dict[tuple[str, tuple[int, int]], Term] = {}
+        self._scrubbed = functools.lru_cache(maxsize=SEARCH_CACHE)(self._scrub)
         self._sizes = functools.lru_cache(maxsize=2)(self._passage_count)
+        self._headings = functools.lru_cache(maxsize=2)(self._heading_words)
         self._case_files = functools.lru_cache(maxsize=2)(self._read_case_files)
         self._citations = functools.lru_cache(maxsize=CITATION_CACHE)(self._find_citations)
         super().__init__(path, roots, stemming=stemming, refresh_interval=refresh_interval)
@@ -171,42 +174,75 @@ class KnowledgeIndex(FtsIndex):
     def clear_caches(self) -> None:
         """Forget remembered searches and query words (benchmarks: the work of queries never seen before)."""
         self._ranked.cache_clear()
-        self._terms.cache_clear()
+        self._term_cache.clear()
 
     def _passage_count(self, generation: tuple[int, int]) -> int:
         return int(self.read("SELECT count(*) FROM chunks", [])[0][0])
 
-    def _rows(self, match: str) -> frozenset[int]:
-        return frozenset(r[0] for r in self.read("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", [match]))
+    def _heading_words(self, generation: tuple[int, int]) -> dict[int, HeadingWords]:
+        """Every passage's section heading as stemmed words with their idf (once per index generation)."""
+        size = self._sizes(generation)
+        weight: dict[str, float] = {}
+        out: dict[int, HeadingWords] = {}
+        for rowid, section in self.read("SELECT id, section FROM chunks", []):
+            words = query_terms(section)
+            for word in words:
+                if word not in weight:
+                    weight[word] = idf(len(self._rows([f'"{word}"'])[0]), size)
+            out[rowid] = tuple(dict.fromkeys((stem(w), weight[w]) for w in words))
+        return out
 
-    def _term(self, word: str, generation: tuple[int, int]) -> Term:
-        """A query word's passages and headings (with its thesaurus neighbours' when the word itself is rare)."""
-        words = [word]
-        if self.expansion and self._expandable(word, generation):
-            words += neighbours(word)
-        rows: frozenset[int] = frozenset()
-        heads: frozenset[int] = frozenset()
-        for w in words:
-            rows |= self._rows(f'"{w}"')
-            heads |= self._rows(f'{{title section}} : "{w}"')
-        return Term(word, rows, heads)
+    def _rows(self, matches: Sequence[str]) -> list[frozenset[int]]:
+        """The passages matching each FTS5 expression, in one statement."""
+        if not matches:
+            return []
+        one = "SELECT {}, rowid FROM chunks_fts WHERE chunks_fts MATCH ?"
+        found: list[set[int]] = [set() for _ in matches]
+        for i, rowid in self.read(" UNION ALL ".join(one.format(i) for i in range(len(matches))), matches):
+            found[i].add(rowid)
+        return [frozenset(f) for f in found]
 
-    def _expandable(self, word: str, generation: tuple[int, int]) -> bool:
-        # A word the knowledge base uses often is its own word already; its neighbours would only add noise
-        # ("tuning", in most passages, must not pull in "drift"). Unfocused: every word, as before.
-        if not self.focus:
-            return True
-        return len(self._rows(f'"{word}"')) <= EXPAND_MAX_SHARE * self._sizes(generation)
+    def _terms(self, words: Sequence[str], generation: tuple[int, int]) -> list[Term]:
+        """The query words' passages and headings (with their thesaurus neighbours' when a word itself is rare);
+        the words not remembered yet are looked up together, in two statements."""
+        cache = self._term_cache
+        remembered = ((w, cache.get((w, generation))) for w in words)  # get: another thread may clear the cache
+        known = {w: t for w, t in remembered if t is not None}
+        missing = [w for w in dict.fromkeys(words) if w not in known]
+        if missing:
+            size = self._sizes(generation)
+            own = dict(zip(missing, self._rows([f'"{w}"' for w in missing]), strict=True))
+            # A word the knowledge base uses often is its own word already: its neighbours would only add noise
+            # ("tuning", in most passages, must not pull in "drift"). Unfocused: every word, as before.
+            alike = {
+                w: neighbours(w)
+                if self.expansion and (not self.focus or len(own[w]) <= EXPAND_MAX_SHARE * size)
+                else []
+                for w in missing
+            }
+            either = {w: " OR ".join(f'"{x}"' for x in [w, *alike[w]]) for w in missing}
+            wider = [w for w in missing if alike[w]]
+            found = self._rows([either[w] for w in wider] + [f"{{title section}} : ({either[w]})" for w in missing])
+            rows = own | dict(zip(wider, found, strict=False))
+            for w, heads in zip(missing, found[len(wider) :], strict=True):
+                known[w] = Term(w, rows[w], heads, expanded=bool(alike[w]))
+            if len(cache) > TERM_CACHE:  # a crude bound: start afresh (a search re-reads its few words)
+                cache.clear()
+            cache.update(((w, generation), known[w]) for w in missing)
+        return [known[w] for w in words]
+
+    def _scrub(self, rowid: int, generation: tuple[int, int]) -> tuple[str, str, str]:
+        section, title, text = self.read("SELECT section, title, text FROM chunks WHERE id = ?", [rowid])[0]
+        # Whatever a knowledge file holds, nothing shaped like a secret is ever shown (or posted in Slack and Teams).
+        return scrub_secrets(section), scrub_secrets(title), scrub_secrets(text)
 
     def _search(self, query: str, k: int, generation: tuple[int, int]) -> tuple[Passage, ...]:
         """The ranked passages for a query (cached per instance by `_ranked`; `generation` is the key's freshness
         part)."""
-        match = fts_query(
-            query,
-            phrases=self.phrases,
-            expansion=self.expansion,
-            expandable=lambda w: self._expandable(w, generation),
-        )
+        words = query_terms(query)
+        terms = self._terms(words, generation)
+        expanded = {t.word for t in terms if t.expanded}
+        match = fts_query(query, phrases=self.phrases, expansion=self.expansion, expandable=expanded.__contains__)
         if match is None:
             return ()
         w = self.weights
@@ -218,27 +254,16 @@ class KnowledgeIndex(FtsIndex):
         )
         rows = self.read(sql, [match, max(k, RERANK_POOL) if self.rerank else k])
         found = [Candidate(r[0], r[1], r[2], r[3], round(-r[4], 4)) for r in rows]
-        words = query_terms(query)
-        terms = [self._terms(t, generation) for t in words]
         size = self._sizes(generation)
         if self.rerank:
             kinds = question_kinds(query, len(words)) if self.focus else frozenset()
-            found = rerank(found, terms, kinds, size, weighted=self.focus)
-        found = found[:k]
-        marks = ",".join("?" * len(found))
-        texts = dict(self.read(f"SELECT id, text FROM chunks WHERE id IN ({marks})", [c.rowid for c in found]))
-        # Whatever a knowledge file holds, nothing shaped like a secret is ever shown (or posted in Slack and Teams).
-        return tuple(
-            Passage(
-                source=c.source,
-                section=scrub_secrets(c.section),
-                title=scrub_secrets(c.title),
-                text=scrub_secrets(texts[c.rowid]),
-                score=c.score,
-                coverage=round(coverage(c.rowid, terms, size), 4),
-            )
-            for c in found
-        )
+            headings = self._headings(generation) if self.focus else None
+            found = rerank(found, terms, kinds, size, weighted=self.focus, headings=headings)
+        passages = []
+        for c in found[:k]:
+            section, title, text = self._scrubbed(c.rowid, generation)
+            passages.append(Passage(c.source, section, title, text, c.score, round(coverage(c.rowid, terms, size), 4)))
+        return tuple(passages)
 
     def case_files(self) -> dict[str, CaseFile]:
         """Case studies (files with `case:` in their front matter), by case key."""
@@ -325,6 +350,29 @@ def best_quote(text: str, query: str, max_chars: int = 300) -> str:
     return quote
 
 
+def answer_quote(text: str, question: str, max_chars: int = 500) -> str:
+    """A passage's answer to `question`: its lead sentence (a section's first sentence usually sums it up), then
+    the sentence that best matches the question and those right after it (the list a "when:" sentence opens, the
+    figures that follow a claim), within about `max_chars`."""
+    sents = sentences(text)
+    if not sents:
+        return ""
+    terms = {_stem(t) for t in query_terms(question)}
+    hits = [len(terms & {_stem(t) for t in query_terms(s)}) for s in sents]
+    anchor = min(range(len(sents)), key=lambda i: (-hits[i], i))
+    chosen = sorted({0, anchor})
+    size = sum(len(sents[i]) for i in chosen)
+    for i in range(anchor + 1, len(sents)):
+        if size + len(sents[i]) > max_chars:
+            break
+        chosen.append(i)
+        size += len(sents[i])
+    quote = " ".join(sents[i] for i in chosen)
+    if len(quote) > max_chars * 2:
+        quote = quote[: max_chars * 2].rsplit(" ", 1)[0] + "…"
+    return quote
+
+
 NOTHING_FOUND = (
     "I found nothing about that in the knowledge base. Try other words, or ask about "
     "fine-tuning, prompt engineering, costs, data, regulation or the case studies."
@@ -342,13 +390,11 @@ def answer(question: str, index: KnowledgeIndex, *, k: int = 3) -> tuple[str, li
     chosen = [passages[0]] + [
         p
         for p in passages[1:2]
-        if p.score >= 0.6 * passages[0].score
-        and p.source != passages[0].source
-        and p.coverage >= index.min_coverage
+        if p.score >= 0.6 * passages[0].score and p.source != passages[0].source and p.coverage >= index.min_coverage
     ]
     parts, citations = [], []
     for p in chosen:
-        quote = best_quote(p.text, question, 400)
+        quote = answer_quote(p.text, question, ANSWER_CHARS)
         parts.append(f"{quote}\n  — {p.source} § {p.section}")
         citations.append(Citation(source=p.source, section=p.section, quote=quote))
     return "\n\n".join(parts), citations
