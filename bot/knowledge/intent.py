@@ -20,9 +20,23 @@ def _pattern(phrases: list[str]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _raw() -> dict[str, dict[str, list[str]]]:
+    data: dict[str, dict[str, list[str]]] = load_yaml(
+        Path(__file__).with_name("intents.yaml").read_text(encoding="utf-8")
+    )
+    return data
+
+
+@lru_cache(maxsize=1)
 def _intents() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
-    raw = load_yaml(Path(__file__).with_name("intents.yaml").read_text(encoding="utf-8"))
-    return {name: (_pattern(spec["asks"]), _pattern(spec["heading"])) for name, spec in raw.items()}
+    return {name: (_pattern(spec["asks"]), _pattern(spec["heading"])) for name, spec in _raw().items()}
+
+
+@lru_cache(maxsize=64)
+def heading_words(kinds: frozenset[str]) -> frozenset[str]:
+    """The single words that show a heading answers questions of these kinds ("cost", "price" for a cost question):
+    a heading holding them is about what was asked, though the question said "how much money"."""
+    return frozenset(str(w).lower() for k in kinds for w in _raw()[k]["heading"] if " " not in str(w))
 
 
 def question_kinds(question: str, content_words: int) -> frozenset[str]:

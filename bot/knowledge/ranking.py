@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.knowledge.intent import heading_kinds
+from bot.knowledge.intent import heading_kinds, heading_words
 
 HEADING_BONUS = 0.5  # a passage whose heading holds every query word gains half the top bm25 score
 KIND_SHARE = 0.5  # a heading asking the question's kind gains this share of the heading bonus
@@ -100,7 +100,7 @@ def rerank(
     weights = [w if t.rows else 0.0 for t, w in zip(terms, _weights(terms, passages, weighted), strict=True)]
     total = sum(weights)
     bonus = HEADING_BONUS * max(max(c.score for c in candidates), 1.0)
-    asked = frozenset(stem(t.word) for t in terms)
+    asked = frozenset(stem(w) for w in [*(t.word for t in terms), *heading_words(kinds)])
 
     def score(c: Candidate) -> float:
         covered = sum(w for t, w in zip(terms, weights, strict=True) if c.rowid in t.heads) / total if total else 0.0
