@@ -33,6 +33,10 @@ from bot.resources import knowledge_dir  # noqa: E402
 
 DEV_FILE = h.eval_file("dev_retrieval.jsonl")
 TOPIC_FILE = ROOT / "bench" / "data" / "topic_questions_own.jsonl"
+# Written after the first version of the no-answer threshold, to see what it costs: questions that should get a
+# passage (longer, with the asker's own context) and questions it should decline (off-topic, some with the knowledge
+# base's own words; in-domain questions the knowledge files do not cover).
+PROBE_FILE = ROOT / "bench" / "data" / "topic_probe.jsonl"
 K = 3
 
 # Questions written for this benchmark (not the dev set) so variants are compared on more than six items.
@@ -110,7 +114,7 @@ VARIANTS = [
 # The user-facing score of the code before round 2 (main at 08cdc1e: F as it was, before chat wording, the thesaurus
 # fix, question kinds, idf-weighted headings, the answer's lead-and-span quote and the no-answer threshold), measured
 # with `topic_score` on the same questions from a checkout of that commit; it cannot be re-run from this code.
-BEFORE_ROUND_2 = "| before round 2 (main 08cdc1e, F as it was) | 0.66 | 0.74 | 0.57 | 0.70 | 1/8 | 1 |"
+BEFORE_ROUND_2 = "| before round 2 (main 08cdc1e, F as it was) | 0.66 | 0.74 | 0.57 | 0.70 | 1/8 | 1 | 20/20 | 1/18 |"
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -150,11 +154,19 @@ def topic_score(index: KnowledgeIndex, items: list[dict[str, Any]]) -> dict[str,
         scores = [topic_item(index, it) for it in part]
         out[split] = (sum(t for t, _ in scores) / len(part), sum(p for _, p in scores) / len(part))
         out[f"{split}_misses"] = [it["id"] for it, (t, _) in zip(part, scores, strict=True) if not t]
-    none = [it for it in items if not it["best"]]
+    none = [it for it in items if not it.get("best")]
     out["said_none"] = sum(not answer(it["q"], index)[1] for it in none), len(none)
     some = [it for it in items if it["best"]]
     out["refused"] = sum(not answer(it["q"], index)[1] for it in some)
     return out
+
+
+def probe_score(index: KnowledgeIndex, items: list[dict[str, Any]]) -> tuple[str, str]:
+    """("answered/answerable", "declined/unanswerable") for the probe questions."""
+    quoted = {it["id"]: bool(answer(it["q"], index)[1]) for it in items}
+    yes = [it for it in items if it["answerable"]]
+    no = [it for it in items if not it["answerable"]]
+    return f"{sum(quoted[it['id']] for it in yes)}/{len(yes)}", f"{sum(not quoted[it['id']] for it in no)}/{len(no)}"
 
 
 def evaluate(index: KnowledgeIndex, items: list[dict[str, Any]], reps: int) -> dict[str, Any]:
@@ -194,6 +206,7 @@ def main(file: Path, reps: int, write: bool) -> None:
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     dev = load(file)
     topic = load(TOPIC_FILE)
+    probe = load(PROBE_FILE)
     n_held = sum(it["split"] == "held_out" for it in topic)
     seen = [
         "",
@@ -201,8 +214,8 @@ def main(file: Path, reps: int, write: bool) -> None:
         f"held out: every third), {sum(not it['best'] for it in topic)} of them with no answer in the knowledge base",
         "",
         "| Variant | tuned top-1 | tuned answer holds phrase | held-out top-1 | held-out answer holds phrase "
-        "| no-answer said | answerable refused |",
-        "|---|---|---|---|---|---|---|",
+        "| no-answer said | answerable refused | probe answered | probe declined |",
+        "|---|---|---|---|---|---|---|---|---|",
         BEFORE_ROUND_2,
     ]
     lines = [
@@ -243,9 +256,11 @@ def main(file: Path, reps: int, write: bool) -> None:
             )
             click.echo(lines[-1])
             t = topic_score(index, topic)
+            answered, declined = probe_score(index, probe)
             seen.append(
                 f"| {v.name} | {t['tuned'][0]:.2f} | {t['tuned'][1]:.2f} | {t['held_out'][0]:.2f} | "
-                f"{t['held_out'][1]:.2f} | {t['said_none'][0]}/{t['said_none'][1]} | {t['refused']} |"
+                f"{t['held_out'][1]:.2f} | {t['said_none'][0]}/{t['said_none'][1]} | {t['refused']} | {answered} | "
+                f"{declined} |"
             )
             click.echo(seen[-1])
             click.echo(f"  top-1 misses: tuned {t['tuned_misses']}; held out {t['held_out_misses']}", err=True)

@@ -62,7 +62,10 @@ def _weights(terms: Sequence[Term], passages: int, weighted: bool) -> list[float
 
 
 def coverage(rowid: int, terms: Sequence[Term], passages: int) -> float:
-    """The idf-weighted share of the query's words that passage `rowid` holds (1.0 for a query without words)."""
+    """The idf-weighted share of the query's words that passage `rowid` holds (1.0 for a query without words).
+
+    A number no passage holds ("we have 300 examples") is the asker's own figure, not a topic: it does not count."""
+    terms = [t for t in terms if t.rows or not t.word.isdigit()]
     weights = _weights(terms, passages, True)
     total = sum(weights)
     if not total:
