@@ -163,3 +163,22 @@ def test_the_quote_keeps_the_lead_and_the_list_a_sentence_opens() -> None:
     assert "It pays off when: GPUs stay busy all day. Data may not leave the network." in quote
     assert "licences" not in quote
     assert answer_quote("", "anything") == ""
+
+
+def test_typos_are_read_as_the_knowledge_bases_words(kb: KnowledgeIndex) -> None:
+    text, citations = answer("can a finetuned modle leak its trainign data?", kb)
+    assert citations and f"{citations[0].source} § {citations[0].section}" == LEAK
+    assert first(kb, "how much does fine-tunning cost?") == COST  # not "nothing found" for one misspelt word
+
+
+def test_the_speller_corrects_close_words_only() -> None:
+    from bot.knowledge.spelling import Speller
+
+    speller = Speller({"examples": 30, "prompt": 80, "training": 12, "control": 4, "rarity": 1})
+    assert speller.correct("exmaples") == "examples"  # two letters swapped: one edit
+    assert speller.correct("promt") == "prompt"
+    assert speller.correct("trainnig") == "training"
+    assert speller.correct("parking") is None  # nothing that close: a word the knowledge base lacks stays as asked
+    assert speller.correct("raritty") is None  # the knowledge files use "rarity" once: not a correction target
+    assert speller.correct("ctrl") is None  # too short to guess
+    assert speller.correct("kontrol") is None  # another first letter

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.knowledge.index import FtsIndex
 from bot.knowledge.intent import question_kinds
 from bot.knowledge.query_expansion import expand, neighbours
 from bot.knowledge.ranking import Candidate, HeadingWords, Term, coverage, idf, rerank, stem
+from bot.knowledge.spelling import Speller
 from bot.knowledge.wording import is_filler, rewrite
 from bot.redact import scrub_secrets
 
@@ -160,6 +162,7 @@ class KnowledgeIndex(FtsIndex):
         self._scrubbed = functools.lru_cache(maxsize=SEARCH_CACHE)(self._scrub)
         self._sizes = functools.lru_cache(maxsize=2)(self._passage_count)
         self._headings = functools.lru_cache(maxsize=2)(self._heading_words)
+        self._spellers = functools.lru_cache(maxsize=2)(self._speller)
         self._case_files = functools.lru_cache(maxsize=2)(self._read_case_files)
         self._citations = functools.lru_cache(maxsize=CITATION_CACHE)(self._find_citations)
         super().__init__(path, roots, stemming=stemming, refresh_interval=refresh_interval)
@@ -178,6 +181,14 @@ class KnowledgeIndex(FtsIndex):
 
     def _passage_count(self, generation: tuple[int, int]) -> int:
         return int(self.read("SELECT count(*) FROM chunks", [])[0][0])
+
+    def _speller(self, generation: tuple[int, int]) -> Speller:
+        """A speller over every word of the knowledge files (once per index generation)."""
+        counts: Counter[str] = Counter()
+        for row in self.read("SELECT section, title, text FROM chunks", []):
+            for part in row:
+                counts.update(m.group().lower().replace("'", "") for m in _TOKEN.finditer(part))
+        return Speller(counts)
 
     def _heading_words(self, generation: tuple[int, int]) -> dict[int, HeadingWords]:
         """Every passage's section heading as stemmed words with their idf (once per index generation)."""
@@ -241,8 +252,14 @@ class KnowledgeIndex(FtsIndex):
         part)."""
         words = query_terms(query)
         terms = self._terms(words, generation)
+        # A word the index does not hold at all may be a typo of one it does ("fine-tunning", "exmaples").
+        fixes = {t.word: fix for t in terms if not t.rows and (fix := self._spellers(generation).correct(t.word))}
+        text = " ".join(fixes.get(w, w) for w in words) if fixes else query
+        if fixes:
+            words = query_terms(text)
+            terms = self._terms(words, generation)
         expanded = {t.word for t in terms if t.expanded}
-        match = fts_query(query, phrases=self.phrases, expansion=self.expansion, expandable=expanded.__contains__)
+        match = fts_query(text, phrases=self.phrases, expansion=self.expansion, expandable=expanded.__contains__)
         if match is None:
             return ()
         w = self.weights
