@@ -166,7 +166,7 @@ def test_the_quote_keeps_the_lead_and_the_list_a_sentence_opens() -> None:
 
 
 def test_typos_are_read_as_the_knowledge_bases_words(kb: KnowledgeIndex) -> None:
-    text, citations = answer("can a finetuned modle leak its trainign data?", kb)
+    _, citations = answer("can a finetuned modle leak its trainign data?", kb)
     assert citations and f"{citations[0].source} § {citations[0].section}" == LEAK
     assert first(kb, "how much does fine-tunning cost?") == COST  # not "nothing found" for one misspelt word
 
