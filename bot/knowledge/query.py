@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.advisor import regulation
 from bot.advisor.engine import Citation, Recommendation
@@ -26,9 +26,11 @@ from bot.knowledge.index import FtsIndex
 from bot.knowledge.intent import question_kinds
 from bot.knowledge.query_expansion import expand, neighbours
 from bot.knowledge.ranking import Candidate, HeadingWords, Term, coverage, idf, rerank, stem
-from bot.knowledge.spelling import Speller
 from bot.knowledge.wording import is_filler, rewrite
 from bot.redact import scrub_secrets
+
+if TYPE_CHECKING:
+    from bot.knowledge.spelling import Speller
 
 MAX_QUERY_TERMS = 40  # a 10 KB query must not become a 2,000-term OR
 MAX_TERM_LEN = 64
@@ -184,6 +186,8 @@ class KnowledgeIndex(FtsIndex):
 
     def _speller(self, generation: tuple[int, int]) -> Speller:
         """A speller over every word of the knowledge files (once per index generation)."""
+        from bot.knowledge.spelling import Speller  # rapidfuzz takes ~30 ms to import: only when a word is unknown
+
         counts: Counter[str] = Counter()
         for row in self.read("SELECT section, title, text FROM chunks", []):
             for part in row:
