@@ -182,3 +182,10 @@ def test_the_speller_corrects_close_words_only() -> None:
     assert speller.correct("raritty") is None  # the knowledge files use "rarity" once: not a correction target
     assert speller.correct("ctrl") is None  # too short to guess
     assert speller.correct("kontrol") is None  # another first letter
+
+
+def test_the_quote_drops_a_list_opener_whose_list_does_not_fit() -> None:
+    lead = "There is no fixed answer. It depends on two things:\n\n- "
+    text = lead + "long " * 80 + "item.\n\nCaching cuts the cost."
+    quote = answer_quote(text, "does caching cut the cost?", 200)
+    assert quote == "There is no fixed answer. Caching cuts the cost."

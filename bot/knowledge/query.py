@@ -372,23 +372,29 @@ def best_quote(text: str, query: str, max_chars: int = 300) -> str:
 
 
 def answer_quote(text: str, question: str, max_chars: int = 500) -> str:
-    """A passage's answer to `question`: its lead sentence (a section's first sentence usually sums it up), then
-    the sentence that best matches the question and those right after it (the list a "when:" sentence opens, the
-    figures that follow a claim), within about `max_chars`."""
+    """A passage's answer to `question`: its lead sentence (a section's first sentence usually sums it up), the
+    sentence that best matches the question and those right after it (the list a "when:" sentence opens, the
+    figures that follow a claim), then the sentences after the lead, within about `max_chars`."""
     sents = sentences(text)
     if not sents:
         return ""
     terms = {_stem(t) for t in query_terms(question)}
     hits = [len(terms & {_stem(t) for t in query_terms(s)}) for s in sents]
     anchor = min(range(len(sents)), key=lambda i: (-hits[i], i))
-    chosen = sorted({0, anchor})
+    chosen = {0, anchor}
     size = sum(len(sents[i]) for i in chosen)
-    for i in range(anchor + 1, len(sents)):
-        if size + len(sents[i]) > max_chars:
-            break
-        chosen.append(i)
-        size += len(sents[i])
-    quote = " ".join(sents[i] for i in chosen)
+    # After the anchor first; room left goes to the sentences after the lead (the section's own order).
+    for start in (anchor + 1, 1):
+        for i in range(start, len(sents)):
+            if i in chosen:
+                continue
+            if size + len(sents[i]) > max_chars:
+                break
+            chosen.add(i)
+            size += len(sents[i])
+    # A sentence opening a list ("Two kinds of trigger work well together:") without its list says nothing.
+    kept = [i for i in sorted(chosen) if i == anchor or not sents[i].endswith(":") or i + 1 in chosen]
+    quote = " ".join(sents[i] for i in kept)
     if len(quote) > max_chars * 2:
         quote = quote[: max_chars * 2].rsplit(" ", 1)[0] + "…"
     return quote
