@@ -505,8 +505,10 @@ def test_enrich_is_cached_for_cards_that_lean_the_same_way(index: KnowledgeIndex
     again = enrich(rec2, intake2, index)
     assert (again.citations, again.case_studies) == (first.citations, first.case_studies)
     assert not any("MATCH" in s or "FROM [files]" in s for s in seen)
-    assert index.search("togal takeoffs", 3) == index.search("togal takeoffs", 3)
-    assert sum("MATCH" in s for s in seen) == 1
+    first_search = index.search("togal takeoffs", 3)
+    searched = sum("MATCH" in s for s in seen)  # the words' passages and the ranked passages: a few statements
+    assert searched >= 1 and index.search("togal takeoffs", 3) == first_search
+    assert sum("MATCH" in s for s in seen) == searched  # the same search again is answered from the cache
 
 
 def test_cached_results_follow_the_files(index: KnowledgeIndex, kdir: Path) -> None:

@@ -96,14 +96,15 @@ def queries_for(rec: Recommendation, intake: Intake) -> list[str]:
     for f in leaning:
         direction = "fine_tuning" if f.score > 0 else "prompt_engineering"
         topic = _STEP_TOPICS.get((f.step, f.leans)) or _STEP_TOPICS.get((f.step, direction), f.name)
-        extra = ""
-        if f.step == 6 and v.industry:
-            extra = f" {v.industry}"
-        if f.step == 6:
-            extra += "".join(f" {regulation.REGIMES[k].query}" for k in rec.regulations)
-        if f.step == 6 and v.sensitive_data:
-            extra += " sensitive data"
-        queries.append(f"{f.name}: {topic}{extra}")
+        if f.step != 6:
+            queries.append(f"{f.name}: {topic}")
+            continue
+        industry = f" {v.industry}" if v.industry else ""
+        sensitive = " sensitive data" if v.sensitive_data else ""
+        # One query per regime that applies: each gets its own citation (in one query, one regime's passage would
+        # crowd out the others').
+        for regime in [regulation.REGIMES[k].query for k in rec.regulations] or [""]:
+            queries.append(f"{f.name}: {topic}{industry}{' ' + regime if regime else ''}{sensitive}")
     for g in rec.gates:
         queries.append(f"{g.name.replace('_', ' ')} {g.reason}")
     if rec.gap in _GAP_TOPICS:

@@ -32,3 +32,8 @@ def expand(terms: list[str]) -> list[str]:
                 seen[other] = None
                 added += 1
     return list(seen)
+
+
+def neighbours(word: str) -> list[str]:
+    """The thesaurus neighbours of one word (without the word itself)."""
+    return [w for w in _groups().get(word, ()) if w != word]
