@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import harness as h  # noqa: E402
-from bot.knowledge.query import DEFAULT_WEIGHTS, MIN_COVERAGE, KnowledgeIndex, Passage, answer  # noqa: E402
+from bot.knowledge.query import DEFAULT_WEIGHTS, HEDGE, MIN_COVERAGE, KnowledgeIndex, Passage, answer  # noqa: E402
 from bot.resources import knowledge_dir  # noqa: E402
 
 DEV_FILE = h.eval_file("dev_retrieval.jsonl")
@@ -101,7 +101,7 @@ VARIANTS = [
         focus=True,
     ),
     Variant(
-        "H. G + no-answer below coverage (default)",
+        "H. G + no-answer or hedge by coverage (default)",
         True,
         True,
         True,
@@ -115,8 +115,8 @@ VARIANTS = [
 # fix, question kinds, idf-weighted headings, the answer's lead-and-span quote and the no-answer threshold), measured
 # with `topic_score` on the same questions from a checkout of that commit; it cannot be re-run from this code.
 BEFORE_ROUND_2 = (
-    "| before round 2 (main 08cdc1e, F as it was) | 0.66 | 0.74 | 0.57 | 0.70 | 0.68 / 0.72 | 1/8 | 1 | 20/20 | 1/18 "
-    "| 4.94 | 7.95 |"
+    "| before round 2 (main 08cdc1e, F as it was) | 0.66 | 0.74 | 0.57 | 0.70 | 0.68 / 0.72 | 1 + 0 / 8 | 1 + 0 "
+    "| 20 + 0 / 20 | 1 + 0 / 18 | 4.94 | 7.95 |"
 )
 
 
@@ -139,11 +139,18 @@ def first_rank(index: KnowledgeIndex, item: dict[str, Any]) -> int | None:
     return None
 
 
+def said(index: KnowledgeIndex, question: str) -> str:
+    """How `answer` met the question: "quoted", "hedged" (the closest passage under a hedge) or "declined"."""
+    text, citations = answer(question, index)
+    return "declined" if not citations else ("hedged" if text.startswith(HEDGE) else "quoted")
+
+
 def topic_item(index: KnowledgeIndex, item: dict[str, Any]) -> tuple[bool, bool]:
     """(top-1 right, answer holds a phrase) for one topic question, from what `answer` returns."""
     text, citations = answer(item["q"], index)
-    if not item["best"]:  # nothing in the knowledge base answers it: right only when nothing is quoted
-        return not citations, not citations
+    if not item["best"]:  # nothing in the knowledge base answers it: right when nothing is quoted as the answer
+        asserted = bool(citations) and not text.startswith(HEDGE)
+        return not asserted, not asserted
     first = f"{citations[0].source} § {citations[0].section}" if citations else None
     held = bool(citations) and any(ph.lower() in text.lower() for ph in item["phrases"])
     return first in item["best"], held
@@ -159,19 +166,22 @@ def topic_score(index: KnowledgeIndex, items: list[dict[str, Any]]) -> dict[str,
         right = [t for it, (t, _) in zip(part, scores, strict=True) if it["best"]]
         out[f"{split}_answerable"] = sum(right) / len(right)
         out[f"{split}_misses"] = [it["id"] for it, (t, _) in zip(part, scores, strict=True) if not t]
-    none = [it for it in items if not it.get("best")]
-    out["said_none"] = sum(not answer(it["q"], index)[1] for it in none), len(none)
-    some = [it for it in items if it["best"]]
-    out["refused"] = sum(not answer(it["q"], index)[1] for it in some)
+    none = [said(index, it["q"]) for it in items if not it.get("best")]
+    out["said_none"] = none.count("declined"), none.count("hedged"), len(none)
+    some = [said(index, it["q"]) for it in items if it["best"]]
+    out["refused"] = some.count("declined"), some.count("hedged")
     return out
 
 
 def probe_score(index: KnowledgeIndex, items: list[dict[str, Any]]) -> tuple[str, str]:
-    """("answered/answerable", "declined/unanswerable") for the probe questions."""
-    quoted = {it["id"]: bool(answer(it["q"], index)[1]) for it in items}
-    yes = [it for it in items if it["answerable"]]
-    no = [it for it in items if not it["answerable"]]
-    return f"{sum(quoted[it['id']] for it in yes)}/{len(yes)}", f"{sum(not quoted[it['id']] for it in no)}/{len(no)}"
+    """("quoted + hedged / answerable", "declined + hedged / unanswerable") for the probe questions."""
+    how = {it["id"]: said(index, it["q"]) for it in items}
+    yes = [how[it["id"]] for it in items if it["answerable"]]
+    no = [how[it["id"]] for it in items if not it["answerable"]]
+    return (
+        f"{yes.count('quoted')} + {yes.count('hedged')} / {len(yes)}",
+        f"{no.count('declined')} + {no.count('hedged')} / {len(no)}",
+    )
 
 
 def evaluate(index: KnowledgeIndex, items: list[dict[str, Any]], reps: int) -> dict[str, Any]:
@@ -227,8 +237,8 @@ def main(file: Path, reps: int, write: bool) -> None:
         f"held out: every third), {sum(not it['best'] for it in topic)} of them with no answer in the knowledge base",
         "",
         "| Variant | tuned top-1 | tuned answer holds phrase | held-out top-1 | held-out answer holds phrase "
-        "| top-1 of the answerable (tuned / held out) | no-answer said | answerable refused | probe answered "
-        "| probe declined | p50 CPU ms | p95 CPU ms |",
+        "| top-1 of the answerable (tuned / held out) | no-answer declined + hedged | answerable declined + hedged "
+        "| probe answered (quoted + hedged) | probe unanswerable declined + hedged | p50 CPU ms | p95 CPU ms |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
         BEFORE_ROUND_2,
     ]
@@ -275,7 +285,8 @@ def main(file: Path, reps: int, write: bool) -> None:
             seen.append(
                 f"| {v.name} | {t['tuned'][0]:.2f} | {t['tuned'][1]:.2f} | {t['held_out'][0]:.2f} | "
                 f"{t['held_out'][1]:.2f} | {t['tuned_answerable']:.2f} / {t['held_out_answerable']:.2f} | "
-                f"{t['said_none'][0]}/{t['said_none'][1]} | {t['refused']} | {answered} | "
+                f"{t['said_none'][0]} + {t['said_none'][1]} / {t['said_none'][2]} | "
+                f"{t['refused'][0]} + {t['refused'][1]} | {answered} | "
                 f"{declined} | {t50:.2f} | {t95:.2f} |"
             )
             click.echo(seen[-1])

@@ -39,6 +39,10 @@ EXPAND_MAX_SHARE = 0.05  # only words in at most this share of passages get thes
 # The offline answer quotes a passage only when it holds at least this idf-weighted share of the question's words:
 # "how much does a parking spot cost?" shares "cost" with the cost passages and nothing else.
 MIN_COVERAGE = 0.35
+# Between this and MIN_COVERAGE the closest passage is quoted under a hedge rather than declined: real questions
+# worded with the asker's own context ("we're a retailer, our team ...") cover little of any passage, as do
+# off-topic ones; below it (e.g. "where do I submit my travel receipts?") nothing is quoted.
+MIN_HEDGED_COVERAGE = 0.15
 ANSWER_CHARS = 500  # about this much of each quoted passage in the offline answer
 TERM_CACHE = 2048  # query words remembered per index (their passages and headings)
 SEARCH_CACHE = 512  # searches remembered per index (a card asks ~6, mostly the same ones for every card)
@@ -404,16 +408,22 @@ NOTHING_FOUND = (
     "I found nothing about that in the knowledge base. Try other words, or ask about "
     "fine-tuning, prompt engineering, costs, data, regulation or the case studies."
 )
+HEDGE = "I'm not sure the knowledge base covers that. The closest I found:"
 
 
 def answer(question: str, index: KnowledgeIndex, *, k: int = 3) -> tuple[str, list[Citation]]:
-    """Answer from the knowledge base offline: the best one or two passages, quoted with their sources; none when
-    no passage holds enough of the question (see `MIN_COVERAGE`)."""
+    """Answer from the knowledge base offline: the best one or two passages, quoted with their sources; the closest
+    one under a hedge when it holds only part of the question, and none when it holds too little (see
+    `MIN_COVERAGE` and `MIN_HEDGED_COVERAGE`)."""
     if not query_terms(question or ""):
         raise InputError('Ask a question with a few words in it, e.g. "how much data does fine-tuning need?"')
     passages = index.search(question, k)
-    if not passages or passages[0].coverage < index.min_coverage:
+    if not passages or passages[0].coverage < min(index.min_coverage, MIN_HEDGED_COVERAGE):
         return NOTHING_FOUND, []  # quoting a passage that shares a word or two with the question misleads
+    if passages[0].coverage < index.min_coverage:
+        quote = answer_quote(passages[0].text, question, ANSWER_CHARS)
+        text = f"{HEDGE}\n\n{quote}\n  — {passages[0].source} § {passages[0].section}"
+        return text, [Citation(source=passages[0].source, section=passages[0].section, quote=quote)]
     chosen = [passages[0]] + [
         p
         for p in passages[1:2]
