@@ -207,14 +207,36 @@ def _change_frequency(tokens: list[Token]) -> list[Cue]:
     return out
 
 
+# What a choice cue may be said of instead of the project: "timeline flexible", "the budget is flexible".
+_SCHEDULE_OR_MONEY = {"timeline", "deadline", "schedule", "date", "dates", "timing", "timeframe", "budget", "hours"}
+_FLEXIBLE = {"broad_flexibility", "adaptability"}  # "timeline asap" is still speed said of the schedule
+
+
 def choice(tokens: list[Token], field: str) -> Cue | None:
-    """The reading of a choice field (needs, priority) from its cue phrases; negated cues are ignored."""
+    """The reading of a choice field (needs, priority) from its cue phrases; negated cues are ignored, and so are
+    flexibility said of a schedule or of money ("timeline flexible") and the lesser side of a comparison ("they'd
+    rather get it right than fast")."""
     found = [
         Cue(m.label, 2, m.start, m.end)
         for m in phrases(field).find(tokens)
-        if not negated(tokens, m) and stated(tokens, m.start, m.end)
+        if not negated(tokens, m)
+        and stated(tokens, m.start, m.end)
+        and not (m.label in _FLEXIBLE and _said_of_schedule(tokens, m))
+        and not _compared_away(tokens, m)
     ]
     return found[0] if found else None
+
+
+def _said_of_schedule(tokens: list[Token], m: Match) -> bool:
+    clause = tokens[m.start].clause
+    near = tokens[max(0, m.start - 3) : m.end + 2]
+    return any(t.clause == clause and t.text in _SCHEDULE_OR_MONEY for t in near)
+
+
+def _compared_away(tokens: list[Token], m: Match) -> bool:
+    clause = tokens[m.start].clause
+    near = tokens[max(0, m.start - 3) : m.end]
+    return any(t.clause == clause and t.text == "than" for t in near)
 
 
 def flag(tokens: list[Token], field: str) -> Cue | None:

@@ -214,6 +214,8 @@ def _quantity_at(tokens: list[Token], i: int) -> Quantity | None:
             and tokens[i + 1].kind == "num"
             and tokens[i].end == tokens[i + 1].start  # "- 15k labeled" is a bullet or a dash, "-15" a minus
             and not _is_num_end(tokens, i - 1)
+            # "top-1", "covid-19", "gpt-4": a hyphen joined to the word before it names a thing, it is no minus
+            and not (i > 0 and tokens[i - 1].kind == "word" and tokens[i - 1].end == tokens[i].start)
         ):
             negative = True
             i += 1

@@ -850,16 +850,28 @@ _MONTH_NAMES = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr) 
 
 
 _YEAR_WORDS = {"founded", "since", "in", "est", "established", "started", "incorporated", "launched", "from", "of"}
+# Words of a next event that a bare year follows: "next revision maybe 2026", "renewal early 2027", "until 2028".
+_YEAR_WORDS |= {"until", "till", "before", "after", "revision", "revised", "update", "release", "renewal", "due"}
+_YEAR_HEDGES = {"maybe", "probably", "possibly", "perhaps", "likely", "early", "late", "mid", "mid-", "sometime"}
 
 
 def _calendar_year(tokens: list[Token], q: Quantity, ctx: Context) -> bool:
-    """ "founded 2009", "since 2015", "in 2022", "2024's number": a plain four-digit number after a word of when,
-    or with a possessive, names a year."""
-    text = tokens[q.start].text
-    if q.money or q.end - q.start != 1 or len(text) != 4 or not text.isdigit() or not 1900 <= q.value <= 2100:
+    """ "founded 2009", "since 2015", "in 2022", "next revision maybe 2026", "2024's number": a plain four-digit
+    number after a word of when (hedges between allowed), or with a possessive, names a year."""
+    span = [t.text for t in tokens[q.start : q.end]]
+    hedged = span[:-1]  # "maybe 2026" is one quantity, its hedge included
+    text = span[-1]
+    if q.money or len(text) != 4 or not text.isdigit() or not 1900 <= q.value <= 2100:
         return False
-    possessive = bool(ctx.after) and ctx.after[0].text in {"'s", "s"} and ctx.after[0].start == tokens[q.start].end + 1
-    return possessive or (bool(ctx.before) and ctx.before[-1].text in _YEAR_WORDS)
+    if any(w not in _YEAR_HEDGES for w in hedged):
+        return False
+    possessive = bool(ctx.after) and ctx.after[0].text in {"'s", "s"} and ctx.after[0].start == tokens[q.end - 1].end + 1
+    before = [t.text for t in ctx.before]
+    while before and before[-1] in _YEAR_HEDGES:
+        before.pop()
+    # "next overhaul maybe 2027": the next of something, then when, with nothing counted after it
+    alone = not ctx.after or ctx.after[0].kind != "word"
+    return possessive or (bool(before) and (before[-1] in _YEAR_WORDS or (alone and "next" in before[-3:-1])))
 
 
 def _in_date(ctx: Context) -> bool:
