@@ -865,7 +865,8 @@ def _calendar_year(tokens: list[Token], q: Quantity, ctx: Context) -> bool:
         return False
     if any(w not in _YEAR_HEDGES for w in hedged):
         return False
-    possessive = bool(ctx.after) and ctx.after[0].text in {"'s", "s"} and ctx.after[0].start == tokens[q.end - 1].end + 1
+    joined = bool(ctx.after) and ctx.after[0].start == tokens[q.end - 1].end + 1
+    possessive = joined and ctx.after[0].text in {"'s", "s"}
     before = [t.text for t in ctx.before]
     while before and before[-1] in _YEAR_HEDGES:
         before.pop()
