@@ -43,6 +43,7 @@ X_MARGIN = 0.02  # of the log volume range, left empty at each end so the curves
 INK, MUTED, GRID, FRAME, EDGE = "#222222", "#555555", "#e4e4e4", "#9a9a9a", "#cccccc"
 TITLE_SIZE, TEXT_SIZE = 16, 13
 PAD = 8  # pixels between a label and what it labels
+KEPT_BLOCKS = 4  # freed image blocks Pillow keeps for the next chart (see _keep_image_blocks)
 
 
 @dataclass(frozen=True)
@@ -238,8 +239,21 @@ _DRAWING = threading.Lock()  # FreeType faces are shared: one chart's text at a 
 
 def render_png(est: tco.TcoEstimate) -> bytes:
     """The chart as PNG bytes (under MAX_BYTES)."""
+    _keep_image_blocks()
     with _DRAWING:
         return _encode(_Canvas(SUPERSAMPLE).chart(curves(est)))
+
+
+@cache
+def _keep_image_blocks() -> None:
+    """Let Pillow keep a few freed image blocks for reuse (its documented block allocator, PILLOW_BLOCKS_MAX,
+    which is 0 unless set). Without it each chart frees its ~6 MB drawing to the C library, which then raises its
+    mmap threshold past that size and serves the chart's smaller images from a heap it keeps: ~8 MB more resident
+    in a serving process (BENCHMARKS.md, "Memory")."""
+    from PIL import Image
+
+    if Image.core.get_blocks_max() < KEPT_BLOCKS:
+        Image.core.set_blocks_max(KEPT_BLOCKS)
 
 
 @cache
