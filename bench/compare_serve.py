@@ -2,10 +2,10 @@
 
 For measuring a change to the card path against the code before it (a `git worktree` or `git archive` of the
 other commit) on a shared, noisy machine: both servers run at once against their own Web API emulator, charts off
-(`ADVISOR_SLACK_CHARTS=false`, so the card path alone is measured) unless `--charts`, and take turns, round after round, each round
-sending `--conversations` single-user conversations (each waits for its card). Prints each round, the medians and
-the median of the per-round CPU ratios (new ÷ old). Not a BENCHMARKS.md section of its own: the Slack serving
-section quotes what it printed. The other checkout runs with this checkout's virtualenv.
+(`ADVISOR_SLACK_CHARTS=false`, so the card path alone is measured) unless `--charts`, and take turns, round after
+round, each round sending `--conversations` single-user conversations (each waits for its card). Prints each
+round, the medians and the median of the per-round CPU ratios (new ÷ old). Not a BENCHMARKS.md section of its own:
+the Slack serving section quotes what it printed. The other checkout runs with this checkout's virtualenv.
 
     .venv/bin/python bench/compare_serve.py OLD_CHECKOUT [--rounds 6] [--conversations 100] [--charts]
 """

@@ -234,14 +234,28 @@ def place(
 
 # --- Drawing ----------------------------------------------------------------------------------------------------
 
+Draw = Callable[[tco.TcoEstimate], bytes]  # how a chart is drawn: render_png (a test may give a failing one)
+
+
+class ChartError(RuntimeError):
+    """The chart could not be drawn (nothing was uploaded or served)."""
+
+
 _DRAWING = threading.Lock()  # FreeType faces are shared: one chart's text at a time
 
 
 def render_png(est: tco.TcoEstimate) -> bytes:
-    """The chart as PNG bytes (under MAX_BYTES)."""
+    """The chart as PNG bytes (under MAX_BYTES); ChartError when it cannot be drawn."""
+    data = curves(est)
+    values = [*itertools.chain.from_iterable(data.totals.values()), *data.user_totals.values()]
+    if not all(map(math.isfinite, values)):  # a stored estimate with NaN or infinite costs has nothing to plot
+        raise ChartError("the estimate has costs that are not finite numbers")
     _keep_image_blocks()
-    with _DRAWING:
-        return _encode(_Canvas(SUPERSAMPLE).chart(curves(est)))
+    try:
+        with _DRAWING:
+            return _encode(_Canvas(SUPERSAMPLE).chart(data))
+    except Exception as exc:  # whatever went wrong, the caller's answer is the same: no chart this time
+        raise ChartError(f"the chart could not be drawn ({type(exc).__name__}: {exc})") from exc
 
 
 @cache
