@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from slack_sdk import WebClient
 
-from bot.advisor.tco import TcoEstimate
 from bot.slack import blocks as bk
 from bot.storage.outbox import OutboxItem
-from bot.workflows.chart import ChartError, Draw, alt_text
+from bot.workflows.chart import Draw, alt_text, stored_estimate
 from bot.workflows.conversation import Reply
 
 CHART = "chart"  # the outbox kind of a chart upload
@@ -39,11 +37,7 @@ def chart_filename(uid: str) -> str:
 
 def upload_chart(client: WebClient, item: OutboxItem, draw: Draw) -> str:
     """Draw the item's chart with `draw` and upload it into its thread; returns the file's id."""
-    try:
-        estimate = TcoEstimate.model_validate(item.message.get("estimate"))
-    except ValidationError as exc:
-        raise ChartError("the chart's stored estimate is not a valid estimate") from exc
-    png = draw(estimate)
+    png = draw(stored_estimate(item.message.get("estimate")))
     resp = client.files_upload_v2(
         channel=item.channel,
         thread_ts=item.thread_ts,

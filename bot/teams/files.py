@@ -18,14 +18,13 @@ from functools import lru_cache
 
 from aiohttp import hdrs, web
 from aiohttp.helpers import content_disposition_header
-from pydantic import ValidationError
 
 from bot.advisor.tco import TcoEstimate
 from bot.services import Services
 from bot.storage.links import Shared, SharedLinks
 from bot.teams import messages as msg
 from bot.teams.cards import ChartImage
-from bot.workflows.chart import ChartError, alt_text, render_png
+from bot.workflows.chart import ChartError, alt_text, render_png, stored_estimate
 from bot.workflows.record import record_filename
 
 log = logging.getLogger(__name__)
@@ -74,11 +73,7 @@ def routes(services: Services) -> list[web.RouteDef]:
     @lru_cache(maxsize=16)
     def png_of(estimate_json: str) -> bytes:
         # Cached: Teams clients fetch a card's image again each time it is shown. A failure is not cached.
-        try:
-            estimate = TcoEstimate.model_validate_json(estimate_json)
-        except ValidationError as exc:  # e.g. an infinite cost, stored as null
-            raise ChartError("the stored estimate is not a valid estimate") from exc
-        return render_png(estimate)
+        return render_png(stored_estimate(estimate_json))
 
     async def lookup(request: web.Request, kind: str) -> Shared | web.Response:
         shared = await asyncio.to_thread(links.find, request.match_info["token"], kind)

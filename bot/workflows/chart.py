@@ -18,7 +18,9 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from bot.advisor import tco
 
@@ -242,6 +244,17 @@ class ChartError(RuntimeError):
 
 
 _DRAWING = threading.Lock()  # FreeType faces are shared: one chart's text at a time
+
+
+def stored_estimate(payload: str | dict[str, Any] | None) -> tco.TcoEstimate:
+    """The estimate a chart was queued or linked with (JSON text, or its parsed form); ChartError when it is not
+    one (an infinite cost, say, is stored as null)."""
+    try:
+        if isinstance(payload, str):
+            return tco.TcoEstimate.model_validate_json(payload)
+        return tco.TcoEstimate.model_validate(payload)
+    except ValidationError as exc:
+        raise ChartError("the chart's stored estimate is not a valid estimate") from exc
 
 
 def render_png(est: tco.TcoEstimate) -> bytes:

@@ -200,3 +200,15 @@ def test_drawing_a_chart_leaves_nothing_for_the_cyclic_gc() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_stored_estimate_is_read_back_or_refused_as_a_chart_error() -> None:
+    est = tco.estimate(300_000)
+    assert chart.stored_estimate(est.model_dump_json()) == est
+    assert chart.stored_estimate(est.model_dump(mode="json")) == est
+    infinite = est.model_dump(mode="json")
+    infinite["approaches"]["hybrid"]["one_time_usd"] = float("inf")
+    stored = tco.TcoEstimate.model_validate(infinite).model_dump_json()  # pydantic writes the infinity as null
+    for broken in (stored, {"horizon_months": "soon"}, None, "not json"):
+        with pytest.raises(chart.ChartError, match="not a valid estimate"):
+            chart.stored_estimate(broken)
