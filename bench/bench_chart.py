@@ -1,5 +1,5 @@
 """Cost chart benchmark: drawing the PNG (bot/workflows/chart.py) in a warm process, the first chart of a process
-(matplotlib's import included), PNG sizes, and `python -c pass` as the anchor measured in the same run.
+(Pillow's import and fonts included), PNG sizes, and `python -c pass` as the anchor measured in the same run.
 
     .venv/bin/python bench/bench_chart.py [--runs 5] [--renders 30] [--write]
 """
@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
     args = parser.parse_args()
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    timed([sys.executable, "-c", FIRST])  # warm-up: font cache built, page cache warm
+    timed([sys.executable, "-c", FIRST])  # warm-up: page cache warm
     first, anchor = [], []
     for _ in range(args.runs):
         first.append(timed([sys.executable, "-c", FIRST]))
@@ -55,7 +55,7 @@ def main() -> None:
     body = (
         h.header(started, time.perf_counter() - t0)
         + "\n```\n"
-        + f"first chart of a fresh process (matplotlib import included): median {h.ms(statistics.median(first))}"
+        + f"first chart of a fresh process (imports included): median {h.ms(statistics.median(first))}"
         + f" (anchor `python -c pass`: {h.ms(statistics.median(anchor))}), {args.runs} runs\n"
         + f"chart in a warm process: p50 {h.ms(h.pct(warm, 50))}, p95 {h.ms(h.pct(warm, 95))}, {args.renders} charts\n"
         + f"PNG size: {min(sizes) / 1000:.1f} to {max(sizes) / 1000:.1f} KB (limit {chart.MAX_BYTES / 1000:.0f} KB)\n"

@@ -12,7 +12,6 @@ are counted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import itertools
 import sys
@@ -25,8 +24,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
-from bot.workflows.chart_worker import IDLE_SECONDS
-from tests import processes
 
 TITLE = "Memory: `serve` resident set idle and after 1,000 conversations"
 TARGET_MB = 250.0
@@ -57,49 +54,6 @@ def converse(server: h.Server, emulator: h.RecordingEmulator, i: int) -> list[h.
     return sent
 
 
-class WorkerWatch:
-    """Samples the server's child processes every POLL seconds: each one's peak resident set (VmHWM, read while it
-    lives: the kernel drops it at exit). They are the chart worker(s) and multiprocessing's resource tracker (a
-    helper process it starts with the first worker and keeps for the server's life)."""
-
-    POLL = 0.2
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peaks: dict[int, int] = {}  # child pid -> VmHWM in KiB
-        self.trackers: set[int] = set()  # which of them are the resource tracker
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="worker-watch", daemon=True)
-
-    def start(self) -> WorkerWatch:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.POLL):
-            for child in processes.children(self.pid):
-                with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # exited since it was listed
-                    self.peaks[child] = max(self.peaks.get(child, 0), h.proc_status(child).get("VmHWM", 0))
-                    if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes():
-                        self.trackers.add(child)
-
-    def resident(self) -> tuple[int, int]:
-        """The chart workers' and the resource tracker's resident set now, in KiB."""
-        workers = tracker = 0
-        for child in processes.children(self.pid):
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-                rss = h.proc_status(child).get("VmRSS", 0)
-                if child in self.trackers:
-                    tracker += rss
-                else:
-                    workers += rss
-        return workers, tracker
-
-
 @dataclass
 class MemoryRun:
     """Samples of (label, VmRSS/VmHWM in KiB) and what the conversations produced."""
@@ -109,8 +63,6 @@ class MemoryRun:
     events: int
     elapsed: float
     db_bytes: int
-    worker_peaks: dict[int, int]  # chart worker pid -> its peak VmHWM (KiB)
-    worker_end: tuple[int, int]  # the workers' and the resource tracker's VmRSS (KiB) at the last sample
 
 
 def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True) -> MemoryRun:
@@ -118,7 +70,6 @@ def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: boo
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
         server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower())
-        watch = WorkerWatch(server.pid).start()
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -146,14 +97,11 @@ def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: boo
                 first_sent.setdefault(s.thread, s.at)
             emulator.wait_cards(first_sent, TIMEOUT, settle=2.0)
             samples.append((f"after {conversations:,} conversations", h.proc_status(server.pid)))
-            worker_end = watch.resident()
             db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("advisor.db*"))
             out = h.outcome(emulator, sent, first_sent)
         finally:
-            watch.stop()
             server.stop()
-    workers = {pid: peak for pid, peak in watch.peaks.items() if pid not in watch.trackers}
-    return MemoryRun(samples, out, len(sent), elapsed, db_bytes, workers, worker_end)
+    return MemoryRun(samples, out, len(sent), elapsed, db_bytes)
 
 
 def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) -> str:
@@ -180,24 +128,8 @@ def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) ->
         "with its WAL).\n"
         f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
         f"{'met' if met else '**not met**'}.\n"
-        f"- {_workers(r)}\n"
         f"- Targets (issue #17): idle ≤ {IDLE_TARGET_MB:.0f} MB: {_verdict(idle, IDLE_TARGET_MB)}; after "
         f"{conversations:,} conversations ≤ {AFTER_TARGET_MB:.0f} MB: {_verdict(final, AFTER_TARGET_MB)}.\n"
-    )
-
-
-def _workers(r: MemoryRun) -> str:
-    """The chart worker's line: the server's own figures above leave it out."""
-    if not r.worker_peaks:
-        return "Chart worker: none ran (charts off, or drawn in the serving process)."
-    peak = max(r.worker_peaks.values())
-    final = r.samples[-1][1]["VmRSS"]
-    workers, tracker = r.worker_end
-    return (
-        f"Chart worker (a child process, not in the table): {len(r.worker_peaks)} started, peak resident "
-        f"(VmHWM) {mb(peak)}, {mb(workers)} at the end; multiprocessing's resource tracker (a child kept for the "
-        f"server's life) {mb(tracker)}; server and children together at the end {mb(final + workers + tracker)}. "
-        f"Idle for {IDLE_SECONDS:.0f} s, the worker exits and its memory goes back (the tracker stays)."
     )
 
 

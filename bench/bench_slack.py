@@ -78,8 +78,9 @@ def run_users(server: h.Server, emulator: h.RecordingEmulator, tag: str, users: 
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far, its children included (the chart worker): its own
-    threads', its reaped children's (cutime, cstime) and its live or not yet reaped children's, from /proc."""
+    """User + system CPU seconds a process has used so far, any children included: its own threads', its reaped
+    children's (cutime, cstime) and its live or not yet reaped children's, from /proc. (`serve` has none since the
+    cost chart is drawn in process; a server that starts helpers is still measured whole.)"""
     fields = _stat(pid)
     ticks = sum(int(f) for f in fields[11:15])
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -78,7 +78,7 @@ def main() -> None:
 def measure(services: Services, base: str, n: int) -> str:
     warm = chart_image(services, "warm-up", tco.estimate(1_000))
     assert warm is not None
-    fetch(base, warm.url)  # matplotlib imported, fonts cached: the cold numbers below are per chart, not per process
+    fetch(base, warm.url)  # Pillow imported, fonts loaded: the cold numbers below are per chart, not per process
     images = [chart_image(services, f"c{i}", tco.estimate(v)) for i, v in enumerate(VOLUMES)]
     cold, statuses = [], set()
     for image in images:

@@ -190,11 +190,6 @@ class Settings(BaseSettings):
     advisor_slack_charts: bool = Field(
         default=True, description="Upload a cost chart (PNG) into the thread with each new card version."
     )
-    advisor_chart_worker: bool = Field(
-        default=True,
-        description="The servers draw cost charts in a worker process that exits when idle (their memory stays "
-        "small); false: in the serving process.",
-    )
     advisor_slack_streaming: bool = Field(
         default=True, description="Stream prose answers (chat.startStream); off: post them as one message."
     )

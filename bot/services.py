@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from bot.storage.inbox import Inbox
     from bot.storage.outbox import Outbox
     from bot.storage.store import Store
-    from bot.workflows.chart_worker import Draw
     from bot.workflows.conversation import Advisor
     from bot.workflows.leads import Leads
 
@@ -92,22 +91,6 @@ class Services:
         index = KnowledgeIndex(self.settings.advisor_data_dir / "knowledge.db", roots)
         index.ensure_fresh()
         return index
-
-    @cached_property
-    def charts(self) -> Draw:
-        """How a server draws cost charts: in a worker process (bot/workflows/chart_worker.py) unless
-        ADVISOR_CHART_WORKER is false. The command line draws in process (it exits anyway)."""
-        from bot.workflows.chart_worker import ChartWorker, draw_in_process
-
-        return ChartWorker() if self.settings.advisor_chart_worker else draw_in_process
-
-    def stop_charts(self, timeout: float) -> None:
-        """Stop the chart worker, if one was ever asked for (a chart being drawn gets `timeout` seconds)."""
-        from bot.workflows.chart_worker import ChartWorker
-
-        drawer = self.__dict__.get("charts")
-        if isinstance(drawer, ChartWorker):
-            drawer.close(timeout)
 
     def leads(
         self, group_members: Callable[[], Iterable[str]] | None = None, lead_ids: Iterable[str] | None = None

@@ -1,9 +1,9 @@
 """Which test process runs which test under `pytest -n`: pytest-xdist's `load` scheduling, except that the tests
 needing a heavy library only they use start on one process, so only that one imports it.
 
-LangChain (about a second to import) and matplotlib (most of one) are imported where a test builds a prompt or draws
-a chart, not when the modules are collected; under plain `load` scheduling those tests fall to whichever process asks
-next, and each process that runs one pays the import. Here each group goes whole to one process with its first
+LangChain (about a second to import) is imported where a test builds a prompt, not when the modules are collected;
+under plain `load` scheduling those tests fall to whichever process asks next, and each process that runs one pays
+the import. Here each group goes whole to one process with its first
 tests; everything else is balanced as `load` balances it, and a process with nothing else left still takes another
 group's tests rather than idle.
 """
@@ -16,7 +16,6 @@ from xdist.workermanage import WorkerController
 # Test id prefixes of the tests that import a library nothing else in `make test-fast` imports.
 GROUPS: dict[str, tuple[str, ...]] = {
     "langchain": ("tests/llm/", "tests/test_retrieval.py::test_retriever_contract"),
-    "matplotlib": ("tests/workflows/test_chart.py::",),
 }
 
 

@@ -170,7 +170,7 @@ def test_chat_puts_each_questions_examples_under_it_and_renders_markup(runner: C
     assert "*recommend now*" not in result.output and "recommend now" in result.output
 
 
-@pytest.mark.slow  # renders a PNG through the whole command (matplotlib): tests/workflows/test_chart.py draws one fast
+@pytest.mark.slow  # the whole command: tests/workflows/test_chart.py draws charts in process
 def test_tco_chart_writes_a_png(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "cost.png"
     result = runner.invoke(main, ["tco", "--requests", "2000000", "--examples", "50000", "--chart", str(out)])

@@ -89,8 +89,7 @@ class AdvisorApp(App):
 
     def warm_up(self) -> None:
         """Before taking traffic: the shared parts built, the engine and the knowledge index warm, a card and a
-        question round rendered once (so the first events' acks don't wait behind that work). Charts are drawn in a
-        worker process started by the first chart (bot/workflows/chart_worker.py)."""
+        question round rendered once (so the first events' acks don't wait behind that work)."""
         started = time.monotonic()
         rec, questions = self.services.warm_up()
         metrics.watch_queues(self.services.outbox, self.services.inbox)  # before any port (or /metrics) is open
@@ -105,7 +104,7 @@ class AdvisorApp(App):
             return
         client: WebClient | ClientFor = self.clients or web_client(self.services, retries=False)
         outbox = self.services.outbox
-        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream, self.services.charts)).start()
+        self.worker = OutboxWorker(outbox, SlackSender(client, outbox.record_stream)).start()
         self.housekeeper = Housekeeper(self.services).start()  # old dedupe keys, deliveries; retention if set
         self.executor.submit(self._resume, client)
         if self.services.store.shared:
@@ -148,7 +147,6 @@ class AdvisorApp(App):
         if self.housekeeper is not None:
             self.housekeeper.stop(0)
         left = self.worker.stop(max(0.0, deadline - time.monotonic())) if self.worker is not None else 0
-        self.services.stop_charts(max(0.0, deadline - time.monotonic()))  # after the outbox: it may draw one
         if left:
             log.warning("shutdown: %d repl(ies) not posted yet; they are posted at the next start", left)
         return left

@@ -11,10 +11,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.advisor.tco import TcoEstimate
 from bot.slack import blocks as bk
 from bot.storage.outbox import OutboxItem
-from bot.workflows.chart_worker import Draw
+from bot.workflows.chart import Draw, alt_text, stored_estimate
 from bot.workflows.conversation import Reply
 
 CHART = "chart"  # the outbox kind of a chart upload
@@ -25,8 +24,6 @@ TITLE = "Cost over 3 years by approach"
 def chart_outgoing(reply: Reply) -> dict[str, Any] | None:
     """The chart item's message for a card (None when the reply has no estimate): the estimate it is drawn from,
     and its alt text (which states the numbers)."""
-    from bot.workflows.chart import alt_text
-
     rec = reply.recommendation
     if reply.kind != "recommendation" or rec is None:
         return None
@@ -39,10 +36,8 @@ def chart_filename(uid: str) -> str:
 
 
 def upload_chart(client: WebClient, item: OutboxItem, draw: Draw) -> str:
-    """Draw the item's chart (with `draw`: in a worker process when serving) and upload it into its thread; returns
-    the file's id."""
-    estimate = TcoEstimate.model_validate(item.message["estimate"])
-    png = draw(estimate)
+    """Draw the item's chart with `draw` and upload it into its thread; returns the file's id."""
+    png = draw(stored_estimate(item.message.get("estimate")))
     resp = client.files_upload_v2(
         channel=item.channel,
         thread_ts=item.thread_ts,

@@ -25,7 +25,7 @@ from bot.slack.charts import CHART, upload_chart
 from bot.slack.records import RECORD, upload_record
 from bot.slack.streaming import STREAM_KEY, RecordStream, send_streamed
 from bot.storage.outbox import DeliveryError, OutboxItem
-from bot.workflows.chart_worker import ChartError, Draw, draw_in_process
+from bot.workflows.chart import ChartError, Draw, render_png
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +124,11 @@ class SlackSender:
         self,
         client: WebClient | ClientFor,
         record_stream: RecordStream | None = None,
-        draw_chart: Draw = draw_in_process,
+        draw_chart: Draw = render_png,
     ) -> None:
         self.client_for: ClientFor = (lambda item: client) if isinstance(client, WebClient) else client
         self.record_stream = record_stream  # the outbox's: where a streamed message started
-        self.draw_chart = draw_chart  # a server's: in its chart worker process
+        self.draw_chart = draw_chart
 
     def send(self, item: OutboxItem) -> str:
         """Post (or update) the message; return its ts."""

@@ -356,9 +356,7 @@ def resume(services: Services, client: WebClient | ClientFor, *, older_than: flo
         older_than=older_than,
         kinds=TURN_KINDS,
     )
-    sender = SlackSender(
-        no_retry(client) if isinstance(client, WebClient) else client, services.outbox.record_stream, services.charts
-    )
+    sender = SlackSender(no_retry(client) if isinstance(client, WebClient) else client, services.outbox.record_stream)
     services.outbox.flush(sender)
     return answered
 

@@ -7,7 +7,6 @@ in the SQLite spelling that connection translates.
 from __future__ import annotations
 
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -15,32 +14,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-# sqlite-utils imports numpy (and pandas) when it can, only to map their scalar types to column types in `insert`.
-# The bot never stores numpy values, but numpy is installed (for matplotlib's cost chart), and importing it costs
-# ~100-150 ms and several MB of every process that opens a database (`assess`, `serve` idle). So sqlite-utils is
-# imported here, once, with both hidden: its own `try: import numpy / except ImportError` then leaves them out.
-# Other modules take `sqlite_utils` from this one (tests/test_imports.py checks numpy stays out).
-_HIDDEN = ("numpy", "pandas")
-
-
-@contextmanager
-def _hidden(names: Sequence[str]) -> Iterator[None]:
-    """Within the block, `import NAME` raises ImportError for each of `names` not imported yet (a None entry in
-    sys.modules is Python's documented way to block an import); afterwards they import normally again."""
-    blocked = [name for name in names if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        for name in blocked:
-            if sys.modules.get(name, ...) is None:
-                del sys.modules[name]
-
-
-with _hidden(_HIDDEN if "sqlite_utils.db" not in sys.modules else ()):
-    import sqlite_utils as sqlite_utils
-    from sqlite_utils.db import NotFoundError as NotFoundError
+import sqlite_utils as sqlite_utils  # other modules take it from here
+from sqlite_utils.db import NotFoundError as NotFoundError
 
 if TYPE_CHECKING:
     from bot.storage.postgres import PgDatabase

@@ -24,8 +24,7 @@ from bot.services import Services
 from bot.storage.links import Shared, SharedLinks
 from bot.teams import messages as msg
 from bot.teams.cards import ChartImage
-from bot.workflows.chart import alt_text
-from bot.workflows.chart_worker import ChartError
+from bot.workflows.chart import ChartError, alt_text, render_png, stored_estimate
 from bot.workflows.record import record_filename
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ def routes(services: Services) -> list[web.RouteDef]:
     @lru_cache(maxsize=16)
     def png_of(estimate_json: str) -> bytes:
         # Cached: Teams clients fetch a card's image again each time it is shown. A failure is not cached.
-        return services.charts(TcoEstimate.model_validate_json(estimate_json))
+        return render_png(stored_estimate(estimate_json))
 
     async def lookup(request: web.Request, kind: str) -> Shared | web.Response:
         shared = await asyncio.to_thread(links.find, request.match_info["token"], kind)

@@ -127,10 +127,6 @@ def web_app(agent: TeamsAgent) -> web.Application:
             if left:
                 log.warning("%d Teams reply(s) left queued at shutdown: sent after the next start", left)
 
-    async def stop_charts(_: web.Application) -> None:
-        services = agent.services
-        await asyncio.to_thread(services.stop_charts, float(services.settings.advisor_shutdown_timeout))
-
     app = web.Application(middlewares=[_authenticate], client_max_size=MAX_BODY)
     app.router.add_post(MESSAGES_PATH, messages)
     app.router.add_get(HEALTH_PATH, health)
@@ -140,7 +136,6 @@ def web_app(agent: TeamsAgent) -> web.Application:
     app.on_shutdown.append(drain)
     app.on_startup.append(start_delivering)
     app.on_cleanup.append(stop_delivering)
-    app.on_cleanup.append(stop_charts)
     with warnings.catch_warnings():  # the SDK's middleware looks the configuration up by this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         app["agent_configuration"] = agent.auth.configuration

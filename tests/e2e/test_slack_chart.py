@@ -4,9 +4,6 @@ stating the numbers; a failed upload is retried, and one that went through unsee
 from __future__ import annotations
 
 import json
-import os
-import signal
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +13,7 @@ from bot.workflows.chart import MAX_BYTES
 from tests import slack_requests as sr
 from tests.e2e.conftest import Server
 from tests.e2e.helpers import FULL, cards, settle, wait_posts
-from tests.polling import eventually
-from tests.processes import alive, children
+from tests.processes import children
 from tests.slack_emulator import Call, Fault, SlackEmulator
 from tests.slack_requests import SlackClient
 
@@ -126,68 +122,11 @@ def loaded(pid: int, library: str) -> bool:
     return f"/{library}/" in Path(f"/proc/{pid}/maps").read_text()
 
 
-def chart_worker(server: Server) -> int:
-    """The server's chart worker: its one child process, which has matplotlib loaded."""
-    assert server.proc is not None
-    (pid,) = [c for c in children(server.proc.pid) if loaded(c, "matplotlib")]
-    return pid
-
-
-def test_the_chart_is_drawn_by_a_worker_process_the_server_never_loads_matplotlib(
-    server: Server, slack: SlackClient, channel: str
-) -> None:
+def test_the_chart_is_drawn_by_the_server_itself(server: Server, slack: SlackClient, channel: str) -> None:
+    # One way to draw: Pillow in the serving process (no worker process, no matplotlib or numpy).
     mention(slack, channel)
     wait_share(server.emulator, channel)
     assert server.proc is not None
-    worker = chart_worker(server)
-    assert worker != server.proc.pid
+    assert children(server.proc.pid) == []
+    assert loaded(server.proc.pid, "PIL")
     assert not loaded(server.proc.pid, "matplotlib") and not loaded(server.proc.pid, "numpy")
-    assert loaded(worker, "numpy")
-
-
-def test_a_worker_killed_mid_chart_still_gives_one_card_and_one_chart(
-    server: Server, slack: SlackClient, channel: str
-) -> None:
-    emulator = server.emulator
-    other_channel = "C" + uuid.uuid4().hex[:10].upper()
-    mention(slack, other_channel)
-    wait_share(emulator, other_channel)  # a worker is running
-    first = chart_worker(server)
-    os.kill(first, signal.SIGSTOP)  # it can't draw: the next chart waits on it ...
-    try:
-        ts = mention(slack, channel)
-        wait_posts(emulator, channel, thread=ts)
-    finally:
-        os.kill(first, signal.SIGKILL)  # ... until it is killed
-    share = wait_share(emulator, channel)
-    png = emulator.uploaded(file_id(share))
-    assert png is not None and png.startswith(b"\x89PNG")
-    settle()
-    assert len(shares(emulator, channel)) == 1 and len(cards(emulator, channel)) == 1
-    assert chart_worker(server) != first  # a new worker drew it
-
-
-def drawn_a_chart(emulator: SlackEmulator, tmp_path: Path) -> tuple[Server, int]:
-    """A server of the test's own that has drawn a chart, and its chart worker (the server is stopped on failure)."""
-    srv = Server(emulator, tmp_path / "serve", {"ADVISOR_SLACK_CHARTS": "true"}).start()
-    try:
-        channel = "C" + uuid.uuid4().hex[:10].upper()
-        mention(srv.client, channel)
-        wait_share(emulator, channel)
-        return srv, chart_worker(srv)
-    except BaseException:
-        srv.stop()
-        raise
-
-
-def test_stopping_the_server_stops_its_chart_worker(emulator: SlackEmulator, tmp_path: Path) -> None:
-    srv, worker = drawn_a_chart(emulator, tmp_path)
-    srv.stop()  # SIGTERM, and wait for the server to exit
-    # Gone (or a zombie its dead parent left for init to reap) the moment the server has exited: stopped, not orphaned.
-    assert not alive(worker)
-
-
-def test_a_killed_server_leaves_no_worker_behind(emulator: SlackEmulator, tmp_path: Path) -> None:
-    srv, worker = drawn_a_chart(emulator, tmp_path)
-    srv.kill()  # SIGKILL: no shutdown runs, the worker is orphaned ...
-    eventually(lambda: not alive(worker), "worker exits")  # ... and exits by itself once it sees its server gone

@@ -13,8 +13,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.advisor import tco
+from bot.slack.charts import CHART
 from bot.slack.delivery import MESSAGE_EVENT, SlackSender, classify, no_retry
-from bot.storage.outbox import OutboxItem
+from bot.storage.outbox import DeliveryError, OutboxItem
+from bot.workflows.chart import ChartError, render_png
 from tests.slack_emulator import Fault, SlackEmulator
 from tests.tokens import BOT_TOKEN
 
@@ -169,3 +172,49 @@ def test_only_a_failed_card_update_is_told_to_the_thread(sender: SlackSender) ->
     card = sender.failure_notice(item("b", op="update", kind="recommendation"), "invalid_blocks")
     post = sender.failure_notice(item("c"), "invalid_blocks")
     assert card == post and card is not None and "invalid_blocks" in card["text"]
+
+
+# --- The cost chart: drawn, then uploaded; a chart that can't be drawn uploads nothing ---------------------------
+
+
+def chart_item(uid: str, estimate: dict[str, Any]) -> OutboxItem:
+    return item(uid, kind=CHART, message={"text": "a chart of the costs", "estimate": estimate})
+
+
+def test_a_chart_not_drawn_is_retried_without_looking_and_uploaded_once_drawn(emulator: SlackEmulator) -> None:
+    failed: list[tco.TcoEstimate] = []
+
+    def draw_once_failing(est: tco.TcoEstimate) -> bytes:
+        if not failed:
+            failed.append(est)
+            raise ChartError("out of luck this time")
+        return render_png(est)
+
+    client = no_retry(WebClient(token=BOT_TOKEN, base_url=emulator.url, timeout=5))
+    sender = SlackSender(client, draw_chart=draw_once_failing)
+    chart = chart_item("u-chart", tco.estimate(2_000_000).model_dump(mode="json"))
+    with pytest.raises(DeliveryError) as failure:
+        sender.send(chart)
+    # nothing went to Slack, so the retry need not look for an upload first; no message tells the thread
+    assert failure.value.retryable and not failure.value.maybe_sent and failure.value.error.startswith("chart:")
+    assert emulator.calls("files.getUploadURLExternal") == []
+    assert sender.failure_notice(chart, failure.value.error) is None
+    assert sender.send(chart)  # the retry draws it and uploads it, once
+    (share,) = emulator.calls("files.completeUploadExternal", ok_only=True)
+    assert share.params["thread_ts"] == "1.0"
+
+
+def test_an_estimate_with_costs_that_are_not_numbers_fails_its_chart_cleanly(
+    emulator: SlackEmulator, sender: SlackSender
+) -> None:
+    estimate = tco.estimate(40_000).model_dump(mode="json")
+    estimate["approaches"]["hybrid"]["one_time_usd"] = float("nan")  # as a stored row could carry
+    with pytest.raises(ChartError, match="not finite"):
+        render_png(tco.TcoEstimate.model_validate(estimate))
+    with pytest.raises(DeliveryError) as failure:
+        sender.send(chart_item("u-nan", estimate))
+    assert failure.value.retryable and not failure.value.maybe_sent and "not finite" in failure.value.error
+    with pytest.raises(DeliveryError) as failure:
+        sender.send(chart_item("u-broken", {"horizon_months": "soon"}))  # not an estimate at all
+    assert failure.value.retryable and not failure.value.maybe_sent and "not a valid estimate" in failure.value.error
+    assert emulator.calls("files.getUploadURLExternal") == []

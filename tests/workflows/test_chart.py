@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gc
+import io
+import math
 import struct
 
 import pytest
+from PIL import Image, ImageColor
 
 from bot.advisor import tco
 from bot.workflows import chart
@@ -45,47 +48,167 @@ def test_alt_text_states_the_numbers() -> None:
     assert "never becomes cheaper" in chart.alt_text(never)
 
 
-@pytest.mark.slow
+# --- The axes' arithmetic ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("high", "ticks"),
+    [
+        (3_100_000, [0, 500_000, 1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 3_500_000]),
+        (1_600_000, [0, 500_000, 1_000_000, 1_500_000, 2_000_000]),  # not 2.5 × 10^5 steps: $1.75M would read $1.8M
+        (9_000, [0, 2_000, 4_000, 6_000, 8_000, 10_000]),
+        (200_000_000, [0, 50_000_000, 100_000_000, 150_000_000, 200_000_000]),  # a tick exactly at the top
+        (650, [0, 100, 200, 300, 400, 500, 600, 700]),
+        (1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (0, [0, 1]),  # nothing to show: still an axis
+    ],
+)
+def test_value_ticks_are_nice_steps_from_zero_past_the_top(high: float, ticks: list[float]) -> None:
+    assert chart.value_ticks(high) == pytest.approx(ticks)
+
+
+def test_a_two_and_a_half_step_only_where_its_ticks_read_exactly() -> None:
+    assert chart.value_ticks(9_000, intervals=4) == [0, 2_500, 5_000, 7_500, 10_000]
+    assert chart.value_ticks(11_000, intervals=5) == [0, 5_000, 10_000, 15_000]  # not 2.5K steps: 12.5K, 15K
+
+
+@pytest.mark.parametrize("high", [0.37, 12.0, 999.0, 12_345.0, 7.7e5, 4.2e6, 9.99e7, 3.3e9])
+def test_value_ticks_cover_the_top_with_few_distinct_labels(high: float) -> None:
+    ticks = chart.value_ticks(high)
+    step = ticks[1]
+    assert ticks[0] == 0 and ticks[-1] >= high > ticks[-2]
+    assert 2 <= len(ticks) <= chart.Y_INTERVALS + 1
+    assert round(step / 10 ** math.floor(math.log10(step)), 6) in (1, 2, 2.5, 5)
+    labels = [tco.format_usd(t) for t in ticks]
+    assert len(set(labels)) == len(labels)
+
+
+def test_decade_and_minor_ticks_of_a_log_axis() -> None:
+    assert chart.decade_ticks(250, 2_000_000) == [1_000, 10_000, 100_000, 1_000_000]
+    assert chart.decade_ticks(100, 1000) == [100, 1000]  # the ends count
+    assert chart.minor_ticks(250, 2_000) == pytest.approx([300, 400, 500, 600, 700, 800, 900, 2_000])
+
+
+def test_scales_map_values_to_pixels() -> None:
+    linear = chart.Scale(0, 100, 50, 250)
+    assert [linear(v) for v in (0, 25, 100, 150)] == pytest.approx([50, 100, 250, 350])
+    upwards = chart.Scale(0, 1_000, 400, 40)  # a y axis: larger values higher up
+    assert [upwards(v) for v in (0, 500, 1_000)] == pytest.approx([400, 220, 40])
+    log = chart.Scale(100, 1_000_000, 0, 400, log=True)  # four decades over 400 pixels
+    assert [log(v) for v in (100, 1_000, 10_000, 1_000_000)] == pytest.approx([0, 100, 200, 400])
+    assert log(0) < -1000  # zero is far off the left of a log axis, not an error
+
+
+def test_clamp_and_beside_keep_a_label_in_its_room() -> None:
+    assert chart.clamp(90, 20, 0, 100) == 80  # would run past the end
+    assert chart.clamp(-5, 20, 0, 100) == 0
+    assert chart.clamp(30, 20, 0, 100) == 30
+    assert chart.clamp(30, 200, 0, 100) == 0  # longer than the room: from its start
+    assert chart.beside(10, 30, 5, 0, 100) == 15  # after the mark
+    assert chart.beside(90, 30, 5, 0, 100) == 55  # no room after it: before
+    assert chart.beside(20, 30, 5, 0, 40) == 0  # no room either side: clamped
+
+
+def test_place_picks_the_first_spot_that_covers_nothing() -> None:
+    room = chart.Box(0, 0, 400, 300)
+    legend = chart.Box(0, 0, 100, 60)
+    curve = [(float(x), 150.0) for x in range(0, 401, 8)]  # a flat line across the middle
+    spot = chart.place([(10, 10), (10, 140), (10, 200)], (80, 16), room, [legend], [curve])
+    assert spot == chart.Box(10, 200, 90, 216)
+    # nothing free: the legend weighs more than any number of curves
+    spot = chart.place([(10, 10), (10, 140)], (80, 16), room, [legend], [curve, curve, curve])
+    assert spot.top == 140
+    # clamped inside the room
+    assert chart.place([(390, 295)], (80, 16), room) == chart.Box(320, 284, 400, 300)
+
+
+def test_crossings_counts_segments_through_a_box() -> None:
+    box = chart.Box(10, 10, 20, 20)
+    assert chart.crossings(box, [(0, 15), (30, 15)], samples=8) == 1
+    assert chart.crossings(box, [(0, 0), (0, 40), (40, 40)]) == 0
+    assert chart.crossings(box, [(12, 0), (12, 12), (18, 12), (18, 0)]) == 3
+
+
+def test_the_palette_holds_each_colour_and_its_blends_with_white() -> None:
+    colors = chart.palette(["#000000", "#ff0000"], shades=4)
+    assert colors[0] == (255, 255, 255)
+    assert (0, 0, 0) in colors and (255, 0, 0) in colors and (128, 128, 128) in colors and (255, 128, 128) in colors
+    assert len(colors) == len(set(colors)) == 9
+
+
+# --- The picture ------------------------------------------------------------------------------------------------
+
+
+def picture(est: tco.TcoEstimate) -> Image.Image:
+    png = chart.render_png(est)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < chart.MAX_BYTES
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def count(image: Image.Image, color: str) -> int:
+    rgb = ImageColor.getrgb(color)
+    return sum(1 for px in image.get_flattened_data() if px == rgb)
+
+
+WITH_CROSSOVER = tco.estimate(2_000_000, labeled_examples=50_000)
+NEVER = tco.estimate(1000, assumptions=tco.load_assumptions(overrides={"ft_price_premium": 50}))
+EXTREMES = [WITH_CROSSOVER, NEVER, tco.estimate(0), tco.estimate(150_000_000, labeled_examples=200_000)]
+
+
 def test_png_is_a_small_image() -> None:
     png = chart.render_png(tco.estimate(300_000))
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (800, 450)
+    assert (width, height) == (chart.WIDTH, chart.HEIGHT) == (800, 450)
     assert len(png) < chart.MAX_BYTES
 
 
-@pytest.mark.slow
-def test_a_redrawn_figure_shows_what_a_fresh_one_does() -> None:
-    # The figure is reused from chart to chart: nothing of an earlier chart (its crossover, its volume mark, its
-    # scale) may stay on the next one.
-    with_crossover = tco.estimate(2_000_000, labeled_examples=50_000)
-    without = tco.estimate(1000, assumptions=tco.load_assumptions(overrides={"ft_price_premium": 50}))
-    no_volume = tco.estimate(0)
-    assert with_crossover.crossover_monthly_requests is not None and without.crossover_monthly_requests is None
-    shared = chart._Figure()
-    fresh = {id(with_crossover): shared.draw(chart.curves(with_crossover))}  # a new figure's first chart is fresh
-    fresh |= {id(est): chart._Figure().draw(chart.curves(est)) for est in (without, no_volume)}
-    for est in (without, no_volume, with_crossover, no_volume, without, with_crossover):
-        assert shared.draw(chart.curves(est)) == fresh[id(est)]
-    assert fresh[id(with_crossover)] != fresh[id(without)]
+@pytest.mark.parametrize("est", EXTREMES, ids=["crossover", "never", "no-volume", "huge"])
+def test_the_picture_shows_the_three_curves_and_stays_inside_its_frame(est: tco.TcoEstimate) -> None:
+    image = picture(est)
+    for approach in chart.APPROACHES:
+        assert count(image, chart.COLORS[approach]) > 300, approach  # a curve, not just its legend sample
+    edge = [image.getpixel((x, y)) for x in range(image.width) for y in (0, 1, image.height - 2, image.height - 1)]
+    edge += [image.getpixel((x, y)) for y in range(image.height) for x in (0, 1, image.width - 2, image.width - 1)]
+    assert set(edge) == {(255, 255, 255)}  # every label clamped inside: nothing touches the image's edge
 
 
-@pytest.mark.slow
+def test_the_crossover_is_marked_only_when_there_is_one() -> None:
+    assert count(picture(WITH_CROSSOVER), "black") > 40  # the diamond
+    assert count(picture(NEVER), "black") == 0
+
+
+def test_the_same_estimate_draws_the_same_picture_whatever_came_before() -> None:
+    # Text masks and fonts are cached between charts: nothing of one chart may show on the next.
+    first = {id(est): chart.render_png(est) for est in EXTREMES}
+    for est in [*reversed(EXTREMES), *EXTREMES]:
+        assert chart.render_png(est) == first[id(est)]
+    assert len(set(first.values())) == len(EXTREMES)
+
+
 def test_drawing_a_chart_leaves_nothing_for_the_cyclic_gc() -> None:
-    # A serving process draws a chart per card: a figure left for the cyclic GC (a web of reference cycles around
-    # its pixel buffer) would pile up between full collections. The one figure is redrawn: nothing is left.
-    charts = [tco.estimate(2_000_000, labeled_examples=50_000), tco.estimate(0), tco.estimate(40_000)]
-    # What the run made before this test is frozen out of the collections below (a full collection over every
-    # module and earlier test takes most of a second); what the charts make, warm-up included, is still examined.
-    # It stays frozen, as what collection made is (tests/conftest.py): `gc.unfreeze` would thaw that too.
+    # A serving process draws a chart per card: garbage only the cyclic GC frees would pile up between its full
+    # collections. What the run made before this test stays frozen out of the collections below (as tests/conftest.py
+    # leaves it); `gc.unfreeze` would thaw that too.
     gc.freeze()
-    for est in charts:  # matplotlib imported, its caches filled, the axes' ticks made
+    for est in EXTREMES:  # fonts loaded, text masks cached
         chart.render_png(est)
     gc.collect()
     gc.disable()
     try:
-        for est in charts:
+        for est in EXTREMES:
             chart.render_png(est)
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_stored_estimate_is_read_back_or_refused_as_a_chart_error() -> None:
+    est = tco.estimate(300_000)
+    assert chart.stored_estimate(est.model_dump_json()) == est
+    assert chart.stored_estimate(est.model_dump(mode="json")) == est
+    infinite = est.model_dump(mode="json")
+    infinite["approaches"]["hybrid"]["one_time_usd"] = float("inf")
+    stored = tco.TcoEstimate.model_validate(infinite).model_dump_json()  # pydantic writes the infinity as null
+    for broken in (stored, {"horizon_months": "soon"}, None, "not json"):
+        with pytest.raises(chart.ChartError, match="not a valid estimate"):
+            chart.stored_estimate(broken)
