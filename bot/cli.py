@@ -357,10 +357,12 @@ def _print_models(as_json: bool) -> None:
 
 def _write_chart(est: Any, path: Path) -> None:
     """Draw the estimate's cost chart to `path` (a clean error when it can't be written)."""
-    from bot.workflows.chart import render_png
+    from bot.workflows.chart import ChartError, render_png
 
     try:
         path.write_bytes(render_png(est))
+    except ChartError as exc:
+        raise click.ClickException(f"Cannot draw the chart: {exc}") from None
     except OSError as exc:
         raise click.ClickException(f"Cannot write the chart to {path}: {exc.strerror or exc}") from None
 

@@ -186,6 +186,18 @@ def test_tco_chart_to_an_unwritable_place_is_a_clean_error(runner: CliRunner, tm
     assert "Cannot write the chart" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("chart", [False, True])
+def test_tco_with_assumptions_too_large_to_compute_is_a_clean_error(
+    runner: CliRunner, tmp_path: Path, chart: bool
+) -> None:
+    out = tmp_path / "c.png"
+    absurd = ["--set", "base_input_tokens=1e308", "--set", "output_tokens=1e308"]
+    result = runner.invoke(main, ["tco", "--requests", "2000000", *absurd, *(["--chart", str(out)] if chart else [])])
+    assert result.exit_code == 1
+    assert "too large to compute" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_chat_prints_the_charts_path_under_the_card(
     runner: CliRunner, tmp_path: Path, knowledge_into: Callable[[Path], Path]

@@ -758,6 +758,11 @@ def estimate(
         shape: shape_crossover(a, shape, labeled_examples=labeled_examples, changes_often=changes_often, profile=p)
         for shape in SHAPES
     }
+    if not all(_computable(cost) for cost in (*approaches.values(), *shapes.values())):
+        raise InputError(
+            "These assumptions make the costs too large to compute: check the token counts and prices set with "
+            "--set or in the config file."
+        )
     est = TcoEstimate(
         monthly_requests=volume,
         volume_assumed=volume_assumed,
@@ -776,6 +781,14 @@ def estimate(
         shape_crossovers=shape_crossovers,
     )
     return est.model_copy(update={"notes": [*est.notes, crossover_statement(est)]})
+
+
+# Beyond this a cost is a typo in an assumption, not a budget (and nearer float's limit, sums overflow to inf).
+MAX_COMPUTABLE_USD = 1e24
+
+
+def _computable(cost: ApproachCost) -> bool:
+    return all(math.isfinite(v) and abs(v) < MAX_COMPUTABLE_USD for v in (cost.one_time_usd, cost.monthly_usd))
 
 
 def approach_costs(

@@ -644,3 +644,15 @@ def test_an_estimate_stored_under_the_old_model_still_renders() -> None:
     rec = Recommendation.model_validate(stored)
     assert "$5/M training tokens" in tco_sources(rec)
     assert "PROMPT ENGINEERING" in text_card(rec)
+
+
+@pytest.mark.parametrize("overrides", [{"base_input_tokens": 1e308, "output_tokens": 1e308}, {"output_tokens": 1e25}])
+def test_assumptions_that_make_costs_too_large_to_compute_are_refused(overrides: dict[str, float]) -> None:
+    absurd = default_assumptions().with_overrides(**overrides)
+    with pytest.raises(InputError, match="too large to compute"):
+        estimate(2_000_000, assumptions=absurd)
+
+
+def test_a_large_but_real_estimate_is_still_computed() -> None:
+    est = estimate(50_000_000, assumptions=default_assumptions().with_overrides(output_tokens=4000))
+    assert all(math.isfinite(c.total_usd) for c in est.approaches.values())
