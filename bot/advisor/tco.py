@@ -783,12 +783,9 @@ def estimate(
     return est.model_copy(update={"notes": [*est.notes, crossover_statement(est)]})
 
 
-# Beyond this a cost is a typo in an assumption, not a budget (and nearer float's limit, sums overflow to inf).
-MAX_COMPUTABLE_USD = 1e24
-
-
 def _computable(cost: ApproachCost) -> bool:
-    return all(math.isfinite(v) and abs(v) < MAX_COMPUTABLE_USD for v in (cost.one_time_usd, cost.monthly_usd))
+    # an assumption near float's limit ("1e308 tokens") overflows the sums to inf or nan
+    return all(math.isfinite(v) for v in (cost.one_time_usd, cost.monthly_usd, cost.total_usd))
 
 
 def approach_costs(

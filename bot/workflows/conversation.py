@@ -500,7 +500,8 @@ class Advisor:
         stated = [f for f in facts if f.field != "use_case"]
         # After the card, with nothing asked, "that's not right, …", "are you sure? …" disputes it: its facts assert.
         disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
-        if conv.state == "recommended" and stated and message_form.is_question(cleaned) and not disputed:
+        asks = message_form.is_question(cleaned) and not _states_then_asks(cleaned)
+        if conv.state == "recommended" and stated and asks and not disputed:
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
@@ -885,6 +886,22 @@ _CLAUSES = re.compile(
 )
 
 
+_SENTENCES = re.compile(r"(?<=[.!?])\s++|\n")
+
+
+def _states_then_asks(cleaned: str) -> bool:
+    """Whether the message states its facts in sentences of their own and only then asks ("we have no ML engineers
+    left. doesn't that change things?"): the statement asserts, unlike a fact inside the question ("and with only
+    2k labels?")."""
+    sentences = [p.strip() for p in _SENTENCES.split(cleaned[:2000]) if p and p.strip()]
+    if len(sentences) < 2 or len(sentences) > 12:
+        return False
+    asked = [p for p in sentences if message_form.is_question(p)]
+    told = [p for p in sentences if p not in asked]
+    facts = lambda part: [f for f in extract(part).facts if f.field != "use_case"]  # noqa: E731
+    return bool(asked) and any(facts(p) for p in told) and not any(facts(p) for p in asked)
+
+
 def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, str]], turn: int) -> None:
     """A correction's numbers owned by the stored value they replace: after 20k labeled examples, "sorry, it's 2k
     not 20k" sets 2,000 labeled examples, whether the reader left 2k without an owner or gave it to a pending
@@ -990,7 +1007,14 @@ def _restart_and_description(text: str) -> str | None:
     rest = text[head.end() :].strip()
     opener = _NEW_PROJECT.match(rest)
     rest = rest[opener.end() :].strip() if opener else rest
-    return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
+    if len(rest.split()) < 4:
+        return None
+    if message_kind.names_a_task(rest):
+        return rest
+    # "start over - new one: agent-assist for our contact centre, 1M transcripts, a 10-person ML team": after an
+    # opener that says a new project follows, facts about it make it the description even in words no task list has
+    states = opener is not None and any(f.field != "use_case" for f in extract(rest, turn=None).facts)
+    return rest if states else None
 
 
 def _asks_for_help(text: str) -> bool:

@@ -68,6 +68,19 @@ def test_a_restart_with_a_new_description_resets_then_assesses_it(topical: Advis
     assert fresh_store.get_conversation(first.conversation_id).key != str(key)  # kept, off the thread
 
 
+def test_a_restart_then_a_new_one_described_in_its_facts_assesses_it(topical: Advisor) -> None:
+    # the description names its task in words no task list has; the opener and the facts say it is the project
+    key = ConversationKey("cli", "t", "c", "restart-new-one")
+    first = topical.handle(key, "u", THIN)
+    said = (
+        "scrap that, start over: new one - shift-handover digests for our hospital wards, "
+        "40k past handovers written up by nurses and 2 ML engineers"
+    )
+    reply = topical.handle(key, "u", said)
+    assert reply.heard == "description" and reply.conversation_id != first.conversation_id
+    assert reply.intake["ml_expertise"] == "limited" and "handover" in reply.intake["use_case"]
+
+
 def test_a_restart_with_a_comment_after_it_is_only_a_restart(topical: Advisor) -> None:
     key = ConversationKey("cli", "t", "c", "restart-comment")
     first = topical.handle(key, "u", THIN)

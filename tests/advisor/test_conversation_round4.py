@@ -88,6 +88,18 @@ def test_a_changed_number_names_its_old_and_new_value_and_the_approach(topical: 
     assert "(was Fine-tuning)" in reply.notes[0]
 
 
+@pytest.mark.parametrize("tail", ["doesn't that change things?", "doesnt that change everything?"])
+def test_a_fact_stated_then_whether_it_changes_things_gets_the_new_card_not_a_topic_answer(
+    topical: Advisor, tail: str
+) -> None:
+    key, card = _card(topical, f"dispute-asks-{tail}")
+    assert card.recommendation is not None
+    reply = topical.handle(key, "u", f"hm, I checked with the team: we have no ML engineers left. {tail}")
+    assert reply.kind == "recommendation"  # stated in a sentence of its own, the fact is stored, not only tried
+    assert not any("knowledge answer" in note for note in reply.notes)
+    assert reply.notes[0].startswith("Changed: ml expertise strong → none.")
+
+
 def test_the_words_of_a_dispute_are_not_read_as_facts(topical: Advisor) -> None:
     key, _ = _card(topical, "dispute-words")
     reply = topical.handle(key, "u", "wait, that's wrong - we have no ML engineers at all")

@@ -87,3 +87,20 @@ def test_speed_said_plainly_is_still_the_priority(text: str) -> None:
 
 def test_a_count_after_next_month_is_still_a_count() -> None:
     assert asked("next month maybe 2000 tickets") == [2000]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("our policies dont change often", "changes_often", False),
+        ("we dont have any labeled data yet", "labeled_examples", 0),
+        ("it isnt regulated at all", "regulated", False),
+    ],
+)
+def test_a_negation_spelled_without_its_apostrophe_still_negates(text: str, field: str, value: object) -> None:
+    assert facts(text)[field] == value
+
+
+@pytest.mark.parametrize("text", ["doesn't that change things?", "wouldnt the rules change every month?"])
+def test_a_negative_question_states_nothing_of_what_it_asks(text: str) -> None:
+    assert "changes_often" not in facts(text)

@@ -646,7 +646,10 @@ def test_an_estimate_stored_under_the_old_model_still_renders() -> None:
     assert "PROMPT ENGINEERING" in text_card(rec)
 
 
-@pytest.mark.parametrize("overrides", [{"base_input_tokens": 1e308, "output_tokens": 1e308}, {"output_tokens": 1e25}])
+@pytest.mark.parametrize(
+    "overrides",
+    [{"base_input_tokens": 1e308, "output_tokens": 1e308}, {"prompt_price_out_per_m": 1e300, "output_tokens": 1e300}],
+)
 def test_assumptions_that_make_costs_too_large_to_compute_are_refused(overrides: dict[str, float]) -> None:
     absurd = default_assumptions().with_overrides(**overrides)
     with pytest.raises(InputError, match="too large to compute"):

@@ -195,8 +195,8 @@ def _change_frequency(tokens: list[Token]) -> list[Cue]:
     # "every year and also many times inside the year": a faster frequency in the sentence wins
     slow = {tokens[m.start].sentence for m in slow_matches} - fast
     for verb in phrases("change_verbs").find(tokens):
-        if not stated(tokens, verb.start, verb.end):
-            continue  # "what if the rules change every month?"
+        if not stated(tokens, verb.start, verb.end) or asked_about(tokens, verb.start):
+            continue  # "what if the rules change every month?", "doesn't that change things?"
         clause = tokens[verb.start].clause
         if negated(tokens, verb) or tokens[verb.start].sentence in slow:
             out.append(Cue(False, 2, verb.start, verb.end))  # "updated once a year" is stable

@@ -111,6 +111,9 @@ def stated(tokens: list[Token], start: int, end: int) -> bool:
 _ASKING = {"worry", "need", "needs", "apply", "applies", "matter", "matters", "count", "counts", "considered", "mean"}
 _ASKING |= {"qualify", "qualifies", "relevant", "care"}
 ASKED_REACH = 6  # words between the question's opening and the cue
+_NEGATIVE_OPENERS = {"isn't", "aren't", "wouldn't", "doesn't", "won't", "couldn't", "don't", "didn't", "shouldn't"}
+_NEGATIVE_OPENERS |= {w.replace("'", "") for w in _NEGATIVE_OPENERS}  # "doesnt that change things?"
+_OPENERS |= _NEGATIVE_OPENERS
 
 
 def asked_about(tokens: list[Token], start: int) -> bool:
@@ -132,7 +135,9 @@ def asked_about(tokens: list[Token], start: int) -> bool:
         return False  # "does it matter that we have patient data?" presupposes the data
     # "is that critical?", "are we regulated?": the cue is the predicate the question asks about
     predicate = asked[0] in {"is", "are", "isn't", "aren't"} and len(asked) <= 3
-    return predicate or bool(set(asked) & _ASKING)
+    # "doesn't that change things?", "won't it be regulated?": a negative opener asks, its "not" denies nothing
+    rhetorical = asked[0] in _NEGATIVE_OPENERS and len(asked) <= 4
+    return predicate or rhetorical or bool(set(asked) & _ASKING)
 
 
 def _mentioned(tokens: list[Token], start: int, end: int) -> bool:

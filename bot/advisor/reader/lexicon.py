@@ -43,6 +43,23 @@ NEGATORS = frozenset(
         "hardly",
         "barely",
         "non",
+        # chat spellings without the apostrophe ("we dont have labels", "it doesnt change much")
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "havent",
+        "hasnt",
+        "hadnt",
+        "wont",
+        "cant",
+        "wouldnt",
+        "shouldnt",
+        "couldnt",
+        "aint",
     }
 )
 
