@@ -52,6 +52,9 @@ PARTS = {
     # A fourth writer who never saw the code; kept sealed through round 3 and scored once before and once after
     # it (see the prose), then tuned on (two general fixes) and in round 4 with the other three.
     "fresh 4 (tuned on in round 4)": DATA / "conversations_fresh_4.jsonl",
+    # A fifth writer who never saw the code; sealed through round 4 and scored before and after it, then the lead
+    # read its misses and fixed general defects they showed (see the prose): tuned from then on.
+    "fresh 5 (sealed in round 4, then tuned)": DATA / "conversations_fresh_5.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 
