@@ -41,6 +41,8 @@ _GREETING = re.compile(
 # A short message that opens with thanks ("thanks, I'll pass it on", "thank you so much!! this helps a lot with my
 # writeup") is thanks even when the rest isn't filler; a fact or a task in it is read first (`classify`).
 _THANKS_FIRST = re.compile(r"^\W*+(?:thanks?|thank you|thx|ty|ta|cheers|many thanks|much appreciated)\b", re.I)
+# "ok that makes more sense now, thanks": a short remark closed by thanks
+_THANKS_LAST = re.compile(r"[,.!\s-](?:thanks?|thank you|thx|ty|cheers|much appreciated)(?:\s++a\s++lot)?\W*+$", re.I)
 _WHY_NOT = re.compile(
     r"^\W*+(?:(?:so|and|but|ok|okay|then|hmm|right|wait|hang\s++on)\W++)*+"  # "so why not …", "hang on, why not …"
     r"why\s++not\s++(?:just\s++|a\s++|an\s++)?(?P<x>hybrid|fine[- ]?tun\w*|prompt\w*)",
@@ -115,7 +117,8 @@ def is_small_talk(text: str) -> bool:
     """Thanks, praise, an acknowledgement, a refusal, a greeting or emoji, and nothing more."""
     if _GREETING.match(text) or form.is_acknowledgement(text) or form.is_refusal(text) or form.thanks(text):
         return True
-    return bool(_THANKS_FIRST.match(text)) and len(text.split()) <= 16 and not form.is_question(text)
+    thanked = _THANKS_FIRST.match(text) or _THANKS_LAST.search(text)
+    return bool(thanked) and len(text.split()) <= 16 and not form.is_question(text)
 
 
 def why_not_target(text: str) -> Approach | None:

@@ -40,7 +40,9 @@ def test_after_the_card_a_general_question_is_still_a_topic_question(topical: Ad
     assert reply.heard == "topic_question" and reply.text.startswith("[knowledge answer")
 
 
-@pytest.mark.parametrize("said", ["ok just gimme the rec", "skip the rest just tell me what to do"])
+@pytest.mark.parametrize(
+    "said", ["ok just gimme the rec", "skip the rest just tell me what to do", "ok hit me w the verdict pls"]
+)
 def test_slang_and_requests_in_a_row_give_the_card_now(topical: Advisor, said: str) -> None:
     key = ConversationKey("cli", "t", "c", f"slang-{said}")
     asked = topical.handle(key, "u", THIN)

@@ -375,3 +375,22 @@ def test_help_with_a_question_at_the_top_of_a_dm_belongs_to_no_assessment(topica
     dm = ConversationKey("slack", "T1", "D8", "1.1")
     assert topical.route_top_level(dm, "U1", "help pls, what am i supposed to tell you?") is None
     assert topical.answer_outside("help pls, what am i supposed to tell you?").heard == "command"
+
+
+@pytest.mark.parametrize(
+    "said", ["ok that makes more sense now, thanks", "great, will share it with my lead. thanks a lot!"]
+)
+def test_a_short_remark_closed_by_thanks_after_the_card_is_small_talk(
+    topical: Advisor, fresh_store: Store, said: str
+) -> None:
+    key, card = _card(topical, f"thanks-last-{said}")
+    before = _state(fresh_store, card)
+    reply = topical.handle(key, "u", said)
+    assert reply.heard == "small_talk" and "didn't catch" not in reply.text
+    assert _state(fresh_store, card) == before
+
+
+def test_a_fact_closed_by_thanks_is_still_a_fact(topical: Advisor) -> None:
+    key, _ = _card(topical, "thanks-last-fact")
+    reply = topical.handle(key, "u", "oh and we have no ML engineers anymore, thanks")
+    assert reply.intake["ml_expertise"] == "none"
