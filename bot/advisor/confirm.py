@@ -98,6 +98,6 @@ def resolve(u: Unclear, reply: str, *, turn: int | None) -> list[Fact] | None:
         value: float | int = u.value if picked[0] in {"budget_usd", "deadline_weeks"} else round(u.value)
         prov = Provenance(source="message", turn=turn, quote=u.quote[:200])
         return [Fact(picked[0], value, prov)]
-    if words & _NEITHER and not picked:
-        return []
+    if words & _NEITHER and not picked and not re.search(r"\d", reply):
+        return []  # "no", "neither"; but "no, 200k not 2M" gives another number: it is read as a message
     return None

@@ -486,7 +486,9 @@ class Advisor:
             found = self.llm.extract(read, found, turn=turn, expecting=expecting)
         cleaned = clean_text(text)
         if message_kind.is_correction(cleaned):
-            _owned_by_old_value(found, message_kind.replaced(cleaned, known), turn)
+            # "sorry, 300k not 3M" while "is the 3M your labeled examples?" waits: the pending number is the old one
+            asked = {pending.candidates[0]: pending.value} if pending and len(pending.candidates) == 1 else {}
+            _owned_by_old_value(found, message_kind.replaced(cleaned, {**asked, **known}), turn)
         if foreign:  # "the 3k is for another product line, for ours about 800": 800 takes the 3k's place
             _owned_by_old_value(found, _disowned(foreign, found, known), turn)
         # "the 3k - is that enough?": a number equal to a stored one points at it; whose it is is not asked

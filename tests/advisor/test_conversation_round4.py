@@ -394,3 +394,12 @@ def test_a_fact_closed_by_thanks_is_still_a_fact(topical: Advisor) -> None:
     key, _ = _card(topical, "thanks-last-fact")
     reply = topical.handle(key, "u", "oh and we have no ML engineers anymore, thanks")
     assert reply.intake["ml_expertise"] == "none"
+
+
+def test_a_correction_of_a_number_still_being_confirmed_replaces_it(topical: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "correct-pending")
+    topical.handle(key, "u", THIN)
+    asked = topical.handle(key, "u", "we have 2M product pages where the merchants filled in every attribute")
+    assert "2,000,000" in asked.text  # asked whether those are the labeled examples
+    reply = topical.handle(key, "u", "oops, 200k not 2M, and they were cleaned")
+    assert reply.heard == "correction" and reply.intake["labeled_examples"] == 200_000

@@ -104,3 +104,24 @@ def test_a_negation_spelled_without_its_apostrophe_still_negates(text: str, fiel
 @pytest.mark.parametrize("text", ["doesn't that change things?", "wouldnt the rules change every month?"])
 def test_a_negative_question_states_nothing_of_what_it_asks(text: str) -> None:
     assert "changes_often" not in facts(text)
+
+
+def test_items_counted_in_reply_to_the_labeled_question_are_asked_about() -> None:
+    from bot.advisor.extract import extract
+
+    found = extract(
+        "we have 2M product pages where the merchants filled in every attribute", expecting=["labeled_examples"]
+    )
+    assert [(u.value, u.candidates) for u in found.unclear] == [(2_000_000, ("labeled_examples",))]
+    assert extract("we have 2M product pages where the merchants filled in every attribute").unclear == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we have 2M product pages but none of them are labeled", "the catalogue has 40k products in 300 categories"],
+)
+def test_items_said_to_be_unlabeled_or_several_counts_are_not_asked_as_labeled(text: str) -> None:
+    from bot.advisor.extract import extract
+
+    found = extract(text, expecting=["labeled_examples"])
+    assert not [u for u in found.unclear if u.candidates == ("labeled_examples",)]

@@ -150,6 +150,7 @@ def test_a_deadline_question_reads_yes_and_no() -> None:
     yes = confirm.resolve(u, "yes", turn=3)
     assert yes is not None and yes[0].field == "deadline_weeks" and yes[0].value == u.value
     assert confirm.resolve(u, "no", turn=3) == []
+    assert confirm.resolve(u, "no, more like 10 weeks", turn=3) is None  # another number: read as a message
 
 
 # --- experience of a small ML team ----------------------------------------------------------------------------

@@ -142,6 +142,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
     _no_labels(r)
+    _items_for_pending_count(r, quantities, expecting)
     _dates(r, today)
     for name in ("budget_usd", "deadline_weeks"):
         _unset(r, name)
@@ -1169,6 +1170,27 @@ _CHOICES: dict[str, dict[str, str]] = {
     },
 }
 SHORT_REPLY = 8  # words: longer messages are read only by their cues
+
+
+def _items_for_pending_count(r: _Reading, quantities: list[Quantity], expecting: list[str]) -> None:
+    """Asked how many labeled examples there are, a reply that counts items without a label cue ("3M listings where
+    agents filled in the form") is asked about: "Is the 3,000,000 the number of labeled examples?". Left alone, such
+    a count would be dropped as an inventory and the question would go unanswered, silently."""
+    if "labeled_examples" not in expecting or r.has("labeled_examples") or r.out.unclear:
+        return
+    items = [
+        q
+        for q in quantities
+        if not (q.money or q.percent or q.negative or q.vague)
+        and q.value >= 10
+        and q.value.is_integer()
+        and not r.used & set(range(q.start, q.end))
+        and unit_nouns(r.tokens, q) & words("inventory_nouns")
+        and not frame(r.tokens, q)
+    ]
+    if len(items) == 1 and items[0].value <= LIMITS["labeled_examples"]:
+        q = items[0]
+        r.out.unclear.append(Unclear(r.quote(q.start, q.end + 1), q.value, ("labeled_examples",)))  # "3M listings"
 
 
 def _short_answer(r: _Reading, expecting: list[str], words: int) -> None:
