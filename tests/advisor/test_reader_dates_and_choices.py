@@ -125,3 +125,20 @@ def test_items_said_to_be_unlabeled_or_several_counts_are_not_asked_as_labeled(t
 
     found = extract(text, expecting=["labeled_examples"])
     assert not [u for u in found.unclear if u.candidates == ("labeled_examples",)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we can't share patient data with any vendor",
+        "we cannot send customer PII to an outside API",
+        "we are not allowed to upload client financials anywhere",
+    ],
+)
+def test_a_restriction_on_handling_data_says_the_data_is_there(text: str) -> None:
+    assert facts(text)["sensitive_data"] is True
+
+
+@pytest.mark.parametrize("text", ["we have no patient data", "no PII involved at all", "we don't hold personal data"])
+def test_data_said_to_be_absent_is_still_absent(text: str) -> None:
+    assert facts(text)["sensitive_data"] is False

@@ -34,11 +34,22 @@ def negated(tokens: list[Token], m: Match, reach: int = NEGATION_REACH) -> bool:
         if tokens[k].clause != clause:
             return False
         if is_negator(tokens[k]) or tokens[k].text in {"rarely", "seldom", "barely"}:
-            return not _forbids_failure(tokens, k, m)
+            return not _forbids_failure(tokens, k, m) and not _restricts_handling(tokens, k, m)
     return False
 
 
 _CANNOT = {"cannot", "can't", "cant", "mustn't", "shouldn't"}
+# Verbs of handling data: "we can't share patient data" restricts data there is; it does not deny it.
+# (Not "use" or "store": "we can't use personal data for this" may well mean the project has none.)
+_HANDLING = {"share", "send", "upload", "expose", "leak", "give", "pass", "move", "transfer", "paste", "disclose"}
+_HANDLING |= {"feed", "export", "sharing", "sending", "uploading"}
+
+
+def _restricts_handling(tokens: list[Token], k: int, m: Match) -> bool:
+    """Whether the negator at `k` is a "cannot"/"not allowed to" before a verb of handling the cue's data."""
+    modal = tokens[k].text in _CANNOT or (tokens[k].text == "not" and k > 0 and tokens[k - 1].text in {"can", "must"})
+    allowed = tokens[k].text == "not" and k + 1 < len(tokens) and tokens[k + 1].text in {"allowed", "permitted"}
+    return (modal or allowed) and any(t.text in _HANDLING for t in tokens[k + 1 : m.start])
 
 
 def _forbids_failure(tokens: list[Token], k: int, m: Match) -> bool:
