@@ -523,7 +523,7 @@ class Advisor:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
             if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
                 kind = "about_advice"  # after the card, "so no fine-tuning then?" asks about the advice
-            if kind == "topic_question" and self.answer_topic is not None:
+            if kind == "topic_question" and self.answer_topic is not None and not _states_then_asks(cleaned):
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
             if kind == "thanks" and (not stated or message_form.is_refusal(cleaned)):
@@ -884,11 +884,12 @@ def _heard(first: bool, text: str) -> message_kind.MessageKind:
 
 
 _CLAUSES = re.compile(
-    r"(?<=[.!?;])\s++|\n|,\s*+(?=(?:btw|by\s++the\s++way|also|and|but|oh|side\s++q\w*|quick\s++q\w*)\b)"
+    r"(?<=[.!?;])\s++|\n|\s++[-\u2013\u2014]\s++|"
+    r",\s*+(?=(?:btw|by\s++the\s++way|also|and|but|oh|side\s++q\w*|quick\s++q\w*)\b)"
 )
 
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s++|\n")
+_SENTENCES = re.compile(r"(?<=[.!?])\s++|\n|\s++[-\u2013\u2014]\s++")  # "there's PII - would masking do?"
 
 
 def _states_then_asks(cleaned: str) -> bool:

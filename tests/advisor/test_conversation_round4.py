@@ -403,3 +403,23 @@ def test_a_correction_of_a_number_still_being_confirmed_replaces_it(topical: Adv
     assert "2,000,000" in asked.text  # asked whether those are the labeled examples
     reply = topical.handle(key, "u", "oops, 200k not 2M, and they were cleaned")
     assert reply.heard == "correction" and reply.intake["labeled_examples"] == 200_000
+
+
+def test_a_fact_then_a_question_after_a_dash_records_the_fact_and_answers_the_question(
+    topical: Advisor, fresh_store: Store
+) -> None:
+    key = ConversationKey("cli", "t", "c", "fact-dash-question")
+    topical.handle(key, "u", THIN)
+    reply = topical.handle(
+        key, "u", "yes there is customer PII in there - would redacting it before training be enough?"
+    )
+    assert reply.heard == "answer" and reply.intake["sensitive_data"] is True
+    assert any(note.startswith("[knowledge answer to: would redacting it") for note in reply.notes)
+
+
+def test_a_topic_question_naming_a_field_after_a_dash_stores_nothing(topical: Advisor, fresh_store: Store) -> None:
+    key = ConversationKey("cli", "t", "c", "dash-topic-only")
+    first = topical.handle(key, "u", THIN)
+    reply = topical.handle(key, "u", "quick one - is fine-tuning ok for regulated industries?")
+    assert reply.heard == "topic_question"
+    assert "regulated" not in fresh_store.latest_intake(first.conversation_id).known()

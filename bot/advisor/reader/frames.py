@@ -111,6 +111,8 @@ def stated(tokens: list[Token], start: int, end: int) -> bool:
 _ASKING = {"worry", "need", "needs", "apply", "applies", "matter", "matters", "count", "counts", "considered", "mean"}
 _ASKING |= {"qualify", "qualifies", "relevant", "care"}
 ASKED_REACH = 6  # words between the question's opening and the cue
+# A subject right before the verb makes a statement of it: "there is PII", "it is regulated" (not "is it?").
+_STATING_SUBJECTS = {"there", "it", "this", "that", "we", "they", "i", "which", "everything", "everyone", "data"}
 _NEGATIVE_OPENERS = {"isn't", "aren't", "wouldn't", "doesn't", "won't", "couldn't", "don't", "didn't", "shouldn't"}
 _NEGATIVE_OPENERS |= {w.replace("'", "") for w in _NEGATIVE_OPENERS}  # "doesnt that change things?"
 _OPENERS |= _NEGATIVE_OPENERS
@@ -130,6 +132,8 @@ def asked_about(tokens: list[Token], start: int) -> bool:
     opens = [n for n, w in enumerate(before) if w in _OPENERS]
     if not opens:
         return False
+    if opens[0] and before[opens[0] - 1] in _STATING_SUBJECTS:
+        return False  # "there is PII in there - would masking do?": a subject before the verb states, not asks
     asked = before[opens[0] :]
     if "that" in asked[1:-1] and set(asked) & {"matter", "matters"}:
         return False  # "does it matter that we have patient data?" presupposes the data
