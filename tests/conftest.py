@@ -25,6 +25,7 @@ from tests.leaks import LEAKS, LogScan, check_call
 if TYPE_CHECKING:  # imported in the fixtures: xdist's controller loads this file before it starts the workers
     from xdist.remote import Producer
 
+    from bot.knowledge.query import KnowledgeIndex
     from bot.storage.store import Store
     from bot.workflows.conversation import Advisor
     from tests.scheduling import GroupedLoadScheduling
@@ -268,6 +269,19 @@ def built_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index.ensure_fresh()
     index.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def shipped_index(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[KnowledgeIndex]:
+    """The whole shipped knowledge base, open for one test module (a copy of the once-built index; read-only use)."""
+    from bot.knowledge.query import KnowledgeIndex
+    from bot.resources import knowledge_dir
+
+    copy = shutil.copyfile(built_knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db")
+    index = KnowledgeIndex(Path(copy), [knowledge_dir()], refresh_interval=None)
+    index.ensure_fresh()
+    yield index
+    index.close()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +15,8 @@ from bot.resources import knowledge_dir
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[KnowledgeIndex]:
-    """An index over the whole shipped knowledge base (read-only use)."""
-    copy = shutil.copyfile(built_knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db")
-    idx = KnowledgeIndex(Path(copy), [knowledge_dir()], refresh_interval=None)
-    idx.ensure_fresh()
-    yield idx
-    idx.close()
+def index(shipped_index: KnowledgeIndex) -> KnowledgeIndex:
+    return shipped_index
 
 
 def cited(index: KnowledgeIndex, **values: Any) -> tuple[engine.Recommendation, list[str]]:

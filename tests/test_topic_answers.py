@@ -4,7 +4,6 @@ cannot answer is told so instead of getting a passage that shares a word with it
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,8 @@ LEAK = "knowledge/risk/security-and-leakage.md § Can a fine-tuned model leak it
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[KnowledgeIndex]:
-    """The whole shipped knowledge base (a copy of the once-built index; read-only use)."""
-    copy = shutil.copyfile(built_knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db")
-    index = KnowledgeIndex(Path(copy), [knowledge_dir()], refresh_interval=None)
-    index.ensure_fresh()
-    yield index
-    index.close()
+def kb(shipped_index: KnowledgeIndex) -> KnowledgeIndex:
+    return shipped_index
 
 
 def first(index: KnowledgeIndex, question: str) -> str:

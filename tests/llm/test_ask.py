@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +14,6 @@ from bot.knowledge import query
 from bot.knowledge.ask import ask
 from bot.knowledge.query import KnowledgeIndex
 from bot.llm.templates import load_all
-from bot.resources import knowledge_dir
 from bot.services import Services
 from bot.slack import messages as msg
 from bot.slack.listeners.commands import ask_reply
@@ -28,13 +24,8 @@ GROUNDED = "Fine-tuning usually needs 10,000 or more clean, labeled examples [1]
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, built_knowledge: Path) -> Iterator[KnowledgeIndex]:
-    """The shipped knowledge base, indexed once for the module."""
-    copy = shutil.copyfile(built_knowledge, tmp_path_factory.mktemp("kb") / "knowledge.db")
-    idx = KnowledgeIndex(Path(copy), [knowledge_dir()], refresh_interval=None)
-    idx.ensure_fresh()
-    yield idx
-    idx.close()
+def index(shipped_index: KnowledgeIndex) -> KnowledgeIndex:
+    return shipped_index
 
 
 def _services(index: KnowledgeIndex, base_url: str | None) -> Services:
