@@ -128,8 +128,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> GroupedLoadScheduling | None:
-    """`-n`'s `load` scheduling, but the tests that import LangChain or matplotlib each go to one process, so the
-    other does not import them too (tests/scheduling.py)."""
+    """`-n`'s `load` scheduling, but the tests that import LangChain go to one process, so the other does not
+    import it too (tests/scheduling.py)."""
     if config.getvalue("dist") != "load":
         return None
     from tests.scheduling import GroupedLoadScheduling
