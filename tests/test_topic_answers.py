@@ -204,3 +204,11 @@ def test_the_quote_drops_a_list_opener_whose_list_does_not_fit() -> None:
     text = lead + "long " * 80 + "item.\n\nCaching cuts the cost."
     quote = answer_quote(text, "does caching cut the cost?", 200)
     assert quote == "There is no fixed answer. Caching cuts the cost."
+
+
+@pytest.mark.parametrize(
+    "question", ["would masking it all before training be enough?", "is anonymising the data first good enough?"]
+)
+def test_words_for_redacting_data_find_the_privacy_passages(kb: KnowledgeIndex, question: str) -> None:
+    _, citations = answer(question, kb)
+    assert citations[0].source in {"knowledge/risk/security-and-leakage.md", "knowledge/risk/regulated-industries.md"}
