@@ -502,8 +502,8 @@ class Advisor:
         stated = [f for f in facts if f.field != "use_case"]
         # After the card, with nothing asked, "that's not right, …", "are you sure? …" disputes it: its facts assert.
         disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
-        asks = message_form.is_question(cleaned) and not _states_then_asks(cleaned)
-        if conv.state == "recommended" and stated and asks and not disputed:
+        carded_question = conv.state == "recommended" and stated and not disputed and message_form.is_question(cleaned)
+        if carded_question and not _states_then_asks(cleaned):
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
             weak = message_form.supposition(cleaned, states_facts=True)
             if weak is not None or message_kind.differing(known, {f.field: f.value for f in stated})[1]:
@@ -901,8 +901,11 @@ def _states_then_asks(cleaned: str) -> bool:
         return False
     asked = [p for p in sentences if message_form.is_question(p)]
     told = [p for p in sentences if p not in asked]
-    facts = lambda part: [f for f in extract(part).facts if f.field != "use_case"]  # noqa: E731
-    return bool(asked) and any(facts(p) for p in told) and not any(facts(p) for p in asked)
+    return bool(asked) and any(map(_states_a_fact, told)) and not any(map(_states_a_fact, asked))
+
+
+def _states_a_fact(part: str) -> bool:
+    return any(f.field != "use_case" for f in extract(part).facts)
 
 
 def _owned_by_old_value(found: Extraction, replaced: list[tuple[float, float, str]], turn: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.advisor.extract import extract
 from tests.advisor.reading import asked, facts
 
 
@@ -41,14 +42,10 @@ def test_a_count_that_looks_like_a_year_is_still_a_count(text: str, field: str, 
     ],
 )
 def test_a_number_joined_to_a_word_by_a_hyphen_is_no_negative_number(text: str) -> None:
-    from bot.advisor.extract import extract
-
     assert not any("negative" in note for note in extract(text).notes)
 
 
 def test_a_real_negative_number_is_still_noted() -> None:
-    from bot.advisor.extract import extract
-
     assert any("negative" in note for note in extract("budget: -5k").notes)
 
 
@@ -107,8 +104,6 @@ def test_a_negative_question_states_nothing_of_what_it_asks(text: str) -> None:
 
 
 def test_items_counted_in_reply_to_the_labeled_question_are_asked_about() -> None:
-    from bot.advisor.extract import extract
-
     found = extract(
         "we have 2M product pages where the merchants filled in every attribute", expecting=["labeled_examples"]
     )
@@ -121,8 +116,6 @@ def test_items_counted_in_reply_to_the_labeled_question_are_asked_about() -> Non
     ["we have 2M product pages but none of them are labeled", "the catalogue has 40k products in 300 categories"],
 )
 def test_items_said_to_be_unlabeled_or_several_counts_are_not_asked_as_labeled(text: str) -> None:
-    from bot.advisor.extract import extract
-
     found = extract(text, expecting=["labeled_examples"])
     assert not [u for u in found.unclear if u.candidates == ("labeled_examples",)]
 

@@ -47,15 +47,18 @@ _HANDLING |= {"feed", "export", "sharing", "sending", "uploading"}
 
 def _restricts_handling(tokens: list[Token], k: int, m: Match) -> bool:
     """Whether the negator at `k` is a "cannot"/"not allowed to" before a verb of handling the cue's data."""
-    modal = tokens[k].text in _CANNOT or (tokens[k].text == "not" and k > 0 and tokens[k - 1].text in {"can", "must"})
     allowed = tokens[k].text == "not" and k + 1 < len(tokens) and tokens[k + 1].text in {"allowed", "permitted"}
-    return (modal or allowed) and any(t.text in _HANDLING for t in tokens[k + 1 : m.start])
+    return (_cannot(tokens, k) or allowed) and any(t.text in _HANDLING for t in tokens[k + 1 : m.start])
+
+
+def _cannot(tokens: list[Token], k: int) -> bool:
+    """Whether the negator at `k` is a "cannot": "can't", "cannot", "must not"."""
+    return tokens[k].text in _CANNOT or (tokens[k].text == "not" and k > 0 and tokens[k - 1].text in {"can", "must"})
 
 
 def _forbids_failure(tokens: list[Token], k: int, m: Match) -> bool:
     """Whether the negator at `k` is a "cannot" whose cue names a failure: "we cannot get this wrong"."""
-    modal = tokens[k].text in _CANNOT or (tokens[k].text == "not" and k > 0 and tokens[k - 1].text in {"can", "must"})
-    return modal and any(set(t.parts) & FAILURES for t in tokens[m.start : m.end])
+    return _cannot(tokens, k) and any(set(t.parts) & FAILURES for t in tokens[m.start : m.end])
 
 
 def boolean(tokens: list[Token], field: str) -> Cue | None:
@@ -232,22 +235,16 @@ def choice(tokens: list[Token], field: str) -> Cue | None:
         for m in phrases(field).find(tokens)
         if not negated(tokens, m)
         and stated(tokens, m.start, m.end)
-        and not (m.label in _FLEXIBLE and _said_of_schedule(tokens, m))
-        and not _compared_away(tokens, m)
+        and not (m.label in _FLEXIBLE and _near(tokens, m, _SCHEDULE_OR_MONEY, after=2))
+        and not _near(tokens, m, {"than"}, after=0)  # "rather X than fast"
     ]
     return found[0] if found else None
 
 
-def _said_of_schedule(tokens: list[Token], m: Match) -> bool:
+def _near(tokens: list[Token], m: Match, words_: set[str], *, after: int) -> bool:
+    """Whether one of `words_` is in the cue's clause, within three words before it or `after` words after it."""
     clause = tokens[m.start].clause
-    near = tokens[max(0, m.start - 3) : m.end + 2]
-    return any(t.clause == clause and t.text in _SCHEDULE_OR_MONEY for t in near)
-
-
-def _compared_away(tokens: list[Token], m: Match) -> bool:
-    clause = tokens[m.start].clause
-    near = tokens[max(0, m.start - 3) : m.end]
-    return any(t.clause == clause and t.text == "than" for t in near)
+    return any(t.clause == clause and t.text in words_ for t in tokens[max(0, m.start - 3) : m.end + after])
 
 
 def flag(tokens: list[Token], field: str) -> Cue | None:
