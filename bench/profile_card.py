@@ -6,7 +6,7 @@ and the thread time spent in the main steps of a turn (each step wrapped and tim
 steps nest: the advisor's turn includes the reader and the engine). `--cprofile N` prints cProfile's top N
 functions of one step (`--profiled`: the turn, the ack, the advisor or the posting; thread time; the profiler
 itself slows every call down several times; with `--burst`, profile the advisor or the ack: turns overlap while
-they post).
+they post; `outbox` profiles the outbox worker's deliveries: the chart drawn and uploaded).
 
 With `--burst C`, the conversations arrive as `bench_ack.py` sends them instead (a new connection per event, C in
 flight, from a driver process), so the per-card figures include what concurrency adds (waiting, switching).
@@ -110,6 +110,32 @@ def instrument(steps: Steps, profiled: str = "turn") -> None:
     steps.wrap(delivery.SlackSender, "_post", "    chat.postMessage")
     steps.wrap(slack_sdk.WebClient, "reactions_add", "reactions.add")
     steps.wrap(slack_sdk.WebClient, "reactions_remove", "reactions.remove")
+    instrument_outbox(steps, profiled == "outbox")
+
+
+def instrument_outbox(steps: Steps, profiled: bool) -> None:
+    """The outbox worker's steps for a chart item: claim, draw (parse, curves, drawing, encoding), the three upload
+    calls, and marking it sent (cProfile on the whole delivery when `profiled`)."""
+    import slack_sdk
+
+    from bot.slack import charts, delivery
+    from bot.storage import outbox
+    from bot.workflows import chart
+
+    steps.wrap(outbox.Outbox, "deliver", "  deliver (one item; listener or outbox worker)", profiled=profiled)
+    steps.wrap(outbox.Outbox, "_claim", "    claim")
+    steps.wrap(outbox.Outbox, "_sent", "    mark sent")
+    steps.wrap(charts, "upload_chart", "    chart: draw + upload")
+    steps.wrap(charts, "stored_estimate", "      the stored estimate parsed")
+    steps.wrap(chart, "_keep_image_blocks", "      Pillow block setting (cached)")
+    steps.wrap(chart, "curves", "        curves")
+    steps.wrap(chart._Canvas, "chart", "        drawing (2x, halved)")
+    steps.wrap(chart, "_encode", "        PNG encoding (palette)")
+    steps.wrap(slack_sdk.WebClient, "files_upload_v2", "      files_upload_v2 (3 calls)")
+    steps.wrap(slack_sdk.WebClient, "files_getUploadURLExternal", "        files.getUploadURLExternal")
+    steps.wrap(slack_sdk.WebClient, "_upload_file", "        upload (POST of the bytes)")
+    steps.wrap(slack_sdk.WebClient, "files_completeUploadExternal", "        files.completeUploadExternal")
+    delivery.upload_chart = charts.upload_chart  # the sender's own reference
 
 
 def ready(client: h.SlackClient) -> bool:
@@ -126,7 +152,10 @@ def main() -> None:
     parser.add_argument("--no-charts", action="store_true", help="ADVISOR_SLACK_CHARTS=false (no chart uploads)")
     parser.add_argument("--cprofile", type=int, default=0, help="print cProfile's top N functions of the turns")
     parser.add_argument(
-        "--profiled", choices=("turn", "ack", "advisor", "posting"), default="turn", help="the step --cprofile profiles"
+        "--profiled",
+        choices=("turn", "ack", "advisor", "posting", "outbox"),
+        default="turn",
+        help="the step --cprofile profiles",
     )
     parser.add_argument("--burst", type=int, default=0, help="C events in flight (a connection each), not one user")
     args = parser.parse_args()
@@ -179,6 +208,11 @@ def main() -> None:
     print("thread time by step:")
     for name in steps.order:
         print(f"  {name}: {1000 * steps.spent.get(name, 0.0) / cards:.2f} ms")
+    from bot.workflows import chart
+
+    drawn = getattr(chart, "DRAWN", None)  # the PNG cache (absent from a checkout before it)
+    if drawn is not None and not args.no_charts:
+        print(f"chart cache since start (warm-up included): {drawn.hits} hits, {drawn.misses} misses")
     if steps.profile is not None:
         text = io.StringIO()
         pstats.Stats(steps.profile, stream=text).sort_stats("tottime").print_stats(args.cprofile)

@@ -11,10 +11,12 @@ compute.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -46,6 +48,7 @@ INK, MUTED, GRID, FRAME, EDGE = "#222222", "#555555", "#e4e4e4", "#9a9a9a", "#cc
 TITLE_SIZE, TEXT_SIZE = 16, 13
 PAD = 8  # pixels between a label and what it labels
 KEPT_BLOCKS = 4  # freed image blocks Pillow keeps for the next chart (see _keep_image_blocks)
+CACHED_CHARTS = 64  # PNGs kept for charts drawn again (~17 KB each: ~1.1 MB when full)
 
 
 @dataclass(frozen=True)
@@ -258,17 +261,77 @@ def stored_estimate(payload: str | dict[str, Any] | None) -> tco.TcoEstimate:
 
 
 def render_png(est: tco.TcoEstimate) -> bytes:
-    """The chart as PNG bytes (under MAX_BYTES); ChartError when it cannot be drawn."""
+    """The chart as PNG bytes (under MAX_BYTES); ChartError when it cannot be drawn. A chart drawn recently from
+    the same numbers is not drawn again (`chart_key`): a card re-made after a question that changed no cost, or
+    another user's estimate with the same inputs, gets the same bytes."""
     data = curves(est)
     values = [*itertools.chain.from_iterable(data.totals.values()), *data.user_totals.values()]
     if not all(map(math.isfinite, values)):  # a stored estimate with NaN or infinite costs has nothing to plot
         raise ChartError("the estimate has costs that are not finite numbers")
+    key = chart_key(data)
+    png = DRAWN.get(key)
+    if png is None:
+        png = draw_png(data)
+        DRAWN.put(key, png)
+    return png
+
+
+def draw_png(data: CostCurves) -> bytes:
+    """Draw the curves as PNG bytes, without looking in the cache; ChartError when they cannot be drawn."""
     _keep_image_blocks()
     try:
         with _DRAWING:
             return _encode(_Canvas(SUPERSAMPLE).chart(data))
     except Exception as exc:  # whatever went wrong, the caller's answer is the same: no chart this time
         raise ChartError(f"the chart could not be drawn ({type(exc).__name__}: {exc})") from exc
+
+
+def chart_key(data: CostCurves) -> bytes:
+    """A digest of exactly what is drawn: every field of the curves, floats by their repr (which round-trips, so
+    two keys are equal only when every number is). The picture depends on nothing else."""
+    return hashlib.blake2b(repr(data).encode(), digest_size=16).digest()
+
+
+class PngCache:
+    """The last `size` charts' PNG bytes by `chart_key`, least recently used dropped first; thread-safe. Counts its
+    hits and misses (bench/profile_card.py reports them)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = self.misses = 0
+        self._items: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> bytes | None:
+        """The PNG drawn for `key`, or None (a miss)."""
+        with self._lock:
+            png = self._items.get(key)
+            if png is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._items.move_to_end(key)
+            return png
+
+    def put(self, key: bytes, png: bytes) -> None:
+        """Keep `png` for `key`, dropping the least recently used past `size`."""
+        with self._lock:
+            self._items[key] = png
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        """Forget every chart and the counts."""
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+DRAWN = PngCache(CACHED_CHARTS)
 
 
 @cache

@@ -177,12 +177,54 @@ def test_the_crossover_is_marked_only_when_there_is_one() -> None:
     assert count(picture(NEVER), "black") == 0
 
 
+def drawn(est: tco.TcoEstimate) -> bytes:
+    """The chart drawn afresh (render_png may answer from its cache)."""
+    return chart.draw_png(chart.curves(est))
+
+
 def test_the_same_estimate_draws_the_same_picture_whatever_came_before() -> None:
     # Text masks and fonts are cached between charts: nothing of one chart may show on the next.
-    first = {id(est): chart.render_png(est) for est in EXTREMES}
+    first = {id(est): drawn(est) for est in EXTREMES}
     for est in [*reversed(EXTREMES), *EXTREMES]:
-        assert chart.render_png(est) == first[id(est)]
+        assert drawn(est) == first[id(est)]
     assert len(set(first.values())) == len(EXTREMES)
+
+
+def test_a_chart_drawn_again_comes_from_the_cache_with_the_bytes_a_fresh_drawing_gives() -> None:
+    chart.DRAWN.clear()
+    first = [chart.render_png(est) for est in EXTREMES]
+    assert (chart.DRAWN.hits, chart.DRAWN.misses) == (0, len(EXTREMES))
+    # The same numbers in another estimate object (as a stored card's estimate is read back) hit the cache.
+    again = [chart.render_png(chart.stored_estimate(est.model_dump_json())) for est in EXTREMES]
+    assert (chart.DRAWN.hits, chart.DRAWN.misses) == (len(EXTREMES), len(EXTREMES))
+    assert again == first == [drawn(est) for est in EXTREMES]
+
+
+def test_charts_of_different_numbers_are_different_cache_entries() -> None:
+    chart.DRAWN.clear()
+    base = tco.estimate(300_000)
+    near = [
+        base,
+        tco.estimate(300_001),
+        tco.estimate(300_000, labeled_examples=50_000),
+        tco.estimate(300_000, changes_often=True),
+    ]
+    keys = {chart.chart_key(chart.curves(est)) for est in near}
+    assert len(keys) == len(near)
+    pngs = [chart.render_png(est) for est in near]
+    assert chart.DRAWN.hits == 0
+    assert pngs == [drawn(est) for est in near]
+    assert pngs[0] != pngs[2]  # other costs: another picture, not the cached one
+
+
+def test_the_cache_keeps_the_most_recently_used_charts_only() -> None:
+    cache = chart.PngCache(2)
+    cache.put(b"a", b"A")
+    cache.put(b"b", b"B")
+    assert cache.get(b"a") == b"A"  # now the most recent: b goes first
+    cache.put(b"c", b"C")
+    assert (cache.get(b"b"), cache.get(b"a"), cache.get(b"c"), len(cache)) == (None, b"A", b"C", 2)
+    assert (cache.hits, cache.misses) == (3, 1)
 
 
 def test_drawing_a_chart_leaves_nothing_for_the_cyclic_gc() -> None:
@@ -191,11 +233,12 @@ def test_drawing_a_chart_leaves_nothing_for_the_cyclic_gc() -> None:
     # leaves it); `gc.unfreeze` would thaw that too.
     gc.freeze()
     for est in EXTREMES:  # fonts loaded, text masks cached
-        chart.render_png(est)
+        drawn(est)
     gc.collect()
     gc.disable()
     try:
         for est in EXTREMES:
+            drawn(est)
             chart.render_png(est)
         assert gc.collect() == 0
     finally:
