@@ -65,11 +65,16 @@ class MemoryRun:
     db_bytes: int
 
 
-def measure(conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True) -> MemoryRun:
-    """Run the conversations; sample VmRSS idle, after the first card, at checkpoints, and at the end."""
+def measure(
+    conversations: int, users: int, checkpoints: int = 4, *, charts: bool = True, env: dict[str, str] | None = None
+) -> MemoryRun:
+    """Run the conversations; sample VmRSS idle, after the first card, at checkpoints, and at the end (`env`: more
+    environment for the server)."""
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower())
+        server = h.start_server(
+            h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower(), **(env or {})
+        )
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -145,9 +150,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10, help="users in flight")
     parser.add_argument("--no-charts", action="store_true", help="Serve with ADVISOR_SLACK_CHARTS=false.")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="More environment for the server (repeat)."
+    )
     args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    result = measure(args.conversations, args.users, charts=not args.no_charts)
+    result = measure(args.conversations, args.users, charts=not args.no_charts, env=env)
     body = (
         h.header(started, time.perf_counter() - t0)
         + "\n"

@@ -203,10 +203,14 @@ def crossings(box: Box, line: Sequence[tuple[float, float]], samples: int = 4) -
     """How many of the polyline's segments pass through the box (each segment tested at its ends and `samples` - 1
     points between: the curves' segments are a few pixels long)."""
     count = 0
+    left, top, right, bottom = box.left, box.top, box.right, box.bottom
     for (x0, y0), (x1, y1) in itertools.pairwise(line):
+        # Every sample lies within the segment's own bounds: most segments are nowhere near the box.
+        if max(x0, x1) < left or min(x0, x1) > right or max(y0, y1) < top or min(y0, y1) > bottom:
+            continue
         for k in range(samples + 1):
             x, y = x0 + (x1 - x0) * k / samples, y0 + (y1 - y0) * k / samples
-            if box.left <= x <= box.right and box.top <= y <= box.bottom:
+            if left <= x <= right and top <= y <= bottom:
                 count += 1
                 break
     return count
