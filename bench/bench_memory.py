@@ -63,6 +63,15 @@ class MemoryRun:
     events: int
     elapsed: float
     db_bytes: int
+    charts: dict[str, float]  # advisor_charts_total by source (drawn, cached), from /metrics
+
+
+def chart_counts(server: h.Server) -> dict[str, float]:
+    """The server's cost charts by source (drawn, or from its cache), from /metrics (empty before the counter)."""
+    status, _, body = server.client.get("/metrics")
+    prefix = 'advisor_charts_total{source="'
+    lines = body.decode().splitlines() if status == 200 else []
+    return {line[len(prefix) :].split('"')[0]: float(line.split()[-1]) for line in lines if line.startswith(prefix)}
 
 
 def measure(
@@ -72,9 +81,8 @@ def measure(
     environment for the server)."""
     samples: list[tuple[str, dict[str, int]]] = []
     with h.RecordingEmulator() as emulator, tempfile.TemporaryDirectory() as tmp:
-        server = h.start_server(
-            h.ADVISOR, emulator.url, Path(tmp), ADVISOR_SLACK_CHARTS=str(charts).lower(), **(env or {})
-        )
+        server_env = {"ADVISOR_SLACK_CHARTS": str(charts).lower(), **(env or {})}
+        server = h.start_server(h.ADVISOR, emulator.url, Path(tmp), timeout=60, **server_env)
         try:
             time.sleep(2)  # let start-up settle
             samples.append(("idle (started, no event yet)", h.proc_status(server.pid)))
@@ -104,9 +112,10 @@ def measure(
             samples.append((f"after {conversations:,} conversations", h.proc_status(server.pid)))
             db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("advisor.db*"))
             out = h.outcome(emulator, sent, first_sent)
+            charts_by_source = chart_counts(server)
         finally:
             server.stop()
-    return MemoryRun(samples, out, len(sent), elapsed, db_bytes)
+    return MemoryRun(samples, out, len(sent), elapsed, db_bytes, charts_by_source)
 
 
 def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) -> str:
@@ -131,7 +140,13 @@ def report(r: MemoryRun, conversations: int, users: int, charts: bool = True) ->
         f"{h.ms(h.pct(out.card_times, 99))} (from the first message of a conversation to its card).\n"
         f"- Resident growth: {growth}; database on disk afterwards: {r.db_bytes / 1e6:.1f} MB (advisor.db "
         "with its WAL).\n"
-        f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
+        + (
+            f"- Cost charts: {r.charts.get('drawn', 0):.0f} drawn, {r.charts.get('cached', 0):.0f} from the cache (the "
+            "same numbers drawn before: these conversations repeat a few descriptions).\n"
+            if r.charts
+            else ""
+        )
+        + f"- Target (issue #8): under {TARGET_MB:.0f} MB resident after 1,000 conversations: "
         f"{'met' if met else '**not met**'}.\n"
         f"- Targets (issue #17): idle ≤ {IDLE_TARGET_MB:.0f} MB: {_verdict(idle, IDLE_TARGET_MB)}; after "
         f"{conversations:,} conversations ≤ {AFTER_TARGET_MB:.0f} MB: {_verdict(final, AFTER_TARGET_MB)}.\n"

@@ -47,6 +47,9 @@ LLM_FALLBACKS = Counter(
     ["reason"],
 )
 LLM_TOKENS = Counter("advisor_llm_tokens", "Estimated model tokens, by direction (prompt, completion).", ["direction"])
+CHARTS = Counter(
+    "advisor_charts", "Cost charts rendered, by source (drawn, or cached: the same numbers drawn recently).", ["source"]
+)
 
 for _metric in (
     EVENTS_RECEIVED,
@@ -58,6 +61,7 @@ for _metric in (
     LLM_CALLS,
     LLM_FALLBACKS,
     LLM_TOKENS,
+    CHARTS,
 ):
     REGISTRY.register(_metric)
 

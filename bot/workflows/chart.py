@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from bot import metrics
 from bot.advisor import tco
 
 if TYPE_CHECKING:
@@ -277,6 +278,9 @@ def render_png(est: tco.TcoEstimate) -> bytes:
     if png is None:
         png = draw_png(data)
         DRAWN.put(key, png)
+        metrics.CHARTS.labels("drawn").inc()
+    else:
+        metrics.CHARTS.labels("cached").inc()
     return png
 
 

@@ -10,6 +10,7 @@ import struct
 import pytest
 from PIL import Image, ImageColor
 
+from bot import metrics
 from bot.advisor import tco
 from bot.workflows import chart
 
@@ -190,13 +191,19 @@ def test_the_same_estimate_draws_the_same_picture_whatever_came_before() -> None
     assert len(set(first.values())) == len(EXTREMES)
 
 
+def charts_counted(source: str) -> float:
+    return metrics.REGISTRY.get_sample_value("advisor_charts_total", {"source": source}) or 0.0
+
+
 def test_a_chart_drawn_again_comes_from_the_cache_with_the_bytes_a_fresh_drawing_gives() -> None:
     chart.DRAWN.clear()
+    cached_before = charts_counted("cached")
     first = [chart.render_png(est) for est in EXTREMES]
     assert (chart.DRAWN.hits, chart.DRAWN.misses) == (0, len(EXTREMES))
     # The same numbers in another estimate object (as a stored card's estimate is read back) hit the cache.
     again = [chart.render_png(chart.stored_estimate(est.model_dump_json())) for est in EXTREMES]
     assert (chart.DRAWN.hits, chart.DRAWN.misses) == (len(EXTREMES), len(EXTREMES))
+    assert charts_counted("cached") - cached_before == len(EXTREMES)
     assert again == first == [drawn(est) for est in EXTREMES]
 
 
