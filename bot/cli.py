@@ -495,8 +495,10 @@ def single_node(command: str, wait: bool) -> AbstractContextManager[object]:
 @friendly_errors
 def serve(port: int, host: str, socket_mode: bool, health_port: int | None, wait_for_lock: bool) -> None:
     """Run the Slack app: HTTP mode at POST /slack/events (+ GET /healthz, /readyz), or Socket Mode."""
+    from bot.allocator import limit_arenas
     from bot.logs import configure as configure_logging
 
+    limit_arenas()  # before any thread starts allocating
     svc = services()
     settings = svc.settings
     configure_logging(settings)  # JSON lines on stderr, secrets scrubbed
