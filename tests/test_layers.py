@@ -18,7 +18,10 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 
 # Lowest first: a module may import its own layer and the layers before it, never one after it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("bot", "bot.errors", "bot.resources", "bot.text", "bot.redact", "bot.config", "bot.logs")),
+    (
+        "base",
+        ("bot", "bot.errors", "bot.resources", "bot.text", "bot.redact", "bot.config", "bot.logs", "bot.allocator"),
+    ),
     ("domain", ("bot.advisor",)),
     ("storage", ("bot.storage", "bot.metrics")),  # metrics: counters, and gauges read from the inbox and outbox
     ("services", ("bot.llm", "bot.knowledge")),
