@@ -325,6 +325,7 @@ PEOPLE_REACH = 6  # words before a quality word in which the noun it describes i
 _BUILDERS = {"ml", "ds", "mle", "mles", "data-scientist", "data-scientists", "engineer", "engineers", "scientist"}
 _BUILDERS |= {"scientists", "researcher", "researchers", "guy", "gal", "cto", "devs", "developers"}
 _BUILDERS |= {"developer", "dev", "postdocs", "postdoc", "cofounder", "co-founder", "founder"}
+_BUILDERS |= {"data-team", "ml-team", "ds-team"}  # "the data team is good": the people, not the data
 _REFERS = {"they", "they're", "theyre", "it", "it's", "its", "these", "those", "labels", "data"}
 
 
