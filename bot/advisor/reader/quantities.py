@@ -1052,13 +1052,18 @@ _MONEY_FILLERS = {"us", "about", "around", "roughly", "~", "like", "maybe", "app
 _MONEY_FILLERS |= {":", "was", "at", "be", "will", "would", "only", "just", "under", "below", "max"}
 
 
+_OF_IT = {"of", "it", "that"}  # "25k of it is for the tech side": a part of a sum said before, no noun of its own
+
+
 def _said_as_money(ctx: Context, head: set[str]) -> bool:
     """A bare number that is the object of a verb of paying ("the tool costs 2k a month", "we spent 200k") or the
     value of a budget noun ("our annual budget is 2M"): money, even without a currency sign; never a volume."""
-    if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"}:
+    if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"} - _OF_IT:
         return False  # "we pay 40 agents", "budget covers 3 annotators": the number has a noun of its own
     if _share_for_this(ctx):
         return True  # "$300k total grant, maybe 40k for this part": this project's share of money said before
+    if head & _OF_IT:
+        return False
     before = ctx.before[-4:]
     for n in range(len(before) - 1, -1, -1):
         t = before[n]
@@ -1074,18 +1079,42 @@ def _said_as_money(ctx: Context, head: set[str]) -> bool:
 
 
 THIS_PART = {"part", "project", "piece", "one", "bit", "use-case", "thing", "pilot", "phase", "poc", "initiative"}
+THIS_PART |= {"side", "component", "module", "workstream", "stream", "case"}
 _CURRENCY = {"$", "€", "£", "usd", "eur", "gbp", "dollars", "euros", "pounds", "k$"}
+# Words that make "for the ..." the whole sum, not a part of it: "€1.2M for the whole programme".
+_WHOLE_SUM = {"whole", "entire", "total", "overall", "full", "all", "rest", "other", "program", "programme"}
+_SHARE_LINKS = {"of", "it", "that", "which", "is", "are", "goes", "will", "would", "be", "go", "earmarked", "set"}
+_SHARE_LINKS |= {"aside", "reserved", "allocated", "only", "just", "maybe", "about", "~", "around", "roughly"}
+SHARE_REACH = 6  # words from the amount to "for this part" (over "of it is", "is earmarked")
+
+
+def share_for_this(before: list[str], after: list[str]) -> bool:
+    """Whether an amount is said as this project's share of a larger sum: "40k for this part", "for this piece
+    maybe 150k", "of which 150k is for the AI piece", "only 25k of it is for the tech side" (a part noun after "for
+    this/the", not the whole: "for the whole programme" is the sum the share is taken from)."""
+    hedged = [w for w in before[-5:] if w not in _SHARE_LINKS]
+    if len(hedged) >= 3 and hedged[-3:-1] == ["for", "this"] and hedged[-1] in THIS_PART:
+        return True  # "for this part maybe 150k"
+    k = 0
+    while k < min(len(after), SHARE_REACH) and after[k] in _SHARE_LINKS:
+        k += 1
+    if after[k : k + 1] != ["for"] or after[k + 1 : k + 2] not in (["this"], ["the"], ["our"]):
+        return False
+    if after[k + 1] == "this" and after[k + 2 : k + 3] and after[k + 2] in THIS_PART:
+        return True
+    named = after[k + 2 : k + 6]
+    part = next((n for n, w in enumerate(named) if w in THIS_PART), None)
+    return part is not None and not set(named[: part + 1]) & _WHOLE_SUM
 
 
 def _share_for_this(ctx: Context) -> bool:
-    """Whether a bare number is this project's share of money said just before it in its sentence: "for this part"
-    (or project, piece, one) right after it, and an amount with a currency or a budget word earlier."""
-    after = [t.text for t in ctx.after[:3]]
-    if len(after) < 3 or after[0] != "for" or after[1] != "this" or after[2] not in THIS_PART:
+    """Whether a bare number is this project's share of money said just before it in its sentence (see
+    `share_for_this`), with an amount with a currency or a budget word earlier."""
+    if not share_for_this([t.text for t in ctx.before], [t.text for t in ctx.after]):
         return False
-    first = ctx.clause[0] if ctx.clause else None
-    earlier = [t for t in ctx.sentence if first is not None and t.start < first.start]
-    return any(t.text in _CURRENCY or t.text in words("budget_nouns") for t in earlier)
+    # the sum it is a share of: money in another clause of its sentence ("40k for this pilot, out of a $300k grant")
+    others = [t for t in ctx.sentence if t not in ctx.clause]
+    return any(t.text in _CURRENCY or t.text in words("budget_nouns") for t in others)
 
 
 def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:

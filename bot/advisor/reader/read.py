@@ -33,7 +33,6 @@ from bot.advisor.reader.numbers import Quantity, find_quantities
 from bot.advisor.reader.parts import joined, labeled_together
 from bot.advisor.reader.quantities import (
     AVERAGE,
-    THIS_PART,
     UNOWNED,
     UNOWNED_MONEY,
     Claim,
@@ -42,6 +41,7 @@ from bot.advisor.reader.quantities import (
     counts_units,
     each_of,
     same_noun,
+    share_for_this,
     subject_unit,
     unit_nouns,
     words_map,
@@ -377,7 +377,7 @@ def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int
         if q.percent:
             base = asks.share_of(r.tokens, q, quantities)
             value = q.value / 100 * base.value if base is not None and 0 < q.value <= 100 else None
-        elif not _money(q, claims, bare=role == "granted"):
+        elif not _money(q, claims, bare=role == "granted" or _scale_of_ask(q, quantities, found)):
             continue  # "approved 3k labeled examples", "got 20k tickets": a count, not money granted
         if value is not None:
             granted.append(Claim("budget_usd", value, True, q.start, q.end))
@@ -393,6 +393,16 @@ def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int
         r.used.update(range(q.start, q.end))
     for c in granted:
         claims[id(next(q for q in quantities if q.start == c.start))] = [c]
+
+
+def _scale_of_ask(q: Quantity, quantities: list[Quantity], found: dict[int, str]) -> bool:
+    """Whether an amount plainly "got" is of the size of an amount asked for ("75k was the ask, we got 60k"): what
+    the ask became, though its own words do not say money."""
+    asked = [quantities[n].value for n, role in found.items() if role == "ask"]
+    return any(a / ASK_SCALE <= q.value <= a for a in asked)
+
+
+ASK_SCALE = 10  # an amount granted is at most the ask and not far below it (else it counts something else)
 
 
 def _money(q: Quantity, claims: dict[int, list[Claim]], *, bare: bool = False) -> bool:
@@ -532,9 +542,11 @@ _CORRECTIONS = {
 
 
 def _for_this_part(r: _Reading, claim: Claim) -> bool:
-    """Whether an amount is said as this project's share: "40k for this part", "20k for this pilot"."""
-    after = [t.text for t in r.tokens[claim.end : claim.end + 3]]
-    return len(after) == 3 and after[:2] == ["for", "this"] and after[2] in THIS_PART
+    """Whether an amount is said as this project's share: "40k for this part", "of which 20k is for the pilot"."""
+    clause = r.tokens[claim.start].clause
+    before = [t.text for t in r.tokens[max(0, claim.start - 6) : claim.start] if t.clause == clause]
+    after = [t.text for t in r.tokens[claim.end : claim.end + 12] if t.clause == r.tokens[claim.end - 1].clause]
+    return share_for_this(before, after)
 
 
 def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
@@ -551,6 +563,8 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
         said = cue | {r.tokens[later.start].text}  # "more like 8k": the reading starts at "like"
         if ((cue & _CORRECTIONS or {"more", "like"} <= said) and not cue & _PAST) or between & _SELF_CORRECTIONS:
             chosen, settled = later, True
+        elif later.field == "budget_usd" and _for_this_part(r, chosen):
+            settled = True  # "40k for this part of the $300k grant": the share said first stays
         elif later.field == "budget_usd" and _for_this_part(r, later):
             chosen, settled = later, True  # "$300k total grant, maybe 40k for this part": this project's share
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
