@@ -30,7 +30,7 @@ from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame, stated
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
-from bot.advisor.reader.parts import joined, labeled_together
+from bot.advisor.reader.parts import joined, labeled_together, more_of_the_same
 from bot.advisor.reader.quantities import (
     AVERAGE,
     UNOWNED,
@@ -326,6 +326,14 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
             # "3k defect images and 40k good ones, all labeled": the distributive word says each part is labeled
             claims[id(first)] = []
             claims[id(second)] = [Claim("labeled_examples", first.value + second.value, True, first.start, second.end)]
+            continue
+        labeled_first = [c for c in claims[id(first)] if c.field == "labeled_examples" and not c.per_unit]
+        unowned = {c.field for c in claims[id(second)]} <= {"labeled_examples", UNOWNED}  # its own or a borrowed cue
+        if len(labeled_first) == 1 and unowned and more_of_the_same(r.tokens, first, second):
+            # "5k labeled + 1.2k more from a pilot", "600 from QA + 350 from callbacks": parts of one labeled count
+            claims[id(first)] = []
+            total = labeled_first[0].value + second.value
+            claims[id(second)] = [Claim("labeled_examples", total, True, labeled_first[0].start, second.end)]
             continue
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
