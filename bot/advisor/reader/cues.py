@@ -276,7 +276,7 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
             label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
         if label == "mixed" and _intensified(tokens, m):
             label = "poor"  # "super inconsistent", "really patchy": a partial defect said at full strength
-        elif label == "poor" and _partial(tokens, m.start):
+        elif label == "poor" and _partial(tokens, m.start) and not _of_the_whole(tokens, m):
             label = "mixed"  # "everything before 2022 is sloppy", "a fair chunk, maybe 10%, are wrong": a part
         seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
@@ -291,6 +291,16 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+# Verdicts on the whole set, which a share said with them does not narrow: labelers at odds on half the items make
+# every label doubtful ("they disagreed on like half the items"), and so does the writer's distrust.
+_WHOLE_SET = {"disagreed", "disagree", "disagreement", "disagreements", "trust"}
+
+
+def _of_the_whole(tokens: list[Token], m: Match) -> bool:
+    """Whether a defect is a verdict on the whole set (disagreement, distrust), not a defect of some items."""
+    return any(t.text in _WHOLE_SET for t in tokens[m.start : m.end])
 
 
 # Words that scope a defect to a part of the data: "a fair chunk are wrong", "some of them are junk".
