@@ -502,6 +502,9 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return []  # "2,000 an hour at peak" is a throughput to plan for, not the month's volume
     if rate is not None:
         factor, per_unit = rate
+        hours = _hours_a_day(tokens, q, others) if factor == words_map("rate_periods")["hour"] else None
+        if hours is not None:
+            factor = hours * DAYS_A_MONTH  # "40 an hour over an 18-hour operating day": the hours the work runs
         per_unit = per_unit or _per_unit_before(tokens, q, ctx, others, monthly=q.value * factor)
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
@@ -816,6 +819,43 @@ def _cycle_rate(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence
         rate = rate_factor(o_ctx, 0)
         if rate is not None:
             return o.value * rate[0]
+        days = _days_of_cycles(tokens, o, others)
+        if days is not None:
+            return o.value * days  # "~1,200 parts per shift, 2 shifts, 5 days a week"
+    return None
+
+
+DAYS_A_MONTH = 30
+_HOURS = {"hour", "hours", "hr", "hrs", "h"}
+_DAYS = {"day", "days", "daily"}
+
+
+def _hours_a_day(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> float | None:
+    """The hours a day the work runs, said in the sentence of an hourly rate ("40 an hour over an 18-hour
+    operating day", "50 an hour, 10 hours a day"): an hourly rate covers those hours, not all 24."""
+    sentence = tokens[q.start].sentence
+    for o in others:
+        if o is q or tokens[o.start].sentence != sentence or not 0 < o.value < 24 or o.money:
+            continue
+        after = [t.text for t in tokens[o.end : o.end + 5] if t.text != "-"]
+        if after[:1] and after[0] in _HOURS and set(after[1:4]) & _DAYS:
+            return o.value
+    return None
+
+
+def _days_of_cycles(tokens: list[Token], o: Quantity, others: Sequence[Quantity]) -> float | None:
+    """Days a month on which a count of cycles said without a rate comes, from a count of days with its rate later
+    in the sentence ("2 shifts, 5 days a week" -> 5 x 4.33 days a month)."""
+    sentence = tokens[o.start].sentence
+    for p in others:
+        if p.start <= o.end or tokens[p.start].sentence != sentence or not 0 < p.value <= 7:
+            continue
+        p_ctx = _context(tokens, p)
+        if not _head_noun(p_ctx, 0) & {"days", "day"}:
+            continue
+        rate = rate_factor(p_ctx, 1)
+        if rate is not None and rate[0] < DAYS_A_MONTH:
+            return p.value * rate[0]
     return None
 
 
