@@ -985,6 +985,8 @@ def _no_labels(r: _Reading) -> None:
             continue  # "no data scientists" (one token) is about the team too
         count = next((f for f in r.out.facts if f.field == "labeled_examples"), None)
         if count is None:
+            if _labels_affirmed(r.tokens, m.start):
+                return  # "the images aren't labeled. What IS labeled is the defect log": some data is labeled
             r.add("labeled_examples", 0, m.start, m.end)
             return
         if not count.value:
@@ -1003,6 +1005,25 @@ def _no_labels(r: _Reading) -> None:
                 f'You said "{said}" and then {count.value:,} labeled examples; I\'m going with {count.value:,}.'
             )
         return
+
+
+_LABEL_VERBS = {"labeled", "labelled", "annotated", "tagged"}
+_BE = {"is", "are", "was", "were", "been"}
+
+
+def _labels_affirmed(tokens: list[Token], start: int) -> bool:
+    """Whether another sentence says something is labeled ("What IS labeled is the defect log", "the log is tagged
+    though"): a "not labeled" elsewhere is then said of one part of the data, not of all of it."""
+    sentence = tokens[start].sentence
+    for k in range(1, len(tokens)):
+        tok = tokens[k]
+        if tok.sentence == sentence or tok.text not in _LABEL_VERBS or tokens[k - 1].text not in _BE:
+            continue
+        before = [t for t in tokens[max(0, k - 6) : k] if t.clause == tok.clause]
+        asked = any(t.sentence == tok.sentence and t.text == "?" for t in tokens[k : k + 12])
+        if not asked and not any(is_negator(t) or t.text in {"not", "never"} for t in before):
+            return True
+    return False
 
 
 def _dates(r: _Reading, today: dt.date) -> None:
