@@ -125,6 +125,8 @@ def more_of_the_same(tokens: list[Token], first: Quantity, second: Quantity) -> 
     rest = {t.text for t in tokens[second.end : second.end + 6] if t.clause == clause}
     if rest & _NOT_YET:
         return False  # "3k labeled and 2k more coming next month": a part that does not exist yet
+    if rest & _UNLABELED:
+        return False  # "600 labeled and another 8,000 unlabeled ones": the part is what the first is not
     nxt = tokens[second.end].text if second.end < len(tokens) else ""
     others = words("staff_nouns") | words("audience_nouns") | words("measure_units") | words("group_nouns")
     if nxt in others | words("class_nouns"):
@@ -132,6 +134,7 @@ def more_of_the_same(tokens: list[Token], first: Quantity, second: Quantity) -> 
     return another or nxt in _MORE or (nxt in _SOURCE and between[-1].text in _JOINERS)
 
 
+_UNLABELED = {"unlabeled", "unlabelled", "unannotated", "untagged", "raw", "unscored", "unreviewed", "unchecked"}
 # Words that say a part is still to come: "2k more coming", "another 1k planned for Q3".
 _NOT_YET = {"coming", "next", "planned", "expected", "soon", "later", "pending", "queued", "will", "could", "would"}
 _NOT_YET |= {"might", "may", "hope", "hoping", "want", "need", "needed", "to", "eventually", "promised"}

@@ -552,6 +552,9 @@ _CORRECTIONS = {
 def _for_this_part(r: _Reading, claim: Claim) -> bool:
     """Whether an amount is said as this project's share: "40k for this part", "of which 20k is for the pilot"."""
     clause = r.tokens[claim.start].clause
+    dash = claim.start - 1
+    if dash > 0 and r.tokens[dash].text in {"-", "to"} and any(t.kind == "num" for t in r.tokens[dash - 3 : dash]):
+        return False  # "$30k-$40k for the first phase": the end of a range, not a share of it
     before = [t.text for t in r.tokens[max(0, claim.start - 6) : claim.start] if t.clause == clause]
     after = [t.text for t in r.tokens[claim.end : claim.end + 12] if t.clause == r.tokens[claim.end - 1].clause]
     return share_for_this(before, after)
