@@ -355,3 +355,22 @@ def test_not_labeled_beside_labeled_data_is_no_zero() -> None:
 )
 def test_not_labeled_alone_is_zero(text: str) -> None:
     assert facts(text)["labeled_examples"] == 0
+
+
+# --- the writer's own verdict on how often things change ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Tariffs change a couple of times a year, plus the surcharges... I'd say 'often' tbh.", True),
+        ("the style guide changes with every new editor (so every ~3 years, not really often)", False),
+        ("the rules change once a year. I'd say not often.", False),
+    ],
+)
+def test_the_writers_verdict_on_change_decides(text: str, value: bool) -> None:
+    assert facts(text)["changes_often"] is value
+
+
+def test_how_often_is_no_verdict() -> None:
+    assert facts("the catalog changes every week, how often would we retrain?")["changes_often"] is True

@@ -179,6 +179,7 @@ def _consequence_negated(tokens: list[Token], end: int) -> bool:
 
 # Words that settle a conflict in favour of what follows: "oh wait, actually it's critical", "so yes, sensitive".
 _SETTLERS = {"actually", "wait", "sorry", "correction", "scratch", "so", "mean", "turns", "rethinking", "fact"}
+_SETTLERS |= {"say"}  # "I'd say 'often' honestly": the writer's own verdict after the facts
 
 
 def _decide(tokens: list[Token], found: list[Cue]) -> Cue | None:
@@ -218,6 +219,28 @@ def _change_frequency(tokens: list[Token]) -> list[Cue]:
             t.text in {"every", "each"} and t.clause == clause for t in tokens[verb.end : verb.end + 3]
         ):  # "changes every patch": every/each after a verb of change is a frequency, whatever it counts
             out.append(Cue(True, 2, verb.start, verb.end))
+    return out + _verdicts_of_change(tokens, out)
+
+
+_OFTEN = {"often", "frequently", "frequent"}
+VERDICT_REACH = 25  # tokens from a change read to the writer's verdict on it
+_JUDGING = {"say", "call", "guess", "so", "think", "basically", "honestly"}
+
+
+def _verdicts_of_change(tokens: list[Token], changes: list[Cue]) -> list[Cue]:
+    """The writer's own verdict on a change read just before ("a few times a year ... I'd say 'often' honestly",
+    "every election cycle (so every ~2 yrs, not really often)"): "often" judged, or denied, after a change."""
+    out: list[Cue] = []
+    for k, tok in enumerate(tokens):
+        if tok.text not in _OFTEN or not any(0 < k - c.start <= VERDICT_REACH for c in changes):
+            continue
+        before = [t for t in tokens[max(0, k - 4) : k] if t.sentence == tok.sentence]
+        if any(t.text == "how" for t in before):
+            continue  # "how often": a question, no verdict
+        if any(is_negator(t) or t.text == "not" for t in before):
+            out.append(Cue(False, 2, k, k + 1))
+        elif any(t.text in _JUDGING for t in before):
+            out.append(Cue(True, 2, k, k + 1))
     return out
 
 
