@@ -363,7 +363,7 @@ def test_not_labeled_alone_is_zero(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("Tariffs change a couple of times a year, plus the surcharges... I'd say 'often' tbh.", True),
+        ("Our tariff tables change a few times per year, surcharges too. So yeah, I'd say often.", True),
         ("the style guide changes with every new editor (so every ~3 years, not really often)", False),
         ("the rules change once a year. I'd say not often.", False),
     ],
