@@ -374,3 +374,33 @@ def test_the_writers_verdict_on_change_decides(text: str, value: bool) -> None:
 
 def test_how_often_is_no_verdict() -> None:
     assert facts("the catalog changes every week, how often would we retrain?")["changes_often"] is True
+
+
+# --- money not decided yet, set aside for something else, or of a larger whole ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have 0 budget approved so far, finance wants a business case first.",
+        "budget: $0 for now",
+    ],
+)
+def test_a_zero_not_yet_decided_is_no_budget(text: str) -> None:
+    assert "budget_usd" not in facts(text)
+
+
+def test_a_zero_budget_said_plainly_is_read() -> None:
+    assert facts("budget is 0, we do this on the side")["budget_usd"] == 0
+
+
+def test_money_set_aside_for_a_license_is_not_this_projects() -> None:
+    text = "We got $400k for the whole data program; $250k is earmarked for the platform license."
+    found = facts(text)
+    assert "budget_usd" not in found
+    assert 400_000 in asked(text)
+
+
+@pytest.mark.parametrize(("text", "value"), [("we have $100k for the whole thing", 100_000)])
+def test_money_for_the_whole_project_is_its_budget(text: str, value: float) -> None:
+    assert facts(text)["budget_usd"] == value

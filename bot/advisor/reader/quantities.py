@@ -487,7 +487,7 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return []  # "into 25 codes", "a 40-label taxonomy": the size of the label set, not of a data set
     budget = _budget_before_noun(q, ctx, skip)
     if budget is not None:
-        return [budget]
+        return [] if budget.value == 0 and _not_yet(ctx) else [budget]
     if _texts(ctx.after[:6]) & _MONEY_FLOWS:
         return []  # "2 million a year in revenue": money that is not said with a currency sign
     rate = rate_factor(ctx, skip) or _rate_before(ctx)
@@ -1200,7 +1200,21 @@ def _budget_veto(ctx: Context) -> bool:
             and before[k - 1] in {"we", "currently", "already", "we're", "now", "it", "this", "that", "which", "they"}
         ):
             return True
-    return _priced(before) or _past_price(before)
+    return _priced(before) or _past_price(before) or _allotted_elsewhere([t.text for t in ctx.after])
+
+
+_ALLOTTED = {"earmarked", "reserved", "allocated", "set", "goes", "going", "went", "spent", "committed", "tied"}
+
+
+def _allotted_elsewhere(after: list[str]) -> bool:
+    """Whether the amount is said to be set aside for a thing priced apart ("$180k is earmarked for the platform
+    license", "60k went to the vendor"): money of the sum that this project does not get."""
+    for k, w in enumerate(after[:4]):
+        if w in _ALLOTTED:
+            target = after[k + 1 : k + 6]
+            if target[:1] in (["for"], ["to"], ["on"], ["aside"], ["up"]):
+                return bool(set(target[1:]) & (_PRICED | {"vendor", "vendors", "licence", "licensing", "poc"}))
+    return False
 
 
 def _left_of(ctx: Context) -> bool:
@@ -1324,7 +1338,24 @@ def _past_budget(ctx: Context) -> bool:
     )
 
 
+def _for_the_whole(ctx: Context) -> bool:
+    """ "$250k for the whole AI program", "€1M for the entire initiative": money said of a whole larger than this
+    project."""
+    after = [t.text for t in ctx.after[:4]]
+    whole = after[:1] == ["for"] and bool(set(after[1:3]) & {"whole", "entire", "overall"})
+    return whole and not set(after[2:4]) & {"thing", "project", "pilot", "poc", "use-case", "build", "tool", "bot"}
+
+
+def _not_yet(ctx: Context) -> bool:
+    """ "0 budget approved so far", "$0 for now", "nothing yet": a zero that says the money is not decided yet."""
+    texts = [t.text for t in ctx.sentence]
+    pairs = set(itertools.pairwise(texts))
+    return "yet" in texts or bool(pairs & {("so", "far"), ("for", "now"), ("right", "now"), ("as", "of")})
+
+
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
+    if q.value == 0 and _not_yet(ctx):
+        return []  # "we have 0 budget approved so far": not decided yet, which is no budget of zero
     if _left_of(ctx) and _budget_words(sentence, strong=True) and not _past_budget(ctx):
         # "budget: whatever's left of the $15k after we pay for X": the base of what is left (the payment after
         # it is what is taken off, not a veto of the base)
@@ -1341,6 +1372,9 @@ def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[st
     value = q.value * factor
     if _budget_words(clause, strong=False) or _share_for_this(ctx):
         return [Claim("budget_usd", value, True, q.start, q.end)]
+    if _for_the_whole(ctx):
+        # "we got $250k for the whole AI program": the sum this project's share comes out of; ask what is this one's
+        return [Claim(UNOWNED_MONEY, value, False, q.start, q.end)]
     if _budget_words(sentence, strong=True):
         # the budget word is in another clause ("Budget: whatever it takes, we lose $1M a year"): a weak reading
         return [Claim("budget_usd", value, False, q.start, q.end)]
