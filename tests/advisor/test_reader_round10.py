@@ -404,3 +404,20 @@ def test_money_set_aside_for_a_license_is_not_this_projects() -> None:
 @pytest.mark.parametrize(("text", "value"), [("we have $100k for the whole thing", 100_000)])
 def test_money_for_the_whole_project_is_its_budget(text: str, value: float) -> None:
     assert facts(text)["budget_usd"] == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "would anything change if our data were regulated (like HIPAA)? we're a game studio, just curious",
+        "if it's regulated (e.g. GDPR) what changes?",
+    ],
+)
+def test_an_example_in_brackets_inside_a_supposition_states_nothing(text: str) -> None:
+    found = facts(text)
+    assert found.get("regulated") is not True
+    assert found.get("sensitive_data") is not True
+
+
+def test_an_example_in_brackets_after_a_statement_is_read() -> None:
+    assert facts("we're regulated (like HIPAA), 5k notes a month")["regulated"] is True

@@ -213,7 +213,8 @@ def _aside_of_supposition(tokens: list[Token], clause_start: int, floor: int) ->
         return False
     inside = list(itertools.takewhile(lambda t: t.clause == tokens[clause_start].clause, tokens[clause_start:]))
     pairs = itertools.pairwise([tokens[clause_start - 1], *inside])
-    said = [b for a, b in pairs if b.kind == "word" and a.kind != "num"]  # "50k": the unit is no word of its own
+    # "50k": the unit is no word of its own; "(like HIPAA)", "(e.g. GDPR)": the filler adds nothing
+    said = [b for a, b in pairs if b.kind == "word" and a.kind != "num" and b.text not in _FILLERS]
     if len(said) > ASIDE_WORDS:
         return False  # "if it helps (budget is 40k)": a statement of its own, not a word added to the condition
     outer = tokens[clause_start - 2].clause
@@ -224,7 +225,7 @@ def _aside_of_supposition(tokens: list[Token], clause_start: int, floor: int) ->
 
 
 # A word set off by commas that only softens what follows: "if we had, say, 10k labels" ("say" is no new statement).
-_FILLERS = {"say", "like", "hypothetically", "theoretically", "e.g", "eg"}
+_FILLERS = {"say", "like", "hypothetically", "theoretically", "e", "g", "eg", "such", "as"}
 
 
 def _after_filler_of_supposition(tokens: list[Token], clause_start: int, floor: int) -> bool:
