@@ -421,3 +421,20 @@ def test_an_example_in_brackets_inside_a_supposition_states_nothing(text: str) -
 
 def test_an_example_in_brackets_after_a_statement_is_read() -> None:
     assert facts("we're regulated (like HIPAA), 5k notes a month")["regulated"] is True
+
+
+# --- labels named by who wrote them; "not have" without "do" ------------------------------------------------------
+
+
+def test_items_with_expert_written_outputs_are_labeled() -> None:
+    found = facts("about 2,500 of the products already have editor-written blurbs, really excellent ones")
+    assert found["labeled_examples"] == 2500
+
+
+@pytest.mark.parametrize("text", ["We not have labeled data, only old chats.", "they not have any tagged examples"])
+def test_not_have_without_do_is_no_labels(text: str) -> None:
+    assert facts(text)["labeled_examples"] == 0
+
+
+def test_not_have_budget_is_not_labels() -> None:
+    assert "labeled_examples" not in facts("we not have budget yet")
