@@ -36,6 +36,9 @@ Corpora (JSON lines: id, text, fields, absent; scored as ../shared/eval/README.m
   facts said indirectly); kept sealed by the lead during round 9 and scored before and after it (wrong values
   3.9% -> 4.3%); the lead then read the new wrong values and made one rule ask instead of guess (a rate whose only
   unit is its sentence's subject), 4.3% -> 3.9%. Tuning data from then on.
+- bench/data/own_chat_messages_14.jsonl: 80 messages by a writer who never saw the code, written on the day of round
+  10 and scored on the whole set with main before any change of that round (a fresh held-out reading); tuning data
+  from then on.
 Which sets are tuning data and which are held out is the one list `ROLES` below: the error analysis reads every set
 but the held-out ones; the honest figures come from the held-out set and the lead's sealed sets.
 The "before" columns are `bench/data/reader_scores_before.json`: the same scores for the reader as it was before
@@ -81,6 +84,7 @@ CORPORA = {
     "own_11": ROOT / "bench/data/own_chat_messages_11.jsonl",
     "own_12": ROOT / "bench/data/own_chat_messages_12.jsonl",
     "own_13": ROOT / "bench/data/own_chat_messages_13.jsonl",
+    "own_14": ROOT / "bench/data/own_chat_messages_14.jsonl",
 }
 # Each set's role and when it changed: the one list of what is tuned and what is held out. Sets named here are
 # scored on the whole set only; the others by odd (tuned up to round 4) and even ids as well.
@@ -94,6 +98,7 @@ ROLES = {
     "own_11": "all (sealed in round 7, held out in round 8, tuned from round 9)",
     "own_12": "all (sealed in round 8, held out)",
     "own_13": "all (sealed in round 9, then tuned)",
+    "own_14": "all (new in round 10, tuned)",
 }
 HELD_OUT = ("own_12",)  # never read while changing the reader: totals only
 BEFORE = ROOT / "bench/data/reader_scores_before.json"

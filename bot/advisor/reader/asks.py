@@ -29,6 +29,8 @@ _GRANTED = {
     "becomes",
 }
 _GOT = {"got", "gave", "given"}  # a weak "granted": only of an amount that is money by its own signs
+# Words that end the reach of a verb back to an amount: a contrast, or the writer correcting what came before.
+_BREAKS = {";", "but", "while", "whereas", "wait", "sorry", "correction", "actually", "oops", "scratch"}
 NEAR = 5  # words between a number and the verb that gives it its role, at most
 
 
@@ -40,7 +42,7 @@ def roles(tokens: list[Token], quantities: list[Quantity]) -> dict[int, str]:
     for n, q in enumerate(quantities):
         if q.negative or q.vague:
             continue
-        role = _role(tokens, q)
+        role = _role(tokens, q, n and quantities[n - 1].end)
         if role:
             found[n] = role
     if "ask" not in found.values():
@@ -51,6 +53,12 @@ def roles(tokens: list[Token], quantities: list[Quantity]) -> dict[int, str]:
     for n, q in enumerate(quantities):
         if n not in found and not q.percent and q.value in asks:
             found[n] = "ask"
+    granted = {quantities[n].value for n, role in found.items() if role != "ask"}
+    if len(granted - asks) == 1:
+        # "we got 75k approved - wait, 75k was the ask, we got 60k": the amount later called the ask is the ask
+        for n, role in list(found.items()):
+            if role != "ask" and quantities[n].value in asks:
+                found[n] = "ask"
     return found
 
 
@@ -65,14 +73,15 @@ def share_of(tokens: list[Token], q: Quantity, quantities: list[Quantity]) -> Qu
     return None
 
 
-def _role(tokens: list[Token], q: Quantity) -> str | None:
+def _role(tokens: list[Token], q: Quantity, floor: int = 0) -> str | None:
     """ "ask", "granted" or "got" from the verb before the amount ("we asked for 150k", "approved 90k", "what got
     signed off is 70k"), else from the words after it in its clause ("90k is what we requested", "the 100k we asked
     for")."""
     sentence = tokens[q.start].sentence
-    for i in range(q.start - 1, max(-1, q.start - 1 - NEAR), -1):
+    # not past the amount before ("got 75k approved, wait, 75k was the ask": the verb is the earlier amount's)
+    for i in range(q.start - 1, max(floor - 1, q.start - 1 - NEAR), -1):
         tok = tokens[i]
-        if tok.sentence != sentence or tok.kind == "num" or tok.text in {";", "but", "while", "whereas"}:
+        if tok.sentence != sentence or tok.kind == "num" or tok.text in _BREAKS:
             break
         if tok.text in _GRANTED:
             return "got" if tok.text in _GOT else "granted"

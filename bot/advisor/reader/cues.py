@@ -179,6 +179,7 @@ def _consequence_negated(tokens: list[Token], end: int) -> bool:
 
 # Words that settle a conflict in favour of what follows: "oh wait, actually it's critical", "so yes, sensitive".
 _SETTLERS = {"actually", "wait", "sorry", "correction", "scratch", "so", "mean", "turns", "rethinking", "fact"}
+_SETTLERS |= {"say"}  # "I'd say 'often' honestly": the writer's own verdict after the facts
 
 
 def _decide(tokens: list[Token], found: list[Cue]) -> Cue | None:
@@ -218,6 +219,28 @@ def _change_frequency(tokens: list[Token]) -> list[Cue]:
             t.text in {"every", "each"} and t.clause == clause for t in tokens[verb.end : verb.end + 3]
         ):  # "changes every patch": every/each after a verb of change is a frequency, whatever it counts
             out.append(Cue(True, 2, verb.start, verb.end))
+    return out + _verdicts_of_change(tokens, out)
+
+
+_OFTEN = {"often", "frequently", "frequent"}
+VERDICT_REACH = 25  # tokens from a change read to the writer's verdict on it
+_JUDGING = {"say", "call", "guess", "so", "think", "basically", "honestly"}
+
+
+def _verdicts_of_change(tokens: list[Token], changes: list[Cue]) -> list[Cue]:
+    """The writer's own verdict on a change read just before ("a few times a year ... I'd say 'often' honestly",
+    "every election cycle (so every ~2 yrs, not really often)"): "often" judged, or denied, after a change."""
+    out: list[Cue] = []
+    for k, tok in enumerate(tokens):
+        if tok.text not in _OFTEN or not any(0 < k - c.start <= VERDICT_REACH for c in changes):
+            continue
+        before = [t for t in tokens[max(0, k - 4) : k] if t.sentence == tok.sentence]
+        if any(t.text == "how" for t in before):
+            continue  # "how often": a question, no verdict
+        if any(is_negator(t) or t.text == "not" for t in before):
+            out.append(Cue(False, 2, k, k + 1))
+        elif any(t.text in _JUDGING for t in before):
+            out.append(Cue(True, 2, k, k + 1))
     return out
 
 
@@ -276,7 +299,7 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
             label = "poor" if share > 30 else "mixed"  # "40% are just wrong" is poor; "10% are off" is mixed
         if label == "mixed" and _intensified(tokens, m):
             label = "poor"  # "super inconsistent", "really patchy": a partial defect said at full strength
-        elif label == "poor" and _partial(tokens, m.start):
+        elif label == "poor" and _partial(tokens, m.start) and not _of_the_whole(tokens, m):
             label = "mixed"  # "everything before 2022 is sloppy", "a fair chunk, maybe 10%, are wrong": a part
         seen.append(Cue(label, 2, m.start, m.end))
     if not seen:
@@ -291,6 +314,16 @@ def data_quality(tokens: list[Token], data_sentences: set[int]) -> Cue | None:
         value = str(seen[0].value)
     first = next(c for c in seen if c.value == value) if any(c.value == value for c in seen) else seen[0]
     return Cue(value, 2, first.start, first.end)
+
+
+# Verdicts on the whole set, which a share said with them does not narrow: labelers at odds on half the items make
+# every label doubtful ("they disagreed on like half the items"), and so does the writer's distrust.
+_WHOLE_SET = {"disagreed", "disagree", "disagreement", "disagreements", "trust"}
+
+
+def _of_the_whole(tokens: list[Token], m: Match) -> bool:
+    """Whether a defect is a verdict on the whole set (disagreement, distrust), not a defect of some items."""
+    return any(t.text in _WHOLE_SET for t in tokens[m.start : m.end])
 
 
 # Words that scope a defect to a part of the data: "a fair chunk are wrong", "some of them are junk".
@@ -325,6 +358,7 @@ PEOPLE_REACH = 6  # words before a quality word in which the noun it describes i
 _BUILDERS = {"ml", "ds", "mle", "mles", "data-scientist", "data-scientists", "engineer", "engineers", "scientist"}
 _BUILDERS |= {"scientists", "researcher", "researchers", "guy", "gal", "cto", "devs", "developers"}
 _BUILDERS |= {"developer", "dev", "postdocs", "postdoc", "cofounder", "co-founder", "founder"}
+_BUILDERS |= {"data-team", "ml-team", "ds-team"}  # "the data team is good": the people, not the data
 _REFERS = {"they", "they're", "theyre", "it", "it's", "its", "these", "those", "labels", "data"}
 
 

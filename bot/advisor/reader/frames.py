@@ -66,6 +66,7 @@ _OTHER_NOUNS = {
     "client",
     "project's",
     "team's",
+    "one",  # "our last one took 7 months and cost $90k": the noun said before, an earlier project
 }
 REACH = 40  # tokens looked at before a number for its frame (as far as its own cues reach)
 _AGO = {"ago"}
@@ -184,7 +185,7 @@ def frame_at(tokens: list[Token], start: int, end: int) -> str | None:
     opening = _opening(tokens, clause_start, start)
     if opening in _SUPPOSE or any(t.text in _SUPPOSE for t in tokens[clause_start:start]):
         return "supposed"
-    if _aside_of_supposition(tokens, clause_start, floor):
+    if _aside_of_supposition(tokens, clause_start, floor) or _after_filler_of_supposition(tokens, clause_start, floor):
         return "supposed"  # "if we get budget approved (maybe 50k?)": a parenthesis goes on with its clause
     if _say_opens(tokens, clause_start, start):
         return "supposed"
@@ -212,7 +213,8 @@ def _aside_of_supposition(tokens: list[Token], clause_start: int, floor: int) ->
         return False
     inside = list(itertools.takewhile(lambda t: t.clause == tokens[clause_start].clause, tokens[clause_start:]))
     pairs = itertools.pairwise([tokens[clause_start - 1], *inside])
-    said = [b for a, b in pairs if b.kind == "word" and a.kind != "num"]  # "50k": the unit is no word of its own
+    # "50k": the unit is no word of its own; "(like HIPAA)", "(e.g. GDPR)": the filler adds nothing
+    said = [b for a, b in pairs if b.kind == "word" and a.kind != "num" and b.text not in _FILLERS]
     if len(said) > ASIDE_WORDS:
         return False  # "if it helps (budget is 40k)": a statement of its own, not a word added to the condition
     outer = tokens[clause_start - 2].clause
@@ -220,6 +222,25 @@ def _aside_of_supposition(tokens: list[Token], clause_start: int, floor: int) ->
     while k > floor and tokens[k - 1].clause == outer:
         k -= 1
     return any(t.text in _SUPPOSE for t in tokens[k : clause_start - 1])
+
+
+# A word set off by commas that only softens what follows: "if we had, say, 10k labels" ("say" is no new statement).
+_FILLERS = {"say", "like", "hypothetically", "theoretically", "e", "g", "eg", "such", "as"}
+
+
+def _after_filler_of_supposition(tokens: list[Token], clause_start: int, floor: int) -> bool:
+    """Whether the clause follows a filler set off by commas right after a clause that supposes ("if we had, say,
+    10k labeled examples", "if we did, like, 40 a week"): the filler's commas break no supposition."""
+    k = clause_start
+    if k - 3 < floor or tokens[k - 1].text != "," or tokens[k - 2].text not in _FILLERS or tokens[k - 3].text != ",":
+        return False
+    if tokens[k - 2].clause == tokens[k - 3].clause:
+        return False  # "if it fails, like, we lose": the filler inside a clause, no aside of its own
+    outer = tokens[k - 3].clause
+    k -= 3
+    while k > floor and tokens[k - 1].clause == outer:
+        k -= 1
+    return any(t.text in _SUPPOSE for t in tokens[k : clause_start - 3])
 
 
 def wanted(tokens: list[Token], q: Quantity) -> bool:

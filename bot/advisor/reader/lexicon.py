@@ -189,7 +189,9 @@ def _match(slots: tuple[Slot, ...], tokens: list[Token], i: int, hi: int, first:
     if slot.gap:
         for skip in range(MAX_GAP + 1):
             j = i + skip
-            if j > hi or (skip and tokens[j - 1].clause != first.clause):
+            if j > hi or (
+                skip and (tokens[j - 1].clause != first.clause or (j < hi and tokens[j].clause != first.clause))
+            ):
                 break
             end = _match(rest, tokens, j, hi, first)
             if end is not None:

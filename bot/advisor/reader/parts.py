@@ -100,3 +100,41 @@ def labeled_together(tokens: list[Token], first: Quantity, second: Quantity) -> 
         if t.text not in _FILLERS:
             return False
     return False
+
+
+_MORE = {"more", "extra", "additional"}
+_SOURCE = {"from", "via", "through"}
+
+
+def more_of_the_same(tokens: list[Token], first: Quantity, second: Quantity) -> bool:
+    """Whether `second` adds to `first` as more of the same thing, with no noun of its own: "5k labeled + 1.2k more
+    from a pilot customer", "600 from QA review + 350 from callbacks", "2k from the pilot and another 3.5k the vendor
+    did". The joiner is "+", "plus" or "and", and the second part is "more", "another" or only a source."""
+    if first.money or second.money or first.percent or second.percent or first.negative or second.negative:
+        return False
+    between = tokens[first.end : second.start]
+    another = len(between) > 1 and between[-1].text == "another"
+    if another:
+        between = between[:-1]
+    n = 2 if len(between) > 1 and [t.text for t in between[-2:]] == [",", "and"] else 1
+    if not between or between[-1].text not in _JOINERS | {"and"} or len(between) > NOUN_WORDS + n:
+        return False
+    if any(t.kind != "word" or t.clause != tokens[first.start].clause for t in between[:-n]):
+        return False
+    clause = tokens[second.start].clause
+    rest = {t.text for t in tokens[second.end : second.end + 6] if t.clause == clause}
+    if rest & _NOT_YET:
+        return False  # "3k labeled and 2k more coming next month": a part that does not exist yet
+    if rest & _UNLABELED:
+        return False  # "600 labeled and another 8,000 unlabeled ones": the part is what the first is not
+    nxt = tokens[second.end].text if second.end < len(tokens) else ""
+    others = words("staff_nouns") | words("audience_nouns") | words("measure_units") | words("group_nouns")
+    if nxt in others | words("class_nouns"):
+        return False  # "and another 40 agents": people or classes, not more of the items
+    return another or nxt in _MORE or (nxt in _SOURCE and between[-1].text in _JOINERS)
+
+
+_UNLABELED = {"unlabeled", "unlabelled", "unannotated", "untagged", "raw", "unscored", "unreviewed", "unchecked"}
+# Words that say a part is still to come: "2k more coming", "another 1k planned for Q3".
+_NOT_YET = {"coming", "next", "planned", "expected", "soon", "later", "pending", "queued", "will", "could", "would"}
+_NOT_YET |= {"might", "may", "hope", "hoping", "want", "need", "needed", "to", "eventually", "promised"}

@@ -487,7 +487,7 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return []  # "into 25 codes", "a 40-label taxonomy": the size of the label set, not of a data set
     budget = _budget_before_noun(q, ctx, skip)
     if budget is not None:
-        return [budget]
+        return [] if budget.value == 0 and _not_yet(ctx) else [budget]
     if _texts(ctx.after[:6]) & _MONEY_FLOWS:
         return []  # "2 million a year in revenue": money that is not said with a currency sign
     rate = rate_factor(ctx, skip) or _rate_before(ctx)
@@ -502,6 +502,9 @@ def _claims(tokens: list[Token], q: Quantity, *, message_words: int, others: Seq
         return []  # "2,000 an hour at peak" is a throughput to plan for, not the month's volume
     if rate is not None:
         factor, per_unit = rate
+        hours = _hours_a_day(tokens, q, others) if factor == words_map("rate_periods")["hour"] else None
+        if hours is not None:
+            factor = hours * DAYS_A_MONTH  # "40 an hour over an 18-hour operating day": the hours the work runs
         per_unit = per_unit or _per_unit_before(tokens, q, ctx, others, monthly=q.value * factor)
         return [Claim("monthly_requests", q.value * factor, True, q.start, q.end, per_unit=per_unit)]
     if head & words("audience_nouns"):
@@ -816,6 +819,43 @@ def _cycle_rate(tokens: list[Token], q: Quantity, ctx: Context, others: Sequence
         rate = rate_factor(o_ctx, 0)
         if rate is not None:
             return o.value * rate[0]
+        days = _days_of_cycles(tokens, o, others)
+        if days is not None:
+            return o.value * days  # "~1,200 parts per shift, 2 shifts, 5 days a week"
+    return None
+
+
+DAYS_A_MONTH = 30
+_HOURS = {"hour", "hours", "hr", "hrs", "h"}
+_DAYS = {"day", "days", "daily"}
+
+
+def _hours_a_day(tokens: list[Token], q: Quantity, others: Sequence[Quantity]) -> float | None:
+    """The hours a day the work runs, said in the sentence of an hourly rate ("40 an hour over an 18-hour
+    operating day", "50 an hour, 10 hours a day"): an hourly rate covers those hours, not all 24."""
+    sentence = tokens[q.start].sentence
+    for o in others:
+        if o is q or tokens[o.start].sentence != sentence or not 0 < o.value < 24 or o.money:
+            continue
+        after = [t.text for t in tokens[o.end : o.end + 5] if t.text != "-"]
+        if after[:1] and after[0] in _HOURS and set(after[1:4]) & _DAYS:
+            return o.value
+    return None
+
+
+def _days_of_cycles(tokens: list[Token], o: Quantity, others: Sequence[Quantity]) -> float | None:
+    """Days a month on which a count of cycles said without a rate comes, from a count of days with its rate later
+    in the sentence ("2 shifts, 5 days a week" -> 5 x 4.33 days a month)."""
+    sentence = tokens[o.start].sentence
+    for p in others:
+        if p.start <= o.end or tokens[p.start].sentence != sentence or not 0 < p.value <= 7:
+            continue
+        p_ctx = _context(tokens, p)
+        if not _head_noun(p_ctx, 0) & {"days", "day"}:
+            continue
+        rate = rate_factor(p_ctx, 1)
+        if rate is not None and rate[0] < DAYS_A_MONTH:
+            return p.value * rate[0]
     return None
 
 
@@ -1052,13 +1092,18 @@ _MONEY_FILLERS = {"us", "about", "around", "roughly", "~", "like", "maybe", "app
 _MONEY_FILLERS |= {":", "was", "at", "be", "will", "would", "only", "just", "under", "below", "max"}
 
 
+_OF_IT = {"of", "it", "that"}  # "25k of it is for the tech side": a part of a sum said before, no noun of its own
+
+
 def _said_as_money(ctx: Context, head: set[str]) -> bool:
     """A bare number that is the object of a verb of paying ("the tool costs 2k a month", "we spent 200k") or the
     value of a budget noun ("our annual budget is 2M"): money, even without a currency sign; never a volume."""
-    if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"}:
+    if head - words_map("rate_periods").keys() - _WHEN - {"a", "per", "total"} - _OF_IT:
         return False  # "we pay 40 agents", "budget covers 3 annotators": the number has a noun of its own
     if _share_for_this(ctx):
         return True  # "$300k total grant, maybe 40k for this part": this project's share of money said before
+    if head & _OF_IT:
+        return False
     before = ctx.before[-4:]
     for n in range(len(before) - 1, -1, -1):
         t = before[n]
@@ -1074,18 +1119,42 @@ def _said_as_money(ctx: Context, head: set[str]) -> bool:
 
 
 THIS_PART = {"part", "project", "piece", "one", "bit", "use-case", "thing", "pilot", "phase", "poc", "initiative"}
+THIS_PART |= {"side", "component", "module", "workstream", "stream", "case"}
 _CURRENCY = {"$", "€", "£", "usd", "eur", "gbp", "dollars", "euros", "pounds", "k$"}
+# Words that make "for the ..." the whole sum, not a part of it: "€1.2M for the whole programme".
+_WHOLE_SUM = {"whole", "entire", "total", "overall", "full", "all", "rest", "other", "program", "programme"}
+_SHARE_LINKS = {"of", "it", "that", "which", "is", "are", "goes", "will", "would", "be", "go", "earmarked", "set"}
+_SHARE_LINKS |= {"aside", "reserved", "allocated", "only", "just", "maybe", "about", "~", "around", "roughly"}
+SHARE_REACH = 6  # words from the amount to "for this part" (over "of it is", "is earmarked")
+
+
+def share_for_this(before: list[str], after: list[str]) -> bool:
+    """Whether an amount is said as this project's share of a larger sum: "40k for this part", "for this piece
+    maybe 150k", "of which 150k is for the AI piece", "only 25k of it is for the tech side" (a part noun after "for
+    this/the", not the whole: "for the whole programme" is the sum the share is taken from)."""
+    hedged = [w for w in before[-5:] if w not in _SHARE_LINKS]
+    if len(hedged) >= 3 and hedged[-3:-1] == ["for", "this"] and hedged[-1] in THIS_PART:
+        return True  # "for this part maybe 150k"
+    k = 0
+    while k < min(len(after), SHARE_REACH) and after[k] in _SHARE_LINKS:
+        k += 1
+    if after[k : k + 1] != ["for"] or after[k + 1 : k + 2] not in (["this"], ["the"], ["our"]):
+        return False
+    if after[k + 1] == "this" and after[k + 2 : k + 3] and after[k + 2] in THIS_PART:
+        return True
+    named = after[k + 2 : k + 6]
+    part = next((n for n, w in enumerate(named) if w in THIS_PART), None)
+    return part is not None and not set(named[: part + 1]) & _WHOLE_SUM
 
 
 def _share_for_this(ctx: Context) -> bool:
-    """Whether a bare number is this project's share of money said just before it in its sentence: "for this part"
-    (or project, piece, one) right after it, and an amount with a currency or a budget word earlier."""
-    after = [t.text for t in ctx.after[:3]]
-    if len(after) < 3 or after[0] != "for" or after[1] != "this" or after[2] not in THIS_PART:
+    """Whether a bare number is this project's share of money said just before it in its sentence (see
+    `share_for_this`), with an amount with a currency or a budget word earlier."""
+    if not share_for_this([t.text for t in ctx.before], [t.text for t in ctx.after]):
         return False
-    first = ctx.clause[0] if ctx.clause else None
-    earlier = [t for t in ctx.sentence if first is not None and t.start < first.start]
-    return any(t.text in _CURRENCY or t.text in words("budget_nouns") for t in earlier)
+    # the sum it is a share of: money in another clause of its sentence ("40k for this pilot, out of a $300k grant")
+    others = [t for t in ctx.sentence if t not in ctx.clause]
+    return any(t.text in _CURRENCY or t.text in words("budget_nouns") for t in others)
 
 
 def _budget_nearer(before: list[Token], cues: frozenset[str] | set[str]) -> bool:
@@ -1131,7 +1200,21 @@ def _budget_veto(ctx: Context) -> bool:
             and before[k - 1] in {"we", "currently", "already", "we're", "now", "it", "this", "that", "which", "they"}
         ):
             return True
-    return _priced(before) or _past_price(before)
+    return _priced(before) or _past_price(before) or _allotted_elsewhere([t.text for t in ctx.after])
+
+
+_ALLOTTED = {"earmarked", "reserved", "allocated", "set", "goes", "going", "went", "spent", "committed", "tied"}
+
+
+def _allotted_elsewhere(after: list[str]) -> bool:
+    """Whether the amount is said to be set aside for a thing priced apart ("$180k is earmarked for the platform
+    license", "60k went to the vendor"): money of the sum that this project does not get."""
+    for k, w in enumerate(after[:4]):
+        if w in _ALLOTTED:
+            target = after[k + 1 : k + 6]
+            if target[:1] in (["for"], ["to"], ["on"], ["aside"], ["up"]):
+                return bool(set(target[1:]) & (_PRICED | {"vendor", "vendors", "licence", "licensing", "poc"}))
+    return False
 
 
 def _left_of(ctx: Context) -> bool:
@@ -1255,7 +1338,24 @@ def _past_budget(ctx: Context) -> bool:
     )
 
 
+def _for_the_whole(ctx: Context) -> bool:
+    """ "$250k for the whole AI program", "€1M for the entire initiative": money said of a whole larger than this
+    project."""
+    after = [t.text for t in ctx.after[:4]]
+    whole = after[:1] == ["for"] and bool(set(after[1:3]) & {"whole", "entire", "overall"})
+    return whole and not set(after[2:4]) & {"thing", "project", "pilot", "poc", "use-case", "build", "tool", "bot"}
+
+
+def _not_yet(ctx: Context) -> bool:
+    """ "0 budget approved so far", "$0 for now", "nothing yet": a zero that says the money is not decided yet."""
+    texts = [t.text for t in ctx.sentence]
+    pairs = set(itertools.pairwise(texts))
+    return "yet" in texts or bool(pairs & {("so", "far"), ("for", "now"), ("right", "now"), ("as", "of")})
+
+
 def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[str], message_words: int) -> list[Claim]:
+    if q.value == 0 and _not_yet(ctx):
+        return []  # "we have 0 budget approved so far": not decided yet, which is no budget of zero
     if _left_of(ctx) and _budget_words(sentence, strong=True) and not _past_budget(ctx):
         # "budget: whatever's left of the $15k after we pay for X": the base of what is left (the payment after
         # it is what is taken off, not a veto of the base)
@@ -1272,6 +1372,9 @@ def _budget_claims(q: Quantity, ctx: Context, clause: set[str], sentence: set[st
     value = q.value * factor
     if _budget_words(clause, strong=False) or _share_for_this(ctx):
         return [Claim("budget_usd", value, True, q.start, q.end)]
+    if _for_the_whole(ctx):
+        # "we got $250k for the whole AI program": the sum this project's share comes out of; ask what is this one's
+        return [Claim(UNOWNED_MONEY, value, False, q.start, q.end)]
     if _budget_words(sentence, strong=True):
         # the budget word is in another clause ("Budget: whatever it takes, we lose $1M a year"): a weak reading
         return [Claim("budget_usd", value, False, q.start, q.end)]

@@ -30,10 +30,9 @@ from bot.advisor.reader.dates import deadline_date
 from bot.advisor.reader.frames import frame, stated
 from bot.advisor.reader.lexicon import is_negator, phrases, words
 from bot.advisor.reader.numbers import Quantity, find_quantities
-from bot.advisor.reader.parts import joined, labeled_together
+from bot.advisor.reader.parts import joined, labeled_together, more_of_the_same
 from bot.advisor.reader.quantities import (
     AVERAGE,
-    THIS_PART,
     UNOWNED,
     UNOWNED_MONEY,
     Claim,
@@ -42,6 +41,7 @@ from bot.advisor.reader.quantities import (
     counts_units,
     each_of,
     same_noun,
+    share_for_this,
     subject_unit,
     unit_nouns,
     words_map,
@@ -327,6 +327,14 @@ def _sums(r: _Reading, quantities: list[Quantity], claims: dict[int, list[Claim]
             claims[id(first)] = []
             claims[id(second)] = [Claim("labeled_examples", first.value + second.value, True, first.start, second.end)]
             continue
+        labeled_first = [c for c in claims[id(first)] if c.field == "labeled_examples" and not c.per_unit]
+        unowned = {c.field for c in claims[id(second)]} <= {"labeled_examples", UNOWNED}  # its own or a borrowed cue
+        if len(labeled_first) == 1 and unowned and more_of_the_same(r.tokens, first, second):
+            # "5k labeled + 1.2k more from a pilot", "600 from QA + 350 from callbacks": parts of one labeled count
+            claims[id(first)] = []
+            total = labeled_first[0].value + second.value
+            claims[id(second)] = [Claim("labeled_examples", total, True, labeled_first[0].start, second.end)]
+            continue
         claim = next((c for c in claims[id(second)] if c.field in LIMITS), None)
         if claim is None or not claim.strong or claim.per_unit or claim.borrowed:
             continue  # a borrowed cue ("labeled: 30k emails and 5k chats") does not say each part is labeled
@@ -377,7 +385,7 @@ def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int
         if q.percent:
             base = asks.share_of(r.tokens, q, quantities)
             value = q.value / 100 * base.value if base is not None and 0 < q.value <= 100 else None
-        elif not _money(q, claims, bare=role == "granted"):
+        elif not _money(q, claims, bare=role == "granted" or _scale_of_ask(q, quantities, found)):
             continue  # "approved 3k labeled examples", "got 20k tickets": a count, not money granted
         if value is not None:
             granted.append(Claim("budget_usd", value, True, q.start, q.end))
@@ -393,6 +401,16 @@ def _asked_and_granted(r: _Reading, quantities: list[Quantity], claims: dict[int
         r.used.update(range(q.start, q.end))
     for c in granted:
         claims[id(next(q for q in quantities if q.start == c.start))] = [c]
+
+
+def _scale_of_ask(q: Quantity, quantities: list[Quantity], found: dict[int, str]) -> bool:
+    """Whether an amount plainly "got" is of the size of an amount asked for ("75k was the ask, we got 60k"): what
+    the ask became, though its own words do not say money."""
+    asked = [quantities[n].value for n, role in found.items() if role == "ask"]
+    return any(a / ASK_SCALE <= q.value <= a for a in asked)
+
+
+ASK_SCALE = 10  # an amount granted is at most the ask and not far below it (else it counts something else)
 
 
 def _money(q: Quantity, claims: dict[int, list[Claim]], *, bare: bool = False) -> bool:
@@ -532,9 +550,14 @@ _CORRECTIONS = {
 
 
 def _for_this_part(r: _Reading, claim: Claim) -> bool:
-    """Whether an amount is said as this project's share: "40k for this part", "20k for this pilot"."""
-    after = [t.text for t in r.tokens[claim.end : claim.end + 3]]
-    return len(after) == 3 and after[:2] == ["for", "this"] and after[2] in THIS_PART
+    """Whether an amount is said as this project's share: "40k for this part", "of which 20k is for the pilot"."""
+    clause = r.tokens[claim.start].clause
+    dash = claim.start - 1
+    if dash > 0 and r.tokens[dash].text in {"-", "to"} and any(t.kind == "num" for t in r.tokens[dash - 3 : dash]):
+        return False  # "$30k-$40k for the first phase": the end of a range, not a share of it
+    before = [t.text for t in r.tokens[max(0, claim.start - 6) : claim.start] if t.clause == clause]
+    after = [t.text for t in r.tokens[claim.end : claim.end + 12] if t.clause == r.tokens[claim.end - 1].clause]
+    return share_for_this(before, after)
 
 
 def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
@@ -551,6 +574,8 @@ def _latest_correction(r: _Reading, found: list[Claim]) -> tuple[Claim, bool]:
         said = cue | {r.tokens[later.start].text}  # "more like 8k": the reading starts at "like"
         if ((cue & _CORRECTIONS or {"more", "like"} <= said) and not cue & _PAST) or between & _SELF_CORRECTIONS:
             chosen, settled = later, True
+        elif later.field == "budget_usd" and _for_this_part(r, chosen):
+            settled = True  # "40k for this part of the $300k grant": the share said first stays
         elif later.field == "budget_usd" and _for_this_part(r, later):
             chosen, settled = later, True  # "$300k total grant, maybe 40k for this part": this project's share
         elif _said_as_past(r, chosen) and not _said_as_past(r, later):
@@ -963,6 +988,8 @@ def _no_labels(r: _Reading) -> None:
             continue  # "no data scientists" (one token) is about the team too
         count = next((f for f in r.out.facts if f.field == "labeled_examples"), None)
         if count is None:
+            if _labels_affirmed(r.tokens, m.start):
+                return  # "the images aren't labeled. What IS labeled is the defect log": some data is labeled
             r.add("labeled_examples", 0, m.start, m.end)
             return
         if not count.value:
@@ -981,6 +1008,25 @@ def _no_labels(r: _Reading) -> None:
                 f'You said "{said}" and then {count.value:,} labeled examples; I\'m going with {count.value:,}.'
             )
         return
+
+
+_LABEL_VERBS = {"labeled", "labelled", "annotated", "tagged"}
+_BE = {"is", "are", "was", "were", "been"}
+
+
+def _labels_affirmed(tokens: list[Token], start: int) -> bool:
+    """Whether another sentence says something is labeled ("What IS labeled is the defect log", "the log is tagged
+    though"): a "not labeled" elsewhere is then said of one part of the data, not of all of it."""
+    sentence = tokens[start].sentence
+    for k in range(1, len(tokens)):
+        tok = tokens[k]
+        if tok.sentence == sentence or tok.text not in _LABEL_VERBS or tokens[k - 1].text not in _BE:
+            continue
+        before = [t for t in tokens[max(0, k - 6) : k] if t.clause == tok.clause]
+        asked = any(t.sentence == tok.sentence and t.text == "?" for t in tokens[k : k + 12])
+        if not asked and not any(is_negator(t) or t.text in {"not", "never"} for t in before):
+            return True
+    return False
 
 
 def _dates(r: _Reading, today: dt.date) -> None:
