@@ -138,7 +138,11 @@ _EXPORT_TEXT = (
 _WHAT_IF_PREFIX = dialogue.WHAT_IF_PREFIX  # an expected-field entry holding a what-if's facts until kept
 _HELP = re.compile(
     r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
-    r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?))\s*+[?!.]?\s*+$",
+    r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?)|"
+    # "show me the help menu", "pull up your commands", "list the commands pls": a request for the help itself
+    r"(?:(?:can|could)\s++(?:you|u)\s++|(?:please|pls)\s++)?(?:show|give|open|pull\s++up|bring\s++up|list|display|"
+    r"see|get|send)(?:\s++(?:me|us))?(?:\s++(?:the|your|ur|a))?\s++(?:help(?:\s++(?:menu|text|page|screen))?|"
+    r"menu|commands|command\s++list|list\s++of\s++commands)(?:\s++(?:please|pls|plz))?)\s*+[?!.]?\s*+$",
     re.I,
 )
 
@@ -433,6 +437,8 @@ class Advisor:
         conv = w.update(conv, turns=turn)
         if _RESTART.match(text) or _RESTART_THEN.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
+        if self.answer_topic is not None and message_form.asks_aside(clean_text(text)):
+            return self._topic_answer(w, conv, clean_text(text))  # "side q - does fine-tuning …?": never a what-if
         several = message_refs.questions(clean_text(text))
         if several:  # "why fine-tuning? and what would it cost?": each question answered in turn
             answered_all = self._several_questions(w, conv, several, turn)
@@ -477,7 +483,7 @@ class Advisor:
         # "the fraud team next door has 2M labeled examples": another project's numbers are not read
         foreign = [] if first else message_refs.foreign_clauses(read, known.get("use_case"))
         read = message_refs.without(read, foreign) if foreign else read
-        if dialogue.disputes_card(state):  # "wait, that's wrong - …": only what follows is read
+        if dialogue.disputes_in_words(state):  # "wait, that's wrong - …": only what follows is read
             read = message_refs.after_dispute(read)
         if foreign and not clean_text(read):
             return self._set_aside(w, conv, state, foreign)
@@ -500,8 +506,13 @@ class Advisor:
                 return self._restated(w, conv, state, known, cleaned)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
-        # After the card, with nothing asked, "that's not right, …", "are you sure? …" disputes it: its facts assert.
-        disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
+        # "that's not right, …", "are you sure? …", "I don't agree with this card. …" disputes what was assumed:
+        # its facts assert, also while a question is open.
+        disputed = dialogue.disputes_in_words(state) and message_refs.disputes(cleaned)
+        if disputed and _argues(cleaned, stated, known) and self._so_far(cid)[0] is not None:
+            # "disagree tbh. this law is super niche, isn't that what fine-tuning is for?": an argument asking for
+            # the reasoning (no number, no stored value changed), answered as a follow-up; nothing is stored
+            return self._follow_up(w, conv, cleaned)
         carded_question = conv.state == "recommended" and stated and not disputed and message_form.is_question(cleaned)
         if carded_question and not _states_then_asks(cleaned):
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
@@ -517,7 +528,7 @@ class Advisor:
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
-        if not numbers and not found.unclear:
+        if not numbers and not found.unclear and not disputed:
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
@@ -536,9 +547,12 @@ class Advisor:
         if disputed and not stated and not found.unclear:  # "that's not right": which fact, then?
             w.add_turn(cid, "bot", _WHICH_FACT)
             return Reply(kind="message", conversation_id=cid, text=_WHICH_FACT, heard="correction")
-        changes = disputed and message_kind.differing(known, {f.field: f.value for f in stated})[1]
-        heard = "correction" if changes else _heard(first, text)
-        side = _side_question(cleaned) if stated and self.answer_topic is not None else None
+        # A dispute with a fact says it corrects what was assumed, whether or not the fact was stored before.
+        # So does taking back a number said before ("the 50k I mentioned is for the permits thing, not this one").
+        takes_back = bool(foreign) and message_refs.disowns_said(foreign)
+        heard = "correction" if (disputed and stated) or takes_back else _heard(first, text)
+        # a question closing a dispute asks about the card ("so where's the changing content?"): the card answers it
+        side = _side_question(cleaned) if stated and not disputed and self.answer_topic is not None else None
         answered = self.answer_topic(side) if side is not None and self.answer_topic is not None else None
         if answered is not None:  # "about 3k labeled emails. what's LoRA btw?": the answer is kept, then the question
             w.add_turn(cid, "bot", answered)
@@ -870,6 +884,14 @@ class Advisor:
         )
 
 
+def _argues(cleaned: str, stated: list[Fact], known: dict[str, Any]) -> bool:
+    """Whether a dispute argues rather than corrects: it asks, and its facts hold no number and change no stored
+    value (what the reader drew from "X is super niche" is a judgement offered for debate, not a correction)."""
+    if not message_form.is_question(cleaned) or any(f.field in NUMBER_FIELDS for f in stated):
+        return False
+    return not message_kind.differing(known, {f.field: f.value for f in stated})[1]
+
+
 def _heard(first: bool, text: str) -> message_kind.MessageKind:
     """What a message read for facts was: the first words of a project, a fix of something said before, or an
     answer (to the pending question, to one asked earlier, or a fact added after the card). A message corrects only
@@ -961,10 +983,17 @@ def _disowned(foreign: list[str], found: Extraction, known: dict[str, Any]) -> l
     owners = [
         (f, v) for f, v in known.items() if f in NUMBER_FIELDS and any(message_kind.same_number(v, n) for n in said)
     ]
-    if len(owners) != 1 or len(found.unclear) != 1:
+    if len(owners) != 1:
         return []
     field, old = owners[0]
-    return [(found.unclear[0].value, float(old), field)]
+    if len(found.unclear) == 1:
+        return [(found.unclear[0].value, float(old), field)]
+    # "the 30k I gave you is the refunds project, not this. for disputes it's ~900" while the volume is asked: the
+    # one number given beside the disowned one takes its place, whichever open question the reader gave it to
+    given = [f.value for f in found.facts if f.field in NUMBER_FIELDS and isinstance(f.value, int | float)]
+    if found.unclear or len(given) != 1:
+        return []
+    return [(float(given[0]), float(old), field)]
 
 
 def _left_out(foreign: list[str]) -> str:
