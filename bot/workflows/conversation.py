@@ -885,9 +885,15 @@ class Advisor:
 
 
 def _argues(cleaned: str, stated: list[Fact], known: dict[str, Any]) -> bool:
-    """Whether a dispute argues rather than corrects: it asks, and its facts hold no number and change no stored
-    value (what the reader drew from "X is super niche" is a judgement offered for debate, not a correction)."""
-    if not message_form.is_question(cleaned) or any(f.field in NUMBER_FIELDS for f in stated):
+    """Whether a dispute argues for an approach rather than correcting a fact: it closes with a question that
+    names an approach without asking why ("isn't that exactly what fine-tuning is for?", "would prompting really
+    cope?"), says no number, and changes no stored value. What the reader drew from "X is super niche" is then a
+    judgement offered for debate; "we have 7 analysts, two ML engineers. so where's the changing content?" and
+    "we have no ML engineers, so why fine-tuning?" correct."""
+    asked = [s for s in _SENTENCES.split(cleaned) if s.strip() and message_form.is_question(s)]
+    if not asked or message_form.asks_why(asked[-1]) or message_kind.approach_named(asked[-1]) is None:
+        return False
+    if any(ch.isdigit() for ch in cleaned):
         return False
     return not message_kind.differing(known, {f.field: f.value for f in stated})[1]
 

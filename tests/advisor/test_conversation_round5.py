@@ -148,6 +148,19 @@ def test_an_argument_without_a_fact_is_a_follow_up_and_changes_nothing(topical: 
     assert _state(fresh_store, card) == before
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "that's wrong, we have no ML engineers at all, so why fine-tuning?",
+        "I don't agree with this. I asked around: no ML people here. where did you get that from?",
+    ],
+)
+def test_a_disagreement_stating_a_fact_and_asking_why_corrects(topical: Advisor, fresh_store: Store, said: str) -> None:
+    key, card = _card(topical, f"dispute-why-{said}")
+    reply = topical.handle(key, "u", said)
+    assert reply.heard == "correction" and _state(fresh_store, reply)[2]["ml_expertise"] == "none"
+
+
 def test_a_disagreement_with_a_number_ending_in_a_question_corrects(topical: Advisor, fresh_store: Store) -> None:
     key, card = _card(topical, "dispute-q")
     reply = topical.handle(key, "u", "I don't agree with this. we only have 2k labeled claims. so why fine-tuning?")
