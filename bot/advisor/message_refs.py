@@ -160,6 +160,11 @@ def without(text: str, clauses: list[str]) -> str:
 
 
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
+_ANNOUNCED = re.compile(
+    r"^\W*+(?:(?:ok|okay|so|right|hmm|cool|thanks|alright)\W++)*+(?:(?:a\s++)?(?:two|2|three|3|couple(?:\s++of)?|few)\s++"
+    r"(?:things|questions|qs|q's|follow[- ]?ups|points)|(?:some|more)\s++(?:questions|qs|follow[- ]?ups))\s*+[:\-\u2013\u2014]\s*+",
+    re.I,
+)
 _QUESTION_SPLIT = re.compile(r"(?<=\?)\s++")
 _LIST_MARK = re.compile(r"^\s*+(?:\(?\d{1,2}[.)]|[-*\u2022])\s++")  # "1. why …?", "2) …", "- …", "• …"
 
@@ -169,7 +174,8 @@ def questions(text: str) -> list[str]:
     three years?" → both), each with its question mark; [] when it asks one or states anything beside its
     questions. A question with no subject of its own after another ("what if we had 2k? would that change it?")
     goes on with the one before it and is not counted apart."""
-    parts = [_LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(text.strip()) if p.strip()]
+    # "ok two things: why …? and how …?": the words announcing the questions are none of them
+    parts = [_LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(_ANNOUNCED.sub("", text.strip())) if p.strip()]
     if len(parts) < 2 or not all(form.is_question(p) for p in parts):
         return []
     joined: list[str] = []

@@ -497,6 +497,12 @@ class Advisor:
             _owned_by_old_value(found, message_kind.replaced(cleaned, {**asked, **known}), turn)
         if foreign:  # "the 3k is for another product line, for ours about 800": 800 takes the 3k's place
             _owned_by_old_value(found, _disowned(foreign, found, known), turn)
+        # "does the 300k matter that much or would 50k do?": after the card, another number set beside a stored one
+        # is tried in its place
+        instead = _alternative(cleaned, found, known, turn) if conv.state == "recommended" else None
+        if instead is not None:
+            tried = self._what_if(w, conv, text, turn, supposed_facts=[instead])
+            return tried.model_copy(update={"heard": "follow_up"})
         # "the 3k - is that enough?": a number equal to a stored one points at it; whose it is is not asked
         found.unclear = [u for u in found.unclear if not _stored_number(known, u.value)]
         if not first and message_refs.refers_back(cleaned) and not message_kind.is_correction(cleaned):
@@ -586,7 +592,13 @@ class Advisor:
             weak = message_form.supposition(cleaned, states_facts=True) is not None
             known = self.store.latest_intake(conv.id).known()
             differs = conv.state == "recommended" and bool(message_kind.differing(known, stated)[1])
-            return "what_if" if has_advice and (weak or differs) else None
+            if has_advice and (weak or differs):
+                return "what_if"
+            # as on its own: after the card, a question that opens by asking and states no number is about the
+            # case ("and how often would we have to retrain the fine-tuned part?"), whatever the reader drew from it
+            numbers = any(f in NUMBER_FIELDS for f in stated) or found.unclear
+            carded = conv.state == "recommended" and not numbers and message_form.asks_first(cleaned)
+            return "follow_up" if carded and message_form.about_the_case(cleaned) else None
         kind = message_kind.classify(cleaned, has_facts=False)
         if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
             kind = "about_advice"
@@ -712,12 +724,14 @@ class Advisor:
         listed = "\n".join(f"{i}. {q}" for i, q in enumerate(open_questions, 1))
         return f"Back to my questions, when you're ready (or say *recommend now*):\n{listed}"
 
-    def _what_if(self, w: TurnWrites, conv: Conversation, rest: str, turn: int) -> Reply:
-        """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
-        until the user says to keep them."""
+    def _what_if(
+        self, w: TurnWrites, conv: Conversation, rest: str, turn: int, supposed_facts: list[Fact] | None = None
+    ) -> Reply:
+        """ "What if we had 50k examples?": the recommendation with those facts (or `supposed_facts` when given),
+        without changing the stored ones until the user says to keep them."""
         cid = conv.id
         found = extract(rest, turn=turn, today=self.today)
-        facts = [f for f in found.facts if f.field != "use_case"]
+        facts = supposed_facts or [f for f in found.facts if f.field != "use_case"]
         current, _ = self._so_far(cid)
         if current is not None:  # "and if volume triples?": a factor on a stored number, beside any fact stated
             given = {f.field for f in facts}
@@ -882,6 +896,26 @@ class Advisor:
             notes=notes,
             intake=intake.known(),
         )
+
+
+def _alternative(cleaned: str, found: Extraction, known: dict[str, Any], turn: int) -> Fact | None:
+    """The fact a question tries in place of a stored number it names ("does the 300k matter that much or would
+    50k do?" with 300,000 labeled examples stored → 50,000 labeled examples): a number equal to a stored one, then
+    one other number with "or" between them, and no fact stated; None otherwise."""
+    if not message_form.is_question(cleaned) or [f for f in found.facts if f.field != "use_case"]:
+        return None
+    tokens = tokenize(cleaned)
+    said = find_quantities(tokens)
+    if len(said) != 2:
+        return None
+    first, second = said
+    owner = next((f for f in NUMBER_FIELDS if message_kind.same_number(known.get(f), first.value)), None)
+    between = {t.text.lower() for t in tokens[first.end : second.start]}
+    if owner is None or _stored_number(known, second.value) or "or" not in between:
+        return None
+    value: float | int = second.value if owner == "budget_usd" else round(second.value)
+    quote = cleaned[tokens[second.start].start : tokens[second.end - 1].end]
+    return Fact(owner, value, Provenance(source="message", turn=turn, quote=quote[:200]))
 
 
 def _argues(cleaned: str, stated: list[Fact], known: dict[str, Any]) -> bool:

@@ -213,3 +213,38 @@ def test_a_marker_inside_a_sentence_is_no_correction(said: str) -> None:
 @pytest.mark.parametrize("said", ["actually it's 4k", "oh actually, 4k", "btw it's 4k not 400", "sorry, 4k"])
 def test_a_marker_opening_a_clause_still_corrects(said: str) -> None:
     assert message_kind.is_correction(said)
+
+
+# --- questions announced ("two things: …") ---
+
+
+def test_announced_questions_are_each_answered(topical: Advisor, fresh_store: Store) -> None:
+    key, card = _card(topical, "announced")
+    before = _state(fresh_store, card)
+    reply = topical.handle(
+        key, "u", "couple of qs - why not just prompting with good examples? and how often would we retrain the tuned model?"
+    )
+    assert reply.heard == "follow_up" and "Why not prompt engineering" in reply.text
+    assert "*and how often would we retrain the tuned model?*" in reply.text
+    assert _state(fresh_store, card) == before
+
+
+def test_two_things_said_as_facts_are_no_questions() -> None:
+    assert message_refs.questions("two things: we have 5k labels. and the rules change weekly") == []
+
+
+# --- another number set beside a stored one ---
+
+
+def test_a_stored_number_or_another_is_tried_not_stored(topical: Advisor, fresh_store: Store) -> None:
+    key, card = _card(topical, "or-number")
+    before = _state(fresh_store, card)
+    reply = topical.handle(key, "u", "is the 60k really needed, or would 8k be enough?")
+    assert reply.heard == "follow_up" and "If labeled examples" in reply.text and "8k" in reply.text
+    assert _state(fresh_store, card)[2] == before[2]
+
+
+def test_two_new_numbers_with_or_are_no_alternative(topical: Advisor) -> None:
+    key, _ = _card(topical, "or-new")
+    reply = topical.handle(key, "u", "is 5k or 8k enough for a tuned model?")
+    assert not reply.text.startswith("If labeled examples")
