@@ -149,9 +149,10 @@ _HELP = re.compile(
 # "help pls, what do i even tell it": a call for help with a question about the bot after it (`_asks_for_help`).
 _HELP_OPENER = re.compile(r"^\W*+help(?:\s++(?:me|us|please|pls|plz))*+\s*+[,.!:;-]+\s*+", re.I)
 # "she wants me to assess a different thing instead: drafting …": the project under way is replaced by the one after.
+# So does "my manager wants to prioritise something else: summarising …" (another thing, then a colon).
 _REPLACED_BY = re.compile(
-    r"\b(?:a|an|another|the)?\s*+(?:different|new|other|separate)\s++(?:project|thing|one|use[- ]case|idea|"
-    r"feature|assessment)\s++instead\b[\s:;,.!-]*+",
+    r"(?:\b(?:a|an|another|the)?\s*+(?:different|new|other|separate)\s++(?:project|thing|one|use[- ]case|idea|"
+    r"feature|assessment)|\bsomething\s++(?:else|different))(?:\s++instead\b[\s:;,.!-]*+|\s*+:\s*+)",
     re.I,
 )
 
@@ -540,6 +541,8 @@ class Advisor:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
             if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
                 kind = "about_advice"  # after the card, "so no fine-tuning then?" asks about the advice
+            elif kind == "topic_question" and not first and _weighs_approach(cleaned):
+                kind = "about_advice"  # before it, "what would push it toward hybrid?" asks about the advice so far
             if kind == "topic_question" and self.answer_topic is not None and not _states_then_asks(cleaned):
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
@@ -918,6 +921,13 @@ def _alternative(cleaned: str, found: Extraction, known: dict[str, Any], turn: i
     return Fact(owner, value, Provenance(source="message", turn=turn, quote=quote[:200]))
 
 
+def _weighs_approach(cleaned: str) -> bool:
+    """Whether a question weighs an approach for the case in hand ("what would push it toward hybrid?", "would
+    fine-tuning make more sense for us?"): it names one approach and is about the case; "what's hybrid?" and "does
+    fine-tuning help with hallucinations?" ask about the topic."""
+    return message_kind.approach_named(cleaned) is not None and message_form.about_the_case(cleaned)
+
+
 def _argues(cleaned: str, stated: list[Fact], known: dict[str, Any]) -> bool:
     """Whether a dispute argues for an approach rather than correcting a fact: it closes with a question that
     names an approach without asking why ("isn't that exactly what fine-tuning is for?", "would prompting really
@@ -1112,9 +1122,14 @@ def _replacement(text: str) -> str | None:
     drafting outage notices …" → "drafting outage notices …"); None when the words after "instead" name no task or
     the message asks."""
     m = _REPLACED_BY.search(text)
-    if m is None or message_form.is_question(text):
+    if m is None:
         return None
-    rest = text[m.end() :].strip()
+    sentences = [p for p in _SENTENCES.split(text[m.end() :].strip()) if p and p.strip()]
+    while sentences and message_form.is_question(sentences[-1]) and not message_kind.names_a_task(sentences[-1]):
+        sentences.pop()  # "… can we assess that one instead?": asks for the assessment, describes nothing
+    rest = " ".join(sentences).strip()
+    if not rest or message_form.is_question(rest):
+        return None
     return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
 
 

@@ -248,3 +248,46 @@ def test_two_new_numbers_with_or_are_no_alternative(topical: Advisor) -> None:
     key, _ = _card(topical, "or-new")
     reply = topical.handle(key, "u", "is 5k or 8k enough for a tuned model?")
     assert not reply.text.startswith("If labeled examples")
+
+
+# --- weighing an approach before the card ---
+
+
+def test_weighing_an_approach_before_the_card_asks_about_the_advice_so_far(topical: Advisor, fresh_store: Store) -> None:
+    key = ConversationKey("cli", "t", "c", "weigh-before")
+    asked = topical.handle(key, "u", THIN)
+    before = _state(fresh_store, asked)
+    reply = topical.handle(key, "u", "what would tip this toward fine-tuning?")
+    assert reply.heard == "follow_up" and "[knowledge answer" not in reply.text
+    assert _state(fresh_store, asked)[2] == before[2]
+
+
+@pytest.mark.parametrize("said", ["what's hybrid exactly?", "does fine-tuning help with hallucinations?"])
+def test_a_question_about_an_approach_itself_stays_a_topic_question(topical: Advisor, said: str) -> None:
+    key = ConversationKey("cli", "t", "c", f"weigh-topic-{said}")
+    topical.handle(key, "u", THIN)
+    assert topical.handle(key, "u", said).heard == "topic_question"
+
+
+# --- a project replaced by "something else: …" ---
+
+
+def test_something_else_with_a_description_replaces_the_project(topical: Advisor, fresh_store: Store) -> None:
+    key = ConversationKey("cli", "t", "c", "something-else")
+    first = topical.handle(key, "u", THIN)
+    topical.handle(key, "u", "about 20k labeled disputes")
+    reply = topical.handle(
+        key,
+        "u",
+        "hold on - our director would rather do something else: classifying inbound tenders by product line. "
+        "could you look at that one?",
+    )
+    assert reply.heard == "description" and reply.conversation_id != first.conversation_id
+    assert "labeled_examples" not in _state(fresh_store, reply)[2]
+
+
+def test_something_else_without_a_description_replaces_nothing(topical: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "something-else-q")
+    first = topical.handle(key, "u", THIN)
+    reply = topical.handle(key, "u", "is there something else: like a cheaper option?")
+    assert reply.conversation_id == first.conversation_id
