@@ -77,10 +77,43 @@ _LEADING_CLAUSE = re.compile(r"[^,;:.!?\n\u2013\u2014-]*+(?:[,;:.!?\n\u2013\u201
 # Words that may stand beside a dispute without saying more ("I'm not sure that's right", "honestly, that's wrong").
 # What a dispute points at may stand beside it too ("I don't agree with this card", "hmm disagree tbh").
 _DISPUTE_FILLER = form.cue_phrases(
-    ["i'm", "im", "honestly", "well", "actually", "really", "but", "um", "uh", "with", "on", "about", "card",
-     "recommendation", "rec", "verdict", "result", "answer", "call", "tbh", "tho", "though", "here", "fully",
-     "entirely", "quite", "your", "the", "one", "part", "what i said", "what i told you", "what i wrote",
-     "what we said", "what we told you"]
+    [
+        "i'm",
+        "im",
+        "honestly",
+        "well",
+        "actually",
+        "really",
+        "but",
+        "um",
+        "uh",
+        "with",
+        "on",
+        "about",
+        "card",
+        "recommendation",
+        "rec",
+        "verdict",
+        "result",
+        "answer",
+        "call",
+        "tbh",
+        "tho",
+        "though",
+        "here",
+        "fully",
+        "entirely",
+        "quite",
+        "your",
+        "the",
+        "one",
+        "part",
+        "what i said",
+        "what i told you",
+        "what i wrote",
+        "what we said",
+        "what we told you",
+    ]
 )
 
 
@@ -160,9 +193,11 @@ def without(text: str, clauses: list[str]) -> str:
 
 
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
+# Words announcing the questions that follow ("ok two things:", "couple of qs -").
 _ANNOUNCED = re.compile(
-    r"^\W*+(?:(?:ok|okay|so|right|hmm|cool|thanks|alright)\W++)*+(?:(?:a\s++)?(?:two|2|three|3|couple(?:\s++of)?|few)\s++"
-    r"(?:things|questions|qs|q's|follow[- ]?ups|points)|(?:some|more)\s++(?:questions|qs|follow[- ]?ups))\s*+[:\-\u2013\u2014]\s*+",
+    r"^\W*+(?:(?:ok|okay|so|right|hmm|cool|thanks|alright)\W++)*+(?:(?:a\s++)?(?:two|2|three|3|couple(?:\s++of)?|"
+    r"few)\s++(?:things|questions|qs|q's|follow[- ]?ups|points)|(?:some|more)\s++(?:questions|qs|follow[- ]?ups))"
+    r"\s*+[:\-\u2013\u2014]\s*+",
     re.I,
 )
 _QUESTION_SPLIT = re.compile(r"(?<=\?)\s++")
@@ -175,7 +210,9 @@ def questions(text: str) -> list[str]:
     questions. A question with no subject of its own after another ("what if we had 2k? would that change it?")
     goes on with the one before it and is not counted apart."""
     # "ok two things: why …? and how …?": the words announcing the questions are none of them
-    parts = [_LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(_ANNOUNCED.sub("", text.strip())) if p.strip()]
+    parts = [
+        _LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(_ANNOUNCED.sub("", text.strip())) if p.strip()
+    ]
     if len(parts) < 2 or not all(form.is_question(p) for p in parts):
         return []
     joined: list[str] = []

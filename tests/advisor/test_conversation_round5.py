@@ -89,7 +89,9 @@ def test_a_description_that_mentions_a_menu_is_no_help_request(topical: Advisor)
 # --- saying the card will be passed on ---
 
 
-@pytest.mark.parametrize("said", ["great, I'll forward it to my CTO", "will share this with the team, cheers", "k sending it to jo"])
+@pytest.mark.parametrize(
+    "said", ["great, I'll forward it to my CTO", "will share this with the team, cheers", "k sending it to jo"]
+)
 def test_passing_the_card_on_is_small_talk(topical: Advisor, fresh_store: Store, said: str) -> None:
     key, card = _card(topical, f"pass-on-{said}")
     before = _state(fresh_store, card)
@@ -130,7 +132,12 @@ def test_a_what_if_after_an_aside_word_about_us_stays_a_what_if(topical: Advisor
 
 
 @pytest.mark.parametrize(
-    "said", ["I don't agree with this. we have 5k labels", "hmm disagree tbh, no ML team", "don't agree with that card: 3 devs"]
+    "said",
+    [
+        "I don't agree with this. we have 5k labels",
+        "hmm disagree tbh, no ML team",
+        "don't agree with that card: 3 devs",
+    ],
 )
 def test_a_disagreement_pointing_at_the_card_is_a_dispute(said: str) -> None:
     assert message_refs.disputes(said)
@@ -156,13 +163,13 @@ def test_an_argument_without_a_fact_is_a_follow_up_and_changes_nothing(topical: 
     ],
 )
 def test_a_disagreement_stating_a_fact_and_asking_why_corrects(topical: Advisor, fresh_store: Store, said: str) -> None:
-    key, card = _card(topical, f"dispute-why-{said}")
+    key, _ = _card(topical, f"dispute-why-{said}")
     reply = topical.handle(key, "u", said)
     assert reply.heard == "correction" and _state(fresh_store, reply)[2]["ml_expertise"] == "none"
 
 
 def test_a_disagreement_with_a_number_ending_in_a_question_corrects(topical: Advisor, fresh_store: Store) -> None:
-    key, card = _card(topical, "dispute-q")
+    key, _ = _card(topical, "dispute-q")
     reply = topical.handle(key, "u", "I don't agree with this. we only have 2k labeled claims. so why fine-tuning?")
     assert reply.heard == "correction" and reply.kind == "recommendation"
     assert not any("knowledge answer" in n for n in reply.notes)  # the question is about the card, not the topic
@@ -191,7 +198,9 @@ def test_a_number_said_before_disowned_is_a_correction(topical: Advisor, fresh_s
     key = ConversationKey("cli", "t", "c", "disown-said")
     topical.handle(key, "u", THIN)
     topical.handle(key, "u", "30k labeled disputes")
-    reply = topical.handle(key, "u", "wait, the 30k I gave you is the refunds project, not this. for disputes it's ~900")
+    reply = topical.handle(
+        key, "u", "wait, the 30k I gave you is the refunds project, not this. for disputes it's ~900"
+    )
     assert reply.heard == "correction"
     assert _state(fresh_store, reply)[2]["labeled_examples"] == 900
 
@@ -222,7 +231,9 @@ def test_announced_questions_are_each_answered(topical: Advisor, fresh_store: St
     key, card = _card(topical, "announced")
     before = _state(fresh_store, card)
     reply = topical.handle(
-        key, "u", "couple of qs - why not just prompting with good examples? and how often would we retrain the tuned model?"
+        key,
+        "u",
+        "couple of qs - why not just prompting with good examples? and how often would we retrain the tuned model?",
     )
     assert reply.heard == "follow_up" and "Why not prompt engineering" in reply.text
     assert "*and how often would we retrain the tuned model?*" in reply.text
@@ -253,7 +264,9 @@ def test_two_new_numbers_with_or_are_no_alternative(topical: Advisor) -> None:
 # --- weighing an approach before the card ---
 
 
-def test_weighing_an_approach_before_the_card_asks_about_the_advice_so_far(topical: Advisor, fresh_store: Store) -> None:
+def test_weighing_an_approach_before_the_card_asks_about_the_advice_so_far(
+    topical: Advisor, fresh_store: Store
+) -> None:
     key = ConversationKey("cli", "t", "c", "weigh-before")
     asked = topical.handle(key, "u", THIN)
     before = _state(fresh_store, asked)

@@ -38,7 +38,9 @@ def test_only_the_card_can_be_disputed() -> None:
 
 
 def test_a_disagreement_in_words_disputes_once_anything_is_stored() -> None:
-    assert all(dialogue.disputes_in_words(dialogue.Dialogue(s)) for s in ("carded", "asking", "confirming", "gathering"))
+    assert all(
+        dialogue.disputes_in_words(dialogue.Dialogue(s)) for s in ("carded", "asking", "confirming", "gathering")
+    )
     assert not dialogue.disputes_in_words(dialogue.Dialogue("opening"))
 
 
