@@ -1081,6 +1081,13 @@ def _asks_about_advice(kind: message_kind.Kind, cleaned: str, first: bool) -> bo
     return kind == "about_advice" or (kind == "other" and not first and message_form.is_question(cleaned))
 
 
+_LABELLED = re.compile(
+    r"^\W*+(?:the\s++)?(?:real|actual|proper|right|correct|true|main)\s++(?:project|one|thing|use[- ]case|idea)"
+    r"\s*+(?:is\s*+)?[:\-\u2013\u2014]\s*+",
+    re.I,
+)
+
+
 def _restart_and_description(text: str) -> str | None:
     """The new project's description in a restart that gives one ("actually scrap that, start over - we need a
     tool that …" → "we need a tool that …"), without a "different project" opener before it; None when the message
@@ -1090,6 +1097,13 @@ def _restart_and_description(text: str) -> str | None:
     if head is None:
         return None
     rest = text[head.end() :].strip()
+    # "start over pls, that's not the real one. real project: auto-classify …": sentences before the one naming a
+    # task only comment on the restart, and "real project:" labels what follows
+    sentences = [p for p in _SENTENCES.split(rest) if p and p.strip()]
+    while len(sentences) > 1 and not message_kind.names_a_task(sentences[0]):
+        sentences.pop(0)
+    rest = " ".join(sentences) if message_kind.names_a_task(rest) else rest
+    rest = _LABELLED.sub("", rest, count=1).strip()
     opener = _NEW_PROJECT.match(rest)
     rest = rest[opener.end() :].strip() if opener else rest
     if len(rest.split()) < 4:

@@ -304,3 +304,13 @@ def test_something_else_without_a_description_replaces_nothing(topical: Advisor)
     first = topical.handle(key, "u", THIN)
     reply = topical.handle(key, "u", "is there something else: like a cheaper option?")
     assert reply.conversation_id == first.conversation_id
+
+
+def test_a_restart_keeps_only_the_description_after_its_comments(topical: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "restart-comment")
+    topical.handle(key, "u", THIN)
+    reply = topical.handle(
+        key, "u", "ugh start over, ignore all that. actual project: summarising shift handover notes for nurses"
+    )
+    assert reply.heard == "description"
+    assert reply.intake["use_case"].startswith("summarising shift handover notes")
