@@ -436,7 +436,7 @@ def asks_first(text: str) -> bool:
 
 # Saying the card will be passed on ("will send this to him", "ok will send her this, ta", "I'll forward it to my
 # CTO"): a closing remark like thanks. The thing passed on is the card ("this", "it"), never a thing of the task.
-_PASS_VERB = r"(?:send|forward|share|pass|show|run|take)(?:ing)?"
+_PASS_VERB = r"(?:send(?:ing)?|forward(?:ing)?|shar(?:e|ing)|pass(?:ing)?|show(?:ing)?|run(?:ning)?|tak(?:e|ing))"
 _PASSES_ON = re.compile(
     r"\b(?:(?:i'll|ill|i\s++will|will|we'll|i'm\s++going\s++to|im\s++going\s++to|going\s++to|gonna|i'm|im|"
     r"i\s++can|let\s++me|just)\s++)*+" + _PASS_VERB + r"\s++"

@@ -535,7 +535,7 @@ class Advisor:
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
-        if not numbers and not found.unclear and not disputed:
+        if not numbers and not found.unclear and not (disputed and stated):  # a dispute's facts correct
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic

@@ -90,7 +90,13 @@ def test_a_description_that_mentions_a_menu_is_no_help_request(topical: Advisor)
 
 
 @pytest.mark.parametrize(
-    "said", ["great, I'll forward it to my CTO", "will share this with the team, cheers", "k sending it to jo"]
+    "said",
+    [
+        "great, I'll forward it to my CTO",
+        "will share this with the team, cheers",
+        "k sending it to jo",
+        "sharing it with my lead now",
+    ],
 )
 def test_passing_the_card_on_is_small_talk(topical: Advisor, fresh_store: Store, said: str) -> None:
     key, card = _card(topical, f"pass-on-{said}")
