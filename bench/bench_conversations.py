@@ -55,6 +55,9 @@ PARTS = {
     # A fifth writer who never saw the code; sealed through round 4 and scored before and after it, then the lead
     # read its misses and fixed general defects they showed (see the prose): tuned from then on.
     "fresh 5 (sealed in round 4, then tuned)": DATA / "conversations_fresh_5.jsonl",
+    # A sixth writer who never saw the code; scored as it came at the start of conversation round 5 (see the
+    # prose), then tuned on in that round with the other five.
+    "fresh 6 (tuned on in round 5)": DATA / "conversations_fresh_6.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 
@@ -64,9 +67,12 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def run(advisor: Advisor, conversation: dict[str, Any]) -> dict[str, Any]:
-    """Play one conversation; returns each message's (expected, heard) kind and the final card's approach."""
-    key = ConversationKey("bench", "T", "C", conversation["id"])
+def run(advisor: Advisor, conversation: dict[str, Any], channel: str = "C") -> dict[str, Any]:
+    """Play one conversation in its own thread of `channel`; returns each message's (expected, heard) kind and the
+    final card's approach."""
+    # Each part plays in its own channel: ids repeat across files (held out's h01–h16 and fresh 6's), and a thread
+    # shared with another conversation would continue that conversation.
+    key = ConversationKey("bench", "T", channel, conversation["id"])
     kinds: list[tuple[str, str, str]] = []
     final: dict[str, str] = {}
     for turn in conversation["turns"]:
@@ -107,7 +113,7 @@ def play_all() -> dict[str, Any]:
             results = {}
             for conv in load(path):
                 t = time.perf_counter()
-                results[conv["id"]] = run(advisor, conv)
+                results[conv["id"]] = run(advisor, conv, channel=part)
                 played["timings"].append((time.perf_counter() - t) / len(conv["turns"]))
             played["parts"][part] = results
         services.store.close()

@@ -53,6 +53,13 @@ def disputes_card(d: Dialogue) -> bool:
     return d.stage == "carded"
 
 
+def disputes_in_words(d: Dialogue) -> bool:
+    """Whether a disagreement said in words ("I don't agree with this", "that's wrong - …"; never a bare "no")
+    disputes what was assumed: once anything is stored, also while a question is open (the words are no answer to
+    it, and what follows them corrects)."""
+    return d.stage != "opening"
+
+
 def unchanged_tail(d: Dialogue, open_questions: Sequence[str]) -> str:
     """What a reply that changed nothing says next: the open questions, still open; after the card, that it stands
     and how to change it; before anything, how to start."""

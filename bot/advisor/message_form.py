@@ -38,8 +38,11 @@ _DEFINE = re.compile(
 # "unrelated but …"): what follows them decides whether it asks.
 # The words of such openers, shared with `_SET_ASIDE` below.
 _ASIDE_WORDS = (
-    r"sorry|btw|by\s++the\s++way|side\s++(?:question|note|q)|random\s++question|off[- ]topic|different\s++question|"
-    r"another\s++question"
+    r"sorry|btw|by\s++the\s++way|side\s++note|off[- ]topic|"
+    # "random q while I have you", "side q", "quick question before anything", "dumb question"
+    r"(?:side|random|different|another|small|silly|dumb|stupid|general)\s++(?:question|q)"
+    r"(?:\s++(?:while\s++i\s++have\s++you|before\s++(?:anything|i\s++forget|we\s++(?:start|go\s++on))|"
+    r"for\s++you))?"
 )
 _ASIDE = re.compile(
     r"^\W*+(?:(?:" + _ASIDE_WORDS + r"|quick\s++(?:question|q|one)|unrelated(?:\s++question)?|one\s++more\s++thing|"
@@ -60,7 +63,14 @@ _EXPORT = re.compile(
     r"^\W*+(?:(?:ok|okay|cool|great|thanks|nice|so|and|also|then|now|please|pls|plz|just|can\s++(?:you|u)|"
     r"could\s++(?:you|u)|would\s++(?:you|u)|will\s++(?:you|u)|kindly)\W++)*+"
     r"(?:export|download|(?:send|save|share|give)\s++(?:\S+\s++){0,4}?(?:as|in|to)\s++(?:a\s++)?"
-    r"(?:pdf|doc|docx|word|file|markdown|md|slide|slides|deck))\b",
+    r"(?:pdf|doc|docx|word|file|markdown|md|slide|slides|deck)"
+    # "turn this into a summary I can paste", "dump the rec into a doc", "write this up as a report": a verb that
+    # makes something of the card, the card, and a kind of document
+    r"|(?:turn|put|dump|convert|make|write|package|save|send|share|copy|paste|format|drop|get)\s++"
+    r"(?:this|that|it|the\s++(?:card|rec|recommendation|result|results|verdict|decision|assessment|advice|answer))"
+    r"(?:\s++up)?(?:\s++(?:into|as|in|to|onto))?\s++(?:(?:a|an|my|our|the|some)\s++)?(?:[\w-]+\s++){0,2}?"
+    r"(?:pdf|docx?|word|file|markdown|md|slides?|deck|summary|report|one[- ]?pager|page|memo|e-?mail|write-?up|"
+    r"brief|briefing|confluence|notion|wiki|sheet|spreadsheet|ppt|powerpoint|presentation|document|note|notes))\b",
     re.I,
 )
 _APPROACH_TERM = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
@@ -375,6 +385,21 @@ _EXPLAIN = re.compile(
 )
 
 
+_ASKER = re.compile(r"\b(?:we|we're|we've|we'd|our|ours|us|my|mine|i|i'm|i've|i'd)\b", re.I)
+
+
+def asks_aside(text: str) -> bool:
+    """True when a question is set aside from the dialogue ("random q while I have you - what's LoRA?", "side q:
+    does a tuned model forget if you retrain it weekly?") and says nothing of the asker's own case after the
+    opener: a question about the topic, however it is put ("btw what if we had 2k?" speaks of "we")."""
+    text = normal(text)
+    m = _SET_ASIDE.match(text)
+    if m is None:
+        return False
+    rest = text[m.end() :]
+    return is_question(rest.strip(" ,;:.!-\u2013\u2014")) and not _ASKER.search(rest)
+
+
 def about_the_case(text: str) -> bool:
     """After a card: whether a question asks about the advice or the asker's case rather than the topic in general.
 
@@ -409,6 +434,35 @@ def asks_first(text: str) -> bool:
     )
 
 
+# Saying the card will be passed on ("will send this to him", "ok will send her this, ta", "I'll forward it to my
+# CTO"): a closing remark like thanks. The thing passed on is the card ("this", "it"), never a thing of the task.
+_PASS_VERB = r"(?:send(?:ing)?|forward(?:ing)?|shar(?:e|ing)|pass(?:ing)?|show(?:ing)?|run(?:ning)?|tak(?:e|ing))"
+_PASSES_ON = re.compile(
+    r"\b(?:(?:i'll|ill|i\s++will|will|we'll|i'm\s++going\s++to|im\s++going\s++to|going\s++to|gonna|i'm|im|"
+    r"i\s++can|let\s++me|just)\s++)*+" + _PASS_VERB + r"\s++"
+    r"(?:(?:her|him|them|the\s++team|my\s++\w+|our\s++\w+)\s++(?:this|it|that)|(?:this|it|that|the\s++(?:card|rec|"
+    r"recommendation|result|results|verdict|summary)))\b(?:\s++(?:on|along|over|around|up|by)\b)*+"
+    r"(?:\s++(?:to|with|past)(?:\s++\S+){1,3})?",
+    re.I,
+)
+
+
+def passes_on(text: str) -> bool:
+    """True when the message says the card will be passed on ("will send this to him", "I'll forward it to my
+    CTO, cheers"), with nothing beside it but acknowledgements and thanks; "we send 20k invoices to the ERP"
+    passes on no card. ("will share this with the team" reads as a question by its first word; only a question
+    mark makes it one here.)"""
+    if "?" in text:
+        return False
+    joined = " ".join(_words(normal(text)))
+    m = _PASSES_ON.search(joined)
+    if m is None:
+        return False
+    c = _cues()
+    closing = c.small_talk | c.filler | c.refuse
+    return all(len(_covered(ws, closing)) == len(ws) for ws in (_words(joined[: m.start()]), _words(joined[m.end() :])))
+
+
 def asks_export(text: str) -> bool:
     """True when the message asks for the card as a file or somewhere else ("export this as a pdf for my board",
     "cool, export the card to #ai-projects"); "can I export a fine-tuned model?" asks about the topic."""
@@ -429,12 +483,14 @@ def recommend_now(text: str) -> str | None:
     "ok give me the verdict"), the text before the request (often "", or what the user still wanted to say);
     None otherwise. The request must be the message's last clauses."""
     c = _cues()
+    # Slack's emoji words (":pray:") hold colons, which end clauses: blanked, keeping every other word's place
+    text = _SHORTCODE.sub(lambda m: " " * len(m.group(0)), text)
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n]+", text)]
     while len(clauses) > 1 and _ASIDE_AFTER.match(last := text[slice(*clauses[-1])]) and not _FACT_NUMBER.search(last):
         clauses.pop()  # "…, i have a meeting in 5": why the user is in a hurry, not what they ask
     start, alone = None, True
     for begin, end in reversed(clauses):
-        part = " ".join(normal(text[begin:end]).split())
+        part = " ".join("".join(ch for ch in normal(text[begin:end]) if not _is_symbol(ch)).split())
         if c.command.fullmatch(part) or c.command_alone.fullmatch(part):
             start, alone = begin, alone and not c.command.fullmatch(part)
         elif not _is_filler(part):
@@ -454,6 +510,7 @@ _ASIDE_AFTER = re.compile(
     re.I,
 )
 
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:", re.I)
 _FACT_NUMBER = re.compile(r"(?<!\bin\s)\b\d")  # "in 5" (minutes) is a hurry; "a team of 5" is a fact
 
 

@@ -53,7 +53,13 @@ _APPROACH_WORDS: dict[str, Approach] = {"hybrid": "hybrid", "fine": "fine_tuning
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
 # A message that fixes an earlier answer rather than describing something new.
 _CORRECTION = re.compile(
-    r"\b(?:actually|correction|i meant|we meant|sorry|scratch that|turns out|btw|by the way|oops|"
+    # "actually", "btw" open a fix only at the head of a clause ("oh actually, 4k"); inside one they are an adverb
+    # or an aside ("replies we actually like", "the codes haven't changed btw")
+    r"(?:^|[,.;:!?\n\u2013\u2014(]|\s-)\s*+(?:(?:oh|no|wait|hmm|hm|ok|okay|and|but|so|um|well|ah|right)\W++)*+"
+    r"(?:actually|btw|by the way)\b|"
+    # "those 2000 old tickets are labeled examples btw": an aside about something named before restates it
+    r"^\W*+(?:those|these|that|the\s++same)\b[^\n]*\b(?:btw|by the way)\W*+$|"
+    r"\b(?:correction|i meant|we meant|sorry|scratch that|turns out|oops|"
     r"my mistake|my bad|to be precise|more like|rather than|not \S+ but|instead of|i misspoke|wrong|make that|"
     r"change (?:that|it) to|should have said|let me correct|on second thought|typo|i misread|no wait|"
     r"\d[\d.,]*+\s*+[kmb]?\s*+,?\s*+not\s++(?:~\s*+)?\d[\d.,]*+\s*+[kmb]?)\b|"
@@ -116,6 +122,8 @@ def classify(text: str, *, has_facts: bool) -> Kind:
 def is_small_talk(text: str) -> bool:
     """Thanks, praise, an acknowledgement, a refusal, a greeting or emoji, and nothing more."""
     if _GREETING.match(text) or form.is_acknowledgement(text) or form.is_refusal(text) or form.thanks(text):
+        return True
+    if form.passes_on(text):  # "ok will send her this, ta"
         return True
     thanked = _THANKS_FIRST.match(text) or _THANKS_LAST.search(text)
     return bool(thanked) and len(text.split()) <= 16 and not form.is_question(text)

@@ -27,6 +27,7 @@ class _Refs:
     own: form.Phrases
     disown: form.Phrases
     behalf: form.Phrases
+    said_before: form.Phrases
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +43,7 @@ def _refs() -> _Refs:
         own=form.cue_phrases(["we", "we're", "we've", "we'd", "our", "ours", "us", "i", "i'm", "i've", "my"]),
         disown=form.cue_phrases(party["disown"]),
         behalf=form.cue_phrases(party["behalf"]),
+        said_before=form.cue_phrases(party["said_before"]),
     )
 
 
@@ -73,7 +75,46 @@ _LEADING_CLAUSE = re.compile(r"[^,;:.!?\n\u2013\u2014-]*+(?:[,;:.!?\n\u2013\u201
 
 
 # Words that may stand beside a dispute without saying more ("I'm not sure that's right", "honestly, that's wrong").
-_DISPUTE_FILLER = form.cue_phrases(["i'm", "im", "honestly", "well", "actually", "really", "but", "um", "uh"])
+# What a dispute points at may stand beside it too ("I don't agree with this card", "hmm disagree tbh").
+_DISPUTE_FILLER = form.cue_phrases(
+    [
+        "i'm",
+        "im",
+        "honestly",
+        "well",
+        "actually",
+        "really",
+        "but",
+        "um",
+        "uh",
+        "with",
+        "on",
+        "about",
+        "card",
+        "recommendation",
+        "rec",
+        "verdict",
+        "result",
+        "answer",
+        "call",
+        "tbh",
+        "tho",
+        "though",
+        "here",
+        "fully",
+        "entirely",
+        "quite",
+        "your",
+        "the",
+        "one",
+        "part",
+        "what i said",
+        "what i told you",
+        "what i wrote",
+        "what we said",
+        "what we told you",
+    ]
+)
 
 
 def _dispute_prefix(text: str) -> tuple[bool, str]:
@@ -125,13 +166,23 @@ def foreign_clauses(text: str, use_case: object) -> list[str]:
         # another team is set against this project's: "…, we have none", or disowned ("but that's not us")
         contrast = disowned or any(form.covered(w, r.own) for j, w in enumerate(words) if j != i)
         other_team = _near_other(tokens, r.party) and contrast and not form.covered(tokens, r.own)
-        if not (_near_other(tokens, r.project) or other_team or form.covered(tokens, r.disown)):
+        # "…, not this." ends a clause by disowning it ("not this year" goes on, so only at the clause's end)
+        disowns = bool(form.covered(tokens, r.disown)) or tokens[-2:] == ["not", "this"]
+        if not (_near_other(tokens, r.project) or other_team or disowns):
             continue
-        disowning = bool(form.covered(tokens, r.disown)) and not any(ch.isdigit() for ch in part)
+        disowning = disowns and not any(ch.isdigit() for ch in part)
         if disowning and i > 0 and parts[i - 1] not in out:
             out.append(parts[i - 1])  # "…, but that's not us": the clause before is the other one's
         out.append(part)
     return out
+
+
+def disowns_said(clauses: list[str]) -> bool:
+    """Whether clauses said about another team or project (`foreign_clauses`) take back a number the asker gave
+    before ("the 50k I mentioned is for the permits thing, not this one"): a fix of what was said."""
+    return any(
+        any(ch.isdigit() for ch in part) and form.covered(form.words(part), _refs().said_before) for part in clauses
+    )
 
 
 def without(text: str, clauses: list[str]) -> str:
@@ -142,6 +193,13 @@ def without(text: str, clauses: list[str]) -> str:
 
 
 _APPROACH = re.compile(r"\b(?:hybrid|fine[- ]?tun\w*|prompt\w*)", re.I)
+# Words announcing the questions that follow ("ok two things:", "couple of qs -").
+_ANNOUNCED = re.compile(
+    r"^\W*+(?:(?:ok|okay|so|right|hmm|cool|thanks|alright)\W++)*+(?:(?:a\s++)?(?:two|2|three|3|couple(?:\s++of)?|"
+    r"few)\s++(?:things|questions|qs|q's|follow[- ]?ups|points)|(?:some|more)\s++(?:questions|qs|follow[- ]?ups))"
+    r"\s*+[:\-\u2013\u2014]\s*+",
+    re.I,
+)
 _QUESTION_SPLIT = re.compile(r"(?<=\?)\s++")
 _LIST_MARK = re.compile(r"^\s*+(?:\(?\d{1,2}[.)]|[-*\u2022])\s++")  # "1. why …?", "2) …", "- …", "• …"
 
@@ -151,7 +209,10 @@ def questions(text: str) -> list[str]:
     three years?" → both), each with its question mark; [] when it asks one or states anything beside its
     questions. A question with no subject of its own after another ("what if we had 2k? would that change it?")
     goes on with the one before it and is not counted apart."""
-    parts = [_LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(text.strip()) if p.strip()]
+    # "ok two things: why …? and how …?": the words announcing the questions are none of them
+    parts = [
+        _LIST_MARK.sub("", p).strip() for p in _QUESTION_SPLIT.split(_ANNOUNCED.sub("", text.strip())) if p.strip()
+    ]
     if len(parts) < 2 or not all(form.is_question(p) for p in parts):
         return []
     joined: list[str] = []

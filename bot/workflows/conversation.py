@@ -138,16 +138,21 @@ _EXPORT_TEXT = (
 _WHAT_IF_PREFIX = dialogue.WHAT_IF_PREFIX  # an expected-field entry holding a what-if's facts until kept
 _HELP = re.compile(
     r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
-    r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?))\s*+[?!.]?\s*+$",
+    r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?)|"
+    # "show me the help menu", "pull up your commands", "list the commands pls": a request for the help itself
+    r"(?:(?:can|could)\s++(?:you|u)\s++|(?:please|pls)\s++)?(?:show|give|open|pull\s++up|bring\s++up|list|display|"
+    r"see|get|send)(?:\s++(?:me|us))?(?:\s++(?:the|your|ur|a))?\s++(?:help(?:\s++(?:menu|text|page|screen))?|"
+    r"menu|commands|command\s++list|list\s++of\s++commands)(?:\s++(?:please|pls|plz))?)\s*+[?!.]?\s*+$",
     re.I,
 )
 
 # "help pls, what do i even tell it": a call for help with a question about the bot after it (`_asks_for_help`).
 _HELP_OPENER = re.compile(r"^\W*+help(?:\s++(?:me|us|please|pls|plz))*+\s*+[,.!:;-]+\s*+", re.I)
 # "she wants me to assess a different thing instead: drafting …": the project under way is replaced by the one after.
+# So does "my manager wants to prioritise something else: summarising …" (another thing, then a colon).
 _REPLACED_BY = re.compile(
-    r"\b(?:a|an|another|the)?\s*+(?:different|new|other|separate)\s++(?:project|thing|one|use[- ]case|idea|"
-    r"feature|assessment)\s++instead\b[\s:;,.!-]*+",
+    r"(?:\b(?:a|an|another|the)?\s*+(?:different|new|other|separate)\s++(?:project|thing|one|use[- ]case|idea|"
+    r"feature|assessment)|\bsomething\s++(?:else|different))(?:\s++instead\b[\s:;,.!-]*+|\s*+:\s*+)",
     re.I,
 )
 
@@ -433,6 +438,8 @@ class Advisor:
         conv = w.update(conv, turns=turn)
         if _RESTART.match(text) or _RESTART_THEN.match(text):  # nothing said yet: nothing to keep
             return Reply(kind="message", conversation_id=cid, text="Starting over. " + HELP_TEXT, heard="command")
+        if self.answer_topic is not None and message_form.asks_aside(clean_text(text)):
+            return self._topic_answer(w, conv, clean_text(text))  # "side q - does fine-tuning …?": never a what-if
         several = message_refs.questions(clean_text(text))
         if several:  # "why fine-tuning? and what would it cost?": each question answered in turn
             answered_all = self._several_questions(w, conv, several, turn)
@@ -477,7 +484,7 @@ class Advisor:
         # "the fraud team next door has 2M labeled examples": another project's numbers are not read
         foreign = [] if first else message_refs.foreign_clauses(read, known.get("use_case"))
         read = message_refs.without(read, foreign) if foreign else read
-        if dialogue.disputes_card(state):  # "wait, that's wrong - …": only what follows is read
+        if dialogue.disputes_in_words(state):  # "wait, that's wrong - …": only what follows is read
             read = message_refs.after_dispute(read)
         if foreign and not clean_text(read):
             return self._set_aside(w, conv, state, foreign)
@@ -491,6 +498,12 @@ class Advisor:
             _owned_by_old_value(found, message_kind.replaced(cleaned, {**asked, **known}), turn)
         if foreign:  # "the 3k is for another product line, for ours about 800": 800 takes the 3k's place
             _owned_by_old_value(found, _disowned(foreign, found, known), turn)
+        # "does the 300k matter that much or would 50k do?": after the card, another number set beside a stored one
+        # is tried in its place
+        instead = _alternative(cleaned, found, known, turn) if conv.state == "recommended" else None
+        if instead is not None:
+            tried = self._what_if(w, conv, text, turn, supposed_facts=[instead])
+            return tried.model_copy(update={"heard": "follow_up"})
         # "the 3k - is that enough?": a number equal to a stored one points at it; whose it is is not asked
         found.unclear = [u for u in found.unclear if not _stored_number(known, u.value)]
         if not first and message_refs.refers_back(cleaned) and not message_kind.is_correction(cleaned):
@@ -500,8 +513,13 @@ class Advisor:
                 return self._restated(w, conv, state, known, cleaned)
         facts = found.facts
         stated = [f for f in facts if f.field != "use_case"]
-        # After the card, with nothing asked, "that's not right, …", "are you sure? …" disputes it: its facts assert.
-        disputed = dialogue.disputes_card(state) and message_refs.disputes(cleaned)
+        # "that's not right, …", "are you sure? …", "I don't agree with this card. …" disputes what was assumed:
+        # its facts assert, also while a question is open.
+        disputed = dialogue.disputes_in_words(state) and message_refs.disputes(cleaned)
+        if disputed and _argues(cleaned, stated, known) and self._so_far(cid)[0] is not None:
+            # "disagree tbh. this law is super niche, isn't that what fine-tuning is for?": an argument asking for
+            # the reasoning (no number, no stored value changed), answered as a follow-up; nothing is stored
+            return self._follow_up(w, conv, cleaned)
         carded_question = conv.state == "recommended" and stated and not disputed and message_form.is_question(cleaned)
         if carded_question and not _states_then_asks(cleaned):
             # After the card a question doesn't assert: "and with only 2k labels?" is tried, not stored.
@@ -517,12 +535,14 @@ class Advisor:
         # A question that states no number of its own is about the topic even when it names things ("RAG",
         # "regulated industries"): those words describe the question, not the asker's project.
         numbers = [f for f in stated if f.field in NUMBER_FIELDS]
-        if not numbers and not found.unclear:
+        if not numbers and not found.unclear and not (disputed and stated):  # a dispute's facts correct
             kind = message_kind.classify(cleaned, has_facts=False)
             if kind == "other" and conv.state != "recommended" and _asks_topic(cleaned) and not stated:
                 kind = "topic_question"  # no card to ask about yet: "can we use our FAQ for that?" asks the topic
             if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
                 kind = "about_advice"  # after the card, "so no fine-tuning then?" asks about the advice
+            elif kind == "topic_question" and not first and _weighs_approach(cleaned):
+                kind = "about_advice"  # before it, "what would push it toward hybrid?" asks about the advice so far
             if kind == "topic_question" and self.answer_topic is not None and not _states_then_asks(cleaned):
                 return self._topic_answer(w, conv, cleaned)  # answered; an intake under way stays put
             # "great" can answer "how clean are the labels?"; "no, leave it" never answers anything
@@ -536,9 +556,12 @@ class Advisor:
         if disputed and not stated and not found.unclear:  # "that's not right": which fact, then?
             w.add_turn(cid, "bot", _WHICH_FACT)
             return Reply(kind="message", conversation_id=cid, text=_WHICH_FACT, heard="correction")
-        changes = disputed and message_kind.differing(known, {f.field: f.value for f in stated})[1]
-        heard = "correction" if changes else _heard(first, text)
-        side = _side_question(cleaned) if stated and self.answer_topic is not None else None
+        # A dispute with a fact says it corrects what was assumed, whether or not the fact was stored before.
+        # So does taking back a number said before ("the 50k I mentioned is for the permits thing, not this one").
+        takes_back = bool(foreign) and message_refs.disowns_said(foreign)
+        heard = "correction" if (disputed and stated) or takes_back else _heard(first, text)
+        # a question closing a dispute asks about the card ("so where's the changing content?"): the card answers it
+        side = _side_question(cleaned) if stated and not disputed and self.answer_topic is not None else None
         answered = self.answer_topic(side) if side is not None and self.answer_topic is not None else None
         if answered is not None:  # "about 3k labeled emails. what's LoRA btw?": the answer is kept, then the question
             w.add_turn(cid, "bot", answered)
@@ -572,7 +595,13 @@ class Advisor:
             weak = message_form.supposition(cleaned, states_facts=True) is not None
             known = self.store.latest_intake(conv.id).known()
             differs = conv.state == "recommended" and bool(message_kind.differing(known, stated)[1])
-            return "what_if" if has_advice and (weak or differs) else None
+            if has_advice and (weak or differs):
+                return "what_if"
+            # as on its own: after the card, a question that opens by asking and states no number is about the
+            # case ("and how often would we have to retrain the fine-tuned part?"), whatever the reader drew from it
+            numbers = any(f in NUMBER_FIELDS for f in stated) or found.unclear
+            carded = conv.state == "recommended" and not numbers and message_form.asks_first(cleaned)
+            return "follow_up" if carded and message_form.about_the_case(cleaned) else None
         kind = message_kind.classify(cleaned, has_facts=False)
         if kind == "topic_question" and conv.state == "recommended" and message_form.about_the_case(cleaned):
             kind = "about_advice"
@@ -698,12 +727,14 @@ class Advisor:
         listed = "\n".join(f"{i}. {q}" for i, q in enumerate(open_questions, 1))
         return f"Back to my questions, when you're ready (or say *recommend now*):\n{listed}"
 
-    def _what_if(self, w: TurnWrites, conv: Conversation, rest: str, turn: int) -> Reply:
-        """ "What if we had 50k examples?": the recommendation with those facts, without changing the stored ones
-        until the user says to keep them."""
+    def _what_if(
+        self, w: TurnWrites, conv: Conversation, rest: str, turn: int, supposed_facts: list[Fact] | None = None
+    ) -> Reply:
+        """ "What if we had 50k examples?": the recommendation with those facts (or `supposed_facts` when given),
+        without changing the stored ones until the user says to keep them."""
         cid = conv.id
         found = extract(rest, turn=turn, today=self.today)
-        facts = [f for f in found.facts if f.field != "use_case"]
+        facts = supposed_facts or [f for f in found.facts if f.field != "use_case"]
         current, _ = self._so_far(cid)
         if current is not None:  # "and if volume triples?": a factor on a stored number, beside any fact stated
             given = {f.field for f in facts}
@@ -870,6 +901,47 @@ class Advisor:
         )
 
 
+def _alternative(cleaned: str, found: Extraction, known: dict[str, Any], turn: int) -> Fact | None:
+    """The fact a question tries in place of a stored number it names ("does the 300k matter that much or would
+    50k do?" with 300,000 labeled examples stored → 50,000 labeled examples): a number equal to a stored one, then
+    one other number with "or" between them, and no fact stated; None otherwise."""
+    if not message_form.is_question(cleaned) or [f for f in found.facts if f.field != "use_case"]:
+        return None
+    tokens = tokenize(cleaned)
+    said = find_quantities(tokens)
+    if len(said) != 2:
+        return None
+    first, second = said
+    owner = next((f for f in NUMBER_FIELDS if message_kind.same_number(known.get(f), first.value)), None)
+    between = {t.text.lower() for t in tokens[first.end : second.start]}
+    if owner is None or _stored_number(known, second.value) or "or" not in between:
+        return None
+    value: float | int = second.value if owner == "budget_usd" else round(second.value)
+    quote = cleaned[tokens[second.start].start : tokens[second.end - 1].end]
+    return Fact(owner, value, Provenance(source="message", turn=turn, quote=quote[:200]))
+
+
+def _weighs_approach(cleaned: str) -> bool:
+    """Whether a question weighs an approach for the case in hand ("what would push it toward hybrid?", "would
+    fine-tuning make more sense for us?"): it names one approach and is about the case; "what's hybrid?" and "does
+    fine-tuning help with hallucinations?" ask about the topic."""
+    return message_kind.approach_named(cleaned) is not None and message_form.about_the_case(cleaned)
+
+
+def _argues(cleaned: str, stated: list[Fact], known: dict[str, Any]) -> bool:
+    """Whether a dispute argues for an approach rather than correcting a fact: it closes with a question that
+    names an approach without asking why ("isn't that exactly what fine-tuning is for?", "would prompting really
+    cope?"), says no number, and changes no stored value. What the reader drew from "X is super niche" is then a
+    judgement offered for debate; "we have 7 analysts, two ML engineers. so where's the changing content?" and
+    "we have no ML engineers, so why fine-tuning?" correct."""
+    asked = [s for s in _SENTENCES.split(cleaned) if s.strip() and message_form.is_question(s)]
+    if not asked or message_form.asks_why(asked[-1]) or message_kind.approach_named(asked[-1]) is None:
+        return False
+    if any(ch.isdigit() for ch in cleaned):
+        return False
+    return not message_kind.differing(known, {f.field: f.value for f in stated})[1]
+
+
 def _heard(first: bool, text: str) -> message_kind.MessageKind:
     """What a message read for facts was: the first words of a project, a fix of something said before, or an
     answer (to the pending question, to one asked earlier, or a fact added after the card). A message corrects only
@@ -961,10 +1033,17 @@ def _disowned(foreign: list[str], found: Extraction, known: dict[str, Any]) -> l
     owners = [
         (f, v) for f, v in known.items() if f in NUMBER_FIELDS and any(message_kind.same_number(v, n) for n in said)
     ]
-    if len(owners) != 1 or len(found.unclear) != 1:
+    if len(owners) != 1:
         return []
     field, old = owners[0]
-    return [(found.unclear[0].value, float(old), field)]
+    if len(found.unclear) == 1:
+        return [(found.unclear[0].value, float(old), field)]
+    # "the 30k I gave you is the refunds project, not this. for disputes it's ~900" while the volume is asked: the
+    # one number given beside the disowned one takes its place, whichever open question the reader gave it to
+    given = [f.value for f in found.facts if f.field in NUMBER_FIELDS and isinstance(f.value, int | float)]
+    if found.unclear or len(given) != 1:
+        return []
+    return [(float(given[0]), float(old), field)]
 
 
 def _left_out(foreign: list[str]) -> str:
@@ -1002,6 +1081,13 @@ def _asks_about_advice(kind: message_kind.Kind, cleaned: str, first: bool) -> bo
     return kind == "about_advice" or (kind == "other" and not first and message_form.is_question(cleaned))
 
 
+_LABELLED = re.compile(
+    r"^\W*+(?:the\s++)?(?:real|actual|proper|right|correct|true|main)\s++(?:project|one|thing|use[- ]case|idea)"
+    r"\s*+(?:is\s*+)?[:\-\u2013\u2014]\s*+",
+    re.I,
+)
+
+
 def _restart_and_description(text: str) -> str | None:
     """The new project's description in a restart that gives one ("actually scrap that, start over - we need a
     tool that …" → "we need a tool that …"), without a "different project" opener before it; None when the message
@@ -1011,6 +1097,13 @@ def _restart_and_description(text: str) -> str | None:
     if head is None:
         return None
     rest = text[head.end() :].strip()
+    # "start over pls, that's not the real one. real project: auto-classify …": sentences before the one naming a
+    # task only comment on the restart, and "real project:" labels what follows
+    sentences = [p for p in _SENTENCES.split(rest) if p and p.strip()]
+    while len(sentences) > 1 and not message_kind.names_a_task(sentences[0]):
+        sentences.pop(0)
+    rest = " ".join(sentences) if message_kind.names_a_task(rest) else rest
+    rest = _LABELLED.sub("", rest, count=1).strip()
     opener = _NEW_PROJECT.match(rest)
     rest = rest[opener.end() :].strip() if opener else rest
     if len(rest.split()) < 4:
@@ -1043,9 +1136,14 @@ def _replacement(text: str) -> str | None:
     drafting outage notices …" → "drafting outage notices …"); None when the words after "instead" name no task or
     the message asks."""
     m = _REPLACED_BY.search(text)
-    if m is None or message_form.is_question(text):
+    if m is None:
         return None
-    rest = text[m.end() :].strip()
+    sentences = [p for p in _SENTENCES.split(text[m.end() :].strip()) if p and p.strip()]
+    while sentences and message_form.is_question(sentences[-1]) and not message_kind.names_a_task(sentences[-1]):
+        sentences.pop()  # "… can we assess that one instead?": asks for the assessment, describes nothing
+    rest = " ".join(sentences).strip()
+    if not rest or message_form.is_question(rest):
+        return None
     return rest if message_kind.names_a_task(rest) and len(rest.split()) >= 4 else None
 
 

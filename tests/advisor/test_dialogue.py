@@ -37,6 +37,13 @@ def test_only_the_card_can_be_disputed() -> None:
     assert not any(dialogue.disputes_card(dialogue.Dialogue(s)) for s in ("opening", "asking", "confirming"))
 
 
+def test_a_disagreement_in_words_disputes_once_anything_is_stored() -> None:
+    assert all(
+        dialogue.disputes_in_words(dialogue.Dialogue(s)) for s in ("carded", "asking", "confirming", "gathering")
+    )
+    assert not dialogue.disputes_in_words(dialogue.Dialogue("opening"))
+
+
 def test_a_reply_that_changed_nothing_says_what_next_by_stage() -> None:
     asking = dialogue.unchanged_tail(dialogue.Dialogue("asking", ("budget_usd",)), ["What budget do you have?"])
     assert asking.startswith("Still open: What budget do you have?")
