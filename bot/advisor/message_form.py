@@ -28,6 +28,15 @@ _QUESTION_START = re.compile(
     r"\b",
     re.I,
 )
+# A modal or "is/are" straight before a verb or a hedge, with no "?", is a statement whose subject was left out
+# ("could be a bit more", "will probably take 3 months", "should be fine"): a question puts its subject there
+# ("could we …", "will it …").
+_SUBJECT_DROPPED = re.compile(
+    r"^(?:(?:and|but|so|ok|okay|hmm|also|then)\s++)*(?:can|could|should|would|will|might|may|is|are)\s++"
+    r"(?:be|been|have|take|cost|need|get|go|grow|run|change|vary|stay|reach|hit|land|end|double|triple|"
+    r"maybe|probably|likely|possibly|definitely|easily|roughly|around|about|mostly|well|fine|ok|okay)\b[^?]*+$",
+    re.I,
+)
 # "what is fine-tuning?", "explain prompting": asks what a word means, even one the advice uses.
 _DEFINE = re.compile(
     r"^\W*+(?:(?:so|and|ok|okay|but)\W++)*+(?:what(?:'s|\s++is|\s++are)|whats|what\s++exactly\s++is|explain|define|"
@@ -227,7 +236,7 @@ def is_question(text: str) -> bool:
         return True
     rest = _ASIDE.sub("", text, count=1)  # "sorry, side question: can a …": the words after the opener ask
     clauses = [c.strip() for c in _CLAUSE.split(rest) if c.strip()]
-    if clauses and _QUESTION_START.match(clauses[0]):
+    if clauses and _QUESTION_START.match(clauses[0]) and not _SUBJECT_DROPPED.match(clauses[0]):
         return True
     return any(_LINKED_QUESTION.match(c) for c in clauses[1:])
 

@@ -562,7 +562,7 @@ class Advisor:
         heard = "correction" if (disputed and stated) or takes_back else _heard(first, text)
         # a question closing a dispute asks about the card ("so where's the changing content?"): the card answers it
         side = _side_question(cleaned) if stated and not disputed and self.answer_topic is not None else None
-        answered = self.answer_topic(side) if side is not None and self.answer_topic is not None else None
+        answered = self._side_answer(side)
         if answered is not None:  # "about 3k labeled emails. what's LoRA btw?": the answer is kept, then the question
             w.add_turn(cid, "bot", answered)
         if found.addressed:  # "no hard deadline": answered without a number, so not asked again
@@ -574,6 +574,16 @@ class Advisor:
         if foreign:
             reply = reply.model_copy(update={"notes": [_left_out(foreign), *reply.notes]})
         return reply.model_copy(update={"heard": heard})
+
+    def _side_answer(self, side: str | None) -> str | None:
+        """The knowledge base's answer to a question asked beside facts; None when there is none, or when the
+        question has no words to search for: the facts are stored whatever becomes of the aside."""
+        if side is None or self.answer_topic is None:
+            return None
+        try:
+            return self.answer_topic(side)
+        except InputError:
+            return None
 
     def _question_plan(self, conv: Conversation, part: str, turn: int) -> str | None:
         """How one of several questions in a message is answered: "why_not", "what_if", "follow_up" or "topic";

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.errors import InputError
+from bot.knowledge.query import KnowledgeIndex, answer
 from bot.storage.store import Store
 from bot.workflows.conversation import Advisor, ConversationKey
 from tests.advisor.conversation_helpers import THIN
 from tests.advisor.conversation_helpers import card as _card
 from tests.advisor.conversation_helpers import state as _state
+from tests.conftest import TODAY
 
 
 @pytest.mark.parametrize(
@@ -186,3 +189,16 @@ def test_in_a_dm_a_top_level_question_tied_to_the_card_continues_it(topical: Adv
     at = ConversationKey(dm.platform, dm.team, dm.channel, "2.2")
     assert topical.route_top_level(at, "U1", "so no fine-tuning then?") == first
     assert topical.route_top_level(at, "U1", "does fine-tuning reduce hallucinations?") is None
+
+
+def test_facts_are_kept_when_the_aside_beside_them_has_nothing_to_search(
+    fresh_store: Store, shipped_index: KnowledgeIndex
+) -> None:
+    # The real knowledge answer refuses a question without searchable words; an aside it refuses must not cost
+    # the facts said beside it.
+    answers = Advisor(fresh_store, today=TODAY, answer_topic=lambda q: answer(q, shipped_index)[0])
+    key = ConversationKey("cli", "t", "c", "aside-without-words")
+    reply = answers.handle(key, "u", "we route claims. about 2k labeled ones, budget 40k. any more?")
+    assert reply.intake["budget_usd"] == 40000 and reply.intake["labeled_examples"] == 2000
+    with pytest.raises(InputError):
+        answer("any more?", shipped_index)  # the aside: nothing in it to search for

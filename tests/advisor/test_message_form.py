@@ -155,6 +155,14 @@ def test_not_a_what_if(text: str, facts: bool) -> None:
         ("LoRA?", True),
         ("actually we have 5k, which is less than I said", False),
         ("we have 5k labels", False),
+        # a modal or "is" straight before a verb or a hedge: the subject was left out of a statement
+        ("could be a bit more.", False),
+        ("will probably take a quarter", False),
+        ("should be fine tbh", False),
+        ("is about 12 weeks out", False),
+        ("could we tune a small model", True),
+        ("will it cost more", True),
+        ("can be done?", True),
     ],
 )
 def test_question_form(text: str, question: bool) -> None:
