@@ -296,10 +296,27 @@ def subtracted(tokens: list[Token], q: Quantity) -> bool:
 
 
 def former(tokens: list[Token], q: Quantity) -> bool:
-    """Whether `q` is the earlier value a number is compared with: "60k, up from 40k last year", "down from 80k"."""
+    """Whether `q` is the earlier value a number is compared with: "60k, up from 40k last year", "down from 80k",
+    or the value it was, said after the value it is now ("now 35k, it was 70k before", "35k now (was 70k)")."""
     i = q.start - 1
     while i >= 0 and tokens[i].text in _BASE_WORDS:
         i -= 1
+    if i >= 0 and tokens[i].text in {"was", "were"}:
+        return _now_before(tokens, i)
     if i < 1 or tokens[i].text != "from" or tokens[i - 1].text not in {"up", "down"}:
         return False
     return not (q.end < len(tokens) and tokens[q.end].text == "to")
+
+
+NOW_REACH = 10  # tokens from "now" over its number to the "was" of the earlier value
+
+
+def _now_before(tokens: list[Token], was: int) -> bool:
+    """Whether a number said with "now" comes shortly before `was` in its sentence: the "was" value is then what
+    it used to be."""
+    sentence = tokens[was].sentence
+    window = [t for t in tokens[max(0, was - NOW_REACH) : was] if t.sentence == sentence]
+    texts = [t.text for t in window]
+    if "now" not in texts:
+        return False
+    return any(t.kind == "num" for t in window[max(0, texts.index("now") - 3) :])  # "35k now, was …" too

@@ -84,8 +84,21 @@ def demoted(tokens: list[Token], claim: Claim, quote_end: int, switch: int | Non
     if claim.field == "labeled_examples":
         return bool((own | near) & _UNLABELED)
     if claim.field == "budget_usd":
-        return bool(near & _WHOLE)
+        return bool(near & _WHOLE) or _unit_budget([t.text for t in before])
     return False
+
+
+# Parts of an organisation whose budget is theirs, not a project's: "the IT budget", "our ops budget".
+_UNITS = {"ops", "operations", "operational", "marketing", "hr", "finance", "legal", "facilities", "it", "division"}
+_UNITS |= {"divisional", "departmental", "group", "capex", "opex", "fuel", "travel", "company-wide"}
+_THIS_PROJECT = {"this", "project", "pilot", "poc", "bot", "tool", "use-case", "feature", "build"}
+
+
+def _unit_budget(before: list[str]) -> bool:
+    """Whether the words before an amount name a department's budget ("ops budget is like $3M", "the IT budget:
+    2M") without giving it to this project ("the IT budget for this pilot is 40k" is this project's)."""
+    named = any(a in _UNITS and b in {"budget", "budgets"} for a, b in itertools.pairwise(before))
+    return named and not any(a == "for" and b in _THIS_PROJECT for a, b in itertools.pairwise(before))
 
 
 _FORMER = {"old", "previous", "former", "legacy", "prior", "last"}

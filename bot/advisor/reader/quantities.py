@@ -1180,6 +1180,15 @@ def _budget_words(words_seen: set[str], *, strong: bool) -> bool:
     return bool(words_seen & cues)
 
 
+_NOW_WORDS = {"now", "currently", "today", "already"}
+
+
+def _budget_named_before(ctx: Context) -> bool:
+    """Whether "budget" is among the last few words of the sentence before the amount, across a dash or colon."""
+    first = ctx.clause[len(ctx.before)].start
+    return bool(_texts([t for t in ctx.sentence if t.end <= first][-4:]) & {"budget", "budgets", "budget's"})
+
+
 _PAID_OR_CHARGED = {"charged", "charges", "charging", "paid", "spent", "billed", "invoiced", "priced"}
 
 
@@ -1187,8 +1196,9 @@ def _budget_veto(ctx: Context) -> bool:
     """Money that is not the project's to spend: revenue, funding, prices, and what is paid today ("we spend
     $8k a month on the API", "it costs us $3 a ticket")."""
     near = _texts(ctx.before[-3:]) | _texts(ctx.after[:3])
-    if near & words("budget_vetoes"):
-        return True
+    vetoes = near & words("budget_vetoes")
+    if vetoes and not (vetoes <= _NOW_WORDS and _budget_named_before(ctx)):
+        return True  # but "budget is now 35k", "budget - now 35k": the budget as it stands, not what is paid now
     before = [t.text for t in ctx.before]
     if before[-3:] and set(before[-3:]) & _PAID_OR_CHARGED:
         return True  # "the vendor charged 8k a month", "we spent 200k on the CRM": a price paid, not a budget

@@ -986,6 +986,8 @@ def _no_labels(r: _Reading) -> None:
             continue  # "no data people" is about the team
         if any(t.text in words("ml_people") or t.text == "data-scientist" for t in r.tokens[m.start : m.end]):
             continue  # "no data scientists" (one token) is about the team too
+        if any(t.text in _NOT_KNOWING for t in r.tokens[m.start : m.end]):
+            continue  # "no idea about labels", "no clue re labels": not known, which is not none
         count = next((f for f in r.out.facts if f.field == "labeled_examples"), None)
         if count is None:
             if _labels_affirmed(r.tokens, m.start):
@@ -1010,6 +1012,7 @@ def _no_labels(r: _Reading) -> None:
         return
 
 
+_NOT_KNOWING = {"idea", "clue", "clues", "sure", "certain", "info", "visibility", "insight", "knowledge", "view"}
 _LABEL_VERBS = {"labeled", "labelled", "annotated", "tagged"}
 _BE = {"is", "are", "was", "were", "been"}
 
