@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import sqlite_utils as sqlite_utils  # other modules take it from here
 from sqlite_utils.db import NotFoundError as NotFoundError
 
+from bot.errors import StorageUnavailable
+
 if TYPE_CHECKING:
     from bot.storage.postgres import PgDatabase
 
@@ -74,6 +76,20 @@ def _transaction(db: Database, lock: threading.RLock, begin: Callable[[], object
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+@contextmanager
+def unusable_database(path: str) -> Iterator[None]:
+    """SQLite's errors opening or migrating `path` (not a database, a directory, unreadable) as one clear message.
+
+    Nothing is written to a file SQLite cannot read, so the message can say to restore it or move it aside."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:  # OperationalError ("unable to open database file") is one too
+        raise StorageUnavailable(
+            f"cannot use the SQLite database {path}: {exc}. Restore it from a backup (docs/production.md, "
+            "Backups and restore) or move it aside to start an empty one."
+        ) from None
 
 
 def open_database(path: str, *, synchronous: str = "normal") -> sqlite_utils.Database:

@@ -1,0 +1,58 @@
+"""A database file SQLite cannot use (overwritten with junk, truncated to a bare header, or a directory in its
+place): every command that opens it says so in one line, exits non-zero and leaves the file as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import Settings
+
+COMMANDS = [
+    ["assess", "We route 9,000 helpdesk tickets a month and have no ML team."],
+    ["summary", "abc123"],
+    ["record", "abc123"],
+    ["export"],
+    ["purge", "--older-than", "30d"],
+    ["chat"],
+]
+
+
+def junk_database() -> Path:
+    """The configured database path with bytes in it that are not a SQLite database."""
+    path = Settings().db_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a database at all\x00" + os.urandom(4096))
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+def test_a_junk_database_file_is_one_clear_line_and_stays_untouched(args: list[str]) -> None:
+    path = junk_database()
+    before = digest(path)
+    result = CliRunner().invoke(main, args, input="hello\n")
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # a clean exit, not an uncaught error
+    error = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert error and str(path) in error[0] and "not a database" in error[0], result.output
+    assert digest(path) == before
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+
+
+def test_a_directory_where_the_database_should_be_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = Settings().db_path
+    folder.mkdir(parents=True)
+    monkeypatch.setenv("ADVISOR_DB", str(folder))
+    result = CliRunner().invoke(main, ["export"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith(f"Error: cannot use the SQLite database {folder}"), result.output
+    assert list(folder.iterdir()) == []
