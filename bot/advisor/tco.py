@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.advisor.intake import MAX_EXAMPLES, MAX_REQUESTS
 from bot.advisor.prices import PriceBasis, price_basis, price_book
 from bot.advisor.workloads import LabelTier
 from bot.errors import InputError
@@ -723,6 +724,11 @@ def same_model_comparison(
     )
 
 
+def horizon_label(months: float) -> str:
+    """The cost horizon as an adjective: "3-year" for 36 months (whole years), otherwise "18-month"."""
+    return f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"
+
+
 def _months(n: float) -> str:
     return f"{n:g} month" if n == 1 else f"{n:g} months"
 
@@ -737,6 +743,12 @@ def estimate(
     profile: CaseProfile | None = None,
 ) -> TcoEstimate:
     """Monthly and horizon cost of every approach, the crossover volumes and notes on what was assumed."""
+    for count, most, what in (
+        (monthly_requests, MAX_REQUESTS, "requests a month"),
+        (labeled_examples, MAX_EXAMPLES, "labeled examples"),
+    ):
+        if count is not None and count > most:  # past float precision and any real workload: figures would be noise
+            raise InputError(f"{count:,} {what} is beyond any real workload; give at most {most:,}.")
     a = default_assumptions() if assumptions is None else assumptions
     p = NO_PROFILE if profile is None else profile
     volume_assumed = monthly_requests is None

@@ -105,7 +105,9 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
     if "monthly_requests" not in facts:
         blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=msg.TCO_USAGE)]))
     x = tco.crossover_view(est).volume
-    text = msg.TCO_FALLBACK_CROSSOVER.format(volume=tco.format_volume(x)) if x else msg.TCO_FALLBACK
+    horizon = tco.horizon_label(est.horizon_months).capitalize()
+    fallback = msg.TCO_FALLBACK_CROSSOVER.format(horizon=horizon, volume=tco.format_volume(x)) if x else None
+    text = fallback or msg.TCO_FALLBACK.format(horizon=horizon)
     return {"text": text, "blocks": bk.to_dicts(blocks)}
 
 
