@@ -10,6 +10,7 @@ from bot.errors import InputError, NotFoundError
 from bot.slack.least_privilege import restrict
 
 _HERE = Path(__file__).resolve().parent
+REVOCATION_EVENTS = ("app_uninstalled", "tokens_revoked")  # OAuth mode forgets the workspace's installation
 
 
 def manifest_path() -> Path:
@@ -42,6 +43,10 @@ def manifest(
         data["settings"]["token_rotation_enabled"] = True
         base = url.rstrip("/").removesuffix("/slack/events")
         data["oauth_config"]["redirect_urls"] = [base + "/slack/oauth_redirect"]
+        # Slack sends these only to apps subscribed to them: without them an uninstalled workspace's installation
+        # (and its tokens) would stay in the database, refreshed for ever.
+        events = data["settings"]["event_subscriptions"]["bot_events"]
+        events += [e for e in REVOCATION_EVENTS if e not in events]
     settings, commands = data["settings"], data["features"]["slash_commands"]
     if socket_mode:
         settings["socket_mode_enabled"] = True
