@@ -145,6 +145,10 @@ STALE_SUMMARY_MODAL = (
     "The assessment changed while this was open. Close this, check the refreshed summary and decide again."
 )
 ADJUST_STALE = "The answers changed while this form was open. Close it and open Adjust answers again."
+UNKNOWN_BUTTON = (
+    "That button is from an older version of this message and no longer does anything. Use the latest card, or "
+    "mention me to carry on."
+)
 STALE_CARD = "This card is out of date: a newer recommendation was posted in this thread. Use the latest card."
 UNKNOWN_ASSESSMENT = "I can't find that assessment. It may have been deleted under the retention policy."
 WRONG_WORKSPACE = "That assessment belongs to another workspace, so I can't act on it here."
