@@ -1,5 +1,5 @@
 """Cost figures as an operator reads them: an absurd volume is refused instead of printed as float noise, step 3's
-sentence ends once, and a cost horizon other than 36 months is named as what it is everywhere it is stated."""
+sentence ends once, and a cost horizon other than 36 months is named as what it is everywhere it is stated; a one-day period is "1 day"."""
 
 from __future__ import annotations
 
@@ -82,3 +82,10 @@ def test_assess_uses_the_operators_cost_config(tmp_path: Path, monkeypatch: pyte
     result = CliRunner().invoke(main, ["assess", TICKETS + " About 30k requests a month."])
     assert result.exit_code == 0, result.output
     assert "2-year cost" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("age", "said"), [("1d", "in the last 1 day."), ("2w", "in the last 14 days.")])
+def test_purge_counts_its_period_in_words(age: str, said: str) -> None:
+    result = CliRunner().invoke(main, ["purge", "--older-than", age])
+    assert result.exit_code == 0, result.output
+    assert said in result.output, result.output
