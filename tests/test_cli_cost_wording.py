@@ -1,5 +1,6 @@
 """Cost figures as an operator reads them: an absurd volume is refused instead of printed as float noise, step 3's
-sentence ends once, and a cost horizon other than 36 months is named as what it is everywhere it is stated; a one-day period is "1 day"."""
+sentence ends once, a cost horizon other than 36 months is named as what it is everywhere it is stated, and a
+one-day period is "1 day"."""
 
 from __future__ import annotations
 
