@@ -44,3 +44,25 @@ def test_an_empty_line_while_a_question_is_open_repeats_the_question() -> None:
 def test_a_slash_word_is_not_taken_as_an_answer() -> None:
     replies = chat(OPENING, "/help", "recommend now")
     assert not replies[1].startswith("advisor> Got it")
+
+
+@pytest.mark.slow  # a whole conversation and its chart
+@pytest.mark.xfail(
+    strict=True,
+    reason="`chat` writes each card's cost chart to $ADVISOR_DATA_DIR/charts/<id>-<n>.png and `purge` (both in "
+    "bot/cli.py, out of this task's scope) never deletes them: the user's volume stays on disk after its assessment",
+)
+def test_purge_removes_the_charts_of_what_it_deletes() -> None:
+    import sqlite3
+
+    from bot.config import Settings
+
+    chat("We route 9,000 helpdesk tickets a month into 12 queues, no ML team, 500 labeled examples.", "recommend now")
+    settings = Settings()
+    charts = list((settings.advisor_data_dir / "charts").glob("*.png"))
+    assert charts  # the card's chart was drawn
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("update conversations set updated_at = '2001-01-01T00:00:00.000+00:00'")
+    result = CliRunner().invoke(main, ["purge", "--older-than", "30d"])
+    assert "Deleted 1 conversation " in result.output, result.output
+    assert not [c for c in charts if c.exists()]
