@@ -67,3 +67,12 @@ def test_a_directory_where_the_database_should_be_is_one_clear_line(monkeypatch:
 def test_assess_refuses_stdin_that_is_not_text() -> None:
     result = CliRunner().invoke(main, ["assess", "-"], input=b"\xff\xfe\x00\x81 garbage \xc3\x28 bytes")
     assert result.exit_code != 0 and result.output.startswith("Error:"), result.output
+
+
+def test_doctor_names_the_damaged_database_and_what_to_do() -> None:
+    path = junk_database()
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 1, result.output
+    line = next(line for line in result.output.splitlines() if "database" in line and "FAIL" in line)
+    assert str(path) in line and "not a database" in line and "Restore it from a backup" in line
+    assert "StorageUnavailable" not in result.output and "writable place" not in result.output
