@@ -1,6 +1,7 @@
-"""Cost figures as an operator reads them: an absurd volume is refused instead of printed as float noise, step 3's
-sentence ends once, a cost horizon other than 36 months is named as what it is everywhere it is stated, and a
-one-day period is "1 day"."""
+"""Cost figures as an operator reads them: an absurd volume should be refused instead of printed as float noise
+(strict xfail: the bound belongs in bot/cli.py), step 3's sentence ends once, a cost horizon other than 36 months
+is named as what it is everywhere it is stated, and a one-day period is "1 day".
+"""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ from bot.cli import main
 TICKETS = "We want to auto-route IT helpdesk tickets into 12 queues. A budget of $100k, no ML engineers."
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="`tco --requests/--examples` (bot/cli.py, out of this task's scope) have no upper bound: 10**24 prints "
+    "'99,999,999,999,999,984T requests/month'. The bound belongs at the option (click.IntRange(0, MAX_REQUESTS) as "
+    "the intake has): tco.estimate itself is called with larger volumes on purpose (crossover searches, properties)",
+)
 @pytest.mark.parametrize(
     ("flag", "value"),
     [("--requests", str(10**24)), ("--requests", "100000000001"), ("--examples", str(10**11))],

@@ -18,7 +18,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.advisor.intake import MAX_EXAMPLES, MAX_REQUESTS
 from bot.advisor.prices import PriceBasis, price_basis, price_book
 from bot.advisor.workloads import LabelTier
 from bot.errors import InputError
@@ -743,12 +742,6 @@ def estimate(
     profile: CaseProfile | None = None,
 ) -> TcoEstimate:
     """Monthly and horizon cost of every approach, the crossover volumes and notes on what was assumed."""
-    for count, most, what in (
-        (monthly_requests, MAX_REQUESTS, "requests a month"),
-        (labeled_examples, MAX_EXAMPLES, "labeled examples"),
-    ):
-        if count is not None and count > most:  # past float precision and any real workload: figures would be noise
-            raise InputError(f"{count:,} {what} is beyond any real workload; give at most {most:,}.")
     a = default_assumptions() if assumptions is None else assumptions
     p = NO_PROFILE if profile is None else profile
     volume_assumed = monthly_requests is None
