@@ -1,6 +1,6 @@
 """A database file SQLite cannot use (overwritten with junk, truncated to a bare header, or a directory in its
-place): every command that opens it says so in one line, exits non-zero and leaves the file as it was. Also
-stdin that is not text."""
+place): every command that opens it says so in one line, exits non-zero and leaves the file as it was. A damaged
+knowledge index (a cache of the knowledge files) is rebuilt instead. Also stdin that is not text."""
 
 from __future__ import annotations
 
@@ -76,3 +76,22 @@ def test_doctor_names_the_damaged_database_and_what_to_do() -> None:
     line = next(line for line in result.output.splitlines() if "database" in line and "FAIL" in line)
     assert str(path) in line and "not a database" in line and "Restore it from a backup" in line
     assert "StorageUnavailable" not in result.output and "writable place" not in result.output
+
+
+def test_a_damaged_knowledge_index_is_rebuilt_not_a_traceback() -> None:
+    index = Settings().advisor_data_dir / "knowledge.db"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_bytes(b"junk, not an index" + os.urandom(2048))
+    result = CliRunner().invoke(main, ["ask", "how much labeled data does fine-tuning need?"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "knowledge/" in result.output  # answered with its sources from the rebuilt index
+    assert index.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+def test_a_knowledge_index_that_cannot_be_opened_is_one_clear_line() -> None:
+    index = Settings().advisor_data_dir / "knowledge.db"
+    index.mkdir(parents=True)  # a directory where the index file should be
+    result = CliRunner().invoke(main, ["search", "labeled data"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith(f"Error: cannot open the knowledge index {index}"), result.output
+    assert result.output.count("\n") == 1

@@ -85,7 +85,12 @@ def unusable_database(path: str) -> Iterator[None]:
     Nothing is written to a file SQLite cannot read, so the message can say to restore it or move it aside."""
     try:
         yield
-    except sqlite3.DatabaseError as exc:  # OperationalError ("unable to open database file") is one too
+    except sqlite3.OperationalError as exc:  # "unable to open database file", "attempt to write a readonly database"
+        raise StorageUnavailable(
+            f"cannot use the SQLite database {path}: {exc}. ADVISOR_DATA_DIR (or ADVISOR_DB) must be a place this "
+            "user can read and write."
+        ) from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
         raise StorageUnavailable(
             f"cannot use the SQLite database {path}: {exc}. Restore it from a backup (docs/production.md, "
             "Backups and restore) or move it aside to start an empty one."
