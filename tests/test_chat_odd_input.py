@@ -1,6 +1,7 @@
 """`ai-advisor chat` with input people type by accident while a question is open: an empty line, or a slash
 command from another tool. Both live in the conversation itself (bot/workflows/conversation.py and the message
-reader), outside this change: recorded here as strict xfails so a fix there turns them green."""
+reader), outside this change: recorded here as strict xfails so a fix there turns them green. Also two more
+defects in out-of-scope files: charts left behind by purge, and a date past year 9999."""
 
 from __future__ import annotations
 
@@ -66,3 +67,18 @@ def test_purge_removes_the_charts_of_what_it_deletes() -> None:
     result = CliRunner().invoke(main, ["purge", "--older-than", "30d"])
     assert "Deleted 1 conversation " in result.output, result.output
     assert not [c for c in charts if c.exists()]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="a relative deadline read against --today late in year 9999 builds a date in year 10000: ValueError "
+    "traceback from bot/advisor/reader/dates.py (out of this task's scope); --today (bot/cli.py) is unbounded too",
+)
+def test_a_relative_deadline_near_the_last_representable_date_is_not_a_traceback() -> None:
+    result = CliRunner().invoke(
+        main, ["assess", "--today", "9999-12-31", "We classify support tickets and must go live by March."]
+    )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code in (0, 1), result.output
