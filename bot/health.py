@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.errors import StorageUnavailable
 from bot.services import Services
 from bot.storage.migrations import MIGRATIONS
 
@@ -29,6 +30,8 @@ def database(services: Services) -> Check:
         store = services.store
         with store.transaction() as db:
             applied = {r[0] for r in db.execute("select name from _migrations")}
+    except StorageUnavailable as exc:  # says what is wrong and what to do (e.g. a file that is not a database)
+        return Check("database", False, str(exc), "")
     except Exception as exc:  # any failure here means "not ready"; say which
         return Check(
             "database",

@@ -428,6 +428,7 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate, words: bool = True) -> tuple[li
             weight = min(MAX_COST_WEIGHT, weight + 0.3)
     ft_one_time = est.approaches["fine_tuning"].one_time_usd
     if v.budget_usd is not None:
+        horizon = tco.horizon_label(est.horizon_months)
         if v.budget_usd < ft_one_time:
             r.append(
                 Reason(
@@ -443,7 +444,8 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate, words: bool = True) -> tuple[li
                 Reason(
                     score=0.0,
                     text=(
-                        f"a {tco.format_usd(v.budget_usd)} budget is below the 3-year cost of either approach (from "
+                        f"a {tco.format_usd(v.budget_usd)} budget is below the {horizon} cost of either approach "
+                        f"(from "
                         f"~{tco.format_usd(est.approaches['fine_tuning'].total_usd)}); plan for more or a narrower "
                         f"scope"
                     ),
@@ -456,8 +458,8 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate, words: bool = True) -> tuple[li
                 Reason(
                     score=-0.3 if covers_pe else -0.1,
                     text=(
-                        f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its 3-year "
-                        f"cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})"
+                        f"a {tco.format_usd(v.budget_usd)} budget covers fine-tuning's start-up but not its "
+                        f"{horizon} cost (~{tco.format_usd(est.approaches['fine_tuning'].total_usd)})"
                     )
                     + ("" if covers_pe else f"; prompting's is ~{tco.format_usd(pe_total)}"),
                 )
@@ -465,7 +467,12 @@ def _cost(v: IntakeValues, est: tco.TcoEstimate, words: bool = True) -> tuple[li
         else:
             r.append(Reason(score=0.0, text=f"a {tco.format_usd(v.budget_usd)} budget covers either approach"))
     if v.monthly_requests is None:
-        unknown = "unknown volume; " + tco.crossover_statement(est).removeprefix("Crossover: ") if words else "-"
+        # A clause of the step's sentence here: the card adds the full stop.
+        unknown = (
+            "unknown volume; " + tco.crossover_statement(est).removeprefix("Crossover: ").removesuffix(".")
+            if words
+            else "-"
+        )
         r.append(Reason(score=0.0, text=unknown))
     return r, weight
 

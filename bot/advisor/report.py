@@ -87,7 +87,8 @@ def assessment_json(
 
 
 def tco_headline(rec: Recommendation) -> str:
-    """One line: 3-year totals, the models and price dates behind them, and the card's one crossover."""
+    """One line: the totals over the horizon (3 years by default), the models and price dates behind them, and
+    the card's one crossover."""
     t = rec.tco
     totals = ", ".join(
         f"{APPROACH_NAMES[name].split(' (')[0]} {tco.format_usd(cost.total_usd)}" for name, cost in t.approaches.items()
@@ -97,7 +98,7 @@ def tco_headline(rec: Recommendation) -> str:
     models = (
         f"prompting {tco.dated(b.prompt_model, b.prompt_as_of)} vs fine-tuned {tco.dated(b.tune_model, b.tune_as_of)}"
     )
-    return f"3-year cost at {volume}, {models}: {totals}. {tco.crossover_statement(t)}"
+    return f"{tco.horizon_label(t.horizon_months)} cost at {volume}, {models}: {totals}. {tco.crossover_statement(t)}"
 
 
 def tco_comparison(rec: Recommendation) -> str:

@@ -723,6 +723,11 @@ def same_model_comparison(
     )
 
 
+def horizon_label(months: float) -> str:
+    """The cost horizon as an adjective: "3-year" for 36 months (whole years), otherwise "18-month"."""
+    return f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"
+
+
 def _months(n: float) -> str:
     return f"{n:g} month" if n == 1 else f"{n:g} months"
 

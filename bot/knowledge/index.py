@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bot.errors import StorageUnavailable
 from bot.knowledge.chunking import ChunkError, chunk_markdown
 from bot.resources import load_yaml
 from bot.storage.sqlite import locked_transaction, open_database, sqlite_utils
@@ -84,9 +85,28 @@ class FtsIndex:
         self.last_report: IndexReport | None = None  # what the latest ensure_fresh() did
         self._lock = threading.RLock()
         self._changes = 0  # bumped whenever this instance re-indexes something (see `generation`)
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) or self.path == ":memory:":  # can't open or write there
+                raise StorageUnavailable(
+                    f"cannot open the knowledge index {self.path}: {exc} (ADVISOR_DATA_DIR must be a directory this "
+                    "user can write)"
+                ) from None
+            # Not a database, or a damaged one: it only holds what the knowledge files hold, so it is rebuilt.
+            log.warning("knowledge index %s is damaged (%s): rebuilding it from the knowledge files", self.path, exc)
+            for suffix in ("", "-wal", "-shm"):
+                Path(self.path + suffix).unlink(missing_ok=True)
+            self._open()
+
+    def _open(self) -> None:
         self.db = open_database(self.path)
         with self._lock:
-            self._ensure_schema()
+            try:
+                self._ensure_schema()
+            except sqlite3.DatabaseError:
+                self.db.conn.close()
+                raise
 
     def close(self) -> None:
         """Close the database connection."""

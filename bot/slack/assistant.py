@@ -131,6 +131,9 @@ def build(services: Services, team: SlackLeads, gate: AckGate | None = None) -> 
         thread = payload.get("assistant_thread") or {}
         channel, thread_ts = str(thread.get("channel_id") or ""), str(thread.get("thread_ts") or "")
         user = str(thread.get("user_id") or context.user_id or "")
+        if not channel or not thread_ts:  # Slack always names both: a malformed event has no thread to greet
+            log.warning("assistant_thread_started without a channel or thread ignored")
+            return
         if not threads.started(
             channel, thread_ts, team=scope_of(context), user=user, context=thread.get("context") or {}
         ):
@@ -145,9 +148,9 @@ def build(services: Services, team: SlackLeads, gate: AckGate | None = None) -> 
     @assistant.thread_context_changed
     def context_changed(payload: dict[str, Any]) -> None:
         thread = payload.get("assistant_thread") or {}
-        threads.save_context(
-            str(thread.get("channel_id") or ""), str(thread.get("thread_ts") or ""), thread.get("context") or {}
-        )
+        channel, thread_ts = str(thread.get("channel_id") or ""), str(thread.get("thread_ts") or "")
+        if channel and thread_ts:
+            threads.save_context(channel, thread_ts, thread.get("context") or {})
 
     def in_assistant_thread(body: dict[str, Any]) -> bool:
         event = body.get("event") or {}

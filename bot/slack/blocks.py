@@ -125,7 +125,13 @@ def card_blocks(rec: Recommendation, conversation_id: str, notes: Sequence[str] 
             )
         )
     blocks.append(
-        section(msg.CARD_TCO.format(headline=escape(tco_headline(rec)), comparison=escape(tco_comparison(rec))))
+        section(
+            msg.CARD_TCO.format(
+                horizon=tco.horizon_label(rec.tco.horizon_months).capitalize(),
+                headline=escape(tco_headline(rec)),
+                comparison=escape(tco_comparison(rec)),
+            )
+        )
     )
     blocks.append(context([escape(tco_sources(rec))]))
     if rec.risks:
@@ -215,7 +221,7 @@ def text_blocks(text: str) -> list[Block]:
 
 
 def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
-    """An ephemeral 3-year cost estimate."""
+    """An ephemeral cost estimate over the horizon (3 years by default)."""
     vol = tco.format_volume(est.monthly_requests) + (msg.TCO_ASSUMED if est.volume_assumed else "")
     fields = [
         MarkdownTextObject(
@@ -223,7 +229,7 @@ def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
                 approach=APPROACH_NAMES[name],
                 one_time=tco.format_usd(cost.one_time_usd),
                 monthly=tco.format_usd(cost.monthly_usd),
-                months=est.horizon_months,
+                months=f"{est.horizon_months:g}",
                 total=tco.format_usd(cost.total_usd),
             )
         )
@@ -231,7 +237,7 @@ def tco_blocks(est: tco.TcoEstimate) -> list[Block]:
     ]
     statement = tco.crossover_statement(est)
     return [
-        section(msg.TCO_HEADER.format(volume=vol)),
+        section(msg.TCO_HEADER.format(horizon=tco.horizon_label(est.horizon_months).capitalize(), volume=vol)),
         SectionBlock(fields=fields[:FIELDS_MAX]),
         section(escape(statement)),
         section(escape(tco.models_line(est))),

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import sqlite_utils as sqlite_utils  # other modules take it from here
 from sqlite_utils.db import NotFoundError as NotFoundError
 
+from bot.errors import StorageUnavailable
+
 if TYPE_CHECKING:
     from bot.storage.postgres import PgDatabase
 
@@ -74,6 +76,25 @@ def _transaction(db: Database, lock: threading.RLock, begin: Callable[[], object
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+@contextmanager
+def unusable_database(path: str) -> Iterator[None]:
+    """SQLite's errors opening or migrating `path` (not a database, a directory, unreadable) as one clear message.
+
+    Nothing is written to a file SQLite cannot read, so the message can say to restore it or move it aside."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:  # "unable to open database file", "attempt to write a readonly database"
+        raise StorageUnavailable(
+            f"cannot use the SQLite database {path}: {exc}. ADVISOR_DATA_DIR (or ADVISOR_DB) must be a place this "
+            "user can read and write."
+        ) from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        raise StorageUnavailable(
+            f"cannot use the SQLite database {path}: {exc}. Restore it from a backup (docs/production.md, "
+            "Backups and restore) or move it aside to start an empty one."
+        ) from None
 
 
 def open_database(path: str, *, synchronous: str = "normal") -> sqlite_utils.Database:

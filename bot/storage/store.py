@@ -29,6 +29,7 @@ from bot.storage.sqlite import (
     open_database,
     select_rows,
     sqlite_utils,
+    unusable_database,
     update_row,
 )
 from bot.text import strip_controls
@@ -126,7 +127,8 @@ class Store:
         self.path = str(path)
         self.synchronous = synchronous
         self.dialect = "postgres" if self.path.startswith(POSTGRES_SCHEMES) else "sqlite"  # psycopg: only then
-        self.db: Database = self._open()
+        with unusable_database(self.path):
+            self.db: Database = self._open()
         self._lock = threading.RLock()
         self._others: list[tuple[Database, threading.RLock]] = []
         # SQLite: one process, so per-conversation locks are in-process. PostgreSQL: advisory locks every replica
@@ -136,7 +138,8 @@ class Store:
         self.owner = 0
         self._advisory: Any = None
         with self._lock:
-            migrate(self.db)
+            with unusable_database(self.path):
+                migrate(self.db)
             if self.dialect == "postgres":
                 from bot.storage.postgres import LOCK_REPLICA, AdvisoryLocks
 

@@ -16,6 +16,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
+from bot.advisor import tco
 from bot.advisor.engine import APPROACH_NAMES, LEAN_NAMES, Recommendation
 from bot.advisor.intake import FIELD_LABELS, FIELD_STEP, STEP_NAMES, Intake
 from bot.advisor.questions import Question
@@ -181,7 +182,7 @@ def recommendation_card(
                 )
             )
         body += [
-            heading(msg.COST_HEADING),
+            heading(msg.COST_HEADING.format(horizon=tco.horizon_label(rec.tco.horizon_months).capitalize())),
             line(tco_headline(rec), lim.chars * 2),
             line(tco_comparison(rec), lim.chars * 2),
             line(tco_sources(rec), lim.chars * 2),

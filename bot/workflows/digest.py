@@ -72,7 +72,7 @@ def parse_period(text: str | None, *, now: dt.datetime | None = None, default: s
     if not 1 <= days <= MAX_PERIOD_DAYS:
         raise InputError(f"a period must be between 1 and {MAX_PERIOD_DAYS} days.")
     start = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
-    return Period(label=f"last {days} days", since=start)
+    return Period(label=f"last {days} day{'' if days == 1 else 's'}", since=start)
 
 
 class DigestItem(BaseModel):

@@ -76,8 +76,9 @@ def test_an_envelope_the_app_does_not_acknowledge_is_still_timed(
 ) -> None:
     socket_mode, sent = handler
     before = sample("advisor_ack_seconds_count", mode="socket")
-    # An interaction nothing listens for: Bolt answers 404, and nothing goes back on the socket (Slack retries).
-    payload = {"type": "block_actions", "trigger_id": "1.2.nothing", "actions": [{"action_id": "nobody-listens"}]}
+    # An interaction nothing listens for (a modal no version opened; unknown buttons are acknowledged by
+    # bot/slack/listeners/fallback.py): Bolt answers 404, and nothing goes back on the socket (Slack retries).
+    payload = {"type": "view_submission", "view": {"id": "V1", "callback_id": "nobody-listens", "state": {}}}
     message = {"type": "interactive", "envelope_id": "env-socket-2", "payload": payload}
 
     socket_mode.client.run_message_listeners(message, json.dumps(message))

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.slack.access import SlackLeads, slack_leads
-from bot.slack.listeners import actions, commands, events, home, record
+from bot.slack.listeners import actions, commands, events, fallback, home, record
 from bot.slack.listeners import leads as lead_listeners
 
 
@@ -19,3 +19,4 @@ def register(app: App, services: Services, leads: SlackLeads | None = None) -> N
     lead_listeners.register(app, services, leads)
     home.register(app, services, leads)
     record.register(app, services, leads)
+    fallback.register(app)  # last: it takes any button the others did not

@@ -102,10 +102,17 @@ def tco_reply(services: Services, text: str) -> dict[str, Any]:
     except AdvisorError as exc:
         return {"text": msg.ERROR_INPUT.format(error=bk.escape(str(exc)))}
     blocks = bk.tco_blocks(est)
+    if read is not None and read.notes:  # e.g. a number beyond any real volume, ignored: say so, never silently
+        blocks.insert(
+            1,
+            bk.ContextBlock(elements=[bk.MarkdownTextObject(text=bk.clip(bk.escape(n), 300)) for n in read.notes[:5]]),
+        )
     if "monthly_requests" not in facts:
         blocks.append(bk.ContextBlock(elements=[bk.MarkdownTextObject(text=msg.TCO_USAGE)]))
     x = tco.crossover_view(est).volume
-    text = msg.TCO_FALLBACK_CROSSOVER.format(volume=tco.format_volume(x)) if x else msg.TCO_FALLBACK
+    horizon = tco.horizon_label(est.horizon_months).capitalize()
+    fallback = msg.TCO_FALLBACK_CROSSOVER.format(horizon=horizon, volume=tco.format_volume(x)) if x else None
+    text = fallback or msg.TCO_FALLBACK.format(horizon=horizon)
     return {"text": text, "blocks": bk.to_dicts(blocks)}
 
 
