@@ -203,7 +203,12 @@ def _jsonl(key: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None
 
 
 def _read_text(text: str) -> str:
-    return sys.stdin.read() if text == "-" else text
+    if text != "-":
+        return text
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")  # strictly: bytes that are not text are refused, not guessed
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"stdin is not UTF-8 text (byte {exc.start}); give the description as text") from exc
 
 
 @main.command()
@@ -281,8 +286,15 @@ def tco_cmd(
     """
     from bot.advisor import prices, tco
     from bot.advisor.engine import profile_for
-    from bot.advisor.intake import IntakeValues
+    from bot.advisor.intake import MAX_EXAMPLES, MAX_REQUESTS, IntakeValues
 
+    # The intake's bounds, checked here rather than in tco.estimate, which crossover searches call with more.
+    for flag, count, most in (
+        ("--requests", monthly_requests, MAX_REQUESTS),
+        ("--examples", labeled_examples, MAX_EXAMPLES),
+    ):
+        if count is not None and count > most:
+            raise click.ClickException(f"{flag} {count:,} is beyond any real workload (at most {most:,}).")
     pairs: dict[str, Any] = {}
     for item in overrides:
         name, sep, value = item.partition("=")
@@ -315,18 +327,19 @@ def tco_cmd(
         click.echo(est.model_dump_json(indent=2))
         return
     vol = tco.format_volume(est.monthly_requests) + (" (assumed)" if est.volume_assumed else "")
-    click.echo(f"3-year cost at {vol} requests/month")
+    months = f"{est.horizon_months:g} months"
+    click.echo(f"{tco.horizon_label(est.horizon_months)} cost at {vol} requests/month")
     for name, cost in est.approaches.items():
         click.echo(
             f"  {name:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
             f"{tco.format_usd(cost.monthly_usd):>8}   "
-            f"36 months {tco.format_usd(cost.total_usd):>8}"
+            f"{months} {tco.format_usd(cost.total_usd):>8}"
         )
     for shape, cost in est.shapes.items():
         click.echo(
             f"  {shape:<20} one-time {tco.format_usd(cost.one_time_usd):>8}   monthly "
             f"{tco.format_usd(cost.monthly_usd):>8}   "
-            f"36 months {tco.format_usd(cost.total_usd):>8}   ({tco.shape_label(est, shape)})"
+            f"{months} {tco.format_usd(cost.total_usd):>8}   ({tco.shape_label(est, shape)})"
         )
     statement = tco.crossover_statement(est)
     click.echo(statement)
@@ -690,7 +703,19 @@ def purge(older_than: str, keep_counts: bool | None) -> None:
     svc = services()
     keep = svc.settings.advisor_purge_keep_counts if keep_counts is None else keep_counts
     deleted = svc.store.purge(period.since_iso or "", keep_counts=keep)
+    _forget_charts(svc)
     click.echo(
         f"Deleted {deleted} conversation{'s' if deleted != 1 else ''} not updated in the {period.label}"
         + (" (anonymised counts kept)." if keep and deleted else ".")
     )
+
+
+def _forget_charts(svc: Services) -> None:
+    """Delete the cost charts `chat` wrote for conversations the store no longer has (they show the user's volume)."""
+    from bot.errors import NotFoundError
+
+    for chart in (svc.settings.advisor_data_dir / "charts").glob("*.png"):
+        try:
+            svc.store.get_conversation(chart.stem.rsplit("-", 1)[0])
+        except NotFoundError:
+            chart.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.advisor.engine import Recommendation
     from bot.advisor.intake import Intake
     from bot.advisor.questions import Question
+    from bot.advisor.tco import TcoAssumptions
     from bot.knowledge.query import KnowledgeIndex
     from bot.llm.client import LlmClient
     from bot.storage.inbox import Inbox
@@ -50,7 +51,21 @@ class Services:
         """The conversation core."""
         from bot.workflows.conversation import Advisor
 
-        return Advisor(self.store, enrich=self._enrich, llm=self.llm, answer_topic=self._answer_topic)
+        return Advisor(
+            self.store,
+            enrich=self._enrich,
+            llm=self.llm,
+            answer_topic=self._answer_topic,
+            assumptions=self.cost_assumptions,
+        )
+
+    @cached_property
+    def cost_assumptions(self) -> TcoAssumptions | None:
+        """The operator's cost assumptions (ADVISOR_TCO_CONFIG) for every card; None: the shipped defaults."""
+        from bot.advisor import tco
+
+        path = self.settings.advisor_tco_config
+        return None if path is None else tco.load_assumptions(path)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -114,7 +129,8 @@ class Services:
         _ = self.store, self.advisor, self.inbox, self.outbox
         found = extract(WARM_UP_TEXT, turn=1)
         intake = Intake().merged(found.facts)
-        return self.knowledge.enrich(engine.recommend(intake), intake), next_questions(Intake())
+        rec = engine.recommend(intake, self.cost_assumptions)
+        return self.knowledge.enrich(rec, intake), next_questions(Intake())
 
     def _answer_topic(self, question: str) -> str:
         # A question about the topic in a conversation: the same knowledge answer as `ai-advisor ask`, with sources.

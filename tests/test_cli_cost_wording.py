@@ -19,12 +19,6 @@ from bot.cli import main
 TICKETS = "We want to auto-route IT helpdesk tickets into 12 queues. A budget of $100k, no ML engineers."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`tco --requests/--examples` (bot/cli.py, out of this task's scope) have no upper bound: 10**24 prints "
-    "'99,999,999,999,999,984T requests/month'. The bound belongs at the option (click.IntRange(0, MAX_REQUESTS) as "
-    "the intake has): tco.estimate itself is called with larger volumes on purpose (crossover searches, properties)",
-)
 @pytest.mark.parametrize(
     ("flag", "value"),
     [("--requests", str(10**24)), ("--requests", "100000000001"), ("--examples", str(10**11))],
@@ -67,9 +61,6 @@ def test_horizon_label(months: float, label: str) -> None:
     assert tco.horizon_label(months) == label
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bot/cli.py (out of this task's scope) prints '3-year' and '36 months' as fixed text"
-)
 def test_cli_tco_names_the_horizon_it_computed(tmp_path: Path) -> None:
     config = tmp_path / "tco.yaml"
     config.write_text("horizon_months: 12\n")
@@ -78,11 +69,6 @@ def test_cli_tco_names_the_horizon_it_computed(tmp_path: Path) -> None:
     assert "36 months" not in result.output and "3-year" not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ADVISOR_TCO_CONFIG reaches only the `tco` commands: engine.recommend is called without assumptions in "
-    "bot/workflows/conversation.py and bot/services.py (out of this task's scope), so every card uses the defaults",
-)
 def test_assess_uses_the_operators_cost_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "tco.yaml"
     config.write_text("horizon_months: 24\n")

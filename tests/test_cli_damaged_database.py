@@ -59,11 +59,6 @@ def test_a_directory_where_the_database_should_be_is_one_clear_line(monkeypatch:
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`assess -` (bot/cli.py, out of this task's scope) decodes stdin that is not UTF-8 text with replacement "
-    "characters and assesses what is left as a feature description, instead of saying the input is not text",
-)
 def test_assess_refuses_stdin_that_is_not_text() -> None:
     result = CliRunner().invoke(main, ["assess", "-"], input=b"\xff\xfe\x00\x81 garbage \xc3\x28 bytes")
     assert result.exit_code != 0 and result.output.startswith("Error:"), result.output

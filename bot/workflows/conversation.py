@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.advisor import confirm, dialogue, engine, message_form, message_kind, message_refs
+from bot.advisor import confirm, dialogue, engine, message_form, message_kind, message_refs, tco
 from bot.advisor.extract import MAX_TEXT, NUMBER_FIELDS, Extraction, Unclear, clean_text, extract
 from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance, validate_values
 from bot.advisor.questions import Question, next_questions, question_bank
@@ -137,7 +137,7 @@ _EXPORT_TEXT = (
 )
 _WHAT_IF_PREFIX = dialogue.WHAT_IF_PREFIX  # an expected-field entry holding a what-if's facts until kept
 _HELP = re.compile(
-    r"^\s*+(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
+    r"^\s*+[/!]?(?:help(?:\s++(?:me|please|pls))?|\?|commands|usage|what\s++can\s++(?:you\s++do|i\s++(?:say|ask))|"
     r"what\s++do\s++you\s++do|how\s++do\s++i\s++use\s++(?:you|this(?:\s++bot)?)|"
     # "show me the help menu", "pull up your commands", "list the commands pls": a request for the help itself
     r"(?:(?:can|could)\s++(?:you|u)\s++|(?:please|pls)\s++)?(?:show|give|open|pull\s++up|bring\s++up|list|display|"
@@ -185,11 +185,13 @@ class Advisor:
         today: dt.date | None = None,
         llm: LlmClient | None = None,
         answer_topic: Answerer | None = None,
+        assumptions: tco.TcoAssumptions | None = None,
     ) -> None:
         self.store = store
         self.enrich = enrich
         self.answer_topic = answer_topic
         self.today = today
+        self.assumptions = assumptions  # the operator's costs (ADVISOR_TCO_CONFIG); None: the shipped defaults
         self.llm = llm  # optional: better extraction and wording; the engine still decides
 
     def _lock(self, key: str) -> AbstractContextManager[bool]:
@@ -224,7 +226,7 @@ class Advisor:
             return self._recommend(intake), intake, found.notes
 
     def _recommend(self, intake: Intake) -> engine.Recommendation:
-        rec = engine.recommend(intake)
+        rec = engine.recommend(intake, self.assumptions)
         rec = self.enrich(rec, intake) if self.enrich else rec
         return self.llm.word_verdict(rec, intake) if self.llm else rec
 
@@ -431,8 +433,11 @@ class Advisor:
 
     def _handle_one(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
         cid = conv.id
+        if not clean_text(text) and (reask := self._reask(conv)):
+            return Reply(kind="message", conversation_id=cid, text=reask, heard="small_talk")  # nothing typed
         if not clean_text(text) or _asks_for_help(text):
-            return Reply(kind="message", conversation_id=cid, text=HELP_TEXT, heard="command")
+            helped = "\n\n".join(filter(None, [HELP_TEXT, self._reask(conv)]))  # the open question stays open
+            return Reply(kind="message", conversation_id=cid, text=helped, heard="command")
         turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
         conv = w.update(conv, turns=turn)
@@ -764,7 +769,7 @@ class Advisor:
             text = 'Tell me what would change, e.g. "what if we had 50k labeled examples?"'
             return Reply(kind="message", conversation_id=cid, text=text)
         supposed = w.latest_intake(cid).merged(facts)
-        rec = engine.recommend(supposed)
+        rec = engine.recommend(supposed, self.assumptions)
         said = "; ".join(f"{FIELD_LABELS[f.field].lower()}: {f.provenance.quote}" for f in facts)
         name, before = engine.APPROACH_NAMES[rec.approach], engine.APPROACH_NAMES[current.approach]
         outcome = (
@@ -814,7 +819,8 @@ class Advisor:
         intake = self.store.latest_intake(cid)
         if not [f for f in intake.known() if f != "use_case"]:
             return None, ""
-        return engine.recommend(intake), "Not final yet (I still have questions), but from what you've said so far:\n"
+        so_far = "Not final yet (I still have questions), but from what you've said so far:\n"
+        return engine.recommend(intake, self.assumptions), so_far
 
     def _why_not(self, w: TurnWrites, cid: str, text: str) -> Reply:
         rec, so_far = self._so_far(cid)

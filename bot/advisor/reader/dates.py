@@ -50,7 +50,15 @@ def _next(today: dt.date, month: int, day: int) -> dt.date:
 
 
 def deadline_date(tokens: list[Token], i: int, today: dt.date) -> tuple[float, int] | None:
-    """(weeks, end index) when a date phrase that sets a deadline starts at token i."""
+    """(weeks, end index) when a date phrase that sets a deadline starts at token i; None also when the date it
+    names is past the calendar's last year (a "today" late in year 9999)."""
+    try:
+        return _deadline_date(tokens, i, today)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _deadline_date(tokens: list[Token], i: int, today: dt.date) -> tuple[float, int] | None:
     t = tokens[i].text
     if "-" in t and t.split("-", 1)[0] in {"mid", "end", "early", "late"} and t.split("-", 1)[1] in _MONTHS:
         prefix, month_word = t.split("-", 1)  # "mid-Feb", "end-March"
