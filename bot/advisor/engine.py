@@ -1043,7 +1043,34 @@ DECISIVE_LABELS = {
 
 
 def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> Recommendation:
-    """Decide the approach for an intake and explain it."""
+    """Decide the approach for an intake and explain it.
+
+    Memoised on the intake's values (the recommendation reads nothing else: not the provenance, not the clock).
+    Each call returns its own copy: its fields can be replaced without touching the memo's; recommendations are
+    updated with `model_copy(update=...)`, never changed in place.
+    """
+    return _recommended(_Case(_field_values(intake.values), intake), assumptions).model_copy()
+
+
+class _Case:
+    """An intake as a memo key: hashed and compared by its values alone; carries the intake to work from."""
+
+    __slots__ = ("intake", "key")
+
+    def __init__(self, key: tuple[object, ...], intake: Intake) -> None:
+        self.key = key
+        self.intake = intake
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Case) and self.key == other.key
+
+
+@lru_cache(maxsize=256)
+def _recommended(case: _Case, assumptions: tco.TcoAssumptions | None) -> Recommendation:
+    intake = case.intake
     v = intake.values
     an = analyse(v, assumptions)
     confidence, reason = _confidence(v, an, _open_latency(intake, an, assumptions))
