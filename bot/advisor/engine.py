@@ -1049,27 +1049,28 @@ def recommend(intake: Intake, assumptions: tco.TcoAssumptions | None = None) -> 
     Each call returns its own copy: its fields can be replaced without touching the memo's; recommendations are
     updated with `model_copy(update=...)`, never changed in place.
     """
-    return _recommended(_Case(_field_values(intake.values), intake), assumptions).model_copy()
+    return _recommended(ByValues(intake), assumptions).model_copy()
 
 
-class _Case:
-    """An intake as a memo key: hashed and compared by its values alone; carries the intake to work from."""
+class ByValues:
+    """An intake as a memo key (for `functools.lru_cache`): hashed and compared by its values alone (every field,
+    so two intakes that differ only in provenance are one key); carries the intake to work from."""
 
     __slots__ = ("intake", "key")
 
-    def __init__(self, key: tuple[object, ...], intake: Intake) -> None:
-        self.key = key
+    def __init__(self, intake: Intake) -> None:
+        self.key = _field_values(intake.values)
         self.intake = intake
 
     def __hash__(self) -> int:
         return hash(self.key)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Case) and self.key == other.key
+        return isinstance(other, ByValues) and self.key == other.key
 
 
 @lru_cache(maxsize=256)
-def _recommended(case: _Case, assumptions: tco.TcoAssumptions | None) -> Recommendation:
+def _recommended(case: ByValues, assumptions: tco.TcoAssumptions | None) -> Recommendation:
     intake = case.intake
     v = intake.values
     an = analyse(v, assumptions)

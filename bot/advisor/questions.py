@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.advisor.engine import MIN_FT_EXAMPLES, MIN_PILOT_EXAMPLES, decide, decide_changed, plan
+from bot.advisor.engine import MIN_FT_EXAMPLES, MIN_PILOT_EXAMPLES, ByValues, decide, decide_changed, plan
 from bot.advisor.intake import FIELD_STEP, Approach, Intake
 from bot.advisor.techniques import CORE_TECHNIQUES
 from bot.resources import load_yaml, prompts_dir
@@ -165,10 +165,17 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
 
     A question is decisive if one of its plausible answers flips the approach on its own, or settles it.
     At most one question per step per conversation, and at most MAX_PER_ROUND per round, from different steps.
+    Memoised on the intake's values and what was asked (the plan reads nothing else); each call gets its own list.
     """
+    return list(_next_questions(ByValues(intake), frozenset(asked), frozenset(asked_steps)))
+
+
+@lru_cache(maxsize=256)
+def _next_questions(case: ByValues, asked: frozenset[str], asked_steps: frozenset[int]) -> tuple[Question, ...]:
+    intake = case.intake
     asked_set, steps_done = set(asked), set(asked_steps)
     if is_settled(intake, asked_set):
-        return []  # a settled approach gets its card; technique facts never cost a round of their own
+        return ()  # a settled approach gets its card; technique facts never cost a round of their own
     current = recommend_approach(intake)
     open_qs = [
         (order, q)
@@ -188,7 +195,7 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     scored.sort(key=lambda item: item[0], reverse=True)
     chosen: list[Question] = []
     if not scored:
-        return []
+        return ()
     scored = [item for item in scored if item[1].field not in TECHNIQUE_FIELDS or item[0][0] > 0]
     for (flips, _, _), q in scored:
         if len(chosen) == MAX_PER_ROUND:
@@ -198,7 +205,7 @@ def next_questions(intake: Intake, asked: Iterable[str] = (), asked_steps: Itera
     if len(chosen) < MAX_PER_ROUND:  # a technique fact rides along rather than costing a round of its own
         extra = _technique_question(intake, asked_set | {c.field for c in chosen}, {c.step for c in chosen})
         chosen += [q for q in extra if q not in chosen]
-    return chosen
+    return tuple(chosen)
 
 
 def _technique_question(intake: Intake, asked: set[str], round_steps: set[int]) -> list[Question]:
