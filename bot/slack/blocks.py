@@ -273,12 +273,24 @@ def _plain(obj: JsonObject) -> dict[str, Any]:
         return obj.to_dict()
     kind = getattr(obj, "type", None)
     out: dict[str, Any] = {}
-    for key in sorted(obj.attributes):
+    for key in _keys(obj):
         value = obj.get_object_attribute(key)
         if value is None or (_sized(value) and not value and {"type": kind, "property": key} not in _EMPTY_ALLOWED):
             continue
         out[key] = _plain_value(value)
     return out
+
+
+# Each class's attribute names, sorted: slack_sdk's `attributes` is a constant of the class, but built as a union of
+# its bases' sets on every access (~20 objects per card).
+_KEYS: dict[type, tuple[str, ...]] = {}
+
+
+def _keys(obj: JsonObject) -> tuple[str, ...]:
+    keys = _KEYS.get(type(obj))
+    if keys is None:
+        keys = _KEYS[type(obj)] = tuple(sorted(obj.attributes))
+    return keys
 
 
 def _plain_value(value: Any) -> Any:
