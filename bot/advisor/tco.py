@@ -883,8 +883,15 @@ def _notes(
 def assumptions_of(est: TcoEstimate) -> TcoAssumptions:
     """The assumptions an estimate was computed with; names it predates (an older stored estimate) take the
     current defaults, and names since retired are dropped."""
+    return _assumptions_from(tuple(est.assumptions.items()))
+
+
+@lru_cache(maxsize=64)
+def _assumptions_from(items: tuple[tuple[str, float], ...]) -> TcoAssumptions:
+    # Memoised (the result is frozen): building the model is most of the cost, and a card reads the same
+    # estimate's assumptions several times (its risks, next steps, cost lines and sources).
     names = _assumption_names()
-    known = {k: v for k, v in est.assumptions.items() if k in names}
+    known = {k: v for k, v in items if k in names}
     return TcoAssumptions.model_construct(None, **{**_default_values(), **known})
 
 
