@@ -97,3 +97,54 @@ def test_not_knowing_about_labels_is_no_count(text: str) -> None:
 @pytest.mark.parametrize("text", ["no labels at all", "we have no labeled data", "zero annotated examples so far"])
 def test_saying_there_are_none_is_still_zero(text: str) -> None:
     assert facts(text)["labeled_examples"] == 0
+
+
+# --- one ML team counted in parts ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2 ML engineers in our innovation team + a data scientist",
+        "1 ML engineer and 2 data scientists",
+        "two data scientists plus an ML engineer",
+        "we have 1 MLE + 2 DS",
+    ],
+)
+def test_a_team_counted_in_parts_adds_up(text: str) -> None:
+    assert facts(text)["ml_expertise"] == "strong"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2 ML engineers and a PM",  # not an ML person
+        "2 ML engineers, and 40 analysts",
+        "one ML engineer and we're hiring another ML engineer",  # a plan, not the team
+        "2 ML engineers and 1 intern",
+    ],
+)
+def test_parts_that_are_not_ml_people_are_not_added(text: str) -> None:
+    assert facts(text)["ml_expertise"] == "limited"
+
+
+# --- a date said with "no rush" is still the date ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["Q1 next year, no real rush", "end of March, no rush", "6 weeks, no time pressure tho"]
+)
+def test_a_date_said_as_not_urgent_stands(text: str) -> None:
+    assert "deadline_weeks" in facts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "by the summer, but honestly no hard date",
+        "maybe June? no fixed deadline though",
+        "the funding decision comes in the autumn. no rush really",  # "no rush" in another sentence
+    ],
+)
+def test_a_date_beside_no_deadline_is_still_asked(text: str) -> None:
+    assert "deadline_weeks" not in facts(text)

@@ -138,7 +138,7 @@ def read(text: str, *, turn: int | None, expecting: list[str] | None, today: dt.
         if _quoted_term(tokens, q):
             claims[id(q)] = []  # "when you say 'few labeled examples'": a number mentioned, not stated
     team_sizes = [(c.value, c.start, c.end) for cs in claims.values() for c in cs if c.field == "ml_team"]
-    team_sizes = _team_corrected(tokens, quantities, claims, team_sizes)
+    team_sizes = _team_in_parts(tokens, _team_corrected(tokens, quantities, claims, team_sizes))
     _numbers(r, quantities, claims, expecting)
     _model_outputs(r)
     _no_labels(r)
@@ -192,6 +192,48 @@ def _quoted_term(tokens: list[Token], q: Quantity) -> bool:
 
 
 _INCREMENTS = {"more", "extra", "additional", "fewer", "less", "new"}
+
+
+_TEAM_JOINERS = {"and", "+", "plus", "&", ","}
+_ONE = {"a", "an", "one", "another"}
+_ML_NOUNS = {"data-scientist", "data-scientists", "engineer", "engineers", "scientist", "scientists", "mle", "mles"}
+_TEAM_BREAKS = {"but", "had", "used", "left", "hiring", "hire", "planned", "plan", "maybe", "if", "not", "no"}
+TEAM_PART_REACH = 8  # tokens from one part of a team to the next ("2 ML engineers in our innovation team + a DS")
+
+
+def _team_in_parts(tokens: list[Token], sizes: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+    """One ML team counted in parts joined by "and", "+" or "plus" ("2 ML engineers + a data scientist", "1 MLE and
+    2 data scientists"): the parts add up. A part after "but", a plan or a negation is not added."""
+    if not sizes:
+        return sizes
+    total, start, end = sizes[0]
+    later = {s: (v, e) for v, s, e in sizes[1:]}
+    sentence = tokens[start].sentence
+    k = end
+    while k < len(tokens) and tokens[k].sentence == sentence:
+        window = tokens[k : k + TEAM_PART_REACH]
+        joiner = next((j for j, t in enumerate(window) if t.text in _TEAM_JOINERS), None)
+        if joiner is None or any(t.text in _TEAM_BREAKS or t.kind == "num" for t in window[:joiner]):
+            break
+        at = k + joiner + 1
+        if at in later:  # "… and 2 data scientists": a counted part, with its nouns
+            value, k = later[at]
+            while k < len(tokens) and (tokens[k].text in _ML_NOUNS or tokens[k].text in words("ml_people")):
+                k += 1
+        elif at + 1 < len(tokens) and tokens[at].text in _ONE and _ml_person(tokens, at + 1):
+            value, k = 1.0, at + (2 if tokens[at + 1].text in {"data-scientist", "mle", "ds"} else 3)  # "+ a DS"
+        else:
+            break
+        total, end = total + value, k
+    return [(total, start, end), *sizes[1:]]
+
+
+def _ml_person(tokens: list[Token], i: int) -> bool:
+    """Whether an ML person is named at token i: "data-scientist", "ML engineer", "MLE"."""
+    t = tokens[i].text
+    if t in {"data-scientist", "mle", "ds"}:
+        return True
+    return t in words("ml_people") and i + 1 < len(tokens) and tokens[i + 1].text in words("ml_roles")
 
 
 def _team_corrected(
@@ -946,6 +988,9 @@ _REST = {"rest", "remaining", "remainder", "others", "other"}  # "1,200 labeled,
 _UNCOMMITTED = {"committed", "confirmed", "fixed", "set", "decided", "final", "finalized", "finalised", "approved"}
 
 
+_URGENCY = {"rush", "hurry", "pressure", "urgency", "panic"}
+
+
 def _unset(r: _Reading, name: str) -> None:
     """ "no budget yet", "no hard date" said beside an amount or a date in another clause: the message says this
     project's value is not set, so the number is someone else's, an earlier one or a wish ("no budget yet, we're
@@ -961,6 +1006,9 @@ def _unset(r: _Reading, name: str) -> None:
         m.label == name
         and r.tokens[m.start].clause != clause
         and any(is_negator(t) for t in r.tokens[m.start : m.end])  # "no hard date", not "timeline is flexible"
+        # "Q1 next year, no real rush": the date said, then that it is not urgent (in another sentence, "no rush"
+        # still leaves a date in doubt: "a grant decided in the autumn. no rush really")
+        and not (r.tokens[m.start].sentence == sentence and any(t.text in _URGENCY for t in r.tokens[m.start : m.end]))
         and not (r.switch is not None and m.start < r.switch <= start)  # said of the project before the turn
         and stated(r.tokens, m.start, m.end)
         for m in phrases("addressed").find(r.tokens)
