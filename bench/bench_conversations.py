@@ -58,6 +58,9 @@ PARTS = {
     # A sixth writer who never saw the code; scored as it came at the start of conversation round 5 (see the
     # prose), then tuned on in that round with the other five.
     "fresh 6 (tuned on in round 5)": DATA / "conversations_fresh_6.jsonl",
+    # A seventh writer who never saw the code; sealed through conversation round 5 and reader round 10, scored
+    # before and after them, then the lead read its misses and fixed general defects (see the prose): tuned since.
+    "fresh 7 (sealed in round 5, then tuned)": DATA / "conversations_fresh_7.jsonl",
 }
 TODAY = dt.date(2026, 11, 27)
 

@@ -386,6 +386,13 @@ _DEMONSTRATIVE = re.compile(
     r"setup|one|route|path|choice|answer|advice)\b|\bthat\W*$",
     re.I,
 )
+# The decision moved toward or away from something ("what tips it back to prompting?", "what swings the balance
+# toward fine-tuning?"): "it" or "the balance" is the case's decision, so the question is about the case.
+_MOVES_DECISION = re.compile(
+    r"\b(?:it|things|the\s++(?:balance|scales?|needle|decision|call|choice|answer))\s++(?:back\s++|over\s++|more\s++)?"
+    r"(?:to|toward|towards|in\s++favou?r\s++of|away\s++from)\s++(?:(?:the|an?)\s++)?(?:prompt|fine|tun|hybrid|both|rag)",
+    re.I,
+)
 # "can you explain …", "could you tell me …": asking the advisor about the topic, not about its advice.
 _EXPLAIN = re.compile(
     r"\b(?:can|could|would|will)\s++(?:you|u)\s++(?:please\s++)?(?:explain|tell\s++me|describe|define|"
@@ -427,6 +434,7 @@ def about_the_case(text: str) -> bool:
         or _LINKED.match(text)
         or _CONDITIONAL.search(text)
         or _DEMONSTRATIVE.search(text)
+        or _MOVES_DECISION.search(text)
     )
 
 
@@ -487,6 +495,9 @@ def about_the_advice(text: str) -> bool:
     return not subject or (asks_why(text) and points_back(text))
 
 
+_SPACED_DASH = re.compile(r"(?<=\s)-++(?=\s)")
+
+
 def recommend_now(text: str) -> str | None:
     """When the message asks for the recommendation now ("skip the rest, just tell me", "enough questions",
     "ok give me the verdict"), the text before the request (often "", or what the user still wanted to say);
@@ -494,7 +505,8 @@ def recommend_now(text: str) -> str | None:
     c = _cues()
     # Slack's emoji words (":pray:") hold colons, which end clauses: blanked, keeping every other word's place
     text = _SHORTCODE.sub(lambda m: " " * len(m.group(0)), text)
-    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n]+", text)]
+    text = _SPACED_DASH.sub(lambda m: "," * len(m.group(0)), text)  # "spill the tea - which one is it": two clauses
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n\u2013\u2014]+", text)]
     while len(clauses) > 1 and _ASIDE_AFTER.match(last := text[slice(*clauses[-1])]) and not _FACT_NUMBER.search(last):
         clauses.pop()  # "…, i have a meeting in 5": why the user is in a hurry, not what they ask
     start, alone = None, True
@@ -508,7 +520,7 @@ def recommend_now(text: str) -> str | None:
             start = begin
     if start is None:
         return None
-    before = text[:start].strip(" ,;:.!?\n")
+    before = text[:start].strip(" ,;:.!?\n\u2013\u2014-")
     return None if before and alone else before
 
 

@@ -320,3 +320,43 @@ def test_a_restart_keeps_only_the_description_after_its_comments(topical: Adviso
     )
     assert reply.heard == "description"
     assert reply.intake["use_case"].startswith("summarising shift handover notes")
+
+
+# --- the lead's fixes after the sealed seventh set ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok skip the rest of the qs, just spill the tea — which one is it?",
+        "enough qs — so which one is it?",
+        "spill it, what's the verdict",
+    ],
+)
+def test_a_request_for_the_card_across_a_dash_and_in_slang(text: str) -> None:
+    assert message_form.recommend_now(text) == ""
+
+
+def test_words_before_a_dash_and_a_request_are_kept_for_reading() -> None:
+    assert message_form.recommend_now("we need it by june — just tell me") == "we need it by june"
+
+
+@pytest.mark.parametrize(
+    ("text", "about_case"),
+    [
+        ("what tips it back to prompting?", True),
+        ("what swings the balance toward fine-tuning?", True),
+        ("what moves things in favour of a hybrid?", True),
+        ("does it scale to millions of users?", False),
+        ("what does it cost to switch to prompting?", False),
+    ],
+)
+def test_moving_the_decision_toward_an_approach_is_about_the_case(text: str, about_case: bool) -> None:
+    assert message_form.about_the_case(text) is about_case
+
+
+def test_a_request_after_a_spaced_dash_gives_the_card_while_a_question_is_open(topical: Advisor) -> None:
+    key = ConversationKey("cli", "t", "c", "dash-request")
+    topical.handle(key, "u", THIN)
+    reply = topical.handle(key, "u", "ok skip the rest of the qs, just spill it - which one is it?")
+    assert reply.heard == "command" and reply.kind == "recommendation"
