@@ -60,6 +60,14 @@ def test_summary_prints_the_stored_assessment(stored: list[str]) -> None:
     assert data["approach"] == "fine_tuning" and data["conversation_id"] == stored[1]
 
 
+def test_an_id_pasted_in_capitals_or_with_spaces_is_the_same_assessment(stored: list[str]) -> None:
+    for pasted in (f"  {stored[1]} ", stored[1].upper()):
+        result = CliRunner().invoke(main, ["summary", pasted, "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["conversation_id"] == stored[1]
+    assert CliRunner().invoke(main, ["record", stored[1].upper()]).exit_code == 0
+
+
 def test_summary_of_an_unknown_id_is_a_clean_error(stored: list[str]) -> None:
     result = CliRunner().invoke(main, ["summary", "nope"])
     assert result.exit_code == 1 and "no assessment with id 'nope'" in result.output

@@ -156,6 +156,10 @@ _REPLACED_BY = re.compile(
     re.I,
 )
 
+_STANDS = (
+    "Nothing has changed since the card above, so it stands: *{approach}* ({confidence:.0%}). Correct an answer, "
+    "or ask *what if …?* to try other facts."
+)
 HELP_TEXT = (
     "Describe the AI feature you want to build: what it does, how much labeled data you have, the volume, "
     "the deadline, who would build it, and any regulation. I'll ask what's missing and recommend fine-tuning, "
@@ -711,6 +715,12 @@ class Advisor:
             text = "I need at least a short description of the feature first. " + HELP_TEXT
             return Reply(kind="message", conversation_id=cid, text=text)
         version = conv.version
+        if not facts and conv.state == "recommended":  # nothing new since the card: it stands, not a second copy
+            shown = self.store.latest_recommendation(cid)
+            if shown is not None:
+                text = _STANDS.format(approach=engine.APPROACH_NAMES[shown.approach], confidence=shown.confidence)
+                w.add_turn(cid, "bot", text)
+                return Reply(kind="message", conversation_id=cid, text=text)
         if facts or not version:
             conv, version = w.save_intake(conv, merged, "recommend now")
         return self._deliver(w, conv, merged, version, [])

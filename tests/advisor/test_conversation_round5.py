@@ -360,3 +360,23 @@ def test_a_request_after_a_spaced_dash_gives_the_card_while_a_question_is_open(t
     topical.handle(key, "u", THIN)
     reply = topical.handle(key, "u", "ok skip the rest of the qs, just spill it - which one is it?")
     assert reply.heard == "command" and reply.kind == "recommendation"
+
+
+def test_recommend_now_right_after_the_card_says_it_stands_and_stores_no_copy(
+    topical: Advisor, fresh_store: Store
+) -> None:
+    key = ConversationKey("cli", "t", "c", "recommend-twice")
+    topical.handle(key, "u", THIN)
+    card = topical.handle(key, "u", "recommend now")
+    assert card.kind == "recommendation"
+    again = topical.handle(key, "u", "just give me the recommendation")
+    assert again.kind == "message" and "it stands" in again.text
+    versions = [
+        r
+        for r in fresh_store.db.execute(
+            "select count(*) from recommendations where conversation_id = ?", [card.conversation_id]
+        )
+    ]
+    assert versions[0][0] == 1
+    changed = topical.handle(key, "u", "we have 40k labeled examples, recommend now")
+    assert changed.kind == "recommendation"  # a new fact: a new card
