@@ -221,7 +221,7 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
     """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
     from bot.advisor.report import assessment_json, text_card
 
-    advisor = services().advisor
+    advisor = services().assessor
     advisor.today = _today(today)
     if jsonl:
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.storage.store import Store
     from bot.workflows.conversation import Advisor
     from bot.workflows.leads import Leads
+    from bot.workflows.one_shot import Assessor
 
 
 @dataclass
@@ -66,6 +67,14 @@ class Services:
 
         path = self.settings.advisor_tco_config
         return None if path is None else tco.load_assumptions(path)
+
+    @cached_property
+    def assessor(self) -> Assessor:
+        """One-shot assessments (`ai-advisor assess`): the conversation core's card without its dialogue modules or
+        the store (opened only for a model's daily budget)."""
+        from bot.workflows.one_shot import Assessor
+
+        return Assessor(enrich=self._enrich, llm=self.llm)
 
     @cached_property
     def outbox(self) -> Outbox:
