@@ -109,14 +109,18 @@ class CachedEvidence:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            try:
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            except sqlite3.Error:
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
 
     def _read(self, key: str) -> str | None:
         try:
             rows = self._db().execute(f"SELECT value FROM {TABLE} WHERE key = ?", [key]).fetchall()
-        except sqlite3.Error as exc:  # unreadable: ask the index, as without the cache
+        except (sqlite3.Error, OSError) as exc:  # unreadable: ask the index, as without the cache
             log.warning("evidence cache unreadable: %s", exc)
             return None
         return str(rows[0][0]) if rows else None
@@ -128,5 +132,5 @@ class CachedEvidence:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute(f"DELETE FROM {TABLE} WHERE substr(key, 1, ?) != ?", [len(prefix), prefix])
                 db.execute(f"INSERT OR REPLACE INTO {TABLE} (key, value) VALUES (?, ?)", [key, value])
-        except sqlite3.Error as exc:  # e.g. a read-only data directory: the answer stands, uncached
+        except (sqlite3.Error, OSError) as exc:  # e.g. a read-only data directory: the answer stands, uncached
             log.warning("evidence cache not written: %s", exc)
