@@ -137,3 +137,30 @@ def test_assess_prints_the_same_card_cold_and_warm(tmp_path: Path, monkeypatch: 
     assert json.loads(cold.output)["citations"] and cold.output == warm.output
     with sqlite3.connect(tmp_path / "data" / "knowledge.db") as db:
         assert db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] >= 2  # the case files and the citations
+
+
+def test_a_kept_answer_repeats_the_index_warnings(kdir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (kdir / "broken.md").write_bytes(b"# Broken\n\n## Part\n\n\xff\xfe not text\n")
+    rec, intake = _cards()[0]
+
+    def opened() -> KnowledgeIndex:
+        idx = KnowledgeIndex(tmp_path / "knowledge.db", [kdir], refresh_interval=None)
+        idx.ensure_fresh()
+        return idx
+
+    cold = CachedEvidence(tmp_path / "knowledge.db", [kdir], opened)
+    with caplog.at_level("WARNING"):
+        live = cold.enrich(rec, intake)
+    said = [r.getMessage() for r in caplog.records if "broken.md" in r.getMessage()]
+    assert said == ["knowledge file knowledge/broken.md: not UTF-8 text"]
+    assert cold._index is not None
+    cold._index.close()
+    cold.close()
+    caplog.clear()
+
+    warm = CachedEvidence(tmp_path / "knowledge.db", [kdir], _no_index)
+    with caplog.at_level("WARNING"):
+        assert warm.enrich(rec, intake) == live
+        warm.enrich(rec, intake)  # once per process, as the index does
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("bot.knowledge.index", said[0])]
+    warm.close()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.knowledge.query import KnowledgeIndex
 
 log = logging.getLogger(__name__)
+_INDEX_LOG = logging.getLogger("bot.knowledge.index")  # the index's own warnings, repeated from the cache
 
 TABLE = "evidence_cache"
 _CODE = Path(__file__).resolve().parents[1]  # the `bot` package
@@ -62,14 +63,18 @@ class CachedEvidence:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._prefix: str | None = None
+        self._index: KnowledgeIndex | None = None
+        self._warned = False
 
     def enrich(self, rec: Recommendation, intake: Intake) -> Recommendation:
         """`rec` with citations and the matching case study: the same as the index's `enrich`."""
-        return evidence.enrich(rec, intake, self)
+        out = evidence.enrich(rec, intake, self)
+        self._warn_once()
+        return out
 
     def case_files(self) -> dict[str, CaseFile]:
         """Case studies (files with `case:` in their front matter), by case key."""
-        found = self._get("cases", lambda: [asdict(c) for c in self._open_index().case_files().values()])
+        found = self._get("cases", lambda: [asdict(c) for c in self._live().case_files().values()])
         return {c["key"]: CaseFile(**c) for c in found}
 
     def citations(
@@ -79,7 +84,7 @@ class CachedEvidence:
         key = json.dumps([list(queries), sorted(skip), sorted(regimes_out)], ensure_ascii=False)
         found = self._get(
             f"citations {key}",
-            lambda: [c.model_dump() for c in self._open_index().citations(queries, skip, regimes_out)],
+            lambda: [c.model_dump() for c in self._live().citations(queries, skip, regimes_out)],
         )
         return [Citation(**c) for c in found]
 
@@ -89,6 +94,26 @@ class CachedEvidence:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+    def _live(self) -> KnowledgeIndex:
+        # On a miss: the index, opened (and refreshed) once; the files it could not index are kept with the
+        # answers, for a later process to warn about as the index itself does when it refreshes.
+        if self._index is None:
+            self._index = self._open_index()
+            problems = sorted(self._index.last_report.errors.items()) if self._index.last_report else []
+            self._write(self._key_prefix() + "problems", json.dumps(problems, ensure_ascii=False))
+        return self._index
+
+    def _warn_once(self) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        if self._index is not None:
+            return  # the index warned when it was opened
+        with self._lock:
+            kept = self._read(self._key_prefix() + "problems")
+        for source, error in json.loads(kept) if kept else []:
+            _INDEX_LOG.warning("knowledge file %s: %s", source, error)
 
     def _get(self, what: str, compute: Callable[[], list[dict[str, str]]]) -> list[dict[str, str]]:
         with self._lock:
