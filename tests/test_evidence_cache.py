@@ -162,5 +162,5 @@ def test_a_kept_answer_repeats_the_index_warnings(kdir: Path, tmp_path: Path, ca
     with caplog.at_level("WARNING"):
         assert warm.enrich(rec, intake) == live
         warm.enrich(rec, intake)  # once per process, as the index does
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [("bot.knowledge.index", said[0])]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("bot.knowledge.evidence_cache", said[0])]
     warm.close()

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from bot.knowledge.query import KnowledgeIndex
 
 log = logging.getLogger(__name__)
-_INDEX_LOG = logging.getLogger("bot.knowledge.index")  # the index's own warnings, repeated from the cache
 
 TABLE = "evidence_cache"
 _CODE = Path(__file__).resolve().parents[1]  # the `bot` package
@@ -113,7 +112,7 @@ class CachedEvidence:
         with self._lock:
             kept = self._read(self._key_prefix() + "problems")
         for source, error in json.loads(kept) if kept else []:
-            _INDEX_LOG.warning("knowledge file %s: %s", source, error)
+            log.warning("knowledge file %s: %s", source, error)  # the index's words, as when it refreshes
 
     def _get(self, what: str, compute: Callable[[], list[dict[str, str]]]) -> list[dict[str, str]]:
         with self._lock:
