@@ -95,6 +95,9 @@ def test_startup_script_runs_and_pairs_each_command_with_the_anchor(tmp_path: Pa
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    from bot.knowledge.evidence_cache import TABLE
+
+    assert f'EVIDENCE_TABLE = "{TABLE}"' in (ROOT / "bench" / "bench_startup.py").read_text(encoding="utf-8")
     cold = "ai-advisor assess TEXT, citations not kept yet"  # the first card of its kind: the index is searched
     for command in ("ai-advisor --help", "ai-advisor tco", "ai-advisor assess TEXT", cold):
         assert f"| `{command}` |" in result.stdout
