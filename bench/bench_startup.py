@@ -16,7 +16,6 @@ import argparse
 import compileall
 import datetime as dt
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,8 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
 
 def forget_citations(data_dir: str) -> None:
     """Empty the evidence cache in the knowledge index's database (not timed)."""
+    import sqlite3  # here, after the other rows: what this process loads shows in its children's peak RSS
+
     with closing(sqlite3.connect(Path(data_dir) / "knowledge.db")) as db, db:
         db.execute(f"DELETE FROM {EVIDENCE_TABLE}")
 
