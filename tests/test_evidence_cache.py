@@ -118,6 +118,19 @@ def test_the_fingerprint_follows_files_but_not_bytecode(tmp_path: Path) -> None:
     assert fingerprint([tmp_path / "pkg"]) != changed
 
 
+def test_the_fingerprint_sees_into_linked_folders_and_survives_a_loop(tmp_path: Path) -> None:
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "policy.md").write_text("# Policy\n")
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    (root / "shared").symlink_to(outside, target_is_directory=True)
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    start = fingerprint([root])
+    (outside / "policy.md").write_text("# Policy, revised\n")
+    assert fingerprint([root]) != start
+
+
 def test_an_unwritable_cache_still_gives_the_index_answer(index: KnowledgeIndex, kdir: Path, tmp_path: Path) -> None:
     rec, intake = _cards()[1]
     blocked = tmp_path / "not-a-database"

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
@@ -35,17 +36,25 @@ _CODE = Path(__file__).resolve().parents[1]  # the `bot` package
 
 
 def fingerprint(paths: Iterable[Path]) -> str:
-    """A digest of every file under `paths` (relative name, size, modification time; bytecode caches left out)."""
-    digest = hashlib.sha256()
+    """A digest of every file under `paths` (relative name, size, modification time; bytecode caches left out),
+    following links to directories as the index does, and of the Python and SQLite versions that rank them."""
+    digest = hashlib.sha256(f"{sys.version}\0{sqlite3.sqlite_version}\n".encode())
     for root in paths:
         digest.update(f"\0root {root}\n".encode())
-        for folder, dirs, names in os.walk(root):
+        seen: set[str] = set()
+        for folder, dirs, names in os.walk(root, followlinks=True):
+            real = os.path.realpath(folder)
+            if real in seen:  # a link back up the tree: walked once
+                dirs[:] = []
+                continue
+            seen.add(real)
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(names):
                 path = os.path.join(folder, name)
                 try:
                     st = os.stat(path)
-                except OSError:  # removed while walking: a different fingerprint either way
+                except OSError:  # removed while walking, or a broken link: a different fingerprint either way
+                    digest.update(f"{os.path.relpath(path, root)}\0missing\n".encode())
                     continue
                 digest.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
