@@ -153,8 +153,8 @@ class CachedEvidence:
     def _read(self, key: str) -> str | None:
         try:
             rows = self._db().execute(f"SELECT value FROM {TABLE} WHERE key = ?", [key]).fetchall()
-        except (sqlite3.Error, OSError) as exc:  # unreadable: ask the index, as without the cache
-            log.warning("evidence cache unreadable: %s", exc)
+        except (sqlite3.Error, OSError) as exc:  # unreadable: ask the index, which says what is wrong with the file
+            log.info("evidence cache unreadable: %s", exc)
             return None
         return str(rows[0][0]) if rows else None
 
@@ -166,4 +166,4 @@ class CachedEvidence:
                 db.execute(f"DELETE FROM {TABLE} WHERE substr(key, 1, ?) != ?", [len(prefix), prefix])
                 db.execute(f"INSERT OR REPLACE INTO {TABLE} (key, value) VALUES (?, ?)", [key, value])
         except (sqlite3.Error, OSError) as exc:  # e.g. a read-only data directory: the answer stands, uncached
-            log.warning("evidence cache not written: %s", exc)
+            log.info("evidence cache not written: %s", exc)

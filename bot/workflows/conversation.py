@@ -18,7 +18,7 @@ from bot.advisor.intake import FIELD_LABELS, Approach, Fact, Intake, Provenance,
 from bot.advisor.questions import Question, next_questions, question_bank
 from bot.advisor.reader.numbers import find_quantities
 from bot.advisor.reader.tokens import tokenize
-from bot.errors import NotFoundError, OutdatedError
+from bot.errors import InputError, NotFoundError, OutdatedError
 from bot.storage.store import Conversation, Store
 from bot.workflows.card_changes import changes_note
 from bot.workflows.interaction import QuickAnswer
