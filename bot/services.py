@@ -75,7 +75,7 @@ class Services:
         the store (opened only for a model's daily budget)."""
         from bot.workflows.one_shot import Assessor
 
-        return Assessor(enrich=self.cached_evidence.enrich, llm=self.llm)
+        return Assessor(enrich=self.cached_evidence.enrich, llm=self.llm, assumptions=self.cost_assumptions)
 
     @cached_property
     def outbox(self) -> Outbox:
