@@ -178,12 +178,13 @@ def _hint(question: Question) -> str:
     return question.hint or " / ".join(a.label for a in question.quick_answers)
 
 
-_EMPHASIS = re.compile(r"(?<![\w*])\*([^*\n]{1,200})\*(?![\w*])|(?<![\w_])_([^_\n]{1,200})_(?![\w_])")
+# Compiled on first use (`re` caches it): most commands never print chat markup.
+_EMPHASIS = r"(?<![\w*])\*([^*\n]{1,200})\*(?![\w*])|(?<![\w_])_([^_\n]{1,200})_(?![\w_])"
 
 
 def terminal_text(text: str) -> str:
     """Chat markup (*bold*, _italic_) as terminal text: bold when the terminal shows it, the words either way."""
-    return _EMPHASIS.sub(lambda m: click.style(m.group(1), bold=True) if m.group(1) else m.group(2), text)
+    return re.sub(_EMPHASIS, lambda m: click.style(m.group(1), bold=True) if m.group(1) else m.group(2), text)
 
 
 def _jsonl(key: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
@@ -226,7 +227,7 @@ def assess(text: str | None, as_json: bool, jsonl: bool, today: dt.datetime | No
     """One-shot assessment of TEXT (or - for stdin), without follow-up questions."""
     from bot.advisor.report import assessment_json, text_card
 
-    advisor = services().advisor
+    advisor = services().assessor
     advisor.today = _today(today)
     if jsonl:
 

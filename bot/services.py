@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.advisor.intake import Intake
     from bot.advisor.questions import Question
     from bot.advisor.tco import TcoAssumptions
+    from bot.knowledge.evidence_cache import CachedEvidence
     from bot.knowledge.query import KnowledgeIndex
     from bot.llm.client import LlmClient
     from bot.storage.inbox import Inbox
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from bot.storage.store import Store
     from bot.workflows.conversation import Advisor
     from bot.workflows.leads import Leads
+    from bot.workflows.one_shot import Assessor
 
 
 @dataclass
@@ -66,6 +68,14 @@ class Services:
 
         path = self.settings.advisor_tco_config
         return None if path is None else tco.load_assumptions(path)
+
+    @cached_property
+    def assessor(self) -> Assessor:
+        """One-shot assessments (`ai-advisor assess`): the conversation core's card without its dialogue modules or
+        the store (opened only for a model's daily budget)."""
+        from bot.workflows.one_shot import Assessor
+
+        return Assessor(enrich=self.cached_evidence.enrich, llm=self.llm, assumptions=self.cost_assumptions)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -106,6 +116,16 @@ class Services:
         index = KnowledgeIndex(self.settings.advisor_data_dir / "knowledge.db", roots)
         index.ensure_fresh()
         return index
+
+    @cached_property
+    def cached_evidence(self) -> CachedEvidence:
+        """Citations and case studies kept in the index's database across processes, for one-shot commands: the
+        knowledge index (and its search machinery) is opened only when a card's are not there yet."""
+        from bot.knowledge.evidence_cache import CachedEvidence
+        from bot.resources import knowledge_dir
+
+        roots = [knowledge_dir(), *self.settings.extra_knowledge_dirs]
+        return CachedEvidence(self.settings.advisor_data_dir / "knowledge.db", roots, lambda: self.knowledge)
 
     def leads(
         self, group_members: Callable[[], Iterable[str]] | None = None, lead_ids: Iterable[str] | None = None

@@ -15,7 +15,6 @@ from bot.cli import main
 from bot.config import Settings
 
 COMMANDS = [
-    ["assess", "We route 9,000 helpdesk tickets a month and have no ML team."],
     ["summary", "abc123"],
     ["record", "abc123"],
     ["export"],
@@ -47,6 +46,17 @@ def test_a_junk_database_file_is_one_clear_line_and_stays_untouched(args: list[s
     assert error and str(path) in error[0] and "not a database" in error[0], result.output
     assert digest(path) == before
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+
+
+def test_a_one_shot_assess_does_not_open_the_conversation_database() -> None:
+    # Nothing is stored by `assess` (without a model, whose daily budget is counted there), so it never opens the
+    # database: a junk file does not stop it and stays as it was.
+    path = junk_database()
+    before = digest(path)
+    result = CliRunner().invoke(main, ["assess", "We route 9,000 helpdesk tickets a month and have no ML team."])
+    assert result.exit_code == 0, result.output
+    assert "prompt" in result.output.lower() and "Error" not in result.output
+    assert digest(path) == before
 
 
 def test_a_directory_where_the_database_should_be_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -94,6 +94,38 @@ def test_offline_commands_do_not_load_platforms_or_langchain(args: list[str], tm
     assert _loaded(modules, HEAVY) == []
 
 
+# What a one-shot `assess` does not need once its card's citations are kept (bot/knowledge/evidence_cache.py): the
+# conversation core and its dialogue modules, the store, the search machinery and sqlite-utils under it.
+NOT_FOR_ASSESS = (
+    "bot.workflows.conversation",
+    "bot.advisor.dialogue",
+    "bot.advisor.message_form",
+    "bot.advisor.message_kind",
+    "bot.advisor.questions",
+    "bot.storage",
+    "bot.knowledge.query",
+    "bot.knowledge.query_expansion",
+    "bot.knowledge.index",
+    "sqlite_utils",
+    "dateutil",
+)
+
+
+def test_a_second_assess_loads_no_conversation_store_or_search(tmp_path: Path) -> None:
+    code = (
+        "from bot.cli import main\n"
+        "try:\n"
+        "    main(['assess', 'Tagging 40k labelled support emails by product, 900k a month, two ML engineers'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code\n"
+    )
+    first = _modules(code, tmp_path)  # a cold cache: the index answers, and its answer is kept
+    assert "bot.knowledge.query" in first and "bot.workflows.conversation" not in first
+    again = _modules(code, tmp_path)
+    assert "bot.knowledge.evidence_cache" in again and "bot.advisor.engine" in again
+    assert _loaded(again, NOT_FOR_ASSESS) == []
+
+
 def test_the_llm_modules_load_langchain_only_when_a_prompt_is_built(tmp_path: Path) -> None:
     # Naming the client or a template costs nothing; the prompts, when built, are still LangChain's.
     assert _loaded(_modules("import bot.llm.client, bot.llm.templates", tmp_path), HEAVY) == []

@@ -6,7 +6,6 @@ in `tco_defaults.yaml` next to this module; a config file or flags override them
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections.abc import Mapping
@@ -224,6 +223,8 @@ class TcoEstimate(BaseModel):
 def _check_name(name: str) -> None:
     if name in TcoAssumptions.model_fields:
         return
+    import difflib  # only for a misspelt name: not on every start
+
     close = difflib.get_close_matches(name, TcoAssumptions.model_fields, n=1)
     hint = f"Did you mean {close[0]!r}?" if close else f"Known: {', '.join(TcoAssumptions.model_fields)}."
     raise InputError(f"Unknown TCO assumption {name!r}. {hint}")

@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.advisor import regulation
 from bot.advisor.engine import CaseStudy as CaseStudyRef
-from bot.advisor.engine import Recommendation
+from bot.advisor.engine import Citation, Recommendation
 from bot.advisor.intake import Intake
-
-if TYPE_CHECKING:
-    from bot.knowledge.query import KnowledgeIndex
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +171,17 @@ def match_case(rec: Recommendation, intake: Intake, cases: dict[str, CaseFile]) 
     return [CaseStudyRef(name=case.name, source=case.source, takeaway=case.takeaway)]
 
 
-def enrich(rec: Recommendation, intake: Intake, index: KnowledgeIndex) -> Recommendation:
+class Evidence(Protocol):
+    """Where citations and case studies come from: the knowledge index, or its cache (evidence_cache.py)."""
+
+    def case_files(self) -> dict[str, CaseFile]: ...
+
+    def citations(
+        self, queries: Sequence[str], skip: frozenset[str], regimes_out: frozenset[str] = frozenset()
+    ) -> list[Citation]: ...
+
+
+def enrich(rec: Recommendation, intake: Intake, index: Evidence) -> Recommendation:
     """A copy of `rec` with up to five supporting citations and the matching case study."""
     try:
         cases = index.case_files()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +22,7 @@ from bot.errors import InputError, NotFoundError, OutdatedError
 from bot.storage.store import Conversation, Store
 from bot.workflows.card_changes import changes_note
 from bot.workflows.interaction import QuickAnswer
+from bot.workflows.one_shot import Assessor, Enricher, llm_turn, recommend
 from bot.workflows.summary import display
 from bot.workflows.turn_writes import TurnWrites
 
@@ -33,7 +33,6 @@ MAX_ROUNDS = 4
 
 # Hooks: the knowledge layer adds citations and case studies to a recommendation before it is stored, and answers
 # questions about the topic from the knowledge base (text with its sources).
-Enricher = Callable[[engine.Recommendation, Intake], engine.Recommendation]
 Answerer = Callable[[str], str]
 
 
@@ -207,32 +206,18 @@ class Advisor:
         """The lock that serialises turns of the conversation at `key` (str of its ConversationKey)."""
         return self._lock(key)
 
-    @contextlib.contextmanager
-    def _llm_turn(self) -> Iterator[None]:
+    def _llm_turn(self) -> AbstractContextManager[None]:
         """One user message's scope for the LLM's per-message call cap and usage counts."""
-        if self.llm is None:
-            yield
-            return
-        with self.llm.turn():
-            yield
+        return llm_turn(self.llm)
 
     # --- one-shot ---
 
     def assess(self, text: str) -> tuple[engine.Recommendation, Intake, list[str]]:
         """Assess one description without follow-up questions or persistence."""
-        if not clean_text(text):
-            raise InputError("Nothing to assess: describe the AI feature you want to build.")
-        with self._llm_turn():
-            found = extract(text, turn=1, today=self.today)
-            if self.llm:
-                found = self.llm.extract(text, found, turn=1)
-            intake = Intake().merged(found.facts)
-            return self._recommend(intake), intake, found.notes
+        return Assessor(self.enrich, self.llm, self.today, self.assumptions).assess(text)
 
     def _recommend(self, intake: Intake) -> engine.Recommendation:
-        rec = engine.recommend(intake, self.assumptions)
-        rec = self.enrich(rec, intake) if self.enrich else rec
-        return self.llm.word_verdict(rec, intake) if self.llm else rec
+        return recommend(intake, self.enrich, self.llm, self.assumptions)
 
     # --- dialogue ---
 
