@@ -377,14 +377,16 @@ def test_at_most_two_calls_per_user_message(fake: FakeOpenAI, llm_advisor: Advis
         "two developers, no ML",
         "recommend now",
     ]
-    counts = []
+    counts, replies = [], []
     for text in messages:
         before = len(fake.requests)
-        reply = llm_advisor.handle(key, "U1", text)
+        replies.append(llm_advisor.handle(key, "U1", text))
         counts.append(len(fake.requests) - before)
     assert max(counts) <= 2
-    assert reply.kind == "recommendation" and reply.recommendation is not None
-    assert reply.recommendation.llm_usage["calls"] <= 2
+    card = next(r for r in replies if r.kind == "recommendation")
+    assert card.recommendation is not None and card.recommendation.llm_usage["calls"] <= 2
+    # asked for after the card, with nothing new: the card stands (no second copy)
+    assert replies[-1].kind == "message" and "it stands" in replies[-1].text
 
 
 def test_question_wording_keeps_the_questions(fake: FakeOpenAI, llm_advisor: Advisor) -> None:

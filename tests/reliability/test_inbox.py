@@ -193,8 +193,9 @@ def test_turns_of_a_conversation_are_answered_oldest_first(services: Services) -
     users = [t["text"] for t in services.store.turns(conv.id) if t["role"] == "user"]
     assert users == ["a chatbot for our docs", "we have no labeled data", "recommend now"]
     assert services.inbox.unfinished() == []
-    # answered together: one next step (the card), not a stale question round before it
-    assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation", "chart"]  # the card, its chart
+    # answered together: one next step (the card), not a stale question round before it; "recommend now" after
+    # the card it reached says the card stands instead of storing a copy
+    assert [kind for kind, _ in state(services)["outbox"]] == ["recommendation", "chart", "message"]
 
 
 def test_more_turns_than_a_group_holds_are_all_answered_by_one_drain(services: Services) -> None:
