@@ -203,7 +203,7 @@ def _jsonl(key: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
-def _assessment_id(value: str) -> str:
+def _assessment_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     """An assessment id as printed ("3f9a0c1b2d4e"), also when pasted with spaces around it or in capitals."""
     return value.strip().lower()
 
@@ -626,7 +626,7 @@ def serve_teams(port: int, host: str, wait_for_lock: bool) -> None:
 
 
 @main.command()
-@click.argument("conversation_id", callback=lambda _ctx, _param, value: _assessment_id(value))
+@click.argument("conversation_id", callback=_assessment_id)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @friendly_errors
 def summary(conversation_id: str, as_json: bool) -> None:
@@ -639,7 +639,7 @@ def summary(conversation_id: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("conversation_id", callback=lambda _ctx, _param, value: _assessment_id(value))
+@click.argument("conversation_id", callback=_assessment_id)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
 @friendly_errors
 def record(conversation_id: str, output: Path | None) -> None:
