@@ -1,6 +1,7 @@
-"""Cost figures as an operator reads them: an absurd volume should be refused instead of printed as float noise
-(strict xfail: the bound belongs in bot/cli.py), step 3's sentence ends once, a cost horizon other than 36 months
-is named as what it is everywhere it is stated, and a one-day period is "1 day".
+"""Cost figures as an operator reads them: an absurd volume is refused instead of printed as float noise (the bound
+is checked at the CLI option, as the intake's), step 3's sentence ends once, a cost horizon other than 36 months is
+named as what it is everywhere it is stated, the operator's cost config reaches assessments, and a one-day period is
+"1 day".
 """
 
 from __future__ import annotations

@@ -422,10 +422,12 @@ class Advisor:
 
     def _handle_one(self, w: TurnWrites, conv: Conversation, text: str) -> Reply:
         cid = conv.id
-        if not clean_text(text) and (reask := self._reask(conv)):
-            return Reply(kind="message", conversation_id=cid, text=reask, heard="small_talk")  # nothing typed
-        if not clean_text(text) or _asks_for_help(text):
-            helped = "\n\n".join(filter(None, [HELP_TEXT, self._reask(conv)]))  # the open question stays open
+        typed = bool(clean_text(text))
+        if not typed or _asks_for_help(text):
+            reask = self._reask(conv)  # an open question stays open: nothing typed asks it again, help adds it
+            if not typed and reask:
+                return Reply(kind="message", conversation_id=cid, text=reask, heard="small_talk")
+            helped = f"{HELP_TEXT}\n\n{reask}" if reask else HELP_TEXT
             return Reply(kind="message", conversation_id=cid, text=helped, heard="command")
         turn = w.turn_count(cid) + 1  # its place in the transcript (bot turns count too)
         w.add_turn(cid, "user", text[:MAX_TEXT])
@@ -728,8 +730,7 @@ class Advisor:
         """The open intake questions, asked again after a message that answered none of them ("" when none)."""
         if conv.state == "recommended":
             return ""
-        bank = question_bank()
-        open_questions = [bank[e].text for e in conv.expecting if e in bank]
+        open_questions = _open_questions(conv)
         if not open_questions:
             return ""
         if len(open_questions) == 1:
@@ -1022,15 +1023,14 @@ def _drop_restated(found: Extraction, known: dict[str, Any]) -> None:
     """Facts a reply pointing back restates ("like I said, 20k" with 20,000 labeled examples stored) are not new:
     a fact equal to its stored value, or a number equal to any stored number, is dropped (changes `found` in
     place); the use case is never re-read from it."""
-    numbers = [v for f, v in known.items() if f in NUMBER_FIELDS]
 
     def restated(fact: Fact) -> bool:
         if fact.field == "use_case" or known.get(fact.field) == fact.value:
             return True
-        return fact.field in NUMBER_FIELDS and any(message_kind.same_number(v, fact.value) for v in numbers)
+        return fact.field in NUMBER_FIELDS and isinstance(fact.value, int | float) and _stored_number(known, fact.value)
 
     found.facts = [f for f in found.facts if not restated(f)]
-    found.unclear = [u for u in found.unclear if not any(message_kind.same_number(v, u.value) for v in numbers)]
+    found.unclear = [u for u in found.unclear if not _stored_number(known, u.value)]
 
 
 def _stored_number(known: dict[str, Any], value: float) -> bool:
