@@ -220,20 +220,23 @@ def _team_in_parts(tokens: list[Token], sizes: list[tuple[float, int, int]]) -> 
             value, k = later[at]
             while k < len(tokens) and (tokens[k].text in _ML_NOUNS or tokens[k].text in words("ml_people")):
                 k += 1
-        elif at + 1 < len(tokens) and tokens[at].text in _ONE and _ml_person(tokens, at + 1):
-            value, k = 1.0, at + (2 if tokens[at + 1].text in {"data-scientist", "mle", "ds"} else 3)  # "+ a DS"
+        elif at + 1 < len(tokens) and tokens[at].text in _ONE and (width := _ml_person(tokens, at + 1)):
+            value, k = 1.0, at + 1 + width  # "… + a data scientist"
         else:
             break
         total, end = total + value, k
     return [(total, start, end), *sizes[1:]]
 
 
-def _ml_person(tokens: list[Token], i: int) -> bool:
-    """Whether an ML person is named at token i: "data-scientist", "ML engineer", "MLE"."""
-    t = tokens[i].text
-    if t in {"data-scientist", "mle", "ds"}:
-        return True
-    return t in words("ml_people") and i + 1 < len(tokens) and tokens[i + 1].text in words("ml_roles")
+_ML_PERSON = {"data-scientist", "mle", "ds"}  # one ML person in one token
+
+
+def _ml_person(tokens: list[Token], i: int) -> int:
+    """How many tokens name one ML person at token i ("data-scientist", "MLE": 1; "ML engineer": 2); 0 if none."""
+    if tokens[i].text in _ML_PERSON:
+        return 1
+    named = tokens[i].text in words("ml_people") and i + 1 < len(tokens) and tokens[i + 1].text in words("ml_roles")
+    return 2 if named else 0
 
 
 def _team_corrected(
