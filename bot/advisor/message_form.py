@@ -505,8 +505,9 @@ def recommend_now(text: str) -> str | None:
     c = _cues()
     # Slack's emoji words (":pray:") hold colons, which end clauses: blanked, keeping every other word's place
     text = _SHORTCODE.sub(lambda m: " " * len(m.group(0)), text)
-    text = _SPACED_DASH.sub(lambda m: "," * len(m.group(0)), text)  # "spill the tea - which one is it": two clauses
-    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n\u2013\u2014]+", text)]
+    # "spill the tea - which one is it": a spaced dash ends a clause too (found on a copy; the words stay as said)
+    marked = _SPACED_DASH.sub(lambda m: "," * len(m.group(0)), text)
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,;:.!?\n\u2013\u2014]+", marked)]
     while len(clauses) > 1 and _ASIDE_AFTER.match(last := text[slice(*clauses[-1])]) and not _FACT_NUMBER.search(last):
         clauses.pop()  # "…, i have a meeting in 5": why the user is in a hurry, not what they ask
     start, alone = None, True
