@@ -141,16 +141,15 @@ class Services:
         open (and refresh) the knowledge index, and run the reader, the engine, the cost model, citations and the
         question bank once on a sample. Offline (no model call) and nothing is stored. Returns the sample's card and
         question round, for an adapter to render once too."""
-        from bot.advisor import engine
         from bot.advisor.extract import extract
         from bot.advisor.intake import Intake
         from bot.advisor.questions import next_questions
+        from bot.workflows.one_shot import recommend
 
         _ = self.store, self.advisor, self.inbox, self.outbox
         found = extract(WARM_UP_TEXT, turn=1)
         intake = Intake().merged(found.facts)
-        rec = engine.recommend(intake, self.cost_assumptions)
-        return self.knowledge.enrich(rec, intake), next_questions(Intake())
+        return recommend(intake, self.knowledge.enrich, None, self.cost_assumptions), next_questions(Intake())
 
     def _answer_topic(self, question: str) -> str:
         # A question about the topic in a conversation: the same knowledge answer as `ai-advisor ask`, with sources.
